@@ -1,0 +1,1 @@
+//! dlspbx spec model and generator.

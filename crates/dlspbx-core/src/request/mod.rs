@@ -1,0 +1,3 @@
+//! Request bodies: PHP-style form encoding, JSON and XML bodies, and their parsers.
+pub mod body;
+pub mod form;

@@ -1,0 +1,1 @@
+//! Validation rules named in spec/rules.toml.

@@ -1,0 +1,120 @@
+//! Wire formats: parsing response bodies into typed values and writing them in the server's style.
+//!
+//! Every format maps onto the same generated types:
+//! - JSON is decoded straight into the types with `serde_json` (borrowing unescaped strings);
+//! - XML, YAML and CSV are parsed into a borrowed [`Node`] tree, then deserialized from it by the
+//!   tolerant [`de::NodeDeserializer`];
+//! - plain text carries only a status integer.
+//!
+//! Tolerance for what the real PHP server does is in one place, the scalar helpers in
+//! [`scalar`]: numbers as strings or numbers, `[]` where a map is expected, a single item where
+//! a list is expected, maps with numeric keys where a list is expected.
+
+pub mod csv;
+pub mod de;
+pub mod json;
+pub mod node;
+pub mod plain;
+pub mod scalar;
+pub mod ser;
+pub mod xml;
+pub mod yaml;
+
+pub use node::Node;
+pub use scalar::{Map, Str};
+
+use crate::error::{Error, Result};
+use crate::format::Format;
+use serde::{Deserialize, Serialize};
+
+/// How an action's response is laid out in CSV (see `spec/README.md`, "CSV convention").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvLayout {
+    /// Key-path rows: every line is the path of keys to a scalar, then the scalar
+    /// (`result,success`; `queues,support_queue,agents,beaucrn6,name,Tom`; list items use
+    /// their index as the key).
+    Keys,
+    /// A table: a header row, then one row per item of the response field `rows`.
+    Table {
+        /// The response field that holds the rows (`results`).
+        rows: &'static str,
+        /// Whether each row is a list of cells (the report) or a map keyed by the header (SMS).
+        row: RowKind,
+    },
+}
+
+/// The shape of one row of a CSV table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// A row is a list of cells; the header is put in the response field `columns`.
+    List,
+    /// A row is a map from the header's names to cells.
+    Map,
+}
+
+/// Decodes a response body in `format` into `T`, borrowing from `body` where possible.
+///
+/// Strips a UTF-8 BOM, turns the server's error shape (`result: error` in any format, `-1` in
+/// plain text) into [`Error::Server`], and reports undecodable bodies as
+/// [`Error::Decode`] with the format, the position and what was expected. Never panics.
+pub fn decode<'a, T: Deserialize<'a>>(format: Format, layout: CsvLayout, body: &'a [u8]) -> Result<T> {
+    let body = strip_bom(body);
+    match format {
+        Format::Json => json::decode(body),
+        Format::Plain => {
+            let node = plain::parse(body)?;
+            de::from_node(format, node)
+        }
+        Format::Xml => from_tree(format, xml::parse(body)?),
+        Format::Yaml => from_tree(format, yaml::parse(body)?),
+        Format::Csv => from_tree(format, csv::parse(body, layout)?),
+    }
+}
+
+fn from_tree<'a, T: Deserialize<'a>>(format: Format, node: Node<'a>) -> Result<T> {
+    check_error_shape(&node)?;
+    de::from_node(format, node)
+}
+
+/// Returns [`Error::Server`] when `node` is the server's error shape.
+pub fn check_error_shape(node: &Node<'_>) -> Result<()> {
+    if node.get("result").and_then(Node::as_str) == Some("error") {
+        let message = node.get("error").and_then(Node::as_str).unwrap_or("").to_owned();
+        return Err(Error::Server { message });
+    }
+    Ok(())
+}
+
+/// Writes `value` in `format` the way the PHP server does (the simulator's writer).
+/// Scalars are written in their wire text (`"42"`, `"Yes"`), `result: success` comes first.
+pub fn encode<T: Serialize>(format: Format, layout: CsvLayout, value: &T) -> Result<Vec<u8>> {
+    let mut node = ser::to_node(value)?;
+    if let Node::Map(entries) = &mut node {
+        if !entries.iter().any(|(k, _)| k == "result") {
+            entries.insert(0, ("result".into(), Node::str("success")));
+        }
+    }
+    Ok(write_node(format, layout, &node))
+}
+
+/// Writes an already built tree in `format`.
+pub fn write_node(format: Format, layout: CsvLayout, node: &Node<'_>) -> Vec<u8> {
+    match format {
+        Format::Json => json::write(node),
+        Format::Xml => xml::write(node),
+        Format::Yaml => yaml::write(node),
+        Format::Csv => csv::write(node, layout),
+        Format::Plain => plain::write(node),
+    }
+}
+
+/// The server's error shape in `format`, carrying `message`.
+pub fn encode_error(format: Format, message: &str) -> Vec<u8> {
+    let node = Node::Map(vec![("result".into(), Node::str("error")), ("error".into(), Node::str(message.to_owned()))]);
+    write_node(format, CsvLayout::Keys, &node)
+}
+
+/// Removes a leading UTF-8 byte-order mark.
+pub fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
