@@ -1,1 +1,49 @@
-fn main() {}
+//! Project automation: `cargo xtask codegen [--check]`.
+
+use dlspbx_codegen::sync::{sync, Mode};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: cargo xtask codegen [--check]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale");
+    ExitCode::from(1)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["codegen"] => codegen(Mode::Write),
+        ["codegen", "--check"] => codegen(Mode::Check),
+        _ => usage(),
+    }
+}
+
+fn codegen(mode: Mode) -> ExitCode {
+    let root = root();
+    match sync(&root, mode) {
+        Err(e) => {
+            eprintln!("error: the spec has mistakes:\n{e}");
+            ExitCode::from(2)
+        }
+        Ok(changed) if changed.is_empty() => {
+            eprintln!("generated code is up to date");
+            ExitCode::SUCCESS
+        }
+        Ok(changed) => {
+            for c in &changed {
+                let shown = c.strip_prefix(&root).unwrap_or(c);
+                eprintln!("{} {}", if mode == Mode::Check { "stale:" } else { "updated:" }, shown.display());
+            }
+            if mode == Mode::Check {
+                eprintln!("error: generated code is out of date with spec/; run `cargo xtask codegen` and commit the result");
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}

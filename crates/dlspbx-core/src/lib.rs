@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod format;
+pub mod http;
 pub mod request;
 pub mod rules;
 pub mod wire;
@@ -12,3 +13,12 @@ pub mod wire;
 pub use error::{DecodeError, Error, InvalidRequest, Position, Result};
 pub use format::{Encoding, Format};
 pub use wire::{Map, Node, Str};
+pub mod action;
+pub mod checks;
+#[allow(missing_docs)]
+pub mod generated;
+pub mod params;
+pub mod report;
+
+pub use action::{Action, ActionInfo, FieldInfo, PlainKind};
+pub use generated::{dialer, example, reports, sms, status, subscribers};

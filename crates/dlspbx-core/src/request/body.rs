@@ -1,1 +1,786 @@
-//! TODO
+//! JSON and XML request bodies, in the style of the reference's request samples, and their
+//! parsers (the simulator's readers).
+//!
+//! # JSON
+//!
+//! [`encode_json`] writes a [`Node`] as compact JSON: `Seq` → array, `Map` → object (in order),
+//! `Str` → string, `Bool` → `true`/`false`, `Null` → `null`. [`parse_json`] is a strict
+//! RFC 8259 reader that keeps every number as the [`Node::Str`] of its text (`5256`, `1.50`,
+//! `1e3`), so nothing is lost to floating point; keys are kept as written (`"filters[]"` stays
+//! `filters[]`: aliases are the caller's business). Like PHP's `json_decode`, a repeated key
+//! keeps the last value (at the first one's position), nesting deeper than 512 arrays/objects
+//! is refused, and typographic quotes, trailing commas, comments and a byte-order mark are
+//! errors.
+//!
+//! # XML
+//!
+//! [`encode_xml`] writes the reference's request style:
+//!
+//! ```xml
+//! <?xml version="1.0" standalone="yes"?>
+//! <request>
+//! 	<dst>100</dst>
+//! 	<dst>200</dst>
+//! 	<filter_groups>
+//! 		<exclusivity>include</exclusivity>
+//! 	</filter_groups>
+//! </request>
+//! ```
+//!
+//! Each map entry is an element; a list is written as repeated elements with the list's name,
+//! whether its items are scalars or maps; a list directly inside a list is written as an element
+//! holding `<value>` items (the server's response convention). `Null`, empty lists and empty
+//! maps are left out, as in a form body; booleans are `1`/`0`. Text is escaped (`&amp;`, `&lt;`,
+//! `&gt;`, a carriage return as `&#13;` so that it survives end-of-line normalisation, other
+//! control characters as character references).
+//!
+//! [`parse_xml`] reads any root element (normally `<request>`) as the parameter map: an element
+//! with child elements is a map, one without is a string (its text, exactly, `""` when empty);
+//! repeated sibling elements become a list at the first one's position; attributes, comments
+//! and processing instructions are ignored. A DOCTYPE is refused (no entity expansion), as are
+//! nesting deeper than 64 elements (the root included), text mixed with child elements, unknown
+//! entities, a second root element and invalid UTF-8.
+//!
+//! The XML style cannot tell a one-item list from a single value (`<dst>100</dst>`), as in the
+//! reference; the response types accept both. Element names are written as they are when they
+//! are XML names (a trailing `[]`, as in the reference's `<filters[]>`, is accepted and read
+//! back as part of the name); [`encode_xml`] replaces other characters with `_`, while
+//! [`try_encode_xml`] refuses them.
+
+use crate::error::{DecodeError, Error, Position};
+use crate::format::Format;
+use crate::wire::Node;
+use quick_xml::events::Event;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+// ---------------------------------------------------------------------------------------------
+
+/// Writes `params` as a compact JSON document.
+pub fn encode_json(params: &Node<'_>) -> Vec<u8> {
+    serde_json::to_vec(&JsonNode(params)).unwrap_or_default()
+}
+
+struct JsonNode<'n, 'a>(&'n Node<'a>);
+
+impl serde::Serialize for JsonNode<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.0 {
+            Node::Null => s.serialize_unit(),
+            Node::Bool(b) => s.serialize_bool(*b),
+            Node::Str(v) => s.serialize_str(v),
+            Node::Seq(items) => s.collect_seq(items.iter().map(JsonNode)),
+            Node::Map(entries) => {
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k.as_ref(), &JsonNode(v))?;
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+/// The deepest nesting of arrays and objects [`parse_json`] accepts (PHP's `json_decode` default).
+pub const JSON_MAX_DEPTH: usize = 512;
+
+/// Parses a JSON request body into a [`Node`] (numbers as the text they were written in).
+///
+/// Errors are [`Error::Decode`] with the line and column.
+pub fn parse_json(body: &[u8]) -> Result<Node<'static>, Error> {
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => return Err(decode_err(Format::Json, body, e.valid_up_to(), "invalid UTF-8")),
+    };
+    let mut p = JsonParser { s: text, b: text.as_bytes(), pos: 0, depth: 0 };
+    p.ws();
+    let node = p.value().map_err(|(pos, msg)| decode_err(Format::Json, body, pos, msg))?;
+    p.ws();
+    if p.pos < p.b.len() {
+        return Err(decode_err(Format::Json, body, p.pos, "unexpected text after the JSON value"));
+    }
+    Ok(node)
+}
+
+type PResult<T> = Result<T, (usize, String)>;
+
+struct JsonParser<'s> {
+    s: &'s str,
+    b: &'s [u8],
+    pos: usize,
+    depth: usize,
+}
+
+impl JsonParser<'_> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn err<T>(&self, msg: impl Into<String>) -> PResult<T> {
+        Err((self.pos, msg.into()))
+    }
+
+    fn unexpected<T>(&self, expected: &str) -> PResult<T> {
+        match self.s.get(self.pos..).and_then(|r| r.chars().next()) {
+            None => self.err(format!("unexpected end of input, expected {expected}")),
+            Some(c @ ('\u{201C}' | '\u{201D}')) => {
+                self.err(format!("typographic quote {c:?} where {expected} was expected; JSON needs straight quotes"))
+            }
+            Some(c) => self.err(format!("unexpected {c:?}, expected {expected}")),
+        }
+    }
+
+    fn value(&mut self) -> PResult<Node<'static>> {
+        match self.b.get(self.pos) {
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => Ok(Node::Str(Cow::Owned(self.string()?))),
+            Some(b't') => self.literal("true", Node::Bool(true)),
+            Some(b'f') => self.literal("false", Node::Bool(false)),
+            Some(b'n') => self.literal("null", Node::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.unexpected("a JSON value"),
+        }
+    }
+
+    fn literal(&mut self, word: &str, node: Node<'static>) -> PResult<Node<'static>> {
+        if self.b[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(node)
+        } else {
+            self.unexpected("a JSON value")
+        }
+    }
+
+    fn number(&mut self) -> PResult<Node<'static>> {
+        let start = self.pos;
+        let digits = |p: &mut Self| {
+            let s = p.pos;
+            while let Some(b'0'..=b'9') = p.b.get(p.pos) {
+                p.pos += 1;
+            }
+            p.pos - s
+        };
+        if self.b.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match self.b.get(self.pos) {
+            Some(b'0') => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.b.get(self.pos) {
+                    return self.err("a number must not have leading zeros");
+                }
+            }
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return self.unexpected("a digit"),
+        }
+        if self.b.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if digits(self) == 0 {
+                return self.unexpected("a digit after the decimal point");
+            }
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.pos) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                return self.unexpected("a digit in the exponent");
+            }
+        }
+        Ok(Node::Str(Cow::Owned(self.s[start..self.pos].to_owned())))
+    }
+
+    fn string(&mut self) -> PResult<String> {
+        // at the opening quote
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let rest = &self.b[self.pos..];
+            let Some(i) = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20) else {
+                self.pos = self.b.len();
+                return self.err("unterminated string");
+            };
+            out.push_str(&self.s[self.pos..self.pos + i]);
+            self.pos += i;
+            match self.b[self.pos] {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    let Some(&e) = self.b.get(self.pos) else {
+                        return self.err("unterminated string");
+                    };
+                    self.pos += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let c = self.unicode_escape()?;
+                            out.push(c);
+                        }
+                        _ => {
+                            self.pos -= 1;
+                            return self.err("invalid escape in string");
+                        }
+                    }
+                }
+                _ => return self.err("control character in string (escape it)"),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> PResult<u32> {
+        let Some(h) = self.s.get(self.pos..self.pos + 4) else {
+            return self.err("incomplete \\u escape");
+        };
+        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return self.err("invalid \\u escape");
+        }
+        self.pos += 4;
+        u32::from_str_radix(h, 16).map_err(|_| (self.pos, "invalid \\u escape".to_owned()))
+    }
+
+    fn unicode_escape(&mut self) -> PResult<char> {
+        let start = self.pos;
+        let hi = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            if !self.b[self.pos..].starts_with(b"\\u") {
+                return Err((start, "unpaired UTF-16 surrogate in \\u escape".into()));
+            }
+            self.pos += 2;
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err((start, "unpaired UTF-16 surrogate in \\u escape".into()));
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else if (0xDC00..0xE000).contains(&hi) {
+            return Err((start, "unpaired UTF-16 surrogate in \\u escape".into()));
+        } else {
+            hi
+        };
+        char::from_u32(code).ok_or((start, "invalid \\u escape".to_owned()))
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > JSON_MAX_DEPTH {
+            return self.err(format!("nesting deeper than {JSON_MAX_DEPTH} levels"));
+        }
+        self.pos += 1;
+        self.ws();
+        Ok(())
+    }
+
+    fn array(&mut self) -> PResult<Node<'static>> {
+        self.enter()?;
+        let mut items = Vec::new();
+        if self.b.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Node::Seq(items));
+        }
+        loop {
+            items.push(self.value()?);
+            self.ws();
+            match self.b.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.b.get(self.pos) == Some(&b']') {
+                        return self.err("trailing comma in array");
+                    }
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Node::Seq(items));
+                }
+                _ => return self.unexpected("`,` or `]`"),
+            }
+        }
+    }
+
+    fn object(&mut self) -> PResult<Node<'static>> {
+        self.enter()?;
+        let mut entries: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut index: Option<HashMap<String, usize>> = None;
+        if self.b.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Node::Map(entries));
+        }
+        loop {
+            if self.b.get(self.pos) != Some(&b'"') {
+                return self.unexpected("a string key");
+            }
+            let key = self.string()?;
+            self.ws();
+            if self.b.get(self.pos) != Some(&b':') {
+                return self.unexpected("`:`");
+            }
+            self.pos += 1;
+            self.ws();
+            let value = self.value()?;
+            insert_last_wins(&mut entries, &mut index, key, value);
+            self.ws();
+            match self.b.get(self.pos) {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.b.get(self.pos) == Some(&b'}') {
+                        return self.err("trailing comma in object");
+                    }
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Node::Map(entries));
+                }
+                _ => return self.unexpected("`,` or `}`"),
+            }
+        }
+    }
+}
+
+/// PHP array semantics for a repeated key: the last value, at the first key's position.
+fn insert_last_wins(
+    entries: &mut Vec<(Cow<'static, str>, Node<'static>)>,
+    index: &mut Option<HashMap<String, usize>>,
+    key: String,
+    value: Node<'static>,
+) {
+    const LINEAR: usize = 16;
+    let found = match index {
+        Some(ix) => ix.get(&key).copied(),
+        None => entries.iter().position(|(k, _)| *k == key),
+    };
+    if let Some(i) = found {
+        entries[i].1 = value;
+        return;
+    }
+    if let Some(ix) = index {
+        ix.insert(key.clone(), entries.len());
+    } else if entries.len() >= LINEAR {
+        let mut ix: HashMap<String, usize> = entries.iter().enumerate().map(|(i, (k, _))| (k.to_string(), i)).collect();
+        ix.insert(key.clone(), entries.len());
+        *index = Some(ix);
+    }
+    entries.push((Cow::Owned(key), value));
+}
+
+// ---------------------------------------------------------------------------------------------
+// XML: writing
+// ---------------------------------------------------------------------------------------------
+
+const XML_DECL: &str = "<?xml version=\"1.0\" standalone=\"yes\"?>\n";
+
+/// Writes `params` (a [`Node::Map`]) as an XML request body in the reference's style.
+///
+/// Never fails: names that are not XML names get their other characters replaced with `_`,
+/// a NUL character (which XML cannot carry) becomes U+FFFD, and a `params` that is not a map is
+/// written as a single `<value>` entry. Use [`try_encode_xml`] to refuse those instead.
+pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
+    let mut w = XmlWriter { out: String::with_capacity(256), strict: false, problem: None };
+    w.document(params);
+    w.out.into_bytes()
+}
+
+/// Like [`encode_xml`], but fails with [`Error::Encode`] when `params` is not a map, a name is
+/// not an XML name, or a text holds a character XML 1.0 cannot carry (C0 controls other than
+/// tab, line feed and carriage return; U+FFFE, U+FFFF).
+pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
+    if !matches!(params, Node::Map(_) | Node::Null) {
+        return Err(Error::Encode("XML request parameters must be a map of names to values".into()));
+    }
+    let mut w = XmlWriter { out: String::with_capacity(256), strict: true, problem: None };
+    w.document(params);
+    match w.problem {
+        Some(p) => Err(Error::Encode(p)),
+        None => Ok(w.out.into_bytes()),
+    }
+}
+
+struct XmlWriter {
+    out: String,
+    strict: bool,
+    problem: Option<String>,
+}
+
+impl XmlWriter {
+    fn document(&mut self, params: &Node<'_>) {
+        self.out.push_str(XML_DECL);
+        self.out.push_str("<request>\n");
+        match params {
+            Node::Map(entries) => {
+                for (k, v) in entries {
+                    self.entry(k, v, 1);
+                }
+            }
+            Node::Null => {}
+            other => self.entry("value", other, 1),
+        }
+        self.out.push_str("</request>\n");
+    }
+
+    fn indent(&mut self, level: usize) {
+        for _ in 0..level {
+            self.out.push('\t');
+        }
+    }
+
+    fn open(&mut self, name: &str, level: usize) {
+        self.indent(level);
+        self.out.push('<');
+        self.name(name);
+        self.out.push('>');
+    }
+
+    fn close(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.name(name);
+        self.out.push_str(">\n");
+    }
+
+    /// One map entry: nothing, a leaf element, repeated elements for a list, or an element
+    /// with children for a map.
+    fn entry(&mut self, name: &str, node: &Node<'_>, level: usize) {
+        match node {
+            Node::Null => {}
+            Node::Bool(b) => self.leaf(name, if *b { "1" } else { "0" }, level),
+            Node::Str(s) => self.leaf(name, s, level),
+            Node::Seq(items) => {
+                for item in items {
+                    match item {
+                        Node::Seq(inner) => self.list_element(name, inner, level),
+                        other => self.entry(name, other, level),
+                    }
+                }
+            }
+            Node::Map(entries) => {
+                let mark = self.out.len();
+                self.open(name, level);
+                self.out.push('\n');
+                let inner = self.out.len();
+                for (k, v) in entries {
+                    self.entry(k, v, level + 1);
+                }
+                if self.out.len() == inner {
+                    self.out.truncate(mark);
+                } else {
+                    self.indent(level);
+                    self.close(name);
+                }
+            }
+        }
+    }
+
+    /// A list inside a list: one element holding `<value>` items.
+    fn list_element(&mut self, name: &str, items: &[Node<'_>], level: usize) {
+        let mark = self.out.len();
+        self.open(name, level);
+        self.out.push('\n');
+        let inner = self.out.len();
+        for item in items {
+            match item {
+                Node::Seq(deeper) => self.list_element("value", deeper, level + 1),
+                other => self.entry("value", other, level + 1),
+            }
+        }
+        if self.out.len() == inner {
+            self.out.truncate(mark);
+        } else {
+            self.indent(level);
+            self.close(name);
+        }
+    }
+
+    fn leaf(&mut self, name: &str, text: &str, level: usize) {
+        self.open(name, level);
+        self.text(text);
+        self.close(name);
+    }
+
+    fn name(&mut self, name: &str) {
+        let (base, suffix) = match name.strip_suffix("[]") {
+            Some(b) if !b.is_empty() => (b, "[]"),
+            _ => (name, ""),
+        };
+        if is_xml_name(base) {
+            self.out.push_str(base);
+        } else {
+            if self.strict && self.problem.is_none() {
+                self.problem = Some(format!("{name:?} is not an XML element name"));
+            }
+            let mut chars = base.chars();
+            match chars.next() {
+                None => self.out.push('_'),
+                Some(c) if is_name_start(c) => self.out.push(c),
+                Some(c) => {
+                    self.out.push('_');
+                    self.out.push(if is_name_char(c) { c } else { '_' });
+                }
+            }
+            for c in chars {
+                self.out.push(if is_name_char(c) { c } else { '_' });
+            }
+        }
+        self.out.push_str(suffix);
+    }
+
+    fn text(&mut self, s: &str) {
+        let mut run = 0;
+        for (i, c) in s.char_indices() {
+            let rep: Option<Cow<'static, str>> = match c {
+                '&' => Some("&amp;".into()),
+                '<' => Some("&lt;".into()),
+                '>' => Some("&gt;".into()),
+                '\r' => Some("&#13;".into()),
+                '\t' | '\n' => None,
+                '\0' => {
+                    self.note_bad_char(c);
+                    Some("\u{FFFD}".into())
+                }
+                c if c < '\u{20}' || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                    self.note_bad_char(c);
+                    Some(format!("&#{};", u32::from(c)).into())
+                }
+                _ => None,
+            };
+            if let Some(rep) = rep {
+                self.out.push_str(&s[run..i]);
+                self.out.push_str(&rep);
+                run = i + c.len_utf8();
+            }
+        }
+        self.out.push_str(&s[run..]);
+    }
+
+    fn note_bad_char(&mut self, c: char) {
+        if self.strict && self.problem.is_none() {
+            self.problem = Some(format!("the character U+{:04X} cannot be sent in an XML body", u32::from(c)));
+        }
+    }
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || c == ':' || (!c.is_ascii() && c.is_alphabetic())
+}
+
+fn is_name_char(c: char) -> bool {
+    is_name_start(c) || c.is_ascii_digit() || c == '-' || c == '.' || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// Whether `s` is an XML element name (ASCII rules exact; non-ASCII letters and digits
+/// accepted as XML 1.0 does for most scripts).
+fn is_xml_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if is_name_start(c) => chars.all(is_name_char),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// XML: reading
+// ---------------------------------------------------------------------------------------------
+
+/// The deepest element nesting [`parse_xml`] accepts, the root included.
+pub const XML_MAX_DEPTH: usize = 64;
+
+struct Frame {
+    name: String,
+    entries: Vec<(Cow<'static, str>, Node<'static>)>,
+    text: String,
+    /// Offset of the first non-whitespace text, to report mixed content.
+    text_at: Option<usize>,
+}
+
+impl Frame {
+    fn new(name: String) -> Self {
+        Frame { name, entries: Vec::new(), text: String::new(), text_at: None }
+    }
+
+    fn add_text(&mut self, t: &str, at: usize) {
+        if self.text_at.is_none() && !t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            self.text_at = Some(at);
+        }
+        self.text.push_str(t);
+    }
+
+    /// A repeated name turns the entry into a list (a single element never yields a `Seq`,
+    /// so a `Seq` value here always comes from repetition).
+    fn add_child(&mut self, name: String, node: Node<'static>) {
+        if let Some((_, existing)) = self.entries.iter_mut().find(|(k, _)| *k == name) {
+            match existing {
+                Node::Seq(items) => items.push(node),
+                other => {
+                    let first = std::mem::take(other);
+                    *other = Node::Seq(vec![first, node]);
+                }
+            }
+        } else {
+            self.entries.push((Cow::Owned(name), node));
+        }
+    }
+}
+
+/// Parses an XML request body (`<request>` root, or any single root element) into a
+/// [`Node::Map`]. Errors are [`Error::Decode`] with the line and column.
+pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
+    let body = crate::wire::strip_bom(body);
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(decode_err(Format::Xml, body, e.valid_up_to(), "invalid UTF-8"));
+    }
+    let mut reader = quick_xml::Reader::from_reader(body);
+    {
+        let cfg = reader.config_mut();
+        cfg.trim_text(false);
+        cfg.check_end_names = true;
+        cfg.expand_empty_elements = false;
+    }
+    let err = |at: usize, msg: String| decode_err(Format::Xml, body, at, msg);
+    let offset = |p: u64| usize::try_from(p).unwrap_or(usize::MAX);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node<'static>> = None;
+    loop {
+        let at = offset(reader.buffer_position());
+        let event = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => return Err(err(offset(reader.error_position()), e.to_string())),
+        };
+        match event {
+            Event::Start(_) | Event::Empty(_) if root.is_some() && stack.is_empty() => {
+                return Err(err(at, "a second root element; the body must have one root, such as <request>".into()));
+            }
+            Event::Start(start) => {
+                if stack.len() >= XML_MAX_DEPTH {
+                    return Err(err(at, format!("elements nest deeper than {XML_MAX_DEPTH} levels")));
+                }
+                let name = element_name(start.name().as_ref()).map_err(|m| err(at, m))?;
+                stack.push(Frame::new(name));
+            }
+            Event::Empty(start) => {
+                let name = element_name(start.name().as_ref()).map_err(|m| err(at, m))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.add_child(name, Node::Str(Cow::Borrowed(""))),
+                    None => root = Some(Node::Map(Vec::new())),
+                }
+            }
+            Event::End(_) => {
+                let Some(frame) = stack.pop() else {
+                    return Err(err(at, "closing tag without an opening tag".into()));
+                };
+                let is_root = stack.is_empty();
+                let node = if !frame.entries.is_empty() || is_root {
+                    if let Some(t) = frame.text_at {
+                        let msg = if is_root {
+                            format!("text directly inside the root element <{}>; parameters must be elements", frame.name)
+                        } else {
+                            format!("text mixed with child elements in <{}>", frame.name)
+                        };
+                        return Err(err(t, msg));
+                    }
+                    Node::Map(frame.entries)
+                } else {
+                    Node::Str(Cow::Owned(frame.text))
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.add_child(frame.name, node),
+                    None => root = Some(node),
+                }
+            }
+            Event::Text(t) => {
+                let text = t.xml10_content().map_err(|e| err(at, e.to_string()))?;
+                match stack.last_mut() {
+                    Some(frame) => frame.add_text(&text, at),
+                    None => {
+                        if !text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+                            return Err(err(at, "text outside the root element".into()));
+                        }
+                    }
+                }
+            }
+            Event::CData(c) => {
+                let text = c.decode().map_err(|e| err(at, e.to_string()))?;
+                match stack.last_mut() {
+                    Some(frame) => frame.add_text(&text, at),
+                    None => return Err(err(at, "CDATA outside the root element".into())),
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved: String = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.decode().map_err(|e| err(at, e.to_string()))?;
+                        match quick_xml::escape::resolve_predefined_entity(&name) {
+                            Some(s) => s.to_owned(),
+                            None => return Err(err(at, format!("unknown entity &{name};"))),
+                        }
+                    }
+                    Err(e) => return Err(err(at, e.to_string())),
+                };
+                match stack.last_mut() {
+                    Some(frame) => frame.add_text(&resolved, at),
+                    None => return Err(err(at, "entity reference outside the root element".into())),
+                }
+            }
+            Event::DocType(_) => {
+                return Err(err(at, "DOCTYPE is not allowed in a request body".into()));
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => {
+                if let Some(open) = stack.last() {
+                    return Err(err(at, format!("unexpected end of document inside <{}>", open.name)));
+                }
+                return match root {
+                    Some(node) => Ok(node),
+                    None => Err(err(at, "no root element (expected <request>)".into())),
+                };
+            }
+        }
+    }
+}
+
+fn element_name(raw: &[u8]) -> Result<String, String> {
+    match std::str::from_utf8(raw) {
+        Ok(s) if !s.is_empty() => Ok(s.to_owned()),
+        Ok(_) => Err("empty element name".into()),
+        Err(_) => Err("element name is not UTF-8".into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/// A decode error at byte `offset` of `body`, reported as a line and column (column counted in
+/// characters, both from 1).
+pub(crate) fn decode_err(format: Format, body: &[u8], offset: usize, msg: impl Into<String>) -> Error {
+    Error::Decode(DecodeError::new(format, line_column(body, offset), msg))
+}
+
+pub(crate) fn line_column(body: &[u8], offset: usize) -> Position {
+    let offset = offset.min(body.len());
+    let before = &body[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    Position::LineColumn { line, column }
+}

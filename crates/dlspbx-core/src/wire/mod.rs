@@ -118,3 +118,32 @@ pub fn encode_error(format: Format, message: &str) -> Vec<u8> {
 pub fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
+
+/// [`decode`] for a generated action: in plain text, which carries only a status or an ID,
+/// a data action fails with a message naming the formats that carry its data.
+pub fn decode_action<'a, T: Deserialize<'a>>(
+    format: Format,
+    layout: CsvLayout,
+    plain: crate::action::PlainKind,
+    body: &'a [u8],
+) -> Result<T> {
+    if format != Format::Plain {
+        return decode(format, layout, body);
+    }
+    let node = plain::parse(strip_bom(body))?;
+    de::from_node(format, node).map_err(|e| match e {
+        Error::Decode(d) => Error::Decode(crate::error::DecodeError::new(
+            Format::Plain,
+            d.position,
+            match plain {
+                crate::action::PlainKind::Id => format!("a plain response carries only the resource ID: {}", d.message),
+                crate::action::PlainKind::Status => format!(
+                    "a plain response carries only the status (0 or -1), not this action's data ({}); \
+                     ask for json, xml, yaml or csv",
+                    d.message
+                ),
+            },
+        )),
+        other => other,
+    })
+}

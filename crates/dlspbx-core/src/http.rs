@@ -1,0 +1,200 @@
+//! Sans-IO HTTP: turning an [`Action`] into the bytes of a request, and a status and body into
+//! a typed response. Transports call [`build`] and [`decode`] and only move bytes.
+
+use crate::action::Action;
+use crate::error::{Error, Result};
+use crate::format::{Encoding, Format};
+use crate::request::form::{FormLimits, Oversize};
+use crate::request::{body, form};
+use crate::wire::Node;
+use std::fmt;
+
+/// The path prefix of every module file on the server.
+pub const API_PREFIX: &str = "/api/v1/";
+
+/// The API key, which never appears in a `Debug` or `Display` print.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(key.into())
+    }
+
+    /// The key itself, for the request body only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("REDACTED")
+    }
+}
+
+/// `api_user` (extension, auth ID or `extension@tenant`) and `api_key`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Credentials {
+    /// The user: extension, auth ID or `extension@tenant`.
+    pub api_user: String,
+    /// The user's API key (Users - Preferences in the PBX).
+    pub api_key: ApiKey,
+}
+
+impl Credentials {
+    /// New credentials.
+    pub fn new(api_user: impl Into<String>, api_key: impl Into<String>) -> Self {
+        Credentials { api_user: api_user.into(), api_key: ApiKey::new(api_key) }
+    }
+}
+
+/// How to encode a request and which response format to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequestOptions {
+    /// Response format (`api_format` and `Accept`).
+    pub format: Format,
+    /// Request body encoding.
+    pub encoding: Encoding,
+    /// PHP's input limits, checked before a form body is sent.
+    pub form_limits: FormLimits,
+    /// What to do with a form body PHP would truncate.
+    pub oversize: Oversize,
+}
+
+/// A request ready for a transport: method `POST`, a path with query, headers and a body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Path and query, relative to the server's base URL (`/api/v1/status.php?api_action=queues&api_format=json`).
+    pub path_and_query: String,
+    /// Request headers.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body (holds the credentials).
+    pub body: Vec<u8>,
+    /// The encoding actually used (a form body over PHP's limits may fall back to JSON).
+    pub encoding: Encoding,
+    /// The response format asked for.
+    pub format: Format,
+    /// Whether the action may be retried automatically.
+    pub idempotent: bool,
+    /// The module name, for logs (`status`).
+    pub module: &'static str,
+    /// The action name, for logs (`queues`).
+    pub action: &'static str,
+    redact: Option<String>,
+}
+
+impl HttpRequest {
+    /// The method: always `POST` (the reference requires POST fields for every action).
+    pub const METHOD: &'static str = "POST";
+
+    /// The full URL for a base such as `https://pbx.example.com`.
+    pub fn url(&self, base_url: &str) -> String {
+        format!("{}{}", base_url.trim_end_matches('/'), self.path_and_query)
+    }
+
+    /// The request as text, for `--dry-run` and logs, with the API key replaced by `REDACTED`.
+    pub fn to_redacted_string(&self, base_url: &str) -> String {
+        let mut out = format!("{} {}\n", Self::METHOD, self.url(base_url));
+        for (k, v) in &self.headers {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+        out.push('\n');
+        out.push_str(&self.redacted_body());
+        out
+    }
+
+    /// The body with the API key replaced by `REDACTED`.
+    pub fn redacted_body(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body).into_owned();
+        match &self.redact {
+            Some(secret) if !secret.is_empty() => text.replace(secret.as_str(), "REDACTED"),
+            _ => text,
+        }
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("path_and_query", &self.path_and_query)
+            .field("headers", &self.headers)
+            .field("body", &self.redacted_body())
+            .finish()
+    }
+}
+
+/// Validates `action` and builds its HTTP request. `api_action` and `api_format` go in the
+/// query string; every other field, credentials included, goes in the body.
+pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &RequestOptions) -> Result<HttpRequest> {
+    action.validate()?;
+    let mut entries = vec![
+        ("api_user".into(), Node::from(credentials.api_user.clone())),
+        ("api_key".into(), Node::from(credentials.api_key.expose().to_owned())),
+    ];
+    if let Node::Map(fields) = action.to_params() {
+        entries.extend(fields);
+    }
+    let params = Node::Map(entries);
+    let (encoding, body) = encode_body(&params, options)?;
+    let path_and_query = format!("{API_PREFIX}{}?api_action={}&api_format={}", A::FILE, A::NAME, options.format.as_str());
+    Ok(HttpRequest {
+        path_and_query,
+        headers: vec![
+            ("Content-Type", encoding.content_type().to_owned()),
+            ("Accept", options.format.media_type().to_owned()),
+        ],
+        body,
+        encoding,
+        format: options.format,
+        idempotent: A::IDEMPOTENT,
+        module: A::MODULE,
+        action: A::NAME,
+        redact: Some(encoding_of_secret(credentials.api_key.expose(), encoding)),
+    })
+}
+
+/// How the key appears in a body of this encoding (form bodies percent-encode it).
+fn encoding_of_secret(key: &str, encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Form => form::encode(&Node::Map(vec![("k".into(), Node::from(key.to_owned()))]), &FormLimits::default())
+            .map(|s| s.trim_start_matches("k=").to_owned())
+            .unwrap_or_else(|_| key.to_owned()),
+        _ => key.to_owned(),
+    }
+}
+
+fn encode_body(params: &Node<'_>, options: &RequestOptions) -> Result<(Encoding, Vec<u8>)> {
+    match options.encoding {
+        Encoding::Json => Ok((Encoding::Json, body::encode_json(params))),
+        Encoding::Xml => Ok((Encoding::Xml, body::encode_xml(params))),
+        Encoding::Form => match form::encode(params, &options.form_limits) {
+            Ok(s) => Ok((Encoding::Form, s.into_bytes())),
+            Err(e) => match options.oversize {
+                Oversize::FallbackToJson => Ok((Encoding::Json, body::encode_json(params))),
+                Oversize::Fail => Err(e),
+            },
+        },
+    }
+}
+
+/// Decodes a response: a 2xx body through the action's decoder; any other status as the
+/// server's error shape if the body has one, else [`Error::Status`].
+pub fn decode<A: Action>(format: Format, status: u16, body: &[u8]) -> Result<A::Response<'_>> {
+    if (200..300).contains(&status) {
+        return A::decode(format, body);
+    }
+    let node = match format {
+        Format::Json => crate::wire::json::parse(body).ok(),
+        Format::Xml => crate::wire::xml::parse(body).ok(),
+        Format::Yaml => crate::wire::yaml::parse(body).ok(),
+        Format::Csv => crate::wire::csv::parse(body, crate::wire::CsvLayout::Keys).ok(),
+        Format::Plain => None,
+    };
+    if let Some(node) = node {
+        crate::wire::check_error_shape(&node)?;
+    }
+    let excerpt: String = String::from_utf8_lossy(&body[..body.len().min(200)]).chars().filter(|c| !c.is_control()).collect();
+    Err(Error::Status { status, body_excerpt: excerpt })
+}
