@@ -258,7 +258,16 @@ impl<'s> Cx<'s> {
             let full_ty = if required_scalar || is_list { base.clone() } else { quote!(Option<#base>) };
             decls.push(quote! { #fdoc pub #id: #full_ty, });
             // Constructor and setters.
-            if required_scalar {
+            let default_expr = if required_scalar { f.default.as_ref().and_then(|d| self.default_expr(&ty, d)) } else { None };
+            let required_list = f.required && matches!(ty, Ty::List(_));
+            if required_list {
+                let Ty::List(inner) = &ty else { unreachable!() };
+                let it = self.request_ty(inner);
+                new_args.push(quote! { #id: impl IntoIterator<Item = impl Into<#it>> });
+                new_inits.push(quote! { #id: #id.into_iter().map(Into::into).collect(), });
+            } else if let Some(expr) = &default_expr {
+                new_inits.push(quote! { #id: #expr, });
+            } else if required_scalar {
                 new_args.push(quote! { #id: impl Into<#base> });
                 new_inits.push(quote! { #id: #id.into(), });
             } else {
@@ -339,7 +348,10 @@ impl<'s> Cx<'s> {
                 (Ty::CustomFields, _) => quote! { #id: p.custom_fields("custom:")?, },
                 (Ty::Options, _) => quote! { #id: p.options(#wire)?, },
                 (Ty::List(_), _) => quote! { #id: p.list(#wire, &[#(#aliases),*], #comma)?, },
-                (_, true) => quote! { #id: p.required(#wire, &[#(#aliases),*])?, },
+                (_, true) => match &default_expr {
+                    Some(expr) => quote! { #id: p.optional(#wire, &[#(#aliases),*])?.unwrap_or(#expr), },
+                    None => quote! { #id: p.required(#wire, &[#(#aliases),*])?, },
+                },
                 (_, false) => quote! { #id: p.optional(#wire, &[#(#aliases),*])?, },
             });
             // Validation.
@@ -389,13 +401,14 @@ impl<'s> Cx<'s> {
                     } else {
                         rule_check(quote!(v), quote!(&field))
                     };
-                    validate.push(quote! {
-                        for (i, v) in self.#id.iter().enumerate() {
-                            let field = format!("{}[{}]", #wire, i);
-                            let _ = &field;
-                            #each
-                        }
-                    });
+                    if !each.is_empty() {
+                        validate.push(quote! {
+                            for (i, v) in self.#id.iter().enumerate() {
+                                let field = format!("{}[{}]", #wire, i);
+                                #each
+                            }
+                        });
+                    }
                 }
                 Ty::Named(_) if required_scalar => validate.push(quote! { self.#id.validate().map_err(|e| e.within(#wire))?; }),
                 Ty::Named(_) => validate.push(quote! {
@@ -428,23 +441,35 @@ impl<'s> Cx<'s> {
             let cid = ident(check);
             validate.push(quote! { crate::checks::#cid(self)?; });
         }
-        let default_derive = if new_args.is_empty() { quote!(Default,) } else { quote!() };
-        let new_doc = if new_args.is_empty() {
-            doc_attrs("A request with every optional field unset.")
+        let default_impl = if new_args.is_empty() {
+            quote! {
+                impl Default for #name {
+                    fn default() -> Self {
+                        Self::new()
+                    }
+                }
+            }
         } else {
-            doc_attrs("A request with its required fields; optional fields are set with the builder methods.")
+            quote!()
         };
-        let action_note = if is_action { quote!() } else { quote!() };
+        let new_doc = if new_args.is_empty() {
+            doc_attrs(if is_action { "A request with every optional field unset." } else { "A value with every optional field unset." })
+        } else {
+            doc_attrs(if is_action {
+                "A request with its required fields; optional fields are set with the builder methods."
+            } else {
+                "A value with its required fields; optional fields are set with the builder methods."
+            })
+        };
         quote! {
-            #[derive(Debug, Clone, PartialEq, #default_derive)]
+            #[derive(Debug, Clone, PartialEq)]
             #[non_exhaustive]
             pub struct #name {
                 #( #decls )*
             }
-            #action_note
+            #default_impl
             impl #name {
                 #new_doc
-                #[allow(clippy::new_without_default)]
                 pub fn new(#( #new_args ),*) -> Self {
                     Self { #( #new_inits )* }
                 }
@@ -471,6 +496,25 @@ impl<'s> Cx<'s> {
                     Ok(())
                 }
             }
+        }
+    }
+
+    /// The Rust expression of a field's spec default (`detail_table` -> `ReportType::DetailTable`).
+    fn default_expr(&self, ty: &Ty, default: &str) -> Option<TokenStream> {
+        match ty {
+            Ty::String | Ty::Date | Ty::DateTime => Some(quote!(#default.to_owned())),
+            Ty::Enum(n) => {
+                let e = self.spec.modules.iter().flat_map(|m| &m.enums).find(|e| e.name.get_ref() == n)?;
+                let v = e.values.iter().find(|v| v.wire.get_ref() == default)?;
+                let path = self.enum_path(n);
+                let variant = camel(&v.rust);
+                Some(quote!(#path::#variant))
+            }
+            Ty::Int => {
+                let v: i64 = default.parse().ok()?;
+                Some(quote!(#v))
+            }
+            _ => None,
         }
     }
 

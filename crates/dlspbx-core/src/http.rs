@@ -198,3 +198,79 @@ pub fn decode<A: Action>(format: Format, status: u16, body: &[u8]) -> Result<A::
     let excerpt: String = String::from_utf8_lossy(&body[..body.len().min(200)]).chars().filter(|c| !c.is_control()).collect();
     Err(Error::Status { status, body_excerpt: excerpt })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generated::reports::{
+        Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator, ReportOption, ReportRequest,
+    };
+    use crate::generated::sms::SendSmsRequest;
+    use crate::generated::status::QueuesRequest;
+
+    const KEY: &str = "s3cr3t-KEY/with+chars";
+
+    fn creds() -> Credentials {
+        Credentials::new("100@default", KEY)
+    }
+
+    #[test]
+    fn action_and_format_in_the_query_credentials_only_in_the_body() {
+        for encoding in [Encoding::Form, Encoding::Json, Encoding::Xml] {
+            let opts = RequestOptions { format: Format::Xml, encoding, ..RequestOptions::default() };
+            let req = build(&QueuesRequest::new(), &creds(), &opts).unwrap();
+            assert_eq!(req.path_and_query, "/api/v1/status.php?api_action=queues&api_format=xml");
+            assert!(!req.url("https://pbx.example.com").contains("api_key"));
+            assert!(!req.url("https://pbx.example.com").contains("100"));
+            let body = String::from_utf8(req.body.clone()).unwrap();
+            assert!(body.contains("api_user") && body.contains("api_key"), "{encoding}: {body}");
+            assert!(req.headers.contains(&("Accept", "application/xml".to_owned())));
+            assert!(req.headers.contains(&("Content-Type", encoding.content_type().to_owned())));
+        }
+    }
+
+    #[test]
+    fn the_key_never_shows_in_debug_or_dry_run_output() {
+        for encoding in [Encoding::Form, Encoding::Json, Encoding::Xml] {
+            let opts = RequestOptions { encoding, ..RequestOptions::default() };
+            let req = build(&SendSmsRequest::new(["100"], "hi"), &creds(), &opts).unwrap();
+            let shown = [format!("{req:?}"), req.to_redacted_string("http://127.0.0.1:1"), format!("{:?}", creds())];
+            for s in shown {
+                assert!(!s.contains("s3cr3t"), "{encoding}: {s}");
+            }
+            assert!(req.to_redacted_string("http://127.0.0.1:1").contains("REDACTED"));
+        }
+    }
+
+    #[test]
+    fn invalid_requests_are_refused_before_anything_is_built() {
+        let err = build(&SendSmsRequest::new(["100"], "x".repeat(201)), &creds(), &RequestOptions::default()).unwrap_err();
+        match err {
+            Error::Invalid(e) => {
+                assert_eq!(e.field, "body");
+                assert_eq!(e.rule, "max_chars");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn huge_report() -> ReportRequest {
+        let rule = FilterRule::new(FilterType::Duration).operator(Operator::Between).lower_value("30").upper_value("60");
+        let group = FilterGroup::new(Exclusivity::Include, LogicalOperator::And, vec![rule; 10]);
+        ReportRequest::new([Column::Date, Column::Src])
+            .filter_groups(vec![group; 100])
+            .option(ReportOption::PerPage(50))
+    }
+
+    #[test]
+    fn a_form_php_would_truncate_falls_back_to_json_or_fails() {
+        let req = build(&huge_report(), &creds(), &RequestOptions::default()).unwrap();
+        assert_eq!(req.encoding, Encoding::Json, "4000+ form variables exceed max_input_vars");
+        assert!(req.headers.contains(&("Content-Type", "application/json".to_owned())));
+        let strict = RequestOptions { oversize: Oversize::Fail, ..RequestOptions::default() };
+        match build(&huge_report(), &creds(), &strict) {
+            Err(Error::Encode(msg)) => assert!(msg.contains("1000"), "{msg}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

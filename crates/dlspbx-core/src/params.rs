@@ -173,14 +173,17 @@ impl<'n, 'a> Params<'n, 'a> {
         }
     }
 
-    /// A list field: a list, a numeric-keyed map, or a single value (split on commas when
+    /// A list field: a list, a numeric-keyed map, or a single value or record (split on commas when
     /// `comma` is set, as the reference allows for `dst` and `columns`).
     pub fn list<T: FromParam>(&self, name: &str, aliases: &[&str], comma: bool) -> Result<Vec<T>, InvalidRequest> {
         let field = self.field_name(name);
         let Some(node) = self.get(name, aliases) else { return Ok(Vec::new()) };
         let items: Vec<&Node<'a>> = match node {
             Node::Seq(items) => items.iter().collect(),
-            Node::Map(entries) => entries.iter().map(|(_, v)| v).collect(),
+            // PHP arrays with non-sequential integer keys (`k[3]=a&k[7]=b`).
+            Node::Map(entries) if entries.iter().all(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())) => {
+                entries.iter().map(|(_, v)| v).collect()
+            }
             Node::Null => Vec::new(),
             Node::Str(s) if s.is_empty() => Vec::new(),
             Node::Str(s) if comma => {

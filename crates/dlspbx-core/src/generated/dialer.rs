@@ -28,7 +28,6 @@ pub struct AddContactListRequest {
 
 impl AddContactListRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -202,7 +201,6 @@ pub struct AddContactRequest {
 
 impl AddContactRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
     pub fn new(
         contact_list: impl Into<String>,
         phone_number: impl Into<String>,

@@ -19,12 +19,17 @@ use serde::{Deserialize, Serialize};
 /// Calls `example.php?api_action=test`. A successful answer proves that the URL, the credentials and the chosen response format work; it changes nothing on the PBX.
 ///
 /// Request of `example.php?api_action=test` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TestRequest {}
+impl Default for TestRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }

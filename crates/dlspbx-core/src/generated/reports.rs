@@ -1577,16 +1577,16 @@ pub struct FilterGroup {
 }
 
 impl FilterGroup {
-    /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
+    /// A value with its required fields; optional fields are set with the builder methods.
     pub fn new(
         exclusivity: impl Into<Exclusivity>,
         logical_operator: impl Into<LogicalOperator>,
+        rules: impl IntoIterator<Item = impl Into<FilterRule>>,
     ) -> Self {
         Self {
             exclusivity: exclusivity.into(),
             logical_operator: logical_operator.into(),
-            rules: Default::default(),
+            rules: rules.into_iter().map(Into::into).collect(),
         }
     }
     /// Sets `exclusivity`: Whether calls matching this group are returned (`include`) or omitted (`exclude`).
@@ -1647,7 +1647,6 @@ impl Validate for FilterGroup {
         }
         for (i, v) in self.rules.iter().enumerate() {
             let field = format!("{}[{}]", "rules", i);
-            let _ = &field;
             v.validate().map_err(|e| e.within(&field))?;
         }
         Ok(())
@@ -1671,8 +1670,7 @@ pub struct FilterRule {
 }
 
 impl FilterRule {
-    /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
+    /// A value with its required fields; optional fields are set with the builder methods.
     pub fn new(kind: impl Into<FilterType>) -> Self {
         Self {
             kind: kind.into(),
@@ -1754,7 +1752,6 @@ impl Validate for FilterRule {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         for (i, v) in self.value.iter().enumerate() {
             let field = format!("{}[{}]", "value", i);
-            let _ = &field;
             check_text(&field, v)?;
         }
         if let Some(v) = &self.lower_value {
@@ -1790,11 +1787,10 @@ pub struct ReportRequest {
 
 impl ReportRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
-    pub fn new(report_type: impl Into<ReportType>) -> Self {
+    pub fn new(columns: impl IntoIterator<Item = impl Into<Column>>) -> Self {
         Self {
-            report_type: report_type.into(),
-            columns: Default::default(),
+            report_type: ReportType::DetailTable,
+            columns: columns.into_iter().map(Into::into).collect(),
             filter_groups: Default::default(),
             options: Default::default(),
         }
@@ -1864,7 +1860,9 @@ impl FromParam for ReportRequest {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
-            report_type: p.required("report_type", &[])?,
+            report_type: p
+                .optional("report_type", &[])?
+                .unwrap_or(ReportType::DetailTable),
             columns: p.list("columns", &[], false)?,
             filter_groups: p.list("filter_groups", &[], false)?,
             options: p.options("options")?,
@@ -1877,13 +1875,8 @@ impl Validate for ReportRequest {
         if self.columns.is_empty() {
             return Err(InvalidRequest::missing("columns"));
         }
-        for (i, v) in self.columns.iter().enumerate() {
-            let field = format!("{}[{}]", "columns", i);
-            let _ = &field;
-        }
         for (i, v) in self.filter_groups.iter().enumerate() {
             let field = format!("{}[{}]", "filter_groups", i);
-            let _ = &field;
             v.validate().map_err(|e| e.within(&field))?;
         }
         for o in &self.options {

@@ -284,7 +284,7 @@ impl FromParam for SortOrder {
 }
 
 /// Filters for `query_sms`. Filters that take a list match any of the listed values. Phone numbers are in E.164 format; users can be given by auth ID.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SmsFilters {
     /// The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.
@@ -323,9 +323,14 @@ pub struct SmsFilters {
     pub account_code: Vec<String>,
 }
 
+impl Default for SmsFilters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SmsFilters {
-    /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
+    /// A value with every optional field unset.
     pub fn new() -> Self {
         Self {
             src: Default::default(),
@@ -509,25 +514,18 @@ impl Validate for SmsFilters {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         for (i, v) in self.src.iter().enumerate() {
             let field = format!("{}[{}]", "src", i);
-            let _ = &field;
             check_text(&field, v)?;
             check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
         }
         for (i, v) in self.dst_original.iter().enumerate() {
             let field = format!("{}[{}]", "dst_original", i);
-            let _ = &field;
             check_text(&field, v)?;
             check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
         }
         for (i, v) in self.dst.iter().enumerate() {
             let field = format!("{}[{}]", "dst", i);
-            let _ = &field;
             check_text(&field, v)?;
             check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
-        }
-        for (i, v) in self.direction.iter().enumerate() {
-            let field = format!("{}[{}]", "direction", i);
-            let _ = &field;
         }
         if let Some(v) = &self.from {
             check_text("from", v)?;
@@ -544,16 +542,10 @@ impl Validate for SmsFilters {
         }
         for (i, v) in self.message_id.iter().enumerate() {
             let field = format!("{}[{}]", "message_id", i);
-            let _ = &field;
             check_text(&field, v)?;
-        }
-        for (i, v) in self.cdr_id.iter().enumerate() {
-            let field = format!("{}[{}]", "cdr_id", i);
-            let _ = &field;
         }
         for (i, v) in self.account_code.iter().enumerate() {
             let field = format!("{}[{}]", "account_code", i);
-            let _ = &field;
             check_text(&field, v)?;
         }
         Ok(())
@@ -634,10 +626,12 @@ pub struct SendSmsRequest {
 
 impl SendSmsRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
-    pub fn new(body: impl Into<String>) -> Self {
+    pub fn new(
+        dst: impl IntoIterator<Item = impl Into<String>>,
+        body: impl Into<String>,
+    ) -> Self {
         Self {
-            dst: Default::default(),
+            dst: dst.into_iter().map(Into::into).collect(),
             account_code: Default::default(),
             body: body.into(),
         }
@@ -696,7 +690,6 @@ impl Validate for SendSmsRequest {
         }
         for (i, v) in self.dst.iter().enumerate() {
             let field = format!("{}[{}]", "dst", i);
-            let _ = &field;
             check_text(&field, v)?;
             check_rule(&field, v, "sms_destination", crate::rules::sms_destination(v))?;
         }
@@ -875,7 +868,7 @@ impl Action for SendSmsRequest {
 /// Returns the SMS records matching the filters, ordered by timestamp, a page at a time (`results_limit`, `results_offset`).
 ///
 /// Request of `sms.php?api_action=query_sms` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySmsRequest {
     /// The criteria the SMS records must match; every filter given must match.
@@ -888,9 +881,14 @@ pub struct QuerySmsRequest {
     pub order_by: Option<SortOrder>,
 }
 
+impl Default for QuerySmsRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl QuerySmsRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {
             filters: Default::default(),
@@ -971,8 +969,13 @@ impl Validate for QuerySmsRequest {
 #[non_exhaustive]
 pub struct QuerySmsResponse<'a> {
     /// The number of records matching the filters, over all pages.
-    #[serde(deserialize_with = "scalar::int", serialize_with = "scalar::ser_int")]
-    pub total_results: i64,
+    #[serde(
+        deserialize_with = "scalar::opt_int",
+        serialize_with = "scalar::ser_opt_int",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_results: Option<i64>,
     /// The limit the server applied.
     #[serde(
         deserialize_with = "scalar::opt_int",
@@ -1071,7 +1074,7 @@ impl Action for QuerySmsRequest {
                 rust: "total_results",
                 ty: "int",
                 required: false,
-                optional: false,
+                optional: true,
                 default: None,
                 rule: None,
                 doc: "The number of records matching the filters, over all pages.",

@@ -589,12 +589,17 @@ impl DialerLog<'_> {
 /// List the users (SIP peers) with their registration status.
 ///
 /// Request of `status.php?api_action=users` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UsersRequest {}
+impl Default for UsersRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl UsersRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -698,12 +703,17 @@ impl Action for UsersRequest {
 /// List the call queues with their statistics, agents and waiting calls.
 ///
 /// Request of `status.php?api_action=queues` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueuesRequest {}
+impl Default for QueuesRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl QueuesRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -807,12 +817,17 @@ impl Action for QueuesRequest {
 /// List the active calls, grouped by direction.
 ///
 /// Request of `status.php?api_action=calls` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CallsRequest {}
+impl Default for CallsRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl CallsRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -916,12 +931,17 @@ impl Action for CallsRequest {
 /// List the queued faxes and the fax statistics.
 ///
 /// Request of `status.php?api_action=faxes` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct FaxesRequest {}
+impl Default for FaxesRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl FaxesRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -1025,12 +1045,17 @@ impl Action for FaxesRequest {
 /// List the active conferences.
 ///
 /// Request of `status.php?api_action=conferences` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ConferencesRequest {}
+impl Default for ConferencesRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ConferencesRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -1134,12 +1159,17 @@ impl Action for ConferencesRequest {
 /// List the provisioned devices and when they last fetched their configuration.
 ///
 /// Request of `status.php?api_action=provisioning` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ProvisioningRequest {}
+impl Default for ProvisioningRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ProvisioningRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -1243,12 +1273,17 @@ impl Action for ProvisioningRequest {
 /// List the predictive dialer campaigns and their settings and state.
 ///
 /// Request of `status.php?api_action=dialer` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DialerRequest {}
+impl Default for DialerRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl DialerRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -1352,12 +1387,17 @@ impl Action for DialerRequest {
 /// Fetch the recent log output of each predictive dialer campaign.
 ///
 /// Request of `status.php?api_action=dialerlogs` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DialerlogsRequest {}
+impl Default for DialerlogsRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl DialerlogsRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }

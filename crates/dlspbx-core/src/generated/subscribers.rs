@@ -148,12 +148,17 @@ impl Unsubscriber<'_> {
 /// List the campaign opt-in lists and the tenant opt-out lists.
 ///
 /// Request of `subscribers.php?api_action=query_lists` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QueryListsRequest {}
+impl Default for QueryListsRequest {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl QueryListsRequest {
     /// A request with every optional field unset.
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {}
     }
@@ -286,7 +291,6 @@ pub struct AddSubscriberRequest {
 
 impl AddSubscriberRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
     pub fn new(phone_number: impl Into<String>, campaign_id: impl Into<String>) -> Self {
         Self {
             phone_number: phone_number.into(),
@@ -456,7 +460,6 @@ pub struct RemoveSubscriberRequest {
 
 impl RemoveSubscriberRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
     pub fn new(phone_number: impl Into<String>, campaign_id: impl Into<String>) -> Self {
         Self {
             phone_number: phone_number.into(),
@@ -626,7 +629,6 @@ pub struct AddUnsubscriberRequest {
 
 impl AddUnsubscriberRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
     pub fn new(phone_number: impl Into<String>, tenant_id: impl Into<String>) -> Self {
         Self {
             phone_number: phone_number.into(),
@@ -796,7 +798,6 @@ pub struct RemoveUnsubscriberRequest {
 
 impl RemoveUnsubscriberRequest {
     /// A request with its required fields; optional fields are set with the builder methods.
-    #[allow(clippy::new_without_default)]
     pub fn new(phone_number: impl Into<String>, tenant_id: impl Into<String>) -> Self {
         Self {
             phone_number: phone_number.into(),

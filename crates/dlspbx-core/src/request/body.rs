@@ -784,3 +784,497 @@ pub(crate) fn line_column(body: &[u8], offset: usize) -> Position {
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
     Position::LineColumn { line, column }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn s(v: &str) -> Node<'static> {
+        Node::Str(Cow::Owned(v.to_owned()))
+    }
+    fn map(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
+        Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k.to_owned()), v)).collect())
+    }
+    fn seq(items: Vec<Node<'static>>) -> Node<'static> {
+        Node::Seq(items)
+    }
+    fn creds() -> Vec<(&'static str, Node<'static>)> {
+        vec![("api_user", s("100@default")), ("api_key", s("XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX"))]
+    }
+    fn with_creds(rest: Vec<(&'static str, Node<'static>)>) -> Node<'static> {
+        let mut v = creds();
+        v.extend(rest);
+        map(v)
+    }
+    fn decode_error(r: Result<Node<'static>, Error>) -> DecodeError {
+        match r {
+            Err(Error::Decode(d)) => d,
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+
+    // ---- the reference's samples (typographic quotes fixed) ---------------------------------
+
+    #[test]
+    fn reference_json_send_sms() {
+        let a = br#"{
+	"api_user":"100@default",
+	"api_key":"XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX",
+	"dst":"100,2223334444",
+	"account_code":"505",
+	"body":"This is a successful message."
+}"#;
+        let want_a = with_creds(vec![
+            ("dst", s("100,2223334444")),
+            ("account_code", s("505")),
+            ("body", s("This is a successful message.")),
+        ]);
+        assert_eq!(parse_json(a).unwrap(), want_a);
+        let b = br#"{
+	"api_user":"100@default",
+	"api_key":"XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX",
+	"dst":[
+				"100",
+				"200"
+			],
+	"account_code":"505",
+	"body":"This is a successful message."
+}"#;
+        let want_b = with_creds(vec![
+            ("dst", seq(vec![s("100"), s("200")])),
+            ("account_code", s("505")),
+            ("body", s("This is a successful message.")),
+        ]);
+        assert_eq!(parse_json(b).unwrap(), want_b);
+        assert_eq!(parse_json(&encode_json(&want_b)).unwrap(), want_b);
+    }
+
+    fn query_sms_expected(xml_style: bool) -> Node<'static> {
+        let mut filters = vec![
+            ("from", s("05/01/2017 10:58 am")),
+            ("to", s(if xml_style { "07/30/2017 10:58am" } else { "07/30/2017 10:58 am" })),
+            ("src", seq(vec![s("100"), s("z64xxx2n"), s("+12223334456")])),
+        ];
+        if xml_style {
+            filters.extend([
+                ("dst_original", s("+12223334456")),
+                ("start_cdr_id", s("5256")),
+                ("end_cdr_id", s("5356")),
+                ("dst", s("100")),
+            ]);
+        } else {
+            filters.extend([
+                ("dst_original", seq(vec![s("+12223334456"), s("+12223334459")])),
+                ("dst", s("100")),
+                ("start_cdr_id", s("5256")),
+                ("end_cdr_id", s("5356")),
+            ]);
+        }
+        filters.extend([
+            ("status", s("success")),
+            ("direction", s("inbound")),
+            ("message_id", s("XXX.XXX")),
+            ("account_code", s("XXX")),
+        ]);
+        with_creds(vec![
+            ("filters[]", map(filters)),
+            ("results_limit", s("10")),
+            ("results_offset", s("0")),
+            ("order_by", s("desc")),
+        ])
+    }
+
+    #[test]
+    fn reference_json_query_sms() {
+        let body = r#"{
+	"api_user":"100@default",
+	"api_key":"XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX",
+	"filters[]":{
+		"from":"05/01/2017 10:58 am",
+		"to":"07/30/2017 10:58 am",
+		"src":[
+				"100",
+				"z64xxx2n",
+				"+12223334456"
+				],
+		"dst_original":[
+				"+12223334456",
+				"+12223334459"
+						],
+		"dst":"100",
+		"start_cdr_id": 5256,
+		"end_cdr_id": 5356,
+		"status":"success",
+		"direction":"inbound",
+		"message_id":"XXX.XXX",
+		"account_code":"XXX"
+		},
+	"results_limit":10,
+	"results_offset":0,
+	"order_by":"desc"
+}"#;
+        assert_eq!(parse_json(body.as_bytes()).unwrap(), query_sms_expected(false));
+    }
+
+    #[test]
+    fn reference_json_add_subscriber() {
+        let body = br#"{
+	"api_user":"100@default",
+	"api_key":"XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX",
+	"phone_number": 1112224444,
+	"campaign_id": "XXXXXXX"
+}"#;
+        let want = with_creds(vec![("phone_number", s("1112224444")), ("campaign_id", s("XXXXXXX"))]);
+        assert_eq!(parse_json(body).unwrap(), want);
+    }
+
+    #[test]
+    fn reference_json_samples_as_printed_are_refused() {
+        // typographic quotes and trailing commas, as the reference prints them
+        let d = decode_error(parse_json("{\n\t\u{201C}api_user\u{201D}:\u{201C}100@default\u{201D}\n}".as_bytes()));
+        assert_eq!(d.position, Position::LineColumn { line: 2, column: 2 });
+        assert!(d.message.contains("typographic quote"), "{}", d.message);
+        let d = decode_error(parse_json(b"{\n\t\"api_user\":\"100@default\",\n}"));
+        assert!(d.message.contains("trailing comma"), "{}", d.message);
+        assert_eq!(d.position, Position::LineColumn { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn reference_xml_send_sms() {
+        let a = br#"<?xml version="1.0" standalone="yes"?>
+<request>
+	<api_user>100@default</api_user>
+	<api_key>XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX</api_key>
+	<dst>100</dst>
+	<dst>200</dst>
+	<account_code>505</account_code>
+	<body>This is a successful message.</body>
+</request>"#;
+        let want_a = with_creds(vec![
+            ("dst", seq(vec![s("100"), s("200")])),
+            ("account_code", s("505")),
+            ("body", s("This is a successful message.")),
+        ]);
+        assert_eq!(parse_xml(a).unwrap(), want_a);
+        let b = br#"<?xml version="1.0" standalone="yes"?>
+<request>
+	<api_user>100@default</api_user>
+	<api_key>XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX</api_key>
+	<dst>100,100</dst>
+	<account_code>505</account_code>
+	<body>This is a successful message.</body>
+</request>"#;
+        let want_b = with_creds(vec![
+            ("dst", s("100,100")),
+            ("account_code", s("505")),
+            ("body", s("This is a successful message.")),
+        ]);
+        assert_eq!(parse_xml(b).unwrap(), want_b);
+        // our writer produces the reference's layout exactly
+        assert_eq!(String::from_utf8(encode_xml(&want_a)).unwrap(), String::from_utf8(a.to_vec()).unwrap() + "\n");
+        assert_eq!(try_encode_xml(&want_a).unwrap(), encode_xml(&want_a));
+    }
+
+    #[test]
+    fn reference_xml_query_sms_with_filters_brackets() {
+        let body = br#"<?xml version="1.0" standalone="yes" ?>
+<request>
+	<api_user>100@default</api_user>
+	<api_key>XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX</api_key>
+	<filters[]>
+		<from>05/01/2017 10:58 am</from>
+		<to>07/30/2017 10:58am</to>
+		<src>100</src>
+		<src>z64xxx2n</src>
+		<src>+12223334456</src>
+		<dst_original>+12223334456</dst_original>
+		<start_cdr_id>5256</start_cdr_id>
+		<end_cdr_id>5356</end_cdr_id>
+		<dst>100</dst>
+		<status>success</status>
+		<direction>inbound</direction>
+		<message_id>XXX.XXX</message_id>
+		<account_code>XXX</account_code>
+	</filters[]>
+	<results_limit>10</results_limit>
+	<results_offset>0</results_offset>
+	<order_by>desc</order_by>
+</request>"#;
+        let want = query_sms_expected(true);
+        assert_eq!(parse_xml(body).unwrap(), want);
+        // and it is written back the same way
+        assert_eq!(parse_xml(&encode_xml(&want)).unwrap(), want);
+        assert!(String::from_utf8(encode_xml(&want)).unwrap().contains("\t<filters[]>\n\t\t<from>"));
+    }
+
+    #[test]
+    fn reference_xml_add_subscriber() {
+        let body = br#"<?xml version="1.0" standalone="yes" ?>
+<request>
+	<api_user>100@default</api_user>
+	<api_key>XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX</api_key>
+	<phone_number>1112224444</phone_number>
+	<campaign_id>XXXXXXX</campaign_id>
+</request>"#;
+        let want = with_creds(vec![("phone_number", s("1112224444")), ("campaign_id", s("XXXXXXX"))]);
+        assert_eq!(parse_xml(body).unwrap(), want);
+    }
+
+    // ---- JSON details -----------------------------------------------------------------------
+
+    #[test]
+    fn json_numbers_keep_their_text() {
+        let n = parse_json(br#"[0, -0, 1.50, 1e3, -2.5E-7, 12345678901234567890123]"#).unwrap();
+        assert_eq!(n, seq(["0", "-0", "1.50", "1e3", "-2.5E-7", "12345678901234567890123"].map(s).to_vec()));
+        for bad in ["01", "1.", ".5", "+1", "1e", "-", "0x10", "NaN", "Infinity"] {
+            assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_strings_and_duplicates() {
+        let n = parse_json(br#"{"a":"\u00e9\ud83d\ude00\n\/\"","b":1,"a":"last","c":null,"d":true}"#).unwrap();
+        assert_eq!(n, map(vec![("a", s("last")), ("b", s("1")), ("c", Node::Null), ("d", Node::Bool(true))]));
+        let n = parse_json(br#""\u00e9\ud83d\ude00\n\/\"""#).unwrap();
+        assert_eq!(n, s("é😀\n/\""));
+        for bad in [r#""\ud83d""#, r#""\ude00x""#, r#""\x""#, "\"a\tb\"", r#""abc"#, r#""\u12""#] {
+            assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
+        }
+        // many keys (hash index path) with a late duplicate
+        let mut body = String::from("{");
+        for i in 0..40 {
+            body.push_str(&format!("\"k{i}\":\"{i}\","));
+        }
+        body.push_str("\"k3\":\"x\"}");
+        let n = parse_json(body.as_bytes()).unwrap();
+        let Node::Map(e) = &n else { panic!() };
+        assert_eq!(e.len(), 40);
+        assert_eq!(n.get("k3"), Some(&s("x")));
+        assert_eq!(e[3].0, "k3");
+    }
+
+    #[test]
+    fn json_errors_have_positions() {
+        let d = decode_error(parse_json(b"{\"a\": [1, 2,, 3]}"));
+        assert_eq!(d.position, Position::LineColumn { line: 1, column: 13 });
+        assert_eq!(d.format, Format::Json);
+        let d = decode_error(parse_json(b""));
+        assert!(d.message.contains("end of input"));
+        let d = decode_error(parse_json(b"{} x"));
+        assert!(d.message.contains("after the JSON value"));
+        let d = decode_error(parse_json(b"\xEF\xBB\xBF{}"));
+        assert_eq!(d.position, Position::LineColumn { line: 1, column: 1 });
+        let d = decode_error(parse_json(b"{\"a\":\"\xff\"}"));
+        assert!(d.message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn json_depth_limit() {
+        let ok = "[".repeat(JSON_MAX_DEPTH) + &"]".repeat(JSON_MAX_DEPTH);
+        assert!(parse_json(ok.as_bytes()).is_ok());
+        let deep = "[".repeat(JSON_MAX_DEPTH + 1) + &"]".repeat(JSON_MAX_DEPTH + 1);
+        assert!(decode_error(parse_json(deep.as_bytes())).message.contains("nesting deeper"));
+        let hostile = "[".repeat(1_000_000);
+        assert!(parse_json(hostile.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn json_writer() {
+        let n = map(vec![("z", s("1")), ("a", seq(vec![Node::Bool(false), Node::Null, s("é\"/")])), ("m", map(vec![]))]);
+        assert_eq!(String::from_utf8(encode_json(&n)).unwrap(), r#"{"z":"1","a":[false,null,"é\"/"],"m":{}}"#);
+    }
+
+    // ---- XML details ------------------------------------------------------------------------
+
+    #[test]
+    fn xml_writer_layout() {
+        let n = map(vec![
+            ("report_type", s("detail_table")),
+            ("columns", seq(vec![s("a"), s("b")])),
+            (
+                "filter_groups",
+                seq(vec![
+                    map(vec![("exclusivity", s("include")), ("rules", seq(vec![map(vec![("type", s("bridged"))])]))]),
+                    map(vec![("exclusivity", s("exclude"))]),
+                ]),
+            ),
+            ("flag", Node::Bool(true)),
+            ("none", Node::Null),
+            ("empty", seq(vec![])),
+            ("nested", seq(vec![seq(vec![s("1"), s("2")]), seq(vec![])])),
+            ("text", s("a<b & c>d\r\n\u{1}")),
+        ]);
+        let got = String::from_utf8(encode_xml(&n)).unwrap();
+        let want = "<?xml version=\"1.0\" standalone=\"yes\"?>\n<request>\n\
+            \t<report_type>detail_table</report_type>\n\
+            \t<columns>a</columns>\n\t<columns>b</columns>\n\
+            \t<filter_groups>\n\t\t<exclusivity>include</exclusivity>\n\t\t<rules>\n\t\t\t<type>bridged</type>\n\t\t</rules>\n\t</filter_groups>\n\
+            \t<filter_groups>\n\t\t<exclusivity>exclude</exclusivity>\n\t</filter_groups>\n\
+            \t<flag>1</flag>\n\
+            \t<nested>\n\t\t<value>1</value>\n\t\t<value>2</value>\n\t</nested>\n\
+            \t<text>a&lt;b &amp; c&gt;d&#13;\n&#1;</text>\n\
+            </request>\n";
+        assert_eq!(got, want);
+        let back = parse_xml(got.as_bytes()).unwrap();
+        assert_eq!(back.get("text"), Some(&s("a<b & c>d\r\n\u{1}")));
+        assert_eq!(back.get("nested"), Some(&map(vec![("value", seq(vec![s("1"), s("2")]))])));
+        // strict mode refuses what XML cannot carry
+        assert!(try_encode_xml(&n).is_err());
+        assert!(try_encode_xml(&map(vec![("1abc", s("x"))])).is_err());
+        assert!(try_encode_xml(&map(vec![("a b", s("x"))])).is_err());
+        assert!(try_encode_xml(&s("x")).is_err());
+        assert!(try_encode_xml(&map(vec![("ok", s("tab\tnl\ncr\r"))])).is_ok());
+        // lenient mode repairs names
+        let fixed = String::from_utf8(encode_xml(&map(vec![("1a b", s("x")), ("", s("y")), ("custom:f-1.x", s("z"))]))).unwrap();
+        assert!(fixed.contains("<_1a_b>x</_1a_b>") && fixed.contains("<_>y</_>") && fixed.contains("<custom:f-1.x>z</custom:f-1.x>"), "{fixed}");
+        assert_eq!(String::from_utf8(encode_xml(&Node::Null)).unwrap(), format!("{XML_DECL}<request>\n</request>\n"));
+    }
+
+    #[test]
+    fn xml_reader_details() {
+        // empty elements, CDATA, entities, comments, attributes ignored, whitespace kept in leaves
+        let body = br#"<?xml version="1.0"?><!-- c --><request a="1"><e/><f></f><g> sp </g><h><![CDATA[<x>&]]></h><i>&lt;&#65;&#x42;&amp;</i><?pi x?></request>"#;
+        let want = map(vec![("e", s("")), ("f", s("")), ("g", s(" sp ")), ("h", s("<x>&")), ("i", s("<AB&"))]);
+        assert_eq!(parse_xml(body).unwrap(), want);
+        assert_eq!(parse_xml(b"<request/>").unwrap(), map(vec![]));
+        assert_eq!(parse_xml(b"\xEF\xBB\xBF<request>\n</request>").unwrap(), map(vec![]));
+        assert_eq!(parse_xml(b"<anything><a>1</a></anything>").unwrap(), map(vec![("a", s("1"))]));
+        // repeated siblings keep the first one's position
+        assert_eq!(
+            parse_xml(b"<r><d>1</d><x>y</x><d>2</d><d>3</d></r>").unwrap(),
+            map(vec![("d", seq(vec![s("1"), s("2"), s("3")])), ("x", s("y"))])
+        );
+        // CRLF in raw text is normalised to LF
+        assert_eq!(parse_xml(b"<r><a>1\r\n2</a></r>").unwrap(), map(vec![("a", s("1\n2"))]));
+    }
+
+    #[test]
+    fn xml_reader_errors() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"<!DOCTYPE r [<!ENTITY x \"y\">]><r><a>&x;</a></r>", "DOCTYPE"),
+            (b"<r><a>&x;</a></r>", "unknown entity"),
+            (b"<r><a>1</b></r>", ""),
+            (b"<r><a>1</a>", "end of document"),
+            (b"<r/><s/>", "second root"),
+            (b"<r>text<a>1</a></r>", "text directly inside the root"),
+            (b"<r><a>x<b>1</b></a></r>", "mixed"),
+            (b"", "no root"),
+            (b"   ", "no root"),
+            (b"hello", "outside the root"),
+            (b"<r><a>\xff</a></r>", "UTF-8"),
+            (b"<r><a>&#0;</a></r>", ""),
+        ];
+        for (body, want) in cases {
+            let d = decode_error(parse_xml(body));
+            assert_eq!(d.format, Format::Xml);
+            assert!(d.message.contains(want), "{:?}: {}", String::from_utf8_lossy(body), d.message);
+        }
+        let d = decode_error(parse_xml(b"<r>\n  <a>1</a>\n  <!DOCTYPE x>\n</r>"));
+        assert!(matches!(d.position, Position::LineColumn { line: 3, .. }), "{:?}", d.position);
+    }
+
+    #[test]
+    fn xml_depth_limit() {
+        let nest = |n: usize| "<a>".repeat(n) + "x" + &"</a>".repeat(n);
+        assert!(parse_xml(nest(XML_MAX_DEPTH).as_bytes()).is_ok());
+        assert!(decode_error(parse_xml(nest(XML_MAX_DEPTH + 1).as_bytes())).message.contains("deeper than 64"));
+        assert!(parse_xml("<a>".repeat(1_000_000).as_bytes()).is_err());
+    }
+
+    // ---- properties -------------------------------------------------------------------------
+
+    fn ident() -> impl Strategy<Value = String> {
+        "[a-z][a-z0-9_]{0,6}"
+    }
+
+    fn dedupe(v: Vec<(String, Node<'static>)>) -> Vec<(Cow<'static, str>, Node<'static>)> {
+        let mut out: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
+        for (k, n) in v {
+            if !out.iter().any(|(e, _)| *e == k) {
+                out.push((Cow::Owned(k), n));
+            }
+        }
+        out
+    }
+
+    /// Trees; `nested_lists` allows a list directly inside a list.
+    fn arb_node(nested_lists: bool) -> impl Strategy<Value = Node<'static>> {
+        let leaf = prop_oneof![
+            1 => Just(Node::Null),
+            1 => any::<bool>().prop_map(Node::Bool),
+            6 => any::<String>().prop_map(|t| Node::Str(Cow::Owned(t))),
+        ];
+        leaf.prop_recursive(4, 48, 5, move |inner| {
+            let map = prop::collection::vec((ident(), inner.clone()), 0..5).prop_map(|v| Node::Map(dedupe(v)));
+            let items = if nested_lists {
+                inner.boxed()
+            } else {
+                inner.prop_filter("no list in a list", |n| !matches!(n, Node::Seq(_))).boxed()
+            };
+            prop_oneof![prop::collection::vec(items, 0..5).prop_map(Node::Seq), map]
+        })
+    }
+
+    fn arb_params(nested_lists: bool) -> impl Strategy<Value = Node<'static>> {
+        prop::collection::vec((ident(), arb_node(nested_lists)), 0..6).prop_map(|v| Node::Map(dedupe(v)))
+    }
+
+    /// What an XML body keeps: no nulls or empty containers, booleans as 1/0, NUL as U+FFFD,
+    /// and a one-item list is a single element.
+    fn xml_norm(n: &Node<'_>) -> Option<Node<'static>> {
+        match n {
+            Node::Null => None,
+            Node::Bool(b) => Some(s(if *b { "1" } else { "0" })),
+            Node::Str(v) => Some(s(&v.replace('\0', "\u{FFFD}"))),
+            Node::Seq(items) => {
+                let mut v: Vec<_> = items.iter().filter_map(xml_norm).collect();
+                match v.len() {
+                    0 => None,
+                    1 => v.pop(),
+                    _ => Some(Node::Seq(v)),
+                }
+            }
+            Node::Map(entries) => {
+                let v: Vec<_> =
+                    entries.iter().filter_map(|(k, v)| xml_norm(v).map(|v| (Cow::Owned(k.to_string()), v))).collect();
+                (!v.is_empty()).then_some(Node::Map(v))
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn json_round_trip(params in arb_params(true)) {
+            let body = encode_json(&params);
+            prop_assert_eq!(parse_json(&body).unwrap(), params);
+        }
+
+        #[test]
+        fn xml_round_trip(params in arb_params(false)) {
+            let body = encode_xml(&params);
+            let back = parse_xml(&body);
+            prop_assert!(back.is_ok(), "{:?}\n{}", back, String::from_utf8_lossy(&body));
+            let want = xml_norm(&params).unwrap_or(Node::Map(vec![]));
+            prop_assert_eq!(back.unwrap(), want);
+        }
+
+        #[test]
+        fn parsers_never_panic(body in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse_json(&body);
+            let _ = parse_xml(&body);
+        }
+
+        #[test]
+        fn json_parser_never_panics_on_near_json(body in "[\\[\\]{}\":,0-9a-z\\\\ .eE+\\-\u{e9}\u{201C}]{0,80}") {
+            let _ = parse_json(body.as_bytes());
+        }
+
+        #[test]
+        fn xml_parser_never_panics_on_near_xml(body in "[<>/a-c &;#x0-9\"=!?\\[\\]\\-\u{e9}]{0,80}") {
+            let _ = parse_xml(body.as_bytes());
+        }
+    }
+}

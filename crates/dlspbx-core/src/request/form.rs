@@ -365,9 +365,11 @@ pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
         if is_unreserved(b) {
             continue;
         }
-        // `i` is at an ASCII byte or the first byte of a multi-byte character, so the run is
-        // on character boundaries.
-        out.push_str(&s[run_start..i]);
+        // A non-empty run holds only ASCII bytes, so it starts and ends on character
+        // boundaries (an empty one may sit inside a multi-byte character: skip it).
+        if run_start < i {
+            out.push_str(&s[run_start..i]);
+        }
         if b == b' ' {
             out.push('+');
         } else {
@@ -377,8 +379,9 @@ pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
         }
         run_start = i + 1;
     }
-    // Every byte of a multi-byte character is encoded, so `run_start` is always a boundary.
-    out.push_str(&s[run_start..]);
+    if run_start < bytes.len() {
+        out.push_str(&s[run_start..]);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -744,4 +747,573 @@ fn register(root: &mut PhpArray, name: &mut Vec<u8>, value: Vec<u8>, max_nesting
         }
     }
     Registered::Done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::body::parse_json;
+    use proptest::prelude::*;
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+
+    fn s(v: &str) -> Node<'static> {
+        Node::Str(Cow::Owned(v.to_owned()))
+    }
+    fn map(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
+        Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k.to_owned()), v)).collect())
+    }
+    fn seq(items: Vec<Node<'static>>) -> Node<'static> {
+        Node::Seq(items)
+    }
+    fn enc(n: &Node<'_>) -> String {
+        encode(n, &FormLimits::default()).expect("encodes")
+    }
+    fn p(body: &str) -> Node<'static> {
+        parse(body.as_bytes()).expect("parses")
+    }
+    /// Our parse as JSON text for compact comparisons (strings only; order kept).
+    fn js(n: &Node<'_>) -> String {
+        String::from_utf8(crate::request::body::encode_json(n)).expect("utf8")
+    }
+
+    fn report_params() -> Node<'static> {
+        map(vec![
+            ("report_type", s("detail_table")),
+            ("columns", seq(vec![s("a"), s("b")])),
+            (
+                "filter_groups",
+                seq(vec![map(vec![
+                    ("exclusivity", s("include")),
+                    ("logical_operator", s("and")),
+                    (
+                        "rules",
+                        seq(vec![
+                            map(vec![
+                                ("type", s("duration")),
+                                ("operator", s("between")),
+                                ("lower_value", s("30")),
+                                ("upper_value", s("60")),
+                            ]),
+                            map(vec![("type", s("bridged"))]),
+                        ]),
+                    ),
+                ])]),
+            ),
+            ("options", seq(vec![s("per_page=50")])),
+        ])
+    }
+
+    #[test]
+    fn report_example_exact() {
+        let got = enc(&report_params());
+        let want = "report_type=detail_table\
+            &columns%5B%5D=a&columns%5B%5D=b\
+            &filter_groups%5B0%5D%5Bexclusivity%5D=include\
+            &filter_groups%5B0%5D%5Blogical_operator%5D=and\
+            &filter_groups%5B0%5D%5Brules%5D%5B0%5D%5Btype%5D=duration\
+            &filter_groups%5B0%5D%5Brules%5D%5B0%5D%5Boperator%5D=between\
+            &filter_groups%5B0%5D%5Brules%5D%5B0%5D%5Blower_value%5D=30\
+            &filter_groups%5B0%5D%5Brules%5D%5B0%5D%5Bupper_value%5D=60\
+            &filter_groups%5B0%5D%5Brules%5D%5B1%5D%5Btype%5D=bridged\
+            &options%5B%5D=per_page%3D50";
+        assert_eq!(got, want);
+        assert_eq!(count_vars(&report_params()), 11);
+        assert_eq!(depth(&report_params()), 4);
+        assert_eq!(p(&got), report_params());
+    }
+
+    #[test]
+    fn send_sms_example_exact() {
+        let params = map(vec![
+            ("api_user", s("100@default")),
+            ("api_key", s("XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX")),
+            ("dst", s("100,2223334444")),
+            ("account_code", s("505")),
+            ("body", s("This is a successful message.")),
+        ]);
+        let got = enc(&params);
+        assert_eq!(
+            got,
+            "api_user=100%40default&api_key=XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX&dst=100%2C2223334444\
+             &account_code=505&body=This+is+a+successful+message."
+        );
+        assert_eq!(p(&got), params);
+        // and the array style
+        let arr = map(vec![("dst", seq(vec![s("100"), s("+12223334444")]))]);
+        assert_eq!(enc(&arr), "dst%5B%5D=100&dst%5B%5D=%2B12223334444");
+    }
+
+    #[test]
+    fn scalars_nulls_bools_and_empties() {
+        let params = map(vec![
+            ("a", Node::Bool(true)),
+            ("b", Node::Bool(false)),
+            ("n", Node::Null),
+            ("e", seq(vec![])),
+            ("m", map(vec![])),
+            ("l", seq(vec![Node::Null, s("x"), Node::Bool(true)])),
+            ("u", s("é ü/&=+%[]")),
+        ]);
+        let got = enc(&params);
+        assert_eq!(got, "a=1&b=0&l%5B%5D=x&l%5B%5D=1&u=%C3%A9+%C3%BC%2F%26%3D%2B%25%5B%5D");
+        assert_eq!(enc(&Node::Null), "");
+        assert_eq!(enc(&map(vec![])), "");
+        assert!(encode(&s("x"), &FormLimits::default()).is_err());
+        assert!(encode(&seq(vec![s("x")]), &FormLimits::default()).is_err());
+    }
+
+    #[test]
+    fn lists_of_lists_and_holes_are_indexed_without_holes() {
+        let params = map(vec![(
+            "k",
+            seq(vec![seq(vec![s("a"), s("b")]), map(vec![("z", Node::Null)]), seq(vec![]), seq(vec![s("c")]), s("d")]),
+        )]);
+        let got = enc(&params);
+        assert_eq!(got, "k%5B0%5D%5B%5D=a&k%5B0%5D%5B%5D=b&k%5B1%5D%5B%5D=c&k%5B2%5D=d");
+        assert_eq!(p(&got), map(vec![("k", seq(vec![seq(vec![s("a"), s("b")]), seq(vec![s("c")]), s("d")]))]));
+    }
+
+    #[test]
+    fn keys_php_would_change_are_refused() {
+        for bad in ["", "a.b", "a b", "a[b]", "a\0b", " a"] {
+            let e = encode(&map(vec![(bad, s("1"))]), &FormLimits::default()).unwrap_err();
+            assert!(matches!(e, Error::Encode(_)), "{bad:?}");
+        }
+        for bad in ["", " ", "\t", "a]b", "a\0"] {
+            let e = encode(&map(vec![("k", map(vec![(bad, s("1"))]))]), &FormLimits::default()).unwrap_err();
+            assert!(e.to_string().contains("nested form key"), "{bad:?}: {e}");
+        }
+        // allowed: a leading space inside brackets, `[` inside brackets, `]` at the top level
+        let ok = map(vec![("a]b", s("1")), ("k", map(vec![(" x", s("2")), ("y[", s("3")), ("custom:f", s("4"))]))]);
+        assert_eq!(p(&enc(&ok)), ok);
+    }
+
+    fn big_filter(groups: usize, rules: usize) -> Node<'static> {
+        let rule = |i: usize| {
+            map(vec![
+                ("type", s("duration")),
+                ("operator", s("between")),
+                ("value", s("1")),
+                ("lower_value", Node::Str(Cow::Owned(i.to_string()))),
+                ("upper_value", s("600")),
+            ])
+        };
+        let group = || {
+            map(vec![
+                ("exclusivity", s("include")),
+                ("logical_operator", s("and")),
+                ("rules", seq((0..rules).map(rule).collect())),
+            ])
+        };
+        map(vec![("report_type", s("detail_table")), ("filter_groups", seq((0..groups).map(|_| group()).collect()))])
+    }
+
+    #[test]
+    fn oversized_report_filter_is_refused() {
+        let params = big_filter(100, 10);
+        assert_eq!(count_vars(&params), 1 + 100 * (2 + 10 * 5));
+        let err = encode(&params, &FormLimits::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("5201") && msg.contains("max_input_vars is 1000"), "{msg}");
+        // with a raised limit it encodes, and PHP-style parsing with that limit reads it all
+        let limits = FormLimits { max_input_vars: 10_000, ..FormLimits::default() };
+        let body = encode(&params, &limits).expect("fits");
+        let (back, dropped) = parse_with_limits(body.as_bytes(), &limits).expect("parses");
+        assert!(dropped.is_empty());
+        assert_eq!(back, params);
+        // with PHP's defaults the server would lose variables, and says how many
+        let (_, dropped) = parse_with_limits(body.as_bytes(), &FormLimits::default()).expect("parses");
+        assert_eq!(dropped, Dropped { vars: 5201 - 1001, nesting: 0 });
+        // the fallback
+        let sent = crate::request::encode_body(&params, crate::Encoding::Form, &FormLimits::default(), Oversize::FallbackToJson)
+            .expect("falls back");
+        assert_eq!(sent.encoding, crate::Encoding::Json);
+        assert!(crate::request::encode_body(&params, crate::Encoding::Form, &FormLimits::default(), Oversize::Fail).is_err());
+    }
+
+    #[test]
+    fn nesting_limit_is_refused_by_encode() {
+        let mut n = s("x");
+        for _ in 0..65 {
+            n = map(vec![("k", n)]);
+        }
+        let params = n;
+        assert_eq!(depth(&params), 64);
+        assert!(encode(&params, &FormLimits::default()).is_ok());
+        let deeper = map(vec![("k", params)]);
+        assert_eq!(depth(&deeper), 65);
+        let msg = encode(&deeper, &FormLimits::default()).unwrap_err().to_string();
+        assert!(msg.contains("65 levels") && msg.contains("max_input_nesting_level is 64"), "{msg}");
+    }
+
+    #[test]
+    fn parse_matches_php_behaviour() {
+        // (body, json of what PHP 8.2 puts in $_POST), measured with php -r parse_str
+        let cases: &[(&str, &str)] = &[
+            ("filter_groups[0][rules][0][type]=duration&columns[]=a&columns[]=b", r#"{"filter_groups":[{"rules":[{"type":"duration"}]}],"columns":["a","b"]}"#),
+            ("a.b=1&a b=2", r#"{"a_b":"2"}"#),
+            (" a=1", r#"{"a":"1"}"#),
+            ("a[b.c]=1", r#"{"a":{"b.c":"1"}}"#),
+            ("a[b=1", r#"{"a_b":"1"}"#),
+            ("a[b.c=1", r#"{"a_b_c":"1"}"#),
+            ("a[x][b=1", r#"{"a":{"x":"1"}}"#),
+            ("a[x]junk=1", r#"{"a":{"x":"1"}}"#),
+            ("a[ ]=1&a[ ]=2", r#"{"a":["1","2"]}"#),
+            ("a[ x]=1", r#"{"a":{" x":"1"}}"#),
+            ("a[=1", r#"{"a_":"1"}"#),
+            ("[a]=1", r#"{}"#),
+            ("=1", r#"{}"#),
+            ("a", r#"{"a":""}"#),
+            ("a&&b=2", r#"{"a":"","b":"2"}"#),
+            ("a=%zz&b=%4", r#"{"a":"%zz","b":"%4"}"#),
+            ("a=%41+b", r#"{"a":"A b"}"#),
+            ("k[01]=x&k[1]=y", r#"{"k":{"01":"x","1":"y"}}"#),
+            ("k[-5]=a&k[]=b", r#"{"k":{"-5":"a","-4":"b"}}"#),
+            ("k[-0]=a", r#"{"k":{"-0":"a"}}"#),
+            ("k[2]=a&k[]=b", r#"{"k":{"2":"a","3":"b"}}"#),
+            ("a=1&a[]=2", r#"{"a":["2"]}"#),
+            ("a[]=1&a=2", r#"{"a":"2"}"#),
+            ("a[x]=1&a[x][y]=2", r#"{"a":{"x":{"y":"2"}}}"#),
+            ("a]b=1", r#"{"a]b":"1"}"#),
+            ("a[b]]=1", r#"{"a":{"b":"1"}}"#),
+            ("a[b[c]=1", r#"{"a":{"b[c":"1"}}"#),
+            ("a%5Bb%5D=1", r#"{"a":{"b":"1"}}"#),
+            ("a%5b%5d=1&a%5B%5D=2", r#"{"a":["1","2"]}"#),
+            ("k[9223372036854775807]=a&k[]=b", r#"{"k":{"9223372036854775807":"a"}}"#),
+            ("k[9223372036854775806]=a&k[]=b&k[]=c", r#"{"k":{"9223372036854775806":"a","9223372036854775807":"b"}}"#),
+            ("k[-9223372036854775808]=a&k[]=b", r#"{"k":{"-9223372036854775808":"a","-9223372036854775807":"b"}}"#),
+            ("k[9223372036854775808]=a&k[]=b", r#"{"k":{"9223372036854775808":"a","0":"b"}}"#),
+            ("a[]=x&a[3]=y&a[]=z", r#"{"a":{"0":"x","3":"y","4":"z"}}"#),
+            ("a[1]=y&a[0]=x", r#"{"a":{"1":"y","0":"x"}}"#),
+            ("a[0]=x&a[1]=y", r#"{"a":["x","y"]}"#),
+            ("b=1&a=2&b=3", r#"{"b":"3","a":"2"}"#),
+            ("a=1&a[x]=2&b=3&a=4", r#"{"a":"4","b":"3"}"#),
+            ("k[1.0]=a&k[+1]=b&k[ 1]=c&k[00]=d", r#"{"k":{"1.0":"a"," 1":"c","00":"d"}}"#),
+            (" .a=1", r#"{"_a":"1"}"#),
+            ("a. b[x.y]=1", r#"{"a__b":{"x.y":"1"}}"#),
+            (".=1", r#"{"_":"1"}"#),
+            ("%20=1", r#"{}"#),
+            ("a[]b=1", r#"{"a":["1"]}"#),
+            ("a%00b=1", r#"{"a":"1"}"#),
+            ("a[x%00y]=1", r#"{"a_x":"1"}"#),
+            ("a[%09]=1&a[%0A]=2&a[%0B]=3&a[%0C]=4&a[%0D]=5", r#"{"a":["1","2","3","4","5"]}"#),
+            ("a[%20%20]=1", r#"{"a":{"  ":"1"}}"#),
+            ("a[%00", r#"{"a_":""}"#),
+            ("%09a=1", r#"{"\ta":"1"}"#),
+            ("x=a%2Bb%26c%3Dd", r#"{"x":"a+b&c=d"}"#),
+            ("5=a&0=b", r#"{"5":"a","0":"b"}"#),
+            ("0=a&1=b", r#"{"0":"a","1":"b"}"#),
+            ("a[][x]=1&a[][x]=2", r#"{"a":[{"x":"1"},{"x":"2"}]}"#),
+            ("a[][b=1", r#"{"a":["1"]}"#),
+            ("", r#"{}"#),
+            ("&&&", r#"{}"#),
+        ];
+        for (body, want) in cases {
+            let got = p(body);
+            let want = parse_json(want.as_bytes()).expect("valid expected JSON");
+            assert_eq!(got, want, "body {body:?}: got {}", js(&got));
+        }
+    }
+
+    #[test]
+    fn limits_follow_php_post() {
+        // Measured with `php -d max_input_vars=3 -S`: the segment that passes the limit is
+        // still read; empty segments count.
+        let lim = FormLimits { max_input_vars: 3, max_nesting: 64 };
+        let run = |b: &str| {
+            let (n, d) = parse_with_limits(b.as_bytes(), &lim).unwrap();
+            (js(&n), d.vars)
+        };
+        assert_eq!(run("a=1&b=2&c=3&d=4&e=5"), (r#"{"a":"1","b":"2","c":"3","d":"4"}"#.into(), 1));
+        assert_eq!(run("a=1&&&b=2&c=3&d=4&e=5"), (r#"{"a":"1","b":"2"}"#.into(), 3));
+        assert_eq!(run("&a=1&=2&c=3&d=4&e=5"), (r#"{"a":"1","c":"3"}"#.into(), 2));
+        assert_eq!(run("a=1&b=2&c=3&d"), (r#"{"a":"1","b":"2","c":"3","d":""}"#.into(), 0));
+        assert_eq!(run("a=1&b=2&c=3&"), (r#"{"a":"1","b":"2","c":"3"}"#.into(), 0));
+
+        // Nesting: the whole top-level variable goes, later ones recreate it.
+        let lim = FormLimits { max_input_vars: 1000, max_nesting: 3 };
+        let run = |b: &str| {
+            let (n, d) = parse_with_limits(b.as_bytes(), &lim).unwrap();
+            (js(&n), d.nesting)
+        };
+        assert_eq!(run("a[1][2][3][4]=x&a[q]=1&b=2"), (r#"{"a":{"q":"1"},"b":"2"}"#.into(), 1));
+        assert_eq!(run("a[q]=1&a[1][2][3][4]=x&b=2&a[r]=5"), (r#"{"b":"2","a":{"r":"5"}}"#.into(), 1));
+        assert_eq!(run("a[1][2][3]=x"), (r#"{"a":{"1":{"2":{"3":"x"}}}}"#.into(), 0));
+        assert_eq!(run("a[1][2][3][4"), (r#"{}"#.into(), 1));
+    }
+
+    #[test]
+    fn hostile_nesting_is_bounded() {
+        let body = "a".to_owned() + &"[x]".repeat(200_000) + "=1";
+        let lim = FormLimits { max_input_vars: usize::MAX, max_nesting: usize::MAX };
+        let (n, d) = parse_with_limits(body.as_bytes(), &lim).unwrap();
+        assert_eq!(d.nesting, 1);
+        assert_eq!(n, map(vec![]));
+        let ok = "a".to_owned() + &"[x]".repeat(512) + "=1";
+        let (_, d) = parse_with_limits(ok.as_bytes(), &lim).unwrap();
+        assert!(d.is_empty());
+    }
+
+    // ---- PHP cross-checks ------------------------------------------------------------------
+
+    fn php_available() -> bool {
+        let ok = Command::new("php").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("SKIPPED: php not installed (apt-get install php-cli)");
+        }
+        ok
+    }
+
+    /// Runs PHP's parse_str on every body, returns json_encode of each result.
+    fn php_parse_str_all(bodies: &[String]) -> Vec<Node<'static>> {
+        let script = r#"$in = json_decode(file_get_contents("php://stdin"), true);
+            $out = [];
+            foreach ($in as $b) { parse_str($b, $o); $out[] = $o; }
+            echo json_encode($out, JSON_INVALID_UTF8_SUBSTITUTE);"#;
+        let mut child = Command::new("php")
+            .args(["-n", "-d", "display_errors=stderr", "-d", "error_reporting=0", "-r", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("php runs");
+        let input = serde_json::to_vec(bodies).unwrap();
+        child.stdin.take().unwrap().write_all(&input).unwrap();
+        let mut out = Vec::new();
+        child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+        assert!(child.wait().unwrap().success());
+        match parse_json(&out).expect("php output is JSON") {
+            Node::Seq(items) => items,
+            other => panic!("unexpected php output {other:?}"),
+        }
+    }
+
+    /// PHP's json_encode writes a top-level list as `[...]`; our top level is always a map.
+    fn top_as_map(n: Node<'static>) -> Node<'static> {
+        match n {
+            Node::Seq(items) => {
+                Node::Map(items.into_iter().enumerate().map(|(i, v)| (Cow::Owned(i.to_string()), v)).collect())
+            }
+            other => other,
+        }
+    }
+
+    /// A small deterministic generator (xorshift) for bodies full of PHP's special characters.
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+        fn body(&mut self) -> String {
+            const NAME: &[&str] = &[
+                "a", "b", "k", "0", "1", "01", "-1", "-0", "9223372036854775807", " ", ".", "+", "[", "]", "[]", "[0]", "[1]",
+                "[x]", "[ ]", "[ x]", "[-5]", "[01]", "%5B", "%5D", "%5b%5d", "%00", "%20", "%09", "%", "%4", "%zz", "é",
+                "[a.b]", "[a b]", "]", "[[", "]]",
+            ];
+            const VAL: &[&str] = &["", "1", "x", "+", "%20", "%", "%2", "%41", "=", "é", "a+b", "%00", "[", "]"];
+            let segs = 1 + self.next() % 6;
+            let mut out = String::new();
+            for i in 0..segs {
+                if i > 0 {
+                    out.push('&');
+                }
+                for _ in 0..(1 + self.next() % 5) {
+                    out.push_str(self.pick(NAME));
+                }
+                if self.next() % 8 != 0 {
+                    out.push('=');
+                    for _ in 0..(self.next() % 3) {
+                        out.push_str(self.pick(VAL));
+                    }
+                }
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn php_cross_check_parse_str() {
+        if !php_available() {
+            return;
+        }
+        let mut bodies: Vec<String> = vec![
+            enc(&report_params()),
+            enc(&big_filter(3, 2)),
+            enc(&map(vec![("u", s("é ü/&=+%[]\0\t\n")), ("k", map(vec![(" x", s("1")), ("y[", s("2"))]))])),
+            "filter_groups[0][rules][0][type]=duration&columns[]=a&columns[]=b".into(),
+            "a.b=1&a b=2& c=3&d[e.f]=4&g[h=5&i[j][k=6&l[]m=7".into(),
+            "k[01]=x&k[1]=y&k[-5]=z&k[]=w&k[9223372036854775807]=v&k[]=u".into(),
+        ];
+        let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..3000 {
+            bodies.push(g.body());
+        }
+        let php = php_parse_str_all(&bodies);
+        assert_eq!(php.len(), bodies.len());
+        let mut failures = Vec::new();
+        for (body, want) in bodies.iter().zip(php) {
+            let got = p(body);
+            if got != top_as_map(want.clone()) {
+                failures.push(format!("{body:?}\n  php: {}\n  us:  {}", js(&want), js(&got)));
+            }
+        }
+        assert!(failures.is_empty(), "{} mismatches with PHP:\n{}", failures.len(), failures[..failures.len().min(10)].join("\n"));
+    }
+
+    /// `$_POST` through PHP's built-in server, to check the limits as PHP applies them to a body.
+    #[test]
+    fn php_cross_check_post_limits() {
+        if !php_available() {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("dlspbx-form-post-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.php"), "<?php echo json_encode($_POST, JSON_INVALID_UTF8_SUBSTITUTE);").unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut server = Command::new("php")
+            .args(["-n", "-d", "max_input_vars=5", "-d", "max_input_nesting_level=3", "-d", "display_errors=0", "-S"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-t")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("php -S starts");
+        let post = |body: &str| -> Option<String> {
+            let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+            let req = format!(
+                "POST / HTTP/1.0\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            conn.write_all(req.as_bytes()).ok()?;
+            let mut resp = String::new();
+            conn.read_to_string(&mut resp).ok()?;
+            resp.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())
+        };
+        let mut ready = false;
+        for _ in 0..100 {
+            if post("a=1").is_some() {
+                ready = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let lim = FormLimits { max_input_vars: 5, max_nesting: 3 };
+        let mut failures = Vec::new();
+        if ready {
+            let mut bodies: Vec<String> = vec![
+                "a=1&b=2&c=3&d=4&e=5&f=6&g=7".into(),
+                "a=1&&&b=2&c=3&d=4&e=5&f=6&g=7".into(),
+                "&a=1&=2&c=3&d=4&e=5&f=6&g=7&".into(),
+                "a[1][2][3][4]=x&a[q]=1&b=2".into(),
+                "a[q]=1&a[1][2][3][4]=x&b=2&a[r]=5".into(),
+                "a[1][2][3]=x&a[1][2][3][4".into(),
+                "a=1&b[]=1&b[]=2&b[]=3&b[]=4&b[]=5&b[]=6".into(),
+            ];
+            let mut g = Gen(42);
+            for _ in 0..150 {
+                bodies.push(g.body() + "&" + &g.body());
+            }
+            for body in &bodies {
+                let Some(php_out) = post(body) else {
+                    failures.push(format!("{body:?}: no answer from php -S"));
+                    continue;
+                };
+                let want = top_as_map(parse_json(php_out.as_bytes()).unwrap_or_else(|e| panic!("{body:?} -> {php_out:?}: {e}")));
+                let (got, _) = parse_with_limits(body.as_bytes(), &lim).unwrap();
+                if got != want {
+                    failures.push(format!("{body:?}\n  php: {php_out}\n  us:  {}", js(&got)));
+                }
+            }
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(ready, "php -S did not start");
+        assert!(failures.is_empty(), "{} mismatches with PHP:\n{}", failures.len(), failures[..failures.len().min(10)].join("\n"));
+    }
+
+    // ---- properties ------------------------------------------------------------------------
+
+    fn ident() -> impl Strategy<Value = String> {
+        "[a-z][a-z0-9_]{0,6}"
+    }
+
+    pub(crate) fn arb_node(text: BoxedStrategy<String>) -> impl Strategy<Value = Node<'static>> {
+        let leaf = prop_oneof![
+            1 => Just(Node::Null),
+            1 => any::<bool>().prop_map(Node::Bool),
+            6 => text.prop_map(|t| Node::Str(Cow::Owned(t))),
+        ];
+        leaf.prop_recursive(4, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
+                prop::collection::vec((ident(), inner), 0..5).prop_map(|v| Node::Map(dedupe(v))),
+            ]
+        })
+    }
+
+    pub(crate) fn dedupe(v: Vec<(String, Node<'static>)>) -> Vec<(Cow<'static, str>, Node<'static>)> {
+        let mut out: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
+        for (k, n) in v {
+            if !out.iter().any(|(e, _)| *e == k) {
+                out.push((Cow::Owned(k), n));
+            }
+        }
+        out
+    }
+
+    pub(crate) fn arb_params(text: BoxedStrategy<String>) -> impl Strategy<Value = Node<'static>> {
+        prop::collection::vec((ident(), arb_node(text)), 0..6).prop_map(|v| Node::Map(dedupe(v)))
+    }
+
+    /// What a form body keeps of a tree: no nulls, no empty containers, booleans as 1/0.
+    fn form_norm(n: &Node<'_>) -> Option<Node<'static>> {
+        match n {
+            Node::Null => None,
+            Node::Bool(b) => Some(s(if *b { "1" } else { "0" })),
+            Node::Str(v) => Some(s(v)),
+            Node::Seq(items) => {
+                let v: Vec<_> = items.iter().filter_map(form_norm).collect();
+                (!v.is_empty()).then_some(Node::Seq(v))
+            }
+            Node::Map(entries) => {
+                let v: Vec<_> =
+                    entries.iter().filter_map(|(k, v)| form_norm(v).map(|v| (Cow::Owned(k.to_string()), v))).collect();
+                (!v.is_empty()).then_some(Node::Map(v))
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn encode_parse_round_trip(params in arb_params(any::<String>().boxed())) {
+            let body = enc(&params);
+            let back = p(&body);
+            let want = form_norm(&params).unwrap_or(Node::Map(vec![]));
+            prop_assert_eq!(back, want);
+            prop_assert!(body.bytes().all(|b| is_unreserved(b) || matches!(b, b'%' | b'+' | b'=' | b'&')));
+            prop_assert_eq!(body.split('&').filter(|s| !s.is_empty()).count(), count_vars(&params));
+        }
+
+        #[test]
+        fn parse_never_panics(body in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse_with_limits(&body, &FormLimits { max_input_vars: 5, max_nesting: 3 });
+            let _ = parse(&body);
+        }
+
+        #[test]
+        fn parse_never_panics_on_bracket_soup(body in "[a-c\\[\\] .=&%0-9+]{0,60}") {
+            let _ = parse_with_limits(body.as_bytes(), &FormLimits { max_input_vars: 4, max_nesting: 2 });
+            let _ = parse(body.as_bytes());
+        }
+    }
 }

@@ -172,7 +172,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::wire::{CsvLayout, Map, scalar};
     use proptest::prelude::*;

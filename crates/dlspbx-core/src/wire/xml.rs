@@ -1,13 +1,819 @@
 //! XML in the PHP server's style.
+//!
+//! # Reading
+//!
+//! - An optional `<?xml ...?>` declaration, comments and processing instructions are skipped.
+//!   A `<!DOCTYPE>` is rejected: entities are never declared nor expanded, only the five
+//!   predefined ones (`&amp;` ...) and character references (`&#233;`) are decoded.
+//! - The document is the content of the root element, whatever its name (`<response>`, or
+//!   `<request>` for request bodies). When there are several top-level elements (the query_sms
+//!   and subscriber samples), or a single one holding only text (`<result>error</result>`), the
+//!   top-level elements themselves are the document's fields.
+//! - An element with only text is a string (borrowed from the body unless it holds entities,
+//!   CDATA next to other text, or `\r\n` line ends, which are normalised to `\n`); an empty
+//!   element (`<x></x>`, `<x/>`) is `""`.
+//! - An element with child elements is a map of them; text between child elements is ignored.
+//!   Children repeating a name fold into one entry holding a list, at the first one's place.
+//! - Children named `array` or `value` are list items: an element whose children are all list
+//!   items is a list of their values, in document order.
+//! - Attributes are ignored. Nesting deeper than 128 elements is rejected.
+//!
+//! # Writing
+//!
+//! `<?xml version="1.0" encoding="UTF-8"?>` then a `<response>` root, without indentation;
+//! map entries are elements, list items are `<array>` (maps) or `<value>` (anything else),
+//! null is an empty element, booleans are `1`/`0`; `&`, `<`, `>` are escaped, as are `\r` and
+//! other control characters (as character references; NUL, which XML cannot carry, becomes
+//! U+FFFD).
+//!
+//! Keys that are not XML names are escaped in the style of .NET's `XmlConvert.EncodeName`:
+//! every character that cannot appear at its place is written `_xHHHH_` (`_xHHHHHHHH_` beyond
+//! U+FFFF, uppercase hex): `0` → `_x0030_`, `a b` → `a_x0020_b`. A `_` that would otherwise be
+//! read as the start of such an escape is itself escaped (`_x005F_`), `:` is escaped (no
+//! namespaces), and the empty key is written `_x_`. Map keys named `array` or `value` (which
+//! would read back as list items) are escaped as `_x0061_rray`/`_x0076_alue`.
+//! The reader decodes these escapes in every element name, so `parse(write(n)) == n` for
+//! maps and lists of strings, except that empty lists and maps read back as `""`.
 use super::Node;
-use crate::error::Result;
+use crate::error::{DecodeError, Error, Position, Result};
+use crate::format::Format;
+use quick_xml::events::{BytesRef, Event};
+use quick_xml::reader::Reader;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// The deepest element nesting accepted.
+pub const MAX_DEPTH: usize = 128;
+
+fn err(position: usize, message: impl Into<String>) -> Error {
+    Error::Decode(DecodeError::new(Format::Xml, Position::Offset(position), message))
+}
+
+/// Text content being collected: one piece stays borrowed, several are joined.
+#[derive(Default)]
+enum Text<'a> {
+    #[default]
+    Empty,
+    One(Cow<'a, str>),
+    Many(String),
+}
+
+impl<'a> Text<'a> {
+    fn push(&mut self, piece: Cow<'a, str>) {
+        if piece.is_empty() {
+            return;
+        }
+        *self = match std::mem::take(self) {
+            Text::Empty => Text::One(piece),
+            Text::One(first) => {
+                let mut s = String::with_capacity(first.len() + piece.len());
+                s.push_str(&first);
+                s.push_str(&piece);
+                Text::Many(s)
+            }
+            Text::Many(mut s) => {
+                s.push_str(&piece);
+                Text::Many(s)
+            }
+        };
+    }
+
+    fn into_cow(self) -> Cow<'a, str> {
+        match self {
+            Text::Empty => Cow::Borrowed(""),
+            Text::One(c) => c,
+            Text::Many(s) => Cow::Owned(s),
+        }
+    }
+}
+
+struct Entry<'a> {
+    key: Cow<'a, str>,
+    node: Node<'a>,
+    folded: bool,
+}
+
+/// An open element.
+struct Frame<'a> {
+    name: Cow<'a, str>,
+    /// Named `array` or `value` on the wire: a list item.
+    item: bool,
+    start: usize,
+    text: Text<'a>,
+    entries: Vec<Entry<'a>>,
+    index: Option<HashMap<Cow<'a, str>, usize>>,
+    items: Vec<(bool, Node<'a>)>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(name: Cow<'a, str>, item: bool, start: usize) -> Self {
+        Frame { name, item, start, text: Text::Empty, entries: Vec::new(), index: None, items: Vec::new() }
+    }
+
+    fn has_children(&self) -> bool {
+        !self.entries.is_empty() || !self.items.is_empty()
+    }
+
+    fn add_child(&mut self, key: Cow<'a, str>, item: bool, node: Node<'a>) {
+        if item {
+            self.items.push((key == "array", node));
+            return;
+        }
+        self.add_entry(key, node);
+    }
+
+    fn add_entry(&mut self, key: Cow<'a, str>, node: Node<'a>) {
+        // Map lookup: linear for small elements, hashed beyond.
+        const HASH_FROM: usize = 16;
+        let found = match &self.index {
+            Some(index) => index.get(&key).copied(),
+            None => self.entries.iter().position(|e| e.key == key),
+        };
+        match found {
+            Some(i) => {
+                let entry = &mut self.entries[i];
+                if entry.folded {
+                    if let Node::Seq(items) = &mut entry.node {
+                        items.push(node);
+                    }
+                } else {
+                    let first = std::mem::take(&mut entry.node);
+                    entry.node = Node::Seq(vec![first, node]);
+                    entry.folded = true;
+                }
+            }
+            None => {
+                if let Some(index) = &mut self.index {
+                    index.insert(key.clone(), self.entries.len());
+                }
+                self.entries.push(Entry { key, node, folded: false });
+                if self.index.is_none() && self.entries.len() >= HASH_FROM {
+                    self.index = Some(self.entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect());
+                }
+            }
+        }
+    }
+
+    /// The element's value.
+    fn finish(mut self) -> Node<'a> {
+        if !self.has_children() {
+            return Node::Str(self.text.into_cow());
+        }
+        if self.entries.is_empty() {
+            return Node::Seq(self.items.into_iter().map(|(_, n)| n).collect());
+        }
+        // Mixed list items and named children: keep the items as named entries.
+        for (is_array, node) in std::mem::take(&mut self.items) {
+            self.add_entry(Cow::Borrowed(if is_array { "array" } else { "value" }), node);
+        }
+        Node::Map(self.entries.into_iter().map(|e| (e.key, e.node)).collect())
+    }
+}
+
+/// Returns a slice of `input` at the same place as `part`, when `part` points into `input`.
+fn borrow_from<'a>(input: &'a str, part: &[u8]) -> Option<&'a str> {
+    let start = (part.as_ptr() as usize).checked_sub(input.as_ptr() as usize)?;
+    input.get(start..start.checked_add(part.len())?)
+}
+
+fn resolve_ref(r: &BytesRef<'_>, position: usize) -> Result<char> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) => Ok(c),
+            _ => Err(err(position, format!("invalid character reference &{};", String::from_utf8_lossy(r)))),
+        };
+    }
+    match &**r {
+        b"lt" => Ok('<'),
+        b"gt" => Ok('>'),
+        b"amp" => Ok('&'),
+        b"quot" => Ok('"'),
+        b"apos" => Ok('\''),
+        other => Err(err(
+            position,
+            format!("unknown entity &{}; (only the predefined XML entities are supported)", String::from_utf8_lossy(other)),
+        )),
+    }
+}
 
 /// Parses an XML response body.
-pub fn parse(_body: &[u8]) -> Result<Node<'_>> {
-    todo!()
+pub fn parse(body: &[u8]) -> Result<Node<'_>> {
+    let input = std::str::from_utf8(body).map_err(|e| err(e.valid_up_to(), "the body is not valid UTF-8"))?;
+    let mut reader = Reader::from_str(input);
+    let mut stack: Vec<Frame<'_>> = vec![Frame::new(Cow::Borrowed(""), false, 0)];
+    loop {
+        let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let event = reader.read_event().map_err(|e| {
+            let at = usize::try_from(reader.error_position()).unwrap_or(position);
+            err(at, format!("malformed XML: {e}"))
+        })?;
+        match event {
+            Event::Start(e) => {
+                if stack.len() > MAX_DEPTH {
+                    return Err(err(position, format!("elements are nested deeper than {MAX_DEPTH} levels")));
+                }
+                let (name, item) = element_name(input, e.name().as_ref());
+                stack.push(Frame::new(name, item, position));
+            }
+            Event::Empty(e) => {
+                let (name, item) = element_name(input, e.name().as_ref());
+                if let Some(parent) = stack.last_mut() {
+                    parent.add_child(name, item, Node::Str(Cow::Borrowed("")));
+                }
+            }
+            Event::End(_) => {
+                // quick-xml checks that the end tag matches the open one.
+                if stack.len() < 2 {
+                    return Err(err(position, "unexpected end tag"));
+                }
+                if let Some(frame) = stack.pop() {
+                    let (name, item) = (frame.name.clone(), frame.item);
+                    let node = frame.finish();
+                    if let Some(parent) = stack.last_mut() {
+                        parent.add_child(name, item, node);
+                    }
+                }
+            }
+            Event::Text(t) => {
+                if stack.len() == 1 {
+                    if t.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Err(err(position, "text outside of an element (expected an XML document)"));
+                }
+                let Some(frame) = stack.last_mut() else { continue };
+                if frame.has_children() {
+                    continue;
+                }
+                let text = t.xml10_content().map_err(|e| err(position, format!("malformed text: {e}")))?;
+                frame.text.push(text);
+            }
+            Event::CData(c) => {
+                if stack.len() == 1 {
+                    return Err(err(position, "CDATA outside of an element"));
+                }
+                let Some(frame) = stack.last_mut() else { continue };
+                if frame.has_children() {
+                    continue;
+                }
+                let text = c.xml10_content().map_err(|e| err(position, format!("malformed CDATA: {e}")))?;
+                frame.text.push(text);
+            }
+            Event::GeneralRef(r) => {
+                let c = resolve_ref(&r, position)?;
+                if stack.len() == 1 {
+                    return Err(err(position, "text outside of an element (expected an XML document)"));
+                }
+                let Some(frame) = stack.last_mut() else { continue };
+                if !frame.has_children() {
+                    frame.text.push(Cow::Owned(c.to_string()));
+                }
+            }
+            Event::DocType(_) => {
+                return Err(err(position, "document type declarations (<!DOCTYPE>) are not accepted"));
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => break,
+        }
+    }
+    let end = input.len();
+    if stack.len() > 1 {
+        let open = stack.last().map(|f| (f.name.to_string(), f.start)).unwrap_or_default();
+        return Err(err(end, format!("unexpected end of document: <{}> (at byte {}) is not closed", open.0, open.1)));
+    }
+    let Some(top) = stack.pop() else {
+        return Err(err(end, "no element found"));
+    };
+    let mut top = top;
+    if !top.has_children() {
+        return Err(err(end, "no element found"));
+    }
+    // A single root element: its content is the document (unless it holds only text).
+    if top.entries.len() + top.items.len() == 1 {
+        if let Some(entry) = top.entries.first() {
+            let is_root_name = entry.key == "response" || entry.key == "request";
+            match &entry.node {
+                Node::Map(_) | Node::Seq(_) if !entry.folded => return Ok(top.entries.remove(0).node),
+                Node::Str(s) if s.is_empty() && is_root_name => return Ok(Node::Map(Vec::new())),
+                Node::Str(_) if is_root_name => return Ok(top.entries.remove(0).node),
+                _ => {}
+            }
+        }
+    }
+    Ok(top.finish())
+}
+
+/// An element name, with `_xHHHH_` escapes decoded (see the module documentation), and
+/// whether it names a list item (`array` or `value`, before decoding).
+fn element_name<'a>(input: &'a str, raw: &[u8]) -> (Cow<'a, str>, bool) {
+    let item = raw == b"array" || raw == b"value";
+    let name: Cow<'a, str> = match borrow_from(input, raw) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(String::from_utf8_lossy(raw).into_owned()),
+    };
+    (decode_name(name), item)
+}
+
+fn decode_name(name: Cow<'_, str>) -> Cow<'_, str> {
+    if !name.contains("_x") {
+        return name;
+    }
+    if name == "_x_" {
+        return Cow::Borrowed("");
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut rest: &str = &name;
+    while let Some(i) = rest.find("_x") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match decode_escape(after) {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &after[used..];
+            }
+            None => {
+                out.push_str("_x");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Decodes `HHHH_` or `HHHHHHHH_` at the start of `s`: the character and the bytes used.
+fn decode_escape(s: &str) -> Option<(char, usize)> {
+    for digits in [4, 8] {
+        let hex = s.get(..digits)?;
+        if s.as_bytes().get(digits) == Some(&b'_') && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let c = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)?;
+            return Some((c, digits + 1));
+        }
+    }
+    None
+}
+
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
+        | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+fn is_name_char(c: char) -> bool {
+    is_name_start(c) || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+fn push_escape(out: &mut String, c: char) {
+    let v = c as u32;
+    if v > 0xFFFF {
+        out.push_str(&format!("_x{v:08X}_"));
+    } else {
+        out.push_str(&format!("_x{v:04X}_"));
+    }
+}
+
+/// The element name for `key` (see the module documentation).
+fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
+    if key.is_empty() {
+        return Cow::Borrowed("_x_");
+    }
+    let clean = key.chars().enumerate().all(|(i, c)| if i == 0 { is_name_start(c) } else { is_name_char(c) })
+        && !key.contains("_x")
+        && !list_item_names;
+    if clean {
+        return Cow::Borrowed(key);
+    }
+    let mut out = String::with_capacity(key.len() + 8);
+    for (i, (at, c)) in key.char_indices().enumerate() {
+        let valid = if i == 0 { is_name_start(c) && !list_item_names } else { is_name_char(c) };
+        let escapes_underscore = c == '_' && (decode_escape_after_x(&key[at + 1..]) || (i == 0 && key == "_x_"));
+        if valid && !escapes_underscore {
+            out.push(c);
+        } else {
+            push_escape(&mut out, c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// True when `s` (what follows a `_`) would be read as an escape (`xHHHH_`).
+fn decode_escape_after_x(s: &str) -> bool {
+    s.strip_prefix('x').and_then(decode_escape).is_some()
 }
 
 /// Writes a `<response>` document.
-pub fn write(_node: &Node<'_>) -> Vec<u8> {
-    todo!()
+pub fn write(node: &Node<'_>) -> Vec<u8> {
+    let mut out = String::with_capacity(256);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    write_element(&mut out, "response", node, false);
+    out.push('\n');
+    out.into_bytes()
+}
+
+fn write_element(out: &mut String, key: &str, node: &Node<'_>, list_item_names: bool) {
+    let name = encode_name(key, list_item_names);
+    out.push('<');
+    out.push_str(&name);
+    out.push('>');
+    match node {
+        Node::Null => {}
+        Node::Bool(b) => out.push(if *b { '1' } else { '0' }),
+        Node::Str(s) => escape_text(out, s),
+        Node::Seq(items) => {
+            for item in items {
+                let item_name = if matches!(item, Node::Map(e) if !e.is_empty()) { "array" } else { "value" };
+                write_element(out, item_name, item, false);
+            }
+        }
+        Node::Map(entries) => {
+            for (k, v) in entries {
+                write_element(out, k, v, k == "array" || k == "value");
+            }
+        }
+    }
+    out.push_str("</");
+    out.push_str(&name);
+    out.push('>');
+}
+
+fn escape_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\0' => out.push_str("&#xFFFD;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 => out.push_str(&format!("&#x{:X};", c as u32)),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::json::tests::arb_text;
+    use crate::wire::{CsvLayout, Map, Str, decode, scalar};
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    fn s(v: &str) -> Node<'static> {
+        Node::Str(Cow::Owned(v.to_owned()))
+    }
+    fn m(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
+        Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k.to_owned()), v)).collect())
+    }
+
+    const USERS: &str = r#"
+    <response>
+        <result>success</result>
+        <users>
+        <array>
+                <ext>630</ext>
+                <user>Tom</user>
+                <tenant>default</tenant>
+                <authid>beaucrn6</authid>
+                <vmail>6/6</vmail>
+                <status>OK (3 ms)</status>
+                <host>209.242.9.134</host>
+                <port>12447</port>
+            </array>
+            <array>
+                <ext>69</ext>
+                <user>Jerry</user>
+                <tenant>default</tenant>
+                <authid>cpirg16m</authid>
+                <vmail>0/0</vmail>
+                <status>Unmonitored</status>
+                <host>N/A</host>
+                <port>0</port>
+            </array>
+        </users>
+    </response>"#;
+
+    #[derive(Debug, Deserialize)]
+    struct Users<'a> {
+        #[serde(borrow, deserialize_with = "scalar::list")]
+        users: Vec<User<'a>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct User<'a> {
+        #[serde(borrow)]
+        user: Str<'a>,
+        #[serde(deserialize_with = "scalar::int")]
+        port: i64,
+        #[serde(borrow)]
+        status: Str<'a>,
+    }
+
+    #[test]
+    fn users_sample() {
+        let u: Users = decode(Format::Xml, CsvLayout::Keys, USERS.as_bytes()).unwrap();
+        assert_eq!(u.users.len(), 2);
+        assert_eq!((u.users[0].user.as_str(), u.users[0].port), ("Tom", 12447));
+        assert_eq!(u.users[0].status, "OK (3 ms)");
+        assert!(u.users[1].user.is_borrowed());
+    }
+
+    const QUEUES: &str = r#"<response>
+	<result>success</result>
+	<queues>
+		<support_queue>
+			<queue>support_queue</queue>
+			<agents>
+				<beaucrn6>
+					<name>Tom</name>
+					<otherdata> (ringinuse disabled) (dynamic)</otherdata>
+					<paused>0</paused>
+				</beaucrn6>
+			</agents>
+			<calls_waiting>
+				<array>
+					<number>8153556261</number>
+					<wait_time>1:17</wait_time>
+				</array>
+			</calls_waiting>
+		</support_queue>
+		<testqueue>
+			<queue>testqueue</queue>
+			<agents></agents>
+		</testqueue>
+	</queues>
+</response>"#;
+
+    #[derive(Debug, Deserialize)]
+    struct Queues<'a> {
+        #[serde(borrow)]
+        queues: Map<'a, Queue<'a>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Queue<'a> {
+        #[serde(borrow)]
+        agents: Map<'a, Map<'a, Str<'a>>>,
+        #[serde(borrow, default, deserialize_with = "scalar::list")]
+        calls_waiting: Vec<Map<'a, Str<'a>>>,
+    }
+
+    #[test]
+    fn queues_sample() {
+        let q: Queues = decode(Format::Xml, CsvLayout::Keys, QUEUES.as_bytes()).unwrap();
+        let support = q.queues.get("support_queue").unwrap();
+        let tom = support.agents.get("beaucrn6").unwrap();
+        assert_eq!(tom.get("otherdata").unwrap(), " (ringinuse disabled) (dynamic)");
+        assert_eq!(support.calls_waiting.len(), 1);
+        assert_eq!(support.calls_waiting[0].get("wait_time").unwrap(), "1:17");
+        let test = q.queues.get("testqueue").unwrap();
+        assert!(test.agents.is_empty() && test.calls_waiting.is_empty());
+    }
+
+    #[test]
+    fn calls_sample_single_records_and_value_lists() {
+        let body = r#"<response><result>success</result><calls>
+            <inbound><callerid>1234567890</callerid><status>Connected</status></inbound>
+            <outbound><ext>985@default-Jerma</ext></outbound>
+            </calls><dst><value>100</value><value>+2223334444</value></dst>
+            <logs><array><campaign>My Campaign</campaign><output><value>[Dec 29] a</value></output></array></logs>
+            <fax_stats><switched_to_t.38>0</switched_to_t.38></fax_stats></response>"#;
+        let n = parse(body.as_bytes()).unwrap();
+        assert_eq!(n.get("dst"), Some(&Node::Seq(vec![s("100"), s("+2223334444")])));
+        let logs = n.get("logs").unwrap();
+        assert_eq!(logs, &Node::Seq(vec![m(vec![("campaign", s("My Campaign")), ("output", Node::Seq(vec![s("[Dec 29] a")]))])]));
+        assert_eq!(n.get("fax_stats").unwrap().get("switched_to_t.38"), Some(&s("0")));
+
+        #[derive(Deserialize)]
+        struct Calls<'a> {
+            #[serde(borrow)]
+            calls: CallList<'a>,
+        }
+        #[derive(Deserialize)]
+        struct CallList<'a> {
+            #[serde(borrow, deserialize_with = "scalar::list")]
+            inbound: Vec<Map<'a, Str<'a>>>,
+            #[serde(borrow, default, deserialize_with = "scalar::list")]
+            internal: Vec<Map<'a, Str<'a>>>,
+        }
+        let c: Calls = decode(Format::Xml, CsvLayout::Keys, body.as_bytes()).unwrap();
+        assert_eq!(c.calls.inbound.len(), 1);
+        assert_eq!(c.calls.inbound[0].get("status").unwrap(), "Connected");
+        assert!(c.calls.internal.is_empty());
+    }
+
+    #[test]
+    fn query_sms_sample_without_root() {
+        let body = r#"<?xml version="1.0" encoding="UTF-8" ?>
+<result>success</result>
+	<total_results>171</total_results>
+<results>
+	<id>3131</id>
+	<dst_original_label></dst_original_label>
+	<message>Test Message</message>
+</results>
+<results>
+	<id>3121</id>
+	<dst_original_label/>
+	<message>Test &amp; Message</message>
+</results>"#;
+        let n = parse(body.as_bytes()).unwrap();
+        assert_eq!(n.get("result"), Some(&s("success")));
+        assert_eq!(n.get("total_results"), Some(&s("171")));
+        let results = n.get("results").unwrap();
+        assert_eq!(
+            results,
+            &Node::Seq(vec![
+                m(vec![("id", s("3131")), ("dst_original_label", s("")), ("message", s("Test Message"))]),
+                m(vec![("id", s("3121")), ("dst_original_label", s("")), ("message", s("Test & Message"))]),
+            ])
+        );
+        // Subscriber samples: two top-level elements.
+        let n = parse(b"<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<result>success</result>\n<success>Sucessfully added a new subscriber</success>").unwrap();
+        assert_eq!(n, m(vec![("result", s("success")), ("success", s("Sucessfully added a new subscriber"))]));
+    }
+
+    #[test]
+    fn request_root_and_repeated_elements() {
+        let body = "<?xml version=\"1.0\" standalone=\"yes\"?>\n<request>\n\t<api_user>100@default</api_user>\n\t<dst>100</dst>\n\t<dst>200</dst>\n\t<account_code>505</account_code>\n\t<filters[]><src>1</src></filters[]>\n</request>";
+        let n = parse(body.as_bytes()).unwrap();
+        assert_eq!(
+            n,
+            m(vec![
+                ("api_user", s("100@default")),
+                ("dst", Node::Seq(vec![s("100"), s("200")])),
+                ("account_code", s("505")),
+                ("filters[]", m(vec![("src", s("1"))])),
+            ])
+        );
+    }
+
+    #[test]
+    fn error_shape() {
+        let err = decode::<Users>(Format::Xml, CsvLayout::Keys, b"<response><result>error</result><error>Error details here</error></response>").unwrap_err();
+        assert!(matches!(err, Error::Server { ref message } if message == "Error details here"), "{err:?}");
+        let err = decode::<Users>(Format::Xml, CsvLayout::Keys, b"<result>error</result><error>no root</error>").unwrap_err();
+        assert!(matches!(err, Error::Server { ref message } if message == "no root"), "{err:?}");
+        let body = crate::wire::encode_error(Format::Xml, "a < b & c");
+        let err = decode::<Users>(Format::Xml, CsvLayout::Keys, &body).unwrap_err();
+        assert!(matches!(err, Error::Server { ref message } if message == "a < b & c"), "{err:?}");
+    }
+
+    #[test]
+    fn entities_cdata_crlf_and_borrowing() {
+        let body = "<response><a>x &lt;&amp;&gt; &#233;&#x1F600;&quot;&apos;</a><b><![CDATA[<raw> & ]]></b><c>plain</c><d>one\r\ntwo</d><e>pre<![CDATA[mid]]>post</e><!-- c --><?pi x?><f a=\"1\">attr</f></response>";
+        let n = parse(body.as_bytes()).unwrap();
+        assert_eq!(n.get("a"), Some(&s("x <&> é😀\"'")));
+        assert_eq!(n.get("b"), Some(&s("<raw> & ")));
+        assert!(matches!(n.get("c"), Some(Node::Str(Cow::Borrowed("plain")))));
+        assert_eq!(n.get("d"), Some(&s("one\ntwo")));
+        assert_eq!(n.get("e"), Some(&s("premidpost")));
+        assert_eq!(n.get("f"), Some(&s("attr")));
+        let with_bom: Node = crate::wire::decode(Format::Xml, CsvLayout::Keys, b"\xEF\xBB\xBF<response><a>1</a></response>").unwrap();
+        assert_eq!(with_bom, m(vec![("a", s("1"))]));
+    }
+
+    #[test]
+    fn rejects_doctype_and_unknown_entities() {
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><response><a>&lol2;</a></response>"#;
+        let Err(Error::Decode(e)) = parse(bomb.as_bytes()) else { panic!() };
+        assert!(e.message.contains("DOCTYPE"), "{e}");
+        assert!(matches!(e.position, Position::Offset(21)), "{e:?}");
+        let Err(Error::Decode(e)) = parse(b"<response><a>&ext;</a></response>") else { panic!() };
+        assert!(e.message.contains("unknown entity &ext;"), "{e}");
+    }
+
+    #[test]
+    fn malformed_has_positions() {
+        let deep = "<a>".repeat(200) + &"</a>".repeat(200);
+        for body in [
+            &b""[..],
+            b"   ",
+            b"plain text",
+            b"<response><a>1</b></response>",
+            b"<response><a>1</a>",
+            b"<response><a>1</a></response></extra>",
+            b"<response>\xff</response>",
+            b"<response><a>&#0;</a></response>",
+            b"<response><a>&amp</a></response>",
+            deep.as_bytes(),
+            b"<response><a x='1></a></response>",
+        ] {
+            let err = parse(body).unwrap_err();
+            let Error::Decode(e) = err else { panic!("{err:?}") };
+            assert_eq!(e.format, Format::Xml);
+            assert!(matches!(e.position, Position::Offset(_)), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn name_escapes() {
+        for (key, name) in [
+            ("ok", "ok"),
+            ("switched_to_t.38", "switched_to_t.38"),
+            ("0", "_x0030_"),
+            ("12", "_x0031_2"),
+            ("a b", "a_x0020_b"),
+            ("", "_x_"),
+            ("_x_", "_x005F_x_"),
+            ("_x0030_", "_x005F_x0030_"),
+            ("a:b", "a_x003A_b"),
+            ("é", "é"),
+            ("😀x", "😀x"),
+            ("-a", "_x002D_a"),
+            ("filters[]", "filters_x005B__x005D_"),
+        ] {
+            assert_eq!(encode_name(key, false), name, "{key}");
+            assert_eq!(decode_name(Cow::Borrowed(name)), key, "{name}");
+        }
+        assert_eq!(encode_name("value", true), "_x0076_alue");
+        assert_eq!(decode_name(Cow::Borrowed("_x0076_alue")), "value");
+    }
+
+    #[test]
+    fn writes_php_style() {
+        let n = m(vec![
+            ("result", s("success")),
+            ("users", Node::Seq(vec![m(vec![("ext", s("630"))]), m(vec![("ext", s("69"))])])),
+            ("dst", Node::Seq(vec![s("1"), s("2")])),
+            ("empty", Node::Seq(vec![])),
+            ("text", s("a<b & \"c\"\r")),
+            ("0", s("zero")),
+            ("flag", Node::Bool(true)),
+            ("nothing", Node::Null),
+        ]);
+        let out = String::from_utf8(write(&n)).unwrap();
+        assert_eq!(
+            out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result>success</result><users><array><ext>630</ext></array><array><ext>69</ext></array></users><dst><value>1</value><value>2</value></dst><empty></empty><text>a&lt;b &amp; \"c\"&#xD;</text><_x0030_>zero</_x0030_><flag>1</flag><nothing></nothing></response>\n"
+        );
+        let back = parse(out.as_bytes()).unwrap();
+        assert_eq!(back.get("users"), n.get("users"));
+        assert_eq!(back.get("text"), n.get("text"));
+        assert_eq!(back.get("0"), Some(&s("zero")));
+        assert_eq!(back.get("empty"), Some(&s("")));
+    }
+
+    #[test]
+    fn tricky_round_trips() {
+        for n in [
+            m(vec![("value", s("x"))]),
+            m(vec![("array", m(vec![("value", s("1")), ("array", s("2"))]))]),
+            m(vec![("l", Node::Seq(vec![Node::Seq(vec![s("a"), s("b")]), s("c")]))]),
+            m(vec![("l", Node::Seq(vec![s("only")]))]),
+            m(vec![("one", m(vec![("inner", s("x"))]))]),
+            m(vec![("ws", s("  \n "))]),
+        ] {
+            assert_eq!(parse(&write(&n)).unwrap(), n);
+        }
+        // A top-level list and a top-level string.
+        let l = Node::Seq(vec![s("a"), m(vec![("k", s("v"))])]);
+        assert_eq!(parse(&write(&l)).unwrap(), l);
+        assert_eq!(parse(&write(&s("t"))).unwrap(), s("t"));
+        assert_eq!(parse(&write(&m(vec![]))).unwrap(), m(vec![]));
+    }
+
+    /// XML has no empty lists or maps (they read back as `""`) and no null or booleans.
+    fn xml_normal(node: Node<'static>) -> Node<'static> {
+        match node {
+            Node::Map(e) if e.is_empty() => s(""),
+            Node::Seq(e) if e.is_empty() => s(""),
+            Node::Map(e) => Node::Map(e.into_iter().map(|(k, v)| (k, xml_normal(v))).collect()),
+            Node::Seq(items) => Node::Seq(items.into_iter().map(xml_normal).collect()),
+            other => other,
+        }
+    }
+
+    fn arb_xml_text() -> impl Strategy<Value = String> {
+        // XML 1.0 cannot carry NUL; everything else must survive.
+        arb_text().prop_map(|t| t.replace('\0', ""))
+    }
+
+    fn arb_node() -> impl Strategy<Value = Node<'static>> {
+        let leaf = arb_xml_text().prop_map(|t| Node::Str(Cow::Owned(t)));
+        let key = prop_oneof![4 => "[a-z_][a-z0-9_.]{0,8}", 1 => "\\PC{0,4}", 1 => Just("value".to_owned()), 1 => Just("array".to_owned())];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
+                prop::collection::btree_map(key.clone(), inner, 1..5)
+                    .prop_map(|m| Node::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(node in arb_node()) {
+            let root = Node::Map(vec![(Cow::Borrowed("root"), node)]);
+            let out = write(&root);
+            let back = parse(&out).unwrap().into_owned();
+            prop_assert_eq!(back, xml_normal(root));
+        }
+
+        #[test]
+        fn never_panics(body in prop::collection::vec(prop_oneof![Just(b'<'), Just(b'>'), Just(b'/'), Just(b'a'), Just(b'&'), Just(b';'), Just(b'!'), Just(b'?'), any::<u8>()], 0..64)) {
+            let _ = parse(&body);
+        }
+    }
 }
