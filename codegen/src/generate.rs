@@ -314,8 +314,34 @@ impl<'s> Cx<'s> {
                     }
                 }),
             }
-            // Encoding.
+            // Encoding: string values checked by a rule are sent in the rule's canonical form.
+            let canon_rule = f.rule.as_ref().map(|r| r.get_ref().clone()).filter(|_| matches!(base_scalar(&ty), Some(Ty::String)));
+            let canon = |v: TokenStream| match &canon_rule {
+                Some(r) => quote!(crate::params::canonical(#r, #v)),
+                None => quote!(#v.clone()),
+            };
+            let one = canon(quote!(v));
             to_param.push(match (&ty, required_scalar) {
+                (Ty::List(_), _) if comma && canon_rule.is_some() => quote! {
+                    if !self.#id.is_empty() {
+                        let items: Vec<String> = self.#id.iter().map(|v| #one).collect();
+                        m.push((#wire.into(), crate::params::comma_list(&items)));
+                    }
+                },
+                (Ty::List(_), _) if canon_rule.is_some() => quote! {
+                    if !self.#id.is_empty() {
+                        m.push((#wire.into(), Node::Seq(self.#id.iter().map(|v| Node::from(#one)).collect())));
+                    }
+                },
+                (_, true) if canon_rule.is_some() => quote! {
+                    let v = &self.#id;
+                    m.push((#wire.into(), Node::from(#one)));
+                },
+                (_, false) if canon_rule.is_some() => quote! {
+                    if let Some(v) = &self.#id {
+                        m.push((#wire.into(), Node::from(#one)));
+                    }
+                },
                 (Ty::CustomFields, _) => quote! {
                     for (k, v) in &self.#id {
                         m.push((format!("custom:{k}").into(), Node::from(v.clone())));

@@ -1,1 +1,154 @@
-//! placeholder
+//! `dlspbx`, the command-line tool of the dlspbx SDK for the DLS Hosted PBX HTTP API.
+//!
+//! The command line is generated at run time from the spec's metadata (see [`cli`]); every
+//! action runs through one generic function (see [`run`] and [`dispatch`]). With no server
+//! configured, the embedded simulator (`dlspbx-sim`) answers, so `dlspbx status queues` works
+//! out of the box.
+
+pub mod cli;
+pub mod conn;
+pub mod dispatch;
+pub mod error;
+pub mod filter_lang;
+pub mod import;
+pub mod output;
+pub mod params;
+pub mod report_out;
+pub mod run;
+pub mod table;
+pub mod value;
+
+use crate::conn::Globals;
+use crate::error::{CliError, CliResult, EXIT_OK, EXIT_USAGE};
+use clap::ArgMatches;
+use clap::error::ErrorKind;
+use dlspbx_core::Format;
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+/// Runs the tool with the process's arguments.
+pub fn main() -> ExitCode {
+    run_with(std::env::args_os())
+}
+
+/// Runs the tool with `args` (the first is the program name) and returns its exit code.
+/// Never panics on bad input; errors go to stderr.
+pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = match cli::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => EXIT_OK,
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => EXIT_USAGE,
+                _ => EXIT_USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match execute(&matches) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if !e.message.is_empty() {
+                let mut err = io::stderr().lock();
+                let _ = writeln!(err, "{}", e.message.trim_end());
+            }
+            e.exit_code()
+        }
+    }
+}
+
+/// The leaf subcommand's name path and matches (`["status", "queues"]`).
+fn leaf(m: &ArgMatches) -> (Vec<&str>, &ArgMatches) {
+    let mut path = Vec::new();
+    let mut cur = m;
+    while let Some((name, sub)) = cur.subcommand() {
+        path.push(name);
+        cur = sub;
+    }
+    (path, cur)
+}
+
+/// The action info for a subcommand name within a module (`add-contact` → `add_contact`).
+fn find_action(module: &str, sub: &str) -> Option<&'static dlspbx_core::ActionInfo> {
+    dlspbx_core::generated::ACTIONS.iter().copied().find(|a| a.module == module && cli::action_name(a) == sub)
+}
+
+fn execute(m: &ArgMatches) -> CliResult<()> {
+    let (path, lm) = leaf(m);
+    let g = Globals::from_matches(lm)?;
+    match path.as_slice() {
+        ["completions"] => {
+            let shell = *lm.get_one::<clap_complete::Shell>("shell").ok_or_else(|| CliError::usage("missing shell"))?;
+            let mut cmd = cli::command();
+            let mut out = io::stdout().lock();
+            clap_complete::generate(shell, &mut cmd, "dlspbx", &mut out);
+            Ok(())
+        }
+        ["man"] => {
+            let man = clap_mangen::Man::new(cli::command());
+            let mut out = io::stdout().lock();
+            man.render(&mut out).map_err(run::stdout_err)
+        }
+        ["decode"] => decode(&g, lm),
+        ["sim", "serve"] => sim_serve(lm),
+        ["dialer", "import"] => import::run(&g, lm),
+        ["test"] => send(&g, lm, "example", "test"),
+        ["report"] => send(&g, lm, "reports", "report"),
+        [module, sub] => {
+            let info = find_action(module, sub).ok_or_else(|| CliError::usage(format!("unknown command `{module} {sub}`")))?;
+            send(&g, lm, info.module, info.name)
+        }
+        _ => Err(CliError::usage("missing command; see `dlspbx --help`")),
+    }
+}
+
+fn send(g: &Globals, lm: &ArgMatches, module: &str, action: &str) -> CliResult<()> {
+    dispatch::dispatch(module, action, run::Send { globals: g, matches: lm })
+        .unwrap_or_else(|| Err(CliError::usage(format!("unknown action {module}.{action}"))))
+}
+
+fn guess_format(path: &str) -> Option<Format> {
+    let ext = path.rsplit('.').next()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "json" => Some(Format::Json),
+        "xml" => Some(Format::Xml),
+        "yaml" | "yml" => Some(Format::Yaml),
+        "csv" => Some(Format::Csv),
+        "plain" | "txt" => Some(Format::Plain),
+        _ => None,
+    }
+}
+
+fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
+    let action = lm.get_one::<String>("action").cloned().unwrap_or_default();
+    let file = lm.get_one::<String>("file").cloned().unwrap_or_else(|| "-".into());
+    let (module, name) = action.split_once('.').ok_or_else(|| CliError::usage(format!("`{action}`: expected MODULE.ACTION")))?;
+    let mut body = Vec::new();
+    if file == "-" {
+        io::stdin().lock().read_to_end(&mut body)?;
+    } else {
+        body = std::fs::read(&file).map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
+    }
+    let format = g.format.or_else(|| guess_format(&file)).unwrap_or(Format::Json);
+    let output = g.output.unwrap_or(output::Output::Json);
+    dispatch::dispatch(module, name, run::Decode { body: &body, format, output })
+        .unwrap_or_else(|| Err(CliError::usage(format!("unknown action `{action}`"))))
+}
+
+fn sim_serve(lm: &ArgMatches) -> CliResult<()> {
+    let db = lm.get_one::<String>("db").cloned();
+    let listen = lm.get_one::<String>("listen").cloned().unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut args: Vec<String> = vec!["dlspbx-sim".into(), "--listen".into(), listen];
+    if let Some(db) = db {
+        args.push("--db".into());
+        args.push(db);
+    }
+    let code = dlspbx_sim::cli::run(args);
+    if code == 0 { Ok(()) } else { Err(CliError::silent(code)) }
+}

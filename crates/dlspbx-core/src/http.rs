@@ -4,8 +4,8 @@
 use crate::action::Action;
 use crate::error::{Error, Result};
 use crate::format::{Encoding, Format};
+use crate::request::form;
 use crate::request::form::{FormLimits, Oversize};
-use crate::request::{body, form};
 use crate::wire::Node;
 use std::fmt;
 
@@ -166,17 +166,8 @@ fn encoding_of_secret(key: &str, encoding: Encoding) -> String {
 }
 
 fn encode_body(params: &Node<'_>, options: &RequestOptions) -> Result<(Encoding, Vec<u8>)> {
-    match options.encoding {
-        Encoding::Json => Ok((Encoding::Json, body::encode_json(params))),
-        Encoding::Xml => Ok((Encoding::Xml, body::encode_xml(params))),
-        Encoding::Form => match form::encode(params, &options.form_limits) {
-            Ok(s) => Ok((Encoding::Form, s.into_bytes())),
-            Err(e) => match options.oversize {
-                Oversize::FallbackToJson => Ok((Encoding::Json, body::encode_json(params))),
-                Oversize::Fail => Err(e),
-            },
-        },
-    }
+    let body = crate::request::encode_body(params, options.encoding, &options.form_limits, options.oversize)?;
+    Ok((body.encoding, body.bytes))
 }
 
 /// Decodes a response: a 2xx body through the action's decoder; any other status as the

@@ -115,6 +115,12 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
     }
 }
 
+/// The value sent for a field checked by `rule`: the rule's canonical form when it has one
+/// (`(815) 555-1234` -> `8155551234`, `il` -> `IL`), else the value as given.
+pub fn canonical(rule: &str, value: &str) -> String {
+    crate::rules::canonical(rule, value).unwrap_or_else(|| value.to_owned())
+}
+
 /// A comma-joined list (`dst=100,2223334444`).
 pub fn comma_list<T: std::fmt::Display>(items: &[T]) -> Node<'static> {
     let mut out = String::new();

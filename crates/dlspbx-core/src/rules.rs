@@ -114,7 +114,9 @@ pub fn max_chars(value: &str, n: usize) -> Result<(), String> {
     if count <= n {
         Ok(())
     } else {
-        Err(format!("must be at most {n} characters long (it has {count}); shorten it"))
+        Err(format!(
+            "must be at most {n} characters long (it has {count}); shorten it"
+        ))
     }
 }
 
@@ -135,14 +137,20 @@ pub fn custom_field_name(value: &str) -> Result<(), String> {
     if value.is_empty() {
         return Err("must be a custom field name of 1 to 64 letters, digits, `_` or `-`".into());
     }
-    if let Some(c) = value.chars().find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+    if let Some(c) = value
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    {
         return Err(format!(
             "must use only letters, digits, `_` and `-` (found {}); PHP would change the name on the way",
             describe(c)
         ));
     }
     if value.len() > 64 {
-        return Err(format!("must be at most 64 characters long (it has {})", value.len()));
+        return Err(format!(
+            "must be at most 64 characters long (it has {})",
+            value.len()
+        ));
     }
     Ok(())
 }
@@ -163,11 +171,16 @@ pub fn timezone(value: &str) -> Result<(), String> {
         match chars.next() {
             None => return Err(format!("{HINT}; it has an empty part")),
             Some(c) if !c.is_ascii_alphabetic() => {
-                return Err(format!("{HINT}; each part must start with a letter (found {})", describe(c)));
+                return Err(format!(
+                    "{HINT}; each part must start with a letter (found {})",
+                    describe(c)
+                ));
             }
             Some(_) => {}
         }
-        if let Some(c) = chars.find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))) {
+        if let Some(c) =
+            chars.find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')))
+        {
             return Err(format!("{HINT}; found {}", describe(c)));
         }
     }
@@ -192,6 +205,11 @@ fn nanp_digits(value: &str) -> Result<[u8; 10], String> {
             ' ' | '(' | ')' | '-' | '.' => {}
             '+' if n == 0 && !plus && value[..i].chars().all(|c| c == ' ') => plus = true,
             '0'..='9' => {
+                if plus && n == 0 && c != '1' {
+                    return Err(format!(
+                        "{NANP_HINT}; international numbers (+ and a country code other than 1) are not accepted"
+                    ));
+                }
                 if n == digits.len() {
                     return Err(format!("{NANP_HINT}; it has too many digits"));
                 }
@@ -199,7 +217,9 @@ fn nanp_digits(value: &str) -> Result<[u8; 10], String> {
                 n += 1;
             }
             c if c.is_alphabetic() => {
-                return Err(format!("{NANP_HINT}; letters such as {c:?} are not allowed (dial 1-800-FLOWERS as 8003569377)"));
+                return Err(format!(
+                    "{NANP_HINT}; letters such as {c:?} are not allowed (dial 1-800-FLOWERS as 8003569377)"
+                ));
             }
             c => return Err(format!("{NANP_HINT}; {} is not allowed", describe(c))),
         }
@@ -210,10 +230,15 @@ fn nanp_digits(value: &str) -> Result<[u8; 10], String> {
             None => return Err(format!("{NANP_HINT}; `+` must be followed by digits")),
             Some(b'1') if n == 11 => &d[1..],
             Some(b'1') => {
-                return Err(format!("{NANP_HINT}; +1 must be followed by exactly 10 digits (it has {})", n - 1));
+                return Err(format!(
+                    "{NANP_HINT}; +1 must be followed by exactly 10 digits (it has {})",
+                    n - 1
+                ));
             }
             Some(_) => {
-                return Err(format!("{NANP_HINT}; international numbers (+ and a country code other than 1) are not accepted"));
+                return Err(format!(
+                    "{NANP_HINT}; international numbers (+ and a country code other than 1) are not accepted"
+                ));
             }
         }
     } else if n == 11 && d[0] == b'1' {
@@ -234,16 +259,28 @@ fn nanp_digits(value: &str) -> Result<[u8; 10], String> {
 fn check_npa_nxx(d: &[u8; 10]) -> Result<(), String> {
     let code = |r: std::ops::Range<usize>| String::from_utf8_lossy(&d[r]).into_owned();
     if d[0] < b'2' {
-        return Err(format!("{NANP_HINT}; the area code {} must start with 2-9", code(0..3)));
+        return Err(format!(
+            "{NANP_HINT}; the area code {} must start with 2-9",
+            code(0..3)
+        ));
     }
     if d[1] == b'1' && d[2] == b'1' {
-        return Err(format!("{NANP_HINT}; {} is a service code (N11), not an area code", code(0..3)));
+        return Err(format!(
+            "{NANP_HINT}; {} is a service code (N11), not an area code",
+            code(0..3)
+        ));
     }
     if d[3] < b'2' {
-        return Err(format!("{NANP_HINT}; the exchange {} (digits 4-6) must start with 2-9", code(3..6)));
+        return Err(format!(
+            "{NANP_HINT}; the exchange {} (digits 4-6) must start with 2-9",
+            code(3..6)
+        ));
     }
     if d[4] == b'1' && d[5] == b'1' {
-        return Err(format!("{NANP_HINT}; the exchange {} (digits 4-6) cannot be an N11 code", code(3..6)));
+        return Err(format!(
+            "{NANP_HINT}; the exchange {} (digits 4-6) cannot be an N11 code",
+            code(3..6)
+        ));
     }
     Ok(())
 }
@@ -259,7 +296,9 @@ pub fn nanp_phone(value: &str) -> Result<(), String> {
 /// The 10 digits of a number [`nanp_phone`] accepts (`"+1 (815) 555-1234"` →
 /// `"8155551234"`); `None` when it does not.
 pub fn normalize_nanp(value: &str) -> Option<String> {
-    nanp_digits(value).ok().map(|d| d.iter().map(|&b| char::from(b)).collect())
+    nanp_digits(value)
+        .ok()
+        .map(|d| d.iter().map(|&b| char::from(b)).collect())
 }
 
 /// E.164: `+`, then 1 to 15 ASCII digits, the first 1-9. The error reads after "it".
@@ -271,7 +310,10 @@ fn e164(value: &str) -> Result<(), String> {
         return Err("has no digits after `+`".into());
     }
     if let Some(c) = d.chars().find(|c| !c.is_ascii_digit()) {
-        return Err(format!("contains {}; only digits may follow `+`, without spaces or punctuation", describe(c)));
+        return Err(format!(
+            "contains {}; only digits may follow `+`, without spaces or punctuation",
+            describe(c)
+        ));
     }
     if d.starts_with('0') {
         return Err("has 0 right after `+`; country codes start with 1-9".into());
@@ -323,11 +365,19 @@ fn sms_destination_canon(value: &str) -> Result<String, String> {
         };
     }
     // Formatted North American numbers, e.g. (815) 555-1234.
-    if value.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.')) {
+    if value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.'))
+    {
         return nanp_digits(value).map(|d| nanp_e164(&d));
     }
-    let bad = value.chars().find(|c| !c.is_ascii_digit()).map_or(String::new(), describe);
-    Err(format!("{HINT} (found {bad}); user auth IDs cannot be sent to"))
+    let bad = value
+        .chars()
+        .find(|c| !c.is_ascii_digit())
+        .map_or(String::new(), describe);
+    Err(format!(
+        "{HINT} (found {bad}); user auth IDs cannot be sent to"
+    ))
 }
 
 fn nanp_e164(d: &[u8; 10]) -> String {
@@ -340,8 +390,7 @@ fn nanp_e164(d: &[u8; 10]) -> String {
 /// `sms_party`: E.164 (`+`, 1 to 15 digits, the first 1-9), or 1 to 64 ASCII letters and
 /// digits (an extension, number or user auth ID). Sent unchanged.
 pub fn sms_party(value: &str) -> Result<(), String> {
-    const HINT: &str =
-        "must be a phone number in E.164 format (e.g. +12223334456), or an extension, number or auth ID of letters and digits (e.g. 100, z64xxx2n)";
+    const HINT: &str = "must be a phone number in E.164 format (e.g. +12223334456), or an extension, number or auth ID of letters and digits (e.g. 100, z64xxx2n)";
     if value.starts_with('+') {
         return e164(value).map_err(|why| format!("{E164_HINT}; it {why}"));
     }
@@ -352,7 +401,10 @@ pub fn sms_party(value: &str) -> Result<(), String> {
         return Err(format!("{HINT}; found {}", describe(c)));
     }
     if value.len() > 64 {
-        return Err(format!("{HINT}; at most 64 characters (it has {})", value.len()));
+        return Err(format!(
+            "{HINT}; at most 64 characters (it has {})",
+            value.len()
+        ));
     }
     Ok(())
 }
@@ -379,27 +431,30 @@ pub fn phone_digits(value: &str) -> Result<(), String> {
 
 /// The 50 states, DC and the territories AS GU MP PR UM VI (ISO 3166-2:US), sorted.
 pub const US_STATES: [&str; 57] = [
-    "AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "GU", "HI", "IA", "ID", "IL", "IN", "KS",
-    "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MP", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV", "NY",
-    "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX", "UM", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
+    "AK", "AL", "AR", "AS", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "GU", "HI", "IA", "ID",
+    "IL", "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MP", "MS", "MT", "NC", "ND",
+    "NE", "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "PR", "RI", "SC", "SD", "TN", "TX",
+    "UM", "UT", "VA", "VI", "VT", "WA", "WI", "WV", "WY",
 ];
 
 /// The 249 officially assigned ISO 3166-1 alpha-2 codes, sorted.
 pub const COUNTRY_ALPHA2: [&str; 249] = [
-    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD",
-    "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA",
-    "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE",
-    "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA",
-    "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK",
-    "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP",
-    "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT",
-    "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS",
-    "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ",
-    "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS",
-    "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST",
-    "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
-    "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA",
-    "ZM", "ZW",
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF",
+    "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+    "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM",
+    "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC",
+    "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA",
+    "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG",
+    "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+    "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO",
+    "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
 /// Upper-cases a two-letter ASCII code and looks it up in a sorted table.
@@ -419,7 +474,9 @@ fn lookup_code(value: &str, table: &[&str]) -> Result<String, Option<String>> {
 pub fn us_state(value: &str) -> Result<(), String> {
     match lookup_code(value, &US_STATES) {
         Ok(_) => Ok(()),
-        Err(None) => Err("must be a two-letter US state code such as IL (or DC, AS, GU, MP, PR, UM, VI)".into()),
+        Err(None) => Err(
+            "must be a two-letter US state code such as IL (or DC, AS, GU, MP, PR, UM, VI)".into(),
+        ),
         Err(Some(code)) => Err(format!(
             "must be a US state code such as IL; {code} is not one (Canadian provinces and military codes are not accepted)"
         )),
@@ -437,8 +494,12 @@ pub fn country_alpha2(value: &str) -> Result<(), String> {
     match lookup_code(value, &COUNTRY_ALPHA2) {
         Ok(_) => Ok(()),
         Err(None) => Err("must be a two-letter ISO 3166-1 country code such as US or CA".into()),
-        Err(Some(code)) if code == "UK" => Err("must be an ISO 3166-1 country code: the United Kingdom is GB, not UK".into()),
-        Err(Some(code)) => Err(format!("must be an ISO 3166-1 country code such as US or CA; {code} is not assigned")),
+        Err(Some(code)) if code == "UK" => {
+            Err("must be an ISO 3166-1 country code: the United Kingdom is GB, not UK".into())
+        }
+        Err(Some(code)) => Err(format!(
+            "must be an ISO 3166-1 country code such as US or CA; {code} is not assigned"
+        )),
     }
 }
 
@@ -452,10 +513,18 @@ pub fn zip_code(value: &str) -> Result<(), String> {
     let b = value.as_bytes();
     let ok = match b.len() {
         5 => b.iter().all(u8::is_ascii_digit),
-        10 => b[..5].iter().all(u8::is_ascii_digit) && b[5] == b'-' && b[6..].iter().all(u8::is_ascii_digit),
+        10 => {
+            b[..5].iter().all(u8::is_ascii_digit)
+                && b[5] == b'-'
+                && b[6..].iter().all(u8::is_ascii_digit)
+        }
         _ => false,
     };
-    if ok { Ok(()) } else { Err("must be a US ZIP code: 5 digits or ZIP+4, e.g. 60601 or 60601-1234".into()) }
+    if ok {
+        Ok(())
+    } else {
+        Err("must be a US ZIP code: 5 digits or ZIP+4, e.g. 60601 or 60601-1234".into())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,7 +542,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -488,7 +559,9 @@ fn check_ymd(year: u32, month: u32, day: u32) -> Result<(), String> {
     }
     let last = days_in_month(year, month);
     if day == 0 || day > last {
-        return Err(format!("has day {day:02}, but {year:04}-{month:02} has days 01 to {last:02}"));
+        return Err(format!(
+            "has day {day:02}, but {year:04}-{month:02} has days 01 to {last:02}"
+        ));
     }
     Ok(())
 }
@@ -511,7 +584,8 @@ pub fn date(value: &str) -> Result<(), String> {
 }
 
 fn parse_time(b: &[u8]) -> Result<(), String> {
-    const HINT: &str = "must be a date and time as YYYY-MM-DD HH:MM:SS (24-hour clock), e.g. 2024-02-29 13:45:00";
+    const HINT: &str =
+        "must be a date and time as YYYY-MM-DD HH:MM:SS (24-hour clock), e.g. 2024-02-29 13:45:00";
     if b.len() != 8 || b[2] != b':' || b[5] != b':' {
         return Err(HINT.into());
     }
@@ -529,7 +603,8 @@ fn parse_time(b: &[u8]) -> Result<(), String> {
 
 /// `datetime`: a [`date`], one space, `HH:MM:SS` zero-padded (00-23, 00-59, 00-59).
 pub fn datetime(value: &str) -> Result<(), String> {
-    const HINT: &str = "must be a date and time as YYYY-MM-DD HH:MM:SS (24-hour clock), e.g. 2024-02-29 13:45:00";
+    const HINT: &str =
+        "must be a date and time as YYYY-MM-DD HH:MM:SS (24-hour clock), e.g. 2024-02-29 13:45:00";
     let b = value.as_bytes();
     if b.len() != 19 || b[10] != b' ' {
         return Err(HINT.into());
@@ -556,8 +631,7 @@ pub fn canonical_datetime_or_unix(value: &str) -> Option<String> {
 }
 
 fn datetime_or_unix_canon(value: &str) -> Result<String, String> {
-    const HINT: &str =
-        "must be a date and time as YYYY-MM-DD HH:MM:SS (e.g. 2017-05-01 10:58:00), a Unix timestamp in seconds, or MM/DD/YYYY HH:MM am";
+    const HINT: &str = "must be a date and time as YYYY-MM-DD HH:MM:SS (e.g. 2017-05-01 10:58:00), a Unix timestamp in seconds, or MM/DD/YYYY HH:MM am";
     let b = value.as_bytes();
     if b.len() == 19 && b[4] == b'-' {
         return datetime(value).map(|()| value.to_owned());
@@ -582,7 +656,10 @@ fn us_datetime(b: &[u8]) -> Result<String, String> {
     // separators are ASCII and every field must be ASCII digits or letters).
     let mut rest = b;
     let mut take_until = |sep: u8, min: usize, max: usize| -> Result<u32, String> {
-        let i = rest.iter().position(|&c| c == sep).ok_or_else(|| FORM.to_owned())?;
+        let i = rest
+            .iter()
+            .position(|&c| c == sep)
+            .ok_or_else(|| FORM.to_owned())?;
         let field = &rest[..i];
         rest = &rest[i + 1..];
         if field.len() < min || field.len() > max {
@@ -623,7 +700,10 @@ fn us_datetime(b: &[u8]) -> Result<String, String> {
         (h, true) => h + 12,
     };
     let mut s = String::with_capacity(19);
-    let _ = write!(s, "{year:04}-{month:02}-{day:02} {hour24:02}:{minute:02}:00");
+    let _ = write!(
+        s,
+        "{year:04}-{month:02}-{day:02} {hour24:02}:{minute:02}:00"
+    );
     Ok(s)
 }
 
@@ -635,5 +715,620 @@ fn describe(c: char) -> String {
         format!("U+{:04X}", u32::from(c))
     } else {
         format!("{c:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values every rule must reject: empty, control characters, a 1 MB string, Unicode
+    /// digits and letters that look like ASCII.
+    fn hostile() -> Vec<String> {
+        vec![
+            String::new(),
+            "\0".into(),
+            "\u{7}".into(),
+            "12\n34".into(),
+            "٣".into(),
+            "８１５５５５１２３４".into(),
+            "x".repeat(1 << 20),
+            "1".repeat(1 << 20) + "x",
+        ]
+    }
+
+    fn table(
+        name: &str,
+        f: impl Fn(&str) -> Result<(), String>,
+        valid: &[&str],
+        invalid: &[&str],
+        hostile_too: bool,
+    ) {
+        for v in valid {
+            assert_eq!(f(v), Ok(()), "{name}: {v:?} should be valid");
+            assert_eq!(check(name, v), Some(Ok(())), "{name} via check: {v:?}");
+        }
+        let mut all: Vec<String> = invalid.iter().map(|s| (*s).to_owned()).collect();
+        if hostile_too {
+            all.extend(hostile());
+        }
+        assert!(all.len() >= 8, "{name}: at least 8 invalid values");
+        for v in &all {
+            let shown: String = v.chars().take(40).collect();
+            match f(v) {
+                Ok(()) => panic!("{name}: {shown:?} should be invalid"),
+                Err(reason) => {
+                    assert!(
+                        !reason.is_empty() && reason.len() < 300,
+                        "{name}: {shown:?} reason {reason:?}"
+                    );
+                    assert!(
+                        !reason.contains(&"x".repeat(100)),
+                        "reasons do not echo huge values"
+                    );
+                }
+            }
+            assert!(
+                matches!(check(name, v), Some(Err(_))),
+                "{name} via check: {shown:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_empty_rule() {
+        table(
+            "non_empty",
+            non_empty,
+            &[
+                "a",
+                " a ",
+                "Sales list",
+                "٣",
+                "\u{1F600}",
+                "0",
+                "a\tb",
+                "x".repeat(1 << 20).as_str(),
+            ],
+            &[
+                "", " ", "\t", "\n", "\r\n", "   \t  ", "\u{A0}", "\u{2003}", "\u{3000}", "\u{85}",
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn digits_rule() {
+        table(
+            "digits",
+            digits,
+            &["0", "00", "42", "0123", "18446744073709551616"],
+            &["-1", "+1", "1.0", "1 2", "a", "1e3", " 1", "1 "],
+            true,
+        );
+    }
+
+    #[test]
+    fn nanp_phone_rule() {
+        table(
+            "nanp_phone",
+            nanp_phone,
+            &[
+                "8155551234",
+                "(815) 555-1234",
+                "815.555.1234",
+                "815-555-1234",
+                "+1 815 555 1234",
+                "+18155551234",
+                "18155551234",
+                "1 (815) 555-1234",
+                "2125550000",
+                "9999999999",
+            ],
+            &[
+                "911",
+                "9115551234",
+                "2115551234",
+                "8155111234",
+                "8151551234",
+                "8150551234",
+                "1155551234",
+                "0155551234",
+                "815555123",
+                "81555512345",
+                "28155551234",
+                "+448155551234",
+                "+44 20 7946 0958",
+                "+1815555123",
+                "+",
+                "1-800-FLOWERS",
+                "815555123x",
+                "815/555/1234",
+                "815_555_1234",
+                "++18155551234",
+                "1+8155551234",
+                "١٢٣٤٥٦٧٨٩٠",
+            ],
+            true,
+        );
+        assert_eq!(
+            normalize_nanp("+1 (815) 555-1234").as_deref(),
+            Some("8155551234")
+        );
+        assert_eq!(normalize_nanp("18155551234").as_deref(), Some("8155551234"));
+        assert_eq!(normalize_nanp("911"), None);
+        assert_eq!(
+            canonical("nanp_phone", "815.555.1234").as_deref(),
+            Some("8155551234")
+        );
+        let why = nanp_phone("9115551234").unwrap_err();
+        assert!(why.contains("N11") && why.contains("8155551234"), "{why}");
+        assert!(
+            nanp_phone("+442079460958")
+                .unwrap_err()
+                .contains("international")
+        );
+    }
+
+    #[test]
+    fn sms_destination_rule() {
+        table(
+            "sms_destination",
+            sms_destination,
+            &[
+                "+18155551234",
+                "+442079460958",
+                "+4",
+                "+491234567890123",
+                "8155551234",
+                "(815) 555-1234",
+                "18155551234",
+                "100",
+                "1",
+                "12345678",
+            ],
+            &[
+                "123456789",
+                "1234567890",
+                "9115551234",
+                "+19115551234",
+                "+1815555123",
+                "+0123",
+                "+",
+                "+1234567890123456",
+                "+1 815 555 1234",
+                "z64xxx2n",
+                "l00",
+                "100@default",
+                "+44-20",
+                "815555123456",
+            ],
+            true,
+        );
+        assert_eq!(
+            canonical_sms_destination("8155551234").as_deref(),
+            Some("+18155551234")
+        );
+        assert_eq!(
+            canonical_sms_destination("(815) 555-1234").as_deref(),
+            Some("+18155551234")
+        );
+        assert_eq!(
+            canonical_sms_destination("18155551234").as_deref(),
+            Some("+18155551234")
+        );
+        assert_eq!(
+            canonical_sms_destination("+442079460958").as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(canonical_sms_destination("100").as_deref(), Some("100"));
+        assert_eq!(canonical_sms_destination("123456789"), None);
+        assert_eq!(
+            canonical("sms_destination", "8155551234").as_deref(),
+            Some("+18155551234")
+        );
+        assert!(
+            sms_destination("123456789")
+                .unwrap_err()
+                .contains("9 digits")
+        );
+    }
+
+    #[test]
+    fn sms_party_rule() {
+        table(
+            "sms_party",
+            sms_party,
+            &[
+                "+12223334456",
+                "+4",
+                "100",
+                "z64xxx2n",
+                "Z",
+                "a".repeat(64).as_str(),
+                "0",
+            ],
+            &[
+                "+",
+                "+0",
+                "+1 222",
+                "+1234567890123456",
+                "a b",
+                "100@default",
+                "a-b",
+                "a_b",
+                "a".repeat(65).as_str(),
+                "+12a",
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn phone_digits_rule() {
+        table(
+            "phone_digits",
+            phone_digits,
+            &[
+                "1112224444",
+                "8155551234",
+                "0000000000",
+                "+18155551234",
+                "+4",
+                "+123456789012345",
+            ],
+            &[
+                "111222444",
+                "11122244445",
+                "111-222-4444",
+                "(111) 2224444",
+                "+",
+                "+0111",
+                "+1234567890123456",
+                "1112224444 ",
+                "+1 1112224444",
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn us_state_rule() {
+        table(
+            "us_state",
+            us_state,
+            &[
+                "IL", "il", "Il", "DC", "PR", "VI", "AS", "GU", "MP", "UM", "WY", "AK",
+            ],
+            &[
+                "ON", "BC", "AA", "AE", "AP", "XX", "ILL", "I", "I1", "İL", "ＩＬ", " IL",
+            ],
+            true,
+        );
+        assert_eq!(canonical_us_state("il").as_deref(), Some("IL"));
+        assert_eq!(canonical("us_state", "pr").as_deref(), Some("PR"));
+        assert_eq!(US_STATES.len(), 57);
+        assert!(US_STATES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn country_alpha2_rule() {
+        table(
+            "country_alpha2",
+            country_alpha2,
+            &["US", "us", "CA", "GB", "gb", "DE", "AX", "ZW", "SS", "BQ"],
+            &[
+                "UK", "XK", "EU", "USA", "U", "ZZ", "AA", "U1", "ＵＳ", " US",
+            ],
+            true,
+        );
+        assert!(country_alpha2("UK").unwrap_err().contains("GB"));
+        assert_eq!(canonical_country_alpha2("ca").as_deref(), Some("CA"));
+        assert_eq!(COUNTRY_ALPHA2.len(), 249);
+        assert!(COUNTRY_ALPHA2.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            COUNTRY_ALPHA2
+                .iter()
+                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        );
+    }
+
+    #[test]
+    fn zip_code_rule() {
+        table(
+            "zip_code",
+            zip_code,
+            &["60601", "00501", "60601-1234", "99950"],
+            &[
+                "6060",
+                "606011",
+                "60601-123",
+                "60601-12345",
+                "60601 1234",
+                "6060a",
+                "60601-",
+                "-1234",
+                "60601–1234",
+                "６０６０１",
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn date_rule() {
+        table(
+            "date",
+            date,
+            &[
+                "2024-02-29",
+                "2000-02-29",
+                "2023-12-31",
+                "0001-01-01",
+                "9999-12-31",
+                "2024-04-30",
+            ],
+            &[
+                "2023-02-29",
+                "1900-02-29",
+                "2024-04-31",
+                "2024-13-01",
+                "2024-00-10",
+                "2024-01-00",
+                "0000-01-01",
+                "2024-1-01",
+                "24-01-01",
+                "2024/01/01",
+                "2024-01-01 ",
+                "2024-01-01 00:00:00",
+                "２０２４-01-01",
+            ],
+            true,
+        );
+        assert!(
+            date("2023-02-29")
+                .unwrap_err()
+                .contains("2023-02 has days 01 to 28")
+        );
+    }
+
+    #[test]
+    fn datetime_rule() {
+        table(
+            "datetime",
+            datetime,
+            &[
+                "2024-02-29 13:45:00",
+                "2024-01-01 00:00:00",
+                "2024-12-31 23:59:59",
+            ],
+            &[
+                "2024-01-01 24:00:00",
+                "2024-01-01 23:60:00",
+                "2024-01-01 23:59:60",
+                "2024-01-01T00:00:00",
+                "2024-01-01 0:00:00",
+                "2024-01-01",
+                "2023-02-29 00:00:00",
+                "2024-01-01 00:00",
+                "2024-01-01  00:00:00",
+                "2024-01-01 00:00:00Z",
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn datetime_or_unix_rule() {
+        table(
+            "datetime_or_unix",
+            datetime_or_unix,
+            &[
+                "2024-02-29 13:45:00",
+                "0",
+                "1525443917",
+                "9999999999",
+                "05/01/2017 10:58 am",
+                "07/30/2017 10:58am",
+                "7/4/2024 12:00 PM",
+                "12/31/2024 12:59 am",
+                "2/29/2024 1:05pm",
+            ],
+            &[
+                "15254439170",
+                "-1",
+                "2024-02-30 00:00:00",
+                "13/01/2017 10:58 am",
+                "02/30/2017 10:58 am",
+                "05/01/2017 13:58 am",
+                "05/01/2017 0:58 am",
+                "05/01/2017 10:60 am",
+                "05/01/2017 10:58",
+                "05/01/17 10:58 am",
+                "05/01/2017 10:58 xm",
+                "05/01/2017  10:58 am",
+                "05/01/2017 10:58  am",
+                "2017-05-01",
+                "1525443917.5",
+                "05/01/2017 10:5 am",
+            ],
+            true,
+        );
+        assert_eq!(
+            canonical_datetime_or_unix("05/01/2017 10:58 am").as_deref(),
+            Some("2017-05-01 10:58:00")
+        );
+        assert_eq!(
+            canonical_datetime_or_unix("07/30/2017 10:58am").as_deref(),
+            Some("2017-07-30 10:58:00")
+        );
+        assert_eq!(
+            canonical_datetime_or_unix("12/31/2024 12:59 am").as_deref(),
+            Some("2024-12-31 00:59:00")
+        );
+        assert_eq!(
+            canonical_datetime_or_unix("7/4/2024 12:00 PM").as_deref(),
+            Some("2024-07-04 12:00:00")
+        );
+        assert_eq!(
+            canonical_datetime_or_unix("2/29/2024 1:05pm").as_deref(),
+            Some("2024-02-29 13:05:00")
+        );
+        assert_eq!(
+            canonical_datetime_or_unix("1525443917").as_deref(),
+            Some("1525443917")
+        );
+        assert_eq!(
+            canonical_datetime_or_unix("2024-02-29 13:45:00").as_deref(),
+            Some("2024-02-29 13:45:00")
+        );
+        assert_eq!(
+            canonical("datetime_or_unix", "05/01/2017 10:58 am").as_deref(),
+            Some("2017-05-01 10:58:00")
+        );
+    }
+
+    #[test]
+    fn max_chars_rule() {
+        assert_eq!(max_chars("", 0), Ok(()));
+        assert_eq!(max_chars(&"é".repeat(200), 200), Ok(()));
+        assert_eq!(max_chars(&"\u{1F600}".repeat(200), 200), Ok(()));
+        let invalid = [
+            "x".repeat(201),
+            "é".repeat(201),
+            "\u{1F600}".repeat(201),
+            "\0".repeat(201),
+            "٣".repeat(201),
+            "x".repeat(1 << 20),
+            " ".repeat(201),
+            "a\u{301}".repeat(101),
+        ];
+        for v in &invalid {
+            let why = max_chars(v, 200).unwrap_err();
+            assert!(why.contains("at most 200"), "{why}");
+            assert!(matches!(check("max_chars(200)", v), Some(Err(_))));
+        }
+        assert!(max_chars("ab", 1).unwrap_err().contains("(it has 2)"));
+        assert_eq!(check("max_chars( 3 )", "abc"), Some(Ok(())));
+        assert_eq!(check("max_chars", "abc"), None);
+        assert_eq!(check("max_chars(x)", "abc"), None);
+        assert_eq!(check("max_chars(3", "abc"), None);
+    }
+
+    #[test]
+    fn timezone_rule() {
+        table(
+            "timezone",
+            timezone,
+            &[
+                "UTC",
+                "America/Chicago",
+                "America/Argentina/Buenos_Aires",
+                "Etc/GMT+5",
+                "Etc/GMT-14",
+                "America/Port-au-Prince",
+                "US/Central",
+            ],
+            &[
+                "utc",
+                "Chicago",
+                "America/",
+                "/Chicago",
+                "America//Chicago",
+                "America/Chicago ",
+                "America/1Chicago",
+                "Америка/Чикаго",
+                "America/Chi cago",
+                "GMT",
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn custom_field_name_rule() {
+        table(
+            "custom_field_name",
+            custom_field_name,
+            &["a", "Account_ID", "x-1", "0", "_", "a".repeat(64).as_str()],
+            &[
+                "a.b",
+                "a b",
+                "a[b]",
+                "a:b",
+                "é",
+                "a".repeat(65).as_str(),
+                "custom:x",
+                "a/b",
+                "a+b",
+                "a%5Bb",
+            ],
+            true,
+        );
+    }
+
+    #[test]
+    fn dispatch_knows_every_rule() {
+        for name in RULE_NAMES {
+            let rule = if *name == "max_chars" {
+                "max_chars(5)".to_owned()
+            } else {
+                (*name).to_owned()
+            };
+            assert!(check(&rule, "x").is_some(), "{name}");
+        }
+        assert_eq!(check("no_such_rule", "x"), None);
+        assert_eq!(check("digits(3)", "1"), None);
+        assert_eq!(canonical("digits", "1"), None);
+        assert_eq!(canonical("nanp_phone", "911"), None);
+    }
+
+    #[test]
+    fn rules_match_spec_names() {
+        // spec/rules.toml is the source of the names; keep RULE_NAMES in step with it.
+        let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/rules.toml");
+        let Ok(text) = std::fs::read_to_string(&spec) else {
+            eprintln!("SKIPPED: {} not found", spec.display());
+            return;
+        };
+        let names: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("name = \""))
+            .filter_map(|l| l.strip_suffix('"'))
+            .collect();
+        let mut a: Vec<&str> = names.clone();
+        let mut b: Vec<&str> = RULE_NAMES.to_vec();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn rules_never_panic_on_odd_input() {
+        let odd = [
+            "\u{FEFF}",
+            "+",
+            "+1",
+            "1/",
+            "1/1/",
+            "1/1/2024 ",
+            "1/1/2024 1:",
+            "1/1/2024 1:00",
+            "é/é/éééé é:éé am",
+            "/",
+            "-",
+            "٣/٣/٣٣٣٣ ٣:٣٣ am",
+        ];
+        for v in odd {
+            for name in RULE_NAMES {
+                let rule = if *name == "max_chars" {
+                    "max_chars(1)".to_owned()
+                } else {
+                    (*name).to_owned()
+                };
+                let _ = check(&rule, v);
+                let _ = canonical(&rule, v);
+            }
+        }
     }
 }

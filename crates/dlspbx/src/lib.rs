@@ -1,1 +1,103 @@
-//! placeholder
+//! Blocking client for the DLS Hosted PBX HTTP API: CDR reports, the predictive dialer, SMS,
+//! SMS consent lists and live status, in every format the API speaks (JSON, XML, YAML, CSV,
+//! plain text).
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use dlspbx::prelude::*;
+//!
+//! fn main() -> Result<(), Error> {
+//!     let client = Client::builder()
+//!         .base_url("https://pbx.example.com")
+//!         .api_user("100@tenant")
+//!         .api_key("your-api-key")
+//!         .format(Format::Json)
+//!         .encoding(Encoding::Form)
+//!         .build()?;
+//!
+//!     let queues = client.status().queues()?;
+//!     println!("{queues:#?}");
+//!
+//!     // Ask one call for another format; the clone shares the connection pool.
+//!     let users = client.with_format(Format::Xml).status().users()?;
+//!     println!("{users:#?}");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! `Client::from_env()` reads `DLSPBX_URL`, `DLSPBX_API_USER`, `DLSPBX_API_KEY` (and the
+//! optional `DLSPBX_FORMAT`) over the default config file; see [`config`] for the file and
+//! every setting.
+//!
+//! # Calls
+//!
+//! The method surface is generated from the API spec: [`Modules`] gives each module as a group
+//! (`client.dialer().add_contact(..)`, `client.reports().report(..)`), and [`Caller::call`]
+//! sends any request value. Requests are validated before anything is sent
+//! ([`Error::Invalid`]). Responses are owned (`'static`); for large bodies,
+//! [`Client::call_raw`] returns the bytes and [`RawResponse::decode`] borrows from them.
+//!
+//! Paginated queries: [`Client::report_pages`] and [`Client::sms_pages`] iterate over pages;
+//! [`Client::report_export`] streams a whole CDR report row by row in flat memory.
+//!
+//! # Transport
+//!
+//! One connection pool per client (cloned clients share it); TLS by rustls; `https://`
+//! required except for loopback hosts; redirects are never followed (a 3xx is
+//! [`Error::Status`]), because every request body holds the credentials. Timeouts: 10 s to
+//! connect and 60 s per exchange by default. Bodies over 256 MiB (configurable) fail with
+//! [`Error::Transport`] rather than exhaust memory. Idempotent actions are retried with
+//! exponential backoff and full jitter on connection failures, 429 and 5xx; see [`retry`] for
+//! the exact rules.
+//!
+//! # Logging and secrets
+//!
+//! Each call runs in a `tracing` span `dlspbx.call` (module, action, format, status,
+//! attempts, elapsed_ms). The API key is sent only in request bodies: it is never part of a
+//! URL, span, log line, error or `Debug` print (those show `REDACTED`).
+//!
+//! # Features
+//!
+//! - `blocking` (default): the ureq [`Client`]. Without it, this crate holds only the
+//!   transport-independent pieces that `dlspbx-async` reuses ([`config`], [`retry`],
+//!   [`pages`], [`RawResponse`]).
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod pages;
+mod raw;
+pub mod retry;
+pub mod transport;
+
+#[cfg(feature = "blocking")]
+mod client;
+#[cfg(feature = "blocking")]
+mod export;
+
+#[cfg(feature = "blocking")]
+pub use client::{Client, ClientBuilder, Pages, ReportPages, SmsPages};
+#[cfg(feature = "blocking")]
+pub use export::{ExportRow, ExportSummary};
+
+pub use config::{ClientConfig, FromConfig};
+pub use raw::RawResponse;
+pub use retry::RetryPolicy;
+
+pub use dlspbx_core::generated::client::{Caller, Modules};
+pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
+pub use dlspbx_core::report::{Cell, CellType, Page, ReportTable, Row};
+pub use dlspbx_core::request::form::{FormLimits, Oversize};
+pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
+pub use dlspbx_core::{Action, DecodeError, Encoding, Error, Format, InvalidRequest, Position, Result, Str};
+
+/// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
+pub use dlspbx_core as sans_io;
+
+/// What most programs need: `use dlspbx::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "blocking")]
+    pub use crate::{Client, ClientBuilder};
+    pub use crate::{Caller, Encoding, Error, Format, Modules, RawResponse};
+}

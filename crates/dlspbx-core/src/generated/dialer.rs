@@ -42,7 +42,8 @@ impl ToParam for AddContactListRequest {
     fn to_param(&self) -> Node<'static> {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
-        m.push(("name".into(), self.name.to_param()));
+        let v = &self.name;
+        m.push(("name".into(), Node::from(crate::params::canonical("non_empty", v))));
         Node::Map(m)
     }
 }
@@ -292,7 +293,11 @@ impl ToParam for AddContactRequest {
     fn to_param(&self) -> Node<'static> {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
-        m.push(("contact_list".into(), self.contact_list.to_param()));
+        let v = &self.contact_list;
+        m.push((
+            "contact_list".into(),
+            Node::from(crate::params::canonical("non_empty", v)),
+        ));
         if let Some(v) = &self.company_name {
             m.push(("company_name".into(), v.to_param()));
         }
@@ -302,7 +307,11 @@ impl ToParam for AddContactRequest {
         if let Some(v) = &self.last_name {
             m.push(("last_name".into(), v.to_param()));
         }
-        m.push(("phone_number".into(), self.phone_number.to_param()));
+        let v = &self.phone_number;
+        m.push((
+            "phone_number".into(),
+            Node::from(crate::params::canonical("nanp_phone", v)),
+        ));
         if let Some(v) = &self.address {
             m.push(("address".into(), v.to_param()));
         }
@@ -313,13 +322,22 @@ impl ToParam for AddContactRequest {
             m.push(("city".into(), v.to_param()));
         }
         if let Some(v) = &self.state {
-            m.push(("state".into(), v.to_param()));
+            m.push((
+                "state".into(),
+                Node::from(crate::params::canonical("us_state", v)),
+            ));
         }
         if let Some(v) = &self.zip_code {
-            m.push(("zip_code".into(), v.to_param()));
+            m.push((
+                "zip_code".into(),
+                Node::from(crate::params::canonical("zip_code", v)),
+            ));
         }
         if let Some(v) = &self.country {
-            m.push(("country".into(), v.to_param()));
+            m.push((
+                "country".into(),
+                Node::from(crate::params::canonical("country_alpha2", v)),
+            ));
         }
         if let Some(v) = &self.dial_on_date {
             m.push(("dialOnDate".into(), v.to_param()));

@@ -428,19 +428,37 @@ impl ToParam for SmsFilters {
         if !self.src.is_empty() {
             m.push((
                 "src".into(),
-                Node::Seq(self.src.iter().map(ToParam::to_param).collect()),
+                Node::Seq(
+                    self
+                        .src
+                        .iter()
+                        .map(|v| Node::from(crate::params::canonical("sms_party", v)))
+                        .collect(),
+                ),
             ));
         }
         if !self.dst_original.is_empty() {
             m.push((
                 "dst_original".into(),
-                Node::Seq(self.dst_original.iter().map(ToParam::to_param).collect()),
+                Node::Seq(
+                    self
+                        .dst_original
+                        .iter()
+                        .map(|v| Node::from(crate::params::canonical("sms_party", v)))
+                        .collect(),
+                ),
             ));
         }
         if !self.dst.is_empty() {
             m.push((
                 "dst".into(),
-                Node::Seq(self.dst.iter().map(ToParam::to_param).collect()),
+                Node::Seq(
+                    self
+                        .dst
+                        .iter()
+                        .map(|v| Node::from(crate::params::canonical("sms_party", v)))
+                        .collect(),
+                ),
             ));
         }
         if let Some(v) = &self.status {
@@ -453,10 +471,16 @@ impl ToParam for SmsFilters {
             ));
         }
         if let Some(v) = &self.from {
-            m.push(("from".into(), v.to_param()));
+            m.push((
+                "from".into(),
+                Node::from(crate::params::canonical("datetime_or_unix", v)),
+            ));
         }
         if let Some(v) = &self.to {
-            m.push(("to".into(), v.to_param()));
+            m.push((
+                "to".into(),
+                Node::from(crate::params::canonical("datetime_or_unix", v)),
+            ));
         }
         if !self.message_id.is_empty() {
             m.push((
@@ -658,12 +682,21 @@ impl ToParam for SendSmsRequest {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
         if !self.dst.is_empty() {
-            m.push(("dst".into(), crate::params::comma_list(&self.dst)));
+            let items: Vec<String> = self
+                .dst
+                .iter()
+                .map(|v| crate::params::canonical("sms_destination", v))
+                .collect();
+            m.push(("dst".into(), crate::params::comma_list(&items)));
         }
         if let Some(v) = &self.account_code {
             m.push(("account_code".into(), v.to_param()));
         }
-        m.push(("body".into(), self.body.to_param()));
+        let v = &self.body;
+        m.push((
+            "body".into(),
+            Node::from(crate::params::canonical("max_chars(200)", v)),
+        ));
         Node::Map(m)
     }
 }

@@ -313,8 +313,16 @@ impl ToParam for AddSubscriberRequest {
     fn to_param(&self) -> Node<'static> {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
-        m.push(("phone_number".into(), self.phone_number.to_param()));
-        m.push(("campaign_id".into(), self.campaign_id.to_param()));
+        let v = &self.phone_number;
+        m.push((
+            "phone_number".into(),
+            Node::from(crate::params::canonical("phone_digits", v)),
+        ));
+        let v = &self.campaign_id;
+        m.push((
+            "campaign_id".into(),
+            Node::from(crate::params::canonical("non_empty", v)),
+        ));
         Node::Map(m)
     }
 }
@@ -482,8 +490,16 @@ impl ToParam for RemoveSubscriberRequest {
     fn to_param(&self) -> Node<'static> {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
-        m.push(("phone_number".into(), self.phone_number.to_param()));
-        m.push(("campaign_id".into(), self.campaign_id.to_param()));
+        let v = &self.phone_number;
+        m.push((
+            "phone_number".into(),
+            Node::from(crate::params::canonical("phone_digits", v)),
+        ));
+        let v = &self.campaign_id;
+        m.push((
+            "campaign_id".into(),
+            Node::from(crate::params::canonical("non_empty", v)),
+        ));
         Node::Map(m)
     }
 }
@@ -651,8 +667,13 @@ impl ToParam for AddUnsubscriberRequest {
     fn to_param(&self) -> Node<'static> {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
-        m.push(("phone_number".into(), self.phone_number.to_param()));
-        m.push(("tenant_id".into(), self.tenant_id.to_param()));
+        let v = &self.phone_number;
+        m.push((
+            "phone_number".into(),
+            Node::from(crate::params::canonical("phone_digits", v)),
+        ));
+        let v = &self.tenant_id;
+        m.push(("tenant_id".into(), Node::from(crate::params::canonical("digits", v))));
         Node::Map(m)
     }
 }
@@ -820,8 +841,13 @@ impl ToParam for RemoveUnsubscriberRequest {
     fn to_param(&self) -> Node<'static> {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
-        m.push(("phone_number".into(), self.phone_number.to_param()));
-        m.push(("tenant_id".into(), self.tenant_id.to_param()));
+        let v = &self.phone_number;
+        m.push((
+            "phone_number".into(),
+            Node::from(crate::params::canonical("phone_digits", v)),
+        ));
+        let v = &self.tenant_id;
+        m.push(("tenant_id".into(), Node::from(crate::params::canonical("digits", v))));
         Node::Map(m)
     }
 }

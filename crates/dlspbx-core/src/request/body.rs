@@ -14,16 +14,16 @@
 //!
 //! # XML
 //!
-//! [`encode_xml`] writes the reference's request style:
+//! [`encode_xml`] writes the reference's request style (indented with tabs, as the reference is):
 //!
 //! ```xml
 //! <?xml version="1.0" standalone="yes"?>
 //! <request>
-//! 	<dst>100</dst>
-//! 	<dst>200</dst>
-//! 	<filter_groups>
-//! 		<exclusivity>include</exclusivity>
-//! 	</filter_groups>
+//!     <dst>100</dst>
+//!     <dst>200</dst>
+//!     <filter_groups>
+//!         <exclusivity>include</exclusivity>
+//!     </filter_groups>
 //! </request>
 //! ```
 //!
@@ -93,14 +93,33 @@ pub const JSON_MAX_DEPTH: usize = 512;
 pub fn parse_json(body: &[u8]) -> Result<Node<'static>, Error> {
     let text = match std::str::from_utf8(body) {
         Ok(t) => t,
-        Err(e) => return Err(decode_err(Format::Json, body, e.valid_up_to(), "invalid UTF-8")),
+        Err(e) => {
+            return Err(decode_err(
+                Format::Json,
+                body,
+                e.valid_up_to(),
+                "invalid UTF-8",
+            ));
+        }
     };
-    let mut p = JsonParser { s: text, b: text.as_bytes(), pos: 0, depth: 0 };
+    let mut p = JsonParser {
+        s: text,
+        b: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+    };
     p.ws();
-    let node = p.value().map_err(|(pos, msg)| decode_err(Format::Json, body, pos, msg))?;
+    let node = p
+        .value()
+        .map_err(|(pos, msg)| decode_err(Format::Json, body, pos, msg))?;
     p.ws();
     if p.pos < p.b.len() {
-        return Err(decode_err(Format::Json, body, p.pos, "unexpected text after the JSON value"));
+        return Err(decode_err(
+            Format::Json,
+            body,
+            p.pos,
+            "unexpected text after the JSON value",
+        ));
     }
     Ok(node)
 }
@@ -128,9 +147,9 @@ impl JsonParser<'_> {
     fn unexpected<T>(&self, expected: &str) -> PResult<T> {
         match self.s.get(self.pos..).and_then(|r| r.chars().next()) {
             None => self.err(format!("unexpected end of input, expected {expected}")),
-            Some(c @ ('\u{201C}' | '\u{201D}')) => {
-                self.err(format!("typographic quote {c:?} where {expected} was expected; JSON needs straight quotes"))
-            }
+            Some(c @ ('\u{201C}' | '\u{201D}')) => self.err(format!(
+                "typographic quote {c:?} where {expected} was expected; JSON needs straight quotes"
+            )),
             Some(c) => self.err(format!("unexpected {c:?}, expected {expected}")),
         }
     }
@@ -205,7 +224,10 @@ impl JsonParser<'_> {
         let mut out = String::new();
         loop {
             let rest = &self.b[self.pos..];
-            let Some(i) = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20) else {
+            let Some(i) = rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            else {
                 self.pos = self.b.len();
                 return self.err("unterminated string");
             };
@@ -378,7 +400,11 @@ fn insert_last_wins(
     if let Some(ix) = index {
         ix.insert(key.clone(), entries.len());
     } else if entries.len() >= LINEAR {
-        let mut ix: HashMap<String, usize> = entries.iter().enumerate().map(|(i, (k, _))| (k.to_string(), i)).collect();
+        let mut ix: HashMap<String, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.to_string(), i))
+            .collect();
         ix.insert(key.clone(), entries.len());
         *index = Some(ix);
     }
@@ -397,7 +423,11 @@ const XML_DECL: &str = "<?xml version=\"1.0\" standalone=\"yes\"?>\n";
 /// a NUL character (which XML cannot carry) becomes U+FFFD, and a `params` that is not a map is
 /// written as a single `<value>` entry. Use [`try_encode_xml`] to refuse those instead.
 pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
-    let mut w = XmlWriter { out: String::with_capacity(256), strict: false, problem: None };
+    let mut w = XmlWriter {
+        out: String::with_capacity(256),
+        strict: false,
+        problem: None,
+    };
     w.document(params);
     w.out.into_bytes()
 }
@@ -407,9 +437,15 @@ pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
 /// tab, line feed and carriage return; U+FFFE, U+FFFF).
 pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
     if !matches!(params, Node::Map(_) | Node::Null) {
-        return Err(Error::Encode("XML request parameters must be a map of names to values".into()));
+        return Err(Error::Encode(
+            "XML request parameters must be a map of names to values".into(),
+        ));
     }
-    let mut w = XmlWriter { out: String::with_capacity(256), strict: true, problem: None };
+    let mut w = XmlWriter {
+        out: String::with_capacity(256),
+        strict: true,
+        problem: None,
+    };
     w.document(params);
     match w.problem {
         Some(p) => Err(Error::Encode(p)),
@@ -574,7 +610,10 @@ impl XmlWriter {
 
     fn note_bad_char(&mut self, c: char) {
         if self.strict && self.problem.is_none() {
-            self.problem = Some(format!("the character U+{:04X} cannot be sent in an XML body", u32::from(c)));
+            self.problem = Some(format!(
+                "the character U+{:04X} cannot be sent in an XML body",
+                u32::from(c)
+            ));
         }
     }
 }
@@ -584,7 +623,11 @@ fn is_name_start(c: char) -> bool {
 }
 
 fn is_name_char(c: char) -> bool {
-    is_name_start(c) || c.is_ascii_digit() || c == '-' || c == '.' || (!c.is_ascii() && c.is_alphanumeric())
+    is_name_start(c)
+        || c.is_ascii_digit()
+        || c == '-'
+        || c == '.'
+        || (!c.is_ascii() && c.is_alphanumeric())
 }
 
 /// Whether `s` is an XML element name (ASCII rules exact; non-ASCII letters and digits
@@ -614,7 +657,12 @@ struct Frame {
 
 impl Frame {
     fn new(name: String) -> Self {
-        Frame { name, entries: Vec::new(), text: String::new(), text_at: None }
+        Frame {
+            name,
+            entries: Vec::new(),
+            text: String::new(),
+            text_at: None,
+        }
     }
 
     fn add_text(&mut self, t: &str, at: usize) {
@@ -646,7 +694,12 @@ impl Frame {
 pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
     let body = crate::wire::strip_bom(body);
     if let Err(e) = std::str::from_utf8(body) {
-        return Err(decode_err(Format::Xml, body, e.valid_up_to(), "invalid UTF-8"));
+        return Err(decode_err(
+            Format::Xml,
+            body,
+            e.valid_up_to(),
+            "invalid UTF-8",
+        ));
     }
     let mut reader = quick_xml::Reader::from_reader(body);
     {
@@ -667,11 +720,17 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
         };
         match event {
             Event::Start(_) | Event::Empty(_) if root.is_some() && stack.is_empty() => {
-                return Err(err(at, "a second root element; the body must have one root, such as <request>".into()));
+                return Err(err(
+                    at,
+                    "a second root element; the body must have one root, such as <request>".into(),
+                ));
             }
             Event::Start(start) => {
                 if stack.len() >= XML_MAX_DEPTH {
-                    return Err(err(at, format!("elements nest deeper than {XML_MAX_DEPTH} levels")));
+                    return Err(err(
+                        at,
+                        format!("elements nest deeper than {XML_MAX_DEPTH} levels"),
+                    ));
                 }
                 let name = element_name(start.name().as_ref()).map_err(|m| err(at, m))?;
                 stack.push(Frame::new(name));
@@ -691,7 +750,10 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
                 let node = if !frame.entries.is_empty() || is_root {
                     if let Some(t) = frame.text_at {
                         let msg = if is_root {
-                            format!("text directly inside the root element <{}>; parameters must be elements", frame.name)
+                            format!(
+                                "text directly inside the root element <{}>; parameters must be elements",
+                                frame.name
+                            )
                         } else {
                             format!("text mixed with child elements in <{}>", frame.name)
                         };
@@ -711,7 +773,10 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
                 match stack.last_mut() {
                     Some(frame) => frame.add_text(&text, at),
                     None => {
-                        if !text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+                        if !text
+                            .bytes()
+                            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                        {
                             return Err(err(at, "text outside the root element".into()));
                         }
                     }
@@ -738,7 +803,9 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
                 };
                 match stack.last_mut() {
                     Some(frame) => frame.add_text(&resolved, at),
-                    None => return Err(err(at, "entity reference outside the root element".into())),
+                    None => {
+                        return Err(err(at, "entity reference outside the root element".into()));
+                    }
                 }
             }
             Event::DocType(_) => {
@@ -747,7 +814,10 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => {
                 if let Some(open) = stack.last() {
-                    return Err(err(at, format!("unexpected end of document inside <{}>", open.name)));
+                    return Err(err(
+                        at,
+                        format!("unexpected end of document inside <{}>", open.name),
+                    ));
                 }
                 return match root {
                     Some(node) => Ok(node),
@@ -772,7 +842,12 @@ fn element_name(raw: &[u8]) -> Result<String, String> {
 
 /// A decode error at byte `offset` of `body`, reported as a line and column (column counted in
 /// characters, both from 1).
-pub(crate) fn decode_err(format: Format, body: &[u8], offset: usize, msg: impl Into<String>) -> Error {
+pub(crate) fn decode_err(
+    format: Format,
+    body: &[u8],
+    offset: usize,
+    msg: impl Into<String>,
+) -> Error {
     Error::Decode(DecodeError::new(format, line_column(body, offset), msg))
 }
 
@@ -781,7 +856,10 @@ pub(crate) fn line_column(body: &[u8], offset: usize) -> Position {
     let before = &body[..offset];
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     Position::LineColumn { line, column }
 }
 
@@ -794,13 +872,21 @@ mod tests {
         Node::Str(Cow::Owned(v.to_owned()))
     }
     fn map(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
-        Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k.to_owned()), v)).collect())
+        Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
+                .collect(),
+        )
     }
     fn seq(items: Vec<Node<'static>>) -> Node<'static> {
         Node::Seq(items)
     }
     fn creds() -> Vec<(&'static str, Node<'static>)> {
-        vec![("api_user", s("100@default")), ("api_key", s("XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX"))]
+        vec![
+            ("api_user", s("100@default")),
+            ("api_key", s("XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX")),
+        ]
     }
     fn with_creds(rest: Vec<(&'static str, Node<'static>)>) -> Node<'static> {
         let mut v = creds();
@@ -853,7 +939,14 @@ mod tests {
     fn query_sms_expected(xml_style: bool) -> Node<'static> {
         let mut filters = vec![
             ("from", s("05/01/2017 10:58 am")),
-            ("to", s(if xml_style { "07/30/2017 10:58am" } else { "07/30/2017 10:58 am" })),
+            (
+                "to",
+                s(if xml_style {
+                    "07/30/2017 10:58am"
+                } else {
+                    "07/30/2017 10:58 am"
+                }),
+            ),
             ("src", seq(vec![s("100"), s("z64xxx2n"), s("+12223334456")])),
         ];
         if xml_style {
@@ -865,7 +958,10 @@ mod tests {
             ]);
         } else {
             filters.extend([
-                ("dst_original", seq(vec![s("+12223334456"), s("+12223334459")])),
+                (
+                    "dst_original",
+                    seq(vec![s("+12223334456"), s("+12223334459")]),
+                ),
                 ("dst", s("100")),
                 ("start_cdr_id", s("5256")),
                 ("end_cdr_id", s("5356")),
@@ -914,7 +1010,10 @@ mod tests {
 	"results_offset":0,
 	"order_by":"desc"
 }"#;
-        assert_eq!(parse_json(body.as_bytes()).unwrap(), query_sms_expected(false));
+        assert_eq!(
+            parse_json(body.as_bytes()).unwrap(),
+            query_sms_expected(false)
+        );
     }
 
     #[test]
@@ -925,14 +1024,19 @@ mod tests {
 	"phone_number": 1112224444,
 	"campaign_id": "XXXXXXX"
 }"#;
-        let want = with_creds(vec![("phone_number", s("1112224444")), ("campaign_id", s("XXXXXXX"))]);
+        let want = with_creds(vec![
+            ("phone_number", s("1112224444")),
+            ("campaign_id", s("XXXXXXX")),
+        ]);
         assert_eq!(parse_json(body).unwrap(), want);
     }
 
     #[test]
     fn reference_json_samples_as_printed_are_refused() {
         // typographic quotes and trailing commas, as the reference prints them
-        let d = decode_error(parse_json("{\n\t\u{201C}api_user\u{201D}:\u{201C}100@default\u{201D}\n}".as_bytes()));
+        let d = decode_error(parse_json(
+            "{\n\t\u{201C}api_user\u{201D}:\u{201C}100@default\u{201D}\n}".as_bytes(),
+        ));
         assert_eq!(d.position, Position::LineColumn { line: 2, column: 2 });
         assert!(d.message.contains("typographic quote"), "{}", d.message);
         let d = decode_error(parse_json(b"{\n\t\"api_user\":\"100@default\",\n}"));
@@ -972,7 +1076,10 @@ mod tests {
         ]);
         assert_eq!(parse_xml(b).unwrap(), want_b);
         // our writer produces the reference's layout exactly
-        assert_eq!(String::from_utf8(encode_xml(&want_a)).unwrap(), String::from_utf8(a.to_vec()).unwrap() + "\n");
+        assert_eq!(
+            String::from_utf8(encode_xml(&want_a)).unwrap(),
+            String::from_utf8(a.to_vec()).unwrap() + "\n"
+        );
         assert_eq!(try_encode_xml(&want_a).unwrap(), encode_xml(&want_a));
     }
 
@@ -1005,7 +1112,11 @@ mod tests {
         assert_eq!(parse_xml(body).unwrap(), want);
         // and it is written back the same way
         assert_eq!(parse_xml(&encode_xml(&want)).unwrap(), want);
-        assert!(String::from_utf8(encode_xml(&want)).unwrap().contains("\t<filters[]>\n\t\t<from>"));
+        assert!(
+            String::from_utf8(encode_xml(&want))
+                .unwrap()
+                .contains("\t<filters[]>\n\t\t<from>")
+        );
     }
 
     #[test]
@@ -1017,7 +1128,10 @@ mod tests {
 	<phone_number>1112224444</phone_number>
 	<campaign_id>XXXXXXX</campaign_id>
 </request>"#;
-        let want = with_creds(vec![("phone_number", s("1112224444")), ("campaign_id", s("XXXXXXX"))]);
+        let want = with_creds(vec![
+            ("phone_number", s("1112224444")),
+            ("campaign_id", s("XXXXXXX")),
+        ]);
         assert_eq!(parse_xml(body).unwrap(), want);
     }
 
@@ -1026,7 +1140,19 @@ mod tests {
     #[test]
     fn json_numbers_keep_their_text() {
         let n = parse_json(br#"[0, -0, 1.50, 1e3, -2.5E-7, 12345678901234567890123]"#).unwrap();
-        assert_eq!(n, seq(["0", "-0", "1.50", "1e3", "-2.5E-7", "12345678901234567890123"].map(s).to_vec()));
+        assert_eq!(
+            n,
+            seq([
+                "0",
+                "-0",
+                "1.50",
+                "1e3",
+                "-2.5E-7",
+                "12345678901234567890123"
+            ]
+            .map(s)
+            .to_vec())
+        );
         for bad in ["01", "1.", ".5", "+1", "1e", "-", "0x10", "NaN", "Infinity"] {
             assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
         }
@@ -1034,11 +1160,28 @@ mod tests {
 
     #[test]
     fn json_strings_and_duplicates() {
-        let n = parse_json(br#"{"a":"\u00e9\ud83d\ude00\n\/\"","b":1,"a":"last","c":null,"d":true}"#).unwrap();
-        assert_eq!(n, map(vec![("a", s("last")), ("b", s("1")), ("c", Node::Null), ("d", Node::Bool(true))]));
+        let n =
+            parse_json(br#"{"a":"\u00e9\ud83d\ude00\n\/\"","b":1,"a":"last","c":null,"d":true}"#)
+                .unwrap();
+        assert_eq!(
+            n,
+            map(vec![
+                ("a", s("last")),
+                ("b", s("1")),
+                ("c", Node::Null),
+                ("d", Node::Bool(true))
+            ])
+        );
         let n = parse_json(br#""\u00e9\ud83d\ude00\n\/\"""#).unwrap();
         assert_eq!(n, s("é😀\n/\""));
-        for bad in [r#""\ud83d""#, r#""\ude00x""#, r#""\x""#, "\"a\tb\"", r#""abc"#, r#""\u12""#] {
+        for bad in [
+            r#""\ud83d""#,
+            r#""\ude00x""#,
+            r#""\x""#,
+            "\"a\tb\"",
+            r#""abc"#,
+            r#""\u12""#,
+        ] {
             assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
         }
         // many keys (hash index path) with a late duplicate
@@ -1057,7 +1200,13 @@ mod tests {
     #[test]
     fn json_errors_have_positions() {
         let d = decode_error(parse_json(b"{\"a\": [1, 2,, 3]}"));
-        assert_eq!(d.position, Position::LineColumn { line: 1, column: 13 });
+        assert_eq!(
+            d.position,
+            Position::LineColumn {
+                line: 1,
+                column: 13
+            }
+        );
         assert_eq!(d.format, Format::Json);
         let d = decode_error(parse_json(b""));
         assert!(d.message.contains("end of input"));
@@ -1074,15 +1223,26 @@ mod tests {
         let ok = "[".repeat(JSON_MAX_DEPTH) + &"]".repeat(JSON_MAX_DEPTH);
         assert!(parse_json(ok.as_bytes()).is_ok());
         let deep = "[".repeat(JSON_MAX_DEPTH + 1) + &"]".repeat(JSON_MAX_DEPTH + 1);
-        assert!(decode_error(parse_json(deep.as_bytes())).message.contains("nesting deeper"));
+        assert!(
+            decode_error(parse_json(deep.as_bytes()))
+                .message
+                .contains("nesting deeper")
+        );
         let hostile = "[".repeat(1_000_000);
         assert!(parse_json(hostile.as_bytes()).is_err());
     }
 
     #[test]
     fn json_writer() {
-        let n = map(vec![("z", s("1")), ("a", seq(vec![Node::Bool(false), Node::Null, s("é\"/")])), ("m", map(vec![]))]);
-        assert_eq!(String::from_utf8(encode_json(&n)).unwrap(), r#"{"z":"1","a":[false,null,"é\"/"],"m":{}}"#);
+        let n = map(vec![
+            ("z", s("1")),
+            ("a", seq(vec![Node::Bool(false), Node::Null, s("é\"/")])),
+            ("m", map(vec![])),
+        ]);
+        assert_eq!(
+            String::from_utf8(encode_json(&n)).unwrap(),
+            r#"{"z":"1","a":[false,null,"é\"/"],"m":{}}"#
+        );
     }
 
     // ---- XML details ------------------------------------------------------------------------
@@ -1095,7 +1255,10 @@ mod tests {
             (
                 "filter_groups",
                 seq(vec![
-                    map(vec![("exclusivity", s("include")), ("rules", seq(vec![map(vec![("type", s("bridged"))])]))]),
+                    map(vec![
+                        ("exclusivity", s("include")),
+                        ("rules", seq(vec![map(vec![("type", s("bridged"))])])),
+                    ]),
                     map(vec![("exclusivity", s("exclude"))]),
                 ]),
             ),
@@ -1118,7 +1281,10 @@ mod tests {
         assert_eq!(got, want);
         let back = parse_xml(got.as_bytes()).unwrap();
         assert_eq!(back.get("text"), Some(&s("a<b & c>d\r\n\u{1}")));
-        assert_eq!(back.get("nested"), Some(&map(vec![("value", seq(vec![s("1"), s("2")]))])));
+        assert_eq!(
+            back.get("nested"),
+            Some(&map(vec![("value", seq(vec![s("1"), s("2")]))]))
+        );
         // strict mode refuses what XML cannot carry
         assert!(try_encode_xml(&n).is_err());
         assert!(try_encode_xml(&map(vec![("1abc", s("x"))])).is_err());
@@ -1126,33 +1292,67 @@ mod tests {
         assert!(try_encode_xml(&s("x")).is_err());
         assert!(try_encode_xml(&map(vec![("ok", s("tab\tnl\ncr\r"))])).is_ok());
         // lenient mode repairs names
-        let fixed = String::from_utf8(encode_xml(&map(vec![("1a b", s("x")), ("", s("y")), ("custom:f-1.x", s("z"))]))).unwrap();
-        assert!(fixed.contains("<_1a_b>x</_1a_b>") && fixed.contains("<_>y</_>") && fixed.contains("<custom:f-1.x>z</custom:f-1.x>"), "{fixed}");
-        assert_eq!(String::from_utf8(encode_xml(&Node::Null)).unwrap(), format!("{XML_DECL}<request>\n</request>\n"));
+        let fixed = String::from_utf8(encode_xml(&map(vec![
+            ("1a b", s("x")),
+            ("", s("y")),
+            ("custom:f-1.x", s("z")),
+        ])))
+        .unwrap();
+        assert!(
+            fixed.contains("<_1a_b>x</_1a_b>")
+                && fixed.contains("<_>y</_>")
+                && fixed.contains("<custom:f-1.x>z</custom:f-1.x>"),
+            "{fixed}"
+        );
+        assert_eq!(
+            String::from_utf8(encode_xml(&Node::Null)).unwrap(),
+            format!("{XML_DECL}<request>\n</request>\n")
+        );
     }
 
     #[test]
     fn xml_reader_details() {
         // empty elements, CDATA, entities, comments, attributes ignored, whitespace kept in leaves
         let body = br#"<?xml version="1.0"?><!-- c --><request a="1"><e/><f></f><g> sp </g><h><![CDATA[<x>&]]></h><i>&lt;&#65;&#x42;&amp;</i><?pi x?></request>"#;
-        let want = map(vec![("e", s("")), ("f", s("")), ("g", s(" sp ")), ("h", s("<x>&")), ("i", s("<AB&"))]);
+        let want = map(vec![
+            ("e", s("")),
+            ("f", s("")),
+            ("g", s(" sp ")),
+            ("h", s("<x>&")),
+            ("i", s("<AB&")),
+        ]);
         assert_eq!(parse_xml(body).unwrap(), want);
         assert_eq!(parse_xml(b"<request/>").unwrap(), map(vec![]));
-        assert_eq!(parse_xml(b"\xEF\xBB\xBF<request>\n</request>").unwrap(), map(vec![]));
-        assert_eq!(parse_xml(b"<anything><a>1</a></anything>").unwrap(), map(vec![("a", s("1"))]));
+        assert_eq!(
+            parse_xml(b"\xEF\xBB\xBF<request>\n</request>").unwrap(),
+            map(vec![])
+        );
+        assert_eq!(
+            parse_xml(b"<anything><a>1</a></anything>").unwrap(),
+            map(vec![("a", s("1"))])
+        );
         // repeated siblings keep the first one's position
         assert_eq!(
             parse_xml(b"<r><d>1</d><x>y</x><d>2</d><d>3</d></r>").unwrap(),
-            map(vec![("d", seq(vec![s("1"), s("2"), s("3")])), ("x", s("y"))])
+            map(vec![
+                ("d", seq(vec![s("1"), s("2"), s("3")])),
+                ("x", s("y"))
+            ])
         );
         // CRLF in raw text is normalised to LF
-        assert_eq!(parse_xml(b"<r><a>1\r\n2</a></r>").unwrap(), map(vec![("a", s("1\n2"))]));
+        assert_eq!(
+            parse_xml(b"<r><a>1\r\n2</a></r>").unwrap(),
+            map(vec![("a", s("1\n2"))])
+        );
     }
 
     #[test]
     fn xml_reader_errors() {
         let cases: &[(&[u8], &str)] = &[
-            (b"<!DOCTYPE r [<!ENTITY x \"y\">]><r><a>&x;</a></r>", "DOCTYPE"),
+            (
+                b"<!DOCTYPE r [<!ENTITY x \"y\">]><r><a>&x;</a></r>",
+                "DOCTYPE",
+            ),
             (b"<r><a>&x;</a></r>", "unknown entity"),
             (b"<r><a>1</b></r>", ""),
             (b"<r><a>1</a>", "end of document"),
@@ -1168,17 +1368,30 @@ mod tests {
         for (body, want) in cases {
             let d = decode_error(parse_xml(body));
             assert_eq!(d.format, Format::Xml);
-            assert!(d.message.contains(want), "{:?}: {}", String::from_utf8_lossy(body), d.message);
+            assert!(
+                d.message.contains(want),
+                "{:?}: {}",
+                String::from_utf8_lossy(body),
+                d.message
+            );
         }
         let d = decode_error(parse_xml(b"<r>\n  <a>1</a>\n  <!DOCTYPE x>\n</r>"));
-        assert!(matches!(d.position, Position::LineColumn { line: 3, .. }), "{:?}", d.position);
+        assert!(
+            matches!(d.position, Position::LineColumn { line: 3, .. }),
+            "{:?}",
+            d.position
+        );
     }
 
     #[test]
     fn xml_depth_limit() {
         let nest = |n: usize| "<a>".repeat(n) + "x" + &"</a>".repeat(n);
         assert!(parse_xml(nest(XML_MAX_DEPTH).as_bytes()).is_ok());
-        assert!(decode_error(parse_xml(nest(XML_MAX_DEPTH + 1).as_bytes())).message.contains("deeper than 64"));
+        assert!(
+            decode_error(parse_xml(nest(XML_MAX_DEPTH + 1).as_bytes()))
+                .message
+                .contains("deeper than 64")
+        );
         assert!(parse_xml("<a>".repeat(1_000_000).as_bytes()).is_err());
     }
 
@@ -1206,18 +1419,22 @@ mod tests {
             6 => any::<String>().prop_map(|t| Node::Str(Cow::Owned(t))),
         ];
         leaf.prop_recursive(4, 48, 5, move |inner| {
-            let map = prop::collection::vec((ident(), inner.clone()), 0..5).prop_map(|v| Node::Map(dedupe(v)));
+            let map = prop::collection::vec((ident(), inner.clone()), 0..5)
+                .prop_map(|v| Node::Map(dedupe(v)));
             let items = if nested_lists {
                 inner.boxed()
             } else {
-                inner.prop_filter("no list in a list", |n| !matches!(n, Node::Seq(_))).boxed()
+                inner
+                    .prop_filter("no list in a list", |n| !matches!(n, Node::Seq(_)))
+                    .boxed()
             };
             prop_oneof![prop::collection::vec(items, 0..5).prop_map(Node::Seq), map]
         })
     }
 
     fn arb_params(nested_lists: bool) -> impl Strategy<Value = Node<'static>> {
-        prop::collection::vec((ident(), arb_node(nested_lists)), 0..6).prop_map(|v| Node::Map(dedupe(v)))
+        prop::collection::vec((ident(), arb_node(nested_lists)), 0..6)
+            .prop_map(|v| Node::Map(dedupe(v)))
     }
 
     /// What an XML body keeps: no nulls or empty containers, booleans as 1/0, NUL as U+FFFD,
@@ -1236,8 +1453,10 @@ mod tests {
                 }
             }
             Node::Map(entries) => {
-                let v: Vec<_> =
-                    entries.iter().filter_map(|(k, v)| xml_norm(v).map(|v| (Cow::Owned(k.to_string()), v))).collect();
+                let v: Vec<_> = entries
+                    .iter()
+                    .filter_map(|(k, v)| xml_norm(v).map(|v| (Cow::Owned(k.to_string()), v)))
+                    .collect();
                 (!v.is_empty()).then_some(Node::Map(v))
             }
         }

@@ -67,7 +67,10 @@ pub struct FormLimits {
 
 impl FormLimits {
     /// PHP's defaults: `max_input_vars = 1000`, `max_input_nesting_level = 64`.
-    pub const PHP_DEFAULTS: FormLimits = FormLimits { max_input_vars: 1000, max_nesting: 64 };
+    pub const PHP_DEFAULTS: FormLimits = FormLimits {
+        max_input_vars: 1000,
+        max_nesting: 64,
+    };
 }
 
 impl Default for FormLimits {
@@ -134,7 +137,11 @@ struct Stats {
 
 /// One iterative walk over the tree (no recursion, so any tree is safe to measure).
 fn stats(params: &Node<'_>) -> Stats {
-    let mut st = Stats { vars: 0, depth: 0, bytes: 0 };
+    let mut st = Stats {
+        vars: 0,
+        depth: 0,
+        bytes: 0,
+    };
     // (node, bracket groups above it, raw length of its key path)
     let mut stack: Vec<(&Node<'_>, usize, usize)> = Vec::new();
     match params {
@@ -198,13 +205,17 @@ impl FormRefusal {
     }
 }
 
-pub(crate) fn encode_checked(params: &Node<'_>, limits: &FormLimits) -> Result<String, FormRefusal> {
+pub(crate) fn encode_checked(
+    params: &Node<'_>,
+    limits: &FormLimits,
+) -> Result<String, FormRefusal> {
     let entries = match params {
         Node::Map(entries) => entries,
         Node::Null => return Ok(String::new()),
         _ => {
             return Err(FormRefusal::Shape(
-                "form parameters must be a map of names to values, not a single value or a list".into(),
+                "form parameters must be a map of names to values, not a single value or a list"
+                    .into(),
             ));
         }
     };
@@ -225,7 +236,10 @@ pub(crate) fn encode_checked(params: &Node<'_>, limits: &FormLimits) -> Result<S
             st.depth, limits.max_nesting
         )));
     }
-    let mut em = Emitter { out: String::with_capacity(st.bytes + st.bytes / 4), key: String::with_capacity(64) };
+    let mut em = Emitter {
+        out: String::with_capacity(st.bytes + st.bytes / 4),
+        key: String::with_capacity(64),
+    };
     for (k, v) in entries {
         check_top_key(k)?;
         em.key.clear();
@@ -241,7 +255,9 @@ fn check_top_key(k: &str) -> Result<(), FormRefusal> {
     } else if k.contains(['.', ' ']) {
         Some("contains `.` or a space, which PHP turns into `_`")
     } else if k.contains('[') {
-        Some("contains `[`, which PHP reads as the start of a nested key (use a list or a map value)")
+        Some(
+            "contains `[`, which PHP reads as the start of a nested key (use a list or a map value)",
+        )
     } else if k.contains('\0') {
         Some("contains NUL, where PHP cuts the name")
     } else {
@@ -286,7 +302,10 @@ impl Emitter {
             Node::Str(s) => self.pair(s),
             Node::Seq(items) => {
                 let base = self.key.len();
-                if items.iter().all(|n| matches!(n, Node::Null | Node::Bool(_) | Node::Str(_))) {
+                if items
+                    .iter()
+                    .all(|n| matches!(n, Node::Null | Node::Bool(_) | Node::Str(_)))
+                {
                     self.key.push_str("%5B%5D");
                     for item in items {
                         self.emit(item)?;
@@ -401,7 +420,10 @@ pub fn parse(body: &[u8]) -> Result<Node<'static>, Error> {
 /// what was dropped, so that a caller (the simulator) can reject instead of dropping silently.
 ///
 /// A `max_nesting` above 512 is treated as 512.
-pub fn parse_with_limits(body: &[u8], limits: &FormLimits) -> Result<(Node<'static>, Dropped), Error> {
+pub fn parse_with_limits(
+    body: &[u8],
+    limits: &FormLimits,
+) -> Result<(Node<'static>, Dropped), Error> {
     let max_nesting = limits.max_nesting.min(HARD_MAX_NESTING);
     let mut root = PhpArray::default();
     let mut dropped = Dropped::default();
@@ -444,7 +466,10 @@ fn url_decode_into(out: &mut Vec<u8>, s: &[u8]) {
         let b = s[i];
         match b {
             b'+' => out.push(b' '),
-            b'%' => match (hex_val(s.get(i + 1).copied()), hex_val(s.get(i + 2).copied())) {
+            b'%' => match (
+                hex_val(s.get(i + 1).copied()),
+                hex_val(s.get(i + 2).copied()),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
                     i += 3;
@@ -519,16 +544,20 @@ struct PhpArray {
 
 impl Default for PhpArray {
     fn default() -> Self {
-        PhpArray { entries: Vec::new(), index: HashMap::new(), next_free: i64::MIN }
+        PhpArray {
+            entries: Vec::new(),
+            index: HashMap::new(),
+            next_free: i64::MIN,
+        }
     }
 }
 
 impl PhpArray {
     fn bump_next(&mut self, key: &Key) {
-        if let Key::Int(h) = *key {
-            if h >= self.next_free {
-                self.next_free = if h < i64::MAX { h + 1 } else { i64::MAX };
-            }
+        if let Key::Int(h) = *key
+            && h >= self.next_free
+        {
+            self.next_free = if h < i64::MAX { h + 1 } else { i64::MAX };
         }
     }
 
@@ -550,7 +579,11 @@ impl PhpArray {
     /// Appends at the next free integer index; `None` when PHP's append fails (the index
     /// would pass `i64::MAX`).
     fn append(&mut self, val: Val) -> Option<usize> {
-        let h = if self.next_free == i64::MIN { 0 } else { self.next_free };
+        let h = if self.next_free == i64::MIN {
+            0
+        } else {
+            self.next_free
+        };
         let key = Key::Int(h);
         if self.index.contains_key(&key) {
             return None;
@@ -567,10 +600,10 @@ impl PhpArray {
     /// The array under `key`, replacing a string there or creating it when missing.
     fn array_at(&mut self, key: Key) -> usize {
         if let Some(&i) = self.index.get(&key) {
-            if let Some(entry) = self.entries[i].as_mut() {
-                if !matches!(entry.1, Val::Arr(_)) {
-                    entry.1 = Val::Arr(PhpArray::default());
-                }
+            if let Some(entry) = self.entries[i].as_mut()
+                && !matches!(entry.1, Val::Arr(_))
+            {
+                entry.1 = Val::Arr(PhpArray::default());
             }
             return i;
         }
@@ -585,19 +618,22 @@ impl PhpArray {
     }
 
     fn is_list(&self) -> bool {
-        let mut expected = 0i64;
-        for (k, _) in self.entries.iter().flatten() {
-            if *k != Key::Int(expected) {
-                return false;
-            }
-            expected += 1;
-        }
-        true
+        self.entries
+            .iter()
+            .flatten()
+            .zip(0i64..)
+            .all(|((k, _), expected)| *k == Key::Int(expected))
     }
 
     fn into_node(self) -> Node<'static> {
         if self.is_list() {
-            Node::Seq(self.entries.into_iter().flatten().map(|(_, v)| v.into_node()).collect())
+            Node::Seq(
+                self.entries
+                    .into_iter()
+                    .flatten()
+                    .map(|(_, v)| v.into_node())
+                    .collect(),
+            )
         } else {
             self.into_node_map()
         }
@@ -643,7 +679,12 @@ enum Registered {
 }
 
 /// PHP's `php_register_variable_ex` for one decoded `name=value` pair.
-fn register(root: &mut PhpArray, name: &mut Vec<u8>, value: Vec<u8>, max_nesting: usize) -> Registered {
+fn register(
+    root: &mut PhpArray,
+    name: &mut Vec<u8>,
+    value: Vec<u8>,
+    max_nesting: usize,
+) -> Registered {
     // The name is a C string: it ends at the first NUL.
     if let Some(nul) = memchr::memchr(0, name) {
         name.truncate(nul);
@@ -761,7 +802,12 @@ mod tests {
         Node::Str(Cow::Owned(v.to_owned()))
     }
     fn map(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
-        Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k.to_owned()), v)).collect())
+        Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
+                .collect(),
+        )
     }
     fn seq(items: Vec<Node<'static>>) -> Node<'static> {
         Node::Seq(items)
@@ -856,7 +902,10 @@ mod tests {
             ("u", s("é ü/&=+%[]")),
         ]);
         let got = enc(&params);
-        assert_eq!(got, "a=1&b=0&l%5B%5D=x&l%5B%5D=1&u=%C3%A9+%C3%BC%2F%26%3D%2B%25%5B%5D");
+        assert_eq!(
+            got,
+            "a=1&b=0&l%5B%5D=x&l%5B%5D=1&u=%C3%A9+%C3%BC%2F%26%3D%2B%25%5B%5D"
+        );
         assert_eq!(enc(&Node::Null), "");
         assert_eq!(enc(&map(vec![])), "");
         assert!(encode(&s("x"), &FormLimits::default()).is_err());
@@ -867,11 +916,26 @@ mod tests {
     fn lists_of_lists_and_holes_are_indexed_without_holes() {
         let params = map(vec![(
             "k",
-            seq(vec![seq(vec![s("a"), s("b")]), map(vec![("z", Node::Null)]), seq(vec![]), seq(vec![s("c")]), s("d")]),
+            seq(vec![
+                seq(vec![s("a"), s("b")]),
+                map(vec![("z", Node::Null)]),
+                seq(vec![]),
+                seq(vec![s("c")]),
+                s("d"),
+            ]),
         )]);
         let got = enc(&params);
-        assert_eq!(got, "k%5B0%5D%5B%5D=a&k%5B0%5D%5B%5D=b&k%5B1%5D%5B%5D=c&k%5B2%5D=d");
-        assert_eq!(p(&got), map(vec![("k", seq(vec![seq(vec![s("a"), s("b")]), seq(vec![s("c")]), s("d")]))]));
+        assert_eq!(
+            got,
+            "k%5B0%5D%5B%5D=a&k%5B0%5D%5B%5D=b&k%5B1%5D%5B%5D=c&k%5B2%5D=d"
+        );
+        assert_eq!(
+            p(&got),
+            map(vec![(
+                "k",
+                seq(vec![seq(vec![s("a"), s("b")]), seq(vec![s("c")]), s("d")])
+            )])
+        );
     }
 
     #[test]
@@ -881,11 +945,21 @@ mod tests {
             assert!(matches!(e, Error::Encode(_)), "{bad:?}");
         }
         for bad in ["", " ", "\t", "a]b", "a\0"] {
-            let e = encode(&map(vec![("k", map(vec![(bad, s("1"))]))]), &FormLimits::default()).unwrap_err();
+            let e = encode(
+                &map(vec![("k", map(vec![(bad, s("1"))]))]),
+                &FormLimits::default(),
+            )
+            .unwrap_err();
             assert!(e.to_string().contains("nested form key"), "{bad:?}: {e}");
         }
         // allowed: a leading space inside brackets, `[` inside brackets, `]` at the top level
-        let ok = map(vec![("a]b", s("1")), ("k", map(vec![(" x", s("2")), ("y[", s("3")), ("custom:f", s("4"))]))]);
+        let ok = map(vec![
+            ("a]b", s("1")),
+            (
+                "k",
+                map(vec![(" x", s("2")), ("y[", s("3")), ("custom:f", s("4"))]),
+            ),
+        ]);
         assert_eq!(p(&enc(&ok)), ok);
     }
 
@@ -906,7 +980,10 @@ mod tests {
                 ("rules", seq((0..rules).map(rule).collect())),
             ])
         };
-        map(vec![("report_type", s("detail_table")), ("filter_groups", seq((0..groups).map(|_| group()).collect()))])
+        map(vec![
+            ("report_type", s("detail_table")),
+            ("filter_groups", seq((0..groups).map(|_| group()).collect())),
+        ])
     }
 
     #[test]
@@ -915,21 +992,47 @@ mod tests {
         assert_eq!(count_vars(&params), 1 + 100 * (2 + 10 * 5));
         let err = encode(&params, &FormLimits::default()).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("5201") && msg.contains("max_input_vars is 1000"), "{msg}");
+        assert!(
+            msg.contains("5201") && msg.contains("max_input_vars is 1000"),
+            "{msg}"
+        );
         // with a raised limit it encodes, and PHP-style parsing with that limit reads it all
-        let limits = FormLimits { max_input_vars: 10_000, ..FormLimits::default() };
+        let limits = FormLimits {
+            max_input_vars: 10_000,
+            ..FormLimits::default()
+        };
         let body = encode(&params, &limits).expect("fits");
         let (back, dropped) = parse_with_limits(body.as_bytes(), &limits).expect("parses");
         assert!(dropped.is_empty());
         assert_eq!(back, params);
         // with PHP's defaults the server would lose variables, and says how many
-        let (_, dropped) = parse_with_limits(body.as_bytes(), &FormLimits::default()).expect("parses");
-        assert_eq!(dropped, Dropped { vars: 5201 - 1001, nesting: 0 });
+        let (_, dropped) =
+            parse_with_limits(body.as_bytes(), &FormLimits::default()).expect("parses");
+        assert_eq!(
+            dropped,
+            Dropped {
+                vars: 5201 - 1001,
+                nesting: 0
+            }
+        );
         // the fallback
-        let sent = crate::request::encode_body(&params, crate::Encoding::Form, &FormLimits::default(), Oversize::FallbackToJson)
-            .expect("falls back");
+        let sent = crate::request::encode_body(
+            &params,
+            crate::Encoding::Form,
+            &FormLimits::default(),
+            Oversize::FallbackToJson,
+        )
+        .expect("falls back");
         assert_eq!(sent.encoding, crate::Encoding::Json);
-        assert!(crate::request::encode_body(&params, crate::Encoding::Form, &FormLimits::default(), Oversize::Fail).is_err());
+        assert!(
+            crate::request::encode_body(
+                &params,
+                crate::Encoding::Form,
+                &FormLimits::default(),
+                Oversize::Fail
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -943,15 +1046,23 @@ mod tests {
         assert!(encode(&params, &FormLimits::default()).is_ok());
         let deeper = map(vec![("k", params)]);
         assert_eq!(depth(&deeper), 65);
-        let msg = encode(&deeper, &FormLimits::default()).unwrap_err().to_string();
-        assert!(msg.contains("65 levels") && msg.contains("max_input_nesting_level is 64"), "{msg}");
+        let msg = encode(&deeper, &FormLimits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("65 levels") && msg.contains("max_input_nesting_level is 64"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn parse_matches_php_behaviour() {
         // (body, json of what PHP 8.2 puts in $_POST), measured with php -r parse_str
         let cases: &[(&str, &str)] = &[
-            ("filter_groups[0][rules][0][type]=duration&columns[]=a&columns[]=b", r#"{"filter_groups":[{"rules":[{"type":"duration"}]}],"columns":["a","b"]}"#),
+            (
+                "filter_groups[0][rules][0][type]=duration&columns[]=a&columns[]=b",
+                r#"{"filter_groups":[{"rules":[{"type":"duration"}]}],"columns":["a","b"]}"#,
+            ),
             ("a.b=1&a b=2", r#"{"a_b":"2"}"#),
             (" a=1", r#"{"a":"1"}"#),
             ("a[b.c]=1", r#"{"a":{"b.c":"1"}}"#),
@@ -980,16 +1091,31 @@ mod tests {
             ("a[b[c]=1", r#"{"a":{"b[c":"1"}}"#),
             ("a%5Bb%5D=1", r#"{"a":{"b":"1"}}"#),
             ("a%5b%5d=1&a%5B%5D=2", r#"{"a":["1","2"]}"#),
-            ("k[9223372036854775807]=a&k[]=b", r#"{"k":{"9223372036854775807":"a"}}"#),
-            ("k[9223372036854775806]=a&k[]=b&k[]=c", r#"{"k":{"9223372036854775806":"a","9223372036854775807":"b"}}"#),
-            ("k[-9223372036854775808]=a&k[]=b", r#"{"k":{"-9223372036854775808":"a","-9223372036854775807":"b"}}"#),
-            ("k[9223372036854775808]=a&k[]=b", r#"{"k":{"9223372036854775808":"a","0":"b"}}"#),
+            (
+                "k[9223372036854775807]=a&k[]=b",
+                r#"{"k":{"9223372036854775807":"a"}}"#,
+            ),
+            (
+                "k[9223372036854775806]=a&k[]=b&k[]=c",
+                r#"{"k":{"9223372036854775806":"a","9223372036854775807":"b"}}"#,
+            ),
+            (
+                "k[-9223372036854775808]=a&k[]=b",
+                r#"{"k":{"-9223372036854775808":"a","-9223372036854775807":"b"}}"#,
+            ),
+            (
+                "k[9223372036854775808]=a&k[]=b",
+                r#"{"k":{"9223372036854775808":"a","0":"b"}}"#,
+            ),
             ("a[]=x&a[3]=y&a[]=z", r#"{"a":{"0":"x","3":"y","4":"z"}}"#),
             ("a[1]=y&a[0]=x", r#"{"a":{"1":"y","0":"x"}}"#),
             ("a[0]=x&a[1]=y", r#"{"a":["x","y"]}"#),
             ("b=1&a=2&b=3", r#"{"b":"3","a":"2"}"#),
             ("a=1&a[x]=2&b=3&a=4", r#"{"a":"4","b":"3"}"#),
-            ("k[1.0]=a&k[+1]=b&k[ 1]=c&k[00]=d", r#"{"k":{"1.0":"a"," 1":"c","00":"d"}}"#),
+            (
+                "k[1.0]=a&k[+1]=b&k[ 1]=c&k[00]=d",
+                r#"{"k":{"1.0":"a"," 1":"c","00":"d"}}"#,
+            ),
             (" .a=1", r#"{"_a":"1"}"#),
             ("a. b[x.y]=1", r#"{"a__b":{"x.y":"1"}}"#),
             (".=1", r#"{"_":"1"}"#),
@@ -997,7 +1123,10 @@ mod tests {
             ("a[]b=1", r#"{"a":["1"]}"#),
             ("a%00b=1", r#"{"a":"1"}"#),
             ("a[x%00y]=1", r#"{"a_x":"1"}"#),
-            ("a[%09]=1&a[%0A]=2&a[%0B]=3&a[%0C]=4&a[%0D]=5", r#"{"a":["1","2","3","4","5"]}"#),
+            (
+                "a[%09]=1&a[%0A]=2&a[%0B]=3&a[%0C]=4&a[%0D]=5",
+                r#"{"a":["1","2","3","4","5"]}"#,
+            ),
             ("a[%20%20]=1", r#"{"a":{"  ":"1"}}"#),
             ("a[%00", r#"{"a_":""}"#),
             ("%09a=1", r#"{"\ta":"1"}"#),
@@ -1020,33 +1149,66 @@ mod tests {
     fn limits_follow_php_post() {
         // Measured with `php -d max_input_vars=3 -S`: the segment that passes the limit is
         // still read; empty segments count.
-        let lim = FormLimits { max_input_vars: 3, max_nesting: 64 };
+        let lim = FormLimits {
+            max_input_vars: 3,
+            max_nesting: 64,
+        };
         let run = |b: &str| {
             let (n, d) = parse_with_limits(b.as_bytes(), &lim).unwrap();
             (js(&n), d.vars)
         };
-        assert_eq!(run("a=1&b=2&c=3&d=4&e=5"), (r#"{"a":"1","b":"2","c":"3","d":"4"}"#.into(), 1));
-        assert_eq!(run("a=1&&&b=2&c=3&d=4&e=5"), (r#"{"a":"1","b":"2"}"#.into(), 3));
-        assert_eq!(run("&a=1&=2&c=3&d=4&e=5"), (r#"{"a":"1","c":"3"}"#.into(), 2));
-        assert_eq!(run("a=1&b=2&c=3&d"), (r#"{"a":"1","b":"2","c":"3","d":""}"#.into(), 0));
-        assert_eq!(run("a=1&b=2&c=3&"), (r#"{"a":"1","b":"2","c":"3"}"#.into(), 0));
+        assert_eq!(
+            run("a=1&b=2&c=3&d=4&e=5"),
+            (r#"{"a":"1","b":"2","c":"3","d":"4"}"#.into(), 1)
+        );
+        assert_eq!(
+            run("a=1&&&b=2&c=3&d=4&e=5"),
+            (r#"{"a":"1","b":"2"}"#.into(), 3)
+        );
+        assert_eq!(
+            run("&a=1&=2&c=3&d=4&e=5"),
+            (r#"{"a":"1","c":"3"}"#.into(), 2)
+        );
+        assert_eq!(
+            run("a=1&b=2&c=3&d"),
+            (r#"{"a":"1","b":"2","c":"3","d":""}"#.into(), 0)
+        );
+        assert_eq!(
+            run("a=1&b=2&c=3&"),
+            (r#"{"a":"1","b":"2","c":"3"}"#.into(), 0)
+        );
 
         // Nesting: the whole top-level variable goes, later ones recreate it.
-        let lim = FormLimits { max_input_vars: 1000, max_nesting: 3 };
+        let lim = FormLimits {
+            max_input_vars: 1000,
+            max_nesting: 3,
+        };
         let run = |b: &str| {
             let (n, d) = parse_with_limits(b.as_bytes(), &lim).unwrap();
             (js(&n), d.nesting)
         };
-        assert_eq!(run("a[1][2][3][4]=x&a[q]=1&b=2"), (r#"{"a":{"q":"1"},"b":"2"}"#.into(), 1));
-        assert_eq!(run("a[q]=1&a[1][2][3][4]=x&b=2&a[r]=5"), (r#"{"b":"2","a":{"r":"5"}}"#.into(), 1));
-        assert_eq!(run("a[1][2][3]=x"), (r#"{"a":{"1":{"2":{"3":"x"}}}}"#.into(), 0));
+        assert_eq!(
+            run("a[1][2][3][4]=x&a[q]=1&b=2"),
+            (r#"{"a":{"q":"1"},"b":"2"}"#.into(), 1)
+        );
+        assert_eq!(
+            run("a[q]=1&a[1][2][3][4]=x&b=2&a[r]=5"),
+            (r#"{"b":"2","a":{"r":"5"}}"#.into(), 1)
+        );
+        assert_eq!(
+            run("a[1][2][3]=x"),
+            (r#"{"a":{"1":{"2":{"3":"x"}}}}"#.into(), 0)
+        );
         assert_eq!(run("a[1][2][3][4"), (r#"{}"#.into(), 1));
     }
 
     #[test]
     fn hostile_nesting_is_bounded() {
         let body = "a".to_owned() + &"[x]".repeat(200_000) + "=1";
-        let lim = FormLimits { max_input_vars: usize::MAX, max_nesting: usize::MAX };
+        let lim = FormLimits {
+            max_input_vars: usize::MAX,
+            max_nesting: usize::MAX,
+        };
         let (n, d) = parse_with_limits(body.as_bytes(), &lim).unwrap();
         assert_eq!(d.nesting, 1);
         assert_eq!(n, map(vec![]));
@@ -1058,7 +1220,12 @@ mod tests {
     // ---- PHP cross-checks ------------------------------------------------------------------
 
     fn php_available() -> bool {
-        let ok = Command::new("php").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        let ok = Command::new("php")
+            .arg("-v")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
         if !ok {
             eprintln!("SKIPPED: php not installed (apt-get install php-cli)");
         }
@@ -1072,7 +1239,15 @@ mod tests {
             foreach ($in as $b) { parse_str($b, $o); $out[] = $o; }
             echo json_encode($out, JSON_INVALID_UTF8_SUBSTITUTE);"#;
         let mut child = Command::new("php")
-            .args(["-n", "-d", "display_errors=stderr", "-d", "error_reporting=0", "-r", script])
+            .args([
+                "-n",
+                "-d",
+                "display_errors=stderr",
+                "-d",
+                "error_reporting=0",
+                "-r",
+                script,
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -1091,9 +1266,13 @@ mod tests {
     /// PHP's json_encode writes a top-level list as `[...]`; our top level is always a map.
     fn top_as_map(n: Node<'static>) -> Node<'static> {
         match n {
-            Node::Seq(items) => {
-                Node::Map(items.into_iter().enumerate().map(|(i, v)| (Cow::Owned(i.to_string()), v)).collect())
-            }
+            Node::Seq(items) => Node::Map(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Cow::Owned(i.to_string()), v))
+                    .collect(),
+            ),
             other => other,
         }
     }
@@ -1112,11 +1291,47 @@ mod tests {
         }
         fn body(&mut self) -> String {
             const NAME: &[&str] = &[
-                "a", "b", "k", "0", "1", "01", "-1", "-0", "9223372036854775807", " ", ".", "+", "[", "]", "[]", "[0]", "[1]",
-                "[x]", "[ ]", "[ x]", "[-5]", "[01]", "%5B", "%5D", "%5b%5d", "%00", "%20", "%09", "%", "%4", "%zz", "é",
-                "[a.b]", "[a b]", "]", "[[", "]]",
+                "a",
+                "b",
+                "k",
+                "0",
+                "1",
+                "01",
+                "-1",
+                "-0",
+                "9223372036854775807",
+                " ",
+                ".",
+                "+",
+                "[",
+                "]",
+                "[]",
+                "[0]",
+                "[1]",
+                "[x]",
+                "[ ]",
+                "[ x]",
+                "[-5]",
+                "[01]",
+                "%5B",
+                "%5D",
+                "%5b%5d",
+                "%00",
+                "%20",
+                "%09",
+                "%",
+                "%4",
+                "%zz",
+                "é",
+                "[a.b]",
+                "[a b]",
+                "]",
+                "[[",
+                "]]",
             ];
-            const VAL: &[&str] = &["", "1", "x", "+", "%20", "%", "%2", "%41", "=", "é", "a+b", "%00", "[", "]"];
+            const VAL: &[&str] = &[
+                "", "1", "x", "+", "%20", "%", "%2", "%41", "=", "é", "a+b", "%00", "[", "]",
+            ];
             let segs = 1 + self.next() % 6;
             let mut out = String::new();
             for i in 0..segs {
@@ -1126,7 +1341,7 @@ mod tests {
                 for _ in 0..(1 + self.next() % 5) {
                     out.push_str(self.pick(NAME));
                 }
-                if self.next() % 8 != 0 {
+                if !self.next().is_multiple_of(8) {
                     out.push('=');
                     for _ in 0..(self.next() % 3) {
                         out.push_str(self.pick(VAL));
@@ -1145,7 +1360,10 @@ mod tests {
         let mut bodies: Vec<String> = vec![
             enc(&report_params()),
             enc(&big_filter(3, 2)),
-            enc(&map(vec![("u", s("é ü/&=+%[]\0\t\n")), ("k", map(vec![(" x", s("1")), ("y[", s("2"))]))])),
+            enc(&map(vec![
+                ("u", s("é ü/&=+%[]\0\t\n")),
+                ("k", map(vec![(" x", s("1")), ("y[", s("2"))])),
+            ])),
             "filter_groups[0][rules][0][type]=duration&columns[]=a&columns[]=b".into(),
             "a.b=1&a b=2& c=3&d[e.f]=4&g[h=5&i[j][k=6&l[]m=7".into(),
             "k[01]=x&k[1]=y&k[-5]=z&k[]=w&k[9223372036854775807]=v&k[]=u".into(),
@@ -1160,10 +1378,29 @@ mod tests {
         for (body, want) in bodies.iter().zip(php) {
             let got = p(body);
             if got != top_as_map(want.clone()) {
-                failures.push(format!("{body:?}\n  php: {}\n  us:  {}", js(&want), js(&got)));
+                failures.push(format!(
+                    "{body:?}\n  php: {}\n  us:  {}",
+                    js(&want),
+                    js(&got)
+                ));
             }
         }
-        assert!(failures.is_empty(), "{} mismatches with PHP:\n{}", failures.len(), failures[..failures.len().min(10)].join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} mismatches with PHP:\n{}",
+            failures.len(),
+            failures[..failures.len().min(10)].join("\n")
+        );
+    }
+
+    struct Server(std::process::Child, std::path::PathBuf);
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+            let _ = std::fs::remove_dir_all(&self.1);
+        }
     }
 
     /// `$_POST` through PHP's built-in server, to check the limits as PHP applies them to a body.
@@ -1174,10 +1411,27 @@ mod tests {
         }
         let dir = std::env::temp_dir().join(format!("dlspbx-form-post-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("index.php"), "<?php echo json_encode($_POST, JSON_INVALID_UTF8_SUBSTITUTE);").unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server = Command::new("php")
-            .args(["-n", "-d", "max_input_vars=5", "-d", "max_input_nesting_level=3", "-d", "display_errors=0", "-S"])
+        std::fs::write(
+            dir.join("index.php"),
+            "<?php echo json_encode($_POST, JSON_INVALID_UTF8_SUBSTITUTE);",
+        )
+        .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Command::new("php")
+            .args([
+                "-n",
+                "-d",
+                "max_input_vars=5",
+                "-d",
+                "max_input_nesting_level=3",
+                "-d",
+                "display_errors=0",
+                "-S",
+            ])
             .arg(format!("127.0.0.1:{port}"))
             .arg("-t")
             .arg(&dir)
@@ -1185,6 +1439,8 @@ mod tests {
             .stderr(Stdio::null())
             .spawn()
             .expect("php -S starts");
+        // Stopped (and the folder removed) even when an assertion below panics.
+        let _server = Server(server, dir.clone());
         let post = |body: &str| -> Option<String> {
             let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
             let req = format!(
@@ -1204,7 +1460,10 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let lim = FormLimits { max_input_vars: 5, max_nesting: 3 };
+        let lim = FormLimits {
+            max_input_vars: 5,
+            max_nesting: 3,
+        };
         let mut failures = Vec::new();
         if ready {
             let mut bodies: Vec<String> = vec![
@@ -1225,18 +1484,23 @@ mod tests {
                     failures.push(format!("{body:?}: no answer from php -S"));
                     continue;
                 };
-                let want = top_as_map(parse_json(php_out.as_bytes()).unwrap_or_else(|e| panic!("{body:?} -> {php_out:?}: {e}")));
+                let want = top_as_map(
+                    parse_json(php_out.as_bytes())
+                        .unwrap_or_else(|e| panic!("{body:?} -> {php_out:?}: {e}")),
+                );
                 let (got, _) = parse_with_limits(body.as_bytes(), &lim).unwrap();
                 if got != want {
                     failures.push(format!("{body:?}\n  php: {php_out}\n  us:  {}", js(&got)));
                 }
             }
         }
-        let _ = server.kill();
-        let _ = server.wait();
-        let _ = std::fs::remove_dir_all(&dir);
         assert!(ready, "php -S did not start");
-        assert!(failures.is_empty(), "{} mismatches with PHP:\n{}", failures.len(), failures[..failures.len().min(10)].join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} mismatches with PHP:\n{}",
+            failures.len(),
+            failures[..failures.len().min(10)].join("\n")
+        );
     }
 
     // ---- properties ------------------------------------------------------------------------
@@ -1259,7 +1523,9 @@ mod tests {
         })
     }
 
-    pub(crate) fn dedupe(v: Vec<(String, Node<'static>)>) -> Vec<(Cow<'static, str>, Node<'static>)> {
+    pub(crate) fn dedupe(
+        v: Vec<(String, Node<'static>)>,
+    ) -> Vec<(Cow<'static, str>, Node<'static>)> {
         let mut out: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
         for (k, n) in v {
             if !out.iter().any(|(e, _)| *e == k) {
@@ -1284,8 +1550,10 @@ mod tests {
                 (!v.is_empty()).then_some(Node::Seq(v))
             }
             Node::Map(entries) => {
-                let v: Vec<_> =
-                    entries.iter().filter_map(|(k, v)| form_norm(v).map(|v| (Cow::Owned(k.to_string()), v))).collect();
+                let v: Vec<_> = entries
+                    .iter()
+                    .filter_map(|(k, v)| form_norm(v).map(|v| (Cow::Owned(k.to_string()), v)))
+                    .collect();
                 (!v.is_empty()).then_some(Node::Map(v))
             }
         }

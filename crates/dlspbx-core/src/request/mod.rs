@@ -39,21 +39,37 @@ pub fn encode_body(
 ) -> Result<EncodedBody, Error> {
     match encoding {
         Encoding::Form => match form::encode_checked(params, limits) {
-            Ok(s) => Ok(EncodedBody { encoding: Encoding::Form, bytes: s.into_bytes() }),
+            Ok(s) => Ok(EncodedBody {
+                encoding: Encoding::Form,
+                bytes: s.into_bytes(),
+            }),
             Err(form::FormRefusal::Limit(_)) if oversize == Oversize::FallbackToJson => {
-                Ok(EncodedBody { encoding: Encoding::Json, bytes: body::encode_json(params) })
+                Ok(EncodedBody {
+                    encoding: Encoding::Json,
+                    bytes: body::encode_json(params),
+                })
             }
             Err(e) => Err(Error::Encode(e.message())),
         },
-        Encoding::Json => Ok(EncodedBody { encoding: Encoding::Json, bytes: body::encode_json(params) }),
-        Encoding::Xml => Ok(EncodedBody { encoding: Encoding::Xml, bytes: body::try_encode_xml(params)? }),
+        Encoding::Json => Ok(EncodedBody {
+            encoding: Encoding::Json,
+            bytes: body::encode_json(params),
+        }),
+        Encoding::Xml => Ok(EncodedBody {
+            encoding: Encoding::Xml,
+            bytes: body::try_encode_xml(params)?,
+        }),
     }
 }
 
 /// Parses a request body the way the PHP server reads it: a form body as `$_POST` (with PHP's
 /// silent `limits`, what was dropped reported in [`Dropped`]), a JSON or XML body with
 /// [`body::parse_json`] / [`body::parse_xml`] (nothing is dropped from those).
-pub fn parse_body(encoding: Encoding, body: &[u8], limits: &FormLimits) -> Result<(Node<'static>, Dropped), Error> {
+pub fn parse_body(
+    encoding: Encoding,
+    body: &[u8],
+    limits: &FormLimits,
+) -> Result<(Node<'static>, Dropped), Error> {
     match encoding {
         Encoding::Form => form::parse_with_limits(body, limits),
         Encoding::Json => Ok((body::parse_json(body)?, Dropped::default())),

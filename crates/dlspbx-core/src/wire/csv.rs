@@ -1,13 +1,956 @@
 //! CSV: key-path rows or a table (see `spec/README.md`).
-use super::{CsvLayout, Node};
-use crate::error::Result;
+//!
+//! # Reading
+//!
+//! Fields are read the way PHP's `fgetcsv` reads them (delimiter `,`, enclosure `"`, escape
+//! `\`), with a zero-copy scanner: unquoted fields, and quoted fields without doubled quotes,
+//! borrow from the body.
+//! - Records end in `\n` or `\r\n` (the final one may have no line end); blank lines are skipped.
+//! - A quoted field ends at a `"` that is not doubled; `""` inside is one `"`. A backslash
+//!   makes the next character literal and both are kept: `"bs\"q"` is `bs\"q` (PHP keeps the
+//!   backslash), `"a\\"` is `a\\`. Text after the closing quote up to the next delimiter is
+//!   appended (`"ab"cd` is `abcd`), and spaces before an opening quote are skipped, like PHP.
+//! - An unterminated quoted field is an error (with the line and column where it starts).
+//!
+//! Key-path layout: each record is a path of keys then a value; the paths build nested maps
+//! (integer keys stay keys: [`super::de`] reads a map with integer keys as a list when a list is
+//! expected); `key,` is an empty string. A path used both for a value and a map, or a value
+//! given twice, is an error. Table layout: a header record then one record per row, giving
+//! `{result: success, columns: [header] (list rows only), <rows>: [rows]}`, each row a list of
+//! cells ([`RowKind::List`]) or a map from the header's names ([`RowKind::Map`], where a row
+//! with a different number of cells than the header is an error). A body whose first record is
+//! `result,error` is read as key paths (the error shape). An empty body is an error; a body of
+//! blank lines is a table without header and rows.
+//!
+//! # Writing
+//!
+//! Like `fputcsv`: a field containing a space, `,`, `"`, `\`, tab, `\r` or `\n` is quoted,
+//! with `"` doubled except right after an escaping backslash; lines end in `\n`. Two deviations
+//! keep every value readable (PHP writes both cases in a way that `fgetcsv` misreads): after
+//! `\\` (an escaped backslash) a quote is doubled, and a value ending in an odd number of
+//! backslashes is written unquoted when it holds no `,`, `\r` or `\n` and does not start with
+//! spaces then `"`. A value ending in an odd number of backslashes that does hold one of those
+//! or starts that way cannot be represented (PHP has the same problem) and does not read back
+//! unchanged; [`representable`] tells.
+//!
+//! Key-path layout: depth-first paths, list items keyed by their index, an empty map or list
+//! (or null) as `path,` (reads back as `""`), booleans as `1`/`0`. Table layout: the header
+//! from `columns` ([`RowKind::List`]) or from the first row's keys ([`RowKind::Map`]), then the
+//! rows; a record of one empty cell is written `""` (a blank line would be skipped); the error
+//! shape is always written as key paths.
+use super::{CsvLayout, Node, RowKind};
+use crate::error::{DecodeError, Error, Position, Result};
+use crate::format::Format;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// The longest key path accepted (keys before the value).
+pub const MAX_DEPTH: usize = 128;
+
+fn err(line: usize, column: usize, message: impl Into<String>) -> Error {
+    Error::Decode(DecodeError::new(
+        Format::Csv,
+        Position::LineColumn { line, column },
+        message,
+    ))
+}
+
+/// A zero-copy reader of `fgetcsv`-style records.
+struct Reader<'a> {
+    src: &'a str,
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(src: &'a str) -> Self {
+        Reader {
+            src,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn column(&self, at: usize) -> usize {
+        self.src
+            .get(self.line_start..at)
+            .map_or(1, |s| s.chars().count() + 1)
+    }
+
+    fn newline_at(&mut self, at: usize) {
+        self.line += 1;
+        self.line_start = at + 1;
+    }
+
+    /// Reads the next non-blank record into `out`; returns its line, or `None` at the end.
+    fn next_record(&mut self, out: &mut Vec<Cow<'a, str>>) -> Result<Option<usize>> {
+        out.clear();
+        let bytes = self.src.as_bytes();
+        // Skip blank lines.
+        loop {
+            match bytes.get(self.pos) {
+                None => return Ok(None),
+                Some(b'\n') => {
+                    self.newline_at(self.pos);
+                    self.pos += 1;
+                }
+                Some(b'\r') if bytes.get(self.pos + 1) == Some(&b'\n') => {
+                    self.newline_at(self.pos + 1);
+                    self.pos += 2;
+                }
+                Some(b'\r') if self.pos + 1 == bytes.len() => {
+                    self.pos += 1;
+                }
+                _ => break,
+            }
+        }
+        let line = self.line;
+        loop {
+            let (field, end) = self.field()?;
+            out.push(field);
+            if !end {
+                continue;
+            }
+            return Ok(Some(line));
+        }
+    }
+
+    /// Reads one field; the flag is true when it ended its record.
+    fn field(&mut self) -> Result<(Cow<'a, str>, bool)> {
+        let bytes = self.src.as_bytes();
+        let start = self.pos;
+        // PHP skips spaces before an opening quote.
+        let mut q = start;
+        while matches!(bytes.get(q), Some(b' ' | b'\t')) {
+            q += 1;
+        }
+        if bytes.get(q) == Some(&b'"') {
+            return self.quoted(q);
+        }
+        match memchr::memchr2(b',', b'\n', &bytes[start..]) {
+            Some(i) => {
+                let at = start + i;
+                self.pos = at + 1;
+                if bytes[at] == b',' {
+                    Ok((Cow::Borrowed(&self.src[start..at]), false))
+                } else {
+                    self.newline_at(at);
+                    let field = &self.src[start..at];
+                    Ok((
+                        Cow::Borrowed(field.strip_suffix('\r').unwrap_or(field)),
+                        true,
+                    ))
+                }
+            }
+            None => {
+                self.pos = bytes.len();
+                let field = &self.src[start..];
+                Ok((
+                    Cow::Borrowed(field.strip_suffix('\r').unwrap_or(field)),
+                    true,
+                ))
+            }
+        }
+    }
+
+    /// Reads a quoted field whose opening quote is at `open`.
+    fn quoted(&mut self, open: usize) -> Result<(Cow<'a, str>, bool)> {
+        let bytes = self.src.as_bytes();
+        let (start_line, start_col) = (self.line, self.column(open));
+        let content_start = open + 1;
+        let mut i = content_start;
+        let mut doubled = false;
+        let close = loop {
+            let Some(off) = memchr::memchr3(b'"', b'\\', b'\n', &bytes[i..]) else {
+                return Err(err(start_line, start_col, "unterminated quoted field"));
+            };
+            let at = i + off;
+            match bytes[at] {
+                b'\n' => {
+                    self.newline_at(at);
+                    i = at + 1;
+                }
+                b'\\' => {
+                    // The next character is literal (and the backslash is kept).
+                    match bytes.get(at + 1) {
+                        Some(b'\n') => {
+                            self.newline_at(at + 1);
+                            i = at + 2;
+                        }
+                        Some(_) => i = at + 2,
+                        None => {
+                            return Err(err(start_line, start_col, "unterminated quoted field"));
+                        }
+                    }
+                }
+                _ => {
+                    if bytes.get(at + 1) == Some(&b'"') {
+                        doubled = true;
+                        i = at + 2;
+                    } else {
+                        break at;
+                    }
+                }
+            }
+        };
+        let raw = &self.src[content_start..close];
+        let mut field: Cow<'a, str> = if doubled {
+            Cow::Owned(undouble(raw))
+        } else {
+            Cow::Borrowed(raw)
+        };
+        // After the closing quote: the delimiter, a line end, the end, or text PHP appends.
+        let mut j = close + 1;
+        let tail_end = memchr::memchr2(b',', b'\n', &bytes[j..]).map_or(bytes.len(), |o| j + o);
+        let tail = &self.src[j..tail_end];
+        let tail = if bytes.get(tail_end) != Some(&b',') {
+            tail.strip_suffix('\r').unwrap_or(tail)
+        } else {
+            tail
+        };
+        if !tail.is_empty() {
+            field.to_mut().push_str(tail);
+        }
+        j = tail_end;
+        match bytes.get(j) {
+            Some(b',') => {
+                self.pos = j + 1;
+                Ok((field, false))
+            }
+            Some(_) => {
+                self.newline_at(j);
+                self.pos = j + 1;
+                Ok((field, true))
+            }
+            None => {
+                self.pos = j;
+                Ok((field, true))
+            }
+        }
+    }
+}
+
+/// The content of a quoted field with doubled quotes made single (escaped quotes are kept).
+fn undouble(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
+            }
+            '"' => {
+                // The scanner only lets doubled quotes through here.
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
+}
 
 /// Parses a CSV response body laid out as `layout`.
-pub fn parse(_body: &[u8], _layout: CsvLayout) -> Result<Node<'_>> {
-    todo!()
+pub fn parse(body: &[u8], layout: CsvLayout) -> Result<Node<'_>> {
+    let src = std::str::from_utf8(body).map_err(|e| {
+        let before = &body[..e.valid_up_to()];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        err(line, column, "the body is not valid UTF-8")
+    })?;
+    if src.is_empty() {
+        return Err(err(1, 1, "empty body (expected CSV)"));
+    }
+    match layout {
+        CsvLayout::Keys => parse_keys(Reader::new(src), None),
+        CsvLayout::Table { rows, row } => parse_table(src, rows, row),
+    }
+}
+
+enum Slot<'a> {
+    Leaf(Cow<'a, str>),
+    Map(usize),
+}
+
+/// Builds the nested maps of the key-path layout.
+struct Tree<'a> {
+    maps: Vec<Vec<(Cow<'a, str>, Slot<'a>)>>,
+    index: HashMap<(usize, Cow<'a, str>), usize>,
+}
+
+impl<'a> Tree<'a> {
+    fn insert(&mut self, mut record: Vec<Cow<'a, str>>, line: usize) -> Result<()> {
+        let Some(value) = record.pop() else {
+            return Ok(());
+        };
+        if record.is_empty() {
+            return Err(err(
+                line,
+                1,
+                "expected a key path and a value (at least two fields)",
+            ));
+        }
+        if record.len() > MAX_DEPTH {
+            return Err(err(
+                line,
+                1,
+                format!("key paths deeper than {MAX_DEPTH} keys are not accepted"),
+            ));
+        }
+        let last = record.len() - 1;
+        let mut map = 0;
+        for (depth, key) in record.into_iter().enumerate() {
+            let found = self.lookup(map, &key);
+            if depth == last {
+                if found.is_some() {
+                    return Err(err(
+                        line,
+                        1,
+                        format!("the key path ending in {key:?} is given twice"),
+                    ));
+                }
+                self.push(map, key, Slot::Leaf(value));
+                return Ok(());
+            }
+            map = match found {
+                Some(i) => match &self.maps[map][i].1 {
+                    Slot::Map(child) => *child,
+                    Slot::Leaf(v) if v.is_empty() => {
+                        // `key,` (an empty map) followed by entries of the same map.
+                        let child = self.new_map();
+                        self.maps[map][i].1 = Slot::Map(child);
+                        child
+                    }
+                    Slot::Leaf(_) => {
+                        return Err(err(
+                            line,
+                            1,
+                            format!("the key {key:?} holds both a value and other keys"),
+                        ));
+                    }
+                },
+                None => {
+                    let child = self.new_map();
+                    self.push(map, key, Slot::Map(child));
+                    child
+                }
+            };
+        }
+        Ok(())
+    }
+
+    fn lookup(&self, map: usize, key: &str) -> Option<usize> {
+        // Records of one map are usually consecutive: try its last entry first.
+        match self.maps[map].last() {
+            Some((k, _)) if k == key => Some(self.maps[map].len() - 1),
+            _ => {
+                let index: &HashMap<(usize, Cow<'_, str>), usize> = &self.index;
+                index.get(&(map, Cow::Borrowed(key))).copied()
+            }
+        }
+    }
+
+    fn push(&mut self, map: usize, key: Cow<'a, str>, slot: Slot<'a>) {
+        let entries = &mut self.maps[map];
+        self.index.insert((map, key.clone()), entries.len());
+        entries.push((key, slot));
+    }
+
+    fn new_map(&mut self) -> usize {
+        self.maps.push(Vec::new());
+        self.maps.len() - 1
+    }
+
+    fn build(&mut self, map: usize) -> Node<'a> {
+        let entries = std::mem::take(&mut self.maps[map]);
+        Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, slot)| {
+                    let node = match slot {
+                        Slot::Leaf(v) => Node::Str(v),
+                        Slot::Map(child) => self.build(child),
+                    };
+                    (k, node)
+                })
+                .collect(),
+        )
+    }
+}
+
+fn parse_keys<'a>(
+    mut reader: Reader<'a>,
+    first: Option<(Vec<Cow<'a, str>>, usize)>,
+) -> Result<Node<'a>> {
+    let mut tree = Tree {
+        maps: vec![Vec::new()],
+        index: HashMap::new(),
+    };
+    if let Some((record, line)) = first {
+        tree.insert(record, line)?;
+    }
+    let mut record = Vec::new();
+    while let Some(line) = reader.next_record(&mut record)? {
+        tree.insert(std::mem::take(&mut record), line)?;
+    }
+    Ok(tree.build(0))
+}
+
+fn parse_table<'a>(src: &'a str, rows_key: &'static str, kind: RowKind) -> Result<Node<'a>> {
+    let mut reader = Reader::new(src);
+    let mut header = Vec::new();
+    let Some(header_line) = reader.next_record(&mut header)? else {
+        let mut out = vec![(Cow::Borrowed("result"), Node::Str(Cow::Borrowed("success")))];
+        if kind == RowKind::List {
+            out.push((Cow::Borrowed("columns"), Node::Seq(Vec::new())));
+        }
+        out.push((Cow::Borrowed(rows_key), Node::Seq(Vec::new())));
+        return Ok(Node::Map(out));
+    };
+    if header.len() == 2 && header[0] == "result" && header[1] == "error" {
+        return parse_keys(reader, Some((header, header_line)));
+    }
+    let mut rows = Vec::new();
+    let mut record = Vec::new();
+    while let Some(line) = reader.next_record(&mut record)? {
+        let row = match kind {
+            RowKind::List => Node::Seq(record.drain(..).map(Node::Str).collect()),
+            RowKind::Map => {
+                if record.len() != header.len() {
+                    return Err(err(
+                        line,
+                        1,
+                        format!(
+                            "this row has {} cells, the header has {}",
+                            record.len(),
+                            header.len()
+                        ),
+                    ));
+                }
+                Node::Map(
+                    header
+                        .iter()
+                        .cloned()
+                        .zip(record.drain(..).map(Node::Str))
+                        .collect(),
+                )
+            }
+        };
+        rows.push(row);
+    }
+    let mut out = vec![(Cow::Borrowed("result"), Node::Str(Cow::Borrowed("success")))];
+    if kind == RowKind::List {
+        out.push((
+            Cow::Borrowed("columns"),
+            Node::Seq(header.into_iter().map(Node::Str).collect()),
+        ));
+    }
+    out.push((Cow::Borrowed(rows_key), Node::Seq(rows)));
+    Ok(Node::Map(out))
 }
 
 /// Writes `node` in `layout` like PHP's `fputcsv`.
-pub fn write(_node: &Node<'_>, _layout: CsvLayout) -> Vec<u8> {
-    todo!()
+pub fn write(node: &Node<'_>, layout: CsvLayout) -> Vec<u8> {
+    let mut out = String::with_capacity(256);
+    let is_error = node.get("result").and_then(Node::as_str) == Some("error");
+    match layout {
+        CsvLayout::Table { rows, row } if !is_error => write_table(&mut out, node, rows, row),
+        _ => {
+            let mut path = Vec::new();
+            write_keys(&mut out, node, &mut path);
+        }
+    }
+    out.into_bytes()
+}
+
+fn write_keys<'n>(out: &mut String, node: &'n Node<'_>, path: &mut Vec<Cow<'n, str>>) {
+    match node {
+        Node::Map(entries) if !entries.is_empty() => {
+            for (k, v) in entries {
+                path.push(Cow::Borrowed(k));
+                write_keys(out, v, path);
+                path.pop();
+            }
+        }
+        Node::Seq(items) if !items.is_empty() => {
+            for (i, v) in items.iter().enumerate() {
+                path.push(Cow::Owned(i.to_string()));
+                write_keys(out, v, path);
+                path.pop();
+            }
+        }
+        leaf => {
+            for key in path.iter() {
+                write_field(out, key);
+                out.push(',');
+            }
+            write_field(out, &cell_text(leaf));
+            out.push('\n');
+        }
+    }
+}
+
+fn cell_text<'n>(node: &'n Node<'_>) -> Cow<'n, str> {
+    match node {
+        Node::Str(s) => Cow::Borrowed(s),
+        Node::Bool(b) => Cow::Borrowed(if *b { "1" } else { "0" }),
+        Node::Null | Node::Seq(_) | Node::Map(_) => Cow::Borrowed(""),
+    }
+}
+
+fn write_table(out: &mut String, node: &Node<'_>, rows_key: &str, kind: RowKind) {
+    let rows: &[Node<'_>] = match node.get(rows_key) {
+        Some(Node::Seq(rows)) => rows,
+        _ => &[],
+    };
+    let header: Vec<Cow<'_, str>> = match kind {
+        RowKind::List => match node.get("columns") {
+            Some(Node::Seq(cols)) => cols.iter().map(cell_text).collect(),
+            _ => Vec::new(),
+        },
+        RowKind::Map => match rows.first() {
+            Some(Node::Map(entries)) => entries
+                .iter()
+                .map(|(k, _)| Cow::Borrowed(k.as_ref()))
+                .collect(),
+            _ => Vec::new(),
+        },
+    };
+    if header.is_empty() {
+        // No header known (no columns, or no rows to take the names from).
+        out.push('\n');
+    } else {
+        write_record(out, header.iter().map(|h| h.as_ref()));
+    }
+    for row in rows {
+        match (kind, row) {
+            (RowKind::List, Node::Seq(cells)) => {
+                let cells: Vec<Cow<'_, str>> = cells.iter().map(cell_text).collect();
+                write_record(out, cells.iter().map(|c| c.as_ref()));
+            }
+            (RowKind::Map, Node::Map(_)) => {
+                let cells: Vec<Cow<'_, str>> = header
+                    .iter()
+                    .map(|h| row.get(h).map_or(Cow::Borrowed(""), cell_text))
+                    .collect();
+                write_record(out, cells.iter().map(|c| c.as_ref()));
+            }
+            (_, other) => write_record(out, std::iter::once(cell_text(other).as_ref())),
+        }
+    }
+}
+
+fn write_record<'s>(out: &mut String, fields: impl Iterator<Item = &'s str>) {
+    let start = out.len();
+    for (i, f) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_field(out, f);
+    }
+    if out.len() == start {
+        // One empty cell: a blank line would be skipped by readers.
+        out.push_str("\"\"");
+    }
+    out.push('\n');
+}
+
+/// Whether the value ends in an escaping backslash (an odd run of trailing backslashes).
+fn ends_escaping(s: &str) -> bool {
+    s.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+}
+
+/// Whether a value that must stay unquoted for [`ends_escaping`] can be.
+fn can_stay_unquoted(s: &str) -> bool {
+    !s.bytes().any(|b| matches!(b, b',' | b'\r' | b'\n'))
+        && !s.trim_start_matches([' ', '\t']).starts_with('"')
+}
+
+/// Whether `s` can be written as a CSV field that reads back unchanged (see the module
+/// documentation: only some values ending in a backslash cannot).
+pub fn representable(s: &str) -> bool {
+    !ends_escaping(s) || can_stay_unquoted(s)
+}
+
+fn write_field(out: &mut String, s: &str) {
+    let needs_quotes = s
+        .bytes()
+        .any(|b| matches!(b, b' ' | b',' | b'"' | b'\\' | b'\t' | b'\r' | b'\n'));
+    if !needs_quotes {
+        out.push_str(s);
+        return;
+    }
+    if ends_escaping(s) && can_stay_unquoted(s) {
+        // Quoting would let the final backslash escape the closing quote.
+        out.push_str(s);
+        return;
+    }
+    out.push('"');
+    let mut escaped = false;
+    for c in s.chars() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::json::tests::arb_text;
+    use crate::wire::{Map, Str, decode, scalar};
+    use proptest::prelude::*;
+    use serde::Deserialize;
+
+    const KEYS: CsvLayout = CsvLayout::Keys;
+    const REPORT: CsvLayout = CsvLayout::Table {
+        rows: "results",
+        row: RowKind::List,
+    };
+    const SMS: CsvLayout = CsvLayout::Table {
+        rows: "results",
+        row: RowKind::Map,
+    };
+
+    fn s(v: &str) -> Node<'static> {
+        Node::Str(Cow::Owned(v.to_owned()))
+    }
+    fn m(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
+        Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn reference_sample() {
+        let n = parse(
+            b"result,success\nerror,\nexample,result,1\nexample,result2,2\n",
+            KEYS,
+        )
+        .unwrap();
+        assert_eq!(
+            n,
+            m(vec![
+                ("result", s("success")),
+                ("error", s("")),
+                ("example", m(vec![("result", s("1")), ("result2", s("2"))])),
+            ])
+        );
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Queues<'a> {
+        #[serde(borrow)]
+        queues: Map<'a, Queue<'a>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Queue<'a> {
+        #[serde(borrow)]
+        agents: Map<'a, Map<'a, Str<'a>>>,
+        #[serde(borrow, default, deserialize_with = "scalar::list")]
+        calls_waiting: Vec<Map<'a, Str<'a>>>,
+        #[serde(deserialize_with = "scalar::int")]
+        waiting: i64,
+    }
+
+    #[test]
+    fn key_paths_into_types() {
+        let body = "result,success\r\nqueues,support_queue,waiting,0\r\nqueues,support_queue,agents,beaucrn6,name,Tom\r\nqueues,support_queue,agents,beaucrn6,otherdata,\" (ringinuse disabled) (dynamic)\"\r\nqueues,support_queue,calls_waiting,0,number,815\r\nqueues,support_queue,calls_waiting,1,number,816\r\nqueues,testqueue,waiting,3\r\nqueues,testqueue,agents,\r\nqueues,testqueue,calls_waiting,";
+        let q: Queues = decode(Format::Csv, KEYS, body.as_bytes()).unwrap();
+        let support = q.queues.get("support_queue").unwrap();
+        let tom = support.agents.get("beaucrn6").unwrap();
+        assert_eq!(tom.get("name").unwrap(), "Tom");
+        assert!(tom.get("name").unwrap().is_borrowed());
+        assert_eq!(
+            tom.get("otherdata").unwrap(),
+            " (ringinuse disabled) (dynamic)"
+        );
+        assert!(tom.get("otherdata").unwrap().is_borrowed());
+        assert_eq!(support.calls_waiting.len(), 2);
+        assert_eq!(support.calls_waiting[1].get("number").unwrap(), "816");
+        let test = q.queues.get("testqueue").unwrap();
+        assert_eq!(test.waiting, 3);
+        assert!(test.agents.is_empty() && test.calls_waiting.is_empty());
+    }
+
+    #[test]
+    fn users_list_by_index() {
+        #[derive(Deserialize)]
+        struct Users<'a> {
+            #[serde(borrow)]
+            users: Vec<Map<'a, Str<'a>>>,
+        }
+        let body = "result,success\nusers,0,ext,630\nusers,0,user,Tom\nusers,1,ext,69\nusers,1,status,\"OK (3 ms)\"\n";
+        let u: Users = decode(Format::Csv, KEYS, body.as_bytes()).unwrap();
+        assert_eq!(u.users.len(), 2);
+        assert_eq!(u.users[1].get("status").unwrap(), "OK (3 ms)");
+    }
+
+    #[test]
+    fn php_quoting_rules() {
+        let body = "a,\"x \"\"q\"\" y\"\nb,\"bs\\\"q\"\nc,\"two\nlines\"\nd,\"ab\"cd\ne,  \"lead\"\nf,\"a\\\\\"\ng,\"comma, here\"\nh,plain\"quote\n";
+        let n = parse(body.as_bytes(), KEYS).unwrap();
+        assert_eq!(
+            n,
+            m(vec![
+                ("a", s("x \"q\" y")),
+                ("b", s("bs\\\"q")),
+                ("c", s("two\nlines")),
+                ("d", s("abcd")),
+                ("e", s("lead")),
+                ("f", s("a\\\\")),
+                ("g", s("comma, here")),
+                ("h", s("plain\"quote")),
+            ])
+        );
+        assert!(matches!(n.get("b"), Some(Node::Str(Cow::Borrowed(_)))));
+        assert!(matches!(n.get("c"), Some(Node::Str(Cow::Borrowed(_)))));
+        // Writing: fputcsv's quoting.
+        let mut out = String::new();
+        for v in [
+            "plain",
+            "",
+            "a b",
+            "x,y",
+            "q\"q",
+            "bs\\\"q",
+            "tab\there",
+            "C:\\dir\\",
+            "a,\\",
+        ] {
+            write_field(&mut out, v);
+            out.push('|');
+        }
+        assert_eq!(
+            out,
+            "plain||\"a b\"|\"x,y\"|\"q\"\"q\"|\"bs\\\"q\"|\"tab\there\"|C:\\dir\\|\"a,\\\"|"
+        );
+    }
+
+    #[test]
+    fn error_shape_in_both_layouts() {
+        let body = b"result,error\nerror,\"Invalid API key\"\n";
+        for layout in [KEYS, REPORT, SMS] {
+            let err = decode::<Node>(Format::Csv, layout, body).unwrap_err();
+            assert!(
+                matches!(err, Error::Server { ref message } if message == "Invalid API key"),
+                "{err:?}"
+            );
+        }
+        let written = crate::wire::encode_error(Format::Csv, "bad, \"very\" bad");
+        assert_eq!(written, b"result,error\nerror,\"bad, \"\"very\"\" bad\"\n");
+        let err = decode::<Node>(Format::Csv, REPORT, &written).unwrap_err();
+        assert!(
+            matches!(err, Error::Server { ref message } if message == "bad, \"very\" bad"),
+            "{err:?}"
+        );
+        assert_eq!(write(&parse(body, KEYS).unwrap(), REPORT), body);
+    }
+
+    #[test]
+    fn report_table() {
+        let body = "unique_id,date,callerid,billable_duration\n1476370446.2,\"2016-10-13 09:54:06\",\"\"\"Example User 1\"\" <123>\",85\n1476370384.0,\"2016-10-13 09:53:04\",\"\"\"DLS\"\" <8478544799>\",41";
+        let n = parse(body.as_bytes(), REPORT).unwrap();
+        assert_eq!(n.get("result"), Some(&s("success")));
+        assert_eq!(
+            n.get("columns"),
+            Some(&Node::Seq(vec![
+                s("unique_id"),
+                s("date"),
+                s("callerid"),
+                s("billable_duration")
+            ]))
+        );
+        let Some(Node::Seq(rows)) = n.get("results") else {
+            panic!()
+        };
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0],
+            Node::Seq(vec![
+                s("1476370446.2"),
+                s("2016-10-13 09:54:06"),
+                s("\"Example User 1\" <123>"),
+                s("85")
+            ])
+        );
+        assert_eq!(write(&n, REPORT), format!("{body}\n").into_bytes());
+    }
+
+    #[test]
+    fn sms_table() {
+        #[derive(Deserialize)]
+        struct Sms<'a> {
+            #[serde(borrow)]
+            results: Vec<Row<'a>>,
+        }
+        #[derive(Deserialize)]
+        struct Row<'a> {
+            #[serde(deserialize_with = "scalar::int")]
+            id: i64,
+            #[serde(borrow)]
+            message: Str<'a>,
+            #[serde(borrow)]
+            account_code: Str<'a>,
+        }
+        let body = b"id,timestamp,message,account_code\r\n3131,\"2017-06-22 15:36:41\",\"Test Message\",213985\r\n3121,\"2017-06-22 13:57:51\",\"Test Message\",\r\n";
+        let sms: Sms = decode(Format::Csv, SMS, body).unwrap();
+        assert_eq!(sms.results.len(), 2);
+        assert_eq!(
+            (sms.results[0].id, sms.results[0].message.as_str()),
+            (3131, "Test Message")
+        );
+        assert_eq!(sms.results[1].account_code, "");
+        let Err(Error::Decode(e)) = parse(b"a,b\n1,2,3\n", SMS) else {
+            panic!()
+        };
+        assert_eq!(e.position, Position::LineColumn { line: 2, column: 1 });
+        let empty = parse(b"\n", SMS).unwrap();
+        assert_eq!(
+            empty,
+            m(vec![
+                ("result", s("success")),
+                ("results", Node::Seq(vec![]))
+            ])
+        );
+    }
+
+    #[test]
+    fn malformed_has_positions() {
+        for (body, line, column) in [
+            (&b""[..], 1, 1),
+            (b"a,\"open\nb,c\n", 1, 3),
+            (b"result,success\njustakey\n", 2, 1),
+            (b"a,1\na,2\n", 2, 1),
+            (b"a,1\na,b,2\n", 2, 1),
+            (b"ok,1\nbad,\xff\n", 2, 5),
+        ] {
+            let err = parse(body, KEYS).unwrap_err();
+            let Error::Decode(e) = err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(e.format, Format::Csv);
+            assert_eq!(e.position, Position::LineColumn { line, column }, "{e}");
+        }
+        let deep = "k,".repeat(200) + "v\n";
+        assert!(parse(deep.as_bytes(), KEYS).is_err());
+    }
+
+    #[test]
+    fn empty_map_then_entries_merge() {
+        let n = parse(b"a,\na,b,1\n", KEYS).unwrap();
+        assert_eq!(n, m(vec![("a", m(vec![("b", s("1"))]))]));
+        let n = parse(b"a,b,1\nc,2\na,d,3\n", KEYS).unwrap();
+        assert_eq!(
+            n,
+            m(vec![
+                ("a", m(vec![("b", s("1")), ("d", s("3"))])),
+                ("c", s("2"))
+            ])
+        );
+    }
+
+    /// The key-path layout keys list items by index and has no empty containers or null.
+    fn keys_normal(node: Node<'static>) -> Node<'static> {
+        match node {
+            Node::Map(e) if e.is_empty() => s(""),
+            Node::Seq(e) if e.is_empty() => s(""),
+            Node::Null => s(""),
+            Node::Map(e) => Node::Map(e.into_iter().map(|(k, v)| (k, keys_normal(v))).collect()),
+            Node::Seq(items) => Node::Map(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Cow::Owned(i.to_string()), keys_normal(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
+    fn arb_csv_text() -> impl Strategy<Value = String> {
+        prop_oneof![arb_text(), "[a\\\\\", \\r\\n]{0,8}"]
+            .prop_filter("representable in PHP's CSV", |s| representable(s))
+    }
+
+    fn arb_keys_node() -> impl Strategy<Value = Node<'static>> {
+        let leaf = arb_csv_text().prop_map(|t| Node::Str(Cow::Owned(t)));
+        let key = prop_oneof![4 => "[a-z_][a-z0-9_]{0,8}", 1 => arb_csv_text().prop_filter("a key", |k| !k.is_empty())];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
+                prop::collection::btree_map(key.clone(), inner, 0..5).prop_map(|m| Node::Map(
+                    m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
+                )),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn keys_round_trip(entries in prop::collection::btree_map("[a-z_][a-z0-9_]{0,8}", arb_keys_node(), 1..5)) {
+            let node = Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect());
+            let out = write(&node, KEYS);
+            let back = parse(&out, KEYS).unwrap().into_owned();
+            prop_assert_eq!(back, keys_normal(node));
+        }
+
+        #[test]
+        fn report_round_trip(
+            columns in prop::collection::vec(arb_csv_text(), 1..5),
+            cells in prop::collection::vec(prop::collection::vec(arb_csv_text(), 1..5), 0..5),
+        ) {
+            let strs = |v: Vec<String>| Node::Seq(v.into_iter().map(|c| Node::Str(Cow::Owned(c))).collect());
+            let node = Node::Map(vec![
+                (Cow::Borrowed("result"), s("success")),
+                (Cow::Borrowed("columns"), strs(columns)),
+                (Cow::Borrowed("results"), Node::Seq(cells.into_iter().map(strs).collect())),
+            ]);
+            let back = parse(&write(&node, REPORT), REPORT).unwrap().into_owned();
+            prop_assert_eq!(back, node);
+        }
+
+        #[test]
+        fn map_table_round_trip(
+            header in prop::collection::btree_set("[a-z_][a-z0-9_]{0,8}", 1..5),
+            values in prop::collection::vec(prop::collection::vec(arb_csv_text(), 5), 0..5),
+        ) {
+            let header: Vec<String> = header.into_iter().collect();
+            let rows: Vec<Node<'static>> = values
+                .into_iter()
+                .map(|r| Node::Map(header.iter().cloned().map(Cow::Owned).zip(r.into_iter().map(|c| Node::Str(Cow::Owned(c)))).collect()))
+                .collect();
+            let node = Node::Map(vec![(Cow::Borrowed("result"), s("success")), (Cow::Borrowed("results"), Node::Seq(rows))]);
+            let back = parse(&write(&node, SMS), SMS).unwrap().into_owned();
+            prop_assert_eq!(back, node);
+        }
+
+        #[test]
+        fn never_panics(body in "[a,\"\\\\\\r\\n ]{0,40}") {
+            let _ = parse(body.as_bytes(), KEYS);
+            let _ = parse(body.as_bytes(), REPORT);
+            let _ = parse(body.as_bytes(), SMS);
+        }
+    }
 }

@@ -20,7 +20,10 @@ use super::scalar::{int_key, parse_decimal, parse_flag, parse_int};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
 use serde::de::value::BorrowedStrDeserializer;
-use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
+};
 use serde::{Deserialize, forward_to_deserialize_any};
 use std::borrow::Cow;
 use std::fmt;
@@ -47,7 +50,10 @@ enum Segment {
 
 impl NodeError {
     fn new(message: impl Into<String>) -> Self {
-        NodeError { path: Vec::new(), message: message.into() }
+        NodeError {
+            path: Vec::new(),
+            message: message.into(),
+        }
     }
 
     fn within(mut self, segment: Segment) -> Self {
@@ -101,11 +107,17 @@ impl de::Error for NodeError {
     }
 
     fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        NodeError::new(format!("expected {exp}, found {}", describe_unexpected(&unexp)))
+        NodeError::new(format!(
+            "expected {exp}, found {}",
+            describe_unexpected(&unexp)
+        ))
     }
 
     fn invalid_value(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
-        NodeError::new(format!("expected {exp}, found {}", describe_unexpected(&unexp)))
+        NodeError::new(format!(
+            "expected {exp}, found {}",
+            describe_unexpected(&unexp)
+        ))
     }
 }
 
@@ -170,7 +182,9 @@ fn visit_cow<'a, V: Visitor<'a>>(s: Cow<'a, str>, visitor: V) -> Result<V::Value
 /// The entries of a map, as a list when they are list items (all keys integers, or all
 /// `array`/`value`); `Err` gives the entries back otherwise.
 #[allow(clippy::type_complexity)]
-fn map_as_list<'a>(entries: Vec<(Cow<'a, str>, Node<'a>)>) -> Result<Vec<Node<'a>>, Vec<(Cow<'a, str>, Node<'a>)>> {
+fn map_as_list<'a>(
+    entries: Vec<(Cow<'a, str>, Node<'a>)>,
+) -> Result<Vec<Node<'a>>, Vec<(Cow<'a, str>, Node<'a>)>> {
     if entries.iter().all(|(k, _)| k == "array" || k == "value") {
         return Ok(entries.into_iter().map(|(_, v)| v).collect());
     }
@@ -181,7 +195,10 @@ fn map_as_list<'a>(entries: Vec<(Cow<'a, str>, Node<'a>)>) -> Result<Vec<Node<'a
             None => return Err(entries),
         }
     }
-    let mut items: Vec<(i64, Node<'a>)> = keyed.into_iter().zip(entries.into_iter().map(|(_, v)| v)).collect();
+    let mut items: Vec<(i64, Node<'a>)> = keyed
+        .into_iter()
+        .zip(entries.into_iter().map(|(_, v)| v))
+        .collect();
     items.sort_by_key(|(i, _)| *i);
     Ok(items.into_iter().map(|(_, v)| v).collect())
 }
@@ -225,15 +242,26 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         match self.node {
             Node::Str(s) => match parse_flag(&s) {
                 Some(b) => visitor.visit_bool(b),
-                None => Err(NodeError::new(format!("expected a flag (true/false, 1/0, Yes/No), found {}", quote_short(&s)))),
+                None => Err(NodeError::new(format!(
+                    "expected a flag (true/false, 1/0, Yes/No), found {}",
+                    quote_short(&s)
+                ))),
             },
             other => NodeDeserializer::new(other).deserialize_any(visitor),
         }
     }
 
     deserialize_int!(
-        deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16,
-        deserialize_u32, deserialize_u64, deserialize_u128
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128
     );
 
     fn deserialize_f32<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
@@ -244,7 +272,10 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         match self.node {
             Node::Str(s) => match parse_decimal(&s) {
                 Some(f) => visitor.visit_f64(f),
-                None => Err(NodeError::new(format!("expected a decimal number, found {}", quote_short(&s)))),
+                None => Err(NodeError::new(format!(
+                    "expected a decimal number, found {}",
+                    quote_short(&s)
+                ))),
             },
             other => NodeDeserializer::new(other).deserialize_any(visitor),
         }
@@ -288,15 +319,26 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         if self.node.is_empty() {
             visitor.visit_unit()
         } else {
-            Err(NodeError::new(format!("expected nothing, found {}", describe(&self.node))))
+            Err(NodeError::new(format!(
+                "expected nothing, found {}",
+                describe(&self.node)
+            )))
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'a>>(self, _name: &'static str, visitor: V) -> Result<V::Value, NodeError> {
+    fn deserialize_unit_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'a>>(self, _name: &'static str, visitor: V) -> Result<V::Value, NodeError> {
+    fn deserialize_newtype_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -313,11 +355,20 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'a>>(self, _len: usize, visitor: V) -> Result<V::Value, NodeError> {
+    fn deserialize_tuple<V: Visitor<'a>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'a>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value, NodeError> {
+    fn deserialize_tuple_struct<V: Visitor<'a>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -326,11 +377,18 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
             Node::Map(entries) => visitor.visit_map(NodeMap::new(entries)),
             Node::Seq(items) => {
                 // PHP writes an array whose keys are 0..n as a list.
-                let entries = items.into_iter().enumerate().map(|(i, v)| (Cow::Owned(i.to_string()), v)).collect();
+                let entries = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Cow::Owned(i.to_string()), v))
+                    .collect();
                 visitor.visit_map(NodeMap::new(entries))
             }
             ref empty if empty.is_empty() => visitor.visit_map(NodeMap::new(Vec::new())),
-            other => Err(NodeError::new(format!("expected a map, found {}", describe(&other)))),
+            other => Err(NodeError::new(format!(
+                "expected a map, found {}",
+                describe(&other)
+            ))),
         }
     }
 
@@ -343,7 +401,10 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         match self.node {
             Node::Map(entries) => visitor.visit_map(NodeMap::new(entries)),
             ref empty if empty.is_empty() => visitor.visit_map(NodeMap::new(Vec::new())),
-            other => Err(NodeError::new(format!("expected a map, found {}", describe(&other)))),
+            other => Err(NodeError::new(format!(
+                "expected a map, found {}",
+                describe(&other)
+            ))),
         }
     }
 
@@ -354,12 +415,21 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         visitor: V,
     ) -> Result<V::Value, NodeError> {
         match self.node {
-            Node::Str(s) => visitor.visit_enum(NodeEnum { variant: s, value: None }),
+            Node::Str(s) => visitor.visit_enum(NodeEnum {
+                variant: s,
+                value: None,
+            }),
             Node::Map(mut entries) if entries.len() == 1 => match entries.pop() {
-                Some((k, v)) => visitor.visit_enum(NodeEnum { variant: k, value: Some(v) }),
+                Some((k, v)) => visitor.visit_enum(NodeEnum {
+                    variant: k,
+                    value: Some(v),
+                }),
                 None => Err(NodeError::new("expected a variant")),
             },
-            other => Err(NodeError::new(format!("expected a variant name, found {}", describe(&other)))),
+            other => Err(NodeError::new(format!(
+                "expected a variant name, found {}",
+                describe(&other)
+            ))),
         }
     }
 
@@ -384,14 +454,20 @@ struct NodeSeq<'a> {
 
 impl<'a> NodeSeq<'a> {
     fn new(items: Vec<Node<'a>>) -> Self {
-        NodeSeq { iter: items.into_iter(), index: 0 }
+        NodeSeq {
+            iter: items.into_iter(),
+            index: 0,
+        }
     }
 }
 
 impl<'a> SeqAccess<'a> for NodeSeq<'a> {
     type Error = NodeError;
 
-    fn next_element_seed<T: DeserializeSeed<'a>>(&mut self, seed: T) -> Result<Option<T::Value>, NodeError> {
+    fn next_element_seed<T: DeserializeSeed<'a>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, NodeError> {
         match self.iter.next() {
             Some(node) => {
                 let index = self.index;
@@ -416,24 +492,34 @@ struct NodeMap<'a> {
 
 impl<'a> NodeMap<'a> {
     fn new(entries: Vec<(Cow<'a, str>, Node<'a>)>) -> Self {
-        NodeMap { iter: entries.into_iter(), current: None }
+        NodeMap {
+            iter: entries.into_iter(),
+            current: None,
+        }
     }
 }
 
 impl<'a> MapAccess<'a> for NodeMap<'a> {
     type Error = NodeError;
 
-    fn next_key_seed<K: DeserializeSeed<'a>>(&mut self, seed: K) -> Result<Option<K::Value>, NodeError> {
+    fn next_key_seed<K: DeserializeSeed<'a>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, NodeError> {
         let Some(entry) = self.iter.next() else {
             return Ok(None);
         };
         let key = &self.current.insert(entry).0;
-        seed.deserialize(KeyDeserializer { key }).map(Some).map_err(|e| e.within(Segment::Key(key.to_string())))
+        seed.deserialize(KeyDeserializer { key })
+            .map(Some)
+            .map_err(|e| e.within(Segment::Key(key.to_string())))
     }
 
     fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, NodeError> {
         match self.current.take() {
-            Some((key, node)) => seed.deserialize(NodeDeserializer::new(node)).map_err(|e| e.within(Segment::Key(key.into_owned()))),
+            Some((key, node)) => seed
+                .deserialize(NodeDeserializer::new(node))
+                .map_err(|e| e.within(Segment::Key(key.into_owned()))),
             None => Err(NodeError::new("a map value was requested before its key")),
         }
     }
@@ -467,8 +553,19 @@ impl<'de> Deserializer<'de> for KeyDeserializer<'_, 'de> {
     }
 
     key_via_node!(
-        deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64, deserialize_i128, deserialize_u8,
-        deserialize_u16, deserialize_u32, deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64
     );
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -477,10 +574,17 @@ impl<'de> Deserializer<'de> for KeyDeserializer<'_, 'de> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, NodeError> {
-        visitor.visit_enum(NodeEnum { variant: self.key.clone(), value: None })
+        visitor.visit_enum(NodeEnum {
+            variant: self.key.clone(),
+            value: None,
+        })
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, NodeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -499,12 +603,21 @@ impl<'a> EnumAccess<'a> for NodeEnum<'a> {
     type Error = NodeError;
     type Variant = NodeVariant<'a>;
 
-    fn variant_seed<V: DeserializeSeed<'a>>(self, seed: V) -> Result<(V::Value, NodeVariant<'a>), NodeError> {
+    fn variant_seed<V: DeserializeSeed<'a>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, NodeVariant<'a>), NodeError> {
         let v = match &self.variant {
             Cow::Borrowed(b) => seed.deserialize(BorrowedStrDeserializer::<NodeError>::new(b))?,
             Cow::Owned(o) => seed.deserialize(o.as_str().into_deserializer())?,
         };
-        Ok((v, NodeVariant { name: self.variant, value: self.value }))
+        Ok((
+            v,
+            NodeVariant {
+                name: self.variant,
+                value: self.value,
+            },
+        ))
     }
 }
 
@@ -520,21 +633,31 @@ impl<'a> VariantAccess<'a> for NodeVariant<'a> {
         match self.value {
             None => Ok(()),
             Some(v) if v.is_empty() => Ok(()),
-            Some(v) => Err(NodeError::new(format!("expected nothing, found {}", describe(&v))).within(Segment::Key(self.name.into_owned()))),
+            Some(v) => Err(
+                NodeError::new(format!("expected nothing, found {}", describe(&v)))
+                    .within(Segment::Key(self.name.into_owned())),
+            ),
         }
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'a>>(self, seed: T) -> Result<T::Value, NodeError> {
         let name = self.name;
-        seed.deserialize(NodeDeserializer::new(self.value.unwrap_or_default())).map_err(|e| e.within(Segment::Key(name.into_owned())))
+        seed.deserialize(NodeDeserializer::new(self.value.unwrap_or_default()))
+            .map_err(|e| e.within(Segment::Key(name.into_owned())))
     }
 
     fn tuple_variant<V: Visitor<'a>>(self, _len: usize, visitor: V) -> Result<V::Value, NodeError> {
         let name = self.name;
-        NodeDeserializer::new(self.value.unwrap_or_default()).deserialize_seq(visitor).map_err(|e| e.within(Segment::Key(name.into_owned())))
+        NodeDeserializer::new(self.value.unwrap_or_default())
+            .deserialize_seq(visitor)
+            .map_err(|e| e.within(Segment::Key(name.into_owned())))
     }
 
-    fn struct_variant<V: Visitor<'a>>(self, fields: &'static [&'static str], visitor: V) -> Result<V::Value, NodeError> {
+    fn struct_variant<V: Visitor<'a>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, NodeError> {
         let name = self.name;
         NodeDeserializer::new(self.value.unwrap_or_default())
             .deserialize_struct("", fields, visitor)
@@ -623,7 +746,12 @@ mod tests {
         Node::Str(Cow::Borrowed(v))
     }
     fn m<'a>(entries: Vec<(&'a str, Node<'a>)>) -> Node<'a> {
-        Node::Map(entries.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect())
+        Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Borrowed(k), v))
+                .collect(),
+        )
     }
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -668,11 +796,27 @@ mod tests {
                         "support_queue",
                         m(vec![
                             ("queue", s("support_queue")),
-                            ("agents", m(vec![("beaucrn6", m(vec![("name", s("Tom")), ("tid", s("0")), ("paused", s("0"))]))])),
-                            ("calls_waiting", m(vec![("number", s("815")), ("priority", s("1"))])),
+                            (
+                                "agents",
+                                m(vec![(
+                                    "beaucrn6",
+                                    m(vec![
+                                        ("name", s("Tom")),
+                                        ("tid", s("0")),
+                                        ("paused", s("0")),
+                                    ]),
+                                )]),
+                            ),
+                            (
+                                "calls_waiting",
+                                m(vec![("number", s("815")), ("priority", s("1"))]),
+                            ),
                         ]),
                     ),
-                    ("testqueue", m(vec![("queue", s("testqueue")), ("agents", s(""))])),
+                    (
+                        "testqueue",
+                        m(vec![("queue", s("testqueue")), ("agents", s(""))]),
+                    ),
                 ]),
             ),
         ])
@@ -682,8 +826,20 @@ mod tests {
     fn tolerant_tree() {
         let q: Queues = from_node(Format::Xml, sample()).unwrap();
         let support = q.queues.get("support_queue").unwrap();
-        assert_eq!(support.agents.get("beaucrn6").unwrap(), &Agent { name: "Tom".into(), tid: 0, paused: Some(false) });
-        assert_eq!(support.calls_waiting, vec![Waiting { number: "815".into() }]);
+        assert_eq!(
+            support.agents.get("beaucrn6").unwrap(),
+            &Agent {
+                name: "Tom".into(),
+                tid: 0,
+                paused: Some(false)
+            }
+        );
+        assert_eq!(
+            support.calls_waiting,
+            vec![Waiting {
+                number: "815".into()
+            }]
+        );
         assert!(support.agents.get("beaucrn6").unwrap().name.is_borrowed());
         let test = q.queues.get("testqueue").unwrap();
         assert!(test.agents.is_empty());
@@ -692,11 +848,22 @@ mod tests {
 
     #[test]
     fn error_names_the_path() {
-        let node = m(vec![("queues", m(vec![("support_queue", m(vec![("queue", s("q")), ("agents", s("x"))]))]))]);
+        let node = m(vec![(
+            "queues",
+            m(vec![(
+                "support_queue",
+                m(vec![("queue", s("q")), ("agents", s("x"))]),
+            )]),
+        )]);
         let err = from_node::<Queues>(Format::Yaml, node).unwrap_err();
-        let Error::Decode(e) = err else { panic!("{err:?}") };
+        let Error::Decode(e) = err else {
+            panic!("{err:?}")
+        };
         assert_eq!(e.format, Format::Yaml);
-        assert_eq!(e.message, r#"queues.support_queue.agents: expected a map, found "x""#);
+        assert_eq!(
+            e.message,
+            r#"queues.support_queue.agents: expected a map, found "x""#
+        );
 
         let node = m(vec![("list", Node::Seq(vec![s("1"), s("x")]))]);
         #[derive(Debug, Deserialize)]
@@ -705,17 +872,27 @@ mod tests {
             list: Vec<i64>,
         }
         let err = from_node::<L>(Format::Csv, node).unwrap_err().to_string();
-        assert!(err.contains(r#"list[1]: expected an integer, found "x""#), "{err}");
+        assert!(
+            err.contains(r#"list[1]: expected an integer, found "x""#),
+            "{err}"
+        );
 
-        let err = from_node::<Queues>(Format::Xml, m(vec![("queues", m(vec![("q", m(vec![]))]))])).unwrap_err().to_string();
+        let err = from_node::<Queues>(Format::Xml, m(vec![("queues", m(vec![("q", m(vec![]))]))]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("queues.q: missing field `queue`"), "{err}");
     }
 
     #[test]
     fn seqs_from_maps_and_scalars() {
-        let v: Vec<Str> = from_node(Format::Csv, m(vec![("1", s("b")), ("0", s("a")), ("10", s("c"))])).unwrap();
+        let v: Vec<Str> = from_node(
+            Format::Csv,
+            m(vec![("1", s("b")), ("0", s("a")), ("10", s("c"))]),
+        )
+        .unwrap();
         assert_eq!(v, ["a", "b", "c"]);
-        let v: Vec<Str> = from_node(Format::Xml, m(vec![("value", s("a")), ("value", s("b"))])).unwrap();
+        let v: Vec<Str> =
+            from_node(Format::Xml, m(vec![("value", s("a")), ("value", s("b"))])).unwrap();
         assert_eq!(v, ["a", "b"]);
         let v: Vec<Str> = from_node(Format::Xml, s("only")).unwrap();
         assert_eq!(v, ["only"]);
@@ -751,7 +928,18 @@ mod tests {
             ("unknown", m(vec![("x", s("y"))])),
         ]);
         let t: T = from_node(Format::Yaml, node).unwrap();
-        assert_eq!(t, T { a: 42, b: true, c: 1.5, d: Some("".into()), e: None, f: None, g: "true".into() });
+        assert_eq!(
+            t,
+            T {
+                a: 42,
+                b: true,
+                c: 1.5,
+                d: Some("".into()),
+                e: None,
+                f: None,
+                g: "true".into()
+            }
+        );
         assert!(t.d.unwrap().is_borrowed());
     }
 
@@ -765,9 +953,60 @@ mod tests {
             C { x: String },
         }
         assert_eq!(from_node::<E>(Format::Json, s("a")).unwrap(), E::A);
-        assert_eq!(from_node::<E>(Format::Json, m(vec![("b", s("3"))])).unwrap(), E::B(3));
-        assert_eq!(from_node::<E>(Format::Json, m(vec![("c", m(vec![("x", s("y"))]))])).unwrap(), E::C { x: "y".into() });
+        assert_eq!(
+            from_node::<E>(Format::Json, m(vec![("b", s("3"))])).unwrap(),
+            E::B(3)
+        );
+        assert_eq!(
+            from_node::<E>(Format::Json, m(vec![("c", m(vec![("x", s("y"))]))])).unwrap(),
+            E::C { x: "y".into() }
+        );
         assert!(from_node::<E>(Format::Json, s("zzz")).is_err());
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct ZeroCopy<'a> {
+        #[serde(borrow)]
+        name: Str<'a>,
+        #[serde(borrow, deserialize_with = "scalar::list")]
+        tags: Vec<Str<'a>>,
+        #[serde(borrow)]
+        opt: Option<Str<'a>>,
+        #[serde(borrow, default)]
+        missing: Option<Str<'a>>,
+    }
+
+    #[test]
+    fn zero_copy_in_every_format() {
+        use crate::wire::{CsvLayout, decode};
+        let bodies: [(Format, &[u8]); 4] = [
+            (Format::Json, br#"{"result":"success","name":"Tom","tags":["a","b"],"opt":"x","extra":{"k":[1]}}"#),
+            (
+                Format::Xml,
+                b"<?xml version=\"1.0\"?>\n<response><result>success</result><name>Tom</name><tags><value>a</value><value>b</value></tags><opt>x</opt><extra><k>1</k></extra></response>",
+            ),
+            (Format::Yaml, b"---\nresult: success\nname: Tom\ntags:\n- a\n- \"b\"\nopt: 'x'\nextra:\n  k: 1\n...\n"),
+            (Format::Csv, b"result,success\nname,Tom\ntags,0,a\ntags,1,\"b\"\nopt,x\nextra,k,1\n"),
+        ];
+        for (format, body) in bodies {
+            let z: ZeroCopy = decode(format, CsvLayout::Keys, body).unwrap();
+            assert_eq!(z.name, "Tom", "{format}");
+            assert_eq!(z.tags, ["a", "b"], "{format}");
+            assert_eq!(z.opt.as_deref(), Some("x"), "{format}");
+            assert!(z.missing.is_none(), "{format}");
+            assert!(z.name.is_borrowed(), "{format}");
+            assert!(z.tags.iter().all(Str::is_borrowed), "{format}");
+            assert!(z.opt.as_ref().is_some_and(Str::is_borrowed), "{format}");
+        }
+        // Escaped text is owned (and correct).
+        let z: ZeroCopy = decode(
+            Format::Json,
+            CsvLayout::Keys,
+            br#"{"name":"T\u00f6m","tags":"a\/b"}"#,
+        )
+        .unwrap();
+        assert_eq!((z.name.as_str(), z.tags[0].as_str()), ("Töm", "a/b"));
+        assert!(!z.name.is_borrowed());
     }
 
     #[test]
@@ -775,7 +1014,13 @@ mod tests {
         let n: Node = serde_json::from_str(r#"{"a":[1,2.5,"x",true,null],"b":{}}"#).unwrap();
         assert_eq!(
             n,
-            m(vec![("a", Node::Seq(vec![s("1"), s("2.5"), s("x"), Node::Bool(true), Node::Null])), ("b", m(vec![]))])
+            m(vec![
+                (
+                    "a",
+                    Node::Seq(vec![s("1"), s("2.5"), s("x"), Node::Bool(true), Node::Null])
+                ),
+                ("b", m(vec![]))
+            ])
         );
     }
 }

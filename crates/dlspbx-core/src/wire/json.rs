@@ -34,7 +34,14 @@ fn decode_error(e: &serde_json::Error) -> DecodeError {
     let full = e.to_string();
     let suffix = format!(" at line {line} column {column}");
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-    let position = if line == 0 { Position::Unknown } else { Position::LineColumn { line, column: column.max(1) } };
+    let position = if line == 0 {
+        Position::Unknown
+    } else {
+        Position::LineColumn {
+            line,
+            column: column.max(1),
+        }
+    };
     DecodeError::new(Format::Json, position, message)
 }
 
@@ -85,7 +92,11 @@ impl<'de> Visitor<'de> for SniffVisitor {
                 }
             }
         }
-        Ok(if is_error { Sniff::Error(message.unwrap_or_default()) } else { Sniff::NoResult })
+        Ok(if is_error {
+            Sniff::Error(message.unwrap_or_default())
+        } else {
+            Sniff::NoResult
+        })
     }
 }
 
@@ -286,10 +297,16 @@ pub(crate) mod tests {
     #[test]
     fn queues_sample_with_empty_array_for_map() {
         let q: Queues = decode(QUEUES.as_bytes()).unwrap();
-        assert_eq!(q.queues.keys().collect::<Vec<_>>(), ["support_queue", "testqueue"]);
+        assert_eq!(
+            q.queues.keys().collect::<Vec<_>>(),
+            ["support_queue", "testqueue"]
+        );
         let support = q.queues.get("support_queue").unwrap();
         let tom = support.agents.get("beaucrn6").unwrap();
-        assert_eq!((tom.name.as_str(), tom.avail, tom.missing.is_none()), ("Tom", true, true));
+        assert_eq!(
+            (tom.name.as_str(), tom.avail, tom.missing.is_none()),
+            ("Tom", true, true)
+        );
         assert_eq!(support.calls_waiting[0].get("wait_time").unwrap(), "0:04");
         let test = q.queues.get("testqueue").unwrap();
         assert!(test.agents.is_empty());
@@ -299,13 +316,26 @@ pub(crate) mod tests {
     #[test]
     fn error_shape() {
         let err = decode::<Users>(br#"{"result":"error","error":"Invalid API key"}"#).unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message == "Invalid API key"), "{err:?}");
+        assert!(
+            matches!(err, Error::Server { ref message } if message == "Invalid API key"),
+            "{err:?}"
+        );
         let err = decode::<Users>(br#"{"error":"first","result":"error","x":[1,2]}"#).unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message == "first"), "{err:?}");
+        assert!(
+            matches!(err, Error::Server { ref message } if message == "first"),
+            "{err:?}"
+        );
         let err = decode::<Users>(br#"{"result":"error"}"#).unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message.is_empty()), "{err:?}");
-        let err = decode::<Users>(crate::wire::encode_error(Format::Json, "a/b é").as_slice()).unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message == "a/b é"), "{err:?}");
+        assert!(
+            matches!(err, Error::Server { ref message } if message.is_empty()),
+            "{err:?}"
+        );
+        let err = decode::<Users>(crate::wire::encode_error(Format::Json, "a/b é").as_slice())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Server { ref message } if message == "a/b é"),
+            "{err:?}"
+        );
         // Not an error: the decode proceeds (and fails on the missing field).
         let err = decode::<Users>(br#"{"result":"success"}"#).unwrap_err();
         assert!(matches!(err, Error::Decode(_)), "{err:?}");
@@ -321,16 +351,24 @@ pub(crate) mod tests {
             (b"{\"users\": 5}", 1),
         ] {
             let err = decode::<Users>(body).unwrap_err();
-            let Error::Decode(e) = err else { panic!("{err:?}") };
+            let Error::Decode(e) = err else {
+                panic!("{err:?}")
+            };
             assert_eq!(e.format, Format::Json);
-            assert!(matches!(e.position, Position::LineColumn { line: l, .. } if l == line), "{e:?}");
+            assert!(
+                matches!(e.position, Position::LineColumn { line: l, .. } if l == line),
+                "{e:?}"
+            );
             assert!(!e.message.contains(" at line "), "{}", e.message);
         }
     }
 
     #[test]
     fn escapes_decode() {
-        let n = parse(br#"{"url":"http:\/\/x\/y","name":"caf\u00e9","emoji":"\ud83d\ude00","plain":"abc"}"#).unwrap();
+        let n = parse(
+            br#"{"url":"http:\/\/x\/y","name":"caf\u00e9","emoji":"\ud83d\ude00","plain":"abc"}"#,
+        )
+        .unwrap();
         assert_eq!(n.get("url").and_then(Node::as_str), Some("http://x/y"));
         assert_eq!(n.get("name").and_then(Node::as_str), Some("café"));
         assert_eq!(n.get("emoji").and_then(Node::as_str), Some("😀"));
@@ -346,7 +384,10 @@ pub(crate) mod tests {
             ("id".into(), s("0123")),
             ("empty_map".into(), Node::Map(vec![])),
             ("empty_list".into(), Node::Seq(vec![])),
-            ("flags".into(), Node::Seq(vec![Node::Bool(true), Node::Bool(false), Node::Null])),
+            (
+                "flags".into(),
+                Node::Seq(vec![Node::Bool(true), Node::Bool(false), Node::Null]),
+            ),
         ]);
         let out = String::from_utf8(write(&n)).unwrap();
         assert_eq!(
@@ -401,8 +442,9 @@ pub(crate) mod tests {
         leaf.prop_recursive(4, 48, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
-                prop::collection::btree_map(arb_key(), inner, 0..5)
-                    .prop_map(|m| Node::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())),
+                prop::collection::btree_map(arb_key(), inner, 0..5).prop_map(|m| Node::Map(
+                    m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
+                )),
             ]
         })
     }
@@ -411,7 +453,11 @@ pub(crate) mod tests {
     pub(crate) fn normalize_empty(node: Node<'static>) -> Node<'static> {
         match node {
             Node::Map(e) if e.is_empty() => Node::Seq(vec![]),
-            Node::Map(e) => Node::Map(e.into_iter().map(|(k, v)| (k, normalize_empty(v))).collect()),
+            Node::Map(e) => Node::Map(
+                e.into_iter()
+                    .map(|(k, v)| (k, normalize_empty(v)))
+                    .collect(),
+            ),
             Node::Seq(items) => Node::Seq(items.into_iter().map(normalize_empty).collect()),
             other => other,
         }

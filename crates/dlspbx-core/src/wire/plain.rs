@@ -12,10 +12,18 @@ const EXPECTED: &str = "expected an integer (the ID of the related resource, or 
 /// Parses a plain body: `-1` is the error shape, `N >= 0` becomes `{result: success, id: N}`.
 pub fn parse(body: &[u8]) -> Result<Node<'_>> {
     let body = super::strip_bom(body);
-    let text = std::str::from_utf8(body).map_err(|_| Error::Decode(DecodeError::new(Format::Plain, Position::Offset(0), EXPECTED)))?;
+    let text = std::str::from_utf8(body).map_err(|_| {
+        Error::Decode(DecodeError::new(
+            Format::Plain,
+            Position::Offset(0),
+            EXPECTED,
+        ))
+    })?;
     let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if text == "-1" {
-        return Err(Error::Server { message: String::new() });
+        return Err(Error::Server {
+            message: String::new(),
+        });
     }
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(Node::Map(vec![
@@ -23,7 +31,11 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
             (Cow::Borrowed("id"), Node::Str(Cow::Borrowed(text))),
         ]));
     }
-    Err(Error::Decode(DecodeError::new(Format::Plain, Position::Offset(0), EXPECTED)))
+    Err(Error::Decode(DecodeError::new(
+        Format::Plain,
+        Position::Offset(0),
+        EXPECTED,
+    )))
 }
 
 /// Writes the `id` of `node` (or `0`, or `-1` for the error shape).
@@ -63,14 +75,27 @@ mod tests {
         let c: Created = decode(Format::Plain, CsvLayout::Keys, b"0").unwrap();
         assert_eq!(c.id, 0);
         let err = decode::<Created>(Format::Plain, CsvLayout::Keys, b"-1\n").unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message.is_empty()), "{err:?}");
+        assert!(
+            matches!(err, Error::Server { ref message } if message.is_empty()),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn malformed() {
-        for body in [&b""[..], b"abc", b"-2", b"1.5", b"\xff", b"{\"result\":\"success\"}", b"4 2"] {
+        for body in [
+            &b""[..],
+            b"abc",
+            b"-2",
+            b"1.5",
+            b"\xff",
+            b"{\"result\":\"success\"}",
+            b"4 2",
+        ] {
             let err = parse(body).unwrap_err();
-            let Error::Decode(e) = err else { panic!("{err:?}") };
+            let Error::Decode(e) = err else {
+                panic!("{err:?}")
+            };
             assert_eq!((e.format, e.position), (Format::Plain, Position::Offset(0)));
             assert_eq!(e.message, EXPECTED);
         }
@@ -80,7 +105,10 @@ mod tests {
     fn writing() {
         let ok = parse(b"42").unwrap();
         assert_eq!(write(&ok), b"42\n");
-        assert_eq!(write(&Node::Map(vec![("result".into(), Node::str("success"))])), b"0\n");
+        assert_eq!(
+            write(&Node::Map(vec![("result".into(), Node::str("success"))])),
+            b"0\n"
+        );
         assert_eq!(crate::wire::encode_error(Format::Plain, "nope"), b"-1\n");
     }
 }

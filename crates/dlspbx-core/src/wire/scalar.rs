@@ -34,8 +34,8 @@
 //! `ser_flag01` → `"1"`/`"0"`. Note that other binary serializers (bincode...) also report
 //! `false` and therefore get the wire text.
 use serde::de::value::{
-    BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
-    StrDeserializer, StringDeserializer, U64Deserializer,
+    BoolDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer,
+    MapAccessDeserializer, StrDeserializer, StringDeserializer, U64Deserializer,
 };
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::ser::{SerializeMap, Serializer};
@@ -267,7 +267,10 @@ impl<'a, V> Map<'a, V> {
 
     /// The value under `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.0.iter_mut().find(|(k, _)| *k.0 == *key).map(|(_, v)| v)
+        self.0
+            .iter_mut()
+            .find(|(k, _)| *k.0 == *key)
+            .map(|(_, v)| v)
     }
 
     /// True when `key` is present.
@@ -313,7 +316,11 @@ impl<'a, V> Map<'a, V> {
     /// Detaches the keys from the body and converts every value with `f`
     /// (typically the value type's own `into_owned`).
     pub fn into_owned_with<W>(self, mut f: impl FnMut(V) -> W) -> Map<'static, W> {
-        Map(self.0.into_iter().map(|(k, v)| (k.into_owned(), f(v))).collect())
+        Map(self
+            .0
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), f(v)))
+            .collect())
     }
 }
 
@@ -373,7 +380,11 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for MapVisitor<'a, V> {
         Ok(Map(out))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        if v.is_empty() { Ok(Map::new()) } else { Err(E::invalid_type(Unexpected::Str(v), &self)) }
+        if v.is_empty() {
+            Ok(Map::new())
+        } else {
+            Err(E::invalid_type(Unexpected::Str(v), &self))
+        }
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Map::new())
@@ -407,7 +418,7 @@ pub(crate) fn parse_int(s: &str) -> Option<i64> {
 
 fn float_to_int(f: f64) -> Option<i64> {
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
-    if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+    if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         Some(f as i64)
     } else {
         None
@@ -418,7 +429,10 @@ fn float_to_int(f: f64) -> Option<i64> {
 pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
     let t = s.trim();
     // Rust also accepts "inf", "NaN", "infinity": PHP never writes them as numbers.
-    if !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) {
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
         return None;
     }
     t.parse::<f64>().ok().filter(|f| f.is_finite())
@@ -526,7 +540,10 @@ struct TolerantVisitor<T> {
 
 impl<T> TolerantVisitor<T> {
     fn new(optional: bool) -> Self {
-        TolerantVisitor { optional, _t: PhantomData }
+        TolerantVisitor {
+            optional,
+            _t: PhantomData,
+        }
     }
 }
 
@@ -540,22 +557,36 @@ impl<'de, T: Tolerant> Visitor<'de> for TolerantVisitor<T> {
         if self.optional && v.trim().is_empty() {
             return Ok(None);
         }
-        T::from_text(v).map(Some).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
+        T::from_text(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        T::from_i64(v).map(Some).ok_or_else(|| E::invalid_value(Unexpected::Signed(v), &self))
+        T::from_i64(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_value(Unexpected::Signed(v), &self))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        T::from_u64(v).map(Some).ok_or_else(|| E::invalid_value(Unexpected::Unsigned(v), &self))
+        T::from_u64(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_value(Unexpected::Unsigned(v), &self))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        T::from_f64(v).map(Some).ok_or_else(|| E::invalid_value(Unexpected::Float(v), &self))
+        T::from_f64(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_value(Unexpected::Float(v), &self))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        T::from_bool(v).map(Some).ok_or_else(|| E::invalid_type(Unexpected::Bool(v), &self))
+        T::from_bool(v)
+            .map(Some)
+            .ok_or_else(|| E::invalid_type(Unexpected::Bool(v), &self))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        if self.optional { Ok(None) } else { Err(E::invalid_type(Unexpected::Unit, &self)) }
+        if self.optional {
+            Ok(None)
+        } else {
+            Err(E::invalid_type(Unexpected::Unit, &self))
+        }
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         self.visit_unit()
@@ -666,7 +697,10 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
             }
             None => {
                 // A single record where a list of records was expected.
-                let replay = ReplayMap { first: Some(first), rest: map };
+                let replay = ReplayMap {
+                    first: Some(first),
+                    rest: map,
+                };
                 Ok(vec![T::deserialize(MapAccessDeserializer::new(replay))?])
             }
         }
@@ -675,7 +709,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
         if v.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(vec![T::deserialize(Lenient(BorrowedStrDeserializer::<E>::new(v)))?])
+        Ok(vec![T::deserialize(Lenient(
+            BorrowedStrDeserializer::<E>::new(v),
+        ))?])
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         if v.is_empty() {
@@ -687,7 +723,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
         if v.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(vec![T::deserialize(Lenient(StringDeserializer::<E>::new(v)))?])
+        Ok(vec![T::deserialize(Lenient(
+            StringDeserializer::<E>::new(v),
+        ))?])
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
         Ok(vec![T::deserialize(Lenient(I64Deserializer::<E>::new(v)))?])
@@ -699,7 +737,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
         Ok(vec![T::deserialize(Lenient(F64Deserializer::<E>::new(v)))?])
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(vec![T::deserialize(Lenient(BoolDeserializer::<E>::new(v)))?])
+        Ok(vec![T::deserialize(Lenient(BoolDeserializer::<E>::new(
+            v,
+        )))?])
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
@@ -721,9 +761,14 @@ struct ReplayMap<'de, A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for ReplayMap<'de, A> {
     type Error = A::Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
         match self.first.take() {
-            Some(Str(Cow::Borrowed(k))) => seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some),
+            Some(Str(Cow::Borrowed(k))) => {
+                seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some)
+            }
             Some(Str(Cow::Owned(k))) => seed.deserialize(StringDeserializer::new(k)).map(Some),
             None => self.rest.next_key_seed(seed),
         }
@@ -732,7 +777,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for ReplayMap<'de, A> {
         self.rest.next_value_seed(seed)
     }
     fn size_hint(&self) -> Option<usize> {
-        self.rest.size_hint().map(|n| n + usize::from(self.first.is_some()))
+        self.rest
+            .size_hint()
+            .map(|n| n + usize::from(self.first.is_some()))
     }
 }
 
@@ -854,7 +901,10 @@ impl<V> Convert<V> {
             },
             Want::Bool => match parse_flag(v) {
                 Some(b) => self.inner.visit_bool(b),
-                None => Err(E::invalid_value(Unexpected::Str(v), &"a flag (true/false, 1/0, Yes/No)")),
+                None => Err(E::invalid_value(
+                    Unexpected::Str(v),
+                    &"a flag (true/false, 1/0, Yes/No)",
+                )),
             },
             Want::Str => self.inner.visit_str(v),
         }
@@ -1039,12 +1089,44 @@ mod tests {
     #[test]
     fn tolerant_numbers_from_json() {
         let n: Nums =
-            serde_json::from_str(r#"{"a":"42","b":"","c":"1.00","d":null,"e":"Yes","f":"0"}"#).unwrap();
-        assert_eq!(n, Nums { a: 42, b: None, c: 1.0, d: None, e: true, f: Some(false) });
-        let n: Nums = serde_json::from_str(r#"{"a":42,"b":7,"c":1.5,"d":"2","e":1,"f":true}"#).unwrap();
-        assert_eq!(n, Nums { a: 42, b: Some(7), c: 1.5, d: Some(2.0), e: true, f: Some(true) });
+            serde_json::from_str(r#"{"a":"42","b":"","c":"1.00","d":null,"e":"Yes","f":"0"}"#)
+                .unwrap();
+        assert_eq!(
+            n,
+            Nums {
+                a: 42,
+                b: None,
+                c: 1.0,
+                d: None,
+                e: true,
+                f: Some(false)
+            }
+        );
+        let n: Nums =
+            serde_json::from_str(r#"{"a":42,"b":7,"c":1.5,"d":"2","e":1,"f":true}"#).unwrap();
+        assert_eq!(
+            n,
+            Nums {
+                a: 42,
+                b: Some(7),
+                c: 1.5,
+                d: Some(2.0),
+                e: true,
+                f: Some(true)
+            }
+        );
         let n: Nums = serde_json::from_str(r#"{"a":" 7 ","c":3,"e":"no"}"#).unwrap();
-        assert_eq!(n, Nums { a: 7, b: None, c: 3.0, d: None, e: false, f: None });
+        assert_eq!(
+            n,
+            Nums {
+                a: 7,
+                b: None,
+                c: 3.0,
+                d: None,
+                e: false,
+                f: None
+            }
+        );
         let n: Nums = serde_json::from_str(r#"{"a":"7.0","c":"-1e3","e":""}"#).unwrap();
         assert_eq!((n.a, n.c, n.e), (7, -1000.0, false));
     }
@@ -1081,7 +1163,8 @@ mod tests {
 
     #[test]
     fn tolerant_lists_from_json() {
-        let l: Lists = serde_json::from_str(r#"{"s":["a","b"],"n":["1",2,"3"],"r":[{"x":"1"}]}"#).unwrap();
+        let l: Lists =
+            serde_json::from_str(r#"{"s":["a","b"],"n":["1",2,"3"],"r":[{"x":"1"}]}"#).unwrap();
         assert_eq!(l.s, vec![Str::from("a"), Str::from("b")]);
         assert_eq!(l.n, vec![1, 2, 3]);
         assert_eq!(l.r, vec![Rec { x: "1".into() }]);
@@ -1091,7 +1174,8 @@ mod tests {
         assert_eq!(l.r, vec![Rec { x: "only".into() }]);
         let l: Lists = serde_json::from_str(r#"{"s":[],"n":"","r":null}"#).unwrap();
         assert!(l.s.is_empty() && l.n.is_empty() && l.r.is_empty());
-        let l: Lists = serde_json::from_str(r#"{"s":{"2":"z","0":"x"},"n":{"0":1,"5":"6"}}"#).unwrap();
+        let l: Lists =
+            serde_json::from_str(r#"{"s":{"2":"z","0":"x"},"n":{"0":1,"5":"6"}}"#).unwrap();
         assert_eq!(l.s, vec![Str::from("x"), Str::from("z")]);
         assert_eq!(l.n, vec![1, 6]);
         assert!(serde_json::from_str::<Lists>(r#"{"s":{"0":"x","k":"y"},"n":[]}"#).is_err());
@@ -1147,8 +1231,17 @@ mod tests {
 
     #[test]
     fn serializers_human_readable() {
-        let o = Out { a: 42, b: 1.5, c: true, d: false, e: None };
-        assert_eq!(serde_json::to_string(&o).unwrap(), r#"{"a":42,"b":1.5,"c":true,"d":false,"e":null}"#);
+        let o = Out {
+            a: 42,
+            b: 1.5,
+            c: true,
+            d: false,
+            e: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&o).unwrap(),
+            r#"{"a":42,"b":1.5,"c":true,"d":false,"e":null}"#
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ use std::fmt;
 
 /// Serializes `value` into a tree of wire text (`is_human_readable() == false`).
 pub fn to_node<T: Serialize>(value: &T) -> Result<Node<'static>> {
-    value.serialize(NodeSerializer).map_err(|e| Error::Encode(e.0))
+    value
+        .serialize(NodeSerializer)
+        .map_err(|e| Error::Encode(e.0))
 }
 
 #[derive(Debug)]
@@ -118,7 +120,9 @@ impl Serializer for NodeSerializer {
     fn serialize_bytes(self, v: &[u8]) -> Out {
         match std::str::from_utf8(v) {
             Ok(s) => text(s.to_owned()),
-            Err(_) => Err(SerError("cannot encode bytes that are not UTF-8".to_owned())),
+            Err(_) => Err(SerError(
+                "cannot encode bytes that are not UTF-8".to_owned(),
+            )),
         }
     }
     fn serialize_none(self) -> Out {
@@ -133,10 +137,19 @@ impl Serializer for NodeSerializer {
     fn serialize_unit_struct(self, _name: &'static str) -> Out {
         Ok(Node::Null)
     }
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Out {
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Out {
         Ok(Node::Str(Cow::Borrowed(variant)))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Out {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Out {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -146,7 +159,10 @@ impl Serializer for NodeSerializer {
         variant: &'static str,
         value: &T,
     ) -> Out {
-        Ok(Node::Map(vec![(Cow::Borrowed(variant), value.serialize(NodeSerializer)?)]))
+        Ok(Node::Map(vec![(
+            Cow::Borrowed(variant),
+            value.serialize(NodeSerializer)?,
+        )]))
     }
     fn serialize_seq(self, len: Option<usize>) -> std::result::Result<SeqSer, SerError> {
         Ok(SeqSer(Vec::with_capacity(len.unwrap_or(0).min(4096))))
@@ -154,7 +170,11 @@ impl Serializer for NodeSerializer {
     fn serialize_tuple(self, len: usize) -> std::result::Result<SeqSer, SerError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> std::result::Result<SeqSer, SerError> {
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> std::result::Result<SeqSer, SerError> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -164,12 +184,22 @@ impl Serializer for NodeSerializer {
         variant: &'static str,
         len: usize,
     ) -> std::result::Result<VariantSer<SeqSer>, SerError> {
-        Ok(VariantSer { variant, inner: SeqSer(Vec::with_capacity(len)) })
+        Ok(VariantSer {
+            variant,
+            inner: SeqSer(Vec::with_capacity(len)),
+        })
     }
     fn serialize_map(self, len: Option<usize>) -> std::result::Result<MapSer, SerError> {
-        Ok(MapSer { entries: Vec::with_capacity(len.unwrap_or(0).min(4096)), key: None })
+        Ok(MapSer {
+            entries: Vec::with_capacity(len.unwrap_or(0).min(4096)),
+            key: None,
+        })
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> std::result::Result<StructSer, SerError> {
+    fn serialize_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> std::result::Result<StructSer, SerError> {
         Ok(StructSer(Vec::with_capacity(len)))
     }
     fn serialize_struct_variant(
@@ -179,7 +209,10 @@ impl Serializer for NodeSerializer {
         variant: &'static str,
         len: usize,
     ) -> std::result::Result<VariantSer<StructSer>, SerError> {
-        Ok(VariantSer { variant, inner: StructSer(Vec::with_capacity(len)) })
+        Ok(VariantSer {
+            variant,
+            inner: StructSer(Vec::with_capacity(len)),
+        })
     }
 }
 
@@ -188,7 +221,10 @@ struct SeqSer(Vec<Node<'static>>);
 impl ser::SerializeSeq for SeqSer {
     type Ok = Node<'static>;
     type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> std::result::Result<(), SerError> {
+    fn serialize_element<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> std::result::Result<(), SerError> {
         self.0.push(value.serialize(NodeSerializer)?);
         Ok(())
     }
@@ -200,7 +236,10 @@ impl ser::SerializeSeq for SeqSer {
 impl ser::SerializeTuple for SeqSer {
     type Ok = Node<'static>;
     type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> std::result::Result<(), SerError> {
+    fn serialize_element<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> std::result::Result<(), SerError> {
         ser::SerializeSeq::serialize_element(self, value)
     }
     fn end(self) -> Out {
@@ -211,7 +250,10 @@ impl ser::SerializeTuple for SeqSer {
 impl ser::SerializeTupleStruct for SeqSer {
     type Ok = Node<'static>;
     type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> std::result::Result<(), SerError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> std::result::Result<(), SerError> {
         ser::SerializeSeq::serialize_element(self, value)
     }
     fn end(self) -> Out {
@@ -227,22 +269,35 @@ struct VariantSer<I> {
 impl ser::SerializeTupleVariant for VariantSer<SeqSer> {
     type Ok = Node<'static>;
     type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> std::result::Result<(), SerError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> std::result::Result<(), SerError> {
         ser::SerializeSeq::serialize_element(&mut self.inner, value)
     }
     fn end(self) -> Out {
-        Ok(Node::Map(vec![(Cow::Borrowed(self.variant), Node::Seq(self.inner.0))]))
+        Ok(Node::Map(vec![(
+            Cow::Borrowed(self.variant),
+            Node::Seq(self.inner.0),
+        )]))
     }
 }
 
 impl ser::SerializeStructVariant for VariantSer<StructSer> {
     type Ok = Node<'static>;
     type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> std::result::Result<(), SerError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> std::result::Result<(), SerError> {
         ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
     }
     fn end(self) -> Out {
-        Ok(Node::Map(vec![(Cow::Borrowed(self.variant), Node::Map(self.inner.0))]))
+        Ok(Node::Map(vec![(
+            Cow::Borrowed(self.variant),
+            Node::Map(self.inner.0),
+        )]))
     }
 }
 
@@ -251,7 +306,11 @@ struct StructSer(Vec<(Cow<'static, str>, Node<'static>)>);
 impl ser::SerializeStruct for StructSer {
     type Ok = Node<'static>;
     type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> std::result::Result<(), SerError> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> std::result::Result<(), SerError> {
         let node = value.serialize(NodeSerializer)?;
         if node != Node::Null {
             self.0.push((Cow::Borrowed(key), node));
@@ -271,7 +330,10 @@ struct MapSer {
 impl ser::SerializeMap for MapSer {
     type Ok = Node<'static>;
     type Error = SerError;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> std::result::Result<(), SerError> {
+    fn serialize_key<T: Serialize + ?Sized>(
+        &mut self,
+        key: &T,
+    ) -> std::result::Result<(), SerError> {
         let key = match key.serialize(NodeSerializer)? {
             Node::Str(s) => s,
             Node::Bool(b) => Cow::Borrowed(if b { "1" } else { "0" }),
@@ -280,7 +342,10 @@ impl ser::SerializeMap for MapSer {
         self.key = Some(key);
         Ok(())
     }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> std::result::Result<(), SerError> {
+    fn serialize_value<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+    ) -> std::result::Result<(), SerError> {
         let Some(key) = self.key.take() else {
             return Err(SerError("a map value was given before its key".to_owned()));
         };
@@ -405,8 +470,14 @@ mod tests {
 
     #[test]
     fn node_serializes() {
-        let n = Node::Map(vec![("a".into(), Node::Seq(vec![s("1"), Node::Bool(false), Node::Null]))]);
-        assert_eq!(serde_json::to_string(&n).unwrap(), r#"{"a":["1",false,null]}"#);
+        let n = Node::Map(vec![(
+            "a".into(),
+            Node::Seq(vec![s("1"), Node::Bool(false), Node::Null]),
+        )]);
+        assert_eq!(
+            serde_json::to_string(&n).unwrap(),
+            r#"{"a":["1",false,null]}"#
+        );
         assert_eq!(to_node(&n).unwrap(), n);
     }
 }

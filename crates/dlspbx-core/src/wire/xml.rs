@@ -46,7 +46,11 @@ use std::collections::HashMap;
 pub const MAX_DEPTH: usize = 128;
 
 fn err(position: usize, message: impl Into<String>) -> Error {
-    Error::Decode(DecodeError::new(Format::Xml, Position::Offset(position), message))
+    Error::Decode(DecodeError::new(
+        Format::Xml,
+        Position::Offset(position),
+        message,
+    ))
 }
 
 /// Text content being collected: one piece stays borrowed, several are joined.
@@ -107,7 +111,15 @@ struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     fn new(name: Cow<'a, str>, item: bool, start: usize) -> Self {
-        Frame { name, item, start, text: Text::Empty, entries: Vec::new(), index: None, items: Vec::new() }
+        Frame {
+            name,
+            item,
+            start,
+            text: Text::Empty,
+            entries: Vec::new(),
+            index: None,
+            items: Vec::new(),
+        }
     }
 
     fn has_children(&self) -> bool {
@@ -146,9 +158,19 @@ impl<'a> Frame<'a> {
                 if let Some(index) = &mut self.index {
                     index.insert(key.clone(), self.entries.len());
                 }
-                self.entries.push(Entry { key, node, folded: false });
+                self.entries.push(Entry {
+                    key,
+                    node,
+                    folded: false,
+                });
                 if self.index.is_none() && self.entries.len() >= HASH_FROM {
-                    self.index = Some(self.entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect());
+                    self.index = Some(
+                        self.entries
+                            .iter()
+                            .enumerate()
+                            .map(|(i, e)| (e.key.clone(), i))
+                            .collect(),
+                    );
                 }
             }
         }
@@ -164,7 +186,10 @@ impl<'a> Frame<'a> {
         }
         // Mixed list items and named children: keep the items as named entries.
         for (is_array, node) in std::mem::take(&mut self.items) {
-            self.add_entry(Cow::Borrowed(if is_array { "array" } else { "value" }), node);
+            self.add_entry(
+                Cow::Borrowed(if is_array { "array" } else { "value" }),
+                node,
+            );
         }
         Node::Map(self.entries.into_iter().map(|e| (e.key, e.node)).collect())
     }
@@ -180,7 +205,13 @@ fn resolve_ref(r: &BytesRef<'_>, position: usize) -> Result<char> {
     if r.is_char_ref() {
         return match r.resolve_char_ref() {
             Ok(Some(c)) => Ok(c),
-            _ => Err(err(position, format!("invalid character reference &{};", String::from_utf8_lossy(r)))),
+            _ => Err(err(
+                position,
+                format!(
+                    "invalid character reference &{};",
+                    String::from_utf8_lossy(r)
+                ),
+            )),
         };
     }
     match &**r {
@@ -191,14 +222,18 @@ fn resolve_ref(r: &BytesRef<'_>, position: usize) -> Result<char> {
         b"apos" => Ok('\''),
         other => Err(err(
             position,
-            format!("unknown entity &{}; (only the predefined XML entities are supported)", String::from_utf8_lossy(other)),
+            format!(
+                "unknown entity &{}; (only the predefined XML entities are supported)",
+                String::from_utf8_lossy(other)
+            ),
         )),
     }
 }
 
 /// Parses an XML response body.
 pub fn parse(body: &[u8]) -> Result<Node<'_>> {
-    let input = std::str::from_utf8(body).map_err(|e| err(e.valid_up_to(), "the body is not valid UTF-8"))?;
+    let input = std::str::from_utf8(body)
+        .map_err(|e| err(e.valid_up_to(), "the body is not valid UTF-8"))?;
     let mut reader = Reader::from_str(input);
     let mut stack: Vec<Frame<'_>> = vec![Frame::new(Cow::Borrowed(""), false, 0)];
     loop {
@@ -210,7 +245,10 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
         match event {
             Event::Start(e) => {
                 if stack.len() > MAX_DEPTH {
-                    return Err(err(position, format!("elements are nested deeper than {MAX_DEPTH} levels")));
+                    return Err(err(
+                        position,
+                        format!("elements are nested deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 let (name, item) = element_name(input, e.name().as_ref());
                 stack.push(Frame::new(name, item, position));
@@ -239,38 +277,57 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
                     if t.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Err(err(position, "text outside of an element (expected an XML document)"));
+                    return Err(err(
+                        position,
+                        "text outside of an element (expected an XML document)",
+                    ));
                 }
-                let Some(frame) = stack.last_mut() else { continue };
+                let Some(frame) = stack.last_mut() else {
+                    continue;
+                };
                 if frame.has_children() {
                     continue;
                 }
-                let text = t.xml10_content().map_err(|e| err(position, format!("malformed text: {e}")))?;
+                let text = t
+                    .xml10_content()
+                    .map_err(|e| err(position, format!("malformed text: {e}")))?;
                 frame.text.push(text);
             }
             Event::CData(c) => {
                 if stack.len() == 1 {
                     return Err(err(position, "CDATA outside of an element"));
                 }
-                let Some(frame) = stack.last_mut() else { continue };
+                let Some(frame) = stack.last_mut() else {
+                    continue;
+                };
                 if frame.has_children() {
                     continue;
                 }
-                let text = c.xml10_content().map_err(|e| err(position, format!("malformed CDATA: {e}")))?;
+                let text = c
+                    .xml10_content()
+                    .map_err(|e| err(position, format!("malformed CDATA: {e}")))?;
                 frame.text.push(text);
             }
             Event::GeneralRef(r) => {
                 let c = resolve_ref(&r, position)?;
                 if stack.len() == 1 {
-                    return Err(err(position, "text outside of an element (expected an XML document)"));
+                    return Err(err(
+                        position,
+                        "text outside of an element (expected an XML document)",
+                    ));
                 }
-                let Some(frame) = stack.last_mut() else { continue };
+                let Some(frame) = stack.last_mut() else {
+                    continue;
+                };
                 if !frame.has_children() {
                     frame.text.push(Cow::Owned(c.to_string()));
                 }
             }
             Event::DocType(_) => {
-                return Err(err(position, "document type declarations (<!DOCTYPE>) are not accepted"));
+                return Err(err(
+                    position,
+                    "document type declarations (<!DOCTYPE>) are not accepted",
+                ));
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
@@ -278,8 +335,17 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
     }
     let end = input.len();
     if stack.len() > 1 {
-        let open = stack.last().map(|f| (f.name.to_string(), f.start)).unwrap_or_default();
-        return Err(err(end, format!("unexpected end of document: <{}> (at byte {}) is not closed", open.0, open.1)));
+        let open = stack
+            .last()
+            .map(|f| (f.name.to_string(), f.start))
+            .unwrap_or_default();
+        return Err(err(
+            end,
+            format!(
+                "unexpected end of document: <{}> (at byte {}) is not closed",
+                open.0, open.1
+            ),
+        ));
     }
     let Some(top) = stack.pop() else {
         return Err(err(end, "no element found"));
@@ -289,15 +355,15 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
         return Err(err(end, "no element found"));
     }
     // A single root element: its content is the document (unless it holds only text).
-    if top.entries.len() + top.items.len() == 1 {
-        if let Some(entry) = top.entries.first() {
-            let is_root_name = entry.key == "response" || entry.key == "request";
-            match &entry.node {
-                Node::Map(_) | Node::Seq(_) if !entry.folded => return Ok(top.entries.remove(0).node),
-                Node::Str(s) if s.is_empty() && is_root_name => return Ok(Node::Map(Vec::new())),
-                Node::Str(_) if is_root_name => return Ok(top.entries.remove(0).node),
-                _ => {}
-            }
+    if top.items.is_empty()
+        && let [entry] = top.entries.as_slice()
+    {
+        let is_root_name = entry.key == "response" || entry.key == "request";
+        match &entry.node {
+            Node::Map(_) | Node::Seq(_) if !entry.folded => return Ok(top.entries.remove(0).node),
+            Node::Str(s) if s.is_empty() && is_root_name => return Ok(Node::Map(Vec::new())),
+            Node::Str(_) if is_root_name => return Ok(top.entries.remove(0).node),
+            _ => {}
         }
     }
     Ok(top.finish())
@@ -362,7 +428,8 @@ fn is_name_start(c: char) -> bool {
 }
 
 fn is_name_char(c: char) -> bool {
-    is_name_start(c) || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 fn push_escape(out: &mut String, c: char) {
@@ -379,16 +446,26 @@ fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
     if key.is_empty() {
         return Cow::Borrowed("_x_");
     }
-    let clean = key.chars().enumerate().all(|(i, c)| if i == 0 { is_name_start(c) } else { is_name_char(c) })
-        && !key.contains("_x")
+    let clean = key.chars().enumerate().all(|(i, c)| {
+        if i == 0 {
+            is_name_start(c)
+        } else {
+            is_name_char(c)
+        }
+    }) && !key.contains("_x")
         && !list_item_names;
     if clean {
         return Cow::Borrowed(key);
     }
     let mut out = String::with_capacity(key.len() + 8);
     for (i, (at, c)) in key.char_indices().enumerate() {
-        let valid = if i == 0 { is_name_start(c) && !list_item_names } else { is_name_char(c) };
-        let escapes_underscore = c == '_' && (decode_escape_after_x(&key[at + 1..]) || (i == 0 && key == "_x_"));
+        let valid = if i == 0 {
+            is_name_start(c) && !list_item_names
+        } else {
+            is_name_char(c)
+        };
+        let escapes_underscore =
+            c == '_' && (decode_escape_after_x(&key[at + 1..]) || (i == 0 && key == "_x_"));
         if valid && !escapes_underscore {
             out.push(c);
         } else {
@@ -423,7 +500,11 @@ fn write_element(out: &mut String, key: &str, node: &Node<'_>, list_item_names: 
         Node::Str(s) => escape_text(out, s),
         Node::Seq(items) => {
             for item in items {
-                let item_name = if matches!(item, Node::Map(e) if !e.is_empty()) { "array" } else { "value" };
+                let item_name = if matches!(item, Node::Map(e) if !e.is_empty()) {
+                    "array"
+                } else {
+                    "value"
+                };
                 write_element(out, item_name, item, false);
             }
         }
@@ -464,7 +545,12 @@ mod tests {
         Node::Str(Cow::Owned(v.to_owned()))
     }
     fn m(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
-        Node::Map(entries.into_iter().map(|(k, v)| (Cow::Owned(k.to_owned()), v)).collect())
+        Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
+                .collect(),
+        )
     }
 
     const USERS: &str = r#"
@@ -564,7 +650,10 @@ mod tests {
         let q: Queues = decode(Format::Xml, CsvLayout::Keys, QUEUES.as_bytes()).unwrap();
         let support = q.queues.get("support_queue").unwrap();
         let tom = support.agents.get("beaucrn6").unwrap();
-        assert_eq!(tom.get("otherdata").unwrap(), " (ringinuse disabled) (dynamic)");
+        assert_eq!(
+            tom.get("otherdata").unwrap(),
+            " (ringinuse disabled) (dynamic)"
+        );
         assert_eq!(support.calls_waiting.len(), 1);
         assert_eq!(support.calls_waiting[0].get("wait_time").unwrap(), "1:17");
         let test = q.queues.get("testqueue").unwrap();
@@ -580,10 +669,22 @@ mod tests {
             <logs><array><campaign>My Campaign</campaign><output><value>[Dec 29] a</value></output></array></logs>
             <fax_stats><switched_to_t.38>0</switched_to_t.38></fax_stats></response>"#;
         let n = parse(body.as_bytes()).unwrap();
-        assert_eq!(n.get("dst"), Some(&Node::Seq(vec![s("100"), s("+2223334444")])));
+        assert_eq!(
+            n.get("dst"),
+            Some(&Node::Seq(vec![s("100"), s("+2223334444")]))
+        );
         let logs = n.get("logs").unwrap();
-        assert_eq!(logs, &Node::Seq(vec![m(vec![("campaign", s("My Campaign")), ("output", Node::Seq(vec![s("[Dec 29] a")]))])]));
-        assert_eq!(n.get("fax_stats").unwrap().get("switched_to_t.38"), Some(&s("0")));
+        assert_eq!(
+            logs,
+            &Node::Seq(vec![m(vec![
+                ("campaign", s("My Campaign")),
+                ("output", Node::Seq(vec![s("[Dec 29] a")]))
+            ])])
+        );
+        assert_eq!(
+            n.get("fax_stats").unwrap().get("switched_to_t.38"),
+            Some(&s("0"))
+        );
 
         #[derive(Deserialize)]
         struct Calls<'a> {
@@ -625,13 +726,27 @@ mod tests {
         assert_eq!(
             results,
             &Node::Seq(vec![
-                m(vec![("id", s("3131")), ("dst_original_label", s("")), ("message", s("Test Message"))]),
-                m(vec![("id", s("3121")), ("dst_original_label", s("")), ("message", s("Test & Message"))]),
+                m(vec![
+                    ("id", s("3131")),
+                    ("dst_original_label", s("")),
+                    ("message", s("Test Message"))
+                ]),
+                m(vec![
+                    ("id", s("3121")),
+                    ("dst_original_label", s("")),
+                    ("message", s("Test & Message"))
+                ]),
             ])
         );
         // Subscriber samples: two top-level elements.
         let n = parse(b"<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<result>success</result>\n<success>Sucessfully added a new subscriber</success>").unwrap();
-        assert_eq!(n, m(vec![("result", s("success")), ("success", s("Sucessfully added a new subscriber"))]));
+        assert_eq!(
+            n,
+            m(vec![
+                ("result", s("success")),
+                ("success", s("Sucessfully added a new subscriber"))
+            ])
+        );
     }
 
     #[test]
@@ -651,13 +766,32 @@ mod tests {
 
     #[test]
     fn error_shape() {
-        let err = decode::<Users>(Format::Xml, CsvLayout::Keys, b"<response><result>error</result><error>Error details here</error></response>").unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message == "Error details here"), "{err:?}");
-        let err = decode::<Users>(Format::Xml, CsvLayout::Keys, b"<result>error</result><error>no root</error>").unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message == "no root"), "{err:?}");
+        let err = decode::<Users>(
+            Format::Xml,
+            CsvLayout::Keys,
+            b"<response><result>error</result><error>Error details here</error></response>",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Server { ref message } if message == "Error details here"),
+            "{err:?}"
+        );
+        let err = decode::<Users>(
+            Format::Xml,
+            CsvLayout::Keys,
+            b"<result>error</result><error>no root</error>",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Server { ref message } if message == "no root"),
+            "{err:?}"
+        );
         let body = crate::wire::encode_error(Format::Xml, "a < b & c");
         let err = decode::<Users>(Format::Xml, CsvLayout::Keys, &body).unwrap_err();
-        assert!(matches!(err, Error::Server { ref message } if message == "a < b & c"), "{err:?}");
+        assert!(
+            matches!(err, Error::Server { ref message } if message == "a < b & c"),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -666,21 +800,33 @@ mod tests {
         let n = parse(body.as_bytes()).unwrap();
         assert_eq!(n.get("a"), Some(&s("x <&> é😀\"'")));
         assert_eq!(n.get("b"), Some(&s("<raw> & ")));
-        assert!(matches!(n.get("c"), Some(Node::Str(Cow::Borrowed("plain")))));
+        assert!(matches!(
+            n.get("c"),
+            Some(Node::Str(Cow::Borrowed("plain")))
+        ));
         assert_eq!(n.get("d"), Some(&s("one\ntwo")));
         assert_eq!(n.get("e"), Some(&s("premidpost")));
         assert_eq!(n.get("f"), Some(&s("attr")));
-        let with_bom: Node = crate::wire::decode(Format::Xml, CsvLayout::Keys, b"\xEF\xBB\xBF<response><a>1</a></response>").unwrap();
+        let with_bom: Node = crate::wire::decode(
+            Format::Xml,
+            CsvLayout::Keys,
+            b"\xEF\xBB\xBF<response><a>1</a></response>",
+        )
+        .unwrap();
         assert_eq!(with_bom, m(vec![("a", s("1"))]));
     }
 
     #[test]
     fn rejects_doctype_and_unknown_entities() {
         let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><response><a>&lol2;</a></response>"#;
-        let Err(Error::Decode(e)) = parse(bomb.as_bytes()) else { panic!() };
+        let Err(Error::Decode(e)) = parse(bomb.as_bytes()) else {
+            panic!()
+        };
         assert!(e.message.contains("DOCTYPE"), "{e}");
         assert!(matches!(e.position, Position::Offset(21)), "{e:?}");
-        let Err(Error::Decode(e)) = parse(b"<response><a>&ext;</a></response>") else { panic!() };
+        let Err(Error::Decode(e)) = parse(b"<response><a>&ext;</a></response>") else {
+            panic!()
+        };
         assert!(e.message.contains("unknown entity &ext;"), "{e}");
     }
 
@@ -701,7 +847,9 @@ mod tests {
             b"<response><a x='1></a></response>",
         ] {
             let err = parse(body).unwrap_err();
-            let Error::Decode(e) = err else { panic!("{err:?}") };
+            let Error::Decode(e) = err else {
+                panic!("{err:?}")
+            };
             assert_eq!(e.format, Format::Xml);
             assert!(matches!(e.position, Position::Offset(_)), "{e:?}");
         }
@@ -735,7 +883,10 @@ mod tests {
     fn writes_php_style() {
         let n = m(vec![
             ("result", s("success")),
-            ("users", Node::Seq(vec![m(vec![("ext", s("630"))]), m(vec![("ext", s("69"))])])),
+            (
+                "users",
+                Node::Seq(vec![m(vec![("ext", s("630"))]), m(vec![("ext", s("69"))])]),
+            ),
             ("dst", Node::Seq(vec![s("1"), s("2")])),
             ("empty", Node::Seq(vec![])),
             ("text", s("a<b & \"c\"\r")),
@@ -759,8 +910,14 @@ mod tests {
     fn tricky_round_trips() {
         for n in [
             m(vec![("value", s("x"))]),
-            m(vec![("array", m(vec![("value", s("1")), ("array", s("2"))]))]),
-            m(vec![("l", Node::Seq(vec![Node::Seq(vec![s("a"), s("b")]), s("c")]))]),
+            m(vec![(
+                "array",
+                m(vec![("value", s("1")), ("array", s("2"))]),
+            )]),
+            m(vec![(
+                "l",
+                Node::Seq(vec![Node::Seq(vec![s("a"), s("b")]), s("c")]),
+            )]),
             m(vec![("l", Node::Seq(vec![s("only")]))]),
             m(vec![("one", m(vec![("inner", s("x"))]))]),
             m(vec![("ws", s("  \n "))]),
@@ -796,8 +953,9 @@ mod tests {
         leaf.prop_recursive(4, 48, 6, move |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
-                prop::collection::btree_map(key.clone(), inner, 1..5)
-                    .prop_map(|m| Node::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())),
+                prop::collection::btree_map(key.clone(), inner, 1..5).prop_map(|m| Node::Map(
+                    m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
+                )),
             ]
         })
     }

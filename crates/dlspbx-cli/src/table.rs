@@ -1,0 +1,345 @@
+//! A small aligned-column table renderer, and the split of a nested response into tables.
+//!
+//! No table crate: the CLI needs left/right alignment, a title and nothing else, and the
+//! widths are plain character counts (the API's data is ASCII apart from names).
+
+use crate::value::Val;
+use std::io::{self, Write};
+
+/// One rendered table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// The table's name (`queues`, `queues.agents`), printed above it when there are several.
+    pub title: String,
+    /// Column headers.
+    pub headers: Vec<String>,
+    /// Rows of cells; a missing cell is empty.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A table cell: its text, and whether it is a number (right-aligned).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cell {
+    /// The text.
+    pub text: String,
+    /// Right-align.
+    pub numeric: bool,
+}
+
+impl Cell {
+    /// A text cell.
+    pub fn text(s: impl Into<String>) -> Self {
+        Cell { text: s.into(), numeric: false }
+    }
+
+    fn of(v: &Val) -> Self {
+        Cell { text: v.cell_text(), numeric: matches!(v, Val::Num(_)) }
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Column widths for a header and rows.
+pub fn widths(headers: &[String], rows: &[Vec<Cell>]) -> Vec<usize> {
+    let mut w: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    for row in rows {
+        for (i, c) in row.iter().enumerate() {
+            if i >= w.len() {
+                w.push(0);
+            }
+            w[i] = w[i].max(width(&c.text));
+        }
+    }
+    w
+}
+
+/// Writes one line of cells padded to `widths` (two spaces between columns, no trailing blanks).
+pub fn write_line(out: &mut dyn Write, cells: &[Cell], widths: &[usize]) -> io::Result<()> {
+    let mut line = String::new();
+    let n = widths.len().max(cells.len());
+    for i in 0..n {
+        let empty = Cell::default();
+        let c = cells.get(i).unwrap_or(&empty);
+        let w = widths.get(i).copied().unwrap_or(0);
+        let pad = w.saturating_sub(width(&c.text));
+        if i > 0 {
+            line.push_str("  ");
+        }
+        if c.numeric {
+            line.push_str(&" ".repeat(pad));
+            line.push_str(&c.text);
+        } else {
+            line.push_str(&c.text);
+            if i + 1 < n {
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
+}
+
+impl Table {
+    /// Writes the table (header, then rows), aligned.
+    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        let w = widths(&self.headers, &self.rows);
+        let header: Vec<Cell> = self.headers.iter().map(|h| Cell::text(h.clone())).collect();
+        write_line(out, &header, &w)?;
+        for row in &self.rows {
+            write_line(out, row, &w)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes several tables; with more than one, each gets its title and a blank line between.
+/// An empty list gets a `(none)` line so that it is visible.
+pub fn write_tables(out: &mut dyn Write, tables: &[Table]) -> io::Result<()> {
+    let titled = tables.len() > 1;
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        if titled {
+            writeln!(out, "{} ({})", t.title, t.rows.len())?;
+        }
+        if t.rows.is_empty() && t.headers.is_empty() {
+            writeln!(out, "(none)")?;
+        } else if t.rows.is_empty() {
+            t.write(out)?;
+            writeln!(out, "(none)")?;
+        } else {
+            t.write(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Singular of a field name, for the key column of a map (`queues` → `queue`).
+fn singular(name: &str) -> String {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    if let Some(s) = last.strip_suffix("ies") {
+        format!("{s}y")
+    } else if let Some(s) = last.strip_suffix('s') {
+        if s.is_empty() { last.to_owned() } else { s.to_owned() }
+    } else {
+        last.to_owned()
+    }
+}
+
+/// A list of records, or a map whose values are all records (`queues`, `agents`).
+fn as_rows(v: &Val) -> Option<Vec<(Option<&str>, &[(String, Val)])>> {
+    match v {
+        Val::Arr(items) if !items.is_empty() && items.iter().all(|i| matches!(i, Val::Obj(_))) => Some(
+            items
+                .iter()
+                .map(|i| match i {
+                    Val::Obj(e) => (None, e.as_slice()),
+                    _ => unreachable!(),
+                })
+                .collect(),
+        ),
+        Val::Obj(entries) if !entries.is_empty() && entries.iter().all(|(_, v)| matches!(v, Val::Obj(_))) => {
+            // A record whose fields are all records (no scalars at all) is read as a map.
+            Some(
+                entries
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Val::Obj(e) => (Some(k.as_str()), e.as_slice()),
+                        _ => unreachable!(),
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    tables: Vec<Table>,
+}
+
+impl Builder {
+    fn table(&mut self, title: &str) -> &mut Table {
+        if let Some(i) = self.tables.iter().position(|t| t.title == title) {
+            return &mut self.tables[i];
+        }
+        self.tables.push(Table { title: title.to_owned(), ..Default::default() });
+        self.tables.last_mut().expect("just pushed")
+    }
+
+    fn add_row(&mut self, title: &str, cells: Vec<(String, Cell)>) {
+        let t = self.table(title);
+        let mut row = vec![Cell::default(); t.headers.len()];
+        for (h, c) in cells {
+            match t.headers.iter().position(|x| *x == h) {
+                Some(i) => row[i] = c,
+                None => {
+                    t.headers.push(h);
+                    for r in &mut t.rows {
+                        r.push(Cell::default());
+                    }
+                    row.push(c);
+                }
+            }
+        }
+        t.rows.push(row);
+    }
+
+    /// A value under `path`; `parent` is the identifying column of the row it belongs to.
+    fn value(&mut self, path: &str, v: &Val, parent: Option<(String, Cell)>) {
+        if let Some(rows) = as_rows(v) {
+            self.rows(path, &rows, parent);
+            return;
+        }
+        match v {
+            Val::Obj(entries) => {
+                // A record: its scalars as a field/value table, its nested values below it.
+                let scalars: Vec<&(String, Val)> = entries.iter().filter(|(_, v)| v.is_scalar() || v.is_scalar_list()).collect();
+                if !scalars.is_empty() {
+                    if let Some((pc, pv)) = &parent {
+                        let mut cells = vec![(pc.clone(), pv.clone())];
+                        cells.extend(scalars.iter().map(|(k, v)| (k.clone(), Cell::of(v))));
+                        self.add_row(path, cells);
+                    } else {
+                        for (k, v) in scalars {
+                            self.add_row(path, vec![("field".into(), Cell::text(k.clone())), ("value".into(), Cell::of(v))]);
+                        }
+                    }
+                }
+                for (k, v) in entries.iter().filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list())) {
+                    self.value(&format!("{path}.{k}"), v, parent.clone());
+                }
+            }
+            Val::Arr(items) if items.is_empty() => {
+                if parent.is_none() {
+                    self.table(path);
+                }
+            }
+            Val::Arr(items) => {
+                // A mixed list: one row per item, under an index column.
+                for (i, item) in items.iter().enumerate() {
+                    let mut cells = parent.iter().cloned().collect::<Vec<_>>();
+                    cells.push(("#".into(), Cell { text: i.to_string(), numeric: true }));
+                    cells.push(("value".into(), Cell::of(item)));
+                    self.add_row(path, cells);
+                }
+            }
+            scalar => {
+                let mut cells = parent.iter().cloned().collect::<Vec<_>>();
+                cells.push(("value".into(), Cell::of(scalar)));
+                self.add_row(path, cells);
+            }
+        }
+    }
+
+    fn rows(&mut self, path: &str, rows: &[(Option<&str>, &[(String, Val)])], parent: Option<(String, Cell)>) {
+        let key_col = singular(path);
+        self.table(path);
+        for (key, fields) in rows {
+            let mut cells: Vec<(String, Cell)> = parent.iter().cloned().collect();
+            // The row's identity, repeated in its child tables: its map key, or else its
+            // first scalar field (named after the table: `user_ext`).
+            let mut ident: Option<(String, Cell)> = None;
+            if let Some(k) = key {
+                let c = (key_col.clone(), Cell::text(*k));
+                if !fields.iter().any(|(f, v)| *f == key_col && v.cell_text() == *k) {
+                    cells.push(c.clone());
+                }
+                ident = Some(c);
+            }
+            let mut nested = Vec::new();
+            for (f, v) in fields.iter() {
+                if v.is_scalar() || v.is_scalar_list() {
+                    if ident.is_none() {
+                        let h = if *f == key_col { f.clone() } else { format!("{key_col}_{f}") };
+                        ident = Some((h, Cell::of(v)));
+                    }
+                    cells.push((f.clone(), Cell::of(v)));
+                } else {
+                    nested.push((f, v));
+                }
+            }
+            self.add_row(path, cells);
+            for (f, v) in nested {
+                self.value(&format!("{path}.{f}"), v, ident.clone());
+            }
+        }
+    }
+}
+
+/// Splits a response into tables: the top-level scalars as one field/value table, each list or
+/// map of records as a table (a map's key as the first column), and each nested list or map of
+/// records as its own table with the identifying column of its parent row first
+/// (`queues.agents` starts with `queue`).
+pub fn tables_of(name: &str, root: &Val) -> Vec<Table> {
+    let mut b = Builder::default();
+    match root {
+        Val::Obj(entries) => {
+            let scalars: Vec<&(String, Val)> = entries.iter().filter(|(_, v)| v.is_scalar() || v.is_scalar_list()).collect();
+            for (k, v) in &scalars {
+                b.add_row(name, vec![("field".into(), Cell::text(k.clone())), ("value".into(), Cell::of(v))]);
+            }
+            for (k, v) in entries.iter().filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list())) {
+                b.value(k, v, None);
+            }
+        }
+        other => b.value(name, other, None),
+    }
+    b.tables
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn val(s: &str) -> Val {
+        serde_json::from_str(s).unwrap()
+    }
+
+    fn render(tables: &[Table]) -> String {
+        let mut out = Vec::new();
+        write_tables(&mut out, tables).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn nested_maps_become_child_tables_with_the_parent_column() {
+        let v = val(
+            r#"{"queues":{"support":{"queue":"support","waiting":1,"agents":{"tom1":{"name":"Tom","paused":false},"ann2":{"name":"Ann","paused":true}},"calls_waiting":[{"number":"815","priority":1}]},"sales":{"queue":"sales","waiting":10,"agents":{},"calls_waiting":[]}}}"#,
+        );
+        let t = tables_of("queues", &v);
+        let titles: Vec<&str> = t.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, ["queues", "queues.agents", "queues.calls_waiting"]);
+        assert_eq!(t[0].headers, ["queue", "waiting"]);
+        assert_eq!(t[1].headers, ["queue", "agent", "name", "paused"]);
+        assert_eq!(t[1].rows.len(), 2);
+        assert_eq!(t[2].headers, ["queue", "number", "priority"]);
+        let text = render(&t);
+        assert!(text.contains("queues (2)\nqueue    waiting\nsupport        1\nsales         10\n"), "{text}");
+        assert!(text.contains("support  tom1   Tom   false"), "{text}");
+    }
+
+    #[test]
+    fn records_and_scalars() {
+        let v = val(r#"{"faxes":{"queued_faxes":[],"fax_stats":{"success":3,"failed":1}}}"#);
+        let t = tables_of("faxes", &v);
+        assert_eq!(t.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["faxes.queued_faxes", "faxes.fax_stats"]);
+        let text = render(&t);
+        assert!(text.contains("faxes.queued_faxes (0)\n(none)\n"), "{text}");
+        assert!(text.contains("field    value\nsuccess      3\nfailed       1\n"), "{text}");
+
+        let v = val(r#"{"id":42}"#);
+        assert_eq!(render(&tables_of("add_contact", &v)), "field  value\nid        42\n");
+    }
+
+    #[test]
+    fn singular_names() {
+        assert_eq!(singular("queues"), "queue");
+        assert_eq!(singular("queues.agents"), "agent");
+        assert_eq!(singular("entries"), "entry");
+        assert_eq!(singular("dialer"), "dialer");
+    }
+}

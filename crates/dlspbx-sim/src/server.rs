@@ -1,0 +1,281 @@
+//! The HTTP layer: routing, credentials, formats and bodies. See the crate docs for the rules.
+
+use crate::api::{self, Api, MessageIds};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use dlspbx_core::generated::ACTIONS;
+use dlspbx_core::generated::server::{DispatchError, dispatch};
+use dlspbx_core::request::{FormLimits, body, form};
+use dlspbx_core::wire::{Node, encode_error};
+use dlspbx_core::{Encoding, Format};
+use rusqlite::Connection;
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+/// The largest request body accepted: PHP's default `post_max_size`, 8 MB.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// What every request handler shares: the database and the message ID generator.
+#[derive(Debug)]
+pub struct Shared {
+    /// The one connection, used by one request at a time.
+    pub conn: Mutex<Connection>,
+    /// Message IDs for send_sms.
+    pub ids: MessageIds,
+    /// PHP's form limits (a form body over them is refused).
+    pub limits: FormLimits,
+}
+
+impl Shared {
+    /// Wraps an open connection.
+    pub fn new(conn: Connection) -> Shared {
+        Shared { conn: Mutex::new(conn), ids: MessageIds::default(), limits: FormLimits::PHP_DEFAULTS }
+    }
+
+    /// Runs `f` with the connection locked.
+    pub fn with_conn<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        f(&guard)
+    }
+}
+
+/// The axum application: `/api/v1/{file}` for POST (and GET, query string only).
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new().route("/api/v1/{file}", any(handle)).fallback(not_found).with_state(shared)
+}
+
+/// A response carrying the API's error shape in `format`.
+fn error(status: StatusCode, format: Format, message: &str) -> Response {
+    reply(status, format, encode_error(format, message))
+}
+
+fn reply(status: StatusCode, format: Format, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, format.media_type())], body).into_response()
+}
+
+async fn not_found(req: Request) -> Response {
+    let format = response_format(&query_params(req.uri().query()), req.headers()).unwrap_or_default();
+    error(StatusCode::NOT_FOUND, format, &format!("Not found: {}; the API lives under /api/v1/<module>.php", req.uri().path()))
+}
+
+fn query_params(query: Option<&str>) -> Node<'static> {
+    form::parse(query.unwrap_or("").as_bytes()).unwrap_or(Node::Map(Vec::new()))
+}
+
+fn scalar<'n>(node: &'n Node<'_>, key: &str) -> Option<&'n str> {
+    match node {
+        Node::Map(entries) => entries.iter().rev().find(|(k, _)| k == key).and_then(|(_, v)| v.as_str()),
+        _ => None,
+    }
+}
+
+/// `api_format` from the query string, else the `Accept` header, else JSON. An unknown
+/// `api_format` is an error (answered in JSON).
+fn response_format(query: &Node<'_>, headers: &HeaderMap) -> Result<Format, String> {
+    if let Some(f) = scalar(query, "api_format").filter(|f| !f.trim().is_empty()) {
+        return f.trim().parse();
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    Ok(Format::from_accept(accept).unwrap_or_default())
+}
+
+/// The module file a path names: `status.php`, or `status` for short.
+fn module_file(path: &str) -> Option<&'static str> {
+    let want = if path.ends_with(".php") { Cow::Borrowed(path) } else { Cow::Owned(format!("{path}.php")) };
+    ACTIONS.iter().map(|a| a.file).find(|f| *f == want.as_ref())
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let query = query_params(parts.uri.query());
+    let format = match response_format(&query, &parts.headers) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::OK, Format::Json, &e),
+    };
+    if scalar(&query, "api_user").is_some() || scalar(&query, "api_key").is_some() {
+        return error(StatusCode::BAD_REQUEST, format, "api_user and api_key must be sent in the POST body, never in the URL");
+    }
+    if parts.method != Method::POST && parts.method != Method::GET {
+        let mut r = error(StatusCode::METHOD_NOT_ALLOWED, format, &format!("Method {} is not allowed; use POST", parts.method));
+        r.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST, GET"));
+        return r;
+    }
+    let Some(file) = module_file(&path) else {
+        let files: Vec<&str> = ACTIONS.iter().map(|a| a.file).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        return error(StatusCode::NOT_FOUND, format, &format!("Unknown API module `{path}`; expected one of {}", files.join(", ")));
+    };
+    let params = if parts.method == Method::GET {
+        // GET carries api_action and api_format only: the fields (credentials included)
+        // belong in a POST body.
+        Node::Map(Vec::new())
+    } else {
+        if let Some(len) = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+            if len > MAX_BODY_BYTES as u64 {
+                return too_large(format);
+            }
+        }
+        let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(b) => b,
+            Err(_) => return too_large(format),
+        };
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let encoding = if content_type.trim().is_empty() {
+            Encoding::Form
+        } else {
+            match Encoding::from_content_type(content_type) {
+                Some(e) => e,
+                None => {
+                    return error(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        format,
+                        &format!(
+                            "Unsupported Content-Type `{content_type}`; send application/x-www-form-urlencoded, application/json or application/xml"
+                        ),
+                    );
+                }
+            }
+        };
+        match parse_body(encoding, &bytes, &shared.limits) {
+            Ok(p) => p,
+            Err(msg) => return error(StatusCode::BAD_REQUEST, format, &msg),
+        }
+    };
+    let action = scalar(&query, "api_action").or_else(|| scalar(&params, "api_action")).map(str::to_owned);
+    let shared2 = shared.clone();
+    let result = tokio::task::spawn_blocking(move || process(&shared2, file, action, params, format)).await;
+    match result {
+        Ok((status, bytes)) => reply(status, format, bytes),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, format, "internal error"),
+    }
+}
+
+fn too_large(format: Format) -> Response {
+    error(StatusCode::PAYLOAD_TOO_LARGE, format, "The request body is larger than 8 MB (PHP's post_max_size)")
+}
+
+/// Parses a body; the message says what was wrong.
+fn parse_body(encoding: Encoding, bytes: &[u8], limits: &FormLimits) -> Result<Node<'static>, String> {
+    let trimmed = bytes.iter().all(u8::is_ascii_whitespace);
+    match encoding {
+        Encoding::Form => {
+            let (node, dropped) = form::parse_with_limits(bytes, limits).map_err(|e| format!("Malformed form body: {e}"))?;
+            if !dropped.is_empty() {
+                return Err(format!(
+                    "The form body has more variables than PHP accepts (max_input_vars = {}, max_input_nesting_level = {}): \
+                     PHP would drop {} variable(s) over the count limit and {} nested too deeply. Send fewer fields, or send the \
+                     request as JSON",
+                    limits.max_input_vars, limits.max_nesting, dropped.vars, dropped.nesting
+                ));
+            }
+            Ok(node)
+        }
+        _ if trimmed => Ok(Node::Map(Vec::new())),
+        Encoding::Json => body::parse_json(bytes).map_err(|e| format!("Malformed JSON body: {e}")),
+        Encoding::Xml => body::parse_xml(bytes).map_err(|e| format!("Malformed XML body: {e}")),
+    }
+}
+
+/// The reference's quirks and the spec's server defaults, applied before the generated parser
+/// sees the parameters:
+/// - a top-level key written with PHP's array suffix in a JSON or XML body (`"filters[]"`,
+///   `"columns[]"`, `"options[]"`) means the key without it;
+/// - `filters` given as a list of maps (`filters[][src]=100` in a form) is one map;
+/// - `columns` given as one comma-delimited value is a list;
+/// - a missing request field with a spec `default` gets it (`report_type=detail_table`,
+///   `country=US`).
+pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
+    let Node::Map(entries) = params else { return };
+    let mut renamed = Vec::new();
+    for (i, (k, _)) in entries.iter().enumerate() {
+        if let Some(base) = k.strip_suffix("[]") {
+            if !base.is_empty() && !entries.iter().any(|(k2, _)| k2 == base) {
+                renamed.push((i, base.to_owned()));
+            }
+        }
+    }
+    for (i, base) in renamed {
+        entries[i].0 = Cow::Owned(base);
+    }
+    for (k, v) in entries.iter_mut() {
+        if k == "filters" {
+            if let Node::Seq(items) = v {
+                if !items.is_empty() && items.iter().all(|n| matches!(n, Node::Map(_))) {
+                    let mut merged: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
+                    for item in std::mem::take(items) {
+                        if let Node::Map(m) = item {
+                            for (mk, mv) in m {
+                                merged.retain(|(ek, _)| *ek != mk);
+                                merged.push((mk, mv));
+                            }
+                        }
+                    }
+                    *v = Node::Map(merged);
+                }
+            }
+        }
+        if k == "columns" {
+            if let Node::Str(s) = v {
+                if s.contains(',') {
+                    let items = s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| Node::from(p.to_owned())).collect();
+                    *v = Node::Seq(items);
+                }
+            }
+        }
+    }
+    if let Some(info) = ACTIONS.iter().find(|a| a.file == file && a.name == action) {
+        for field in info.request {
+            if let Some(default) = field.default {
+                if !entries.iter().any(|(k, v)| k == field.name && !v.is_empty()) {
+                    entries.retain(|(k, _)| k != field.name);
+                    entries.push((Cow::Borrowed(field.name), Node::str(default)));
+                }
+            }
+        }
+    }
+}
+
+/// Authenticates and dispatches one request; returns the status and the body.
+pub fn process(shared: &Shared, file: &str, action: Option<String>, mut params: Node<'static>, format: Format) -> (StatusCode, Vec<u8>) {
+    let fail = |msg: &str| (StatusCode::OK, encode_error(format, msg));
+    let api_user = scalar(&params, "api_user").unwrap_or("").to_owned();
+    let api_key = scalar(&params, "api_key").unwrap_or("").to_owned();
+    shared.with_conn(|conn| {
+        let user = match api::authenticate(conn, &api_user, &api_key) {
+            Ok(Some(u)) => u,
+            Ok(None) => return fail(api::INVALID_CREDENTIALS),
+            Err(e) => return fail(&format!("database error: {e}")),
+        };
+        let Some(action) = action.filter(|a| !a.trim().is_empty()) else {
+            return fail(&format!("api_action is required; the actions of {file} are {}", actions_of(file)));
+        };
+        let action = action.trim().to_owned();
+        normalize(file, &action, &mut params);
+        let handler = Api { conn, ids: &shared.ids };
+        match dispatch(&handler, &user, file, &action, &params, format) {
+            Ok(body) => {
+                tracing::debug!(file, action, user = %user.authid, "ok");
+                (StatusCode::OK, body)
+            }
+            Err(DispatchError::UnknownAction { file, action }) => {
+                fail(&format!("Unknown api_action `{action}` for {file}; expected one of {}", actions_of(&file)))
+            }
+            Err(DispatchError::Invalid(e)) => fail(&e.to_string()),
+            Err(DispatchError::Handler(e)) => fail(&message(e)),
+        }
+    })
+}
+
+fn actions_of(file: &str) -> String {
+    ACTIONS.iter().filter(|a| a.file == file).map(|a| a.name).collect::<Vec<_>>().join(", ")
+}
+
+fn message(e: dlspbx_core::Error) -> String {
+    match e {
+        dlspbx_core::Error::Server { message } => message,
+        other => other.to_string(),
+    }
+}

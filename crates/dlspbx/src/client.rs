@@ -1,0 +1,258 @@
+//! The blocking [`Client`] over ureq.
+
+use crate::config::{ClientConfig, FromConfig};
+use crate::pages::{Pager, ReportPager, SmsPager};
+use crate::raw::RawResponse;
+use crate::retry::{Failure, Retries};
+use crate::transport::{body_too_large, call_span, error_chain, finish_span};
+use dlspbx_core::generated::client::Caller;
+use dlspbx_core::http::{self, HttpRequest, RequestOptions};
+use dlspbx_core::reports::ReportRequest;
+use dlspbx_core::sms::QuerySmsRequest;
+use dlspbx_core::{Action, Encoding, Error, Format, Result};
+use std::fmt;
+use std::iter::FusedIterator;
+use std::sync::Arc;
+use std::time::Instant;
+use ureq::http::Response;
+use ureq::Body;
+
+/// Builds a blocking [`Client`]; see [`crate::config`] for every setting.
+pub type ClientBuilder = crate::config::ClientBuilder<Client>;
+
+/// A blocking client for the DLS Hosted PBX API.
+///
+/// Every action is a method through [`Modules`](dlspbx_core::generated::client::Modules)
+/// (`client.status().queues()`), or [`Caller::call`] with a request value. Calls return owned
+/// responses; [`call_raw`](Self::call_raw) returns the bytes for zero-copy decoding.
+///
+/// Cloning is cheap and clones share one connection pool; so do the clients returned by
+/// [`with_format`](Self::with_format) and [`with_encoding`](Self::with_encoding). A `Client`
+/// is `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    options: RequestOptions,
+}
+
+struct Inner {
+    agent: ureq::Agent,
+    config: ClientConfig,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.config.base_url)
+            .field("api_user", &self.inner.config.credentials.api_user)
+            .field("api_key", &format_args!("REDACTED"))
+            .field("format", &self.options.format)
+            .field("encoding", &self.options.encoding)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FromConfig for Client {
+    fn from_config(config: ClientConfig) -> Result<Self> {
+        let agent_config = ureq::config::Config::builder()
+            // 4xx/5xx bodies carry the server's error message: decode them, do not fail early.
+            .http_status_as_error(false)
+            // Never follow a redirect: the body holds the credentials.
+            .max_redirects(0)
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.timeout))
+            .user_agent(config.user_agent.as_str())
+            .build();
+        let options = config.options;
+        Ok(Client { inner: Arc::new(Inner { agent: ureq::Agent::new_with_config(agent_config), config }), options })
+    }
+}
+
+/// Whether an exchange's body is read into memory (timeout for the whole exchange) or streamed
+/// (timeout for each read).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyMode {
+    Buffered,
+    Streamed,
+}
+
+impl Client {
+    /// A builder with nothing set.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client from the default config file (if any) and the `DLSPBX_*` environment
+    /// variables, which override it: `builder().default_config_file().env().build()`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().default_config_file().env().build()
+    }
+
+    /// A client from a validated configuration.
+    pub fn from_config(config: ClientConfig) -> Result<Self> {
+        <Self as FromConfig>::from_config(config)
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The response format of this client's calls.
+    pub fn format(&self) -> Format {
+        self.options.format
+    }
+
+    /// The request encoding of this client's calls.
+    pub fn encoding(&self) -> Encoding {
+        self.options.encoding
+    }
+
+    /// The same client asking for `format`: `client.with_format(Format::Xml).status().queues()`.
+    /// Shares the connection pool.
+    #[must_use]
+    pub fn with_format(&self, format: Format) -> Client {
+        Client { inner: Arc::clone(&self.inner), options: RequestOptions { format, ..self.options } }
+    }
+
+    /// The same client encoding request bodies as `encoding`. Shares the connection pool.
+    #[must_use]
+    pub fn with_encoding(&self, encoding: Encoding) -> Client {
+        Client { inner: Arc::clone(&self.inner), options: RequestOptions { encoding, ..self.options } }
+    }
+
+    /// Validates and encodes `request` as this client would send it, without sending it (for a
+    /// dry run: [`HttpRequest::to_redacted_string`]).
+    pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
+        http::build(request, &self.inner.config.credentials, &self.options)
+    }
+
+    /// Sends `request` and returns the status and body undecoded, for zero-copy decoding with
+    /// [`RawResponse::decode`]. A non-2xx status is not an error here (decoding reports it).
+    pub fn call_raw<A: Action>(&self, request: A) -> Result<RawResponse> {
+        let request = self.prepare(&request)?;
+        self.execute(&request)
+    }
+
+    /// Sends a prepared request (see [`prepare`](Self::prepare)), with retries, and reads its
+    /// body (at most `max_body_size` bytes).
+    pub fn execute(&self, request: &HttpRequest) -> Result<RawResponse> {
+        let span = call_span(request);
+        let _entered = span.enter();
+        let started = Instant::now();
+        let mut retries = Retries::new(self.inner.config.retry, request.idempotent);
+        let result = self.exchange(request, BodyMode::Buffered, &mut retries).and_then(|mut response| {
+            let status = response.status().as_u16();
+            let body = self.read_body(&mut response)?;
+            Ok(RawResponse { status, format: request.format, body })
+        });
+        finish_span(&span, result.as_ref().map(|r| r.status), retries.attempts(), started);
+        result
+    }
+
+    /// Every page of a CDR report, decoded and owned; see [`ReportPager`] for how pages are
+    /// requested and when the iteration stops.
+    pub fn report_pages(&self, request: ReportRequest) -> ReportPages {
+        Pages { client: self.clone(), pager: ReportPager::new(request) }
+    }
+
+    /// Every page of an SMS record query, decoded and owned; see [`SmsPager`].
+    pub fn sms_pages(&self, request: QuerySmsRequest) -> SmsPages {
+        Pages { client: self.clone(), pager: SmsPager::new(request) }
+    }
+
+    /// Sends the request until the retry policy is satisfied and returns the response head
+    /// (status and headers) with its body unread.
+    pub(crate) fn exchange(&self, request: &HttpRequest, mode: BodyMode, retries: &mut Retries) -> Result<Response<Body>> {
+        let config = &self.inner.config;
+        let url = request.url(&config.base_url);
+        loop {
+            retries.start_attempt();
+            let mut builder = self.inner.agent.post(&url);
+            for (name, value) in &request.headers {
+                builder = builder.header(*name, value);
+            }
+            if mode == BodyMode::Streamed {
+                builder = builder.config().timeout_global(None).timeout_per_read(Some(config.timeout)).build();
+            }
+            match builder.send(&request.body[..]) {
+                Ok(mut response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok());
+                    let Some(delay) = retries.after_status(status, retry_after) else {
+                        return Ok(response);
+                    };
+                    // Drain a little so the connection can be reused; errors do not matter.
+                    let _ = response.body_mut().with_config().limit(64 * 1024).read_to_vec();
+                    std::thread::sleep(delay);
+                }
+                Err(e) => {
+                    let failure = classify(e);
+                    let Some(delay) = retries.after_failure(&failure) else {
+                        return Err(failure.into_error());
+                    };
+                    std::thread::sleep(delay);
+                }
+            }
+        }
+    }
+
+    /// Reads a whole body, failing past `max_body_size`.
+    pub(crate) fn read_body(&self, response: &mut Response<Body>) -> Result<Vec<u8>> {
+        let cap = self.inner.config.max_body_size;
+        response.body_mut().with_config().limit(cap).read_to_vec().map_err(|e| classify(e).into_error())
+    }
+
+    pub(crate) fn options(&self) -> RequestOptions {
+        self.options
+    }
+}
+
+/// Sorts a ureq error for the retry policy.
+fn classify(error: ureq::Error) -> Failure {
+    let transport = |e: &ureq::Error| Error::Transport(error_chain(e));
+    match &error {
+        ureq::Error::Timeout(_) => Failure::Timeout(transport(&error)),
+        ureq::Error::ConnectionFailed => Failure::NotSent(transport(&error)),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Failure::NotSent(transport(&error)),
+        ureq::Error::Io(_) => Failure::MaybeSent(transport(&error)),
+        ureq::Error::BodyExceedsLimit(cap) => Failure::Fatal(body_too_large(*cap)),
+        _ => Failure::Fatal(transport(&error)),
+    }
+}
+
+impl Caller for Client {
+    type Output<A: Action> = Result<A::Response<'static>>;
+
+    fn call<A: Action>(&self, request: A) -> Self::Output<A> {
+        self.call_raw(request)?.decode_owned::<A>()
+    }
+}
+
+/// The pages of a paginated query, one call each: see [`Client::report_pages`] and
+/// [`Client::sms_pages`]. The first error ends the iteration.
+#[derive(Debug)]
+pub struct Pages<P> {
+    client: Client,
+    pager: P,
+}
+
+/// The pages of a CDR report.
+pub type ReportPages = Pages<ReportPager>;
+/// The pages of an SMS record query.
+pub type SmsPages = Pages<SmsPager>;
+
+impl<P: Pager> Iterator for Pages<P> {
+    type Item = Result<P::Page>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let request = self.pager.next_request()?;
+        let page = self.client.call_raw(request).and_then(|raw| self.pager.take_page(&raw));
+        if page.is_err() {
+            self.pager.stop();
+        }
+        Some(page)
+    }
+}
+
+impl<P: Pager> FusedIterator for Pages<P> {}

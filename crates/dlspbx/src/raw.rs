@@ -1,0 +1,37 @@
+//! [`RawResponse`]: a response's status and bytes, for zero-copy decoding.
+
+use dlspbx_core::{http, Action, Format, Result};
+
+/// The status and body of a response, as returned by `call_raw`: decode it with
+/// [`decode`](Self::decode) to get a response that borrows from [`body`](Self::body) instead
+/// of copying every string.
+///
+/// The status may be anything the server answered (after retries); [`decode`](Self::decode)
+/// turns a non-2xx status into [`Error::Server`](dlspbx_core::Error::Server) or
+/// [`Error::Status`](dlspbx_core::Error::Status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The format that was asked for (and that the body is decoded as).
+    pub format: Format,
+    /// The response body.
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// Decodes the body as the response of action `A`, borrowing from it.
+    pub fn decode<A: Action>(&self) -> Result<A::Response<'_>> {
+        http::decode::<A>(self.format, self.status, &self.body)
+    }
+
+    /// Decodes the body as the response of action `A`, detached from it.
+    pub fn decode_owned<A: Action>(&self) -> Result<A::Response<'static>> {
+        self.decode::<A>().map(A::into_owned)
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
