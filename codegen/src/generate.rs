@@ -676,6 +676,10 @@ impl<'s> Cx<'s> {
             } else {
                 if list_or_map {
                     attrs.push(quote!(default));
+                    if f.optional {
+                        let skip = if matches!(ty, Ty::List(_)) { "Vec::is_empty" } else { "Map::is_empty" };
+                        attrs.push(quote!(skip_serializing_if = #skip));
+                    }
                 }
                 base
             };

@@ -88,6 +88,12 @@ impl ActionVisitor for DecodeAll<'_> {
             let bytes = std::fs::read(&path).unwrap();
             let value = match A::decode(format, &bytes) {
                 Ok(r) => A::to_json(&r),
+                // Plain text carries only `0`: a data action says which formats carry its data.
+                Err(Error::Decode(e)) if format == Format::Plain && A::PLAIN == dlspbx_core::PlainKind::Status => {
+                    assert!(e.message.contains("ask for json, xml, yaml or csv"), "{}/{file}: {e}", self.name);
+                    assert_eq!(bytes.trim_ascii(), b"0", "{}/{file}", self.name);
+                    serde_json::json!({ "plain_status_only": e.message })
+                }
                 Err(e) => panic!("{}/{file}: {e}", self.name),
             };
             insta::assert_json_snapshot!(format!("response__{}__{file}", self.name), value);
@@ -120,10 +126,11 @@ impl ActionVisitor for DecodeAll<'_> {
             let written = A::encode(format, &response).unwrap_or_else(|e| panic!("{}: encode {format}: {e}", self.name));
             let text = String::from_utf8(written.clone()).expect("writers emit UTF-8");
             insta::assert_snapshot!(format!("written__{}__{}", self.name, format.as_str()), text);
-            let back = A::decode(format, &written).unwrap_or_else(|e| panic!("{}: decode our {format}: {e}\n{text}", self.name));
             if format == Format::Plain {
+                assert!(text.trim().parse::<i64>().is_ok_and(|n| n >= 0), "{}: plain must be an ID or 0: {text}", self.name);
                 continue;
             }
+            let back = A::decode(format, &written).unwrap_or_else(|e| panic!("{}: decode our {format}: {e}\n{text}", self.name));
             let (got, want) = if format == Format::Csv {
                 (csv_view::<A>(&A::to_json(&back)), csv_view::<A>(&main))
             } else {
@@ -191,6 +198,10 @@ impl ActionVisitor for ParseRequests<'_> {
             by_variant.entry(variant).or_default().push((file, request));
         }
         for (variant, requests) in by_variant {
+            if variant == "raw" {
+                // The reference's own samples: its JSON and XML carry different data.
+                continue;
+            }
             let (first_file, first) = &requests[0];
             for (file, r) in &requests[1..] {
                 assert_eq!(r, first, "{}: {file} and {first_file} (variant `{variant}`) parse differently", self.name);

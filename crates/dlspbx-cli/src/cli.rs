@@ -380,17 +380,17 @@ fn decode_command() -> Command {
 }
 
 fn sim_command() -> Command {
-    Command::new("sim").about("Run the simulator").subcommand_required(true).arg_required_else_help(true).subcommand(
-        Command::new("serve")
-            .about("Serve the simulated PBX API over HTTP until interrupted")
-            .long_about(
-                "Serve the simulated PBX API over HTTP until interrupted (Ctrl-C). Prints the URL and the \
-                 demo credentials. With --db, the state is kept in that SQLite file (created and seeded \
-                 if missing); without, in a temporary database.",
-            )
-            .arg(Arg::new("db").long("db").value_name("PATH").help("SQLite database file"))
-            .arg(Arg::new("listen").long("listen").value_name("ADDR").default_value("127.0.0.1:8080").help("Address to listen on")),
-    )
+    use clap::Subcommand;
+    let sim = Command::new("sim")
+        .about("Run the simulator (the same commands as the `dlspbx-sim` binary)")
+        .long_about(
+            "Run the simulator standalone: `dlspbx sim serve [--db PATH] [--listen ADDR]` serves the \
+             simulated API until Ctrl-C and prints its URL and demo credentials; `dlspbx sim seed` \
+             (re)creates a database file.",
+        )
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    dlspbx_sim::cli::Command::augment_subcommands(sim)
 }
 
 /// The whole command line.

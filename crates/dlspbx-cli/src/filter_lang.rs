@@ -239,7 +239,7 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok(FilterGroup::new(exclusivity, logical).rules(rules))
+        Ok(FilterGroup::new(exclusivity, logical, rules))
     }
 
     fn rule(&mut self) -> Result<FilterRule, FilterError> {

@@ -11,8 +11,8 @@
 //!    (line, phone number, contact ID or error) in `--output`.
 
 use crate::conn::{Conn, Globals};
-use crate::error::{CliError, CliResult, EXIT_INVALID, EXIT_SERVER, invalid_line};
-use crate::output::{self, Output};
+use crate::error::{CliError, CliResult, EXIT_INVALID, EXIT_SERVER};
+use crate::output;
 use crate::run::stdout_err;
 use crate::value::Val;
 use clap::ArgMatches;
@@ -135,18 +135,22 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         let f = std::fs::File::open(&file).map_err(|e| CliError::usage(format!("cannot open {file}: {e}")))?;
         read_rows(io::BufReader::new(f), &contact_list, &maps)?
     };
-    let bad: Vec<&Row> = rows.iter().filter(|r| r.request.is_err()).collect();
-    for r in &bad {
-        if let Err(reason) = &r.request {
-            eprintln!("line {}: {reason}", r.line);
+    let total = rows.len();
+    let mut good: Vec<(u64, AddContactRequest)> = Vec::new();
+    let mut skipped = 0usize;
+    for r in rows {
+        match r.request {
+            Ok(q) => good.push((r.line, q)),
+            Err(reason) => {
+                eprintln!("line {}: {reason}", r.line);
+                skipped += 1;
+            }
         }
     }
-    if !bad.is_empty() && !skip_invalid {
-        eprintln!("dlspbx: {} of {} rows are invalid; nothing was sent (fix them, or pass --skip-invalid to send the valid rows)", bad.len(), rows.len());
+    if skipped > 0 && !skip_invalid {
+        eprintln!("dlspbx: {skipped} of {total} rows are invalid; nothing was sent (fix them, or pass --skip-invalid to send the valid rows)");
         return Err(CliError::silent(EXIT_INVALID));
     }
-    let good: Vec<(u64, AddContactRequest)> = rows.into_iter().filter_map(|r| r.request.ok().map(|q| (r.line, q))).collect();
-    let skipped = bad.len();
 
     let conn = Conn::open(g)?;
     if g.dry_run {
@@ -228,7 +232,5 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     if failed > 0 {
         return Err(CliError::silent(if worst == 0 { EXIT_SERVER } else { worst }));
     }
-    let _ = Output::Table;
-    let _ = invalid_line;
     Ok(())
 }

@@ -96,7 +96,7 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             man.render(&mut out).map_err(run::stdout_err)
         }
         ["decode"] => decode(&g, lm),
-        ["sim", "serve"] => sim_serve(lm),
+        ["sim", _] => sim(m.subcommand_matches("sim").ok_or_else(|| CliError::usage("missing sim command"))?),
         ["dialer", "import"] => import::run(&g, lm),
         ["test"] => send(&g, lm, "example", "test"),
         ["report"] => send(&g, lm, "reports", "report"),
@@ -141,14 +141,8 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
         .unwrap_or_else(|| Err(CliError::usage(format!("unknown action `{action}`"))))
 }
 
-fn sim_serve(lm: &ArgMatches) -> CliResult<()> {
-    let db = lm.get_one::<String>("db").cloned();
-    let listen = lm.get_one::<String>("listen").cloned().unwrap_or_else(|| "127.0.0.1:8080".into());
-    let mut args: Vec<String> = vec!["dlspbx-sim".into(), "--listen".into(), listen];
-    if let Some(db) = db {
-        args.push("--db".into());
-        args.push(db);
-    }
-    let code = dlspbx_sim::cli::run(args);
-    if code == 0 { Ok(()) } else { Err(CliError::silent(code)) }
+fn sim(sim_matches: &ArgMatches) -> CliResult<()> {
+    use clap::FromArgMatches;
+    let command = dlspbx_sim::cli::Command::from_arg_matches(sim_matches).map_err(|e| CliError::usage(e.to_string()))?;
+    dlspbx_sim::cli::run(command).map_err(|e| CliError::decode(format!("simulator: {e}")))
 }

@@ -13,6 +13,7 @@ use crate::output::{self, Output};
 use crate::run::stdout_err;
 use crate::table::{self, Cell};
 use crate::value::Val;
+use dlspbx::ExportRow;
 use dlspbx_core::reports::ReportRequest;
 use std::io::{self, IsTerminal, Write};
 
@@ -23,13 +24,13 @@ const TABLE_SAMPLE: usize = 1000;
 pub struct ReportSink<'w> {
     output: Output,
     out: &'w mut dyn Write,
-    total: i64,
+    total: Option<i64>,
     title: Option<String>,
+    head_written: bool,
     columns: Vec<String>,
     rows: usize,
     buffered: Vec<Vec<String>>,
     widths: Option<Vec<usize>>,
-    csv: Option<csv::Writer<Vec<u8>>>,
 }
 
 fn pretty(v: &impl serde::Serialize) -> String {
@@ -41,31 +42,46 @@ fn indent(text: &str, by: usize) -> String {
     text.lines().enumerate().map(|(i, l)| if i == 0 { l.to_owned() } else { format!("{pad}{l}") }).collect::<Vec<_>>().join("\n")
 }
 
+fn csv_line(cells: &[&str]) -> io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    w.write_record(cells).map_err(io::Error::other)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
 impl<'w> ReportSink<'w> {
     /// A sink writing to `out`.
     pub fn new(output: Output, out: &'w mut dyn Write) -> Self {
-        ReportSink { output, out, total: 0, title: None, columns: Vec::new(), rows: 0, buffered: Vec::new(), widths: None, csv: None }
+        ReportSink {
+            output,
+            out,
+            total: None,
+            title: None,
+            head_written: false,
+            columns: Vec::new(),
+            rows: 0,
+            buffered: Vec::new(),
+            widths: None,
+        }
     }
 
-    /// The report's header fields; called once, before the rows.
-    pub fn head<S: AsRef<str>>(&mut self, total: i64, title: Option<&str>, columns: &[S]) -> io::Result<()> {
+    /// The report's header, before the rows. `total` and `title` are `None` when they are only
+    /// known at the end (the streaming export); [`finish`](Self::finish) then writes them.
+    pub fn head<S: AsRef<str>>(&mut self, total: Option<i64>, title: Option<&str>, columns: &[S]) -> io::Result<()> {
         self.total = total;
         self.title = title.map(str::to_owned);
         self.columns = columns.iter().map(|c| c.as_ref().to_owned()).collect();
+        self.head_written = true;
         match self.output {
             Output::Json => {
-                write!(
-                    self.out,
-                    "{{\n  \"total_results\": {total},\n  \"title\": {},\n  \"columns\": {},\n  \"results\": [",
-                    serde_json::to_string(&self.title).unwrap_or_default(),
-                    indent(&pretty(&self.columns), 2)
-                )
+                write!(self.out, "{{\n")?;
+                if let Some(total) = total {
+                    write!(self.out, "  \"total_results\": {total},\n  \"title\": {},\n", serde_json::to_string(&self.title).unwrap_or_default())?;
+                }
+                write!(self.out, "  \"columns\": {},\n  \"results\": [", indent(&pretty(&self.columns), 2))
             }
             Output::Csv => {
-                let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-                w.write_record(&self.columns).map_err(io::Error::other)?;
-                self.csv = Some(w);
-                self.flush_csv()
+                let cols: Vec<&str> = self.columns.iter().map(String::as_str).collect();
+                self.out.write_all(&csv_line(&cols)?)
             }
             Output::Table => {
                 if let Some(t) = &self.title {
@@ -77,13 +93,9 @@ impl<'w> ReportSink<'w> {
         }
     }
 
-    fn flush_csv(&mut self) -> io::Result<()> {
-        if let Some(w) = &mut self.csv {
-            w.flush()?;
-            let buf = std::mem::take(w.get_mut());
-            self.out.write_all(&buf)?;
-        }
-        Ok(())
+    /// Whether [`head`](Self::head) was called.
+    pub fn has_head(&self) -> bool {
+        self.head_written
     }
 
     /// One row's cells, in column order.
@@ -105,12 +117,7 @@ impl<'w> ReportSink<'w> {
                 serde_json::to_writer(&mut *self.out, &obj)?;
                 writeln!(self.out)
             }
-            Output::Csv => {
-                if let Some(w) = &mut self.csv {
-                    w.write_record(cells).map_err(io::Error::other)?;
-                }
-                if self.rows % 256 == 0 { self.flush_csv() } else { Ok(()) }
-            }
+            Output::Csv => self.out.write_all(&csv_line(cells)?),
             Output::Yaml => {
                 self.buffered.push(cells.iter().map(|c| (*c).to_owned()).collect());
                 Ok(())
@@ -143,21 +150,29 @@ impl<'w> ReportSink<'w> {
         Ok(())
     }
 
-    /// Ends the document.
-    pub fn finish(&mut self) -> io::Result<()> {
+    /// Ends the document; `total` and `title` fill in what [`head`](Self::head) did not know.
+    pub fn finish(&mut self, total: Option<i64>, title: Option<&str>) -> io::Result<()> {
+        let late = self.total.is_none();
+        let total = self.total.or(total).unwrap_or(self.rows as i64);
+        if late {
+            self.title = title.map(str::to_owned);
+        }
         match self.output {
             Output::Json => {
                 if self.rows == 0 {
-                    writeln!(self.out, "]\n}}")
+                    write!(self.out, "]")?;
                 } else {
-                    writeln!(self.out, "\n  ]\n}}")
+                    write!(self.out, "\n  ]")?;
                 }
+                if late {
+                    write!(self.out, ",\n  \"total_results\": {total},\n  \"title\": {}", serde_json::to_string(&self.title).unwrap_or_default())?;
+                }
+                writeln!(self.out, "\n}}")
             }
-            Output::Csv => self.flush_csv(),
-            Output::Jsonl => Ok(()),
+            Output::Csv | Output::Jsonl => Ok(()),
             Output::Yaml => {
                 let doc = Val::Obj(vec![
-                    ("total_results".into(), Val::Num(self.total.to_string())),
+                    ("total_results".into(), Val::Num(total.to_string())),
                     ("title".into(), self.title.clone().map(Val::Str).unwrap_or(Val::Null)),
                     ("columns".into(), Val::Arr(self.columns.iter().cloned().map(Val::Str).collect())),
                     (
@@ -176,7 +191,7 @@ impl<'w> ReportSink<'w> {
                 if self.widths.is_none() {
                     self.flush_table()?;
                 }
-                writeln!(self.out, "({} row{}; total_results {})", self.rows, if self.rows == 1 { "" } else { "s" }, self.total)
+                writeln!(self.out, "({} row{}; total_results {total})", self.rows, if self.rows == 1 { "" } else { "s" })
             }
         }
     }
@@ -187,45 +202,32 @@ impl<'w> ReportSink<'w> {
 pub fn export_all(conn: &Conn, req: ReportRequest, output: Output, out: &mut dyn Write) -> CliResult<()> {
     let bar = if io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(indicatif::ProgressStyle::with_template("{spinner} {pos} rows {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} rows ({per_sec})").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
         b.enable_steady_tick(std::time::Duration::from_millis(120));
         Some(b)
     } else {
         None
     };
     let mut sink = ReportSink::new(output, out);
-    let mut started = false;
-    let mut write_err: Option<io::Error> = None;
-    let result = conn.client.report_export(req, |head, row| {
-        if write_err.is_some() {
-            return;
+    let result = conn.client.report_export(req, |row: ExportRow<'_>| -> Result<(), CliError> {
+        if !sink.has_head() {
+            sink.head(None, None, row.columns).map_err(stdout_err)?;
         }
-        if !started {
-            started = true;
-            if let Some(b) = &bar {
-                b.set_length(head.total_results.max(0) as u64);
-            }
-            if let Err(e) = sink.head(head.total_results, head.title.as_deref(), &head.columns) {
-                write_err = Some(e);
-                return;
-            }
-        }
-        if let Err(e) = sink.row(row) {
-            write_err = Some(e);
-        }
+        let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
+        sink.row(&cells).map_err(stdout_err)?;
         if let Some(b) = &bar {
             b.inc(1);
         }
+        Ok(())
     });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if let Some(e) = write_err {
-        return Err(stdout_err(e));
+    let summary = result?;
+    if !sink.has_head() {
+        sink.head(None, None, &summary.columns).map_err(stdout_err)?;
     }
-    result.map_err(CliError::from)?;
-    if !started {
-        sink.head(0, None, &[] as &[&str]).map_err(stdout_err)?;
-    }
-    sink.finish().map_err(stdout_err)
+    sink.finish(summary.total_results, summary.title.as_deref()).map_err(stdout_err)
 }

@@ -104,12 +104,12 @@ impl ActionVisitor for Send<'_> {
             let raw = conn.client.call_raw(req)?;
             let table = raw.decode::<ReportAction>()?;
             let mut sink = ReportSink::new(output, &mut out);
-            sink.head(table.total_results, table.title.as_ref().map(|t| t.as_str()), &table.columns).map_err(stdout_err)?;
+            sink.head(Some(table.total_results), table.title.as_ref().map(|t| t.as_str()), &table.columns).map_err(stdout_err)?;
             for row in table.rows() {
                 let row = row?;
                 sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>()).map_err(stdout_err)?;
             }
-            sink.finish().map_err(stdout_err)?;
+            sink.finish(None, None).map_err(stdout_err)?;
         }
         out.flush().map_err(stdout_err)
     }
@@ -158,11 +158,11 @@ impl ActionVisitor for Decode<'_> {
         }
         let mut out = io::BufWriter::new(io::stdout().lock());
         let mut sink = ReportSink::new(self.output, &mut out);
-        sink.head(table.total_results, table.title.as_ref().map(|t| t.as_str()), &table.columns).map_err(stdout_err)?;
+        sink.head(Some(table.total_results), table.title.as_ref().map(|t| t.as_str()), &table.columns).map_err(stdout_err)?;
         for row in &rows {
             sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>()).map_err(stdout_err)?;
         }
-        sink.finish().map_err(stdout_err)?;
+        sink.finish(None, None).map_err(stdout_err)?;
         out.flush().map_err(stdout_err)
     }
 }

@@ -238,6 +238,14 @@ impl Builder {
     fn rows(&mut self, path: &str, rows: &[(Option<&str>, &[(String, Val)])], parent: Option<(String, Cell)>) {
         let key_col = singular(path);
         self.table(path);
+        // A field is nested (its own table) when any row holds records there; an empty list
+        // in another row then means "no records", not an empty cell.
+        let nested_fields: Vec<&str> = rows
+            .iter()
+            .flat_map(|(_, fields)| fields.iter())
+            .filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list()))
+            .map(|(f, _)| f.as_str())
+            .collect();
         for (key, fields) in rows {
             let mut cells: Vec<(String, Cell)> = parent.iter().cloned().collect();
             // The row's identity, repeated in its child tables: its map key, or else its
@@ -252,7 +260,7 @@ impl Builder {
             }
             let mut nested = Vec::new();
             for (f, v) in fields.iter() {
-                if v.is_scalar() || v.is_scalar_list() {
+                if !nested_fields.contains(&f.as_str()) {
                     if ident.is_none() {
                         let h = if *f == key_col { f.clone() } else { format!("{key_col}_{f}") };
                         ident = Some((h, Cell::of(v)));

@@ -369,7 +369,7 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
                 if matches!(kind, Kind::Inbound) && rng.random_bool(0.15) {
                     let groups: Vec<_> = world::GROUPS.iter().filter(|g| g.tenant == tenant.name).collect();
                     let g = *pick(rng, &groups);
-                    let member = world::user(pick(rng, g.members)).unwrap_or(u);
+                    let member = world::user(*pick(rng, g.members)).unwrap_or(u);
                     c.dst = Party::user(member);
                     c.ring_group = g.name.into();
                 }

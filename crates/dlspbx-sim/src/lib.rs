@@ -1,1 +1,291 @@
-//! placeholder
+//! `dlspbx-sim`: a reference server for the DLS Hosted PBX HTTP API (in the spirit of
+//! stripe-mock), backed by SQLite and seeded with deterministic demo data.
+//!
+//! It parses every request with the same generated code as the clients
+//! (`dlspbx_core::generated::server::dispatch`), applies the spec's validation rules, runs the
+//! business logic against the database and writes the answer in the asked format with the
+//! generated encoders. Only the business logic lives here.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! let sim = dlspbx_sim::Sim::start()?; // in-memory, seeded, on 127.0.0.1:<free port>
+//! println!("{} {} {}", sim.url(), sim.api_user(), sim.api_key());
+//! # Ok::<(), dlspbx_sim::SimError>(())
+//! ```
+//!
+//! From the command line: `dlspbx-sim serve [--db PATH] [--listen 127.0.0.1:8080] [--cdrs N]
+//! [--seed S]` prints one line, `dlspbx-sim listening on http://127.0.0.1:8080
+//! (api_user=100@default api_key=...)`, and serves until Ctrl-C; `dlspbx-sim seed --db PATH
+//! --cdrs N --seed S` (re)creates a database file and prints every user's credentials.
+//!
+//! # Endpoints
+//!
+//! `POST /api/v1/{module}.php?api_action=ACTION[&api_format=FORMAT]` for the modules
+//! `example`, `dialer`, `reports`, `status`, `sms` and `subscribers` (the `.php` may be left
+//! out). `GET` is accepted for the query string only: its fields would have to be in the
+//! URL, so it can only ever answer with an error shape (useful from a browser).
+//!
+//! - **Response format**: `api_format` in the query string (`json`, `xml`, `yaml`, `csv`,
+//!   `plain`), else the `Accept` header, else JSON. `Content-Type` is the format's media type.
+//! - **Request body**, by `Content-Type`: `application/x-www-form-urlencoded` (the default
+//!   when the header is missing) read the way PHP fills `$_POST`, `application/json` or
+//!   `application/xml`. Fields other than `api_action`/`api_format` are read from the body
+//!   only; `api_action` may also be in the body.
+//! - **Credentials**: `api_user` (extension `100`, auth ID `z64xxx2n`, or `100@default`) and
+//!   `api_key` in the body, the key compared in constant time. Every query and write is
+//!   scoped to the user's tenant. A bare extension that exists in several tenants is the one
+//!   whose key matches.
+//! - **Quirks accepted** (see [`server::normalize`]): `filters[]`/`columns[]`/`options[]` as
+//!   literal JSON or XML keys, `filters[][src]=..` form lists, `columns` and `options` as one
+//!   comma-delimited value, `dst` as a list or a comma-delimited value; the spec's server
+//!   defaults (`report_type=detail_table`, `country=US`) fill missing fields.
+//!
+//! # Status codes
+//!
+//! The rule: **a request that was read is answered with HTTP 200**, like the PHP server,
+//! whatever the outcome: bad credentials, unknown `api_action`, a field failing validation
+//! (the message names the field, the value and the rule) and business errors (unknown
+//! contact list, number not on a list...) are all the error shape
+//! (`{"result":"error","error":"..."}`, `-1` in plain) with status 200. **A request that
+//! cannot be read as an API request gets a 4xx**, also with the error shape in the asked
+//! format:
+//!
+//! | status | when |
+//! |---|---|
+//! | 400 | credentials in the query string ("api_user and api_key must be sent in the POST body, never in the URL"); malformed JSON or XML body; a form body over PHP's `max_input_vars` (1000) or `max_input_nesting_level` (64) — PHP would drop variables silently, we refuse and say how many |
+//! | 404 | an unknown module file or path |
+//! | 405 | a method other than POST or GET |
+//! | 413 | a body over 8 MB (PHP's `post_max_size`) |
+//! | 415 | a `Content-Type` other than form, JSON or XML |
+//!
+//! An unknown `api_format` is answered in JSON with status 200.
+//!
+//! # Behaviour of the actions
+//!
+//! - `add_contact_list` returns the existing list's ID for a name the tenant already has.
+//! - `add_contact` finds the list by numeric ID first, then by name ("Unknown contact list"
+//!   otherwise); the phone number is stored as its 10 digits and is unique per list, so adding
+//!   the same number again returns the same ID and leaves the contact unchanged. Custom fields
+//!   are stored as JSON.
+//! - `send_sms` stores one record per destination (status `success`, or `failure` for a
+//!   number on the tenant's opt-out list), normalises 10-digit numbers to E.164, and answers
+//!   with a PHP `uniqid()`-style `message_id`. Extensions must exist in the tenant.
+//! - `query_sms` applies every filter (lists mean "any of"), orders by timestamp (`desc` by
+//!   default), pages with `results_limit`/`results_offset` (echoed when given). A party
+//!   filter matches the number, extension or auth ID; `2223334444` also matches
+//!   `+12223334444`. `from`/`to` take `YYYY-MM-DD HH:MM:SS`, a Unix time or
+//!   `MM/DD/YYYY HH:MM am`; stored times are UTC.
+//! - Subscribers: adding a number already on a list succeeds and changes nothing; removing a
+//!   number that is not on the list is an error (`... is not on the opt-in list of campaign
+//!   ...`). Campaigns and tenants of other tenants are "Unknown".
+//! - Status actions read snapshot tables seeded with the reference's samples.
+//! - `report`: see [`report`] for how each filter type and operator is evaluated. Options:
+//!   `from`/`to` (inclusive, default: all dates), `timezone` (default `America/Chicago`;
+//!   stored dates are wall-clock times shown as they are, the title names the zone),
+//!   `order_by` (any column, default `date`) with `order_direction` (default `DESCENDING`),
+//!   `per_page` (default 50), `page` (default 0, `ALL` for everything) or `page_offset`
+//!   (not both), `count_only` (empty `columns` and `results`), `formatted_columns_names`
+//!   (the spec's labels), `formatted_dates` (`MM/DD/YY HH:MM am`), `formatted_durations`
+//!   (`00:02:45`), `formatted_tns` (`(847)854-4799` in `src`, `dst`, `dst_original`) and
+//!   `map_mirrors` (accepted, no effect: the simulator has no mirrored extensions).
+//!
+//! # Storage
+//!
+//! SQLite (bundled), one connection behind a mutex, WAL and `synchronous=NORMAL` for files,
+//! writes in transactions, schema versioned in a `migrations` table ([`db`]). `cdrs` has one
+//! column per report column with SQL types (dates as text, durations as integer seconds,
+//! yes/no as 0/1) and hidden columns for the filters.
+
+pub mod api;
+pub mod cdr;
+pub mod cli;
+pub mod db;
+pub mod phone;
+pub mod report;
+pub mod seed;
+pub mod server;
+pub mod time;
+pub mod world;
+
+use rusqlite::Connection;
+use std::fmt;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use seed::SeedConfig;
+
+/// Why the simulator could not start or seed.
+#[derive(Debug)]
+pub enum SimError {
+    /// The database failed.
+    Db(rusqlite::Error),
+    /// Binding the socket or starting the runtime failed.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Db(e) => write!(f, "database error: {e}"),
+            SimError::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SimError::Db(e) => Some(e),
+            SimError::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for SimError {
+    fn from(e: rusqlite::Error) -> Self {
+        SimError::Db(e)
+    }
+}
+
+impl From<std::io::Error> for SimError {
+    fn from(e: std::io::Error) -> Self {
+        SimError::Io(e)
+    }
+}
+
+/// How to start a [`Sim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimConfig {
+    /// A database file (created and seeded when empty, reused as is otherwise), or `None` for
+    /// a private in-memory database.
+    pub db: Option<PathBuf>,
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The seed of the demo data.
+    pub seed: u64,
+    /// How many CDRs to generate when seeding.
+    pub cdrs: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig { db: None, listen: SocketAddr::from(([127, 0, 0, 1], 0)), seed: 42, cdrs: 500 }
+    }
+}
+
+/// A running simulator: an HTTP server on a background thread with its own tokio runtime.
+/// Dropping it stops the server.
+pub struct Sim {
+    addr: SocketAddr,
+    api_user: String,
+    api_key: String,
+    shared: Arc<server::Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sim").field("url", &self.url()).field("api_user", &self.api_user).finish_non_exhaustive()
+    }
+}
+
+impl Sim {
+    /// Starts an in-memory simulator seeded with the demo data and 500 CDRs, on a free port
+    /// of 127.0.0.1.
+    pub fn start() -> Result<Sim, SimError> {
+        Sim::start_with(SimConfig::default())
+    }
+
+    /// Starts a simulator as `config` says.
+    pub fn start_with(config: SimConfig) -> Result<Sim, SimError> {
+        let conn = db::open(config.db.as_deref())?;
+        if !db::is_seeded(&conn)? {
+            seed::seed(&conn, &SeedConfig { seed: config.seed, cdrs: config.cdrs })?;
+        }
+        let api_user = world::DEMO_USER.to_owned();
+        let api_key: String = conn
+            .query_row(
+                "SELECT u.api_key FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.ext = '100' AND t.name = 'default'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_default();
+        let shared = Arc::new(server::Shared::new(conn));
+        let listener = TcpListener::bind(config.listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("dlspbx-sim-worker").enable_all().build()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = server::router(shared.clone());
+        let thread = std::thread::Builder::new().name("dlspbx-sim".into()).spawn(move || {
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::error!("cannot listen: {e}");
+                        return;
+                    }
+                };
+                tokio::select! {
+                    r = async { axum::serve(listener, app).await } => {
+                        if let Err(e) = r {
+                            tracing::error!("server stopped: {e}");
+                        }
+                    }
+                    _ = rx => {}
+                }
+            });
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })?;
+        Ok(Sim { addr, api_user, api_key, shared, shutdown: Some(tx), thread: Some(thread) })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The demo user, `100@default`.
+    pub fn api_user(&self) -> &str {
+        &self.api_user
+    }
+
+    /// The demo user's API key.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// The API key of any seeded user, by `ext@tenant` or auth ID (`100@acme`, `beaucrn6`).
+    pub fn key_of(&self, api_user: &str) -> Option<String> {
+        self.with_db(|conn| {
+            let sql = "SELECT u.api_key FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.authid = ?1 OR (u.ext || '@' || t.name) = ?1";
+            conn.query_row(sql, [api_user], |r| r.get(0)).ok()
+        })
+    }
+
+    /// Runs `f` with the simulator's database (locked while `f` runs).
+    pub fn with_db<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        self.shared.with_conn(f)
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -2,7 +2,6 @@
 
 use crate::api::{self, Api, MessageIds};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};

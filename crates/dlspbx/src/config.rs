@@ -606,6 +606,7 @@ pub fn is_loopback(host: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
     struct Dummy;
 
     impl FromConfig for Dummy {

@@ -62,10 +62,10 @@ impl Client {
     ///
     /// ```no_run
     /// # use dlspbx::prelude::*;
-    /// # use dlspbx::reports::{Column, ReportRequest, ReportType};
+    /// # use dlspbx::reports::{Column, ReportRequest};
     /// # fn main() -> Result<(), Error> {
     /// let client = Client::from_env()?.with_format(Format::Csv);
-    /// let request = ReportRequest::new(ReportType::DetailTable).columns([Column::UniqueId, Column::Date]);
+    /// let request = ReportRequest::new([Column::UniqueId, Column::Date]);
     /// let summary = client.report_export(request, |row| {
     ///     println!("{:?}", row.row.cells);
     ///     Ok::<(), Error>(())

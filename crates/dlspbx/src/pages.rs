@@ -161,7 +161,7 @@ impl Pager for SmsPager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dlspbx_core::reports::{Column, ReportType};
+    use dlspbx_core::reports::Column;
     use dlspbx_core::Format;
 
     fn report_body(total: usize, rows: usize) -> RawResponse {
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn report_pages_until_total() {
-        let request = ReportRequest::new(ReportType::DetailTable).columns([Column::UniqueId]).option(ReportOption::PerPage(2));
+        let request = ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(2));
         let mut pager = ReportPager::new(request);
         let mut seen = Vec::new();
         let mut remaining = 5usize;
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn report_stops_on_exact_total_and_single() {
-        let request = ReportRequest::new(ReportType::DetailTable).columns([Column::UniqueId]).option(ReportOption::PerPage(2));
+        let request = ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(2));
         let mut pager = ReportPager::new(request.clone());
         pager.take_page(&report_body(4, 2)).unwrap();
         assert!(pager.next_request().is_some());

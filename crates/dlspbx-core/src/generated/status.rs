@@ -86,7 +86,12 @@ pub struct Queue<'a> {
     #[serde(borrow, default)]
     pub agents: Map<'a, QueueAgent<'a>>,
     /// The calls waiting in the queue; left out when there are none.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(
+        borrow,
+        deserialize_with = "scalar::list",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub calls_waiting: Vec<WaitingCall<'a>>,
 }
 
@@ -199,13 +204,28 @@ impl WaitingCall<'_> {
 #[non_exhaustive]
 pub struct ActiveCalls<'a> {
     /// Calls coming into the PBX from outside.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(
+        borrow,
+        deserialize_with = "scalar::list",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub inbound: Vec<ActiveCall<'a>>,
     /// Calls going out of the PBX.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(
+        borrow,
+        deserialize_with = "scalar::list",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub outbound: Vec<ActiveCall<'a>>,
     /// Calls between users of the PBX.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(
+        borrow,
+        deserialize_with = "scalar::list",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub internal: Vec<ActiveCall<'a>>,
 }
 
