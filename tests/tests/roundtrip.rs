@@ -6,7 +6,13 @@ use dlspbx_core::{sms::QuerySmsRequest, status::QueuesRequest, status::UsersRequ
 use proptest::prelude::*;
 
 /// Text a PHP server could send: printable Unicode with the characters every format escapes.
+/// PHP's CSV cannot carry a value ending in a backslash that also needs quoting (fgetcsv reads
+/// `\"` as an escaped quote); such values are left out (see `wire::csv::representable`).
 fn text() -> impl Strategy<Value = String> {
+    any_text().prop_filter("representable in PHP's CSV", |s| dlspbx_core::wire::csv::representable(s))
+}
+
+fn any_text() -> impl Strategy<Value = String> {
     prop_oneof![
         "[ -~]{0,24}",
         "[a-zA-Z0-9 ,\"'<>&:#\\-\\\\/\n\t]{0,24}",

@@ -1,1 +1,79 @@
-//! placeholder
+//! Async client for the DLS Hosted PBX HTTP API, on tokio and reqwest: CDR reports, the
+//! predictive dialer, SMS, SMS consent lists and live status, in every format the API speaks
+//! (JSON, XML, YAML, CSV, plain text).
+//!
+//! The async twin of the blocking [`dlspbx`] crate: the same configuration, retry policy,
+//! pagination and method surface, with futures and streams.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use dlspbx_async::prelude::*;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Error> {
+//!     let client = Client::builder()
+//!         .base_url("https://pbx.example.com")
+//!         .api_user("100@tenant")
+//!         .api_key("your-api-key")
+//!         .format(Format::Json)
+//!         .encoding(Encoding::Form)
+//!         .build()?;
+//!
+//!     let queues = client.status().queues().await?;
+//!     println!("{queues:#?}");
+//!
+//!     // Ask one call for another format; the clone shares the connection pool.
+//!     let users = client.with_format(Format::Xml).status().users().await?;
+//!     println!("{users:#?}");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! `Client::from_env()` reads `DLSPBX_URL`, `DLSPBX_API_USER`, `DLSPBX_API_KEY` (and the
+//! optional `DLSPBX_FORMAT`) over the default config file; see [`config`] for the file and
+//! every setting.
+//!
+//! # Calls
+//!
+//! [`Modules`] gives each API module as a method group and [`Caller::call`] sends any request
+//! value; both return a [`ResponseFuture`] resolving to an owned response. For zero-copy
+//! decoding use [`Client::call_raw`] and [`RawResponse::decode`]. [`Client::report_pages`] and
+//! [`Client::sms_pages`] are [`Stream`](futures_core::Stream)s of pages.
+//!
+//! # Transport
+//!
+//! Needs a tokio runtime (reqwest's and tokio's timers). One connection pool per client; TLS
+//! by rustls; `https://` required except for loopback hosts; redirects never followed (a 3xx
+//! is [`Error::Status`]); 10 s connect and 60 s per-exchange timeouts by default; bodies over
+//! 256 MiB (configurable) fail with [`Error::Transport`] as soon as they pass the cap.
+//! Idempotent actions are retried with exponential backoff and full jitter on connection
+//! failures, 429 and 5xx; see [`retry`] for the exact rules.
+//!
+//! # Logging and secrets
+//!
+//! Each call runs in a `tracing` span `dlspbx.call` (module, action, format, status,
+//! attempts, elapsed_ms). The API key is sent only in request bodies: it is never part of a
+//! URL, span, log line, error or `Debug` print (those show `REDACTED`).
+
+#![warn(missing_docs)]
+
+mod client;
+
+pub use client::{Client, ClientBuilder, Pages, ReportPages, ResponseFuture, SmsPages};
+
+pub use dlspbx::{config, pages, retry};
+pub use dlspbx::{
+    Action, Caller, Cell, CellType, ClientConfig, Credentials, DecodeError, Encoding, Error, Format, FormLimits,
+    HttpRequest, InvalidRequest, Modules, Oversize, Page, Position, RawResponse, ReportTable, RequestOptions, Result,
+    RetryPolicy, Row, Str,
+};
+pub use dlspbx::{dialer, example, reports, sms, status, subscribers};
+
+/// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
+pub use dlspbx_core as sans_io;
+
+/// What most programs need: `use dlspbx_async::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Caller, Client, ClientBuilder, Encoding, Error, Format, Modules, RawResponse};
+}

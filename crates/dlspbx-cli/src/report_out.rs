@@ -14,7 +14,8 @@ use crate::run::stdout_err;
 use crate::table::{self, Cell};
 use crate::value::Val;
 use dlspbx::ExportRow;
-use dlspbx_core::reports::ReportRequest;
+use dlspbx_core::report::CellType;
+use dlspbx_core::reports::{Column, ReportRequest};
 use std::io::{self, IsTerminal, Write};
 
 /// Rows buffered before a table's widths are fixed.
@@ -28,6 +29,7 @@ pub struct ReportSink<'w> {
     title: Option<String>,
     head_written: bool,
     columns: Vec<String>,
+    numeric: Vec<bool>,
     rows: usize,
     buffered: Vec<Vec<String>>,
     widths: Option<Vec<usize>>,
@@ -58,6 +60,7 @@ impl<'w> ReportSink<'w> {
             title: None,
             head_written: false,
             columns: Vec::new(),
+            numeric: Vec::new(),
             rows: 0,
             buffered: Vec::new(),
             widths: None,
@@ -70,6 +73,11 @@ impl<'w> ReportSink<'w> {
         self.total = total;
         self.title = title.map(str::to_owned);
         self.columns = columns.iter().map(|c| c.as_ref().to_owned()).collect();
+        self.numeric = self
+            .columns
+            .iter()
+            .map(|c| Column::from_name_or_label(c).is_some_and(|c| matches!(c.cell(), CellType::Int | CellType::Duration)))
+            .collect();
         self.head_written = true;
         match self.output {
             Output::Json => {
@@ -127,7 +135,8 @@ impl<'w> ReportSink<'w> {
                 match &self.widths {
                     Some(w) => {
                         let w = w.clone();
-                        table::write_line(self.out, &row.into_iter().map(Cell::text).collect::<Vec<_>>(), &w)
+                        let cells = self.cells(row);
+                        table::write_line(self.out, &cells, &w)
                     }
                     None => {
                         self.buffered.push(row);
@@ -138,8 +147,15 @@ impl<'w> ReportSink<'w> {
         }
     }
 
+    fn cells(&self, row: Vec<String>) -> Vec<Cell> {
+        row.into_iter()
+            .enumerate()
+            .map(|(i, text)| Cell { text, numeric: self.numeric.get(i).copied().unwrap_or(false) })
+            .collect()
+    }
+
     fn flush_table(&mut self) -> io::Result<()> {
-        let rows: Vec<Vec<Cell>> = std::mem::take(&mut self.buffered).into_iter().map(|r| r.into_iter().map(Cell::text).collect()).collect();
+        let rows: Vec<Vec<Cell>> = std::mem::take(&mut self.buffered).into_iter().map(|r| self.cells(r)).collect();
         let w = table::widths(&self.columns, &rows);
         let header: Vec<Cell> = self.columns.iter().map(|c| Cell::text(c.clone())).collect();
         table::write_line(self.out, &header, &w)?;

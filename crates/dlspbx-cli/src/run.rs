@@ -128,9 +128,7 @@ pub struct Decode<'a> {
 fn decode_failure(e: Error) -> CliError {
     match e {
         Error::Server { message } => CliError::server(format!("the body is the server's error response: {message}")),
-        Error::Decode(d) => {
-            CliError::decode(format!("cannot decode: format {}, at {}: expected {}", d.format, d.position, d.message))
-        }
+        Error::Decode(d) => CliError::decode(d.to_string()),
         other => other.into(),
     }
 }

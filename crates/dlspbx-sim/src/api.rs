@@ -44,7 +44,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Checks `api_user` (extension, auth ID or `extension@tenant`) and `api_key` against the
 /// users table. `None` for any failure.
-pub fn authenticate(conn: &Connection, api_user: &str, api_key: &str) -> rusqlite::Result<Option<AuthUser>> {
+pub fn authenticate(
+    conn: &Connection,
+    api_user: &str,
+    api_key: &str,
+) -> rusqlite::Result<Option<AuthUser>> {
     let api_user = api_user.trim();
     if api_user.is_empty() || api_key.is_empty() {
         return Ok(None);
@@ -52,16 +56,30 @@ pub fn authenticate(conn: &Connection, api_user: &str, api_key: &str) -> rusqlit
     const COLS: &str = "SELECT u.id, u.tenant_id, t.name, u.ext, u.authid, u.name, u.api_key FROM users u JOIN tenants t ON t.id = u.tenant_id";
     let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(AuthUser, String)> {
         Ok((
-            AuthUser { user_id: r.get(0)?, tenant_id: r.get(1)?, tenant: r.get(2)?, ext: r.get(3)?, authid: r.get(4)?, name: r.get(5)? },
+            AuthUser {
+                user_id: r.get(0)?,
+                tenant_id: r.get(1)?,
+                tenant: r.get(2)?,
+                ext: r.get(3)?,
+                authid: r.get(4)?,
+                name: r.get(5)?,
+            },
             r.get(6)?,
         ))
     };
-    let candidates: Vec<(AuthUser, String)> = if let Some((ext, tenant)) = api_user.split_once('@') {
-        let mut st = conn.prepare(&format!("{COLS} WHERE u.ext = ? AND t.name = ? ORDER BY u.id"))?;
-        st.query_map(params![ext, tenant], map)?.collect::<rusqlite::Result<_>>()?
+    let candidates: Vec<(AuthUser, String)> = if let Some((ext, tenant)) = api_user.split_once('@')
+    {
+        let mut st = conn.prepare(&format!(
+            "{COLS} WHERE u.ext = ? AND t.name = ? ORDER BY u.id"
+        ))?;
+        st.query_map(params![ext, tenant], map)?
+            .collect::<rusqlite::Result<_>>()?
     } else {
-        let mut st = conn.prepare(&format!("{COLS} WHERE u.authid = ?1 OR u.ext = ?1 ORDER BY u.id"))?;
-        st.query_map(params![api_user], map)?.collect::<rusqlite::Result<_>>()?
+        let mut st = conn.prepare(&format!(
+            "{COLS} WHERE u.authid = ?1 OR u.ext = ?1 ORDER BY u.id"
+        ))?;
+        st.query_map(params![api_user], map)?
+            .collect::<rusqlite::Result<_>>()?
     };
     let mut found = None;
     for (user, key) in candidates {
@@ -103,7 +121,9 @@ pub struct Api<'c> {
 }
 
 fn fail(message: impl Into<String>) -> Error {
-    Error::Server { message: message.into() }
+    Error::Server {
+        message: message.into(),
+    }
 }
 
 fn db(e: rusqlite::Error) -> Error {
@@ -129,11 +149,17 @@ fn flag(v: bool) -> Node<'static> {
 }
 
 fn obj<const N: usize>(entries: [(&'static str, Node<'static>); N]) -> Node<'static> {
-    Node::Map(entries.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect())
+    Node::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), v))
+            .collect(),
+    )
 }
 
 fn build<T: Deserialize<'static>>(node: Node<'static>) -> Result<T, Error> {
-    dlspbx_core::wire::de::from_node(Format::Json, node).map_err(|e| fail(format!("internal error building the response: {e}")))
+    dlspbx_core::wire::de::from_node(Format::Json, node)
+        .map_err(|e| fail(format!("internal error building the response: {e}")))
 }
 
 type Resp<A> = Result<<A as Action>::Response<'static>, Error>;
@@ -149,7 +175,11 @@ impl Api<'_> {
             if let Ok(id) = list.parse::<i64>() {
                 let found: Option<i64> = self
                     .conn
-                    .query_row("SELECT id FROM contact_lists WHERE id = ? AND tenant_id = ?", params![id, user.tenant_id], |r| r.get(0))
+                    .query_row(
+                        "SELECT id FROM contact_lists WHERE id = ? AND tenant_id = ?",
+                        params![id, user.tenant_id],
+                        |r| r.get(0),
+                    )
                     .optional()
                     .map_err(db)?;
                 if let Some(id) = found {
@@ -158,16 +188,28 @@ impl Api<'_> {
             }
         }
         self.conn
-            .query_row("SELECT id FROM contact_lists WHERE name = ? AND tenant_id = ?", params![list, user.tenant_id], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM contact_lists WHERE name = ? AND tenant_id = ?",
+                params![list, user.tenant_id],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?
-            .ok_or_else(|| fail(format!("Unknown contact list `{list}`: no contact list of that name or ID")))
+            .ok_or_else(|| {
+                fail(format!(
+                    "Unknown contact list `{list}`: no contact list of that name or ID"
+                ))
+            })
     }
 
     fn own_campaign(&self, user: &AuthUser, campaign_id: &str) -> Result<String, Error> {
         let id = campaign_id.trim();
         self.conn
-            .query_row("SELECT campaign_id FROM optin_campaigns WHERE campaign_id = ? AND tenant_id = ?", params![id, user.tenant_id], |r| r.get(0))
+            .query_row(
+                "SELECT campaign_id FROM optin_campaigns WHERE campaign_id = ? AND tenant_id = ?",
+                params![id, user.tenant_id],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?
             .ok_or_else(|| fail(format!("Unknown campaign_id `{id}`")))
@@ -182,7 +224,11 @@ impl Api<'_> {
 
     fn user_by_ext(&self, user: &AuthUser, ext: &str) -> Result<Option<(String, String)>, Error> {
         self.conn
-            .query_row("SELECT authid, name FROM users WHERE tenant_id = ? AND ext = ?", params![user.tenant_id, ext], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT authid, name FROM users WHERE tenant_id = ? AND ext = ?",
+                params![user.tenant_id, ext],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(db)
     }
@@ -227,28 +273,54 @@ impl Handler for Api<'_> {
         build(obj([("example_data", s(""))]))
     }
 
-    fn dialer_add_contact_list(&self, cx: &AuthUser, r: dialer::AddContactListRequest) -> Resp<dialer::AddContactListRequest> {
+    fn dialer_add_contact_list(
+        &self,
+        cx: &AuthUser,
+        r: dialer::AddContactListRequest,
+    ) -> Resp<dialer::AddContactListRequest> {
         let name = r.name.trim();
         if name.is_empty() {
             return Err(fail("name must not be empty"));
         }
-        self.conn.execute("INSERT OR IGNORE INTO contact_lists (tenant_id, name) VALUES (?, ?)", params![cx.tenant_id, name]).map_err(db)?;
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO contact_lists (tenant_id, name) VALUES (?, ?)",
+                params![cx.tenant_id, name],
+            )
+            .map_err(db)?;
         let id: i64 = self
             .conn
-            .query_row("SELECT id FROM contact_lists WHERE tenant_id = ? AND name = ?", params![cx.tenant_id, name], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM contact_lists WHERE tenant_id = ? AND name = ?",
+                params![cx.tenant_id, name],
+                |r| r.get(0),
+            )
             .map_err(db)?;
         build(obj([("id", int(id))]))
     }
 
-    fn dialer_add_contact(&self, cx: &AuthUser, r: dialer::AddContactRequest) -> Resp<dialer::AddContactRequest> {
+    fn dialer_add_contact(
+        &self,
+        cx: &AuthUser,
+        r: dialer::AddContactRequest,
+    ) -> Resp<dialer::AddContactRequest> {
         let list = self.contact_list_id(cx, &r.contact_list)?;
-        let phone = phone::nanp10(&r.phone_number)
-            .ok_or_else(|| fail(format!("phone_number `{}` is not a North American number with its area code", r.phone_number)))?;
-        let custom: serde_json::Map<String, serde_json::Value> =
-            r.custom.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        let phone = phone::nanp10(&r.phone_number).ok_or_else(|| {
+            fail(format!(
+                "phone_number `{}` is not a North American number with its area code",
+                r.phone_number
+            ))
+        })?;
+        let custom: serde_json::Map<String, serde_json::Value> = r
+            .custom
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
         let custom = serde_json::Value::Object(custom).to_string();
         let up = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_ascii_uppercase());
-        let country = up(&r.country).filter(|c| !c.is_empty()).unwrap_or_else(|| "US".to_owned());
+        let country = up(&r.country)
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| "US".to_owned());
         let tx = self.conn.unchecked_transaction().map_err(db)?;
         tx.execute(
             "INSERT INTO contacts (list_id, phone_number, company_name, first_name, last_name, address, address_2, city, state, zip_code, country, dial_on_date, custom_fields)
@@ -270,13 +342,22 @@ impl Handler for Api<'_> {
             ],
         )
         .map_err(db)?;
-        let id: i64 =
-            tx.query_row("SELECT id FROM contacts WHERE list_id = ? AND phone_number = ?", params![list, phone], |r| r.get(0)).map_err(db)?;
+        let id: i64 = tx
+            .query_row(
+                "SELECT id FROM contacts WHERE list_id = ? AND phone_number = ?",
+                params![list, phone],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
         tx.commit().map_err(db)?;
         build(obj([("id", int(id))]))
     }
 
-    fn reports_report(&self, cx: &AuthUser, r: reports::ReportRequest) -> Resp<reports::ReportRequest> {
+    fn reports_report(
+        &self,
+        cx: &AuthUser,
+        r: reports::ReportRequest,
+    ) -> Resp<reports::ReportRequest> {
         report::run(self.conn, cx, &r)
     }
 
@@ -301,10 +382,23 @@ impl Handler for Api<'_> {
         build(obj([("users", Node::Seq(users))]))
     }
 
-    fn status_queues(&self, cx: &AuthUser, _r: status::QueuesRequest) -> Resp<status::QueuesRequest> {
+    fn status_queues(
+        &self,
+        cx: &AuthUser,
+        _r: status::QueuesRequest,
+    ) -> Resp<status::QueuesRequest> {
         let mut qs = self.conn.prepare("SELECT id, name, holdtime, complete, lost, hunt FROM queues WHERE tenant_id = ? ORDER BY id").map_err(db)?;
         let queues: Vec<(i64, String, String, i64, i64, String)> = qs
-            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .query_map([cx.tenant_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
             .map_err(db)?
             .collect::<rusqlite::Result<_>>()
             .map_err(db)?;
@@ -342,7 +436,13 @@ impl Handler for Api<'_> {
                 .collect::<rusqlite::Result<_>>()
                 .map_err(db)?;
             let waiting: Vec<Node<'static>> = waiting_st
-                .query_map([id], |r| Ok(obj([("number", s(r.get::<_, String>(0)?)), ("priority", int(r.get(1)?)), ("wait_time", s(r.get::<_, String>(2)?))])))
+                .query_map([id], |r| {
+                    Ok(obj([
+                        ("number", s(r.get::<_, String>(0)?)),
+                        ("priority", int(r.get(1)?)),
+                        ("wait_time", s(r.get::<_, String>(2)?)),
+                    ]))
+                })
                 .map_err(db)?
                 .collect::<rusqlite::Result<_>>()
                 .map_err(db)?;
@@ -387,7 +487,11 @@ impl Handler for Api<'_> {
             .map_err(db)?;
         let mut calls = Vec::new();
         for dir in ["inbound", "outbound", "internal"] {
-            let list: Vec<Node<'static>> = rows.iter().filter(|(d, _)| d == dir).map(|(_, n)| n.clone()).collect();
+            let list: Vec<Node<'static>> = rows
+                .iter()
+                .filter(|(d, _)| d == dir)
+                .map(|(_, n)| n.clone())
+                .collect();
             if !list.is_empty() {
                 calls.push((Cow::Borrowed(dir), Node::Seq(list)));
             }
@@ -436,17 +540,35 @@ impl Handler for Api<'_> {
         let cols: Vec<&str> = STATS.iter().map(|(_, c)| *c).collect();
         let values: Option<Vec<i64>> = self
             .conn
-            .query_row(&format!("SELECT {} FROM fax_stats WHERE tenant_id = ?", cols.join(", ")), [cx.tenant_id], |r| {
-                (0..STATS.len()).map(|i| r.get(i)).collect()
-            })
+            .query_row(
+                &format!(
+                    "SELECT {} FROM fax_stats WHERE tenant_id = ?",
+                    cols.join(", ")
+                ),
+                [cx.tenant_id],
+                |r| (0..STATS.len()).map(|i| r.get(i)).collect(),
+            )
             .optional()
             .map_err(db)?;
         let values = values.unwrap_or_else(|| vec![0; STATS.len()]);
-        let stats = Node::Map(STATS.iter().zip(values).map(|((k, _), v)| (Cow::Borrowed(*k), int(v))).collect());
-        build(obj([("faxes", obj([("queued_faxes", Node::Seq(queued)), ("fax_stats", stats)]))]))
+        let stats = Node::Map(
+            STATS
+                .iter()
+                .zip(values)
+                .map(|((k, _), v)| (Cow::Borrowed(*k), int(v)))
+                .collect(),
+        );
+        build(obj([(
+            "faxes",
+            obj([("queued_faxes", Node::Seq(queued)), ("fax_stats", stats)]),
+        )]))
     }
 
-    fn status_conferences(&self, cx: &AuthUser, _r: status::ConferencesRequest) -> Resp<status::ConferencesRequest> {
+    fn status_conferences(
+        &self,
+        cx: &AuthUser,
+        _r: status::ConferencesRequest,
+    ) -> Resp<status::ConferencesRequest> {
         let mut st = self.conn.prepare("SELECT number, users, admins, locked FROM conferences WHERE tenant_id = ? ORDER BY id").map_err(db)?;
         let list: Vec<Node<'static>> = st
             .query_map([cx.tenant_id], |r| {
@@ -454,7 +576,14 @@ impl Handler for Api<'_> {
                     ("conference_number", s(r.get::<_, String>(0)?)),
                     ("users", int(r.get(1)?)),
                     ("admins", int(r.get(2)?)),
-                    ("locked", s(if r.get::<_, i64>(3)? != 0 { "Locked" } else { "Unlocked" })),
+                    (
+                        "locked",
+                        s(if r.get::<_, i64>(3)? != 0 {
+                            "Locked"
+                        } else {
+                            "Unlocked"
+                        }),
+                    ),
                 ]))
             })
             .map_err(db)?
@@ -463,7 +592,11 @@ impl Handler for Api<'_> {
         build(obj([("conferences", Node::Seq(list))]))
     }
 
-    fn status_provisioning(&self, cx: &AuthUser, _r: status::ProvisioningRequest) -> Resp<status::ProvisioningRequest> {
+    fn status_provisioning(
+        &self,
+        cx: &AuthUser,
+        _r: status::ProvisioningRequest,
+    ) -> Resp<status::ProvisioningRequest> {
         let mut st = self
             .conn
             .prepare(
@@ -478,7 +611,14 @@ impl Handler for Api<'_> {
                     ("mac_address", s(r.get::<_, String>(1)?)),
                     ("device", s(r.get::<_, String>(2)?)),
                     ("last_provisioned", s(r.get::<_, String>(3)?)),
-                    ("provisioned", s(if r.get::<_, i64>(4)? != 0 { "Yes" } else { "No" })),
+                    (
+                        "provisioned",
+                        s(if r.get::<_, i64>(4)? != 0 {
+                            "Yes"
+                        } else {
+                            "No"
+                        }),
+                    ),
                     ("last_provision_delta", s(r.get::<_, String>(5)?)),
                     ("calls_in", int(r.get(6)?)),
                     ("calls_out", int(r.get(7)?)),
@@ -491,7 +631,11 @@ impl Handler for Api<'_> {
         build(obj([("provisioning", Node::Seq(list))]))
     }
 
-    fn status_dialer(&self, cx: &AuthUser, _r: status::DialerRequest) -> Resp<status::DialerRequest> {
+    fn status_dialer(
+        &self,
+        cx: &AuthUser,
+        _r: status::DialerRequest,
+    ) -> Resp<status::DialerRequest> {
         let mut st = self
             .conn
             .prepare(
@@ -530,15 +674,31 @@ impl Handler for Api<'_> {
         build(obj([("dialer", Node::Seq(list))]))
     }
 
-    fn status_dialerlogs(&self, cx: &AuthUser, _r: status::DialerlogsRequest) -> Resp<status::DialerlogsRequest> {
-        let mut camps = self.conn.prepare("SELECT id, name FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id").map_err(db)?;
-        let campaigns: Vec<(i64, String)> =
-            camps.query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?.collect::<rusqlite::Result<_>>().map_err(db)?;
-        let mut lines = self.conn.prepare("SELECT line FROM dialer_logs WHERE campaign_id = ? ORDER BY id").map_err(db)?;
+    fn status_dialerlogs(
+        &self,
+        cx: &AuthUser,
+        _r: status::DialerlogsRequest,
+    ) -> Resp<status::DialerlogsRequest> {
+        let mut camps = self
+            .conn
+            .prepare("SELECT id, name FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id")
+            .map_err(db)?;
+        let campaigns: Vec<(i64, String)> = camps
+            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db)?;
+        let mut lines = self
+            .conn
+            .prepare("SELECT line FROM dialer_logs WHERE campaign_id = ? ORDER BY id")
+            .map_err(db)?;
         let mut logs = Vec::new();
         for (id, name) in campaigns {
-            let output: Vec<Node<'static>> =
-                lines.query_map([id], |r| Ok(s(r.get::<_, String>(0)?))).map_err(db)?.collect::<rusqlite::Result<_>>().map_err(db)?;
+            let output: Vec<Node<'static>> = lines
+                .query_map([id], |r| Ok(s(r.get::<_, String>(0)?)))
+                .map_err(db)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(db)?;
             logs.push(obj([("campaign", s(name)), ("output", Node::Seq(output))]));
         }
         build(obj([("logs", Node::Seq(logs))]))
@@ -559,16 +719,29 @@ impl Handler for Api<'_> {
             let d = d.trim();
             // Destinations as the server normalises them: E.164 for phone numbers (a 10-digit
             // North American number gets +1), extensions as they are.
-            let (dst, dst_authid, dst_label, direction) = if d.len() <= 8 && !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) {
-                let (authid, name) = self.user_by_ext(cx, d)?.ok_or_else(|| fail(format!("Unknown extension `{d}` in dst")))?;
-                (d.to_owned(), authid, format!("{d}@{} - {name}", cx.tenant), "internal")
-            } else if let Some(n) = phone::nanp10(d) {
-                (format!("+1{n}"), String::new(), n, "outbound")
-            } else if d.starts_with('+') && d.len() > 1 && d[1..].bytes().all(|b| b.is_ascii_digit()) {
-                (d.to_owned(), String::new(), d.to_owned(), "outbound")
-            } else {
-                return Err(fail(format!("dst `{d}` is not a phone number in E.164 format or an extension")));
-            };
+            let (dst, dst_authid, dst_label, direction) =
+                if d.len() <= 8 && !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) {
+                    let (authid, name) = self
+                        .user_by_ext(cx, d)?
+                        .ok_or_else(|| fail(format!("Unknown extension `{d}` in dst")))?;
+                    (
+                        d.to_owned(),
+                        authid,
+                        format!("{d}@{} - {name}", cx.tenant),
+                        "internal",
+                    )
+                } else if let Some(n) = phone::nanp10(d) {
+                    (format!("+1{n}"), String::new(), n, "outbound")
+                } else if d.starts_with('+')
+                    && d.len() > 1
+                    && d[1..].bytes().all(|b| b.is_ascii_digit())
+                {
+                    (d.to_owned(), String::new(), d.to_owned(), "outbound")
+                } else {
+                    return Err(fail(format!(
+                        "dst `{d}` is not a phone number in E.164 format or an extension"
+                    )));
+                };
             let opted_out: bool = direction == "outbound"
                 && tx
                     .query_row(
@@ -629,7 +802,11 @@ impl Handler for Api<'_> {
                 clauses.push(format!("({a} OR {b})"));
             }
             if !f.dst_original.is_empty() {
-                clauses.push(in_list("dst_original", &party_values(&f.dst_original), &mut p));
+                clauses.push(in_list(
+                    "dst_original",
+                    &party_values(&f.dst_original),
+                    &mut p,
+                ));
             }
             if let Some(st) = f.status {
                 clauses.push("status = ?".into());
@@ -661,7 +838,9 @@ impl Handler for Api<'_> {
                     p.push(start.into());
                     p.push(end.into());
                 }
-                (Some(_), Some(_)) => return Err(fail("end_cdr_id must be larger than start_cdr_id")),
+                (Some(_), Some(_)) => {
+                    return Err(fail("end_cdr_id must be larger than start_cdr_id"));
+                }
                 _ => return Err(fail("start_cdr_id and end_cdr_id must be given together")),
             }
             if !f.account_code.is_empty() {
@@ -671,7 +850,11 @@ impl Handler for Api<'_> {
         let clause = clauses.join(" AND ");
         let total: i64 = self
             .conn
-            .query_row(&format!("SELECT COUNT(*) FROM sms WHERE {clause}"), rusqlite::params_from_iter(p.iter()), |r| r.get(0))
+            .query_row(
+                &format!("SELECT COUNT(*) FROM sms WHERE {clause}"),
+                rusqlite::params_from_iter(p.iter()),
+                |r| r.get(0),
+            )
             .map_err(db)?;
         let dir = match r.order_by {
             Some(sms::SortOrder::Asc) => "ASC",
@@ -719,10 +902,22 @@ impl Handler for Api<'_> {
         build(Node::Map(m))
     }
 
-    fn subscribers_query_lists(&self, cx: &AuthUser, _r: subscribers::QueryListsRequest) -> Resp<subscribers::QueryListsRequest> {
-        let mut camps = self.conn.prepare("SELECT campaign_id, name FROM optin_campaigns WHERE tenant_id = ? ORDER BY rowid").map_err(db)?;
-        let campaigns: Vec<(String, String)> =
-            camps.query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?.collect::<rusqlite::Result<_>>().map_err(db)?;
+    fn subscribers_query_lists(
+        &self,
+        cx: &AuthUser,
+        _r: subscribers::QueryListsRequest,
+    ) -> Resp<subscribers::QueryListsRequest> {
+        let mut camps = self
+            .conn
+            .prepare(
+                "SELECT campaign_id, name FROM optin_campaigns WHERE tenant_id = ? ORDER BY rowid",
+            )
+            .map_err(db)?;
+        let campaigns: Vec<(String, String)> = camps
+            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(db)?;
         let mut subs = self
             .conn
             .prepare("SELECT number, reason, subscribe_text, subscribed_at FROM optin_subscribers WHERE campaign_id = ? ORDER BY subscribed_at, number")
@@ -772,10 +967,17 @@ impl Handler for Api<'_> {
             ("total_unsubscribers", int(list.len() as i64)),
             ("unsubscribers", Node::Seq(list)),
         ]);
-        build(obj([("optin", Node::Seq(optin)), ("optout", Node::Seq(vec![optout]))]))
+        build(obj([
+            ("optin", Node::Seq(optin)),
+            ("optout", Node::Seq(vec![optout])),
+        ]))
     }
 
-    fn subscribers_add_subscriber(&self, cx: &AuthUser, r: subscribers::AddSubscriberRequest) -> Resp<subscribers::AddSubscriberRequest> {
+    fn subscribers_add_subscriber(
+        &self,
+        cx: &AuthUser,
+        r: subscribers::AddSubscriberRequest,
+    ) -> Resp<subscribers::AddSubscriberRequest> {
         let campaign = self.own_campaign(cx, &r.campaign_id)?;
         let number = phone::canonical(&r.phone_number);
         self.conn
@@ -787,17 +989,33 @@ impl Handler for Api<'_> {
         build(success("Successfully added a new subscriber"))
     }
 
-    fn subscribers_remove_subscriber(&self, cx: &AuthUser, r: subscribers::RemoveSubscriberRequest) -> Resp<subscribers::RemoveSubscriberRequest> {
+    fn subscribers_remove_subscriber(
+        &self,
+        cx: &AuthUser,
+        r: subscribers::RemoveSubscriberRequest,
+    ) -> Resp<subscribers::RemoveSubscriberRequest> {
         let campaign = self.own_campaign(cx, &r.campaign_id)?;
         let number = phone::canonical(&r.phone_number);
-        let n = self.conn.execute("DELETE FROM optin_subscribers WHERE campaign_id = ? AND number = ?", params![campaign, number]).map_err(db)?;
+        let n = self
+            .conn
+            .execute(
+                "DELETE FROM optin_subscribers WHERE campaign_id = ? AND number = ?",
+                params![campaign, number],
+            )
+            .map_err(db)?;
         if n == 0 {
-            return Err(fail(format!("{number} is not on the opt-in list of campaign {campaign}")));
+            return Err(fail(format!(
+                "{number} is not on the opt-in list of campaign {campaign}"
+            )));
         }
         build(success("Successfully removed the subscriber"))
     }
 
-    fn subscribers_add_unsubscriber(&self, cx: &AuthUser, r: subscribers::AddUnsubscriberRequest) -> Resp<subscribers::AddUnsubscriberRequest> {
+    fn subscribers_add_unsubscriber(
+        &self,
+        cx: &AuthUser,
+        r: subscribers::AddUnsubscriberRequest,
+    ) -> Resp<subscribers::AddUnsubscriberRequest> {
         let tenant = self.own_tenant(cx, &r.tenant_id)?;
         let number = phone::canonical(&r.phone_number);
         self.conn
@@ -806,7 +1024,9 @@ impl Handler for Api<'_> {
                 params![tenant, number, time::format_datetime(time::now().0)],
             )
             .map_err(db)?;
-        build(success("Successfully added unsubscriber to the provided tenants opt-out list."))
+        build(success(
+            "Successfully added unsubscriber to the provided tenants opt-out list.",
+        ))
     }
 
     fn subscribers_remove_unsubscriber(
@@ -816,10 +1036,20 @@ impl Handler for Api<'_> {
     ) -> Resp<subscribers::RemoveUnsubscriberRequest> {
         let tenant = self.own_tenant(cx, &r.tenant_id)?;
         let number = phone::canonical(&r.phone_number);
-        let n = self.conn.execute("DELETE FROM optout_unsubscribers WHERE tenant_id = ? AND number = ?", params![tenant, number]).map_err(db)?;
+        let n = self
+            .conn
+            .execute(
+                "DELETE FROM optout_unsubscribers WHERE tenant_id = ? AND number = ?",
+                params![tenant, number],
+            )
+            .map_err(db)?;
         if n == 0 {
-            return Err(fail(format!("{number} is not on the opt-out list of tenant {tenant}")));
+            return Err(fail(format!(
+                "{number} is not on the opt-out list of tenant {tenant}"
+            )));
         }
-        build(success("Successfully removed the unsubscriber from the provided tenants opt-out list."))
+        build(success(
+            "Successfully removed the unsubscriber from the provided tenants opt-out list.",
+        ))
     }
 }

@@ -56,11 +56,24 @@ impl Party {
         } else {
             "fixed-line"
         };
-        Party { kind: kind.into(), number: n.into(), npa, nxx, subscriber_number: sub, label: phone::label(n), ..Party::default() }
+        Party {
+            kind: kind.into(),
+            number: n.into(),
+            npa,
+            nxx,
+            subscriber_number: sub,
+            label: phone::label(n),
+            ..Party::default()
+        }
     }
 
     fn other(kind: &str, number: &str, label: String) -> Party {
-        Party { kind: kind.into(), number: number.into(), label, ..Party::default() }
+        Party {
+            kind: kind.into(),
+            number: number.into(),
+            label,
+            ..Party::default()
+        }
     }
 }
 
@@ -258,11 +271,30 @@ pub const FIRST_DATE: &str = "2024-01-01 00:00:00";
 pub const SPAN_SECS: i64 = 180 * 86_400;
 
 const CALLER_NAMES: &[&str] = &[
-    "DLS Internet Services", "John", "Maria Garcia", "WIRELESS CALLER", "Acme Corp", "Chen Wei", "Priya Patel",
-    "Dr. Smith Office", "Unknown", "Jane Doe", "City of Chicago", "Pat O'Brien",
+    "DLS Internet Services",
+    "John",
+    "Maria Garcia",
+    "WIRELESS CALLER",
+    "Acme Corp",
+    "Chen Wei",
+    "Priya Patel",
+    "Dr. Smith Office",
+    "Unknown",
+    "Jane Doe",
+    "City of Chicago",
+    "Pat O'Brien",
 ];
-const NPAS: &[&str] = &["312", "773", "847", "630", "815", "224", "708", "917", "415", "202", "888"];
-const INTERNATIONAL: &[&str] = &["+442071234567", "+33142685300", "+493012345678", "+525555123456", "+81312345678", "+61291234567"];
+const NPAS: &[&str] = &[
+    "312", "773", "847", "630", "815", "224", "708", "917", "415", "202", "888",
+];
+const INTERNATIONAL: &[&str] = &[
+    "+442071234567",
+    "+33142685300",
+    "+493012345678",
+    "+525555123456",
+    "+81312345678",
+    "+61291234567",
+];
 
 /// Generates `n` CDRs deterministically from `seed`: the same arguments always give the same
 /// rows, in increasing date order, with IDs `1..=n`.
@@ -273,7 +305,11 @@ pub fn generate(seed: u64, n: usize) -> impl Iterator<Item = Cdr> {
     let mut t = start;
     (0..n).map(move |i| {
         t += rng.random_range(0..=2 * avg);
-        let tenant = if rng.random_bool(0.85) { &world::TENANTS[0] } else { &world::TENANTS[1] };
+        let tenant = if rng.random_bool(0.85) {
+            &world::TENANTS[0]
+        } else {
+            &world::TENANTS[1]
+        };
         one(&mut rng, i as i64 + 1, t, tenant)
     })
 }
@@ -289,14 +325,23 @@ fn nanp(rng: &mut StdRng) -> String {
 
 fn ext_number(rng: &mut StdRng, international: f64) -> (String, bool) {
     if rng.random_bool(international) {
-        (INTERNATIONAL.choose(rng).copied().unwrap_or("+442071234567").to_owned(), rng.random_bool(0.3))
+        (
+            INTERNATIONAL
+                .choose(rng)
+                .copied()
+                .unwrap_or("+442071234567")
+                .to_owned(),
+            rng.random_bool(0.3),
+        )
     } else {
         (nanp(rng), rng.random_bool(0.4))
     }
 }
 
 fn users(tenant: &Tenant) -> Vec<&'static User> {
-    world::users_of(tenant.name).filter(|u| u.ext != "105").collect()
+    world::users_of(tenant.name)
+        .filter(|u| u.ext != "105")
+        .collect()
 }
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
@@ -340,7 +385,13 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
     };
     let pool = users(tenant);
     let did = pick(rng, tenant.dids).to_string();
-    let talk = |rng: &mut StdRng| if rng.random_bool(0.5) { rng.random_range(1..60) } else { rng.random_range(60..1800) };
+    let talk = |rng: &mut StdRng| {
+        if rng.random_bool(0.5) {
+            rng.random_range(1..60)
+        } else {
+            rng.random_range(60..1800)
+        }
+    };
     match kind {
         Kind::Inbound | Kind::DirectInbound | Kind::Hairpin => {
             let (num, mobile) = ext_number(rng, 0.06);
@@ -367,7 +418,10 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
                 let u = *pick(rng, &pool);
                 c.dst = Party::user(u);
                 if matches!(kind, Kind::Inbound) && rng.random_bool(0.15) {
-                    let groups: Vec<_> = world::GROUPS.iter().filter(|g| g.tenant == tenant.name).collect();
+                    let groups: Vec<_> = world::GROUPS
+                        .iter()
+                        .filter(|g| g.tenant == tenant.name)
+                        .collect();
                     let g = *pick(rng, &groups);
                     let member = world::user(*pick(rng, g.members)).unwrap_or(u);
                     c.dst = Party::user(member);
@@ -381,12 +435,18 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
                     c.forwarded = rng.random_bool(0.03);
                 }
             }
-            c.tollfree = phone::is_tollfree(&did) || phone::is_tollfree(&c.src.number) || phone::is_tollfree(&c.dst.number);
+            c.tollfree = phone::is_tollfree(&did)
+                || phone::is_tollfree(&c.src.number)
+                || phone::is_tollfree(&c.dst.number);
             c.tollfree_inbound = phone::is_tollfree(&did);
         }
         Kind::Outbound => {
             let u = *pick(rng, &pool);
-            let (num, mobile) = if rng.random_bool(0.07) { (format!("800555{:04}", rng.random_range(0..10_000)), false) } else { ext_number(rng, 0.08) };
+            let (num, mobile) = if rng.random_bool(0.07) {
+                (format!("800555{:04}", rng.random_range(0..10_000)), false)
+            } else {
+                ext_number(rng, 0.08)
+            };
             c.src = Party::user(u);
             c.callerid = format!("\"{}\" <{}>", u.name, tenant.dids[0]);
             c.dst = Party::number(&num, mobile);
@@ -410,7 +470,11 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
             let a = *pick(rng, &pool);
             let mut b = *pick(rng, &pool);
             if b.authid == a.authid {
-                b = pool.iter().copied().find(|u| u.authid != a.authid).unwrap_or(b);
+                b = pool
+                    .iter()
+                    .copied()
+                    .find(|u| u.authid != a.authid)
+                    .unwrap_or(b);
             }
             c.src = Party::user(a);
             c.dst = Party::user(b);
@@ -431,7 +495,10 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
             }
         }
         Kind::Queue => {
-            let queues: Vec<_> = world::QUEUES.iter().filter(|q| q.tenant == tenant.name && !q.agents.is_empty()).collect();
+            let queues: Vec<_> = world::QUEUES
+                .iter()
+                .filter(|q| q.tenant == tenant.name && !q.agents.is_empty())
+                .collect();
             let q = *pick(rng, &queues);
             let (num, mobile) = ext_number(rng, 0.03);
             let caller = CALLER_NAMES.choose(rng).copied().unwrap_or("John");
@@ -461,7 +528,12 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
                 let agent = *pick(rng, q.agents);
                 let mut agents = vec![agent];
                 if q.agents.len() > 1 && rng.random_bool(0.3) {
-                    let other = q.agents.iter().copied().find(|a| *a != agent).unwrap_or(agent);
+                    let other = q
+                        .agents
+                        .iter()
+                        .copied()
+                        .find(|a| *a != agent)
+                        .unwrap_or(agent);
                     agents.insert(0, other);
                 }
                 c.involved_agent_count = agents.len() as i64;
@@ -496,7 +568,9 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
             c.direction = "inbound".into();
             c.dst_context = "ext-fax".into();
             c.last_app = "ReceiveFAX".into();
-            let fax_user = world::users_of(tenant.name).find(|u| u.ext == "105").unwrap_or(pool[0]);
+            let fax_user = world::users_of(tenant.name)
+                .find(|u| u.ext == "105")
+                .unwrap_or(pool[0]);
             c.dst = Party::user(fax_user);
             let (fax, pages) = match rng.random_range(0..10) {
                 0..=6 => ("success", rng.random_range(1..=20)),
@@ -507,7 +581,11 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
             c.fax_pages = pages;
         }
         Kind::Conference => {
-            let confs: Vec<&str> = world::CONFERENCES.iter().filter(|(t, _)| *t == tenant.name).map(|(_, n)| *n).collect();
+            let confs: Vec<&str> = world::CONFERENCES
+                .iter()
+                .filter(|(t, _)| *t == tenant.name)
+                .map(|(_, n)| *n)
+                .collect();
             let u = *pick(rng, &pool);
             if rng.random_bool(0.7) {
                 c.src = Party::user(u);
@@ -524,7 +602,11 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
                 c.direction = "inbound".into();
             }
             c.otf_conference = rng.random_bool(0.25);
-            let number = if c.otf_conference { format!("8{}", u.ext) } else { (*pick(rng, &confs)).to_owned() };
+            let number = if c.otf_conference {
+                format!("8{}", u.ext)
+            } else {
+                (*pick(rng, &confs)).to_owned()
+            };
             c.dst = Party::other("Conference", &number, format!("Conference: {number}"));
             c.dst_original = number.clone();
             c.conference = number;
@@ -557,12 +639,16 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
                 c.blind_transferred = true;
             } else {
                 c.attended_transferred = true;
-                c.bridged_unique_ids.push_str(&format!(",{t}.{}", 20_000_000 + id));
+                c.bridged_unique_ids
+                    .push_str(&format!(",{t}.{}", 20_000_000 + id));
             }
         }
         c.parked = c.conference.is_empty() && rng.random_bool(0.02);
         if rng.random_bool(0.3) || c.recorded_conference {
-            c.recording_link = format!("https://demo.pbx.dls.net/recording.php?uniqueid={}", c.unique_id);
+            c.recording_link = format!(
+                "https://demo.pbx.dls.net/recording.php?uniqueid={}",
+                c.unique_id
+            );
         }
     }
     c

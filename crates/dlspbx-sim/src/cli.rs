@@ -77,7 +77,11 @@ where
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli.command) {
@@ -90,12 +94,25 @@ where
 }
 
 fn serve(a: ServeArgs) -> Result<(), SimError> {
-    let sim = Sim::start_with(SimConfig { db: a.db, listen: a.listen, seed: a.seed, cdrs: a.cdrs })?;
+    let sim = Sim::start_with(SimConfig {
+        db: a.db,
+        listen: a.listen,
+        seed: a.seed,
+        cdrs: a.cdrs,
+    })?;
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "dlspbx-sim listening on {} (api_user={} api_key={})", sim.url(), sim.api_user(), sim.api_key());
+    let _ = writeln!(
+        out,
+        "dlspbx-sim listening on {} (api_user={} api_key={})",
+        sim.url(),
+        sim.api_user(),
+        sim.api_key()
+    );
     let _ = out.flush();
     drop(out);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let _ = tokio::signal::ctrl_c().await;
     });
@@ -105,7 +122,13 @@ fn serve(a: ServeArgs) -> Result<(), SimError> {
 
 fn seed_db(a: SeedArgs) -> Result<(), SimError> {
     let conn = db::open(Some(&a.db))?;
-    let report = seed::seed(&conn, &SeedConfig { seed: a.seed, cdrs: a.cdrs })?;
+    let report = seed::seed(
+        &conn,
+        &SeedConfig {
+            seed: a.seed,
+            cdrs: a.cdrs,
+        },
+    )?;
     println!(
         "seeded {} with {} CDRs in {:.2?} (CDRs {:.2?}, {:.0} rows/s)",
         a.db.display(),
@@ -116,7 +139,12 @@ fn seed_db(a: SeedArgs) -> Result<(), SimError> {
     );
     println!("{:<16} {:<16} api_key", "api_user", "authid");
     for u in world::USERS {
-        println!("{:<16} {:<16} {}", format!("{}@{}", u.ext, u.tenant), u.authid, seed::api_key(a.seed, u.authid));
+        println!(
+            "{:<16} {:<16} {}",
+            format!("{}@{}", u.ext, u.tenant),
+            u.authid,
+            seed::api_key(a.seed, u.authid)
+        );
     }
     Ok(())
 }

@@ -28,13 +28,22 @@ pub const HIDDEN_CDR_COLUMNS: &[(&str, &str)] = &[
 /// The SQL type of a report column: whole numbers, durations (seconds) and yes/no flags (0/1)
 /// are INTEGER, everything else (dates as `YYYY-MM-DD HH:MM:SS`) TEXT.
 pub fn column_is_integer(c: Column) -> bool {
-    matches!(c.cell(), CellType::Int | CellType::Duration | CellType::YesNo)
+    matches!(
+        c.cell(),
+        CellType::Int | CellType::Duration | CellType::YesNo
+    )
 }
 
 fn cdr_table_sql() -> String {
-    let mut sql = String::from("CREATE TABLE cdrs (\n  id INTEGER PRIMARY KEY,\n  tenant_id INTEGER NOT NULL");
+    let mut sql = String::from(
+        "CREATE TABLE cdrs (\n  id INTEGER PRIMARY KEY,\n  tenant_id INTEGER NOT NULL",
+    );
     for &c in Column::ALL {
-        let ty = if column_is_integer(c) { "INTEGER NOT NULL DEFAULT 0" } else { "TEXT NOT NULL DEFAULT ''" };
+        let ty = if column_is_integer(c) {
+            "INTEGER NOT NULL DEFAULT 0"
+        } else {
+            "TEXT NOT NULL DEFAULT ''"
+        };
         sql.push_str(&format!(",\n  {} {ty}", c.as_str()));
     }
     for (name, ty) in HIDDEN_CDR_COLUMNS {
@@ -294,7 +303,9 @@ pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
         // WAL: readers never block the writer; NORMAL is durable enough with WAL.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
     }
-    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")?;
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+    )?;
     migrate(&conn)?;
     Ok(conn)
 }
@@ -303,7 +314,11 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))",
     )?;
-    let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM migrations", [], |r| r.get(0))?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM migrations",
+        [],
+        |r| r.get(0),
+    )?;
     if current > SCHEMA_VERSION {
         return Err(rusqlite::Error::InvalidParameterName(format!(
             "the database has schema version {current}, newer than this simulator's {SCHEMA_VERSION}"

@@ -173,7 +173,12 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { db: None, listen: SocketAddr::from(([127, 0, 0, 1], 0)), seed: 42, cdrs: 500 }
+        SimConfig {
+            db: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 42,
+            cdrs: 500,
+        }
     }
 }
 
@@ -190,7 +195,10 @@ pub struct Sim {
 
 impl fmt::Debug for Sim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sim").field("url", &self.url()).field("api_user", &self.api_user).finish_non_exhaustive()
+        f.debug_struct("Sim")
+            .field("url", &self.url())
+            .field("api_user", &self.api_user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -205,7 +213,13 @@ impl Sim {
     pub fn start_with(config: SimConfig) -> Result<Sim, SimError> {
         let conn = db::open(config.db.as_deref())?;
         if !db::is_seeded(&conn)? {
-            seed::seed(&conn, &SeedConfig { seed: config.seed, cdrs: config.cdrs })?;
+            seed::seed(
+                &conn,
+                &SeedConfig {
+                    seed: config.seed,
+                    cdrs: config.cdrs,
+                },
+            )?;
         }
         let api_user = world::DEMO_USER.to_owned();
         let api_key: String = conn
@@ -219,30 +233,43 @@ impl Sim {
         let listener = TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("dlspbx-sim-worker").enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("dlspbx-sim-worker")
+            .enable_all()
+            .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
-        let thread = std::thread::Builder::new().name("dlspbx-sim".into()).spawn(move || {
-            runtime.block_on(async move {
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        tracing::error!("cannot listen: {e}");
-                        return;
-                    }
-                };
-                tokio::select! {
-                    r = async { axum::serve(listener, app).await } => {
-                        if let Err(e) = r {
-                            tracing::error!("server stopped: {e}");
+        let thread = std::thread::Builder::new()
+            .name("dlspbx-sim".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            tracing::error!("cannot listen: {e}");
+                            return;
                         }
+                    };
+                    tokio::select! {
+                        r = async { axum::serve(listener, app).await } => {
+                            if let Err(e) = r {
+                                tracing::error!("server stopped: {e}");
+                            }
+                        }
+                        _ = rx => {}
                     }
-                    _ = rx => {}
-                }
-            });
-            runtime.shutdown_timeout(Duration::from_secs(1));
-        })?;
-        Ok(Sim { addr, api_user, api_key, shared, shutdown: Some(tx), thread: Some(thread) })
+                });
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        Ok(Sim {
+            addr,
+            api_user,
+            api_key,
+            shared,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     /// The base URL, `http://127.0.0.1:PORT`.

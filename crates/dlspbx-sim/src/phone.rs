@@ -5,7 +5,10 @@
 pub fn nanp10(s: &str) -> Option<String> {
     let t = s.trim();
     let t = t.strip_prefix("+1").unwrap_or(t);
-    let digits: String = t.chars().filter(|c| !matches!(c, ' ' | '(' | ')' | '-' | '.')).collect();
+    let digits: String = t
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '(' | ')' | '-' | '.'))
+        .collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -38,12 +41,20 @@ pub fn is_10_digits(s: &str) -> bool {
 
 /// `(847)854-4799`: the report's `formatted_tns` form of a 10-digit number; other text unchanged.
 pub fn format_tn(s: &str) -> String {
-    if is_10_digits(s) { format!("({}){}-{}", &s[..3], &s[3..6], &s[6..]) } else { s.to_owned() }
+    if is_10_digits(s) {
+        format!("({}){}-{}", &s[..3], &s[3..6], &s[6..])
+    } else {
+        s.to_owned()
+    }
 }
 
 /// `(847) 854-4799`: how labels show a 10-digit number (the reference's sample labels).
 pub fn label(s: &str) -> String {
-    if is_10_digits(s) { format!("({}) {}-{}", &s[..3], &s[3..6], &s[6..]) } else { s.to_owned() }
+    if is_10_digits(s) {
+        format!("({}) {}-{}", &s[..3], &s[3..6], &s[6..])
+    } else {
+        s.to_owned()
+    }
 }
 
 /// NPA, NXX and subscriber number of a 10-digit number; empty parts otherwise.
@@ -57,7 +68,11 @@ pub fn parts(s: &str) -> (String, String, String) {
 
 /// Toll-free NPAs of the NANP.
 pub fn is_tollfree(s: &str) -> bool {
-    is_10_digits(s) && matches!(&s[..3], "800" | "833" | "844" | "855" | "866" | "877" | "888")
+    is_10_digits(s)
+        && matches!(
+            &s[..3],
+            "800" | "833" | "844" | "855" | "866" | "877" | "888"
+        )
 }
 
 /// True for an E.164 number outside country code 1.

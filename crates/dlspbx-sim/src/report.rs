@@ -33,7 +33,10 @@ use crate::phone;
 use crate::time;
 use dlspbx_core::Error;
 use dlspbx_core::report::{CellType, Page, ReportTable};
-use dlspbx_core::reports::{Column, Exclusivity, FilterRule, FilterType, LogicalOperator, Operator, OrderDirection, ReportOption, ReportRequest};
+use dlspbx_core::reports::{
+    Column, Exclusivity, FilterRule, FilterType, LogicalOperator, Operator, OrderDirection,
+    ReportOption, ReportRequest,
+};
 use dlspbx_core::wire::Str;
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
@@ -46,7 +49,9 @@ pub const DEFAULT_TIMEZONE: &str = "America/Chicago";
 pub const MAX_RULE_VALUES: usize = 1000;
 
 fn err(message: impl Into<String>) -> Error {
-    Error::Server { message: message.into() }
+    Error::Server {
+        message: message.into(),
+    }
 }
 
 fn db_err(e: rusqlite::Error) -> Error {
@@ -112,12 +117,16 @@ impl Opts {
             return Err(err("per_page must be at least 1"));
         }
         if o.page.is_some() && o.page_offset.is_some() {
-            return Err(err("page and page_offset cannot be combined; give one of them"));
+            return Err(err(
+                "page and page_offset cannot be combined; give one of them",
+            ));
         }
         for (name, v) in [("from", &o.from), ("to", &o.to)] {
             if let Some(v) = v {
                 if time::parse_datetime(v).is_none() {
-                    return Err(err(format!("option {name} must be YYYY-MM-DD HH:MM:SS, got `{v}`")));
+                    return Err(err(format!(
+                        "option {name} must be YYYY-MM-DD HH:MM:SS, got `{v}`"
+                    )));
                 }
             }
         }
@@ -130,21 +139,31 @@ impl Opts {
         let offset = match (self.page, self.page_offset) {
             (Some(Page::All), _) => return Ok(None),
             (_, Some(off)) => off,
-            (Some(Page::Number(n)), None) => n.checked_mul(self.per_page).ok_or_else(|| err("page is too large"))?,
+            (Some(Page::Number(n)), None) => n
+                .checked_mul(self.per_page)
+                .ok_or_else(|| err("page is too large"))?,
             (None, None) => 0,
         };
-        Ok(Some((per, i64::try_from(offset).map_err(|_| err("page_offset is too large"))?)))
+        Ok(Some((
+            per,
+            i64::try_from(offset).map_err(|_| err("page_offset is too large"))?,
+        )))
     }
 }
 
 /// The report title, in the reference's style.
 fn title(o: &Opts) -> String {
-    let show = |s: &str| time::parse_datetime(s).map(time::format_title).unwrap_or_else(|| s.to_owned());
+    let show = |s: &str| {
+        time::parse_datetime(s)
+            .map(time::format_title)
+            .unwrap_or_else(|| s.to_owned())
+    };
     match (&o.from, &o.to) {
         (None, None) => format!("All dates - {}", o.timezone),
         (from, to) => format!(
             "Restrict inclusive by date range '{}' to '{}' - {}",
-            from.as_deref().map_or_else(|| "the beginning".to_owned(), show),
+            from.as_deref()
+                .map_or_else(|| "the beginning".to_owned(), show),
             to.as_deref().map_or_else(|| "now".to_owned(), show),
             o.timezone
         ),
@@ -197,11 +216,21 @@ impl Lookup {
         let group_members = pairs(
             "SELECT g.name, u.authid FROM user_groups g JOIN user_group_members m ON m.group_id = g.id JOIN users u ON u.id = m.user_id WHERE g.tenant_id = ?",
         )?;
-        let queue_agents =
-            pairs("SELECT q.name, u.authid FROM queues q JOIN queue_agents a ON a.queue_id = q.id JOIN users u ON u.id = a.user_id WHERE q.tenant_id = ?")?;
+        let queue_agents = pairs(
+            "SELECT q.name, u.authid FROM queues q JOIN queue_agents a ON a.queue_id = q.id JOIN users u ON u.id = a.user_id WHERE q.tenant_id = ?",
+        )?;
         let mut st = conn.prepare("SELECT id, name FROM tenants ORDER BY id")?;
-        let tenants = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-        Ok(Lookup { tenant_id: user.tenant_id, tenant_name: user.tenant.clone(), users, group_members, queue_agents, tenants })
+        let tenants = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Lookup {
+            tenant_id: user.tenant_id,
+            tenant_name: user.tenant.clone(),
+            users,
+            group_members,
+            queue_agents,
+            tenants,
+        })
     }
 
     fn user_authids(&self, values: &[String]) -> Vec<String> {
@@ -211,7 +240,9 @@ impl Lookup {
             .filter(|(ext, authid)| {
                 values.iter().any(|v| {
                     let v = v.trim();
-                    v == authid || v == ext || v.eq_ignore_ascii_case(&format!("{ext}@{}", self.tenant_name))
+                    v == authid
+                        || v == ext
+                        || v.eq_ignore_ascii_case(&format!("{ext}@{}", self.tenant_name))
                 })
             })
             .map(|(_, a)| a.clone())
@@ -221,8 +252,11 @@ impl Lookup {
     }
 
     fn members(pairs: &[(String, String)], values: &[String]) -> Vec<String> {
-        let mut out: Vec<String> =
-            pairs.iter().filter(|(name, _)| values.iter().any(|v| v.trim().eq_ignore_ascii_case(name))).map(|(_, a)| a.clone()).collect();
+        let mut out: Vec<String> = pairs
+            .iter()
+            .filter(|(name, _)| values.iter().any(|v| v.trim().eq_ignore_ascii_case(name)))
+            .map(|(_, a)| a.clone())
+            .collect();
         out.sort();
         out.dedup();
         out
@@ -231,7 +265,11 @@ impl Lookup {
     fn tenant_names(&self, values: &[String]) -> Vec<String> {
         self.tenants
             .iter()
-            .filter(|(id, name)| values.iter().any(|v| v.trim().eq_ignore_ascii_case(name) || v.trim() == id.to_string()))
+            .filter(|(id, name)| {
+                values
+                    .iter()
+                    .any(|v| v.trim().eq_ignore_ascii_case(name) || v.trim() == id.to_string())
+            })
             .map(|(_, n)| n.clone())
             .collect()
     }
@@ -248,13 +286,20 @@ fn user_predicate(w: &mut Where, authids: &[String]) -> String {
 }
 
 fn numeric_value(s: &str, field: &str) -> Result<f64, Error> {
-    s.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| err(format!("{field} must be a number, got `{s}`")))
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| err(format!("{field} must be a number, got `{s}`")))
 }
 
 fn rule_sql(w: &mut Where, lk: &Lookup, rule: &FilterRule) -> Result<String, Error> {
     let kind = rule.kind;
     if rule.value.len() > MAX_RULE_VALUES {
-        return Err(err(format!("filter `{kind}` has {} values; at most {MAX_RULE_VALUES} are allowed", rule.value.len())));
+        return Err(err(format!(
+            "filter `{kind}` has {} values; at most {MAX_RULE_VALUES} are allowed",
+            rule.value.len()
+        )));
     }
     let flag = |col: &str| format!("{col} = 1");
     let sql = match kind {
@@ -278,7 +323,9 @@ fn rule_sql(w: &mut Where, lk: &Lookup, rule: &FilterRule) -> Result<String, Err
         FilterType::Conference => "x_conference <> ''".to_owned(),
         FilterType::OtfConference => flag("x_otf_conference"),
         FilterType::Duration => numeric(w, rule, "billable_duration")?,
-        FilterType::FaxPageCount => format!("(x_fax <> '' AND {})", numeric(w, rule, "x_fax_pages")?),
+        FilterType::FaxPageCount => {
+            format!("(x_fax <> '' AND {})", numeric(w, rule, "x_fax_pages")?)
+        }
         FilterType::Direction => values(w, rule, |w| w.in_list("direction", &rule.value))?,
         FilterType::Tn => values(w, rule, |w| {
             let n = numbers(&rule.value);
@@ -288,50 +335,85 @@ fn rule_sql(w: &mut Where, lk: &Lookup, rule: &FilterRule) -> Result<String, Err
             format!("({a} OR {b} OR {c})")
         })?,
         FilterType::Pbxtn => values(w, rule, |w| w.in_list("x_pbx_tn", &numbers(&rule.value)))?,
-        FilterType::Users => values(w, rule, |w| user_predicate(w, &lk.user_authids(&rule.value)))?,
+        FilterType::Users => values(w, rule, |w| {
+            user_predicate(w, &lk.user_authids(&rule.value))
+        })?,
         FilterType::TenantUsers => values(w, rule, |w| {
             let names = lk.tenant_names(&rule.value);
             let a = w.in_list("src_user_tenant_name", &names);
             let b = w.in_list("dst_user_tenant_name", &names);
             format!("({a} OR {b})")
         })?,
-        FilterType::GroupUsers => values(w, rule, |w| user_predicate(w, &Lookup::members(&lk.group_members, &rule.value)))?,
-        FilterType::QueueUsers => values(w, rule, |w| user_predicate(w, &Lookup::members(&lk.queue_agents, &rule.value)))?,
+        FilterType::GroupUsers => values(w, rule, |w| {
+            user_predicate(w, &Lookup::members(&lk.group_members, &rule.value))
+        })?,
+        FilterType::QueueUsers => values(w, rule, |w| {
+            user_predicate(w, &Lookup::members(&lk.queue_agents, &rule.value))
+        })?,
         FilterType::Groups => values(w, rule, |w| w.in_list("x_ring_group", &rule.value))?,
         FilterType::Conferences => values(w, rule, |w| w.in_list("x_conference", &rule.value))?,
         #[allow(unreachable_patterns)]
-        other => return Err(err(format!("filter `{other}` is not supported by the simulator"))),
+        other => {
+            return Err(err(format!(
+                "filter `{other}` is not supported by the simulator"
+            )));
+        }
     };
     Ok(sql)
 }
 
-fn values(w: &mut Where, rule: &FilterRule, pred: impl FnOnce(&mut Where) -> String) -> Result<String, Error> {
+fn values(
+    w: &mut Where,
+    rule: &FilterRule,
+    pred: impl FnOnce(&mut Where) -> String,
+) -> Result<String, Error> {
     if rule.value.is_empty() {
         return Err(err(format!("filter `{}` needs a value", rule.kind)));
     }
     match rule.operator {
         None | Some(Operator::Eq) => Ok(pred(w)),
         Some(Operator::Ne) => Ok(format!("NOT {}", paren(pred(w)))),
-        Some(op) => Err(err(format!("filter `{}` takes a list of values; only = and != apply, not `{op}`", rule.kind))),
+        Some(op) => Err(err(format!(
+            "filter `{}` takes a list of values; only = and != apply, not `{op}`",
+            rule.kind
+        ))),
     }
 }
 
 fn paren(s: String) -> String {
-    if s.starts_with('(') && s.ends_with(')') { s } else { format!("({s})") }
+    if s.starts_with('(') && s.ends_with(')') {
+        s
+    } else {
+        format!("({s})")
+    }
 }
 
 fn numeric(w: &mut Where, rule: &FilterRule, col: &str) -> Result<String, Error> {
     let op = rule.operator.unwrap_or(Operator::Eq);
     if op.arity() == 2 {
         let (Some(lo), Some(hi)) = (&rule.lower_value, &rule.upper_value) else {
-            return Err(err(format!("operator `{op}` needs both lower_value and upper_value")));
+            return Err(err(format!(
+                "operator `{op}` needs both lower_value and upper_value"
+            )));
         };
         let lo = numeric_value(lo, "lower_value")?;
         let hi = numeric_value(hi, "upper_value")?;
-        let not = if op == Operator::NotBetween { "NOT " } else { "" };
-        return Ok(format!("{col} {not}BETWEEN {} AND {}", w.bind(lo), w.bind(hi)));
+        let not = if op == Operator::NotBetween {
+            "NOT "
+        } else {
+            ""
+        };
+        return Ok(format!(
+            "{col} {not}BETWEEN {} AND {}",
+            w.bind(lo),
+            w.bind(hi)
+        ));
     }
-    let vals: Vec<f64> = rule.value.iter().map(|v| numeric_value(v, "value")).collect::<Result<_, _>>()?;
+    let vals: Vec<f64> = rule
+        .value
+        .iter()
+        .map(|v| numeric_value(v, "value"))
+        .collect::<Result<_, _>>()?;
     if vals.is_empty() {
         return Err(err(format!("filter `{}` needs a value", rule.kind)));
     }
@@ -348,13 +430,21 @@ fn numeric(w: &mut Where, rule: &FilterRule, col: &str) -> Result<String, Error>
         _ => return Err(err(format!("operator `{op}` is not supported"))),
     };
     if vals.len() != 1 {
-        return Err(err(format!("operator `{op}` compares with exactly one value; {} were given", vals.len())));
+        return Err(err(format!(
+            "operator `{op}` compares with exactly one value; {} were given",
+            vals.len()
+        )));
     }
     Ok(format!("{col} {sym} {}", w.bind(vals[0])))
 }
 
 /// Builds the WHERE clause: tenant, date range, every include group, no exclude group.
-fn where_clause(w: &mut Where, lk: &Lookup, req: &ReportRequest, o: &Opts) -> Result<String, Error> {
+fn where_clause(
+    w: &mut Where,
+    lk: &Lookup,
+    req: &ReportRequest,
+    o: &Opts,
+) -> Result<String, Error> {
     let mut parts = vec![format!("tenant_id = {}", w.bind(lk.tenant_id))];
     if let Some(from) = &o.from {
         parts.push(format!("date >= {}", w.bind(from.clone())));
@@ -367,8 +457,16 @@ fn where_clause(w: &mut Where, lk: &Lookup, req: &ReportRequest, o: &Opts) -> Re
         if g.rules.is_empty() {
             return Err(err(format!("filter_groups[{i}] has no rules")));
         }
-        let joiner = if g.logical_operator == LogicalOperator::Or { " OR " } else { " AND " };
-        let rules: Vec<String> = g.rules.iter().map(|r| rule_sql(w, lk, r)).collect::<Result<_, _>>()?;
+        let joiner = if g.logical_operator == LogicalOperator::Or {
+            " OR "
+        } else {
+            " AND "
+        };
+        let rules: Vec<String> = g
+            .rules
+            .iter()
+            .map(|r| rule_sql(w, lk, r))
+            .collect::<Result<_, _>>()?;
         let sql = format!("({})", rules.join(joiner));
         if g.exclusivity == Exclusivity::Exclude {
             excludes.push(sql);
@@ -384,11 +482,20 @@ fn where_clause(w: &mut Where, lk: &Lookup, req: &ReportRequest, o: &Opts) -> Re
 
 fn cell(row: &rusqlite::Row<'_>, i: usize, c: Column, o: &Opts) -> rusqlite::Result<String> {
     Ok(match c.cell() {
-        CellType::YesNo => if row.get::<_, i64>(i)? != 0 { "Yes" } else { "No" }.to_owned(),
+        CellType::YesNo => if row.get::<_, i64>(i)? != 0 {
+            "Yes"
+        } else {
+            "No"
+        }
+        .to_owned(),
         CellType::Int => row.get::<_, i64>(i)?.to_string(),
         CellType::Duration => {
             let v: i64 = row.get(i)?;
-            if o.formatted_durations { time::format_duration(v) } else { v.to_string() }
+            if o.formatted_durations {
+                time::format_duration(v)
+            } else {
+                v.to_string()
+            }
         }
         CellType::Datetime => {
             let v: String = row.get(i)?;
@@ -399,14 +506,22 @@ fn cell(row: &rusqlite::Row<'_>, i: usize, c: Column, o: &Opts) -> rusqlite::Res
         }
         CellType::Phone => {
             let v: String = row.get(i)?;
-            if o.formatted_tns { phone::format_tn(&v) } else { v }
+            if o.formatted_tns {
+                phone::format_tn(&v)
+            } else {
+                v
+            }
         }
         _ => row.get(i)?,
     })
 }
 
 /// Runs a report for `user`.
-pub fn run(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<ReportTable<'static>, Error> {
+pub fn run(
+    conn: &Connection,
+    user: &AuthUser,
+    req: &ReportRequest,
+) -> Result<ReportTable<'static>, Error> {
     if req.columns.is_empty() {
         return Err(err("columns is required: give one or more columns"));
     }
@@ -416,14 +531,22 @@ pub fn run(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Re
     let clause = where_clause(&mut w, &lk, req, &o)?;
     let title = Some(Str::from(title(&o)));
     let total: i64 = conn
-        .query_row(&format!("SELECT COUNT(*) FROM cdrs WHERE {clause}"), rusqlite::params_from_iter(w.params.iter()), |r| r.get(0))
+        .query_row(
+            &format!("SELECT COUNT(*) FROM cdrs WHERE {clause}"),
+            rusqlite::params_from_iter(w.params.iter()),
+            |r| r.get(0),
+        )
         .map_err(db_err)?;
     if o.count_only {
         return Ok(ReportTable::new(total, title, Vec::new(), Vec::new()));
     }
     let cols: Vec<&str> = req.columns.iter().map(|c| c.as_str()).collect();
     let dir = if o.descending { "DESC" } else { "ASC" };
-    let mut sql = format!("SELECT {} FROM cdrs WHERE {clause} ORDER BY {} {dir}, id {dir}", cols.join(", "), o.order_by.as_str());
+    let mut sql = format!(
+        "SELECT {} FROM cdrs WHERE {clause} ORDER BY {} {dir}, id {dir}",
+        cols.join(", "),
+        o.order_by.as_str()
+    );
     let mut params = w.params;
     if let Some((limit, offset)) = o.window()? {
         sql.push_str(" LIMIT ? OFFSET ?");
@@ -431,7 +554,9 @@ pub fn run(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Re
         params.push(offset.into());
     }
     let mut st = conn.prepare(&sql).map_err(db_err)?;
-    let mut rows = st.query(rusqlite::params_from_iter(params.iter())).map_err(db_err)?;
+    let mut rows = st
+        .query(rusqlite::params_from_iter(params.iter()))
+        .map_err(db_err)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(db_err)? {
         let mut cells = Vec::with_capacity(req.columns.len());
@@ -440,6 +565,19 @@ pub fn run(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Re
         }
         out.push(cells);
     }
-    let header = req.columns.iter().map(|c| Str::from(if o.formatted_columns_names { c.label() } else { c.as_str() }.to_owned())).collect();
+    let header = req
+        .columns
+        .iter()
+        .map(|c| {
+            Str::from(
+                if o.formatted_columns_names {
+                    c.label()
+                } else {
+                    c.as_str()
+                }
+                .to_owned(),
+            )
+        })
+        .collect();
     Ok(ReportTable::new(total, title, header, out))
 }

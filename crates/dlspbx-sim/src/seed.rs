@@ -23,7 +23,10 @@ pub struct SeedConfig {
 
 impl Default for SeedConfig {
     fn default() -> Self {
-        SeedConfig { seed: 42, cdrs: 500 }
+        SeedConfig {
+            seed: 42,
+            cdrs: 500,
+        }
     }
 }
 
@@ -39,14 +42,20 @@ pub struct SeedReport {
 }
 
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The API key of the user with auth ID `authid` under `seed`: `XXXXXXXXX-XXXXXXXXXXXXXX-XXXXXXXXX`.
 pub fn api_key(seed: u64, authid: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = StdRng::seed_from_u64(seed ^ fnv1a(authid));
-    let mut part = |n: usize| -> String { (0..n).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect() };
+    let mut part = |n: usize| -> String {
+        (0..n)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect()
+    };
     format!("{}-{}-{}", part(9), part(14), part(9))
 }
 
@@ -61,11 +70,18 @@ pub fn seed(conn: &Connection, cfg: &SeedConfig) -> rusqlite::Result<SeedReport>
     insert_cdrs(conn, cdr::generate(cfg.seed, cfg.cdrs))?;
     let cdr_time = cdr_started.elapsed();
     conn.execute_batch("ANALYZE")?;
-    Ok(SeedReport { cdrs: cfg.cdrs, cdr_time, total_time: started.elapsed() })
+    Ok(SeedReport {
+        cdrs: cfg.cdrs,
+        cdr_time,
+        total_time: started.elapsed(),
+    })
 }
 
 /// Inserts CDRs in one transaction with one prepared statement.
-pub fn insert_cdrs(conn: &Connection, rows: impl Iterator<Item = cdr::Cdr>) -> rusqlite::Result<usize> {
+pub fn insert_cdrs(
+    conn: &Connection,
+    rows: impl Iterator<Item = cdr::Cdr>,
+) -> rusqlite::Result<usize> {
     let mut cols = String::from("id, tenant_id");
     let mut marks = String::from("?, ?");
     for c in Column::ALL {
@@ -116,7 +132,10 @@ pub fn insert_cdrs(conn: &Connection, rows: impl Iterator<Item = cdr::Cdr>) -> r
 fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_0F_D15);
     for t in TENANTS {
-        conn.execute("INSERT INTO tenants (id, name) VALUES (?, ?)", params![t.id, t.name])?;
+        conn.execute(
+            "INSERT INTO tenants (id, name) VALUES (?, ?)",
+            params![t.id, t.name],
+        )?;
     }
     for u in USERS {
         let tid = world::tenant(u.tenant).map_or(0, |t| t.id);
@@ -127,7 +146,10 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
     }
     for g in world::GROUPS {
         let tid = world::tenant(g.tenant).map_or(0, |t| t.id);
-        conn.execute("INSERT INTO user_groups (tenant_id, name) VALUES (?, ?)", params![tid, g.name])?;
+        conn.execute(
+            "INSERT INTO user_groups (tenant_id, name) VALUES (?, ?)",
+            params![tid, g.name],
+        )?;
         let gid = conn.last_insert_rowid();
         for m in g.members {
             conn.execute(
@@ -139,9 +161,21 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
     // Queues, agents and waiting calls.
     for q in world::QUEUES {
         let tid = world::tenant(q.tenant).map_or(0, |t| t.id);
-        let complete = if q.agents.is_empty() { 0 } else { rng.random_range(0..40) };
-        let lost = if q.agents.is_empty() { 0 } else { rng.random_range(0..5) };
-        let holdtime = if q.agents.is_empty() { "0s".to_owned() } else { format!("{}s", rng.random_range(2..40)) };
+        let complete = if q.agents.is_empty() {
+            0
+        } else {
+            rng.random_range(0..40)
+        };
+        let lost = if q.agents.is_empty() {
+            0
+        } else {
+            rng.random_range(0..5)
+        };
+        let holdtime = if q.agents.is_empty() {
+            "0s".to_owned()
+        } else {
+            format!("{}s", rng.random_range(2..40))
+        };
         conn.execute(
             "INSERT INTO queues (tenant_id, name, holdtime, complete, lost, hunt) VALUES (?,?,?,?,?,?)",
             params![tid, q.name, holdtime, complete, lost, q.hunt],
@@ -180,7 +214,10 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
     for t in TENANTS {
         let us: Vec<_> = world::users_of(t.name).collect();
         let label = |u: &world::User| format!("{}@{}-{}", u.ext, u.tenant, u.name);
-        let q = world::QUEUES.iter().find(|q| q.tenant == t.name).map_or("support_queue", |q| q.name);
+        let q = world::QUEUES
+            .iter()
+            .find(|q| q.tenant == t.name)
+            .map_or("support_queue", |q| q.name);
         conn.execute(
             "INSERT INTO active_calls (tenant_id, direction, ext, callerid, connected_to, status, elapsed) VALUES (?, 'inbound', NULL, ?, ?, 'Connected', '0h4m3s')",
             params![t.id, "1234567890", format!("Queue:{q}")],
@@ -217,15 +254,57 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
         let tid = world::tenant(tname).map_or(0, |t| t.id);
         conn.execute(
             "INSERT INTO conferences (tenant_id, number, users, admins, locked) VALUES (?,?,?,?,?)",
-            params![tid, number, 1 + (i as i64 % 3), i64::from(i % 2 == 1), i64::from(i % 2 == 1)],
+            params![
+                tid,
+                number,
+                1 + (i as i64 % 3),
+                i64::from(i % 2 == 1),
+                i64::from(i % 2 == 1)
+            ],
         )?;
     }
     // Provisioning: the reference's three devices, plus one for acme.
     let devices = [
-        ("default", "630", "24:9a:d8:02:f4:4e", "Yealink W70P", "2024-01-30 13:42:56", true, "00:59:07", "249ad802f44e.cfg"),
-        ("default", "635", "00:04:f2:cc:2c:46", "Polycom VVX400", "2024-01-24 11:59:55", true, "146:42:08", "0004f2cc2c46-provision.cfg"),
-        ("default", "985", "00:15:65:4d:f1:b7", "Yealink SIP-T32G", "2024-01-12 12:00:26", false, "Over a week ago", "0015654df1b7.cfg"),
-        ("acme", "200", "80:5e:c0:11:22:33", "Yealink T54W", "2024-02-01 08:15:00", true, "02:10:44", "805ec0112233.cfg"),
+        (
+            "default",
+            "630",
+            "24:9a:d8:02:f4:4e",
+            "Yealink W70P",
+            "2024-01-30 13:42:56",
+            true,
+            "00:59:07",
+            "249ad802f44e.cfg",
+        ),
+        (
+            "default",
+            "635",
+            "00:04:f2:cc:2c:46",
+            "Polycom VVX400",
+            "2024-01-24 11:59:55",
+            true,
+            "146:42:08",
+            "0004f2cc2c46-provision.cfg",
+        ),
+        (
+            "default",
+            "985",
+            "00:15:65:4d:f1:b7",
+            "Yealink SIP-T32G",
+            "2024-01-12 12:00:26",
+            false,
+            "Over a week ago",
+            "0015654df1b7.cfg",
+        ),
+        (
+            "acme",
+            "200",
+            "80:5e:c0:11:22:33",
+            "Yealink T54W",
+            "2024-02-01 08:15:00",
+            true,
+            "02:10:44",
+            "805ec0112233.cfg",
+        ),
     ];
     for (tname, ext, mac, device, last, prov, delta, file) in devices {
         let tid = world::tenant(tname).map_or(0, |t| t.id);
@@ -236,7 +315,11 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
         )?;
     }
     // Dialer campaigns and logs.
-    let campaigns = [(0i64, "My Campaign", "blaster", "Stopped", "", ""), (0, "Callbacks", "predictive", "Running", "1", "2"), (1, "Acme Blast", "blaster", "Stopped", "", "")];
+    let campaigns = [
+        (0i64, "My Campaign", "blaster", "Stopped", "", ""),
+        (0, "Callbacks", "predictive", "Running", "1", "2"),
+        (1, "Acme Blast", "blaster", "Stopped", "", ""),
+    ];
     for (tid, name, kind, status, queue, script) in campaigns {
         conn.execute(
             "INSERT INTO dialer_campaigns (tenant_id, name, type, max_attempts, caller_id, call_ratio, agent_queue_id, script_id, context_id, rule_id, step_id,
@@ -252,23 +335,45 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
         let base = time::parse_datetime("2023-12-29 17:32:12").unwrap_or(0);
         let lines = [
             (0, "STATUS: Ready for dialing".to_owned()),
-            (0, format!("DEBUG: Reset dispositions for contact list {}", 8 + cid)),
+            (
+                0,
+                format!("DEBUG: Reset dispositions for contact list {}", 8 + cid),
+            ),
             (0, "DEBUG: Pulling a contact to dial".to_owned()),
-            (0, format!("DEBUG: Created call file /var/spool/asterisk/outgoing/pdialer_pd-12-{}-3", 8 + cid)),
-            (0, format!("INFO: Placing call to pd-12-{}-3 at 8153556261", 8 + cid)),
+            (
+                0,
+                format!(
+                    "DEBUG: Created call file /var/spool/asterisk/outgoing/pdialer_pd-12-{}-3",
+                    8 + cid
+                ),
+            ),
+            (
+                0,
+                format!("INFO: Placing call to pd-12-{}-3 at 8153556261", 8 + cid),
+            ),
             (2, "DEBUG: Checking failed calls".to_owned()),
             (4, "DEBUG: Checking failed calls".to_owned()),
             (5, "DEBUG: Checking completed calls".to_owned()),
         ];
         for (dt, text) in lines {
-            conn.execute("INSERT INTO dialer_logs (campaign_id, line) VALUES (?, ?)", params![cid, format!("[{}] {text}", time::format_log(base + dt))])?;
+            conn.execute(
+                "INSERT INTO dialer_logs (campaign_id, line) VALUES (?, ?)",
+                params![cid, format!("[{}] {text}", time::format_log(base + dt))],
+            )?;
         }
     }
     // Opt-in campaigns and opt-out lists.
-    let optin = [("default", "CX5K2PQ", "Appointment reminders"), ("default", "CZ9ALRT", "Service alerts"), ("acme", "CACME01", "Acme deals")];
+    let optin = [
+        ("default", "CX5K2PQ", "Appointment reminders"),
+        ("default", "CZ9ALRT", "Service alerts"),
+        ("acme", "CACME01", "Acme deals"),
+    ];
     for (tname, cid, name) in optin {
         let tid = world::tenant(tname).map_or(0, |t| t.id);
-        conn.execute("INSERT INTO optin_campaigns (campaign_id, tenant_id, name) VALUES (?,?,?)", params![cid, tid, name])?;
+        conn.execute(
+            "INSERT INTO optin_campaigns (campaign_id, tenant_id, name) VALUES (?,?,?)",
+            params![cid, tid, name],
+        )?;
         for i in 0..rng.random_range(3..7) {
             conn.execute(
                 "INSERT OR IGNORE INTO optin_subscribers (campaign_id, number, reason, subscribe_text, subscribed_at) VALUES (?,?,?,?,?)",
@@ -297,7 +402,13 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
         }
     }
     // A few SMS per tenant.
-    let texts = ["Test Message", "Your appointment is tomorrow at 10am", "Reply STOP to opt out", "Thanks!", "Call me back please"];
+    let texts = [
+        "Test Message",
+        "Your appointment is tomorrow at 10am",
+        "Reply STOP to opt out",
+        "Thanks!",
+        "Call me back please",
+    ];
     let base = time::parse_datetime("2024-03-01 09:00:00").unwrap_or(0);
     let mut t = base;
     for i in 0..24 {
@@ -307,13 +418,53 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
         let u = us[rng.random_range(0..us.len())];
         let ext_num = format!("{}", 2_224_440_000u64 + rng.random_range(0..10_000));
         let user_label = format!("{}@{} - {}", u.ext, u.tenant, u.name);
-        let (direction, src, src_authid, src_label, dst, dst_authid, dst_label, dst_orig, dst_orig_label) = match rng.random_range(0..4) {
-            0 => ("inbound", format!("+1{ext_num}"), "", phone::label(&ext_num), u.ext.to_owned(), u.authid, user_label, format!("+1{}", tenant.dids[0]), tenant.dids[0].to_owned()),
+        let (
+            direction,
+            src,
+            src_authid,
+            src_label,
+            dst,
+            dst_authid,
+            dst_label,
+            dst_orig,
+            dst_orig_label,
+        ) = match rng.random_range(0..4) {
+            0 => (
+                "inbound",
+                format!("+1{ext_num}"),
+                "",
+                phone::label(&ext_num),
+                u.ext.to_owned(),
+                u.authid,
+                user_label,
+                format!("+1{}", tenant.dids[0]),
+                tenant.dids[0].to_owned(),
+            ),
             1 => {
                 let v = us[(rng.random_range(0..us.len()) + 1) % us.len()];
-                ("internal", u.ext.to_owned(), u.authid, user_label, v.ext.to_owned(), v.authid, format!("{}@{} - {}", v.ext, v.tenant, v.name), String::new(), String::new())
+                (
+                    "internal",
+                    u.ext.to_owned(),
+                    u.authid,
+                    user_label,
+                    v.ext.to_owned(),
+                    v.authid,
+                    format!("{}@{} - {}", v.ext, v.tenant, v.name),
+                    String::new(),
+                    String::new(),
+                )
             }
-            _ => ("outbound", u.ext.to_owned(), u.authid, user_label, format!("+1{ext_num}"), "", ext_num.clone(), String::new(), String::new()),
+            _ => (
+                "outbound",
+                u.ext.to_owned(),
+                u.authid,
+                user_label,
+                format!("+1{ext_num}"),
+                "",
+                ext_num.clone(),
+                String::new(),
+                String::new(),
+            ),
         };
         let mid = format!("{t}.{:08x}{:05x}", t, rng.random_range(0..0x10_0000));
         conn.execute(
@@ -340,7 +491,10 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
     }
     // One contact list per tenant.
     for t in TENANTS {
-        conn.execute("INSERT INTO contact_lists (tenant_id, name) VALUES (?, ?)", params![t.id, format!("{} leads", t.name)])?;
+        conn.execute(
+            "INSERT INTO contact_lists (tenant_id, name) VALUES (?, ?)",
+            params![t.id, format!("{} leads", t.name)],
+        )?;
     }
     Ok(())
 }

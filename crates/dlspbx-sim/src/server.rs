@@ -2,6 +2,7 @@
 
 use crate::api::{self, Api, MessageIds};
 use axum::Router;
+use axum::body::{Body, HttpBody};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,7 +33,11 @@ pub struct Shared {
 impl Shared {
     /// Wraps an open connection.
     pub fn new(conn: Connection) -> Shared {
-        Shared { conn: Mutex::new(conn), ids: MessageIds::default(), limits: FormLimits::PHP_DEFAULTS }
+        Shared {
+            conn: Mutex::new(conn),
+            ids: MessageIds::default(),
+            limits: FormLimits::PHP_DEFAULTS,
+        }
     }
 
     /// Runs `f` with the connection locked.
@@ -44,7 +49,10 @@ impl Shared {
 
 /// The axum application: `/api/v1/{file}` for POST (and GET, query string only).
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new().route("/api/v1/{file}", any(handle)).fallback(not_found).with_state(shared)
+    Router::new()
+        .route("/api/v1/{file}", any(handle))
+        .fallback(not_found)
+        .with_state(shared)
 }
 
 /// A response carrying the API's error shape in `format`.
@@ -57,8 +65,16 @@ fn reply(status: StatusCode, format: Format, body: Vec<u8>) -> Response {
 }
 
 async fn not_found(req: Request) -> Response {
-    let format = response_format(&query_params(req.uri().query()), req.headers()).unwrap_or_default();
-    error(StatusCode::NOT_FOUND, format, &format!("Not found: {}; the API lives under /api/v1/<module>.php", req.uri().path()))
+    let format =
+        response_format(&query_params(req.uri().query()), req.headers()).unwrap_or_default();
+    error(
+        StatusCode::NOT_FOUND,
+        format,
+        &format!(
+            "Not found: {}; the API lives under /api/v1/<module>.php",
+            req.uri().path()
+        ),
+    )
 }
 
 fn query_params(query: Option<&str>) -> Node<'static> {
@@ -67,7 +83,11 @@ fn query_params(query: Option<&str>) -> Node<'static> {
 
 fn scalar<'n>(node: &'n Node<'_>, key: &str) -> Option<&'n str> {
     match node {
-        Node::Map(entries) => entries.iter().rev().find(|(k, _)| k == key).and_then(|(_, v)| v.as_str()),
+        Node::Map(entries) => entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.as_str()),
         _ => None,
     }
 }
@@ -78,17 +98,28 @@ fn response_format(query: &Node<'_>, headers: &HeaderMap) -> Result<Format, Stri
     if let Some(f) = scalar(query, "api_format").filter(|f| !f.trim().is_empty()) {
         return f.trim().parse();
     }
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     Ok(Format::from_accept(accept).unwrap_or_default())
 }
 
 /// The module file a path names: `status.php`, or `status` for short.
 fn module_file(path: &str) -> Option<&'static str> {
-    let want = if path.ends_with(".php") { Cow::Borrowed(path) } else { Cow::Owned(format!("{path}.php")) };
+    let want = if path.ends_with(".php") {
+        Cow::Borrowed(path)
+    } else {
+        Cow::Owned(format!("{path}.php"))
+    };
     ACTIONS.iter().map(|a| a.file).find(|f| *f == want.as_ref())
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req: Request) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path(path): Path<String>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let query = query_params(parts.uri.query());
     let format = match response_format(&query, &parts.headers) {
@@ -96,32 +127,59 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
         Err(e) => return error(StatusCode::OK, Format::Json, &e),
     };
     if scalar(&query, "api_user").is_some() || scalar(&query, "api_key").is_some() {
-        return error(StatusCode::BAD_REQUEST, format, "api_user and api_key must be sent in the POST body, never in the URL");
+        return error(
+            StatusCode::BAD_REQUEST,
+            format,
+            "api_user and api_key must be sent in the POST body, never in the URL",
+        );
     }
     if parts.method != Method::POST && parts.method != Method::GET {
-        let mut r = error(StatusCode::METHOD_NOT_ALLOWED, format, &format!("Method {} is not allowed; use POST", parts.method));
-        r.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST, GET"));
+        let mut r = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format,
+            &format!("Method {} is not allowed; use POST", parts.method),
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST, GET"));
         return r;
     }
     let Some(file) = module_file(&path) else {
-        let files: Vec<&str> = ACTIONS.iter().map(|a| a.file).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-        return error(StatusCode::NOT_FOUND, format, &format!("Unknown API module `{path}`; expected one of {}", files.join(", ")));
+        let files: Vec<&str> = ACTIONS
+            .iter()
+            .map(|a| a.file)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        return error(
+            StatusCode::NOT_FOUND,
+            format,
+            &format!(
+                "Unknown API module `{path}`; expected one of {}",
+                files.join(", ")
+            ),
+        );
     };
     let params = if parts.method == Method::GET {
         // GET carries api_action and api_format only: the fields (credentials included)
         // belong in a POST body.
         Node::Map(Vec::new())
     } else {
-        if let Some(len) = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
-            if len > MAX_BODY_BYTES as u64 {
-                return too_large(format);
-            }
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > DRAIN_BYTES as u64) {
+            return too_large(format);
         }
-        let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(_) => return too_large(format),
+        let Some(bytes) = read_body(body).await else {
+            return too_large(format);
         };
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let encoding = if content_type.trim().is_empty() {
             Encoding::Form
         } else {
@@ -143,25 +201,67 @@ async fn handle(State(shared): State<Arc<Shared>>, Path(path): Path<String>, req
             Err(msg) => return error(StatusCode::BAD_REQUEST, format, &msg),
         }
     };
-    let action = scalar(&query, "api_action").or_else(|| scalar(&params, "api_action")).map(str::to_owned);
+    let action = scalar(&query, "api_action")
+        .or_else(|| scalar(&params, "api_action"))
+        .map(str::to_owned);
     let shared2 = shared.clone();
-    let result = tokio::task::spawn_blocking(move || process(&shared2, file, action, params, format)).await;
+    let result =
+        tokio::task::spawn_blocking(move || process(&shared2, file, action, params, format)).await;
     match result {
         Ok((status, bytes)) => reply(status, format, bytes),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, format, "internal error"),
     }
 }
 
+/// How much of an oversized body is read (and thrown away) so that the client, still
+/// sending, gets to see the 413 instead of a broken connection.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// The body, or `None` when it is over [`MAX_BODY_BYTES`] (what follows it is drained up to
+/// [`DRAIN_BYTES`]).
+async fn read_body(mut body: Body) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+        match frame {
+            None => break,
+            Some(Err(_)) => return None,
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    seen = seen.saturating_add(data.len());
+                    if seen > DRAIN_BYTES {
+                        return None;
+                    }
+                    if seen <= MAX_BODY_BYTES {
+                        out.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    }
+    (seen <= MAX_BODY_BYTES).then_some(out)
+}
+
 fn too_large(format: Format) -> Response {
-    error(StatusCode::PAYLOAD_TOO_LARGE, format, "The request body is larger than 8 MB (PHP's post_max_size)")
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format,
+        "The request body is larger than 8 MB (PHP's post_max_size)",
+    )
 }
 
 /// Parses a body; the message says what was wrong.
-fn parse_body(encoding: Encoding, bytes: &[u8], limits: &FormLimits) -> Result<Node<'static>, String> {
+fn parse_body(
+    encoding: Encoding,
+    bytes: &[u8],
+    limits: &FormLimits,
+) -> Result<Node<'static>, String> {
     let trimmed = bytes.iter().all(u8::is_ascii_whitespace);
     match encoding {
         Encoding::Form => {
-            let (node, dropped) = form::parse_with_limits(bytes, limits).map_err(|e| format!("Malformed form body: {e}"))?;
+            let (node, dropped) = form::parse_with_limits(bytes, limits)
+                .map_err(|e| format!("Malformed form body: {e}"))?;
             if !dropped.is_empty() {
                 return Err(format!(
                     "The form body has more variables than PHP accepts (max_input_vars = {}, max_input_nesting_level = {}): \
@@ -219,7 +319,12 @@ pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
         if k == "columns" {
             if let Node::Str(s) = v {
                 if s.contains(',') {
-                    let items = s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| Node::from(p.to_owned())).collect();
+                    let items = s
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| Node::from(p.to_owned()))
+                        .collect();
                     *v = Node::Seq(items);
                 }
             }
@@ -228,7 +333,10 @@ pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
     if let Some(info) = ACTIONS.iter().find(|a| a.file == file && a.name == action) {
         for field in info.request {
             if let Some(default) = field.default {
-                if !entries.iter().any(|(k, v)| k == field.name && !v.is_empty()) {
+                if !entries
+                    .iter()
+                    .any(|(k, v)| k == field.name && !v.is_empty())
+                {
                     entries.retain(|(k, _)| k != field.name);
                     entries.push((Cow::Borrowed(field.name), Node::str(default)));
                 }
@@ -238,7 +346,13 @@ pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
 }
 
 /// Authenticates and dispatches one request; returns the status and the body.
-pub fn process(shared: &Shared, file: &str, action: Option<String>, mut params: Node<'static>, format: Format) -> (StatusCode, Vec<u8>) {
+pub fn process(
+    shared: &Shared,
+    file: &str,
+    action: Option<String>,
+    mut params: Node<'static>,
+    format: Format,
+) -> (StatusCode, Vec<u8>) {
     let fail = |msg: &str| (StatusCode::OK, encode_error(format, msg));
     let api_user = scalar(&params, "api_user").unwrap_or("").to_owned();
     let api_key = scalar(&params, "api_key").unwrap_or("").to_owned();
@@ -249,19 +363,26 @@ pub fn process(shared: &Shared, file: &str, action: Option<String>, mut params: 
             Err(e) => return fail(&format!("database error: {e}")),
         };
         let Some(action) = action.filter(|a| !a.trim().is_empty()) else {
-            return fail(&format!("api_action is required; the actions of {file} are {}", actions_of(file)));
+            return fail(&format!(
+                "api_action is required; the actions of {file} are {}",
+                actions_of(file)
+            ));
         };
         let action = action.trim().to_owned();
         normalize(file, &action, &mut params);
-        let handler = Api { conn, ids: &shared.ids };
+        let handler = Api {
+            conn,
+            ids: &shared.ids,
+        };
         match dispatch(&handler, &user, file, &action, &params, format) {
             Ok(body) => {
                 tracing::debug!(file, action, user = %user.authid, "ok");
                 (StatusCode::OK, body)
             }
-            Err(DispatchError::UnknownAction { file, action }) => {
-                fail(&format!("Unknown api_action `{action}` for {file}; expected one of {}", actions_of(&file)))
-            }
+            Err(DispatchError::UnknownAction { file, action }) => fail(&format!(
+                "Unknown api_action `{action}` for {file}; expected one of {}",
+                actions_of(&file)
+            )),
             Err(DispatchError::Invalid(e)) => fail(&e.to_string()),
             Err(DispatchError::Handler(e)) => fail(&message(e)),
         }
@@ -269,7 +390,12 @@ pub fn process(shared: &Shared, file: &str, action: Option<String>, mut params: 
 }
 
 fn actions_of(file: &str) -> String {
-    ACTIONS.iter().filter(|a| a.file == file).map(|a| a.name).collect::<Vec<_>>().join(", ")
+    ACTIONS
+        .iter()
+        .filter(|a| a.file == file)
+        .map(|a| a.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn message(e: dlspbx_core::Error) -> String {

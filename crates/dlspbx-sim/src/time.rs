@@ -3,7 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
@@ -48,10 +50,16 @@ fn num(s: &str) -> Option<u32> {
 }
 
 fn from_parts(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59 {
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59
+    {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s))
+    Some(
+        days_from_civil(y, mo, d) * 86_400
+            + i64::from(h) * 3600
+            + i64::from(mi) * 60
+            + i64::from(s),
+    )
 }
 
 /// Seconds since the epoch of `YYYY-MM-DD HH:MM:SS` (read as UTC wall-clock time).
@@ -68,7 +76,14 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     if tp.next().is_some() || h.len() != 2 || mi.len() != 2 || se.len() != 2 {
         return None;
     }
-    from_parts(i64::from(num(y)?), num(mo)?, num(d)?, num(h)?, num(mi)?, num(se)?)
+    from_parts(
+        i64::from(num(y)?),
+        num(mo)?,
+        num(d)?,
+        num(h)?,
+        num(mi)?,
+        num(se)?,
+    )
 }
 
 /// Seconds since the epoch of `YYYY-MM-DD` at midnight.
@@ -122,7 +137,14 @@ fn split(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32, (rem % 60) as u32)
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        ((rem % 3600) / 60) as u32,
+        (rem % 60) as u32,
+    )
 }
 
 /// `YYYY-MM-DD HH:MM:SS`.
@@ -144,7 +166,10 @@ fn twelve(h: u32) -> (u32, &'static str) {
 pub fn format_us(secs: i64) -> String {
     let (y, m, d, h, mi, _) = split(secs);
     let (h12, ampm) = twelve(h);
-    format!("{m:02}/{d:02}/{:02} {h12:02}:{mi:02} {ampm}", y.rem_euclid(100))
+    format!(
+        "{m:02}/{d:02}/{:02} {h12:02}:{mi:02} {ampm}",
+        y.rem_euclid(100)
+    )
 }
 
 /// `Mon, Oct 1, 2016 12:39 pm` (the report title's style).
@@ -152,7 +177,10 @@ pub fn format_title(secs: i64) -> String {
     let (y, m, d, h, mi, _) = split(secs);
     let (h12, ampm) = twelve(h);
     let wd = WEEKDAYS[secs.div_euclid(86_400).rem_euclid(7) as usize];
-    format!("{wd}, {} {d}, {y} {h12}:{mi:02} {ampm}", MONTHS[(m - 1) as usize])
+    format!(
+        "{wd}, {} {d}, {y} {h12}:{mi:02} {ampm}",
+        MONTHS[(m - 1) as usize]
+    )
 }
 
 /// `Dec 29 17:32:12` (dialer log lines).
@@ -163,7 +191,9 @@ pub fn format_log(secs: i64) -> String {
 
 /// Seconds and microseconds since the epoch, now.
 pub fn now() -> (i64, u32) {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     (d.as_secs() as i64, d.subsec_micros())
 }
 
@@ -183,15 +213,35 @@ mod tests {
         assert_eq!(t, 1_476_352_446);
         assert_eq!(format_datetime(t), "2016-10-13 09:54:06");
         assert_eq!(format_us(t), "10/13/16 09:54 am");
-        assert_eq!(format_title(parse_datetime("2016-10-01 12:39:00").unwrap()), "Sat, Oct 1, 2016 12:39 pm");
-        assert_eq!(parse_us("05/01/2017 10:58 am"), parse_datetime("2017-05-01 10:58:00"));
-        assert_eq!(parse_us("07/30/2017 10:58pm"), parse_datetime("2017-07-30 22:58:00"));
-        assert_eq!(parse_us("07/30/2017 12:05 am"), parse_datetime("2017-07-30 00:05:00"));
+        assert_eq!(
+            format_title(parse_datetime("2016-10-01 12:39:00").unwrap()),
+            "Sat, Oct 1, 2016 12:39 pm"
+        );
+        assert_eq!(
+            parse_us("05/01/2017 10:58 am"),
+            parse_datetime("2017-05-01 10:58:00")
+        );
+        assert_eq!(
+            parse_us("07/30/2017 10:58pm"),
+            parse_datetime("2017-07-30 22:58:00")
+        );
+        assert_eq!(
+            parse_us("07/30/2017 12:05 am"),
+            parse_datetime("2017-07-30 00:05:00")
+        );
         assert_eq!(parse_flexible("1476352446"), Some(1_476_352_446));
         assert_eq!(parse_datetime("2023-02-29 00:00:00"), None);
-        assert_eq!(parse_datetime("2024-02-29 00:00:00").map(format_datetime).as_deref(), Some("2024-02-29 00:00:00"));
+        assert_eq!(
+            parse_datetime("2024-02-29 00:00:00")
+                .map(format_datetime)
+                .as_deref(),
+            Some("2024-02-29 00:00:00")
+        );
         assert_eq!(format_duration(165), "00:02:45");
         assert_eq!(format_duration(146 * 3600 + 42 * 60 + 8), "146:42:08");
-        assert_eq!(format_log(parse_datetime("2023-12-29 17:32:12").unwrap()), "Dec 29 17:32:12");
+        assert_eq!(
+            format_log(parse_datetime("2023-12-29 17:32:12").unwrap()),
+            "Dec 29 17:32:12"
+        );
     }
 }

@@ -59,8 +59,16 @@ pub struct Queue {
 
 /// The tenants.
 pub const TENANTS: &[Tenant] = &[
-    Tenant { id: 0, name: "default", dids: &["8478544799", "8005550100", "8475550123", "8475550188"] },
-    Tenant { id: 1, name: "acme", dids: &["3125550199", "8885550142", "3125550111"] },
+    Tenant {
+        id: 0,
+        name: "default",
+        dids: &["8478544799", "8005550100", "8475550123", "8475550188"],
+    },
+    Tenant {
+        id: 1,
+        name: "acme",
+        dids: &["3125550199", "8885550142", "3125550111"],
+    },
 ];
 
 /// The demo user every quick start uses (`100@default`).
@@ -68,39 +76,198 @@ pub const DEMO_USER: &str = "100@default";
 
 /// Every user. `100` exists in both tenants on purpose (`100@default`, `100@acme`).
 pub const USERS: &[User] = &[
-    User { tenant: "default", ext: "100", name: "Demo User", authid: "z64xxx2n", vmail: "2/5", status: "OK (12 ms)", host: "203.0.113.10", port: 5060 },
-    User { tenant: "default", ext: "630", name: "Tom", authid: "beaucrn6", vmail: "6/6", status: "OK (3 ms)", host: "209.242.9.134", port: 12447 },
-    User { tenant: "default", ext: "69", name: "Jerry", authid: "cpirg16m", vmail: "0/0", status: "Unmonitored", host: "N/A", port: 0 },
-    User { tenant: "default", ext: "635", name: "Spike", authid: "s7pk2m4q", vmail: "1/3", status: "OK (8 ms)", host: "198.51.100.23", port: 5062 },
-    User { tenant: "default", ext: "985", name: "Jerma", authid: "j3rm985x", vmail: "0/1", status: "UNREACHABLE", host: "198.51.100.77", port: 5060 },
-    User { tenant: "default", ext: "101", name: "Alice Moore", authid: "a1m00re7", vmail: "0/2", status: "OK (21 ms)", host: "203.0.113.41", port: 5060 },
-    User { tenant: "default", ext: "102", name: "Bob Nguyen", authid: "b0bngy3n", vmail: "3/3", status: "OK (5 ms)", host: "203.0.113.42", port: 5060 },
-    User { tenant: "default", ext: "103", name: "Carol Diaz", authid: "c4r0ld1z", vmail: "0/0", status: "Unmonitored", host: "N/A", port: 0 },
-    User { tenant: "default", ext: "104", name: "Dave Kim", authid: "d4v3k1m9", vmail: "1/1", status: "OK (14 ms)", host: "203.0.113.44", port: 5066 },
-    User { tenant: "default", ext: "105", name: "Fax Machine", authid: "f4xm4ch1", vmail: "0/0", status: "OK (2 ms)", host: "203.0.113.45", port: 5060 },
-    User { tenant: "acme", ext: "100", name: "Acme Admin", authid: "acm3adm1", vmail: "0/0", status: "OK (9 ms)", host: "192.0.2.10", port: 5060 },
-    User { tenant: "acme", ext: "200", name: "Wile E. Coyote", authid: "wc0y0te2", vmail: "4/7", status: "OK (31 ms)", host: "192.0.2.20", port: 5060 },
-    User { tenant: "acme", ext: "201", name: "Road Runner", authid: "rr8beep1", vmail: "0/0", status: "OK (1 ms)", host: "192.0.2.21", port: 5064 },
-    User { tenant: "acme", ext: "202", name: "Marvin", authid: "m4rv1n42", vmail: "0/1", status: "Unmonitored", host: "N/A", port: 0 },
+    User {
+        tenant: "default",
+        ext: "100",
+        name: "Demo User",
+        authid: "z64xxx2n",
+        vmail: "2/5",
+        status: "OK (12 ms)",
+        host: "203.0.113.10",
+        port: 5060,
+    },
+    User {
+        tenant: "default",
+        ext: "630",
+        name: "Tom",
+        authid: "beaucrn6",
+        vmail: "6/6",
+        status: "OK (3 ms)",
+        host: "209.242.9.134",
+        port: 12447,
+    },
+    User {
+        tenant: "default",
+        ext: "69",
+        name: "Jerry",
+        authid: "cpirg16m",
+        vmail: "0/0",
+        status: "Unmonitored",
+        host: "N/A",
+        port: 0,
+    },
+    User {
+        tenant: "default",
+        ext: "635",
+        name: "Spike",
+        authid: "s7pk2m4q",
+        vmail: "1/3",
+        status: "OK (8 ms)",
+        host: "198.51.100.23",
+        port: 5062,
+    },
+    User {
+        tenant: "default",
+        ext: "985",
+        name: "Jerma",
+        authid: "j3rm985x",
+        vmail: "0/1",
+        status: "UNREACHABLE",
+        host: "198.51.100.77",
+        port: 5060,
+    },
+    User {
+        tenant: "default",
+        ext: "101",
+        name: "Alice Moore",
+        authid: "a1m00re7",
+        vmail: "0/2",
+        status: "OK (21 ms)",
+        host: "203.0.113.41",
+        port: 5060,
+    },
+    User {
+        tenant: "default",
+        ext: "102",
+        name: "Bob Nguyen",
+        authid: "b0bngy3n",
+        vmail: "3/3",
+        status: "OK (5 ms)",
+        host: "203.0.113.42",
+        port: 5060,
+    },
+    User {
+        tenant: "default",
+        ext: "103",
+        name: "Carol Diaz",
+        authid: "c4r0ld1z",
+        vmail: "0/0",
+        status: "Unmonitored",
+        host: "N/A",
+        port: 0,
+    },
+    User {
+        tenant: "default",
+        ext: "104",
+        name: "Dave Kim",
+        authid: "d4v3k1m9",
+        vmail: "1/1",
+        status: "OK (14 ms)",
+        host: "203.0.113.44",
+        port: 5066,
+    },
+    User {
+        tenant: "default",
+        ext: "105",
+        name: "Fax Machine",
+        authid: "f4xm4ch1",
+        vmail: "0/0",
+        status: "OK (2 ms)",
+        host: "203.0.113.45",
+        port: 5060,
+    },
+    User {
+        tenant: "acme",
+        ext: "100",
+        name: "Acme Admin",
+        authid: "acm3adm1",
+        vmail: "0/0",
+        status: "OK (9 ms)",
+        host: "192.0.2.10",
+        port: 5060,
+    },
+    User {
+        tenant: "acme",
+        ext: "200",
+        name: "Wile E. Coyote",
+        authid: "wc0y0te2",
+        vmail: "4/7",
+        status: "OK (31 ms)",
+        host: "192.0.2.20",
+        port: 5060,
+    },
+    User {
+        tenant: "acme",
+        ext: "201",
+        name: "Road Runner",
+        authid: "rr8beep1",
+        vmail: "0/0",
+        status: "OK (1 ms)",
+        host: "192.0.2.21",
+        port: 5064,
+    },
+    User {
+        tenant: "acme",
+        ext: "202",
+        name: "Marvin",
+        authid: "m4rv1n42",
+        vmail: "0/1",
+        status: "Unmonitored",
+        host: "N/A",
+        port: 0,
+    },
 ];
 
 /// User groups.
 pub const GROUPS: &[Group] = &[
-    Group { tenant: "default", name: "Sales", members: &["beaucrn6", "cpirg16m", "a1m00re7", "b0bngy3n"] },
-    Group { tenant: "default", name: "Support", members: &["z64xxx2n", "s7pk2m4q", "j3rm985x", "c4r0ld1z"] },
-    Group { tenant: "acme", name: "Ops", members: &["wc0y0te2", "rr8beep1"] },
+    Group {
+        tenant: "default",
+        name: "Sales",
+        members: &["beaucrn6", "cpirg16m", "a1m00re7", "b0bngy3n"],
+    },
+    Group {
+        tenant: "default",
+        name: "Support",
+        members: &["z64xxx2n", "s7pk2m4q", "j3rm985x", "c4r0ld1z"],
+    },
+    Group {
+        tenant: "acme",
+        name: "Ops",
+        members: &["wc0y0te2", "rr8beep1"],
+    },
 ];
 
 /// Call queues.
 pub const QUEUES: &[Queue] = &[
-    Queue { tenant: "default", name: "support_queue", hunt: "ringall", agents: &["beaucrn6", "s7pk2m4q", "a1m00re7"] },
-    Queue { tenant: "default", name: "sales_queue", hunt: "rrmemory", agents: &["cpirg16m", "b0bngy3n", "d4v3k1m9"] },
-    Queue { tenant: "default", name: "testqueue", hunt: "ringall", agents: &[] },
-    Queue { tenant: "acme", name: "acme_support", hunt: "leastrecent", agents: &["wc0y0te2", "rr8beep1"] },
+    Queue {
+        tenant: "default",
+        name: "support_queue",
+        hunt: "ringall",
+        agents: &["beaucrn6", "s7pk2m4q", "a1m00re7"],
+    },
+    Queue {
+        tenant: "default",
+        name: "sales_queue",
+        hunt: "rrmemory",
+        agents: &["cpirg16m", "b0bngy3n", "d4v3k1m9"],
+    },
+    Queue {
+        tenant: "default",
+        name: "testqueue",
+        hunt: "ringall",
+        agents: &[],
+    },
+    Queue {
+        tenant: "acme",
+        name: "acme_support",
+        hunt: "leastrecent",
+        agents: &["wc0y0te2", "rr8beep1"],
+    },
 ];
 
 /// Conference bridges: (tenant, number).
-pub const CONFERENCES: &[(&str, &str)] = &[("default", "2000"), ("default", "2001"), ("acme", "3000")];
+pub const CONFERENCES: &[(&str, &str)] =
+    &[("default", "2000"), ("default", "2001"), ("acme", "3000")];
 
 /// The tenant named `name`.
 pub fn tenant(name: &str) -> Option<&'static Tenant> {

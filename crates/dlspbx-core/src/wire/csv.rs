@@ -815,6 +815,9 @@ mod tests {
             account_code: Str<'a>,
         }
         let body = b"id,timestamp,message,account_code\r\n3131,\"2017-06-22 15:36:41\",\"Test Message\",213985\r\n3121,\"2017-06-22 13:57:51\",\"Test Message\",\r\n";
+        let with_bom = [&b"\xEF\xBB\xBF"[..], body].concat();
+        let sms: Sms = decode(Format::Csv, SMS, &with_bom).unwrap();
+        assert_eq!(sms.results[0].id, 3131);
         let sms: Sms = decode(Format::Csv, SMS, body).unwrap();
         assert_eq!(sms.results.len(), 2);
         assert_eq!(

@@ -314,6 +314,51 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn report_and_query_sms_samples() {
+        #[derive(Debug, Deserialize)]
+        struct Report<'a> {
+            #[serde(borrow)]
+            error: Str<'a>,
+            #[serde(deserialize_with = "scalar::int")]
+            total_results: i64,
+            #[serde(borrow)]
+            columns: Vec<Str<'a>>,
+            #[serde(borrow)]
+            results: Vec<Vec<Str<'a>>>,
+        }
+        let body = r#"{
+	"result": "success",
+	"error": "",
+	"total_results": 3,
+	"title": "Restrict inclusive by date range 'Mon, Oct 1, 2016 12:39 pm' - America\/Chicago",
+	"columns": ["unique_id", "date", "callerid", "billable_duration"],
+	"results": [
+		["1476370446.2", "2016-10-13 09:54:06", "\"Example User 1\" <123>", "85"],
+		["1476370384.0", "2016-10-13 09:53:04", "\"DLS Internet Services\" <8478544799>", "41"]
+	]
+}"#;
+        let r: Report = decode(body.as_bytes()).unwrap();
+        assert_eq!(
+            (r.error.as_str(), r.total_results, r.columns.len()),
+            ("", 3, 4)
+        );
+        assert_eq!(r.results[0][2], "\"Example User 1\" <123>");
+        assert!(r.results[0][0].is_borrowed() && !r.results[0][2].is_borrowed());
+
+        #[derive(Debug, Deserialize)]
+        struct Sms<'a> {
+            #[serde(deserialize_with = "scalar::int")]
+            total_results: i64,
+            #[serde(borrow, deserialize_with = "scalar::list")]
+            results: Vec<Map<'a, Str<'a>>>,
+        }
+        let body = r#"{"result":"success","total_results":"171","results_limit":"10","results_offset":"0","results":[{"id":"3131","timestamp":"2017-06-22 15:36:41","dst_original_label":"","account_code":"213985"},{"id":"3121","account_code":""}]}"#;
+        let q: Sms = decode(body.as_bytes()).unwrap();
+        assert_eq!((q.total_results, q.results.len()), (171, 2));
+        assert_eq!(q.results[1].get("account_code").unwrap(), "");
+    }
+
+    #[test]
     fn error_shape() {
         let err = decode::<Users>(br#"{"result":"error","error":"Invalid API key"}"#).unwrap_err();
         assert!(

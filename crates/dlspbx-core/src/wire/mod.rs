@@ -89,10 +89,10 @@ pub fn check_error_shape(node: &Node<'_>) -> Result<()> {
 /// Scalars are written in their wire text (`"42"`, `"Yes"`), `result: success` comes first.
 pub fn encode<T: Serialize>(format: Format, layout: CsvLayout, value: &T) -> Result<Vec<u8>> {
     let mut node = ser::to_node(value)?;
-    if let Node::Map(entries) = &mut node {
-        if !entries.iter().any(|(k, _)| k == "result") {
-            entries.insert(0, ("result".into(), Node::str("success")));
-        }
+    if let Node::Map(entries) = &mut node
+        && !entries.iter().any(|(k, _)| k == "result")
+    {
+        entries.insert(0, ("result".into(), Node::str("success")));
     }
     Ok(write_node(format, layout, &node))
 }

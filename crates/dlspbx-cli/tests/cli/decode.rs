@@ -1,0 +1,153 @@
+//! `dlspbx decode` of every golden example: the same JSON for the same data in every format.
+
+use crate::{dlspbx, fixtures, stderr, stdout};
+use dlspbx_core::generated::ACTIONS;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Response header fields that a table-layout CSV body does not carry (see
+/// `tests/fixtures/NOTES.md`: "Table CSV keeps only the rows").
+const CSV_TABLE_DROPS: &[&str] = &["total_results", "results_limit", "results_offset", "title"];
+
+fn decode(action: &str, path: &std::path::Path) -> std::process::Output {
+    dlspbx().args(["decode", action]).arg(path).output().unwrap()
+}
+
+/// `response.<variant>.<format>` → (variant, format).
+fn split_name(name: &str) -> Option<(String, String)> {
+    let rest = name.strip_prefix("response.")?;
+    match rest.rsplit_once('.') {
+        Some((variant, format)) => Some((variant.to_owned(), format.to_owned())),
+        None => Some((String::new(), rest.to_owned())),
+    }
+}
+
+/// Variants holding exactly the data of `response.json` (only the encoding differs).
+const SAME_DATA: &[&str] = &["", "bom", "crlf", "extra", "numbers", "noroot"];
+
+#[test]
+fn every_golden_example_decodes_to_the_same_json_in_every_format() {
+    let mut checked = 0;
+    for info in ACTIONS {
+        let action = format!("{}.{}", info.module, info.name);
+        let dir = fixtures().join(&action);
+        let mut files: Vec<(String, String, std::path::PathBuf)> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                split_name(&name).map(|(v, f)| (v, f, e.path()))
+            })
+            .collect();
+        files.sort();
+        let mut reference: BTreeMap<String, Value> = BTreeMap::new();
+        for (variant, _, path) in files.iter().filter(|(_, f, _)| f == "json") {
+            let out = decode(&action, path);
+            assert!(out.status.success(), "{}: {}", path.display(), stderr(&out));
+            let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            reference.insert(variant.clone(), v);
+        }
+        let base = reference.get("").unwrap_or_else(|| panic!("{action}: no response.json")).clone();
+        for (variant, format, path) in &files {
+            let expected = if SAME_DATA.contains(&variant.as_str()) { &base } else { reference.get(variant).unwrap_or(&base) };
+            let out = decode(&action, path);
+            let code = out.status.code();
+            if format == "plain" {
+                // Plain carries only an ID or a status: data actions may refuse it (exit 2);
+                // the ID actions give the same JSON.
+                assert!(matches!(code, Some(0) | Some(2)), "{}: exit {code:?}: {}", path.display(), stderr(&out));
+                if info.response.len() == 1 && info.response[0].name == "id" {
+                    assert_eq!(code, Some(0), "{}", path.display());
+                    assert_eq!(&serde_json::from_str::<Value>(&stdout(&out)).unwrap(), expected, "{}", path.display());
+                }
+                checked += 1;
+                continue;
+            }
+            assert_eq!(code, Some(0), "{}: {}", path.display(), stderr(&out));
+            let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
+            let table_csv = format == "csv" && is_table_csv(info.module, info.name);
+            if table_csv {
+                let (g, e) = (got.as_object().unwrap(), expected.as_object().unwrap());
+                for (k, ev) in e {
+                    match g.get(k) {
+                        Some(gv) if gv == ev => {}
+                        other if CSV_TABLE_DROPS.contains(&k.as_str()) && other.is_none_or(Value::is_null) => {}
+                        other => panic!("{}: `{k}` is {other:?}, expected {ev}", path.display()),
+                    }
+                }
+            } else {
+                assert_eq!(&got, expected, "{}", path.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 90, "only {checked} files checked");
+}
+
+/// Whether the action's CSV layout is a table (from the generated `Action::CSV`).
+fn is_table_csv(module: &str, action: &str) -> bool {
+    use dlspbx_cli::dispatch::{ActionVisitor, ReportAction, dispatch};
+    use dlspbx_core::Action;
+    use dlspbx_core::wire::CsvLayout;
+    struct Layout;
+    impl ActionVisitor for Layout {
+        type Output = CsvLayout;
+        fn visit<A: Action>(self) -> CsvLayout
+        where
+            for<'a> A::Response<'a>: serde::Serialize,
+        {
+            A::CSV
+        }
+        fn visit_report(self) -> CsvLayout {
+            ReportAction::CSV
+        }
+    }
+    matches!(dispatch(module, action, Layout), Some(CsvLayout::Table { .. }))
+}
+
+#[test]
+fn decode_json_is_canonical_and_in_spec_order() {
+    let out = decode("status.queues", &fixtures().join("status.queues/response.xml"));
+    let text = stdout(&out);
+    assert!(text.starts_with("{\n  \"queues\": {\n    \"support_queue\": {\n      \"queue\": \"support_queue\",\n      \"holdtime\":"), "{text}");
+    let out = decode("reports.report", &fixtures().join("reports.report/response.yaml"));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["columns", "results", "title", "total_results"]); // serde_json sorts; order checked below
+    let text = stdout(&out);
+    let pos = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
+    assert!(pos("total_results") < pos("title") && pos("title") < pos("columns") && pos("columns") < pos("results"), "{text}");
+    assert!(v["results"][0].is_array());
+}
+
+#[test]
+fn decode_reads_stdin_and_takes_the_format_flag() {
+    let body = std::fs::read(fixtures().join("status.users/response.yaml")).unwrap();
+    let out = dlspbx().args(["decode", "status.users", "--format", "yaml"]).write_stdin(body).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = stdout(&decode("status.users", &fixtures().join("status.users/response.json")));
+    assert_eq!(stdout(&out), expected);
+}
+
+#[test]
+fn decode_errors() {
+    // The server's error shape: its message, exit 3.
+    for format in ["json", "xml", "yaml", "csv", "plain"] {
+        let out = decode("example.test", &fixtures().join(format!("example.test/error.{format}")));
+        assert_eq!(out.status.code(), Some(3), "{format}: {}", stderr(&out));
+        if format != "plain" {
+            assert!(stderr(&out).contains("Error details here"), "{format}: {}", stderr(&out));
+        }
+        assert!(out.stdout.is_empty());
+    }
+    // Undecodable: the format, the position and what was expected, exit 2.
+    let out = dlspbx().args(["decode", "status.queues"]).write_stdin("{\"queues\": [").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let se = stderr(&out);
+    assert!(se.contains("json") && se.contains("line 1, column"), "{se}");
+    let out = dlspbx().args(["decode", "status.users", "--format", "xml"]).write_stdin("<response><users><array><ext>1</ext></users>").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("xml"), "{}", stderr(&out));
+    // An unknown action is a usage error.
+    dlspbx().args(["decode", "status.nope"]).write_stdin("{}").assert().code(1);
+}

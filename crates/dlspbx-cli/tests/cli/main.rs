@@ -1,0 +1,39 @@
+//! Integration tests of the `dlspbx` binary (one test binary, several modules, to keep the
+//! link steps few).
+
+mod commands;
+mod decode;
+mod dry_run;
+mod exit_codes;
+mod import;
+
+use assert_cmd::Command;
+
+/// The binary, with an environment that cannot reach a user's configuration: no `DLSPBX_*`
+/// variables, and a config home with no file in it.
+pub fn dlspbx() -> Command {
+    let mut cmd = Command::cargo_bin("dlspbx").expect("the dlspbx binary is built");
+    for var in ["DLSPBX_URL", "DLSPBX_API_USER", "DLSPBX_API_KEY", "DLSPBX_API_KEY_FILE", "DLSPBX_FORMAT", "DLSPBX_ENCODING", "DLSPBX_CONFIG"] {
+        cmd.env_remove(var);
+    }
+    let home = std::env::temp_dir().join("dlspbx-cli-tests-home");
+    let _ = std::fs::create_dir_all(&home);
+    cmd.env("HOME", &home).env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.timeout(std::time::Duration::from_secs(120));
+    cmd
+}
+
+/// The fixtures of the workspace (`tests/fixtures/<module>.<action>/`).
+pub fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// Stdout of a finished command, as text.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Stderr of a finished command, as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

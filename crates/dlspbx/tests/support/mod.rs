@@ -1,0 +1,283 @@
+//! A small HTTP/1.1 server for the client tests (shared with `dlspbx-async`'s tests through
+//! `#[path]`): a thread per connection, one request per connection, answers from a handler.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The API key every test client uses; it must only ever appear in request bodies.
+pub const KEY: &str = "s3cr3t-k3y-0123456789";
+pub const USER: &str = "100@default";
+
+/// The golden responses: `tests/fixtures/<module>.<action>/response.<format>`.
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// A request as the server read it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// `POST /api/v1/status.php?api_action=queues&api_format=json HTTP/1.1`
+    pub request_line: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn target(&self) -> &str {
+        self.request_line.split(' ').nth(1).unwrap_or("")
+    }
+
+    pub fn query(&self, key: &str) -> Option<&str> {
+        let query = self.target().split_once('?')?.1;
+        query.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+    }
+
+    /// `status.queues`
+    pub fn action(&self) -> String {
+        let path = self.target().split('?').next().unwrap_or("");
+        let module = path.rsplit('/').next().unwrap_or("").trim_end_matches(".php");
+        format!("{module}.{}", self.query("api_action").unwrap_or(""))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// What the server answers.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Read the request, then never answer.
+    pub stall: bool,
+}
+
+impl Reply {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Reply { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.into(), stall: false }
+    }
+
+    pub fn json(body: impl Into<Vec<u8>>) -> Self {
+        Self::new(200, "application/json", body)
+    }
+
+    pub fn status(status: u16) -> Self {
+        Self::new(status, "text/plain", format!("status {status}"))
+    }
+
+    pub fn stall() -> Self {
+        Reply { stall: true, ..Self::status(200) }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The golden response for the action and format of `request`.
+    pub fn fixture(request: &Recorded) -> Self {
+        let format = request.query("api_format").unwrap_or("json");
+        let path = fixtures_dir().join(request.action()).join(format!("response.{format}"));
+        match std::fs::read(&path) {
+            Ok(body) => {
+                let media = format.parse::<dlspbx_core::Format>().map(|f| f.media_type()).unwrap_or("text/plain");
+                Self::new(200, media, body)
+            }
+            Err(_) => Self::new(404, "text/plain", format!("no fixture {}", path.display())),
+        }
+    }
+}
+
+type Handler = dyn Fn(&Recorded, usize) -> Reply + Send + Sync;
+
+/// A running test server; it lives until the test process ends.
+pub struct Server {
+    port: u16,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Server {
+    /// Answers each request with `handler(request, index)` (index from 0, in arrival order).
+    pub fn start(handler: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let recorded = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let (handler, recorded) = (Arc::clone(&handler), Arc::clone(&recorded));
+                std::thread::spawn(move || serve(stream, &*handler, &recorded));
+            }
+        });
+        Server { port, requests }
+    }
+
+    /// Answers every request with its golden response.
+    pub fn fixtures() -> Server {
+        Self::start(|request, _| Reply::fixture(request))
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+fn serve(stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Recorded>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let Some(request) = read_request(&mut reader) else { return };
+    let index = {
+        let mut all = recorded.lock().unwrap();
+        all.push(request.clone());
+        all.len() - 1
+    };
+    let reply = handler(&request, index);
+    if reply.stall {
+        std::thread::sleep(Duration::from_secs(30));
+        return;
+    }
+    let mut out = format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", reply.status, reply.body.len());
+    for (k, v) in &reply.headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut stream = stream;
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(&reply.body);
+    let _ = stream.flush();
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Recorded> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let request_line = line.trim_end().to_owned();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).ok()?;
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        let (k, v) = l.split_once(':')?;
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    let length: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Recorded { request_line, headers, body })
+}
+
+/// A report page in JSON with `rows` rows out of `total`, ids starting at `first`.
+pub fn report_page(total: usize, first: usize, rows: usize) -> Reply {
+    let rows: Vec<String> = (first..first + rows).map(|i| format!("[\"{i}\",\"2024-01-01 00:00:00\"]")).collect();
+    Reply::json(format!(
+        "{{\"result\":\"success\",\"error\":\"\",\"total_results\":{total},\"columns\":[\"unique_id\",\"date\"],\"results\":[{}]}}",
+        rows.join(",")
+    ))
+}
+
+/// Answers report requests (JSON-encoded) page by page out of `total` rows.
+pub fn report_pager(total: usize) -> impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static {
+    move |request, _| {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let option = |key: &str| -> usize {
+            body["options"].as_array().unwrap().iter().find_map(|o| o.as_str()?.strip_prefix(key)?.strip_prefix('=')?.parse().ok()).unwrap()
+        };
+        let (page, per_page) = (option("page"), option("per_page"));
+        let first = (page * per_page).min(total);
+        report_page(total, first, per_page.min(total - first))
+    }
+}
+
+/// Answers SMS queries (JSON-encoded) by offset and limit out of `total` records.
+pub fn sms_pager(total: usize) -> impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static {
+    move |request, _| {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let number = |key: &str| body[key].as_i64().or_else(|| body[key].as_str()?.parse().ok()).unwrap() as usize;
+        let (offset, limit) = (number("results_offset").min(total), number("results_limit"));
+        let records: Vec<String> = (offset..(offset + limit).min(total))
+            .map(|i| {
+                format!(
+                    "{{\"id\":\"{i}\",\"timestamp\":\"2024-01-01 00:00:00\",\"src_label\":\"100\",\"dst_original_label\":\"\",\
+                     \"dst_label\":\"2223334444\",\"status\":\"success\",\"direction\":\"outbound\",\"message\":\"m{i}\",\
+                     \"account_code\":\"\",\"message_id\":\"x{i}\"}}"
+                )
+            })
+            .collect();
+        Reply::json(format!(
+            "{{\"result\":\"success\",\"total_results\":\"{total}\",\"results_limit\":\"{limit}\",\"results_offset\":\"{offset}\",\"results\":[{}]}}",
+            records.join(",")
+        ))
+    }
+}
+
+/// The request line, headers and every other place but the body must not hold the key.
+pub fn assert_key_only_in_body(request: &Recorded) {
+    assert!(!request.request_line.contains("api_key"), "{}", request.request_line);
+    assert!(!request.request_line.contains(KEY), "{}", request.request_line);
+    for (k, v) in &request.headers {
+        assert!(!v.contains(KEY), "header {k}");
+    }
+    assert!(request.body_text().contains("api_key"), "{}", request.body_text());
+}
+
+/// Plain text carries only a status or an ID: an action with data reports that it cannot be
+/// decoded from it, which is the expected outcome.
+pub fn plain_cannot_carry(format: dlspbx_core::Format, error: &dlspbx_core::Error) -> bool {
+    format == dlspbx_core::Format::Plain
+        && matches!(error, dlspbx_core::Error::Decode(d) if d.message.contains("plain response carries only"))
+}
+
+/// A port nothing listens on.
+pub fn closed_port_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Runs `$body` once for each of the 19 actions, with `$req` bound to a valid request.
+macro_rules! for_each_action {
+    ($req:ident => $body:block) => {{
+        use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
+        { let $req = example::TestRequest::new(); $body }
+        { let $req = dialer::AddContactListRequest::new("Spring leads"); $body }
+        { let $req = dialer::AddContactRequest::new("42", "8153556261").first_name("Ann"); $body }
+        { let $req = reports::ReportRequest::new([reports::Column::UniqueId, reports::Column::Date]); $body }
+        { let $req = status::UsersRequest::new(); $body }
+        { let $req = status::QueuesRequest::new(); $body }
+        { let $req = status::CallsRequest::new(); $body }
+        { let $req = status::FaxesRequest::new(); $body }
+        { let $req = status::ConferencesRequest::new(); $body }
+        { let $req = status::ProvisioningRequest::new(); $body }
+        { let $req = status::DialerRequest::new(); $body }
+        { let $req = status::DialerlogsRequest::new(); $body }
+        { let $req = sms::SendSmsRequest::new(["2223334444"], "Hello"); $body }
+        { let $req = sms::QuerySmsRequest::new(); $body }
+        { let $req = subscribers::QueryListsRequest::new(); $body }
+        { let $req = subscribers::AddSubscriberRequest::new("2223334444", "CQ7XB2M"); $body }
+        { let $req = subscribers::RemoveSubscriberRequest::new("2223334444", "CQ7XB2M"); $body }
+        { let $req = subscribers::AddUnsubscriberRequest::new("2223334444", "1"); $body }
+        { let $req = subscribers::RemoveUnsubscriberRequest::new("2223334444", "1"); $body }
+    }};
+}
