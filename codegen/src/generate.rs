@@ -254,6 +254,7 @@ impl<'s> Cx<'s> {
             let fdoc = doc_attrs(&doc);
             let is_list = matches!(ty, Ty::List(_) | Ty::CustomFields | Ty::Options);
             let comma = f.list_style.as_ref().is_some_and(|s| s.get_ref() == "comma");
+            let one_or_many = f.list_style.as_ref().is_some_and(|s| s.get_ref() == "one_or_many");
             let required_scalar = f.required && !is_list;
             let full_ty = if required_scalar || is_list { base.clone() } else { quote!(Option<#base>) };
             decls.push(quote! { #fdoc pub #id: #full_ty, });
@@ -328,6 +329,16 @@ impl<'s> Cx<'s> {
                         m.push((#wire.into(), crate::params::comma_list(&items)));
                     }
                 },
+                (Ty::List(_), _) if one_or_many => {
+                    let item = if canon_rule.is_some() { quote!(Node::from(#one)) } else { quote!(v.to_param()) };
+                    quote! {
+                        match self.#id.as_slice() {
+                            [] => {}
+                            [v] => m.push((#wire.into(), #item)),
+                            many => m.push((#wire.into(), Node::Seq(many.iter().map(|v| #item).collect()))),
+                        }
+                    }
+                }
                 (Ty::List(_), _) if canon_rule.is_some() => quote! {
                     if !self.#id.is_empty() {
                         m.push((#wire.into(), Node::Seq(self.#id.iter().map(|v| Node::from(#one)).collect())));

@@ -326,8 +326,8 @@ fn validate_fields(
             }
         }
         if let Some(ls) = &f.list_style {
-            if !["array", "comma"].contains(&ls.get_ref().as_str()) {
-                cx.err(ls.span(), "`list_style` must be \"array\" or \"comma\"");
+            if !["array", "comma", "one_or_many"].contains(&ls.get_ref().as_str()) {
+                cx.err(ls.span(), "`list_style` must be \"array\", \"comma\" or \"one_or_many\"");
             }
         }
         if let Some(bs) = &f.bool_style {

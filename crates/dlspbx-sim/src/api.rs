@@ -171,20 +171,21 @@ fn success(message: &str) -> Node<'static> {
 impl Api<'_> {
     fn contact_list_id(&self, user: &AuthUser, list: &str) -> Result<i64, Error> {
         let list = list.trim();
-        if !list.is_empty() && list.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(id) = list.parse::<i64>() {
-                let found: Option<i64> = self
-                    .conn
-                    .query_row(
-                        "SELECT id FROM contact_lists WHERE id = ? AND tenant_id = ?",
-                        params![id, user.tenant_id],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(db)?;
-                if let Some(id) = found {
-                    return Ok(id);
-                }
+        if !list.is_empty()
+            && list.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(id) = list.parse::<i64>()
+        {
+            let found: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT id FROM contact_lists WHERE id = ? AND tenant_id = ?",
+                    params![id, user.tenant_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some(id) = found {
+                return Ok(id);
             }
         }
         self.conn

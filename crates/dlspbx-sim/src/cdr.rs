@@ -423,7 +423,8 @@ fn one(rng: &mut StdRng, id: i64, t: i64, tenant: &Tenant) -> Cdr {
                         .filter(|g| g.tenant == tenant.name)
                         .collect();
                     let g = *pick(rng, &groups);
-                    let member = world::user(*pick(rng, g.members)).unwrap_or(u);
+                    let member =
+                        world::user(g.members[rng.random_range(0..g.members.len())]).unwrap_or(u);
                     c.dst = Party::user(member);
                     c.ring_group = g.name.into();
                 }

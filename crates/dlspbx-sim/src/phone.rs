@@ -26,10 +26,11 @@ pub fn canonical(s: &str) -> String {
     if let Some(n) = nanp10(t) {
         return n;
     }
-    if let Some(rest) = t.strip_prefix('+') {
-        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
-            return t.to_owned();
-        }
+    if let Some(rest) = t.strip_prefix('+')
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_digit())
+    {
+        return t.to_owned();
     }
     t.to_owned()
 }

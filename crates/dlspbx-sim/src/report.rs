@@ -122,12 +122,12 @@ impl Opts {
             ));
         }
         for (name, v) in [("from", &o.from), ("to", &o.to)] {
-            if let Some(v) = v {
-                if time::parse_datetime(v).is_none() {
-                    return Err(err(format!(
-                        "option {name} must be YYYY-MM-DD HH:MM:SS, got `{v}`"
-                    )));
-                }
+            if let Some(v) = v
+                && time::parse_datetime(v).is_none()
+            {
+                return Err(err(format!(
+                    "option {name} must be YYYY-MM-DD HH:MM:SS, got `{v}`"
+                )));
             }
         }
         Ok(o)

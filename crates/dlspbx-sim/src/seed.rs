@@ -130,7 +130,7 @@ pub fn insert_cdrs(
 }
 
 fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_0F_D15);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0005_EED0_FD15);
     for t in TENANTS {
         conn.execute(
             "INSERT INTO tenants (id, name) VALUES (?, ?)",

@@ -290,56 +290,55 @@ pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
     let Node::Map(entries) = params else { return };
     let mut renamed = Vec::new();
     for (i, (k, _)) in entries.iter().enumerate() {
-        if let Some(base) = k.strip_suffix("[]") {
-            if !base.is_empty() && !entries.iter().any(|(k2, _)| k2 == base) {
-                renamed.push((i, base.to_owned()));
-            }
+        if let Some(base) = k.strip_suffix("[]")
+            && !base.is_empty()
+            && !entries.iter().any(|(k2, _)| k2 == base)
+        {
+            renamed.push((i, base.to_owned()));
         }
     }
     for (i, base) in renamed {
         entries[i].0 = Cow::Owned(base);
     }
     for (k, v) in entries.iter_mut() {
-        if k == "filters" {
-            if let Node::Seq(items) = v {
-                if !items.is_empty() && items.iter().all(|n| matches!(n, Node::Map(_))) {
-                    let mut merged: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
-                    for item in std::mem::take(items) {
-                        if let Node::Map(m) = item {
-                            for (mk, mv) in m {
-                                merged.retain(|(ek, _)| *ek != mk);
-                                merged.push((mk, mv));
-                            }
-                        }
+        if k == "filters"
+            && let Node::Seq(items) = v
+            && !items.is_empty()
+            && items.iter().all(|n| matches!(n, Node::Map(_)))
+        {
+            let mut merged: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
+            for item in std::mem::take(items) {
+                if let Node::Map(m) = item {
+                    for (mk, mv) in m {
+                        merged.retain(|(ek, _)| *ek != mk);
+                        merged.push((mk, mv));
                     }
-                    *v = Node::Map(merged);
                 }
             }
+            *v = Node::Map(merged);
         }
-        if k == "columns" {
-            if let Node::Str(s) = v {
-                if s.contains(',') {
-                    let items = s
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(|p| Node::from(p.to_owned()))
-                        .collect();
-                    *v = Node::Seq(items);
-                }
-            }
+        if k == "columns"
+            && let Node::Str(s) = v
+            && s.contains(',')
+        {
+            let items = s
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| Node::from(p.to_owned()))
+                .collect();
+            *v = Node::Seq(items);
         }
     }
     if let Some(info) = ACTIONS.iter().find(|a| a.file == file && a.name == action) {
         for field in info.request {
-            if let Some(default) = field.default {
-                if !entries
+            if let Some(default) = field.default
+                && !entries
                     .iter()
                     .any(|(k, v)| k == field.name && !v.is_empty())
-                {
-                    entries.retain(|(k, _)| k != field.name);
-                    entries.push((Cow::Borrowed(field.name), Node::str(default)));
-                }
+            {
+                entries.retain(|(k, _)| k != field.name);
+                entries.push((Cow::Borrowed(field.name), Node::str(default)));
             }
         }
     }

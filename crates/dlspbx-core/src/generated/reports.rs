@@ -1715,11 +1715,15 @@ impl ToParam for FilterRule {
         if let Some(v) = &self.operator {
             m.push(("operator".into(), v.to_param()));
         }
-        if !self.value.is_empty() {
-            m.push((
-                "value".into(),
-                Node::Seq(self.value.iter().map(ToParam::to_param).collect()),
-            ));
+        match self.value.as_slice() {
+            [] => {}
+            [v] => m.push(("value".into(), v.to_param())),
+            many => {
+                m.push((
+                    "value".into(),
+                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
+                ))
+            }
         }
         if let Some(v) = &self.lower_value {
             m.push(("lower_value".into(), v.to_param()));

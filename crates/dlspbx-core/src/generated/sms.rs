@@ -425,50 +425,84 @@ impl ToParam for SmsFilters {
     fn to_param(&self) -> Node<'static> {
         #[allow(unused_mut)]
         let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
-        if !self.src.is_empty() {
-            m.push((
-                "src".into(),
-                Node::Seq(
-                    self
-                        .src
-                        .iter()
-                        .map(|v| Node::from(crate::params::canonical("sms_party", v)))
-                        .collect(),
-                ),
-            ));
+        match self.src.as_slice() {
+            [] => {}
+            [v] => {
+                m.push((
+                    "src".into(),
+                    Node::from(crate::params::canonical("sms_party", v)),
+                ))
+            }
+            many => {
+                m.push((
+                    "src".into(),
+                    Node::Seq(
+                        many
+                            .iter()
+                            .map(|v| Node::from(
+                                crate::params::canonical("sms_party", v),
+                            ))
+                            .collect(),
+                    ),
+                ))
+            }
         }
-        if !self.dst_original.is_empty() {
-            m.push((
-                "dst_original".into(),
-                Node::Seq(
-                    self
-                        .dst_original
-                        .iter()
-                        .map(|v| Node::from(crate::params::canonical("sms_party", v)))
-                        .collect(),
-                ),
-            ));
+        match self.dst_original.as_slice() {
+            [] => {}
+            [v] => {
+                m.push((
+                    "dst_original".into(),
+                    Node::from(crate::params::canonical("sms_party", v)),
+                ))
+            }
+            many => {
+                m.push((
+                    "dst_original".into(),
+                    Node::Seq(
+                        many
+                            .iter()
+                            .map(|v| Node::from(
+                                crate::params::canonical("sms_party", v),
+                            ))
+                            .collect(),
+                    ),
+                ))
+            }
         }
-        if !self.dst.is_empty() {
-            m.push((
-                "dst".into(),
-                Node::Seq(
-                    self
-                        .dst
-                        .iter()
-                        .map(|v| Node::from(crate::params::canonical("sms_party", v)))
-                        .collect(),
-                ),
-            ));
+        match self.dst.as_slice() {
+            [] => {}
+            [v] => {
+                m.push((
+                    "dst".into(),
+                    Node::from(crate::params::canonical("sms_party", v)),
+                ))
+            }
+            many => {
+                m.push((
+                    "dst".into(),
+                    Node::Seq(
+                        many
+                            .iter()
+                            .map(|v| Node::from(
+                                crate::params::canonical("sms_party", v),
+                            ))
+                            .collect(),
+                    ),
+                ))
+            }
         }
         if let Some(v) = &self.status {
             m.push(("status".into(), v.to_param()));
         }
-        if !self.direction.is_empty() {
-            m.push((
-                "direction".into(),
-                Node::Seq(self.direction.iter().map(ToParam::to_param).collect()),
-            ));
+        match self.direction.as_slice() {
+            [] => {}
+            [v] => m.push(("direction".into(), v.to_param())),
+            many => {
+                m.push((
+                    "direction".into(),
+                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
+                ))
+            }
         }
         if let Some(v) = &self.from {
             m.push((
@@ -482,17 +516,25 @@ impl ToParam for SmsFilters {
                 Node::from(crate::params::canonical("datetime_or_unix", v)),
             ));
         }
-        if !self.message_id.is_empty() {
-            m.push((
-                "message_id".into(),
-                Node::Seq(self.message_id.iter().map(ToParam::to_param).collect()),
-            ));
+        match self.message_id.as_slice() {
+            [] => {}
+            [v] => m.push(("message_id".into(), v.to_param())),
+            many => {
+                m.push((
+                    "message_id".into(),
+                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
+                ))
+            }
         }
-        if !self.cdr_id.is_empty() {
-            m.push((
-                "cdr_id".into(),
-                Node::Seq(self.cdr_id.iter().map(ToParam::to_param).collect()),
-            ));
+        match self.cdr_id.as_slice() {
+            [] => {}
+            [v] => m.push(("cdr_id".into(), v.to_param())),
+            many => {
+                m.push((
+                    "cdr_id".into(),
+                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
+                ))
+            }
         }
         if let Some(v) = &self.start_cdr_id {
             m.push(("start_cdr_id".into(), v.to_param()));
@@ -500,11 +542,15 @@ impl ToParam for SmsFilters {
         if let Some(v) = &self.end_cdr_id {
             m.push(("end_cdr_id".into(), v.to_param()));
         }
-        if !self.account_code.is_empty() {
-            m.push((
-                "account_code".into(),
-                Node::Seq(self.account_code.iter().map(ToParam::to_param).collect()),
-            ));
+        match self.account_code.as_slice() {
+            [] => {}
+            [v] => m.push(("account_code".into(), v.to_param())),
+            many => {
+                m.push((
+                    "account_code".into(),
+                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
+                ))
+            }
         }
         Node::Map(m)
     }
