@@ -787,11 +787,12 @@ impl<'s> Cx<'s> {
         let plain = if a.plain.get_ref() == "id" { quote!(PlainKind::Id) } else { quote!(PlainKind::Status) };
         let csv = csv_layout(a);
         let idem = *a.idempotent.get_ref();
+        let carries_data = a.response.iter().any(|f| !f.optional || matches!(ty_of(f), Ty::List(_) | Ty::Map(_)));
         let (decode, encode) = if is_report {
             (quote!(crate::report::decode(format, body)), quote!(crate::report::encode(format, response)))
         } else {
             (
-                quote!(crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)),
+                quote!(crate::wire::decode_action(format, Self::CSV, Self::PLAIN, #carries_data, body)),
                 quote!(crate::wire::encode(format, Self::CSV, response)),
             )
         };

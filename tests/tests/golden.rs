@@ -90,7 +90,7 @@ impl ActionVisitor for DecodeAll<'_> {
                 Ok(r) => A::to_json(&r),
                 // Plain text carries only `0`: a data action says which formats carry its data.
                 Err(Error::Decode(e)) if format == Format::Plain && A::PLAIN == dlspbx_core::PlainKind::Status => {
-                    assert!(e.message.contains("ask for json, xml, yaml or csv"), "{}/{file}: {e}", self.name);
+                    assert!(e.message.contains("0 (success)") && e.message.contains("ask for json, xml, yaml or csv"), "{}/{file}: {e}", self.name);
                     assert_eq!(bytes.trim_ascii(), b"0", "{}/{file}", self.name);
                     serde_json::json!({ "plain_status_only": e.message })
                 }

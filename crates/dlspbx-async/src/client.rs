@@ -3,17 +3,17 @@
 use dlspbx::config::{ClientConfig, FromConfig};
 use dlspbx::pages::{Pager, ReportPager, SmsPager};
 use dlspbx::retry::{Failure, Retries};
-use dlspbx::transport::{body_too_large, call_span, error_chain, finish_span, push_capped};
-use dlspbx::{Action, Caller, Encoding, Error, Format, HttpRequest, RawResponse, RequestOptions, Result};
-use dlspbx_core::http;
+use dlspbx::transport::{
+    ClientCore, body_too_large, call_span, error_chain, finish_span, push_capped,
+};
+use dlspbx::{Action, Caller, Error, HttpRequest, RawResponse, Result};
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
 use futures_core::Stream;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -30,27 +30,9 @@ pub type ClientBuilder = dlspbx::config::ClientBuilder<Client>;
 ///
 /// Cloning is cheap and clones share one connection pool; so do the clients returned by
 /// [`with_format`](Self::with_format) and [`with_encoding`](Self::with_encoding).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    inner: Arc<Inner>,
-    options: RequestOptions,
-}
-
-struct Inner {
-    http: reqwest::Client,
-    config: ClientConfig,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.config.base_url)
-            .field("api_user", &self.inner.config.credentials.api_user)
-            .field("api_key", &format_args!("REDACTED"))
-            .field("format", &self.options.format)
-            .field("encoding", &self.options.encoding)
-            .finish_non_exhaustive()
-    }
+    core: ClientCore<reqwest::Client>,
 }
 
 impl FromConfig for Client {
@@ -63,61 +45,14 @@ impl FromConfig for Client {
             .user_agent(config.user_agent.as_str())
             .build()
             .map_err(|e| Error::Config(error_chain(&e)))?;
-        let options = config.options;
-        Ok(Client { inner: Arc::new(Inner { http, config }), options })
+        Ok(Client {
+            core: ClientCore::new(http, config),
+        })
     }
 }
 
 impl Client {
-    /// A builder with nothing set.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
-    /// A client from the default config file (if any) and the `DLSPBX_*` environment
-    /// variables, which override it: `builder().default_config_file().env().build()`.
-    pub fn from_env() -> Result<Self> {
-        Self::builder().default_config_file().env().build()
-    }
-
-    /// A client from a validated configuration.
-    pub fn from_config(config: ClientConfig) -> Result<Self> {
-        <Self as FromConfig>::from_config(config)
-    }
-
-    /// The configuration the client was built with.
-    pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
-    }
-
-    /// The response format of this client's calls.
-    pub fn format(&self) -> Format {
-        self.options.format
-    }
-
-    /// The request encoding of this client's calls.
-    pub fn encoding(&self) -> Encoding {
-        self.options.encoding
-    }
-
-    /// The same client asking for `format`:
-    /// `client.with_format(Format::Xml).status().queues().await`. Shares the connection pool.
-    #[must_use]
-    pub fn with_format(&self, format: Format) -> Client {
-        Client { inner: Arc::clone(&self.inner), options: RequestOptions { format, ..self.options } }
-    }
-
-    /// The same client encoding request bodies as `encoding`. Shares the connection pool.
-    #[must_use]
-    pub fn with_encoding(&self, encoding: Encoding) -> Client {
-        Client { inner: Arc::clone(&self.inner), options: RequestOptions { encoding, ..self.options } }
-    }
-
-    /// Validates and encodes `request` as this client would send it, without sending it (for a
-    /// dry run: [`HttpRequest::to_redacted_string`]).
-    pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
-        http::build(request, &self.inner.config.credentials, &self.options)
-    }
+    dlspbx::__client_methods!();
 
     /// Sends `request` and returns the status and body undecoded, for zero-copy decoding with
     /// [`RawResponse::decode`]. A non-2xx status is not an error here (decoding reports it).
@@ -132,15 +67,24 @@ impl Client {
         let span = call_span(request);
         let call = async {
             let started = Instant::now();
-            let mut retries = Retries::new(self.inner.config.retry, request.idempotent);
+            let mut retries = Retries::new(self.config().retry, request.idempotent);
             let result = async {
                 let response = self.exchange(request, &mut retries).await?;
                 let status = response.status().as_u16();
                 let body = self.read_body(response).await?;
-                Ok(RawResponse { status, format: request.format, body })
+                Ok(RawResponse {
+                    status,
+                    format: request.format,
+                    body,
+                })
             }
             .await;
-            finish_span(&tracing::Span::current(), result.as_ref().map(|r| r.status), retries.attempts(), started);
+            finish_span(
+                &tracing::Span::current(),
+                result.as_ref().map(|r| r.status),
+                retries.attempts(),
+                started,
+            );
             result
         };
         call.instrument(span).await
@@ -160,17 +104,24 @@ impl Client {
 
     /// Sends the request until the retry policy is satisfied and returns the response head
     /// with its body unread.
-    async fn exchange(&self, request: &HttpRequest, retries: &mut Retries) -> Result<reqwest::Response> {
-        let url = request.url(&self.inner.config.base_url);
+    async fn exchange(
+        &self,
+        request: &HttpRequest,
+        retries: &mut Retries,
+    ) -> Result<reqwest::Response> {
+        let url = request.url(&self.config().base_url);
         loop {
             retries.start_attempt();
-            let mut builder = self.inner.http.post(&url).body(request.body.clone());
+            let mut builder = self.core.transport().post(&url).body(request.body.clone());
             for (name, value) in &request.headers {
                 builder = builder.header(*name, value.as_str());
             }
             let delay = match builder.send().await {
                 Ok(response) => {
-                    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok());
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok());
                     match retries.after_status(response.status().as_u16(), retry_after) {
                         Some(delay) => delay,
                         None => return Ok(response),
@@ -190,13 +141,17 @@ impl Client {
 
     /// Reads a whole body chunk by chunk, failing as soon as it passes `max_body_size`.
     async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>> {
-        let cap = self.inner.config.max_body_size;
+        let cap = self.config().max_body_size;
         let announced = response.content_length();
         if announced.is_some_and(|n| n > cap) {
             return Err(body_too_large(cap));
         }
         let mut body = Vec::with_capacity(announced.unwrap_or(0).min(1 << 20) as usize);
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(e).into_error())? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| classify(e).into_error())?
+        {
             push_capped(&mut body, &chunk, cap)?;
         }
         Ok(body)
@@ -227,7 +182,9 @@ pub struct ResponseFuture<A: Action> {
 
 impl<A: Action> fmt::Debug for ResponseFuture<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").field("action", &A::NAME).finish_non_exhaustive()
+        f.debug_struct("ResponseFuture")
+            .field("action", &A::NAME)
+            .finish_non_exhaustive()
     }
 }
 
@@ -244,7 +201,9 @@ impl Caller for Client {
 
     fn call<A: Action>(&self, request: A) -> ResponseFuture<A> {
         let client = self.clone();
-        ResponseFuture { inner: Box::pin(async move { client.call_raw(request).await?.decode_owned::<A>() }) }
+        ResponseFuture {
+            inner: Box::pin(async move { client.call_raw(request).await?.decode_owned::<A>() }),
+        }
     }
 }
 
@@ -265,7 +224,11 @@ pub type SmsPages = Pages<SmsPager>;
 
 impl<P> Pages<P> {
     fn new(client: Client, pager: P) -> Self {
-        Pages { client, pager, pending: None }
+        Pages {
+            client,
+            pager,
+            pending: None,
+        }
     }
 }
 
@@ -291,7 +254,8 @@ impl<P: Pager + Unpin> Stream for Pages<P> {
                     return Poll::Ready(None);
                 };
                 let client = this.client.clone();
-                this.pending.insert(Box::pin(async move { client.call_raw(request).await }))
+                this.pending
+                    .insert(Box::pin(async move { client.call_raw(request).await }))
             }
         };
         let raw = ready!(pending.as_mut().poll(cx));

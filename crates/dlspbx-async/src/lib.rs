@@ -62,12 +62,12 @@ mod client;
 
 pub use client::{Client, ClientBuilder, Pages, ReportPages, ResponseFuture, SmsPages};
 
-pub use dlspbx::{config, pages, retry};
 pub use dlspbx::{
-    Action, Caller, Cell, CellType, ClientConfig, Credentials, DecodeError, Encoding, Error, Format, FormLimits,
-    HttpRequest, InvalidRequest, Modules, Oversize, Page, Position, RawResponse, ReportTable, RequestOptions, Result,
-    RetryPolicy, Row, Str,
+    Action, Caller, Cell, CellType, ClientConfig, Credentials, DecodeError, Encoding, Error,
+    FormLimits, Format, HttpRequest, InvalidRequest, Modules, Oversize, Page, Position,
+    RawResponse, ReportTable, RequestOptions, Result, RetryPolicy, Row, Str,
 };
+pub use dlspbx::{config, pages, retry};
 pub use dlspbx::{dialer, example, reports, sms, status, subscribers};
 
 /// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.

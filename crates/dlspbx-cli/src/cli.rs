@@ -71,7 +71,11 @@ pub fn field_kind(ty: &str) -> FieldKind {
         "list<FilterGroup>" => FieldKind::FilterGroups,
         t if t.starts_with("list<") => {
             let inner = &t[5..t.len() - 1];
-            if is_record(inner) { FieldKind::RecordList } else { FieldKind::List }
+            if is_record(inner) {
+                FieldKind::RecordList
+            } else {
+                FieldKind::List
+            }
         }
         t if is_record(t) => FieldKind::Record,
         _ => FieldKind::Scalar,
@@ -134,12 +138,19 @@ fn field_help(f: &FieldInfo) -> (String, String) {
         notes.push(format!("server default: {d}"));
     }
     let short = format!("{} [{}]", first_sentence(f.doc), notes.join("; "));
-    let long = format!("{}\n\n[{}] (wire name `{}`)", f.doc.trim(), notes.join("; "), f.name);
+    let long = format!(
+        "{}\n\n[{}] (wire name `{}`)",
+        f.doc.trim(),
+        notes.join("; "),
+        f.name
+    );
     (short, long)
 }
 
 fn singular(flag: &str) -> Option<String> {
-    flag.strip_suffix('s').filter(|s| !s.is_empty() && !s.ends_with('s')).map(str::to_owned)
+    flag.strip_suffix('s')
+        .filter(|s| !s.is_empty() && !s.ends_with('s'))
+        .map(str::to_owned)
 }
 
 /// The flags of one request field.
@@ -275,15 +286,27 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
         "Sends `POST {}?api_action={}`; {}.",
         info.file,
         info.name,
-        if info.idempotent { "idempotent, retried automatically" } else { "not idempotent, never retried" }
+        if info.idempotent {
+            "idempotent, retried automatically"
+        } else {
+            "not idempotent, never retried"
+        }
     ));
     if !info.response.is_empty() {
         long.push_str("\n\nResponse fields:");
         for r in info.response {
-            long.push_str(&format!("\n  {} ({}{}): {}", r.name, r.ty, if r.optional { ", optional" } else { "" }, first_sentence(r.doc)));
+            long.push_str(&format!(
+                "\n  {} ({}{}): {}",
+                r.name,
+                r.ty,
+                if r.optional { ", optional" } else { "" },
+                first_sentence(r.doc)
+            ));
         }
     }
-    let mut cmd = Command::new(name.to_owned()).about(info.summary).long_about(long);
+    let mut cmd = Command::new(name.to_owned())
+        .about(info.summary)
+        .long_about(long);
     if name.contains('-') {
         cmd = cmd.alias(info.name);
     }
@@ -298,20 +321,37 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
 fn global_args() -> Vec<Arg> {
     let g = |a: Arg| a.global(true).help_heading("Connection and output");
     vec![
-        g(Arg::new("url").long("url").value_name("URL").help("Base URL of the PBX, e.g. https://pbx.example.com [env: DLSPBX_URL]")),
-        g(Arg::new("api_user").long("api-user").value_name("USER").help("API user: extension, auth ID or extension@tenant [env: DLSPBX_API_USER]")),
+        g(Arg::new("url")
+            .long("url")
+            .value_name("URL")
+            .help("Base URL of the PBX, e.g. https://pbx.example.com [env: DLSPBX_URL]")),
+        g(Arg::new("api_user")
+            .long("api-user")
+            .value_name("USER")
+            .help("API user: extension, auth ID or extension@tenant [env: DLSPBX_API_USER]")),
         g(Arg::new("api_key")
             .long("api-key")
             .value_name("KEY")
             .conflicts_with("api_key_file")
             .help("API key (prefer --api-key-file or the environment) [env: DLSPBX_API_KEY]")),
-        g(Arg::new("api_key_file").long("api-key-file").value_name("PATH").help("Read the API key from a file [env: DLSPBX_API_KEY_FILE]")),
-        g(Arg::new("config").long("config").value_name("PATH").help("Config file (default: $DLSPBX_CONFIG or ~/.config/dlspbx/config.toml)")),
-        g(Arg::new("sim").long("sim").action(ArgAction::SetTrue).help("Use the embedded simulator even if a URL is configured")),
+        g(Arg::new("api_key_file")
+            .long("api-key-file")
+            .value_name("PATH")
+            .help("Read the API key from a file [env: DLSPBX_API_KEY_FILE]")),
+        g(Arg::new("config")
+            .long("config")
+            .value_name("PATH")
+            .help("Config file (default: $DLSPBX_CONFIG or ~/.config/dlspbx/config.toml)")),
+        g(Arg::new("sim")
+            .long("sim")
+            .action(ArgAction::SetTrue)
+            .help("Use the embedded simulator even if a URL is configured")),
         g(Arg::new("format")
             .long("format")
             .value_name("FORMAT")
-            .value_parser(PossibleValuesParser::new(["json", "xml", "yaml", "csv", "plain"]))
+            .value_parser(PossibleValuesParser::new([
+                "json", "xml", "yaml", "csv", "plain",
+            ]))
             .help("Response format to ask the server for (decode: the format of the input)")),
         g(Arg::new("encoding")
             .long("encoding")
@@ -323,9 +363,17 @@ fn global_args() -> Vec<Arg> {
             .short('o')
             .value_name("OUTPUT")
             .value_parser(PossibleValuesParser::new(Output::NAMES))
-            .help("Output: table (default on a terminal), json (default otherwise), jsonl, yaml, csv")),
-        g(Arg::new("raw").long("raw").action(ArgAction::SetTrue).help("Print the server's response body untouched")),
-        g(Arg::new("dry_run").long("dry-run").action(ArgAction::SetTrue).help("Print the HTTP request (API key REDACTED) and send nothing")),
+            .help(
+                "Output: table (default on a terminal), json (default otherwise), jsonl, yaml, csv",
+            )),
+        g(Arg::new("raw")
+            .long("raw")
+            .action(ArgAction::SetTrue)
+            .help("Print the server's response body untouched")),
+        g(Arg::new("dry_run")
+            .long("dry-run")
+            .action(ArgAction::SetTrue)
+            .help("Print the HTTP request (API key REDACTED) and send nothing")),
     ]
 }
 
@@ -364,7 +412,10 @@ fn import_command() -> Command {
 }
 
 fn decode_command() -> Command {
-    let actions: Vec<String> = dlspbx_core::generated::ACTIONS.iter().map(|a| format!("{}.{}", a.module, a.name)).collect();
+    let actions: Vec<String> = dlspbx_core::generated::ACTIONS
+        .iter()
+        .map(|a| format!("{}.{}", a.module, a.name))
+        .collect();
     Command::new("decode")
         .about("Decode a saved response body and print it as canonical JSON")
         .long_about(
@@ -381,16 +432,15 @@ fn decode_command() -> Command {
 
 fn sim_command() -> Command {
     use clap::Subcommand;
-    let sim = Command::new("sim")
-        .about("Run the simulator (the same commands as the `dlspbx-sim` binary)")
+    dlspbx_sim::cli::Command::augment_subcommands(Command::new("sim"))
+        .about("Run the simulator standalone (`dlspbx sim serve [--db PATH] [--listen ADDR]`)")
         .long_about(
-            "Run the simulator standalone: `dlspbx sim serve [--db PATH] [--listen ADDR]` serves the \
-             simulated API until Ctrl-C and prints its URL and demo credentials; `dlspbx sim seed` \
-             (re)creates a database file.",
+            "Run the simulator standalone, with the same commands as the `dlspbx-sim` binary: \
+             `dlspbx sim serve [--db PATH] [--listen ADDR]` serves the simulated API until Ctrl-C and \
+             prints its URL and demo credentials; `dlspbx sim seed --db PATH` (re)creates a database file.",
         )
         .subcommand_required(true)
-        .arg_required_else_help(true);
-    dlspbx_sim::cli::Command::augment_subcommands(sim)
+        .arg_required_else_help(true)
 }
 
 /// The whole command line.
@@ -414,8 +464,16 @@ pub fn command() -> Command {
         }
     }
     for (module, file) in modules {
-        let mine: Vec<&'static ActionInfo> = actions.iter().copied().filter(|a| a.module == module).collect();
-        let list = mine.iter().map(|a| action_name(a)).collect::<Vec<_>>().join(", ");
+        let mine: Vec<&'static ActionInfo> = actions
+            .iter()
+            .copied()
+            .filter(|a| a.module == module)
+            .collect();
+        let list = mine
+            .iter()
+            .map(|a| action_name(a))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut group = Command::new(module)
             .about(format!("{file} actions: {list}"))
             .subcommand_required(true)
@@ -434,8 +492,15 @@ pub fn command() -> Command {
     }
     // Top-level shortcuts.
     for (module, name, alias) in [("example", "test", "test"), ("reports", "report", "report")] {
-        if let Some(info) = actions.iter().find(|a| a.module == module && a.name == name) {
-            let cmd = action_command(info, alias).about(format!("{} (shortcut for `{module} {}`)", info.summary, action_name(info)));
+        if let Some(info) = actions
+            .iter()
+            .find(|a| a.module == module && a.name == name)
+        {
+            let cmd = action_command(info, alias).about(format!(
+                "{} (shortcut for `{module} {}`)",
+                info.summary,
+                action_name(info)
+            ));
             root = root.subcommand(cmd);
         }
     }
@@ -444,7 +509,11 @@ pub fn command() -> Command {
         .subcommand(
             Command::new("completions")
                 .about("Print a shell completion script")
-                .arg(Arg::new("shell").required(true).value_parser(clap::value_parser!(clap_complete::Shell))),
+                .arg(
+                    Arg::new("shell")
+                        .required(true)
+                        .value_parser(clap::value_parser!(clap_complete::Shell)),
+                ),
         )
         .subcommand(Command::new("man").about("Print the man page (roff) to stdout"))
 }

@@ -41,7 +41,11 @@ fn string(m: &ArgMatches, id: &str) -> Option<String> {
 }
 
 fn flag(m: &ArgMatches, id: &str) -> bool {
-    m.try_get_one::<bool>(id).ok().flatten().copied().unwrap_or(false)
+    m.try_get_one::<bool>(id)
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false)
 }
 
 impl Globals {
@@ -55,9 +59,15 @@ impl Globals {
             api_key_file: parse("api_key_file").map(PathBuf::from),
             config: parse("config").map(PathBuf::from),
             sim: flag(m, "sim"),
-            format: parse("format").map(|s| s.parse().map_err(CliError::usage)).transpose()?,
-            encoding: parse("encoding").map(|s| s.parse().map_err(CliError::usage)).transpose()?,
-            output: parse("output").map(|s| s.parse().map_err(CliError::usage)).transpose()?,
+            format: parse("format")
+                .map(|s| s.parse().map_err(CliError::usage))
+                .transpose()?,
+            encoding: parse("encoding")
+                .map(|s| s.parse().map_err(CliError::usage))
+                .transpose()?,
+            output: parse("output")
+                .map(|s| s.parse().map_err(CliError::usage))
+                .transpose()?,
             raw: flag(m, "raw"),
             dry_run: flag(m, "dry_run"),
         })
@@ -84,11 +94,17 @@ impl Globals {
         if self.url.is_some() || std::env::var("DLSPBX_URL").is_ok_and(|v| !v.is_empty()) {
             return true;
         }
-        let Some(path) = self.config_file() else { return false };
+        let Some(path) = self.config_file() else {
+            return false;
+        };
         std::fs::read_to_string(&path)
             .ok()
             .and_then(|text| text.parse::<toml::Table>().ok())
-            .is_some_and(|t| t.get("url").and_then(|u| u.as_str()).is_some_and(|u| !u.is_empty()))
+            .is_some_and(|t| {
+                t.get("url")
+                    .and_then(|u| u.as_str())
+                    .is_some_and(|u| !u.is_empty())
+            })
     }
 }
 
@@ -113,13 +129,24 @@ impl Conn {
         let mut sim = None;
         let mut b = Client::builder();
         if g.sim || !g.url_configured() {
-            let s = dlspbx_sim::Sim::start().map_err(|e| CliError::decode(format!("cannot start the embedded simulator: {e}")))?;
+            let s = dlspbx_sim::Sim::start().map_err(|e| {
+                CliError::decode(format!("cannot start the embedded simulator: {e}"))
+            })?;
             if g.sim {
-                eprintln!("dlspbx: using the embedded simulator at {} (demo data)", s.url());
+                eprintln!(
+                    "dlspbx: using the embedded simulator at {} (demo data)",
+                    s.url()
+                );
             } else {
-                eprintln!("dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)", s.url());
+                eprintln!(
+                    "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)",
+                    s.url()
+                );
             }
-            b = b.base_url(s.url()).api_user(s.api_user()).api_key(s.api_key());
+            b = b
+                .base_url(s.url())
+                .api_user(s.api_user())
+                .api_key(s.api_key());
             sim = Some(s);
         } else {
             b = match &g.config {
@@ -148,6 +175,12 @@ impl Conn {
         }
         let config = b.clone().into_config().map_err(CliError::from)?;
         let client = b.build().map_err(CliError::from)?;
-        Ok(Conn { client, base_url: config.base_url.clone(), credentials: config.credentials.clone(), options: config.options, _sim: sim })
+        Ok(Conn {
+            client,
+            base_url: config.base_url.clone(),
+            credentials: config.credentials.clone(),
+            options: config.options,
+            _sim: sim,
+        })
     }
 }

@@ -41,7 +41,9 @@ pub fn dispatch<V: ActionVisitor>(module: &str, action: &str, v: V) -> Option<V:
         ("subscribers", "add_subscriber") => v.visit::<subscribers::AddSubscriberRequest>(),
         ("subscribers", "remove_subscriber") => v.visit::<subscribers::RemoveSubscriberRequest>(),
         ("subscribers", "add_unsubscriber") => v.visit::<subscribers::AddUnsubscriberRequest>(),
-        ("subscribers", "remove_unsubscriber") => v.visit::<subscribers::RemoveUnsubscriberRequest>(),
+        ("subscribers", "remove_unsubscriber") => {
+            v.visit::<subscribers::RemoveUnsubscriberRequest>()
+        }
         _ => return None,
     })
 }
@@ -70,7 +72,13 @@ mod tests {
     #[test]
     fn every_action_is_dispatched() {
         for info in dlspbx_core::generated::ACTIONS {
-            assert_eq!(dispatch(info.module, info.name, Name), Some((info.module, info.name)), "{}.{}", info.module, info.name);
+            assert_eq!(
+                dispatch(info.module, info.name, Name),
+                Some((info.module, info.name)),
+                "{}.{}",
+                info.module,
+                info.name
+            );
         }
         assert_eq!(dispatch("status", "nope", Name), None);
     }

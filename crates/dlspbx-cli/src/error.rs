@@ -35,27 +35,42 @@ pub struct CliError {
 impl CliError {
     /// A usage error (exit 1).
     pub fn usage(message: impl Into<String>) -> Self {
-        CliError { code: EXIT_USAGE, message: format!("dlspbx: {}", message.into()) }
+        CliError {
+            code: EXIT_USAGE,
+            message: format!("dlspbx: {}", message.into()),
+        }
     }
 
     /// A decode or transport error (exit 2).
     pub fn decode(message: impl Into<String>) -> Self {
-        CliError { code: EXIT_DECODE, message: format!("dlspbx: {}", message.into()) }
+        CliError {
+            code: EXIT_DECODE,
+            message: format!("dlspbx: {}", message.into()),
+        }
     }
 
     /// A server error (exit 3).
     pub fn server(message: impl Into<String>) -> Self {
-        CliError { code: EXIT_SERVER, message: format!("dlspbx: {}", message.into()) }
+        CliError {
+            code: EXIT_SERVER,
+            message: format!("dlspbx: {}", message.into()),
+        }
     }
 
     /// Invalid input (exit 4), with a message already formatted.
     pub fn invalid(message: impl Into<String>) -> Self {
-        CliError { code: EXIT_INVALID, message: message.into() }
+        CliError {
+            code: EXIT_INVALID,
+            message: message.into(),
+        }
     }
 
     /// An error whose message was already printed (only the exit code matters).
     pub fn silent(code: u8) -> Self {
-        CliError { code, message: String::new() }
+        CliError {
+            code,
+            message: String::new(),
+        }
     }
 
     /// The process exit code.
@@ -74,7 +89,11 @@ impl std::error::Error for CliError {}
 
 /// `invalid <field>: <value> <reason>`, the one-line form of a validation failure.
 pub fn invalid_line(e: &InvalidRequest) -> String {
-    if e.value.is_empty() { format!("invalid {}: {}", e.field, e.reason) } else { format!("invalid {}: {:?} {}", e.field, e.value, e.reason) }
+    if e.value.is_empty() {
+        format!("invalid {}: {}", e.field, e.reason)
+    } else {
+        format!("invalid {}: {:?} {}", e.field, e.value, e.reason)
+    }
 }
 
 impl From<InvalidRequest> for CliError {
@@ -87,12 +106,16 @@ impl From<Error> for CliError {
     fn from(e: Error) -> Self {
         match e {
             Error::Invalid(inv) => inv.into(),
-            Error::Server { message } => {
-                CliError::server(if message.is_empty() { "the server reported an error (no message)".to_owned() } else { format!("server error: {message}") })
-            }
+            Error::Server { message } => CliError::server(if message.is_empty() {
+                "the server reported an error (no message)".to_owned()
+            } else {
+                format!("server error: {message}")
+            }),
             Error::Status { .. } => CliError::server(e.to_string()),
             Error::Decode(d) => CliError::decode(d.to_string()),
-            Error::Encode(m) => CliError::invalid(format!("invalid request: cannot encode it: {m}")),
+            Error::Encode(m) => {
+                CliError::invalid(format!("invalid request: cannot encode it: {m}"))
+            }
             Error::Transport(m) => CliError::decode(format!("transport error: {m}")),
             Error::Config(m) => CliError::usage(format!("configuration error: {m}")),
             other => CliError::decode(other.to_string()),

@@ -20,7 +20,9 @@
 //! allowed there.
 
 use dlspbx_core::report::FilterKind;
-use dlspbx_core::reports::{Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator};
+use dlspbx_core::reports::{
+    Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator,
+};
 use std::fmt;
 
 /// A syntax error in a filter: where, what was expected, and the input for the caret line.
@@ -36,7 +38,9 @@ pub struct FilterError {
 
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let col = self.input[..self.offset.min(self.input.len())].chars().count();
+        let col = self.input[..self.offset.min(self.input.len())]
+            .chars()
+            .count();
         writeln!(f, "invalid filter: {}", self.message)?;
         writeln!(f, "  {}", self.input)?;
         write!(f, "  {}^", " ".repeat(col))
@@ -71,7 +75,11 @@ impl Tok {
 }
 
 fn tokenize(input: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
-    let err = |offset: usize, message: String| FilterError { input: input.to_owned(), offset, message };
+    let err = |offset: usize, message: String| FilterError {
+        input: input.to_owned(),
+        offset,
+        message,
+    };
     let mut out = Vec::new();
     let mut chars = input.char_indices().peekable();
     while let Some(&(i, c)) = chars.peek() {
@@ -82,7 +90,16 @@ fn tokenize(input: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
         match c {
             ';' | ',' | ':' => {
                 chars.next();
-                out.push((i, if c == ';' { Tok::Semi } else if c == ',' { Tok::Comma } else { Tok::Colon }));
+                out.push((
+                    i,
+                    if c == ';' {
+                        Tok::Semi
+                    } else if c == ',' {
+                        Tok::Comma
+                    } else {
+                        Tok::Colon
+                    },
+                ));
             }
             '"' | '\'' => {
                 chars.next();
@@ -102,7 +119,10 @@ fn tokenize(input: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
                     s.push(d);
                 }
                 if !closed {
-                    return Err(err(i, format!("unterminated quoted value; close it with {c}")));
+                    return Err(err(
+                        i,
+                        format!("unterminated quoted value; close it with {c}"),
+                    ));
                 }
                 out.push((i, Tok::Quoted(s)));
             }
@@ -129,7 +149,9 @@ fn tokenize(input: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
             _ => {
                 let mut s = String::new();
                 while let Some(&(j, d)) = chars.peek() {
-                    if d.is_whitespace() || matches!(d, ';' | ',' | ':' | '=' | '<' | '>' | '"' | '\'') {
+                    if d.is_whitespace()
+                        || matches!(d, ';' | ',' | ':' | '=' | '<' | '>' | '"' | '\'')
+                    {
                         break;
                     }
                     if d == '!' && input[j + 1..].starts_with('=') && !s.is_empty() {
@@ -148,13 +170,21 @@ fn tokenize(input: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
 
 /// The operators of the spec, as listed in error messages.
 fn operator_list(ops: &[Operator]) -> String {
-    ops.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(", ")
+    ops.iter()
+        .map(|o| o.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Every filter type with its kind, as listed in error messages.
 pub fn filter_type_list() -> String {
     let names = |kind: FilterKind| {
-        FilterType::ALL.iter().filter(|t| t.kind() == kind).map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+        FilterType::ALL
+            .iter()
+            .filter(|t| t.kind() == kind)
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     format!(
         "flags (no value): {}; numeric (with an operator): {}; value lists (= or !=): {}",
@@ -188,34 +218,50 @@ impl Parser<'_> {
     }
 
     fn err<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, FilterError> {
-        Err(FilterError { input: self.input.to_owned(), offset, message: message.into() })
+        Err(FilterError {
+            input: self.input.to_owned(),
+            offset,
+            message: message.into(),
+        })
     }
 
     fn word_is(&self, kw: &str) -> bool {
         matches!(self.peek(), Tok::Word(w) if w.eq_ignore_ascii_case(kw))
     }
 
+    /// Consumes the next word when it is one of `values` (by `name`, any case).
+    fn keyword<T: Copy>(&mut self, values: &[T], name: impl Fn(&T) -> &'static str) -> Option<T> {
+        let Tok::Word(w) = self.peek() else {
+            return None;
+        };
+        let found = values
+            .iter()
+            .find(|v| name(v).eq_ignore_ascii_case(w))
+            .copied();
+        if found.is_some() {
+            self.bump();
+        }
+        found
+    }
+
     fn group(&mut self) -> Result<FilterGroup, FilterError> {
         let mut exclusivity = Exclusivity::Include;
         let mut logical = LogicalOperator::And;
         let mut header = false;
-        if let Tok::Word(w) = self.peek().clone() {
-            if let Some(e) = Exclusivity::ALL.iter().find(|e| e.as_str().eq_ignore_ascii_case(&w)) {
-                exclusivity = *e;
-                header = true;
-                self.bump();
-            }
+        if let Some(e) = self.keyword(Exclusivity::ALL, |e| e.as_str()) {
+            exclusivity = e;
+            header = true;
         }
-        if let Tok::Word(w) = self.peek().clone() {
-            if let Some(l) = LogicalOperator::ALL.iter().find(|l| l.as_str().eq_ignore_ascii_case(&w)) {
-                logical = *l;
-                header = true;
-                self.bump();
-            }
+        if let Some(l) = self.keyword(LogicalOperator::ALL, |l| l.as_str()) {
+            logical = l;
+            header = true;
         }
         if *self.peek() == Tok::Colon {
             if !header {
-                return self.err(self.offset(), "`:` ends a header such as `include and:`; expected a filter type before it");
+                return self.err(
+                    self.offset(),
+                    "`:` ends a header such as `include and:`; expected a filter type before it",
+                );
             }
             self.bump();
         }
@@ -223,7 +269,13 @@ impl Parser<'_> {
         loop {
             if *self.peek() == Tok::End {
                 if rules.is_empty() {
-                    return self.err(self.offset(), format!("expected a filter rule; filter types are {}", filter_type_list()));
+                    return self.err(
+                        self.offset(),
+                        format!(
+                            "expected a filter rule; filter types are {}",
+                            filter_type_list()
+                        ),
+                    );
                 }
                 break;
             }
@@ -235,7 +287,10 @@ impl Parser<'_> {
                 Tok::End => break,
                 other => {
                     let d = other.describe();
-                    return self.err(self.offset(), format!("expected `;` between rules or the end of the filter, found {d}"));
+                    return self.err(
+                        self.offset(),
+                        format!("expected `;` between rules or the end of the filter, found {d}"),
+                    );
                 }
             }
         }
@@ -247,11 +302,28 @@ impl Parser<'_> {
         let name = match tok {
             Tok::Word(w) | Tok::Quoted(w) => w,
             other => {
-                return self.err(at, format!("expected a filter type, found {}; filter types are {}", other.describe(), filter_type_list()));
+                return self.err(
+                    at,
+                    format!(
+                        "expected a filter type, found {}; filter types are {}",
+                        other.describe(),
+                        filter_type_list()
+                    ),
+                );
             }
         };
-        let Some(kind) = FilterType::ALL.iter().copied().find(|t| t.as_str().eq_ignore_ascii_case(&name)) else {
-            return self.err(at, format!("unknown filter type `{name}`; filter types are {}", filter_type_list()));
+        let Some(kind) = FilterType::ALL
+            .iter()
+            .copied()
+            .find(|t| t.as_str().eq_ignore_ascii_case(&name))
+        else {
+            return self.err(
+                at,
+                format!(
+                    "unknown filter type `{name}`; filter types are {}",
+                    filter_type_list()
+                ),
+            );
         };
         let rule = FilterRule::new(kind);
         match kind.kind() {
@@ -284,8 +356,11 @@ impl Parser<'_> {
                 }
             }
             FilterKind::Values => {
-                let allowed: Vec<Operator> =
-                    Operator::ALL.iter().copied().filter(|o| o.arity() == 1 && matches!(o.as_str(), "=" | "!=")).collect();
+                let allowed: Vec<Operator> = Operator::ALL
+                    .iter()
+                    .copied()
+                    .filter(|o| o.arity() == 1 && matches!(o.as_str(), "=" | "!="))
+                    .collect();
                 let op = self.operator(kind, &allowed)?;
                 let mut values = vec![self.value(kind)?];
                 while *self.peek() == Tok::Comma {
@@ -297,21 +372,32 @@ impl Parser<'_> {
         }
     }
 
-    fn operator(&mut self, kind: FilterType, allowed: &[Operator]) -> Result<Operator, FilterError> {
+    fn operator(
+        &mut self,
+        kind: FilterType,
+        allowed: &[Operator],
+    ) -> Result<Operator, FilterError> {
         let at = self.offset();
         let text = match self.peek() {
             Tok::Op(o) => (*o).to_owned(),
             Tok::Word(w) => w.clone(),
             _ => String::new(),
         };
-        match allowed.iter().copied().find(|o| o.as_str().eq_ignore_ascii_case(&text)) {
+        match allowed
+            .iter()
+            .copied()
+            .find(|o| o.as_str().eq_ignore_ascii_case(&text))
+        {
             Some(op) => {
                 self.bump();
                 Ok(op)
             }
             None => {
                 let found = self.peek().describe();
-                let what = if Operator::ALL.iter().any(|o| o.as_str().eq_ignore_ascii_case(&text)) {
+                let what = if Operator::ALL
+                    .iter()
+                    .any(|o| o.as_str().eq_ignore_ascii_case(&text))
+                {
                     format!("operator `{text}` does not apply to filter `{kind}`")
                 } else {
                     format!("expected an operator after `{kind}`, found {found}")
@@ -325,7 +411,13 @@ impl Parser<'_> {
         let at = self.offset();
         match self.bump() {
             (_, Tok::Word(w)) | (_, Tok::Quoted(w)) => Ok(w),
-            (_, other) => self.err(at, format!("expected a value for filter `{kind}`, found {}", other.describe())),
+            (_, other) => self.err(
+                at,
+                format!(
+                    "expected a value for filter `{kind}`, found {}",
+                    other.describe()
+                ),
+            ),
         }
     }
 
@@ -333,7 +425,10 @@ impl Parser<'_> {
         let at = self.offset();
         let v = self.value(kind)?;
         if v.trim().parse::<f64>().is_err() {
-            return self.err(at, format!("filter `{kind}` compares numbers; `{v}` is not a number"));
+            return self.err(
+                at,
+                format!("filter `{kind}` compares numbers; `{v}` is not a number"),
+            );
         }
         Ok(v)
     }
@@ -342,7 +437,11 @@ impl Parser<'_> {
 /// Parses one `--filter` into a filter group.
 pub fn parse(input: &str) -> Result<FilterGroup, FilterError> {
     let toks = tokenize(input)?;
-    let mut p = Parser { input, toks, pos: 0 };
+    let mut p = Parser {
+        input,
+        toks,
+        pos: 0,
+    };
     p.group()
 }
 
@@ -350,9 +449,19 @@ pub fn parse(input: &str) -> Result<FilterGroup, FilterError> {
 pub fn format(group: &FilterGroup) -> String {
     let quote = |v: &str| {
         let plain = !v.is_empty()
-            && !v.chars().any(|c| c.is_whitespace() || matches!(c, ';' | ',' | ':' | '=' | '<' | '>' | '"' | '\'' | '!' | '\\'))
+            && !v.chars().any(|c| {
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        ';' | ',' | ':' | '=' | '<' | '>' | '"' | '\'' | '!' | '\\'
+                    )
+            })
             && !v.eq_ignore_ascii_case("and");
-        if plain { v.to_owned() } else { format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")) }
+        if plain {
+            v.to_owned()
+        } else {
+            format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+        }
     };
     let rules: Vec<String> = group
         .rules
@@ -370,13 +479,24 @@ pub fn format(group: &FilterGroup) -> String {
                     ));
                 } else {
                     s.push(' ');
-                    s.push_str(&r.value.iter().map(|v| quote(v)).collect::<Vec<_>>().join(","));
+                    s.push_str(
+                        &r.value
+                            .iter()
+                            .map(|v| quote(v))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    );
                 }
             }
             s
         })
         .collect();
-    format!("{} {}: {}", group.exclusivity.as_str(), group.logical_operator.as_str(), rules.join("; "))
+    format!(
+        "{} {}: {}",
+        group.exclusivity.as_str(),
+        group.logical_operator.as_str(),
+        rules.join("; ")
+    )
 }
 
 #[cfg(test)]
@@ -414,7 +534,11 @@ mod tests {
     #[test]
     fn every_operator_parses() {
         for op in Operator::ALL {
-            let text = if op.arity() == 2 { format!("duration {} 1 2", op.as_str()) } else { format!("duration {} 5", op.as_str()) };
+            let text = if op.arity() == 2 {
+                format!("duration {} 1 2", op.as_str())
+            } else {
+                format!("duration {} 5", op.as_str())
+            };
             let g = parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(g.rules[0].operator, Some(*op));
         }
@@ -438,14 +562,25 @@ mod tests {
     fn errors_point_at_the_token_and_list_what_is_allowed() {
         let e = parse("include and: duraton > 3").unwrap_err();
         assert_eq!(e.offset, 13);
-        assert!(e.message.contains("unknown filter type `duraton`"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown filter type `duraton`"),
+            "{}",
+            e.message
+        );
         assert!(e.message.contains("bridged") && e.message.contains("direction"));
         let shown = e.to_string();
-        assert!(shown.ends_with(&format!("  {}^", " ".repeat(13))), "{shown}");
+        assert!(
+            shown.ends_with(&format!("  {}^", " ".repeat(13))),
+            "{shown}"
+        );
 
         let e = parse("duration 30").unwrap_err();
         assert_eq!(e.offset, 9);
-        assert!(e.message.contains("between") && e.message.contains(">="), "{}", e.message);
+        assert!(
+            e.message.contains("between") && e.message.contains(">="),
+            "{}",
+            e.message
+        );
 
         let e = parse("direction > inbound").unwrap_err();
         assert!(e.message.contains("does not apply"), "{}", e.message);
@@ -464,7 +599,11 @@ mod tests {
         assert!(e.message.contains("is a flag"), "{}", e.message);
 
         let e = parse("").unwrap_err();
-        assert!(e.message.contains("expected a filter rule"), "{}", e.message);
+        assert!(
+            e.message.contains("expected a filter rule"),
+            "{}",
+            e.message
+        );
 
         let e = parse("tn = 'abc").unwrap_err();
         assert!(e.message.contains("unterminated"), "{}", e.message);

@@ -32,10 +32,17 @@ pub struct Row {
     pub request: Result<AddContactRequest, String>,
 }
 
+/// One sent row: its line, phone number, and the contact ID or the failure.
+type Sent = (u64, String, Result<i64, CliError>);
+
 /// Where each CSV column goes: a wire field name, or `custom:<name>`.
 pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<Vec<String>> {
     let fields = AddContactRequest::INFO.request;
-    let custom = fields.iter().find(|f| f.ty == "custom_fields").map(|f| f.name).unwrap_or("custom");
+    let custom = fields
+        .iter()
+        .find(|f| f.ty == "custom_fields")
+        .map(|f| f.name)
+        .unwrap_or("custom");
     let resolve = |name: &str| -> Option<String> {
         let n = name.trim();
         if let Some(rest) = n.strip_prefix(&format!("{custom}:")) {
@@ -43,7 +50,12 @@ pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<V
         }
         fields
             .iter()
-            .find(|f| f.ty != "custom_fields" && (f.name.eq_ignore_ascii_case(n) || f.rust.eq_ignore_ascii_case(n) || crate::cli::kebab(f.rust) == n))
+            .find(|f| {
+                f.ty != "custom_fields"
+                    && (f.name.eq_ignore_ascii_case(n)
+                        || f.rust.eq_ignore_ascii_case(n)
+                        || crate::cli::kebab(f.rust) == n)
+            })
             .map(|f| f.name.to_owned())
     };
     let mut out = Vec::new();
@@ -63,10 +75,21 @@ pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<V
 }
 
 /// Reads and validates every row.
-pub fn read_rows(reader: impl io::Read, contact_list: &str, maps: &[(String, String)]) -> CliResult<Vec<Row>> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::Headers).from_reader(reader);
-    let headers: Vec<String> =
-        rdr.headers().map_err(|e| CliError::usage(format!("cannot read the CSV header: {e}")))?.iter().map(str::to_owned).collect();
+pub fn read_rows(
+    reader: impl io::Read,
+    contact_list: &str,
+    maps: &[(String, String)],
+) -> CliResult<Vec<Row>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::Headers)
+        .from_reader(reader);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| CliError::usage(format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let targets = map_columns(&headers, maps)?;
     let mut rows = Vec::new();
     for rec in rdr.records() {
@@ -82,7 +105,9 @@ pub fn read_rows(reader: impl io::Read, contact_list: &str, maps: &[(String, Str
             if cell.is_empty() {
                 continue;
             }
-            let Some(target) = targets.get(i) else { continue };
+            let Some(target) = targets.get(i) else {
+                continue;
+            };
             if target == "contact_list" {
                 continue;
             }
@@ -90,7 +115,13 @@ pub fn read_rows(reader: impl io::Read, contact_list: &str, maps: &[(String, Str
         }
         let request = AddContactRequest::from_params(&Node::Map(entries))
             .and_then(|r| r.validate().map(|()| r))
-            .map_err(|e| if e.value.is_empty() { format!("{}: {}", e.field, e.reason) } else { format!("{}: {:?} {}", e.field, e.value, e.reason) });
+            .map_err(|e| {
+                if e.value.is_empty() {
+                    format!("{}: {}", e.field, e.reason)
+                } else {
+                    format!("{}: {:?} {}", e.field, e.value, e.reason)
+                }
+            });
         rows.push(Row { line, request });
     }
     Ok(rows)
@@ -113,26 +144,37 @@ fn progress(len: u64) -> Option<indicatif::ProgressBar> {
     }
     let b = indicatif::ProgressBar::new(len);
     b.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts ({eta})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(b)
 }
 
 /// Runs `dialer import`.
 pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
-    let file = m.get_one::<String>("file").cloned().unwrap_or_else(|| "-".into());
-    let contact_list = m.get_one::<String>("contact_list").cloned().unwrap_or_default();
+    let file = m
+        .get_one::<String>("file")
+        .cloned()
+        .unwrap_or_else(|| "-".into());
+    let contact_list = m
+        .get_one::<String>("contact_list")
+        .cloned()
+        .unwrap_or_default();
     let skip_invalid = m.get_flag("skip_invalid");
     let concurrency = usize::from(m.get_one::<u16>("concurrency").copied().unwrap_or(4)).max(1);
     let maps = parse_maps(m)?;
 
-    let list_req = AddContactListRequest::from_params(&Node::Map(vec![("name".into(), Node::from(contact_list.clone()))]))?;
+    let list_req = AddContactListRequest::from_params(&Node::Map(vec![(
+        "name".into(),
+        Node::from(contact_list.clone()),
+    )]))?;
     list_req.validate()?;
 
     let rows = if file == "-" {
         read_rows(io::stdin().lock(), &contact_list, &maps)?
     } else {
-        let f = std::fs::File::open(&file).map_err(|e| CliError::usage(format!("cannot open {file}: {e}")))?;
+        let f = std::fs::File::open(&file)
+            .map_err(|e| CliError::usage(format!("cannot open {file}: {e}")))?;
         read_rows(io::BufReader::new(f), &contact_list, &maps)?
     };
     let total = rows.len();
@@ -148,7 +190,9 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         }
     }
     if skipped > 0 && !skip_invalid {
-        eprintln!("dlspbx: {skipped} of {total} rows are invalid; nothing was sent (fix them, or pass --skip-invalid to send the valid rows)");
+        eprintln!(
+            "dlspbx: {skipped} of {total} rows are invalid; nothing was sent (fix them, or pass --skip-invalid to send the valid rows)"
+        );
         return Err(CliError::silent(EXIT_INVALID));
     }
 
@@ -156,7 +200,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     if g.dry_run {
         crate::run::dry_run(&conn, &list_req)?;
         for (_, q) in &good {
-            println!();
+            writeln!(io::stdout()).map_err(stdout_err)?;
             crate::run::dry_run(&conn, q)?;
         }
         return Ok(());
@@ -167,24 +211,33 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
 
     // Send with bounded concurrency: `concurrency` threads take rows in turn.
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(u64, String, Result<i64, CliError>)>> = Mutex::new(Vec::with_capacity(good.len()));
+    let results: Mutex<Vec<Sent>> = Mutex::new(Vec::with_capacity(good.len()));
     let bar = progress(good.len() as u64);
     std::thread::scope(|s| {
         for _ in 0..concurrency.min(good.len().max(1)) {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((line, req)) = good.get(i) else { break };
+                    let Some((line, req)) = good.get(i) else {
+                        break;
+                    };
                     let phone = req.phone_number.clone();
                     let outcome = conn
                         .client
                         .call_raw(req.clone())
                         .map_err(CliError::from)
-                        .and_then(|raw| raw.decode::<AddContactRequest>().map(|r| r.id).map_err(CliError::from));
+                        .and_then(|raw| {
+                            raw.decode::<AddContactRequest>()
+                                .map(|r| r.id)
+                                .map_err(CliError::from)
+                        });
                     if let Some(b) = &bar {
                         b.inc(1);
                     }
-                    results.lock().unwrap_or_else(|e| e.into_inner()).push((*line, phone, outcome));
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((*line, phone, outcome));
                 }
             });
         }
@@ -205,7 +258,13 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
             Err(e) => {
                 worst = worst.max(e.code);
                 eprintln!("line {line}: {}", e.message.trim_start_matches("dlspbx: "));
-                (Val::Null, Val::Str(format!("failed: {}", e.message.trim_start_matches("dlspbx: "))))
+                (
+                    Val::Null,
+                    Val::Str(format!(
+                        "failed: {}",
+                        e.message.trim_start_matches("dlspbx: ")
+                    )),
+                )
             }
         };
         records.push(Val::Obj(vec![
@@ -224,13 +283,20 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         ("contacts".into(), Val::Arr(records)),
     ]);
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let layout = CsvLayout::Table { rows: "contacts", row: dlspbx_core::wire::RowKind::Map };
+    let layout = CsvLayout::Table {
+        rows: "contacts",
+        row: dlspbx_core::wire::RowKind::Map,
+    };
     let output = g.output();
     output::write_value(&mut out, output, "import", layout, &doc).map_err(stdout_err)?;
     out.flush().map_err(stdout_err)?;
     eprintln!("dlspbx: import finished: {sent} sent, {skipped} skipped (invalid), {failed} failed");
     if failed > 0 {
-        return Err(CliError::silent(if worst == 0 { EXIT_SERVER } else { worst }));
+        return Err(CliError::silent(if worst == 0 {
+            EXIT_SERVER
+        } else {
+            worst
+        }));
     }
     Ok(())
 }

@@ -27,9 +27,16 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
+/// Exit code of an internal error (a bug): the panic message is printed, without a backtrace.
+pub const EXIT_INTERNAL: u8 = 70;
+
 /// Runs the tool with the process's arguments.
 pub fn main() -> ExitCode {
-    run_with(std::env::args_os())
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("dlspbx: internal error (please report it): {info}");
+    }));
+    std::panic::catch_unwind(|| run_with(std::env::args_os()))
+        .unwrap_or(ExitCode::from(EXIT_INTERNAL))
 }
 
 /// Runs the tool with `args` (the first is the program name) and returns its exit code.
@@ -76,7 +83,10 @@ fn leaf(m: &ArgMatches) -> (Vec<&str>, &ArgMatches) {
 
 /// The action info for a subcommand name within a module (`add-contact` → `add_contact`).
 fn find_action(module: &str, sub: &str) -> Option<&'static dlspbx_core::ActionInfo> {
-    dlspbx_core::generated::ACTIONS.iter().copied().find(|a| a.module == module && cli::action_name(a) == sub)
+    dlspbx_core::generated::ACTIONS
+        .iter()
+        .copied()
+        .find(|a| a.module == module && cli::action_name(a) == sub)
 }
 
 fn execute(m: &ArgMatches) -> CliResult<()> {
@@ -84,7 +94,9 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
     let g = Globals::from_matches(lm)?;
     match path.as_slice() {
         ["completions"] => {
-            let shell = *lm.get_one::<clap_complete::Shell>("shell").ok_or_else(|| CliError::usage("missing shell"))?;
+            let shell = *lm
+                .get_one::<clap_complete::Shell>("shell")
+                .ok_or_else(|| CliError::usage("missing shell"))?;
             let mut cmd = cli::command();
             let mut out = io::stdout().lock();
             clap_complete::generate(shell, &mut cmd, "dlspbx", &mut out);
@@ -96,12 +108,15 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             man.render(&mut out).map_err(run::stdout_err)
         }
         ["decode"] => decode(&g, lm),
-        ["sim", _] => sim(m.subcommand_matches("sim").ok_or_else(|| CliError::usage("missing sim command"))?),
+        ["sim", _] => sim(m
+            .subcommand_matches("sim")
+            .ok_or_else(|| CliError::usage("missing sim command"))?),
         ["dialer", "import"] => import::run(&g, lm),
         ["test"] => send(&g, lm, "example", "test"),
         ["report"] => send(&g, lm, "reports", "report"),
         [module, sub] => {
-            let info = find_action(module, sub).ok_or_else(|| CliError::usage(format!("unknown command `{module} {sub}`")))?;
+            let info = find_action(module, sub)
+                .ok_or_else(|| CliError::usage(format!("unknown command `{module} {sub}`")))?;
             send(&g, lm, info.module, info.name)
         }
         _ => Err(CliError::usage("missing command; see `dlspbx --help`")),
@@ -109,8 +124,15 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
 }
 
 fn send(g: &Globals, lm: &ArgMatches, module: &str, action: &str) -> CliResult<()> {
-    dispatch::dispatch(module, action, run::Send { globals: g, matches: lm })
-        .unwrap_or_else(|| Err(CliError::usage(format!("unknown action {module}.{action}"))))
+    dispatch::dispatch(
+        module,
+        action,
+        run::Send {
+            globals: g,
+            matches: lm,
+        },
+    )
+    .unwrap_or_else(|| Err(CliError::usage(format!("unknown action {module}.{action}"))))
 }
 
 fn guess_format(path: &str) -> Option<Format> {
@@ -127,22 +149,40 @@ fn guess_format(path: &str) -> Option<Format> {
 
 fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
     let action = lm.get_one::<String>("action").cloned().unwrap_or_default();
-    let file = lm.get_one::<String>("file").cloned().unwrap_or_else(|| "-".into());
-    let (module, name) = action.split_once('.').ok_or_else(|| CliError::usage(format!("`{action}`: expected MODULE.ACTION")))?;
+    let file = lm
+        .get_one::<String>("file")
+        .cloned()
+        .unwrap_or_else(|| "-".into());
+    let (module, name) = action
+        .split_once('.')
+        .ok_or_else(|| CliError::usage(format!("`{action}`: expected MODULE.ACTION")))?;
     let mut body = Vec::new();
     if file == "-" {
         io::stdin().lock().read_to_end(&mut body)?;
     } else {
-        body = std::fs::read(&file).map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
+        body = std::fs::read(&file)
+            .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
     }
-    let format = g.format.or_else(|| guess_format(&file)).unwrap_or(Format::Json);
+    let format = g
+        .format
+        .or_else(|| guess_format(&file))
+        .unwrap_or(Format::Json);
     let output = g.output.unwrap_or(output::Output::Json);
-    dispatch::dispatch(module, name, run::Decode { body: &body, format, output })
-        .unwrap_or_else(|| Err(CliError::usage(format!("unknown action `{action}`"))))
+    dispatch::dispatch(
+        module,
+        name,
+        run::Decode {
+            body: &body,
+            format,
+            output,
+        },
+    )
+    .unwrap_or_else(|| Err(CliError::usage(format!("unknown action `{action}`"))))
 }
 
 fn sim(sim_matches: &ArgMatches) -> CliResult<()> {
     use clap::FromArgMatches;
-    let command = dlspbx_sim::cli::Command::from_arg_matches(sim_matches).map_err(|e| CliError::usage(e.to_string()))?;
+    let command = dlspbx_sim::cli::Command::from_arg_matches(sim_matches)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     dlspbx_sim::cli::run(command).map_err(|e| CliError::decode(format!("simulator: {e}")))
 }

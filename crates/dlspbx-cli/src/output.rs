@@ -38,7 +38,11 @@ impl Output {
 
     /// The default: `table` on a terminal, `json` otherwise.
     pub fn default_for_stdout() -> Output {
-        if io::stdout().is_terminal() { Output::Table } else { Output::Json }
+        if io::stdout().is_terminal() {
+            Output::Table
+        } else {
+            Output::Json
+        }
     }
 }
 
@@ -51,13 +55,21 @@ impl FromStr for Output {
             "jsonl" | "ndjson" => Ok(Output::Jsonl),
             "yaml" | "yml" => Ok(Output::Yaml),
             "csv" => Ok(Output::Csv),
-            _ => Err(format!("unknown output `{s}`; expected one of table, json, jsonl, yaml, csv")),
+            _ => Err(format!(
+                "unknown output `{s}`; expected one of table, json, jsonl, yaml, csv"
+            )),
         }
     }
 }
 
 /// Writes a typed response (already turned into a [`Val`]) in `output`.
-pub fn write_value(out: &mut dyn Write, output: Output, name: &str, layout: CsvLayout, v: &Val) -> io::Result<()> {
+pub fn write_value(
+    out: &mut dyn Write,
+    output: Output,
+    name: &str,
+    layout: CsvLayout,
+    v: &Val,
+) -> io::Result<()> {
     match output {
         Output::Json => {
             serde_json::to_writer_pretty(&mut *out, v)?;
@@ -82,8 +94,22 @@ fn yaml_needs_quotes(s: &str) -> bool {
         return true;
     }
     let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf" | ".nan" | "-.inf")
-    {
+    if matches!(
+        lower.as_str(),
+        "null"
+            | "~"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | ".inf"
+            | ".nan"
+            | "-.inf"
+    ) {
         return true;
     }
     if s.parse::<f64>().is_ok() || s.starts_with(|c: char| c.is_ascii_digit()) && s.contains(':') {
@@ -114,7 +140,11 @@ fn yaml_scalar(v: &Val) -> String {
 }
 
 fn yaml_key(k: &str) -> String {
-    if yaml_needs_quotes(k) || k.contains(' ') { serde_json::to_string(k).unwrap_or_default() } else { k.to_owned() }
+    if yaml_needs_quotes(k) || k.contains(' ') {
+        serde_json::to_string(k).unwrap_or_default()
+    } else {
+        k.to_owned()
+    }
 }
 
 fn is_empty_collection(v: &Val) -> bool {
@@ -174,7 +204,11 @@ fn csv_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
-fn key_paths(prefix: &mut Vec<String>, v: &Val, w: &mut csv::Writer<&mut dyn Write>) -> Result<(), csv::Error> {
+fn key_paths(
+    prefix: &mut Vec<String>,
+    v: &Val,
+    w: &mut csv::Writer<&mut dyn Write>,
+) -> Result<(), csv::Error> {
     match v {
         Val::Obj(entries) if !entries.is_empty() => {
             for (k, val) in entries {
@@ -206,25 +240,28 @@ fn key_paths(prefix: &mut Vec<String>, v: &Val, w: &mut csv::Writer<&mut dyn Wri
 /// Writes `v` as CSV: a table of the layout's rows, or key-path lines.
 pub fn write_csv(out: &mut dyn Write, layout: CsvLayout, v: &Val) -> io::Result<()> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    if let CsvLayout::Table { rows, .. } = layout {
-        if let Some(Val::Arr(items)) = v.get(rows) {
-            let mut headers: Vec<String> = Vec::new();
-            for item in items {
-                if let Val::Obj(e) = item {
-                    for (k, _) in e {
-                        if !headers.contains(k) {
-                            headers.push(k.clone());
-                        }
+    if let CsvLayout::Table { rows, .. } = layout
+        && let Some(Val::Arr(items)) = v.get(rows)
+    {
+        let mut headers: Vec<String> = Vec::new();
+        for item in items {
+            if let Val::Obj(e) = item {
+                for (k, _) in e {
+                    if !headers.contains(k) {
+                        headers.push(k.clone());
                     }
                 }
             }
-            w.write_record(&headers).map_err(csv_err)?;
-            for item in items {
-                let rec: Vec<String> = headers.iter().map(|h| item.get(h).map(Val::cell_text).unwrap_or_default()).collect();
-                w.write_record(&rec).map_err(csv_err)?;
-            }
-            return w.flush();
         }
+        w.write_record(&headers).map_err(csv_err)?;
+        for item in items {
+            let rec: Vec<String> = headers
+                .iter()
+                .map(|h| item.get(h).map(Val::cell_text).unwrap_or_default())
+                .collect();
+            w.write_record(&rec).map_err(csv_err)?;
+        }
+        return w.flush();
     }
     key_paths(&mut Vec::new(), v, &mut w).map_err(csv_err)?;
     w.flush()
@@ -247,20 +284,41 @@ mod tests {
     #[test]
     fn yaml_blocks_and_quoting() {
         assert_eq!(
-            yaml(r#"{"users":[{"ext":"630","name":"Tom","port":0,"ok":true}],"empty":[],"m":{},"s":"a: b"}"#),
+            yaml(
+                r#"{"users":[{"ext":"630","name":"Tom","port":0,"ok":true}],"empty":[],"m":{},"s":"a: b"}"#
+            ),
             "users:\n  - ext: \"630\"\n    name: Tom\n    port: 0\n    ok: true\nempty: []\nm: {}\ns: \"a: b\"\n"
         );
-        assert_eq!(yaml(r#"{"l":["x","yes",""]}"#), "l:\n  - x\n  - \"yes\"\n  - \"\"\n");
+        assert_eq!(
+            yaml(r#"{"l":["x","yes",""]}"#),
+            "l:\n  - x\n  - \"yes\"\n  - \"\"\n"
+        );
     }
 
     #[test]
     fn csv_key_paths_and_tables() {
         let mut out = Vec::new();
-        write_csv(&mut out, CsvLayout::Keys, &val(r#"{"queues":{"q":{"agents":{},"n":[1,"a b"]}}}"#)).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "queues,q,agents,\nqueues,q,n,0,1\nqueues,q,n,1,a b\n");
+        write_csv(
+            &mut out,
+            CsvLayout::Keys,
+            &val(r#"{"queues":{"q":{"agents":{},"n":[1,"a b"]}}}"#),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "queues,q,agents,\nqueues,q,n,0,1\nqueues,q,n,1,a b\n"
+        );
         let mut out = Vec::new();
-        let layout = CsvLayout::Table { rows: "results", row: dlspbx_core::wire::RowKind::Map };
-        write_csv(&mut out, layout, &val(r#"{"total_results":2,"results":[{"a":1,"b":"x"},{"a":2,"b":"y,z"}]}"#)).unwrap();
+        let layout = CsvLayout::Table {
+            rows: "results",
+            row: dlspbx_core::wire::RowKind::Map,
+        };
+        write_csv(
+            &mut out,
+            layout,
+            &val(r#"{"total_results":2,"results":[{"a":1,"b":"x"},{"a":2,"b":"y,z"}]}"#),
+        )
+        .unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "a,b\n1,x\n2,\"y,z\"\n");
     }
 }

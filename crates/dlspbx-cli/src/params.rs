@@ -15,11 +15,19 @@ use std::borrow::Cow;
 type Entries = Vec<(Cow<'static, str>, Node<'static>)>;
 
 fn invalid(field: &str, value: &str, reason: &str) -> CliError {
-    CliError::invalid(if value.is_empty() { format!("invalid {field}: {reason}") } else { format!("invalid {field}: {value:?} {reason}") })
+    CliError::invalid(if value.is_empty() {
+        format!("invalid {field}: {reason}")
+    } else {
+        format!("invalid {field}: {value:?} {reason}")
+    })
 }
 
 fn many<'m>(m: &'m ArgMatches, id: &str) -> Vec<&'m String> {
-    m.try_get_many::<String>(id).ok().flatten().map(|v| v.collect()).unwrap_or_default()
+    m.try_get_many::<String>(id)
+        .ok()
+        .flatten()
+        .map(|v| v.collect())
+        .unwrap_or_default()
 }
 
 fn one<'m>(m: &'m ArgMatches, id: &str) -> Option<&'m String> {
@@ -28,7 +36,10 @@ fn one<'m>(m: &'m ArgMatches, id: &str) -> Option<&'m String> {
 
 /// Whether a flag was given on the command line (not a default).
 pub fn given(m: &ArgMatches, id: &str) -> bool {
-    matches!(m.value_source(id), Some(ValueSource::CommandLine | ValueSource::EnvVariable))
+    matches!(
+        m.value_source(id),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
 }
 
 /// `A,B, C` → items, trimmed, empty ones dropped.
@@ -43,13 +54,18 @@ pub fn read_json(field: &str, arg: &str, is_file: bool) -> CliResult<Val> {
         if path == "-" {
             std::io::read_to_string(std::io::stdin())?
         } else {
-            std::fs::read_to_string(path).map_err(|e| CliError::usage(format!("cannot read {path}: {e}")))?
+            std::fs::read_to_string(path)
+                .map_err(|e| CliError::usage(format!("cannot read {path}: {e}")))?
         }
     } else {
         arg.to_owned()
     };
     serde_json::from_str::<Val>(&text).map_err(|e| {
-        CliError::invalid(format!("invalid {field}: not valid JSON at line {}, column {}: {e}", e.line(), e.column()))
+        CliError::invalid(format!(
+            "invalid {field}: not valid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
     })
 }
 
@@ -65,11 +81,19 @@ fn record_from_pairs(field: &str, values: &[&String]) -> CliResult<Node<'static>
             continue;
         }
         let Some((k, val)) = v.split_once('=') else {
-            return Err(invalid(field, v, "must be KEY=VALUE, a JSON object or @FILE"));
+            return Err(invalid(
+                field,
+                v,
+                "must be KEY=VALUE, a JSON object or @FILE",
+            ));
         };
         let k = k.trim();
         let items: Vec<Node<'static>> = split_list(val).map(|s| Node::from(s.to_owned())).collect();
-        let node = if items.len() == 1 && !val.contains(',') { items.into_iter().next().unwrap_or_default() } else { Node::Seq(items) };
+        let node = if items.len() == 1 && !val.contains(',') {
+            items.into_iter().next().unwrap_or_default()
+        } else {
+            Node::Seq(items)
+        };
         match entries.iter_mut().find(|(ek, _)| ek == k) {
             Some((_, existing)) => {
                 let mut list = match std::mem::take(existing) {
@@ -102,8 +126,11 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                 }
             }
             FieldKind::List => {
-                let items: Vec<Node<'static>> =
-                    many(m, &id).iter().flat_map(|v| split_list(v)).map(|s| Node::from(s.to_owned())).collect();
+                let items: Vec<Node<'static>> = many(m, &id)
+                    .iter()
+                    .flat_map(|v| split_list(v))
+                    .map(|s| Node::from(s.to_owned()))
+                    .collect();
                 if !items.is_empty() {
                     entries.push((f.name.into(), Node::Seq(items)));
                 }
@@ -125,7 +152,12 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                         items.push(Node::from(format!("{key}={v}")));
                     }
                 }
-                if m.try_get_one::<bool>(cli::ALL_ID).ok().flatten().copied().unwrap_or(false) {
+                if m.try_get_one::<bool>(cli::ALL_ID)
+                    .ok()
+                    .flatten()
+                    .copied()
+                    .unwrap_or(false)
+                {
                     items.push(Node::str("page=ALL"));
                 }
                 for v in many(m, &id) {
@@ -148,7 +180,13 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                     match value::to_node(&read_json(f.name, file, true)?) {
                         Node::Seq(items) => groups.extend(items),
                         Node::Map(e) => groups.push(Node::Map(e)),
-                        _ => return Err(invalid(f.name, file, "must hold a JSON list of filter groups")),
+                        _ => {
+                            return Err(invalid(
+                                f.name,
+                                file,
+                                "must hold a JSON list of filter groups",
+                            ));
+                        }
                     }
                 }
                 if !groups.is_empty() {
@@ -185,15 +223,30 @@ mod tests {
         assert_eq!(
             n,
             Node::Map(vec![
-                ("direction".into(), Node::Seq(vec![Node::str("inbound"), Node::str("outbound")])),
+                (
+                    "direction".into(),
+                    Node::Seq(vec![Node::str("inbound"), Node::str("outbound")])
+                ),
                 ("status".into(), Node::str("success")),
-                ("src".into(), Node::Seq(vec![Node::str("100"), Node::str("200")])),
+                (
+                    "src".into(),
+                    Node::Seq(vec![Node::str("100"), Node::str("200")])
+                ),
             ])
         );
         let j = r#"{"dst":["1","2"]}"#.to_owned();
         let n = record_from_pairs("filters", &[&j]).unwrap();
-        assert_eq!(n, Node::Map(vec![("dst".into(), Node::Seq(vec![Node::str("1"), Node::str("2")]))]));
+        assert_eq!(
+            n,
+            Node::Map(vec![(
+                "dst".into(),
+                Node::Seq(vec![Node::str("1"), Node::str("2")])
+            )])
+        );
         let bad = "nokey".to_owned();
-        assert_eq!(record_from_pairs("filters", &[&bad]).unwrap_err().code, crate::error::EXIT_INVALID);
+        assert_eq!(
+            record_from_pairs("filters", &[&bad]).unwrap_err().code,
+            crate::error::EXIT_INVALID
+        );
     }
 }

@@ -41,11 +41,23 @@ fn pretty(v: &impl serde::Serialize) -> String {
 
 fn indent(text: &str, by: usize) -> String {
     let pad = " ".repeat(by);
-    text.lines().enumerate().map(|(i, l)| if i == 0 { l.to_owned() } else { format!("{pad}{l}") }).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_owned()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn csv_line(cells: &[&str]) -> io::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     w.write_record(cells).map_err(io::Error::other)?;
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
@@ -69,23 +81,39 @@ impl<'w> ReportSink<'w> {
 
     /// The report's header, before the rows. `total` and `title` are `None` when they are only
     /// known at the end (the streaming export); [`finish`](Self::finish) then writes them.
-    pub fn head<S: AsRef<str>>(&mut self, total: Option<i64>, title: Option<&str>, columns: &[S]) -> io::Result<()> {
+    pub fn head<S: AsRef<str>>(
+        &mut self,
+        total: Option<i64>,
+        title: Option<&str>,
+        columns: &[S],
+    ) -> io::Result<()> {
         self.total = total;
         self.title = title.map(str::to_owned);
         self.columns = columns.iter().map(|c| c.as_ref().to_owned()).collect();
         self.numeric = self
             .columns
             .iter()
-            .map(|c| Column::from_name_or_label(c).is_some_and(|c| matches!(c.cell(), CellType::Int | CellType::Duration)))
+            .map(|c| {
+                Column::from_name_or_label(c)
+                    .is_some_and(|c| matches!(c.cell(), CellType::Int | CellType::Duration))
+            })
             .collect();
         self.head_written = true;
         match self.output {
             Output::Json => {
-                write!(self.out, "{{\n")?;
+                writeln!(self.out, "{{")?;
                 if let Some(total) = total {
-                    write!(self.out, "  \"total_results\": {total},\n  \"title\": {},\n", serde_json::to_string(&self.title).unwrap_or_default())?;
+                    write!(
+                        self.out,
+                        "  \"total_results\": {total},\n  \"title\": {},\n",
+                        serde_json::to_string(&self.title).unwrap_or_default()
+                    )?;
                 }
-                write!(self.out, "  \"columns\": {},\n  \"results\": [", indent(&pretty(&self.columns), 2))
+                write!(
+                    self.out,
+                    "  \"columns\": {},\n  \"results\": [",
+                    indent(&pretty(&self.columns), 2)
+                )
             }
             Output::Csv => {
                 let cols: Vec<&str> = self.columns.iter().map(String::as_str).collect();
@@ -119,7 +147,12 @@ impl<'w> ReportSink<'w> {
                     self.columns
                         .iter()
                         .enumerate()
-                        .map(|(i, c)| (c.clone(), Val::Str(cells.get(i).copied().unwrap_or("").to_owned())))
+                        .map(|(i, c)| {
+                            (
+                                c.clone(),
+                                Val::Str(cells.get(i).copied().unwrap_or("").to_owned()),
+                            )
+                        })
                         .collect(),
                 );
                 serde_json::to_writer(&mut *self.out, &obj)?;
@@ -127,11 +160,19 @@ impl<'w> ReportSink<'w> {
             }
             Output::Csv => self.out.write_all(&csv_line(cells)?),
             Output::Yaml => {
-                self.buffered.push(cells.iter().map(|c| (*c).to_owned()).collect());
+                self.buffered
+                    .push(cells.iter().map(|c| (*c).to_owned()).collect());
                 Ok(())
             }
             Output::Table => {
-                let row: Vec<String> = cells.iter().map(|c| c.chars().map(|ch| if ch.is_control() { ' ' } else { ch }).collect()).collect();
+                let row: Vec<String> = cells
+                    .iter()
+                    .map(|c| {
+                        c.chars()
+                            .map(|ch| if ch.is_control() { ' ' } else { ch })
+                            .collect()
+                    })
+                    .collect();
                 match &self.widths {
                     Some(w) => {
                         let w = w.clone();
@@ -140,7 +181,11 @@ impl<'w> ReportSink<'w> {
                     }
                     None => {
                         self.buffered.push(row);
-                        if self.buffered.len() >= TABLE_SAMPLE { self.flush_table() } else { Ok(()) }
+                        if self.buffered.len() >= TABLE_SAMPLE {
+                            self.flush_table()
+                        } else {
+                            Ok(())
+                        }
                     }
                 }
             }
@@ -150,12 +195,18 @@ impl<'w> ReportSink<'w> {
     fn cells(&self, row: Vec<String>) -> Vec<Cell> {
         row.into_iter()
             .enumerate()
-            .map(|(i, text)| Cell { text, numeric: self.numeric.get(i).copied().unwrap_or(false) })
+            .map(|(i, text)| Cell {
+                text,
+                numeric: self.numeric.get(i).copied().unwrap_or(false),
+            })
             .collect()
     }
 
     fn flush_table(&mut self) -> io::Result<()> {
-        let rows: Vec<Vec<Cell>> = std::mem::take(&mut self.buffered).into_iter().map(|r| self.cells(r)).collect();
+        let rows: Vec<Vec<Cell>> = std::mem::take(&mut self.buffered)
+            .into_iter()
+            .map(|r| self.cells(r))
+            .collect();
         let w = table::widths(&self.columns, &rows);
         let header: Vec<Cell> = self.columns.iter().map(|c| Cell::text(c.clone())).collect();
         table::write_line(self.out, &header, &w)?;
@@ -181,7 +232,11 @@ impl<'w> ReportSink<'w> {
                     write!(self.out, "\n  ]")?;
                 }
                 if late {
-                    write!(self.out, ",\n  \"total_results\": {total},\n  \"title\": {}", serde_json::to_string(&self.title).unwrap_or_default())?;
+                    write!(
+                        self.out,
+                        ",\n  \"total_results\": {total},\n  \"title\": {}",
+                        serde_json::to_string(&self.title).unwrap_or_default()
+                    )?;
                 }
                 writeln!(self.out, "\n}}")
             }
@@ -189,8 +244,14 @@ impl<'w> ReportSink<'w> {
             Output::Yaml => {
                 let doc = Val::Obj(vec![
                     ("total_results".into(), Val::Num(total.to_string())),
-                    ("title".into(), self.title.clone().map(Val::Str).unwrap_or(Val::Null)),
-                    ("columns".into(), Val::Arr(self.columns.iter().cloned().map(Val::Str).collect())),
+                    (
+                        "title".into(),
+                        self.title.clone().map(Val::Str).unwrap_or(Val::Null),
+                    ),
+                    (
+                        "columns".into(),
+                        Val::Arr(self.columns.iter().cloned().map(Val::Str).collect()),
+                    ),
                     (
                         "results".into(),
                         Val::Arr(
@@ -207,7 +268,12 @@ impl<'w> ReportSink<'w> {
                 if self.widths.is_none() {
                     self.flush_table()?;
                 }
-                writeln!(self.out, "({} row{}; total_results {total})", self.rows, if self.rows == 1 { "" } else { "s" })
+                writeln!(
+                    self.out,
+                    "({} row{}; total_results {total})",
+                    self.rows,
+                    if self.rows == 1 { "" } else { "s" }
+                )
             }
         }
     }
@@ -215,11 +281,17 @@ impl<'w> ReportSink<'w> {
 
 /// `--all`: every row (page=ALL) through the client's streaming export, with a progress
 /// counter on stderr when it is a terminal.
-pub fn export_all(conn: &Conn, req: ReportRequest, output: Output, out: &mut dyn Write) -> CliResult<()> {
+pub fn export_all(
+    conn: &Conn,
+    req: ReportRequest,
+    output: Output,
+    out: &mut dyn Write,
+) -> CliResult<()> {
     let bar = if io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} rows ({per_sec})").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            indicatif::ProgressStyle::with_template("{spinner} {pos} rows ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         b.enable_steady_tick(std::time::Duration::from_millis(120));
         Some(b)
@@ -227,23 +299,27 @@ pub fn export_all(conn: &Conn, req: ReportRequest, output: Output, out: &mut dyn
         None
     };
     let mut sink = ReportSink::new(output, out);
-    let result = conn.client.report_export(req, |row: ExportRow<'_>| -> Result<(), CliError> {
-        if !sink.has_head() {
-            sink.head(None, None, row.columns).map_err(stdout_err)?;
-        }
-        let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
-        sink.row(&cells).map_err(stdout_err)?;
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-        Ok(())
-    });
+    let result = conn
+        .client
+        .report_export(req, |row: ExportRow<'_>| -> Result<(), CliError> {
+            if !sink.has_head() {
+                sink.head(None, None, row.columns).map_err(stdout_err)?;
+            }
+            let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
+            sink.row(&cells).map_err(stdout_err)?;
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            Ok(())
+        });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
     let summary = result?;
     if !sink.has_head() {
-        sink.head(None, None, &summary.columns).map_err(stdout_err)?;
+        sink.head(None, None, &summary.columns)
+            .map_err(stdout_err)?;
     }
-    sink.finish(summary.total_results, summary.title.as_deref()).map_err(stdout_err)
+    sink.finish(summary.total_results, summary.title.as_deref())
+        .map_err(stdout_err)
 }

@@ -15,7 +15,11 @@ use std::io::{self, Write};
 
 /// Maps an error writing to stdout: a closed pipe (`| head`) ends the command quietly.
 pub fn stdout_err(e: io::Error) -> CliError {
-    if e.kind() == io::ErrorKind::BrokenPipe { CliError::silent(0) } else { CliError::decode(format!("cannot write the output: {e}")) }
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        CliError::silent(0)
+    } else {
+        CliError::decode(format!("cannot write the output: {e}"))
+    }
 }
 
 /// Builds the typed request of `A` from the flags, and validates it (nothing is sent or
@@ -31,12 +35,36 @@ pub fn request_from_matches<A: Action>(m: &ArgMatches) -> CliResult<A> {
 pub fn dry_run<A: Action>(conn: &Conn, req: &A) -> CliResult<()> {
     let http = dlspbx_core::http::build(req, &conn.credentials, &conn.options)?;
     let mut out = io::stdout().lock();
-    let text = http.to_redacted_string(&conn.base_url);
+    let text = redact_escaped(
+        http.to_redacted_string(&conn.base_url),
+        conn.credentials.api_key.expose(),
+    );
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
     if !text.ends_with('\n') {
         writeln!(out).map_err(stdout_err)?;
     }
     out.flush().map_err(stdout_err)
+}
+
+/// Also hides the key in the escaped forms a JSON or XML body gives it (`&` → `&amp;`,
+/// `"` → `\"`); `HttpRequest::to_redacted_string` only knows the form encoding's.
+fn redact_escaped(mut text: String, key: &str) -> String {
+    if key.is_empty() {
+        return text;
+    }
+    let json = serde_json::to_string(key).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    let xml = key
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let xml_quoted = xml.replace('"', "&quot;").replace('\'', "&apos;");
+    for form in [key.to_owned(), json, xml, xml_quoted] {
+        if !form.is_empty() {
+            text = text.replace(&form, "REDACTED");
+        }
+    }
+    text
 }
 
 /// After `--raw` printed a body: the exit code its decoding gives (server error 3, undecodable 2).
@@ -76,7 +104,8 @@ impl ActionVisitor for Send<'_> {
             return raw_status::<A>(&raw);
         }
         let resp = raw.decode::<A>()?;
-        let v = Val::of(&resp).map_err(|e| CliError::decode(format!("cannot serialize the response: {e}")))?;
+        let v = Val::of(&resp)
+            .map_err(|e| CliError::decode(format!("cannot serialize the response: {e}")))?;
         output::write_value(&mut out, g.output(), A::NAME, A::CSV, &v).map_err(stdout_err)?;
         out.flush().map_err(stdout_err)
     }
@@ -88,7 +117,13 @@ impl ActionVisitor for Send<'_> {
         if g.dry_run {
             return dry_run(&conn, &req);
         }
-        let all = self.matches.try_get_one::<bool>(cli::ALL_ID).ok().flatten().copied().unwrap_or(false);
+        let all = self
+            .matches
+            .try_get_one::<bool>(cli::ALL_ID)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false);
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
         if g.raw {
@@ -104,10 +139,16 @@ impl ActionVisitor for Send<'_> {
             let raw = conn.client.call_raw(req)?;
             let table = raw.decode::<ReportAction>()?;
             let mut sink = ReportSink::new(output, &mut out);
-            sink.head(Some(table.total_results), table.title.as_ref().map(|t| t.as_str()), &table.columns).map_err(stdout_err)?;
+            sink.head(
+                Some(table.total_results),
+                table.title.as_ref().map(|t| t.as_str()),
+                &table.columns,
+            )
+            .map_err(stdout_err)?;
             for row in table.rows() {
                 let row = row?;
-                sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>()).map_err(stdout_err)?;
+                sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>())
+                    .map_err(stdout_err)?;
             }
             sink.finish(None, None).map_err(stdout_err)?;
         }
@@ -127,7 +168,9 @@ pub struct Decode<'a> {
 
 fn decode_failure(e: Error) -> CliError {
     match e {
-        Error::Server { message } => CliError::server(format!("the body is the server's error response: {message}")),
+        Error::Server { message } => CliError::server(format!(
+            "the body is the server's error response: {message}"
+        )),
         Error::Decode(d) => CliError::decode(d.to_string()),
         other => other.into(),
     }
@@ -141,7 +184,8 @@ impl ActionVisitor for Decode<'_> {
         for<'a> A::Response<'a>: Serialize,
     {
         let resp = A::decode(self.format, self.body).map_err(decode_failure)?;
-        let v = Val::of(&resp).map_err(|e| CliError::decode(format!("cannot serialize the response: {e}")))?;
+        let v = Val::of(&resp)
+            .map_err(|e| CliError::decode(format!("cannot serialize the response: {e}")))?;
         let mut out = io::BufWriter::new(io::stdout().lock());
         output::write_value(&mut out, self.output, A::NAME, A::CSV, &v).map_err(stdout_err)?;
         out.flush().map_err(stdout_err)
@@ -156,9 +200,15 @@ impl ActionVisitor for Decode<'_> {
         }
         let mut out = io::BufWriter::new(io::stdout().lock());
         let mut sink = ReportSink::new(self.output, &mut out);
-        sink.head(Some(table.total_results), table.title.as_ref().map(|t| t.as_str()), &table.columns).map_err(stdout_err)?;
+        sink.head(
+            Some(table.total_results),
+            table.title.as_ref().map(|t| t.as_str()),
+            &table.columns,
+        )
+        .map_err(stdout_err)?;
         for row in &rows {
-            sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>()).map_err(stdout_err)?;
+            sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>())
+                .map_err(stdout_err)?;
         }
         sink.finish(None, None).map_err(stdout_err)?;
         out.flush().map_err(stdout_err)

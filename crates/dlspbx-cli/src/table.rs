@@ -29,11 +29,17 @@ pub struct Cell {
 impl Cell {
     /// A text cell.
     pub fn text(s: impl Into<String>) -> Self {
-        Cell { text: s.into(), numeric: false }
+        Cell {
+            text: s.into(),
+            numeric: false,
+        }
     }
 
     fn of(v: &Val) -> Self {
-        Cell { text: v.cell_text(), numeric: matches!(v, Val::Num(_)) }
+        Cell {
+            text: v.cell_text().trim().to_owned(),
+            numeric: matches!(v, Val::Num(_)),
+        }
     }
 }
 
@@ -122,38 +128,42 @@ fn singular(name: &str) -> String {
     if let Some(s) = last.strip_suffix("ies") {
         format!("{s}y")
     } else if let Some(s) = last.strip_suffix('s') {
-        if s.is_empty() { last.to_owned() } else { s.to_owned() }
+        if s.is_empty() {
+            last.to_owned()
+        } else {
+            s.to_owned()
+        }
     } else {
         last.to_owned()
     }
 }
 
-/// A list of records, or a map whose values are all records (`queues`, `agents`).
-fn as_rows(v: &Val) -> Option<Vec<(Option<&str>, &[(String, Val)])>> {
+/// A row of a list or map of records: its map key (if any) and its fields.
+type RecordRow<'v> = (Option<&'v str>, &'v [(String, Val)]);
+
+/// The fields of a record.
+fn record_fields(v: &Val) -> Option<&[(String, Val)]> {
     match v {
-        Val::Arr(items) if !items.is_empty() && items.iter().all(|i| matches!(i, Val::Obj(_))) => Some(
-            items
-                .iter()
-                .map(|i| match i {
-                    Val::Obj(e) => (None, e.as_slice()),
-                    _ => unreachable!(),
-                })
-                .collect(),
-        ),
-        Val::Obj(entries) if !entries.is_empty() && entries.iter().all(|(_, v)| matches!(v, Val::Obj(_))) => {
-            // A record whose fields are all records (no scalars at all) is read as a map.
-            Some(
-                entries
-                    .iter()
-                    .map(|(k, v)| match v {
-                        Val::Obj(e) => (Some(k.as_str()), e.as_slice()),
-                        _ => unreachable!(),
-                    })
-                    .collect(),
-            )
-        }
+        Val::Obj(e) => Some(e.as_slice()),
         _ => None,
     }
+}
+
+/// The rows of a list of records, or of a map whose values are all records (`queues`,
+/// `agents`); `None` for anything else.
+fn as_rows(v: &Val) -> Option<Vec<RecordRow<'_>>> {
+    let rows: Option<Vec<RecordRow<'_>>> = match v {
+        Val::Arr(items) => items
+            .iter()
+            .map(|i| record_fields(i).map(|f| (None, f)))
+            .collect(),
+        Val::Obj(entries) => entries
+            .iter()
+            .map(|(k, v)| record_fields(v).map(|f| (Some(k.as_str()), f)))
+            .collect(),
+        _ => None,
+    };
+    rows.filter(|r| !r.is_empty())
 }
 
 #[derive(Default)]
@@ -166,8 +176,12 @@ impl Builder {
         if let Some(i) = self.tables.iter().position(|t| t.title == title) {
             return &mut self.tables[i];
         }
-        self.tables.push(Table { title: title.to_owned(), ..Default::default() });
-        self.tables.last_mut().expect("just pushed")
+        let i = self.tables.len();
+        self.tables.push(Table {
+            title: title.to_owned(),
+            ..Default::default()
+        });
+        &mut self.tables[i]
     }
 
     fn add_row(&mut self, title: &str, cells: Vec<(String, Cell)>) {
@@ -197,7 +211,10 @@ impl Builder {
         match v {
             Val::Obj(entries) => {
                 // A record: its scalars as a field/value table, its nested values below it.
-                let scalars: Vec<&(String, Val)> = entries.iter().filter(|(_, v)| v.is_scalar() || v.is_scalar_list()).collect();
+                let scalars: Vec<&(String, Val)> = entries
+                    .iter()
+                    .filter(|(_, v)| v.is_scalar() || v.is_scalar_list())
+                    .collect();
                 if !scalars.is_empty() {
                     if let Some((pc, pv)) = &parent {
                         let mut cells = vec![(pc.clone(), pv.clone())];
@@ -205,11 +222,20 @@ impl Builder {
                         self.add_row(path, cells);
                     } else {
                         for (k, v) in scalars {
-                            self.add_row(path, vec![("field".into(), Cell::text(k.clone())), ("value".into(), Cell::of(v))]);
+                            self.add_row(
+                                path,
+                                vec![
+                                    ("field".into(), Cell::text(k.clone())),
+                                    ("value".into(), Cell::of(v)),
+                                ],
+                            );
                         }
                     }
                 }
-                for (k, v) in entries.iter().filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list())) {
+                for (k, v) in entries
+                    .iter()
+                    .filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list()))
+                {
                     self.value(&format!("{path}.{k}"), v, parent.clone());
                 }
             }
@@ -222,7 +248,13 @@ impl Builder {
                 // A mixed list: one row per item, under an index column.
                 for (i, item) in items.iter().enumerate() {
                     let mut cells = parent.iter().cloned().collect::<Vec<_>>();
-                    cells.push(("#".into(), Cell { text: i.to_string(), numeric: true }));
+                    cells.push((
+                        "#".into(),
+                        Cell {
+                            text: i.to_string(),
+                            numeric: true,
+                        },
+                    ));
                     cells.push(("value".into(), Cell::of(item)));
                     self.add_row(path, cells);
                 }
@@ -235,7 +267,7 @@ impl Builder {
         }
     }
 
-    fn rows(&mut self, path: &str, rows: &[(Option<&str>, &[(String, Val)])], parent: Option<(String, Cell)>) {
+    fn rows(&mut self, path: &str, rows: &[RecordRow<'_>], parent: Option<(String, Cell)>) {
         let key_col = singular(path);
         self.table(path);
         // A field is nested (its own table) when any row holds records there; an empty list
@@ -253,7 +285,10 @@ impl Builder {
             let mut ident: Option<(String, Cell)> = None;
             if let Some(k) = key {
                 let c = (key_col.clone(), Cell::text(*k));
-                if !fields.iter().any(|(f, v)| *f == key_col && v.cell_text() == *k) {
+                if !fields
+                    .iter()
+                    .any(|(f, v)| *f == key_col && v.cell_text() == *k)
+                {
                     cells.push(c.clone());
                 }
                 ident = Some(c);
@@ -262,7 +297,11 @@ impl Builder {
             for (f, v) in fields.iter() {
                 if !nested_fields.contains(&f.as_str()) {
                     if ident.is_none() {
-                        let h = if *f == key_col { f.clone() } else { format!("{key_col}_{f}") };
+                        let h = if *f == key_col {
+                            f.clone()
+                        } else {
+                            format!("{key_col}_{f}")
+                        };
                         ident = Some((h, Cell::of(v)));
                     }
                     cells.push((f.clone(), Cell::of(v)));
@@ -286,11 +325,23 @@ pub fn tables_of(name: &str, root: &Val) -> Vec<Table> {
     let mut b = Builder::default();
     match root {
         Val::Obj(entries) => {
-            let scalars: Vec<&(String, Val)> = entries.iter().filter(|(_, v)| v.is_scalar() || v.is_scalar_list()).collect();
+            let scalars: Vec<&(String, Val)> = entries
+                .iter()
+                .filter(|(_, v)| v.is_scalar() || v.is_scalar_list())
+                .collect();
             for (k, v) in &scalars {
-                b.add_row(name, vec![("field".into(), Cell::text(k.clone())), ("value".into(), Cell::of(v))]);
+                b.add_row(
+                    name,
+                    vec![
+                        ("field".into(), Cell::text(k.clone())),
+                        ("value".into(), Cell::of(v)),
+                    ],
+                );
             }
-            for (k, v) in entries.iter().filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list())) {
+            for (k, v) in entries
+                .iter()
+                .filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list()))
+            {
                 b.value(k, v, None);
             }
         }
@@ -326,7 +377,10 @@ mod tests {
         assert_eq!(t[1].rows.len(), 2);
         assert_eq!(t[2].headers, ["queue", "number", "priority"]);
         let text = render(&t);
-        assert!(text.contains("queues (2)\nqueue    waiting\nsupport        1\nsales         10\n"), "{text}");
+        assert!(
+            text.contains("queues (2)\nqueue    waiting\nsupport        1\nsales         10\n"),
+            "{text}"
+        );
         assert!(text.contains("support  tom1   Tom   false"), "{text}");
     }
 
@@ -334,13 +388,26 @@ mod tests {
     fn records_and_scalars() {
         let v = val(r#"{"faxes":{"queued_faxes":[],"fax_stats":{"success":3,"failed":1}}}"#);
         let t = tables_of("faxes", &v);
-        assert_eq!(t.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["faxes.queued_faxes", "faxes.fax_stats"]);
+        // An empty list cannot be told from an empty list of scalars: it is an empty cell.
+        assert_eq!(
+            t.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(),
+            ["faxes", "faxes.fax_stats"]
+        );
         let text = render(&t);
-        assert!(text.contains("faxes.queued_faxes (0)\n(none)\n"), "{text}");
-        assert!(text.contains("field    value\nsuccess      3\nfailed       1\n"), "{text}");
+        assert!(
+            text.contains("faxes (1)\nfield         value\nqueued_faxes\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("field    value\nsuccess      3\nfailed       1\n"),
+            "{text}"
+        );
 
         let v = val(r#"{"id":42}"#);
-        assert_eq!(render(&tables_of("add_contact", &v)), "field  value\nid        42\n");
+        assert_eq!(
+            render(&tables_of("add_contact", &v)),
+            "field  value\nid        42\n"
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! response is serialized with serde_json (so the numbers, booleans and field order are the
 //! ones of the JSON output) and read back into this small tree, which keeps the order.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// An ordered JSON value.
@@ -49,8 +49,15 @@ impl Val {
             Val::Null => String::new(),
             Val::Bool(b) => b.to_string(),
             Val::Num(n) => n.clone(),
-            Val::Str(s) => s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
-            Val::Arr(items) => items.iter().map(Val::cell_text).collect::<Vec<_>>().join(", "),
+            Val::Str(s) => s
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect(),
+            Val::Arr(items) => items
+                .iter()
+                .map(Val::cell_text)
+                .collect::<Vec<_>>()
+                .join(", "),
             Val::Obj(_) => String::from("{…}"),
         }
     }
@@ -91,7 +98,11 @@ impl<'de> Deserialize<'de> for Val {
                 Ok(Val::Num(v.to_string()))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Val, E> {
-                Ok(Val::Num(serde_json::Number::from_f64(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string())))
+                Ok(Val::Num(
+                    serde_json::Number::from_f64(v)
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| v.to_string()),
+                ))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Val, E> {
                 Ok(Val::Str(v.to_owned()))
@@ -157,7 +168,12 @@ pub fn to_node(v: &Val) -> dlspbx_core::Node<'static> {
         Val::Num(n) => Node::from(n.clone()),
         Val::Str(s) => Node::from(s.clone()),
         Val::Arr(items) => Node::Seq(items.iter().map(to_node).collect()),
-        Val::Obj(entries) => Node::Map(entries.iter().map(|(k, v)| (k.clone().into(), to_node(v))).collect()),
+        Val::Obj(entries) => Node::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone().into(), to_node(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -167,9 +183,16 @@ mod tests {
 
     #[test]
     fn keeps_field_order_and_types() {
-        let v: Val = serde_json::from_str(r#"{"z":1,"a":[true,null,"x"],"m":{"b":1.5,"a":2}}"#).unwrap();
+        let v: Val =
+            serde_json::from_str(r#"{"z":1,"a":[true,null,"x"],"m":{"b":1.5,"a":2}}"#).unwrap();
         let Val::Obj(e) = &v else { panic!() };
-        assert_eq!(e.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["z", "a", "m"]);
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"z":1,"a":[true,null,"x"],"m":{"b":1.5,"a":2}}"#);
+        assert_eq!(
+            e.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["z", "a", "m"]
+        );
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"z":1,"a":[true,null,"x"],"m":{"b":1.5,"a":2}}"#
+        );
     }
 }

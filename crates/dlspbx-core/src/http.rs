@@ -82,7 +82,8 @@ pub struct HttpRequest {
     pub module: &'static str,
     /// The action name, for logs (`queues`).
     pub action: &'static str,
-    redact: Option<String>,
+    /// Every form the API key can take in the body (raw, percent-, JSON- or XML-escaped).
+    redact: Vec<String>,
 }
 
 impl HttpRequest {
@@ -107,11 +108,13 @@ impl HttpRequest {
 
     /// The body with the API key replaced by `REDACTED`.
     pub fn redacted_body(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body).into_owned();
-        match &self.redact {
-            Some(secret) if !secret.is_empty() => text.replace(secret.as_str(), "REDACTED"),
-            _ => text,
+        let mut text = String::from_utf8_lossy(&self.body).into_owned();
+        for secret in &self.redact {
+            if !secret.is_empty() {
+                text = text.replace(secret.as_str(), "REDACTED");
+            }
         }
+        text
     }
 }
 
@@ -151,18 +154,29 @@ pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &Request
         idempotent: A::IDEMPOTENT,
         module: A::MODULE,
         action: A::NAME,
-        redact: Some(encoding_of_secret(credentials.api_key.expose(), encoding)),
+        redact: secret_forms(credentials.api_key.expose()),
     })
 }
 
-/// How the key appears in a body of this encoding (form bodies percent-encode it).
-fn encoding_of_secret(key: &str, encoding: Encoding) -> String {
-    match encoding {
-        Encoding::Form => form::encode(&Node::Map(vec![("k".into(), Node::from(key.to_owned()))]), &FormLimits::default())
-            .map(|s| s.trim_start_matches("k=").to_owned())
-            .unwrap_or_else(|_| key.to_owned()),
-        _ => key.to_owned(),
+/// Every way the key can appear in a body: as is, percent-encoded (form), JSON-escaped and
+/// XML-escaped; the longest first so that a shorter form never leaves part of a longer one.
+fn secret_forms(key: &str) -> Vec<String> {
+    let node = Node::Map(vec![("k".into(), Node::from(key.to_owned()))]);
+    let between = |bytes: Vec<u8>, open: &str, close: &str| -> Option<String> {
+        let text = String::from_utf8(bytes).ok()?;
+        let start = text.find(open)? + open.len();
+        let end = text.rfind(close)?;
+        (start <= end).then(|| text[start..end].to_owned())
+    };
+    let mut forms = vec![key.to_owned()];
+    if let Ok(f) = form::encode(&node, &FormLimits::default()) {
+        forms.extend(f.strip_prefix("k=").map(str::to_owned));
     }
+    forms.extend(between(crate::request::body::encode_json(&node), "\"k\":\"", "\""));
+    forms.extend(between(crate::request::body::encode_xml(&node), "<k>", "</k>"));
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
 }
 
 fn encode_body(params: &Node<'_>, options: &RequestOptions) -> Result<(Encoding, Vec<u8>)> {
@@ -199,7 +213,7 @@ mod tests {
     use crate::generated::sms::SendSmsRequest;
     use crate::generated::status::QueuesRequest;
 
-    const KEY: &str = "s3cr3t-KEY/with+chars";
+    const KEY: &str = "s3cr3t-KEY/with+chars&<\"'é";
 
     fn creds() -> Credentials {
         Credentials::new("100@default", KEY)

@@ -94,7 +94,8 @@ pub fn authenticate(
 /// Hands out `message_id`s in PHP's `uniqid()` style, unique within the process.
 #[derive(Debug, Default)]
 pub struct MessageIds {
-    last: Mutex<(i64, u64)>,
+    /// The last stamp handed out: seconds << 20 | microseconds.
+    last: Mutex<u64>,
 }
 
 impl MessageIds {
@@ -103,10 +104,10 @@ impl MessageIds {
         let (secs, micros) = time::now();
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         let mut stamp = ((secs as u64) << 20) | u64::from(micros);
-        if stamp <= last.1 {
-            stamp = last.1 + 1;
+        if stamp <= *last {
+            stamp = *last + 1;
         }
-        *last = (secs, stamp);
+        *last = stamp;
         let secs = (stamp >> 20) as i64;
         format!("{secs}.{:08x}{:05x}", secs, stamp & 0xF_FFFF)
     }

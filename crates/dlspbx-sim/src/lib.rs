@@ -97,6 +97,8 @@
 //! column per report column with SQL types (dates as text, durations as integer seconds,
 //! yes/no as 0/1) and hidden columns for the filters.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod cdr;
 pub mod cli;

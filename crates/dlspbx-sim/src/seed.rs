@@ -1,4 +1,4 @@
-//! Deterministic demo data: the [`world`](crate::world) (tenants, users, queues...), status
+//! Deterministic demo data: the [world module](crate::world) (tenants, users, queues...), status
 //! snapshots, SMS, opt-in/opt-out lists and N generated CDRs.
 
 use crate::cdr::{self, Value};

@@ -4,18 +4,16 @@ use crate::config::{ClientConfig, FromConfig};
 use crate::pages::{Pager, ReportPager, SmsPager};
 use crate::raw::RawResponse;
 use crate::retry::{Failure, Retries};
-use crate::transport::{body_too_large, call_span, error_chain, finish_span};
+use crate::transport::{ClientCore, body_too_large, call_span, error_chain, finish_span};
 use dlspbx_core::generated::client::Caller;
-use dlspbx_core::http::{self, HttpRequest, RequestOptions};
+use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
-use dlspbx_core::{Action, Encoding, Error, Format, Result};
-use std::fmt;
+use dlspbx_core::{Action, Error, Result};
 use std::iter::FusedIterator;
-use std::sync::Arc;
 use std::time::Instant;
-use ureq::http::Response;
 use ureq::Body;
+use ureq::http::Response;
 
 /// Builds a blocking [`Client`]; see [`crate::config`] for every setting.
 pub type ClientBuilder = crate::config::ClientBuilder<Client>;
@@ -29,27 +27,9 @@ pub type ClientBuilder = crate::config::ClientBuilder<Client>;
 /// Cloning is cheap and clones share one connection pool; so do the clients returned by
 /// [`with_format`](Self::with_format) and [`with_encoding`](Self::with_encoding). A `Client`
 /// is `Send + Sync`.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    inner: Arc<Inner>,
-    options: RequestOptions,
-}
-
-struct Inner {
-    agent: ureq::Agent,
-    config: ClientConfig,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.config.base_url)
-            .field("api_user", &self.inner.config.credentials.api_user)
-            .field("api_key", &format_args!("REDACTED"))
-            .field("format", &self.options.format)
-            .field("encoding", &self.options.encoding)
-            .finish_non_exhaustive()
-    }
+    core: ClientCore<ureq::Agent>,
 }
 
 impl FromConfig for Client {
@@ -63,8 +43,10 @@ impl FromConfig for Client {
             .timeout_global(Some(config.timeout))
             .user_agent(config.user_agent.as_str())
             .build();
-        let options = config.options;
-        Ok(Client { inner: Arc::new(Inner { agent: ureq::Agent::new_with_config(agent_config), config }), options })
+        let agent = ureq::Agent::new_with_config(agent_config);
+        Ok(Client {
+            core: ClientCore::new(agent, config),
+        })
     }
 }
 
@@ -77,55 +59,7 @@ pub(crate) enum BodyMode {
 }
 
 impl Client {
-    /// A builder with nothing set.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
-    /// A client from the default config file (if any) and the `DLSPBX_*` environment
-    /// variables, which override it: `builder().default_config_file().env().build()`.
-    pub fn from_env() -> Result<Self> {
-        Self::builder().default_config_file().env().build()
-    }
-
-    /// A client from a validated configuration.
-    pub fn from_config(config: ClientConfig) -> Result<Self> {
-        <Self as FromConfig>::from_config(config)
-    }
-
-    /// The configuration the client was built with.
-    pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
-    }
-
-    /// The response format of this client's calls.
-    pub fn format(&self) -> Format {
-        self.options.format
-    }
-
-    /// The request encoding of this client's calls.
-    pub fn encoding(&self) -> Encoding {
-        self.options.encoding
-    }
-
-    /// The same client asking for `format`: `client.with_format(Format::Xml).status().queues()`.
-    /// Shares the connection pool.
-    #[must_use]
-    pub fn with_format(&self, format: Format) -> Client {
-        Client { inner: Arc::clone(&self.inner), options: RequestOptions { format, ..self.options } }
-    }
-
-    /// The same client encoding request bodies as `encoding`. Shares the connection pool.
-    #[must_use]
-    pub fn with_encoding(&self, encoding: Encoding) -> Client {
-        Client { inner: Arc::clone(&self.inner), options: RequestOptions { encoding, ..self.options } }
-    }
-
-    /// Validates and encodes `request` as this client would send it, without sending it (for a
-    /// dry run: [`HttpRequest::to_redacted_string`]).
-    pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
-        http::build(request, &self.inner.config.credentials, &self.options)
-    }
+    crate::__client_methods!();
 
     /// Sends `request` and returns the status and body undecoded, for zero-copy decoding with
     /// [`RawResponse::decode`]. A non-2xx status is not an error here (decoding reports it).
@@ -140,50 +74,83 @@ impl Client {
         let span = call_span(request);
         let _entered = span.enter();
         let started = Instant::now();
-        let mut retries = Retries::new(self.inner.config.retry, request.idempotent);
-        let result = self.exchange(request, BodyMode::Buffered, &mut retries).and_then(|mut response| {
-            let status = response.status().as_u16();
-            let body = self.read_body(&mut response)?;
-            Ok(RawResponse { status, format: request.format, body })
-        });
-        finish_span(&span, result.as_ref().map(|r| r.status), retries.attempts(), started);
+        let mut retries = Retries::new(self.config().retry, request.idempotent);
+        let result = self
+            .exchange(request, BodyMode::Buffered, &mut retries)
+            .and_then(|mut response| {
+                let status = response.status().as_u16();
+                let body = self.read_body(&mut response)?;
+                Ok(RawResponse {
+                    status,
+                    format: request.format,
+                    body,
+                })
+            });
+        finish_span(
+            &span,
+            result.as_ref().map(|r| r.status),
+            retries.attempts(),
+            started,
+        );
         result
     }
 
     /// Every page of a CDR report, decoded and owned; see [`ReportPager`] for how pages are
     /// requested and when the iteration stops.
     pub fn report_pages(&self, request: ReportRequest) -> ReportPages {
-        Pages { client: self.clone(), pager: ReportPager::new(request) }
+        Pages {
+            client: self.clone(),
+            pager: ReportPager::new(request),
+        }
     }
 
     /// Every page of an SMS record query, decoded and owned; see [`SmsPager`].
     pub fn sms_pages(&self, request: QuerySmsRequest) -> SmsPages {
-        Pages { client: self.clone(), pager: SmsPager::new(request) }
+        Pages {
+            client: self.clone(),
+            pager: SmsPager::new(request),
+        }
     }
 
     /// Sends the request until the retry policy is satisfied and returns the response head
     /// (status and headers) with its body unread.
-    pub(crate) fn exchange(&self, request: &HttpRequest, mode: BodyMode, retries: &mut Retries) -> Result<Response<Body>> {
-        let config = &self.inner.config;
+    pub(crate) fn exchange(
+        &self,
+        request: &HttpRequest,
+        mode: BodyMode,
+        retries: &mut Retries,
+    ) -> Result<Response<Body>> {
+        let config = self.config();
         let url = request.url(&config.base_url);
         loop {
             retries.start_attempt();
-            let mut builder = self.inner.agent.post(&url);
+            let mut builder = self.core.transport().post(&url);
             for (name, value) in &request.headers {
                 builder = builder.header(*name, value);
             }
             if mode == BodyMode::Streamed {
-                builder = builder.config().timeout_global(None).timeout_per_read(Some(config.timeout)).build();
+                builder = builder
+                    .config()
+                    .timeout_global(None)
+                    .timeout_per_read(Some(config.timeout))
+                    .build();
             }
             match builder.send(&request.body[..]) {
                 Ok(mut response) => {
                     let status = response.status().as_u16();
-                    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok());
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok());
                     let Some(delay) = retries.after_status(status, retry_after) else {
                         return Ok(response);
                     };
                     // Drain a little so the connection can be reused; errors do not matter.
-                    let _ = response.body_mut().with_config().limit(64 * 1024).read_to_vec();
+                    let _ = response
+                        .body_mut()
+                        .with_config()
+                        .limit(64 * 1024)
+                        .read_to_vec();
                     std::thread::sleep(delay);
                 }
                 Err(e) => {
@@ -199,12 +166,13 @@ impl Client {
 
     /// Reads a whole body, failing past `max_body_size`.
     pub(crate) fn read_body(&self, response: &mut Response<Body>) -> Result<Vec<u8>> {
-        let cap = self.inner.config.max_body_size;
-        response.body_mut().with_config().limit(cap).read_to_vec().map_err(|e| classify(e).into_error())
-    }
-
-    pub(crate) fn options(&self) -> RequestOptions {
-        self.options
+        let cap = self.config().max_body_size;
+        response
+            .body_mut()
+            .with_config()
+            .limit(cap)
+            .read_to_vec()
+            .map_err(|e| classify(e).into_error())
     }
 }
 
@@ -214,7 +182,9 @@ fn classify(error: ureq::Error) -> Failure {
     match &error {
         ureq::Error::Timeout(_) => Failure::Timeout(transport(&error)),
         ureq::Error::ConnectionFailed => Failure::NotSent(transport(&error)),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Failure::NotSent(transport(&error)),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Failure::NotSent(transport(&error))
+        }
         ureq::Error::Io(_) => Failure::MaybeSent(transport(&error)),
         ureq::Error::BodyExceedsLimit(cap) => Failure::Fatal(body_too_large(*cap)),
         _ => Failure::Fatal(transport(&error)),
@@ -247,7 +217,10 @@ impl<P: Pager> Iterator for Pages<P> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let request = self.pager.next_request()?;
-        let page = self.client.call_raw(request).and_then(|raw| self.pager.take_page(&raw));
+        let page = self
+            .client
+            .call_raw(request)
+            .and_then(|raw| self.pager.take_page(&raw));
         if page.is_err() {
             self.pager.stop();
         }

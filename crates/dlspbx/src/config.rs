@@ -361,13 +361,20 @@ impl<C> ClientBuilder<C> {
         if let Some(e) = self.error {
             return Err(Error::Config(e));
         }
-        let base_url = self.base_url.ok_or_else(|| missing("the base URL", "base_url", "url", "DLSPBX_URL"))?;
+        let base_url = self
+            .base_url
+            .ok_or_else(|| missing("the base URL", "base_url", "url", "DLSPBX_URL"))?;
         let base_url = validate_base_url(&base_url).map_err(Error::Config)?;
-        let api_user = self.api_user.ok_or_else(|| missing("the API user", "api_user", "api_user", "DLSPBX_API_USER"))?;
+        let api_user = self
+            .api_user
+            .ok_or_else(|| missing("the API user", "api_user", "api_user", "DLSPBX_API_USER"))?;
         if api_user.trim().is_empty() {
             return Err(Error::Config("the API user is empty".into()));
         }
-        let api_key = match self.api_key.ok_or_else(|| missing("the API key", "api_key", "api_key", "DLSPBX_API_KEY"))? {
+        let api_key = match self
+            .api_key
+            .ok_or_else(|| missing("the API key", "api_key", "api_key", "DLSPBX_API_KEY"))?
+        {
             KeySource::Value(key) => key,
             KeySource::File(path) => read_key_file(&path)?,
         };
@@ -421,7 +428,10 @@ impl<C> ClientBuilder<C> {
         };
         let at = |key: &str, e: String| format!("config file {}: `{key}`: {e}", path.display());
         if file.api_key.is_some() && file.api_key_file.is_some() {
-            return self.fail(at("api_key", "give either api_key or api_key_file, not both".into()));
+            return self.fail(at(
+                "api_key",
+                "give either api_key or api_key_file, not both".into(),
+            ));
         }
         if file.api_key.is_some() {
             warn_if_readable(path);
@@ -458,9 +468,18 @@ impl<C> ClientBuilder<C> {
         let seconds = |key: &str, value: Option<f64>| match value.map(Duration::try_from_secs_f64) {
             None => Ok(None),
             Some(Ok(d)) if !d.is_zero() => Ok(Some(d)),
-            Some(_) => Err(at(key, format!("expected a positive number of seconds, found {}", value.unwrap_or_default()))),
+            Some(_) => Err(at(
+                key,
+                format!(
+                    "expected a positive number of seconds, found {}",
+                    value.unwrap_or_default()
+                ),
+            )),
         };
-        match (seconds("connect_timeout", file.connect_timeout), seconds("timeout", file.timeout)) {
+        match (
+            seconds("connect_timeout", file.connect_timeout),
+            seconds("timeout", file.timeout),
+        ) {
             (Ok(connect), Ok(total)) => {
                 self.connect_timeout = connect.or(self.connect_timeout);
                 self.timeout = total.or(self.timeout);
@@ -532,8 +551,14 @@ fn warn_if_readable(_path: &Path) {}
 /// `$XDG_CONFIG_HOME/dlspbx/config.toml`, else `~/.config/dlspbx/config.toml` (`None` when
 /// neither variable is set).
 pub fn default_config_path() -> Option<PathBuf> {
-    let xdg = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).filter(|p| p.is_absolute());
-    let base = xdg.or_else(|| std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".config")))?;
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let base = xdg.or_else(|| {
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".config"))
+    })?;
     Some(base.join("dlspbx").join("config.toml"))
 }
 
@@ -563,7 +588,8 @@ pub fn validate_base_url(url: &str) -> std::result::Result<String, String> {
     if authority.contains('@') {
         return bad("it may not hold a user name or password; use api_user and api_key");
     }
-    let (host, port) = split_host_port(authority).ok_or_else(|| format!("invalid base URL `{url}`: bad host or port"))?;
+    let (host, port) = split_host_port(authority)
+        .ok_or_else(|| format!("invalid base URL `{url}`: bad host or port"))?;
     if host.is_empty() {
         return bad("the host is missing");
     }
@@ -573,7 +599,9 @@ pub fn validate_base_url(url: &str) -> std::result::Result<String, String> {
         return bad("the port must be a number from 0 to 65535");
     }
     if !https && !is_loopback(host) {
-        return bad("plain http is only allowed for loopback hosts (localhost, 127.0.0.0/8, [::1]); use https");
+        return bad(
+            "plain http is only allowed for loopback hosts (localhost, 127.0.0.0/8, [::1]); use https",
+        );
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
@@ -599,7 +627,11 @@ pub fn is_loopback(host: &str) -> bool {
     let host = host.trim_end_matches('.');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-        || host.trim_start_matches('[').trim_end_matches(']').parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -616,7 +648,10 @@ mod tests {
     }
 
     fn builder() -> ClientBuilder<Dummy> {
-        ClientBuilder::new().base_url("https://pbx.example.com/").api_user("100@t").api_key("sekrit-key")
+        ClientBuilder::new()
+            .base_url("https://pbx.example.com/")
+            .api_user("100@t")
+            .api_key("sekrit-key")
     }
 
     #[test]
@@ -648,7 +683,10 @@ mod tests {
         ] {
             assert!(validate_base_url(bad).is_err(), "{bad}");
         }
-        assert_eq!(validate_base_url("https://pbx.example.com/").unwrap(), "https://pbx.example.com");
+        assert_eq!(
+            validate_base_url("https://pbx.example.com/").unwrap(),
+            "https://pbx.example.com"
+        );
     }
 
     #[test]
@@ -675,11 +713,20 @@ mod tests {
     #[test]
     fn missing_settings() {
         let e = ClientBuilder::<Dummy>::new().into_config().unwrap_err();
-        assert!(matches!(e, Error::Config(ref m) if m.contains("DLSPBX_URL")), "{e}");
+        assert!(
+            matches!(e, Error::Config(ref m) if m.contains("DLSPBX_URL")),
+            "{e}"
+        );
         let e = builder().max_attempts(0).into_config().unwrap_err();
         assert!(matches!(e, Error::Config(_)));
-        let e = builder().base_url("http://pbx.example.com").build().unwrap_err();
-        assert!(matches!(e, Error::Config(ref m) if m.contains("https")), "{e}");
+        let e = builder()
+            .base_url("http://pbx.example.com")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config(ref m) if m.contains("https")),
+            "{e}"
+        );
     }
 
     #[test]
@@ -716,7 +763,10 @@ mod tests {
              encoding = \"json\"\nconnect_timeout = 2.5\ntimeout = 30\nmax_attempts = 5\nmax_body_size = 1024\n",
         )
         .unwrap();
-        let c = ClientBuilder::<Dummy>::new().config_file(&path).into_config().unwrap();
+        let c = ClientBuilder::<Dummy>::new()
+            .config_file(&path)
+            .into_config()
+            .unwrap();
         assert_eq!(c.base_url, "https://pbx.example.net");
         assert_eq!(c.credentials.api_key.expose(), "file-key");
         assert_eq!(c.options.format, Format::Yaml);
@@ -726,15 +776,36 @@ mod tests {
         assert_eq!(c.retry.max_attempts, 5);
         assert_eq!(c.max_body_size, 1024);
         // Later settings win.
-        let c = ClientBuilder::<Dummy>::new().config_file(&path).format(Format::Csv).into_config().unwrap();
+        let c = ClientBuilder::<Dummy>::new()
+            .config_file(&path)
+            .format(Format::Csv)
+            .into_config()
+            .unwrap();
         assert_eq!(c.options.format, Format::Csv);
 
         std::fs::write(&path, "url = \"https://x\"\nurl_typo = 1\n").unwrap();
-        let e = ClientBuilder::<Dummy>::new().config_file(&path).into_config().unwrap_err();
-        assert!(matches!(e, Error::Config(ref m) if m.contains("url_typo")), "{e}");
+        let e = ClientBuilder::<Dummy>::new()
+            .config_file(&path)
+            .into_config()
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config(ref m) if m.contains("url_typo")),
+            "{e}"
+        );
         std::fs::write(&path, "api_key = \"a\"\napi_key_file = \"b\"\n").unwrap();
-        assert!(ClientBuilder::<Dummy>::new().config_file(&path).into_config().is_err());
-        let e = ClientBuilder::<Dummy>::new().config_file(dir.path().join("nope.toml")).into_config().unwrap_err();
-        assert!(matches!(e, Error::Config(ref m) if m.contains("nope.toml")), "{e}");
+        assert!(
+            ClientBuilder::<Dummy>::new()
+                .config_file(&path)
+                .into_config()
+                .is_err()
+        );
+        let e = ClientBuilder::<Dummy>::new()
+            .config_file(dir.path().join("nope.toml"))
+            .into_config()
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config(ref m) if m.contains("nope.toml")),
+            "{e}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use crate::retry::Retries;
 use crate::transport::{call_span, finish_span};
 use dlspbx_core::report::{Page, Row};
 use dlspbx_core::reports::{ReportOption, ReportRequest};
-use dlspbx_core::{http, DecodeError, Error, Format, Position, Str};
+use dlspbx_core::{DecodeError, Error, Format, Position, Str, http};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -73,12 +73,20 @@ impl Client {
     /// eprintln!("{} rows", summary.rows);
     /// # Ok(()) }
     /// ```
-    pub fn report_export<F, E>(&self, request: ReportRequest, mut on_row: F) -> Result<ExportSummary, E>
+    pub fn report_export<F, E>(
+        &self,
+        request: ReportRequest,
+        mut on_row: F,
+    ) -> Result<ExportSummary, E>
     where
         F: FnMut(ExportRow<'_>) -> Result<(), E>,
         E: From<Error>,
     {
-        let format = if self.options().format == Format::Csv { Format::Csv } else { Format::Json };
+        let format = if self.format() == Format::Csv {
+            Format::Csv
+        } else {
+            Format::Json
+        };
         let request = self.with_format(format).prepare(&export_request(request))?;
         let span = call_span(&request);
         let _entered = span.enter();
@@ -98,7 +106,10 @@ impl Client {
             let body = self.read_body(&mut response)?;
             let error = match http::decode::<ReportRequest>(format, status, &body) {
                 Err(e) => e,
-                Ok(_) => Error::Status { status, body_excerpt: String::new() },
+                Ok(_) => Error::Status {
+                    status,
+                    body_excerpt: String::new(),
+                },
             };
             return Err(error.into());
         }
@@ -113,7 +124,12 @@ impl Client {
 
 /// The request for every row at once.
 fn export_request(mut request: ReportRequest) -> ReportRequest {
-    request.options.retain(|o| !matches!(o, ReportOption::Page(_) | ReportOption::PerPage(_) | ReportOption::PageOffset(_)));
+    request.options.retain(|o| {
+        !matches!(
+            o,
+            ReportOption::Page(_) | ReportOption::PerPage(_) | ReportOption::PageOffset(_)
+        )
+    });
     request.options.push(ReportOption::Page(Page::All));
     request
 }
@@ -134,9 +150,15 @@ where
     F: FnMut(ExportRow<'_>) -> Result<(), E>,
     E: From<Error>,
 {
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
     let mut record = csv::StringRecord::new();
-    let mut summary = ExportSummary { format: Format::Csv, ..Default::default() };
+    let mut summary = ExportSummary {
+        format: Format::Csv,
+        ..Default::default()
+    };
     if !read_record(&mut csv, &mut record)? {
         return Ok(summary);
     }
@@ -151,16 +173,27 @@ where
     }
     summary.columns = header;
     while read_record(&mut csv, &mut record)? {
-        let row = Row { cells: record.iter().map(Str::from).collect() };
-        on_row(ExportRow { index: summary.rows, columns: &summary.columns, row })?;
+        let row = Row {
+            cells: record.iter().map(Str::from).collect(),
+        };
+        on_row(ExportRow {
+            index: summary.rows,
+            columns: &summary.columns,
+            row,
+        })?;
         summary.rows += 1;
     }
     Ok(summary)
 }
 
-fn read_record<R: Read>(csv: &mut csv::Reader<R>, record: &mut csv::StringRecord) -> Result<bool, Error> {
+fn read_record<R: Read>(
+    csv: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+) -> Result<bool, Error> {
     csv.read_record(record).map_err(|e| {
-        let position = e.position().map_or(Position::Unknown, |p| Position::Offset(p.byte() as usize));
+        let position = e
+            .position()
+            .map_or(Position::Unknown, |p| Position::Offset(p.byte() as usize));
         match e.into_kind() {
             csv::ErrorKind::Io(io) => io_error(io),
             kind => DecodeError::new(Format::Csv, position, csv_message(&kind)).into(),
@@ -180,10 +213,19 @@ where
     F: FnMut(ExportRow<'_>) -> Result<(), E>,
     E: From<Error>,
 {
-    let mut summary = ExportSummary { format: Format::Json, ..Default::default() };
+    let mut summary = ExportSummary {
+        format: Format::Json,
+        ..Default::default()
+    };
     let mut stopped = None;
     let mut de = serde_json::Deserializer::from_reader(reader);
-    let outcome = Document { on_row, summary: &mut summary, stopped: &mut stopped }.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
+    let outcome = Document {
+        on_row,
+        summary: &mut summary,
+        stopped: &mut stopped,
+    }
+    .deserialize(&mut de)
+    .and_then(|r| de.end().map(|()| r));
     if let Some(e) = stopped {
         return Err(e);
     }
@@ -197,7 +239,10 @@ fn json_error(e: serde_json::Error) -> Error {
     if e.is_io() {
         return Error::Transport(crate::transport::error_chain(&e));
     }
-    let position = Position::LineColumn { line: e.line(), column: e.column() };
+    let position = Position::LineColumn {
+        line: e.line(),
+        column: e.column(),
+    };
     DecodeError::new(Format::Json, position, e.to_string()).into()
 }
 
@@ -214,7 +259,10 @@ where
 {
     type Value = Option<String>;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
@@ -237,12 +285,26 @@ where
                 "error" => error = map.next_value::<Cell>()?.0,
                 "total_results" => {
                     let total = map.next_value::<Cell>()?.0;
-                    let total = total.trim().parse().map_err(|_| de::Error::custom(format!("total_results: expected an integer, found {total:?}")))?;
+                    let total = total.trim().parse().map_err(|_| {
+                        de::Error::custom(format!(
+                            "total_results: expected an integer, found {total:?}"
+                        ))
+                    })?;
                     self.summary.total_results = Some(total);
                 }
                 "title" => self.summary.title = Some(map.next_value::<Cell>()?.0),
-                "columns" => self.summary.columns = map.next_value::<Vec<Cell>>()?.into_iter().map(|c| c.0).collect(),
-                "results" => map.next_value_seed(Rows { on_row: &mut *self.on_row, summary: &mut *self.summary, stopped: &mut *self.stopped })?,
+                "columns" => {
+                    self.summary.columns = map
+                        .next_value::<Vec<Cell>>()?
+                        .into_iter()
+                        .map(|c| c.0)
+                        .collect()
+                }
+                "results" => map.next_value_seed(Rows {
+                    on_row: &mut *self.on_row,
+                    summary: &mut *self.summary,
+                    stopped: &mut *self.stopped,
+                })?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -282,8 +344,14 @@ where
 
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
         while let Some(cells) = seq.next_element::<Vec<Cell>>()? {
-            let row = Row { cells: cells.into_iter().map(|c| Str::from(c.0)).collect() };
-            if let Err(e) = (self.on_row)(ExportRow { index: self.summary.rows, columns: &self.summary.columns, row }) {
+            let row = Row {
+                cells: cells.into_iter().map(|c| Str::from(c.0)).collect(),
+            };
+            if let Err(e) = (self.on_row)(ExportRow {
+                index: self.summary.rows,
+                columns: &self.summary.columns,
+                row,
+            }) {
                 *self.stopped = Some(e);
                 return Err(de::Error::custom("stopped by the row callback"));
             }
@@ -296,7 +364,9 @@ where
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
         match map.next_key::<IgnoredAny>()? {
             None => Ok(()),
-            Some(_) => Err(de::Error::custom("expected a list of report rows, found an object")),
+            Some(_) => Err(de::Error::custom(
+                "expected a list of report rows, found an object",
+            )),
         }
     }
 
@@ -387,8 +457,15 @@ mod tests {
 
     #[test]
     fn json_errors() {
-        let e = collect(Format::Json, "{\"result\":\"error\",\"error\":\"bad filter\"}").unwrap_err();
-        assert!(matches!(e, Error::Server { ref message } if message == "bad filter"), "{e}");
+        let e = collect(
+            Format::Json,
+            "{\"result\":\"error\",\"error\":\"bad filter\"}",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, Error::Server { ref message } if message == "bad filter"),
+            "{e}"
+        );
         let e = collect(Format::Json, "{\"results\":[[\"1\"],[").unwrap_err();
         assert!(matches!(e, Error::Decode(_)), "{e}");
         let e = collect(Format::Json, "{} x").unwrap_err();
@@ -401,7 +478,10 @@ mod tests {
         assert_eq!(summary.columns, ["a", "b"]);
         assert_eq!(rows, [vec!["1", "x \"y\""], vec!["2", ""]]);
         let e = collect(Format::Csv, "result,error\nerror,\"Error details here\"\n").unwrap_err();
-        assert!(matches!(e, Error::Server { ref message } if message == "Error details here"), "{e}");
+        assert!(
+            matches!(e, Error::Server { ref message } if message == "Error details here"),
+            "{e}"
+        );
         let (summary, rows) = collect(Format::Csv, "").unwrap();
         assert!(summary.columns.is_empty() && rows.is_empty());
     }

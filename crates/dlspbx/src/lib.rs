@@ -89,15 +89,17 @@ pub use dlspbx_core::generated::client::{Caller, Modules};
 pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
 pub use dlspbx_core::report::{Cell, CellType, Page, ReportTable, Row};
 pub use dlspbx_core::request::form::{FormLimits, Oversize};
+pub use dlspbx_core::{
+    Action, DecodeError, Encoding, Error, Format, InvalidRequest, Position, Result, Str,
+};
 pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
-pub use dlspbx_core::{Action, DecodeError, Encoding, Error, Format, InvalidRequest, Position, Result, Str};
 
 /// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
 pub use dlspbx_core as sans_io;
 
 /// What most programs need: `use dlspbx::prelude::*;`.
 pub mod prelude {
+    pub use crate::{Caller, Encoding, Error, Format, Modules, RawResponse};
     #[cfg(feature = "blocking")]
     pub use crate::{Client, ClientBuilder};
-    pub use crate::{Caller, Encoding, Error, Format, Modules, RawResponse};
 }

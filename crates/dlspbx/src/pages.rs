@@ -51,15 +51,25 @@ impl ReportPager {
             match option {
                 ReportOption::PerPage(n) => per_page = Some(*n),
                 ReportOption::Page(Page::Number(n)) => page = *n,
-                ReportOption::Page(Page::All) | ReportOption::PageOffset(_) | ReportOption::CountOnly(true) => single = true,
+                ReportOption::Page(Page::All)
+                | ReportOption::PageOffset(_)
+                | ReportOption::CountOnly(true) => single = true,
                 _ => {}
             }
         }
         if !single {
-            request.options.retain(|o| !matches!(o, ReportOption::Page(_) | ReportOption::PerPage(_)));
+            request
+                .options
+                .retain(|o| !matches!(o, ReportOption::Page(_) | ReportOption::PerPage(_)));
         }
         let per_page = per_page.filter(|&n| n > 0).unwrap_or(DEFAULT_PAGE_SIZE);
-        ReportPager { request, per_page, page, single, done: false }
+        ReportPager {
+            request,
+            per_page,
+            page,
+            single,
+            done: false,
+        }
     }
 
     /// Rows per page.
@@ -79,7 +89,9 @@ impl Pager for ReportPager {
         let mut request = self.request.clone();
         if !self.single {
             request.options.push(ReportOption::PerPage(self.per_page));
-            request.options.push(ReportOption::Page(Page::Number(self.page)));
+            request
+                .options
+                .push(ReportOption::Page(Page::Number(self.page)));
         }
         Some(request)
     }
@@ -89,7 +101,10 @@ impl Pager for ReportPager {
         self.page += 1;
         let rows = rows as u64;
         let total = u64::try_from(table.total_results).unwrap_or(0);
-        self.done = self.single || rows == 0 || rows < self.per_page || (total > 0 && self.page.saturating_mul(self.per_page) >= total);
+        self.done = self.single
+            || rows == 0
+            || rows < self.per_page
+            || (total > 0 && self.page.saturating_mul(self.per_page) >= total);
         Ok(table)
     }
 
@@ -108,7 +123,10 @@ pub fn own_report(table: ReportTable<'_>) -> Result<(ReportTable<'static>, usize
     let count = rows.len();
     let title = table.title.map(Str::into_owned);
     let columns = table.columns.into_iter().map(Str::into_owned).collect();
-    Ok((ReportTable::new(table.total_results, title, columns, rows), count))
+    Ok((
+        ReportTable::new(table.total_results, title, columns, rows),
+        count,
+    ))
 }
 
 /// Pages of the SMS record table: `results_offset` from the request's (or 0) in steps of
@@ -125,9 +143,17 @@ pub struct SmsPager {
 impl SmsPager {
     /// Starts paging `request`.
     pub fn new(request: QuerySmsRequest) -> Self {
-        let limit = request.results_limit.filter(|&n| n > 0).unwrap_or(DEFAULT_PAGE_SIZE as i64);
+        let limit = request
+            .results_limit
+            .filter(|&n| n > 0)
+            .unwrap_or(DEFAULT_PAGE_SIZE as i64);
         let offset = request.results_offset.unwrap_or(0).max(0);
-        SmsPager { request, limit, offset, done: false }
+        SmsPager {
+            request,
+            limit,
+            offset,
+            done: false,
+        }
     }
 }
 
@@ -149,7 +175,11 @@ impl Pager for SmsPager {
         let page = raw.decode_owned::<QuerySmsRequest>()?;
         let n = page.results.len() as i64;
         self.offset += n;
-        self.done = n == 0 || n < self.limit || page.total_results.is_some_and(|total| total > 0 && self.offset >= total);
+        self.done = n == 0
+            || n < self.limit
+            || page
+                .total_results
+                .is_some_and(|total| total > 0 && self.offset >= total);
         Ok(page)
     }
 
@@ -161,8 +191,8 @@ impl Pager for SmsPager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dlspbx_core::reports::Column;
     use dlspbx_core::Format;
+    use dlspbx_core::reports::Column;
 
     fn report_body(total: usize, rows: usize) -> RawResponse {
         let rows: Vec<String> = (0..rows).map(|i| format!("[\"{i}\"]")).collect();
@@ -170,7 +200,11 @@ mod tests {
             "{{\"result\":\"success\",\"error\":\"\",\"total_results\":{total},\"columns\":[\"unique_id\"],\"results\":[{}]}}",
             rows.join(",")
         );
-        RawResponse { status: 200, format: Format::Json, body: body.into_bytes() }
+        RawResponse {
+            status: 200,
+            format: Format::Json,
+            body: body.into_bytes(),
+        }
     }
 
     fn page_of(request: &ReportRequest) -> (Option<u64>, Option<u64>) {
@@ -198,7 +232,10 @@ mod tests {
             let table = pager.take_page(&report_body(5, n)).unwrap();
             assert_eq!(table.rows().count(), n);
         }
-        assert_eq!(seen, vec![(Some(0), Some(2)), (Some(1), Some(2)), (Some(2), Some(2))]);
+        assert_eq!(
+            seen,
+            vec![(Some(0), Some(2)), (Some(1), Some(2)), (Some(2), Some(2))]
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! [`RawResponse`]: a response's status and bytes, for zero-copy decoding.
 
-use dlspbx_core::{http, Action, Format, Result};
+use dlspbx_core::{Action, Format, Result, http};
 
 /// The status and body of a response, as returned by `call_raw`: decode it with
 /// [`decode`](Self::decode) to get a response that borrows from [`body`](Self::body) instead

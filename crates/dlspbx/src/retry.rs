@@ -55,12 +55,18 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy { max_attempts: 1, ..Self::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// The default policy with `max_attempts` attempts.
     pub fn attempts(max_attempts: u32) -> Self {
-        RetryPolicy { max_attempts, ..Self::default() }
+        RetryPolicy {
+            max_attempts,
+            ..Self::default()
+        }
     }
 
     /// Sets the backoff's base and cap.
@@ -78,7 +84,9 @@ impl RetryPolicy {
 
     /// The full-jitter wait before retry number `retry` (from 1).
     pub fn delay(&self, retry: u32) -> Duration {
-        let exp = self.base_delay.saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        let exp = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
         let cap = exp.min(self.max_delay);
         cap.mul_f64(rand::rng().random::<f64>())
     }
@@ -101,7 +109,10 @@ impl Failure {
     /// The error to return to the caller.
     pub fn into_error(self) -> Error {
         match self {
-            Failure::NotSent(e) | Failure::MaybeSent(e) | Failure::Timeout(e) | Failure::Fatal(e) => e,
+            Failure::NotSent(e)
+            | Failure::MaybeSent(e)
+            | Failure::Timeout(e)
+            | Failure::Fatal(e) => e,
         }
     }
 
@@ -126,7 +137,11 @@ pub struct Retries {
 impl Retries {
     /// Starts a call of an action (idempotent or not) under `policy`.
     pub fn new(policy: RetryPolicy, idempotent: bool) -> Self {
-        Retries { policy, idempotent, attempts: 0 }
+        Retries {
+            policy,
+            idempotent,
+            attempts: 0,
+        }
     }
 
     /// Counts an attempt about to be made.
@@ -147,7 +162,12 @@ impl Retries {
             Failure::Timeout(_) | Failure::Fatal(_) => false,
         };
         let delay = self.next_delay(retryable, None)?;
-        tracing::debug!(attempt = self.attempts, delay_ms = delay.as_millis() as u64, reason = failure.kind(), "retrying");
+        tracing::debug!(
+            attempt = self.attempts,
+            delay_ms = delay.as_millis() as u64,
+            reason = failure.kind(),
+            "retrying"
+        );
         Some(delay)
     }
 
@@ -160,12 +180,18 @@ impl Retries {
             return None;
         }
         let delay = self.next_delay(retryable, asked)?;
-        tracing::debug!(attempt = self.attempts, delay_ms = delay.as_millis() as u64, status, "retrying");
+        tracing::debug!(
+            attempt = self.attempts,
+            delay_ms = delay.as_millis() as u64,
+            status,
+            "retrying"
+        );
         Some(delay)
     }
 
     fn next_delay(&self, retryable: bool, asked: Option<Duration>) -> Option<Duration> {
-        (retryable && self.attempts < self.policy.max_attempts).then(|| asked.unwrap_or_else(|| self.policy.delay(self.attempts)))
+        (retryable && self.attempts < self.policy.max_attempts)
+            .then(|| asked.unwrap_or_else(|| self.policy.delay(self.attempts)))
     }
 }
 

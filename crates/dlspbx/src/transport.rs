@@ -1,8 +1,12 @@
-//! Small pieces both transports share: the tracing span of a call, error texts, and reading a
-//! size-capped body. Used by `dlspbx-async`; not needed to make calls.
+//! Pieces both transports share: the state every client holds ([`ClientCore`]), the tracing
+//! span of a call, error texts, and reading a size-capped body. Used by `dlspbx-async`; not
+//! needed to make calls.
 
-use dlspbx_core::http::HttpRequest;
-use dlspbx_core::Error;
+use crate::config::ClientConfig;
+use dlspbx_core::http::{self, HttpRequest, RequestOptions};
+use dlspbx_core::{Action, Encoding, Error, Format, Result};
+use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::field::Empty;
 
@@ -22,7 +26,12 @@ pub fn call_span(request: &HttpRequest) -> tracing::Span {
 }
 
 /// Records how a call ended on its span (see [`call_span`]), and logs a failure in it.
-pub fn finish_span(span: &tracing::Span, outcome: Result<u16, &Error>, attempts: u32, started: Instant) {
+pub fn finish_span(
+    span: &tracing::Span,
+    outcome: Result<u16, &Error>,
+    attempts: u32,
+    started: Instant,
+) {
     span.record("attempts", attempts);
     span.record("elapsed_ms", started.elapsed().as_millis() as u64);
     match outcome {
@@ -35,7 +44,9 @@ pub fn finish_span(span: &tracing::Span, outcome: Result<u16, &Error>, attempts:
 
 /// The error for a body over the configured cap.
 pub fn body_too_large(cap: u64) -> Error {
-    Error::Transport(format!("response body larger than {cap} bytes (the client's max_body_size)"))
+    Error::Transport(format!(
+        "response body larger than {cap} bytes (the client's max_body_size)"
+    ))
 }
 
 /// An error and its sources as one line (`a: b: c`), skipping repeated texts.
@@ -54,10 +65,163 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Appends `chunk` to `body` unless that would pass `cap`.
-pub fn push_capped(body: &mut Vec<u8>, chunk: &[u8], cap: u64) -> Result<(), Error> {
+pub fn push_capped(body: &mut Vec<u8>, chunk: &[u8], cap: u64) -> Result<()> {
     if body.len() as u64 + chunk.len() as u64 > cap {
         return Err(body_too_large(cap));
     }
     body.extend_from_slice(chunk);
     Ok(())
+}
+
+/// What both clients hold: the transport's connection pool `T` and the configuration, shared
+/// by every clone, and the options of this handle (format and encoding, changed by
+/// `with_format` and `with_encoding`).
+pub struct ClientCore<T> {
+    shared: Arc<Shared<T>>,
+    options: RequestOptions,
+}
+
+struct Shared<T> {
+    transport: T,
+    config: ClientConfig,
+}
+
+impl<T> Clone for ClientCore<T> {
+    fn clone(&self) -> Self {
+        ClientCore {
+            shared: Arc::clone(&self.shared),
+            options: self.options,
+        }
+    }
+}
+
+impl<T> fmt::Debug for ClientCore<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &self.shared.config;
+        f.debug_struct("ClientCore")
+            .field("base_url", &config.base_url)
+            .field("api_user", &config.credentials.api_user)
+            .field("api_key", &format_args!("REDACTED"))
+            .field("format", &self.options.format)
+            .field("encoding", &self.options.encoding)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> ClientCore<T> {
+    /// Wraps a transport built from `config`.
+    pub fn new(transport: T, config: ClientConfig) -> Self {
+        let options = config.options;
+        ClientCore {
+            shared: Arc::new(Shared { transport, config }),
+            options,
+        }
+    }
+
+    /// The transport (connection pool).
+    pub fn transport(&self) -> &T {
+        &self.shared.transport
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.shared.config
+    }
+
+    /// This handle's request options.
+    pub fn options(&self) -> RequestOptions {
+        self.options
+    }
+
+    /// The same pool and configuration with another response format.
+    pub fn with_format(&self, format: Format) -> Self {
+        ClientCore {
+            shared: Arc::clone(&self.shared),
+            options: RequestOptions {
+                format,
+                ..self.options
+            },
+        }
+    }
+
+    /// The same pool and configuration with another request encoding.
+    pub fn with_encoding(&self, encoding: Encoding) -> Self {
+        ClientCore {
+            shared: Arc::clone(&self.shared),
+            options: RequestOptions {
+                encoding,
+                ..self.options
+            },
+        }
+    }
+
+    /// Validates and encodes `request` with this handle's credentials and options.
+    pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
+        http::build(request, &self.shared.config.credentials, &self.options)
+    }
+}
+
+/// The inherent methods both clients share, expanded inside `impl Client { .. }` of a type
+/// `Client { core: ClientCore<_> }` that implements [`FromConfig`](crate::config::FromConfig).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __client_methods {
+    () => {
+        /// A builder with nothing set; see [`config`]($crate::config) for every setting.
+        pub fn builder() -> $crate::config::ClientBuilder<Self> {
+            $crate::config::ClientBuilder::new()
+        }
+
+        /// A client from the default config file (if any) and the `DLSPBX_*` environment
+        /// variables, which override it: `builder().default_config_file().env().build()`.
+        pub fn from_env() -> $crate::Result<Self> {
+            Self::builder().default_config_file().env().build()
+        }
+
+        /// A client from a validated configuration.
+        pub fn from_config(config: $crate::ClientConfig) -> $crate::Result<Self> {
+            <Self as $crate::config::FromConfig>::from_config(config)
+        }
+
+        /// The configuration the client was built with.
+        pub fn config(&self) -> &$crate::ClientConfig {
+            self.core.config()
+        }
+
+        /// The response format of this client's calls.
+        pub fn format(&self) -> $crate::Format {
+            self.core.options().format
+        }
+
+        /// The request encoding of this client's calls.
+        pub fn encoding(&self) -> $crate::Encoding {
+            self.core.options().encoding
+        }
+
+        /// The same client asking for `format`, as in
+        /// `client.with_format(Format::Xml).status().queues()`. Shares the connection pool.
+        #[must_use]
+        pub fn with_format(&self, format: $crate::Format) -> Self {
+            Self {
+                core: self.core.with_format(format),
+            }
+        }
+
+        /// The same client encoding request bodies as `encoding`. Shares the connection pool.
+        #[must_use]
+        pub fn with_encoding(&self, encoding: $crate::Encoding) -> Self {
+            Self {
+                core: self.core.with_encoding(encoding),
+            }
+        }
+
+        /// Validates and encodes `request` as this client would send it, without sending it
+        /// (for a dry run: [`HttpRequest::to_redacted_string`]($crate::HttpRequest::to_redacted_string)).
+        pub fn prepare<A: $crate::Action>(
+            &self,
+            request: &A,
+        ) -> $crate::Result<$crate::HttpRequest> {
+            self.core.prepare(request)
+        }
+    };
 }

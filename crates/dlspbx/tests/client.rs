@@ -9,7 +9,7 @@ use dlspbx::sms::QuerySmsRequest;
 use dlspbx::status::QueuesRequest;
 use dlspbx::{ExportRow, RetryPolicy};
 use std::time::{Duration, Instant};
-use support::{Reply, Server, KEY, USER};
+use support::{KEY, Reply, Server, USER};
 
 fn client(server: &Server) -> Client {
     Client::builder()
@@ -30,10 +30,10 @@ fn every_action_decodes_in_every_format() {
         let client = client.with_format(format);
         for_each_action!(request => {
             let name = format!("{}.{} as {format}", request_module(&request), request_name(&request));
-            if let Err(e) = client.call(request) {
-                if !support::plain_cannot_carry(format, &e) {
-                    failures.push(format!("{name}: {e}"));
-                }
+            if let Err(e) = client.call(request)
+                && !support::plain_cannot_carry(format, &e)
+            {
+                failures.push(format!("{name}: {e}"));
             }
         });
     }
@@ -57,12 +57,27 @@ fn request_encodings_put_the_key_in_the_body_only() {
     let server = Server::fixtures();
     let client = client(&server);
     for encoding in [Encoding::Form, Encoding::Json, Encoding::Xml] {
-        client.with_encoding(encoding).dialer().add_contact_list(dlspbx::dialer::AddContactListRequest::new("Leads")).unwrap();
+        client
+            .with_encoding(encoding)
+            .dialer()
+            .add_contact_list(dlspbx::dialer::AddContactListRequest::new("Leads"))
+            .unwrap();
         let request = server.requests().pop().unwrap();
         support::assert_key_only_in_body(&request);
-        assert!(request.body_text().contains(KEY), "{encoding}: {}", request.body_text());
-        assert_eq!(request.header("content-type"), Some(encoding_type(encoding)));
-        assert!(request.request_line.starts_with("POST /api/v1/dialer.php?api_action=add_contact_list&api_format=json "));
+        assert!(
+            request.body_text().contains(KEY),
+            "{encoding}: {}",
+            request.body_text()
+        );
+        assert_eq!(
+            request.header("content-type"),
+            Some(encoding_type(encoding))
+        );
+        assert!(
+            request.request_line.starts_with(
+                "POST /api/v1/dialer.php?api_action=add_contact_list&api_format=json "
+            )
+        );
     }
 }
 
@@ -92,7 +107,13 @@ fn call_raw_decodes_without_copying() {
 }
 
 fn flaky(failures: usize) -> Server {
-    Server::start(move |request, index| if index < failures { Reply::status(503) } else { Reply::fixture(request) })
+    Server::start(move |request, index| {
+        if index < failures {
+            Reply::status(503)
+        } else {
+            Reply::fixture(request)
+        }
+    })
 }
 
 #[test]
@@ -105,8 +126,14 @@ fn idempotent_calls_are_retried() {
 #[test]
 fn non_idempotent_calls_are_not_retried() {
     let server = flaky(2);
-    let error = client(&server).dialer().add_contact_list(dlspbx::dialer::AddContactListRequest::new("Leads")).unwrap_err();
-    assert!(matches!(error, Error::Status { status: 503, .. }), "{error}");
+    let error = client(&server)
+        .dialer()
+        .add_contact_list(dlspbx::dialer::AddContactListRequest::new("Leads"))
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Status { status: 503, .. }),
+        "{error}"
+    );
     assert_eq!(server.count(), 1);
 }
 
@@ -114,7 +141,10 @@ fn non_idempotent_calls_are_not_retried() {
 fn retries_stop_after_max_attempts() {
     let server = flaky(10);
     let error = client(&server).status().queues().unwrap_err();
-    assert!(matches!(error, Error::Status { status: 503, .. }), "{error}");
+    assert!(
+        matches!(error, Error::Status { status: 503, .. }),
+        "{error}"
+    );
     assert_eq!(server.count(), 3);
 }
 
@@ -132,8 +162,16 @@ fn retry_after_is_honoured() {
 
 #[test]
 fn refused_connections_are_retried_then_reported() {
-    let client = Client::builder().base_url(support::closed_port_url()).api_user(USER).api_key(KEY).build().unwrap();
-    let error = client.dialer().add_contact_list(dlspbx::dialer::AddContactListRequest::new("Leads")).unwrap_err();
+    let client = Client::builder()
+        .base_url(support::closed_port_url())
+        .api_user(USER)
+        .api_key(KEY)
+        .build()
+        .unwrap();
+    let error = client
+        .dialer()
+        .add_contact_list(dlspbx::dialer::AddContactListRequest::new("Leads"))
+        .unwrap_err();
     assert!(matches!(error, Error::Transport(_)), "{error}");
     assert!(!error.to_string().contains(KEY));
 }
@@ -141,41 +179,76 @@ fn refused_connections_are_retried_then_reported() {
 #[test]
 fn a_stalled_server_times_out() {
     let server = Server::start(|_, _| Reply::stall());
-    let client = Client::builder().base_url(server.url()).api_user(USER).api_key(KEY).timeout(Duration::from_millis(500)).build().unwrap();
+    let client = Client::builder()
+        .base_url(server.url())
+        .api_user(USER)
+        .api_key(KEY)
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
     let started = Instant::now();
     let error = client.status().queues().unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert!(matches!(error, Error::Transport(ref m) if m.contains("timeout")), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(error, Error::Transport(ref m) if m.contains("timeout")),
+        "{error}"
+    );
     assert_eq!(server.count(), 1, "timeouts are not retried");
 }
 
 #[test]
 fn a_body_over_the_cap_fails() {
     let server = Server::start(|_, _| Reply::json(vec![b' '; 64 * 1024]));
-    let client = Client::builder().base_url(server.url()).api_user(USER).api_key(KEY).max_body_size(1024).build().unwrap();
+    let client = Client::builder()
+        .base_url(server.url())
+        .api_user(USER)
+        .api_key(KEY)
+        .max_body_size(1024)
+        .build()
+        .unwrap();
     let error = client.status().queues().unwrap_err();
-    assert!(matches!(error, Error::Transport(ref m) if m.contains("larger than 1024")), "{error}");
+    assert!(
+        matches!(error, Error::Transport(ref m) if m.contains("larger than 1024")),
+        "{error}"
+    );
 }
 
 #[test]
 fn redirects_are_not_followed() {
     let server = Server::start(|_, _| Reply::status(302).header("Location", "/elsewhere"));
     let error = client(&server).status().queues().unwrap_err();
-    assert!(matches!(error, Error::Status { status: 302, .. }), "{error}");
+    assert!(
+        matches!(error, Error::Status { status: 302, .. }),
+        "{error}"
+    );
     assert_eq!(server.count(), 1);
 }
 
 #[test]
 fn server_errors_carry_the_message() {
-    let server = Server::start(|_, _| Reply::json("{\"result\":\"error\",\"error\":\"Invalid API key\"}"));
+    let server =
+        Server::start(|_, _| Reply::json("{\"result\":\"error\",\"error\":\"Invalid API key\"}"));
     let error = client(&server).example().test().unwrap_err();
-    assert!(matches!(error, Error::Server { ref message } if message == "Invalid API key"), "{error}");
+    assert!(
+        matches!(error, Error::Server { ref message } if message == "Invalid API key"),
+        "{error}"
+    );
 }
 
 #[test]
 fn invalid_requests_are_not_sent() {
     let server = Server::fixtures();
-    let error = client(&server).sms().send_sms(dlspbx::sms::SendSmsRequest::new(["2223334444"], "x".repeat(201))).unwrap_err();
+    let error = client(&server)
+        .sms()
+        .send_sms(dlspbx::sms::SendSmsRequest::new(
+            ["2223334444"],
+            "x".repeat(201),
+        ))
+        .unwrap_err();
     assert!(matches!(error, Error::Invalid(_)), "{error}");
     assert_eq!(server.count(), 0);
 }
@@ -184,33 +257,60 @@ fn invalid_requests_are_not_sent() {
 fn debug_never_shows_the_key() {
     let server = Server::fixtures();
     let client = client(&server);
-    for text in [format!("{client:?}"), format!("{:?}", client.config()), format!("{:?}", Client::builder().api_key(KEY))] {
+    for text in [
+        format!("{client:?}"),
+        format!("{:?}", client.config()),
+        format!("{:?}", Client::builder().api_key(KEY)),
+    ] {
         assert!(!text.contains(KEY), "{text}");
         assert!(text.contains("REDACTED"), "{text}");
     }
     let request = client.prepare(&QueuesRequest::new()).unwrap();
     assert!(!format!("{request:?}").contains(KEY));
-    assert!(!request.to_redacted_string(&client.config().base_url).contains(KEY));
+    assert!(
+        !request
+            .to_redacted_string(&client.config().base_url)
+            .contains(KEY)
+    );
 }
 
 #[test]
 fn report_pages_walk_every_page() {
     let server = Server::start(support::report_pager(5));
     let client = client(&server).with_encoding(Encoding::Json);
-    let request = ReportRequest::new([Column::UniqueId, Column::Date]).option(ReportOption::PerPage(2));
-    let pages: Vec<_> = client.report_pages(request).collect::<Result<_, _>>().unwrap();
+    let request =
+        ReportRequest::new([Column::UniqueId, Column::Date]).option(ReportOption::PerPage(2));
+    let pages: Vec<_> = client
+        .report_pages(request)
+        .collect::<Result<_, _>>()
+        .unwrap();
     let rows: Vec<usize> = pages.iter().map(|p| p.rows().count()).collect();
     assert_eq!(rows, [2, 2, 1]);
-    let ids: Vec<String> = pages.iter().flat_map(|p| p.rows().map(|r| r.unwrap().get(0).unwrap().to_owned()).collect::<Vec<_>>()).collect();
+    let ids: Vec<String> = pages
+        .iter()
+        .flat_map(|p| {
+            p.rows()
+                .map(|r| r.unwrap().get(0).unwrap().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
     assert_eq!(ids, ["0", "1", "2", "3", "4"]);
     assert_eq!(server.count(), 3);
 }
 
 #[test]
 fn report_pages_stop_at_an_error() {
-    let server = Server::start(|_, index| if index == 0 { support::report_page(10, 0, 2) } else { Reply::status(404) });
+    let server = Server::start(|_, index| {
+        if index == 0 {
+            support::report_page(10, 0, 2)
+        } else {
+            Reply::status(404)
+        }
+    });
     let client = client(&server).with_encoding(Encoding::Json);
-    let pages: Vec<_> = client.report_pages(ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(2))).collect();
+    let pages: Vec<_> = client
+        .report_pages(ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(2)))
+        .collect();
     assert_eq!(pages.len(), 2);
     assert!(pages[0].is_ok() && pages[1].is_err());
 }
@@ -219,7 +319,10 @@ fn report_pages_stop_at_an_error() {
 fn sms_pages_walk_every_page() {
     let server = Server::start(support::sms_pager(5));
     let client = client(&server).with_encoding(Encoding::Json);
-    let pages: Vec<_> = client.sms_pages(QuerySmsRequest::new().results_limit(2)).collect::<Result<_, _>>().unwrap();
+    let pages: Vec<_> = client
+        .sms_pages(QuerySmsRequest::new().results_limit(2))
+        .collect::<Result<_, _>>()
+        .unwrap();
     let counts: Vec<usize> = pages.iter().map(|p| p.results.len()).collect();
     assert_eq!(counts, [2, 2, 1]);
     assert_eq!(pages[2].results[0].message, "m4");
@@ -228,8 +331,16 @@ fn sms_pages_walk_every_page() {
 #[test]
 fn report_export_streams_csv_and_json() {
     let server = Server::start(|request, _| {
-        assert!(request.body_text().contains("page%3DALL"), "{}", request.body_text());
-        assert!(!request.body_text().contains("per_page"), "{}", request.body_text());
+        assert!(
+            request.body_text().contains("page%3DALL"),
+            "{}",
+            request.body_text()
+        );
+        assert!(
+            !request.body_text().contains("per_page"),
+            "{}",
+            request.body_text()
+        );
         Reply::fixture(request)
     });
     let client = client(&server);
@@ -244,7 +355,11 @@ fn report_export_streams_csv_and_json() {
                 Ok::<(), Error>(())
             })
             .unwrap();
-        assert_eq!(ids, ["1476370446.2", "1476370384.0", "1476370358.2"], "{format}");
+        assert_eq!(
+            ids,
+            ["1476370446.2", "1476370384.0", "1476370358.2"],
+            "{format}"
+        );
         assert_eq!(summary.rows, 3);
         let asked = server.requests().pop().unwrap();
         let expected = if format == Format::Csv { "csv" } else { "json" };
@@ -254,15 +369,46 @@ fn report_export_streams_csv_and_json() {
 
 #[test]
 fn report_export_reports_server_errors() {
-    let server = Server::start(|_, _| Reply::new(500, "application/json", "{\"result\":\"error\",\"error\":\"Database busy\"}"));
-    let client = Client::builder().base_url(server.url()).api_user(USER).api_key(KEY).max_attempts(1).build().unwrap();
-    let error = client.report_export(ReportRequest::new([Column::UniqueId]), |_| Ok::<(), Error>(())).unwrap_err();
-    assert!(matches!(error, Error::Server { ref message } if message == "Database busy"), "{error}");
+    let server = Server::start(|_, _| {
+        Reply::new(
+            500,
+            "application/json",
+            "{\"result\":\"error\",\"error\":\"Database busy\"}",
+        )
+    });
+    let client = Client::builder()
+        .base_url(server.url())
+        .api_user(USER)
+        .api_key(KEY)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let error = client
+        .report_export(ReportRequest::new([Column::UniqueId]), |_| {
+            Ok::<(), Error>(())
+        })
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Server { ref message } if message == "Database busy"),
+        "{error}"
+    );
 }
 
 #[test]
 fn builder_requires_https_for_remote_hosts() {
-    let error = Client::builder().base_url("http://pbx.example.com").api_user(USER).api_key(KEY).build().unwrap_err();
+    let error = Client::builder()
+        .base_url("http://pbx.example.com")
+        .api_user(USER)
+        .api_key(KEY)
+        .build()
+        .unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error}");
-    assert!(Client::builder().base_url("https://pbx.example.com").api_user(USER).api_key(KEY).build().is_ok());
+    assert!(
+        Client::builder()
+            .base_url("https://pbx.example.com")
+            .api_user(USER)
+            .api_key(KEY)
+            .build()
+            .is_ok()
+    );
 }

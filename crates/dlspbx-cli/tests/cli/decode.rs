@@ -10,7 +10,11 @@ use std::collections::BTreeMap;
 const CSV_TABLE_DROPS: &[&str] = &["total_results", "results_limit", "results_offset", "title"];
 
 fn decode(action: &str, path: &std::path::Path) -> std::process::Output {
-    dlspbx().args(["decode", action]).arg(path).output().unwrap()
+    dlspbx()
+        .args(["decode", action])
+        .arg(path)
+        .output()
+        .unwrap()
 }
 
 /// `response.<variant>.<format>` → (variant, format).
@@ -47,18 +51,35 @@ fn every_golden_example_decodes_to_the_same_json_in_every_format() {
             let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
             reference.insert(variant.clone(), v);
         }
-        let base = reference.get("").unwrap_or_else(|| panic!("{action}: no response.json")).clone();
+        let base = reference
+            .get("")
+            .unwrap_or_else(|| panic!("{action}: no response.json"))
+            .clone();
         for (variant, format, path) in &files {
-            let expected = if SAME_DATA.contains(&variant.as_str()) { &base } else { reference.get(variant).unwrap_or(&base) };
+            let expected = if SAME_DATA.contains(&variant.as_str()) {
+                &base
+            } else {
+                reference.get(variant).unwrap_or(&base)
+            };
             let out = decode(&action, path);
             let code = out.status.code();
             if format == "plain" {
                 // Plain carries only an ID or a status: data actions may refuse it (exit 2);
                 // the ID actions give the same JSON.
-                assert!(matches!(code, Some(0) | Some(2)), "{}: exit {code:?}: {}", path.display(), stderr(&out));
+                assert!(
+                    matches!(code, Some(0) | Some(2)),
+                    "{}: exit {code:?}: {}",
+                    path.display(),
+                    stderr(&out)
+                );
                 if info.response.len() == 1 && info.response[0].name == "id" {
                     assert_eq!(code, Some(0), "{}", path.display());
-                    assert_eq!(&serde_json::from_str::<Value>(&stdout(&out)).unwrap(), expected, "{}", path.display());
+                    assert_eq!(
+                        &serde_json::from_str::<Value>(&stdout(&out)).unwrap(),
+                        expected,
+                        "{}",
+                        path.display()
+                    );
                 }
                 checked += 1;
                 continue;
@@ -71,7 +92,9 @@ fn every_golden_example_decodes_to_the_same_json_in_every_format() {
                 for (k, ev) in e {
                     match g.get(k) {
                         Some(gv) if gv == ev => {}
-                        other if CSV_TABLE_DROPS.contains(&k.as_str()) && other.is_none_or(Value::is_null) => {}
+                        other
+                            if CSV_TABLE_DROPS.contains(&k.as_str())
+                                && other.is_none_or(Value::is_null) => {}
                         other => panic!("{}: `{k}` is {other:?}, expected {ev}", path.display()),
                     }
                 }
@@ -102,30 +125,51 @@ fn is_table_csv(module: &str, action: &str) -> bool {
             ReportAction::CSV
         }
     }
-    matches!(dispatch(module, action, Layout), Some(CsvLayout::Table { .. }))
+    matches!(
+        dispatch(module, action, Layout),
+        Some(CsvLayout::Table { .. })
+    )
 }
 
 #[test]
 fn decode_json_is_canonical_and_in_spec_order() {
-    let out = decode("status.queues", &fixtures().join("status.queues/response.xml"));
+    let out = decode(
+        "status.queues",
+        &fixtures().join("status.queues/response.xml"),
+    );
     let text = stdout(&out);
     assert!(text.starts_with("{\n  \"queues\": {\n    \"support_queue\": {\n      \"queue\": \"support_queue\",\n      \"holdtime\":"), "{text}");
-    let out = decode("reports.report", &fixtures().join("reports.report/response.yaml"));
+    let out = decode(
+        "reports.report",
+        &fixtures().join("reports.report/response.yaml"),
+    );
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["columns", "results", "title", "total_results"]); // serde_json sorts; order checked below
     let text = stdout(&out);
     let pos = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
-    assert!(pos("total_results") < pos("title") && pos("title") < pos("columns") && pos("columns") < pos("results"), "{text}");
+    assert!(
+        pos("total_results") < pos("title")
+            && pos("title") < pos("columns")
+            && pos("columns") < pos("results"),
+        "{text}"
+    );
     assert!(v["results"][0].is_array());
 }
 
 #[test]
 fn decode_reads_stdin_and_takes_the_format_flag() {
     let body = std::fs::read(fixtures().join("status.users/response.yaml")).unwrap();
-    let out = dlspbx().args(["decode", "status.users", "--format", "yaml"]).write_stdin(body).output().unwrap();
+    let out = dlspbx()
+        .args(["decode", "status.users", "--format", "yaml"])
+        .write_stdin(body)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let expected = stdout(&decode("status.users", &fixtures().join("status.users/response.json")));
+    let expected = stdout(&decode(
+        "status.users",
+        &fixtures().join("status.users/response.json"),
+    ));
     assert_eq!(stdout(&out), expected);
 }
 
@@ -133,21 +177,40 @@ fn decode_reads_stdin_and_takes_the_format_flag() {
 fn decode_errors() {
     // The server's error shape: its message, exit 3.
     for format in ["json", "xml", "yaml", "csv", "plain"] {
-        let out = decode("example.test", &fixtures().join(format!("example.test/error.{format}")));
+        let out = decode(
+            "example.test",
+            &fixtures().join(format!("example.test/error.{format}")),
+        );
         assert_eq!(out.status.code(), Some(3), "{format}: {}", stderr(&out));
         if format != "plain" {
-            assert!(stderr(&out).contains("Error details here"), "{format}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains("Error details here"),
+                "{format}: {}",
+                stderr(&out)
+            );
         }
         assert!(out.stdout.is_empty());
     }
     // Undecodable: the format, the position and what was expected, exit 2.
-    let out = dlspbx().args(["decode", "status.queues"]).write_stdin("{\"queues\": [").output().unwrap();
+    let out = dlspbx()
+        .args(["decode", "status.queues"])
+        .write_stdin("{\"queues\": [")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let se = stderr(&out);
     assert!(se.contains("json") && se.contains("line 1, column"), "{se}");
-    let out = dlspbx().args(["decode", "status.users", "--format", "xml"]).write_stdin("<response><users><array><ext>1</ext></users>").output().unwrap();
+    let out = dlspbx()
+        .args(["decode", "status.users", "--format", "xml"])
+        .write_stdin("<response><users><array><ext>1</ext></users>")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("xml"), "{}", stderr(&out));
     // An unknown action is a usage error.
-    dlspbx().args(["decode", "status.nope"]).write_stdin("{}").assert().code(1);
+    dlspbx()
+        .args(["decode", "status.nope"])
+        .write_stdin("{}")
+        .assert()
+        .code(1);
 }

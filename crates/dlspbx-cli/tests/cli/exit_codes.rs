@@ -14,14 +14,37 @@ fn ok_is_0() {
 fn usage_is_1() {
     dlspbx().assert().code(1);
     dlspbx().args(["status", "nope"]).assert().code(1);
-    dlspbx().args(["status", "users", "--no-such-flag"]).assert().code(1);
-    dlspbx().args(["dialer", "add-contact", "--contact-list", "x"]).assert().code(1).stderr(predicate::str::contains("--phone-number"));
-    dlspbx().args(["status", "users", "--output", "html"]).assert().code(1);
+    dlspbx()
+        .args(["status", "users", "--no-such-flag"])
+        .assert()
+        .code(1);
+    dlspbx()
+        .args(["dialer", "add-contact", "--contact-list", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--phone-number"));
+    dlspbx()
+        .args(["status", "users", "--output", "html"])
+        .assert()
+        .code(1);
     // A configured server with no credentials is a configuration error.
-    dlspbx().args(["status", "users", "--url", "https://pbx.example.com"]).assert().code(1).stderr(predicate::str::contains("API user"));
+    dlspbx()
+        .args(["status", "users", "--url", "https://pbx.example.com"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("API user"));
     // http:// is refused for a remote host.
     dlspbx()
-        .args(["status", "users", "--url", "http://pbx.example.com", "--api-user", "1", "--api-key", "k"])
+        .args([
+            "status",
+            "users",
+            "--url",
+            "http://pbx.example.com",
+            "--api-user",
+            "1",
+            "--api-key",
+            "k",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("https"));
@@ -31,30 +54,78 @@ fn usage_is_1() {
 fn transport_and_decode_are_2() {
     // Nothing listens on port 1 of the loopback.
     let out = dlspbx()
-        .args(["status", "users", "--url", "http://127.0.0.1:1", "--api-user", "100", "--api-key", "k"])
+        .args([
+            "status",
+            "users",
+            "--url",
+            "http://127.0.0.1:1",
+            "--api-user",
+            "100",
+            "--api-key",
+            "k",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("transport"), "{}", stderr(&out));
     // A data action asked in plain text cannot be decoded.
-    let out = dlspbx().args(["status", "calls", "--format", "plain"]).output().unwrap();
+    let out = dlspbx()
+        .args(["status", "calls", "--format", "plain"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("plain"), "{}", stderr(&out));
 }
 
 #[test]
 fn server_error_is_3() {
-    let out = dlspbx().args(["dialer", "add-contact", "--contact-list", "No such list", "--phone-number", "8155551234"]).output().unwrap();
+    let out = dlspbx()
+        .args([
+            "dialer",
+            "add-contact",
+            "--contact-list",
+            "No such list",
+            "--phone-number",
+            "8155551234",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("server error: Unknown contact list"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("server error: Unknown contact list"),
+        "{}",
+        stderr(&out)
+    );
     assert!(out.stdout.is_empty());
     // Wrong credentials against the simulator.
     let sim = dlspbx_sim::Sim::start().unwrap();
-    let out = dlspbx().args(["status", "users", "--url", &sim.url(), "--api-user", sim.api_user(), "--api-key", "wrong"]).output().unwrap();
+    let out = dlspbx()
+        .args([
+            "status",
+            "users",
+            "--url",
+            &sim.url(),
+            "--api-user",
+            sim.api_user(),
+            "--api-key",
+            "wrong",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     // --raw prints the error body and still exits 3.
     let out = dlspbx()
-        .args(["status", "users", "--raw", "--url", &sim.url(), "--api-user", sim.api_user(), "--api-key", "wrong"])
+        .args([
+            "status",
+            "users",
+            "--raw",
+            "--url",
+            &sim.url(),
+            "--api-user",
+            sim.api_user(),
+            "--api-key",
+            "wrong",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -63,30 +134,101 @@ fn server_error_is_3() {
 
 #[test]
 fn invalid_input_is_4_and_nothing_is_sent() {
-    let out = dlspbx().args(["dialer", "add-contact", "--contact-list", "Leads", "--phone-number", "123"]).output().unwrap();
+    let out = dlspbx()
+        .args([
+            "dialer",
+            "add-contact",
+            "--contact-list",
+            "Leads",
+            "--phone-number",
+            "123",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let se = stderr(&out);
     assert!(se.starts_with("invalid phone_number: \"123\" "), "{se}");
     assert!(!se.contains("simulator"), "nothing should be started: {se}");
-    dlspbx().args(["sms", "send-sms", "--dst", "100", "--body", &"x".repeat(201)]).assert().code(4).stderr(predicate::str::starts_with("invalid body"));
-    dlspbx().args(["report", "--column", "nope"]).assert().code(4).stderr(predicate::str::contains("unique_id"));
-    dlspbx().args(["report", "--column", "date", "--option", "per_page"]).assert().code(4);
-    dlspbx().args(["report", "--column", "date", "--per-page", "lots"]).assert().code(4);
-    dlspbx().args(["dialer", "add-contact", "--contact-list", "L", "--phone-number", "8155551234", "--custom", "novalue"]).assert().code(4);
-    dlspbx().args(["sms", "query-sms", "--filters", "direction=sideways"]).assert().code(4).stderr(predicate::str::contains("inbound"));
-    dlspbx().args(["sms", "query-sms", "--order-by", "up"]).assert().code(4);
+    dlspbx()
+        .args([
+            "sms",
+            "send-sms",
+            "--dst",
+            "100",
+            "--body",
+            &"x".repeat(201),
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::starts_with("invalid body"));
+    dlspbx()
+        .args(["report", "--column", "nope"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("unique_id"));
+    dlspbx()
+        .args(["report", "--column", "date", "--option", "per_page"])
+        .assert()
+        .code(4);
+    dlspbx()
+        .args(["report", "--column", "date", "--per-page", "lots"])
+        .assert()
+        .code(4);
+    dlspbx()
+        .args([
+            "dialer",
+            "add-contact",
+            "--contact-list",
+            "L",
+            "--phone-number",
+            "8155551234",
+            "--custom",
+            "novalue",
+        ])
+        .assert()
+        .code(4);
+    dlspbx()
+        .args(["sms", "query-sms", "--filters", "direction=sideways"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("inbound"));
+    dlspbx()
+        .args(["sms", "query-sms", "--order-by", "up"])
+        .assert()
+        .code(4);
 }
 
 #[test]
 fn filter_errors_point_at_the_position() {
-    let out = dlspbx().args(["report", "--column", "date", "--filter", "include and: duraton > 3"]).output().unwrap();
+    let out = dlspbx()
+        .args([
+            "report",
+            "--column",
+            "date",
+            "--filter",
+            "include and: duraton > 3",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let se = stderr(&out);
     let lines: Vec<&str> = se.lines().collect();
-    assert!(lines[0].contains("unknown filter type `duraton`") && lines[0].contains("bridged"), "{se}");
+    assert!(
+        lines[0].contains("unknown filter type `duraton`") && lines[0].contains("bridged"),
+        "{se}"
+    );
     assert_eq!(lines[1], "  include and: duraton > 3");
     assert_eq!(lines[2], format!("  {}^", " ".repeat(13)));
-    let out = dlspbx().args(["report", "--column", "date", "--filter", "direction > inbound"]).output().unwrap();
+    let out = dlspbx()
+        .args([
+            "report",
+            "--column",
+            "date",
+            "--filter",
+            "direction > inbound",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("allowed: =, !="), "{}", stderr(&out));
 }
@@ -95,13 +237,27 @@ fn filter_errors_point_at_the_position() {
 fn connection_precedence_flag_env_config() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, "url = \"https://config.example.com\"\napi_user = \"300\"\napi_key = \"cfgkey\"\n").unwrap();
-    let first_line = |out: std::process::Output| stdout(&out).lines().next().unwrap_or("").to_owned();
+    std::fs::write(
+        &config,
+        "url = \"https://config.example.com\"\napi_user = \"300\"\napi_key = \"cfgkey\"\n",
+    )
+    .unwrap();
+    let first_line =
+        |out: std::process::Output| stdout(&out).lines().next().unwrap_or("").to_owned();
     // Config file only.
-    let out = dlspbx().env("DLSPBX_CONFIG", &config).args(["--dry-run", "test"]).output().unwrap();
+    let out = dlspbx()
+        .env("DLSPBX_CONFIG", &config)
+        .args(["--dry-run", "test"])
+        .output()
+        .unwrap();
     assert!(first_line(out).contains("config.example.com"));
     // The environment beats the config file.
-    let out = dlspbx().env("DLSPBX_CONFIG", &config).env("DLSPBX_URL", "https://env.example.com").args(["--dry-run", "test"]).output().unwrap();
+    let out = dlspbx()
+        .env("DLSPBX_CONFIG", &config)
+        .env("DLSPBX_URL", "https://env.example.com")
+        .args(["--dry-run", "test"])
+        .output()
+        .unwrap();
     assert!(first_line(out).contains("env.example.com"));
     // A flag beats both.
     let out = dlspbx()

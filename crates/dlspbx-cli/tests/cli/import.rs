@@ -32,15 +32,34 @@ fn contacts_in(sim: &dlspbx_sim::Sim, list: &str) -> i64 {
 }
 
 fn lists_named(sim: &dlspbx_sim::Sim, list: &str) -> i64 {
-    sim.with_db(|c| c.query_row("SELECT COUNT(*) FROM contact_lists WHERE name = ?1", [list], |r| r.get(0)).unwrap_or(0))
+    sim.with_db(|c| {
+        c.query_row(
+            "SELECT COUNT(*) FROM contact_lists WHERE name = ?1",
+            [list],
+            |r| r.get(0),
+        )
+        .unwrap_or(0)
+    })
 }
 
 fn import(sim: &dlspbx_sim::Sim, file: &std::path::Path, extra: &[&str]) -> std::process::Output {
     dlspbx()
-        .args(["--url", &sim.url(), "--api-user", sim.api_user(), "--api-key", sim.api_key()])
+        .args([
+            "--url",
+            &sim.url(),
+            "--api-user",
+            sim.api_user(),
+            "--api-key",
+            sim.api_key(),
+        ])
         .args(["dialer", "import"])
         .arg(file)
-        .args(["--contact-list", "Import test", "--map", "phone=phone_number"])
+        .args([
+            "--contact-list",
+            "Import test",
+            "--map",
+            "phone=phone_number",
+        ])
         .args(extra)
         .output()
         .unwrap()
@@ -57,7 +76,10 @@ fn bad_rows_are_listed_and_nothing_is_sent() {
     assert_eq!(bad.len(), 3, "{se}");
     assert!(bad[0].starts_with("line 3: phone_number: \"123\""), "{se}");
     assert!(bad[1].starts_with("line 4: state: \"ZZ\""), "{se}");
-    assert!(bad[2].starts_with("line 6: dialOnDate: \"2024-13-01\""), "{se}");
+    assert!(
+        bad[2].starts_with("line 6: dialOnDate: \"2024-13-01\""),
+        "{se}"
+    );
     assert!(out.stdout.is_empty());
     assert_eq!(lists_named(&sim, "Import test"), 0, "nothing may be sent");
 }
@@ -68,24 +90,46 @@ fn skip_invalid_sends_the_good_rows_and_a_rerun_adds_no_duplicates() {
     let (_dir, file) = write_csv(GOOD_AND_BAD);
     let out = import(&sim, &file, &["--skip-invalid", "--concurrency", "3"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("3 sent, 3 skipped (invalid), 0 failed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("3 sent, 3 skipped (invalid), 0 failed"),
+        "{}",
+        stderr(&out)
+    );
     let first: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(first["sent"], 3);
-    let ids: Vec<i64> = first["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = first["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids.len(), 3);
     assert_eq!(contacts_in(&sim, "Import test"), 3);
     // The unknown column became a custom field.
     let custom: String = sim.with_db(|c| {
-        c.query_row("SELECT custom_fields FROM contacts WHERE phone_number = '8155551234'", [], |r| r.get::<_, String>(0)).unwrap_or_default()
+        c.query_row(
+            "SELECT custom_fields FROM contacts WHERE phone_number = '8155551234'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap_or_default()
     });
-    assert!(custom.contains("account") && custom.contains("A-1"), "{custom}");
+    assert!(
+        custom.contains("account") && custom.contains("A-1"),
+        "{custom}"
+    );
 
     // Again: same list, same contacts, same IDs.
     let out = import(&sim, &file, &["--skip-invalid"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let second: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(second["contact_list_id"], first["contact_list_id"]);
-    let again: Vec<i64> = second["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    let again: Vec<i64> = second["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(again, ids);
     assert_eq!(contacts_in(&sim, "Import test"), 3);
     assert_eq!(lists_named(&sim, "Import test"), 1);
@@ -93,11 +137,21 @@ fn skip_invalid_sends_the_good_rows_and_a_rerun_adds_no_duplicates() {
 
 #[test]
 fn all_valid_rows_are_sent_with_the_embedded_simulator() {
-    let (_dir, file) = write_csv("phone_number,first_name\n8155551234,Ann\n8155551235,Bob\n\n8155551236,Cy\n");
-    let out = dlspbx().args(["dialer", "import"]).arg(&file).args(["--contact-list", "New list", "-o", "csv"]).output().unwrap();
+    let (_dir, file) =
+        write_csv("phone_number,first_name\n8155551234,Ann\n8155551235,Bob\n\n8155551236,Cy\n");
+    let out = dlspbx()
+        .args(["dialer", "import"])
+        .arg(&file)
+        .args(["--contact-list", "New list", "-o", "csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let so = stdout(&out);
-    assert_eq!(so.lines().next(), Some("line,phone_number,id,status"), "{so}");
+    assert_eq!(
+        so.lines().next(),
+        Some("line,phone_number,id,status"),
+        "{so}"
+    );
     assert_eq!(so.lines().count(), 4, "{so}");
     assert!(so.lines().skip(1).all(|l| l.ends_with(",sent")), "{so}");
 }
@@ -105,5 +159,10 @@ fn all_valid_rows_are_sent_with_the_embedded_simulator() {
 #[test]
 fn a_bad_map_is_a_usage_error() {
     let (_dir, file) = write_csv("phone\n8155551234\n");
-    dlspbx().args(["dialer", "import"]).arg(&file).args(["--contact-list", "L", "--map", "phone=telephone"]).assert().code(1);
+    dlspbx()
+        .args(["dialer", "import"])
+        .arg(&file)
+        .args(["--contact-list", "L", "--map", "phone=telephone"])
+        .assert()
+        .code(1);
 }

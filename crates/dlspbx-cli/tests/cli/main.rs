@@ -13,12 +13,21 @@ use assert_cmd::Command;
 /// variables, and a config home with no file in it.
 pub fn dlspbx() -> Command {
     let mut cmd = Command::cargo_bin("dlspbx").expect("the dlspbx binary is built");
-    for var in ["DLSPBX_URL", "DLSPBX_API_USER", "DLSPBX_API_KEY", "DLSPBX_API_KEY_FILE", "DLSPBX_FORMAT", "DLSPBX_ENCODING", "DLSPBX_CONFIG"] {
+    for var in [
+        "DLSPBX_URL",
+        "DLSPBX_API_USER",
+        "DLSPBX_API_KEY",
+        "DLSPBX_API_KEY_FILE",
+        "DLSPBX_FORMAT",
+        "DLSPBX_ENCODING",
+        "DLSPBX_CONFIG",
+    ] {
         cmd.env_remove(var);
     }
     let home = std::env::temp_dir().join("dlspbx-cli-tests-home");
     let _ = std::fs::create_dir_all(&home);
-    cmd.env("HOME", &home).env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"));
     cmd.timeout(std::time::Duration::from_secs(120));
     cmd
 }

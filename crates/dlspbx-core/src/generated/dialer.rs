@@ -139,7 +139,7 @@ impl Action for AddContactListRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -622,7 +622,7 @@ impl Action for AddContactRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)

@@ -117,7 +117,7 @@ impl Action for TestRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)

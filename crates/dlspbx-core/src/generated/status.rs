@@ -707,7 +707,7 @@ impl Action for UsersRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -821,7 +821,7 @@ impl Action for QueuesRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -935,7 +935,7 @@ impl Action for CallsRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -1049,7 +1049,7 @@ impl Action for FaxesRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -1163,7 +1163,7 @@ impl Action for ConferencesRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -1277,7 +1277,7 @@ impl Action for ProvisioningRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -1391,7 +1391,7 @@ impl Action for DialerRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -1505,7 +1505,7 @@ impl Action for DialerlogsRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)

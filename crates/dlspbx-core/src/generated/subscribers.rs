@@ -260,7 +260,7 @@ impl Action for QueryListsRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -364,15 +364,15 @@ impl Validate for AddSubscriberRequest {
 #[non_exhaustive]
 pub struct AddSubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully added a new subscriber`.
-    #[serde(borrow)]
-    pub success: Str<'a>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<Str<'a>>,
 }
 
 impl AddSubscriberResponse<'_> {
     /// Copies every borrowed string, detaching the value from the response body.
     pub fn into_owned(self) -> AddSubscriberResponse<'static> {
         AddSubscriberResponse {
-            success: self.success.into_owned(),
+            success: self.success.map(|x| x.into_owned()),
         }
     }
 }
@@ -419,7 +419,7 @@ impl Action for AddSubscriberRequest {
                 rust: "success",
                 ty: "string",
                 required: false,
-                optional: false,
+                optional: true,
                 default: None,
                 rule: None,
                 doc: "The server's confirmation, e.g. `Successfully added a new subscriber`.",
@@ -437,7 +437,7 @@ impl Action for AddSubscriberRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -541,15 +541,15 @@ impl Validate for RemoveSubscriberRequest {
 #[non_exhaustive]
 pub struct RemoveSubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully removed the subscriber`.
-    #[serde(borrow)]
-    pub success: Str<'a>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<Str<'a>>,
 }
 
 impl RemoveSubscriberResponse<'_> {
     /// Copies every borrowed string, detaching the value from the response body.
     pub fn into_owned(self) -> RemoveSubscriberResponse<'static> {
         RemoveSubscriberResponse {
-            success: self.success.into_owned(),
+            success: self.success.map(|x| x.into_owned()),
         }
     }
 }
@@ -596,7 +596,7 @@ impl Action for RemoveSubscriberRequest {
                 rust: "success",
                 ty: "string",
                 required: false,
-                optional: false,
+                optional: true,
                 default: None,
                 rule: None,
                 doc: "The server's confirmation, e.g. `Successfully removed the subscriber`.",
@@ -614,7 +614,7 @@ impl Action for RemoveSubscriberRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -715,15 +715,15 @@ impl Validate for AddUnsubscriberRequest {
 #[non_exhaustive]
 pub struct AddUnsubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully added unsubscriber to the provided tenants opt-out list.`
-    #[serde(borrow)]
-    pub success: Str<'a>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<Str<'a>>,
 }
 
 impl AddUnsubscriberResponse<'_> {
     /// Copies every borrowed string, detaching the value from the response body.
     pub fn into_owned(self) -> AddUnsubscriberResponse<'static> {
         AddUnsubscriberResponse {
-            success: self.success.into_owned(),
+            success: self.success.map(|x| x.into_owned()),
         }
     }
 }
@@ -770,7 +770,7 @@ impl Action for AddUnsubscriberRequest {
                 rust: "success",
                 ty: "string",
                 required: false,
-                optional: false,
+                optional: true,
                 default: None,
                 rule: None,
                 doc: "The server's confirmation, e.g. `Successfully added unsubscriber to the provided tenants opt-out list.`",
@@ -788,7 +788,7 @@ impl Action for AddUnsubscriberRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
@@ -889,15 +889,15 @@ impl Validate for RemoveUnsubscriberRequest {
 #[non_exhaustive]
 pub struct RemoveUnsubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully removed the unsubscriber from the provided tenants opt-out list.`
-    #[serde(borrow)]
-    pub success: Str<'a>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<Str<'a>>,
 }
 
 impl RemoveUnsubscriberResponse<'_> {
     /// Copies every borrowed string, detaching the value from the response body.
     pub fn into_owned(self) -> RemoveUnsubscriberResponse<'static> {
         RemoveUnsubscriberResponse {
-            success: self.success.into_owned(),
+            success: self.success.map(|x| x.into_owned()),
         }
     }
 }
@@ -944,7 +944,7 @@ impl Action for RemoveUnsubscriberRequest {
                 rust: "success",
                 ty: "string",
                 required: false,
-                optional: false,
+                optional: true,
                 default: None,
                 rule: None,
                 doc: "The server's confirmation, e.g. `Successfully removed the unsubscriber from the provided tenants opt-out list.`",
@@ -962,7 +962,7 @@ impl Action for RemoveUnsubscriberRequest {
         FromParam::from_param(params, "")
     }
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, body)
+        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)

@@ -119,30 +119,34 @@ pub fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
-/// [`decode`] for a generated action: in plain text, which carries only a status or an ID,
-/// a data action fails with a message naming the formats that carry its data.
+/// [`decode`] for a generated action. Plain text carries only a status (`0`/`-1`) or an ID:
+/// for an action whose response `carries_data` (a required field, a list or a map), a plain
+/// success fails with a message that says the call succeeded and names the formats that carry
+/// its data, instead of inventing an empty response.
 pub fn decode_action<'a, T: Deserialize<'a>>(
     format: Format,
     layout: CsvLayout,
     plain: crate::action::PlainKind,
+    carries_data: bool,
     body: &'a [u8],
 ) -> Result<T> {
     if format != Format::Plain {
         return decode(format, layout, body);
     }
     let node = plain::parse(strip_bom(body))?;
+    if plain == crate::action::PlainKind::Status && carries_data {
+        return Err(Error::Decode(crate::error::DecodeError::new(
+            Format::Plain,
+            crate::error::Position::Offset(0),
+            "the server answered 0 (success), but a plain response carries only the status, not \
+             this action's data; ask for json, xml, yaml or csv",
+        )));
+    }
     de::from_node(format, node).map_err(|e| match e {
         Error::Decode(d) => Error::Decode(crate::error::DecodeError::new(
             Format::Plain,
             d.position,
-            match plain {
-                crate::action::PlainKind::Id => format!("a plain response carries only the resource ID: {}", d.message),
-                crate::action::PlainKind::Status => format!(
-                    "a plain response carries only the status (0 or -1), not this action's data ({}); \
-                     ask for json, xml, yaml or csv",
-                    d.message
-                ),
-            },
+            format!("a plain response carries only the resource ID: {}", d.message),
         )),
         other => other,
     })
