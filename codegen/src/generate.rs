@@ -847,8 +847,10 @@ impl<'s> Cx<'s> {
         let summary = doc_of(&a.summary);
         let doc = a.doc.clone().unwrap_or_default();
         let idem = *a.idempotent.get_ref();
-        let fields = a.request.iter().map(|f| field_info(f));
-        let response = a.response.iter().map(|f| field_info(f));
+        let fields = a.request.iter().map(|f| self.field_info(f, 0));
+        let response = a.response.iter().map(|f| self.field_info(f, 0));
+        let plain = if a.plain.get_ref() == "id" { quote!(PlainKind::Id) } else { quote!(PlainKind::Status) };
+        let csv = csv_layout(a);
         quote! {
             ActionInfo {
                 module: #module,
@@ -857,6 +859,8 @@ impl<'s> Cx<'s> {
                 summary: #summary,
                 doc: #doc,
                 idempotent: #idem,
+                plain: #plain,
+                csv: #csv,
                 request: &[ #( #fields ),* ],
                 response: &[ #( #response ),* ],
             }
@@ -959,6 +963,8 @@ impl<'s> Cx<'s> {
             names.push(key);
         }
         let all = names.join(", ");
+        let odocs: Vec<String> = opts.iter().map(|o| doc_of(&o.doc)).collect();
+        let otypes: Vec<&str> = opts.iter().map(|o| o.ty.get_ref().as_str()).collect();
         quote! {
             /// A report option, sent as `options[]=key=value`.
             #[derive(Debug, Clone, PartialEq)]
@@ -969,6 +975,20 @@ impl<'s> Cx<'s> {
             impl ReportOption {
                 /// Every option key, in spec order.
                 pub const KEYS: &'static [&'static str] = &[ #( #names ),* ];
+                /// The documentation of the option `key`, from the spec.
+                pub fn doc_of(key: &str) -> Option<&'static str> {
+                    match key {
+                        #( #names => Some(#odocs), )*
+                        _ => None,
+                    }
+                }
+                /// The value type of the option `key` (`bool`, `int`, `page`, `datetime`, ...).
+                pub fn type_of(key: &str) -> Option<&'static str> {
+                    match key {
+                        #( #names => Some(#otypes), )*
+                        _ => None,
+                    }
+                }
                 /// The option's key.
                 pub fn key(&self) -> &'static str {
                     match self { #( #keys )* }
@@ -1188,6 +1208,17 @@ impl<'s> Cx<'s> {
             let req = format_ident!("{}Request", a.name.get_ref().to_upper_camel_case());
             quote!(<crate::generated::#mid::#req as Action>::INFO)
         });
+        let module_infos: Vec<TokenStream> = self
+            .spec
+            .modules
+            .iter()
+            .map(|m| {
+                let name = m.module.name.get_ref().as_str();
+                let file = m.module.file.as_str();
+                let doc = doc_of(&m.module.doc);
+                quote!(ModuleInfo { name: #name, file: #file, doc: #doc })
+            })
+            .collect();
         let visit_arms = self.all_actions().into_iter().map(|(m, a)| {
             let mname = m.module.name.get_ref().as_str();
             let aname = a.name.get_ref().as_str();
@@ -1203,10 +1234,13 @@ impl<'s> Cx<'s> {
             .collect();
         quote! {
             //! Code generated from `spec/`: one module per API module, and the server routing.
-            use crate::action::{Action, ActionInfo};
+            use crate::action::{Action, ActionInfo, ModuleInfo};
             #( #docs pub mod #ids; )*
             pub mod client;
             pub mod server;
+
+            /// Every module of the API, in the reference's order.
+            pub static MODULES: &[ModuleInfo] = &[ #( #module_infos ),* ];
 
             /// Every action of the API, in the reference's order.
             pub static ACTIONS: &[&ActionInfo] = &[ #( #infos ),* ];
@@ -1249,7 +1283,8 @@ fn csv_layout(a: &Action) -> TokenStream {
     }
 }
 
-fn field_info(f: &Field) -> TokenStream {
+impl Cx<'_> {
+fn field_info(&self, f: &Field, depth: usize) -> TokenStream {
     let name = f.name.get_ref().as_str();
     let rust = field_ident(f).to_string().trim_start_matches("r#").to_owned();
     let ty = f.ty.get_ref().as_str();
@@ -1267,8 +1302,48 @@ fn field_info(f: &Field) -> TokenStream {
         None => quote!(None),
     };
     let doc = doc_of(&f.doc);
+    let parsed = ty_of(f);
+    let values = self.enum_values(&parsed);
+    let fields: Vec<TokenStream> = match named_of(&parsed) {
+        Some(n) if depth < 4 => self.types.get(&n).map(|t| t.fields.iter().map(|f| self.field_info(f, depth + 1)).collect()).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     quote! {
-        FieldInfo { name: #name, rust: #rust, ty: #ty, required: #required, optional: #optional, default: #default, rule: #rule, doc: #doc }
+        FieldInfo {
+            name: #name, rust: #rust, ty: #ty, required: #required, optional: #optional, default: #default,
+            rule: #rule, doc: #doc, values: &[ #( #values ),* ], fields: &[ #( #fields ),* ],
+        }
+    }
+}
+
+/// The wire values of an `enum:Name` (or `list<enum:Name>`) type.
+fn enum_values(&self, ty: &Ty) -> Vec<String> {
+    match ty {
+        Ty::List(inner) => self.enum_values(inner),
+        Ty::Enum(n) => {
+            for m in &self.spec.modules {
+                if let Some(e) = m.enums.iter().find(|e| e.name.get_ref() == n) {
+                    return e.values.iter().map(|v| v.wire.get_ref().clone()).collect();
+                }
+                match n.as_str() {
+                    "Column" if !m.columns.is_empty() => return m.columns.iter().map(|c| c.name.get_ref().clone()).collect(),
+                    "FilterType" if !m.filters.is_empty() => return m.filters.iter().map(|c| c.name.get_ref().clone()).collect(),
+                    "Operator" if !m.operators.is_empty() => return m.operators.iter().map(|c| c.symbol.get_ref().clone()).collect(),
+                    _ => {}
+                }
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+}
+
+fn named_of(ty: &Ty) -> Option<String> {
+    match ty {
+        Ty::List(inner) | Ty::Map(inner) => named_of(inner),
+        Ty::Named(n) => Some(n.clone()),
+        _ => None,
     }
 }
 

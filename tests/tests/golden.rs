@@ -84,7 +84,7 @@ impl ActionVisitor for DecodeAll<'_> {
     fn visit<A: Action>(self) -> Self::Output {
         let mut decoded: BTreeMap<String, Value> = BTreeMap::new();
         for (file, path) in files(self.dir, "response.") {
-            let Some((variant, format)) = variant_and_format(&file) else { continue };
+            let Some((_, format)) = variant_and_format(&file) else { continue };
             let bytes = std::fs::read(&path).unwrap();
             let value = match A::decode(format, &bytes) {
                 Ok(r) => A::to_json(&r),

@@ -29,6 +29,10 @@ pub struct ActionInfo {
     pub doc: &'static str,
     /// Safe to retry automatically.
     pub idempotent: bool,
+    /// What the plain-text format carries.
+    pub plain: PlainKind,
+    /// The CSV layout of the response.
+    pub csv: CsvLayout,
     /// Request fields.
     pub request: &'static [FieldInfo],
     /// Response fields.
@@ -52,6 +56,21 @@ pub struct FieldInfo {
     pub default: Option<&'static str>,
     /// Validation rule.
     pub rule: Option<&'static str>,
+    /// Documentation.
+    pub doc: &'static str,
+    /// The allowed wire values, for `enum:` types (and lists of them).
+    pub values: &'static [&'static str],
+    /// The fields of a record type (`[[type]]`), for record-typed fields.
+    pub fields: &'static [FieldInfo],
+}
+
+/// Static description of a module, from the spec.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleInfo {
+    /// Module name (`dialer`).
+    pub name: &'static str,
+    /// Module file (`dialer.php`).
+    pub file: &'static str,
     /// Documentation.
     pub doc: &'static str,
 }

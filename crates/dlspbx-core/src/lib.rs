@@ -20,5 +20,5 @@ pub mod generated;
 pub mod params;
 pub mod report;
 
-pub use action::{Action, ActionInfo, FieldInfo, PlainKind};
+pub use action::{Action, ActionInfo, FieldInfo, ModuleInfo, PlainKind};
 pub use generated::{dialer, example, reports, sms, status, subscribers};

@@ -103,6 +103,8 @@ impl Action for AddContactListRequest {
         summary: "Create a new dialer contact list.",
         doc: "",
         idempotent: false,
+        plain: PlainKind::Id,
+        csv: CsvLayout::Keys,
         request: &[
             FieldInfo {
                 name: "name",
@@ -113,6 +115,8 @@ impl Action for AddContactListRequest {
                 default: None,
                 rule: Some("non_empty"),
                 doc: "The name of the new contact list.",
+                values: &[],
+                fields: &[],
             },
         ],
         response: &[
@@ -125,6 +129,8 @@ impl Action for AddContactListRequest {
                 default: None,
                 rule: None,
                 doc: "The ID of the new contact list.",
+                values: &[],
+                fields: &[],
             },
         ],
     };
@@ -466,6 +472,8 @@ impl Action for AddContactRequest {
         summary: "Add a new or existing contact to a dialer contact list.",
         doc: "Adds a contact to a contact list. If the contact already exists it is added to the list and its ID is returned. Custom fields defined on the contact list can be set with `custom`.",
         idempotent: false,
+        plain: PlainKind::Id,
+        csv: CsvLayout::Keys,
         request: &[
             FieldInfo {
                 name: "contact_list",
@@ -476,6 +484,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: Some("non_empty"),
                 doc: "The name or ID of the contact list to add the contact to.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "company_name",
@@ -486,6 +496,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The name of the company the contact works for or is associated with.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "first_name",
@@ -496,6 +508,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The first name of the contact.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "last_name",
@@ -506,6 +520,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The last name of the contact.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "phone_number",
@@ -516,6 +532,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: Some("nanp_phone"),
                 doc: "The phone number of the contact: a North American (NANP) number with its area code, e.g. `8155551234` or `(815) 555-1234`. International numbers cannot be used.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "address",
@@ -526,6 +544,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The street address of the contact.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "address_2",
@@ -536,6 +556,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The second address line: suite, PO box, etc.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "city",
@@ -546,6 +568,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The city the contact resides in.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "state",
@@ -556,6 +580,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: Some("us_state"),
                 doc: "The state the contact resides in, as a two-letter code, e.g. `IL`.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "zip_code",
@@ -566,6 +592,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: Some("zip_code"),
                 doc: "The ZIP code of the contact: 5 digits or ZIP+4, e.g. `60601` or `60601-1234`.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "country",
@@ -576,6 +604,8 @@ impl Action for AddContactRequest {
                 default: Some("US"),
                 rule: Some("country_alpha2"),
                 doc: "The country the contact resides in, as an ISO 3166-1 alpha-2 code, e.g. `US`.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "dialOnDate",
@@ -586,6 +616,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The date on which the dialer will call this contact, as `YYYY-MM-DD`.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "custom",
@@ -596,6 +628,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
+                values: &[],
+                fields: &[],
             },
         ],
         response: &[
@@ -608,6 +642,8 @@ impl Action for AddContactRequest {
                 default: None,
                 rule: None,
                 doc: "The ID of the new or existing contact.",
+                values: &[],
+                fields: &[],
             },
         ],
     };

@@ -92,6 +92,8 @@ impl Action for TestRequest {
         summary: "Check that the API answers and accepts the credentials.",
         doc: "Calls `example.php?api_action=test`. A successful answer proves that the URL, the credentials and the chosen response format work; it changes nothing on the PBX.",
         idempotent: true,
+        plain: PlainKind::Status,
+        csv: CsvLayout::Keys,
         request: &[],
         response: &[
             FieldInfo {
@@ -103,6 +105,8 @@ impl Action for TestRequest {
                 default: None,
                 rule: None,
                 doc: "Example payload returned by the test action; usually empty.",
+                values: &[],
+                fields: &[],
             },
         ],
     };

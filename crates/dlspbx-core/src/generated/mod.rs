@@ -2,7 +2,7 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! Code generated from `spec/`: one module per API module, and the server routing.
-use crate::action::{Action, ActionInfo};
+use crate::action::{Action, ActionInfo, ModuleInfo};
 /// `example.php`: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.
 pub mod example;
 
@@ -24,6 +24,40 @@ pub mod subscribers;
 pub mod client;
 
 pub mod server;
+
+/// Every module of the API, in the reference's order.
+pub static MODULES: &[ModuleInfo] = &[
+    ModuleInfo {
+        name: "example",
+        file: "example.php",
+        doc: "A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.",
+    },
+    ModuleInfo {
+        name: "dialer",
+        file: "dialer.php",
+        doc: "Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).",
+    },
+    ModuleInfo {
+        name: "reports",
+        file: "reports.php",
+        doc: "Call Detail Record (CDR) reports: choose the columns to return, restrict the calls with inclusive and exclusive filter groups, and shape the result with options (time zone, date range, paging, sorting, human-readable formatting).",
+    },
+    ModuleInfo {
+        name: "status",
+        file: "status.php",
+        doc: "Real-time statistics for users, queues, calls, faxes, conferences, device provisioning and the predictive dialer: a snapshot of the current activity on the PBX.",
+    },
+    ModuleInfo {
+        name: "sms",
+        file: "sms.php",
+        doc: "Send SMS to phone numbers or extensions, and query the SMS record table. A message body is limited to 200 characters.",
+    },
+    ModuleInfo {
+        name: "subscribers",
+        file: "subscribers.php",
+        doc: "Query and edit the SMS consent lists tied to the Campaign Registry: each campaign's opt-in list (subscribers) and each tenant's opt-out list (unsubscribers).\n\nYou are legally required to obtain consent from each consumer or business before exchanging SMS with them, and disregarding consent carries severe penalties; see the Telephone Consumer Protection Act (TCPA).",
+    },
+];
 
 /// Every action of the API, in the reference's order.
 pub static ACTIONS: &[&ActionInfo] = &[

@@ -1049,6 +1049,86 @@ impl ReportOption {
         "from",
         "to",
     ];
+    /// The documentation of the option `key`, from the spec.
+    pub fn doc_of(key: &str) -> Option<&'static str> {
+        match key {
+            "formatted_columns_names" => {
+                Some(
+                    "When true, the result's column names are formatted for human readability (each column's label) instead of the wire names.",
+                )
+            }
+            "map_mirrors" => {
+                Some(
+                    "When true, calls of mirrored extensions are shown as if placed or received by the parent extension.",
+                )
+            }
+            "timezone" => {
+                Some(
+                    "The time zone to run the report in, as an IANA name such as `America/Chicago`.",
+                )
+            }
+            "formatted_dates" => {
+                Some(
+                    "When true, dates are formatted for readability (`MM/DD/YY HH:MM am/pm`) instead of `YYYY-MM-DD HH:MM:SS`.",
+                )
+            }
+            "formatted_durations" => {
+                Some(
+                    "When true, durations are formatted for readability: `165` becomes `00:02:45`.",
+                )
+            }
+            "formatted_tns" => {
+                Some(
+                    "When true, phone numbers are formatted for readability: `8478544799` becomes `(847)854-4799`.",
+                )
+            }
+            "count_only" => {
+                Some(
+                    "When true, only the number of results (`total_results`) is returned, not the result rows.",
+                )
+            }
+            "order_by" => {
+                Some("The column to order the results by. Not all columns are sortable.")
+            }
+            "order_direction" => Some("The sort direction: `ASCENDING` or `DESCENDING`."),
+            "page" => {
+                Some(
+                    "The page of the result set to return, starting at 0, or `ALL` for the whole result set without pagination.",
+                )
+            }
+            "page_offset" => {
+                Some(
+                    "The offset of the first record to return within the result set, starting at 0. Do not combine with `page`.",
+                )
+            }
+            "per_page" => Some("The number of call records per page."),
+            "from" => {
+                Some("The start of the report's date range, as `YYYY-MM-DD HH:MM:SS`.")
+            }
+            "to" => Some("The end of the report's date range, as `YYYY-MM-DD HH:MM:SS`."),
+            _ => None,
+        }
+    }
+    /// The value type of the option `key` (`bool`, `int`, `page`, `datetime`, ...).
+    pub fn type_of(key: &str) -> Option<&'static str> {
+        match key {
+            "formatted_columns_names" => Some("bool"),
+            "map_mirrors" => Some("bool"),
+            "timezone" => Some("timezone"),
+            "formatted_dates" => Some("bool"),
+            "formatted_durations" => Some("bool"),
+            "formatted_tns" => Some("bool"),
+            "count_only" => Some("bool"),
+            "order_by" => Some("column"),
+            "order_direction" => Some("enum:OrderDirection"),
+            "page" => Some("page"),
+            "page_offset" => Some("int"),
+            "per_page" => Some("int"),
+            "from" => Some("datetime"),
+            "to" => Some("datetime"),
+            _ => None,
+        }
+    }
     /// The option's key.
     pub fn key(&self) -> &'static str {
         match self {
@@ -1910,6 +1990,11 @@ impl Action for ReportRequest {
         summary: "Run a CDR report with chosen columns, filter groups and options.",
         doc: "Returns one row per call, with the cells in the order of `columns`. Filter groups restrict which calls are returned: every inclusive group must match a call for it to be returned, and any matching exclusive group omits it. Options set the time zone, the date range (`from`, `to`), paging (`page`, `page_offset`, `per_page`), sorting (`order_by`, `order_direction`) and human-readable formatting of names, dates, durations and phone numbers.",
         idempotent: true,
+        plain: PlainKind::Status,
+        csv: CsvLayout::Table {
+            rows: "results",
+            row: RowKind::List,
+        },
         request: &[
             FieldInfo {
                 name: "report_type",
@@ -1920,6 +2005,8 @@ impl Action for ReportRequest {
                 default: Some("detail_table"),
                 rule: None,
                 doc: "The type of report to generate; only `detail_table` exists.",
+                values: &["detail_table"],
+                fields: &[],
             },
             FieldInfo {
                 name: "columns",
@@ -1930,6 +2017,60 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "One or more columns to return, in the order the cells should appear in each row.",
+                values: &[
+                    "unique_id",
+                    "bridged_unique_ids",
+                    "bridged",
+                    "date",
+                    "callerid",
+                    "last_app",
+                    "billable_duration",
+                    "disposition",
+                    "recording_link",
+                    "transferred",
+                    "blind_transferred",
+                    "attended_transferred",
+                    "forwarded",
+                    "parked",
+                    "direction",
+                    "cel_link",
+                    "src_type",
+                    "src",
+                    "src_npa",
+                    "src_nxx",
+                    "src_subscriber_number",
+                    "src_label",
+                    "src_user_label",
+                    "src_user_ext",
+                    "src_user_auth_id",
+                    "src_user_tenant_name",
+                    "dst_type",
+                    "dst",
+                    "dst_npa",
+                    "dst_nxx",
+                    "dst_subscriber_number",
+                    "dst_label",
+                    "dst_original",
+                    "dst_user_label",
+                    "dst_user_ext",
+                    "dst_user_auth_id",
+                    "dst_user_tenant_name",
+                    "dst_context",
+                    "involved_queues",
+                    "involved_queue_count",
+                    "involved_agents",
+                    "involved_agent_count",
+                    "transferred_from_queues",
+                    "transferred_from_queues_count",
+                    "transferred_from_agents",
+                    "transferred_from_agents_count",
+                    "abandoned_queues",
+                    "queue_talk_duration",
+                    "queue_avg_talk_duration",
+                    "queue_hold_duration",
+                    "queue_avg_hold_duration",
+                ],
+                fields: &[],
             },
             FieldInfo {
                 name: "filter_groups",
@@ -1940,6 +2081,146 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "Zero or more filter groups. A call is returned when it matches every inclusive group and no exclusive group.",
+                values: &[],
+                fields: &[
+                    FieldInfo {
+                        name: "exclusivity",
+                        rust: "exclusivity",
+                        ty: "enum:Exclusivity",
+                        required: true,
+                        optional: false,
+                        default: None,
+                        rule: None,
+                        doc: "Whether calls matching this group are returned (`include`) or omitted (`exclude`).",
+                        values: &["include", "exclude"],
+                        fields: &[],
+                    },
+                    FieldInfo {
+                        name: "logical_operator",
+                        rust: "logical_operator",
+                        ty: "enum:LogicalOperator",
+                        required: true,
+                        optional: false,
+                        default: None,
+                        rule: None,
+                        doc: "Whether all (`and`) or any (`or`) of the rules must match for the group to match.",
+                        values: &["and", "or"],
+                        fields: &[],
+                    },
+                    FieldInfo {
+                        name: "rules",
+                        rust: "rules",
+                        ty: "list<FilterRule>",
+                        required: true,
+                        optional: false,
+                        default: None,
+                        rule: None,
+                        doc: "One or more filter rules.",
+                        values: &[],
+                        fields: &[
+                            FieldInfo {
+                                name: "type",
+                                rust: "kind",
+                                ty: "enum:FilterType",
+                                required: true,
+                                optional: false,
+                                default: None,
+                                rule: None,
+                                doc: "The type of filter rule.",
+                                values: &[
+                                    "duration",
+                                    "bridged",
+                                    "transferred",
+                                    "blind_transferred",
+                                    "attended_transferred",
+                                    "forwarded",
+                                    "parked",
+                                    "direction",
+                                    "tn",
+                                    "pbxtn",
+                                    "international",
+                                    "international_outbound",
+                                    "tollfree",
+                                    "tollfree_inbound",
+                                    "recorded",
+                                    "voicemail",
+                                    "users",
+                                    "tenant_users",
+                                    "group_users",
+                                    "queue_users",
+                                    "groups",
+                                    "fax",
+                                    "fax_successful",
+                                    "fax_failed",
+                                    "fax_detect_failed",
+                                    "fax_page_count",
+                                    "recorded_conference",
+                                    "conference",
+                                    "otf_conference",
+                                    "conferences",
+                                ],
+                                fields: &[],
+                            },
+                            FieldInfo {
+                                name: "operator",
+                                rust: "operator",
+                                ty: "enum:Operator",
+                                required: false,
+                                optional: false,
+                                default: None,
+                                rule: None,
+                                doc: "How the call's value is compared with `value` or with the `lower_value`..`upper_value` range.",
+                                values: &[
+                                    "=",
+                                    "!=",
+                                    ">",
+                                    ">=",
+                                    "<",
+                                    "<=",
+                                    "between",
+                                    "!between",
+                                ],
+                                fields: &[],
+                            },
+                            FieldInfo {
+                                name: "value",
+                                rust: "value",
+                                ty: "list<string>",
+                                required: false,
+                                optional: false,
+                                default: None,
+                                rule: None,
+                                doc: "The value to compare with; for value filters, one or more values.",
+                                values: &[],
+                                fields: &[],
+                            },
+                            FieldInfo {
+                                name: "lower_value",
+                                rust: "lower_value",
+                                ty: "string",
+                                required: false,
+                                optional: false,
+                                default: None,
+                                rule: None,
+                                doc: "The lower end of the range, with `between` or `!between`.",
+                                values: &[],
+                                fields: &[],
+                            },
+                            FieldInfo {
+                                name: "upper_value",
+                                rust: "upper_value",
+                                ty: "string",
+                                required: false,
+                                optional: false,
+                                default: None,
+                                rule: None,
+                                doc: "The upper end of the range, with `between` or `!between`.",
+                                values: &[],
+                                fields: &[],
+                            },
+                        ],
+                    },
+                ],
             },
             FieldInfo {
                 name: "options",
@@ -1950,6 +2231,8 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "Options that change how the report runs and how its data is formatted, each sent as `options[]=key=value`; see `ReportOption`.",
+                values: &[],
+                fields: &[],
             },
         ],
         response: &[
@@ -1962,6 +2245,8 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "Error details; empty on success.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "total_results",
@@ -1972,6 +2257,8 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "The number of calls matching the filters (over all pages).",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "title",
@@ -1982,6 +2269,8 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "A human-readable description of the report's restrictions, e.g. its date range and time zone.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "columns",
@@ -1992,6 +2281,8 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "The names of the returned columns, in cell order: the wire names, or the labels with `formatted_columns_names=true`.",
+                values: &[],
+                fields: &[],
             },
             FieldInfo {
                 name: "results",
@@ -2002,6 +2293,8 @@ impl Action for ReportRequest {
                 default: None,
                 rule: None,
                 doc: "The result rows: one list of cells per call, in the order of `columns`.",
+                values: &[],
+                fields: &[],
             },
         ],
     };

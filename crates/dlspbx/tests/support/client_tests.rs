@@ -5,7 +5,7 @@
 
 #[allow(unused_macros)]
 macro_rules! client_tests {
-    (#[$test:meta] $($async:tt)? , $($await:tt)*) => {
+    (#[$test:meta] $($async:ident)? , $($await:tt)*) => {
         use dlspbx_core::reports::{Column, ReportOption, ReportRequest};
         use dlspbx_core::sms::QuerySmsRequest;
         use dlspbx_core::status::QueuesRequest;

@@ -2,6 +2,9 @@
 //! `#[path]`): a thread per connection, one request per connection, answers from a handler.
 #![allow(dead_code)]
 
+#[macro_use]
+mod client_tests;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
