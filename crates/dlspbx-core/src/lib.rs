@@ -21,4 +21,5 @@ pub mod params;
 pub mod report;
 
 pub use action::{Action, ActionInfo, FieldInfo, ModuleInfo, PlainKind};
+pub use generated::client::{Caller, Modules};
 pub use generated::{dialer, example, reports, sms, status, subscribers};

@@ -180,7 +180,7 @@ impl Client {
 fn classify(error: ureq::Error) -> Failure {
     let transport = |e: &ureq::Error| Error::Transport(error_chain(e));
     match &error {
-        ureq::Error::Timeout(_) => Failure::Timeout(transport(&error)),
+        ureq::Error::Timeout(which) => Failure::Timeout(Error::Transport(timeout_message(*which))),
         ureq::Error::ConnectionFailed => Failure::NotSent(transport(&error)),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             Failure::NotSent(transport(&error))
@@ -188,6 +188,19 @@ fn classify(error: ureq::Error) -> Failure {
         ureq::Error::Io(_) => Failure::MaybeSent(transport(&error)),
         ureq::Error::BodyExceedsLimit(cap) => Failure::Fatal(body_too_large(*cap)),
         _ => Failure::Fatal(transport(&error)),
+    }
+}
+
+fn timeout_message(which: ureq::Timeout) -> String {
+    match which {
+        ureq::Timeout::Connect | ureq::Timeout::Resolve => {
+            "timed out connecting (connect_timeout)".to_owned()
+        }
+        ureq::Timeout::Global | ureq::Timeout::PerCall => {
+            "timed out: no complete answer within the timeout".to_owned()
+        }
+        ureq::Timeout::PerRead => "timed out: no data received within the timeout".to_owned(),
+        other => format!("timed out ({other})"),
     }
 }
 

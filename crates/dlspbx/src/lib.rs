@@ -5,25 +5,25 @@
 //! # Quick start
 //!
 //! ```no_run
+//! # #[cfg(feature = "blocking")] {
 //! use dlspbx::prelude::*;
 //!
-//! fn main() -> Result<(), Error> {
-//!     let client = Client::builder()
-//!         .base_url("https://pbx.example.com")
-//!         .api_user("100@tenant")
-//!         .api_key("your-api-key")
-//!         .format(Format::Json)
-//!         .encoding(Encoding::Form)
-//!         .build()?;
+//! let client = Client::builder()
+//!     .base_url("https://pbx.example.com")
+//!     .api_user("100@tenant")
+//!     .api_key("your-api-key")
+//!     .format(Format::Json)
+//!     .encoding(Encoding::Form)
+//!     .build()?;
 //!
-//!     let queues = client.status().queues()?;
-//!     println!("{queues:#?}");
+//! let queues = client.status().queues()?;
+//! println!("{queues:#?}");
 //!
-//!     // Ask one call for another format; the clone shares the connection pool.
-//!     let users = client.with_format(Format::Xml).status().users()?;
-//!     println!("{users:#?}");
-//!     Ok(())
-//! }
+//! // Ask one call for another format; the clone shares the connection pool.
+//! let users = client.with_format(Format::Xml).status().users()?;
+//! println!("{users:#?}");
+//! # }
+//! # Ok::<(), dlspbx::Error>(())
 //! ```
 //!
 //! `Client::from_env()` reads `DLSPBX_URL`, `DLSPBX_API_USER`, `DLSPBX_API_KEY` (and the

@@ -1,5 +1,7 @@
 //! Every action through the blocking client against the simulator.
 
+#![cfg(feature = "blocking")]
+
 #[macro_use]
 mod support;
 

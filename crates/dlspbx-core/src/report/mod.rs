@@ -14,6 +14,7 @@ use crate::format::Format;
 use crate::generated::reports::Column;
 use crate::wire::{self, CsvLayout, Node, RowKind, Str};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -75,7 +76,7 @@ pub struct ReportTable<'a> {
 #[derive(Debug, Clone, PartialEq)]
 enum Rows<'a> {
     /// The raw JSON array of arrays, scanned on demand.
-    Json(&'a str),
+    Json(Cow<'a, str>),
     /// Rows already parsed into a tree (XML, YAML, CSV).
     Nodes(Vec<Node<'a>>),
     /// Rows built in memory (the simulator, `into_owned`).
@@ -113,7 +114,7 @@ impl<'a> ReportTable<'a> {
     }
 
     /// The rows, decoded one at a time. A malformed row ends the iteration with an error.
-    pub fn rows(&self) -> RowIter<'_, 'a> {
+    pub fn rows(&self) -> RowIter<'_> {
         RowIter {
             inner: match &self.rows {
                 Rows::Json(raw) => RowIterInner::Json(json_rows::JsonRows::new(raw)),
@@ -133,37 +134,40 @@ impl<'a> ReportTable<'a> {
         self.columns.iter().position(|c| Column::from_name_or_label(c) == Some(column))
     }
 
-    /// Reads every row now and detaches the table from the body.
+    /// Detaches the table from the body. Rows are not decoded here: a JSON body's rows are
+    /// copied as text and still decoded lazily, so a malformed row is reported by [`rows`]
+    /// exactly as before, never silently dropped.
+    ///
+    /// [`rows`]: ReportTable::rows
     pub fn into_owned(self) -> ReportTable<'static> {
-        let rows: Vec<Vec<Str<'static>>> = self
-            .rows()
-            .map_while(|r| r.ok())
-            .map(|r| r.cells.into_iter().map(Str::into_owned).collect())
-            .collect();
         ReportTable {
             total_results: self.total_results,
             title: self.title.map(Str::into_owned),
             columns: self.columns.into_iter().map(Str::into_owned).collect(),
-            rows: Rows::Cells(rows),
+            rows: match self.rows {
+                Rows::Json(raw) => Rows::Json(Cow::Owned(raw.into_owned())),
+                Rows::Nodes(nodes) => Rows::Nodes(nodes.into_iter().map(Node::into_owned).collect()),
+                Rows::Cells(rows) => Rows::Cells(rows.into_iter().map(|r| r.into_iter().map(Str::into_owned).collect()).collect()),
+            },
         }
     }
 }
 
 /// Iterator over the rows of a [`ReportTable`].
 #[derive(Debug)]
-pub struct RowIter<'t, 'a> {
-    inner: RowIterInner<'t, 'a>,
+pub struct RowIter<'t> {
+    inner: RowIterInner<'t>,
 }
 
 #[derive(Debug)]
-enum RowIterInner<'t, 'a> {
-    Json(json_rows::JsonRows<'a>),
-    Nodes(std::slice::Iter<'t, Node<'a>>),
-    Cells(std::slice::Iter<'t, Vec<Str<'a>>>),
+enum RowIterInner<'t> {
+    Json(json_rows::JsonRows<'t>),
+    Nodes(std::slice::Iter<'t, Node<'t>>),
+    Cells(std::slice::Iter<'t, Vec<Str<'t>>>),
 }
 
-impl<'a> Iterator for RowIter<'_, 'a> {
-    type Item = Result<Row<'a>>;
+impl<'t> Iterator for RowIter<'t> {
+    type Item = Result<Row<'t>>;
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.inner {
             RowIterInner::Json(rows) => rows.next().map(|r| r.map(|cells| Row { cells }).map_err(Error::from)),
@@ -217,7 +221,7 @@ pub fn decode(format: Format, body: &[u8]) -> Result<ReportTable<'_>> {
             }
             let rows = head.results.map_or("[]", |r| r.get());
             let total = head.total_results.unwrap_or(0);
-            Ok(ReportTable { total_results: total, title: head.title, columns: head.columns, rows: Rows::Json(rows) })
+            Ok(ReportTable { total_results: total, title: head.title, columns: head.columns, rows: Rows::Json(Cow::Borrowed(rows)) })
         }
         Format::Plain => {
             let node = wire::plain::parse(body)?;
@@ -322,4 +326,37 @@ pub fn encode(format: Format, table: &ReportTable<'_>) -> Result<Vec<u8>> {
     entries.push(("results".into(), Node::Seq(rows)));
     let node = Node::Map(entries);
     Ok(wire::write_node(format, CSV_LAYOUT, &node))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"result":"success","error":"","total_results":3,"title":"t","columns":["unique_id","billable_duration"],
+        "results":[["1.1","00:02:45"],["1.2","85"],["1.3",{"cell":"not a scalar"}]]}"#;
+
+    #[test]
+    fn owned_tables_keep_a_malformed_row_as_an_error() {
+        let table = decode(Format::Json, BODY.as_bytes()).unwrap().into_owned();
+        let rows: Vec<_> = table.rows().collect();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].is_ok() && rows[1].is_ok());
+        assert!(matches!(&rows[2], Err(Error::Decode(_))), "{:?}", rows[2]);
+    }
+
+    #[test]
+    fn cells_are_typed_by_their_column() {
+        let table = decode(Format::Json, BODY.as_bytes()).unwrap();
+        let i = table.column_index(Column::BillableDuration).unwrap();
+        let row = table.rows().next().unwrap().unwrap();
+        assert_eq!(row.typed(i, Column::BillableDuration.cell()), Some(Cell::Seconds(165)));
+    }
+
+    #[test]
+    fn formatted_column_names_map_back_to_columns() {
+        let label = Column::BillableDuration.label();
+        let body = format!(r#"{{"result":"success","total_results":0,"columns":["{label}"],"results":[]}}"#);
+        let table = decode(Format::Json, body.as_bytes()).unwrap();
+        assert_eq!(table.typed_columns(), vec![Some(Column::BillableDuration)]);
+    }
 }

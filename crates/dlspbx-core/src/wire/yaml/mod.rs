@@ -24,6 +24,8 @@
 //! or `\xHH`, and non-ASCII characters are escaped as php-yaml does without UTF-8 output
 //! (`\xE9`, `\u20AC`, `\U0001F600`). `parse(write(n)) == n`, except that an empty map reads
 //! back as an empty list.
+mod fast;
+
 use super::Node;
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
@@ -126,6 +128,14 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
             "the body is not valid UTF-8",
         )
     })?;
+    match fast::parse(src) {
+        Some(node) => Ok(node),
+        None => parse_full(src),
+    }
+}
+
+/// The full parser, for what the zero-copy reader does not handle and for errors.
+fn parse_full(src: &str) -> Result<Node<'_>> {
     let mut index = CharIndex::new(src);
     let mut parser = Parser::new_from_str(src);
     let mut stack: Vec<Building<'_>> = Vec::new();
@@ -554,7 +564,7 @@ mod tests {
         assert_eq!(write(&m(vec![])), b"--- []\n...\n");
     }
 
-    fn arb_yaml_node() -> impl Strategy<Value = Node<'static>> {
+    pub(super) fn arb_yaml_node() -> impl Strategy<Value = Node<'static>> {
         let leaf = prop_oneof![
             8 => crate::wire::json::tests::arb_text().prop_map(|t| Node::Str(Cow::Owned(t))),
             1 => Just(Node::Null),
