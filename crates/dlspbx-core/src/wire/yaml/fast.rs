@@ -321,7 +321,10 @@ impl<'a> Reader<'a> {
             if colon - at > 1000 {
                 return None;
             }
-            return Some(Some((Cow::Borrowed(self.src.get(at..text_end)?), colon + 1)));
+            return Some(Some((
+                Cow::Borrowed(self.src.get(at..text_end)?),
+                colon + 1,
+            )));
         }
         let mut i = at + 1;
         let mut escaped = false;
@@ -451,7 +454,13 @@ impl<'a> Reader<'a> {
 
     /// A quoted scalar whose opening quote is at `at` on line `l`, and the offset after its
     /// closing quote.
-    fn quoted(&self, l: Line, at: usize, single: bool, min: usize) -> Option<(Cow<'a, str>, usize)> {
+    fn quoted(
+        &self,
+        l: Line,
+        at: usize,
+        single: bool,
+        min: usize,
+    ) -> Option<(Cow<'a, str>, usize)> {
         let b = self.b;
         let inner = &b[at + 1..l.end];
         if single {
@@ -608,16 +617,10 @@ mod tests {
     use std::borrow::Cow;
 
     /// When the fast reader accepts `src`, the full parser must read the same tree.
-    pub static SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    pub static TOOK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    pub static FULLOK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     fn differential(src: &str) -> Result<Option<Node<'_>>, TestCaseError> {
-        SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if parse_full(src).is_ok() { FULLOK.fetch_add(1, std::sync::atomic::Ordering::Relaxed); }
         let Some(node) = fast(src) else {
             return Ok(None);
         };
-        TOOK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match parse_full(src) {
             Ok(full) => prop_assert_eq!(&node, &full, "{:?}", src),
             Err(e) => {
@@ -646,27 +649,36 @@ mod tests {
         matches!(n, Some(Node::Str(Cow::Borrowed(_))))
     }
 
-    #[test]
-    fn every_fixture_takes_the_fast_path() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
-        let mut seen = 0;
-        for dir in std::fs::read_dir(root).unwrap() {
-            let dir = dir.unwrap().path();
-            if !dir.is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(&dir).unwrap() {
-                let file = file.unwrap().path();
-                if file.extension().is_some_and(|e| e == "yaml") {
-                    let src = std::fs::read_to_string(&file).unwrap();
-                    accepted(&src);
-                    let bom = format!("\u{FEFF}{src}");
-                    accepted(&bom);
-                    seen += 1;
+    /// The YAML files of `tests/fixtures` (written by php-yaml's `yaml_emit`).
+    fn fixtures() -> &'static [String] {
+        static FILES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        FILES.get_or_init(|| {
+            let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+            let mut files = Vec::new();
+            for dir in std::fs::read_dir(root).unwrap() {
+                let dir = dir.unwrap().path();
+                if !dir.is_dir() {
+                    continue;
+                }
+                for file in std::fs::read_dir(&dir).unwrap() {
+                    let file = file.unwrap().path();
+                    if file.extension().is_some_and(|e| e == "yaml") {
+                        files.push(std::fs::read_to_string(&file).unwrap());
+                    }
                 }
             }
+            files.sort();
+            files
+        })
+    }
+
+    #[test]
+    fn every_fixture_takes_the_fast_path() {
+        assert!(fixtures().len() >= 20, "{} fixtures", fixtures().len());
+        for src in fixtures() {
+            accepted(src);
+            accepted(&format!("\u{FEFF}{src}"));
         }
-        assert!(seen >= 20, "{seen} fixtures");
     }
 
     #[test]
@@ -748,7 +760,10 @@ mod tests {
         assert_eq!(accepted("--- {}\n"), Node::Map(vec![]));
         assert_eq!(accepted("--- ~\n"), Node::Null);
         assert_eq!(accepted("hello world\n"), s("hello world"));
-        assert_eq!(accepted("# c\n---\n# c\n- a\n# c\n...\n# c\n"), Node::Seq(vec![s("a")]));
+        assert_eq!(
+            accepted("# c\n---\n# c\n- a\n# c\n...\n# c\n"),
+            Node::Seq(vec![s("a")])
+        );
         assert_eq!(
             accepted("a: 1\nb:\nc: # c\n  d: true\ne: [] # c\n"),
             Node::Map(vec![
@@ -758,6 +773,50 @@ mod tests {
                 ("e".into(), Node::Seq(vec![])),
             ])
         );
+    }
+
+    #[test]
+    fn edge_cases_agree_with_the_full_parser() {
+        for src in [
+            "a  : b\n",
+            "-1: x\n",
+            "?x: y\n",
+            ":x: y\n",
+            "a:: b\n",
+            "-: x\n",
+            "- -\n",
+            "-\n- \n",
+            "a:\n-\n  b: c\n",
+            "a: b]\n",
+            "a: x{y}\n",
+            "a,b: c\n",
+            "a: 'x'  # c\n",
+            "'a': \"b\"\n",
+            "\"\": x\n",
+            "'': ''\n",
+            "a: \"x\n\n  y\"\n",
+            "a: \"x\\\n\n  y\"\n",
+            "a: \"x \\\n  y\"\n",
+            "- \"x\n  \"\n",
+            "  a: 1\n  b: 2\n",
+            "a:\n    b: 1\n    c: 2\nd: 3\n",
+            "k: v\n\n\n",
+            "--- # c\na: 1\n",
+            "a: ---\n",
+            "a: ...\n",
+            "- ---\n",
+            "a: x # y: z\n",
+            "é: ü\n",
+            "a: \"\\N\\_\\L\\P\\x85\\t\"\n",
+            "a:\n  b\n  c\n",
+            "a:\n  []\n",
+            "hello\n  world\n",
+            "a: 'x\n\n\n  y  \n  z'\n",
+        ] {
+            if let Err(e) = differential(src) {
+                panic!("{e}");
+            }
+        }
     }
 
     #[test]
@@ -887,7 +946,9 @@ mod tests {
                     if escaped_break {
                         b[p] != b' '
                     } else {
-                        b[p] == b' ' && b[p - 1] != b' ' && b.get(p + 1).is_some_and(|&c| c != b' ' && c != b'"')
+                        b[p] == b' '
+                            && b[p - 1] != b' '
+                            && b.get(p + 1).is_some_and(|&c| c != b' ' && c != b'"')
                     }
                 })
                 .collect();
@@ -914,10 +975,51 @@ mod tests {
     }
 
     const SNIPPETS: &[&str] = &[
-        " ", "\n", "  ", "- ", ": ", "#", " #c", "'", "\"", "\\", "''", "[]", "{}", "\r\n", "---",
-        "...", "\n\n", "\\n", "\\x4", "\\u00e9", "\\\n", "?", "&a ", "*a", "!!str ", "|", ">",
-        ":", "-", "~", "\t", "\u{feff}", "é", "x", "\n  ", "\n- ", "null", "\\U0001F600", "%",
-        "\\ ", "\"a\": ", "'b': ", "\\\"", ",", "@",
+        " ",
+        "\n",
+        "  ",
+        "- ",
+        ": ",
+        "#",
+        " #c",
+        "'",
+        "\"",
+        "\\",
+        "''",
+        "[]",
+        "{}",
+        "\r\n",
+        "---",
+        "...",
+        "\n\n",
+        "\\n",
+        "\\x4",
+        "\\u00e9",
+        "\\\n",
+        "?",
+        "&a ",
+        "*a",
+        "!!str ",
+        "|",
+        ">",
+        ":",
+        "-",
+        "~",
+        "\t",
+        "\u{feff}",
+        "é",
+        "x",
+        "\n  ",
+        "\n- ",
+        "null",
+        "\\U0001F600",
+        "%",
+        "\\ ",
+        "\"a\": ",
+        "'b': ",
+        "\\\"",
+        ",",
+        "@",
     ];
 
     /// Applies `edits` (kind, position, argument) to `src`.
@@ -1012,6 +1114,11 @@ mod tests {
             prop_assert_eq!(back.into_owned(), normalize_empty(node));
         }
 
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
         #[test]
         fn mutated_writer_output_agrees_with_the_full_parser(
             node in arb_tree(),
@@ -1020,7 +1127,16 @@ mod tests {
             let out = mutate(std::str::from_utf8(&write(&node)).unwrap(), &edits);
             differential(&out)?;
             let _ = super::super::parse(out.as_bytes());
-            if SEEN.load(std::sync::atomic::Ordering::Relaxed) % 1000 == 0 { eprintln!("mut seen {} took {} fullok {}", SEEN.load(std::sync::atomic::Ordering::Relaxed), TOOK.load(std::sync::atomic::Ordering::Relaxed), FULLOK.load(std::sync::atomic::Ordering::Relaxed)); }
+        }
+
+        #[test]
+        fn mutated_fixtures_agree_with_the_full_parser(
+            index in any::<usize>(),
+            edits in prop::collection::vec((any::<u8>(), any::<usize>(), any::<usize>()), 1..6),
+        ) {
+            let files = fixtures();
+            let out = mutate(&files[index % files.len()], &edits);
+            differential(&out)?;
         }
 
         #[test]
@@ -1041,7 +1157,77 @@ mod tests {
             }
             src.push_str(end);
             differential(&src)?;
-            if SEEN.load(std::sync::atomic::Ordering::Relaxed) % 1000 == 0 { eprintln!("lines seen {} took {} fullok {}", SEEN.load(std::sync::atomic::Ordering::Relaxed), TOOK.load(std::sync::atomic::Ordering::Relaxed), FULLOK.load(std::sync::atomic::Ordering::Relaxed)); }
+        }
+
+        #[test]
+        fn block_like_lines_agree_with_the_full_parser(
+            start in prop_oneof![Just(""), Just("---\n"), Just("--- ")],
+            lines in prop::collection::vec(
+                (
+                    prop_oneof![Just(""), Just("  "), Just("    "), Just(" "), Just("   ")],
+                    prop_oneof![
+                        Just(""), Just("- "), Just("-"), Just("- - "), Just("key: "), Just("key:"),
+                        Just("- key: "), Just("- key:"), Just("\"k y\": "), Just("'k''y': "),
+                        Just("\"\\x41\": "), Just("-1: "), Just("# c"), Just("... "), Just("---"),
+                    ],
+                    prop_oneof![
+                        Just(""), Just("value"), Just("two words"), Just("~"), Just("null"),
+                        Just("TRUE"), Just("False"), Just("yes"), Just("0123"), Just("[]"), Just("{}"),
+                        Just("\"q\""), Just("\"a\\\"b\""), Just("\"open"), Just("close\""),
+                        Just("'s''q'"), Just("'open"), Just("close'"), Just("x # c"), Just("x#y"),
+                        Just("a:b"), Just("-x"), Just("?x"), Just(":x"), Just("\"\\"), Just("\\ y\""),
+                        Just("\"\\u00e9\\U0001F600\\x41\\N\\_\\L\\P\\/\\e\\0\""),
+                        Just("a, b] {c}"), Just("é ü"), Just("  "), Just("'' ''"),
+                    ],
+                    prop_oneof![Just("\n"), Just("\r\n"), Just("\n\n"), Just(" \n")],
+                ),
+                0..12,
+            ),
+        ) {
+            let mut src = start.to_owned();
+            for (indent, head, tail, eol) in &lines {
+                src.push_str(indent);
+                src.push_str(head);
+                src.push_str(tail);
+                src.push_str(eol);
+            }
+            differential(&src)?;
+        }
+
+        #[test]
+        fn folded_scalars_agree_with_the_full_parser(
+            context in prop_oneof![
+                Just("k: "), Just("- "), Just("- - "), Just("- k: "), Just("k:\n  "), Just("k:\n- "),
+                Just("--- "), Just(""), Just("a:\n  k: "), Just("a:\n  - "),
+            ],
+            quote in prop_oneof![Just(""), Just("\""), Just("'")],
+            parts in prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("w"), Just("word"), Just("x:y"), Just("a#b"), Just("\\x41"), Just("\\"),
+                        Just("''"), Just("é"), Just("-"), Just("#"), Just(":"), Just("\\ "),
+                    ],
+                    prop_oneof![
+                        Just(" "), Just("  "), Just("\n"), Just("\n\n"), Just(" \n"), Just("\\\n"),
+                        Just("\n   \n"), Just("\r\n"), Just("\\\r\n"), Just(" \\\n"), Just(""),
+                    ],
+                    0..6usize,
+                ),
+                1..8,
+            ),
+            after in prop_oneof![Just("\n"), Just(" # c\n"), Just("\nnext: x\n"), Just("\n- y\n"), Just("\n  z\n")],
+        ) {
+            let mut src = format!("{context}{quote}");
+            for (word, sep, indent) in &parts {
+                src.push_str(word);
+                src.push_str(sep);
+                if sep.ends_with('\n') {
+                    src.push_str(&" ".repeat(*indent));
+                }
+            }
+            src.push_str(quote);
+            src.push_str(after);
+            differential(&src)?;
         }
 
         #[test]

@@ -2,7 +2,12 @@
 //!
 //! # Reading
 //!
-//! With `saphyr-parser`'s event API. Scalars: plain `~`, `null` (any usual case) and the empty
+//! The block-style YAML that `yaml_emit` and [`write`] produce is read by a small zero-copy
+//! reader (`fast`): it allocates only the lists and maps, and the strings that escapes or folded
+//! lines changed. Anything outside that subset (anchors, tags, block scalars, flow collections
+//! with content, several documents, tabs, malformed input...) goes to `saphyr-parser`'s event
+//! API, so results and errors (with their positions) are the full parser's; a differential test
+//! holds the two to the same trees. Scalars: plain `~`, `null` (any usual case) and the empty
 //! plain scalar are null; plain `true`/`false` (`True`, `TRUE`...) are booleans; everything else
 //! is a string in its text (plain `42` is `"42"`, quoted `"42"` too, `yes` stays `"yes"`). A
 //! `!!str` tag keeps a scalar a string. Plain and quoted scalars whose text equals their source
