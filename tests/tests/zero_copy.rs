@@ -43,11 +43,15 @@ fn long(tag: &str) -> String {
     s
 }
 
-/// Tests run on parallel threads and the counter is global: measure one at a time.
+/// Tests run on parallel threads and the counter is global: each test holds this lock for its
+/// whole run, so no other test allocates while one measures.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn allocated_while<T>(f: impl FnOnce() -> T) -> (usize, T) {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let before = ALLOCATED.load(Ordering::SeqCst);
     let out = f();
     (ALLOCATED.load(Ordering::SeqCst) - before, out)
@@ -71,6 +75,7 @@ fn users_body(format: Format, names: &[String]) -> Vec<u8> {
 
 #[test]
 fn status_responses_borrow_unescaped_strings_in_every_format() {
+    let _serial = serial();
     let names: Vec<String> = (0..8).map(|i| long(&format!("user{i}x"))).collect();
     // 5 long strings per user.
     let string_bytes: usize = names.iter().map(|n| n.len() * 4).sum();
@@ -85,6 +90,7 @@ fn status_responses_borrow_unescaped_strings_in_every_format() {
 
 #[test]
 fn report_rows_borrow_unescaped_cells_in_every_format() {
+    let _serial = serial();
     let cells: Vec<String> = (0..6).map(|i| long(&format!("cell{i}x"))).collect();
     let rows: Vec<String> = (0..6).map(|_| format!("[{}]", cells.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(","))).collect();
     let json = format!(
