@@ -6,19 +6,22 @@
 //!
 //! | spec type | flag |
 //! |---|---|
-//! | scalar (`string`, `int`, `date`, `enum:…`) | `--field VALUE` |
+//! | scalar (`string`, `int`, `date`, `enum:…`) | `--field VALUE` (an enum's values are listed in `--help` and completed by the shell) |
 //! | `list<…>` of scalars | `--field A,B` or repeated; a plural name also has its singular (`--column`) |
 //! | `custom_fields` | `--custom NAME=VALUE`, repeated |
 //! | `options` | `--option KEY=VALUE`, repeated, plus one flag per option key (`--per-page 100`) and `--all` |
 //! | `list<FilterGroup>` | `--filter 'include and: duration between 30 60; bridged'` (see [`crate::filter_lang`]) and `--filter-json FILE` |
-//! | a record or map (`SmsFilters`) | `--field KEY=VALUE` (repeated; `A,B` is a list), or `--field '{json}'`, or `--field @file.json` |
+//! | a record (`SmsFilters`) | one flag per field of the record (`--filters-src`, `--filters-direction`), and `--field KEY=VALUE` (repeated; `A,B` is a list), or `--field '{json}'`, or `--field @file.json` |
+//! | a map | `--field KEY=VALUE`, or JSON, or `@file.json` |
 //! | a list of records | `--field '[json]'` or `--field @file.json` |
 
 use crate::output::Output;
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, TypedValueParser};
 use clap::{Arg, ArgAction, Command};
-use dlspbx_core::reports::ReportOption;
+use dlspbx_core::generated::{ACTIONS, MODULES};
+use dlspbx_core::reports::{Exclusivity, LogicalOperator, Operator, OrderDirection, ReportOption};
 use dlspbx_core::{ActionInfo, FieldInfo};
+use std::ffi::OsStr;
 
 /// The long description of the whole tool.
 pub const LONG_ABOUT: &str = "\
@@ -31,11 +34,14 @@ Connection, first match wins: --url/--api-user/--api-key (or --api-key-file); th
 (DLSPBX_URL, DLSPBX_API_USER, DLSPBX_API_KEY or DLSPBX_API_KEY_FILE); the config file
 (--config, else $DLSPBX_CONFIG, else ~/.config/dlspbx/config.toml, keys url, api_user,
 api_key or api_key_file, format, encoding). With no URL anywhere, or with --sim, an embedded
-simulator is started with demo data in a temporary database.
+simulator is started with demo data in an in-memory SQLite database (500 CDRs; --sim-cdrs N
+or DLSPBX_SIM_CDRS for more); `dlspbx sim serve` runs it standalone.
 
 Output: --output table|json|jsonl|yaml|csv; the default is table on a terminal and json
-otherwise. --raw prints the server's body untouched. --dry-run prints the HTTP request with the
-API key replaced by REDACTED and sends nothing.
+otherwise (the canonical JSON of the typed response: the spec's field names and order).
+--raw prints the server's body untouched. --dry-run prints the HTTP request with the API key
+replaced by REDACTED and sends nothing. Long work (report --all, dialer import) shows a
+progress bar on stderr when it is a terminal, and nothing on a pipe or a file.
 
 Exit codes: 0 success; 1 usage or configuration error; 2 undecodable response or transport
 failure; 3 the server reported an error; 4 invalid input (nothing was sent).";
@@ -110,6 +116,11 @@ pub fn json_id(f: &FieldInfo) -> String {
     format!("json:{}", f.name)
 }
 
+/// The clap id of the flag of a record field's field (`--filters-src`).
+pub fn record_field_id(f: &FieldInfo, sub: &FieldInfo) -> String {
+    format!("field:{}.{}", f.name, sub.name)
+}
+
 /// The clap id of a report option's own flag.
 pub fn option_id(key: &str) -> String {
     format!("opt:{key}")
@@ -118,12 +129,23 @@ pub fn option_id(key: &str) -> String {
 /// The clap id of `--all`.
 pub const ALL_ID: &str = "all";
 
+/// The first sentence of a doc (of its first paragraph), for the short help; the whole first
+/// paragraph when the sentence would be cut too short or the paragraph has one sentence.
 fn first_sentence(doc: &str) -> String {
-    let doc = doc.trim();
-    match doc.find(". ") {
-        Some(i) if i < 160 => doc[..=i].to_owned(),
-        _ => doc.to_owned(),
+    let para = doc.trim().split("\n\n").next().unwrap_or("").trim();
+    let mut from = 0;
+    while let Some(i) = para[from..].find(". ").map(|i| i + from) {
+        let before = &para[..i];
+        if before.ends_with("e.g") || before.ends_with("i.e") || before.ends_with("etc") {
+            from = i + 2;
+            continue;
+        }
+        if i < 200 {
+            return para[..=i].to_owned();
+        }
+        break;
     }
+    para.to_owned()
 }
 
 fn field_help(f: &FieldInfo) -> (String, String) {
@@ -153,6 +175,168 @@ fn singular(flag: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// More allowed values than this are not listed inline in `-h` (only in `--help`).
+const MAX_INLINE_VALUES: usize = 12;
+
+/// A value parser that accepts any text but advertises the spec's allowed values, so that
+/// `--help` and shell completion list them. The value is checked by the generated request
+/// parser, like every other field: a wrong value is invalid input (exit 4) with the allowed
+/// values in the message, and a comma-separated list (`--column date,src`) stays possible.
+#[derive(Clone)]
+struct SpecValues(Vec<PossibleValue>);
+
+impl TypedValueParser for SpecValues {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &Command,
+        arg: Option<&Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.0.iter().cloned()))
+    }
+}
+
+/// Attaches allowed values to a flag (see [`SpecValues`]); a long list is shown in `--help`
+/// only, as a note appended to `long_help`.
+fn with_values(a: Arg, values: Vec<PossibleValue>, long_help: String) -> Arg {
+    if values.is_empty() {
+        return a.long_help(long_help);
+    }
+    if values.len() > MAX_INLINE_VALUES {
+        let names: Vec<&str> = values.iter().map(PossibleValue::get_name).collect();
+        a.value_parser(SpecValues(values.clone()))
+            .hide_possible_values(true)
+            .long_help(format!(
+                "{long_help}\n\nPossible values: {}.",
+                names.join(", ")
+            ))
+    } else {
+        a.value_parser(SpecValues(values)).long_help(long_help)
+    }
+}
+
+/// The allowed values of a field (`FieldInfo::values`).
+fn field_values(f: &FieldInfo) -> Vec<PossibleValue> {
+    f.values.iter().map(|v| PossibleValue::new(*v)).collect()
+}
+
+/// The allowed values of the spec enum `name`, from any field of that type.
+fn enum_values(name: &str) -> Vec<PossibleValue> {
+    fn find(fields: &'static [FieldInfo], ty: &str) -> Option<&'static FieldInfo> {
+        fields.iter().find_map(|f| {
+            let inner =
+                f.ty.strip_prefix("list<")
+                    .and_then(|t| t.strip_suffix('>'))
+                    .unwrap_or(f.ty);
+            if inner == ty && !f.values.is_empty() {
+                Some(f)
+            } else {
+                find(f.fields, ty)
+            }
+        })
+    }
+    let ty = format!("enum:{name}");
+    dlspbx_core::generated::ACTIONS
+        .iter()
+        .find_map(|a| find(a.request, &ty))
+        .map(field_values)
+        .unwrap_or_default()
+}
+
+/// The allowed values of a report option's type (`ReportOption::type_of`).
+fn option_values(ty: &str) -> Vec<PossibleValue> {
+    match ty {
+        "bool" => vec![PossibleValue::new("true"), PossibleValue::new("false")],
+        "column" => enum_values("Column"),
+        "enum:OrderDirection" => OrderDirection::ALL
+            .iter()
+            .map(|d| PossibleValue::new(d.as_str()).help(d.doc()))
+            .collect(),
+        t => t.strip_prefix("enum:").map(enum_values).unwrap_or_default(),
+    }
+}
+
+/// The value name shown for a report option's type.
+fn option_value_name(ty: &str) -> &'static str {
+    match ty {
+        "bool" => "BOOL",
+        "int" => "N",
+        "page" => "N|ALL",
+        "datetime" => "DATETIME",
+        "timezone" => "TZ",
+        "column" => "COLUMN",
+        _ => "VALUE",
+    }
+}
+
+/// The flag of one report option (`--per-page 100`), with the spec's doc and type.
+fn option_arg(options_field: &FieldInfo, key: &'static str) -> Arg {
+    let ty = ReportOption::type_of(key).unwrap_or("string");
+    let doc = ReportOption::doc_of(key).unwrap_or("").trim();
+    let mut notes = format!("type: {ty}");
+    if ty == "page" {
+        notes.push_str("; a page number from 0, or ALL");
+    }
+    let a = Arg::new(option_id(key))
+        .long(kebab(key))
+        .value_name(option_value_name(ty))
+        .help(format!("{} [{notes}]", first_sentence(doc)))
+        .help_heading("Report options");
+    with_values(
+        a,
+        option_values(ty),
+        format!(
+            "{doc}\n\n[{notes}] Sent as `{}[]={key}=VALUE`.",
+            options_field.name
+        ),
+    )
+}
+
+/// The heading of a record field's own flags (`Filters (SmsFilters)`).
+fn record_heading(f: &FieldInfo) -> String {
+    let mut name = f.name.replace('_', " ");
+    if let Some(first) = name.get(..1) {
+        name = first.to_ascii_uppercase() + &name[1..];
+    }
+    format!("{name} ({})", f.ty)
+}
+
+/// The flag of one field of a record field (`--filters-src` for `filters.src`).
+fn record_field_arg(f: &FieldInfo, sub: &FieldInfo) -> Option<Arg> {
+    let kind = field_kind(sub.ty);
+    if !matches!(kind, FieldKind::Scalar | FieldKind::List) {
+        return None;
+    }
+    let (short, long) = field_help(sub);
+    let mut a = Arg::new(record_field_id(f, sub))
+        .long(format!("{}-{}", kebab(f.rust), kebab(sub.rust)))
+        .help_heading(record_heading(f));
+    a = if kind == FieldKind::List {
+        a.value_name("VALUE[,VALUE]")
+            .action(ArgAction::Append)
+            .help(format!("{short} (repeatable; A,B is a list)"))
+    } else {
+        a.value_name("VALUE").help(short)
+    };
+    Some(with_values(
+        a,
+        field_values(sub),
+        format!(
+            "{long}\n\nSent as `{}[{}]`; the same as --{} {}=VALUE.",
+            f.name,
+            sub.name,
+            kebab(f.rust),
+            sub.name
+        ),
+    ))
+}
+
 /// The flags of one request field.
 pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
     let flag = kebab(f.rust);
@@ -160,7 +344,12 @@ pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
     let needed = f.required && f.default.is_none();
     match field_kind(f.ty) {
         FieldKind::Scalar => {
-            vec![Arg::new(field_id(f)).long(flag).value_name("VALUE").help(short).long_help(long).required(needed)]
+            let a = Arg::new(field_id(f))
+                .long(flag)
+                .value_name("VALUE")
+                .help(short)
+                .required(needed);
+            vec![with_values(a, field_values(f), long)]
         }
         FieldKind::List => {
             let (primary, alias) = match singular(&flag) {
@@ -171,13 +360,18 @@ pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
                 .long(primary)
                 .value_name("VALUE[,VALUE]")
                 .action(ArgAction::Append)
-                .help(format!("{short} (repeat the flag or separate values with commas)"))
-                .long_help(format!("{long}\n\nRepeat the flag or separate values with commas."))
+                .help(format!(
+                    "{short} (repeat the flag or separate values with commas)"
+                ))
                 .required(needed);
             if let Some(alias) = alias {
                 a = a.visible_alias(alias);
             }
-            vec![a]
+            vec![with_values(
+                a,
+                field_values(f),
+                format!("{long}\n\nRepeat the flag or separate values with commas."),
+            )]
         }
         FieldKind::Custom => vec![
             Arg::new(field_id(f))
@@ -185,33 +379,50 @@ pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
                 .value_name("NAME=VALUE")
                 .action(ArgAction::Append)
                 .help(format!("{short} (repeatable)"))
-                .long_help(format!("{long}\n\nRepeatable: --{} NAME=VALUE, sent as `{}:NAME=VALUE`.", kebab(f.rust), f.name)),
+                .long_help(format!(
+                    "{long}\n\nRepeatable: --{} NAME=VALUE, sent as `{}:NAME=VALUE`.",
+                    kebab(f.rust),
+                    f.name
+                )),
         ],
         FieldKind::Options => {
             let opt_flag = singular(&flag).unwrap_or(flag.clone());
+            let keys = ReportOption::KEYS
+                .iter()
+                .map(|k| {
+                    format!(
+                        "\n  {k} ({}): {}",
+                        ReportOption::type_of(k).unwrap_or("string"),
+                        first_sentence(ReportOption::doc_of(k).unwrap_or(""))
+                    )
+                })
+                .collect::<String>();
             let mut args = vec![
                 Arg::new(field_id(f))
                     .long(opt_flag)
                     .value_name("KEY=VALUE")
                     .action(ArgAction::Append)
-                    .help(format!("{short} (repeatable)"))
-                    .long_help(format!("{long}\n\nRepeatable. Keys: {}.", ReportOption::KEYS.join(", "))),
+                    .help(format!(
+                        "{short} (repeatable; each key also has its own flag below)"
+                    ))
+                    .long_help(format!(
+                        "{long}\n\nRepeatable; each key also has its own flag (`--per-page 100`). Keys:{keys}"
+                    )),
             ];
             for key in ReportOption::KEYS {
-                args.push(
-                    Arg::new(option_id(key))
-                        .long(kebab(key))
-                        .value_name("VALUE")
-                        .help(format!("Report option `{key}` (sent as `{}[]={key}=VALUE`)", f.name))
-                        .help_heading("Report options"),
-                );
+                args.push(option_arg(f, key));
             }
             args.push(
                 Arg::new(ALL_ID)
                     .long("all")
                     .action(ArgAction::SetTrue)
                     .conflicts_with(option_id("page"))
-                    .help("Stream every row (page=ALL) instead of one page")
+                    .help("Stream every row (page=ALL) instead of one page, with flat memory")
+                    .long_help(
+                        "Stream every row (page=ALL) instead of one page: each row is decoded and \
+                         written as it arrives, so memory stays flat whatever the report's size. \
+                         On a terminal, a progress bar on stderr; nothing on a pipe or a file.",
+                    )
                     .help_heading("Report options"),
             );
             args
@@ -221,35 +432,53 @@ pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
                 .long("filter")
                 .value_name("FILTER")
                 .action(ArgAction::Append)
-                .help(format!("{} One filter group per flag, e.g. 'include and: duration between 30 60; bridged'", first_sentence(f.doc)))
-                .long_help(format!(
-                    "{}\n\nOne filter group per --filter: [include|exclude] [and|or]: RULE; RULE...\n\
-                     RULE is a flag filter (`bridged`), a numeric filter with an operator \
-                     (`duration >= 30`, `duration between 30 60`, `duration !between 30 60`), or a value \
-                     filter with = or != and a comma-separated list (`direction = inbound,outbound`). \
-                     Quote values with spaces: tn = \"815 555 1234\".\n\nFilter types: {}\nOperators: {}",
-                    f.doc.trim(),
-                    crate::filter_lang::filter_type_list(),
-                    dlspbx_core::reports::Operator::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(", ")
-                )),
+                .help(format!(
+                    "{} One filter group per flag, e.g. 'include and: duration between 30 60; bridged'",
+                    first_sentence(f.doc)
+                ))
+                .long_help(format!("{}\n\n{}", f.doc.trim(), filter_help(f))),
             Arg::new(json_id(f))
                 .long("filter-json")
                 .value_name("FILE")
                 .action(ArgAction::Append)
-                .help("Filter groups in the reference's JSON form: [{\"exclusivity\":..,\"logical_operator\":..,\"rules\":[..]}] (`-` reads stdin)"),
-        ],
-        FieldKind::Record => vec![
-            Arg::new(field_id(f))
-                .long(flag)
-                .value_name("KEY=VALUE|JSON|@FILE")
-                .action(ArgAction::Append)
-                .help(format!("{short} (repeat KEY=VALUE; A,B is a list; or give JSON)"))
+                .help("Filter groups in the reference's JSON form, from FILE (`-` reads stdin)")
                 .long_help(format!(
-                    "{long}\n\nGive KEY=VALUE pairs (repeat the flag; a comma-separated value is a list, a repeated \
-                     key adds to the list), or a JSON object, or @FILE holding one."
-                ))
-                .required(needed),
+                    "Filter groups in the reference's JSON form, from FILE (`-` reads stdin): a list \
+                     of groups (or one group), added after the --filter groups:\n\n  [{{{}}}]",
+                    json_shape(f.fields)
+                )),
         ],
+        FieldKind::Record => {
+            let keys = f
+                .fields
+                .iter()
+                .map(|k| {
+                    let values = if k.values.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", k.values.join("|"))
+                    };
+                    format!("\n  {} ({}){values}: {}", k.name, k.ty, first_sentence(k.doc))
+                })
+                .collect::<String>();
+            let mut args = vec![
+                Arg::new(field_id(f))
+                    .long(flag.clone())
+                    .value_name("KEY=VALUE|JSON|@FILE")
+                    .action(ArgAction::Append)
+                    .help(format!(
+                        "{short} (KEY=VALUE, repeatable; or JSON; or one flag per key below)"
+                    ))
+                    .long_help(format!(
+                        "{long}\n\nGive KEY=VALUE pairs (repeat the flag; a comma-separated value is a list, a repeated \
+                         key adds to the list), or a JSON object, or @FILE holding one; or use the --{flag}-KEY flags.{}",
+                        if keys.is_empty() { String::new() } else { format!("\n\nKeys:{keys}") }
+                    ))
+                    .required(needed),
+            ];
+            args.extend(f.fields.iter().filter_map(|sub| record_field_arg(f, sub)));
+            args
+        }
         FieldKind::RecordList => vec![
             Arg::new(field_id(f))
                 .long(flag)
@@ -261,18 +490,132 @@ pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
     }
 }
 
+/// `"exclusivity": "include"|"exclude", ...`: the JSON shape of a record type, from the spec.
+fn json_shape(fields: &[FieldInfo]) -> String {
+    fields
+        .iter()
+        .map(|f| {
+            let v = if !f.values.is_empty() {
+                // A long list is cut short (the filter types are listed under --filter).
+                let mut v = f
+                    .values
+                    .iter()
+                    .take(if f.values.len() > 8 { 3 } else { 8 })
+                    .map(|v| format!("\"{v}\""))
+                    .collect::<Vec<_>>();
+                if f.values.len() > 8 {
+                    v.push("...".into());
+                }
+                v.join("|")
+            } else if f.fields.is_empty() {
+                "..".to_owned()
+            } else {
+                format!("[{{{}}}]", json_shape(f.fields))
+            };
+            format!("\"{}\": {v}", f.name)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The long help of `--filter`: the mini-language, with the values from the spec.
+fn filter_help(f: &FieldInfo) -> String {
+    let values = |name: &str| -> String {
+        f.fields
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.values.join("|"))
+            .unwrap_or_default()
+    };
+    let exclusivity = match values("exclusivity") {
+        v if v.is_empty() => Exclusivity::ALL
+            .iter()
+            .map(|e| e.as_str())
+            .collect::<Vec<_>>()
+            .join("|"),
+        v => v,
+    };
+    let logical = match values("logical_operator") {
+        v if v.is_empty() => LogicalOperator::ALL
+            .iter()
+            .map(|e| e.as_str())
+            .collect::<Vec<_>>()
+            .join("|"),
+        v => v,
+    };
+    format!(
+        "One filter group per --filter:\n\n  [{exclusivity}] [{logical}][:] RULE; RULE; ...\n\n\
+         The header defaults to `include and`. A call is returned when it matches every include \
+         group and no exclude group; within a group, `and` needs every rule to match and `or` any.\n\n\
+         RULE is a flag filter (`bridged`), a numeric filter with an operator (`duration >= 30`, \
+         `duration between 30 60`, `duration !between 30 60`), or a value filter with = or != and a \
+         comma-separated list (`direction = inbound,outbound`). Quote values with spaces: \
+         tn = \"815 555 1234\".\n\nFilter types: {}\n\nOperators: {}\n\n\
+         Example: --filter 'include and: duration between 30 60; bridged' --filter 'exclude: direction = internal'",
+        crate::filter_lang::filter_type_list(),
+        Operator::ALL
+            .iter()
+            .map(|o| o.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// The subcommand name of an action (`add_contact` → `add-contact`).
 pub fn action_name(info: &ActionInfo) -> String {
     kebab(info.name)
 }
 
-/// Short aliases of some actions inside their group (`sms send` for `sms send-sms`).
-fn action_aliases(info: &ActionInfo) -> Vec<&'static str> {
-    match (info.module, info.name) {
-        ("sms", "send_sms") => vec!["send"],
-        ("sms", "query_sms") => vec!["query"],
-        _ => Vec::new(),
+/// Short aliases of an action inside its group: the name without the module's name, plural or
+/// singular (`sms send` for `sms send-sms`, `subscribers add` for `subscribers add-subscriber`).
+pub fn action_aliases(info: &ActionInfo) -> Vec<String> {
+    let singular = info.module.strip_suffix('s').unwrap_or(info.module);
+    let short = [info.module, singular].into_iter().find_map(|m| {
+        info.name
+            .strip_suffix(m)
+            .and_then(|s| s.strip_suffix('_'))
+            .filter(|s| !s.is_empty())
+    });
+    let Some(short) = short else {
+        return Vec::new();
+    };
+    let clash = ACTIONS
+        .iter()
+        .any(|a| a.module == info.module && a.name == short);
+    if clash {
+        Vec::new()
+    } else {
+        vec![kebab(short)]
     }
+}
+
+/// The names of the commands that are not API actions.
+const BUILTINS: &[&str] = &["decode", "sim", "completions", "man", "help"];
+
+/// Top-level shortcuts: the action of a module that has only one (`dlspbx test` for
+/// `dlspbx example test`, `dlspbx report` for `dlspbx reports report`), when its name is free.
+pub fn shortcuts() -> Vec<&'static ActionInfo> {
+    ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| ACTIONS.iter().filter(|b| b.module == a.module).count() == 1)
+        .filter(|a| {
+            let name = action_name(a);
+            !BUILTINS.contains(&name.as_str()) && !ACTIONS.iter().any(|b| b.module == name)
+        })
+        .collect()
+}
+
+/// The modules, in the spec's order (`MODULES`), plus any module of an action that
+/// `MODULES` does not list: (name, file, doc).
+fn modules() -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut out: Vec<_> = MODULES.iter().map(|m| (m.name, m.file, m.doc)).collect();
+    for a in ACTIONS {
+        if !out.iter().any(|(m, _, _)| *m == a.module) {
+            out.push((a.module, a.file, ""));
+        }
+    }
+    out
 }
 
 /// The subcommand of one action, named `name`.
@@ -346,6 +689,12 @@ fn global_args() -> Vec<Arg> {
             .long("sim")
             .action(ArgAction::SetTrue)
             .help("Use the embedded simulator even if a URL is configured")),
+        g(Arg::new("sim_cdrs")
+            .long("sim-cdrs")
+            .value_name("N")
+            .env("DLSPBX_SIM_CDRS")
+            .value_parser(clap::value_parser!(usize))
+            .help("How many CDRs the embedded simulator generates (default 500)")),
         g(Arg::new("format")
             .long("format")
             .value_name("FORMAT")
@@ -378,9 +727,36 @@ fn global_args() -> Vec<Arg> {
 }
 
 fn import_command() -> Command {
+    use dlspbx_core::Action;
+    let fields = dlspbx_core::dialer::AddContactRequest::INFO
+        .request
+        .iter()
+        .filter(|f| f.name != "contact_list")
+        .map(|f| {
+            if f.ty == "custom_fields" {
+                format!(
+                    "\n  any other column: the custom field `{}:<column>`",
+                    f.name
+                )
+            } else {
+                format!(
+                    "\n  {}{} ({}{}): {}",
+                    f.name,
+                    if f.rust != f.name {
+                        format!(" or {}", f.rust)
+                    } else {
+                        String::new()
+                    },
+                    f.ty,
+                    if f.required { ", required" } else { "" },
+                    first_sentence(f.doc)
+                )
+            }
+        })
+        .collect::<String>();
     Command::new("import")
         .about("Add every contact of a CSV file to a contact list")
-        .long_about(
+        .long_about(format!(
             "Add every contact of a CSV file to a contact list.\n\n\
              The header row names the add_contact fields (contact_list excepted): the same names \
              (`phone_number`, `first_name`, `dialOnDate` or `dial_on_date`, ...), or mapped with --map \
@@ -389,8 +765,9 @@ fn import_command() -> Command {
              all rows are valid or --skip-invalid is given. The contact list is then created (the API \
              returns the existing list's ID when it exists) and the rows are sent with bounded concurrency. \
              Re-running an import is safe: add_contact returns the existing contact's ID.\n\n\
-             Exit codes: 0 all sent; 3 some rows failed on the server; 4 invalid rows (without --skip-invalid).",
-        )
+             Exit codes: 0 all sent; 3 some rows failed on the server; 4 invalid rows (without --skip-invalid).\n\n\
+             Columns:{fields}",
+        ))
         .arg(Arg::new("file").value_name("FILE.csv").required(true).help("CSV file with a header row (`-` reads stdin)"))
         .arg(Arg::new("contact_list").long("contact-list").value_name("NAME").required(true).help("Name of the contact list to add the contacts to"))
         .arg(
@@ -443,6 +820,39 @@ fn sim_command() -> Command {
         .arg_required_else_help(true)
 }
 
+/// The group of one API module: its doc from the spec, one subcommand per action.
+fn module_command(name: &'static str, file: &'static str, doc: &'static str) -> Command {
+    let mine: Vec<&'static ActionInfo> = ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| a.module == name)
+        .collect();
+    let about = if doc.trim().is_empty() {
+        format!("`{file}` actions")
+    } else {
+        first_sentence(doc)
+    };
+    let mut group = Command::new(name)
+        .about(about)
+        .long_about(format!(
+            "{}\n\nThe actions of `{file}`; `dlspbx {name} ACTION --help` shows an action's fields.",
+            doc.trim()
+        ))
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    for a in mine {
+        let mut cmd = action_command(a, &action_name(a));
+        for alias in action_aliases(a) {
+            cmd = cmd.visible_alias(alias);
+        }
+        group = group.subcommand(cmd);
+    }
+    if name == <dlspbx_core::dialer::AddContactRequest as dlspbx_core::Action>::MODULE {
+        group = group.subcommand(import_command());
+    }
+    group
+}
+
 /// The whole command line.
 pub fn command() -> Command {
     let mut root = Command::new("dlspbx")
@@ -456,66 +866,39 @@ pub fn command() -> Command {
     for a in global_args() {
         root = root.arg(a);
     }
-    let actions = dlspbx_core::generated::ACTIONS;
-    let mut modules: Vec<(&'static str, &'static str)> = Vec::new();
-    for a in actions {
-        if !modules.iter().any(|(m, _)| *m == a.module) {
-            modules.push((a.module, a.file));
-        }
+    for (name, file, doc) in modules() {
+        root = root.subcommand(module_command(name, file, doc));
     }
-    for (module, file) in modules {
-        let mine: Vec<&'static ActionInfo> = actions
-            .iter()
-            .copied()
-            .filter(|a| a.module == module)
-            .collect();
-        let list = mine
-            .iter()
-            .map(|a| action_name(a))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut group = Command::new(module)
-            .about(format!("{file} actions: {list}"))
-            .subcommand_required(true)
-            .arg_required_else_help(true);
-        for a in mine {
-            let mut cmd = action_command(a, &action_name(a));
-            for alias in action_aliases(a) {
-                cmd = cmd.visible_alias(alias);
-            }
-            group = group.subcommand(cmd);
-        }
-        if module == "dialer" {
-            group = group.subcommand(import_command());
-        }
-        root = root.subcommand(group);
-    }
-    // Top-level shortcuts.
-    for (module, name, alias) in [("example", "test", "test"), ("reports", "report", "report")] {
-        if let Some(info) = actions
-            .iter()
-            .find(|a| a.module == module && a.name == name)
-        {
-            let cmd = action_command(info, alias).about(format!(
-                "{} (shortcut for `{module} {}`)",
-                info.summary,
-                action_name(info)
-            ));
-            root = root.subcommand(cmd);
-        }
+    for info in shortcuts() {
+        let name = action_name(info);
+        let cmd = action_command(info, &name).about(format!(
+            "{} (shortcut for `{} {name}`)",
+            info.summary, info.module
+        ));
+        root = root.subcommand(cmd);
     }
     root.subcommand(decode_command())
         .subcommand(sim_command())
         .subcommand(
             Command::new("completions")
-                .about("Print a shell completion script")
+                .about("Print a shell completion script (bash, zsh, fish, elvish, powershell)")
+                .long_about(
+                    "Print a shell completion script. For example:\n\n  \
+                     dlspbx completions bash > ~/.local/share/bash-completion/completions/dlspbx\n  \
+                     dlspbx completions zsh > ~/.zfunc/_dlspbx\n  \
+                     dlspbx completions fish > ~/.config/fish/completions/dlspbx.fish",
+                )
                 .arg(
                     Arg::new("shell")
                         .required(true)
                         .value_parser(clap::value_parser!(clap_complete::Shell)),
                 ),
         )
-        .subcommand(Command::new("man").about("Print the man page (roff) to stdout"))
+        .subcommand(
+            Command::new("man")
+                .about("Print the man page (roff) to stdout")
+                .long_about("Print the man page (roff) to stdout, e.g. `dlspbx man > dlspbx.1 && man ./dlspbx.1`."),
+        )
 }
 
 #[cfg(test)]
@@ -539,5 +922,92 @@ mod tests {
         assert_eq!(field_kind("enum:SortOrder"), FieldKind::Scalar);
         assert_eq!(singular("columns").as_deref(), Some("column"));
         assert_eq!(singular("dst"), None);
+    }
+
+    #[test]
+    fn first_sentences() {
+        assert_eq!(first_sentence("One. Two."), "One.");
+        assert_eq!(first_sentence("IDs, e.g. `1.2`. More."), "IDs, e.g. `1.2`.");
+        assert_eq!(first_sentence("Para one.\n\nPara two. Three."), "Para one.");
+    }
+
+    #[test]
+    fn shortcuts_and_aliases_come_from_the_spec() {
+        let names: Vec<String> = shortcuts().iter().map(|a| action_name(a)).collect();
+        assert_eq!(names, ["test", "report"]);
+        let find = |m: &str, n: &str| {
+            ACTIONS
+                .iter()
+                .copied()
+                .find(|a| a.module == m && a.name == n)
+                .unwrap()
+        };
+        assert_eq!(action_aliases(find("sms", "send_sms")), ["send"]);
+        assert_eq!(action_aliases(find("sms", "query_sms")), ["query"]);
+        assert_eq!(
+            action_aliases(find("subscribers", "add_subscriber")),
+            ["add"]
+        );
+        assert_eq!(
+            action_aliases(find("subscribers", "remove_subscriber")),
+            ["remove"]
+        );
+        assert!(action_aliases(find("subscribers", "add_unsubscriber")).is_empty());
+        assert!(action_aliases(find("dialer", "add_contact")).is_empty());
+        assert!(action_aliases(find("status", "dialer")).is_empty());
+    }
+
+    #[test]
+    fn every_module_is_documented() {
+        for a in ACTIONS {
+            let m = MODULES.iter().find(|m| m.name == a.module);
+            assert!(m.is_some_and(|m| !m.doc.is_empty()), "{}", a.module);
+        }
+        let root = command();
+        for m in MODULES {
+            let group = root.find_subcommand(m.name).unwrap();
+            assert!(
+                group
+                    .get_about()
+                    .is_some_and(|a| m.doc.starts_with(&a.to_string()))
+            );
+        }
+    }
+
+    #[test]
+    fn enum_values_become_possible_values() {
+        let root = command();
+        let values = |path: &[&str], id: &str| -> Vec<String> {
+            let mut cmd = &root;
+            for p in path {
+                cmd = cmd.find_subcommand(p).unwrap();
+            }
+            let arg = cmd.get_arguments().find(|a| a.get_id() == id).unwrap();
+            arg.get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            values(&["sms", "query-sms"], "field:order_by"),
+            ["asc", "desc"]
+        );
+        assert_eq!(
+            values(&["sms", "query-sms"], "field:filters.direction"),
+            ["inbound", "internal", "hairpin", "outbound"]
+        );
+        assert_eq!(
+            values(&["sms", "query-sms"], "field:filters.status"),
+            ["success", "failure"]
+        );
+        assert_eq!(
+            values(&["report"], "opt:order_direction"),
+            ["ASCENDING", "DESCENDING"]
+        );
+        assert_eq!(values(&["report"], "opt:count_only"), ["true", "false"]);
+        let columns = values(&["report"], "opt:order_by");
+        assert!(columns.len() > 40 && columns.contains(&"billable_duration".to_owned()));
+        assert_eq!(values(&["report"], "field:columns"), columns);
+        assert!(values(&["report"], "opt:per_page").is_empty());
     }
 }

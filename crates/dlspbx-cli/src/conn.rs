@@ -34,6 +34,8 @@ pub struct Globals {
     pub raw: bool,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--sim-cdrs` (or `DLSPBX_SIM_CDRS`): how many CDRs the embedded simulator generates.
+    pub sim_cdrs: Option<usize>,
 }
 
 fn string(m: &ArgMatches, id: &str) -> Option<String> {
@@ -70,6 +72,7 @@ impl Globals {
                 .transpose()?,
             raw: flag(m, "raw"),
             dry_run: flag(m, "dry_run"),
+            sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
         })
     }
 
@@ -129,7 +132,11 @@ impl Conn {
         let mut sim = None;
         let mut b = Client::builder();
         if g.sim || !g.url_configured() {
-            let s = dlspbx_sim::Sim::start().map_err(|e| {
+            let config = dlspbx_sim::SimConfig {
+                cdrs: g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs),
+                ..Default::default()
+            };
+            let s = dlspbx_sim::Sim::start_with(config).map_err(|e| {
                 CliError::decode(format!("cannot start the embedded simulator: {e}"))
             })?;
             if g.sim {

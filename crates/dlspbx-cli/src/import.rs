@@ -14,14 +14,28 @@ use crate::conn::{Conn, Globals};
 use crate::error::{CliError, CliResult, EXIT_INVALID, EXIT_SERVER};
 use crate::output;
 use crate::run::stdout_err;
-use crate::value::Val;
 use clap::ArgMatches;
 use dlspbx_core::dialer::{AddContactListRequest, AddContactRequest};
-use dlspbx_core::wire::CsvLayout;
-use dlspbx_core::{Action, Node};
+use dlspbx_core::wire::{CsvLayout, RowKind};
+use dlspbx_core::{Action, ActionInfo, Node};
+use serde_json::{Value, json};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How the import's summary prints: like an action whose response is a table of `contacts`.
+static SUMMARY: ActionInfo = ActionInfo {
+    csv: CsvLayout::Table {
+        rows: "contacts",
+        row: RowKind::Map,
+    },
+    name: "import",
+    summary: "Add every contact of a CSV file to a contact list",
+    doc: "",
+    request: &[],
+    response: &[],
+    ..*AddContactRequest::INFO
+};
 
 /// One CSV row, parsed.
 #[derive(Debug)]
@@ -144,9 +158,14 @@ fn progress(len: u64) -> Option<indicatif::ProgressBar> {
     }
     let b = indicatif::ProgressBar::new(len);
     b.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts ({eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {pos}/{len} contacts ({rate}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .with_key("rate", crate::report_out::rate)
+        .progress_chars("=> "),
     );
+    b.enable_steady_tick(std::time::Duration::from_millis(100));
     Some(b)
 }
 
@@ -254,41 +273,31 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let mut records = Vec::new();
     for (line, phone, outcome) in &results {
         let (id, status) = match outcome {
-            Ok(id) => (Val::Num(id.to_string()), Val::Str("sent".into())),
+            Ok(id) => (json!(id), "sent".to_owned()),
             Err(e) => {
                 worst = worst.max(e.code);
-                eprintln!("line {line}: {}", e.message.trim_start_matches("dlspbx: "));
-                (
-                    Val::Null,
-                    Val::Str(format!(
-                        "failed: {}",
-                        e.message.trim_start_matches("dlspbx: ")
-                    )),
-                )
+                let why = e.message.trim_start_matches("dlspbx: ");
+                eprintln!("line {line}: {why}");
+                (Value::Null, format!("failed: {why}"))
             }
         };
-        records.push(Val::Obj(vec![
-            ("line".into(), Val::Num(line.to_string())),
-            ("phone_number".into(), Val::Str(phone.clone())),
-            ("id".into(), id),
-            ("status".into(), status),
-        ]));
+        records.push(json!({
+            "line": line,
+            "phone_number": phone,
+            "id": id,
+            "status": status,
+        }));
     }
-    let doc = Val::Obj(vec![
-        ("contact_list".into(), Val::Str(contact_list.clone())),
-        ("contact_list_id".into(), Val::Num(list_id.to_string())),
-        ("sent".into(), Val::Num(sent.to_string())),
-        ("skipped".into(), Val::Num(skipped.to_string())),
-        ("failed".into(), Val::Num(failed.to_string())),
-        ("contacts".into(), Val::Arr(records)),
-    ]);
+    let doc = json!({
+        "contact_list": contact_list,
+        "contact_list_id": list_id,
+        "sent": sent,
+        "skipped": skipped,
+        "failed": failed,
+        "contacts": records,
+    });
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let layout = CsvLayout::Table {
-        rows: "contacts",
-        row: dlspbx_core::wire::RowKind::Map,
-    };
-    let output = g.output();
-    output::write_value(&mut out, output, "import", layout, &doc).map_err(stdout_err)?;
+    output::write_value(&mut out, g.output(), &SUMMARY, &doc).map_err(stdout_err)?;
     out.flush().map_err(stdout_err)?;
     eprintln!("dlspbx: import finished: {sent} sent, {skipped} skipped (invalid), {failed} failed");
     if failed > 0 {

@@ -1,13 +1,12 @@
 //! `dlspbx`, the command-line tool of the dlspbx SDK for the DLS Hosted PBX HTTP API.
 //!
 //! The command line is generated at run time from the spec's metadata (see [`cli`]); every
-//! action runs through one generic function (see [`run`] and [`dispatch`]). With no server
-//! configured, the embedded simulator (`dlspbx-sim`) answers, so `dlspbx status queues` works
-//! out of the box.
+//! action runs through one generic function (see [`run`]), chosen by the generated
+//! `dlspbx_core::generated::visit_action`. With no server configured, the embedded simulator
+//! (`dlspbx-sim`) answers, so `dlspbx status queues` works out of the box.
 
 pub mod cli;
 pub mod conn;
-pub mod dispatch;
 pub mod error;
 pub mod filter_lang;
 pub mod import;
@@ -16,13 +15,13 @@ pub mod params;
 pub mod report_out;
 pub mod run;
 pub mod table;
-pub mod value;
 
 use crate::conn::Globals;
 use crate::error::{CliError, CliResult, EXIT_OK, EXIT_USAGE};
 use clap::ArgMatches;
 use clap::error::ErrorKind;
 use dlspbx_core::Format;
+use dlspbx_core::generated::visit_action;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
@@ -81,12 +80,21 @@ fn leaf(m: &ArgMatches) -> (Vec<&str>, &ArgMatches) {
     (path, cur)
 }
 
-/// The action info for a subcommand name within a module (`add-contact` → `add_contact`).
-fn find_action(module: &str, sub: &str) -> Option<&'static dlspbx_core::ActionInfo> {
-    dlspbx_core::generated::ACTIONS
-        .iter()
-        .copied()
-        .find(|a| a.module == module && cli::action_name(a) == sub)
+/// The action of a subcommand path: `[module, action]` (`add-contact`, `add_contact` or an
+/// alias such as `send`), or a top-level shortcut (`[test]`, `[report]`).
+fn find_action(path: &[&str]) -> Option<&'static dlspbx_core::ActionInfo> {
+    match path {
+        [name] => cli::shortcuts()
+            .into_iter()
+            .find(|a| cli::action_name(a) == *name),
+        [module, sub] => dlspbx_core::generated::ACTIONS.iter().copied().find(|a| {
+            a.module == *module
+                && (cli::action_name(a) == *sub
+                    || a.name == *sub
+                    || cli::action_aliases(a).iter().any(|x| x == sub))
+        }),
+        _ => None,
+    }
 }
 
 fn execute(m: &ArgMatches) -> CliResult<()> {
@@ -112,27 +120,38 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             .subcommand_matches("sim")
             .ok_or_else(|| CliError::usage("missing sim command"))?),
         ["dialer", "import"] => import::run(&g, lm),
-        ["test"] => send(&g, lm, "example", "test"),
-        ["report"] => send(&g, lm, "reports", "report"),
-        [module, sub] => {
-            let info = find_action(module, sub)
-                .ok_or_else(|| CliError::usage(format!("unknown command `{module} {sub}`")))?;
-            send(&g, lm, info.module, info.name)
+        [] => Err(CliError::usage("missing command; see `dlspbx --help`")),
+        path => {
+            let info = find_action(path)
+                .ok_or_else(|| CliError::usage(format!("unknown command `{}`", path.join(" "))))?;
+            if given_flag(lm, cli::ALL_ID) {
+                return run::export_all(&g, lm);
+            }
+            visit_action(
+                info.module,
+                info.name,
+                run::Send {
+                    globals: &g,
+                    matches: lm,
+                },
+            )
+            .unwrap_or_else(|| {
+                Err(CliError::usage(format!(
+                    "unknown action {}.{}",
+                    info.module, info.name
+                )))
+            })
         }
-        _ => Err(CliError::usage("missing command; see `dlspbx --help`")),
     }
 }
 
-fn send(g: &Globals, lm: &ArgMatches, module: &str, action: &str) -> CliResult<()> {
-    dispatch::dispatch(
-        module,
-        action,
-        run::Send {
-            globals: g,
-            matches: lm,
-        },
-    )
-    .unwrap_or_else(|| Err(CliError::usage(format!("unknown action {module}.{action}"))))
+/// Whether a boolean flag is set (false when the subcommand has no such flag).
+fn given_flag(m: &ArgMatches, id: &str) -> bool {
+    m.try_get_one::<bool>(id)
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false)
 }
 
 fn guess_format(path: &str) -> Option<Format> {
@@ -168,7 +187,7 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
         .or_else(|| guess_format(&file))
         .unwrap_or(Format::Json);
     let output = g.output.unwrap_or(output::Output::Json);
-    dispatch::dispatch(
+    visit_action(
         module,
         name,
         run::Decode {

@@ -11,9 +11,11 @@
 //! The default is `table` when stdout is a terminal and `json` otherwise, so that scripts get a
 //! stable, parseable format without asking.
 
+use crate::report_out::ReportSink;
 use crate::table;
-use crate::value::Val;
-use dlspbx_core::wire::CsvLayout;
+use dlspbx_core::ActionInfo;
+use dlspbx_core::wire::{CsvLayout, RowKind};
+use serde_json::Value;
 use std::io::{self, IsTerminal, Write};
 use std::str::FromStr;
 
@@ -62,26 +64,162 @@ impl FromStr for Output {
     }
 }
 
-/// Writes a typed response (already turned into a [`Val`]) in `output`.
+/// Writes a response's canonical JSON (`Action::to_json`) in `output`.
+///
+/// The action's CSV layout (`ActionInfo::csv`) says which responses are tables: their rows
+/// are one CSV line, one JSON Lines document and one table line each; a report-like table
+/// (rows of cells, header in `columns`) prints like the streamed report (see [`ReportSink`]).
 pub fn write_value(
     out: &mut dyn Write,
     output: Output,
-    name: &str,
-    layout: CsvLayout,
-    v: &Val,
+    info: &ActionInfo,
+    v: &Value,
 ) -> io::Result<()> {
     match output {
         Output::Json => {
             serde_json::to_writer_pretty(&mut *out, v)?;
             writeln!(out)
         }
-        Output::Jsonl => {
-            serde_json::to_writer(&mut *out, v)?;
-            writeln!(out)
-        }
         Output::Yaml => write_yaml(out, v),
-        Output::Csv => write_csv(out, layout, v),
-        Output::Table => table::write_tables(out, &table::tables_of(name, v)),
+        Output::Jsonl => match table_rows(info.csv, v) {
+            Some(rows) => {
+                for row in rows.objects() {
+                    serde_json::to_writer(&mut *out, &row)?;
+                    writeln!(out)?;
+                }
+                Ok(())
+            }
+            None => {
+                serde_json::to_writer(&mut *out, v)?;
+                writeln!(out)
+            }
+        },
+        Output::Csv => match table_rows(info.csv, v) {
+            Some(TableRows::Cells { .. }) => write_cell_rows(out, output, v, info.csv),
+            Some(rows) => rows.write_csv(out),
+            None => write_csv_keys(out, v),
+        },
+        Output::Table => match table_rows(info.csv, v) {
+            Some(TableRows::Cells { .. }) => write_cell_rows(out, output, v, info.csv),
+            _ => table::write_tables(out, &table::tables_of(info.name, v)),
+        },
+    }
+}
+
+/// The rows of a table-layout response.
+enum TableRows<'v> {
+    /// Rows of cells; the header is the response field `columns` (the report).
+    Cells {
+        columns: Vec<String>,
+        rows: &'v [Value],
+    },
+    /// Rows of records keyed by the header (SMS records).
+    Records { rows: &'v [Value] },
+}
+
+fn table_rows(layout: CsvLayout, v: &Value) -> Option<TableRows<'_>> {
+    let CsvLayout::Table { rows, row } = layout else {
+        return None;
+    };
+    let rows = match v.get(rows) {
+        Some(Value::Array(items)) => items.as_slice(),
+        _ => &[],
+    };
+    Some(match row {
+        RowKind::List => TableRows::Cells {
+            columns: columns_of(v),
+            rows,
+        },
+        RowKind::Map => TableRows::Records { rows },
+    })
+}
+
+/// The header of a table whose rows are lists of cells: the response field `columns`.
+fn columns_of(v: &Value) -> Vec<String> {
+    match v.get("columns") {
+        Some(Value::Array(c)) => c.iter().map(table::cell_text).collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl TableRows<'_> {
+    /// Every row as a JSON object keyed by the header.
+    fn objects(&self) -> Vec<Value> {
+        match self {
+            TableRows::Cells { columns, rows } => rows
+                .iter()
+                .map(|r| {
+                    let cells = r.as_array().map(Vec::as_slice).unwrap_or(&[]);
+                    Value::Object(
+                        columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| (c.clone(), cells.get(i).cloned().unwrap_or_default()))
+                            .collect(),
+                    )
+                })
+                .collect(),
+            TableRows::Records { rows } => rows.to_vec(),
+        }
+    }
+
+    /// A header of every record's keys (in first-seen order), then one line per record.
+    fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
+        let TableRows::Records { rows } = self else {
+            return Ok(());
+        };
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
+        let mut headers: Vec<&str> = Vec::new();
+        for item in rows.iter() {
+            if let Value::Object(e) = item {
+                for k in e.keys() {
+                    if !headers.contains(&k.as_str()) {
+                        headers.push(k);
+                    }
+                }
+            }
+        }
+        w.write_record(&headers).map_err(csv_err)?;
+        for item in rows.iter() {
+            let rec: Vec<String> = headers
+                .iter()
+                .map(|h| item.get(*h).map(table::cell_text).unwrap_or_default())
+                .collect();
+            w.write_record(&rec).map_err(csv_err)?;
+        }
+        w.flush()
+    }
+}
+
+/// A table of cell rows (the report) in `table` or `csv`, as the streamed export writes it.
+fn write_cell_rows(
+    out: &mut dyn Write,
+    output: Output,
+    v: &Value,
+    layout: CsvLayout,
+) -> io::Result<()> {
+    let Some(TableRows::Cells { columns, rows }) = table_rows(layout, v) else {
+        return Ok(());
+    };
+    let total = v.get("total_results").and_then(Value::as_i64);
+    let title = v.get("title").and_then(Value::as_str);
+    let mut sink = ReportSink::new(output, out);
+    sink.head(Some(total.unwrap_or(rows.len() as i64)), title, &columns)?;
+    for row in rows {
+        let cells: Vec<String> = match row {
+            Value::Array(cells) => cells.iter().map(cell_string).collect(),
+            other => vec![cell_string(other)],
+        };
+        sink.row(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
+    }
+    sink.finish(None, None)
+}
+
+/// A cell's text as is (the sinks escape or clean it as their output needs).
+fn cell_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => table::cell_text(other),
     }
 }
 
@@ -122,20 +260,20 @@ fn yaml_needs_quotes(s: &str) -> bool {
     s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())
 }
 
-fn yaml_scalar(v: &Val) -> String {
+fn yaml_scalar(v: &Value) -> String {
     match v {
-        Val::Null => "null".into(),
-        Val::Bool(b) => b.to_string(),
-        Val::Num(n) => n.clone(),
-        Val::Str(s) => {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
             if yaml_needs_quotes(s) {
                 serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
             } else {
                 s.clone()
             }
         }
-        Val::Arr(_) => "[]".into(),
-        Val::Obj(_) => "{}".into(),
+        Value::Array(_) => "[]".into(),
+        Value::Object(_) => "{}".into(),
     }
 }
 
@@ -147,16 +285,16 @@ fn yaml_key(k: &str) -> String {
     }
 }
 
-fn is_empty_collection(v: &Val) -> bool {
-    matches!(v, Val::Arr(a) if a.is_empty()) || matches!(v, Val::Obj(o) if o.is_empty())
+fn is_empty_collection(v: &Value) -> bool {
+    matches!(v, Value::Array(a) if a.is_empty()) || matches!(v, Value::Object(o) if o.is_empty())
 }
 
-fn yaml_node(out: &mut dyn Write, v: &Val, indent: usize) -> io::Result<()> {
+fn yaml_node(out: &mut dyn Write, v: &Value, indent: usize) -> io::Result<()> {
     let pad = " ".repeat(indent);
     match v {
-        Val::Obj(entries) if !entries.is_empty() => {
+        Value::Object(entries) if !entries.is_empty() => {
             for (k, val) in entries {
-                if val.is_scalar() || is_empty_collection(val) {
+                if table::is_scalar(val) || is_empty_collection(val) {
                     writeln!(out, "{pad}{}: {}", yaml_key(k), yaml_scalar(val))?;
                 } else {
                     writeln!(out, "{pad}{}:", yaml_key(k))?;
@@ -165,9 +303,9 @@ fn yaml_node(out: &mut dyn Write, v: &Val, indent: usize) -> io::Result<()> {
             }
             Ok(())
         }
-        Val::Arr(items) if !items.is_empty() => {
+        Value::Array(items) if !items.is_empty() => {
             for item in items {
-                if item.is_scalar() || is_empty_collection(item) {
+                if table::is_scalar(item) || is_empty_collection(item) {
                     writeln!(out, "{pad}- {}", yaml_scalar(item))?;
                 } else {
                     // The first line of the nested block goes after the dash.
@@ -193,7 +331,7 @@ fn yaml_node(out: &mut dyn Write, v: &Val, indent: usize) -> io::Result<()> {
 }
 
 /// Writes `v` as a YAML document.
-pub fn write_yaml(out: &mut dyn Write, v: &Val) -> io::Result<()> {
+pub fn write_yaml(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     yaml_node(out, v, 0)
 }
 
@@ -206,11 +344,11 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 fn key_paths(
     prefix: &mut Vec<String>,
-    v: &Val,
+    v: &Value,
     w: &mut csv::Writer<&mut dyn Write>,
 ) -> Result<(), csv::Error> {
     match v {
-        Val::Obj(entries) if !entries.is_empty() => {
+        Value::Object(entries) if !entries.is_empty() => {
             for (k, val) in entries {
                 prefix.push(k.clone());
                 key_paths(prefix, val, w)?;
@@ -218,7 +356,7 @@ fn key_paths(
             }
             Ok(())
         }
-        Val::Arr(items) if !items.is_empty() => {
+        Value::Array(items) if !items.is_empty() => {
             for (i, val) in items.iter().enumerate() {
                 prefix.push(i.to_string());
                 key_paths(prefix, val, w)?;
@@ -229,40 +367,17 @@ fn key_paths(
         leaf => {
             let mut rec = prefix.clone();
             rec.push(match leaf {
-                Val::Null | Val::Arr(_) | Val::Obj(_) => String::new(),
-                other => other.cell_text(),
+                Value::Null | Value::Array(_) | Value::Object(_) => String::new(),
+                other => table::cell_text(other),
             });
             w.write_record(&rec)
         }
     }
 }
 
-/// Writes `v` as CSV: a table of the layout's rows, or key-path lines.
-pub fn write_csv(out: &mut dyn Write, layout: CsvLayout, v: &Val) -> io::Result<()> {
+/// Writes `v` as the spec's key-path CSV (`queues,support_queue,agents,beaucrn6,name,Tom`).
+pub fn write_csv_keys(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    if let CsvLayout::Table { rows, .. } = layout
-        && let Some(Val::Arr(items)) = v.get(rows)
-    {
-        let mut headers: Vec<String> = Vec::new();
-        for item in items {
-            if let Val::Obj(e) = item {
-                for (k, _) in e {
-                    if !headers.contains(k) {
-                        headers.push(k.clone());
-                    }
-                }
-            }
-        }
-        w.write_record(&headers).map_err(csv_err)?;
-        for item in items {
-            let rec: Vec<String> = headers
-                .iter()
-                .map(|h| item.get(h).map(Val::cell_text).unwrap_or_default())
-                .collect();
-            w.write_record(&rec).map_err(csv_err)?;
-        }
-        return w.flush();
-    }
     key_paths(&mut Vec::new(), v, &mut w).map_err(csv_err)?;
     w.flush()
 }
@@ -271,13 +386,27 @@ pub fn write_csv(out: &mut dyn Write, layout: CsvLayout, v: &Val) -> io::Result<
 mod tests {
     use super::*;
 
-    fn val(s: &str) -> Val {
+    fn val(s: &str) -> Value {
         serde_json::from_str(s).unwrap()
     }
 
     fn yaml(s: &str) -> String {
         let mut out = Vec::new();
         write_yaml(&mut out, &val(s)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn info(module: &str, name: &str) -> &'static ActionInfo {
+        dlspbx_core::generated::ACTIONS
+            .iter()
+            .copied()
+            .find(|a| a.module == module && a.name == name)
+            .unwrap()
+    }
+
+    fn write(output: Output, info: &ActionInfo, v: &str) -> String {
+        let mut out = Vec::new();
+        write_value(&mut out, output, info, &val(v)).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -296,29 +425,50 @@ mod tests {
     }
 
     #[test]
-    fn csv_key_paths_and_tables() {
-        let mut out = Vec::new();
-        write_csv(
-            &mut out,
-            CsvLayout::Keys,
-            &val(r#"{"queues":{"q":{"agents":{},"n":[1,"a b"]}}}"#),
-        )
-        .unwrap();
+    fn json_keeps_the_field_order() {
+        let text = write(
+            Output::Json,
+            info("status", "users"),
+            r#"{"z":1,"a":[true,null,"x"]}"#,
+        );
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            text,
+            "{\n  \"z\": 1,\n  \"a\": [\n    true,\n    null,\n    \"x\"\n  ]\n}\n"
+        );
+    }
+
+    #[test]
+    fn csv_key_paths_and_tables() {
+        assert_eq!(
+            write(
+                Output::Csv,
+                info("status", "queues"),
+                r#"{"queues":{"q":{"agents":{},"n":[1,"a b"]}}}"#
+            ),
             "queues,q,agents,\nqueues,q,n,0,1\nqueues,q,n,1,a b\n"
         );
-        let mut out = Vec::new();
-        let layout = CsvLayout::Table {
-            rows: "results",
-            row: dlspbx_core::wire::RowKind::Map,
-        };
-        write_csv(
-            &mut out,
-            layout,
-            &val(r#"{"total_results":2,"results":[{"a":1,"b":"x"},{"a":2,"b":"y,z"}]}"#),
-        )
-        .unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "a,b\n1,x\n2,\"y,z\"\n");
+        let sms = r#"{"total_results":2,"results":[{"a":1,"b":"x"},{"a":2,"b":"y,z"}]}"#;
+        assert_eq!(
+            write(Output::Csv, info("sms", "query_sms"), sms),
+            "a,b\n1,x\n2,\"y,z\"\n"
+        );
+        assert_eq!(
+            write(Output::Jsonl, info("sms", "query_sms"), sms),
+            "{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y,z\"}\n"
+        );
+        let report = r#"{"total_results":9,"columns":["date","billable_duration"],"results":[["2024-01-01","5"],["2024-01-02","75"]]}"#;
+        let r = info("reports", "report");
+        assert_eq!(
+            write(Output::Csv, r, report),
+            "date,billable_duration\n2024-01-01,5\n2024-01-02,75\n"
+        );
+        assert_eq!(
+            write(Output::Jsonl, r, report),
+            "{\"date\":\"2024-01-01\",\"billable_duration\":\"5\"}\n{\"date\":\"2024-01-02\",\"billable_duration\":\"75\"}\n"
+        );
+        assert_eq!(
+            write(Output::Table, r, report),
+            "date        billable_duration\n2024-01-01                  5\n2024-01-02                 75\n(2 rows; total_results 9)\n"
+        );
     }
 }

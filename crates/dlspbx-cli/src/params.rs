@@ -4,12 +4,12 @@
 use crate::cli::{self, FieldKind};
 use crate::error::{CliError, CliResult};
 use crate::filter_lang;
-use crate::value::{self, Val};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 use dlspbx_core::params::ToParam;
 use dlspbx_core::reports::ReportOption;
-use dlspbx_core::{ActionInfo, Node};
+use dlspbx_core::{ActionInfo, FieldInfo, Node};
+use serde_json::Value;
 use std::borrow::Cow;
 
 type Entries = Vec<(Cow<'static, str>, Node<'static>)>;
@@ -47,8 +47,26 @@ fn split_list(v: &str) -> impl Iterator<Item = &str> {
     v.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Converts a JSON document (such as `--filter-json`) into a request parameter tree; numbers
+/// keep their text, as on the wire.
+pub fn to_node(v: &Value) -> Node<'static> {
+    match v {
+        Value::Null => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Number(n) => Node::from(n.to_string()),
+        Value::String(s) => Node::from(s.clone()),
+        Value::Array(items) => Node::Seq(items.iter().map(to_node).collect()),
+        Value::Object(entries) => Node::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone().into(), to_node(v)))
+                .collect(),
+        ),
+    }
+}
+
 /// Reads JSON text, `@FILE` or `-` (stdin) into a tree.
-pub fn read_json(field: &str, arg: &str, is_file: bool) -> CliResult<Val> {
+pub fn read_json(field: &str, arg: &str, is_file: bool) -> CliResult<Value> {
     let text = if is_file || arg.starts_with('@') {
         let path = if is_file { arg } else { &arg[1..] };
         if path == "-" {
@@ -60,7 +78,7 @@ pub fn read_json(field: &str, arg: &str, is_file: bool) -> CliResult<Val> {
     } else {
         arg.to_owned()
     };
-    serde_json::from_str::<Val>(&text).map_err(|e| {
+    serde_json::from_str::<Value>(&text).map_err(|e| {
         CliError::invalid(format!(
             "invalid {field}: not valid JSON at line {}, column {}: {e}",
             e.line(),
@@ -69,13 +87,40 @@ pub fn read_json(field: &str, arg: &str, is_file: bool) -> CliResult<Val> {
     })
 }
 
-fn record_from_pairs(field: &str, values: &[&String]) -> CliResult<Node<'static>> {
-    let mut entries: Entries = Vec::new();
+/// Adds `key: node` to a record; a key given twice becomes a list of both.
+fn merge_entry(entries: &mut Entries, k: Cow<'static, str>, node: Node<'static>) {
+    match entries.iter_mut().find(|(ek, _)| *ek == k) {
+        Some((_, existing)) => {
+            let mut list = match std::mem::take(existing) {
+                Node::Seq(v) => v,
+                other => vec![other],
+            };
+            match node {
+                Node::Seq(v) => list.extend(v),
+                other => list.push(other),
+            }
+            *existing = Node::Seq(list);
+        }
+        None => entries.push((k, node)),
+    }
+}
+
+/// A record from `KEY=VALUE` pairs and JSON objects, added to `entries` (the record's own
+/// flags).
+fn record_from_pairs(
+    field: &str,
+    values: &[&String],
+    mut entries: Entries,
+) -> CliResult<Node<'static>> {
     for v in values {
         let t = v.trim_start();
         if t.starts_with('{') || t.starts_with('@') {
-            match value::to_node(&read_json(field, v, false)?) {
-                Node::Map(e) => entries.extend(e),
+            match to_node(&read_json(field, v, false)?) {
+                Node::Map(e) => {
+                    for (k, node) in e {
+                        merge_entry(&mut entries, k, node);
+                    }
+                }
                 _ => return Err(invalid(field, v, "must be a JSON object")),
             }
             continue;
@@ -94,22 +139,42 @@ fn record_from_pairs(field: &str, values: &[&String]) -> CliResult<Node<'static>
         } else {
             Node::Seq(items)
         };
-        match entries.iter_mut().find(|(ek, _)| ek == k) {
-            Some((_, existing)) => {
-                let mut list = match std::mem::take(existing) {
-                    Node::Seq(v) => v,
-                    other => vec![other],
-                };
-                match node {
-                    Node::Seq(v) => list.extend(v),
-                    other => list.push(other),
-                }
-                *existing = Node::Seq(list);
-            }
-            None => entries.push((k.to_owned().into(), node)),
-        }
+        merge_entry(&mut entries, k.to_owned().into(), node);
     }
     Ok(Node::Map(entries))
+}
+
+/// A list flag's values: every occurrence, each split at commas.
+fn list_items(m: &ArgMatches, id: &str) -> Vec<Node<'static>> {
+    many(m, id)
+        .iter()
+        .flat_map(|v| split_list(v))
+        .map(|s| Node::from(s.to_owned()))
+        .collect()
+}
+
+/// The entries given with a record's own flags (`--filters-src 100 --filters-status success`),
+/// in the record's field order.
+fn record_fields(f: &FieldInfo, m: &ArgMatches) -> Entries {
+    let mut out = Entries::new();
+    for sub in f.fields {
+        let id = cli::record_field_id(f, sub);
+        match cli::field_kind(sub.ty) {
+            FieldKind::Scalar => {
+                if let Some(v) = one(m, &id) {
+                    out.push((sub.name.into(), Node::from(v.clone())));
+                }
+            }
+            FieldKind::List => {
+                let items = list_items(m, &id);
+                if !items.is_empty() {
+                    out.push((sub.name.into(), Node::Seq(items)));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Builds the parameter tree of `info`'s request from the matched flags.
@@ -126,11 +191,7 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                 }
             }
             FieldKind::List => {
-                let items: Vec<Node<'static>> = many(m, &id)
-                    .iter()
-                    .flat_map(|v| split_list(v))
-                    .map(|s| Node::from(s.to_owned()))
-                    .collect();
+                let items = list_items(m, &id);
                 if !items.is_empty() {
                     entries.push((f.name.into(), Node::Seq(items)));
                 }
@@ -177,7 +238,7 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                     groups.push(g.to_param());
                 }
                 for file in many(m, &cli::json_id(f)) {
-                    match value::to_node(&read_json(f.name, file, true)?) {
+                    match to_node(&read_json(f.name, file, true)?) {
                         Node::Seq(items) => groups.extend(items),
                         Node::Map(e) => groups.push(Node::Map(e)),
                         _ => {
@@ -194,14 +255,15 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                 }
             }
             FieldKind::Record => {
+                let own = record_fields(f, m);
                 let values = many(m, &id);
-                if !values.is_empty() {
-                    entries.push((f.name.into(), record_from_pairs(f.name, &values)?));
+                if !own.is_empty() || !values.is_empty() {
+                    entries.push((f.name.into(), record_from_pairs(f.name, &values, own)?));
                 }
             }
             FieldKind::RecordList => {
                 if let Some(v) = one(m, &id) {
-                    entries.push((f.name.into(), value::to_node(&read_json(f.name, v, false)?)));
+                    entries.push((f.name.into(), to_node(&read_json(f.name, v, false)?)));
                 }
             }
         }
@@ -219,7 +281,7 @@ mod tests {
         let b = "status=success".to_owned();
         let c = "src=100".to_owned();
         let d = "src=200".to_owned();
-        let n = record_from_pairs("filters", &[&a, &b, &c, &d]).unwrap();
+        let n = record_from_pairs("filters", &[&a, &b, &c, &d], Entries::new()).unwrap();
         assert_eq!(
             n,
             Node::Map(vec![
@@ -235,7 +297,7 @@ mod tests {
             ])
         );
         let j = r#"{"dst":["1","2"]}"#.to_owned();
-        let n = record_from_pairs("filters", &[&j]).unwrap();
+        let n = record_from_pairs("filters", &[&j], Entries::new()).unwrap();
         assert_eq!(
             n,
             Node::Map(vec![(
@@ -245,7 +307,9 @@ mod tests {
         );
         let bad = "nokey".to_owned();
         assert_eq!(
-            record_from_pairs("filters", &[&bad]).unwrap_err().code,
+            record_from_pairs("filters", &[&bad], Entries::new())
+                .unwrap_err()
+                .code,
             crate::error::EXIT_INVALID
         );
     }

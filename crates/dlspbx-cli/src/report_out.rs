@@ -1,7 +1,8 @@
 //! Writing report rows as they are decoded, in every `--output`.
 //!
-//! - `json`: `{"total_results", "title", "columns", "results": [[...]]}`, laid out exactly as
-//!   `serde_json::to_string_pretty` would, but written row by row;
+//! - `json`: `{"columns", "results": [[...]], "total_results", "title"}` (the header fields
+//!   come last: the streamed export only knows them at the end; `title` only when there is
+//!   one), laid out exactly as `serde_json::to_string_pretty` would, but written row by row;
 //! - `jsonl`: one object per row, keyed by column;
 //! - `csv`: a header of column names, then one line per row;
 //! - `yaml`: the same document as `json`;
@@ -12,11 +13,14 @@ use crate::error::{CliError, CliResult};
 use crate::output::{self, Output};
 use crate::run::stdout_err;
 use crate::table::{self, Cell};
-use crate::value::Val;
 use dlspbx::ExportRow;
 use dlspbx_core::report::CellType;
-use dlspbx_core::reports::{Column, ReportRequest};
+use dlspbx_core::report::Page;
+use dlspbx_core::reports::{Column, ReportOption, ReportRequest};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
 use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
 
 /// Rows buffered before a table's widths are fixed.
 const TABLE_SAMPLE: usize = 1000;
@@ -35,8 +39,19 @@ pub struct ReportSink<'w> {
     widths: Option<Vec<usize>>,
 }
 
-fn pretty(v: &impl serde::Serialize) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+/// A list of strings as pretty JSON.
+fn pretty<S: AsRef<str>>(items: &[S]) -> String {
+    let v = Value::Array(
+        items
+            .iter()
+            .map(|s| Value::String(s.as_ref().to_owned()))
+            .collect(),
+    );
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 fn indent(text: &str, by: usize) -> String {
@@ -103,11 +118,10 @@ impl<'w> ReportSink<'w> {
             Output::Json => {
                 writeln!(self.out, "{{")?;
                 if let Some(total) = total {
-                    write!(
-                        self.out,
-                        "  \"total_results\": {total},\n  \"title\": {},\n",
-                        serde_json::to_string(&self.title).unwrap_or_default()
-                    )?;
+                    writeln!(self.out, "  \"total_results\": {total},")?;
+                    if let Some(t) = &self.title {
+                        writeln!(self.out, "  \"title\": {},", json_str(t))?;
+                    }
                 }
                 write!(
                     self.out,
@@ -140,17 +154,17 @@ impl<'w> ReportSink<'w> {
         match self.output {
             Output::Json => {
                 let sep = if self.rows == 1 { "\n    " } else { ",\n    " };
-                write!(self.out, "{sep}{}", indent(&pretty(&cells), 4))
+                write!(self.out, "{sep}{}", indent(&pretty(cells), 4))
             }
             Output::Jsonl => {
-                let obj = Val::Obj(
+                let obj = Value::Object(
                     self.columns
                         .iter()
                         .enumerate()
                         .map(|(i, c)| {
                             (
                                 c.clone(),
-                                Val::Str(cells.get(i).copied().unwrap_or("").to_owned()),
+                                Value::String(cells.get(i).copied().unwrap_or("").to_owned()),
                             )
                         })
                         .collect(),
@@ -232,36 +246,24 @@ impl<'w> ReportSink<'w> {
                     write!(self.out, "\n  ]")?;
                 }
                 if late {
-                    write!(
-                        self.out,
-                        ",\n  \"total_results\": {total},\n  \"title\": {}",
-                        serde_json::to_string(&self.title).unwrap_or_default()
-                    )?;
+                    write!(self.out, ",\n  \"total_results\": {total}")?;
+                    if let Some(t) = &self.title {
+                        write!(self.out, ",\n  \"title\": {}", json_str(t))?;
+                    }
                 }
                 writeln!(self.out, "\n}}")
             }
             Output::Csv | Output::Jsonl => Ok(()),
             Output::Yaml => {
-                let doc = Val::Obj(vec![
-                    ("total_results".into(), Val::Num(total.to_string())),
-                    (
-                        "title".into(),
-                        self.title.clone().map(Val::Str).unwrap_or(Val::Null),
-                    ),
-                    (
-                        "columns".into(),
-                        Val::Arr(self.columns.iter().cloned().map(Val::Str).collect()),
-                    ),
-                    (
-                        "results".into(),
-                        Val::Arr(
-                            std::mem::take(&mut self.buffered)
-                                .into_iter()
-                                .map(|r| Val::Arr(r.into_iter().map(Val::Str).collect()))
-                                .collect(),
-                        ),
-                    ),
-                ]);
+                // The document of `Action::to_json`: the title only when there is one.
+                let mut doc = serde_json::Map::new();
+                doc.insert("total_results".into(), total.into());
+                if let Some(t) = &self.title {
+                    doc.insert("title".into(), t.clone().into());
+                }
+                doc.insert("columns".into(), self.columns.clone().into());
+                doc.insert("results".into(), std::mem::take(&mut self.buffered).into());
+                let doc = Value::Object(doc);
                 output::write_yaml(self.out, &doc)
             }
             Output::Table => {
@@ -279,25 +281,77 @@ impl<'w> ReportSink<'w> {
     }
 }
 
-/// `--all`: every row (page=ALL) through the client's streaming export, with a progress
-/// counter on stderr when it is a terminal.
+/// The request of the export: every row at once (`page=ALL`, no paging options), as
+/// `Client::report_export` sends it.
+pub fn export_request(mut req: ReportRequest) -> ReportRequest {
+    req.options.retain(|o| {
+        !matches!(
+            o,
+            ReportOption::Page(_) | ReportOption::PerPage(_) | ReportOption::PageOffset(_)
+        )
+    });
+    req.options.push(ReportOption::Page(Page::All));
+    req
+}
+
+/// The number of rows the export will stream (a `count_only` request), for the progress bar.
+fn count_rows(conn: &Conn, req: &ReportRequest) -> Option<u64> {
+    let mut q = req.clone();
+    q.options.retain(|o| {
+        !matches!(
+            o,
+            ReportOption::Page(_)
+                | ReportOption::PerPage(_)
+                | ReportOption::PageOffset(_)
+                | ReportOption::CountOnly(_)
+        )
+    });
+    q.options.push(ReportOption::CountOnly(true));
+    let raw = conn.client.call_raw(q).ok()?;
+    let table = raw.decode::<ReportRequest>().ok()?;
+    u64::try_from(table.total_results).ok()
+}
+
+/// `{rate}` of a progress bar: whole items per second.
+pub fn rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{:.0}/s", state.per_sec());
+}
+
+/// The export's progress bar on a terminal (stderr): a bar with the row count when the server
+/// tells it, else a spinner; `None` when stderr is not a terminal (a pipe, a file).
+fn progress_bar(conn: &Conn, req: &ReportRequest) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match count_rows(conn, req) {
+        Some(total) => ProgressBar::new(total).with_style(
+            ProgressStyle::with_template(
+                "{spinner} exporting [{bar:40}] {pos}/{len} rows ({rate}, {eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", rate)
+            .progress_chars("=> "),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} exporting {pos} rows ({rate})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner())
+                .with_key("rate", rate),
+        ),
+    };
+    bar.enable_steady_tick(Duration::from_millis(100));
+    Some(bar)
+}
+
+/// `--all`: every row (page=ALL) through the client's streaming export, which decodes one row
+/// at a time and writes it at once (flat memory, whatever the size). A progress bar on stderr
+/// when it is a terminal; on success it leaves a one-line summary there.
 pub fn export_all(
     conn: &Conn,
     req: ReportRequest,
     output: Output,
     out: &mut dyn Write,
 ) -> CliResult<()> {
-    let bar = if io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} rows ({per_sec})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(std::time::Duration::from_millis(120));
-        Some(b)
-    } else {
-        None
-    };
+    let bar = progress_bar(conn, &req);
     let mut sink = ReportSink::new(output, out);
     let result = conn
         .client
@@ -312,10 +366,26 @@ pub fn export_all(
             }
             Ok(())
         });
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            return Err(e);
+        }
+    };
     if let Some(b) = &bar {
-        b.finish_and_clear();
+        let (rows, elapsed) = (b.position(), b.elapsed());
+        b.set_style(
+            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b.finish_with_message(format!(
+            "dlspbx: exported {rows} row{} in {:.1}s",
+            if rows == 1 { "" } else { "s" },
+            elapsed.as_secs_f64()
+        ));
     }
-    let summary = result?;
     if !sink.has_head() {
         sink.head(None, None, &summary.columns)
             .map_err(stdout_err)?;

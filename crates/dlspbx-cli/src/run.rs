@@ -1,16 +1,20 @@
-//! Running one action: flags → typed request → (dry run | call) → typed response → output.
-//! Written once, generically, for every action ([`Send`]), plus the report ([`Send::visit_report`]).
+//! Running one action: flags → typed request → (dry run | call) → typed response → canonical
+//! JSON (`Action::to_json`) → output. Written once, generically, for every action: [`Send`] and
+//! [`Decode`] are visitors of the generated `visit_action`; the report's `--all` is
+//! [`export_all`], which streams.
 
 use crate::conn::{Conn, Globals};
-use crate::dispatch::{ActionVisitor, ReportAction};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Output};
-use crate::report_out::{self, ReportSink};
-use crate::value::Val;
-use crate::{cli, params};
+use crate::params;
+use crate::report_out;
 use clap::ArgMatches;
-use dlspbx_core::{Action, Error};
-use serde::Serialize;
+use dlspbx_core::generated::ActionVisitor;
+use dlspbx_core::http::Credentials;
+use dlspbx_core::reports::ReportRequest;
+use dlspbx_core::wire::{CsvLayout, RowKind};
+use dlspbx_core::{Action, Error, Format, PlainKind};
+use serde_json::Value;
 use std::io::{self, Write};
 
 /// Maps an error writing to stdout: a closed pipe (`| head`) ends the command quietly.
@@ -31,14 +35,16 @@ pub fn request_from_matches<A: Action>(m: &ArgMatches) -> CliResult<A> {
     Ok(req)
 }
 
-/// `--dry-run`: the request as it would be sent, with the API key redacted.
+/// `--dry-run`: the request as it would be sent, with the API key replaced by `REDACTED`.
+///
+/// The request is built with `REDACTED` as the key, so the real key is in no part of the text,
+/// in whatever form the body's encoding would escape it, and nothing else is touched (a key
+/// that also occurs in a field name or a value cannot mangle them).
 pub fn dry_run<A: Action>(conn: &Conn, req: &A) -> CliResult<()> {
-    let http = dlspbx_core::http::build(req, &conn.credentials, &conn.options)?;
+    let credentials = Credentials::new(conn.credentials.api_user.clone(), REDACTED);
+    let http = dlspbx_core::http::build(req, &credentials, &conn.options)?;
     let mut out = io::stdout().lock();
-    let text = redact_escaped(
-        http.to_redacted_string(&conn.base_url),
-        conn.credentials.api_key.expose(),
-    );
+    let text = http.to_redacted_string(&conn.base_url);
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
     if !text.ends_with('\n') {
         writeln!(out).map_err(stdout_err)?;
@@ -46,36 +52,67 @@ pub fn dry_run<A: Action>(conn: &Conn, req: &A) -> CliResult<()> {
     out.flush().map_err(stdout_err)
 }
 
-/// Also hides the key in the escaped forms a JSON or XML body gives it (`&` → `&amp;`,
-/// `"` → `\"`); `HttpRequest::to_redacted_string` only knows the form encoding's.
-fn redact_escaped(mut text: String, key: &str) -> String {
-    if key.is_empty() {
-        return text;
-    }
-    let json = serde_json::to_string(key).unwrap_or_default();
-    let json = json.trim_matches('"').to_owned();
-    let xml = key
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let xml_quoted = xml.replace('"', "&quot;").replace('\'', "&apos;");
-    for form in [key.to_owned(), json, xml, xml_quoted] {
-        if !form.is_empty() {
-            text = text.replace(&form, "REDACTED");
-        }
-    }
-    text
-}
+/// What `--dry-run` shows instead of the API key.
+pub const REDACTED: &str = "REDACTED";
 
 /// After `--raw` printed a body: the exit code its decoding gives (server error 3, undecodable 2).
+/// A plain-text success (`0`) is a success even for an action whose data plain text cannot
+/// carry (`ActionInfo::plain` is `Status`).
 fn raw_status<A: Action>(raw: &dlspbx::RawResponse) -> CliResult<()> {
     match raw.decode::<A>() {
         Ok(_) => Ok(()),
+        Err(Error::Decode(_))
+            if raw.format == Format::Plain
+                && A::PLAIN == PlainKind::Status
+                && String::from_utf8_lossy(&raw.body).trim() == "0" =>
+        {
+            Ok(())
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Sends the action of the matched subcommand and prints its response.
+/// Refuses, before sending, `--format plain` for an action whose response plain text cannot
+/// carry (it carries only success or failure, `ActionInfo::plain`): the call would succeed and
+/// its answer could not be shown. `--raw` shows the plain answer as is.
+fn check_plain<A: Action>(g: &Globals, conn: &Conn) -> CliResult<()> {
+    let data = A::INFO.response.iter().any(|f| !f.optional);
+    if conn.options.format == Format::Plain && A::PLAIN == PlainKind::Status && data && !g.raw {
+        return Err(CliError::usage(format!(
+            "the plain format carries only success or failure for {}.{}, not its response; \
+             use --format json, xml, yaml or csv, or --raw to see the plain answer",
+            A::MODULE,
+            A::NAME
+        )));
+    }
+    Ok(())
+}
+
+/// The canonical JSON of a decoded response; a lazily decoded table (the report) whose rows
+/// fail to decode part-way is an undecodable body (exit 2), not a short result: `to_json`
+/// ends such a document with an `error` entry.
+fn canonical<A: Action>(resp: &A::Response<'_>) -> CliResult<Value> {
+    let v = A::to_json(resp);
+    if let CsvLayout::Table {
+        row: RowKind::List, ..
+    } = A::CSV
+        && let Some(Value::String(e)) = v.get("error")
+    {
+        return Err(CliError::decode(e.clone()));
+    }
+    Ok(v)
+}
+
+/// Prints a response in `output`.
+fn print<A: Action>(output: Output, resp: &A::Response<'_>) -> CliResult<()> {
+    let v = canonical::<A>(resp)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    output::write_value(&mut out, output, A::INFO, &v).map_err(stdout_err)?;
+    out.flush().map_err(stdout_err)
+}
+
+/// Sends the action of the matched subcommand and prints its response (a
+/// [`visit_action`](dlspbx_core::generated::visit_action) visitor).
 pub struct Send<'a> {
     /// Global options.
     pub globals: &'a Globals,
@@ -86,74 +123,45 @@ pub struct Send<'a> {
 impl ActionVisitor for Send<'_> {
     type Output = CliResult<()>;
 
-    fn visit<A: Action>(self) -> CliResult<()>
-    where
-        for<'a> A::Response<'a>: Serialize,
-    {
+    fn visit<A: Action>(self) -> CliResult<()> {
         let g = self.globals;
         let req = request_from_matches::<A>(self.matches)?;
         let conn = Conn::open(g)?;
         if g.dry_run {
             return dry_run(&conn, &req);
         }
+        check_plain::<A>(g, &conn)?;
         let raw = conn.client.call_raw(req)?;
-        let mut out = io::BufWriter::new(io::stdout().lock());
         if g.raw {
+            let mut out = io::BufWriter::new(io::stdout().lock());
             out.write_all(&raw.body).map_err(stdout_err)?;
             out.flush().map_err(stdout_err)?;
             return raw_status::<A>(&raw);
         }
         let resp = raw.decode::<A>()?;
-        let v = Val::of(&resp)
-            .map_err(|e| CliError::decode(format!("cannot serialize the response: {e}")))?;
-        output::write_value(&mut out, g.output(), A::NAME, A::CSV, &v).map_err(stdout_err)?;
-        out.flush().map_err(stdout_err)
+        print::<A>(g.output(), &resp)
     }
+}
 
-    fn visit_report(self) -> CliResult<()> {
-        let g = self.globals;
-        let req = request_from_matches::<ReportAction>(self.matches)?;
-        let conn = Conn::open(g)?;
+/// `--all`: every row of the report, streamed (see [`report_out::export_all`]).
+pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
+    let req = request_from_matches::<ReportRequest>(m)?;
+    let conn = Conn::open(g)?;
+    if g.dry_run || g.raw {
+        // The request of the export: the one streamed, with page=ALL.
+        let req = report_out::export_request(req);
         if g.dry_run {
             return dry_run(&conn, &req);
         }
-        let all = self
-            .matches
-            .try_get_one::<bool>(cli::ALL_ID)
-            .ok()
-            .flatten()
-            .copied()
-            .unwrap_or(false);
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        if g.raw {
-            let raw = conn.client.call_raw(req)?;
-            out.write_all(&raw.body).map_err(stdout_err)?;
-            out.flush().map_err(stdout_err)?;
-            return raw_status::<ReportAction>(&raw);
-        }
-        let output = g.output();
-        if all {
-            report_out::export_all(&conn, req, output, &mut out)?;
-        } else {
-            let raw = conn.client.call_raw(req)?;
-            let table = raw.decode::<ReportAction>()?;
-            let mut sink = ReportSink::new(output, &mut out);
-            sink.head(
-                Some(table.total_results),
-                table.title.as_ref().map(|t| t.as_str()),
-                &table.columns,
-            )
-            .map_err(stdout_err)?;
-            for row in table.rows() {
-                let row = row?;
-                sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>())
-                    .map_err(stdout_err)?;
-            }
-            sink.finish(None, None).map_err(stdout_err)?;
-        }
-        out.flush().map_err(stdout_err)
+        let raw = conn.client.call_raw(req)?;
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        out.write_all(&raw.body).map_err(stdout_err)?;
+        out.flush().map_err(stdout_err)?;
+        return raw_status::<ReportRequest>(&raw);
     }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    report_out::export_all(&conn, req, g.output(), &mut out)?;
+    out.flush().map_err(stdout_err)
 }
 
 /// Decodes a saved body as the response of an action and prints it.
@@ -179,38 +187,8 @@ fn decode_failure(e: Error) -> CliError {
 impl ActionVisitor for Decode<'_> {
     type Output = CliResult<()>;
 
-    fn visit<A: Action>(self) -> CliResult<()>
-    where
-        for<'a> A::Response<'a>: Serialize,
-    {
+    fn visit<A: Action>(self) -> CliResult<()> {
         let resp = A::decode(self.format, self.body).map_err(decode_failure)?;
-        let v = Val::of(&resp)
-            .map_err(|e| CliError::decode(format!("cannot serialize the response: {e}")))?;
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        output::write_value(&mut out, self.output, A::NAME, A::CSV, &v).map_err(stdout_err)?;
-        out.flush().map_err(stdout_err)
-    }
-
-    fn visit_report(self) -> CliResult<()> {
-        let table = ReportAction::decode(self.format, self.body).map_err(decode_failure)?;
-        // Read every row first: a malformed row is a decode error, and nothing is printed.
-        let mut rows = Vec::new();
-        for row in table.rows() {
-            rows.push(row.map_err(decode_failure)?);
-        }
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        let mut sink = ReportSink::new(self.output, &mut out);
-        sink.head(
-            Some(table.total_results),
-            table.title.as_ref().map(|t| t.as_str()),
-            &table.columns,
-        )
-        .map_err(stdout_err)?;
-        for row in &rows {
-            sink.row(&row.cells.iter().map(|c| c.as_str()).collect::<Vec<_>>())
-                .map_err(stdout_err)?;
-        }
-        sink.finish(None, None).map_err(stdout_err)?;
-        out.flush().map_err(stdout_err)
+        print::<A>(self.output, &resp)
     }
 }

@@ -3,8 +3,34 @@
 //! No table crate: the CLI needs left/right alignment, a title and nothing else, and the
 //! widths are plain character counts (the API's data is ASCII apart from names).
 
-use crate::value::Val;
+use serde_json::{Map, Value};
 use std::io::{self, Write};
+
+/// True for null, strings, numbers and booleans.
+pub fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// True for a list whose items are all scalars (including an empty list).
+pub fn is_scalar_list(v: &Value) -> bool {
+    matches!(v, Value::Array(items) if items.iter().all(is_scalar))
+}
+
+/// The text of a scalar or of a list of scalars (joined with `, `), for a table or CSV cell;
+/// control characters become spaces so that a cell stays on one line.
+pub fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
+        Value::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join(", "),
+        Value::Object(_) => String::from("{…}"),
+    }
+}
 
 /// One rendered table.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,10 +61,10 @@ impl Cell {
         }
     }
 
-    fn of(v: &Val) -> Self {
+    fn of(v: &Value) -> Self {
         Cell {
-            text: v.cell_text().trim().to_owned(),
-            numeric: matches!(v, Val::Num(_)),
+            text: cell_text(v).trim().to_owned(),
+            numeric: v.is_number(),
         }
     }
 }
@@ -139,25 +165,22 @@ fn singular(name: &str) -> String {
 }
 
 /// A row of a list or map of records: its map key (if any) and its fields.
-type RecordRow<'v> = (Option<&'v str>, &'v [(String, Val)]);
+type RecordRow<'v> = (Option<&'v str>, &'v Map<String, Value>);
 
 /// The fields of a record.
-fn record_fields(v: &Val) -> Option<&[(String, Val)]> {
-    match v {
-        Val::Obj(e) => Some(e.as_slice()),
-        _ => None,
-    }
+fn record_fields(v: &Value) -> Option<&Map<String, Value>> {
+    v.as_object()
 }
 
 /// The rows of a list of records, or of a map whose values are all records (`queues`,
 /// `agents`); `None` for anything else.
-fn as_rows(v: &Val) -> Option<Vec<RecordRow<'_>>> {
+fn as_rows(v: &Value) -> Option<Vec<RecordRow<'_>>> {
     let rows: Option<Vec<RecordRow<'_>>> = match v {
-        Val::Arr(items) => items
+        Value::Array(items) => items
             .iter()
             .map(|i| record_fields(i).map(|f| (None, f)))
             .collect(),
-        Val::Obj(entries) => entries
+        Value::Object(entries) => entries
             .iter()
             .map(|(k, v)| record_fields(v).map(|f| (Some(k.as_str()), f)))
             .collect(),
@@ -203,22 +226,22 @@ impl Builder {
     }
 
     /// A value under `path`; `parent` is the identifying column of the row it belongs to.
-    fn value(&mut self, path: &str, v: &Val, parent: Option<(String, Cell)>) {
+    fn value(&mut self, path: &str, v: &Value, parent: Option<(String, Cell)>) {
         if let Some(rows) = as_rows(v) {
             self.rows(path, &rows, parent);
             return;
         }
         match v {
-            Val::Obj(entries) => {
+            Value::Object(entries) => {
                 // A record: its scalars as a field/value table, its nested values below it.
-                let scalars: Vec<&(String, Val)> = entries
+                let scalars: Vec<(&String, &Value)> = entries
                     .iter()
-                    .filter(|(_, v)| v.is_scalar() || v.is_scalar_list())
+                    .filter(|(_, v)| is_scalar(v) || is_scalar_list(v))
                     .collect();
                 if !scalars.is_empty() {
                     if let Some((pc, pv)) = &parent {
                         let mut cells = vec![(pc.clone(), pv.clone())];
-                        cells.extend(scalars.iter().map(|(k, v)| (k.clone(), Cell::of(v))));
+                        cells.extend(scalars.iter().map(|(k, v)| ((*k).clone(), Cell::of(v))));
                         self.add_row(path, cells);
                     } else {
                         for (k, v) in scalars {
@@ -234,17 +257,17 @@ impl Builder {
                 }
                 for (k, v) in entries
                     .iter()
-                    .filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list()))
+                    .filter(|(_, v)| !(is_scalar(v) || is_scalar_list(v)))
                 {
                     self.value(&format!("{path}.{k}"), v, parent.clone());
                 }
             }
-            Val::Arr(items) if items.is_empty() => {
+            Value::Array(items) if items.is_empty() => {
                 if parent.is_none() {
                     self.table(path);
                 }
             }
-            Val::Arr(items) => {
+            Value::Array(items) => {
                 // A mixed list: one row per item, under an index column.
                 for (i, item) in items.iter().enumerate() {
                     let mut cells = parent.iter().cloned().collect::<Vec<_>>();
@@ -275,7 +298,7 @@ impl Builder {
         let nested_fields: Vec<&str> = rows
             .iter()
             .flat_map(|(_, fields)| fields.iter())
-            .filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list()))
+            .filter(|(_, v)| !(is_scalar(v) || is_scalar_list(v)))
             .map(|(f, _)| f.as_str())
             .collect();
         for (key, fields) in rows {
@@ -287,7 +310,7 @@ impl Builder {
                 let c = (key_col.clone(), Cell::text(*k));
                 if !fields
                     .iter()
-                    .any(|(f, v)| *f == key_col && v.cell_text() == *k)
+                    .any(|(f, v)| *f == key_col && cell_text(v) == *k)
                 {
                     cells.push(c.clone());
                 }
@@ -321,15 +344,15 @@ impl Builder {
 /// map of records as a table (a map's key as the first column), and each nested list or map of
 /// records as its own table with the identifying column of its parent row first
 /// (`queues.agents` starts with `queue`).
-pub fn tables_of(name: &str, root: &Val) -> Vec<Table> {
+pub fn tables_of(name: &str, root: &Value) -> Vec<Table> {
     let mut b = Builder::default();
     match root {
-        Val::Obj(entries) => {
-            let scalars: Vec<&(String, Val)> = entries
+        Value::Object(entries) => {
+            let scalars: Vec<(&String, &Value)> = entries
                 .iter()
-                .filter(|(_, v)| v.is_scalar() || v.is_scalar_list())
+                .filter(|(_, v)| is_scalar(v) || is_scalar_list(v))
                 .collect();
-            for (k, v) in &scalars {
+            for (k, v) in scalars {
                 b.add_row(
                     name,
                     vec![
@@ -340,7 +363,7 @@ pub fn tables_of(name: &str, root: &Val) -> Vec<Table> {
             }
             for (k, v) in entries
                 .iter()
-                .filter(|(_, v)| !(v.is_scalar() || v.is_scalar_list()))
+                .filter(|(_, v)| !(is_scalar(v) || is_scalar_list(v)))
             {
                 b.value(k, v, None);
             }
@@ -354,7 +377,7 @@ pub fn tables_of(name: &str, root: &Val) -> Vec<Table> {
 mod tests {
     use super::*;
 
-    fn val(s: &str) -> Val {
+    fn val(s: &str) -> Value {
         serde_json::from_str(s).unwrap()
     }
 

@@ -82,8 +82,8 @@ pub struct HttpRequest {
     pub module: &'static str,
     /// The action name, for logs (`queues`).
     pub action: &'static str,
-    /// Every form the API key can take in the body (raw, percent-, JSON- or XML-escaped).
-    redact: Vec<String>,
+    /// The same body with `REDACTED` in place of the API key, for printing.
+    redacted: Vec<u8>,
 }
 
 impl HttpRequest {
@@ -106,15 +106,10 @@ impl HttpRequest {
         out
     }
 
-    /// The body with the API key replaced by `REDACTED`.
+    /// The body with the API key replaced by `REDACTED` (encoded separately, so no other
+    /// text that happens to contain the key is touched).
     pub fn redacted_body(&self) -> String {
-        let mut text = String::from_utf8_lossy(&self.body).into_owned();
-        for secret in &self.redact {
-            if !secret.is_empty() {
-                text = text.replace(secret.as_str(), "REDACTED");
-            }
-        }
-        text
+        String::from_utf8_lossy(&self.redacted).into_owned()
     }
 }
 
@@ -132,15 +127,19 @@ impl fmt::Debug for HttpRequest {
 /// query string; every other field, credentials included, goes in the body.
 pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &RequestOptions) -> Result<HttpRequest> {
     action.validate()?;
-    let mut entries = vec![
-        ("api_user".into(), Node::from(credentials.api_user.clone())),
-        ("api_key".into(), Node::from(credentials.api_key.expose().to_owned())),
-    ];
-    if let Node::Map(fields) = action.to_params() {
-        entries.extend(fields);
-    }
-    let params = Node::Map(entries);
-    let (encoding, body) = encode_body(&params, options)?;
+    let with_key = |key: &str| {
+        let mut entries = vec![
+            ("api_user".into(), Node::from(credentials.api_user.clone())),
+            ("api_key".into(), Node::from(key.to_owned())),
+        ];
+        if let Node::Map(fields) = action.to_params() {
+            entries.extend(fields);
+        }
+        Node::Map(entries)
+    };
+    let (encoding, body) = encode_body(&with_key(credentials.api_key.expose()), options)?;
+    let shown = RequestOptions { encoding, ..*options };
+    let (_, redacted) = encode_body(&with_key("REDACTED"), &shown)?;
     let path_and_query = format!("{API_PREFIX}{}?api_action={}&api_format={}", A::FILE, A::NAME, options.format.as_str());
     Ok(HttpRequest {
         path_and_query,
@@ -154,29 +153,8 @@ pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &Request
         idempotent: A::IDEMPOTENT,
         module: A::MODULE,
         action: A::NAME,
-        redact: secret_forms(credentials.api_key.expose()),
+        redacted,
     })
-}
-
-/// Every way the key can appear in a body: as is, percent-encoded (form), JSON-escaped and
-/// XML-escaped; the longest first so that a shorter form never leaves part of a longer one.
-fn secret_forms(key: &str) -> Vec<String> {
-    let node = Node::Map(vec![("k".into(), Node::from(key.to_owned()))]);
-    let between = |bytes: Vec<u8>, open: &str, close: &str| -> Option<String> {
-        let text = String::from_utf8(bytes).ok()?;
-        let start = text.find(open)? + open.len();
-        let end = text.rfind(close)?;
-        (start <= end).then(|| text[start..end].to_owned())
-    };
-    let mut forms = vec![key.to_owned()];
-    if let Ok(f) = form::encode(&node, &FormLimits::default()) {
-        forms.extend(f.strip_prefix("k=").map(str::to_owned));
-    }
-    forms.extend(between(crate::request::body::encode_json(&node), "\"k\":\"", "\""));
-    forms.extend(between(crate::request::body::encode_xml(&node), "<k>", "</k>"));
-    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    forms.dedup();
-    forms
 }
 
 fn encode_body(params: &Node<'_>, options: &RequestOptions) -> Result<(Encoding, Vec<u8>)> {
@@ -245,6 +223,14 @@ mod tests {
             }
             assert!(req.to_redacted_string("http://127.0.0.1:1").contains("REDACTED"));
         }
+    }
+
+    #[test]
+    fn redaction_touches_only_the_key() {
+        let req = build(&SendSmsRequest::new(["100"], "kk api_key k"), &Credentials::new("100", "k"), &RequestOptions::default()).unwrap();
+        let shown = req.redacted_body();
+        assert!(shown.contains("api_key=REDACTED"), "{shown}");
+        assert!(shown.contains("body=kk+api_key+k"), "{shown}");
     }
 
     #[test]

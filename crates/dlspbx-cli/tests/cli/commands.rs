@@ -3,10 +3,23 @@
 use crate::{dlspbx, stderr, stdout};
 use predicates::prelude::*;
 
-/// Arguments that make each action succeed against a freshly seeded simulator.
+/// Arguments that make each action succeed against a freshly seeded simulator: none for an
+/// action without required fields, else the values below.
 fn sample_args(module: &str, action: &str) -> Option<Vec<&'static str>> {
+    if let Some(args) = needed_args(module, action) {
+        return Some(args);
+    }
+    let info = dlspbx_core::generated::ACTIONS
+        .iter()
+        .find(|a| a.module == module && a.name == action)?;
+    info.request
+        .iter()
+        .all(|f| !f.required || f.default.is_some())
+        .then(Vec::new)
+}
+
+fn needed_args(module: &str, action: &str) -> Option<Vec<&'static str>> {
     Some(match (module, action) {
-        ("example", "test") => vec![],
         ("dialer", "add_contact_list") => vec!["--name", "CLI test list"],
         ("dialer", "add_contact") => vec![
             "--contact-list",
@@ -51,7 +64,6 @@ fn sample_args(module: &str, action: &str) -> Option<Vec<&'static str>> {
         ("subscribers", "remove_unsubscriber") => {
             vec!["--phone-number", "1122332866", "--tenant-id", "0"]
         }
-        ("status", _) | ("subscribers", "query_lists") => vec![],
         _ => return None,
     })
 }
@@ -182,6 +194,17 @@ fn top_level_shortcuts_and_aliases() {
         .assert()
         .success()
         .stdout(predicate::str::contains("\"message_id\""));
+    dlspbx()
+        .args([
+            "subscribers",
+            "add",
+            "--phone-number",
+            "5555550001",
+            "--campaign-id",
+            "CX5K2PQ",
+        ])
+        .assert()
+        .success();
     // The spec's snake_case name works as an alias of the kebab-case subcommand.
     dlspbx()
         .args(["dialer", "add_contact_list", "--name", "x"])
@@ -474,4 +497,260 @@ fn sim_serve_runs_the_simulator_standalone() {
     );
     assert!(stdout(&out).contains("\"users\""));
     assert!(db.exists());
+}
+
+#[test]
+fn help_lists_the_spec_values_and_record_fields() {
+    let help = |args: &[&str]| {
+        let out = dlspbx().args(args).arg("--help").output().unwrap();
+        assert!(out.status.success());
+        stdout(&out)
+    };
+    let sms = help(&["sms", "query-sms"]);
+    assert!(sms.contains("[possible values: asc, desc]"), "{sms}");
+    // The record type's fields: listed under --filters, and each with its own flag.
+    for f in [
+        "--filters-src",
+        "--filters-dst-original",
+        "--filters-status",
+        "--filters-direction",
+        "--filters-from",
+        "--filters-to",
+        "--filters-message-id",
+        "--filters-cdr-id",
+        "--filters-start-cdr-id",
+        "--filters-end-cdr-id",
+        "--filters-account-code",
+    ] {
+        assert!(sms.contains(f), "{f}:\n{sms}");
+    }
+    assert!(sms.contains("Filters (SmsFilters):"), "{sms}");
+    assert!(
+        sms.contains("[possible values: inbound, internal, hairpin, outbound]"),
+        "{sms}"
+    );
+    assert!(sms.contains("direction (list<enum:SmsDirection>)"), "{sms}");
+    // Report options: their doc and type from the spec, enum values listed.
+    let report = help(&["report"]);
+    for key in dlspbx_core::reports::ReportOption::KEYS {
+        let doc = dlspbx_core::reports::ReportOption::doc_of(key).unwrap();
+        let ty = dlspbx_core::reports::ReportOption::type_of(key).unwrap();
+        assert!(
+            report.contains(&format!("--{}", key.replace('_', "-"))),
+            "{key}:\n{report}"
+        );
+        assert!(report.contains(&format!("[type: {ty}")), "{key}:\n{report}");
+        let first = doc.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+        assert!(report.contains(&first), "{key}: {first}");
+    }
+    assert!(report.contains("ASCENDING") && report.contains("DESCENDING"));
+    assert!(report.contains("Possible values: unique_id, bridged_unique_ids"));
+    // The filter language's exclusivity and logical operators come from the spec too.
+    assert!(report.contains("[include|exclude] [and|or]"), "{report}");
+    // Module groups carry the module's doc.
+    for m in dlspbx_core::generated::MODULES {
+        let text = help(&[m.name]);
+        let first = m
+            .doc
+            .split_whitespace()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains(&first), "{}:\n{text}", m.name);
+        assert!(text.contains(m.file), "{}:\n{text}", m.name);
+    }
+}
+
+#[test]
+fn completions_offer_the_spec_values() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = dlspbx().args(["completions", shell]).output().unwrap();
+        let so = stdout(&out);
+        for word in ["hairpin", "DESCENDING", "billable_duration", "filters-src"] {
+            assert!(so.contains(word), "{shell}: no {word}");
+        }
+    }
+}
+
+/// What the normal output prints is what `decode` prints for the same body.
+#[test]
+fn output_equals_decode_of_the_raw_body() {
+    let cases: &[&[&str]] = &[
+        &["status", "queues"],
+        &["status", "calls"],
+        &["sms", "query-sms", "--results-limit", "3"],
+        &[
+            "report",
+            "--column",
+            "date",
+            "--column",
+            "src",
+            "--per-page",
+            "4",
+        ],
+        &["test"],
+    ];
+    for args in cases {
+        for format in ["json", "xml", "yaml", "csv"] {
+            let normal = dlspbx().args(*args).output().unwrap();
+            assert!(normal.status.success(), "{args:?}: {}", stderr(&normal));
+            let raw = dlspbx()
+                .args(*args)
+                .args(["--raw", "--format", format])
+                .output()
+                .unwrap();
+            assert!(raw.status.success(), "{args:?} {format}: {}", stderr(&raw));
+            let action = match args[0] {
+                "test" => "example.test".to_owned(),
+                "report" => "reports.report".to_owned(),
+                m => format!("{m}.{}", args[1].replace('-', "_")),
+            };
+            let decoded = dlspbx()
+                .args(["decode", &action, "--format", format])
+                .write_stdin(raw.stdout.clone())
+                .output()
+                .unwrap();
+            assert!(
+                decoded.status.success(),
+                "{args:?} {format}: {}",
+                stderr(&decoded)
+            );
+            let table_csv = format == "csv" && matches!(args[0], "sms" | "report");
+            if table_csv {
+                // A table CSV carries only the rows (no total_results): compare those.
+                let n: serde_json::Value = serde_json::from_slice(&normal.stdout).unwrap();
+                let d: serde_json::Value = serde_json::from_slice(&decoded.stdout).unwrap();
+                assert_eq!(n["results"], d["results"], "{args:?} {format}");
+            } else {
+                assert_eq!(stdout(&normal), stdout(&decoded), "{args:?} {format}");
+            }
+        }
+    }
+}
+
+#[test]
+fn decode_prints_in_every_output() {
+    let fixture = |p: &str| crate::fixtures().join(p);
+    let run = |action: &str, file: &str, output: &str| {
+        let out = dlspbx()
+            .args(["decode", action, "-o", output])
+            .arg(fixture(file))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{action} {output}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let csv = run("reports.report", "reports.report/response.json", "csv");
+    assert!(csv.lines().count() > 1, "{csv}");
+    let json: serde_json::Value = serde_json::from_str(&run(
+        "reports.report",
+        "reports.report/response.json",
+        "json",
+    ))
+    .unwrap();
+    let header: Vec<&str> = json["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(csv.lines().next().unwrap(), header.join(","));
+    let table = run("reports.report", "reports.report/response.json", "table");
+    assert!(
+        table
+            .trim_end()
+            .ends_with(&format!("total_results {})", json["total_results"])),
+        "{table}"
+    );
+    let yaml = run("status.queues", "status.queues/response.json", "yaml");
+    assert!(yaml.starts_with("queues:\n"), "{yaml}");
+    let jsonl = run("sms.query_sms", "sms.query_sms/response.json", "jsonl");
+    for line in jsonl.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v.get("message_id").is_some(), "{line}");
+    }
+}
+
+#[test]
+fn query_sms_record_flags_filter_against_the_simulator() {
+    let out = dlspbx()
+        .args([
+            "sms",
+            "query",
+            "--filters-direction",
+            "inbound",
+            "--results-limit",
+            "20",
+            "-o",
+            "jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let so = stdout(&out);
+    assert!(so.lines().count() > 0, "{so}");
+    for line in so.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["direction"], "inbound", "{line}");
+    }
+    // A value the spec does not allow: invalid input, with the allowed values.
+    dlspbx()
+        .args(["sms", "query", "--filters-direction", "sideways"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("inbound"));
+}
+
+#[test]
+fn every_action_has_a_dry_run() {
+    for info in dlspbx_core::generated::ACTIONS {
+        let args = sample_args(info.module, info.name).unwrap();
+        let out = dlspbx()
+            .args([
+                "--url",
+                "https://pbx.example.com",
+                "--api-user",
+                "100",
+                "--api-key",
+                "sekrit",
+            ])
+            .arg("--dry-run")
+            .arg(info.module)
+            .arg(kebab(info.name))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}.{}: {}",
+            info.module,
+            info.name,
+            stderr(&out)
+        );
+        let so = stdout(&out);
+        assert!(
+            so.starts_with(&format!(
+                "POST https://pbx.example.com/api/v1/{}?api_action={}",
+                info.file, info.name
+            )),
+            "{so}"
+        );
+        assert!(
+            so.contains("api_key=REDACTED") && !so.contains("sekrit"),
+            "{so}"
+        );
+        assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    }
+    // `dialer import --dry-run`: the list's request, then one per row; nothing sent.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("l.csv");
+    std::fs::write(&file, "phone_number\n8155551234\n8155551235\n").unwrap();
+    let out = dlspbx()
+        .args(["--dry-run", "dialer", "import"])
+        .arg(&file)
+        .args(["--contact-list", "L"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches("POST ").count(), 3, "{}", stdout(&out));
 }

@@ -72,7 +72,7 @@ fn every_golden_example_decodes_to_the_same_json_in_every_format() {
                     path.display(),
                     stderr(&out)
                 );
-                if info.response.len() == 1 && info.response[0].name == "id" {
+                if info.plain == dlspbx_core::PlainKind::Id {
                     assert_eq!(code, Some(0), "{}", path.display());
                     assert_eq!(
                         &serde_json::from_str::<Value>(&stdout(&out)).unwrap(),
@@ -86,7 +86,7 @@ fn every_golden_example_decodes_to_the_same_json_in_every_format() {
             }
             assert_eq!(code, Some(0), "{}: {}", path.display(), stderr(&out));
             let got: Value = serde_json::from_str(&stdout(&out)).unwrap();
-            let table_csv = format == "csv" && is_table_csv(info.module, info.name);
+            let table_csv = format == "csv" && is_table_csv(info);
             if table_csv {
                 let (g, e) = (got.as_object().unwrap(), expected.as_object().unwrap());
                 for (k, ev) in e {
@@ -107,28 +107,9 @@ fn every_golden_example_decodes_to_the_same_json_in_every_format() {
     assert!(checked > 90, "only {checked} files checked");
 }
 
-/// Whether the action's CSV layout is a table (from the generated `Action::CSV`).
-fn is_table_csv(module: &str, action: &str) -> bool {
-    use dlspbx_cli::dispatch::{ActionVisitor, ReportAction, dispatch};
-    use dlspbx_core::Action;
-    use dlspbx_core::wire::CsvLayout;
-    struct Layout;
-    impl ActionVisitor for Layout {
-        type Output = CsvLayout;
-        fn visit<A: Action>(self) -> CsvLayout
-        where
-            for<'a> A::Response<'a>: serde::Serialize,
-        {
-            A::CSV
-        }
-        fn visit_report(self) -> CsvLayout {
-            ReportAction::CSV
-        }
-    }
-    matches!(
-        dispatch(module, action, Layout),
-        Some(CsvLayout::Table { .. })
-    )
+/// Whether the action's CSV layout is a table (`ActionInfo::csv`).
+fn is_table_csv(info: &dlspbx_core::ActionInfo) -> bool {
+    matches!(info.csv, dlspbx_core::wire::CsvLayout::Table { .. })
 }
 
 #[test]
@@ -143,18 +124,12 @@ fn decode_json_is_canonical_and_in_spec_order() {
         "reports.report",
         &fixtures().join("reports.report/response.yaml"),
     );
+    // serde_json keeps the order (`preserve_order`): the spec's.
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["columns", "results", "title", "total_results"]); // serde_json sorts; order checked below
-    let text = stdout(&out);
-    let pos = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
-    assert!(
-        pos("total_results") < pos("title")
-            && pos("title") < pos("columns")
-            && pos("columns") < pos("results"),
-        "{text}"
-    );
+    assert_eq!(keys, ["total_results", "title", "columns", "results"]);
     assert!(v["results"][0].is_array());
+    assert!(v["total_results"].is_i64());
 }
 
 #[test]
@@ -213,4 +188,67 @@ fn decode_errors() {
         .write_stdin("{}")
         .assert()
         .code(1);
+}
+
+/// Garbage in any format, for any action: exit 2 (or 3 for a plain `-1`), a message, no
+/// panic and no backtrace.
+#[test]
+fn garbage_never_panics() {
+    let bodies: &[&[u8]] = &[
+        b"",
+        b"\xff\xfe\x00garbage",
+        b"{\"result\":",
+        b"<response><",
+        b"- - -\n  : :",
+        b"a,b\n\"unterminated",
+        b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    ];
+    for info in ACTIONS {
+        let action = format!("{}.{}", info.module, info.name);
+        for format in ["json", "xml", "yaml", "csv", "plain"] {
+            for body in bodies {
+                let out = dlspbx()
+                    .env("RUST_BACKTRACE", "1")
+                    .args(["decode", &action, "--format", format])
+                    .write_stdin(body.to_vec())
+                    .output()
+                    .unwrap();
+                let se = stderr(&out);
+                let code = out.status.code();
+                assert!(
+                    matches!(code, Some(0) | Some(2) | Some(3)),
+                    "{action} {format} {body:?}: exit {code:?}: {se}"
+                );
+                assert!(
+                    !se.contains("panicked")
+                        && !se.contains("internal error")
+                        && !se.contains("backtrace"),
+                    "{action} {format} {body:?}: {se}"
+                );
+                if code != Some(0) {
+                    assert!(
+                        se.starts_with("dlspbx: "),
+                        "{action} {format} {body:?}: {se}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A report row that cannot be decoded (rows are decoded lazily) fails the whole decode:
+/// exit 2 and nothing on stdout, in every output.
+#[test]
+fn a_bad_report_row_is_undecodable() {
+    let body = r#"{"result":"success","error":"","total_results":2,"columns":["date"],"results":[["a"],[{"x":1}]]}"#;
+    for output in ["json", "csv", "table", "yaml", "jsonl"] {
+        let out = dlspbx()
+            .args(["decode", "reports.report", "-o", output])
+            .write_stdin(body)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{output}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{output}: {}", stdout(&out));
+        assert!(stderr(&out).contains("json"), "{}", stderr(&out));
+    }
 }

@@ -219,3 +219,189 @@ fn keys_with_escaped_characters_are_redacted_in_every_encoding() {
         }
     }
 }
+
+/// A key that also occurs in the request's text (here the `k` of `api_key`) is replaced as a
+/// value only: the request is built with `REDACTED` as its key.
+#[test]
+fn a_short_key_does_not_mangle_the_request() {
+    let expected = [
+        ("form", "api_user=1&api_key=REDACTED"),
+        ("json", "{\"api_user\":\"1\",\"api_key\":\"REDACTED\"}"),
+        ("xml", "<api_key>REDACTED</api_key>"),
+    ];
+    for (encoding, text) in expected {
+        let out = dlspbx()
+            .args([
+                "--url",
+                "https://pbx.example.com",
+                "--api-user",
+                "1",
+                "--api-key",
+                "k",
+                "--dry-run",
+                "--encoding",
+                encoding,
+                "test",
+            ])
+            .output()
+            .unwrap();
+        let so = stdout(&out);
+        assert!(so.contains(text), "{encoding}: {so}");
+        assert!(so.contains("api_key"), "{encoding}: {so}");
+    }
+}
+
+/// A record field's own flags (`--filters-src`) send what KEY=VALUE pairs and JSON send.
+#[test]
+fn record_flags_match_key_value_pairs_and_json() {
+    let flags = dry(&[
+        "sms",
+        "query-sms",
+        "--filters-src",
+        "100,101",
+        "--filters-direction",
+        "inbound",
+        "--filters-direction",
+        "outbound",
+        "--filters-status",
+        "success",
+        "--filters-start-cdr-id",
+        "5",
+        "--encoding",
+        "json",
+    ]);
+    let pairs = dry(&[
+        "sms",
+        "query-sms",
+        "--filters",
+        "direction=inbound,outbound",
+        "--filters",
+        "src=100",
+        "--filters",
+        "start_cdr_id=5",
+        "--filters",
+        "src=101",
+        "--filters",
+        "status=success",
+        "--encoding",
+        "json",
+    ]);
+    let json = dry(&[
+        "sms",
+        "query-sms",
+        "--filters",
+        r#"{"status":"success","src":["100","101"],"direction":["inbound","outbound"],"start_cdr_id":5}"#,
+        "--encoding",
+        "json",
+    ]);
+    assert_eq!(flags, pairs);
+    assert_eq!(flags, json);
+    // Both kinds together add up.
+    let mixed = dry(&[
+        "sms",
+        "query-sms",
+        "--filters-src",
+        "100",
+        "--filters",
+        "src=101",
+        "--filters-direction",
+        "inbound,outbound",
+        "--filters",
+        "status=success",
+        "--filters-start-cdr-id",
+        "5",
+        "--encoding",
+        "json",
+    ]);
+    assert_eq!(flags, mixed);
+    assert!(
+        flags.contains(r#""filters":{"src":["100","101"],"status":"success","direction":["inbound","outbound"],"start_cdr_id":"5"}"#),
+        "{flags}"
+    );
+}
+
+/// Every filter type, operator, exclusivity and logical operator of the mini-language reaches
+/// the request as the reference's JSON form says (`--filter-json` gives the same request).
+#[test]
+fn every_filter_form_reaches_the_request() {
+    use dlspbx_core::report::FilterKind;
+    use dlspbx_core::reports::{Exclusivity, FilterType, LogicalOperator, Operator};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases: Vec<(String, serde_json::Value)> = Vec::new();
+    let header = |e: Exclusivity, l: LogicalOperator| format!("{} {}:", e.as_str(), l.as_str());
+    for (i, t) in FilterType::ALL.iter().enumerate() {
+        let e = Exclusivity::ALL[i % Exclusivity::ALL.len()];
+        let l = LogicalOperator::ALL[(i / 2) % LogicalOperator::ALL.len()];
+        let group = |rules: serde_json::Value| serde_json::json!({"exclusivity": e.as_str(), "logical_operator": l.as_str(), "rules": rules});
+        match t.kind() {
+            FilterKind::Flag => cases.push((
+                format!("{} {}", header(e, l), t.as_str()),
+                group(serde_json::json!([{"type": t.as_str()}])),
+            )),
+            FilterKind::Numeric => {
+                for op in Operator::ALL {
+                    if op.arity() == 2 {
+                        cases.push((
+                            format!("{} {} {} 1 and 9", header(e, l), t.as_str(), op.as_str()),
+                            group(serde_json::json!([{"type": t.as_str(), "operator": op.as_str(), "lower_value": "1", "upper_value": "9"}])),
+                        ));
+                    } else {
+                        cases.push((
+                            format!("{} {} {} 7", header(e, l), t.as_str(), op.as_str()),
+                            group(serde_json::json!([{"type": t.as_str(), "operator": op.as_str(), "value": ["7"]}])),
+                        ));
+                    }
+                }
+            }
+            FilterKind::Values => {
+                for op in ["=", "!="] {
+                    cases.push((
+                        format!("{} {} {op} a, 'b c'", header(e, l), t.as_str()),
+                        group(serde_json::json!([{"type": t.as_str(), "operator": op, "value": ["a", "b c"]}])),
+                    ));
+                }
+            }
+        }
+    }
+    assert!(cases.len() > FilterType::ALL.len());
+    for (i, (filter, expected)) in cases.iter().enumerate() {
+        let from_lang = dry(&[
+            "report",
+            "--column",
+            "date",
+            "--filter",
+            filter,
+            "--encoding",
+            "json",
+        ]);
+        let body: serde_json::Value =
+            serde_json::from_str(from_lang.lines().last().unwrap()).unwrap();
+        let got = &body["filter_groups"][0];
+        // Numbers may be sent as strings or numbers, a one-item list as its item.
+        fn norm(v: &serde_json::Value) -> serde_json::Value {
+            use serde_json::Value;
+            match v {
+                Value::Array(a) if a.len() == 1 => norm(&a[0]),
+                Value::Array(a) => Value::Array(a.iter().map(norm).collect()),
+                Value::Object(o) => {
+                    Value::Object(o.iter().map(|(k, v)| (k.clone(), norm(v))).collect())
+                }
+                Value::Number(n) => Value::String(n.to_string()),
+                other => other.clone(),
+            }
+        }
+        assert_eq!(norm(got), norm(expected), "{filter}");
+        let file = dir.path().join(format!("f{i}.json"));
+        std::fs::write(&file, serde_json::json!([expected]).to_string()).unwrap();
+        let from_json = dry(&[
+            "report",
+            "--column",
+            "date",
+            "--filter-json",
+            file.to_str().unwrap(),
+            "--encoding",
+            "json",
+        ]);
+        assert_eq!(from_lang, from_json, "{filter}");
+    }
+}

@@ -68,13 +68,61 @@ fn transport_and_decode_are_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("transport"), "{}", stderr(&out));
-    // A data action asked in plain text cannot be decoded.
+    // A body that is not what was asked for: the format, the position and the expectation.
     let out = dlspbx()
-        .args(["status", "calls", "--format", "plain"])
+        .args(["decode", "status.calls", "--format", "xml"])
+        .write_stdin("{}")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("plain"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("xml"), "{}", stderr(&out));
+}
+
+/// Plain text carries only success or failure for most actions (`ActionInfo::plain`): asking
+/// for it is refused before anything is sent, unless --raw shows the plain answer as is.
+#[test]
+fn plain_format_for_a_data_action() {
+    for args in [
+        &["status", "calls"][..],
+        &["sms", "send", "--dst", "100", "--body", "hi"][..],
+    ] {
+        let out = dlspbx()
+            .args(args)
+            .args(["--format", "plain"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("plain format carries only success or failure"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+        let out = dlspbx()
+            .args(args)
+            .args(["--format", "plain", "--raw"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "0");
+    }
+    // An ID action, or one without required data, works in plain text.
+    dlspbx()
+        .args([
+            "dialer",
+            "add-contact-list",
+            "--name",
+            "P",
+            "--format",
+            "plain",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"id\""));
+    dlspbx()
+        .args(["test", "--format", "plain"])
+        .assert()
+        .code(0);
 }
 
 #[test]

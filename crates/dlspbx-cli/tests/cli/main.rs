@@ -2,10 +2,13 @@
 //! link steps few).
 
 mod commands;
+mod connection;
 mod decode;
 mod dry_run;
 mod exit_codes;
 mod import;
+mod streaming;
+mod terminal;
 
 use assert_cmd::Command;
 

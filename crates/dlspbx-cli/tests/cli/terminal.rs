@@ -1,0 +1,254 @@
+//! Progress bars on a real terminal (a tmux pane) and nowhere else.
+//!
+//! `dlspbx report --all --output csv > x.csv` runs in a detached tmux pane against the embedded
+//! simulator (20,000 CDRs): stdout is a file, stderr the pane's terminal. Everything written to
+//! the pane is recorded (`pipe-pane`), so the bar is seen while it runs, and the pane's screen
+//! (`capture-pane`) keeps the summary line it leaves. The same command with stderr redirected to
+//! a file writes no bar there. `dialer import` is checked the same way.
+//!
+//! Needs tmux (`apt-get install -y tmux`); without it the tests print `SKIPPED: tmux not
+//! installed` on stderr and pass.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const CDRS: usize = 20_000;
+
+fn tmux_installed() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Says that a test was skipped, on the real stderr (not captured by the test harness).
+fn skipped(why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
+/// A tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("tmux runs");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+    }
+}
+
+fn quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
+}
+
+/// Runs `command` (a shell command line) in a fresh tmux pane, with a clean `DLSPBX_*`
+/// environment, and waits for it. Returns (everything written to the pane, the pane's screen).
+fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String) {
+    let tmux = Tmux {
+        socket: dir.join(format!("{name}.sock")),
+    };
+    let go = dir.join(format!("{name}.go"));
+    let done = dir.join(format!("{name}.done"));
+    let raw = dir.join(format!("{name}.raw"));
+    let script = dir.join(format!("{name}.sh"));
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "unset DLSPBX_URL DLSPBX_API_USER DLSPBX_API_KEY DLSPBX_API_KEY_FILE DLSPBX_CONFIG \
+             DLSPBX_FORMAT DLSPBX_ENCODING DLSPBX_SIM_CDRS\n\
+             export HOME={home} XDG_CONFIG_HOME={home}/config\n\
+             while [ ! -f {go} ]; do sleep 0.05; done\n\
+             {command}\n\
+             echo \"exit $?\" > {done}\n\
+             sleep 300\n",
+            home = quote(&home),
+            go = quote(&go),
+            done = quote(&done),
+        ),
+    )
+    .unwrap();
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &format!("sh {}", quote(&script)),
+    ]);
+    // Record every byte written to the pane, then let the command start.
+    tmux.run(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        name,
+        &format!("cat > {}", quote(&raw)),
+    ]);
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&go, "").unwrap();
+    let started = Instant::now();
+    while !done.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "`{command}` did not finish in the tmux pane; screen:\n{}",
+            tmux.run(&["capture-pane", "-p", "-t", name])
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let screen = tmux.run(&["capture-pane", "-p", "-t", name, "-S", "-"]);
+    let status = std::fs::read_to_string(&done).unwrap_or_default();
+    assert_eq!(status.trim(), "exit 0", "`{command}`; screen:\n{screen}");
+    let raw = String::from_utf8_lossy(&std::fs::read(&raw).unwrap_or_default()).into_owned();
+    (raw, screen)
+}
+
+fn bin() -> String {
+    quote(&assert_cmd::cargo::cargo_bin("dlspbx"))
+}
+
+#[test]
+fn report_export_shows_a_progress_bar_on_a_terminal_and_none_on_a_file() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("x.csv");
+    let export = format!(
+        "{} report --column unique_id --column date --all --output csv --sim-cdrs {CDRS} > {}",
+        bin(),
+        quote(&csv)
+    );
+
+    // stderr is the terminal: the bar is drawn while rows stream, and a summary stays.
+    let (raw, screen) = in_tmux(dir.path(), "tty", &export);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().next(), Some("unique_id,date"));
+    assert!(!text.contains("exporting"), "the bar went to stdout");
+    let rows = text.lines().count() - 1;
+    assert!(rows > CDRS / 2, "{rows} rows");
+    assert!(
+        raw.contains("exporting [") && raw.contains(&format!("/{rows} rows (")),
+        "no progress bar was drawn on the terminal:\n{raw:?}"
+    );
+    assert!(
+        screen.contains(&format!("dlspbx: exported {rows} rows in ")),
+        "no summary on the terminal:\n{screen}"
+    );
+    assert!(screen.contains("using the embedded simulator"), "{screen}");
+
+    // stderr is a file: no bar, no summary, no terminal escapes; only the simulator's note.
+    let err = dir.path().join("err.txt");
+    let (_, screen) = in_tmux(dir.path(), "file", &format!("{export} 2> {}", quote(&err)));
+    let err_text = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        !err_text.contains("exporting") && !err_text.contains("exported"),
+        "a progress bar was written to a file:\n{err_text}"
+    );
+    assert!(
+        !err_text.contains('\u{1b}') && !err_text.contains('\r'),
+        "terminal control codes in a file: {err_text:?}"
+    );
+    assert_eq!(
+        err_text.lines().count(),
+        1,
+        "only the simulator note: {err_text}"
+    );
+    assert!(!screen.contains("exported"), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap().lines().count(),
+        rows + 1
+    );
+}
+
+#[test]
+fn import_shows_a_progress_bar_on_a_terminal_and_none_on_a_file() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("leads.csv");
+    let mut text = String::from("phone_number,first_name\n");
+    for i in 0..1500 {
+        text.push_str(&format!("815555{i:04},Lead {i}\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    let import = format!(
+        "{} dialer import {} --contact-list Leads -o csv > {}",
+        bin(),
+        quote(&file),
+        quote(&dir.path().join("out.csv"))
+    );
+    let (raw, screen) = in_tmux(dir.path(), "tty", &import);
+    assert!(
+        raw.contains("/1500 contacts"),
+        "no progress bar was drawn on the terminal:\n{raw:?}"
+    );
+    assert!(
+        screen.contains("1500 sent, 0 skipped (invalid), 0 failed"),
+        "{screen}"
+    );
+
+    let err = dir.path().join("err.txt");
+    in_tmux(dir.path(), "file", &format!("{import} 2> {}", quote(&err)));
+    let err_text = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        !err_text.contains("contacts (")
+            && !err_text.contains('\u{1b}')
+            && !err_text.contains('\r'),
+        "a progress bar was written to a file:\n{err_text:?}"
+    );
+    assert!(
+        err_text.contains("1500 sent, 0 skipped (invalid), 0 failed"),
+        "{err_text}"
+    );
+}
+
+/// The README's first command (`dlspbx status queues`) prints tables on a terminal.
+#[test]
+fn status_queues_prints_a_table_on_a_terminal() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, screen) = in_tmux(dir.path(), "readme", &format!("{} status queues", bin()));
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("queues ("))
+        .unwrap_or_else(|| panic!("no queues table:\n{screen}"));
+    assert!(
+        lines[at + 1].starts_with("queue ") && lines[at + 1].contains("waiting"),
+        "{screen}"
+    );
+    assert!(screen.contains("support_queue"), "{screen}");
+    assert!(screen.contains("\nqueues.agents ("), "{screen}");
+    assert!(!screen.contains('{'), "JSON on a terminal:\n{screen}");
+}
