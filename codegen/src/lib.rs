@@ -1,11 +1,15 @@
-//! The dlspbx spec toolchain: the spec model ([`model`]), the loader and validator ([`load`])
-//! and the Rust generator ([`generate`]). Used by `cargo xtask codegen` and by tests.
+//! The dlspbx spec toolchain: the spec model ([`model`]), the loader and validator ([`load`]),
+//! the Rust generator ([`generate`]) with its freshness check ([`sync`]), the generator of
+//! extension modules for `include_spec!` ([`extension`]) and the reference docs ([`docs`]).
+//! Used by `cargo xtask codegen`, `cargo xtask docs`, the `dlspbx-macros` crate and tests.
 
+pub mod docs;
+pub mod extension;
 pub mod generate;
 pub mod load;
 pub mod model;
 pub mod sync;
 
-pub use generate::{generate, GeneratedFile};
-pub use load::{load_dir, load_sources, SpecError, SpecErrors};
+pub use generate::{GeneratedFile, Paths, generate, generate_extension};
+pub use load::{SpecError, SpecErrors, load_dir, load_sources};
 pub use model::Spec;

@@ -326,10 +326,60 @@ impl Ty {
 }
 
 fn is_camel(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Byte span helper.
 pub fn span<T>(s: &Spanned<T>) -> Range<usize> {
     s.span()
+}
+
+impl ModuleFile {
+    /// The module's name.
+    pub fn name(&self) -> &str {
+        self.module.name.get_ref()
+    }
+
+    /// The module's `[[type]]` named `name`.
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name.get_ref() == name)
+    }
+
+    /// Whether the module defines the enum `name`: an `[[enum]]`, or one of the enums its
+    /// report tables define (`Column`, `FilterType`, `Operator`).
+    pub fn defines_enum(&self, name: &str) -> bool {
+        self.enums.iter().any(|e| e.name.get_ref() == name)
+            || (name == "Column" && !self.columns.is_empty())
+            || (name == "FilterType" && !self.filters.is_empty())
+            || (name == "Operator" && !self.operators.is_empty())
+    }
+}
+
+/// The `[[type]]` a name used in module `from` refers to: `from`'s own type of that name
+/// first (a module's names shadow the other modules'), else the first module's that has one.
+pub fn find_type<'m>(
+    modules: &[&'m ModuleFile],
+    from: &str,
+    name: &str,
+) -> Option<(&'m ModuleFile, &'m TypeDef)> {
+    let local = modules
+        .iter()
+        .find(|m| m.name() == from)
+        .and_then(|m| m.type_def(name).map(|t| (*m, t)));
+    local.or_else(|| {
+        modules
+            .iter()
+            .find_map(|m| m.type_def(name).map(|t| (*m, t)))
+    })
+}
+
+/// The module defining the enum a name used in module `from` refers to, resolved like
+/// [`find_type`].
+pub fn find_enum<'m>(modules: &[&'m ModuleFile], from: &str, name: &str) -> Option<&'m ModuleFile> {
+    let local = modules
+        .iter()
+        .find(|m| m.name() == from && m.defines_enum(name))
+        .copied();
+    local.or_else(|| modules.iter().find(|m| m.defines_enum(name)).copied())
 }

@@ -38,7 +38,8 @@ pub fn sync(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
             let name = e.file_name().to_string_lossy().into_owned();
             if name.ends_with(".rs") && !files.iter().any(|f| f.name == name) {
                 if mode == Mode::Write {
-                    std::fs::remove_file(e.path()).map_err(|err| format!("{}: {err}", e.path().display()))?;
+                    std::fs::remove_file(e.path())
+                        .map_err(|err| format!("{}: {err}", e.path().display()))?;
                 }
                 changed.push(e.path());
             }
@@ -51,10 +52,10 @@ pub fn sync(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
 /// (`Mode::Write`) or reports it (`Mode::Check`). Returns whether it differed.
 pub fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<bool, String> {
     let normalise = |s: &str| s.replace("\r\n", "\n");
-    if let Ok(old) = std::fs::read_to_string(path) {
-        if normalise(&old) == normalise(contents) {
-            return Ok(false);
-        }
+    if let Ok(old) = std::fs::read_to_string(path)
+        && normalise(&old) == normalise(contents)
+    {
+        return Ok(false);
     }
     if mode == Mode::Write {
         std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))?;

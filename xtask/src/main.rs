@@ -1,4 +1,6 @@
-//! Project automation: `cargo xtask codegen [--check]`.
+//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask docs [--check]`, `cargo xtask bench [--full]`.
+
+mod bench;
 
 use dlspbx_codegen::sync::{sync, Mode};
 use std::path::{Path, PathBuf};
@@ -9,7 +11,9 @@ fn root() -> PathBuf {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask codegen [--check]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale");
+    eprintln!(
+        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports"
+    );
     ExitCode::from(1)
 }
 
@@ -18,6 +22,10 @@ fn main() -> ExitCode {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["codegen"] => codegen(Mode::Write),
         ["codegen", "--check"] => codegen(Mode::Check),
+        ["docs"] => docs(Mode::Write),
+        ["docs", "--check"] => docs(Mode::Check),
+        ["bench"] => bench::run(&root(), false),
+        ["bench", "--full"] => bench::run(&root(), true),
         _ => usage(),
     }
 }
@@ -40,6 +48,38 @@ fn codegen(mode: Mode) -> ExitCode {
             }
             if mode == Mode::Check {
                 eprintln!("error: generated code is out of date with spec/; run `cargo xtask codegen` and commit the result");
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
+fn docs(mode: Mode) -> ExitCode {
+    let root = root();
+    match dlspbx_codegen::docs::sync(&root, mode) {
+        Err(e) => {
+            eprintln!("error: the spec has mistakes:\n{e}");
+            ExitCode::from(2)
+        }
+        Ok(changed) if changed.is_empty() => {
+            eprintln!("docs/ is up to date");
+            ExitCode::SUCCESS
+        }
+        Ok(changed) => {
+            let verb = if mode == Mode::Check {
+                "stale:"
+            } else {
+                "updated:"
+            };
+            for c in &changed {
+                eprintln!("{verb} {}", c.strip_prefix(&root).unwrap_or(c).display());
+            }
+            if mode == Mode::Check {
+                eprintln!(
+                    "error: docs/ is out of date with spec/ and tests/fixtures/; run `cargo xtask docs` and commit the result"
+                );
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS

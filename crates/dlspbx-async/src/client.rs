@@ -1,6 +1,7 @@
 //! The async [`Client`] over reqwest.
 
 use dlspbx::config::{ClientConfig, FromConfig};
+use dlspbx::export::{ExportDecoder, ExportRow, ExportSummary, export_format, export_request};
 use dlspbx::pages::{Pager, ReportPager, SmsPager};
 use dlspbx::retry::{Failure, Retries};
 use dlspbx::transport::{
@@ -52,10 +53,23 @@ impl FromConfig for Client {
 }
 
 impl Client {
-    dlspbx::__client_methods!();
+    dlspbx::__client_methods!(dlspbx_async);
 
     /// Sends `request` and returns the status and body undecoded, for zero-copy decoding with
     /// [`RawResponse::decode`]. A non-2xx status is not an error here (decoding reports it).
+    ///
+    /// ```no_run
+    /// use dlspbx_async::prelude::*;
+    /// use dlspbx_async::status::QueuesRequest;
+    ///
+    /// # async fn run() -> Result<(), Error> {
+    /// let client = Client::from_env()?;
+    /// let raw = client.call_raw(QueuesRequest::new()).await?;
+    /// // The queues borrow their strings from `raw.body`.
+    /// let queues = raw.decode::<QueuesRequest>()?;
+    /// println!("{} bytes: {queues:?}", raw.body.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn call_raw<A: Action>(&self, request: A) -> Result<RawResponse> {
         let request = self.prepare(&request)?;
         self.execute(&request).await
@@ -63,13 +77,31 @@ impl Client {
 
     /// Sends a prepared request (see [`prepare`](Self::prepare)), with retries, and reads its
     /// body (at most `max_body_size` bytes).
+    ///
+    /// ```no_run
+    /// use dlspbx_async::prelude::*;
+    /// use dlspbx_async::status::QueuesRequest;
+    ///
+    /// # async fn run() -> Result<(), Error> {
+    /// let client = Client::from_env()?;
+    /// // Show the request (without the key), then send it as it is.
+    /// let request = client.prepare(&QueuesRequest::new())?;
+    /// eprintln!("{}", request.to_redacted_string(&client.config().base_url));
+    /// let raw = client.execute(&request).await?;
+    /// assert!(raw.is_success());
+    /// # Ok(()) }
+    /// ```
     pub async fn execute(&self, request: &HttpRequest) -> Result<RawResponse> {
         let span = call_span(request);
         let call = async {
+            // Recorded on the span itself, not `Span::current()`: a subscriber need not track
+            // the current span.
             let started = Instant::now();
             let mut retries = Retries::new(self.config().retry, request.idempotent);
             let result = async {
-                let response = self.exchange(request, &mut retries).await?;
+                let response = self
+                    .exchange(request, BodyMode::Buffered, &mut retries)
+                    .await?;
                 let status = response.status().as_u16();
                 let body = self.read_body(response).await?;
                 Ok(RawResponse {
@@ -80,26 +112,150 @@ impl Client {
             }
             .await;
             finish_span(
-                &tracing::Span::current(),
+                &span,
                 result.as_ref().map(|r| r.status),
                 retries.attempts(),
                 started,
             );
             result
         };
-        call.instrument(span).await
+        call.instrument(span.clone()).await
     }
 
     /// Every page of a CDR report, decoded and owned, as a [`Stream`]; see [`ReportPager`] for
     /// how pages are requested and when the stream ends.
+    ///
+    /// ```no_run
+    /// use dlspbx_async::prelude::*;
+    /// use dlspbx_async::reports::{Column, ReportOption, ReportRequest};
+    /// use std::pin::Pin;
+    /// use futures_core::Stream;
+    ///
+    /// # async fn run() -> Result<(), Error> {
+    /// let client = Client::from_env()?;
+    /// let request = ReportRequest::new([Column::UniqueId, Column::Date])
+    ///     .option(ReportOption::PerPage(500));
+    /// let mut pages = client.report_pages(request);
+    /// // With futures-util: `while let Some(page) = pages.next().await`.
+    /// while let Some(page) = std::future::poll_fn(|cx| Pin::new(&mut pages).poll_next(cx)).await {
+    ///     for row in page?.rows() {
+    ///         println!("{:?}", row?.cells);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn report_pages(&self, request: ReportRequest) -> ReportPages {
         Pages::new(self.clone(), ReportPager::new(request))
     }
 
     /// Every page of an SMS record query, decoded and owned, as a [`Stream`]; see
     /// [`SmsPager`].
+    ///
+    /// ```no_run
+    /// use dlspbx_async::prelude::*;
+    /// use dlspbx_async::sms::QuerySmsRequest;
+    /// use std::pin::Pin;
+    /// use futures_core::Stream;
+    ///
+    /// # async fn run() -> Result<(), Error> {
+    /// let client = Client::from_env()?;
+    /// let mut pages = client.sms_pages(QuerySmsRequest::new().results_limit(200));
+    /// while let Some(page) = std::future::poll_fn(|cx| Pin::new(&mut pages).poll_next(cx)).await {
+    ///     for sms in page?.results {
+    ///         println!("{} -> {}: {}", sms.src_label, sms.dst_label, sms.message);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn sms_pages(&self, request: QuerySmsRequest) -> SmsPages {
         Pages::new(self.clone(), SmsPager::new(request))
+    }
+
+    /// Streams every row of a CDR report to `on_row` as the body arrives, with memory use
+    /// independent of the report's size.
+    ///
+    /// The async twin of the blocking `report_export`, with the same decoder
+    /// ([`ExportDecoder`]): the request is sent once with `page=ALL` (any `page`, `per_page`
+    /// and `page_offset` are dropped), in CSV when the client's format is CSV and in JSON
+    /// otherwise; each chunk of the body is decoded as soon as it arrives and every complete
+    /// row is handed to `on_row`, so no more than one row is held in memory. Consequently:
+    ///
+    /// - `max_body_size` limits each row instead of the whole body;
+    /// - the client's `timeout` limits each read instead of the whole exchange (a large report
+    ///   may take longer than the timeout to arrive, but a stalled server is still detected);
+    /// - retries cover failures before the rows start; a failure mid-body ends the export
+    ///   with an error after the rows already delivered.
+    ///
+    /// `on_row` is a plain (synchronous) callback; it may stop the export by returning an
+    /// error, which is returned as is. Errors of the SDK are converted with `E: From<Error>`
+    /// (use `E = dlspbx_async::Error` when `on_row` cannot fail).
+    ///
+    /// ```no_run
+    /// # use dlspbx_async::prelude::*;
+    /// # use dlspbx_async::reports::{Column, ReportRequest};
+    /// # async fn run() -> Result<(), Error> {
+    /// let client = Client::from_env()?.with_format(Format::Csv);
+    /// let request = ReportRequest::new([Column::UniqueId, Column::Date]);
+    /// let summary = client
+    ///     .report_export(request, |row| {
+    ///         println!("{:?}", row.row.cells);
+    ///         Ok::<(), Error>(())
+    ///     })
+    ///     .await?;
+    /// eprintln!("{} rows", summary.rows);
+    /// # Ok(()) }
+    /// ```
+    pub async fn report_export<F, E>(
+        &self,
+        request: ReportRequest,
+        mut on_row: F,
+    ) -> std::result::Result<ExportSummary, E>
+    where
+        F: FnMut(ExportRow<'_>) -> std::result::Result<(), E>,
+        E: From<Error>,
+    {
+        let format = export_format(self.format());
+        let client = self.with_format(format);
+        let request = client.prepare(&export_request(request))?;
+        let span = call_span(&request);
+        let head = async {
+            let started = Instant::now();
+            let mut retries = Retries::new(client.config().retry, request.idempotent);
+            let result = client
+                .exchange(&request, BodyMode::Streamed, &mut retries)
+                .await;
+            finish_span(
+                &span,
+                result.as_ref().map(|r| r.status().as_u16()),
+                retries.attempts(),
+                started,
+            );
+            result
+        };
+        let mut response = head.instrument(span.clone()).await?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let body = client.read_body(response).instrument(span).await?;
+            return Err(dlspbx::export::status_error(format, status, &body).into());
+        }
+        let max_row = usize::try_from(client.config().max_body_size).unwrap_or(usize::MAX);
+        let mut decoder = ExportDecoder::new(format).max_row_size(max_row);
+        let per_read = client.config().timeout;
+        loop {
+            let chunk = match tokio::time::timeout(per_read, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => return Err(classify(e).into_error().into()),
+                Err(_) => {
+                    return Err(Error::Transport(
+                        "timed out: no data received within the timeout".to_owned(),
+                    )
+                    .into());
+                }
+            };
+            decoder.feed(&chunk, &mut on_row)?;
+        }
+        decoder.finish(&mut on_row)
     }
 
     /// Sends the request until the retry policy is satisfied and returns the response head
@@ -107,16 +263,34 @@ impl Client {
     async fn exchange(
         &self,
         request: &HttpRequest,
+        mode: BodyMode,
         retries: &mut Retries,
     ) -> Result<reqwest::Response> {
         let url = request.url(&self.config().base_url);
         loop {
             retries.start_attempt();
             let mut builder = self.core.transport().post(&url).body(request.body.clone());
+            if mode == BodyMode::Streamed {
+                // The client-wide timeout covers a whole exchange; a streamed body is limited
+                // per read instead (see `report_export`), so only the head is timed here.
+                builder = builder.timeout(STREAMED_EXCHANGE_TIMEOUT);
+            }
             for (name, value) in &request.headers {
                 builder = builder.header(*name, value.as_str());
             }
-            let delay = match builder.send().await {
+            let sent = match mode {
+                BodyMode::Buffered => builder.send().await.map_err(classify),
+                // The head of a streamed exchange gets the client's timeout.
+                BodyMode::Streamed => {
+                    match tokio::time::timeout(self.config().timeout, builder.send()).await {
+                        Ok(sent) => sent.map_err(classify),
+                        Err(_) => Err(Failure::Timeout(Error::Transport(
+                            "timed out: no complete answer within the timeout".to_owned(),
+                        ))),
+                    }
+                }
+            };
+            let delay = match sent {
                 Ok(response) => {
                     let retry_after = response
                         .headers()
@@ -127,13 +301,10 @@ impl Client {
                         None => return Ok(response),
                     }
                 }
-                Err(e) => {
-                    let failure = classify(e);
-                    match retries.after_failure(&failure) {
-                        Some(delay) => delay,
-                        None => return Err(failure.into_error()),
-                    }
-                }
+                Err(failure) => match retries.after_failure(&failure) {
+                    Some(delay) => delay,
+                    None => return Err(failure.into_error()),
+                },
             };
             tokio::time::sleep(delay).await;
         }
@@ -157,6 +328,19 @@ impl Client {
         Ok(body)
     }
 }
+
+/// Whether an exchange's body is read into memory (the client's timeout covers the whole
+/// exchange) or streamed (the timeout covers each read).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyMode {
+    Buffered,
+    Streamed,
+}
+
+/// The overall limit of a streamed exchange (a week: in practice none; each read is limited
+/// by the client's timeout).
+const STREAMED_EXCHANGE_TIMEOUT: std::time::Duration =
+    std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// Sorts a reqwest error for the retry policy. The URL is left out of the message.
 fn classify(error: reqwest::Error) -> Failure {

@@ -39,7 +39,9 @@
 //! [`Modules`] gives each API module as a method group and [`Caller::call`] sends any request
 //! value; both return a [`ResponseFuture`] resolving to an owned response. For zero-copy
 //! decoding use [`Client::call_raw`] and [`RawResponse::decode`]. [`Client::report_pages`] and
-//! [`Client::sms_pages`] are [`Stream`](futures_core::Stream)s of pages.
+//! [`Client::sms_pages`] are [`Stream`](futures_core::Stream)s of pages;
+//! [`Client::report_export`] streams a whole CDR report row by row in flat memory, decoding
+//! each chunk of the body as it arrives (with the blocking client's [`export`] decoder).
 //!
 //! # Transport
 //!
@@ -64,10 +66,10 @@ pub use client::{Client, ClientBuilder, Pages, ReportPages, ResponseFuture, SmsP
 
 pub use dlspbx::{
     Action, Caller, Cell, CellType, ClientConfig, Credentials, DecodeError, Encoding, Error,
-    FormLimits, Format, HttpRequest, InvalidRequest, Modules, Oversize, Page, Position,
-    RawResponse, ReportTable, RequestOptions, Result, RetryPolicy, Row, Str,
+    ExportRow, ExportSummary, FormLimits, Format, HttpRequest, InvalidRequest, Modules, Oversize,
+    Page, Position, RawResponse, ReportTable, RequestOptions, Result, RetryPolicy, Row, Str,
 };
-pub use dlspbx::{config, pages, retry};
+pub use dlspbx::{config, export, pages, retry};
 pub use dlspbx::{dialer, example, reports, sms, status, subscribers};
 
 /// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.

@@ -16,6 +16,7 @@ pub use wire::{Map, Node, Str};
 pub mod action;
 pub mod checks;
 #[allow(missing_docs)]
+#[rustfmt::skip]
 pub mod generated;
 pub mod params;
 pub mod report;
@@ -23,3 +24,11 @@ pub mod report;
 pub use action::{Action, ActionInfo, FieldInfo, ModuleInfo, PlainKind};
 pub use generated::client::{Caller, Modules};
 pub use generated::{dialer, example, reports, sms, status, subscribers};
+
+/// Re-exports for the code `include_spec!` (crate `dlspbx-macros`) generates in downstream
+/// crates, so that they need neither serde nor serde_json as a dependency. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}

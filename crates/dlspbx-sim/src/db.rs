@@ -310,6 +310,19 @@ pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// A read-only connection to the database file at `path` (opened with [`open`] first), for
+/// long reads that must not hold the shared connection: in WAL mode it reads a consistent
+/// snapshot while the shared connection keeps writing.
+pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    Ok(conn)
+}
+
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')))",

@@ -93,7 +93,15 @@
 //! # Storage
 //!
 //! SQLite (bundled), one connection behind a mutex, WAL and `synchronous=NORMAL` for files,
-//! writes in transactions, schema versioned in a `migrations` table ([`db`]). `cdrs` has one
+//! writes in transactions, schema versioned in a `migrations` table ([`db`]). Requests are
+//! served one at a time on that connection (no `SQLITE_BUSY`); a write is committed before
+//! its answer is sent, so an answered write survives the process being killed (WAL).
+//!
+//! A report of every row (`page=ALL`, not `count_only`) in JSON or CSV is written to the
+//! client as the rows are read ([`report::stream`]), so the server's memory does not grow with
+//! the report: from a database file it reads through its own read-only connection (a
+//! consistent snapshot while other requests go on); from an in-memory database it holds the
+//! shared connection until the last row is sent. XML and YAML reports are built in memory. `cdrs` has one
 //! column per report column with SQL types (dates as text, durations as integer seconds,
 //! yes/no as 0/1) and hidden columns for the filters.
 
@@ -103,6 +111,7 @@ pub mod api;
 pub mod cdr;
 pub mod cli;
 pub mod db;
+pub mod extra;
 pub mod phone;
 pub mod report;
 pub mod seed;
@@ -118,6 +127,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use extra::Extras;
 pub use seed::SeedConfig;
 
 /// Why the simulator could not start or seed.
@@ -213,6 +223,13 @@ impl Sim {
 
     /// Starts a simulator as `config` says.
     pub fn start_with(config: SimConfig) -> Result<Sim, SimError> {
+        Sim::start_with_extras(config, Extras::new())
+    }
+
+    /// Starts a simulator as `config` says that also answers the actions of `extras`
+    /// (`include_spec!` extensions: `Extras::new().with(users::Server(MyUsers))`), with the
+    /// same authentication, formats and error shape as the spec's actions.
+    pub fn start_with_extras(config: SimConfig, extras: Extras) -> Result<Sim, SimError> {
         let conn = db::open(config.db.as_deref())?;
         if !db::is_seeded(&conn)? {
             seed::seed(
@@ -231,7 +248,9 @@ impl Sim {
                 |r| r.get(0),
             )
             .unwrap_or_default();
-        let shared = Arc::new(server::Shared::new(conn));
+        let mut shared = server::Shared::new(conn).with_db_path(config.db.clone());
+        shared.extras = extras;
+        let shared = Arc::new(shared);
         let listener = TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;

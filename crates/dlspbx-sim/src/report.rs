@@ -32,12 +32,13 @@ use crate::api::AuthUser;
 use crate::phone;
 use crate::time;
 use dlspbx_core::Error;
-use dlspbx_core::report::{CellType, Page, ReportTable};
+use dlspbx_core::Format;
+use dlspbx_core::report::{CSV_LAYOUT, CellType, Page, ReportTable};
 use dlspbx_core::reports::{
     Column, Exclusivity, FilterRule, FilterType, LogicalOperator, Operator, OrderDirection,
     ReportOption, ReportRequest,
 };
-use dlspbx_core::wire::Str;
+use dlspbx_core::wire::{self, Node, Str};
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 
@@ -516,12 +517,17 @@ fn cell(row: &rusqlite::Row<'_>, i: usize, c: Column, o: &Opts) -> rusqlite::Res
     })
 }
 
-/// Runs a report for `user`.
-pub fn run(
-    conn: &Connection,
-    user: &AuthUser,
-    req: &ReportRequest,
-) -> Result<ReportTable<'static>, Error> {
+/// A report ready to run: the options, the count, the header and the row query.
+struct Prepared {
+    o: Opts,
+    total: i64,
+    title: String,
+    header: Vec<String>,
+    sql: String,
+    params: Vec<SqlValue>,
+}
+
+fn prepare(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Prepared, Error> {
     if req.columns.is_empty() {
         return Err(err("columns is required: give one or more columns"));
     }
@@ -529,7 +535,7 @@ pub fn run(
     let lk = Lookup::load(conn, user).map_err(db_err)?;
     let mut w = Where::default();
     let clause = where_clause(&mut w, &lk, req, &o)?;
-    let title = Some(Str::from(title(&o)));
+    let title = title(&o);
     let total: i64 = conn
         .query_row(
             &format!("SELECT COUNT(*) FROM cdrs WHERE {clause}"),
@@ -537,9 +543,6 @@ pub fn run(
             |r| r.get(0),
         )
         .map_err(db_err)?;
-    if o.count_only {
-        return Ok(ReportTable::new(total, title, Vec::new(), Vec::new()));
-    }
     let cols: Vec<&str> = req.columns.iter().map(|c| c.as_str()).collect();
     let dir = if o.descending { "DESC" } else { "ASC" };
     let mut sql = format!(
@@ -553,31 +556,141 @@ pub fn run(
         params.push(limit.into());
         params.push(offset.into());
     }
-    let mut st = conn.prepare(&sql).map_err(db_err)?;
-    let mut rows = st
-        .query(rusqlite::params_from_iter(params.iter()))
-        .map_err(db_err)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(db_err)? {
-        let mut cells = Vec::with_capacity(req.columns.len());
-        for (i, c) in req.columns.iter().enumerate() {
-            cells.push(Str::from(cell(row, i, *c, &o).map_err(db_err)?));
-        }
-        out.push(cells);
-    }
     let header = req
         .columns
         .iter()
         .map(|c| {
-            Str::from(
-                if o.formatted_columns_names {
-                    c.label()
-                } else {
-                    c.as_str()
-                }
-                .to_owned(),
-            )
+            if o.formatted_columns_names {
+                c.label()
+            } else {
+                c.as_str()
+            }
+            .to_owned()
         })
         .collect();
-    Ok(ReportTable::new(total, title, header, out))
+    Ok(Prepared {
+        o,
+        total,
+        title,
+        header,
+        sql,
+        params,
+    })
+}
+
+/// The cells of one result row.
+fn row_cells(
+    row: &rusqlite::Row<'_>,
+    req: &ReportRequest,
+    o: &Opts,
+) -> rusqlite::Result<Vec<String>> {
+    req.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| cell(row, i, *c, o))
+        .collect()
+}
+
+/// Runs a report for `user`.
+pub fn run(
+    conn: &Connection,
+    user: &AuthUser,
+    req: &ReportRequest,
+) -> Result<ReportTable<'static>, Error> {
+    let p = prepare(conn, user, req)?;
+    let title = Some(Str::from(p.title));
+    if p.o.count_only {
+        return Ok(ReportTable::new(p.total, title, Vec::new(), Vec::new()));
+    }
+    let mut st = conn.prepare(&p.sql).map_err(db_err)?;
+    let mut rows = st
+        .query(rusqlite::params_from_iter(p.params.iter()))
+        .map_err(db_err)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db_err)? {
+        let cells = row_cells(row, req, &p.o).map_err(db_err)?;
+        out.push(cells.into_iter().map(Str::from).collect());
+    }
+    let header = p.header.into_iter().map(Str::from).collect();
+    Ok(ReportTable::new(p.total, title, header, out))
+}
+
+/// Whether [`stream`] answers `req` in `format`: every row at once (`page=ALL`, not
+/// `count_only`) in JSON or CSV.
+pub fn is_streamed(req: &ReportRequest, format: Format) -> bool {
+    matches!(format, Format::Json | Format::Csv)
+        && req.options.contains(&ReportOption::Page(Page::All))
+        && !req.options.contains(&ReportOption::CountOnly(true))
+}
+
+/// Bytes of body gathered before they are handed to the writer.
+const STREAM_CHUNK: usize = 64 * 1024;
+
+/// Runs a report for `user` and writes the answer in `format` (JSON or CSV) to `out` in
+/// chunks as the rows are read, so that memory does not grow with the number of rows. The
+/// bytes are the same as [`run`] and the generated encoder would produce.
+///
+/// An error before the first chunk (a bad option, a database error) is returned and nothing
+/// was written; `out` returning `false` (the client went away) stops the report. An error
+/// after the first chunk is returned too: the answer is then incomplete.
+pub fn stream(
+    conn: &Connection,
+    user: &AuthUser,
+    req: &ReportRequest,
+    format: Format,
+    out: &mut dyn FnMut(Vec<u8>) -> bool,
+) -> Result<(), Error> {
+    let p = prepare(conn, user, req)?;
+    let frame = Node::Map(vec![
+        ("result".into(), Node::str("success")),
+        ("error".into(), Node::str("")),
+        ("total_results".into(), Node::from(p.total.to_string())),
+        ("title".into(), Node::from(p.title.clone())),
+        (
+            "columns".into(),
+            Node::Seq(p.header.iter().map(|h| Node::from(h.clone())).collect()),
+        ),
+        ("results".into(), Node::Seq(Vec::new())),
+    ]);
+    let (mut buf, suffix): (Vec<u8>, &[u8]) = match format {
+        Format::Csv => (wire::csv::write(&frame, CSV_LAYOUT), b""),
+        _ => {
+            let mut body = wire::json::write(&frame);
+            debug_assert!(body.ends_with(b"[]}"));
+            body.truncate(body.len() - 2);
+            (body, b"]}")
+        }
+    };
+    let mut st = conn.prepare(&p.sql).map_err(db_err)?;
+    let mut rows = st
+        .query(rusqlite::params_from_iter(p.params.iter()))
+        .map_err(db_err)?;
+    let mut first = true;
+    while let Some(row) = rows.next().map_err(db_err)? {
+        let cells: Vec<Node<'_>> = row_cells(row, req, &p.o)
+            .map_err(db_err)?
+            .into_iter()
+            .map(Node::from)
+            .collect();
+        match format {
+            // One record, written by the same writer as a whole table's rows.
+            Format::Csv => buf.extend(wire::csv::write(
+                &Node::Map(vec![("columns".into(), Node::Seq(cells))]),
+                CSV_LAYOUT,
+            )),
+            _ => {
+                if !first {
+                    buf.push(b',');
+                }
+                buf.extend(wire::json::write(&Node::Seq(cells)));
+            }
+        }
+        first = false;
+        if buf.len() >= STREAM_CHUNK && !out(std::mem::take(&mut buf)) {
+            return Ok(());
+        }
+    }
+    buf.extend_from_slice(suffix);
+    out(buf);
+    Ok(())
 }

@@ -1,19 +1,23 @@
 //! The HTTP layer: routing, credentials, formats and bodies. See the crate docs for the rules.
 
 use crate::api::{self, Api, MessageIds};
+use crate::extra::Extras;
+use crate::{db, report};
 use axum::Router;
-use axum::body::{Body, HttpBody};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use dlspbx_core::generated::ACTIONS;
 use dlspbx_core::generated::server::{DispatchError, dispatch};
+use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::request::{FormLimits, body, form};
 use dlspbx_core::wire::{Node, encode_error};
-use dlspbx_core::{Encoding, Format};
+use dlspbx_core::{Action, Encoding, Format};
 use rusqlite::Connection;
 use std::borrow::Cow;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// The largest request body accepted: PHP's default `post_max_size`, 8 MB.
@@ -28,6 +32,11 @@ pub struct Shared {
     pub ids: MessageIds,
     /// PHP's form limits (a form body over them is refused).
     pub limits: FormLimits,
+    /// Actions served beyond the spec's (`include_spec!` extensions).
+    pub extras: Extras,
+    /// The database file, when there is one: a report streamed to the client (`page=ALL`)
+    /// reads it through its own connection instead of holding `conn`.
+    pub db_path: Option<PathBuf>,
 }
 
 impl Shared {
@@ -37,7 +46,16 @@ impl Shared {
             conn: Mutex::new(conn),
             ids: MessageIds::default(),
             limits: FormLimits::PHP_DEFAULTS,
+            extras: Extras::default(),
+            db_path: None,
         }
+    }
+
+    /// The same, reading streamed reports from the database file at `path` (see
+    /// [`db_path`](Self::db_path)).
+    pub fn with_db_path(mut self, path: Option<PathBuf>) -> Shared {
+        self.db_path = path;
+        self
     }
 
     /// Runs `f` with the connection locked.
@@ -106,13 +124,17 @@ fn response_format(query: &Node<'_>, headers: &HeaderMap) -> Result<Format, Stri
 }
 
 /// The module file a path names: `status.php`, or `status` for short.
-fn module_file(path: &str) -> Option<&'static str> {
+fn module_file(extras: &Extras, path: &str) -> Option<&'static str> {
     let want = if path.ends_with(".php") {
         Cow::Borrowed(path)
     } else {
         Cow::Owned(format!("{path}.php"))
     };
-    ACTIONS.iter().map(|a| a.file).find(|f| *f == want.as_ref())
+    ACTIONS
+        .iter()
+        .map(|a| a.file)
+        .chain(extras.actions().map(|(file, _)| file))
+        .find(|f| *f == want.as_ref())
 }
 
 async fn handle(
@@ -143,10 +165,11 @@ async fn handle(
             .insert(header::ALLOW, header::HeaderValue::from_static("POST, GET"));
         return r;
     }
-    let Some(file) = module_file(&path) else {
+    let Some(file) = module_file(&shared.extras, &path) else {
         let files: Vec<&str> = ACTIONS
             .iter()
             .map(|a| a.file)
+            .chain(shared.extras.actions().map(|(file, _)| file))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -204,6 +227,11 @@ async fn handle(
     let action = scalar(&query, "api_action")
         .or_else(|| scalar(&params, "api_action"))
         .map(str::to_owned);
+    if let Some((request, api_user, api_key)) =
+        streamed_report(&shared, file, action.as_deref(), &params, format)
+    {
+        return export_report(shared, request, api_user, api_key, format).await;
+    }
     let shared2 = shared.clone();
     let result =
         tokio::task::spawn_blocking(move || process(&shared2, file, action, params, format)).await;
@@ -364,7 +392,7 @@ pub fn process(
         let Some(action) = action.filter(|a| !a.trim().is_empty()) else {
             return fail(&format!(
                 "api_action is required; the actions of {file} are {}",
-                actions_of(file)
+                actions_of(&shared.extras, file)
             ));
         };
         let action = action.trim().to_owned();
@@ -373,14 +401,18 @@ pub fn process(
             conn,
             ids: &shared.ids,
         };
-        match dispatch(&handler, &user, file, &action, &params, format) {
+        let answer = match shared.extras.find(file, &action) {
+            Some(extra) => extra.dispatch(&user, file, &action, &params, format),
+            None => dispatch(&handler, &user, file, &action, &params, format),
+        };
+        match answer {
             Ok(body) => {
                 tracing::debug!(file, action, user = %user.authid, "ok");
                 (StatusCode::OK, body)
             }
             Err(DispatchError::UnknownAction { file, action }) => fail(&format!(
                 "Unknown api_action `{action}` for {file}; expected one of {}",
-                actions_of(&file)
+                actions_of(&shared.extras, &file)
             )),
             Err(DispatchError::Invalid(e)) => fail(&e.to_string()),
             Err(DispatchError::Handler(e)) => fail(&message(e)),
@@ -388,11 +420,13 @@ pub fn process(
     })
 }
 
-fn actions_of(file: &str) -> String {
+fn actions_of(extras: &Extras, file: &str) -> String {
     ACTIONS
         .iter()
-        .filter(|a| a.file == file)
-        .map(|a| a.name)
+        .map(|a| (a.file, a.name))
+        .chain(extras.actions())
+        .filter(|(f, _)| *f == file)
+        .map(|(_, name)| name)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -401,5 +435,130 @@ fn message(e: dlspbx_core::Error) -> String {
     match e {
         dlspbx_core::Error::Server { message } => message,
         other => other.to_string(),
+    }
+}
+
+/// The report request of a call that [`export_report`] answers (see
+/// [`report::is_streamed`]), with the credentials; `None` for any other call, and for a
+/// report that does not parse or validate (the ordinary path then answers with the error).
+fn streamed_report(
+    shared: &Shared,
+    file: &str,
+    action: Option<&str>,
+    params: &Node<'static>,
+    format: Format,
+) -> Option<(ReportRequest, String, String)> {
+    let action = action?.trim();
+    if file != "reports.php" || action != "report" || shared.extras.find(file, action).is_some() {
+        return None;
+    }
+    let mut params = params.clone();
+    normalize(file, action, &mut params);
+    let request = ReportRequest::from_params(&params).ok()?;
+    request.validate().ok()?;
+    if !report::is_streamed(&request, format) {
+        return None;
+    }
+    let api_user = scalar(&params, "api_user").unwrap_or("").to_owned();
+    let api_key = scalar(&params, "api_key").unwrap_or("").to_owned();
+    Some((request, api_user, api_key))
+}
+
+/// How a streamed report begins: an ordinary answer (an error found before the first row),
+/// or the body's chunks.
+enum Head {
+    Body(StatusCode, Vec<u8>),
+    Stream(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>),
+}
+
+/// A report of every row (`page=ALL`) in JSON or CSV, written to the client as the rows are
+/// read ([`report::stream`]) so that the server's memory does not grow with the report. It
+/// reads through its own connection to a database file (a consistent WAL snapshot; other
+/// requests go on), or holds the shared connection for an in-memory database.
+async fn export_report(
+    shared: Arc<Shared>,
+    request: ReportRequest,
+    api_user: String,
+    api_key: String,
+    format: Format,
+) -> Response {
+    let (head_tx, head_rx) = tokio::sync::oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        stream_report(&shared, &request, &api_user, &api_key, format, head_tx)
+    });
+    match head_rx.await {
+        Ok(Head::Body(status, body)) => reply(status, format, body),
+        Ok(Head::Stream(rx)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, format.media_type())],
+            Body::from_stream(ChunkStream(rx)),
+        )
+            .into_response(),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, format, "internal error"),
+    }
+}
+
+/// Runs on a blocking thread: authenticates, then streams the report into a bounded channel
+/// (at most a few chunks in flight, whatever the client's speed).
+fn stream_report(
+    shared: &Shared,
+    request: &ReportRequest,
+    api_user: &str,
+    api_key: &str,
+    format: Format,
+    head: tokio::sync::oneshot::Sender<Head>,
+) {
+    let fail = |head: tokio::sync::oneshot::Sender<Head>, message: &str| {
+        let _ = head.send(Head::Body(StatusCode::OK, encode_error(format, message)));
+    };
+    let user = match shared.with_conn(|conn| api::authenticate(conn, api_user, api_key)) {
+        Ok(Some(user)) => user,
+        Ok(None) => return fail(head, api::INVALID_CREDENTIALS),
+        Err(e) => return fail(head, &format!("database error: {e}")),
+    };
+    let mut head = Some(head);
+    let mut body: Option<tokio::sync::mpsc::Sender<std::io::Result<Bytes>>> = None;
+    let mut write = |chunk: Vec<u8>| -> bool {
+        if let Some(head) = head.take() {
+            let (tx, rx) = tokio::sync::mpsc::channel(4);
+            let _ = tx.try_send(Ok(Bytes::from(chunk)));
+            body = Some(tx);
+            return head.send(Head::Stream(rx)).is_ok();
+        }
+        body.as_ref()
+            .is_some_and(|tx| tx.blocking_send(Ok(Bytes::from(chunk))).is_ok())
+    };
+    let result = match &shared.db_path {
+        Some(path) => match db::open_reader(path) {
+            Ok(conn) => report::stream(&conn, &user, request, format, &mut write),
+            Err(e) => Err(dlspbx_core::Error::Server {
+                message: format!("database error: {e}"),
+            }),
+        },
+        None => shared.with_conn(|conn| report::stream(conn, &user, request, format, &mut write)),
+    };
+    match (result, head, body) {
+        (Ok(()), ..) => tracing::debug!(user = %user.authid, "report streamed"),
+        (Err(e), Some(head), _) => fail(head, &message(e)),
+        // Past the first chunk the status is sent: end the body with an error so that the
+        // client sees a broken response, not a short one.
+        (Err(e), None, Some(tx)) => {
+            let _ = tx.blocking_send(Err(std::io::Error::other(message(e))));
+        }
+        (Err(_), None, None) => {}
+    }
+}
+
+/// The chunks of a streamed body, as the `Stream` axum's `Body::from_stream` takes.
+struct ChunkStream(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>);
+
+impl futures_core::Stream for ChunkStream {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
     }
 }

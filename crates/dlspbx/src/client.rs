@@ -1,6 +1,7 @@
 //! The blocking [`Client`] over ureq.
 
 use crate::config::{ClientConfig, FromConfig};
+use crate::export::{ExportDecoder, ExportRow, ExportSummary, export_format, export_request};
 use crate::pages::{Pager, ReportPager, SmsPager};
 use crate::raw::RawResponse;
 use crate::retry::{Failure, Retries};
@@ -10,6 +11,7 @@ use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::{Action, Error, Result};
+use std::io::Read;
 use std::iter::FusedIterator;
 use std::time::Instant;
 use ureq::Body;
@@ -59,10 +61,22 @@ pub(crate) enum BodyMode {
 }
 
 impl Client {
-    crate::__client_methods!();
+    crate::__client_methods!(dlspbx);
 
     /// Sends `request` and returns the status and body undecoded, for zero-copy decoding with
     /// [`RawResponse::decode`]. A non-2xx status is not an error here (decoding reports it).
+    ///
+    /// ```no_run
+    /// use dlspbx::prelude::*;
+    /// use dlspbx::status::QueuesRequest;
+    ///
+    /// let client = Client::from_env()?;
+    /// let raw = client.call_raw(QueuesRequest::new())?;
+    /// // The queues borrow their strings from `raw.body`.
+    /// let queues = raw.decode::<QueuesRequest>()?;
+    /// println!("{} bytes: {queues:?}", raw.body.len());
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn call_raw<A: Action>(&self, request: A) -> Result<RawResponse> {
         let request = self.prepare(&request)?;
         self.execute(&request)
@@ -70,6 +84,19 @@ impl Client {
 
     /// Sends a prepared request (see [`prepare`](Self::prepare)), with retries, and reads its
     /// body (at most `max_body_size` bytes).
+    ///
+    /// ```no_run
+    /// use dlspbx::prelude::*;
+    /// use dlspbx::status::QueuesRequest;
+    ///
+    /// let client = Client::from_env()?;
+    /// // Show the request (without the key), then send it as it is.
+    /// let request = client.prepare(&QueuesRequest::new())?;
+    /// eprintln!("{}", request.to_redacted_string(&client.config().base_url));
+    /// let raw = client.execute(&request)?;
+    /// assert!(raw.is_success());
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn execute(&self, request: &HttpRequest) -> Result<RawResponse> {
         let span = call_span(request);
         let _entered = span.enter();
@@ -97,6 +124,21 @@ impl Client {
 
     /// Every page of a CDR report, decoded and owned; see [`ReportPager`] for how pages are
     /// requested and when the iteration stops.
+    ///
+    /// ```no_run
+    /// use dlspbx::prelude::*;
+    /// use dlspbx::reports::{Column, ReportOption, ReportRequest};
+    ///
+    /// let client = Client::from_env()?;
+    /// let request = ReportRequest::new([Column::UniqueId, Column::Date])
+    ///     .option(ReportOption::PerPage(500));
+    /// for page in client.report_pages(request) {
+    ///     for row in page?.rows() {
+    ///         println!("{:?}", row?.cells);
+    ///     }
+    /// }
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn report_pages(&self, request: ReportRequest) -> ReportPages {
         Pages {
             client: self.clone(),
@@ -105,11 +147,101 @@ impl Client {
     }
 
     /// Every page of an SMS record query, decoded and owned; see [`SmsPager`].
+    ///
+    /// ```no_run
+    /// use dlspbx::prelude::*;
+    /// use dlspbx::sms::QuerySmsRequest;
+    ///
+    /// let client = Client::from_env()?;
+    /// for page in client.sms_pages(QuerySmsRequest::new().results_limit(200)) {
+    ///     for sms in page?.results {
+    ///         println!("{} -> {}: {}", sms.src_label, sms.dst_label, sms.message);
+    ///     }
+    /// }
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn sms_pages(&self, request: QuerySmsRequest) -> SmsPages {
         Pages {
             client: self.clone(),
             pager: SmsPager::new(request),
         }
+    }
+
+    /// Streams every row of a CDR report to `on_row`, with memory use independent of the
+    /// report's size.
+    ///
+    /// The request is sent once with `page=ALL` (any `page`, `per_page` and `page_offset` are
+    /// dropped), in CSV when the client's format is CSV and in JSON otherwise. The body is
+    /// read in chunks as it arrives and fed to an [`ExportDecoder`], which hands each row to
+    /// `on_row` as soon as it is complete and keeps no more than one row, so a report of
+    /// millions of calls needs no more memory than one row. Consequently:
+    ///
+    /// - `max_body_size` limits each row instead of the whole body;
+    /// - the client's `timeout` limits each read instead of the whole exchange (a large report
+    ///   may take longer than the timeout to arrive, but a stalled server is still detected);
+    /// - retries cover failures before the rows start; a failure mid-body ends the export
+    ///   with an error after the rows already delivered.
+    ///
+    /// `on_row` may stop the export by returning an error, which is returned as is. Errors of
+    /// the SDK are converted with `E: From<Error>` (use `E = dlspbx::Error` when `on_row`
+    /// cannot fail).
+    ///
+    /// ```no_run
+    /// # use dlspbx::prelude::*;
+    /// # use dlspbx::reports::{Column, ReportRequest};
+    /// # fn main() -> Result<(), Error> {
+    /// let client = Client::from_env()?.with_format(Format::Csv);
+    /// let request = ReportRequest::new([Column::UniqueId, Column::Date]);
+    /// let summary = client.report_export(request, |row| {
+    ///     println!("{:?}", row.row.cells);
+    ///     Ok::<(), Error>(())
+    /// })?;
+    /// eprintln!("{} rows", summary.rows);
+    /// # Ok(()) }
+    /// ```
+    pub fn report_export<F, E>(
+        &self,
+        request: ReportRequest,
+        mut on_row: F,
+    ) -> Result<ExportSummary, E>
+    where
+        F: FnMut(ExportRow<'_>) -> Result<(), E>,
+        E: From<Error>,
+    {
+        let format = export_format(self.format());
+        let request = self.with_format(format).prepare(&export_request(request))?;
+        let span = call_span(&request);
+        let _entered = span.enter();
+        let started = Instant::now();
+        let mut retries = Retries::new(self.config().retry, request.idempotent);
+        let response = self.exchange(&request, BodyMode::Streamed, &mut retries);
+        let mut response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                finish_span(&span, Err(&e), retries.attempts(), started);
+                return Err(e.into());
+            }
+        };
+        let status = response.status().as_u16();
+        finish_span(&span, Ok(status), retries.attempts(), started);
+        if !(200..300).contains(&status) {
+            let body = self.read_body(&mut response)?;
+            return Err(crate::export::status_error(format, status, &body).into());
+        }
+        let max_row = usize::try_from(self.config().max_body_size).unwrap_or(usize::MAX);
+        let mut decoder = ExportDecoder::new(format).max_row_size(max_row);
+        let mut reader = response.into_body().into_reader();
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::Transport(error_chain(&e)).into()),
+            };
+            decoder.feed(&chunk[..n], &mut on_row)?;
+        }
+        decoder.finish(&mut on_row)
     }
 
     /// Sends the request until the retry policy is satisfied and returns the response head

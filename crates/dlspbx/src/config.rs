@@ -203,24 +203,78 @@ impl<C> fmt::Debug for ClientBuilder<C> {
 
 impl<C> ClientBuilder<C> {
     /// An empty builder: every setting unset, defaults for the optional ones.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use dlspbx::config::ClientBuilder;
+    /// // The same as `Client::builder()`.
+    /// let builder = ClientBuilder::<Client>::new();
+    /// // `base_url`, `api_user` and `api_key` have no default.
+    /// assert!(builder.build().is_err());
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The server's base URL, such as `https://pbx.example.com` (the API lives under
     /// `/api/v1/`). Must be `https://` unless the host is loopback.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .build()?;
+    /// assert_eq!(client.config().base_url, "https://pbx.example.com");
+    /// // Plain http only for loopback hosts (a local simulator).
+    /// assert!(Client::builder().base_url("http://pbx.example.com").api_user("100").api_key("k").build().is_err());
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// The API user: extension, auth ID or `extension@tenant`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .build()?;
+    /// assert_eq!(client.config().credentials.api_user, "100@tenant");
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn api_user(mut self, user: impl Into<String>) -> Self {
         self.api_user = Some(user.into());
         self
     }
 
     /// The API key (Users - Preferences in the PBX).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .build()?;
+    /// // The key is never printed.
+    /// assert!(!format!("{client:?}").contains("your-api-key"));
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(KeySource::Value(ApiKey::new(key)));
         self
@@ -228,24 +282,84 @@ impl<C> ClientBuilder<C> {
 
     /// Reads the API key from a file when the client is built (surrounding whitespace is
     /// trimmed).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let path = std::env::temp_dir().join("dlspbx-doc-api-key");
+    /// std::fs::write(&path, "your-api-key\n").unwrap();
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key_file(&path)
+    ///     .build()?;
+    /// assert!(!format!("{client:?}").contains("your-api-key"));
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn api_key_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.api_key = Some(KeySource::File(path.into()));
         self
     }
 
     /// The response format asked for (default JSON).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use dlspbx::Format;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .format(Format::Xml)
+    ///     .build()?;
+    /// assert_eq!(client.format(), Format::Xml);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn format(mut self, format: Format) -> Self {
         self.format = Some(format);
         self
     }
 
     /// The request body encoding (default form).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use dlspbx::Encoding;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .encoding(Encoding::Json)
+    ///     .build()?;
+    /// assert_eq!(client.encoding(), Encoding::Json);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn encoding(mut self, encoding: Encoding) -> Self {
         self.encoding = Some(encoding);
         self
     }
 
     /// Time allowed to establish a connection (default 10 s).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use std::time::Duration;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .connect_timeout(Duration::from_secs(3))
+    ///     .build()?;
+    /// assert_eq!(client.config().connect_timeout, Duration::from_secs(3));
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -253,6 +367,21 @@ impl<C> ClientBuilder<C> {
 
     /// Time allowed for one HTTP exchange, body included (default 60 s). Retries each get
     /// this much again.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use std::time::Duration;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .timeout(Duration::from_secs(300))
+    ///     .build()?;
+    /// assert_eq!(client.config().timeout, Duration::from_secs(300));
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -260,12 +389,42 @@ impl<C> ClientBuilder<C> {
 
     /// Largest response body read into memory (default 256 MiB). A larger body fails the call
     /// with [`Error::Transport`] instead of exhausting memory.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .max_body_size(1 << 30)
+    ///     .build()?;
+    /// assert_eq!(client.config().max_body_size, 1 << 30);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn max_body_size(mut self, bytes: u64) -> Self {
         self.max_body_size = Some(bytes);
         self
     }
 
     /// The retry policy (default: 3 attempts, 200 ms base, 5 s cap).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use dlspbx::RetryPolicy;
+    /// use std::time::Duration;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .retry(RetryPolicy::attempts(5).backoff(Duration::from_millis(100), Duration::from_secs(2)))
+    ///     .build()?;
+    /// assert_eq!(client.config().retry.max_attempts, 5);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -273,24 +432,82 @@ impl<C> ClientBuilder<C> {
 
     /// Shorthand for changing only the number of attempts of the retry policy (1 disables
     /// retries).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .max_attempts(1) // no retries
+    ///     .build()?;
+    /// assert_eq!(client.config().retry.max_attempts, 1);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.retry.max_attempts = attempts;
         self
     }
 
     /// PHP's input limits, checked before a form body is sent.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use dlspbx::FormLimits;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .form_limits(FormLimits { max_input_vars: 5000, ..FormLimits::PHP_DEFAULTS })
+    ///     .build()?;
+    /// assert_eq!(client.config().options.form_limits.max_input_vars, 5000);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn form_limits(mut self, limits: FormLimits) -> Self {
         self.form_limits = limits;
         self
     }
 
     /// What to do with a form body the server would truncate.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// use dlspbx::Oversize;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .oversize(Oversize::Fail)
+    ///     .build()?;
+    /// assert_eq!(client.config().options.oversize, Oversize::Fail);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn oversize(mut self, oversize: Oversize) -> Self {
         self.oversize = oversize;
         self
     }
 
     /// The `User-Agent` header (default `dlspbx/<version>`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .user_agent("my-app/1.0")
+    ///     .build()?;
+    /// assert_eq!(client.config().user_agent, "my-app/1.0");
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
@@ -298,6 +515,21 @@ impl<C> ClientBuilder<C> {
 
     /// Applies the settings of a TOML config file (see the [module docs](self)). A missing
     /// or malformed file is reported by [`build`](Self::build).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let path = std::env::temp_dir().join("dlspbx-doc-config.toml");
+    /// std::fs::write(
+    ///     &path,
+    ///     "url = \"https://pbx.example.com\"\napi_user = \"100@tenant\"\napi_key = \"your-api-key\"\nformat = \"xml\"\n",
+    /// )
+    /// .unwrap();
+    /// let client = Client::builder().config_file(&path).build()?;
+    /// assert_eq!(client.format(), dlspbx::Format::Xml);
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn config_file(self, path: impl AsRef<Path>) -> Self {
         let path = path.as_ref();
         match std::fs::read_to_string(path) {
@@ -309,6 +541,15 @@ impl<C> ClientBuilder<C> {
     /// Applies the default config file, if there is one: `$DLSPBX_CONFIG`, else
     /// [`default_config_path`]. A missing default file is not an error (a missing
     /// `$DLSPBX_CONFIG` is).
+    ///
+    /// ``` no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// // What `Client::from_env()` does.
+    /// let client = Client::builder().default_config_file().env().build()?;
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn default_config_file(self) -> Self {
         if let Some(path) = std::env::var_os("DLSPBX_CONFIG").filter(|p| !p.is_empty()) {
             return self.config_file(PathBuf::from(path));
@@ -321,12 +562,37 @@ impl<C> ClientBuilder<C> {
 
     /// Applies the `DLSPBX_*` environment variables that are set (see the
     /// [module docs](self)).
+    ///
+    /// ``` no_run
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// // DLSPBX_URL, DLSPBX_API_USER and DLSPBX_API_KEY, over an explicit format.
+    /// let client = Client::builder().format(dlspbx::Format::Csv).env().build()?;
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn env(self) -> Self {
         self.env_from(|name| std::env::var(name).ok())
     }
 
     /// Applies `DLSPBX_*` variables looked up with `lookup` instead of the process
     /// environment (for tests and embedding).
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let vars = std::collections::HashMap::from([
+    ///     ("DLSPBX_URL", "https://pbx.example.com"),
+    ///     ("DLSPBX_API_USER", "100@tenant"),
+    ///     ("DLSPBX_API_KEY", "your-api-key"),
+    /// ]);
+    /// let client = Client::builder()
+    ///     .env_from(|name| vars.get(name).map(|v| v.to_string()))
+    ///     .build()?;
+    /// assert_eq!(client.config().base_url, "https://pbx.example.com");
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
         if let Some(url) = get("DLSPBX_URL") {
@@ -357,6 +623,20 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Validates the settings into a [`ClientConfig`] without building a client.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let config = Client::builder()
+    ///     .base_url("https://pbx.example.com/")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .into_config()?;
+    /// assert_eq!(config.base_url, "https://pbx.example.com");
+    /// let client = Client::from_config(config)?;
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn into_config(self) -> Result<ClientConfig> {
         if let Some(e) = self.error {
             return Err(Error::Config(e));
@@ -408,6 +688,19 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Validates the settings and builds the client.
+    ///
+    /// ```
+    /// # #[cfg(feature = "blocking")] {
+    /// use dlspbx::Client;
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .build()?;
+    /// assert_eq!(client.config().base_url, "https://pbx.example.com");
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn build(self) -> Result<C>
     where
         C: FromConfig,

@@ -61,11 +61,12 @@
 //!
 //! - `blocking` (default): the ureq [`Client`]. Without it, this crate holds only the
 //!   transport-independent pieces that `dlspbx-async` reuses ([`config`], [`retry`],
-//!   [`pages`], [`RawResponse`]).
+//!   [`pages`], [`export`], [`RawResponse`]).
 
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod export;
 pub mod pages;
 mod raw;
 pub mod retry;
@@ -73,12 +74,9 @@ pub mod transport;
 
 #[cfg(feature = "blocking")]
 mod client;
-#[cfg(feature = "blocking")]
-mod export;
 
 #[cfg(feature = "blocking")]
 pub use client::{Client, ClientBuilder, Pages, ReportPages, SmsPages};
-#[cfg(feature = "blocking")]
 pub use export::{ExportRow, ExportSummary};
 
 pub use config::{ClientConfig, FromConfig};

@@ -21,16 +21,49 @@ pub struct RawResponse {
 
 impl RawResponse {
     /// Decodes the body as the response of action `A`, borrowing from it.
+    ///
+    /// ```
+    /// use dlspbx::{Format, RawResponse};
+    /// use dlspbx::dialer::AddContactRequest;
+    ///
+    /// let raw = RawResponse {
+    ///     status: 200,
+    ///     format: Format::Json,
+    ///     body: br#"{"result":"success","id":"42"}"#.to_vec(),
+    /// };
+    /// assert_eq!(raw.decode::<AddContactRequest>()?.id, 42);
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
     pub fn decode<A: Action>(&self) -> Result<A::Response<'_>> {
         http::decode::<A>(self.format, self.status, &self.body)
     }
 
     /// Decodes the body as the response of action `A`, detached from it.
+    ///
+    /// ```
+    /// use dlspbx::{Error, Format, RawResponse};
+    /// use dlspbx::example::TestRequest;
+    ///
+    /// let raw = RawResponse {
+    ///     status: 200,
+    ///     format: Format::Json,
+    ///     body: br#"{"result":"error","error":"Invalid API credentials"}"#.to_vec(),
+    /// };
+    /// let error = raw.decode_owned::<TestRequest>().unwrap_err();
+    /// assert!(matches!(error, Error::Server { message } if message == "Invalid API credentials"));
+    /// ```
     pub fn decode_owned<A: Action>(&self) -> Result<A::Response<'static>> {
         self.decode::<A>().map(A::into_owned)
     }
 
     /// Whether the status is 2xx.
+    ///
+    /// ```
+    /// use dlspbx::{Format, RawResponse};
+    ///
+    /// let raw = RawResponse { status: 503, format: Format::Json, body: Vec::new() };
+    /// assert!(!raw.is_success());
+    /// ```
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

@@ -54,6 +54,11 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// A policy that never retries.
+    ///
+    /// ```
+    /// use dlspbx::RetryPolicy;
+    /// assert_eq!(RetryPolicy::none().max_attempts, 1);
+    /// ```
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
@@ -62,6 +67,13 @@ impl RetryPolicy {
     }
 
     /// The default policy with `max_attempts` attempts.
+    ///
+    /// ```
+    /// use dlspbx::RetryPolicy;
+    /// let policy = RetryPolicy::attempts(5);
+    /// assert_eq!(policy.max_attempts, 5);
+    /// assert_eq!(policy.base_delay, RetryPolicy::default().base_delay);
+    /// ```
     pub fn attempts(max_attempts: u32) -> Self {
         RetryPolicy {
             max_attempts,
@@ -70,6 +82,13 @@ impl RetryPolicy {
     }
 
     /// Sets the backoff's base and cap.
+    ///
+    /// ```
+    /// use dlspbx::RetryPolicy;
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::default().backoff(Duration::from_millis(50), Duration::from_secs(1));
+    /// assert_eq!(policy.max_delay, Duration::from_secs(1));
+    /// ```
     pub fn backoff(mut self, base_delay: Duration, max_delay: Duration) -> Self {
         self.base_delay = base_delay;
         self.max_delay = max_delay;
@@ -77,12 +96,29 @@ impl RetryPolicy {
     }
 
     /// Sets the longest `Retry-After` honoured.
+    ///
+    /// ```
+    /// use dlspbx::RetryPolicy;
+    /// use std::time::Duration;
+    /// // Give up rather than wait more than 10 s for a server that asks for it.
+    /// let policy = RetryPolicy::default().max_retry_after(Duration::from_secs(10));
+    /// assert_eq!(policy.max_retry_after, Duration::from_secs(10));
+    /// ```
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
         self
     }
 
     /// The full-jitter wait before retry number `retry` (from 1).
+    ///
+    /// ```
+    /// use dlspbx::RetryPolicy;
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::default().backoff(Duration::from_millis(100), Duration::from_secs(1));
+    /// // Up to 100 ms, 200 ms, 400 ms... never more than the cap.
+    /// assert!(policy.delay(2) <= Duration::from_millis(200));
+    /// assert!(policy.delay(30) <= Duration::from_secs(1));
+    /// ```
     pub fn delay(&self, retry: u32) -> Duration {
         let exp = self
             .base_delay

@@ -3,7 +3,7 @@
 
 //! Server-side routing generated from the spec: the simulator implements [`Handler`]
 //! and calls [`dispatch`] with the parsed request parameters.
-use crate::action::Action;
+use crate::action::{Action, ActionInfo};
 use crate::format::Format;
 use crate::wire::Node;
 /// One method per action; the simulator implements it.
@@ -341,7 +341,10 @@ pub fn dispatch<H: Handler>(
     }
 }
 
-fn run<A: Action, F>(
+/// One arm of [`dispatch`]: parses `params` as an `A`, validates it, answers it with
+/// `f` and writes the response in `format`. Also used by the routing that
+/// `include_spec!` generates for extension specs.
+pub fn run<A: Action, F>(
     params: &Node<'_>,
     format: Format,
     f: F,
@@ -353,4 +356,22 @@ where
     request.validate().map_err(DispatchError::Invalid)?;
     let response = f(request).map_err(DispatchError::Handler)?;
     A::encode(format, &response).map_err(DispatchError::Handler)
+}
+
+/// A set of actions a server answers through [`dispatch`]-style routing, as an object:
+/// how a server (the simulator) serves actions beyond the spec's, such as those of an
+/// `include_spec!` extension, whose generated `Server<H>` implements it. `Cx` is the
+/// server's per-request context (the simulator's authenticated user).
+pub trait Dispatch<Cx: ?Sized>: Send + Sync {
+    /// The actions served: module file and `api_action` of each, with their fields.
+    fn actions(&self) -> &'static [&'static ActionInfo];
+    /// Parses, validates and answers one request, like [`dispatch`].
+    fn dispatch(
+        &self,
+        cx: &Cx,
+        file: &str,
+        action: &str,
+        params: &Node<'_>,
+        format: Format,
+    ) -> std::result::Result<Vec<u8>, DispatchError>;
 }

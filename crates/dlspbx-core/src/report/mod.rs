@@ -13,7 +13,6 @@ use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
 use crate::generated::reports::Column;
 use crate::wire::{self, CsvLayout, Node, RowKind, Str};
-use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -75,8 +74,9 @@ pub struct ReportTable<'a> {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Rows<'a> {
-    /// The raw JSON array of arrays, scanned on demand.
-    Json(Cow<'a, str>),
+    /// The raw JSON array of arrays, scanned on demand: its text (and, for
+    /// [`json_rows::Tail::Document`], the rest of the document), and its offset in the body.
+    Json(Cow<'a, str>, usize, json_rows::Tail),
     /// Rows already parsed into a tree (XML, YAML, CSV).
     Nodes(Vec<Node<'a>>),
     /// Rows built in memory (the simulator, `into_owned`).
@@ -117,7 +117,7 @@ impl<'a> ReportTable<'a> {
     pub fn rows(&self) -> RowIter<'_> {
         RowIter {
             inner: match &self.rows {
-                Rows::Json(raw) => RowIterInner::Json(json_rows::JsonRows::new(raw)),
+                Rows::Json(raw, base, tail) => RowIterInner::Json(json_rows::JsonRows::with_tail(raw, *base, *tail)),
                 Rows::Nodes(nodes) => RowIterInner::Nodes(nodes.iter()),
                 Rows::Cells(rows) => RowIterInner::Cells(rows.iter()),
             },
@@ -145,7 +145,7 @@ impl<'a> ReportTable<'a> {
             title: self.title.map(Str::into_owned),
             columns: self.columns.into_iter().map(Str::into_owned).collect(),
             rows: match self.rows {
-                Rows::Json(raw) => Rows::Json(Cow::Owned(raw.into_owned())),
+                Rows::Json(raw, base, tail) => Rows::Json(Cow::Owned(raw.into_owned()), base, tail),
                 Rows::Nodes(nodes) => Rows::Nodes(nodes.into_iter().map(Node::into_owned).collect()),
                 Rows::Cells(rows) => Rows::Cells(rows.into_iter().map(|r| r.into_iter().map(Str::into_owned).collect()).collect()),
             },
@@ -192,37 +192,11 @@ fn node_row<'a>(node: &Node<'a>) -> std::result::Result<Row<'a>, DecodeError> {
     }
 }
 
-#[derive(Deserialize)]
-struct JsonHead<'a> {
-    #[serde(default, borrow)]
-    result: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    error: Option<Str<'a>>,
-    #[serde(default, deserialize_with = "wire::scalar::opt_int")]
-    total_results: Option<i64>,
-    #[serde(default, borrow)]
-    title: Option<Str<'a>>,
-    #[serde(default, borrow, deserialize_with = "wire::scalar::list")]
-    columns: Vec<Str<'a>>,
-    #[serde(default, borrow)]
-    results: Option<&'a serde_json::value::RawValue>,
-}
-
 /// Decodes a report body in any format. JSON rows stay in the body until iterated.
 pub fn decode(format: Format, body: &[u8]) -> Result<ReportTable<'_>> {
     let body = wire::strip_bom(body);
     match format {
-        Format::Json => {
-            let head: JsonHead<'_> = serde_json::from_slice(body).map_err(|e| {
-                DecodeError::new(Format::Json, Position::LineColumn { line: e.line(), column: e.column() }, e.to_string())
-            })?;
-            if head.result.as_deref() == Some("error") {
-                return Err(Error::Server { message: head.error.map(|e| e.0.into_owned()).unwrap_or_default() });
-            }
-            let rows = head.results.map_or("[]", |r| r.get());
-            let total = head.total_results.unwrap_or(0);
-            Ok(ReportTable { total_results: total, title: head.title, columns: head.columns, rows: Rows::Json(Cow::Borrowed(rows)) })
-        }
+        Format::Json => json_rows::decode(body),
         Format::Plain => {
             let node = wire::plain::parse(body)?;
             let total = node.get("id").and_then(Node::as_str).and_then(|s| s.parse().ok()).unwrap_or(0);

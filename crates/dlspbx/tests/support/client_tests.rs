@@ -236,6 +236,125 @@ macro_rules! client_tests {
         }
 
         #[$test]
+        $($async)? fn report_export_streams_csv_and_json() {
+            let server = Server::start(|request, _| {
+                assert!(request.body_text().contains("page%3DALL"), "{}", request.body_text());
+                assert!(!request.body_text().contains("per_page"), "{}", request.body_text());
+                Reply::fixture(request)
+            });
+            let client = client(&server);
+            for format in [Format::Csv, Format::Json, Format::Xml] {
+                let mut ids = Vec::new();
+                let request = ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(1));
+                let summary = client
+                    .with_format(format)
+                    .report_export(request, |row: dlspbx::ExportRow<'_>| {
+                        assert_eq!(row.columns[0], "unique_id");
+                        ids.push(row.row.get(0).unwrap().to_owned());
+                        Ok::<(), Error>(())
+                    }) $($await)*
+                    .unwrap();
+                assert_eq!(ids, ["1476370446.2", "1476370384.0", "1476370358.2"], "{format}");
+                assert_eq!(summary.rows, 3);
+                let asked = server.requests().pop().unwrap();
+                let expected = if format == Format::Csv { "csv" } else { "json" };
+                assert_eq!(asked.query("api_format"), Some(expected));
+                support::assert_key_only_in_body(&asked);
+            }
+        }
+
+        #[$test]
+        $($async)? fn report_export_reports_server_errors() {
+            let server = Server::start(|_, _| Reply::new(500, "application/json", "{\"result\":\"error\",\"error\":\"Database busy\"}"));
+            let error = client_with(&server, |b| b.max_attempts(1))
+                .report_export(ReportRequest::new([Column::UniqueId]), |_| Ok::<(), Error>(())) $($await)*
+                .unwrap_err();
+            assert!(matches!(error, Error::Server { ref message } if message == "Database busy"), "{error}");
+            let server = Server::start(|_, _| Reply::json("{\"result\":\"error\",\"error\":\"Invalid API key\"}"));
+            let error = client(&server)
+                .report_export(ReportRequest::new([Column::UniqueId]), |_| Ok::<(), Error>(())) $($await)*
+                .unwrap_err();
+            assert!(matches!(error, Error::Server { ref message } if message == "Invalid API key"), "{error}");
+        }
+
+        #[$test]
+        $($async)? fn report_export_decodes_rows_while_the_body_arrives() {
+            // The server sends the first row, then waits (up to 5 s) until the client has seen
+            // it before sending the rest: a client that buffered the body would wait it out.
+            let seen_first = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let gate = seen_first.clone();
+            let body = support::report_page(3, 0, 3).body;
+            let split = body.windows(6).position(|w| w == b"],[\"1\"").unwrap() + 1;
+            let server = Server::start(move |_, _| Reply::json(body.clone()).split(split, Some(gate.clone())));
+            // The cap on a whole body does not apply to an export: only to each row.
+            let client = client_with(&server, |b| b.max_body_size(100));
+            let started = Instant::now();
+            let mut ids = Vec::new();
+            let summary = client
+                .report_export(ReportRequest::new([Column::UniqueId, Column::Date]), |row| {
+                    ids.push(row.row.get(0).unwrap().to_owned());
+                    seen_first.store(true, std::sync::atomic::Ordering::SeqCst);
+                    Ok::<(), Error>(())
+                }) $($await)*
+                .unwrap();
+            assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+            assert_eq!(ids, ["0", "1", "2"]);
+            assert_eq!((summary.rows, summary.total_results), (3, Some(3)));
+            assert_eq!(summary.columns, ["unique_id", "date"]);
+        }
+
+        #[$test]
+        $($async)? fn report_export_times_out_when_the_body_stalls() {
+            let body = support::report_page(3, 0, 3).body;
+            let split = body.windows(6).position(|w| w == b"],[\"1\"").unwrap() + 1;
+            let server = Server::start(move |_, _| Reply::json(body.clone()).split(split, None));
+            let client = client_with(&server, |b| b.timeout(Duration::from_millis(500)));
+            let started = Instant::now();
+            let mut rows = 0;
+            let error = client
+                .report_export(ReportRequest::new([Column::UniqueId]), |_| {
+                    rows += 1;
+                    Ok::<(), Error>(())
+                }) $($await)*
+                .unwrap_err();
+            assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+            assert!(matches!(error, Error::Transport(ref m) if m.contains("time")), "{error}");
+            assert_eq!(rows, 1, "the rows before the stall are delivered");
+            assert_eq!(server.count(), 1, "a failure mid-body is not retried");
+        }
+
+        #[$test]
+        $($async)? fn report_export_truncated_body_is_an_error() {
+            let server = Server::start(|_, _| Reply::json("{\"result\":\"success\",\"results\":[[\"1\"],[\"2\""));
+            let error = client(&server)
+                .report_export(ReportRequest::new([Column::UniqueId]), |_| Ok::<(), Error>(())) $($await)*
+                .unwrap_err();
+            assert!(matches!(error, Error::Decode(_)), "{error}");
+        }
+
+        #[$test]
+        $($async)? fn tracing_shows_each_call_but_never_the_key() {
+            let capture = support::Capture::default();
+            let _guard = tracing::subscriber::set_default(capture.clone());
+            let server = Server::fixtures();
+            let client = client(&server);
+            client.status().queues() $($await)* .unwrap();
+            let failing = Server::start(|_, _| Reply::json(format!("{{\"result\":\"error\",\"error\":\"bad key {KEY}\"}}")));
+            let _ = client_with(&failing, |b| b.max_attempts(1)).example().test() $($await)*;
+            let _ = client_with(&Server::start(|_, _| Reply::status(503)), |b| b.max_attempts(2)).status().users() $($await)*;
+            let closed = Client::builder().base_url(support::closed_port_url()).api_user(USER).api_key(KEY).max_attempts(1).build().unwrap();
+            let _ = closed.status().calls() $($await)*;
+            client.report_export(ReportRequest::new([Column::UniqueId]), |_| Ok::<(), Error>(())) $($await)* .unwrap();
+            let text = capture.text();
+            assert!(text.contains("span dlspbx.call module=\"status\" action=\"queues\" format=\"json\""), "{text}");
+            assert!(text.contains("status=200") && text.contains("attempts=2") && text.contains("elapsed_ms="), "{text}");
+            assert!(text.contains("action=\"report\""), "{text}");
+            // The server's message may quote anything; the client's own records never hold the key.
+            let own: Vec<&str> = text.lines().filter(|l| !l.contains("bad key")).collect();
+            assert!(own.iter().all(|l| !l.contains(KEY)), "{text}");
+        }
+
+        #[$test]
         $($async)? fn builder_requires_https_for_remote_hosts() {
             let error = Client::builder().base_url("http://pbx.example.com").api_user(USER).api_key(KEY).build().unwrap_err();
             assert!(matches!(error, Error::Config(_)), "{error}");

@@ -8,6 +8,7 @@ mod client_tests;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,6 +73,11 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// Read the request, then never answer.
     pub stall: bool,
+    /// Send the body in two parts: the bytes before this offset, then (after `gate`) the rest.
+    pub split_at: Option<usize>,
+    /// Between the two parts, wait until this flag is set (at most 5 s); without a gate, wait
+    /// 30 s (a server stalling mid-body).
+    pub gate: Option<Arc<AtomicBool>>,
 }
 
 impl Reply {
@@ -81,7 +87,17 @@ impl Reply {
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
             stall: false,
+            split_at: None,
+            gate: None,
         }
+    }
+
+    /// Sends the body up to `at`, then waits for `gate` (at most 5 s, or 30 s without a gate)
+    /// before sending the rest.
+    pub fn split(mut self, at: usize, gate: Option<Arc<AtomicBool>>) -> Self {
+        self.split_at = Some(at);
+        self.gate = gate;
+        self
     }
 
     pub fn json(body: impl Into<Vec<u8>>) -> Self {
@@ -193,7 +209,24 @@ fn serve(stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Recorded>>) 
     out.push_str("\r\n");
     let mut stream = stream;
     let _ = stream.write_all(out.as_bytes());
-    let _ = stream.write_all(&reply.body);
+    let (first, rest) = reply
+        .body
+        .split_at(reply.split_at.unwrap_or(0).min(reply.body.len()));
+    let _ = stream.write_all(first);
+    let _ = stream.flush();
+    if reply.split_at.is_some() {
+        let limit = if reply.gate.is_some() { 5 } else { 30 };
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(limit)
+            && !reply
+                .gate
+                .as_ref()
+                .is_some_and(|g| g.load(Ordering::SeqCst))
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let _ = stream.write_all(rest);
     let _ = stream.flush();
 }
 
@@ -472,4 +505,69 @@ macro_rules! sim_scenario {
         support::expect_data(format, client.subscribers().add_unsubscriber(subscribers::AddUnsubscriberRequest::new(number, "0")) $($await)*);
         support::expect_data(format, client.subscribers().remove_unsubscriber(subscribers::RemoveUnsubscriberRequest::new(number, "0")) $($await)*);
     }};
+}
+
+/// A `tracing` subscriber that writes every span (name and fields, recorded later too) and
+/// every event into one text, to check what the client logs.
+#[derive(Clone, Default)]
+pub struct Capture(Arc<Mutex<String>>);
+
+impl Capture {
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+
+    fn push(&self, line: String) {
+        let mut text = self.0.lock().unwrap();
+        text.push_str(&line);
+        text.push('\n');
+    }
+}
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+static NEXT_SPAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl tracing::Subscriber for Capture {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::always()
+    }
+
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut fields = Fields(format!("span {}", span.metadata().name()));
+        span.record(&mut fields);
+        self.push(fields.0);
+        tracing::span::Id::from_u64(NEXT_SPAN.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut fields = Fields("record".to_owned());
+        values.record(&mut fields);
+        self.push(fields.0);
+    }
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields(format!("event {}", event.metadata().level()));
+        event.record(&mut fields);
+        self.push(fields.0);
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }

@@ -1,0 +1,36 @@
+//! Decodes a report file repeatedly, for profilers (callgrind, perf):
+//! `profile FORMAT DECODER FILE [ITERATIONS]`, DECODER one of `ours`, `baseline`, `value`.
+
+use dlspbx_benches::{baseline, ours_report};
+use dlspbx_core::Format;
+use std::hint::black_box;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [format, decoder, file, rest @ ..] = args.as_slice() else {
+        eprintln!("usage: profile FORMAT DECODER FILE [ITERATIONS]");
+        std::process::exit(2);
+    };
+    let format: Format = format.parse().expect("a format");
+    let body = std::fs::read(file).expect("read the body");
+    let n: usize = rest.first().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let decode: fn(&[u8]) -> dlspbx_benches::Digest = match (format, decoder.as_str()) {
+        (Format::Json, "ours") => |b| ours_report(Format::Json, b),
+        (Format::Xml, "ours") => |b| ours_report(Format::Xml, b),
+        (Format::Yaml, "ours") => |b| ours_report(Format::Yaml, b),
+        (Format::Csv, "ours") => |b| ours_report(Format::Csv, b),
+        (Format::Json, "baseline") => baseline::serde_json_report,
+        (Format::Json, "value") => baseline::json_value_report,
+        (Format::Xml, "baseline") => baseline::quick_xml_report,
+        (Format::Yaml, "baseline") => baseline::serde_yaml_report,
+        (Format::Csv, "baseline") => baseline::csv_report,
+        _ => panic!("unknown decoder"),
+    };
+    let start = std::time::Instant::now();
+    let mut d = Default::default();
+    for _ in 0..n {
+        d = decode(black_box(&body));
+    }
+    let per = start.elapsed() / n as u32;
+    println!("{d:?}: {per:?} per decode, {:.0} MB/s", body.len() as f64 / per.as_secs_f64() / 1e6);
+}

@@ -1,0 +1,3 @@
+dlspbx_macros::include_spec!(users);
+
+fn main() {}

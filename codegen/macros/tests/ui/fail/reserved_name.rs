@@ -1,0 +1,3 @@
+dlspbx_macros::include_spec!("tests/ui/specs/reserved_name.toml");
+
+fn main() {}

@@ -1,0 +1,117 @@
+//! `docs/` must be what the spec and the fixtures generate (same check as
+//! `cargo xtask docs --check`), and hold together.
+
+use dlspbx_codegen::docs::{DOCS_DIR, sync};
+use dlspbx_codegen::load_dir;
+use dlspbx_codegen::sync::Mode;
+use serde_json::Value;
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+#[test]
+fn docs_are_fresh() {
+    let stale = sync(root(), Mode::Check).expect("the spec loads");
+    assert!(
+        stale.is_empty(),
+        "docs/ is stale; run `cargo xtask docs`: {stale:?}"
+    );
+}
+
+fn refs<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.push(r);
+            }
+            m.values().for_each(|v| refs(v, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn openapi_covers_every_action_and_every_ref_resolves() {
+    let text = std::fs::read_to_string(root().join(DOCS_DIR).join("openapi.json")).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 100);
+    for r in all {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external $ref {r}"));
+        assert!(doc.pointer(pointer).is_some(), "unresolved $ref {r}");
+    }
+    let spec = load_dir(&root().join("spec")).unwrap();
+    let api = std::fs::read_to_string(root().join(DOCS_DIR).join("API.md")).unwrap();
+    for m in &spec.modules {
+        let op = &doc["paths"][format!("/api/v1/{}", m.module.file)]["post"];
+        let api_action = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "api_action")
+            .unwrap();
+        assert_eq!(api_action["required"], true);
+        let listed: Vec<&str> = api_action["schema"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let paired: Vec<&str> = op["x-dlspbx-actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["api_action"].as_str().unwrap())
+            .collect();
+        let actions: Vec<&str> = m
+            .actions
+            .iter()
+            .map(|a| a.name.get_ref().as_str())
+            .collect();
+        assert_eq!(listed, actions);
+        assert_eq!(paired, actions);
+        for a in &m.actions {
+            let key = format!("{}.{}", m.module.name.get_ref(), a.name.get_ref());
+            assert!(
+                doc["components"]["schemas"][format!("{key}.Request")].is_object(),
+                "{key}"
+            );
+            assert!(
+                doc["components"]["schemas"][format!("{key}.Response")].is_object(),
+                "{key}"
+            );
+            assert!(
+                api.contains(&format!(
+                    "`POST /api/v1/{}?api_action={}`",
+                    m.module.file,
+                    a.name.get_ref()
+                )),
+                "{key}"
+            );
+            for f in a.request.iter().chain(&a.response) {
+                assert!(
+                    api.contains(&format!("| `{}` |", f.name.get_ref())),
+                    "{key}.{}",
+                    f.name.get_ref()
+                );
+            }
+        }
+    }
+    for r in &spec.rules.rules {
+        assert!(
+            api.contains(&format!(
+                "<a id=\"rule-{}\"></a>",
+                r.name.get_ref().replace('_', "-")
+            )),
+            "{}",
+            r.name.get_ref()
+        );
+    }
+}
