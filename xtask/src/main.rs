@@ -1,6 +1,7 @@
-//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask docs [--check]`, `cargo xtask bench [--full]`.
+//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask docs [--check]`, `cargo xtask bench [--full]`, `cargo xtask load`.
 
 mod bench;
+mod load;
 
 use dlspbx_codegen::sync::{sync, Mode};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports"
+        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports\n  load             10,000 mixed requests over 64 connections against the simulator (--requests N, --connections C)"
     );
     ExitCode::from(1)
 }
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         ["docs", "--check"] => docs(Mode::Check),
         ["bench"] => bench::run(&root(), false),
         ["bench", "--full"] => bench::run(&root(), true),
+        ["load", rest @ ..] => load::run(&root(), rest),
         _ => usage(),
     }
 }

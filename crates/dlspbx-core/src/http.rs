@@ -4,7 +4,6 @@
 use crate::action::Action;
 use crate::error::{Error, Result};
 use crate::format::{Encoding, Format};
-use crate::request::form;
 use crate::request::form::{FormLimits, Oversize};
 use crate::wire::Node;
 use std::fmt;

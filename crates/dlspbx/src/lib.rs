@@ -95,6 +95,26 @@ pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
 /// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
 pub use dlspbx_core as sans_io;
 
+#[doc(hidden)]
+pub use dlspbx_macros as __macros;
+
+/// Typed endpoints for API actions our spec does not have yet, from a spec file of your own
+/// in the same TOML language as `spec/` (see the `dlspbx-macros` crate and
+/// `examples/extra-endpoint`). The path is relative to your crate's `Cargo.toml`:
+///
+/// ```ignore
+/// dlspbx::include_spec!("specs/users.toml");
+/// // -> mod users { ListUsersRequest, ListUsersResponse, UsersExt, Handler, Server, ... }
+/// use users::UsersExt;
+/// let users = client.users().list_users(users::ListUsersRequest::new())?;
+/// ```
+#[macro_export]
+macro_rules! include_spec {
+    ($path:literal) => {
+        $crate::__macros::include_spec!($path, core = $crate::sans_io);
+    };
+}
+
 /// What most programs need: `use dlspbx::prelude::*;`.
 pub mod prelude {
     pub use crate::{Caller, Encoding, Error, Format, Modules, RawResponse};

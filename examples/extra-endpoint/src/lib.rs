@@ -9,9 +9,9 @@
 //! [`SimUsers`] answers the action in the simulator from its demo data, so the example runs
 //! end to end: see `src/main.rs` and `tests/end_to_end.rs`.
 
-dlspbx_macros::include_spec!("users.toml");
+dlspbx::include_spec!("users.toml");
 
-use dlspbx_core::Str;
+use dlspbx::sans_io::Str;
 use dlspbx_sim::api::AuthUser;
 
 /// The simulator's answer to `users.php?api_action=list_users`: the users of the caller's
@@ -26,7 +26,7 @@ impl users::Handler for SimUsers {
         &self,
         user: &AuthUser,
         request: users::ListUsersRequest,
-    ) -> Result<users::ListUsersResponse<'static>, dlspbx_core::Error> {
+    ) -> Result<users::ListUsersResponse<'static>, dlspbx::Error> {
         let search = request.search.unwrap_or_default().to_lowercase();
         let mut found: Vec<_> = dlspbx_sim::world::users_of(&user.tenant)
             .filter(|u| u.ext.contains(&search) || u.name.to_lowercase().contains(&search))

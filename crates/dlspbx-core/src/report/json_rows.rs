@@ -131,15 +131,18 @@ impl<'a> JsonRows<'a> {
         }
     }
 
-    /// A string cell, at its opening quote (the general case: escapes, errors): the end is
-    /// found first, so that a decoded string is allocated once at its final size.
+    /// A string cell, at its opening quote (the general case: escapes, errors): the end and
+    /// the escapes are found first, so that a decoded string is allocated once and its runs
+    /// copied without a second search.
     #[inline(never)]
     fn string(&mut self, decode: bool) -> Result<Str<'a>, DecodeError> {
+        const KEPT: usize = 16;
         let src = self.src;
         let b = src.as_bytes();
         let start = self.pos + 1;
         let mut i = start;
-        let mut escaped = false;
+        let mut escapes = [0usize; KEPT];
+        let mut count = 0;
         let end = loop {
             let Some(at) = find_quote_or_backslash(b, i) else {
                 self.pos = b.len();
@@ -148,7 +151,10 @@ impl<'a> JsonRows<'a> {
             if b[at] == b'"' {
                 break at;
             }
-            escaped = true;
+            if count < KEPT {
+                escapes[count] = at;
+            }
+            count += 1;
             i = at + 2;
             if i > b.len() {
                 self.pos = b.len();
@@ -156,13 +162,45 @@ impl<'a> JsonRows<'a> {
             }
         };
         self.pos = end + 1;
-        if !escaped {
+        if count == 0 {
             return Ok(Str(Cow::Borrowed(&src[start..end])));
         }
         if !decode {
             return Ok(Str::default());
         }
-        match unescape(&src[start..end]) {
+        let decoded = if count <= KEPT {
+            // Escapes only shrink the text: its length is enough room.
+            let mut out = String::with_capacity(end - start);
+            let mut run = start;
+            let mut failed = None;
+            for &at in &escapes[..count] {
+                if at < run {
+                    // The second half of a surrogate pair, decoded with the first.
+                    continue;
+                }
+                out.push_str(&src[run..at]);
+                match decode_escape(b, at) {
+                    Ok((ch, next)) => {
+                        out.push(ch);
+                        run = next;
+                    }
+                    Err(why) => {
+                        failed = Some((at - start, why));
+                        break;
+                    }
+                }
+            }
+            match failed {
+                None => {
+                    out.push_str(&src[run..end]);
+                    Ok(out)
+                }
+                Some(e) => Err(e),
+            }
+        } else {
+            unescape(&src[start..end])
+        };
+        match decoded {
             Ok(s) => Ok(Str(Cow::Owned(s))),
             Err((at, why)) => {
                 self.pos = start + at;
@@ -674,10 +712,10 @@ mod tests {
         ] {
             let expected: String = serde_json::from_str(&format!("\"{raw}\"")).unwrap();
             assert_eq!(unescape(raw).unwrap(), expected, "{raw}");
-            let row = format!("[[\"{raw}\",\"{raw}{raw}{raw}{raw}{raw}{raw}\"]]");
+            let row = format!("[[\"{raw}\",\"{}\"]]", raw.repeat(20));
             let rows: Vec<_> = JsonRows::new(&row).collect::<Result<_, _>>().unwrap();
             assert_eq!(rows[0][0].as_str(), expected, "{raw}");
-            assert_eq!(rows[0][1].as_str(), expected.repeat(6), "{raw}");
+            assert_eq!(rows[0][1].as_str(), expected.repeat(20), "{raw}");
         }
         for raw in [r#"\x"#, r#"\u12"#, r#"\ud83d"#, r#"\ud83dx\ude00"#, r#"\ude00"#, r#"a\"#, r#"\u00g0"#] {
             assert!(unescape(raw).is_err(), "{raw}");
