@@ -15,7 +15,6 @@ use crate::run::stdout_err;
 use crate::table::{self, Cell};
 use dlspbx::ExportRow;
 use dlspbx_core::report::CellType;
-use dlspbx_core::report::Page;
 use dlspbx_core::reports::{Column, ReportOption, ReportRequest};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
@@ -279,19 +278,6 @@ impl<'w> ReportSink<'w> {
             }
         }
     }
-}
-
-/// The request of the export: every row at once (`page=ALL`, no paging options), as
-/// `Client::report_export` sends it.
-pub fn export_request(mut req: ReportRequest) -> ReportRequest {
-    req.options.retain(|o| {
-        !matches!(
-            o,
-            ReportOption::Page(_) | ReportOption::PerPage(_) | ReportOption::PageOffset(_)
-        )
-    });
-    req.options.push(ReportOption::Page(Page::All));
-    req
 }
 
 /// The number of rows the export will stream (a `count_only` request), for the progress bar.

@@ -149,7 +149,7 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let conn = Conn::open(g)?;
     if g.dry_run || g.raw {
         // The request of the export: the one streamed, with page=ALL.
-        let req = report_out::export_request(req);
+        let req = dlspbx::export::export_request(req);
         if g.dry_run {
             return dry_run(&conn, &req);
         }
