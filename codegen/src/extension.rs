@@ -9,6 +9,9 @@
 //! `file?api_action=` pair stays unique. What only the core can have: the report tables
 //! (`[[column]]`, `[[filter]]`, `[[operator]]`, `[[option]]`), a purpose-built `decoder`, the
 //! `report_rows` type and hand-written `check`s.
+//!
+//! The embedded files are this crate's copy of `spec/` (`codegen/spec/`, kept identical by
+//! `cargo xtask codegen` and checked by its `--check`), so the published package holds them.
 
 use crate::generate::{Paths, generate_extension};
 use crate::load::{MODULES, SpecError, SpecErrors, line_col, load_sources, parse_module};
@@ -18,18 +21,18 @@ use proc_macro2::TokenStream;
 use std::ops::Range;
 
 /// `spec/rules.toml`, as `(shown name, text)`.
-pub const RULES: (&str, &str) = ("spec/rules.toml", include_str!("../../spec/rules.toml"));
+pub const RULES: (&str, &str) = ("spec/rules.toml", include_str!("../spec/rules.toml"));
 
 /// The core's module files in [`MODULES`] order, as `(shown name, text)`.
 pub const CORE_MODULES: [(&str, &str); 6] = [
-    ("spec/example.toml", include_str!("../../spec/example.toml")),
-    ("spec/dialer.toml", include_str!("../../spec/dialer.toml")),
-    ("spec/reports.toml", include_str!("../../spec/reports.toml")),
-    ("spec/status.toml", include_str!("../../spec/status.toml")),
-    ("spec/sms.toml", include_str!("../../spec/sms.toml")),
+    ("spec/example.toml", include_str!("../spec/example.toml")),
+    ("spec/dialer.toml", include_str!("../spec/dialer.toml")),
+    ("spec/reports.toml", include_str!("../spec/reports.toml")),
+    ("spec/status.toml", include_str!("../spec/status.toml")),
+    ("spec/sms.toml", include_str!("../spec/sms.toml")),
     (
         "spec/subscribers.toml",
-        include_str!("../../spec/subscribers.toml"),
+        include_str!("../spec/subscribers.toml"),
     ),
 ];
 

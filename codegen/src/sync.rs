@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 /// Where the generated core code lives, relative to the workspace root.
 pub const GENERATED_DIR: &str = "crates/dlspbx-core/src/generated";
 
+/// Where this crate keeps its copy of `spec/*.toml`, relative to the workspace root. The copy is
+/// what [`extension`](crate::extension) embeds (`include_str!`), so that the published
+/// `dlspbx-codegen` package holds the spec: a path outside the package would not be there.
+pub const EMBEDDED_SPEC_DIR: &str = "codegen/spec";
+
 /// Write stale files, or only report them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -17,13 +22,14 @@ pub enum Mode {
 }
 
 /// Generates the code for the spec under `root/spec` and writes (or checks) it under
-/// `root/crates/dlspbx-core/src/generated`. Returns the files that were (or would be) changed;
-/// files in that directory that the spec no longer produces count as changed and are removed.
+/// `root/crates/dlspbx-core/src/generated`, and copies (or checks) `spec/*.toml` into
+/// [`EMBEDDED_SPEC_DIR`]. Returns the files that were (or would be) changed; files in those
+/// directories that the spec no longer produces count as changed and are removed.
 pub fn sync(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
     let spec = load_dir(&root.join("spec")).map_err(|e| e.to_string())?;
+    let mut changed = sync_embedded_spec(root, mode)?;
     let dir = root.join(GENERATED_DIR);
     let files = generate(&spec);
-    let mut changed = Vec::new();
     if mode == Mode::Write {
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
@@ -43,6 +49,46 @@ pub fn sync(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
                 }
                 changed.push(e.path());
             }
+        }
+    }
+    Ok(changed)
+}
+
+/// Copies `root/spec/*.toml` into [`EMBEDDED_SPEC_DIR`] (or checks the copy), removing copies
+/// of files that are gone. Returns the copies that differed.
+pub fn sync_embedded_spec(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
+    let toml_files = |dir: &Path| -> Result<Vec<String>, String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        names.sort();
+        Ok(names)
+    };
+    let from = root.join("spec");
+    let to = root.join(EMBEDDED_SPEC_DIR);
+    if mode == Mode::Write {
+        std::fs::create_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    let mut changed = Vec::new();
+    let names = toml_files(&from)?;
+    for name in &names {
+        let path = from.join(name);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let copy = to.join(name);
+        if ensure_file_contents(&copy, &text, mode)? {
+            changed.push(copy);
+        }
+    }
+    for name in toml_files(&to).unwrap_or_default() {
+        if !names.contains(&name) {
+            let copy = to.join(&name);
+            if mode == Mode::Write {
+                std::fs::remove_file(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+            }
+            changed.push(copy);
         }
     }
     Ok(changed)

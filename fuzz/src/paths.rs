@@ -3,10 +3,10 @@
 //! return normally: a panic, an abort, a hang or unbounded memory is a bug. The assertions are
 //! the round-trip promises the code documents.
 
+use dlspbx_core::params::Validate;
 use dlspbx_core::reports::{FilterGroup, ReportRequest};
 use dlspbx_core::request::body::{encode_json, parse_json, parse_xml, try_encode_xml};
 use dlspbx_core::request::form::{self, FormLimits};
-use dlspbx_core::params::Validate;
 use dlspbx_core::{Action, Format, Node, dialer, http, report, sms, status, subscribers};
 use std::fmt::Display;
 
@@ -31,7 +31,13 @@ fn action<A: Action>(format: Format, data: &[u8]) {
     };
     let _ = A::to_json(&response);
     let _ = format!("{response:?}");
-    for out in [Format::Json, Format::Xml, Format::Yaml, Format::Csv, Format::Plain] {
+    for out in [
+        Format::Json,
+        Format::Xml,
+        Format::Yaml,
+        Format::Csv,
+        Format::Plain,
+    ] {
         if let Ok(bytes) = A::encode(out, &response) {
             let _ = A::decode(out, &bytes);
         }
@@ -46,10 +52,10 @@ fn report_rows(format: Format, data: &[u8]) {
     walk_rows(&table);
     let _ = report::to_json(&table);
     for out in [Format::Json, Format::Xml, Format::Yaml, Format::Csv] {
-        if let Ok(bytes) = report::encode(out, &table) {
-            if let Ok(back) = report::decode(out, &bytes) {
-                walk_rows(&back);
-            }
+        if let Ok(bytes) = report::encode(out, &table)
+            && let Ok(back) = report::decode(out, &bytes)
+        {
+            walk_rows(&back);
         }
     }
     let owned = table.into_owned();
@@ -131,8 +137,9 @@ pub fn form_roundtrip(data: &[u8]) {
     {
         let read = form::parse(body.as_bytes()).expect("form::parse never fails");
         // What PHP read is a fixed point: encoding it again gives the same tree.
-        let again = form::encode(&read, &limits)
-            .unwrap_or_else(|e| panic!("{body:?} was encoded, but what PHP reads of it is refused: {e}"));
+        let again = form::encode(&read, &limits).unwrap_or_else(|e| {
+            panic!("{body:?} was encoded, but what PHP reads of it is refused: {e}")
+        });
         let back = form::parse(again.as_bytes()).expect("form::parse never fails");
         assert_eq!(back, read, "form body {again:?} reads back differently");
     }
@@ -146,7 +153,10 @@ fn assert_unique_keys(node: &Node<'_>) {
         Node::Map(entries) => {
             let mut seen = std::collections::HashSet::new();
             for (k, v) in entries {
-                assert!(seen.insert(k.as_ref()), "form::parse gave the key {k:?} twice in {node:?}");
+                assert!(
+                    seen.insert(k.as_ref()),
+                    "form::parse gave the key {k:?} twice in {node:?}"
+                );
                 assert_unique_keys(v);
             }
         }

@@ -44,22 +44,31 @@ fn main() {
             "--requests" => requests = value("--requests"),
             "--connections" => connections = value("--connections").max(1),
             other => {
-                eprintln!("load: unknown argument {other}; usage: load [--requests N] [--connections C]");
+                eprintln!(
+                    "load: unknown argument {other}; usage: load [--requests N] [--connections C]"
+                );
                 std::process::exit(2);
             }
         }
     }
 
-    let sim = dlspbx_sim::Sim::start_with(dlspbx_sim::SimConfig { cdrs: 500, ..Default::default() })
-        .expect("the simulator starts");
+    let sim = dlspbx_sim::Sim::start_with(dlspbx_sim::SimConfig {
+        cdrs: 500,
+        ..Default::default()
+    })
+    .expect("the simulator starts");
     let setup = client(&sim);
     let list = setup
         .dialer()
         .add_contact_list(dialer::AddContactListRequest::new("load contacts"))
         .expect("the load list")
         .id;
-    let campaign = setup.subscribers().query_lists().expect("campaigns").optin[0].campaign_id.to_string();
-    let count = |sql: &str| -> u64 { sim.with_db(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap()) as u64 };
+    let campaign = setup.subscribers().query_lists().expect("campaigns").optin[0]
+        .campaign_id
+        .to_string();
+    let count = |sql: &str| -> u64 {
+        sim.with_db(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap()) as u64
+    };
     let lists_before = count("SELECT COUNT(*) FROM contact_lists WHERE name LIKE 'load list %'");
     let subscribers_before = count("SELECT COUNT(*) FROM optin_subscribers");
 
@@ -105,10 +114,29 @@ fn main() {
 
     // Every acknowledged write is stored, once.
     let stored = [
-        ("contacts", total.contacts, count(&format!("SELECT COUNT(*) FROM contacts WHERE list_id = {list}"))),
-        ("sms", total.sms, count("SELECT COUNT(*) FROM sms WHERE message LIKE 'load message %'")),
-        ("subscribers", total.subscribers, count("SELECT COUNT(*) FROM optin_subscribers") - subscribers_before),
-        ("contact lists", total.lists, count("SELECT COUNT(*) FROM contact_lists WHERE name LIKE 'load list %'") - lists_before),
+        (
+            "contacts",
+            total.contacts,
+            count(&format!(
+                "SELECT COUNT(*) FROM contacts WHERE list_id = {list}"
+            )),
+        ),
+        (
+            "sms",
+            total.sms,
+            count("SELECT COUNT(*) FROM sms WHERE message LIKE 'load message %'"),
+        ),
+        (
+            "subscribers",
+            total.subscribers,
+            count("SELECT COUNT(*) FROM optin_subscribers") - subscribers_before,
+        ),
+        (
+            "contact lists",
+            total.lists,
+            count("SELECT COUNT(*) FROM contact_lists WHERE name LIKE 'load list %'")
+                - lists_before,
+        ),
     ];
     let mut lost = 0u64;
     for (what, acked, found) in stored {
@@ -165,14 +193,25 @@ fn client(sim: &dlspbx_sim::Sim) -> Client {
 }
 
 /// Request `i` of the mix: even numbers read, odd numbers write.
-fn one(client: &Client, i: usize, list: i64, campaign: &str, tally: &mut Tally) -> dlspbx::Result<()> {
+fn one(
+    client: &Client,
+    i: usize,
+    list: i64,
+    campaign: &str,
+    tally: &mut Tally,
+) -> dlspbx::Result<()> {
     match i % 10 {
         0 => client.status().queues().map(|_| tally.reads += 1),
         2 => client.status().users().map(|_| tally.reads += 1),
-        4 => client.call(sms::QuerySmsRequest::new().results_limit(10)).map(|_| tally.reads += 1),
+        4 => client
+            .call(sms::QuerySmsRequest::new().results_limit(10))
+            .map(|_| tally.reads += 1),
         6 => client
             .reports()
-            .report(ReportRequest::new([Column::UniqueId, Column::Date, Column::Src, Column::Dst]).option(ReportOption::PerPage(50)))
+            .report(
+                ReportRequest::new([Column::UniqueId, Column::Date, Column::Src, Column::Dst])
+                    .option(ReportOption::PerPage(50)),
+            )
             .map(|_| tally.reads += 1),
         8 => client.subscribers().query_lists().map(|_| tally.reads += 1),
         1 | 5 => {
@@ -180,18 +219,27 @@ fn one(client: &Client, i: usize, list: i64, campaign: &str, tally: &mut Tally) 
             let phone = format!("8152{:02}{:04}", (i / 10_000) % 100, i % 10_000);
             client
                 .dialer()
-                .add_contact(dialer::AddContactRequest::new(list.to_string(), phone).first_name(format!("Load {i}")))
+                .add_contact(
+                    dialer::AddContactRequest::new(list.to_string(), phone)
+                        .first_name(format!("Load {i}")),
+                )
                 .map(|_| tally.contacts += 1)
         }
         3 => client
             .sms()
-            .send_sms(sms::SendSmsRequest::new(["2223334444"], format!("load message {i}")))
+            .send_sms(sms::SendSmsRequest::new(
+                ["2223334444"],
+                format!("load message {i}"),
+            ))
             .map(|_| tally.sms += 1),
         7 => {
             let number = format!("3125{:06}", i);
             client
                 .subscribers()
-                .add_subscriber(subscribers::AddSubscriberRequest::new(number, campaign.to_owned()))
+                .add_subscriber(subscribers::AddSubscriberRequest::new(
+                    number,
+                    campaign.to_owned(),
+                ))
                 .map(|_| tally.subscribers += 1)
         }
         _ => client

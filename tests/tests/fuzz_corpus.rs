@@ -81,7 +81,10 @@ fn replay(kind: &str) -> (usize, Vec<String>) {
             let started = Instant::now();
             let outcome = catch_unwind(AssertUnwindSafe(|| run(&data)));
             let elapsed = started.elapsed();
-            let shown = format!("{kind}/{name}/{}", file.file_name().unwrap().to_string_lossy());
+            let shown = format!(
+                "{kind}/{name}/{}",
+                file.file_name().unwrap().to_string_lossy()
+            );
             match outcome {
                 Err(panic) => {
                     let message = panic
@@ -107,14 +110,27 @@ fn replay(kind: &str) -> (usize, Vec<String>) {
 #[test]
 fn every_corpus_input_runs_clean() {
     let (count, failures) = replay("corpus");
-    assert!(count > 100, "only {count} corpus files: is fuzz/corpus/ missing?");
-    assert!(failures.is_empty(), "{} of {count} inputs failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        count > 100,
+        "only {count} corpus files: is fuzz/corpus/ missing?"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {count} inputs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn every_crash_found_stays_fixed() {
     let (count, failures) = replay("artifacts");
-    assert!(failures.is_empty(), "{} of {count} crash inputs fail again:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} crash inputs fail again:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The seeds are the golden examples: each decodes through the target of its format without

@@ -9,7 +9,16 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args(["run", "--quiet", "--release", "-p", "dlspbx-tests", "--example", "load", "--"])
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "dlspbx-tests",
+            "--example",
+            "load",
+            "--",
+        ])
         .args(args)
         .status();
     match status {

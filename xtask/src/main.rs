@@ -1,7 +1,12 @@
-//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask docs [--check]`, `cargo xtask bench [--full]`, `cargo xtask load`.
+//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask docs [--check]`, `cargo xtask bench [--full]`, `cargo xtask load`,
+//! and the release checks `cargo xtask features`, `package-check`, `msrv`, `public-api [--check]`.
 
 mod bench;
+mod features;
 mod load;
+mod msrv;
+mod package;
+mod public_api;
 
 use dlspbx_codegen::sync::{sync, Mode};
 use std::path::{Path, PathBuf};
@@ -13,7 +18,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports\n  load             10,000 mixed requests over 64 connections against the simulator (--requests N, --connections C)"
+        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports\n  load             10,000 mixed requests over 64 connections against the simulator (--requests N, --connections C)\n  features         every feature combination of dlspbx-core, dlspbx and dlspbx-async builds without warnings and tests (--quick: fewer test runs)\n  package-check    cargo package every publishable crate, then build and run a downstream crate against the unpacked .crate files\n  msrv             the declared rust-version covers the language used and every dependency's rust-version\n  public-api       write public-api/<crate>.txt from rustdoc JSON (--check: fail if stale)"
     );
     ExitCode::from(1)
 }
@@ -28,6 +33,10 @@ fn main() -> ExitCode {
         ["bench"] => bench::run(&root(), false),
         ["bench", "--full"] => bench::run(&root(), true),
         ["load", rest @ ..] => load::run(&root(), rest),
+        ["features", rest @ ..] => features::run(&root(), rest),
+        ["package-check"] => package::run(&root()),
+        ["msrv"] => msrv::run(&root()),
+        ["public-api", rest @ ..] => public_api::run(&root(), rest),
         _ => usage(),
     }
 }

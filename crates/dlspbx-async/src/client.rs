@@ -36,14 +36,44 @@ pub struct Client {
     core: ClientCore<reqwest::Client>,
 }
 
+/// Whether this build can speak TLS (feature `rustls` or `native-tls`).
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// rustls with ring and the webpki roots: the blocking client's TLS (ureq's `rustls`), so a
+/// program with both clients compiles one crypto library. HTTP/2 is offered by ALPN.
+#[cfg(feature = "rustls")]
+fn rustls_config() -> Result<rustls::ClientConfig> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
 impl FromConfig for Client {
     fn from_config(config: ClientConfig) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        if !HAS_TLS && config.base_url.starts_with("https://") {
+            return Err(Error::Config(
+                "this build of dlspbx-async has no TLS support, so it cannot reach an https:// \
+                 URL; enable the `rustls` (default) or `native-tls` feature"
+                    .to_owned(),
+            ));
+        }
+        let builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             // Never follow a redirect: the body holds the credentials.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(config.user_agent.as_str())
+            .user_agent(config.user_agent.as_str());
+        #[cfg(feature = "rustls")]
+        let builder = builder.tls_backend_preconfigured(rustls_config()?);
+        let http = builder
             .build()
             .map_err(|e| Error::Config(error_chain(&e)))?;
         Ok(Client {

@@ -31,8 +31,8 @@
 //! ```
 //!
 //! `Client::from_env()` reads `DLSPBX_URL`, `DLSPBX_API_USER`, `DLSPBX_API_KEY` (and the
-//! optional `DLSPBX_FORMAT`) over the default config file; see [`config`] for the file and
-//! every setting.
+//! optional `DLSPBX_FORMAT`), over the default config file with the `config-file` feature;
+//! see [`config`] for the file and every setting.
 //!
 //! # Calls
 //!

@@ -5,26 +5,21 @@ use std::fmt;
 
 /// Why a call failed. Transports add their own failures through [`Error::Transport`] and
 /// [`Error::Status`]; everything else is produced by the sans-IO core.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The request was rejected before anything was sent.
-    #[error(transparent)]
-    Invalid(#[from] InvalidRequest),
+    Invalid(InvalidRequest),
     /// The server answered with its error shape (`result: error`, or plain `-1`).
-    #[error("server error: {message}")]
     Server {
         /// The server's message, verbatim (empty for a plain `-1`).
         message: String,
     },
     /// The body could not be decoded.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(DecodeError),
     /// The request could not be encoded without loss (for example PHP's `max_input_vars`).
-    #[error("cannot encode request: {0}")]
     Encode(String),
     /// The server answered with a non-success HTTP status.
-    #[error("HTTP status {status}{}", if body_excerpt.is_empty() { String::new() } else { format!(": {body_excerpt}") })]
     Status {
         /// The HTTP status code.
         status: u16,
@@ -32,16 +27,53 @@ pub enum Error {
         body_excerpt: String,
     },
     /// Connecting, sending or receiving failed.
-    #[error("transport error: {0}")]
     Transport(String),
-    /// Client configuration is incomplete or wrong.
-    #[error("configuration error: {0}")]
+    /// Client configuration is incomplete or wrong, or it asks for a format or encoding this
+    /// build was compiled without (see [`Format::is_supported`]).
     Config(String),
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid(e) => fmt::Display::fmt(e, f),
+            Error::Server { message } => write!(f, "server error: {message}"),
+            Error::Decode(e) => fmt::Display::fmt(e, f),
+            Error::Encode(m) => write!(f, "cannot encode request: {m}"),
+            Error::Status { status, body_excerpt } if body_excerpt.is_empty() => write!(f, "HTTP status {status}"),
+            Error::Status { status, body_excerpt } => write!(f, "HTTP status {status}: {body_excerpt}"),
+            Error::Transport(m) => write!(f, "transport error: {m}"),
+            Error::Config(m) => write!(f, "configuration error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    // `Invalid` and `Decode` are transparent: their text is already this error's text, so
+    // they are not repeated as a source.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Invalid(e) => e.source(),
+            Error::Decode(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<InvalidRequest> for Error {
+    fn from(e: InvalidRequest) -> Self {
+        Error::Invalid(e)
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Error::Decode(e)
+    }
+}
+
 /// A request field failed validation: which field, what value, which rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid `{field}`: {value_shown} {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidRequest {
     /// The field's wire name (for nested fields a path such as `filter_groups[0].rules[1].value`).
     pub field: String,
@@ -77,6 +109,14 @@ impl InvalidRequest {
     }
 }
 
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid `{}`: {} {}", self.field, self.value_shown, self.reason)
+    }
+}
+
+impl std::error::Error for InvalidRequest {}
+
 /// Where in a body decoding failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
@@ -104,8 +144,7 @@ impl fmt::Display for Position {
 }
 
 /// A body that could not be decoded: the format, where, and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot decode {format} response at {position}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     /// The format being decoded.
     pub format: Format,
@@ -121,6 +160,14 @@ impl DecodeError {
         DecodeError { format, position, message: message.into() }
     }
 }
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot decode {} response at {}: {}", self.format, self.position, self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

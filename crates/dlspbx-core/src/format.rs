@@ -45,6 +45,48 @@ impl Format {
         }
     }
 
+    /// Whether this build can decode and write the format: JSON, XML, YAML and CSV each need
+    /// the crate feature of the same name (`json` is on by default); plain text is always there.
+    /// A request for a format that is not supported fails with [`Error::Config`](crate::Error)
+    /// before anything is sent.
+    ///
+    /// ```
+    /// use dlspbx_core::Format;
+    ///
+    /// assert!(Format::Plain.is_supported());
+    /// assert_eq!(Format::Xml.is_supported(), cfg!(feature = "xml"));
+    /// ```
+    pub const fn is_supported(self) -> bool {
+        match self {
+            Format::Json => cfg!(feature = "json"),
+            Format::Xml => cfg!(feature = "xml"),
+            Format::Yaml => cfg!(feature = "yaml"),
+            Format::Csv => cfg!(feature = "csv"),
+            Format::Plain => true,
+        }
+    }
+
+    /// The crate feature that compiles this format in (`None` for plain text, always there).
+    pub const fn feature(self) -> Option<&'static str> {
+        match self {
+            Format::Json => Some("json"),
+            Format::Xml => Some("xml"),
+            Format::Yaml => Some("yaml"),
+            Format::Csv => Some("csv"),
+            Format::Plain => None,
+        }
+    }
+
+    /// `Ok(self)` when [`is_supported`](Self::is_supported), else the [`Error::Config`](crate::Error)
+    /// that names the missing feature: "this build of dlspbx has no XML support; enable the
+    /// `xml` feature".
+    pub fn require(self) -> crate::Result<Format> {
+        if self.is_supported() {
+            return Ok(self);
+        }
+        Err(crate::Error::Config(unsupported_message(&self.as_str().to_ascii_uppercase(), self.feature().unwrap_or(""))))
+    }
+
     /// The format named by an `Accept` header value, if any media type in it is known.
     pub fn from_accept(accept: &str) -> Option<Format> {
         accept.split(',').find_map(|part| {
@@ -113,6 +155,35 @@ impl Encoding {
             _ => None,
         }
     }
+}
+
+impl Encoding {
+    /// Whether this build can write (and parse) request bodies in this encoding: XML bodies
+    /// need the `xml` feature; form and JSON bodies are always available (a form body over PHP's
+    /// limits falls back to JSON).
+    pub const fn is_supported(self) -> bool {
+        match self {
+            Encoding::Form | Encoding::Json => true,
+            Encoding::Xml => cfg!(feature = "xml"),
+        }
+    }
+
+    /// `Ok(self)` when [`is_supported`](Self::is_supported), else the
+    /// [`Error::Config`](crate::Error) that names the missing feature.
+    pub fn require(self) -> crate::Result<Encoding> {
+        if self.is_supported() {
+            return Ok(self);
+        }
+        Err(crate::Error::Config(unsupported_message("XML request body", "xml")))
+    }
+}
+
+/// The text of the error for a format or encoding compiled out of this build.
+fn unsupported_message(what: &str, feature: &str) -> String {
+    format!(
+        "this build of dlspbx has no {what} support; enable the `{feature}` feature of dlspbx \
+         (or dlspbx-async, dlspbx-core)"
+    )
 }
 
 impl FromStr for Encoding {

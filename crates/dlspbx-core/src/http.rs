@@ -124,7 +124,12 @@ impl fmt::Debug for HttpRequest {
 
 /// Validates `action` and builds its HTTP request. `api_action` and `api_format` go in the
 /// query string; every other field, credentials included, goes in the body.
+///
+/// A response format or request encoding compiled out of this build fails here with
+/// [`Error::Config`], so nothing is sent whose answer could not be read.
 pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &RequestOptions) -> Result<HttpRequest> {
+    options.format.require()?;
+    options.encoding.require()?;
     action.validate()?;
     let with_key = |key: &str| {
         let mut entries = vec![
@@ -196,25 +201,58 @@ mod tests {
         Credentials::new("100@default", KEY)
     }
 
+    /// Options for a format this build has (JSON unless it is compiled out).
+    fn options() -> RequestOptions {
+        let format = Format::ALL.into_iter().find(|f| f.is_supported()).unwrap_or(Format::Plain);
+        RequestOptions { format, ..RequestOptions::default() }
+    }
+
+    fn encodings() -> impl Iterator<Item = Encoding> {
+        [Encoding::Form, Encoding::Json, Encoding::Xml].into_iter().filter(|e| e.is_supported())
+    }
+
+    #[test]
+    fn formats_and_encodings_compiled_out_are_refused_before_anything_is_built() {
+        for format in Format::ALL {
+            let opts = RequestOptions { format, ..options() };
+            match build(&QueuesRequest::new(), &creds(), &opts) {
+                Ok(_) => assert!(format.is_supported(), "{format}"),
+                Err(Error::Config(m)) => {
+                    assert!(!format.is_supported(), "{format}");
+                    let feature = format.feature().unwrap();
+                    assert!(m.contains(&format!("enable the `{feature}` feature")), "{m}");
+                }
+                Err(other) => panic!("{format}: {other:?}"),
+            }
+        }
+        let opts = RequestOptions { encoding: Encoding::Xml, ..options() };
+        match build(&QueuesRequest::new(), &creds(), &opts) {
+            Ok(_) => assert!(cfg!(feature = "xml")),
+            Err(Error::Config(m)) => assert!(!cfg!(feature = "xml") && m.contains("XML request body"), "{m}"),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn action_and_format_in_the_query_credentials_only_in_the_body() {
-        for encoding in [Encoding::Form, Encoding::Json, Encoding::Xml] {
-            let opts = RequestOptions { format: Format::Xml, encoding, ..RequestOptions::default() };
+        for encoding in encodings() {
+            let opts = RequestOptions { encoding, ..options() };
+            let format = opts.format;
             let req = build(&QueuesRequest::new(), &creds(), &opts).unwrap();
-            assert_eq!(req.path_and_query, "/api/v1/status.php?api_action=queues&api_format=xml");
+            assert_eq!(req.path_and_query, format!("/api/v1/status.php?api_action=queues&api_format={format}"));
             assert!(!req.url("https://pbx.example.com").contains("api_key"));
             assert!(!req.url("https://pbx.example.com").contains("100"));
             let body = String::from_utf8(req.body.clone()).unwrap();
             assert!(body.contains("api_user") && body.contains("api_key"), "{encoding}: {body}");
-            assert!(req.headers.contains(&("Accept", "application/xml".to_owned())));
+            assert!(req.headers.contains(&("Accept", format.media_type().to_owned())));
             assert!(req.headers.contains(&("Content-Type", encoding.content_type().to_owned())));
         }
     }
 
     #[test]
     fn the_key_never_shows_in_debug_or_dry_run_output() {
-        for encoding in [Encoding::Form, Encoding::Json, Encoding::Xml] {
-            let opts = RequestOptions { encoding, ..RequestOptions::default() };
+        for encoding in encodings() {
+            let opts = RequestOptions { encoding, ..options() };
             let req = build(&SendSmsRequest::new(["100"], "hi"), &creds(), &opts).unwrap();
             let shown = [format!("{req:?}"), req.to_redacted_string("http://127.0.0.1:1"), format!("{:?}", creds())];
             for s in shown {
@@ -226,7 +264,7 @@ mod tests {
 
     #[test]
     fn redaction_touches_only_the_key() {
-        let req = build(&SendSmsRequest::new(["100"], "kk api_key k"), &Credentials::new("100", "k"), &RequestOptions::default()).unwrap();
+        let req = build(&SendSmsRequest::new(["100"], "kk api_key k"), &Credentials::new("100", "k"), &options()).unwrap();
         let shown = req.redacted_body();
         assert!(shown.contains("api_key=REDACTED"), "{shown}");
         assert!(shown.contains("body=kk+api_key+k"), "{shown}");
@@ -234,7 +272,7 @@ mod tests {
 
     #[test]
     fn invalid_requests_are_refused_before_anything_is_built() {
-        let err = build(&SendSmsRequest::new(["100"], "x".repeat(201)), &creds(), &RequestOptions::default()).unwrap_err();
+        let err = build(&SendSmsRequest::new(["100"], "x".repeat(201)), &creds(), &options()).unwrap_err();
         match err {
             Error::Invalid(e) => {
                 assert_eq!(e.field, "body");
@@ -254,10 +292,10 @@ mod tests {
 
     #[test]
     fn a_form_php_would_truncate_falls_back_to_json_or_fails() {
-        let req = build(&huge_report(), &creds(), &RequestOptions::default()).unwrap();
+        let req = build(&huge_report(), &creds(), &options()).unwrap();
         assert_eq!(req.encoding, Encoding::Json, "4000+ form variables exceed max_input_vars");
         assert!(req.headers.contains(&("Content-Type", "application/json".to_owned())));
-        let strict = RequestOptions { oversize: Oversize::Fail, ..RequestOptions::default() };
+        let strict = RequestOptions { oversize: Oversize::Fail, ..options() };
         match build(&huge_report(), &creds(), &strict) {
             Err(Error::Encode(msg)) => assert!(msg.contains("1000"), "{msg}"),
             other => panic!("{other:?}"),

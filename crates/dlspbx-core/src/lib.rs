@@ -1,7 +1,43 @@
 //! Sans-IO core of the dlspbx SDK for the DLS Hosted PBX HTTP API.
 //!
 //! Building a request and decoding a response are pure functions here; the transports
-//! (`dlspbx` blocking, `dlspbx-async`) only move bytes. See `ARCHITECTURE.md`.
+//! (`dlspbx` blocking, `dlspbx-async`) only move bytes. Most programs want one of those
+//! clients; this crate is for other transports, servers and tools.
+//!
+//! ```
+//! use dlspbx_core::http::{self, Credentials, RequestOptions};
+//! use dlspbx_core::status::QueuesRequest;
+//! use dlspbx_core::Format;
+//!
+//! // A request: method POST, path and query, headers, body (credentials only in the body).
+//! let creds = Credentials::new("100@default", "secret");
+//! let request = http::build(&QueuesRequest::new(), &creds, &RequestOptions::default())?;
+//! assert_eq!(request.path_and_query, "/api/v1/status.php?api_action=queues&api_format=json");
+//!
+//! // Whatever moved the bytes, decoding is a pure function of status and body.
+//! # #[cfg(feature = "json")] {
+//! let body = br#"{"result":"success","queues":{"support":{"name":"Support","waiting":"2"}}}"#;
+//! let queues = http::decode::<QueuesRequest>(Format::Json, 200, body)?;
+//! assert_eq!(queues.queues["support"].waiting, 2);
+//! # }
+//! # Ok::<(), dlspbx_core::Error>(())
+//! ```
+//!
+//! # Features
+//!
+//! One per response format: `json` (default), `xml`, `yaml`, `csv`. Plain text is always
+//! there. A format that is compiled out is still a [`Format`] variant: asking for it fails with
+//! [`Error::Config`] ("this build of dlspbx has no XML support; enable the `xml` feature"),
+//! before anything is sent. XML request bodies ([`Encoding::Xml`]) need `xml` too.
+//!
+//! See `ARCHITECTURE.md` for the data flow.
+
+#![warn(missing_docs)]
+// A build without some formats leaves helpers that only those formats use.
+#![cfg_attr(
+    not(all(feature = "json", feature = "xml", feature = "yaml", feature = "csv")),
+    allow(dead_code, unused_imports)
+)]
 
 pub mod error;
 pub mod format;

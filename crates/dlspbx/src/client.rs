@@ -34,8 +34,18 @@ pub struct Client {
     core: ClientCore<ureq::Agent>,
 }
 
+/// Whether this build of the blocking client can speak TLS (feature `rustls` or `native-tls`).
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
 impl FromConfig for Client {
     fn from_config(config: ClientConfig) -> Result<Self> {
+        if !HAS_TLS && config.base_url.starts_with("https://") {
+            return Err(Error::Config(
+                "this build of dlspbx has no TLS support, so it cannot reach an https:// URL; \
+                 enable the `rustls` (default) or `native-tls` feature"
+                    .to_owned(),
+            ));
+        }
         let agent_config = ureq::config::Config::builder()
             // 4xx/5xx bodies carry the server's error message: decode them, do not fail early.
             .http_status_as_error(false)
@@ -43,9 +53,15 @@ impl FromConfig for Client {
             .max_redirects(0)
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.timeout))
-            .user_agent(config.user_agent.as_str())
-            .build();
-        let agent = ureq::Agent::new_with_config(agent_config);
+            .user_agent(config.user_agent.as_str());
+        // ureq picks rustls whenever it is compiled in; native-tls must be asked for.
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let agent_config = agent_config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::NativeTls)
+                .build(),
+        );
+        let agent = ureq::Agent::new_with_config(agent_config.build());
         Ok(Client {
             core: ClientCore::new(agent, config),
         })

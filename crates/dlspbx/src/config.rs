@@ -4,7 +4,8 @@
 //! (a later setting overrides an earlier one):
 //!
 //! - the builder's setters ([`ClientBuilder::base_url`], [`ClientBuilder::api_key`], ...),
-//! - a TOML file ([`ClientBuilder::config_file`], [`ClientBuilder::default_config_file`]),
+//! - a TOML file ([`ClientBuilder::config_file`], [`ClientBuilder::default_config_file`];
+//!   feature `config-file`, which the `dlspbx` CLI has and the libraries leave off by default),
 //! - the environment ([`ClientBuilder::env`]).
 //!
 //! `Client::from_env()` is `builder().default_config_file().env().build()`.
@@ -44,6 +45,7 @@ use crate::retry::RetryPolicy;
 use dlspbx_core::http::{ApiKey, Credentials, RequestOptions};
 use dlspbx_core::request::form::{FormLimits, Oversize};
 use dlspbx_core::{Encoding, Error, Format, Result};
+#[cfg(feature = "config-file")]
 use serde::Deserialize;
 use std::fmt;
 use std::marker::PhantomData;
@@ -514,24 +516,32 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Applies the settings of a TOML config file (see the [module docs](self)). A missing
-    /// or malformed file is reported by [`build`](Self::build).
+    /// or malformed file is reported by [`build`](Self::build), and so is a build without the
+    /// `config-file` feature.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
+    /// # #[cfg(all(feature = "blocking", feature = "config-file"))] {
     /// use dlspbx::Client;
     /// let path = std::env::temp_dir().join("dlspbx-doc-config.toml");
     /// std::fs::write(
     ///     &path,
-    ///     "url = \"https://pbx.example.com\"\napi_user = \"100@tenant\"\napi_key = \"your-api-key\"\nformat = \"xml\"\n",
+    ///     "url = \"https://pbx.example.com\"\napi_user = \"100@tenant\"\napi_key = \"your-api-key\"\nencoding = \"json\"\n",
     /// )
     /// .unwrap();
     /// let client = Client::builder().config_file(&path).build()?;
-    /// assert_eq!(client.format(), dlspbx::Format::Xml);
+    /// assert_eq!(client.config().options.encoding, dlspbx::Encoding::Json);
     /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn config_file(self, path: impl AsRef<Path>) -> Self {
         let path = path.as_ref();
+        if !cfg!(feature = "config-file") {
+            return self.fail(format!(
+                "cannot read config file {}: this build of dlspbx has no config file support; \
+                 enable the `config-file` feature",
+                path.display()
+            ));
+        }
         match std::fs::read_to_string(path) {
             Ok(text) => self.apply_toml(&text, path),
             Err(e) => self.fail(format!("cannot read config file {}: {e}", path.display())),
@@ -540,7 +550,7 @@ impl<C> ClientBuilder<C> {
 
     /// Applies the default config file, if there is one: `$DLSPBX_CONFIG`, else
     /// [`default_config_path`]. A missing default file is not an error (a missing
-    /// `$DLSPBX_CONFIG` is).
+    /// `$DLSPBX_CONFIG` is). Without the `config-file` feature this does nothing.
     ///
     /// ``` no_run
     /// # #[cfg(feature = "blocking")] {
@@ -551,6 +561,9 @@ impl<C> ClientBuilder<C> {
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn default_config_file(self) -> Self {
+        if !cfg!(feature = "config-file") {
+            return self;
+        }
         if let Some(path) = std::env::var_os("DLSPBX_CONFIG").filter(|p| !p.is_empty()) {
             return self.config_file(PathBuf::from(path));
         }
@@ -661,6 +674,8 @@ impl<C> ClientBuilder<C> {
         if api_key.expose().trim().is_empty() {
             return Err(Error::Config("the API key is empty".into()));
         }
+        let format = self.format.unwrap_or_default().require()?;
+        let encoding = self.encoding.unwrap_or_default().require()?;
         let retry = self.retry;
         if retry.max_attempts == 0 {
             return Err(Error::Config("max_attempts must be at least 1".into()));
@@ -674,8 +689,8 @@ impl<C> ClientBuilder<C> {
             base_url,
             credentials: Credentials { api_user, api_key },
             options: RequestOptions {
-                format: self.format.unwrap_or_default(),
-                encoding: self.encoding.unwrap_or_default(),
+                format,
+                encoding,
                 form_limits: self.form_limits,
                 oversize: self.oversize,
             },
@@ -714,6 +729,12 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    #[cfg(not(feature = "config-file"))]
+    fn apply_toml(self, _text: &str, _path: &Path) -> Self {
+        self
+    }
+
+    #[cfg(feature = "config-file")]
     fn apply_toml(mut self, text: &str, path: &Path) -> Self {
         let file: FileConfig = match toml::from_str(text) {
             Ok(f) => f,
@@ -790,6 +811,7 @@ impl<C> ClientBuilder<C> {
 }
 
 /// The config file's keys.
+#[cfg(feature = "config-file")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -825,7 +847,7 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "config-file"))]
 fn warn_if_readable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path)
@@ -838,7 +860,7 @@ fn warn_if_readable(path: &Path) {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(all(not(unix), feature = "config-file"))]
 fn warn_if_readable(_path: &Path) {}
 
 /// `$XDG_CONFIG_HOME/dlspbx/config.toml`, else `~/.config/dlspbx/config.toml` (`None` when
@@ -1029,7 +1051,7 @@ mod tests {
                 "DLSPBX_URL" => Some("http://127.0.0.1:9"),
                 "DLSPBX_API_USER" => Some("200@x"),
                 "DLSPBX_API_KEY" => Some("k2"),
-                "DLSPBX_FORMAT" => Some("xml"),
+                "DLSPBX_FORMAT" => Some("plain"),
                 "DLSPBX_ENCODING" => Some(""),
                 _ => None,
             }
@@ -1039,12 +1061,36 @@ mod tests {
         assert_eq!(c.base_url, "http://127.0.0.1:9");
         assert_eq!(c.credentials.api_user, "200@x");
         assert_eq!(c.credentials.api_key.expose(), "k2");
-        assert_eq!(c.options.format, Format::Xml);
+        assert_eq!(c.options.format, Format::Plain);
         assert_eq!(c.options.encoding, Encoding::Form);
         let bad = builder().env_from(|n| (n == "DLSPBX_FORMAT").then(|| "html".to_owned()));
         assert!(matches!(bad.into_config(), Err(Error::Config(m)) if m.contains("DLSPBX_FORMAT")));
     }
 
+    #[test]
+    fn formats_compiled_out_fail_at_build() {
+        for format in Format::ALL {
+            let result = builder().format(format).into_config();
+            if format.is_supported() {
+                assert_eq!(result.unwrap().options.format, format);
+            } else {
+                let feature = format.feature().unwrap();
+                assert!(
+                    matches!(&result, Err(Error::Config(m)) if m.contains(&format!("enable the `{feature}` feature"))),
+                    "{result:?}"
+                );
+            }
+        }
+    }
+
+    #[cfg(not(feature = "config-file"))]
+    #[test]
+    fn config_files_need_the_feature() {
+        let e = builder().config_file("any.toml").into_config().unwrap_err();
+        assert!(matches!(e, Error::Config(ref m) if m.contains("`config-file` feature")), "{e}");
+    }
+
+    #[cfg(feature = "config-file")]
     #[test]
     fn config_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -1052,7 +1098,7 @@ mod tests {
         let path = dir.path().join("config.toml");
         std::fs::write(
             &path,
-            "url = \"https://pbx.example.net\"\napi_user = \"300@y\"\napi_key_file = \"key\"\nformat = \"yaml\"\n\
+            "url = \"https://pbx.example.net\"\napi_user = \"300@y\"\napi_key_file = \"key\"\nformat = \"plain\"\n\
              encoding = \"json\"\nconnect_timeout = 2.5\ntimeout = 30\nmax_attempts = 5\nmax_body_size = 1024\n",
         )
         .unwrap();
@@ -1062,7 +1108,7 @@ mod tests {
             .unwrap();
         assert_eq!(c.base_url, "https://pbx.example.net");
         assert_eq!(c.credentials.api_key.expose(), "file-key");
-        assert_eq!(c.options.format, Format::Yaml);
+        assert_eq!(c.options.format, Format::Plain);
         assert_eq!(c.options.encoding, Encoding::Json);
         assert_eq!(c.connect_timeout, Duration::from_millis(2500));
         assert_eq!(c.timeout, Duration::from_secs(30));
@@ -1071,10 +1117,10 @@ mod tests {
         // Later settings win.
         let c = ClientBuilder::<Dummy>::new()
             .config_file(&path)
-            .format(Format::Csv)
+            .encoding(Encoding::Form)
             .into_config()
             .unwrap();
-        assert_eq!(c.options.format, Format::Csv);
+        assert_eq!(c.options.encoding, Encoding::Form);
 
         std::fs::write(&path, "url = \"https://x\"\nurl_typo = 1\n").unwrap();
         let e = ClientBuilder::<Dummy>::new()

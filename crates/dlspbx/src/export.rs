@@ -117,6 +117,18 @@ pub fn status_error(format: Format, status: u16, body: &[u8]) -> Error {
     }
 }
 
+/// `Ok` when this build can stream a report in `format` (CSV needs this crate's `csv` feature
+/// as well as the core's; JSON the `json` feature), else the [`Error::Config`] naming it.
+fn require(format: Format) -> Result<(), Error> {
+    if format == Format::Csv && !cfg!(feature = "csv") {
+        return Err(Error::Config(
+            "this build of dlspbx has no CSV support; enable the `csv` feature of dlspbx (or dlspbx-async)"
+                .to_owned(),
+        ));
+    }
+    format.require().map(drop)
+}
+
 /// The largest row (or header value) an [`ExportDecoder`] buffers by default: 16 MiB.
 pub const DEFAULT_MAX_ROW_SIZE: usize = 16 << 20;
 
@@ -155,6 +167,7 @@ pub struct ExportDecoder {
 #[derive(Debug)]
 enum State {
     Json(Json),
+    #[cfg(feature = "csv")]
     Csv(Box<Csv>),
 }
 
@@ -317,6 +330,7 @@ fn memchr2(a: u8, b: u8, haystack: &[u8]) -> Option<usize> {
 }
 
 /// The CSV decoder: csv-core's push parser and the record being assembled.
+#[cfg(feature = "csv")]
 #[derive(Debug)]
 struct Csv {
     reader: csv_core::Reader,
@@ -346,6 +360,7 @@ impl ExportDecoder {
     pub fn new(format: Format) -> Self {
         let format = export_format(format);
         let state = match format {
+            #[cfg(feature = "csv")]
             Format::Csv => State::Csv(Box::new(Csv {
                 reader: csv_core::Reader::new(),
                 out: vec![0; 4096],
@@ -385,9 +400,11 @@ impl ExportDecoder {
     /// ```
     /// use dlspbx::{Error, Format};
     /// use dlspbx::export::{ExportDecoder, ExportRow};
+    /// # #[cfg(feature = "csv")] {
     /// let mut decoder = ExportDecoder::new(Format::Csv).max_row_size(8);
     /// let result = decoder.feed(b"a\n0123456789\n", &mut |_: ExportRow<'_>| Ok::<(), Error>(()));
     /// assert!(matches!(result, Err(Error::Decode(_))));
+    /// # }
     /// ```
     pub fn max_row_size(mut self, bytes: usize) -> Self {
         self.max_row = bytes.max(1);
@@ -400,10 +417,12 @@ impl ExportDecoder {
     /// ```
     /// use dlspbx::{Error, Format};
     /// use dlspbx::export::{ExportDecoder, ExportRow};
+    /// # #[cfg(feature = "csv")] {
     /// let mut decoder = ExportDecoder::new(Format::Csv);
     /// decoder.feed(b"unique_id,date\n1.1,2024-", &mut |_: ExportRow<'_>| Ok::<(), Error>(()))?;
     /// assert_eq!(decoder.summary().columns, ["unique_id", "date"]);
     /// assert_eq!(decoder.summary().rows, 0); // the first row is not complete yet
+    /// # }
     /// # Ok::<(), Error>(())
     /// ```
     pub fn summary(&self) -> &ExportSummary {
@@ -418,6 +437,7 @@ impl ExportDecoder {
     /// ```
     /// use dlspbx::{Error, Format};
     /// use dlspbx::export::{ExportDecoder, ExportRow};
+    /// # #[cfg(feature = "csv")] {
     /// let mut rows = Vec::new();
     /// let mut on_row = |row: ExportRow<'_>| {
     ///     rows.push(row.row.get(0).unwrap_or_default().to_owned());
@@ -428,6 +448,7 @@ impl ExportDecoder {
     /// decoder.feed(b"2\n", &mut on_row)?;
     /// decoder.finish(&mut on_row)?;
     /// assert_eq!(rows, ["1.1", "2.2"]);
+    /// # }
     /// # Ok::<(), Error>(())
     /// ```
     pub fn feed<F, E>(&mut self, bytes: &[u8], on_row: &mut F) -> Result<(), E>
@@ -490,6 +511,7 @@ impl ExportDecoder {
                     return Err(Error::Server { message }.into());
                 }
             }
+            #[cfg(feature = "csv")]
             State::Csv(csv) => {
                 if csv.error_shape {
                     // `result,error` with no message record.
@@ -533,8 +555,11 @@ impl ExportDecoder {
             }
             self.bom_checked = true;
         }
+        // A format compiled out of this build (features `json`, `csv`).
+        require(self.summary.format)?;
         match self.state {
             State::Json(_) => self.run_json(eof, on_row),
+            #[cfg(feature = "csv")]
             State::Csv(_) => self.run_csv(eof, on_row),
         }
     }
@@ -544,6 +569,7 @@ impl ExportDecoder {
     fn json(&mut self) -> &mut Json {
         match &mut self.state {
             State::Json(json) => json,
+            #[cfg(feature = "csv")]
             State::Csv(_) => unreachable!("the JSON decoder on a CSV body"),
         }
     }
@@ -743,6 +769,7 @@ impl ExportDecoder {
 
     // ---- CSV ----
 
+    #[cfg(feature = "csv")]
     fn run_csv<F, E>(&mut self, eof: bool, on_row: &mut F) -> Result<(), E>
     where
         F: FnMut(ExportRow<'_>) -> Result<(), E>,
@@ -904,6 +931,7 @@ fn header_value(key: Key, bytes: &[u8]) -> Result<Header, (usize, String)> {
 }
 
 /// The fields of a CSV record, or the index of the first field that is not UTF-8.
+#[cfg(feature = "csv")]
 fn csv_fields<'a>(out: &'a [u8], ends: &[usize]) -> Result<Vec<Str<'a>>, usize> {
     let mut start = 0;
     ends.iter()
@@ -1022,6 +1050,7 @@ mod tests {
     use super::*;
 
     /// Decodes `body` fed in chunks of `chunk` bytes.
+    #[cfg(any(feature = "json", feature = "csv"))]
     fn decode_in(
         format: Format,
         body: &[u8],
@@ -1043,6 +1072,7 @@ mod tests {
 
     /// Decodes `body` in every chunk size from 1 to 17 and in one piece, and checks that all
     /// agree (on success and on the kind of error).
+    #[cfg(any(feature = "json", feature = "csv"))]
     fn collect(format: Format, body: &str) -> Result<(ExportSummary, Vec<Vec<String>>), Error> {
         let whole = decode_in(format, body.as_bytes(), body.len());
         for chunk in 1..18 {
@@ -1060,6 +1090,7 @@ mod tests {
         whole
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn json_rows() {
         let body = "\u{feff}{\"result\":\"success\",\"error\":\"\",\"total_results\":\"2\",\"title\":\"t\",\"columns\":[\"a\",\"b\"],\
@@ -1072,6 +1103,7 @@ mod tests {
         assert_eq!(summary.rows, 2);
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn json_cells_and_whitespace() {
         let body = " {\n \"columns\" : [ \"a\\u0041\" , \"b\" ] ,\n \"results\" : [ [ \"x\\\"y\" , -1.5e3 , false ] ,\r\n [ ] ] , \"total_results\" : 2 }\n ";
@@ -1090,6 +1122,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn unescaped_cells_are_borrowed() {
         let mut decoder = ExportDecoder::new(Format::Json);
@@ -1106,6 +1139,7 @@ mod tests {
         assert_eq!(borrowed, [true, false, true]);
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn json_errors() {
         let e = collect(
@@ -1142,6 +1176,7 @@ mod tests {
         assert!(e.to_string().contains("byte 22"), "{e}");
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn json_row_size_is_capped_but_skipped_values_are_not_buffered() {
         let mut decoder = ExportDecoder::new(Format::Json).max_row_size(16);
@@ -1158,6 +1193,7 @@ mod tests {
         assert!(matches!(e, Err(Error::Decode(_))), "{e:?}");
     }
 
+    #[cfg(feature = "csv")]
     #[test]
     fn csv_rows_and_errors() {
         let (summary, rows) = collect(Format::Csv, "a,b\n1,\"x \"\"y\"\"\"\n2,\n").unwrap();
@@ -1184,6 +1220,12 @@ mod tests {
     #[test]
     fn callback_stops_the_export() {
         for format in [Format::Json, Format::Csv] {
+            if super::require(format).is_err() {
+                let mut decoder = ExportDecoder::new(format);
+                let result = decoder.feed(b"a\n", &mut |_r: ExportRow<'_>| Ok::<(), Error>(()));
+                assert!(matches!(result, Err(Error::Config(_))), "{result:?}");
+                continue;
+            }
             let body: &[u8] = match format {
                 Format::Csv => b"a\n1\n2\n3\n",
                 _ => b"{\"results\":[[\"1\"],[\"2\"],[\"3\"]]}",

@@ -27,8 +27,8 @@
 //! ```
 //!
 //! `Client::from_env()` reads `DLSPBX_URL`, `DLSPBX_API_USER`, `DLSPBX_API_KEY` (and the
-//! optional `DLSPBX_FORMAT`) over the default config file; see [`config`] for the file and
-//! every setting.
+//! optional `DLSPBX_FORMAT`), over the default config file with the `config-file` feature;
+//! see [`config`] for the file and every setting.
 //!
 //! # Calls
 //!
@@ -43,7 +43,8 @@
 //!
 //! # Transport
 //!
-//! One connection pool per client (cloned clients share it); TLS by rustls; `https://`
+//! One connection pool per client (cloned clients share it); TLS by rustls (or the
+//! platform's library with the `native-tls` feature); `https://`
 //! required except for loopback hosts; redirects are never followed (a 3xx is
 //! [`Error::Status`]), because every request body holds the credentials. Timeouts: 10 s to
 //! connect and 60 s per exchange by default. Bodies over 256 MiB (configurable) fail with
@@ -59,9 +60,28 @@
 //!
 //! # Features
 //!
-//! - `blocking` (default): the ureq [`Client`]. Without it, this crate holds only the
-//!   transport-independent pieces that `dlspbx-async` reuses ([`config`], [`retry`],
-//!   [`pages`], [`export`], [`RawResponse`]).
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `blocking` | yes | the ureq [`Client`]; without it, this crate holds only the transport-independent pieces that `dlspbx-async` reuses ([`config`], [`retry`], [`pages`], [`export`], [`RawResponse`]) |
+//! | `json` | yes | JSON responses (the server's default format) |
+//! | `xml`, `yaml`, `csv` | no | the other response formats (`xml` also XML request bodies) |
+//! | `rustls` | yes | TLS by rustls with ring and the webpki roots |
+//! | `native-tls` | no | TLS by the platform's library (OpenSSL on Linux) instead |
+//! | `gzip` | yes | gzip-compressed responses |
+//! | `config-file` | no | [`ClientBuilder::config_file`](config::ClientBuilder::config_file) and the default config file of `from_env` (TOML) |
+//! | `macros` | no | [`include_spec!`]: typed endpoints from a spec file of your own |
+//!
+//! A format that is compiled out is still a [`Format`] variant: choosing it fails with
+//! [`Error::Config`] ("this build of dlspbx has no XML support; enable the `xml` feature")
+//! when the client is built or the call is made, before anything is sent. So does an
+//! `https://` URL in a build with neither TLS feature. A program that only speaks JSON
+//! compiles no XML, YAML or CSV code:
+//!
+//! ```toml
+//! [dependencies]
+//! dlspbx = "0.1"                                            # JSON over rustls
+//! # dlspbx = { version = "0.1", features = ["xml", "csv"] } # more formats
+//! ```
 
 #![warn(missing_docs)]
 
@@ -95,12 +115,14 @@ pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
 /// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
 pub use dlspbx_core as sans_io;
 
+#[cfg(feature = "macros")]
 #[doc(hidden)]
 pub use dlspbx_macros as __macros;
 
 /// Typed endpoints for API actions our spec does not have yet, from a spec file of your own
 /// in the same TOML language as `spec/` (see the `dlspbx-macros` crate and
-/// `examples/extra-endpoint`). The path is relative to your crate's `Cargo.toml`:
+/// `examples/extra-endpoint`). Needs the `macros` feature. The path is relative to your
+/// crate's `Cargo.toml`:
 ///
 /// ```ignore
 /// dlspbx::include_spec!("specs/users.toml");
@@ -108,6 +130,7 @@ pub use dlspbx_macros as __macros;
 /// use users::UsersExt;
 /// let users = client.users().list_users(users::ListUsersRequest::new())?;
 /// ```
+#[cfg(feature = "macros")]
 #[macro_export]
 macro_rules! include_spec {
     ($path:literal) => {

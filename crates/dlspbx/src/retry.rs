@@ -23,7 +23,7 @@
 //! blocking for so long.
 
 use dlspbx_core::Error;
-use rand::Rng;
+use std::cell::Cell;
 use std::time::Duration;
 
 /// When and how failed calls are retried.
@@ -124,8 +124,39 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
         let cap = exp.min(self.max_delay);
-        cap.mul_f64(rand::rng().random::<f64>())
+        cap.mul_f64(jitter())
     }
+}
+
+/// A uniform number in `[0, 1)` for the jitter: xorshift64* per thread, seeded from the
+/// standard library's per-process random hash keys, the clock and the thread. Jitter only has
+/// to spread clients apart, not be unpredictable, so no random-number crate is needed.
+fn jitter() -> f64 {
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(seed());
+    }
+    STATE.with(|state| {
+        let mut x = state.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        state.set(x);
+        // The top 53 bits as a fraction.
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    std::thread::current().id().hash(&mut hasher);
+    // xorshift must not start at zero.
+    hasher.finish() | 1
 }
 
 /// How an attempt failed before any response arrived, as far as retrying is concerned.
@@ -244,6 +275,16 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn jitter_is_uniform_in_the_unit_interval() {
+        let draws: Vec<f64> = (0..10_000).map(|_| super::jitter()).collect();
+        assert!(draws.iter().all(|x| (0.0..1.0).contains(x)));
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((0.45..0.55).contains(&mean), "{mean}");
+        let low = draws.iter().filter(|x| **x < 0.1).count();
+        assert!((800..1200).contains(&low), "{low}");
+    }
+
     use super::*;
 
     fn err() -> Error {

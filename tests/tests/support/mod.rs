@@ -17,7 +17,11 @@ pub fn cli_bin() -> PathBuf {
     BIN.get_or_init(|| {
         let exe = std::env::current_exe().expect("test binary path");
         // target/<profile>/deps/<test> -> target/<profile>/dlspbx
-        let dir = exe.parent().and_then(|d| d.parent()).expect("target dir").to_path_buf();
+        let dir = exe
+            .parent()
+            .and_then(|d| d.parent())
+            .expect("target dir")
+            .to_path_buf();
         let bin = dir.join(format!("dlspbx{}", std::env::consts::EXE_SUFFIX));
         if !bin.is_file() {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -52,6 +56,7 @@ pub fn cli() -> Command {
     }
     let home = std::env::temp_dir().join("dlspbx-tests-home");
     let _ = std::fs::create_dir_all(&home);
-    cmd.env("HOME", &home).env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"));
     cmd
 }

@@ -331,31 +331,10 @@ impl<'a> JsonRows<'a> {
     }
 }
 
-/// The position of the first `"` or `\\` in `b` from `from`. Cells are short: eight bytes
-/// are tested at a time (a match is exact at the lowest flagged byte), and `memchr2` takes
-/// over for long strings.
+/// The position of the first `"` or `\\` in `b` from `from`.
 #[inline(always)]
 fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const QUOTES: u64 = LO * b'"' as u64;
-    const BACKSLASHES: u64 = LO * b'\\' as u64;
-    let mut i = from;
-    let short_end = from.saturating_add(32);
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let q = w ^ QUOTES;
-        let s = w ^ BACKSLASHES;
-        let found = ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-        if i >= short_end {
-            return memchr::memchr2(b'"', b'\\', &b[i..]).map(|p| i + p);
-        }
-    }
-    b[i..].iter().position(|&c| c == b'"' || c == b'\\').map(|p| i + p)
+    super::scan::find2(b, from, b'"', b'\\')
 }
 
 /// Four hex digits at `at`.

@@ -5,7 +5,12 @@
 //! the body one row at a time, borrowing every cell that the wire did not escape.
 
 mod cell;
+#[cfg_attr(not(any(feature = "csv", feature = "xml")), allow(dead_code))]
+pub(crate) mod flat;
+#[cfg_attr(not(feature = "json"), allow(dead_code))]
 mod json_rows;
+#[cfg_attr(not(all(feature = "csv", feature = "xml", feature = "json")), allow(dead_code))]
+pub(crate) mod scan;
 
 pub use cell::{parse_duration, Cell, CellType};
 
@@ -81,6 +86,9 @@ enum Rows<'a> {
     Nodes(Vec<Node<'a>>),
     /// Rows built in memory (the simulator, `into_owned`).
     Cells(Vec<Vec<Str<'a>>>),
+    /// Rows read up front by a purpose-built reader (CSV, XML), handed out borrowing the
+    /// cells, never copying them.
+    Flat(flat::FlatRows<'a>),
 }
 
 /// One report row: its cells in column order.
@@ -120,6 +128,7 @@ impl<'a> ReportTable<'a> {
                 Rows::Json(raw, base, tail) => RowIterInner::Json(json_rows::JsonRows::with_tail(raw, *base, *tail)),
                 Rows::Nodes(nodes) => RowIterInner::Nodes(nodes.iter()),
                 Rows::Cells(rows) => RowIterInner::Cells(rows.iter()),
+                Rows::Flat(rows) => RowIterInner::Flat(rows.iter()),
             },
         }
     }
@@ -148,6 +157,7 @@ impl<'a> ReportTable<'a> {
                 Rows::Json(raw, base, tail) => Rows::Json(Cow::Owned(raw.into_owned()), base, tail),
                 Rows::Nodes(nodes) => Rows::Nodes(nodes.into_iter().map(Node::into_owned).collect()),
                 Rows::Cells(rows) => Rows::Cells(rows.into_iter().map(|r| r.into_iter().map(Str::into_owned).collect()).collect()),
+                Rows::Flat(rows) => Rows::Flat(rows.into_owned()),
             },
         }
     }
@@ -164,6 +174,7 @@ enum RowIterInner<'t> {
     Json(json_rows::JsonRows<'t>),
     Nodes(std::slice::Iter<'t, Node<'t>>),
     Cells(std::slice::Iter<'t, Vec<Str<'t>>>),
+    Flat(flat::FlatIter<'t>),
 }
 
 impl<'t> Iterator for RowIter<'t> {
@@ -173,6 +184,7 @@ impl<'t> Iterator for RowIter<'t> {
             RowIterInner::Json(rows) => rows.next().map(|r| r.map(|cells| Row { cells }).map_err(Error::from)),
             RowIterInner::Nodes(nodes) => nodes.next().map(|n| node_row(n).map_err(Error::from)),
             RowIterInner::Cells(rows) => rows.next().map(|r| Ok(Row { cells: r.clone() })),
+            RowIterInner::Flat(rows) => rows.next().map(|cells| Ok(Row { cells })),
         }
     }
 }
@@ -194,24 +206,66 @@ fn node_row<'a>(node: &Node<'a>) -> std::result::Result<Row<'a>, DecodeError> {
 
 /// Decodes a report body in any format. JSON rows stay in the body until iterated.
 pub fn decode(format: Format, body: &[u8]) -> Result<ReportTable<'_>> {
+    format.require()?;
     let body = wire::strip_bom(body);
     match format {
+        #[cfg(feature = "json")]
         Format::Json => json_rows::decode(body),
         Format::Plain => {
             let node = wire::plain::parse(body)?;
             let total = node.get("id").and_then(Node::as_str).and_then(|s| s.parse().ok()).unwrap_or(0);
             Ok(ReportTable::new(total, None, Vec::new(), Vec::new()))
         }
-        Format::Xml | Format::Yaml | Format::Csv => {
+        #[cfg(feature = "csv")]
+        Format::Csv => match wire::csv::read_list_table(body)? {
+            Some(t) => Ok(ReportTable {
+                total_results: t.rows.len() as i64,
+                title: None,
+                columns: t.header.into_iter().map(Str).collect(),
+                rows: Rows::Flat(t.rows),
+            }),
+            // The error shape.
+            None => from_tree(format, wire::csv::parse(body, CSV_LAYOUT)?),
+        },
+        #[cfg(feature = "xml")]
+        Format::Xml => match wire::xml::read_report(body).and_then(from_flat_xml) {
+            Some(table) => table,
+            None => from_tree(format, wire::xml::parse(body)?),
+        },
+        _ => {
             let node = match format {
                 Format::Xml => wire::xml::parse(body)?,
                 Format::Yaml => wire::yaml::parse(body)?,
-                _ => wire::csv::parse(body, CSV_LAYOUT)?,
+                Format::Csv => wire::csv::parse(body, CSV_LAYOUT)?,
+                _ => wire::json::parse(body)?,
             };
-            wire::check_error_shape(&node)?;
-            from_node(format, node)
+            from_tree(format, node)
         }
     }
+}
+
+fn from_tree(format: Format, node: Node<'_>) -> Result<ReportTable<'_>> {
+    wire::check_error_shape(&node)?;
+    from_node(format, node)
+}
+
+/// The table of an XML report read without a tree; `None` when the general reader must decide
+/// (a `total_results` that is not an integer is its error to report).
+#[cfg(feature = "xml")]
+fn from_flat_xml(r: wire::xml::FlatReport<'_>) -> Option<Result<ReportTable<'_>>> {
+    if r.result.as_deref() == Some("error") {
+        return Some(Err(Error::Server { message: r.error.map(Cow::into_owned).unwrap_or_default() }));
+    }
+    let total = match &r.total_results {
+        Some(t) => t.trim().parse::<i64>().ok()?,
+        None => r.rows.len() as i64,
+    };
+    Some(Ok(ReportTable {
+        total_results: total,
+        title: r.title.map(Str),
+        columns: r.columns.into_iter().map(Str).collect(),
+        rows: Rows::Flat(r.rows),
+    }))
 }
 
 fn from_node(format: Format, node: Node<'_>) -> Result<ReportTable<'_>> {
@@ -302,7 +356,7 @@ pub fn encode(format: Format, table: &ReportTable<'_>) -> Result<Vec<u8>> {
     Ok(wire::write_node(format, CSV_LAYOUT, &node))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use super::*;
 
@@ -332,5 +386,121 @@ mod tests {
         let body = format!(r#"{{"result":"success","total_results":0,"columns":["{label}"],"results":[]}}"#);
         let table = decode(Format::Json, body.as_bytes()).unwrap();
         assert_eq!(table.typed_columns(), vec![Some(Column::BillableDuration)]);
+    }
+
+    /// Cells that every format has to escape or that readers treat specially.
+    #[cfg(any(feature = "xml", feature = "csv"))]
+    fn arb_cell() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "\\PC{0,10}",
+            "[a <>&\"',\\\\\r\n\t]{0,6}",
+            Just(String::new()),
+            Just("\"John\" <8881234567>".to_owned()),
+            Just("https://pbx/rec/1.wav".to_owned()),
+        ]
+    }
+
+    #[cfg(any(feature = "xml", feature = "csv"))]
+    fn table_json(t: &Result<ReportTable<'_>>) -> String {
+        match t {
+            Ok(t) => to_json(t).to_string(),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[cfg(feature = "xml")]
+    #[test]
+    fn xml_fast_path_reads_like_the_tree() {
+        fn general(b: &str) -> Result<ReportTable<'_>> {
+            from_tree(Format::Xml, wire::xml::parse(b.as_bytes()).unwrap())
+        }
+        fn fast(b: &str) -> Option<Result<ReportTable<'_>>> {
+            wire::xml::read_report(b.as_bytes()).and_then(from_flat_xml)
+        }
+        let fixture = "<?xml version=\"1.0\"?>\n<response>\n\t<result>success</result>\n\t<error></error>\n\t<total_results>2</total_results>\n\t<title>a &amp; b</title>\n\t<columns>\n\t\t<value>unique_id</value>\n\t\t<value>callerid</value>\n\t</columns>\n\t<results>\n\t\t<array>\n\t\t\t<value>1.1</value>\n\t\t\t<value>\"x\" &lt;1&gt; &#233;&#x1F600;</value>\n\t\t</array>\n\t\t<value><value/><value></value></value>\n\t</results>\n</response>\n";
+        let taken = [
+            fixture,
+            "<response><columns/><results/></response>",
+            "<response><other>x</other><results><value>one</value><value/><value>  </value></results></response>",
+            "<response><result>error</result><error>Bad &quot;key&quot;</error></response>",
+            "<response><result>error</result></response>",
+            "<response><total_results>7</total_results><results></results></response>",
+        ];
+        for body in taken {
+            let f = fast(body).unwrap_or_else(|| panic!("the fast path declined {body}"));
+            assert_eq!(table_json(&f), table_json(&general(body)), "{body}");
+        }
+        let declined = [
+            "<response><results>\n</results></response>",
+            "<response><columns>x</columns></response>",
+            "<response><title>a</title><title>b</title></response>",
+            "<response><total_results>x</total_results></response>",
+            "<response><results><row><a>1</a></row></results></response>",
+            "<response><results><value><value><value>1</value></value></value></results></response>",
+            "<response><title>a\r\nb</title></response>",
+            "<response><title><![CDATA[x]]></title></response>",
+            "<response><!-- c --><title>t</title></response>",
+            "<response a=\"1\"><title>t</title></response>",
+            "<response><title>&#1;</title></response>",
+            "<response><title>&nbsp;</title></response>",
+            "<response></response>",
+            "<response><title>t</title></response><x/>",
+            "<value><value>1</value></value>",
+            "<response><results><value>1</value><value><a>1</a></value></results></response>",
+            "<response><results>x<value>1</value></results></response>",
+            "<response><results/><results/></response>",
+        ];
+        for body in declined {
+            assert!(fast(body).is_none(), "{body}");
+        }
+    }
+
+    #[cfg(feature = "xml")]
+    proptest::proptest! {
+        #[test]
+        fn xml_fast_path_agrees_on_written_reports(
+            columns in proptest::collection::vec(arb_cell(), 0..4),
+            rows in proptest::collection::vec(proptest::collection::vec(arb_cell(), 0..4), 0..4),
+            title in proptest::option::of(arb_cell()),
+        ) {
+            let table = ReportTable::new(
+                rows.len() as i64,
+                title.map(Str::from),
+                columns.into_iter().map(Str::from).collect(),
+                rows.into_iter().map(|r| r.into_iter().map(Str::from).collect()).collect(),
+            );
+            let body = encode(Format::Xml, &table).unwrap();
+            let text = std::str::from_utf8(&body).unwrap();
+            let general = from_tree(Format::Xml, wire::xml::parse(&body).unwrap());
+            if let Some(fast) = wire::xml::read_report(&body).and_then(from_flat_xml) {
+                proptest::prop_assert_eq!(table_json(&fast), table_json(&general), "{}", text);
+            } else {
+                // Only control characters (written as references) and `\r` are left to the tree.
+                proptest::prop_assert!(text.contains("&#x"), "declined {}", text);
+            }
+        }
+    }
+
+    #[cfg(feature = "csv")]
+    proptest::proptest! {
+        #[test]
+        fn csv_flat_reader_agrees_with_the_tree(
+            columns in proptest::collection::vec(arb_cell(), 1..4),
+            rows in proptest::collection::vec(proptest::collection::vec(arb_cell(), 1..4), 0..4),
+            noise in "[a,\"\\\\\r\n ]{0,30}",
+        ) {
+            let table = ReportTable::new(
+                0,
+                None,
+                columns.into_iter().map(Str::from).collect(),
+                rows.into_iter().map(|r| r.into_iter().map(Str::from).collect()).collect(),
+            );
+            let body = encode(Format::Csv, &table).unwrap();
+            for body in [body, noise.into_bytes()] {
+                let tree = wire::csv::parse(&body, CSV_LAYOUT).and_then(|n| from_tree(Format::Csv, n));
+                proptest::prop_assert_eq!(table_json(&decode(Format::Csv, &body)), table_json(&tree));
+            }
+        }
     }
 }

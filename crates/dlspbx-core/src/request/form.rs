@@ -131,52 +131,30 @@ pub fn depth(params: &Node<'_>) -> usize {
 struct Stats {
     vars: usize,
     depth: usize,
-    /// A rough size of the encoded body, to pre-size the output.
-    bytes: usize,
 }
 
 /// One iterative walk over the tree (no recursion, so any tree is safe to measure).
 fn stats(params: &Node<'_>) -> Stats {
-    let mut st = Stats {
-        vars: 0,
-        depth: 0,
-        bytes: 0,
-    };
-    // (node, bracket groups above it, raw length of its key path)
-    let mut stack: Vec<(&Node<'_>, usize, usize)> = Vec::new();
+    let mut st = Stats { vars: 0, depth: 0 };
+    // (node, bracket groups above it)
+    let mut stack: Vec<(&Node<'_>, usize)> = Vec::new();
     match params {
-        Node::Map(entries) => {
-            for (k, v) in entries.iter().rev() {
-                stack.push((v, 0, k.len()));
-            }
-        }
+        Node::Map(entries) => stack.extend(entries.iter().rev().map(|(_, v)| (v, 0))),
         Node::Null => {}
-        other => stack.push((other, 0, 0)),
+        other => stack.push((other, 0)),
     }
-    while let Some((node, level, key_len)) = stack.pop() {
+    while let Some((node, level)) = stack.pop() {
         match node {
             Node::Null => {}
-            Node::Bool(_) => leaf(&mut st, level, key_len, 1),
-            Node::Str(s) => leaf(&mut st, level, key_len, s.len()),
-            Node::Seq(items) => {
-                for item in items.iter().rev() {
-                    stack.push((item, level + 1, key_len + 8));
-                }
+            Node::Bool(_) | Node::Str(_) => {
+                st.vars += 1;
+                st.depth = st.depth.max(level);
             }
-            Node::Map(entries) => {
-                for (k, v) in entries.iter().rev() {
-                    stack.push((v, level + 1, key_len + 6 + k.len()));
-                }
-            }
+            Node::Seq(items) => stack.extend(items.iter().rev().map(|item| (item, level + 1))),
+            Node::Map(entries) => stack.extend(entries.iter().rev().map(|(_, v)| (v, level + 1))),
         }
     }
     st
-}
-
-fn leaf(st: &mut Stats, level: usize, key_len: usize, value_len: usize) {
-    st.vars += 1;
-    st.depth = st.depth.max(level);
-    st.bytes = st.bytes.saturating_add(key_len + value_len + 2);
 }
 
 /// Encodes `params` (a [`Node::Map`]; `Null` gives an empty body) as a PHP-style form body.
@@ -219,7 +197,27 @@ pub(crate) fn encode_checked(
             ));
         }
     };
-    let st = stats(params);
+    // One walk writes the body and counts what PHP's limits count; the limits are checked
+    // first all the same: a request over them is refused as `Limit` (which may go as JSON)
+    // even when it also has a key that no form body can carry.
+    let mut em = Emitter {
+        out: String::new(),
+        key: String::with_capacity(64),
+        vars: 0,
+        depth: 0,
+        max_nesting: limits.max_nesting,
+    };
+    let written = entries.iter().try_for_each(|(k, v)| {
+        check_top_key(k)?;
+        em.key.clear();
+        percent_encode_into(&mut em.key, k);
+        em.emit(v, 0)
+    });
+    let st = match written {
+        // The walk stopped early: count on the whole tree (iteratively: it may be deep).
+        Err(_) => stats(params),
+        Ok(()) => Stats { vars: em.vars, depth: em.depth },
+    };
     if st.vars > limits.max_input_vars {
         return Err(FormRefusal::Limit(format!(
             "the request has {} form variables but PHP's max_input_vars is {}; the server would \
@@ -236,16 +234,7 @@ pub(crate) fn encode_checked(
             st.depth, limits.max_nesting
         )));
     }
-    let mut em = Emitter {
-        out: String::with_capacity(st.bytes + st.bytes / 4),
-        key: String::with_capacity(64),
-    };
-    for (k, v) in entries {
-        check_top_key(k)?;
-        em.key.clear();
-        percent_encode_into(&mut em.key, k);
-        em.emit(v)?;
-    }
+    written?;
     Ok(em.out)
 }
 
@@ -292,14 +281,24 @@ struct Emitter {
     /// The percent-encoded key path of the node being written; children append to it and
     /// truncate it back.
     key: String,
+    /// Variables written so far (PHP's `max_input_vars` count).
+    vars: usize,
+    /// The most bracket groups of a written key (PHP's `max_input_nesting_level`).
+    depth: usize,
+    /// Deeper than this the walk stops (the caller reports the limit), so that it never
+    /// recurses deeper than PHP would read.
+    max_nesting: usize,
 }
 
 impl Emitter {
-    fn emit(&mut self, node: &Node<'_>) -> Result<(), FormRefusal> {
+    fn emit(&mut self, node: &Node<'_>, level: usize) -> Result<(), FormRefusal> {
+        if level > self.max_nesting {
+            return Err(FormRefusal::Limit(String::new()));
+        }
         match node {
             Node::Null => {}
-            Node::Bool(b) => self.pair(if *b { "1" } else { "0" }),
-            Node::Str(s) => self.pair(s),
+            Node::Bool(b) => self.pair(if *b { "1" } else { "0" }, level),
+            Node::Str(s) => self.pair(s, level),
             Node::Seq(items) => {
                 let base = self.key.len();
                 if items
@@ -308,7 +307,7 @@ impl Emitter {
                 {
                     self.key.push_str("%5B%5D");
                     for item in items {
-                        self.emit(item)?;
+                        self.emit(item, level + 1)?;
                     }
                 } else {
                     // Indexed, counting only the items that write something, so that the
@@ -319,7 +318,7 @@ impl Emitter {
                         push_usize(&mut self.key, i);
                         self.key.push_str("%5D");
                         let before = self.out.len();
-                        self.emit(item)?;
+                        self.emit(item, level + 1)?;
                         if self.out.len() != before {
                             i += 1;
                         }
@@ -331,11 +330,16 @@ impl Emitter {
             Node::Map(entries) => {
                 let base = self.key.len();
                 for (k, v) in entries {
-                    check_nested_key(k)?;
                     self.key.push_str("%5B");
-                    percent_encode_into(&mut self.key, k);
+                    if !k.is_empty() && all_unreserved(k.as_bytes()) {
+                        // The usual key (`rules`, `type`): nothing to check or escape.
+                        self.key.push_str(k);
+                    } else {
+                        check_nested_key(k)?;
+                        percent_encode_into(&mut self.key, k);
+                    }
                     self.key.push_str("%5D");
-                    self.emit(v)?;
+                    self.emit(v, level + 1)?;
                     self.key.truncate(base);
                 }
             }
@@ -343,7 +347,9 @@ impl Emitter {
         Ok(())
     }
 
-    fn pair(&mut self, value: &str) {
+    fn pair(&mut self, value: &str, level: usize) {
+        self.vars += 1;
+        self.depth = self.depth.max(level);
         if !self.out.is_empty() {
             self.out.push('&');
         }
@@ -373,15 +379,36 @@ const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// [`is_unreserved`] for every byte value, for a lookup per byte.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_unreserved(b as u8);
+        b += 1;
+    }
+    table
+};
+
+/// Whether every byte is unreserved (written as it is).
+fn all_unreserved(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| UNRESERVED[usize::from(b)])
+}
+
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends `s` percent-encoded: unreserved bytes as they are, space as `+`, the rest `%XX`.
 /// Runs of unreserved bytes are copied at once.
 pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
+    // Most names and values need no escape at all.
+    let Some(first) = bytes.iter().position(|&b| !UNRESERVED[usize::from(b)]) else {
+        out.push_str(s);
+        return;
+    };
     let mut run_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if is_unreserved(b) {
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
+        if UNRESERVED[usize::from(b)] {
             continue;
         }
         // A non-empty run holds only ASCII bytes, so it starts and ends on character
@@ -1053,6 +1080,22 @@ mod tests {
             msg.contains("65 levels") && msg.contains("max_input_nesting_level is 64"),
             "{msg}"
         );
+        // A hostile depth is measured without recursion and refused before writing it.
+        let mut n = s("x");
+        for _ in 0..200_000 {
+            n = map(vec![("k", n)]);
+        }
+        let msg = encode(&n, &FormLimits::default()).unwrap_err().to_string();
+        assert!(msg.contains("199999 levels"), "{msg}");
+        // Over a limit and with a key no form can carry: the limit is what is reported (the
+        // caller may then send JSON, which carries any key).
+        let many = Node::Seq((0..1001).map(|i| s(&i.to_string())).collect());
+        let both = map(vec![("a.b", s("1")), ("many", many)]);
+        assert!(matches!(
+            encode_checked(&both, &FormLimits::default()),
+            Err(FormRefusal::Limit(_))
+        ));
+        std::mem::forget(n);
     }
 
     #[test]

@@ -38,9 +38,11 @@
 //! from `columns` ([`RowKind::List`]) or from the first row's keys ([`RowKind::Map`]), then the
 //! rows; a record of one empty cell is written `""` (a blank line would be skipped); the error
 //! shape is always written as key paths.
-use super::{CsvLayout, Node, RowKind};
+use super::{CsvLayout, Node, RowKind, Str};
+use crate::report::flat::{FlatCells, FlatRows};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
+use crate::report::scan::{find2, find3};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -53,6 +55,25 @@ fn err(line: usize, column: usize, message: impl Into<String>) -> Error {
         Position::LineColumn { line, column },
         message,
     ))
+}
+
+/// Where [`Reader`] puts the fields of a record.
+pub(crate) trait PushCell<'a> {
+    fn push_cell(&mut self, cell: Cow<'a, str>);
+}
+
+impl<'a> PushCell<'a> for Vec<Cow<'a, str>> {
+    #[inline]
+    fn push_cell(&mut self, cell: Cow<'a, str>) {
+        self.push(cell);
+    }
+}
+
+impl<'a> PushCell<'a> for Vec<Str<'a>> {
+    #[inline]
+    fn push_cell(&mut self, cell: Cow<'a, str>) {
+        self.push(Str(cell));
+    }
 }
 
 /// A zero-copy reader of `fgetcsv`-style records.
@@ -73,9 +94,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn column(&self, at: usize) -> usize {
+    /// The one-based column (in characters) of byte `at` on the line starting at `line_start`.
+    fn column_from(&self, line_start: usize, at: usize) -> usize {
         self.src
-            .get(self.line_start..at)
+            .get(line_start..at)
             .map_or(1, |s| s.chars().count() + 1)
     }
 
@@ -87,6 +109,12 @@ impl<'a> Reader<'a> {
     /// Reads the next non-blank record into `out`; returns its line, or `None` at the end.
     fn next_record(&mut self, out: &mut Vec<Cow<'a, str>>) -> Result<Option<usize>> {
         out.clear();
+        self.append_record(out)
+    }
+
+    /// Reads the next non-blank record, appending its fields to `out`; returns its line, or
+    /// `None` at the end.
+    fn append_record<O: PushCell<'a>>(&mut self, out: &mut O) -> Result<Option<usize>> {
         let bytes = self.src.as_bytes();
         // Skip blank lines.
         loop {
@@ -107,13 +135,54 @@ impl<'a> Reader<'a> {
             }
         }
         let line = self.line;
+        let src = self.src;
         loop {
-            let (field, end) = self.field()?;
-            out.push(field);
-            if !end {
+            // Fast paths for the fields that PHP writes most (a plain field, a quoted field
+            // without escapes, not last on its line); everything else takes `field`.
+            let start = self.pos;
+            let first = bytes.get(start).copied().unwrap_or(b' ');
+            if first == b',' {
+                out.push_cell(Cow::Borrowed(""));
+                self.pos = start + 1;
                 continue;
             }
-            return Ok(Some(line));
+            if first == b'"' {
+                let content = start + 1;
+                if let Some(close) = find3(bytes, content, b'"', b'\\', b'\n')
+                    && bytes[close] == b'"'
+                    && bytes.get(close + 1) == Some(&b',')
+                {
+                    out.push_cell(Cow::Borrowed(&src[content..close]));
+                    self.pos = close + 2;
+                    continue;
+                }
+            } else if first != b' ' && first != b'\t' {
+                match find2(bytes, start, b',', b'\n') {
+                    Some(at) if bytes[at] == b',' => {
+                        out.push_cell(Cow::Borrowed(&src[start..at]));
+                        self.pos = at + 1;
+                        continue;
+                    }
+                    Some(at) => {
+                        self.pos = at + 1;
+                        self.newline_at(at);
+                        let field = &src[start..at];
+                        out.push_cell(Cow::Borrowed(field.strip_suffix('\r').unwrap_or(field)));
+                        return Ok(Some(line));
+                    }
+                    None => {
+                        self.pos = bytes.len();
+                        let field = &src[start..];
+                        out.push_cell(Cow::Borrowed(field.strip_suffix('\r').unwrap_or(field)));
+                        return Ok(Some(line));
+                    }
+                }
+            }
+            let (field, end) = self.field()?;
+            out.push_cell(field);
+            if end {
+                return Ok(Some(line));
+            }
         }
     }
 
@@ -129,9 +198,8 @@ impl<'a> Reader<'a> {
         if bytes.get(q) == Some(&b'"') {
             return self.quoted(q);
         }
-        match memchr::memchr2(b',', b'\n', &bytes[start..]) {
-            Some(i) => {
-                let at = start + i;
+        match find2(bytes, start, b',', b'\n') {
+            Some(at) => {
                 self.pos = at + 1;
                 if bytes[at] == b',' {
                     Ok((Cow::Borrowed(&self.src[start..at]), false))
@@ -158,15 +226,18 @@ impl<'a> Reader<'a> {
     /// Reads a quoted field whose opening quote is at `open`.
     fn quoted(&mut self, open: usize) -> Result<(Cow<'a, str>, bool)> {
         let bytes = self.src.as_bytes();
-        let (start_line, start_col) = (self.line, self.column(open));
+        // Where the field starts, for the error message (the column is counted only then).
+        let (start_line, start_line_start) = (self.line, self.line_start);
+        let unterminated = |r: &Self| {
+            err(start_line, r.column_from(start_line_start, open), "unterminated quoted field")
+        };
         let content_start = open + 1;
         let mut i = content_start;
         let mut doubled = false;
         let close = loop {
-            let Some(off) = memchr::memchr3(b'"', b'\\', b'\n', &bytes[i..]) else {
-                return Err(err(start_line, start_col, "unterminated quoted field"));
+            let Some(at) = find3(bytes, i, b'"', b'\\', b'\n') else {
+                return Err(unterminated(self));
             };
-            let at = i + off;
             match bytes[at] {
                 b'\n' => {
                     self.newline_at(at);
@@ -180,9 +251,7 @@ impl<'a> Reader<'a> {
                             i = at + 2;
                         }
                         Some(_) => i = at + 2,
-                        None => {
-                            return Err(err(start_line, start_col, "unterminated quoted field"));
-                        }
+                        None => return Err(unterminated(self)),
                     }
                 }
                 _ => {
@@ -203,17 +272,19 @@ impl<'a> Reader<'a> {
         };
         // After the closing quote: the delimiter, a line end, the end, or text PHP appends.
         let mut j = close + 1;
-        let tail_end = memchr::memchr2(b',', b'\n', &bytes[j..]).map_or(bytes.len(), |o| j + o);
-        let tail = &self.src[j..tail_end];
-        let tail = if bytes.get(tail_end) != Some(&b',') {
-            tail.strip_suffix('\r').unwrap_or(tail)
-        } else {
-            tail
-        };
-        if !tail.is_empty() {
-            field.to_mut().push_str(tail);
+        if !matches!(bytes.get(j), Some(b',' | b'\n') | None) {
+            let tail_end = find2(bytes, j, b',', b'\n').unwrap_or(bytes.len());
+            let tail = &self.src[j..tail_end];
+            let tail = if bytes.get(tail_end) != Some(&b',') {
+                tail.strip_suffix('\r').unwrap_or(tail)
+            } else {
+                tail
+            };
+            if !tail.is_empty() {
+                field.to_mut().push_str(tail);
+            }
+            j = tail_end;
         }
-        j = tail_end;
         match bytes.get(j) {
             Some(b',') => {
                 self.pos = j + 1;
@@ -233,29 +304,29 @@ impl<'a> Reader<'a> {
 }
 
 /// The content of a quoted field with doubled quotes made single (escaped quotes are kept).
+/// Runs without quotes or backslashes are copied whole.
 fn undouble(raw: &str) -> String {
+    let b = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        match c {
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    out.push(next);
-                }
-            }
-            '"' => {
-                // The scanner only lets doubled quotes through here.
-                chars.next();
-            }
-            _ => {}
+    let (mut run, mut i) = (0, 0);
+    while let Some(off) = b[i..].iter().position(|&c| c == b'"' || c == b'\\') {
+        let at = i + off;
+        if b[at] == b'\\' {
+            // The next character is literal, and both are kept.
+            i = (at + 2).min(b.len());
+            continue;
         }
+        // The scanner only lets doubled quotes through here: keep one.
+        out.push_str(&raw[run..=at]);
+        i = (at + 2).min(b.len());
+        run = i;
     }
+    out.push_str(&raw[run..]);
     out
 }
 
-/// Parses a CSV response body laid out as `layout`.
-pub fn parse(body: &[u8], layout: CsvLayout) -> Result<Node<'_>> {
+/// The body as text, or the error `parse` reports for it (invalid UTF-8, empty).
+fn text(body: &[u8]) -> Result<&str> {
     let src = std::str::from_utf8(body).map_err(|e| {
         let before = &body[..e.valid_up_to()];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -272,6 +343,48 @@ pub fn parse(body: &[u8], layout: CsvLayout) -> Result<Node<'_>> {
     if src.is_empty() {
         return Err(err(1, 1, "empty body (expected CSV)"));
     }
+    Ok(src)
+}
+
+impl<'a> PushCell<'a> for FlatCells<'a> {
+    #[inline]
+    fn push_cell(&mut self, cell: Cow<'a, str>) {
+        self.push(cell);
+    }
+}
+
+/// A table of list rows (the report's layout) read without a tree: its header and rows.
+#[derive(Debug)]
+pub(crate) struct ListTable<'a> {
+    pub(crate) header: Vec<Cow<'a, str>>,
+    pub(crate) rows: FlatRows<'a>,
+}
+
+/// Reads a body of the [`RowKind::List`] table layout as [`parse`] reads it (same cells,
+/// same errors), without building a tree. `None` for the error shape (`result,error`, which
+/// [`parse`] reads as key paths).
+pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
+    let src = text(body)?;
+    let mut reader = Reader::new(src);
+    let mut header = Vec::new();
+    if reader.next_record(&mut header)?.is_none() {
+        return Ok(Some(ListTable { header, rows: FlatCells::new(src, 0).finish() }));
+    }
+    if header.len() == 2 && header[0] == "result" && header[1] == "error" {
+        return Ok(None);
+    }
+    // Room for a cell per column on every line (lines are rows, but for quoted line breaks).
+    let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count() + 1;
+    let mut cells = FlatCells::new(src, lines.saturating_mul(header.len()).min(src.len() + 1));
+    while reader.append_record(&mut cells)?.is_some() {
+        cells.end_row();
+    }
+    Ok(Some(ListTable { header, rows: cells.finish() }))
+}
+
+/// Parses a CSV response body laid out as `layout`.
+pub fn parse(body: &[u8], layout: CsvLayout) -> Result<Node<'_>> {
+    let src = text(body)?;
     match layout {
         CsvLayout::Keys => parse_keys(Reader::new(src), None),
         CsvLayout::Table { rows, row } => parse_table(src, rows, row),
@@ -705,6 +818,21 @@ mod tests {
         let u: Users = decode(Format::Csv, KEYS, body.as_bytes()).unwrap();
         assert_eq!(u.users.len(), 2);
         assert_eq!(u.users[1].get("status").unwrap(), "OK (3 ms)");
+    }
+
+    #[test]
+    fn undoubling_keeps_escapes() {
+        for (raw, expected) in [
+            ("", ""),
+            ("plain", "plain"),
+            ("a\"\"b", "a\"b"),
+            ("\"\"x\"\"", "\"x\""),
+            ("bs\\\"q\"\"", "bs\\\"q\""),
+            ("é\\é\"\"ü", "é\\é\"ü"),
+            ("end\\", "end\\"),
+        ] {
+            assert_eq!(undouble(raw), expected, "{raw:?}");
+        }
     }
 
     #[test]

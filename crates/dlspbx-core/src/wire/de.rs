@@ -989,6 +989,11 @@ mod tests {
             (Format::Csv, b"result,success\nname,Tom\ntags,0,a\ntags,1,\"b\"\nopt,x\nextra,k,1\n"),
         ];
         for (format, body) in bodies {
+            if !format.is_supported() {
+                let err = decode::<ZeroCopy>(format, CsvLayout::Keys, body).unwrap_err();
+                assert!(matches!(err, crate::Error::Config(_)), "{format}: {err}");
+                continue;
+            }
             let z: ZeroCopy = decode(format, CsvLayout::Keys, body).unwrap();
             assert_eq!(z.name, "Tom", "{format}");
             assert_eq!(z.tags, ["a", "b"], "{format}");
@@ -999,6 +1004,9 @@ mod tests {
             assert!(z.opt.as_ref().is_some_and(Str::is_borrowed), "{format}");
         }
         // Escaped text is owned (and correct).
+        if !Format::Json.is_supported() {
+            return;
+        }
         let z: ZeroCopy = decode(
             Format::Json,
             CsvLayout::Keys,

@@ -10,15 +10,95 @@
 //! [`scalar`]: numbers as strings or numbers, `[]` where a map is expected, a single item where
 //! a list is expected, maps with numeric keys where a list is expected.
 
+//!
+//! JSON, XML, YAML and CSV are each behind the crate feature of the same name. A format that
+//! is compiled out keeps its module with the same entry points (`parse`, `write`), which fail
+//! with [`Error::Config`] naming the feature (see [`Format::require`]).
+
+#[cfg(feature = "csv")]
 pub mod csv;
 pub mod de;
+#[cfg(feature = "json")]
 pub mod json;
 pub mod node;
 pub mod plain;
 pub mod scalar;
 pub mod ser;
+#[cfg(feature = "xml")]
 pub mod xml;
+#[cfg(feature = "yaml")]
 pub mod yaml;
+
+#[cfg(test)]
+pub(crate) mod arb;
+
+/// Stand-ins for a format compiled out of this build: the same entry points, failing with
+/// [`Error::Config`] (the writer, which cannot fail, writes nothing).
+#[allow(unused_macros)]
+macro_rules! disabled_format {
+    ($format:expr) => {
+        use crate::error::Result;
+        use crate::wire::Node;
+
+        /// Always fails: this build has no support for the format (see [`Format::require`](crate::Format::require)).
+        pub fn parse(_body: &[u8]) -> Result<Node<'_>> {
+            Err($format.require().unwrap_err())
+        }
+
+        /// Writes nothing: this build has no support for the format. [`encode`](crate::wire::encode)
+        /// reports it as an error instead.
+        pub fn write(_node: &Node<'_>) -> Vec<u8> {
+            Vec::new()
+        }
+    };
+}
+
+/// JSON is compiled out of this build (feature `json`).
+#[cfg(not(feature = "json"))]
+pub mod json {
+    disabled_format!(crate::Format::Json);
+
+    /// Always fails: this build has no JSON support.
+    pub fn decode<'a, T: serde::Deserialize<'a>>(_body: &'a [u8]) -> Result<T> {
+        Err(crate::Format::Json.require().unwrap_err())
+    }
+
+    #[cfg(test)]
+    pub(crate) mod tests {
+        pub(crate) use crate::wire::arb::*;
+    }
+}
+
+/// XML is compiled out of this build (feature `xml`).
+#[cfg(not(feature = "xml"))]
+pub mod xml {
+    disabled_format!(crate::Format::Xml);
+}
+
+/// YAML is compiled out of this build (feature `yaml`).
+#[cfg(not(feature = "yaml"))]
+pub mod yaml {
+    disabled_format!(crate::Format::Yaml);
+}
+
+/// CSV is compiled out of this build (feature `csv`).
+#[cfg(not(feature = "csv"))]
+pub mod csv {
+    use super::CsvLayout;
+    use crate::error::Result;
+    use crate::wire::Node;
+
+    /// Always fails: this build has no CSV support (see [`Format::require`](crate::Format::require)).
+    pub fn parse(_body: &[u8], _layout: CsvLayout) -> Result<Node<'_>> {
+        Err(crate::Format::Csv.require().unwrap_err())
+    }
+
+    /// Writes nothing: this build has no CSV support. [`encode`](crate::wire::encode) reports
+    /// it as an error instead.
+    pub fn write(_node: &Node<'_>, _layout: CsvLayout) -> Vec<u8> {
+        Vec::new()
+    }
+}
 
 pub use node::Node;
 pub use scalar::{Map, Str};
@@ -57,7 +137,10 @@ pub enum RowKind {
 /// Strips a UTF-8 BOM, turns the server's error shape (`result: error` in any format, `-1` in
 /// plain text) into [`Error::Server`], and reports undecodable bodies as
 /// [`Error::Decode`] with the format, the position and what was expected. Never panics.
+///
+/// A format compiled out of this build fails with [`Error::Config`] naming its feature.
 pub fn decode<'a, T: Deserialize<'a>>(format: Format, layout: CsvLayout, body: &'a [u8]) -> Result<T> {
+    format.require()?;
     let body = strip_bom(body);
     match format {
         Format::Json => json::decode(body),
@@ -87,7 +170,9 @@ pub fn check_error_shape(node: &Node<'_>) -> Result<()> {
 
 /// Writes `value` in `format` the way the PHP server does (the simulator's writer).
 /// Scalars are written in their wire text (`"42"`, `"Yes"`), `result: success` comes first.
+/// A format compiled out of this build fails with [`Error::Config`] naming its feature.
 pub fn encode<T: Serialize>(format: Format, layout: CsvLayout, value: &T) -> Result<Vec<u8>> {
+    format.require()?;
     let mut node = ser::to_node(value)?;
     if let Node::Map(entries) = &mut node
         && !entries.iter().any(|(k, _)| k == "result")
@@ -97,7 +182,8 @@ pub fn encode<T: Serialize>(format: Format, layout: CsvLayout, value: &T) -> Res
     Ok(write_node(format, layout, &node))
 }
 
-/// Writes an already built tree in `format`.
+/// Writes an already built tree in `format`. A format compiled out of this build (see
+/// [`Format::is_supported`]) writes nothing; check with [`Format::require`] first.
 pub fn write_node(format: Format, layout: CsvLayout, node: &Node<'_>) -> Vec<u8> {
     match format {
         Format::Json => json::write(node),

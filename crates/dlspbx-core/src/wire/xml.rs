@@ -37,6 +37,8 @@
 use super::Node;
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
+use crate::report::flat::{FlatCells, FlatRows};
+use crate::report::scan::find3;
 use quick_xml::events::{BytesRef, Event};
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
@@ -367,6 +369,312 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
         }
     }
     Ok(top.finish())
+}
+
+/// A report read by [`read_report`]: the header fields' text and the rows.
+#[derive(Debug)]
+pub(crate) struct FlatReport<'a> {
+    pub(crate) result: Option<Cow<'a, str>>,
+    pub(crate) error: Option<Cow<'a, str>>,
+    pub(crate) total_results: Option<Cow<'a, str>>,
+    pub(crate) title: Option<Cow<'a, str>>,
+    pub(crate) columns: Vec<Cow<'a, str>>,
+    pub(crate) rows: FlatRows<'a>,
+}
+
+/// A scanner for the report documents the server writes (see [`read_report`]).
+struct Fast<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Fast<'a> {
+    fn ws(&mut self) {
+        while matches!(self.b.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn at(&self, lit: &[u8]) -> bool {
+        self.b.get(self.pos..self.pos + lit.len()) == Some(lit)
+    }
+
+    /// A start tag without attributes, `<name>` or `<name/>`: the name and whether the
+    /// element is empty.
+    fn open(&mut self) -> Option<(&'a str, bool)> {
+        // The cells of the report: `<value>` by the thousand.
+        let rest = self.b.get(self.pos..)?;
+        if rest.starts_with(b"<value>") {
+            self.pos += 7;
+            return Some(("value", false));
+        }
+        if rest.starts_with(b"<value/>") {
+            self.pos += 8;
+            return Some(("value", true));
+        }
+        if rest.first() != Some(&b'<') {
+            return None;
+        }
+        let start = self.pos + 1;
+        let mut i = start;
+        while let Some(&c) = self.b.get(i) {
+            if matches!(c, b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'<' | b'&') {
+                break;
+            }
+            i += 1;
+        }
+        let name = self.s.get(start..i)?;
+        let escaped = name.as_bytes().windows(2).any(|w| w == b"_x");
+        if name.is_empty() || name.starts_with(['!', '?']) || escaped {
+            return None;
+        }
+        match self.b.get(i..i + 2) {
+            Some([b'>', _]) => {
+                self.pos = i + 1;
+                Some((name, false))
+            }
+            Some(b"/>") => {
+                self.pos = i + 2;
+                Some((name, true))
+            }
+            _ if self.b.get(i) == Some(&b'>') => {
+                self.pos = i + 1;
+                Some((name, false))
+            }
+            _ => None,
+        }
+    }
+
+    /// The end tag `</name>`.
+    fn close(&mut self, name: &str) -> Option<()> {
+        if name == "value" {
+            return self.b.get(self.pos..)?.starts_with(b"</value>").then(|| self.pos += 8);
+        }
+        let end = self.pos + 2 + name.len();
+        if self.b.get(self.pos..self.pos + 2) == Some(b"</")
+            && self.b.get(self.pos + 2..end) == Some(name.as_bytes())
+            && self.b.get(end) == Some(&b'>')
+        {
+            self.pos = end + 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Text up to the next `<`: borrowed unless it holds entity or character references.
+    /// `None` for what only the general parser reads (`\r`, which XML normalises, unusual
+    /// references, the end of the body).
+    fn text(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.pos;
+        let at = find3(self.b, start, b'<', b'&', b'\r')?;
+        match self.b[at] {
+            b'<' => {
+                self.pos = at;
+                Some(Cow::Borrowed(&self.s[start..at]))
+            }
+            b'&' => {
+                let mut out = String::with_capacity(at - start + 32);
+                out.push_str(&self.s[start..at]);
+                let mut i = at;
+                loop {
+                    // At `&`.
+                    let semi = i + 1 + self.b.get(i + 1..(i + 12).min(self.b.len()))?.iter().position(|&c| c == b';')?;
+                    out.push(reference(&self.s[i + 1..semi])?);
+                    let next = find3(self.b, semi + 1, b'<', b'&', b'\r')?;
+                    out.push_str(&self.s[semi + 1..next]);
+                    match self.b[next] {
+                        b'<' => {
+                            self.pos = next;
+                            return Some(Cow::Owned(out));
+                        }
+                        b'&' => i = next,
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The text of a leaf element whose start tag was just read (`empty` for `<x/>`).
+    fn leaf(&mut self, name: &str, empty: bool) -> Option<Cow<'a, str>> {
+        if empty {
+            return Some(Cow::Borrowed(""));
+        }
+        let text = self.text()?;
+        self.close(name)?;
+        Some(text)
+    }
+
+    /// The items of a list element (`<columns>`, a row) whose start tag was just read:
+    /// `<value>`/`<array>` leaves, appended to `out`. A list element holding only text is one
+    /// item (as the general reader has it); `None` for anything else.
+    fn items(&mut self, name: &str, empty: bool, mut push: impl FnMut(Cow<'a, str>), text_is_item: bool) -> Option<()> {
+        if empty {
+            if text_is_item {
+                push(Cow::Borrowed(""));
+            }
+            return Some(());
+        }
+        let text = self.text()?;
+        if self.close(name).is_some() {
+            if text_is_item || !text.is_empty() {
+                if !text_is_item {
+                    // `<columns>x</columns>`: rare; leave it to the general reader.
+                    return None;
+                }
+                push(text);
+            }
+            return Some(());
+        }
+        if !text.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\n')) {
+            return None;
+        }
+        let in_value = name == "value";
+        loop {
+            if self.b.get(self.pos..).is_some_and(|r| r.starts_with(b"<value>")) {
+                // The hot path: `<value>text</value>`.
+                self.pos += 7;
+                let cell = self.text()?;
+                if !self.b.get(self.pos..).is_some_and(|r| r.starts_with(b"</value>")) {
+                    return None;
+                }
+                self.pos += 8;
+                push(cell);
+            } else {
+                let (item, empty) = self.open()?;
+                if item != "value" && item != "array" {
+                    return None;
+                }
+                let cell = self.leaf(item, empty)?;
+                push(cell);
+            }
+            self.ws();
+            let closed = if in_value {
+                self.b.get(self.pos..).is_some_and(|r| r.starts_with(b"</value>")).then(|| self.pos += 8)
+            } else {
+                self.close(name)
+            };
+            if closed.is_some() {
+                return Some(());
+            }
+        }
+    }
+}
+
+/// The character of a reference's name (`lt`, `#233`, `#xE9`), as the general reader decodes
+/// it; `None` for anything it would reject or treat specially.
+fn reference(name: &str) -> Option<char> {
+    let code = match name {
+        "lt" => return Some('<'),
+        "gt" => return Some('>'),
+        "amp" => return Some('&'),
+        "quot" => return Some('"'),
+        "apos" => return Some('\''),
+        _ => match name.strip_prefix("#x") {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => name.strip_prefix('#')?.parse::<u32>().ok()?,
+        },
+    };
+    match code {
+        0x9 | 0xA | 0xD | 0x20.. => char::from_u32(code),
+        _ => None,
+    }
+}
+
+/// Reads a report document of the shape the server writes (a root element holding leaf
+/// elements, `<columns>` of `<value>` items and `<results>` of `<value>`/`<array>` rows of
+/// leaves; whitespace between elements; the predefined entities and character references)
+/// without building a tree. `None` for any other document, which [`parse`] then reads: the
+/// result is the same either way, this is only faster.
+pub(crate) fn read_report(body: &[u8]) -> Option<FlatReport<'_>> {
+    let s = std::str::from_utf8(body).ok()?;
+    let mut f = Fast { s, b: body, pos: 0 };
+    f.ws();
+    if f.at(b"<?xml") {
+        f.pos += memchr::memmem::find(&body[f.pos..], b"?>")? + 2;
+        f.ws();
+    }
+    let (root, empty) = f.open()?;
+    if empty || root == "value" || root == "array" {
+        return None;
+    }
+    let mut out = FlatReport {
+        result: None,
+        error: None,
+        total_results: None,
+        title: None,
+        columns: Vec::new(),
+        rows: FlatRows::default(),
+    };
+    // Cells are at least `<value></value>` apart.
+    let mut cells = FlatCells::new(s, body.len() / 15);
+    let (mut seen_columns, mut seen_results, mut children) = (false, false, false);
+    loop {
+        f.ws();
+        if f.at(b"</") {
+            f.close(root)?;
+            f.ws();
+            out.rows = cells.finish();
+            return (f.pos == body.len() && children).then_some(out);
+        }
+        children = true;
+        let (name, empty) = f.open()?;
+        let slot = match name {
+            "value" | "array" => return None,
+            "result" => &mut out.result,
+            "error" => &mut out.error,
+            "total_results" => &mut out.total_results,
+            "title" => &mut out.title,
+            "columns" if !seen_columns => {
+                seen_columns = true;
+                f.items(name, empty, |c| out.columns.push(c), false)?;
+                continue;
+            }
+            "results" if !seen_results => {
+                seen_results = true;
+                if empty {
+                    continue;
+                }
+                let text = f.text()?;
+                if f.close(name).is_some() {
+                    if text.is_empty() {
+                        continue;
+                    }
+                    return None;
+                }
+                if !text.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\n')) {
+                    return None;
+                }
+                loop {
+                    let (row, empty) = f.open()?;
+                    if row != "value" && row != "array" {
+                        return None;
+                    }
+                    f.items(row, empty, |c| cells.push(c), true)?;
+                    cells.end_row();
+                    f.ws();
+                    if f.close(name).is_some() {
+                        break;
+                    }
+                }
+                continue;
+            }
+            "columns" | "results" => return None,
+            _ => {
+                // Another field: read and ignored, like the general reader's caller does.
+                f.leaf(name, empty)?;
+                continue;
+            }
+        };
+        if slot.is_some() {
+            // A repeated field is a list to the general reader.
+            return None;
+        }
+        *slot = Some(f.leaf(name, empty)?);
+    }
 }
 
 /// An element name, with `_xHHHH_` escapes decoded (see the module documentation), and

@@ -47,8 +47,14 @@ pub enum Act {
 }
 
 /// A 200 response head with `Content-Type` and, when given, `Content-Length`.
-pub fn head(status: u16, content_type: &str, length: Option<u64>, extra: &[(&str, &str)]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nConnection: close\r\n");
+pub fn head(
+    status: u16,
+    content_type: &str,
+    length: Option<u64>,
+    extra: &[(&str, &str)],
+) -> Vec<u8> {
+    let mut out =
+        format!("HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nConnection: close\r\n");
     if let Some(n) = length {
         out.push_str(&format!("Content-Length: {n}\r\n"));
     }
@@ -103,7 +109,11 @@ impl Hostile {
                 std::thread::spawn(move || serve(stream, &act, &record));
             }
         });
-        Hostile { addr, connections, seen }
+        Hostile {
+            addr,
+            connections,
+            seen,
+        }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -134,7 +144,11 @@ impl Hostile {
 /// A loopback address other than 127.0.0.1 (another host as far as a URL is concerned), or
 /// 127.0.0.1 when the system cannot bind it.
 pub fn other_host() -> &'static str {
-    if TcpListener::bind("127.0.0.2:0").is_ok() { "127.0.0.2:0" } else { "127.0.0.1:0" }
+    if TcpListener::bind("127.0.0.2:0").is_ok() {
+        "127.0.0.2:0"
+    } else {
+        "127.0.0.1:0"
+    }
 }
 
 fn serve(stream: TcpStream, act: &Act, seen: &Mutex<Vec<Seen>>) {
@@ -176,7 +190,11 @@ fn serve(stream: TcpStream, act: &Act, seen: &Mutex<Vec<Seen>>) {
                 return;
             }
             while started.elapsed() < MAX_SERVE {
-                if stream.write_all(chunk).and_then(|()| stream.flush()).is_err() {
+                if stream
+                    .write_all(chunk)
+                    .and_then(|()| stream.flush())
+                    .is_err()
+                {
                     return;
                 }
                 if !every.is_zero() {
@@ -186,7 +204,12 @@ fn serve(stream: TcpStream, act: &Act, seen: &Mutex<Vec<Seen>>) {
         }
         Act::Drip { bytes, every } => {
             for b in bytes {
-                if started.elapsed() > MAX_SERVE || stream.write_all(&[*b]).and_then(|()| stream.flush()).is_err() {
+                if started.elapsed() > MAX_SERVE
+                    || stream
+                        .write_all(&[*b])
+                        .and_then(|()| stream.flush())
+                        .is_err()
+                {
                     return;
                 }
                 std::thread::sleep(*every);
@@ -205,7 +228,11 @@ fn stall(stream: &TcpStream, started: Instant) {
         match stream.read(&mut buf) {
             Ok(0) => return,
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
             Err(_) => return,
         }
     }
@@ -236,7 +263,11 @@ fn read_request(stream: &TcpStream) -> Option<Seen> {
         .unwrap_or(0);
     let mut body = vec![0; length.min(16 << 20)];
     reader.read_exact(&mut body).ok()?;
-    Some(Seen { request_line, headers, body })
+    Some(Seen {
+        request_line,
+        headers,
+        body,
+    })
 }
 
 /// Peak resident memory of this process (`VmHWM`), in bytes; `None` off Linux.
@@ -284,7 +315,9 @@ pub mod bodies {
 
     /// The "billion laughs" of YAML: nine levels of aliases, each ten times the previous.
     pub fn yaml_alias_bomb() -> Vec<u8> {
-        let mut s = String::from("result: success\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut s = String::from(
+            "result: success\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
         for w in names.windows(2) {
             let (prev, next) = (w[0], w[1]);

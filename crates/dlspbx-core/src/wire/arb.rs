@@ -1,0 +1,49 @@
+//! Proptest strategies for trees and texts, shared by the tests of every format (reached as
+//! `crate::wire::json::tests::*` too, whichever formats are compiled in).
+
+use super::Node;
+use proptest::prelude::*;
+use std::borrow::Cow;
+
+pub(crate) fn arb_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,12}",
+        Just(String::new()),
+        Just("yes".to_owned()),
+        Just("~".to_owned()),
+        Just("0123".to_owned()),
+        Just("a,b \"q\" \\ 'x'".to_owned()),
+        Just("line1\nline2".to_owned()),
+        "[0-9]{1,5}",
+    ]
+}
+
+pub(crate) fn arb_key() -> impl Strategy<Value = String> {
+    "[a-z_][a-z0-9_]{0,8}"
+}
+
+pub(crate) fn arb_node() -> impl Strategy<Value = Node<'static>> {
+    let leaf = arb_text().prop_map(|t| Node::Str(Cow::Owned(t)));
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
+            prop::collection::btree_map(arb_key(), inner, 0..5).prop_map(|m| Node::Map(
+                m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
+            )),
+        ]
+    })
+}
+
+/// PHP cannot tell an empty map from an empty list.
+pub(crate) fn normalize_empty(node: Node<'static>) -> Node<'static> {
+    match node {
+        Node::Map(e) if e.is_empty() => Node::Seq(vec![]),
+        Node::Map(e) => Node::Map(
+            e.into_iter()
+                .map(|(k, v)| (k, normalize_empty(v)))
+                .collect(),
+        ),
+        Node::Seq(items) => Node::Seq(items.into_iter().map(normalize_empty).collect()),
+        other => other,
+    }
+}
