@@ -416,7 +416,12 @@ impl Caller for Client {
     fn call<A: Action>(&self, request: A) -> ResponseFuture<A> {
         let client = self.clone();
         ResponseFuture {
-            inner: Box::pin(async move { client.call_raw(request).await?.decode_owned::<A>() }),
+            inner: Box::pin(async move {
+                let key = client.config().credentials.api_key.clone();
+                let raw = client.call_raw(request).await;
+                raw.and_then(|raw| raw.decode_owned::<A>())
+                    .map_err(|e| key.scrub_error(e))
+            }),
         }
     }
 }
@@ -474,7 +479,9 @@ impl<P: Pager + Unpin> Stream for Pages<P> {
         };
         let raw = ready!(pending.as_mut().poll(cx));
         this.pending = None;
-        let page = raw.and_then(|raw| this.pager.take_page(&raw));
+        let page = raw
+            .and_then(|raw| this.pager.take_page(&raw))
+            .map_err(|e| this.client.config().credentials.api_key.scrub_error(e));
         if page.is_err() {
             this.pager.stop();
         }

@@ -111,7 +111,11 @@ impl InvalidRequest {
 
 impl fmt::Display for InvalidRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid `{}`: {} {}", self.field, self.value_shown, self.reason)
+        if self.value_shown.is_empty() {
+            write!(f, "invalid `{}`: {}", self.field, self.reason)
+        } else {
+            write!(f, "invalid `{}`: {} {}", self.field, self.value_shown, self.reason)
+        }
     }
 }
 

@@ -25,6 +25,51 @@ impl ApiKey {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The forms the key takes in a request body: as is, percent-encoded (form), JSON- and
+    /// XML-escaped; the longest first, so that a shorter form never leaves part of a longer one.
+    fn forms(&self) -> Vec<String> {
+        let key = self.0.as_str();
+        let mut forms = vec![key.to_owned()];
+        let node = Node::Map(vec![("k".into(), Node::from(key.to_owned()))]);
+        if let Ok(form) = crate::request::form::encode(&node, &FormLimits::default()) {
+            forms.extend(form.strip_prefix("k=").map(str::to_owned));
+        }
+        if let Ok(json) = serde_json::to_string(key) {
+            forms.push(json[1..json.len() - 1].to_owned());
+        }
+        forms.push(key.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"));
+        forms.retain(|f| !f.is_empty());
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        forms.dedup();
+        forms
+    }
+
+    /// `text` with every form of the key replaced by `REDACTED`: for text a server sent back,
+    /// which may echo the request (an error page, an error message).
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for form in self.forms() {
+            if out.contains(&form) {
+                out = out.replace(&form, "REDACTED");
+            }
+        }
+        out
+    }
+
+    /// `error` with the key scrubbed from the server text it carries (`Status`, `Server`,
+    /// `Decode`); the clients apply it to every error of a call.
+    pub fn scrub_error(&self, error: Error) -> Error {
+        match error {
+            Error::Status { status, body_excerpt } => Error::Status { status, body_excerpt: self.scrub(&body_excerpt) },
+            Error::Server { message } => Error::Server { message: self.scrub(&message) },
+            Error::Decode(mut d) => {
+                d.message = self.scrub(&d.message);
+                Error::Decode(d)
+            }
+            other => other,
+        }
+    }
 }
 
 impl fmt::Debug for ApiKey {

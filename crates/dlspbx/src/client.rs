@@ -356,7 +356,9 @@ impl Caller for Client {
     type Output<A: Action> = Result<A::Response<'static>>;
 
     fn call<A: Action>(&self, request: A) -> Self::Output<A> {
-        self.call_raw(request)?.decode_owned::<A>()
+        self.call_raw(request)
+            .and_then(|raw| raw.decode_owned::<A>())
+            .map_err(|e| self.config().credentials.api_key.scrub_error(e))
     }
 }
 
@@ -381,7 +383,8 @@ impl<P: Pager> Iterator for Pages<P> {
         let page = self
             .client
             .call_raw(request)
-            .and_then(|raw| self.pager.take_page(&raw));
+            .and_then(|raw| self.pager.take_page(&raw))
+            .map_err(|e| self.client.config().credentials.api_key.scrub_error(e));
         if page.is_err() {
             self.pager.stop();
         }

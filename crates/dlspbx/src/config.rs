@@ -884,7 +884,10 @@ pub fn default_config_path() -> Option<PathBuf> {
 /// belong in the body, never in a URL), queries and fragments.
 pub fn validate_base_url(url: &str) -> std::result::Result<String, String> {
     let url = url.trim();
-    let bad = |why: &str| Err(format!("invalid base URL `{url}`: {why}"));
+    // Error messages show the URL without what may hold credentials: user info, query and
+    // fragment.
+    let shown = shown_url(url);
+    let bad = |why: &str| Err(format!("invalid base URL `{shown}`: {why}"));
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return bad("it contains whitespace");
     }
@@ -896,15 +899,17 @@ pub fn validate_base_url(url: &str) -> std::result::Result<String, String> {
         "http" => false,
         _ => return bad("the scheme must be https (or http for a loopback host)"),
     };
+    // User info before the query, wherever the first `/` is (a password may hold one).
+    let before_query = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    if before_query.contains('@') {
+        return bad("it may not hold a user name or password; use api_user and api_key");
+    }
     if rest.contains(['?', '#']) {
         return bad("it may not have a query or fragment");
     }
     let authority = rest.split('/').next().unwrap_or("");
-    if authority.contains('@') {
-        return bad("it may not hold a user name or password; use api_user and api_key");
-    }
     let (host, port) = split_host_port(authority)
-        .ok_or_else(|| format!("invalid base URL `{url}`: bad host or port"))?;
+        .ok_or_else(|| format!("invalid base URL `{shown}`: bad host or port"))?;
     if host.is_empty() {
         return bad("the host is missing");
     }
@@ -919,6 +924,19 @@ pub fn validate_base_url(url: &str) -> std::result::Result<String, String> {
         );
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// `url` as error messages show it: without a query or fragment, and with any user info
+/// replaced by `REDACTED` (a user may paste a URL that holds the key).
+fn shown_url(url: &str) -> String {
+    let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rfind('@') {
+            Some(at) => format!("{scheme}://REDACTED@{}", &rest[at + 1..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 /// `host:port`, `[v6]:port`, `host` or `[v6]`.

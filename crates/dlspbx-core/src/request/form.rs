@@ -216,7 +216,10 @@ pub(crate) fn encode_checked(
     let st = match written {
         // The walk stopped early: count on the whole tree (iteratively: it may be deep).
         Err(_) => stats(params),
-        Ok(()) => Stats { vars: em.vars, depth: em.depth },
+        Ok(()) => Stats {
+            vars: em.vars,
+            depth: em.depth,
+        },
     };
     if st.vars > limits.max_input_vars {
         return Err(FormRefusal::Limit(format!(
@@ -473,6 +476,11 @@ pub fn parse_with_limits(
             };
             name.clear();
             url_decode_into(&mut name, raw_name);
+            // Keys are compared after invalid UTF-8 becomes U+FFFD (as the tree holds them), so
+            // that two byte-different names never give one map the same key twice.
+            if std::str::from_utf8(&name).is_err() {
+                name = String::from_utf8_lossy(&name).into_owned().into_bytes();
+            }
             let mut value = Vec::with_capacity(raw_value.len());
             url_decode_into(&mut value, raw_value);
             if register(&mut root, &mut name, value, max_nesting) == Registered::NestingExceeded {

@@ -7,6 +7,7 @@ use crate::format::Format;
 use crate::wire::Node;
 use quick_xml::events::Event;
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 // ---------------------------------------------------------------------------------------------
 // XML: writing
@@ -245,6 +246,9 @@ fn is_xml_name(s: &str) -> bool {
 struct Frame {
     name: String,
     entries: Vec<(Cow<'static, str>, Node<'static>)>,
+    /// The position in `entries` of each child name, so that adding a child is O(1) (a linear
+    /// search made a body of many distinct siblings quadratic).
+    index: HashMap<String, usize>,
     text: String,
     /// Offset of the first non-whitespace text, to report mixed content.
     text_at: Option<usize>,
@@ -255,6 +259,7 @@ impl Frame {
         Frame {
             name,
             entries: Vec::new(),
+            index: HashMap::new(),
             text: String::new(),
             text_at: None,
         }
@@ -270,8 +275,8 @@ impl Frame {
     /// A repeated name turns the entry into a list (a single element never yields a `Seq`,
     /// so a `Seq` value here always comes from repetition).
     fn add_child(&mut self, name: String, node: Node<'static>) {
-        if let Some((_, existing)) = self.entries.iter_mut().find(|(k, _)| *k == name) {
-            match existing {
+        if let Some(&i) = self.index.get(&name) {
+            match &mut self.entries[i].1 {
                 Node::Seq(items) => items.push(node),
                 other => {
                     let first = std::mem::take(other);
@@ -279,6 +284,7 @@ impl Frame {
                 }
             }
         } else {
+            self.index.insert(name.clone(), self.entries.len());
             self.entries.push((Cow::Owned(name), node));
         }
     }
