@@ -4,13 +4,18 @@
 //! Sizes: 1k and 100k rows; 1M rows only with `DLSPBX_BENCH_FULL=1` (`cargo xtask bench --full`),
 //! measured once per sample with 10 samples.
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use dlspbx_benches::{baseline, inputs, ours_report};
 use dlspbx_core::Format;
 use std::hint::black_box;
 use std::time::Duration;
 
 type Decoder = fn(&[u8]) -> dlspbx_benches::Digest;
+
+/// A format, its name in the group, and the decoders benched on it.
+type Contenders = (Format, &'static str, Vec<(&'static str, Decoder)>);
 
 /// In test mode (`cargo bench -- --test`, or `cargo test --benches`, which does not pass
 /// `--bench`) every bench runs once: the small size is enough to prove it works.
@@ -30,7 +35,7 @@ fn sizes() -> Vec<usize> {
     sizes
 }
 
-fn formats() -> [(Format, &'static str, Vec<(&'static str, Decoder)>); 4] {
+fn formats() -> [Contenders; 4] {
     [
         (
             Format::Json,
@@ -44,12 +49,18 @@ fn formats() -> [(Format, &'static str, Vec<(&'static str, Decoder)>); 4] {
         (
             Format::Xml,
             "xml",
-            vec![("ours", |b| ours_report(Format::Xml, b)), ("quick_xml_serde_owned", baseline::quick_xml_report)],
+            vec![
+                ("ours", |b| ours_report(Format::Xml, b)),
+                ("quick_xml_serde_owned", baseline::quick_xml_report),
+            ],
         ),
         (
             Format::Yaml,
             "yaml",
-            vec![("ours", |b| ours_report(Format::Yaml, b)), ("serde_yaml_owned", baseline::serde_yaml_report)],
+            vec![
+                ("ours", |b| ours_report(Format::Yaml, b)),
+                ("serde_yaml_owned", baseline::serde_yaml_report),
+            ],
         ),
         (
             Format::Csv,
@@ -57,7 +68,10 @@ fn formats() -> [(Format, &'static str, Vec<(&'static str, Decoder)>); 4] {
             vec![
                 ("ours", |b| ours_report(Format::Csv, b)),
                 ("csv_string_record", baseline::csv_report),
-                ("csv_string_record_reused", baseline::csv_reused_record_report),
+                (
+                    "csv_string_record_reused",
+                    baseline::csv_reused_record_report,
+                ),
             ],
         ),
     ]
@@ -68,11 +82,18 @@ fn report(c: &mut Criterion) {
         let all = [Format::Json, Format::Xml, Format::Yaml, Format::Csv];
         let bodies = inputs::report_bodies(&all, rows);
         for (format, name, decoders) in formats() {
-            let body = &bodies.iter().find(|(f, _)| *f == format).expect("generated").1;
+            let body = &bodies
+                .iter()
+                .find(|(f, _)| *f == format)
+                .expect("generated")
+                .1;
             let mut group = c.benchmark_group(format!("report_{name}"));
             group.throughput(Throughput::Bytes(body.len() as u64));
             if rows >= 100_000 {
-                group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));
+                group
+                    .sampling_mode(SamplingMode::Flat)
+                    .sample_size(10)
+                    .warm_up_time(Duration::from_millis(500));
             }
             if rows >= 1_000_000 {
                 group.measurement_time(Duration::from_secs(1));

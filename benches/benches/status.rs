@@ -11,24 +11,49 @@ use std::hint::black_box;
 
 const FORMATS: [Format; 4] = [Format::Json, Format::Xml, Format::Yaml, Format::Csv];
 
-fn action<A: Action, Owned: DeserializeOwned>(c: &mut Criterion, name: &str, body: impl Fn(Format) -> Vec<u8>) {
+fn action<A: Action, Owned: DeserializeOwned>(
+    c: &mut Criterion,
+    name: &str,
+    body: impl Fn(Format) -> Vec<u8>,
+) {
     let mut group = c.benchmark_group(format!("status_{name}"));
     for format in FORMATS {
         let body = body(format);
         group.throughput(Throughput::Bytes(body.len() as u64));
-        group.bench_with_input(BenchmarkId::new("ours", format.as_str()), body.as_slice(), |b, body| {
-            b.iter(|| {
-                let response = A::decode(format, black_box(body)).expect("decodes");
-                black_box(&response);
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("ours", format.as_str()),
+            body.as_slice(),
+            |b, body| {
+                b.iter(|| {
+                    let response = A::decode(format, black_box(body)).expect("decodes");
+                    black_box(&response);
+                })
+            },
+        );
         if format == Format::Json {
-            group.bench_with_input(BenchmarkId::new("serde_json_owned", "json"), body.as_slice(), |b, body| {
-                b.iter(|| black_box(serde_json::from_slice::<Owned>(black_box(body)).expect("decodes")))
-            });
-            group.bench_with_input(BenchmarkId::new("serde_json_value", "json"), body.as_slice(), |b, body| {
-                b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(black_box(body)).expect("decodes")))
-            });
+            group.bench_with_input(
+                BenchmarkId::new("serde_json_owned", "json"),
+                body.as_slice(),
+                |b, body| {
+                    b.iter(|| {
+                        black_box(
+                            serde_json::from_slice::<Owned>(black_box(body)).expect("decodes"),
+                        )
+                    })
+                },
+            );
+            group.bench_with_input(
+                BenchmarkId::new("serde_json_value", "json"),
+                body.as_slice(),
+                |b, body| {
+                    b.iter(|| {
+                        black_box(
+                            serde_json::from_slice::<serde_json::Value>(black_box(body))
+                                .expect("decodes"),
+                        )
+                    })
+                },
+            );
         }
     }
     group.finish();
@@ -37,8 +62,12 @@ fn action<A: Action, Owned: DeserializeOwned>(c: &mut Criterion, name: &str, bod
 fn status(c: &mut Criterion) {
     action::<QueuesRequest, baseline::OwnedQueues>(c, "queues", |f| inputs::queues_body(f, 20, 25));
     action::<UsersRequest, baseline::OwnedUsers>(c, "users", |f| inputs::users_body(f, 500));
-    action::<ProvisioningRequest, baseline::OwnedProvisioning>(c, "provisioning", |f| inputs::provisioning_body(f, 500));
-    action::<QuerySmsRequest, baseline::OwnedSmsPage>(c, "query_sms", |f| inputs::query_sms_body(f, 100));
+    action::<ProvisioningRequest, baseline::OwnedProvisioning>(c, "provisioning", |f| {
+        inputs::provisioning_body(f, 500)
+    });
+    action::<QuerySmsRequest, baseline::OwnedSmsPage>(c, "query_sms", |f| {
+        inputs::query_sms_body(f, 100)
+    });
 }
 
 criterion_group!(benches, status);

@@ -12,7 +12,10 @@ fn main() {
         std::process::exit(2);
     };
     if format == "form" {
-        return form(decoder, rest.first().and_then(|s| s.parse().ok()).unwrap_or(100));
+        return form(
+            decoder,
+            rest.first().and_then(|s| s.parse().ok()).unwrap_or(100),
+        );
     }
     let format: Format = format.parse().expect("a format");
     let body = std::fs::read(file).expect("read the body");
@@ -35,14 +38,20 @@ fn main() {
         d = decode(black_box(&body));
     }
     let per = start.elapsed() / n as u32;
-    println!("{d:?}: {per:?} per decode, {:.0} MB/s", body.len() as f64 / per.as_secs_f64() / 1e6);
+    println!(
+        "{d:?}: {per:?} per decode, {:.0} MB/s",
+        body.len() as f64 / per.as_secs_f64() / 1e6
+    );
 }
 
 /// `profile form ours|params|baseline - N`: encodes the 100x10 filter request N times.
 fn form(which: &str, n: usize) {
     use dlspbx_benches::inputs;
     use dlspbx_core::request::form::{self, FormLimits};
-    let limits = FormLimits { max_input_vars: usize::MAX, max_nesting: 64 };
+    let limits = FormLimits {
+        max_input_vars: usize::MAX,
+        max_nesting: 64,
+    };
     let req = inputs::filter_request(100, 10);
     let params = baseline::params(&req);
     let qs = baseline::qs_request(&req);
@@ -50,10 +59,15 @@ fn form(which: &str, n: usize) {
     let mut len = 0;
     for _ in 0..n {
         len = match which {
-            "ours" => form::encode(&baseline::params(black_box(&req)), &limits).unwrap().len(),
+            "ours" => form::encode(&baseline::params(black_box(&req)), &limits)
+                .unwrap()
+                .len(),
             "params" => form::encode(black_box(&params), &limits).unwrap().len(),
             _ => baseline::serde_qs_encode(black_box(&qs)).len(),
         };
     }
-    println!("{which}: {len} bytes, {:?} per encode", start.elapsed() / n as u32);
+    println!(
+        "{which}: {len} bytes, {:?} per encode",
+        start.elapsed() / n as u32
+    );
 }

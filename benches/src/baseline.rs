@@ -126,7 +126,9 @@ pub fn quick_xml_report(body: &[u8]) -> Digest {
 
 /// The `csv` crate, one `StringRecord` per row (its `records()` iterator).
 pub fn csv_report(body: &[u8]) -> Digest {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body);
     let mut d = Digest::default();
     for c in reader.headers().expect("a header") {
         d.cell(c);
@@ -143,7 +145,9 @@ pub fn csv_report(body: &[u8]) -> Digest {
 
 /// The `csv` crate at its fastest: one reused `StringRecord`.
 pub fn csv_reused_record_report(body: &[u8]) -> Digest {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body);
     let mut d = Digest::default();
     for c in reader.headers().expect("a header") {
         d.cell(c);

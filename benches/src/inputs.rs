@@ -1,9 +1,10 @@
 //! Generated inputs: realistic bodies written by the core's own writers.
 
-use dlspbx_core::reports::{
-    Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator, ReportRequest,
-};
 use dlspbx_core::report::ReportTable;
+use dlspbx_core::reports::{
+    Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator,
+    ReportRequest,
+};
 use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::status::{ProvisioningRequest, QueuesRequest, UsersRequest};
 use dlspbx_core::{Action, Format, Str};
@@ -45,15 +46,31 @@ impl Rng {
 }
 
 const FIRST: &[&str] = &[
-    "Tom", "Jerry", "Anna", "John", "Maria", "Wei", "Fatima", "Olga", "Pedro", "Sam", "Noah", "Liam", "Emma", "Ava",
-    "José", "Zoë",
+    "Tom", "Jerry", "Anna", "John", "Maria", "Wei", "Fatima", "Olga", "Pedro", "Sam", "Noah",
+    "Liam", "Emma", "Ava", "José", "Zoë",
 ];
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Brown", "O'Brien", "Nguyen", "Garcia", "Müller", "Kowalski", "Lee", "Patel", "Martin", "Davis",
+    "Smith", "Johnson", "Brown", "O'Brien", "Nguyen", "Garcia", "Müller", "Kowalski", "Lee",
+    "Patel", "Martin", "Davis",
 ];
 const TENANTS: &[&str] = &["default", "acme", "globex", "initech", "umbrella"];
-const QUEUES: &[&str] = &["support_queue", "sales", "billing", "tier2", "after_hours", "spanish"];
-const APPS: &[&str] = &["Dial", "Queue", "VoiceMail", "Playback", "Hangup", "ConfBridge", "ReceiveFAX"];
+const QUEUES: &[&str] = &[
+    "support_queue",
+    "sales",
+    "billing",
+    "tier2",
+    "after_hours",
+    "spanish",
+];
+const APPS: &[&str] = &[
+    "Dial",
+    "Queue",
+    "VoiceMail",
+    "Playback",
+    "Hangup",
+    "ConfBridge",
+    "ReceiveFAX",
+];
 const DISPOSITIONS: &[&str] = &["ANSWERED", "NO ANSWER", "BUSY", "FAILED"];
 const DIRECTIONS: &[&str] = &["inbound", "outbound", "internal"];
 const TYPES: &[&str] = &["user", "external", "trunk", "queue", "ivr"];
@@ -91,7 +108,9 @@ fn person(rng: &mut Rng) -> String {
 }
 
 fn auth_id(rng: &mut Rng) -> String {
-    (0..8).map(|_| char::from(AUTH_CHARS[rng.below(AUTH_CHARS.len() as u64) as usize])).collect()
+    (0..8)
+        .map(|_| char::from(AUTH_CHARS[rng.below(AUTH_CHARS.len() as u64) as usize]))
+        .collect()
 }
 
 fn party(rng: &mut Rng) -> Party {
@@ -132,11 +151,17 @@ fn party(rng: &mut Rng) -> Party {
 
 fn duration(rng: &mut Rng, formatted: bool, max: u64) -> String {
     let s = rng.below(max);
-    if formatted { format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) } else { s.to_string() }
+    if formatted {
+        format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        s.to_string()
+    }
 }
 
 fn list(rng: &mut Rng, items: &[&str], max: u64) -> Vec<String> {
-    (0..rng.below(max + 1)).map(|_| rng.pick(items).to_owned()).collect()
+    (0..rng.below(max + 1))
+        .map(|_| rng.pick(items).to_owned())
+        .collect()
 }
 
 /// One report row: a cell for every column of [`Column::ALL`], in that order.
@@ -148,24 +173,60 @@ pub fn report_row(rng: &mut Rng, index: u64) -> Vec<String> {
     let billable = if bridged { rng.below(3600) } else { 0 };
     let secs = epoch % 86_400;
     let day = 1 + (index / 5000) % 28;
-    let date = format!("2016-10-{day:02} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    let date = format!(
+        "2016-10-{day:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
     let callerid = if src.kind == "user" {
         format!("\"{}\" <{}>", src.user_label, src.ext)
     } else if rng.chance(60) {
-        format!("\"{}\" <{}>", rng.pick(&["DLS Internet Services", "WIRELESS CALLER", "John", "CHICAGO IL"]), src.number)
+        format!(
+            "\"{}\" <{}>",
+            rng.pick(&[
+                "DLS Internet Services",
+                "WIRELESS CALLER",
+                "John",
+                "CHICAGO IL"
+            ]),
+            src.number
+        )
     } else {
         src.number.clone()
     };
     let recorded = bridged && rng.chance(30);
     let queues = list(rng, QUEUES, 2);
-    let agents: Vec<String> = (0..queues.len() as u64 + rng.below(2)).map(|_| auth_id(rng)).collect();
-    let from_queues = if rng.chance(10) { list(rng, QUEUES, 1) } else { Vec::new() };
+    let agents: Vec<String> = (0..queues.len() as u64 + rng.below(2))
+        .map(|_| auth_id(rng))
+        .collect();
+    let from_queues = if rng.chance(10) {
+        list(rng, QUEUES, 1)
+    } else {
+        Vec::new()
+    };
     let from_agents: Vec<String> = from_queues.iter().map(|_| auth_id(rng)).collect();
-    let abandoned = if !bridged && !queues.is_empty() { queues[..1].to_vec() } else { Vec::new() };
+    let abandoned = if !bridged && !queues.is_empty() {
+        queues[..1].to_vec()
+    } else {
+        Vec::new()
+    };
     let formatted = rng.chance(50);
-    let talk = if queues.is_empty() { String::new() } else { duration(rng, formatted, 1800) };
-    let hold = if queues.is_empty() { String::new() } else { duration(rng, formatted, 300) };
-    let bridged_ids = if bridged { format!("{epoch}.{}", rng.below(40) + 40) } else { String::new() };
+    let talk = if queues.is_empty() {
+        String::new()
+    } else {
+        duration(rng, formatted, 1800)
+    };
+    let hold = if queues.is_empty() {
+        String::new()
+    } else {
+        duration(rng, formatted, 300)
+    };
+    let bridged_ids = if bridged {
+        format!("{epoch}.{}", rng.below(40) + 40)
+    } else {
+        String::new()
+    };
     let mut cells = Vec::with_capacity(Column::ALL.len());
     for column in Column::ALL {
         let cell = match column {
@@ -176,7 +237,12 @@ pub fn report_row(rng: &mut Rng, index: u64) -> Vec<String> {
             Column::Callerid => callerid.clone(),
             Column::LastApp => rng.pick(APPS).to_owned(),
             Column::BillableDuration => billable.to_string(),
-            Column::Disposition => (if bridged { "ANSWERED" } else { rng.pick(DISPOSITIONS) }).to_owned(),
+            Column::Disposition => (if bridged {
+                "ANSWERED"
+            } else {
+                rng.pick(DISPOSITIONS)
+            })
+            .to_owned(),
             Column::RecordingLink if recorded => {
                 format!("https://pbx.example.com/recordings/2016/10/{day:02}/{unique_id}.wav")
             }
@@ -198,7 +264,12 @@ pub fn report_row(rng: &mut Rng, index: u64) -> Vec<String> {
             Column::SrcUserExt => src.ext.clone(),
             Column::SrcUserAuthId => src.auth_id.clone(),
             Column::SrcUserTenantName => src.tenant.clone(),
-            Column::DstType => (if queues.is_empty() { dst.kind } else { rng.pick(TYPES) }).to_owned(),
+            Column::DstType => (if queues.is_empty() {
+                dst.kind
+            } else {
+                rng.pick(TYPES)
+            })
+            .to_owned(),
             Column::Dst => dst.number.clone(),
             Column::DstNpa => dst.npa.clone(),
             Column::DstNxx => dst.nxx.clone(),
@@ -250,7 +321,12 @@ pub fn report_bodies(formats: &[Format], rows: usize) -> Vec<(Format, Vec<u8>)> 
     let table = report_table(rows);
     formats
         .iter()
-        .map(|&f| (f, ReportRequest::encode(f, &table).expect("the report encodes")))
+        .map(|&f| {
+            (
+                f,
+                ReportRequest::encode(f, &table).expect("the report encodes"),
+            )
+        })
         .collect()
 }
 
@@ -393,7 +469,14 @@ pub fn query_sms_body(format: Format, records: usize) -> Vec<u8> {
 /// generated builders (every kind of rule: flags, numeric comparisons, ranges, value lists).
 pub fn filter_request(groups: usize, rules: usize) -> ReportRequest {
     let mut rng = Rng::new(19);
-    let columns = [Column::UniqueId, Column::Date, Column::Callerid, Column::BillableDuration, Column::SrcLabel, Column::DstLabel];
+    let columns = [
+        Column::UniqueId,
+        Column::Date,
+        Column::Callerid,
+        Column::BillableDuration,
+        Column::SrcLabel,
+        Column::DstLabel,
+    ];
     let mut req = ReportRequest::new(columns);
     let mut list = Vec::with_capacity(groups);
     for g in 0..groups {
@@ -407,18 +490,38 @@ pub fn filter_request(groups: usize, rules: usize) -> ReportRequest {
                 1 => FilterRule::new(FilterType::Bridged),
                 2 => FilterRule::new(FilterType::Users)
                     .operator(Operator::Eq)
-                    .value((0..3).map(|_| format!("{}@{}", 100 + rng.below(900), rng.pick(TENANTS)))),
-                3 => FilterRule::new(FilterType::Direction).operator(Operator::Eq).value(["inbound", "outbound"]),
-                _ => FilterRule::new(FilterType::FaxPageCount).operator(Operator::Ge).value([rng.below(20).to_string()]),
+                    .value(
+                        (0..3).map(|_| format!("{}@{}", 100 + rng.below(900), rng.pick(TENANTS))),
+                    ),
+                3 => FilterRule::new(FilterType::Direction)
+                    .operator(Operator::Eq)
+                    .value(["inbound", "outbound"]),
+                _ => FilterRule::new(FilterType::FaxPageCount)
+                    .operator(Operator::Ge)
+                    .value([rng.below(20).to_string()]),
             };
             rs.push(rule);
         }
-        let exclusivity = if g % 4 == 3 { Exclusivity::Exclude } else { Exclusivity::Include };
-        let op = if g % 2 == 0 { LogicalOperator::And } else { LogicalOperator::Or };
+        let exclusivity = if g % 4 == 3 {
+            Exclusivity::Exclude
+        } else {
+            Exclusivity::Include
+        };
+        let op = if g % 2 == 0 {
+            LogicalOperator::And
+        } else {
+            LogicalOperator::Or
+        };
         list.push(FilterGroup::new(exclusivity, op, rs));
     }
     req = req.filter_groups(list);
-    for o in ["per_page=50", "page=0", "from=2016-10-01 12:39:00", "to=2016-10-28 12:39:00", "timezone=America/Chicago"] {
+    for o in [
+        "per_page=50",
+        "page=0",
+        "from=2016-10-01 12:39:00",
+        "to=2016-10-28 12:39:00",
+        "timezone=America/Chicago",
+    ] {
         req = req.option(o.parse().expect("a valid option"));
     }
     req

@@ -14,8 +14,8 @@ pub mod baseline;
 pub mod inputs;
 
 use dlspbx_core::Action;
-use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::Format;
+use dlspbx_core::reports::ReportRequest;
 
 /// A cheap summary of every cell read: how many and their total length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -16,14 +16,21 @@ fn every_decoder_reads_the_same_report() {
     assert_eq!(expected.rows, 300);
     assert_eq!(expected.cells, 301 * 51);
     for format in formats {
-        assert_eq!(ours_report(format, body(format)), expected, "ours, {format:?}");
+        assert_eq!(
+            ours_report(format, body(format)),
+            expected,
+            "ours, {format:?}"
+        );
     }
     assert_eq!(baseline::serde_json_report(body(Format::Json)), expected);
     assert_eq!(baseline::json_value_report(body(Format::Json)), expected);
     assert_eq!(baseline::quick_xml_report(body(Format::Xml)), expected);
     assert_eq!(baseline::serde_yaml_report(body(Format::Yaml)), expected);
     assert_eq!(baseline::csv_report(body(Format::Csv)), expected);
-    assert_eq!(baseline::csv_reused_record_report(body(Format::Csv)), expected);
+    assert_eq!(
+        baseline::csv_reused_record_report(body(Format::Csv)),
+        expected
+    );
 }
 
 #[test]
@@ -38,24 +45,52 @@ fn the_report_has_cells_every_format_escapes() {
 fn status_bodies_decode_in_every_format() {
     for format in [Format::Json, Format::Xml, Format::Yaml, Format::Csv] {
         let b = inputs::queues_body(format, 3, 4);
-        assert_eq!(QueuesRequest::decode(format, &b).unwrap().queues.len(), 3, "{format:?}");
+        assert_eq!(
+            QueuesRequest::decode(format, &b).unwrap().queues.len(),
+            3,
+            "{format:?}"
+        );
         let b = inputs::users_body(format, 10);
-        assert_eq!(UsersRequest::decode(format, &b).unwrap().users.len(), 10, "{format:?}");
+        assert_eq!(
+            UsersRequest::decode(format, &b).unwrap().users.len(),
+            10,
+            "{format:?}"
+        );
         let b = inputs::provisioning_body(format, 10);
-        assert_eq!(ProvisioningRequest::decode(format, &b).unwrap().provisioning.len(), 10, "{format:?}");
+        assert_eq!(
+            ProvisioningRequest::decode(format, &b)
+                .unwrap()
+                .provisioning
+                .len(),
+            10,
+            "{format:?}"
+        );
         let b = inputs::query_sms_body(format, 10);
-        assert_eq!(QuerySmsRequest::decode(format, &b).unwrap().results.len(), 10, "{format:?}");
+        assert_eq!(
+            QuerySmsRequest::decode(format, &b).unwrap().results.len(),
+            10,
+            "{format:?}"
+        );
     }
-    serde_json::from_slice::<baseline::OwnedQueues>(&inputs::queues_body(Format::Json, 3, 4)).unwrap();
+    serde_json::from_slice::<baseline::OwnedQueues>(&inputs::queues_body(Format::Json, 3, 4))
+        .unwrap();
     serde_json::from_slice::<baseline::OwnedUsers>(&inputs::users_body(Format::Json, 3)).unwrap();
-    serde_json::from_slice::<baseline::OwnedProvisioning>(&inputs::provisioning_body(Format::Json, 3)).unwrap();
-    serde_json::from_slice::<baseline::OwnedSmsPage>(&inputs::query_sms_body(Format::Json, 3)).unwrap();
+    serde_json::from_slice::<baseline::OwnedProvisioning>(&inputs::provisioning_body(
+        Format::Json,
+        3,
+    ))
+    .unwrap();
+    serde_json::from_slice::<baseline::OwnedSmsPage>(&inputs::query_sms_body(Format::Json, 3))
+        .unwrap();
 }
 
 #[test]
 fn form_encoders_give_php_the_same_structure() {
     let req = inputs::filter_request(100, 10);
-    let limits = FormLimits { max_input_vars: usize::MAX, max_nesting: 64 };
+    let limits = FormLimits {
+        max_input_vars: usize::MAX,
+        max_nesting: 64,
+    };
     let ours = form::encode(&baseline::params(&req), &limits).unwrap();
     let theirs = baseline::serde_qs_encode(&baseline::qs_request(&req));
     let parse = |body: &str| form::parse_with_limits(body.as_bytes(), &limits).unwrap().0;

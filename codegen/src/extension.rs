@@ -91,7 +91,7 @@ pub fn load_extension(shown: &str, text: &str) -> Result<Spec, SpecErrors> {
 }
 
 /// Loads an extension spec and generates its module (see
-/// [`generate_extension`](crate::generate::generate_extension)), reaching the core through
+/// [`crate::generate::generate_extension`]), reaching the core through
 /// `core` (`::dlspbx_core`).
 pub fn expand(shown: &str, text: &str, core: TokenStream) -> Result<TokenStream, SpecErrors> {
     let spec = load_extension(shown, text)?;

@@ -1,7 +1,9 @@
 //! The dlspbx spec toolchain: the spec model ([`model`]), the loader and validator ([`load`]),
-//! the Rust generator ([`generate`]) with its freshness check ([`sync`]), the generator of
+//! the Rust generator ([`generate`](mod@generate)) with its freshness check ([`sync`]), the generator of
 //! extension modules for `include_spec!` ([`extension`]) and the reference docs ([`docs`]).
 //! Used by `cargo xtask codegen`, `cargo xtask docs`, the `dlspbx-macros` crate and tests.
+
+#![warn(missing_docs)]
 
 pub mod docs;
 pub mod extension;

@@ -44,11 +44,21 @@ pub fn run(root: &Path, full: bool) -> ExitCode {
     let started = SystemTime::now();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(root).args(["bench", "-p", "dlspbx-benches", "--benches", "--", "--quick"]);
+    cmd.current_dir(root).args([
+        "bench",
+        "-p",
+        "dlspbx-benches",
+        "--benches",
+        "--",
+        "--quick",
+    ]);
     if full {
         cmd.env("DLSPBX_BENCH_FULL", "1");
     }
-    eprintln!("running: cargo bench -p dlspbx-benches --benches -- --quick{}", if full { " (with 1M rows)" } else { "" });
+    eprintln!(
+        "running: cargo bench -p dlspbx-benches --benches -- --quick{}",
+        if full { " (with 1M rows)" } else { "" }
+    );
     match cmd.status() {
         Ok(s) if s.success() => {}
         Ok(s) => {
@@ -62,7 +72,10 @@ pub fn run(root: &Path, full: bool) -> ExitCode {
     }
     let results = collect(&target.join("criterion"), started);
     if results.is_empty() {
-        eprintln!("error: no criterion results found under {}", target.join("criterion").display());
+        eprintln!(
+            "error: no criterion results found under {}",
+            target.join("criterion").display()
+        );
         return ExitCode::from(1);
     }
     let rss = std::fs::read_to_string(target.join("export-rss.txt")).ok();
@@ -82,15 +95,23 @@ fn collect(dir: &Path, since: SystemTime) -> Vec<Result> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.file_name().is_some_and(|n| n == "benchmark.json")
-                && path.parent().and_then(Path::file_name).is_some_and(|n| n == "new")
+                && path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "new")
             {
-                let fresh = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t >= since);
+                let fresh = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t >= since);
                 if fresh && let Some(r) = read_result(&path) {
                     found.push(r);
                 }
@@ -102,13 +123,16 @@ fn collect(dir: &Path, since: SystemTime) -> Vec<Result> {
 
 fn read_result(benchmark_json: &Path) -> Option<Result> {
     let bench = std::fs::read_to_string(benchmark_json).ok()?;
-    let estimates = std::fs::read_to_string(benchmark_json.with_file_name("estimates.json")).ok()?;
+    let estimates =
+        std::fs::read_to_string(benchmark_json.with_file_name("estimates.json")).ok()?;
     let median = &estimates[estimates.find("\"median\"")?..];
     Some(Result {
         group: json_str(&bench, "group_id")?,
         function: json_str(&bench, "function_id").unwrap_or_default(),
         param: json_str(&bench, "value_str").unwrap_or_default(),
-        bytes: bench.find("\"Bytes\"").and_then(|i| json_num(&bench[i..], "Bytes")),
+        bytes: bench
+            .find("\"Bytes\"")
+            .and_then(|i| json_num(&bench[i..], "Bytes")),
         median_ns: json_num(median, "point_estimate")?,
     })
 }
@@ -137,7 +161,9 @@ fn json_str(json: &str, key: &str) -> Option<String> {
 
 fn json_num(json: &str, key: &str) -> Option<f64> {
     let v = json_value(json, key)?;
-    let end = v.find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))).unwrap_or(v.len());
+    let end = v
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .unwrap_or(v.len());
     v[..end].parse().ok()
 }
 
@@ -154,8 +180,21 @@ fn fmt_time(ns: f64) -> String {
 }
 
 fn group_rank(group: &str) -> (usize, &str) {
-    const ORDER: [&str; 6] = ["report_json", "report_xml", "report_yaml", "report_csv", "status_", "form_"];
-    (ORDER.iter().position(|p| group.starts_with(p)).unwrap_or(ORDER.len()), group)
+    const ORDER: [&str; 6] = [
+        "report_json",
+        "report_xml",
+        "report_yaml",
+        "report_csv",
+        "status_",
+        "form_",
+    ];
+    (
+        ORDER
+            .iter()
+            .position(|p| group.starts_with(p))
+            .unwrap_or(ORDER.len()),
+        group,
+    )
 }
 
 fn param_key(p: &str) -> (u64, String) {
@@ -208,7 +247,7 @@ const TARGETS: &[Target] = &[
     Target {
         what: "Form encoding (form::encode)",
         group: "form_encode",
-        ours: "ours_params_built",
+        ours: "ours",
         baseline: "serde_qs",
         min_ratio: 2.0,
         min_mb_s: None,
@@ -221,7 +260,9 @@ fn render(results: &[Result], rss: Option<&str>, full: bool) -> String {
         groups.entry(group_rank(&r.group)).or_default().push(r);
     }
     let find = |group: &str, function: &str, param: &str| {
-        results.iter().find(|r| r.group == group && r.function == function && r.param == param)
+        results
+            .iter()
+            .find(|r| r.group == group && r.function == function && r.param == param)
     };
     let mut out = String::new();
     let _ = writeln!(out, "# Bench summary\n");
@@ -232,17 +273,27 @@ fn render(results: &[Result], rss: Option<&str>, full: bool) -> String {
         if full { " --full" } else { "" }
     );
     let _ = writeln!(out, "## Targets\n");
-    let _ = writeln!(out, "| target | size | ours MB/s | speedup | wanted | met |");
+    let _ = writeln!(
+        out,
+        "| target | size | ours MB/s | speedup | wanted | met |"
+    );
     let _ = writeln!(out, "|---|---|---:|---:|---|---|");
     for t in TARGETS {
-        let mut params: Vec<&str> =
-            results.iter().filter(|r| r.group == t.group && r.function == t.ours).map(|r| r.param.as_str()).collect();
+        let mut params: Vec<&str> = results
+            .iter()
+            .filter(|r| r.group == t.group && r.function == t.ours)
+            .map(|r| r.param.as_str())
+            .collect();
         params.sort_by_key(|p| param_key(p));
         for p in params {
-            let (Some(ours), Some(base)) = (find(t.group, t.ours, p), find(t.group, t.baseline, p)) else { continue };
+            let (Some(ours), Some(base)) = (find(t.group, t.ours, p), find(t.group, t.baseline, p))
+            else {
+                continue;
+            };
             let ratio = base.median_ns / ours.median_ns;
             let mb = ours.mb_per_s();
-            let ok = ratio >= t.min_ratio && t.min_mb_s.is_none_or(|min| mb.is_some_and(|m| m >= min));
+            let ok =
+                ratio >= t.min_ratio && t.min_mb_s.is_none_or(|min| mb.is_some_and(|m| m >= min));
             let wanted = match t.min_mb_s {
                 Some(min) => format!("≥{}x {} and ≥{min} MB/s", t.min_ratio, t.baseline),
                 None => format!("≥{}x {}", t.min_ratio, t.baseline),
@@ -258,10 +309,17 @@ fn render(results: &[Result], rss: Option<&str>, full: bool) -> String {
     }
     for ((_, group), mut rows) in groups {
         rows.sort_by(|a, b| {
-            (param_key(&a.param), !a.is_ours(), &a.function).cmp(&(param_key(&b.param), !b.is_ours(), &b.function))
+            (param_key(&a.param), !a.is_ours(), &a.function).cmp(&(
+                param_key(&b.param),
+                !b.is_ours(),
+                &b.function,
+            ))
         });
         let _ = writeln!(out, "\n## {group}\n");
-        let _ = writeln!(out, "| bench | input | median | MB/s | speedup of ours over the baselines |");
+        let _ = writeln!(
+            out,
+            "| bench | input | median | MB/s | speedup of ours over the baselines |"
+        );
         let _ = writeln!(out, "|---|---|---:|---:|---|");
         for r in &rows {
             let speedups = if r.is_ours() {
@@ -290,7 +348,10 @@ fn render(results: &[Result], rss: Option<&str>, full: bool) -> String {
             let _ = writeln!(out, "{}", text.trim_end());
         }
         None => {
-            let _ = writeln!(out, "(no `target/export-rss.txt`: the streaming export's peak RSS was not measured)");
+            let _ = writeln!(
+                out,
+                "(no `target/export-rss.txt`: the streaming export's peak RSS was not measured)"
+            );
         }
     }
     out
@@ -305,7 +366,10 @@ mod tests {
         let bench = r#"{"group_id":"report_json","function_id":"ours","value_str":"1000","throughput":{"Bytes":495121},"full_id":"report_json/ours/1000"}"#;
         assert_eq!(json_str(bench, "group_id").as_deref(), Some("report_json"));
         assert_eq!(json_str(bench, "value_str").as_deref(), Some("1000"));
-        assert_eq!(json_num(&bench[bench.find("\"Bytes\"").unwrap()..], "Bytes"), Some(495121.0));
+        assert_eq!(
+            json_num(&bench[bench.find("\"Bytes\"").unwrap()..], "Bytes"),
+            Some(495121.0)
+        );
         let est = r#"{"mean":{"point_estimate":2.0},"median":{"confidence_interval":{"lower_bound":1.0},"point_estimate":1540668.5,"standard_error":1.0}}"#;
         let median = &est[est.find("\"median\"").unwrap()..];
         assert_eq!(json_num(median, "point_estimate"), Some(1540668.5));
@@ -321,8 +385,15 @@ mod tests {
             bytes: Some(1_000_000.0),
             median_ns: ns,
         };
-        let text = render(&[r("ours", 500_000.0), r("serde_json_owned", 2_000_000.0)], Some("peak RSS 20 MB"), false);
-        assert!(text.contains("| JSON report | 1000 | 2000 | 4.00x |"), "{text}");
+        let text = render(
+            &[r("ours", 500_000.0), r("serde_json_owned", 2_000_000.0)],
+            Some("peak RSS 20 MB"),
+            false,
+        );
+        assert!(
+            text.contains("| JSON report | 1000 | 2000 | 4.00x |"),
+            "{text}"
+        );
         assert!(text.contains("| yes |"), "{text}");
         assert!(text.contains("4.00x serde_json_owned"), "{text}");
         assert!(text.contains("peak RSS 20 MB"), "{text}");

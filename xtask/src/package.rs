@@ -154,6 +154,16 @@ fn check(root: &Path) -> Result<(), String> {
     for var in ["DLSPBX_URL", "DLSPBX_API_USER", "DLSPBX_API_KEY", "DLSPBX_API_KEY_FILE", "DLSPBX_CONFIG"] {
         cli.env_remove(var);
     }
-    step("run the packaged CLI: dlspbx --sim status queues", &mut cli)?;
+    eprintln!("==> run the packaged CLI: dlspbx --sim status queues");
+    let output = cli.output().map_err(|e| format!("dlspbx: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || !stdout.contains("\"queues\"") {
+        return Err(format!(
+            "the packaged CLI failed ({}):\n{stdout}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    eprintln!("packaged CLI: {} bytes of queues from its embedded simulator", stdout.len());
     Ok(())
 }

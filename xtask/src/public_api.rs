@@ -16,7 +16,7 @@
 //! with all its format features (and rustls), which is its widest surface.
 
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -117,11 +117,17 @@ fn rustdoc_json(root: &Path, target_dir: &Path, package: &str, lib: &str, featur
 
 /// The listing of a crate's rustdoc JSON: sorted, one item per line, ending with a newline.
 pub fn render(json: &Value) -> Result<String, String> {
-    let r = Renderer { json, index: json.get("index").ok_or("no index")?, lines: BTreeSet::new() };
+    let mut r = Renderer {
+        json,
+        index: json.get("index").ok_or("no index")?,
+        lines: BTreeSet::new(),
+        reached: BTreeSet::new(),
+        reexported: BTreeMap::new(),
+    };
     let root = id_key(json.get("root").ok_or("no root")?);
     let krate = r.item(&root).ok_or("no root item")?;
     let name = krate["name"].as_str().ok_or("the root has no name")?.to_owned();
-    let mut r = r;
+    r.reach(&root, &name);
     r.module(&root, &name);
     let mut out = String::new();
     for l in &r.lines {
@@ -143,6 +149,13 @@ struct Renderer<'j> {
     json: &'j Value,
     index: &'j Value,
     lines: BTreeSet<String>,
+    /// The items listed under their own path (public, in public modules): a re-export of
+    /// one of them is a `pub use` line; a re-export of any other item of the crate (from a
+    /// private module) lists the item under the re-exported name.
+    reached: BTreeSet<String>,
+    /// Items of private modules that are re-exported: the path they are listed under (the
+    /// shortest re-export).
+    reexported: BTreeMap<String, String>,
 }
 
 impl<'j> Renderer<'j> {
@@ -162,6 +175,52 @@ impl<'j> Renderer<'j> {
         }
     }
 
+    /// Walks the public modules: which items are listed under their own path, and under which
+    /// path each re-exported item of a private module is listed.
+    fn reach(&mut self, id: &str, path: &str) {
+        let mut uses = Vec::new();
+        self.reach_module(id, path, &mut uses);
+        for (target, path) in uses {
+            if self.reached.contains(&target) {
+                continue;
+            }
+            let best = self.reexported.entry(target).or_insert_with(|| path.clone());
+            if (path.len(), &path) < (best.len(), &*best) {
+                *best = path;
+            }
+        }
+    }
+
+    fn reach_module(&mut self, id: &str, path: &str, uses: &mut Vec<(String, String)>) {
+        let Some(item) = self.item(id) else { return };
+        let (_, module) = Self::inner(item);
+        for child in module["items"].as_array().into_iter().flatten() {
+            let child_id = id_key(child);
+            let Some(child) = self.item(&child_id) else { continue };
+            if !Self::is_public(child) {
+                continue;
+            }
+            let (kind, inner) = Self::inner(child);
+            if kind == "use" {
+                if inner["is_glob"] != true
+                    && let Some(target) = inner.get("id").filter(|v| !v.is_null()).map(id_key)
+                    && self.item(&target).is_some()
+                {
+                    let name = inner["name"].as_str().unwrap_or("_");
+                    uses.push((target, format!("{path}::{name}")));
+                }
+                continue;
+            }
+            if !self.reached.insert(child_id.clone()) {
+                continue;
+            }
+            if kind == "module" {
+                let name = child["name"].as_str().unwrap_or("_");
+                self.reach_module(&child_id, &format!("{path}::{name}"), uses);
+            }
+        }
+    }
+
     fn module(&mut self, id: &str, path: &str) {
         let Some(item) = self.item(id) else { return };
         let (_, module) = Self::inner(item);
@@ -171,12 +230,12 @@ impl<'j> Renderer<'j> {
             if !Self::is_public(child) {
                 continue;
             }
-            self.public_item(&child_id, child, path);
+            let name = child["name"].as_str().unwrap_or("_").to_owned();
+            self.public_item(&child_id, child, path, &name);
         }
     }
 
-    fn public_item(&mut self, id: &str, item: &'j Value, parent: &str) {
-        let name = item["name"].as_str().unwrap_or("_");
+    fn public_item(&mut self, id: &str, item: &'j Value, parent: &str, name: &str) {
         let path = format!("{parent}::{name}");
         let (kind, inner) = Self::inner(item);
         match kind {
@@ -307,11 +366,23 @@ impl<'j> Renderer<'j> {
                     .as_deref()
                     .and_then(|t| self.summary_path(t))
                     .unwrap_or_else(|| source.to_owned());
-                if inner["is_glob"] == true {
-                    self.lines.insert(format!("pub use {parent}::* = {original}::*"));
-                } else {
-                    let shown = inner["name"].as_str().unwrap_or(name);
-                    self.lines.insert(format!("pub use {parent}::{shown} = {original}"));
+                let shown = inner["name"].as_str().unwrap_or(name).to_owned();
+                let local = target.as_deref().and_then(|t| self.item(t).map(|i| (t.to_owned(), i)));
+                let listed_here = local.as_ref().is_some_and(|(t, _)| {
+                    inner["is_glob"] != true && self.reexported.get(t) == Some(&format!("{parent}::{shown}"))
+                });
+                match local {
+                    // An item of a private module, public only through re-exports: listed
+                    // under the shortest one.
+                    Some((t, target_item)) if listed_here => {
+                        self.public_item(&t, target_item, parent, &shown);
+                    }
+                    _ if inner["is_glob"] == true => {
+                        self.lines.insert(format!("pub use {parent}::* = {original}::*"));
+                    }
+                    _ => {
+                        self.lines.insert(format!("pub use {parent}::{shown} = {original}"));
+                    }
                 }
             }
             "macro" => {
@@ -374,6 +445,10 @@ impl<'j> Renderer<'j> {
             } else {
                 let tr = self.path(&inner["trait"]);
                 if inner["is_synthetic"] == true && !matches!(tr.as_str(), "Send" | "Sync") {
+                    continue;
+                }
+                // Compiler-internal marker of `#[derive(PartialEq)]`.
+                if tr == "StructuralPartialEq" {
                     continue;
                 }
                 let neg = if inner["is_negative"] == true { "!" } else { "" };

@@ -52,6 +52,8 @@
 //! depends on `dlspbx-core`. Another path can be given: `include_spec!("users.toml", core =
 //! ::dlspbx::sans_io)`. The calling crate needs neither serde nor serde_json.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 use quote::quote;

@@ -46,7 +46,8 @@
 //! # Transport
 //!
 //! Needs a tokio runtime (reqwest's and tokio's timers). One connection pool per client; TLS
-//! by rustls; `https://` required except for loopback hosts; redirects never followed (a 3xx
+//! by rustls with ring and the webpki roots, as the blocking client (or the platform's library
+//! with the `native-tls` feature); `https://` required except for loopback hosts; redirects never followed (a 3xx
 //! is [`Error::Status`]); 10 s connect and 60 s per-exchange timeouts by default; bodies over
 //! 256 MiB (configurable) fail with [`Error::Transport`] as soon as they pass the cap.
 //! Idempotent actions are retried with exponential backoff and full jitter on connection
@@ -57,6 +58,20 @@
 //! Each call runs in a `tracing` span `dlspbx.call` (module, action, format, status,
 //! attempts, elapsed_ms). The API key is sent only in request bodies: it is never part of a
 //! URL, span, log line, error or `Debug` print (those show `REDACTED`).
+
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `json` | yes | JSON responses (the server's default format) |
+//! | `xml`, `yaml`, `csv` | no | the other response formats (`xml` also XML request bodies) |
+//! | `rustls` | yes | TLS by rustls with ring and the webpki roots (reqwest's `rustls-no-provider` with a ring config, so no aws-lc-rs) |
+//! | `native-tls` | no | TLS by the platform's library (OpenSSL on Linux) instead |
+//! | `config-file` | no | [`ClientBuilder::config_file`](dlspbx::config::ClientBuilder::config_file) and the default config file of `from_env` (TOML) |
+//!
+//! A format that is compiled out is still a [`Format`] variant: choosing it fails with
+//! [`Error::Config`] naming the feature, before anything is sent; so does an `https://` URL in
+//! a build with neither TLS feature.
 
 #![warn(missing_docs)]
 

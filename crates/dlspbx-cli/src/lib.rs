@@ -5,6 +5,8 @@
 //! `dlspbx_core::generated::visit_action`. With no server configured, the embedded simulator
 //! (`dlspbx-sim`) answers, so `dlspbx status queues` works out of the box.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod conn;
 pub mod error;

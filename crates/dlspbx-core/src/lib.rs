@@ -16,9 +16,10 @@
 //!
 //! // Whatever moved the bytes, decoding is a pure function of status and body.
 //! # #[cfg(feature = "json")] {
-//! let body = br#"{"result":"success","queues":{"support":{"name":"Support","waiting":"2"}}}"#;
+//! let body = br#"{"result":"success","queues":{"support":{"queue":"support","holdtime":"0s",
+//!     "waiting":"2","complete":"10","lost":"0","hunt":"ringall","agents":[]}}}"#;
 //! let queues = http::decode::<QueuesRequest>(Format::Json, 200, body)?;
-//! assert_eq!(queues.queues["support"].waiting, 2);
+//! assert_eq!(queues.queues.get("support").map(|q| q.waiting), Some(2));
 //! # }
 //! # Ok::<(), dlspbx_core::Error>(())
 //! ```

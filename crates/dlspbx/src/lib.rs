@@ -69,7 +69,7 @@
 //! | `native-tls` | no | TLS by the platform's library (OpenSSL on Linux) instead |
 //! | `gzip` | yes | gzip-compressed responses |
 //! | `config-file` | no | [`ClientBuilder::config_file`](config::ClientBuilder::config_file) and the default config file of `from_env` (TOML) |
-//! | `macros` | no | [`include_spec!`]: typed endpoints from a spec file of your own |
+//! | `macros` | no | `include_spec!`: typed endpoints from a spec file of your own |
 //!
 //! A format that is compiled out is still a [`Format`] variant: choosing it fails with
 //! [`Error::Config`] ("this build of dlspbx has no XML support; enable the `xml` feature")

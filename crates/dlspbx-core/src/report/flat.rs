@@ -1,10 +1,8 @@
-//! Rows read up front by a purpose-built reader (CSV, XML): every cell in one list (borrowed
-//! from the body unless the wire escaped it) and where each row ends. Rows are handed out
-//! borrowing the cells: reading them copies no text.
-//!
-//! (Measured against the alternatives on the 51-column report: cells as 8-byte offsets into
-//! the body cost more instructions to store and to read back than they save, and leaving the
-//! rows in the body costs a second scan to count them for `total_results`.)
+//! Rows read up front by a purpose-built reader (XML, whose rows cannot be found again cheaply
+//! in the body): every cell in one list (borrowed from the body unless the wire escaped it)
+//! and where each row ends. Rows are handed out borrowing the cells: reading them copies no
+//! text. (Cells as 8-byte offsets into the body were measured too: they cost more instructions
+//! to store and to read back than they save.)
 
 use crate::wire::Str;
 use std::borrow::Cow;
@@ -25,7 +23,12 @@ pub(crate) struct FlatCells<'a> {
 impl<'a> FlatCells<'a> {
     /// Storage for the cells of `_src`, with room for `cells`.
     pub(crate) fn new(_src: &'a str, cells: usize) -> Self {
-        FlatCells { rows: FlatRows { cells: Vec::with_capacity(cells), ends: Vec::new() } }
+        FlatCells {
+            rows: FlatRows {
+                cells: Vec::with_capacity(cells),
+                ends: Vec::new(),
+            },
+        }
     }
 
     /// Adds a cell to the current row.
@@ -48,7 +51,14 @@ impl<'a> FlatCells<'a> {
 impl FlatRows<'_> {
     /// Detaches the rows from the body.
     pub(crate) fn into_owned(self) -> FlatRows<'static> {
-        FlatRows { cells: self.cells.into_iter().map(|c| Cow::Owned(c.into_owned())).collect(), ends: self.ends }
+        FlatRows {
+            cells: self
+                .cells
+                .into_iter()
+                .map(|c| Cow::Owned(c.into_owned()))
+                .collect(),
+            ends: self.ends,
+        }
     }
 
     /// How many rows.
@@ -58,7 +68,11 @@ impl FlatRows<'_> {
 
     /// The rows, one at a time.
     pub(crate) fn iter(&self) -> FlatIter<'_> {
-        FlatIter { cells: &self.cells, ends: self.ends.iter(), start: 0 }
+        FlatIter {
+            cells: &self.cells,
+            ends: self.ends.iter(),
+            start: 0,
+        }
     }
 }
 
@@ -98,8 +112,14 @@ mod tests {
         flat.end_row();
         let rows = flat.finish();
         assert_eq!(rows.len(), 3);
-        let read: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
-        assert_eq!(read, vec![vec!["alpha", ""], vec!["decoded", "gamma"], vec![]]);
+        let read: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(
+            read,
+            vec![vec!["alpha", ""], vec!["decoded", "gamma"], vec![]]
+        );
         assert!(rows.iter().all(|r| r.iter().all(Str::is_borrowed)));
         let owned = rows.clone().into_owned();
         assert_eq!(owned, rows);

@@ -18,9 +18,9 @@
 use super::{ReportTable, Rows};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
-use crate::wire::{scalar, Str};
-use serde::de::IgnoredAny;
+use crate::wire::{Str, scalar};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use std::borrow::Cow;
 
 /// What follows the `results` array in the text a [`JsonRows`] scans.
@@ -58,13 +58,25 @@ impl<'a> JsonRows<'a> {
     }
 
     pub(crate) fn with_tail(src: &'a str, base: usize, tail: Tail) -> Self {
-        JsonRows { src, base, pos: 0, started: false, done: false, width: 0, tail }
+        JsonRows {
+            src,
+            base,
+            pos: 0,
+            started: false,
+            done: false,
+            width: 0,
+            tail,
+        }
     }
 
     #[cold]
     fn err(&mut self, msg: &str) -> DecodeError {
         self.done = true;
-        DecodeError::new(Format::Json, Position::Offset(self.base + self.pos), format!("report results: {msg}"))
+        DecodeError::new(
+            Format::Json,
+            Position::Offset(self.base + self.pos),
+            format!("report results: {msg}"),
+        )
     }
 
     #[inline]
@@ -228,7 +240,9 @@ impl<'a> JsonRows<'a> {
             }
             Some(c) if c == b'-' || c.is_ascii_digit() => {
                 let start = self.pos;
-                while self.pos < b.len() && matches!(b[self.pos], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+                while self.pos < b.len()
+                    && matches!(b[self.pos], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
                     self.pos += 1;
                 }
                 Ok(Str(Cow::Borrowed(&src[start..self.pos])))
@@ -250,7 +264,11 @@ impl<'a> JsonRows<'a> {
                 }
             }
             Tail::Document => {
-                let mut top = Top { src: self.src, base: self.base, pos: self.pos };
+                let mut top = Top {
+                    src: self.src,
+                    base: self.base,
+                    pos: self.pos,
+                };
                 top.rest_after_results().map_err(|e| match e {
                     Error::Decode(d) => d,
                     other => DecodeError::new(Format::Json, Position::Unknown, other.to_string()),
@@ -260,11 +278,18 @@ impl<'a> JsonRows<'a> {
     }
 
     /// The next row into `cells` (cleared first), reusing its capacity.
-    pub(crate) fn next_into(&mut self, cells: &mut Vec<Str<'a>>) -> Option<Result<(), DecodeError>> {
+    pub(crate) fn next_into(
+        &mut self,
+        cells: &mut Vec<Str<'a>>,
+    ) -> Option<Result<(), DecodeError>> {
         self.advance(cells, true)
     }
 
-    fn advance(&mut self, cells: &mut Vec<Str<'a>>, decode: bool) -> Option<Result<(), DecodeError>> {
+    fn advance(
+        &mut self,
+        cells: &mut Vec<Str<'a>>,
+        decode: bool,
+    ) -> Option<Result<(), DecodeError>> {
         if self.done {
             return None;
         }
@@ -274,7 +299,11 @@ impl<'a> JsonRows<'a> {
             match self.peek() {
                 Some(b'[') => self.pos += 1,
                 // PHP writes a list with holes as an object; rows are then `"n": [...]`.
-                Some(b'{') => return Some(Err(self.err("results as an object are not supported; expected an array"))),
+                Some(b'{') => {
+                    return Some(Err(
+                        self.err("results as an object are not supported; expected an array")
+                    ));
+                }
                 _ => return Some(Err(self.err("expected an array of rows"))),
             }
             self.skip_ws();
@@ -340,7 +369,9 @@ fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
 /// Four hex digits at `at`.
 fn hex4(b: &[u8], at: usize) -> Option<u32> {
     let digits = b.get(at..at + 4)?;
-    digits.iter().try_fold(0u32, |acc, &d| Some(acc * 16 + char::from(d).to_digit(16)?))
+    digits
+        .iter()
+        .try_fold(0u32, |acc, &d| Some(acc * 16 + char::from(d).to_digit(16)?))
 }
 
 /// Decodes the escape at `at` (a backslash): the character and the offset after the escape.
@@ -361,11 +392,16 @@ fn decode_escape(b: &[u8], at: usize) -> Result<(char, usize), &'static str> {
             let hi = hex4(b, at + 2).ok_or("expected four hex digits after \\u")?;
             let code = match hi {
                 0xD800..=0xDBFF => {
-                    let lo = (b.get(at + 6..at + 8) == Some(b"\\u")).then(|| hex4(b, at + 8)).flatten();
+                    let lo = (b.get(at + 6..at + 8) == Some(b"\\u"))
+                        .then(|| hex4(b, at + 8))
+                        .flatten();
                     match lo {
                         Some(lo @ 0xDC00..=0xDFFF) => {
-                            let ch = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
-                            return ch.map(|ch| (ch, at + 12)).ok_or("invalid unicode code point");
+                            let ch =
+                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+                            return ch
+                                .map(|ch| (ch, at + 12))
+                                .ok_or("invalid unicode code point");
                         }
                         _ => return Err("lone leading surrogate in hex escape"),
                     }
@@ -373,7 +409,9 @@ fn decode_escape(b: &[u8], at: usize) -> Result<(char, usize), &'static str> {
                 0xDC00..=0xDFFF => return Err("lone trailing surrogate in hex escape"),
                 code => code,
             };
-            return char::from_u32(code).map(|ch| (ch, at + 6)).ok_or("invalid unicode code point");
+            return char::from_u32(code)
+                .map(|ch| (ch, at + 6))
+                .ok_or("invalid unicode code point");
         }
         _ => return Err("invalid escape"),
     };
@@ -498,9 +536,13 @@ impl<'a> Top<'a> {
                     let line_start = if line == 1 {
                         Some(0)
                     } else {
-                        memchr::memchr_iter(b'\n', rest.as_bytes()).nth(line - 2).map(|p| p + 1)
+                        memchr::memchr_iter(b'\n', rest.as_bytes())
+                            .nth(line - 2)
+                            .map(|p| p + 1)
                     };
-                    line_start.map_or(self.src.len(), |ls| self.pos + ls + column.saturating_sub(1))
+                    line_start.map_or(self.src.len(), |ls| {
+                        self.pos + ls + column.saturating_sub(1)
+                    })
                 };
                 Err(self.err_at(offset.min(self.src.len()), message))
             }
@@ -563,10 +605,21 @@ impl<'a> Top<'a> {
 /// Decodes a JSON report body (BOM already stripped).
 pub(crate) fn decode(body: &[u8]) -> Result<ReportTable<'_>> {
     let src = std::str::from_utf8(body).map_err(|e| {
-        let (line, column) = line_column(&String::from_utf8_lossy(&body[..e.valid_up_to()]), e.valid_up_to());
-        DecodeError::new(Format::Json, Position::LineColumn { line, column }, "invalid UTF-8 in the body")
+        let (line, column) = line_column(
+            &String::from_utf8_lossy(&body[..e.valid_up_to()]),
+            e.valid_up_to(),
+        );
+        DecodeError::new(
+            Format::Json,
+            Position::LineColumn { line, column },
+            "invalid UTF-8 in the body",
+        )
     })?;
-    let mut top = Top { src, base: 0, pos: 0 };
+    let mut top = Top {
+        src,
+        base: 0,
+        pos: 0,
+    };
     let mut result: Option<Option<Str<'_>>> = None;
     let mut error: Option<Option<Str<'_>>> = None;
     let mut total: Option<Option<i64>> = None;
@@ -612,15 +665,26 @@ pub(crate) fn decode(body: &[u8]) -> Result<ReportTable<'_>> {
             "results" if rows.is_some() => return Err(dup(&top, "results")),
             "results" => {
                 let start = top.pos;
-                let header_complete =
-                    result.is_some() && error.is_some() && total.is_some() && title.is_some() && columns.is_some();
-                let closes_like_rows = src.trim_end().strip_suffix('}').is_some_and(|s| s.trim_end().ends_with(']'));
+                let header_complete = result.is_some()
+                    && error.is_some()
+                    && total.is_some()
+                    && title.is_some()
+                    && columns.is_some();
+                let closes_like_rows = src
+                    .trim_end()
+                    .strip_suffix('}')
+                    .is_some_and(|s| s.trim_end().ends_with(']'));
                 if header_complete && closes_like_rows && top.peek() == Some(b'[') {
                     // The rows and the rest of the document are checked as the rows are read.
-                    rows = Some(Rows::Json(Cow::Borrowed(&src[start..]), start, Tail::Document));
+                    rows = Some(Rows::Json(
+                        Cow::Borrowed(&src[start..]),
+                        start,
+                        Tail::Document,
+                    ));
                     break;
                 }
-                let len = match JsonRows::with_tail(&src[start..], start, Tail::Exact).skip_array() {
+                let len = match JsonRows::with_tail(&src[start..], start, Tail::Exact).skip_array()
+                {
                     Some(len) => len,
                     None => {
                         top.value::<IgnoredAny>()?;
@@ -628,7 +692,11 @@ pub(crate) fn decode(body: &[u8]) -> Result<ReportTable<'_>> {
                     }
                 };
                 top.pos = start + len;
-                rows = Some(Rows::Json(Cow::Borrowed(&src[start..top.pos]), start, Tail::Exact));
+                rows = Some(Rows::Json(
+                    Cow::Borrowed(&src[start..top.pos]),
+                    start,
+                    Tail::Exact,
+                ));
             }
             _ => {
                 top.value::<IgnoredAny>()?;
@@ -642,7 +710,12 @@ pub(crate) fn decode(body: &[u8]) -> Result<ReportTable<'_>> {
         }
     }
     if result.flatten().as_deref() == Some("error") {
-        return Err(Error::Server { message: error.flatten().map(|e| e.0.into_owned()).unwrap_or_default() });
+        return Err(Error::Server {
+            message: error
+                .flatten()
+                .map(|e| e.0.into_owned())
+                .unwrap_or_default(),
+        });
     }
     Ok(ReportTable {
         total_results: total.flatten().unwrap_or(0),
@@ -658,7 +731,8 @@ mod tests {
 
     #[test]
     fn rows_borrow_unescaped_cells() {
-        let src = r#"[["1476370446.2","2016-10-13 09:54:06","\"Example User 1\" <123>",85,null],[]]"#;
+        let src =
+            r#"[["1476370446.2","2016-10-13 09:54:06","\"Example User 1\" <123>",85,null],[]]"#;
         let rows: Vec<_> = JsonRows::new(src).collect::<Result<_, _>>().unwrap();
         assert_eq!(rows.len(), 2);
         assert!(rows[0][0].is_borrowed());
@@ -671,7 +745,18 @@ mod tests {
 
     #[test]
     fn malformed_rows_end_with_an_error_not_a_panic() {
-        for src in ["", "[", "[[", "[[\"a\"", "[[\"a\",]", "[1]", "[[\"\\", "{}", "[[\"a\"]x]", "[[\"a\"]] x"] {
+        for src in [
+            "",
+            "[",
+            "[[",
+            "[[\"a\"",
+            "[[\"a\",]",
+            "[1]",
+            "[[\"\\",
+            "{}",
+            "[[\"a\"]x]",
+            "[[\"a\"]] x",
+        ] {
             let out: Vec<_> = JsonRows::new(src).collect();
             assert!(out.last().is_some_and(|r| r.is_err()), "{src:?} -> {out:?}");
         }
@@ -696,24 +781,47 @@ mod tests {
             assert_eq!(rows[0][0].as_str(), expected, "{raw}");
             assert_eq!(rows[0][1].as_str(), expected.repeat(20), "{raw}");
         }
-        for raw in [r#"\x"#, r#"\u12"#, r#"\ud83d"#, r#"\ud83dx\ude00"#, r#"\ude00"#, r#"a\"#, r#"\u00g0"#] {
+        for raw in [
+            r#"\x"#,
+            r#"\u12"#,
+            r#"\ud83d"#,
+            r#"\ud83dx\ude00"#,
+            r#"\ude00"#,
+            r#"a\"#,
+            r#"\u00g0"#,
+        ] {
             assert!(unescape(raw).is_err(), "{raw}");
             let row = format!("[[\"{raw}\"]]");
             assert!(JsonRows::new(&row).next().unwrap().is_err(), "{raw}");
-            assert!(serde_json::from_str::<String>(&format!("\"{raw}\"")).is_err(), "{raw}");
+            assert!(
+                serde_json::from_str::<String>(&format!("\"{raw}\"")).is_err(),
+                "{raw}"
+            );
         }
         let text = "0123456789abcdef0123456789abcdef0123456789\"";
         for from in 0..text.len() {
             let b = text.as_bytes();
-            let expected = b[from..].iter().position(|&c| c == b'"' || c == b'\\').map(|p| from + p);
+            let expected = b[from..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\')
+                .map(|p| from + p);
             assert_eq!(find_quote_or_backslash(b, from), expected, "{from}");
-            assert_eq!(find_quote_or_backslash(&b[..b.len() - 1], from), None, "{from}");
+            assert_eq!(
+                find_quote_or_backslash(&b[..b.len() - 1], from),
+                None,
+                "{from}"
+            );
         }
     }
 
     #[test]
     fn skipping_finds_the_end_of_the_rows() {
-        for (src, len) in [("[]", 2), ("[ ] ,", 3), ("[[\"a\\\"]\",1],[]],\"x\":1}", 15), ("[[\"a\"]]}", 7)] {
+        for (src, len) in [
+            ("[]", 2),
+            ("[ ] ,", 3),
+            ("[[\"a\\\"]\",1],[]],\"x\":1}", 15),
+            ("[[\"a\"]]}", 7),
+        ] {
             assert_eq!(JsonRows::new(src).skip_array(), Some(len), "{src}");
         }
         for src in ["[[{\"a\":1}]]", "{}", "[1]", "[[\"a\""] {
@@ -722,7 +830,10 @@ mod tests {
     }
 
     fn cells(table: &ReportTable<'_>) -> Result<Vec<Vec<String>>> {
-        table.rows().map(|r| r.map(|r| r.cells.iter().map(|c| c.to_string()).collect())).collect()
+        table
+            .rows()
+            .map(|r| r.map(|r| r.cells.iter().map(|c| c.to_string()).collect()))
+            .collect()
     }
 
     #[test]
@@ -737,8 +848,14 @@ mod tests {
             assert_eq!(cells(&t).unwrap(), [["1", "x"], ["2", "y\"z"]], "{body}");
         }
         assert_eq!(decode(no_title.as_bytes()).unwrap().title, None);
-        assert!(matches!(decode(php.as_bytes()).unwrap().rows, Rows::Json(_, _, Tail::Document)));
-        assert!(matches!(decode(reordered.as_bytes()).unwrap().rows, Rows::Json(_, _, Tail::Exact)));
+        assert!(matches!(
+            decode(php.as_bytes()).unwrap().rows,
+            Rows::Json(_, _, Tail::Document)
+        ));
+        assert!(matches!(
+            decode(reordered.as_bytes()).unwrap().rows,
+            Rows::Json(_, _, Tail::Exact)
+        ));
     }
 
     #[test]
@@ -756,28 +873,54 @@ mod tests {
             r#"{"a":1,}"#,
             r#"{"results":[["a"],]}"#,
         ] {
-            assert!(matches!(decode(body.as_bytes()), Err(Error::Decode(_))), "{body}");
+            assert!(
+                matches!(decode(body.as_bytes()), Err(Error::Decode(_))),
+                "{body}"
+            );
         }
         // The fast path checks the tail as the rows are read.
-        for tail in [r#"[["a"]],"title":["again"]}"#, r#"[["a"]],"x":[1,]}"#, r#"[["a"]] "x"]}"#, r#"[["a"]]]}"#] {
+        for tail in [
+            r#"[["a"]],"title":["again"]}"#,
+            r#"[["a"]],"x":[1,]}"#,
+            r#"[["a"]] "x"]}"#,
+            r#"[["a"]]]}"#,
+        ] {
             let body = format!("{head}{tail}");
             let t = decode(body.as_bytes()).unwrap();
             assert!(cells(&t).is_err(), "{body}");
         }
         // Other endings take the slow path, which reads the whole document first.
-        for tail in [r#"[["a"]],"title":"again"}"#, r#"[["a"]],"x":}"#, r#"[["a"]"#] {
+        for tail in [
+            r#"[["a"]],"title":"again"}"#,
+            r#"[["a"]],"x":}"#,
+            r#"[["a"]"#,
+        ] {
             let body = format!("{head}{tail}");
-            assert!(matches!(decode(body.as_bytes()), Err(Error::Decode(_))), "{body}");
+            assert!(
+                matches!(decode(body.as_bytes()), Err(Error::Decode(_))),
+                "{body}"
+            );
         }
         let ok = format!("{head}[[\"a\"]],\"unknown\":[[1]]}}\n");
         assert_eq!(cells(&decode(ok.as_bytes()).unwrap()).unwrap(), [["a"]]);
-        let Err(Error::Decode(e)) = decode(b"{\"result\":\"success\",\n\"title\": x}") else { panic!() };
-        assert_eq!(e.position, Position::LineColumn { line: 2, column: 10 });
+        let Err(Error::Decode(e)) = decode(b"{\"result\":\"success\",\n\"title\": x}") else {
+            panic!()
+        };
+        assert_eq!(
+            e.position,
+            Position::LineColumn {
+                line: 2,
+                column: 10
+            }
+        );
     }
 
     #[test]
     fn server_errors() {
         let e = decode(br#"{"result":"error","error":"Invalid API key"}"#).unwrap_err();
-        assert!(matches!(e, Error::Server { ref message } if message == "Invalid API key"), "{e:?}");
+        assert!(
+            matches!(e, Error::Server { ref message } if message == "Invalid API key"),
+            "{e:?}"
+        );
     }
 }

@@ -5,14 +5,17 @@
 //! the body one row at a time, borrowing every cell that the wire did not escape.
 
 mod cell;
-#[cfg_attr(not(any(feature = "csv", feature = "xml")), allow(dead_code))]
+#[cfg_attr(not(feature = "xml"), allow(dead_code))]
 pub(crate) mod flat;
 #[cfg_attr(not(feature = "json"), allow(dead_code))]
 mod json_rows;
-#[cfg_attr(not(all(feature = "csv", feature = "xml", feature = "json")), allow(dead_code))]
+#[cfg_attr(
+    not(all(feature = "csv", feature = "xml", feature = "json")),
+    allow(dead_code)
+)]
 pub(crate) mod scan;
 
-pub use cell::{parse_duration, Cell, CellType};
+pub use cell::{Cell, CellType, parse_duration};
 
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
@@ -23,7 +26,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The CSV layout of a report: a header row of column names, one line per call.
-pub const CSV_LAYOUT: CsvLayout = CsvLayout::Table { rows: "results", row: RowKind::List };
+pub const CSV_LAYOUT: CsvLayout = CsvLayout::Table {
+    rows: "results",
+    row: RowKind::List,
+};
 
 /// What kind of value a filter type takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +67,9 @@ impl FromStr for Page {
         if t.eq_ignore_ascii_case("all") {
             return Ok(Page::All);
         }
-        t.parse().map(Page::Number).map_err(|_| format!("`{s}` is not a page; expected a number from 0 or ALL"))
+        t.parse()
+            .map(Page::Number)
+            .map_err(|_| format!("`{s}` is not a page; expected a number from 0 or ALL"))
     }
 }
 
@@ -86,8 +94,11 @@ enum Rows<'a> {
     Nodes(Vec<Node<'a>>),
     /// Rows built in memory (the simulator, `into_owned`).
     Cells(Vec<Vec<Str<'a>>>),
-    /// Rows read up front by a purpose-built reader (CSV, XML), handed out borrowing the
-    /// cells, never copying them.
+    /// CSV rows left in the body (its text, and where the rows start), read on demand.
+    #[cfg(feature = "csv")]
+    Csv(Cow<'a, str>, wire::csv::RowsAt),
+    /// Rows read up front by a purpose-built reader (XML), handed out borrowing the cells,
+    /// never copying them.
     Flat(flat::FlatRows<'a>),
 }
 
@@ -111,36 +122,59 @@ impl<'a> Row<'a> {
 
     /// Copies every borrowed cell.
     pub fn into_owned(self) -> Row<'static> {
-        Row { cells: self.cells.into_iter().map(Str::into_owned).collect() }
+        Row {
+            cells: self.cells.into_iter().map(Str::into_owned).collect(),
+        }
     }
 }
 
 impl<'a> ReportTable<'a> {
     /// A report built in memory (the simulator's side).
-    pub fn new(total_results: i64, title: Option<Str<'a>>, columns: Vec<Str<'a>>, rows: Vec<Vec<Str<'a>>>) -> Self {
-        ReportTable { total_results, title, columns, rows: Rows::Cells(rows) }
+    pub fn new(
+        total_results: i64,
+        title: Option<Str<'a>>,
+        columns: Vec<Str<'a>>,
+        rows: Vec<Vec<Str<'a>>>,
+    ) -> Self {
+        ReportTable {
+            total_results,
+            title,
+            columns,
+            rows: Rows::Cells(rows),
+        }
     }
 
     /// The rows, decoded one at a time. A malformed row ends the iteration with an error.
     pub fn rows(&self) -> RowIter<'_> {
         RowIter {
             inner: match &self.rows {
-                Rows::Json(raw, base, tail) => RowIterInner::Json(json_rows::JsonRows::with_tail(raw, *base, *tail)),
+                Rows::Json(raw, base, tail) => {
+                    RowIterInner::Json(json_rows::JsonRows::with_tail(raw, *base, *tail))
+                }
                 Rows::Nodes(nodes) => RowIterInner::Nodes(nodes.iter()),
                 Rows::Cells(rows) => RowIterInner::Cells(rows.iter()),
                 Rows::Flat(rows) => RowIterInner::Flat(rows.iter()),
+                #[cfg(feature = "csv")]
+                Rows::Csv(src, at) => {
+                    RowIterInner::Csv(wire::csv::ListRows::new(src, *at, self.columns.len()))
+                }
             },
         }
     }
 
     /// The spec column of each header entry (by name, or by label for formatted names).
     pub fn typed_columns(&self) -> Vec<Option<Column>> {
-        self.columns.iter().map(|c| Column::from_name_or_label(c)).collect()
+        self.columns
+            .iter()
+            .map(|c| Column::from_name_or_label(c))
+            .collect()
     }
 
     /// The position of `column` in the header, by name or label.
     pub fn column_index(&self, column: Column) -> Option<usize> {
-        self.columns.iter().position(|c| Column::from_name_or_label(c) == Some(column))
+        self.columns
+            .iter()
+            .position(|c| Column::from_name_or_label(c) == Some(column))
     }
 
     /// Detaches the table from the body. Rows are not decoded here: a JSON body's rows are
@@ -155,9 +189,17 @@ impl<'a> ReportTable<'a> {
             columns: self.columns.into_iter().map(Str::into_owned).collect(),
             rows: match self.rows {
                 Rows::Json(raw, base, tail) => Rows::Json(Cow::Owned(raw.into_owned()), base, tail),
-                Rows::Nodes(nodes) => Rows::Nodes(nodes.into_iter().map(Node::into_owned).collect()),
-                Rows::Cells(rows) => Rows::Cells(rows.into_iter().map(|r| r.into_iter().map(Str::into_owned).collect()).collect()),
+                Rows::Nodes(nodes) => {
+                    Rows::Nodes(nodes.into_iter().map(Node::into_owned).collect())
+                }
+                Rows::Cells(rows) => Rows::Cells(
+                    rows.into_iter()
+                        .map(|r| r.into_iter().map(Str::into_owned).collect())
+                        .collect(),
+                ),
                 Rows::Flat(rows) => Rows::Flat(rows.into_owned()),
+                #[cfg(feature = "csv")]
+                Rows::Csv(src, at) => Rows::Csv(Cow::Owned(src.into_owned()), at),
             },
         }
     }
@@ -175,16 +217,22 @@ enum RowIterInner<'t> {
     Nodes(std::slice::Iter<'t, Node<'t>>),
     Cells(std::slice::Iter<'t, Vec<Str<'t>>>),
     Flat(flat::FlatIter<'t>),
+    #[cfg(feature = "csv")]
+    Csv(wire::csv::ListRows<'t>),
 }
 
 impl<'t> Iterator for RowIter<'t> {
     type Item = Result<Row<'t>>;
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.inner {
-            RowIterInner::Json(rows) => rows.next().map(|r| r.map(|cells| Row { cells }).map_err(Error::from)),
+            RowIterInner::Json(rows) => rows
+                .next()
+                .map(|r| r.map(|cells| Row { cells }).map_err(Error::from)),
             RowIterInner::Nodes(nodes) => nodes.next().map(|n| node_row(n).map_err(Error::from)),
             RowIterInner::Cells(rows) => rows.next().map(|r| Ok(Row { cells: r.clone() })),
             RowIterInner::Flat(rows) => rows.next().map(|cells| Ok(Row { cells })),
+            #[cfg(feature = "csv")]
+            RowIterInner::Csv(rows) => rows.next_row().map(|r| r.map(|cells| Row { cells })),
         }
     }
 }
@@ -194,12 +242,24 @@ fn node_row<'a>(node: &Node<'a>) -> std::result::Result<Row<'a>, DecodeError> {
         Node::Str(s) => Ok(Str(s.clone())),
         Node::Null => Ok(Str::default()),
         Node::Bool(b) => Ok(Str::from(if *b { "1" } else { "0" })),
-        _ => Err(DecodeError::new(Format::Xml, Position::Unknown, "a report cell must be a scalar")),
+        _ => Err(DecodeError::new(
+            Format::Xml,
+            Position::Unknown,
+            "a report cell must be a scalar",
+        )),
     };
     match node {
-        Node::Seq(items) => items.iter().map(cell).collect::<std::result::Result<_, _>>().map(|cells| Row { cells }),
+        Node::Seq(items) => items
+            .iter()
+            .map(cell)
+            .collect::<std::result::Result<_, _>>()
+            .map(|cells| Row { cells }),
         // XML list items (`<value>`) fold into a map of repeated keys, or a single cell.
-        Node::Map(entries) => entries.iter().map(|(_, v)| cell(v)).collect::<std::result::Result<_, _>>().map(|cells| Row { cells }),
+        Node::Map(entries) => entries
+            .iter()
+            .map(|(_, v)| cell(v))
+            .collect::<std::result::Result<_, _>>()
+            .map(|cells| Row { cells }),
         other => cell(other).map(|c| Row { cells: vec![c] }),
     }
 }
@@ -213,16 +273,20 @@ pub fn decode(format: Format, body: &[u8]) -> Result<ReportTable<'_>> {
         Format::Json => json_rows::decode(body),
         Format::Plain => {
             let node = wire::plain::parse(body)?;
-            let total = node.get("id").and_then(Node::as_str).and_then(|s| s.parse().ok()).unwrap_or(0);
+            let total = node
+                .get("id")
+                .and_then(Node::as_str)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             Ok(ReportTable::new(total, None, Vec::new(), Vec::new()))
         }
         #[cfg(feature = "csv")]
         Format::Csv => match wire::csv::read_list_table(body)? {
             Some(t) => Ok(ReportTable {
-                total_results: t.rows.len() as i64,
+                total_results: t.rows as i64,
                 title: None,
                 columns: t.header.into_iter().map(Str).collect(),
-                rows: Rows::Flat(t.rows),
+                rows: Rows::Csv(Cow::Borrowed(t.src), t.at),
             }),
             // The error shape.
             None => from_tree(format, wire::csv::parse(body, CSV_LAYOUT)?),
@@ -254,7 +318,9 @@ fn from_tree(format: Format, node: Node<'_>) -> Result<ReportTable<'_>> {
 #[cfg(feature = "xml")]
 fn from_flat_xml(r: wire::xml::FlatReport<'_>) -> Option<Result<ReportTable<'_>>> {
     if r.result.as_deref() == Some("error") {
-        return Some(Err(Error::Server { message: r.error.map(Cow::into_owned).unwrap_or_default() }));
+        return Some(Err(Error::Server {
+            message: r.error.map(Cow::into_owned).unwrap_or_default(),
+        }));
     }
     let total = match &r.total_results {
         Some(t) => t.trim().parse::<i64>().ok()?,
@@ -270,7 +336,12 @@ fn from_flat_xml(r: wire::xml::FlatReport<'_>) -> Option<Result<ReportTable<'_>>
 
 fn from_node(format: Format, node: Node<'_>) -> Result<ReportTable<'_>> {
     let Node::Map(entries) = node else {
-        return Err(DecodeError::new(format, Position::Unknown, "expected a report (a map with columns and results)").into());
+        return Err(DecodeError::new(
+            format,
+            Position::Unknown,
+            "expected a report (a map with columns and results)",
+        )
+        .into());
     };
     let mut total = None;
     let mut title = None;
@@ -281,23 +352,39 @@ fn from_node(format: Format, node: Node<'_>) -> Result<ReportTable<'_>> {
             "total_results" => {
                 let s = v.as_str().unwrap_or("");
                 total = Some(s.trim().parse::<i64>().map_err(|_| {
-                    DecodeError::new(format, Position::Unknown, format!("total_results: expected an integer, found {s:?}"))
+                    DecodeError::new(
+                        format,
+                        Position::Unknown,
+                        format!("total_results: expected an integer, found {s:?}"),
+                    )
                 })?);
             }
-            "title" => title = v.as_str().map(|s| Str::from(s.to_owned())).or(match v {
-                Node::Str(s) => Some(Str(s)),
-                _ => None,
-            }),
-            "columns" => columns = list_items(v).into_iter().filter_map(|n| match n {
-                Node::Str(s) => Some(Str(s)),
-                _ => None,
-            }).collect(),
+            "title" => {
+                title = v.as_str().map(|s| Str::from(s.to_owned())).or(match v {
+                    Node::Str(s) => Some(Str(s)),
+                    _ => None,
+                })
+            }
+            "columns" => {
+                columns = list_items(v)
+                    .into_iter()
+                    .filter_map(|n| match n {
+                        Node::Str(s) => Some(Str(s)),
+                        _ => None,
+                    })
+                    .collect()
+            }
             "results" => rows = list_items(v),
             _ => {}
         }
     }
     let total = total.unwrap_or(rows.len() as i64);
-    Ok(ReportTable { total_results: total, title, columns, rows: Rows::Nodes(rows) })
+    Ok(ReportTable {
+        total_results: total,
+        title,
+        columns,
+        rows: Rows::Nodes(rows),
+    })
 }
 
 /// The items of a list node, whatever shape the format gave it.
@@ -314,17 +401,22 @@ fn list_items(node: Node<'_>) -> Vec<Node<'_>> {
 /// The report as canonical JSON: `total_results`, `title` (when present), `columns` and
 /// `results` (rows of cells); a row that fails to decode ends the results with an `error`.
 pub fn to_json(table: &ReportTable<'_>) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
+    use serde_json::{Map, Value, json};
     let mut out = Map::new();
     out.insert("total_results".into(), json!(table.total_results));
     if let Some(t) = &table.title {
         out.insert("title".into(), json!(t.as_str()));
     }
-    out.insert("columns".into(), Value::Array(table.columns.iter().map(|c| json!(c.as_str())).collect()));
+    out.insert(
+        "columns".into(),
+        Value::Array(table.columns.iter().map(|c| json!(c.as_str())).collect()),
+    );
     let mut rows = Vec::new();
     for row in table.rows() {
         match row {
-            Ok(r) => rows.push(Value::Array(r.cells.iter().map(|c| json!(c.as_str())).collect())),
+            Ok(r) => rows.push(Value::Array(
+                r.cells.iter().map(|c| json!(c.as_str())).collect(),
+            )),
             Err(e) => {
                 out.insert("error".into(), json!(e.to_string()));
                 break;
@@ -340,17 +432,31 @@ pub fn encode(format: Format, table: &ReportTable<'_>) -> Result<Vec<u8>> {
     let mut rows = Vec::new();
     for row in table.rows() {
         let row = row?;
-        rows.push(Node::Seq(row.cells.into_iter().map(|c| Node::Str(c.0)).collect()));
+        rows.push(Node::Seq(
+            row.cells.into_iter().map(|c| Node::Str(c.0)).collect(),
+        ));
     }
     let mut entries = vec![
         ("result".into(), Node::str("success")),
         ("error".into(), Node::str("")),
-        ("total_results".into(), Node::from(table.total_results.to_string())),
+        (
+            "total_results".into(),
+            Node::from(table.total_results.to_string()),
+        ),
     ];
     if let Some(t) = &table.title {
         entries.push(("title".into(), Node::str(t.as_str().to_owned())));
     }
-    entries.push(("columns".into(), Node::Seq(table.columns.iter().map(|c| Node::str(c.as_str().to_owned())).collect())));
+    entries.push((
+        "columns".into(),
+        Node::Seq(
+            table
+                .columns
+                .iter()
+                .map(|c| Node::str(c.as_str().to_owned()))
+                .collect(),
+        ),
+    ));
     entries.push(("results".into(), Node::Seq(rows)));
     let node = Node::Map(entries);
     Ok(wire::write_node(format, CSV_LAYOUT, &node))
@@ -377,13 +483,18 @@ mod tests {
         let table = decode(Format::Json, BODY.as_bytes()).unwrap();
         let i = table.column_index(Column::BillableDuration).unwrap();
         let row = table.rows().next().unwrap().unwrap();
-        assert_eq!(row.typed(i, Column::BillableDuration.cell()), Some(Cell::Seconds(165)));
+        assert_eq!(
+            row.typed(i, Column::BillableDuration.cell()),
+            Some(Cell::Seconds(165))
+        );
     }
 
     #[test]
     fn formatted_column_names_map_back_to_columns() {
         let label = Column::BillableDuration.label();
-        let body = format!(r#"{{"result":"success","total_results":0,"columns":["{label}"],"results":[]}}"#);
+        let body = format!(
+            r#"{{"result":"success","total_results":0,"columns":["{label}"],"results":[]}}"#
+        );
         let table = decode(Format::Json, body.as_bytes()).unwrap();
         assert_eq!(table.typed_columns(), vec![Some(Column::BillableDuration)]);
     }

@@ -38,7 +38,10 @@ pub(crate) fn find2(hay: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
             return memchr::memchr2(a, b, &hay[i..]).map(|p| i + p);
         }
     }
-    hay.get(i..)?.iter().position(|&c| c == a || c == b).map(|p| i + p)
+    hay.get(i..)?
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| i + p)
 }
 
 /// The position of the first `a`, `b` or `c` in `hay` at or after `from`.
@@ -58,7 +61,10 @@ pub(crate) fn find3(hay: &[u8], from: usize, a: u8, b: u8, c: u8) -> Option<usiz
             return memchr::memchr3(a, b, c, &hay[i..]).map(|p| i + p);
         }
     }
-    hay.get(i..)?.iter().position(|&x| x == a || x == b || x == c).map(|p| i + p)
+    hay.get(i..)?
+        .iter()
+        .position(|&x| x == a || x == b || x == c)
+        .map(|p| i + p)
 }
 
 #[cfg(test)]
@@ -67,13 +73,25 @@ mod tests {
 
     #[test]
     fn finds_like_a_byte_loop() {
-        let text: Vec<u8> = (0..200u32).map(|i| [b'a', b'\x80', b'\xff', b'\0', b'"', b',', b'\n', b'x'][(i * 7 % 13 % 8) as usize]).collect();
-        let needles = [(b'"', b','), (b'\n', b'\0'), (b'\xff', b'\x80'), (b'q', b'z')];
+        let text: Vec<u8> = (0..200u32)
+            .map(|i| {
+                [b'a', b'\x80', b'\xff', b'\0', b'"', b',', b'\n', b'x'][(i * 7 % 13 % 8) as usize]
+            })
+            .collect();
+        let needles = [
+            (b'"', b','),
+            (b'\n', b'\0'),
+            (b'\xff', b'\x80'),
+            (b'q', b'z'),
+        ];
         for from in 0..text.len() + 2 {
             for end in [text.len(), text.len().saturating_sub(3), 40, 9] {
                 let hay = &text[..end.min(text.len())];
                 for &(a, b) in &needles {
-                    let expected = hay.get(from..).and_then(|t| t.iter().position(|&c| c == a || c == b)).map(|p| from + p);
+                    let expected = hay
+                        .get(from..)
+                        .and_then(|t| t.iter().position(|&c| c == a || c == b))
+                        .map(|p| from + p);
                     assert_eq!(find2(hay, from, a, b), expected, "{from} {a} {b}");
                     let expected3 = hay
                         .get(from..)

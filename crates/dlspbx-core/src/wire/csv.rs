@@ -39,7 +39,6 @@
 //! rows; a record of one empty cell is written `""` (a blank line would be skipped); the error
 //! shape is always written as key paths.
 use super::{CsvLayout, Node, RowKind, Str};
-use crate::report::flat::{FlatCells, FlatRows};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
 use crate::report::scan::{find2, find3};
@@ -77,6 +76,7 @@ impl<'a> PushCell<'a> for Vec<Str<'a>> {
 }
 
 /// A zero-copy reader of `fgetcsv`-style records.
+#[derive(Debug, Clone)]
 struct Reader<'a> {
     src: &'a str,
     pos: usize,
@@ -229,7 +229,11 @@ impl<'a> Reader<'a> {
         // Where the field starts, for the error message (the column is counted only then).
         let (start_line, start_line_start) = (self.line, self.line_start);
         let unterminated = |r: &Self| {
-            err(start_line, r.column_from(start_line_start, open), "unterminated quoted field")
+            err(
+                start_line,
+                r.column_from(start_line_start, open),
+                "unterminated quoted field",
+            )
         };
         let content_start = open + 1;
         let mut i = content_start;
@@ -346,40 +350,152 @@ fn text(body: &[u8]) -> Result<&str> {
     Ok(src)
 }
 
-impl<'a> PushCell<'a> for FlatCells<'a> {
-    #[inline]
-    fn push_cell(&mut self, cell: Cow<'a, str>) {
-        self.push(cell);
-    }
+/// Where the rows of a table start, for [`ListRows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RowsAt {
+    pos: usize,
+    line: usize,
+    line_start: usize,
 }
 
-/// A table of list rows (the report's layout) read without a tree: its header and rows.
+/// A table of list rows (the report's layout) whose rows are left in the body: the body as
+/// text, its header, how many rows follow, and where they start.
 #[derive(Debug)]
 pub(crate) struct ListTable<'a> {
+    pub(crate) src: &'a str,
     pub(crate) header: Vec<Cow<'a, str>>,
-    pub(crate) rows: FlatRows<'a>,
+    pub(crate) rows: usize,
+    pub(crate) at: RowsAt,
 }
 
-/// Reads a body of the [`RowKind::List`] table layout as [`parse`] reads it (same cells,
-/// same errors), without building a tree. `None` for the error shape (`result,error`, which
-/// [`parse`] reads as key paths).
+/// Reads the header of a body of the [`RowKind::List`] table layout and counts its rows
+/// without reading their fields: [`ListRows`] reads them later, exactly as [`parse`] does,
+/// and the errors [`parse`] would report are reported here. `None` for the error shape
+/// (`result,error`), which [`parse`] reads as key paths.
 pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
     let src = text(body)?;
     let mut reader = Reader::new(src);
     let mut header = Vec::new();
     if reader.next_record(&mut header)?.is_none() {
-        return Ok(Some(ListTable { header, rows: FlatCells::new(src, 0).finish() }));
+        let at = RowsAt {
+            pos: src.len(),
+            line: reader.line,
+            line_start: reader.line_start,
+        };
+        return Ok(Some(ListTable {
+            src,
+            header,
+            rows: 0,
+            at,
+        }));
     }
     if header.len() == 2 && header[0] == "result" && header[1] == "error" {
         return Ok(None);
     }
-    // Room for a cell per column on every line (lines are rows, but for quoted line breaks).
-    let lines = memchr::memchr_iter(b'\n', src.as_bytes()).count() + 1;
-    let mut cells = FlatCells::new(src, lines.saturating_mul(header.len()).min(src.len() + 1));
-    while reader.append_record(&mut cells)?.is_some() {
-        cells.end_row();
+    let at = RowsAt {
+        pos: reader.pos,
+        line: reader.line,
+        line_start: reader.line_start,
+    };
+    let rows = match count_records(src.as_bytes(), reader.pos) {
+        Some(rows) => rows,
+        None => {
+            // An unterminated quoted field: reading the rows reports it where `parse` does.
+            let mut rows = 0;
+            let mut scratch: Vec<Cow<'_, str>> = Vec::new();
+            while reader.append_record(&mut scratch)?.is_some() {
+                scratch.clear();
+                rows += 1;
+            }
+            rows
+        }
+    };
+    Ok(Some(ListTable {
+        src,
+        header,
+        rows,
+        at,
+    }))
+}
+
+/// Counts the records from `from` as [`Reader`] reads them, looking only at quotes and line
+/// ends: a `"` opens a quoted field only at the start of a field (after spaces and tabs
+/// that follow a `,` or the start of a line), where `\\` escapes the next character and `""`
+/// is a quote; blank lines (empty, or a lone `\r`) are not records. `None` when a quoted
+/// field is not terminated.
+fn count_records(b: &[u8], from: usize) -> Option<usize> {
+    let is_record = |line: &[u8]| !line.is_empty() && line != b"\r";
+    let mut count = 0;
+    let mut pos = from;
+    let mut line_start = from;
+    loop {
+        // Quotes and line ends are far apart: `memchr` is the faster search here.
+        let Some(at) = memchr::memchr2(b'"', b'\n', &b[pos..]).map(|i| pos + i) else {
+            return Some(count + usize::from(is_record(&b[line_start..])));
+        };
+        if b[at] == b'\n' {
+            count += usize::from(is_record(&b[line_start..at]));
+            line_start = at + 1;
+            pos = at + 1;
+            continue;
+        }
+        let mut k = at;
+        while k > line_start && matches!(b[k - 1], b' ' | b'\t') {
+            k -= 1;
+        }
+        if k > line_start && b[k - 1] != b',' {
+            // A quote inside an unquoted field (or after a closing quote) is text.
+            pos = at + 1;
+            continue;
+        }
+        let mut i = at + 1;
+        pos = loop {
+            let q = find3(b, i, b'"', b'\\', b'\n')?;
+            match b[q] {
+                b'\\' if q + 1 < b.len() => i = q + 2,
+                b'\\' => return None,
+                b'\n' => i = q + 1,
+                _ if b.get(q + 1) == Some(&b'"') => i = q + 2,
+                _ => break q + 1,
+            }
+        };
     }
-    Ok(Some(ListTable { header, rows: cells.finish() }))
+}
+
+/// The rows of a [`ListTable`], read from the body one at a time.
+#[derive(Debug, Clone)]
+pub(crate) struct ListRows<'a> {
+    reader: Reader<'a>,
+    width: usize,
+}
+
+impl<'a> ListRows<'a> {
+    /// The rows of `src` (the body the table was read from) from `at`.
+    pub(crate) fn new(src: &'a str, at: RowsAt, width: usize) -> Self {
+        let reader = Reader {
+            src,
+            pos: at.pos,
+            line: at.line,
+            line_start: at.line_start,
+        };
+        ListRows { reader, width }
+    }
+
+    /// The next row's cells.
+    pub(crate) fn next_row(&mut self) -> Option<Result<Vec<Str<'a>>>> {
+        let mut cells = Vec::with_capacity(self.width);
+        match self.reader.append_record(&mut cells) {
+            Ok(Some(_)) => {
+                self.width = cells.len();
+                Some(Ok(cells))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                self.reader.pos = self.reader.src.len();
+                Some(Err(e))
+            }
+        }
+    }
 }
 
 /// Parses a CSV response body laid out as `layout`.
@@ -1075,6 +1191,24 @@ mod tests {
             let node = Node::Map(vec![(Cow::Borrowed("result"), s("success")), (Cow::Borrowed("results"), Node::Seq(rows))]);
             let back = parse(&write(&node, SMS), SMS).unwrap().into_owned();
             prop_assert_eq!(back, node);
+        }
+
+        #[test]
+        fn counting_records_agrees_with_reading_them(body in "[a,\"\\\\\\r\\n \t]{0,40}") {
+            let mut reader = Reader::new(&body);
+            let mut record = Vec::new();
+            let mut read = Some(0);
+            loop {
+                match reader.next_record(&mut record) {
+                    Ok(Some(_)) => read = read.map(|n| n + 1),
+                    Ok(None) => break,
+                    Err(_) => {
+                        read = None;
+                        break;
+                    }
+                }
+            }
+            prop_assert_eq!(count_records(body.as_bytes(), 0), read, "{:?}", body);
         }
 
         #[test]

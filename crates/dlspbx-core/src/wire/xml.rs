@@ -449,7 +449,11 @@ impl<'a> Fast<'a> {
     /// The end tag `</name>`.
     fn close(&mut self, name: &str) -> Option<()> {
         if name == "value" {
-            return self.b.get(self.pos..)?.starts_with(b"</value>").then(|| self.pos += 8);
+            return self
+                .b
+                .get(self.pos..)?
+                .starts_with(b"</value>")
+                .then(|| self.pos += 8);
         }
         let end = self.pos + 2 + name.len();
         if self.b.get(self.pos..self.pos + 2) == Some(b"</")
@@ -480,7 +484,13 @@ impl<'a> Fast<'a> {
                 let mut i = at;
                 loop {
                     // At `&`.
-                    let semi = i + 1 + self.b.get(i + 1..(i + 12).min(self.b.len()))?.iter().position(|&c| c == b';')?;
+                    let semi = i
+                        + 1
+                        + self
+                            .b
+                            .get(i + 1..(i + 12).min(self.b.len()))?
+                            .iter()
+                            .position(|&c| c == b';')?;
                     out.push(reference(&self.s[i + 1..semi])?);
                     let next = find3(self.b, semi + 1, b'<', b'&', b'\r')?;
                     out.push_str(&self.s[semi + 1..next]);
@@ -511,7 +521,13 @@ impl<'a> Fast<'a> {
     /// The items of a list element (`<columns>`, a row) whose start tag was just read:
     /// `<value>`/`<array>` leaves, appended to `out`. A list element holding only text is one
     /// item (as the general reader has it); `None` for anything else.
-    fn items(&mut self, name: &str, empty: bool, mut push: impl FnMut(Cow<'a, str>), text_is_item: bool) -> Option<()> {
+    fn items(
+        &mut self,
+        name: &str,
+        empty: bool,
+        mut push: impl FnMut(Cow<'a, str>),
+        text_is_item: bool,
+    ) -> Option<()> {
         if empty {
             if text_is_item {
                 push(Cow::Borrowed(""));
@@ -534,11 +550,19 @@ impl<'a> Fast<'a> {
         }
         let in_value = name == "value";
         loop {
-            if self.b.get(self.pos..).is_some_and(|r| r.starts_with(b"<value>")) {
+            if self
+                .b
+                .get(self.pos..)
+                .is_some_and(|r| r.starts_with(b"<value>"))
+            {
                 // The hot path: `<value>text</value>`.
                 self.pos += 7;
                 let cell = self.text()?;
-                if !self.b.get(self.pos..).is_some_and(|r| r.starts_with(b"</value>")) {
+                if !self
+                    .b
+                    .get(self.pos..)
+                    .is_some_and(|r| r.starts_with(b"</value>"))
+                {
                     return None;
                 }
                 self.pos += 8;
@@ -553,7 +577,10 @@ impl<'a> Fast<'a> {
             }
             self.ws();
             let closed = if in_value {
-                self.b.get(self.pos..).is_some_and(|r| r.starts_with(b"</value>")).then(|| self.pos += 8)
+                self.b
+                    .get(self.pos..)
+                    .is_some_and(|r| r.starts_with(b"</value>"))
+                    .then(|| self.pos += 8)
             } else {
                 self.close(name)
             };
@@ -609,8 +636,8 @@ pub(crate) fn read_report(body: &[u8]) -> Option<FlatReport<'_>> {
         columns: Vec::new(),
         rows: FlatRows::default(),
     };
-    // Cells are at least `<value></value>` apart.
-    let mut cells = FlatCells::new(s, body.len() / 15);
+    // Room for every element (each has two `<`) at most: never more than the body holds.
+    let mut cells = FlatCells::new(s, memchr::memchr_iter(b'<', body).count() / 2);
     let (mut seen_columns, mut seen_results, mut children) = (false, false, false);
     loop {
         f.ws();

@@ -2,7 +2,7 @@
 //!
 //! # Reading
 //!
-//! The block-style YAML that `yaml_emit` and [`write`] produce is read by a small zero-copy
+//! The block-style YAML that `yaml_emit` and [`write()`] produce is read by a small zero-copy
 //! reader (`fast`): it allocates only the lists and maps, and the strings that escapes or folded
 //! lines changed. Anything outside that subset (anchors, tags, block scalars, flow collections
 //! with content, several documents, tabs, malformed input...) goes to `saphyr-parser`'s event
