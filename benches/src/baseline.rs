@@ -338,6 +338,6 @@ pub fn serde_qs_encode(req: &QsRequest) -> String {
 }
 
 /// The request's parameters as the clients send them.
-pub fn params(req: &ReportRequest) -> Node<'static> {
+pub fn params(req: &ReportRequest) -> Node<'_> {
     req.to_params()
 }

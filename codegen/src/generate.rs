@@ -543,7 +543,7 @@ impl<'s> Cx<'s> {
                 },
                 (Ty::CustomFields, _) => quote! {
                     for (k, v) in &self.#id {
-                        m.push((format!("custom:{k}").into(), Node::from(v.clone())));
+                        m.push((format!("custom:{k}").into(), Node::str(v.as_str())));
                     }
                 },
                 (Ty::Options, _) => quote! {
@@ -674,6 +674,7 @@ impl<'s> Cx<'s> {
             let cid = ident(check);
             validate.push(quote! { #root::checks::#cid(self)?; });
         }
+        let nfields = fields.len();
         let default_impl = if new_args.is_empty() {
             quote! {
                 impl Default for #name {
@@ -713,9 +714,9 @@ impl<'s> Cx<'s> {
                 #( #setters )*
             }
             impl ToParam for #name {
-                fn to_param(&self) -> Node<'static> {
+                fn to_param(&self) -> Node<'_> {
                     #[allow(unused_mut)]
-                    let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+                    let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(#nfields);
                     #( #to_param )*
                     Node::Map(m)
                 }
@@ -1087,7 +1088,7 @@ impl<'s> Cx<'s> {
                 fn validate(&self) -> std::result::Result<(), InvalidRequest> {
                     Validate::validate(self)
                 }
-                fn to_params(&self) -> Node<'static> {
+                fn to_params(&self) -> Node<'_> {
                     ToParam::to_param(self)
                 }
                 fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -1315,7 +1316,7 @@ impl<'s> Cx<'s> {
                 }
             }
             impl ToParam for ReportOption {
-                fn to_param(&self) -> Node<'static> {
+                fn to_param(&self) -> Node<'_> {
                     Node::from(self.to_string())
                 }
             }
@@ -1906,7 +1907,7 @@ fn simple_enum(
             }
         }
         impl ToParam for #id {
-            fn to_param(&self) -> Node<'static> {
+            fn to_param(&self) -> Node<'_> {
                 Node::str(self.as_str())
             }
         }

@@ -116,7 +116,7 @@ impl Req {
     }
 
     /// The request's fields as the client would send them, unvalidated.
-    fn params(&self) -> Node<'static> {
+    fn params(&self) -> Node<'_> {
         each!(self, r => r.to_params())
     }
 
@@ -1460,7 +1460,7 @@ fn post(agent: &ureq::Agent, url: &str, content_type: &str, body: &[u8]) -> (u16
     }
 }
 
-fn with_credentials(sim: &dlspbx_sim::Sim, params: Node<'static>) -> Node<'static> {
+fn with_credentials<'a>(sim: &dlspbx_sim::Sim, params: Node<'a>) -> Node<'a> {
     let mut entries = vec![
         ("api_user".into(), Node::from(sim.api_user().to_owned())),
         ("api_key".into(), Node::from(sim.api_key().to_owned())),

@@ -235,7 +235,7 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                 let mut groups: Vec<Node<'static>> = Vec::new();
                 for v in many(m, &id) {
                     let g = filter_lang::parse(v).map_err(|e| CliError::invalid(e.to_string()))?;
-                    groups.push(g.to_param());
+                    groups.push(g.to_param().into_owned());
                 }
                 for file in many(m, &cli::json_id(f)) {
                     match to_node(&read_json(f.name, file, true)?) {

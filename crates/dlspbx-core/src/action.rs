@@ -97,7 +97,7 @@ pub trait Action: Clone + Debug + PartialEq + Send + Sync + Sized + 'static {
     /// Checks every field against its rule; nothing is sent when this fails.
     fn validate(&self) -> std::result::Result<(), InvalidRequest>;
     /// The request fields as a parameter tree (credentials are added by [`crate::http`]).
-    fn to_params(&self) -> Node<'static>;
+    fn to_params(&self) -> Node<'_>;
     /// Parses request parameters (the simulator's side).
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest>;
     /// Decodes a response body.

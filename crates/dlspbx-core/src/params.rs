@@ -12,8 +12,8 @@ pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 
 /// Converts a request value into a parameter tree.
 pub trait ToParam {
-    /// The value as a [`Node`].
-    fn to_param(&self) -> Node<'static>;
+    /// The value as a [`Node`], borrowing the value's strings.
+    fn to_param(&self) -> Node<'_>;
 }
 
 /// Reads a request value from a parameter tree (server side).
@@ -29,31 +29,31 @@ pub trait Validate {
 }
 
 impl ToParam for String {
-    fn to_param(&self) -> Node<'static> {
-        Node::from(self.clone())
+    fn to_param(&self) -> Node<'_> {
+        Node::str(self.as_str())
     }
 }
 
 impl ToParam for i64 {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::from(self.to_string())
     }
 }
 
 impl ToParam for u64 {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::from(self.to_string())
     }
 }
 
 impl ToParam for f64 {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::from(self.to_string())
     }
 }
 
 impl ToParam for bool {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(if *self { "1" } else { "0" })
     }
 }

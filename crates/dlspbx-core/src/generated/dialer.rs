@@ -39,9 +39,11 @@ impl AddContactListRequest {
 }
 
 impl ToParam for AddContactListRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            1usize,
+        );
         let v = &self.name;
         m.push(("name".into(), Node::from(crate::params::canonical("non_empty", v))));
         Node::Map(m)
@@ -138,7 +140,7 @@ impl Action for AddContactListRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -296,9 +298,11 @@ impl AddContactRequest {
 }
 
 impl ToParam for AddContactRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            13usize,
+        );
         let v = &self.contact_list;
         m.push((
             "contact_list".into(),
@@ -349,7 +353,7 @@ impl ToParam for AddContactRequest {
             m.push(("dialOnDate".into(), v.to_param()));
         }
         for (k, v) in &self.custom {
-            m.push((format!("custom:{k}").into(), Node::from(v.clone())));
+            m.push((format!("custom:{k}").into(), Node::str(v.as_str())));
         }
         Node::Map(m)
     }
@@ -651,7 +655,7 @@ impl Action for AddContactRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {

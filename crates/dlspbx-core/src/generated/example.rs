@@ -36,9 +36,11 @@ impl TestRequest {
 }
 
 impl ToParam for TestRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -114,7 +116,7 @@ impl Action for TestRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {

@@ -524,7 +524,7 @@ impl<'de> Deserialize<'de> for Column {
 }
 
 impl ToParam for Column {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -845,7 +845,7 @@ impl<'de> Deserialize<'de> for FilterType {
 }
 
 impl ToParam for FilterType {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -981,7 +981,7 @@ impl<'de> Deserialize<'de> for Operator {
 }
 
 impl ToParam for Operator {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -1297,7 +1297,7 @@ impl std::str::FromStr for ReportOption {
 }
 
 impl ToParam for ReportOption {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::from(self.to_string())
     }
 }
@@ -1375,7 +1375,7 @@ impl<'de> Deserialize<'de> for ReportType {
 }
 
 impl ToParam for ReportType {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -1462,7 +1462,7 @@ impl<'de> Deserialize<'de> for Exclusivity {
 }
 
 impl ToParam for Exclusivity {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -1543,7 +1543,7 @@ impl<'de> Deserialize<'de> for LogicalOperator {
 }
 
 impl ToParam for LogicalOperator {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -1628,7 +1628,7 @@ impl<'de> Deserialize<'de> for OrderDirection {
 }
 
 impl ToParam for OrderDirection {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -1690,9 +1690,11 @@ impl FilterGroup {
 }
 
 impl ToParam for FilterGroup {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            3usize,
+        );
         m.push(("exclusivity".into(), self.exclusivity.to_param()));
         m.push(("logical_operator".into(), self.logical_operator.to_param()));
         if !self.rules.is_empty() {
@@ -1788,9 +1790,11 @@ impl FilterRule {
 }
 
 impl ToParam for FilterRule {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            5usize,
+        );
         m.push(("type".into(), self.kind.to_param()));
         if let Some(v) = &self.operator {
             m.push(("operator".into(), v.to_param()));
@@ -1908,9 +1912,11 @@ impl ReportRequest {
 }
 
 impl ToParam for ReportRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            4usize,
+        );
         m.push(("report_type".into(), self.report_type.to_param()));
         if !self.columns.is_empty() {
             m.push((
@@ -2302,7 +2308,7 @@ impl Action for ReportRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {

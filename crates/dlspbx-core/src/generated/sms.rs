@@ -83,7 +83,7 @@ impl<'de> Deserialize<'de> for SmsStatus {
 }
 
 impl ToParam for SmsStatus {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -184,7 +184,7 @@ impl<'de> Deserialize<'de> for SmsDirection {
 }
 
 impl ToParam for SmsDirection {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -267,7 +267,7 @@ impl<'de> Deserialize<'de> for SortOrder {
 }
 
 impl ToParam for SortOrder {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
     }
 }
@@ -422,9 +422,11 @@ impl SmsFilters {
 }
 
 impl ToParam for SmsFilters {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            12usize,
+        );
         match self.src.as_slice() {
             [] => {}
             [v] => {
@@ -724,9 +726,11 @@ impl SendSmsRequest {
 }
 
 impl ToParam for SendSmsRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            3usize,
+        );
         if !self.dst.is_empty() {
             let items: Vec<String> = self
                 .dst
@@ -940,7 +944,7 @@ impl Action for SendSmsRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -1017,9 +1021,11 @@ impl QuerySmsRequest {
 }
 
 impl ToParam for QuerySmsRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            4usize,
+        );
         if let Some(v) = &self.filters {
             m.push(("filters".into(), v.to_param()));
         }
@@ -1499,7 +1505,7 @@ impl Action for QuerySmsRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {

@@ -626,9 +626,11 @@ impl UsersRequest {
 }
 
 impl ToParam for UsersRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -801,7 +803,7 @@ impl Action for UsersRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -841,9 +843,11 @@ impl QueuesRequest {
 }
 
 impl ToParam for QueuesRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -1186,7 +1190,7 @@ impl Action for QueuesRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -1226,9 +1230,11 @@ impl CallsRequest {
 }
 
 impl ToParam for CallsRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -1524,7 +1530,7 @@ impl Action for CallsRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -1564,9 +1570,11 @@ impl FaxesRequest {
 }
 
 impl ToParam for FaxesRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -1969,7 +1977,7 @@ impl Action for FaxesRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -2009,9 +2017,11 @@ impl ConferencesRequest {
 }
 
 impl ToParam for ConferencesRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -2136,7 +2146,7 @@ impl Action for ConferencesRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -2176,9 +2186,11 @@ impl ProvisioningRequest {
 }
 
 impl ToParam for ProvisioningRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -2363,7 +2375,7 @@ impl Action for ProvisioningRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -2403,9 +2415,11 @@ impl DialerRequest {
 }
 
 impl ToParam for DialerRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -2710,7 +2724,7 @@ impl Action for DialerRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -2750,9 +2764,11 @@ impl DialerlogsRequest {
 }
 
 impl ToParam for DialerlogsRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -2853,7 +2869,7 @@ impl Action for DialerlogsRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {

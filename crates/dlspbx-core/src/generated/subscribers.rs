@@ -165,9 +165,11 @@ impl QueryListsRequest {
 }
 
 impl ToParam for QueryListsRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            0usize,
+        );
         Node::Map(m)
     }
 }
@@ -455,7 +457,7 @@ impl Action for QueryListsRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -512,9 +514,11 @@ impl AddSubscriberRequest {
 }
 
 impl ToParam for AddSubscriberRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            2usize,
+        );
         let v = &self.phone_number;
         m.push((
             "phone_number".into(),
@@ -640,7 +644,7 @@ impl Action for AddSubscriberRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -697,9 +701,11 @@ impl RemoveSubscriberRequest {
 }
 
 impl ToParam for RemoveSubscriberRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            2usize,
+        );
         let v = &self.phone_number;
         m.push((
             "phone_number".into(),
@@ -825,7 +831,7 @@ impl Action for RemoveSubscriberRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -882,9 +888,11 @@ impl AddUnsubscriberRequest {
 }
 
 impl ToParam for AddUnsubscriberRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            2usize,
+        );
         let v = &self.phone_number;
         m.push((
             "phone_number".into(),
@@ -1007,7 +1015,7 @@ impl Action for AddUnsubscriberRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
@@ -1064,9 +1072,11 @@ impl RemoveUnsubscriberRequest {
 }
 
 impl ToParam for RemoveUnsubscriberRequest {
-    fn to_param(&self) -> Node<'static> {
+    fn to_param(&self) -> Node<'_> {
         #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> = Vec::new();
+        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
+            2usize,
+        );
         let v = &self.phone_number;
         m.push((
             "phone_number".into(),
@@ -1189,7 +1199,7 @@ impl Action for RemoveUnsubscriberRequest {
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
-    fn to_params(&self) -> Node<'static> {
+    fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
