@@ -4,8 +4,8 @@
 //! - `dlspbx-core`: every subset of the format features (`json`, `xml`, `yaml`, `csv`, 16
 //!   builds): `cargo test --lib` (builds the library and its unit tests, which adapt to the
 //!   formats compiled in) and `cargo check --lib` with no default features.
-//! - `dlspbx` and `dlspbx-async`: no features, each feature alone, the defaults and all
-//!   features: `cargo check --lib` (only that crate's own features, so a missing `#[cfg]`
+//! - `dlspbx` and `dlspbx-async`: no features, each feature alone (and the blocking client
+//!   with `native-tls`), the defaults and all features: `cargo check --lib` (only that crate's own features, so a missing `#[cfg]`
 //!   shows), then the unit tests and the TLS test (`tests/tls.rs`), which run against the
 //!   simulator's dev-dependency and so with its formats unified in.
 //!
@@ -97,10 +97,11 @@ fn powerset(items: &[&'static str]) -> Vec<Vec<&'static str>> {
     sets
 }
 
-/// No features, each one alone, the defaults, all of them.
-fn each_feature(features: &[&'static str]) -> Vec<Selection> {
+/// No features, each one alone, then `extra`, the defaults, all of them.
+fn each_feature(features: &[&'static str], extra: &[&[&'static str]]) -> Vec<Selection> {
     let mut out = vec![Some(Vec::new())];
     out.extend(features.iter().map(|f| Some(vec![*f])));
+    out.extend(extra.iter().map(|e| Some(e.to_vec())));
     out.push(None);
     out.push(Some(features.to_vec()));
     out
@@ -133,13 +134,17 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
         }
     }
 
-    for (krate, features) in [("dlspbx", &DLSPBX_FEATURES[..]), ("dlspbx-async", &ASYNC_FEATURES[..])] {
-        for selection in each_feature(features) {
+    // The blocking client with the other TLS library (each feature alone has no client).
+    let blocking_native: &[&[&str]] = &[&["blocking", "native-tls"]];
+    for (krate, features, extra) in
+        [("dlspbx", &DLSPBX_FEATURES[..], blocking_native), ("dlspbx-async", &ASYNC_FEATURES[..], &[][..])]
+    {
+        for selection in each_feature(features, extra) {
             eprintln!("--- {krate}: {}", describe(&selection));
             let mut args = s(&["check", "-p", krate, "--lib"]);
             args.extend(feature_args(&selection));
             run.cargo(&args);
-            let full = matches!(&selection, None) || matches!(&selection, Some(f) if f.is_empty() || f.len() == features.len());
+            let full = selection.is_none() || matches!(&selection, Some(f) if f.is_empty() || f.len() == features.len());
             if !quick || full {
                 let mut args = s(&["test", "-p", krate, "--lib", "--test", "tls"]);
                 args.extend(feature_args(&selection));

@@ -62,7 +62,8 @@ fn main() {
 
     // The server side answers through the generated routing, in every format the response
     // decodes from.
-    let params = ListUsersRequest::new().state(UserState::Online).to_params();
+    let request = ListUsersRequest::new().state(UserState::Online);
+    let params = request.to_params();
     for format in [Format::Json, Format::Xml, Format::Yaml, Format::Csv] {
         let body =
             users::dispatch(&Server, &(), "users.php", "list_users", &params, format).unwrap();
