@@ -729,6 +729,7 @@ impl<'s> Cx<'s> {
                 }
             }
             impl Validate for #name {
+                #[inline]
                 fn validate(&self) -> std::result::Result<(), InvalidRequest> {
                     #( #validate )*
                     Ok(())
@@ -1085,24 +1086,36 @@ impl<'s> Cx<'s> {
                 const CSV: CsvLayout = #csv;
                 const INFO: &'static ActionInfo = &#info;
                 type Response<'a> = #resp_ty;
+                // `#[inline]` on every method: each one instantiates serde's generic code for
+                // its types (a decoder per format, the writer, canonical JSON), and an inline
+                // function is compiled only in the crates that call it. A program that makes
+                // two calls does not compile every action's decoders into the core (issue 9:
+                // the core's build time halves).
+                #[inline]
                 fn validate(&self) -> std::result::Result<(), InvalidRequest> {
                     Validate::validate(self)
                 }
+                #[inline]
                 fn to_params(&self) -> Node<'_> {
                     ToParam::to_param(self)
                 }
+                #[inline]
                 fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
                     FromParam::from_param(params, "")
                 }
+                #[inline]
                 fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
                     #decode
                 }
+                #[inline]
                 fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
                     #encode
                 }
+                #[inline]
                 fn to_json(response: &Self::Response<'_>) -> #serde_json::Value {
                     #to_json
                 }
+                #[inline]
                 fn into_owned(response: Self::Response<'_>) -> #resp_static {
                     response.into_owned()
                 }

@@ -76,7 +76,8 @@ pub fn sync_embedded_spec(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, Strin
     let names = toml_files(&from)?;
     for name in &names {
         let path = from.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let copy = to.join(name);
         if ensure_file_contents(&copy, &text, mode)? {
             changed.push(copy);

@@ -9,7 +9,7 @@
 //! samples (`filters[]` as a JSON key and as an XML element name) are kept as `request.raw.*`
 //! and must be understood too.
 
-use dlspbx_core::generated::{visit_action, ActionVisitor};
+use dlspbx_core::generated::{ActionVisitor, visit_action};
 use dlspbx_core::request::{body, form};
 use dlspbx_core::{Action, Error, Format};
 use serde_json::Value;
@@ -84,13 +84,22 @@ impl ActionVisitor for DecodeAll<'_> {
     fn visit<A: Action>(self) -> Self::Output {
         let mut decoded: BTreeMap<String, Value> = BTreeMap::new();
         for (file, path) in files(self.dir, "response.") {
-            let Some((_, format)) = variant_and_format(&file) else { continue };
+            let Some((_, format)) = variant_and_format(&file) else {
+                continue;
+            };
             let bytes = std::fs::read(&path).unwrap();
             let value = match A::decode(format, &bytes) {
                 Ok(r) => A::to_json(&r),
                 // Plain text carries only `0`: a data action says which formats carry its data.
-                Err(Error::Decode(e)) if format == Format::Plain && A::PLAIN == dlspbx_core::PlainKind::Status => {
-                    assert!(e.message.contains("0 (success)") && e.message.contains("ask for json, xml, yaml or csv"), "{}/{file}: {e}", self.name);
+                Err(Error::Decode(e))
+                    if format == Format::Plain && A::PLAIN == dlspbx_core::PlainKind::Status =>
+                {
+                    assert!(
+                        e.message.contains("0 (success)")
+                            && e.message.contains("ask for json, xml, yaml or csv"),
+                        "{}/{file}: {e}",
+                        self.name
+                    );
                     assert_eq!(bytes.trim_ascii(), b"0", "{}/{file}", self.name);
                     serde_json::json!({ "plain_status_only": e.message })
                 }
@@ -99,7 +108,10 @@ impl ActionVisitor for DecodeAll<'_> {
             insta::assert_json_snapshot!(format!("response__{}__{file}", self.name), value);
             decoded.insert(file, value);
         }
-        let main = decoded.get("response.json").unwrap_or_else(|| panic!("{}: no response.json", self.name)).clone();
+        let main = decoded
+            .get("response.json")
+            .unwrap_or_else(|| panic!("{}: no response.json", self.name))
+            .clone();
         for (file, value) in &decoded {
             let (variant, format) = variant_and_format(file).unwrap();
             let expected = if format == Format::Plain {
@@ -115,28 +127,45 @@ impl ActionVisitor for DecodeAll<'_> {
             } else {
                 continue;
             };
-            let (value, expected) =
-                if format == Format::Csv { (csv_view::<A>(value), csv_view::<A>(&expected)) } else { (value.clone(), expected) };
-            assert_eq!(value, expected, "{}/{file} decodes to different data than its JSON twin", self.name);
+            let (value, expected) = if format == Format::Csv {
+                (csv_view::<A>(value), csv_view::<A>(&expected))
+            } else {
+                (value.clone(), expected)
+            };
+            assert_eq!(
+                value, expected,
+                "{}/{file} decodes to different data than its JSON twin",
+                self.name
+            );
         }
         // Our writer: every format of the main example, snapshotted and decoded back.
         let json = std::fs::read(self.dir.join("response.json")).unwrap();
         let response = A::decode(Format::Json, &json).unwrap();
         for format in Format::ALL {
-            let written = A::encode(format, &response).unwrap_or_else(|e| panic!("{}: encode {format}: {e}", self.name));
+            let written = A::encode(format, &response)
+                .unwrap_or_else(|e| panic!("{}: encode {format}: {e}", self.name));
             let text = String::from_utf8(written.clone()).expect("writers emit UTF-8");
             insta::assert_snapshot!(format!("written__{}__{}", self.name, format.as_str()), text);
             if format == Format::Plain {
-                assert!(text.trim().parse::<i64>().is_ok_and(|n| n >= 0), "{}: plain must be an ID or 0: {text}", self.name);
+                assert!(
+                    text.trim().parse::<i64>().is_ok_and(|n| n >= 0),
+                    "{}: plain must be an ID or 0: {text}",
+                    self.name
+                );
                 continue;
             }
-            let back = A::decode(format, &written).unwrap_or_else(|e| panic!("{}: decode our {format}: {e}\n{text}", self.name));
+            let back = A::decode(format, &written)
+                .unwrap_or_else(|e| panic!("{}: decode our {format}: {e}\n{text}", self.name));
             let (got, want) = if format == Format::Csv {
                 (csv_view::<A>(&A::to_json(&back)), csv_view::<A>(&main))
             } else {
                 (A::to_json(&back), main.clone())
             };
-            assert_eq!(got, want, "{}: {format} written by us does not decode to the same data", self.name);
+            assert_eq!(
+                got, want,
+                "{}: {format} written by us does not decode to the same data",
+                self.name
+            );
         }
     }
 }
@@ -144,10 +173,15 @@ impl ActionVisitor for DecodeAll<'_> {
 #[test]
 fn every_response_example_decodes_identically_in_every_format() {
     let dirs = example_dirs();
-    assert_eq!(dirs.len(), 19, "one fixture directory per documented action");
+    assert_eq!(
+        dirs.len(),
+        19,
+        "one fixture directory per documented action"
+    );
     for (module, action, dir) in &dirs {
         let name = format!("{module}.{action}");
-        visit_action(module, action, DecodeAll { dir, name: &name }).unwrap_or_else(|| panic!("unknown action {name}"));
+        visit_action(module, action, DecodeAll { dir, name: &name })
+            .unwrap_or_else(|| panic!("unknown action {name}"));
     }
 }
 
@@ -161,7 +195,11 @@ fn the_error_shape_is_a_server_error_in_every_format() {
         let bytes = std::fs::read(path).unwrap();
         match dlspbx_core::example::TestRequest::decode(format, &bytes) {
             Err(Error::Server { message }) => {
-                let expected = if format == Format::Plain { "" } else { "Error details here" };
+                let expected = if format == Format::Plain {
+                    ""
+                } else {
+                    "Error details here"
+                };
                 assert_eq!(message, expected, "{file}");
             }
             other => panic!("{file}: expected a server error, got {other:?}"),
@@ -191,7 +229,8 @@ impl ActionVisitor for ParseRequests<'_> {
                 _ => continue,
             }
             .unwrap_or_else(|e| panic!("{}/{file}: {e}", self.name));
-            let request = A::from_params(&params).unwrap_or_else(|e| panic!("{}/{file}: {e}", self.name));
+            let request =
+                A::from_params(&params).unwrap_or_else(|e| panic!("{}/{file}: {e}", self.name));
             let encoded = form::encode(&request.to_params(), &form::FormLimits::default()).unwrap();
             insta::assert_snapshot!(format!("request__{}__{file}", self.name), encoded);
             count += 1;
@@ -204,7 +243,11 @@ impl ActionVisitor for ParseRequests<'_> {
             }
             let (first_file, first) = &requests[0];
             for (file, r) in &requests[1..] {
-                assert_eq!(r, first, "{}: {file} and {first_file} (variant `{variant}`) parse differently", self.name);
+                assert_eq!(
+                    r, first,
+                    "{}: {file} and {first_file} (variant `{variant}`) parse differently",
+                    self.name
+                );
             }
         }
         count
@@ -216,7 +259,18 @@ fn request_examples_parse_into_the_same_request_in_every_encoding() {
     let mut total = 0;
     for (module, action, dir) in example_dirs() {
         let name = format!("{module}.{action}");
-        total += visit_action(&module, &action, ParseRequests { dir: &dir, name: &name }).unwrap();
+        total += visit_action(
+            &module,
+            &action,
+            ParseRequests {
+                dir: &dir,
+                name: &name,
+            },
+        )
+        .unwrap();
     }
-    assert!(total >= 40, "expected the reference's request examples, found {total}");
+    assert!(
+        total >= 40,
+        "expected the reference's request examples, found {total}"
+    );
 }

@@ -2,14 +2,18 @@
 //! same value (generated types, all formats but plain, which carries no data).
 
 use dlspbx_core::wire::{Map, Str};
-use dlspbx_core::{sms::QuerySmsRequest, status::QueuesRequest, status::UsersRequest, Action, Format};
+use dlspbx_core::{
+    Action, Format, sms::QuerySmsRequest, status::QueuesRequest, status::UsersRequest,
+};
 use proptest::prelude::*;
 
 /// Text a PHP server could send: printable Unicode with the characters every format escapes.
 /// PHP's CSV cannot carry a value ending in a backslash that also needs quoting (fgetcsv reads
 /// `\"` as an escaped quote); such values are left out (see `wire::csv::representable`).
 fn text() -> impl Strategy<Value = String> {
-    any_text().prop_filter("representable in PHP's CSV", |s| dlspbx_core::wire::csv::representable(s))
+    any_text().prop_filter("representable in PHP's CSV", |s| {
+        dlspbx_core::wire::csv::representable(s)
+    })
 }
 
 fn any_text() -> impl Strategy<Value = String> {
@@ -28,17 +32,31 @@ fn any_text() -> impl Strategy<Value = String> {
 
 fn check<A: Action>(json: &serde_json::Value) -> Result<(), TestCaseError> {
     let body = serde_json::to_vec(json).unwrap();
-    let decoded = A::decode(Format::Json, &body).map_err(|e| TestCaseError::fail(format!("json: {e}")))?;
+    let decoded =
+        A::decode(Format::Json, &body).map_err(|e| TestCaseError::fail(format!("json: {e}")))?;
     let canonical = A::to_json(&decoded);
     for format in [Format::Json, Format::Xml, Format::Yaml, Format::Csv] {
-        let written = A::encode(format, &decoded).map_err(|e| TestCaseError::fail(format!("{format}: {e}")))?;
-        let back = A::decode(format, &written)
-            .map_err(|e| TestCaseError::fail(format!("{format}: {e}\n{}", String::from_utf8_lossy(&written))))?;
+        let written = A::encode(format, &decoded)
+            .map_err(|e| TestCaseError::fail(format!("{format}: {e}")))?;
+        let back = A::decode(format, &written).map_err(|e| {
+            TestCaseError::fail(format!(
+                "{format}: {e}\n{}",
+                String::from_utf8_lossy(&written)
+            ))
+        })?;
         let (got, want) = match (format, A::CSV) {
-            (Format::Csv, dlspbx_core::wire::CsvLayout::Table { rows, .. }) => (A::to_json(&back)[rows].clone(), canonical[rows].clone()),
+            (Format::Csv, dlspbx_core::wire::CsvLayout::Table { rows, .. }) => {
+                (A::to_json(&back)[rows].clone(), canonical[rows].clone())
+            }
             _ => (A::to_json(&back), canonical.clone()),
         };
-        prop_assert_eq!(&got, &want, "{}:\n{}", format, String::from_utf8_lossy(&written));
+        prop_assert_eq!(
+            &got,
+            &want,
+            "{}:\n{}",
+            format,
+            String::from_utf8_lossy(&written)
+        );
     }
     Ok(())
 }

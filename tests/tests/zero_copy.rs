@@ -5,7 +5,7 @@
 //! least their total length; the structures themselves (vectors of fields and rows) need far
 //! less. So "allocated < 1/8 of the string bytes" proves the strings are borrowed.
 
-use dlspbx_core::{reports::ReportRequest, status::UsersRequest, Action, Format};
+use dlspbx_core::{Action, Format, reports::ReportRequest, status::UsersRequest};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -83,8 +83,17 @@ fn status_responses_borrow_unescaped_strings_in_every_format() {
         let body = users_body(format, &names);
         let (bytes, decoded) = allocated_while(|| UsersRequest::decode(format, &body).unwrap());
         assert_eq!(decoded.users.len(), names.len(), "{format}");
-        assert!(decoded.users.iter().all(|u| u.user.is_borrowed() && u.host.is_borrowed()), "{format}: strings were copied");
-        assert!(bytes < string_bytes / 4, "{format}: decoding allocated {bytes} bytes for {string_bytes} bytes of strings");
+        assert!(
+            decoded
+                .users
+                .iter()
+                .all(|u| u.user.is_borrowed() && u.host.is_borrowed()),
+            "{format}: strings were copied"
+        );
+        assert!(
+            bytes < string_bytes / 4,
+            "{format}: decoding allocated {bytes} bytes for {string_bytes} bytes of strings"
+        );
     }
 }
 
@@ -92,7 +101,18 @@ fn status_responses_borrow_unescaped_strings_in_every_format() {
 fn report_rows_borrow_unescaped_cells_in_every_format() {
     let _serial = serial();
     let cells: Vec<String> = (0..6).map(|i| long(&format!("cell{i}x"))).collect();
-    let rows: Vec<String> = (0..6).map(|_| format!("[{}]", cells.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(","))).collect();
+    let rows: Vec<String> = (0..6)
+        .map(|_| {
+            format!(
+                "[{}]",
+                cells
+                    .iter()
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        })
+        .collect();
     let json = format!(
         r#"{{"result":"success","error":"","total_results":6,"columns":["unique_id","date","callerid","src","dst","dst_label"],"results":[{}]}}"#,
         rows.join(",")
@@ -106,13 +126,18 @@ fn report_rows_borrow_unescaped_cells_in_every_format() {
             let mut n = 0;
             for row in t.rows() {
                 let row = row.unwrap();
-                assert!(row.cells.iter().all(|c| c.is_borrowed()), "{format}: a cell was copied");
+                assert!(
+                    row.cells.iter().all(|c| c.is_borrowed()),
+                    "{format}: a cell was copied"
+                );
                 n += row.cells.len();
             }
             n
         });
         assert_eq!(n, 36, "{format}");
-        assert!(bytes < string_bytes / 4, "{format}: decoding allocated {bytes} bytes for {string_bytes} bytes of cells");
+        assert!(
+            bytes < string_bytes / 4,
+            "{format}: decoding allocated {bytes} bytes for {string_bytes} bytes of cells"
+        );
     }
 }
-

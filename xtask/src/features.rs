@@ -5,9 +5,10 @@
 //!   builds): `cargo test --lib` (builds the library and its unit tests, which adapt to the
 //!   formats compiled in) and `cargo check --lib` with no default features.
 //! - `dlspbx` and `dlspbx-async`: no features, each feature alone (and the blocking client
-//!   with `native-tls`), the defaults and all features: `cargo check --lib` (only that crate's own features, so a missing `#[cfg]`
-//!   shows), then the unit tests and the TLS test (`tests/tls.rs`), which run against the
-//!   simulator's dev-dependency and so with its formats unified in.
+//!   with `native-tls`), the defaults and all features: `cargo check --lib` (only that
+//!   crate's own features, so a missing `#[cfg]` shows), then the unit tests and the TLS test
+//!   (`tests/tls.rs`), which run against the simulator's dev-dependency and so with its
+//!   formats unified in.
 //!
 //! `--quick` checks the same combinations and runs the tests only with no features, the
 //! defaults and all features. A warning in any build fails the run, as in
@@ -18,9 +19,27 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 const CORE_FORMATS: [&str; 4] = ["json", "xml", "yaml", "csv"];
-const DLSPBX_FEATURES: [&str; 10] =
-    ["blocking", "json", "xml", "yaml", "csv", "rustls", "native-tls", "gzip", "config-file", "macros"];
-const ASYNC_FEATURES: [&str; 7] = ["json", "xml", "yaml", "csv", "rustls", "native-tls", "config-file"];
+const DLSPBX_FEATURES: [&str; 10] = [
+    "blocking",
+    "json",
+    "xml",
+    "yaml",
+    "csv",
+    "rustls",
+    "native-tls",
+    "gzip",
+    "config-file",
+    "macros",
+];
+const ASYNC_FEATURES: [&str; 7] = [
+    "json",
+    "xml",
+    "yaml",
+    "csv",
+    "rustls",
+    "native-tls",
+    "config-file",
+];
 
 /// One feature selection: `None` for the defaults, else exactly these features.
 type Selection = Option<Vec<&'static str>>;
@@ -36,7 +55,11 @@ fn describe(selection: &Selection) -> String {
 fn feature_args(selection: &Selection) -> Vec<String> {
     match selection {
         None => Vec::new(),
-        Some(f) => vec!["--no-default-features".into(), "--features".into(), f.join(",")],
+        Some(f) => vec![
+            "--no-default-features".into(),
+            "--features".into(),
+            f.join(","),
+        ],
     }
 }
 
@@ -63,7 +86,8 @@ impl Run<'_> {
         let output = match output {
             Ok(o) => o,
             Err(e) => {
-                self.failures.push(format!("{shown}: cannot run cargo: {e}"));
+                self.failures
+                    .push(format!("{shown}: cannot run cargo: {e}"));
                 return;
             }
         };
@@ -83,7 +107,8 @@ impl Run<'_> {
         if !output.status.success() {
             self.failures.push(format!("{shown}: {}", output.status));
         } else if warnings > 0 {
-            self.failures.push(format!("{shown}: {warnings} warning line(s)"));
+            self.failures
+                .push(format!("{shown}: {warnings} warning line(s)"));
         }
     }
 }
@@ -91,7 +116,14 @@ impl Run<'_> {
 /// Every subset of `items`, smallest first.
 fn powerset(items: &[&'static str]) -> Vec<Vec<&'static str>> {
     let mut sets: Vec<Vec<&'static str>> = (0..1u32 << items.len())
-        .map(|mask| items.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, f)| *f).collect())
+        .map(|mask| {
+            items
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, f)| *f)
+                .collect()
+        })
         .collect();
     sets.sort_by_key(Vec::len);
     sets
@@ -117,7 +149,11 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
         }
     };
     let started = Instant::now();
-    let mut run = Run { root, failures: Vec::new(), steps: 0 };
+    let mut run = Run {
+        root,
+        failures: Vec::new(),
+        steps: 0,
+    };
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<String>>();
 
     for set in powerset(&CORE_FORMATS) {
@@ -136,15 +172,17 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
 
     // The blocking client with the other TLS library (each feature alone has no client).
     let blocking_native: &[&[&str]] = &[&["blocking", "native-tls"]];
-    for (krate, features, extra) in
-        [("dlspbx", &DLSPBX_FEATURES[..], blocking_native), ("dlspbx-async", &ASYNC_FEATURES[..], &[][..])]
-    {
+    for (krate, features, extra) in [
+        ("dlspbx", &DLSPBX_FEATURES[..], blocking_native),
+        ("dlspbx-async", &ASYNC_FEATURES[..], &[][..]),
+    ] {
         for selection in each_feature(features, extra) {
             eprintln!("--- {krate}: {}", describe(&selection));
             let mut args = s(&["check", "-p", krate, "--lib"]);
             args.extend(feature_args(&selection));
             run.cargo(&args);
-            let full = selection.is_none() || matches!(&selection, Some(f) if f.is_empty() || f.len() == features.len());
+            let full = selection.is_none()
+                || matches!(&selection, Some(f) if f.is_empty() || f.len() == features.len());
             if !quick || full {
                 let mut args = s(&["test", "-p", krate, "--lib", "--test", "tls"]);
                 args.extend(feature_args(&selection));
@@ -155,10 +193,21 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
 
     let elapsed = started.elapsed().as_secs();
     if run.failures.is_empty() {
-        eprintln!("features: {} cargo runs passed in {}m{:02}s", run.steps, elapsed / 60, elapsed % 60);
+        eprintln!(
+            "features: {} cargo runs passed in {}m{:02}s",
+            run.steps,
+            elapsed / 60,
+            elapsed % 60
+        );
         ExitCode::SUCCESS
     } else {
-        eprintln!("features: {} of {} cargo runs failed ({}m{:02}s):", run.failures.len(), run.steps, elapsed / 60, elapsed % 60);
+        eprintln!(
+            "features: {} of {} cargo runs failed ({}m{:02}s):",
+            run.failures.len(),
+            run.steps,
+            elapsed / 60,
+            elapsed % 60
+        );
         for f in &run.failures {
             eprintln!("  {f}");
         }

@@ -8,24 +8,32 @@ mod msrv;
 mod package;
 mod public_api;
 
-use dlspbx_codegen::sync::{sync, Mode};
+use dlspbx_codegen::sync::{Mode, sync};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
 }
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports\n  load             10,000 mixed requests over 64 connections against the simulator (--requests N, --connections C)\n  features         every feature combination of dlspbx-core, dlspbx and dlspbx-async builds without warnings and tests (--quick: fewer test runs)\n  package-check    cargo package every publishable crate, then build and run a downstream crate against the unpacked .crate files\n  msrv             the declared rust-version covers the language used and every dependency's rust-version\n  public-api       write public-api/<crate>.txt from rustdoc JSON (--check: fail if stale)"
+        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports\n  load             10,000 mixed requests over 64 connections against the simulator (--requests N, --connections C)\n  features         every feature combination of dlspbx-core, dlspbx and dlspbx-async builds without warnings and tests (--quick: fewer test runs)\n  package-check    cargo package every publishable crate, then build and run a downstream crate against the unpacked .crate files (--verify: cargo's own verification too)\n  msrv             the declared rust-version covers the language used and every dependency's rust-version\n  public-api       write public-api/<crate>.txt from rustdoc JSON (--check: fail if stale)"
     );
     ExitCode::from(1)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["codegen"] => codegen(Mode::Write),
         ["codegen", "--check"] => codegen(Mode::Check),
         ["docs"] => docs(Mode::Write),
@@ -34,7 +42,7 @@ fn main() -> ExitCode {
         ["bench", "--full"] => bench::run(&root(), true),
         ["load", rest @ ..] => load::run(&root(), rest),
         ["features", rest @ ..] => features::run(&root(), rest),
-        ["package-check"] => package::run(&root()),
+        ["package-check", rest @ ..] => package::run(&root(), rest),
         ["msrv"] => msrv::run(&root()),
         ["public-api", rest @ ..] => public_api::run(&root(), rest),
         _ => usage(),
@@ -55,10 +63,20 @@ fn codegen(mode: Mode) -> ExitCode {
         Ok(changed) => {
             for c in &changed {
                 let shown = c.strip_prefix(&root).unwrap_or(c);
-                eprintln!("{} {}", if mode == Mode::Check { "stale:" } else { "updated:" }, shown.display());
+                eprintln!(
+                    "{} {}",
+                    if mode == Mode::Check {
+                        "stale:"
+                    } else {
+                        "updated:"
+                    },
+                    shown.display()
+                );
             }
             if mode == Mode::Check {
-                eprintln!("error: generated code is out of date with spec/; run `cargo xtask codegen` and commit the result");
+                eprintln!(
+                    "error: generated code is out of date with spec/; run `cargo xtask codegen` and commit the result"
+                );
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS

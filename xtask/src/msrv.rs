@@ -19,7 +19,10 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 
 /// What the code itself needs, and why.
-const LANGUAGE: [((u32, u32), &str); 2] = [((1, 85), "edition 2024"), ((1, 88), "`if let` chains (let_chains)")];
+const LANGUAGE: [((u32, u32), &str); 2] = [
+    ((1, 85), "edition 2024"),
+    ((1, 88), "`if let` chains (let_chains)"),
+];
 
 fn parse_version(v: &str) -> Option<(u32, u32)> {
     let mut parts = v.trim().split('.');
@@ -36,7 +39,13 @@ pub fn run(root: &Path) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--all-features", "--locked"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--all-features",
+            "--locked",
+        ])
         .output();
     let metadata: Value = match output {
         Ok(o) if o.status.success() => match serde_json::from_slice(&o.stdout) {
@@ -47,7 +56,10 @@ pub fn run(root: &Path) -> ExitCode {
             }
         },
         Ok(o) => {
-            eprintln!("error: cargo metadata failed:\n{}", String::from_utf8_lossy(&o.stderr));
+            eprintln!(
+                "error: cargo metadata failed:\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -71,15 +83,25 @@ pub fn run(root: &Path) -> ExitCode {
 fn check(metadata: &Value) -> Result<String, String> {
     let empty = Vec::new();
     let packages = metadata["packages"].as_array().unwrap_or(&empty);
-    let by_id: BTreeMap<&str, &Value> =
-        packages.iter().filter_map(|p| Some((p["id"].as_str()?, p))).collect();
-    let members: BTreeSet<&str> =
-        metadata["workspace_members"].as_array().unwrap_or(&empty).iter().filter_map(Value::as_str).collect();
+    let by_id: BTreeMap<&str, &Value> = packages
+        .iter()
+        .filter_map(|p| Some((p["id"].as_str()?, p)))
+        .collect();
+    let members: BTreeSet<&str> = metadata["workspace_members"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     // `publish = false` is `"publish": []`.
     let publishable: Vec<&str> = members
         .iter()
         .copied()
-        .filter(|id| by_id.get(id).is_some_and(|p| p["publish"].as_array().is_none_or(|a| !a.is_empty())))
+        .filter(|id| {
+            by_id
+                .get(id)
+                .is_some_and(|p| p["publish"].as_array().is_none_or(|a| !a.is_empty()))
+        })
         .collect();
 
     let mut report = String::new();
@@ -95,13 +117,19 @@ fn check(metadata: &Value) -> Result<String, String> {
             }
             Some(v) if declared.is_some_and(|d| d != v) => {
                 ok = false;
-                report.push_str(&format!("error: {name} declares rust-version {}, others {}\n", show(v), show(declared.unwrap())));
+                report.push_str(&format!(
+                    "error: {name} declares rust-version {}, others {}\n",
+                    show(v),
+                    show(declared.unwrap())
+                ));
             }
             Some(v) => declared = Some(v),
         }
     }
     let Some(declared) = declared else {
-        return Err(format!("{report}error: no publishable package declares a rust-version\n"));
+        return Err(format!(
+            "{report}error: no publishable package declares a rust-version\n"
+        ));
     };
 
     // Normal and build dependencies of the publishable packages, transitively.
@@ -138,11 +166,23 @@ fn check(metadata: &Value) -> Result<String, String> {
         dependencies += 1;
         let Some(p) = by_id.get(id) else { continue };
         if let Some(v) = p["rust_version"].as_str().and_then(parse_version) {
-            needs.entry(v).or_default().push(format!("{} {}", p["name"].as_str().unwrap_or("?"), p["version"].as_str().unwrap_or("")));
+            needs.entry(v).or_default().push(format!(
+                "{} {}",
+                p["name"].as_str().unwrap_or("?"),
+                p["version"].as_str().unwrap_or("")
+            ));
         }
     }
-    let (dep_max, dep_names) = needs.iter().next_back().map(|(v, n)| (*v, n.join(", "))).unwrap_or(((1, 0), String::new()));
-    let (lang_max, lang_why) = LANGUAGE.iter().max_by_key(|(v, _)| *v).copied().unwrap_or(((1, 0), ""));
+    let (dep_max, dep_names) = needs
+        .iter()
+        .next_back()
+        .map(|(v, n)| (*v, n.join(", ")))
+        .unwrap_or(((1, 0), String::new()));
+    let (lang_max, lang_why) = LANGUAGE
+        .iter()
+        .max_by_key(|(v, _)| *v)
+        .copied()
+        .unwrap_or(((1, 0), ""));
 
     report.push_str(&format!(
         "declared rust-version: {} ({} publishable packages)\n",

@@ -23,8 +23,16 @@ use std::process::{Command, ExitCode};
 /// The crates, their library names and the features they are documented with.
 const CRATES: [(&str, &str, &str); 3] = [
     ("dlspbx-core", "dlspbx_core", "json,xml,yaml,csv"),
-    ("dlspbx", "dlspbx", "blocking,json,xml,yaml,csv,rustls,gzip,config-file,macros"),
-    ("dlspbx-async", "dlspbx_async", "json,xml,yaml,csv,rustls,config-file"),
+    (
+        "dlspbx",
+        "dlspbx",
+        "blocking,json,xml,yaml,csv,rustls,gzip,config-file,macros",
+    ),
+    (
+        "dlspbx-async",
+        "dlspbx_async",
+        "json,xml,yaml,csv,rustls,config-file",
+    ),
 ];
 
 pub fn run(root: &Path, args: &[&str]) -> ExitCode {
@@ -55,20 +63,31 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
             }
         };
         let path = out_dir.join(format!("{package}.txt"));
-        let old = std::fs::read_to_string(&path).unwrap_or_default().replace("\r\n", "\n");
+        let old = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .replace("\r\n", "\n");
         if old == text {
-            eprintln!("{}: up to date ({} items)", path.strip_prefix(root).unwrap_or(&path).display(), text.lines().count());
+            eprintln!(
+                "{}: up to date ({} items)",
+                path.strip_prefix(root).unwrap_or(&path).display(),
+                text.lines().count()
+            );
             continue;
         }
         if check {
             print_diff(&old, &text);
             stale.push(path);
         } else {
-            if let Err(e) = std::fs::create_dir_all(&out_dir).and_then(|_| std::fs::write(&path, &text)) {
+            if let Err(e) =
+                std::fs::create_dir_all(&out_dir).and_then(|_| std::fs::write(&path, &text))
+            {
                 eprintln!("error: {}: {e}", path.display());
                 return ExitCode::from(2);
             }
-            eprintln!("updated: {}", path.strip_prefix(root).unwrap_or(&path).display());
+            eprintln!(
+                "updated: {}",
+                path.strip_prefix(root).unwrap_or(&path).display()
+            );
         }
     }
     if stale.is_empty() {
@@ -97,13 +116,28 @@ fn print_diff(old: &str, new: &str) {
     }
 }
 
-fn rustdoc_json(root: &Path, target_dir: &Path, package: &str, lib: &str, features: &str) -> Result<Value, String> {
+fn rustdoc_json(
+    root: &Path,
+    target_dir: &Path,
+    package: &str,
+    lib: &str,
+    features: &str,
+) -> Result<Value, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_DIR", target_dir)
-        .args(["rustdoc", "--quiet", "--lib", "-p", package, "--no-default-features", "--features", features])
+        .args([
+            "rustdoc",
+            "--quiet",
+            "--lib",
+            "-p",
+            package,
+            "--no-default-features",
+            "--features",
+            features,
+        ])
         .args(["--", "-Z", "unstable-options", "--output-format", "json"])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -126,7 +160,10 @@ pub fn render(json: &Value) -> Result<String, String> {
     };
     let root = id_key(json.get("root").ok_or("no root")?);
     let krate = r.item(&root).ok_or("no root item")?;
-    let name = krate["name"].as_str().ok_or("the root has no name")?.to_owned();
+    let name = krate["name"]
+        .as_str()
+        .ok_or("the root has no name")?
+        .to_owned();
     r.reach(&root, &name);
     r.module(&root, &name);
     let mut out = String::new();
@@ -184,7 +221,10 @@ impl<'j> Renderer<'j> {
             if self.reached.contains(&target) {
                 continue;
             }
-            let best = self.reexported.entry(target).or_insert_with(|| path.clone());
+            let best = self
+                .reexported
+                .entry(target)
+                .or_insert_with(|| path.clone());
             if (path.len(), &path) < (best.len(), &*best) {
                 *best = path;
             }
@@ -196,7 +236,9 @@ impl<'j> Renderer<'j> {
         let (_, module) = Self::inner(item);
         for child in module["items"].as_array().into_iter().flatten() {
             let child_id = id_key(child);
-            let Some(child) = self.item(&child_id) else { continue };
+            let Some(child) = self.item(&child_id) else {
+                continue;
+            };
             if !Self::is_public(child) {
                 continue;
             }
@@ -226,7 +268,9 @@ impl<'j> Renderer<'j> {
         let (_, module) = Self::inner(item);
         for child in module["items"].as_array().into_iter().flatten() {
             let child_id = id_key(child);
-            let Some(child) = self.item(&child_id) else { continue };
+            let Some(child) = self.item(&child_id) else {
+                continue;
+            };
             if !Self::is_public(child) {
                 continue;
             }
@@ -253,9 +297,15 @@ impl<'j> Renderer<'j> {
                     let shown: Vec<String> = fields
                         .iter()
                         .map(|f| {
-                            let field = if f.is_null() { None } else { self.item(&id_key(f)) };
+                            let field = if f.is_null() {
+                                None
+                            } else {
+                                self.item(&id_key(f))
+                            };
                             match field {
-                                Some(field) if Self::is_public(field) => format!("pub {}", self.ty(Self::inner(field).1)),
+                                Some(field) if Self::is_public(field) => {
+                                    format!("pub {}", self.ty(Self::inner(field).1))
+                                }
                                 _ => "_".into(),
                             }
                         })
@@ -268,22 +318,34 @@ impl<'j> Renderer<'j> {
                             && Self::is_public(field)
                         {
                             let fname = field["name"].as_str().unwrap_or("_");
-                            self.lines.insert(format!("pub struct field {path}::{fname}: {}", self.ty(Self::inner(field).1)));
+                            self.lines.insert(format!(
+                                "pub struct field {path}::{fname}: {}",
+                                self.ty(Self::inner(field).1)
+                            ));
                         }
                     }
-                    if plain["has_stripped_fields"] == true { " { .. }".into() } else { String::new() }
+                    if plain["has_stripped_fields"] == true {
+                        " { .. }".into()
+                    } else {
+                        String::new()
+                    }
                 };
                 let non_exhaustive = Self::non_exhaustive(item);
-                self.lines.insert(format!("{non_exhaustive}pub struct {path}{generics}{shape}{wheres}"));
+                self.lines.insert(format!(
+                    "{non_exhaustive}pub struct {path}{generics}{shape}{wheres}"
+                ));
                 self.impls(&inner["impls"], &path);
             }
             "enum" => {
                 let generics = self.generics(&inner["generics"]);
                 let wheres = self.where_clause(&inner["generics"]);
                 let non_exhaustive = Self::non_exhaustive(item);
-                self.lines.insert(format!("{non_exhaustive}pub enum {path}{generics}{wheres}"));
+                self.lines
+                    .insert(format!("{non_exhaustive}pub enum {path}{generics}{wheres}"));
                 for v in inner["variants"].as_array().into_iter().flatten() {
-                    let Some(variant) = self.item(&id_key(v)) else { continue };
+                    let Some(variant) = self.item(&id_key(v)) else {
+                        continue;
+                    };
                     let vname = variant["name"].as_str().unwrap_or("_");
                     let vkind = &Self::inner(variant).1["kind"];
                     let shape = if let Some(fields) = vkind.get("tuple").and_then(Value::as_array) {
@@ -301,19 +363,30 @@ impl<'j> Renderer<'j> {
                             .into_iter()
                             .flatten()
                             .filter_map(|f| self.item(&id_key(f)))
-                            .map(|field| format!("{}: {}", field["name"].as_str().unwrap_or("_"), self.ty(Self::inner(field).1)))
+                            .map(|field| {
+                                format!(
+                                    "{}: {}",
+                                    field["name"].as_str().unwrap_or("_"),
+                                    self.ty(Self::inner(field).1)
+                                )
+                            })
                             .collect();
                         format!(" {{ {} }}", shown.join(", "))
                     } else {
                         String::new()
                     };
                     let non_exhaustive = Self::non_exhaustive(variant);
-                    self.lines.insert(format!("{non_exhaustive}pub enum variant {path}::{vname}{shape}"));
+                    self.lines.insert(format!(
+                        "{non_exhaustive}pub enum variant {path}::{vname}{shape}"
+                    ));
                 }
                 self.impls(&inner["impls"], &path);
             }
             "union" => {
-                self.lines.insert(format!("pub union {path}{}", self.generics(&inner["generics"])));
+                self.lines.insert(format!(
+                    "pub union {path}{}",
+                    self.generics(&inner["generics"])
+                ));
                 self.impls(&inner["impls"], &path);
             }
             "function" => {
@@ -323,41 +396,78 @@ impl<'j> Renderer<'j> {
             "trait" => {
                 let generics = self.generics(&inner["generics"]);
                 let bounds = self.bounds(&inner["bounds"]);
-                let bounds = if bounds.is_empty() { String::new() } else { format!(": {bounds}") };
-                let unsafety = if inner["is_unsafe"] == true { "unsafe " } else { "" };
+                let bounds = if bounds.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {bounds}")
+                };
+                let unsafety = if inner["is_unsafe"] == true {
+                    "unsafe "
+                } else {
+                    ""
+                };
                 let wheres = self.where_clause(&inner["generics"]);
-                self.lines.insert(format!("pub {unsafety}trait {path}{generics}{bounds}{wheres}"));
+                self.lines.insert(format!(
+                    "pub {unsafety}trait {path}{generics}{bounds}{wheres}"
+                ));
                 for i in inner["items"].as_array().into_iter().flatten() {
-                    let Some(ti) = self.item(&id_key(i)) else { continue };
+                    let Some(ti) = self.item(&id_key(i)) else {
+                        continue;
+                    };
                     let tname = ti["name"].as_str().unwrap_or("_");
                     let (tkind, tinner) = Self::inner(ti);
                     let line = match tkind {
                         "function" => {
-                            let provided = if tinner["has_body"] == true { " (provided)" } else { "" };
-                            format!("{}{provided}", self.function(&format!("{path}::{tname}"), tinner).replacen("pub fn", "pub trait fn", 1))
+                            let provided = if tinner["has_body"] == true {
+                                " (provided)"
+                            } else {
+                                ""
+                            };
+                            format!(
+                                "{}{provided}",
+                                self.function(&format!("{path}::{tname}"), tinner).replacen(
+                                    "pub fn",
+                                    "pub trait fn",
+                                    1
+                                )
+                            )
                         }
                         "assoc_type" => {
                             let b = self.bounds(&tinner["bounds"]);
                             let g = self.generics(&tinner["generics"]);
-                            let b = if b.is_empty() { String::new() } else { format!(": {b}") };
+                            let b = if b.is_empty() {
+                                String::new()
+                            } else {
+                                format!(": {b}")
+                            };
                             format!("pub trait type {path}::{tname}{g}{b}")
                         }
-                        "assoc_const" => format!("pub trait const {path}::{tname}: {}", self.ty(&tinner["type"])),
+                        "assoc_const" => format!(
+                            "pub trait const {path}::{tname}: {}",
+                            self.ty(&tinner["type"])
+                        ),
                         other => format!("pub trait {other} {path}::{tname}"),
                     };
                     self.lines.insert(line);
                 }
             }
             "constant" => {
-                self.lines.insert(format!("pub const {path}: {}", self.ty(&inner["type"])));
+                self.lines
+                    .insert(format!("pub const {path}: {}", self.ty(&inner["type"])));
             }
             "static" => {
-                let m = if inner["is_mutable"] == true { "mut " } else { "" };
-                self.lines.insert(format!("pub static {m}{path}: {}", self.ty(&inner["type"])));
+                let m = if inner["is_mutable"] == true {
+                    "mut "
+                } else {
+                    ""
+                };
+                self.lines
+                    .insert(format!("pub static {m}{path}: {}", self.ty(&inner["type"])));
             }
             "type_alias" => {
                 let g = self.generics(&inner["generics"]);
-                self.lines.insert(format!("pub type {path}{g} = {}", self.ty(&inner["type"])));
+                self.lines
+                    .insert(format!("pub type {path}{g} = {}", self.ty(&inner["type"])));
             }
             "use" => {
                 let source = inner["source"].as_str().unwrap_or("?");
@@ -367,9 +477,12 @@ impl<'j> Renderer<'j> {
                     .and_then(|t| self.summary_path(t))
                     .unwrap_or_else(|| source.to_owned());
                 let shown = inner["name"].as_str().unwrap_or(name).to_owned();
-                let local = target.as_deref().and_then(|t| self.item(t).map(|i| (t.to_owned(), i)));
+                let local = target
+                    .as_deref()
+                    .and_then(|t| self.item(t).map(|i| (t.to_owned(), i)));
                 let listed_here = local.as_ref().is_some_and(|(t, _)| {
-                    inner["is_glob"] != true && self.reexported.get(t) == Some(&format!("{parent}::{shown}"))
+                    inner["is_glob"] != true
+                        && self.reexported.get(t) == Some(&format!("{parent}::{shown}"))
                 });
                 match local {
                     // An item of a private module, public only through re-exports: listed
@@ -378,15 +491,18 @@ impl<'j> Renderer<'j> {
                         self.public_item(&t, target_item, parent, &shown);
                     }
                     _ if inner["is_glob"] == true => {
-                        self.lines.insert(format!("pub use {parent}::* = {original}::*"));
+                        self.lines
+                            .insert(format!("pub use {parent}::* = {original}::*"));
                     }
                     _ => {
-                        self.lines.insert(format!("pub use {parent}::{shown} = {original}"));
+                        self.lines
+                            .insert(format!("pub use {parent}::{shown} = {original}"));
                     }
                 }
             }
             "macro" => {
-                self.lines.insert(format!("pub macro {}::{name}!", self.crate_name()));
+                self.lines
+                    .insert(format!("pub macro {}::{name}!", self.crate_name()));
             }
             "proc_macro" => {
                 self.lines.insert(format!("pub proc_macro {path}!"));
@@ -402,18 +518,27 @@ impl<'j> Renderer<'j> {
 
     fn crate_name(&self) -> String {
         let root = id_key(&self.json["root"]);
-        self.item(&root).and_then(|r| r["name"].as_str()).unwrap_or("crate").to_owned()
+        self.item(&root)
+            .and_then(|r| r["name"].as_str())
+            .unwrap_or("crate")
+            .to_owned()
     }
 
     fn non_exhaustive(item: &Value) -> &'static str {
         let attrs = item["attrs"].to_string();
-        if attrs.contains("non_exhaustive") || attrs.contains("NonExhaustive") { "#[non_exhaustive] " } else { "" }
+        if attrs.contains("non_exhaustive") || attrs.contains("NonExhaustive") {
+            "#[non_exhaustive] "
+        } else {
+            ""
+        }
     }
 
     /// The inherent methods and associated items of a type, and the traits it implements.
     fn impls(&mut self, impls: &Value, path: &str) {
         for i in impls.as_array().into_iter().flatten() {
-            let Some(imp) = self.item(&id_key(i)) else { continue };
+            let Some(imp) = self.item(&id_key(i)) else {
+                continue;
+            };
             let (_, inner) = Self::inner(imp);
             if !inner["blanket_impl"].is_null() {
                 continue;
@@ -422,7 +547,9 @@ impl<'j> Renderer<'j> {
             let wheres = self.where_clause(&inner["generics"]);
             if inner["trait"].is_null() {
                 for item_id in inner["items"].as_array().into_iter().flatten() {
-                    let Some(member) = self.item(&id_key(item_id)) else { continue };
+                    let Some(member) = self.item(&id_key(item_id)) else {
+                        continue;
+                    };
                     if !Self::is_public(member) {
                         continue;
                     }
@@ -430,7 +557,9 @@ impl<'j> Renderer<'j> {
                     let (mkind, minner) = Self::inner(member);
                     let line = match mkind {
                         "function" => self.function(&format!("{path}::{mname}"), minner),
-                        "assoc_const" => format!("pub const {path}::{mname}: {}", self.ty(&minner["type"])),
+                        "assoc_const" => {
+                            format!("pub const {path}::{mname}: {}", self.ty(&minner["type"]))
+                        }
                         "assoc_type" => format!("pub type {path}::{mname}"),
                         other => format!("pub {other} {path}::{mname}"),
                     };
@@ -451,10 +580,20 @@ impl<'j> Renderer<'j> {
                 if tr == "StructuralPartialEq" {
                     continue;
                 }
-                let neg = if inner["is_negative"] == true { "!" } else { "" };
-                let unsafety = if inner["is_unsafe"] == true { "unsafe " } else { "" };
+                let neg = if inner["is_negative"] == true {
+                    "!"
+                } else {
+                    ""
+                };
+                let unsafety = if inner["is_unsafe"] == true {
+                    "unsafe "
+                } else {
+                    ""
+                };
                 let for_ty = self.ty(&inner["for"]);
-                self.lines.insert(format!("{unsafety}impl{generics} {neg}{tr} for {for_ty}{wheres}"));
+                self.lines.insert(format!(
+                    "{unsafety}impl{generics} {neg}{tr} for {for_ty}{wheres}"
+                ));
             }
         }
     }
@@ -488,7 +627,10 @@ impl<'j> Renderer<'j> {
                     if let Some(r) = ty.get("borrowed_ref")
                         && r["type"].get("generic").and_then(Value::as_str) == Some("Self")
                     {
-                        let lt = r["lifetime"].as_str().map(|l| format!("{l} ")).unwrap_or_default();
+                        let lt = r["lifetime"]
+                            .as_str()
+                            .map(|l| format!("{l} "))
+                            .unwrap_or_default();
                         let m = if r["is_mutable"] == true { "mut " } else { "" };
                         return format!("&{lt}{m}self");
                     }
@@ -500,7 +642,10 @@ impl<'j> Renderer<'j> {
             Value::Null => String::new(),
             t => format!(" -> {}", self.ty(t)),
         };
-        format!("pub {quals}fn {path}{generics}({}){output}{wheres}", inputs.join(", "))
+        format!(
+            "pub {quals}fn {path}{generics}({}){output}{wheres}",
+            inputs.join(", ")
+        )
     }
 
     /// `<'a, T: Bound>` (synthetic `impl Trait` parameters left out), or nothing.
@@ -513,15 +658,28 @@ impl<'j> Renderer<'j> {
                 let name = p["name"].as_str().unwrap_or("_");
                 let kind = &p["kind"];
                 if let Some(l) = kind.get("lifetime") {
-                    let outlives: Vec<&str> = l["outlives"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                    return Some(if outlives.is_empty() { name.to_owned() } else { format!("{name}: {}", outlives.join(" + ")) });
+                    let outlives: Vec<&str> = l["outlives"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    return Some(if outlives.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{name}: {}", outlives.join(" + "))
+                    });
                 }
                 if let Some(t) = kind.get("type") {
                     if t["is_synthetic"] == true {
                         return None;
                     }
                     let b = self.bounds(&t["bounds"]);
-                    let mut s = if b.is_empty() { name.to_owned() } else { format!("{name}: {b}") };
+                    let mut s = if b.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{name}: {b}")
+                    };
                     if !t["default"].is_null() {
                         s.push_str(&format!(" = {}", self.ty(&t["default"])));
                     }
@@ -533,7 +691,11 @@ impl<'j> Renderer<'j> {
                 Some(name.to_owned())
             })
             .collect();
-        if params.is_empty() { String::new() } else { format!("<{}>", params.join(", ")) }
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!("<{}>", params.join(", "))
+        }
     }
 
     fn where_clause(&self, g: &Value) -> String {
@@ -545,8 +707,17 @@ impl<'j> Renderer<'j> {
                 if let Some(b) = p.get("bound_predicate") {
                     format!("{}: {}", self.ty(&b["type"]), self.bounds(&b["bounds"]))
                 } else if let Some(l) = p.get("lifetime_predicate") {
-                    let outlives: Vec<&str> = l["outlives"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                    format!("{}: {}", l["lifetime"].as_str().unwrap_or("'_"), outlives.join(" + "))
+                    let outlives: Vec<&str> = l["outlives"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    format!(
+                        "{}: {}",
+                        l["lifetime"].as_str().unwrap_or("'_"),
+                        outlives.join(" + ")
+                    )
                 } else if let Some(e) = p.get("eq_predicate") {
                     format!("{} = {}", self.ty(&e["lhs"]), self.term(&e["rhs"]))
                 } else {
@@ -554,7 +725,11 @@ impl<'j> Renderer<'j> {
                 }
             })
             .collect();
-        if preds.is_empty() { String::new() } else { format!(" where {}", preds.join(", ")) }
+        if preds.is_empty() {
+            String::new()
+        } else {
+            format!(" where {}", preds.join(", "))
+        }
     }
 
     fn bounds(&self, bounds: &Value) -> String {
@@ -578,7 +753,11 @@ impl<'j> Renderer<'j> {
                         .as_array()
                         .into_iter()
                         .flatten()
-                        .map(|a| a.as_str().map(str::to_owned).unwrap_or_else(|| a.to_string()))
+                        .map(|a| {
+                            a.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| a.to_string())
+                        })
                         .collect();
                     format!("use<{}>", names.join(", "))
                 } else {
@@ -590,15 +769,28 @@ impl<'j> Renderer<'j> {
     }
 
     fn hrtb(&self, params: &Value) -> String {
-        let names: Vec<&str> = params.as_array().into_iter().flatten().filter_map(|p| p["name"].as_str()).collect();
-        if names.is_empty() { String::new() } else { format!("for<{}> ", names.join(", ")) }
+        let names: Vec<&str> = params
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!("for<{}> ", names.join(", "))
+        }
     }
 
     /// The full path of an item from the `paths` table: standard library items by their last
     /// segment (`String`, `Option`), everything else in full.
     fn summary_path(&self, id: &str) -> Option<String> {
         let summary = self.json["paths"].get(id)?;
-        let segments: Vec<&str> = summary["path"].as_array()?.iter().filter_map(Value::as_str).collect();
+        let segments: Vec<&str> = summary["path"]
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         let first = *segments.first()?;
         if matches!(first, "std" | "core" | "alloc") {
             return segments.last().map(|s| s.to_string());
@@ -607,9 +799,15 @@ impl<'j> Renderer<'j> {
     }
 
     fn path(&self, p: &Value) -> String {
-        let written = p["path"].as_str().or_else(|| p["name"].as_str()).unwrap_or("?");
+        let written = p["path"]
+            .as_str()
+            .or_else(|| p["name"].as_str())
+            .unwrap_or("?");
         let id = p.get("id").filter(|v| !v.is_null()).map(id_key);
-        let name = id.as_deref().and_then(|i| self.summary_path(i)).unwrap_or_else(|| written.trim_start_matches("crate::").to_owned());
+        let name = id
+            .as_deref()
+            .and_then(|i| self.summary_path(i))
+            .unwrap_or_else(|| written.trim_start_matches("crate::").to_owned());
         format!("{name}{}", self.generic_args(&p["args"]))
     }
 
@@ -643,10 +841,19 @@ impl<'j> Renderer<'j> {
                     parts.push(format!("{name}: {}", self.bounds(b)));
                 }
             }
-            return if parts.is_empty() { String::new() } else { format!("<{}>", parts.join(", ")) };
+            return if parts.is_empty() {
+                String::new()
+            } else {
+                format!("<{}>", parts.join(", "))
+            };
         }
         if let Some(p) = args.get("parenthesized") {
-            let inputs: Vec<String> = p["inputs"].as_array().into_iter().flatten().map(|t| self.ty(t)).collect();
+            let inputs: Vec<String> = p["inputs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| self.ty(t))
+                .collect();
             let output = match &p["output"] {
                 Value::Null => String::new(),
                 t => format!(" -> {}", self.ty(t)),
@@ -677,18 +884,38 @@ impl<'j> Renderer<'j> {
             "resolved_path" => self.path(v),
             "generic" | "primitive" => v.as_str().unwrap_or("?").to_owned(),
             "tuple" => {
-                let items: Vec<String> = v.as_array().into_iter().flatten().map(|t| self.ty(t)).collect();
-                if items.len() == 1 { format!("({},)", items[0]) } else { format!("({})", items.join(", ")) }
+                let items: Vec<String> = v
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|t| self.ty(t))
+                    .collect();
+                if items.len() == 1 {
+                    format!("({},)", items[0])
+                } else {
+                    format!("({})", items.join(", "))
+                }
             }
             "slice" => format!("[{}]", self.ty(v)),
-            "array" => format!("[{}; {}]", self.ty(&v["type"]), v["len"].as_str().unwrap_or("_")),
+            "array" => format!(
+                "[{}; {}]",
+                self.ty(&v["type"]),
+                v["len"].as_str().unwrap_or("_")
+            ),
             "borrowed_ref" => {
-                let lt = v["lifetime"].as_str().map(|l| format!("{l} ")).unwrap_or_default();
+                let lt = v["lifetime"]
+                    .as_str()
+                    .map(|l| format!("{l} "))
+                    .unwrap_or_default();
                 let m = if v["is_mutable"] == true { "mut " } else { "" };
                 format!("&{lt}{m}{}", self.ty(&v["type"]))
             }
             "raw_pointer" => {
-                let m = if v["is_mutable"] == true { "mut" } else { "const" };
+                let m = if v["is_mutable"] == true {
+                    "mut"
+                } else {
+                    "const"
+                };
                 format!("*{m} {}", self.ty(&v["type"]))
             }
             "impl_trait" => format!("impl {}", self.bounds(v)),
@@ -697,19 +924,37 @@ impl<'j> Renderer<'j> {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|p| format!("{}{}", self.hrtb(&p["generic_params"]), self.path(&p["trait"])))
+                    .map(|p| {
+                        format!(
+                            "{}{}",
+                            self.hrtb(&p["generic_params"]),
+                            self.path(&p["trait"])
+                        )
+                    })
                     .collect();
-                let lt = v["lifetime"].as_str().map(|l| format!(" + {l}")).unwrap_or_default();
+                let lt = v["lifetime"]
+                    .as_str()
+                    .map(|l| format!(" + {l}"))
+                    .unwrap_or_default();
                 format!("dyn {}{lt}", traits.join(" + "))
             }
             "function_pointer" => {
                 let sig = &v["sig"];
-                let inputs: Vec<String> = sig["inputs"].as_array().into_iter().flatten().map(|p| self.ty(&p[1])).collect();
+                let inputs: Vec<String> = sig["inputs"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| self.ty(&p[1]))
+                    .collect();
                 let output = match &sig["output"] {
                     Value::Null => String::new(),
                     t => format!(" -> {}", self.ty(t)),
                 };
-                format!("{}fn({}){output}", self.hrtb(&v["generic_params"]), inputs.join(", "))
+                format!(
+                    "{}fn({}){output}",
+                    self.hrtb(&v["generic_params"]),
+                    inputs.join(", ")
+                )
             }
             "qualified_path" => {
                 let self_ty = self.ty(&v["self_type"]);

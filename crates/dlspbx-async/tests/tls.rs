@@ -18,7 +18,8 @@ fn plain_http_listener() -> u16 {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
         }
     });
     port
@@ -37,7 +38,10 @@ async fn https_to_a_plain_http_listener_is_a_transport_error() {
         .build();
     if !cfg!(any(feature = "rustls", feature = "native-tls")) {
         let err = built.unwrap_err();
-        assert!(matches!(&err, Error::Config(m) if m.contains("no TLS support")), "{err}");
+        assert!(
+            matches!(&err, Error::Config(m) if m.contains("no TLS support")),
+            "{err}"
+        );
         return;
     }
     let err = built.unwrap().call(QueuesRequest::new()).await.unwrap_err();
@@ -45,7 +49,16 @@ async fn https_to_a_plain_http_listener_is_a_transport_error() {
         Error::Transport(message) => {
             let m = message.to_ascii_lowercase();
             assert!(
-                ["tls", "ssl", "handshake", "corrupt", "record", "certificate"].iter().any(|w| m.contains(w)),
+                [
+                    "tls",
+                    "ssl",
+                    "handshake",
+                    "corrupt",
+                    "record",
+                    "certificate"
+                ]
+                .iter()
+                .any(|w| m.contains(w)),
                 "not a TLS failure: {message}"
             );
         }

@@ -33,10 +33,17 @@ pub fn filter_rule(rule: &FilterRule) -> Result<(), InvalidRequest> {
                     format!("operator `{op}` needs both lower_value and upper_value"),
                 ));
             }
-            if let (FilterKind::Numeric, Some(lo), Some(hi)) = (kind, &rule.lower_value, &rule.upper_value) {
+            if let (FilterKind::Numeric, Some(lo), Some(hi)) =
+                (kind, &rule.lower_value, &rule.upper_value)
+            {
                 for (name, v) in [("lower_value", lo), ("upper_value", hi)] {
                     if v.trim().parse::<f64>().is_err() {
-                        return Err(InvalidRequest::new(name, v, "filter_rule", format!("filter `{}` compares numbers", rule.kind)));
+                        return Err(InvalidRequest::new(
+                            name,
+                            v,
+                            "filter_rule",
+                            format!("filter `{}` compares numbers", rule.kind),
+                        ));
                     }
                 }
             }
@@ -54,7 +61,12 @@ pub fn filter_rule(rule: &FilterRule) -> Result<(), InvalidRequest> {
             if kind == FilterKind::Numeric {
                 for v in &rule.value {
                     if v.trim().parse::<f64>().is_err() {
-                        return Err(InvalidRequest::new("value", v, "filter_rule", format!("filter `{}` compares numbers", rule.kind)));
+                        return Err(InvalidRequest::new(
+                            "value",
+                            v,
+                            "filter_rule",
+                            format!("filter `{}` compares numbers", rule.kind),
+                        ));
                     }
                 }
             } else if op.is_some_and(|o| o.as_str() != "=" && o.as_str() != "!=") {
@@ -62,7 +74,10 @@ pub fn filter_rule(rule: &FilterRule) -> Result<(), InvalidRequest> {
                     "operator",
                     op.map(|o| o.as_str()).unwrap_or(""),
                     "filter_rule",
-                    format!("filter `{}` takes a list of values; only = and != apply", rule.kind),
+                    format!(
+                        "filter `{}` takes a list of values; only = and != apply",
+                        rule.kind
+                    ),
                 ));
             }
             Ok(())

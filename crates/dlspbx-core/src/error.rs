@@ -40,8 +40,14 @@ impl fmt::Display for Error {
             Error::Server { message } => write!(f, "server error: {message}"),
             Error::Decode(e) => fmt::Display::fmt(e, f),
             Error::Encode(m) => write!(f, "cannot encode request: {m}"),
-            Error::Status { status, body_excerpt } if body_excerpt.is_empty() => write!(f, "HTTP status {status}"),
-            Error::Status { status, body_excerpt } => write!(f, "HTTP status {status}: {body_excerpt}"),
+            Error::Status {
+                status,
+                body_excerpt,
+            } if body_excerpt.is_empty() => write!(f, "HTTP status {status}"),
+            Error::Status {
+                status,
+                body_excerpt,
+            } => write!(f, "HTTP status {status}: {body_excerpt}"),
             Error::Transport(m) => write!(f, "transport error: {m}"),
             Error::Config(m) => write!(f, "configuration error: {m}"),
         }
@@ -88,13 +94,28 @@ pub struct InvalidRequest {
 
 impl InvalidRequest {
     /// A new validation failure for `field` holding `value`.
-    pub fn new(field: impl Into<String>, value: &str, rule: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        value: &str,
+        rule: &'static str,
+        reason: impl Into<String>,
+    ) -> Self {
         let mut value_trunc: String = value.chars().take(64).collect();
         if value.chars().count() > 64 {
             value_trunc.push('…');
         }
-        let value_shown = if value.is_empty() { String::new() } else { format!("{value_trunc:?}") };
-        InvalidRequest { field: field.into(), value: value_trunc, rule, reason: reason.into(), value_shown }
+        let value_shown = if value.is_empty() {
+            String::new()
+        } else {
+            format!("{value_trunc:?}")
+        };
+        InvalidRequest {
+            field: field.into(),
+            value: value_trunc,
+            rule,
+            reason: reason.into(),
+            value_shown,
+        }
     }
 
     /// A required field that is missing or empty.
@@ -114,7 +135,11 @@ impl fmt::Display for InvalidRequest {
         if self.value_shown.is_empty() {
             write!(f, "invalid `{}`: {}", self.field, self.reason)
         } else {
-            write!(f, "invalid `{}`: {} {}", self.field, self.value_shown, self.reason)
+            write!(
+                f,
+                "invalid `{}`: {} {}",
+                self.field, self.value_shown, self.reason
+            )
         }
     }
 }
@@ -161,13 +186,21 @@ pub struct DecodeError {
 impl DecodeError {
     /// A new decode error.
     pub fn new(format: Format, position: Position, message: impl Into<String>) -> Self {
-        DecodeError { format, position, message: message.into() }
+        DecodeError {
+            format,
+            position,
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot decode {} response at {}: {}", self.format, self.position, self.message)
+        write!(
+            f,
+            "cannot decode {} response at {}: {}",
+            self.format, self.position, self.message
+        )
     }
 }
 

@@ -21,7 +21,13 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the reference's order.
-    pub const ALL: [Format; 5] = [Format::Json, Format::Xml, Format::Yaml, Format::Csv, Format::Plain];
+    pub const ALL: [Format; 5] = [
+        Format::Json,
+        Format::Xml,
+        Format::Yaml,
+        Format::Csv,
+        Format::Plain,
+    ];
 
     /// The value of the `api_format` query parameter.
     pub fn as_str(self) -> &'static str {
@@ -84,17 +90,27 @@ impl Format {
         if self.is_supported() {
             return Ok(self);
         }
-        Err(crate::Error::Config(unsupported_message(&self.as_str().to_ascii_uppercase(), self.feature().unwrap_or(""))))
+        Err(crate::Error::Config(unsupported_message(
+            &self.as_str().to_ascii_uppercase(),
+            self.feature().unwrap_or(""),
+        )))
     }
 
     /// The format named by an `Accept` header value, if any media type in it is known.
     pub fn from_accept(accept: &str) -> Option<Format> {
         accept.split(',').find_map(|part| {
-            let media = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let media = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             match media.as_str() {
                 "application/json" | "text/json" => Some(Format::Json),
                 "application/xml" | "text/xml" => Some(Format::Xml),
-                "application/x-yaml" | "application/yaml" | "text/yaml" | "text/x-yaml" => Some(Format::Yaml),
+                "application/x-yaml" | "application/yaml" | "text/yaml" | "text/x-yaml" => {
+                    Some(Format::Yaml)
+                }
                 "text/csv" => Some(Format::Csv),
                 "text/plain" => Some(Format::Plain),
                 _ => None,
@@ -118,7 +134,9 @@ impl FromStr for Format {
             "yaml" | "yml" => Ok(Format::Yaml),
             "csv" => Ok(Format::Csv),
             "plain" | "text" => Ok(Format::Plain),
-            _ => Err(format!("unknown format `{s}`; expected one of json, xml, yaml, csv, plain")),
+            _ => Err(format!(
+                "unknown format `{s}`; expected one of json, xml, yaml, csv, plain"
+            )),
         }
     }
 }
@@ -147,7 +165,12 @@ impl Encoding {
 
     /// The encoding of a body with the given `Content-Type`.
     pub fn from_content_type(ct: &str) -> Option<Encoding> {
-        let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let media = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match media.as_str() {
             "application/x-www-form-urlencoded" => Some(Encoding::Form),
             "application/json" | "text/json" => Some(Encoding::Json),
@@ -174,7 +197,10 @@ impl Encoding {
         if self.is_supported() {
             return Ok(self);
         }
-        Err(crate::Error::Config(unsupported_message("XML request body", "xml")))
+        Err(crate::Error::Config(unsupported_message(
+            "XML request body",
+            "xml",
+        )))
     }
 }
 
@@ -193,7 +219,9 @@ impl FromStr for Encoding {
             "form" => Ok(Encoding::Form),
             "json" => Ok(Encoding::Json),
             "xml" => Ok(Encoding::Xml),
-            _ => Err(format!("unknown request encoding `{s}`; expected one of form, json, xml")),
+            _ => Err(format!(
+                "unknown request encoding `{s}`; expected one of form, json, xml"
+            )),
         }
     }
 }

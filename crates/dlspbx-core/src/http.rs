@@ -38,7 +38,11 @@ impl ApiKey {
         if let Ok(json) = serde_json::to_string(key) {
             forms.push(json[1..json.len() - 1].to_owned());
         }
-        forms.push(key.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"));
+        forms.push(
+            key.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;"),
+        );
         forms.retain(|f| !f.is_empty());
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
         forms.dedup();
@@ -61,8 +65,16 @@ impl ApiKey {
     /// `Decode`); the clients apply it to every error of a call.
     pub fn scrub_error(&self, error: Error) -> Error {
         match error {
-            Error::Status { status, body_excerpt } => Error::Status { status, body_excerpt: self.scrub(&body_excerpt) },
-            Error::Server { message } => Error::Server { message: self.scrub(&message) },
+            Error::Status {
+                status,
+                body_excerpt,
+            } => Error::Status {
+                status,
+                body_excerpt: self.scrub(&body_excerpt),
+            },
+            Error::Server { message } => Error::Server {
+                message: self.scrub(&message),
+            },
             Error::Decode(mut d) => {
                 d.message = self.scrub(&d.message);
                 Error::Decode(d)
@@ -90,7 +102,10 @@ pub struct Credentials {
 impl Credentials {
     /// New credentials.
     pub fn new(api_user: impl Into<String>, api_key: impl Into<String>) -> Self {
-        Credentials { api_user: api_user.into(), api_key: ApiKey::new(api_key) }
+        Credentials {
+            api_user: api_user.into(),
+            api_key: ApiKey::new(api_key),
+        }
     }
 }
 
@@ -172,7 +187,11 @@ impl fmt::Debug for HttpRequest {
 ///
 /// A response format or request encoding compiled out of this build fails here with
 /// [`Error::Config`], so nothing is sent whose answer could not be read.
-pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &RequestOptions) -> Result<HttpRequest> {
+pub fn build<A: Action>(
+    action: &A,
+    credentials: &Credentials,
+    options: &RequestOptions,
+) -> Result<HttpRequest> {
     options.format.require()?;
     options.encoding.require()?;
     action.validate()?;
@@ -187,9 +206,17 @@ pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &Request
         Node::Map(entries)
     };
     let (encoding, body) = encode_body(&with_key(credentials.api_key.expose()), options)?;
-    let shown = RequestOptions { encoding, ..*options };
+    let shown = RequestOptions {
+        encoding,
+        ..*options
+    };
     let (_, redacted) = encode_body(&with_key("REDACTED"), &shown)?;
-    let path_and_query = format!("{API_PREFIX}{}?api_action={}&api_format={}", A::FILE, A::NAME, options.format.as_str());
+    let path_and_query = format!(
+        "{API_PREFIX}{}?api_action={}&api_format={}",
+        A::FILE,
+        A::NAME,
+        options.format.as_str()
+    );
     Ok(HttpRequest {
         path_and_query,
         headers: vec![
@@ -207,7 +234,12 @@ pub fn build<A: Action>(action: &A, credentials: &Credentials, options: &Request
 }
 
 fn encode_body(params: &Node<'_>, options: &RequestOptions) -> Result<(Encoding, Vec<u8>)> {
-    let body = crate::request::encode_body(params, options.encoding, &options.form_limits, options.oversize)?;
+    let body = crate::request::encode_body(
+        params,
+        options.encoding,
+        &options.form_limits,
+        options.oversize,
+    )?;
     Ok((body.encoding, body.bytes))
 }
 
@@ -227,15 +259,22 @@ pub fn decode<A: Action>(format: Format, status: u16, body: &[u8]) -> Result<A::
     if let Some(node) = node {
         crate::wire::check_error_shape(&node)?;
     }
-    let excerpt: String = String::from_utf8_lossy(&body[..body.len().min(200)]).chars().filter(|c| !c.is_control()).collect();
-    Err(Error::Status { status, body_excerpt: excerpt })
+    let excerpt: String = String::from_utf8_lossy(&body[..body.len().min(200)])
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    Err(Error::Status {
+        status,
+        body_excerpt: excerpt,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::generated::reports::{
-        Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator, ReportOption, ReportRequest,
+        Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator,
+        ReportOption, ReportRequest,
     };
     use crate::generated::sms::SendSmsRequest;
     use crate::generated::status::QueuesRequest;
@@ -248,32 +287,52 @@ mod tests {
 
     /// Options for a format this build has (JSON unless it is compiled out).
     fn options() -> RequestOptions {
-        let format = Format::ALL.into_iter().find(|f| f.is_supported()).unwrap_or(Format::Plain);
-        RequestOptions { format, ..RequestOptions::default() }
+        let format = Format::ALL
+            .into_iter()
+            .find(|f| f.is_supported())
+            .unwrap_or(Format::Plain);
+        RequestOptions {
+            format,
+            ..RequestOptions::default()
+        }
     }
 
     fn encodings() -> impl Iterator<Item = Encoding> {
-        [Encoding::Form, Encoding::Json, Encoding::Xml].into_iter().filter(|e| e.is_supported())
+        [Encoding::Form, Encoding::Json, Encoding::Xml]
+            .into_iter()
+            .filter(|e| e.is_supported())
     }
 
     #[test]
     fn formats_and_encodings_compiled_out_are_refused_before_anything_is_built() {
         for format in Format::ALL {
-            let opts = RequestOptions { format, ..options() };
+            let opts = RequestOptions {
+                format,
+                ..options()
+            };
             match build(&QueuesRequest::new(), &creds(), &opts) {
                 Ok(_) => assert!(format.is_supported(), "{format}"),
                 Err(Error::Config(m)) => {
                     assert!(!format.is_supported(), "{format}");
                     let feature = format.feature().unwrap();
-                    assert!(m.contains(&format!("enable the `{feature}` feature")), "{m}");
+                    assert!(
+                        m.contains(&format!("enable the `{feature}` feature")),
+                        "{m}"
+                    );
                 }
                 Err(other) => panic!("{format}: {other:?}"),
             }
         }
-        let opts = RequestOptions { encoding: Encoding::Xml, ..options() };
+        let opts = RequestOptions {
+            encoding: Encoding::Xml,
+            ..options()
+        };
         match build(&QueuesRequest::new(), &creds(), &opts) {
             Ok(_) => assert!(Encoding::Xml.is_supported()),
-            Err(Error::Config(m)) => assert!(!Encoding::Xml.is_supported() && m.contains("XML request body"), "{m}"),
+            Err(Error::Config(m)) => assert!(
+                !Encoding::Xml.is_supported() && m.contains("XML request body"),
+                "{m}"
+            ),
             Err(other) => panic!("{other:?}"),
         }
     }
@@ -281,35 +340,65 @@ mod tests {
     #[test]
     fn action_and_format_in_the_query_credentials_only_in_the_body() {
         for encoding in encodings() {
-            let opts = RequestOptions { encoding, ..options() };
+            let opts = RequestOptions {
+                encoding,
+                ..options()
+            };
             let format = opts.format;
             let req = build(&QueuesRequest::new(), &creds(), &opts).unwrap();
-            assert_eq!(req.path_and_query, format!("/api/v1/status.php?api_action=queues&api_format={format}"));
+            assert_eq!(
+                req.path_and_query,
+                format!("/api/v1/status.php?api_action=queues&api_format={format}")
+            );
             assert!(!req.url("https://pbx.example.com").contains("api_key"));
             assert!(!req.url("https://pbx.example.com").contains("100"));
             let body = String::from_utf8(req.body.clone()).unwrap();
-            assert!(body.contains("api_user") && body.contains("api_key"), "{encoding}: {body}");
-            assert!(req.headers.contains(&("Accept", format.media_type().to_owned())));
-            assert!(req.headers.contains(&("Content-Type", encoding.content_type().to_owned())));
+            assert!(
+                body.contains("api_user") && body.contains("api_key"),
+                "{encoding}: {body}"
+            );
+            assert!(
+                req.headers
+                    .contains(&("Accept", format.media_type().to_owned()))
+            );
+            assert!(
+                req.headers
+                    .contains(&("Content-Type", encoding.content_type().to_owned()))
+            );
         }
     }
 
     #[test]
     fn the_key_never_shows_in_debug_or_dry_run_output() {
         for encoding in encodings() {
-            let opts = RequestOptions { encoding, ..options() };
+            let opts = RequestOptions {
+                encoding,
+                ..options()
+            };
             let req = build(&SendSmsRequest::new(["100"], "hi"), &creds(), &opts).unwrap();
-            let shown = [format!("{req:?}"), req.to_redacted_string("http://127.0.0.1:1"), format!("{:?}", creds())];
+            let shown = [
+                format!("{req:?}"),
+                req.to_redacted_string("http://127.0.0.1:1"),
+                format!("{:?}", creds()),
+            ];
             for s in shown {
                 assert!(!s.contains("s3cr3t"), "{encoding}: {s}");
             }
-            assert!(req.to_redacted_string("http://127.0.0.1:1").contains("REDACTED"));
+            assert!(
+                req.to_redacted_string("http://127.0.0.1:1")
+                    .contains("REDACTED")
+            );
         }
     }
 
     #[test]
     fn redaction_touches_only_the_key() {
-        let req = build(&SendSmsRequest::new(["100"], "kk api_key k"), &Credentials::new("100", "k"), &options()).unwrap();
+        let req = build(
+            &SendSmsRequest::new(["100"], "kk api_key k"),
+            &Credentials::new("100", "k"),
+            &options(),
+        )
+        .unwrap();
         let shown = req.redacted_body();
         assert!(shown.contains("api_key=REDACTED"), "{shown}");
         assert!(shown.contains("body=kk+api_key+k"), "{shown}");
@@ -317,7 +406,12 @@ mod tests {
 
     #[test]
     fn invalid_requests_are_refused_before_anything_is_built() {
-        let err = build(&SendSmsRequest::new(["100"], "x".repeat(201)), &creds(), &options()).unwrap_err();
+        let err = build(
+            &SendSmsRequest::new(["100"], "x".repeat(201)),
+            &creds(),
+            &options(),
+        )
+        .unwrap_err();
         match err {
             Error::Invalid(e) => {
                 assert_eq!(e.field, "body");
@@ -328,7 +422,10 @@ mod tests {
     }
 
     fn huge_report() -> ReportRequest {
-        let rule = FilterRule::new(FilterType::Duration).operator(Operator::Between).lower_value("30").upper_value("60");
+        let rule = FilterRule::new(FilterType::Duration)
+            .operator(Operator::Between)
+            .lower_value("30")
+            .upper_value("60");
         let group = FilterGroup::new(Exclusivity::Include, LogicalOperator::And, vec![rule; 10]);
         ReportRequest::new([Column::Date, Column::Src])
             .filter_groups(vec![group; 100])
@@ -338,9 +435,19 @@ mod tests {
     #[test]
     fn a_form_php_would_truncate_falls_back_to_json_or_fails() {
         let req = build(&huge_report(), &creds(), &options()).unwrap();
-        assert_eq!(req.encoding, Encoding::Json, "4000+ form variables exceed max_input_vars");
-        assert!(req.headers.contains(&("Content-Type", "application/json".to_owned())));
-        let strict = RequestOptions { oversize: Oversize::Fail, ..options() };
+        assert_eq!(
+            req.encoding,
+            Encoding::Json,
+            "4000+ form variables exceed max_input_vars"
+        );
+        assert!(
+            req.headers
+                .contains(&("Content-Type", "application/json".to_owned()))
+        );
+        let strict = RequestOptions {
+            oversize: Oversize::Fail,
+            ..options()
+        };
         match build(&huge_report(), &creds(), &strict) {
             Err(Error::Encode(msg)) => assert!(msg.contains("1000"), "{msg}"),
             other => panic!("{other:?}"),

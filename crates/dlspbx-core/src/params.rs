@@ -63,8 +63,18 @@ fn scalar_text<'n>(node: &'n Node<'_>, field: &str) -> Result<Cow<'n, str>, Inva
         Node::Str(s) => Ok(Cow::Borrowed(s.as_ref())),
         Node::Bool(b) => Ok(Cow::Borrowed(if *b { "1" } else { "0" })),
         Node::Null => Ok(Cow::Borrowed("")),
-        Node::Seq(_) => Err(InvalidRequest::new(field, "", "type", "must be a single value, not a list")),
-        Node::Map(_) => Err(InvalidRequest::new(field, "", "type", "must be a single value, not a map")),
+        Node::Seq(_) => Err(InvalidRequest::new(
+            field,
+            "",
+            "type",
+            "must be a single value, not a list",
+        )),
+        Node::Map(_) => Err(InvalidRequest::new(
+            field,
+            "",
+            "type",
+            "must be a single value, not a map",
+        )),
     }
 }
 
@@ -77,14 +87,18 @@ impl FromParam for String {
 impl FromParam for i64 {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         let s = scalar_text(node, field)?;
-        s.trim().parse().map_err(|_| InvalidRequest::new(field, &s, "int", "must be a whole number"))
+        s.trim()
+            .parse()
+            .map_err(|_| InvalidRequest::new(field, &s, "int", "must be a whole number"))
     }
 }
 
 impl FromParam for u64 {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         let s = scalar_text(node, field)?;
-        s.trim().parse().map_err(|_| InvalidRequest::new(field, &s, "int", "must be a non-negative whole number"))
+        s.trim().parse().map_err(|_| {
+            InvalidRequest::new(field, &s, "int", "must be a non-negative whole number")
+        })
     }
 }
 
@@ -147,21 +161,38 @@ impl<'n, 'a> Params<'n, 'a> {
             Node::Map(entries) => Ok(Params { entries, path }),
             Node::Null => Ok(Params { entries: &[], path }),
             Node::Str(s) if s.is_empty() => Ok(Params { entries: &[], path }),
-            _ => Err(InvalidRequest::new(if path.is_empty() { "request" } else { path }, "", "type", "must be a map of fields")),
+            _ => Err(InvalidRequest::new(
+                if path.is_empty() { "request" } else { path },
+                "",
+                "type",
+                "must be a map of fields",
+            )),
         }
     }
 
     fn field_name(&self, name: &str) -> String {
-        if self.path.is_empty() { name.to_owned() } else { format!("{}.{name}", self.path) }
+        if self.path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.path)
+        }
     }
 
     /// The last value given for `name` or one of its aliases (PHP: the last duplicate wins).
     pub fn get(&self, name: &str, aliases: &[&str]) -> Option<&'n Node<'a>> {
-        self.entries.iter().rev().find(|(k, _)| k == name || aliases.contains(&k.as_ref())).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name || aliases.contains(&k.as_ref()))
+            .map(|(_, v)| v)
     }
 
     /// A required field.
-    pub fn required<T: FromParam>(&self, name: &str, aliases: &[&str]) -> Result<T, InvalidRequest> {
+    pub fn required<T: FromParam>(
+        &self,
+        name: &str,
+        aliases: &[&str],
+    ) -> Result<T, InvalidRequest> {
         let field = self.field_name(name);
         match self.get(name, aliases) {
             None | Some(Node::Null) => Err(InvalidRequest::missing(field)),
@@ -170,7 +201,11 @@ impl<'n, 'a> Params<'n, 'a> {
     }
 
     /// An optional field; an empty string counts as absent.
-    pub fn optional<T: FromParam>(&self, name: &str, aliases: &[&str]) -> Result<Option<T>, InvalidRequest> {
+    pub fn optional<T: FromParam>(
+        &self,
+        name: &str,
+        aliases: &[&str],
+    ) -> Result<Option<T>, InvalidRequest> {
         let field = self.field_name(name);
         match self.get(name, aliases) {
             None | Some(Node::Null) => Ok(None),
@@ -181,13 +216,24 @@ impl<'n, 'a> Params<'n, 'a> {
 
     /// A list field: a list, a numeric-keyed map, or a single value or record (split on commas when
     /// `comma` is set, as the reference allows for `dst` and `columns`).
-    pub fn list<T: FromParam>(&self, name: &str, aliases: &[&str], comma: bool) -> Result<Vec<T>, InvalidRequest> {
+    pub fn list<T: FromParam>(
+        &self,
+        name: &str,
+        aliases: &[&str],
+        comma: bool,
+    ) -> Result<Vec<T>, InvalidRequest> {
         let field = self.field_name(name);
-        let Some(node) = self.get(name, aliases) else { return Ok(Vec::new()) };
+        let Some(node) = self.get(name, aliases) else {
+            return Ok(Vec::new());
+        };
         let items: Vec<&Node<'a>> = match node {
             Node::Seq(items) => items.iter().collect(),
             // PHP arrays with non-sequential integer keys (`k[3]=a&k[7]=b`).
-            Node::Map(entries) if entries.iter().all(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())) => {
+            Node::Map(entries)
+                if entries
+                    .iter()
+                    .all(|(k, _)| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())) =>
+            {
                 entries.iter().map(|(_, v)| v).collect()
             }
             Node::Null => Vec::new(),
@@ -203,7 +249,11 @@ impl<'n, 'a> Params<'n, 'a> {
             }
             other => vec![other],
         };
-        items.into_iter().enumerate().map(|(i, n)| T::from_param(n, &format!("{field}[{i}]"))).collect()
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| T::from_param(n, &format!("{field}[{i}]")))
+            .collect()
     }
 
     /// Every top-level `prefix<name>` field (`custom:customer_account_id`).
@@ -216,14 +266,24 @@ impl<'n, 'a> Params<'n, 'a> {
     }
 
     /// Report options: `options[]=key=value` items, or one comma-delimited string.
-    pub fn options(&self, name: &str) -> Result<Vec<crate::generated::reports::ReportOption>, InvalidRequest> {
+    pub fn options(
+        &self,
+        name: &str,
+    ) -> Result<Vec<crate::generated::reports::ReportOption>, InvalidRequest> {
         let raw: Vec<String> = self.list(name, &[], true)?;
-        raw.iter().map(|s| crate::generated::reports::ReportOption::parse(s)).collect()
+        raw.iter()
+            .map(|s| crate::generated::reports::ReportOption::parse(s))
+            .collect()
     }
 }
 
 /// Wraps a rule's verdict into an [`InvalidRequest`] naming the field, value and rule.
-pub fn check_rule(field: &str, value: &str, rule: &'static str, verdict: Result<(), String>) -> Result<(), InvalidRequest> {
+pub fn check_rule(
+    field: &str,
+    value: &str,
+    rule: &'static str,
+    verdict: Result<(), String>,
+) -> Result<(), InvalidRequest> {
     verdict.map_err(|reason| InvalidRequest::new(field, value, rule, reason))
 }
 
@@ -235,11 +295,22 @@ pub fn check_text(field: &str, value: &str) -> Result<(), InvalidRequest> {
             field,
             value,
             "text",
-            format!("is {} bytes long; at most {MAX_FIELD_BYTES} bytes are allowed", value.len()),
+            format!(
+                "is {} bytes long; at most {MAX_FIELD_BYTES} bytes are allowed",
+                value.len()
+            ),
         ));
     }
-    if let Some(c) = value.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-        return Err(InvalidRequest::new(field, value, "text", format!("contains the control character U+{:04X}", c as u32)));
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(InvalidRequest::new(
+            field,
+            value,
+            "text",
+            format!("contains the control character U+{:04X}", c as u32),
+        ));
     }
     Ok(())
 }

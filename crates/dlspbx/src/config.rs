@@ -1105,7 +1105,10 @@ mod tests {
     #[test]
     fn config_files_need_the_feature() {
         let e = builder().config_file("any.toml").into_config().unwrap_err();
-        assert!(matches!(e, Error::Config(ref m) if m.contains("`config-file` feature")), "{e}");
+        assert!(
+            matches!(e, Error::Config(ref m) if m.contains("`config-file` feature")),
+            "{e}"
+        );
     }
 
     #[cfg(feature = "config-file")]

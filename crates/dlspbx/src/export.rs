@@ -82,16 +82,22 @@ pub fn export_request(mut request: ReportRequest) -> ReportRequest {
 }
 
 /// The format an export is streamed in for a client asking for `format`: CSV for CSV, JSON
-/// for everything else (the formats with an incremental decoder).
+/// for everything else (the formats with an incremental decoder). The rows are the same
+/// either way, so a build that can stream only one of the two (features `json`, `csv`) uses
+/// that one; with neither, JSON, which the request then refuses with [`Error::Config`].
 ///
 /// ```
 /// use dlspbx::Format;
 /// use dlspbx::export::export_format;
+/// # #[cfg(all(feature = "json", feature = "csv"))] {
 /// assert_eq!(export_format(Format::Csv), Format::Csv);
 /// assert_eq!(export_format(Format::Yaml), Format::Json);
+/// # }
 /// ```
 pub fn export_format(format: Format) -> Format {
-    if format == Format::Csv {
+    let csv = require(Format::Csv).is_ok();
+    let json = require(Format::Json).is_ok();
+    if (format == Format::Csv || !json) && csv {
         Format::Csv
     } else {
         Format::Json
@@ -1218,9 +1224,34 @@ mod tests {
     }
 
     #[test]
+    fn exports_use_a_format_this_build_streams() {
+        let csv = cfg!(feature = "csv") && Format::Csv.is_supported();
+        let json = Format::Json.is_supported();
+        for format in Format::ALL {
+            let chosen = export_format(format);
+            match (csv, json) {
+                (true, true) => assert_eq!(
+                    chosen,
+                    if format == Format::Csv {
+                        Format::Csv
+                    } else {
+                        Format::Json
+                    }
+                ),
+                (true, false) => assert_eq!(chosen, Format::Csv),
+                (false, _) => assert_eq!(chosen, Format::Json),
+            }
+        }
+    }
+
+    #[test]
     fn callback_stops_the_export() {
         for format in [Format::Json, Format::Csv] {
-            if super::require(format).is_err() {
+            if export_format(format) != format {
+                // This build streams the other format instead.
+                continue;
+            }
+            if require(format).is_err() {
                 let mut decoder = ExportDecoder::new(format);
                 let result = decoder.feed(b"a\n", &mut |_r: ExportRow<'_>| Ok::<(), Error>(()));
                 assert!(matches!(result, Err(Error::Config(_))), "{result:?}");

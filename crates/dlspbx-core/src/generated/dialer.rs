@@ -64,6 +64,7 @@ impl FromParam for AddContactListRequest {
 }
 
 impl Validate for AddContactListRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         let v = &self.name;
         if v.trim().is_empty() {
@@ -137,24 +138,31 @@ impl Action for AddContactListRequest {
         ],
     };
     type Response<'a> = AddContactListResponse;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddContactListResponse {
         response.into_owned()
     }
@@ -385,6 +393,7 @@ impl FromParam for AddContactRequest {
 }
 
 impl Validate for AddContactRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         let v = &self.contact_list;
         if v.trim().is_empty() {
@@ -652,24 +661,31 @@ impl Action for AddContactRequest {
         ],
     };
     type Response<'a> = AddContactResponse;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddContactResponse {
         response.into_owned()
     }

@@ -57,6 +57,7 @@ impl FromParam for TestRequest {
 }
 
 impl Validate for TestRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -113,24 +114,31 @@ impl Action for TestRequest {
         ],
     };
     type Response<'a> = TestResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> TestResponse<'static> {
         response.into_owned()
     }

@@ -1723,6 +1723,7 @@ impl FromParam for FilterGroup {
 }
 
 impl Validate for FilterGroup {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         if self.rules.is_empty() {
             return Err(InvalidRequest::missing("rules"));
@@ -1837,6 +1838,7 @@ impl FromParam for FilterRule {
 }
 
 impl Validate for FilterRule {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         for (i, v) in self.value.iter().enumerate() {
             let field = format!("{}[{}]", "value", i);
@@ -1961,6 +1963,7 @@ impl FromParam for ReportRequest {
 }
 
 impl Validate for ReportRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         if self.columns.is_empty() {
             return Err(InvalidRequest::missing("columns"));
@@ -2305,24 +2308,31 @@ impl Action for ReportRequest {
         ],
     };
     type Response<'a> = ReportResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::report::decode(format, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::report::encode(format, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         crate::report::to_json(response)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> ReportResponse<'static> {
         response.into_owned()
     }

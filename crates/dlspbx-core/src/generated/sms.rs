@@ -583,6 +583,7 @@ impl FromParam for SmsFilters {
 }
 
 impl Validate for SmsFilters {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         for (i, v) in self.src.iter().enumerate() {
             let field = format!("{}[{}]", "src", i);
@@ -767,6 +768,7 @@ impl FromParam for SendSmsRequest {
 }
 
 impl Validate for SendSmsRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         if self.dst.is_empty() {
             return Err(InvalidRequest::missing("dst"));
@@ -941,24 +943,31 @@ impl Action for SendSmsRequest {
         ],
     };
     type Response<'a> = SendSmsResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> SendSmsResponse<'static> {
         response.into_owned()
     }
@@ -1059,6 +1068,7 @@ impl FromParam for QuerySmsRequest {
 }
 
 impl Validate for QuerySmsRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         if let Some(v) = &self.filters {
             v.validate().map_err(|e| e.within("filters"))?;
@@ -1502,24 +1512,31 @@ impl Action for QuerySmsRequest {
         ],
     };
     type Response<'a> = QuerySmsResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> QuerySmsResponse<'static> {
         response.into_owned()
     }

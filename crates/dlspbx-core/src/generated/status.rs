@@ -647,6 +647,7 @@ impl FromParam for UsersRequest {
 }
 
 impl Validate for UsersRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -800,24 +801,31 @@ impl Action for UsersRequest {
         ],
     };
     type Response<'a> = UsersResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> UsersResponse<'static> {
         response.into_owned()
     }
@@ -864,6 +872,7 @@ impl FromParam for QueuesRequest {
 }
 
 impl Validate for QueuesRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -1187,24 +1196,31 @@ impl Action for QueuesRequest {
         ],
     };
     type Response<'a> = QueuesResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> QueuesResponse<'static> {
         response.into_owned()
     }
@@ -1251,6 +1267,7 @@ impl FromParam for CallsRequest {
 }
 
 impl Validate for CallsRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -1527,24 +1544,31 @@ impl Action for CallsRequest {
         ],
     };
     type Response<'a> = CallsResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> CallsResponse<'static> {
         response.into_owned()
     }
@@ -1591,6 +1615,7 @@ impl FromParam for FaxesRequest {
 }
 
 impl Validate for FaxesRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -1974,24 +1999,31 @@ impl Action for FaxesRequest {
         ],
     };
     type Response<'a> = FaxesResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> FaxesResponse<'static> {
         response.into_owned()
     }
@@ -2038,6 +2070,7 @@ impl FromParam for ConferencesRequest {
 }
 
 impl Validate for ConferencesRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -2143,24 +2176,31 @@ impl Action for ConferencesRequest {
         ],
     };
     type Response<'a> = ConferencesResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> ConferencesResponse<'static> {
         response.into_owned()
     }
@@ -2207,6 +2247,7 @@ impl FromParam for ProvisioningRequest {
 }
 
 impl Validate for ProvisioningRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -2372,24 +2413,31 @@ impl Action for ProvisioningRequest {
         ],
     };
     type Response<'a> = ProvisioningResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> ProvisioningResponse<'static> {
         response.into_owned()
     }
@@ -2436,6 +2484,7 @@ impl FromParam for DialerRequest {
 }
 
 impl Validate for DialerRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -2721,24 +2770,31 @@ impl Action for DialerRequest {
         ],
     };
     type Response<'a> = DialerResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> DialerResponse<'static> {
         response.into_owned()
     }
@@ -2785,6 +2841,7 @@ impl FromParam for DialerlogsRequest {
 }
 
 impl Validate for DialerlogsRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -2866,24 +2923,31 @@ impl Action for DialerlogsRequest {
         ],
     };
     type Response<'a> = DialerlogsResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> DialerlogsResponse<'static> {
         response.into_owned()
     }

@@ -186,6 +186,7 @@ impl FromParam for QueryListsRequest {
 }
 
 impl Validate for QueryListsRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Ok(())
     }
@@ -454,24 +455,31 @@ impl Action for QueryListsRequest {
         ],
     };
     type Response<'a> = QueryListsResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> QueryListsResponse<'static> {
         response.into_owned()
     }
@@ -548,6 +556,7 @@ impl FromParam for AddSubscriberRequest {
 }
 
 impl Validate for AddSubscriberRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
@@ -641,24 +650,31 @@ impl Action for AddSubscriberRequest {
         ],
     };
     type Response<'a> = AddSubscriberResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddSubscriberResponse<'static> {
         response.into_owned()
     }
@@ -735,6 +751,7 @@ impl FromParam for RemoveSubscriberRequest {
 }
 
 impl Validate for RemoveSubscriberRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
@@ -828,24 +845,31 @@ impl Action for RemoveSubscriberRequest {
         ],
     };
     type Response<'a> = RemoveSubscriberResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> RemoveSubscriberResponse<'static> {
         response.into_owned()
     }
@@ -919,6 +943,7 @@ impl FromParam for AddUnsubscriberRequest {
 }
 
 impl Validate for AddUnsubscriberRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
@@ -1012,24 +1037,31 @@ impl Action for AddUnsubscriberRequest {
         ],
     };
     type Response<'a> = AddUnsubscriberResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddUnsubscriberResponse<'static> {
         response.into_owned()
     }
@@ -1103,6 +1135,7 @@ impl FromParam for RemoveUnsubscriberRequest {
 }
 
 impl Validate for RemoveUnsubscriberRequest {
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
@@ -1196,24 +1229,31 @@ impl Action for RemoveUnsubscriberRequest {
         ],
     };
     type Response<'a> = RemoveUnsubscriberResponse<'a>;
+    #[inline]
     fn validate(&self) -> std::result::Result<(), InvalidRequest> {
         Validate::validate(self)
     }
+    #[inline]
     fn to_params(&self) -> Node<'_> {
         ToParam::to_param(self)
     }
+    #[inline]
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
+    #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
         crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
     }
+    #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
         crate::wire::encode(format, Self::CSV, response)
     }
+    #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
         serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
     }
+    #[inline]
     fn into_owned(response: Self::Response<'_>) -> RemoveUnsubscriberResponse<'static> {
         response.into_owned()
     }

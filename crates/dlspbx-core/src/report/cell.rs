@@ -50,15 +50,24 @@ impl<'a> Cell<'a> {
             return Cell::Empty;
         }
         match cell {
-            CellType::Text | CellType::Phone | CellType::Url | CellType::Datetime => Cell::Text(text),
+            CellType::Text | CellType::Phone | CellType::Url | CellType::Datetime => {
+                Cell::Text(text)
+            }
             CellType::Int => t.parse().map(Cell::Int).unwrap_or(Cell::Invalid(text)),
-            CellType::Duration => parse_duration(t).map(Cell::Seconds).unwrap_or(Cell::Invalid(text)),
+            CellType::Duration => parse_duration(t)
+                .map(Cell::Seconds)
+                .unwrap_or(Cell::Invalid(text)),
             CellType::YesNo => match t.to_ascii_lowercase().as_str() {
                 "yes" | "1" | "true" => Cell::Bool(true),
                 "no" | "0" | "false" => Cell::Bool(false),
                 _ => Cell::Invalid(text),
             },
-            CellType::List => Cell::List(t.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()),
+            CellType::List => Cell::List(
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            ),
         }
     }
 }
@@ -83,7 +92,11 @@ pub fn parse_duration(s: &str) -> Option<u64> {
         return s.parse().ok();
     }
     let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let mut total: u64 = 0;
@@ -116,9 +129,15 @@ mod tests {
     fn cells_typed_by_column() {
         assert_eq!(Cell::parse("Yes", CellType::YesNo), Cell::Bool(true));
         assert_eq!(Cell::parse("No", CellType::YesNo), Cell::Bool(false));
-        assert_eq!(Cell::parse("00:02:45", CellType::Duration), Cell::Seconds(165));
+        assert_eq!(
+            Cell::parse("00:02:45", CellType::Duration),
+            Cell::Seconds(165)
+        );
         assert_eq!(Cell::parse("", CellType::Int), Cell::Empty);
         assert_eq!(Cell::parse("x", CellType::Int), Cell::Invalid("x"));
-        assert_eq!(Cell::parse("a, b", CellType::List), Cell::List(vec!["a", "b"]));
+        assert_eq!(
+            Cell::parse("a, b", CellType::List),
+            Cell::List(vec!["a", "b"])
+        );
     }
 }

@@ -27,9 +27,8 @@ pub(crate) fn arb_node() -> impl Strategy<Value = Node<'static>> {
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
-            prop::collection::btree_map(arb_key(), inner, 0..5).prop_map(|m| Node::Map(
-                m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
-            )),
+            prop::collection::btree_map(arb_key(), inner, 0..5)
+                .prop_map(|m| Node::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())),
         ]
     })
 }

@@ -184,8 +184,8 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    pub(crate) use crate::wire::arb::{arb_node, arb_text, normalize_empty};
     use super::*;
+    pub(crate) use crate::wire::arb::{arb_node, arb_text, normalize_empty};
     use crate::wire::{CsvLayout, Map, scalar};
     use proptest::prelude::*;
     use std::borrow::Cow;

@@ -139,7 +139,11 @@ pub enum RowKind {
 /// [`Error::Decode`] with the format, the position and what was expected. Never panics.
 ///
 /// A format compiled out of this build fails with [`Error::Config`] naming its feature.
-pub fn decode<'a, T: Deserialize<'a>>(format: Format, layout: CsvLayout, body: &'a [u8]) -> Result<T> {
+pub fn decode<'a, T: Deserialize<'a>>(
+    format: Format,
+    layout: CsvLayout,
+    body: &'a [u8],
+) -> Result<T> {
     format.require()?;
     let body = strip_bom(body);
     match format {
@@ -162,7 +166,11 @@ fn from_tree<'a, T: Deserialize<'a>>(format: Format, node: Node<'a>) -> Result<T
 /// Returns [`Error::Server`] when `node` is the server's error shape.
 pub fn check_error_shape(node: &Node<'_>) -> Result<()> {
     if node.get("result").and_then(Node::as_str) == Some("error") {
-        let message = node.get("error").and_then(Node::as_str).unwrap_or("").to_owned();
+        let message = node
+            .get("error")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned();
         return Err(Error::Server { message });
     }
     Ok(())
@@ -196,7 +204,10 @@ pub fn write_node(format: Format, layout: CsvLayout, node: &Node<'_>) -> Vec<u8>
 
 /// The server's error shape in `format`, carrying `message`.
 pub fn encode_error(format: Format, message: &str) -> Vec<u8> {
-    let node = Node::Map(vec![("result".into(), Node::str("error")), ("error".into(), Node::str(message.to_owned()))]);
+    let node = Node::Map(vec![
+        ("result".into(), Node::str("error")),
+        ("error".into(), Node::str(message.to_owned())),
+    ]);
     write_node(format, CsvLayout::Keys, &node)
 }
 
@@ -232,7 +243,10 @@ pub fn decode_action<'a, T: Deserialize<'a>>(
         Error::Decode(d) => Error::Decode(crate::error::DecodeError::new(
             Format::Plain,
             d.position,
-            format!("a plain response carries only the resource ID: {}", d.message),
+            format!(
+                "a plain response carries only the resource ID: {}",
+                d.message
+            ),
         )),
         other => other,
     })

@@ -242,7 +242,6 @@ fn is_xml_name(s: &str) -> bool {
 // XML: reading
 // ---------------------------------------------------------------------------------------------
 
-
 struct Frame {
     name: String,
     entries: Vec<(Cow<'static, str>, Node<'static>)>,
