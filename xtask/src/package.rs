@@ -137,8 +137,11 @@ fn check(root: &Path, verify: bool) -> Result<(), String> {
     std::fs::create_dir_all(&crates).map_err(|e| format!("{}: {e}", crates.display()))?;
     let mut patch = String::from("[patch.crates-io]\n");
     for krate in PUBLISHED {
-        let file = root
-            .join("target")
+        // `cargo package` writes into the target directory, which CARGO_TARGET_DIR may move.
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        let file = target_dir
             .join("package")
             .join(format!("{krate}-{version}.crate"));
         step(
