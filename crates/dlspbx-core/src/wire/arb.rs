@@ -46,3 +46,18 @@ pub(crate) fn normalize_empty(node: Node<'static>) -> Node<'static> {
         other => other,
     }
 }
+
+/// A string node (test shorthand).
+pub(crate) fn s(v: &str) -> Node<'static> {
+    Node::Str(Cow::Owned(v.to_owned()))
+}
+
+/// A map node from `(key, value)` pairs (test shorthand).
+pub(crate) fn m(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
+    Node::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
+            .collect(),
+    )
+}

@@ -378,17 +378,7 @@ mod tests {
     use proptest::prelude::*;
     use serde::Deserialize;
 
-    fn s(v: &str) -> Node<'static> {
-        Node::Str(Cow::Owned(v.to_owned()))
-    }
-    fn m(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
-        Node::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
-                .collect(),
-        )
-    }
+    use crate::wire::arb::{m, s};
 
     #[test]
     fn reference_samples() {
