@@ -72,6 +72,7 @@ fn formats() -> [Contenders; 4] {
                     "csv_string_record_reused",
                     baseline::csv_reused_record_report,
                 ),
+                ("simd_csv_zero_copy", baseline::simd_csv_report),
             ],
         ),
     ]

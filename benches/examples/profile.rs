@@ -1,5 +1,6 @@
 //! Decodes a report file repeatedly, for profilers (callgrind, perf):
-//! `profile FORMAT DECODER FILE [ITERATIONS]`, DECODER one of `ours`, `baseline`, `value`.
+//! `profile FORMAT DECODER FILE [ITERATIONS]`, DECODER one of `ours`, `baseline`, `value`,
+//! `simd_csv` (CSV) or `decode_only` (CSV: the table without reading its rows).
 
 use dlspbx_benches::{baseline, ours_report};
 use dlspbx_core::Format;
@@ -25,6 +26,18 @@ fn main() {
         (Format::Xml, "ours") => |b| ours_report(Format::Xml, b),
         (Format::Yaml, "ours") => |b| ours_report(Format::Yaml, b),
         (Format::Csv, "ours") => |b| ours_report(Format::Csv, b),
+        (Format::Csv, "simd_csv") => baseline::simd_csv_report,
+        (_, "decode_only") => |b| {
+            let t = <dlspbx_core::reports::ReportRequest as dlspbx_core::Action>::decode(
+                Format::Csv,
+                b,
+            )
+            .unwrap();
+            dlspbx_benches::Digest {
+                rows: t.total_results as usize,
+                ..Default::default()
+            }
+        },
         (Format::Json, "baseline") => baseline::serde_json_report,
         (Format::Json, "value") => baseline::json_value_report,
         (Format::Xml, "baseline") => baseline::quick_xml_report,

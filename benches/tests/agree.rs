@@ -31,6 +31,7 @@ fn every_decoder_reads_the_same_report() {
         baseline::csv_reused_record_report(body(Format::Csv)),
         expected
     );
+    assert_eq!(baseline::simd_csv_report(body(Format::Csv)), expected);
 }
 
 #[test]

@@ -41,7 +41,7 @@
 use super::{CsvLayout, Node, RowKind, Str};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
-use crate::report::scan::{find2, find3};
+use crate::report::scan::{Cursor, Stream, find2, find3};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -82,6 +82,8 @@ struct Reader<'a> {
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Answers the fast paths' searches from 64-byte bit masks.
+    cursor: Cursor,
 }
 
 impl<'a> Reader<'a> {
@@ -91,6 +93,7 @@ impl<'a> Reader<'a> {
             pos: 0,
             line: 1,
             line_start: 0,
+            cursor: Cursor::default(),
         }
     }
 
@@ -106,20 +109,12 @@ impl<'a> Reader<'a> {
         self.line_start = at + 1;
     }
 
-    /// Reads the next non-blank record into `out`; returns its line, or `None` at the end.
-    fn next_record(&mut self, out: &mut Vec<Cow<'a, str>>) -> Result<Option<usize>> {
-        out.clear();
-        self.append_record(out)
-    }
-
-    /// Reads the next non-blank record, appending its fields to `out`; returns its line, or
-    /// `None` at the end.
-    fn append_record<O: PushCell<'a>>(&mut self, out: &mut O) -> Result<Option<usize>> {
+    /// Skips blank lines; `false` at the end of the text.
+    fn skip_blank_lines(&mut self) -> bool {
         let bytes = self.src.as_bytes();
-        // Skip blank lines.
         loop {
             match bytes.get(self.pos) {
-                None => return Ok(None),
+                None => return false,
                 Some(b'\n') => {
                     self.newline_at(self.pos);
                     self.pos += 1;
@@ -131,9 +126,24 @@ impl<'a> Reader<'a> {
                 Some(b'\r') if self.pos + 1 == bytes.len() => {
                     self.pos += 1;
                 }
-                _ => break,
+                _ => return true,
             }
         }
+    }
+
+    /// Reads the next non-blank record into `out`; returns its line, or `None` at the end.
+    fn next_record(&mut self, out: &mut Vec<Cow<'a, str>>) -> Result<Option<usize>> {
+        out.clear();
+        self.append_record(out)
+    }
+
+    /// Reads the next non-blank record, appending its fields to `out`; returns its line, or
+    /// `None` at the end.
+    fn append_record<O: PushCell<'a>>(&mut self, out: &mut O) -> Result<Option<usize>> {
+        if !self.skip_blank_lines() {
+            return Ok(None);
+        }
+        let bytes = self.src.as_bytes();
         let line = self.line;
         let src = self.src;
         loop {
@@ -141,23 +151,15 @@ impl<'a> Reader<'a> {
             // without escapes, not last on its line); everything else takes `field`.
             let start = self.pos;
             let first = bytes.get(start).copied().unwrap_or(b' ');
-            if first == b',' {
-                out.push_cell(Cow::Borrowed(""));
-                self.pos = start + 1;
-                continue;
-            }
+            // (An empty field takes the unquoted path: its delimiter is found at `start`.)
             if first == b'"' {
-                let content = start + 1;
-                if let Some(close) = find3(bytes, content, b'"', b'\\', b'\n')
-                    && bytes[close] == b'"'
-                    && bytes.get(close + 1) == Some(&b',')
-                {
-                    out.push_cell(Cow::Borrowed(&src[content..close]));
-                    self.pos = close + 2;
+                if let Some((cell, next)) = self.quoted_to_comma(start + 1) {
+                    out.push_cell(cell);
+                    self.pos = next;
                     continue;
                 }
             } else if first != b' ' && first != b'\t' {
-                match find2(bytes, start, b',', b'\n') {
+                match self.cursor.find(bytes, start, |b| b.delim) {
                     Some(at) if bytes[at] == b',' => {
                         out.push_cell(Cow::Borrowed(&src[start..at]));
                         self.pos = at + 1;
@@ -182,6 +184,40 @@ impl<'a> Reader<'a> {
             out.push_cell(field);
             if end {
                 return Ok(Some(line));
+            }
+        }
+    }
+
+    /// The fast path for a quoted field whose content starts at `content` and that is followed
+    /// by `,`, on one line: its text and where the next field starts. `None` for anything
+    /// else ([`Reader::quoted`] reads it).
+    #[inline(always)]
+    fn quoted_to_comma(&mut self, content: usize) -> Option<(Cow<'a, str>, usize)> {
+        let bytes = self.src.as_bytes();
+        let mut i = content;
+        let mut doubled = false;
+        loop {
+            let at = self.cursor.find(bytes, i, |m| m.quoted)?;
+            match bytes[at] {
+                // The next character is literal (both are kept), unless it ends the line.
+                b'\\' if !matches!(bytes.get(at + 1), Some(b'\n') | None) => i = at + 2,
+                b'"' => match bytes.get(at + 1) {
+                    Some(b'"') => {
+                        doubled = true;
+                        i = at + 2;
+                    }
+                    Some(b',') => {
+                        let raw = &self.src[content..at];
+                        let text = if doubled {
+                            Cow::Owned(undouble(raw))
+                        } else {
+                            Cow::Borrowed(raw)
+                        };
+                        return Some((text, at + 2));
+                    }
+                    _ => return None,
+                },
+                _ => return None,
             }
         }
     }
@@ -397,7 +433,10 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
         line: reader.line,
         line_start: reader.line_start,
     };
-    let rows = match count_records(src.as_bytes(), reader.pos) {
+    let bytes = src.as_bytes();
+    let counted =
+        count_records_by_masks(bytes, reader.pos).or_else(|| count_records(bytes, reader.pos));
+    let rows = match counted {
         Some(rows) => rows,
         None => {
             // An unterminated quoted field: reading the rows reports it where `parse` does.
@@ -418,6 +457,63 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
     }))
 }
 
+/// Counts the records from `from` like [`count_records`], 64 bytes at a time: the line ends
+/// outside quotes ([`Stream`]), without looking at each quote. That reading is PHP's when every
+/// quote opens a field (right after a `,`, a line end or `from`), closes one (right before a
+/// `,`, a line end or the end), or is one of a doubled pair inside a field, and no quote follows
+/// a backslash inside quotes. `None` when some quote or backslash is not like that, or a quoted field is not
+/// terminated: [`count_records`] decides then.
+fn count_records_by_masks(b: &[u8], from: usize) -> Option<usize> {
+    if from >= b.len() {
+        return Some(0);
+    }
+    let mut s = Stream::start(b, from);
+    let mut count = 0;
+    let mut line_start = from;
+    // Whether the byte before the block is a `,` or line end (or the block starts at `from`),
+    // and whether it is a closing quote.
+    // And whether it is a backslash inside quotes.
+    let (mut delim_before, mut closer_before, mut escape_before) = (1u64, 0u64, 0u64);
+    loop {
+        let k = s.block;
+        let opener = k.quote & s.inside;
+        let closer = k.quote & !s.inside;
+        // A backslash inside quotes makes the next byte literal: only a quote changes the
+        // reading (a conservative test: `\\"` is an escaped backslash and then a real quote).
+        let escapes = k.backslash & s.inside;
+        if ((escapes << 1) | escape_before) & k.quote != 0 {
+            return None;
+        }
+        let opens_ok = (k.delim << 1) | delim_before | (closer << 1) | closer_before;
+        let after = b.get(s.base + 64).copied();
+        // A quote right after a closing quote is an opening one (the pair of a doubled quote).
+        let next_ok = u64::from(matches!(after, None | Some(b',' | b'\n' | b'"'))) << 63;
+        let closes_ok = (k.delim >> 1) | (opener >> 1) | next_ok;
+        if opener & !opens_ok != 0 || closer & !closes_ok != 0 {
+            return None;
+        }
+        let mut ends = k.newline & !s.inside;
+        while ends != 0 {
+            let at = s.base + ends.trailing_zeros() as usize;
+            let line = &b[line_start..at];
+            count += usize::from(!line.is_empty() && line != b"\r");
+            line_start = at + 1;
+            ends &= ends - 1;
+        }
+        if s.base + 64 >= b.len() {
+            if s.inside >> 63 != 0 {
+                return None;
+            }
+            let line = &b[line_start..];
+            return Some(count + usize::from(!line.is_empty() && line != b"\r"));
+        }
+        delim_before = k.delim >> 63;
+        closer_before = closer >> 63;
+        escape_before = escapes >> 63;
+        s.advance(b);
+    }
+}
+
 /// Counts the records from `from` as [`Reader`] reads them, looking only at quotes and line
 /// ends: a `"` opens a quoted field only at the start of a field (after spaces and tabs
 /// that follow a `,` or the start of a line), where `\\` escapes the next character and `""`
@@ -425,14 +521,19 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
 /// field is not terminated.
 fn count_records(b: &[u8], from: usize) -> Option<usize> {
     let is_record = |line: &[u8]| !line.is_empty() && line != b"\r";
+    let mut cursor = Cursor::default();
     let mut count = 0;
     let mut pos = from;
     let mut line_start = from;
     loop {
-        // Quotes and line ends are far apart: `memchr` is the faster search here.
-        let Some(at) = memchr::memchr2(b'"', b'\n', &b[pos..]).map(|i| pos + i) else {
+        let Some(at) = cursor.find(b, pos, |m| m.quoted) else {
             return Some(count + usize::from(is_record(&b[line_start..])));
         };
+        if b[at] == b'\\' {
+            // Escapes only inside a quoted field.
+            pos = at + 1;
+            continue;
+        }
         if b[at] == b'\n' {
             count += usize::from(is_record(&b[line_start..at]));
             line_start = at + 1;
@@ -450,7 +551,7 @@ fn count_records(b: &[u8], from: usize) -> Option<usize> {
         }
         let mut i = at + 1;
         pos = loop {
-            let q = find3(b, i, b'"', b'\\', b'\n')?;
+            let q = cursor.find(b, i, |m| m.quoted)?;
             match b[q] {
                 b'\\' if q + 1 < b.len() => i = q + 2,
                 b'\\' => return None,
@@ -477,6 +578,7 @@ impl<'a> ListRows<'a> {
             pos: at.pos,
             line: at.line,
             line_start: at.line_start,
+            cursor: Cursor::default(),
         };
         ListRows { reader, width }
     }
@@ -1126,6 +1228,31 @@ mod tests {
         }
     }
 
+    /// Every record of `body`, read with the fast paths or (`slow`) field by field.
+    fn records(body: &str, slow: bool) -> Result<Vec<Vec<String>>> {
+        let mut reader = Reader::new(body);
+        let mut out = Vec::new();
+        if slow {
+            while reader.skip_blank_lines() {
+                let mut record = Vec::new();
+                loop {
+                    let (field, end) = reader.field()?;
+                    record.push(field.into_owned());
+                    if end {
+                        break;
+                    }
+                }
+                out.push(record);
+            }
+        } else {
+            let mut record = Vec::new();
+            while reader.next_record(&mut record)?.is_some() {
+                out.push(record.drain(..).map(Cow::into_owned).collect());
+            }
+        }
+        Ok(out)
+    }
+
     fn arb_csv_text() -> impl Strategy<Value = String> {
         prop_oneof![arb_text(), "[a\\\\\", \\r\\n]{0,8}"]
             .prop_filter("representable in PHP's CSV", |s| representable(s))
@@ -1199,6 +1326,43 @@ mod tests {
                 }
             }
             prop_assert_eq!(count_records(body.as_bytes(), 0), read, "{:?}", body);
+        }
+
+        #[test]
+        fn long_bodies_read_like_the_byte_reader(body in "[a,\"\\\\\r\n \t]{0,400}") {
+            // The fast paths (64-byte masks) against `field` alone, across block boundaries.
+            let (fast, slow) = (records(&body, false), records(&body, true));
+            prop_assert_eq!(fast.map_err(|e| e.to_string()), slow.map_err(|e| e.to_string()), "{:?}", body);
+        }
+
+        #[test]
+        fn counting_by_masks_agrees_with_reading(body in "[a,\"\\\\\r\n \t]{0,400}") {
+            if let Some(n) = count_records_by_masks(body.as_bytes(), 0) {
+                prop_assert_eq!(Some(n), count_records(body.as_bytes(), 0), "{:?}", body);
+            }
+        }
+
+        #[test]
+        fn long_written_tables_read_back_and_count_by_masks(
+            rows in prop::collection::vec(prop::collection::vec(arb_csv_text(), 1..12), 1..12),
+        ) {
+            let mut body = String::new();
+            for row in &rows {
+                write_record(&mut body, row.iter().map(String::as_str));
+            }
+            let back = records(&body, false).unwrap();
+            let expected: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| if r.len() == 1 && r[0].is_empty() { vec![String::new()] } else { r.clone() })
+                .collect();
+            prop_assert_eq!(&back, &expected);
+            // What PHP writes counts by masks (backslashes may leave quotes inside unquoted
+            // values, or escape a quote: then the byte reader counts).
+            let counted = count_records_by_masks(body.as_bytes(), 0);
+            if !rows.iter().flatten().any(|c| c.contains('\\')) {
+                prop_assert_eq!(counted, Some(rows.len()), "{:?}", body);
+            }
+            prop_assert_eq!(count_records(body.as_bytes(), 0), Some(rows.len()));
         }
 
         #[test]
