@@ -57,7 +57,7 @@ fn main() {
     );
 }
 
-/// `profile form ours|params|baseline - N`: encodes the 100x10 filter request N times.
+/// `profile form ours|params|record|baseline N`: encodes the 100x10 filter request N times.
 fn form(which: &str, n: usize) {
     use dlspbx_benches::inputs;
     use dlspbx_core::request::form::{self, FormLimits};
@@ -76,6 +76,7 @@ fn form(which: &str, n: usize) {
                 .unwrap()
                 .len(),
             "params" => form::encode(black_box(&params), &limits).unwrap().len(),
+            "record" => form::encode_record(black_box(&req), &limits).unwrap().len(),
             _ => baseline::serde_qs_encode(black_box(&qs)).len(),
         };
     }

@@ -348,7 +348,7 @@ impl<'s> Cx<'s> {
             #[allow(unused_imports)]
             use #root::format::Format;
             #[allow(unused_imports)]
-            use #root::params::{check_rule, check_text, FromParam, Params, ToParam, Validate};
+            use #root::params::{check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams};
             #[allow(unused_imports)]
             use #root::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
             #serde_imports
@@ -514,57 +514,75 @@ impl<'s> Cx<'s> {
                 (Ty::List(_), _) if comma && canon_rule.is_some() => quote! {
                     if !self.#id.is_empty() {
                         let items: Vec<String> = self.#id.iter().map(|v| #one).collect();
-                        m.push((#wire.into(), #root::params::comma_list(&items)));
+                        sink.entry(#wire.into(), #root::params::comma_list(&items));
                     }
                 },
                 (Ty::List(_), _) if one_or_many => {
-                    let item = if canon_rule.is_some() { quote!(Node::from(#one)) } else { quote!(v.to_param()) };
+                    let (item, many) = if canon_rule.is_some() {
+                        (
+                            quote!(Node::from(#one)),
+                            quote!(sink.entry(#wire.into(), Node::Seq(many.iter().map(|v| Node::from(#one)).collect()))),
+                        )
+                    } else {
+                        (quote!(v.to_param()), quote!(sink.list(#wire.into(), many)))
+                    };
                     quote! {
                         match self.#id.as_slice() {
                             [] => {}
-                            [v] => m.push((#wire.into(), #item)),
-                            many => m.push((#wire.into(), Node::Seq(many.iter().map(|v| #item).collect()))),
+                            [v] => sink.entry(#wire.into(), #item),
+                            many => #many,
                         }
                     }
                 }
                 (Ty::List(_), _) if canon_rule.is_some() => quote! {
                     if !self.#id.is_empty() {
-                        m.push((#wire.into(), Node::Seq(self.#id.iter().map(|v| Node::from(#one)).collect())));
+                        sink.entry(#wire.into(), Node::Seq(self.#id.iter().map(|v| Node::from(#one)).collect()));
                     }
                 },
                 (_, true) if canon_rule.is_some() => quote! {
                     let v = &self.#id;
-                    m.push((#wire.into(), Node::from(#one)));
+                    sink.entry(#wire.into(), Node::from(#one));
                 },
                 (_, false) if canon_rule.is_some() => quote! {
                     if let Some(v) = &self.#id {
-                        m.push((#wire.into(), Node::from(#one)));
+                        sink.entry(#wire.into(), Node::from(#one));
                     }
                 },
                 (Ty::CustomFields, _) => quote! {
                     for (k, v) in &self.#id {
-                        m.push((format!("custom:{k}").into(), Node::str(v.as_str())));
+                        sink.entry(format!("custom:{k}").into(), Node::str(v.as_str()));
                     }
                 },
                 (Ty::Options, _) => quote! {
                     if !self.#id.is_empty() {
-                        m.push((#wire.into(), Node::Seq(self.#id.iter().map(|o| Node::from(o.to_string())).collect())));
+                        sink.entry(#wire.into(), Node::Seq(self.#id.iter().map(|o| Node::from(o.to_string())).collect()));
                     }
                 },
                 (Ty::List(_), _) if comma => quote! {
                     if !self.#id.is_empty() {
-                        m.push((#wire.into(), #root::params::comma_list(&self.#id)));
+                        sink.entry(#wire.into(), #root::params::comma_list(&self.#id));
+                    }
+                },
+                (Ty::List(inner), _) if matches!(**inner, Ty::Named(_)) => quote! {
+                    if !self.#id.is_empty() {
+                        sink.records(#wire, &self.#id);
                     }
                 },
                 (Ty::List(_), _) => quote! {
                     if !self.#id.is_empty() {
-                        m.push((#wire.into(), Node::Seq(self.#id.iter().map(ToParam::to_param).collect())));
+                        sink.list(#wire.into(), &self.#id);
                     }
                 },
-                (_, true) => quote! { m.push((#wire.into(), self.#id.to_param())); },
+                (Ty::Named(_), true) => quote! { sink.record(#wire, &self.#id); },
+                (Ty::Named(_), false) => quote! {
+                    if let Some(v) = &self.#id {
+                        sink.record(#wire, v);
+                    }
+                },
+                (_, true) => quote! { sink.entry(#wire.into(), self.#id.to_param()); },
                 (_, false) => quote! {
                     if let Some(v) = &self.#id {
-                        m.push((#wire.into(), v.to_param()));
+                        sink.entry(#wire.into(), v.to_param());
                     }
                 },
             });
@@ -713,12 +731,17 @@ impl<'s> Cx<'s> {
                 }
                 #( #setters )*
             }
-            impl ToParam for #name {
-                fn to_param(&self) -> Node<'_> {
-                    #[allow(unused_mut)]
-                    let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(#nfields);
+            impl VisitParams for #name {
+                const FIELDS: usize = #nfields;
+                #[allow(unused_variables)]
+                fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
                     #( #to_param )*
-                    Node::Map(m)
+                }
+            }
+            impl ToParam for #name {
+                #[inline]
+                fn to_param(&self) -> Node<'_> {
+                    #root::params::tree(self)
                 }
             }
             impl FromParam for #name {

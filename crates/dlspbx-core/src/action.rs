@@ -77,7 +77,9 @@ pub struct ModuleInfo {
 
 /// A request for one API action. Implemented by the generated `*Request` types; everything a
 /// transport needs to send it and to decode the answer, with no I/O.
-pub trait Action: Clone + Debug + PartialEq + Send + Sync + Sized + 'static {
+pub trait Action:
+    Clone + Debug + PartialEq + Send + Sync + Sized + crate::params::VisitParams + 'static
+{
     /// Module name (`dialer`).
     const MODULE: &'static str;
     /// Module file on the server (`dialer.php`).

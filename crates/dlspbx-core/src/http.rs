@@ -195,22 +195,49 @@ pub fn build<A: Action>(
     options.format.require()?;
     options.encoding.require()?;
     action.validate()?;
-    let with_key = |key: &str| {
-        let mut entries = vec![
-            ("api_user".into(), Node::from(credentials.api_user.clone())),
-            ("api_key".into(), Node::from(key.to_owned())),
-        ];
-        if let Node::Map(fields) = action.to_params() {
-            entries.extend(fields);
+    // A form body is written straight from the request (no parameter tree), once: the
+    // redacted copy only has the key's bytes replaced. Other encodings, and a form body over
+    // PHP's limits, go through the tree.
+    let form = match options.encoding {
+        Encoding::Form => match crate::request::form::encode_with_credentials(
+            &credentials.api_user,
+            credentials.api_key.expose(),
+            action,
+            &options.form_limits,
+        ) {
+            Ok(bodies) => Some(bodies),
+            Err(crate::request::form::FormRefusal::Limit(_))
+                if options.oversize == Oversize::FallbackToJson =>
+            {
+                None
+            }
+            Err(e) => return Err(Error::Encode(e.message())),
+        },
+        _ => None,
+    };
+    let (encoding, body, redacted) = match form {
+        Some((body, redacted)) => (Encoding::Form, body.into_bytes(), redacted.into_bytes()),
+        None => {
+            let mut entries = vec![
+                ("api_user".into(), Node::str(&credentials.api_user)),
+                ("api_key".into(), Node::str(credentials.api_key.expose())),
+            ];
+            if let Node::Map(fields) = action.to_params() {
+                entries.extend(fields);
+            }
+            let mut params = Node::Map(entries);
+            let (encoding, body) = encode_body(&params, options)?;
+            let shown = RequestOptions {
+                encoding,
+                ..*options
+            };
+            if let Node::Map(entries) = &mut params {
+                entries[1].1 = Node::str("REDACTED");
+            }
+            let (_, redacted) = encode_body(&params, &shown)?;
+            (encoding, body, redacted)
         }
-        Node::Map(entries)
     };
-    let (encoding, body) = encode_body(&with_key(credentials.api_key.expose()), options)?;
-    let shown = RequestOptions {
-        encoding,
-        ..*options
-    };
-    let (_, redacted) = encode_body(&with_key("REDACTED"), &shown)?;
     let path_and_query = format!(
         "{API_PREFIX}{}?api_action={}&api_format={}",
         A::FILE,

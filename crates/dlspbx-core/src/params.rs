@@ -1,5 +1,6 @@
 //! Request parameters: the conversions the generated request types use to build a parameter
-//! tree ([`ToParam`]), to read one back on the server side ([`FromParam`], [`Params`]), and to
+//! tree ([`ToParam`]) or to hand their parameters to a writer without one ([`VisitParams`],
+//! [`ParamSink`]), to read them back on the server side ([`FromParam`], [`Params`]), and to
 //! validate ([`Validate`], [`check_rule`], [`check_text`]).
 
 use crate::error::InvalidRequest;
@@ -14,6 +15,66 @@ pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 pub trait ToParam {
     /// The value as a [`Node`], borrowing the value's strings.
     fn to_param(&self) -> Node<'_>;
+}
+
+/// Receives a record's parameters in wire order. A generated request type describes its
+/// parameters once, in [`VisitParams::visit_params`]; [`tree`] collects them into a
+/// [`Node::Map`] (its [`ToParam`]), and the form encoder writes them straight into the body
+/// ([`crate::request::form::encode_record`]), with no tree in between.
+pub trait ParamSink<'a> {
+    /// A parameter whose value is given as a tree: a scalar, or a list of scalars.
+    fn entry(&mut self, key: Cow<'a, str>, value: Node<'a>);
+    /// A parameter whose value is a list of scalars (what [`ParamSink::entry`] of a
+    /// [`Node::Seq`] of them gives, which is what this does unless the sink does better).
+    fn list<T: ToParam>(&mut self, key: Cow<'a, str>, items: &'a [T]) {
+        self.entry(
+            key,
+            Node::Seq(items.iter().map(ToParam::to_param).collect()),
+        );
+    }
+    /// A parameter whose value is a record.
+    fn record<T: VisitParams>(&mut self, key: &'static str, value: &'a T);
+    /// A parameter whose value is a list of records.
+    fn records<T: VisitParams>(&mut self, key: &'static str, items: &'a [T]);
+}
+
+/// A record that hands its parameters to a [`ParamSink`] (the generated request types).
+pub trait VisitParams {
+    /// How many parameters the record has at most (a capacity hint for [`tree`]).
+    const FIELDS: usize;
+    /// Gives each parameter to `sink`, in wire order.
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S);
+}
+
+/// The parameters of `record` as a [`Node::Map`], in wire order.
+#[inline]
+pub fn tree<T: VisitParams>(record: &T) -> Node<'_> {
+    let mut sink = TreeSink(Vec::with_capacity(T::FIELDS));
+    record.visit_params(&mut sink);
+    Node::Map(sink.0)
+}
+
+/// Collects parameters into the entries of a [`Node::Map`] (see [`tree`]).
+struct TreeSink<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
+
+impl<'a> ParamSink<'a> for TreeSink<'a> {
+    #[inline]
+    fn entry(&mut self, key: Cow<'a, str>, value: Node<'a>) {
+        self.0.push((key, value));
+    }
+
+    #[inline]
+    fn record<T: VisitParams>(&mut self, key: &'static str, value: &'a T) {
+        self.0.push((Cow::Borrowed(key), tree(value)));
+    }
+
+    #[inline]
+    fn records<T: VisitParams>(&mut self, key: &'static str, items: &'a [T]) {
+        self.0.push((
+            Cow::Borrowed(key),
+            Node::Seq(items.iter().map(tree).collect()),
+        ));
+    }
 }
 
 /// Reads a request value from a parameter tree (server side).

@@ -9,7 +9,10 @@ use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
 use crate::format::Format;
 #[allow(unused_imports)]
-use crate::params::{check_rule, check_text, FromParam, Params, ToParam, Validate};
+use crate::params::{
+    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+};
+
 #[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
@@ -38,15 +41,19 @@ impl AddContactListRequest {
     }
 }
 
-impl ToParam for AddContactListRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            1usize,
-        );
+impl VisitParams for AddContactListRequest {
+    const FIELDS: usize = 1usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         let v = &self.name;
-        m.push(("name".into(), Node::from(crate::params::canonical("non_empty", v))));
-        Node::Map(m)
+        sink.entry("name".into(), Node::from(crate::params::canonical("non_empty", v)));
+    }
+}
+
+impl ToParam for AddContactListRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -305,65 +312,69 @@ impl AddContactRequest {
     }
 }
 
-impl ToParam for AddContactRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            13usize,
-        );
+impl VisitParams for AddContactRequest {
+    const FIELDS: usize = 13usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         let v = &self.contact_list;
-        m.push((
+        sink.entry(
             "contact_list".into(),
             Node::from(crate::params::canonical("non_empty", v)),
-        ));
+        );
         if let Some(v) = &self.company_name {
-            m.push(("company_name".into(), v.to_param()));
+            sink.entry("company_name".into(), v.to_param());
         }
         if let Some(v) = &self.first_name {
-            m.push(("first_name".into(), v.to_param()));
+            sink.entry("first_name".into(), v.to_param());
         }
         if let Some(v) = &self.last_name {
-            m.push(("last_name".into(), v.to_param()));
+            sink.entry("last_name".into(), v.to_param());
         }
         let v = &self.phone_number;
-        m.push((
+        sink.entry(
             "phone_number".into(),
             Node::from(crate::params::canonical("nanp_phone", v)),
-        ));
+        );
         if let Some(v) = &self.address {
-            m.push(("address".into(), v.to_param()));
+            sink.entry("address".into(), v.to_param());
         }
         if let Some(v) = &self.address_2 {
-            m.push(("address_2".into(), v.to_param()));
+            sink.entry("address_2".into(), v.to_param());
         }
         if let Some(v) = &self.city {
-            m.push(("city".into(), v.to_param()));
+            sink.entry("city".into(), v.to_param());
         }
         if let Some(v) = &self.state {
-            m.push((
+            sink.entry(
                 "state".into(),
                 Node::from(crate::params::canonical("us_state", v)),
-            ));
+            );
         }
         if let Some(v) = &self.zip_code {
-            m.push((
+            sink.entry(
                 "zip_code".into(),
                 Node::from(crate::params::canonical("zip_code", v)),
-            ));
+            );
         }
         if let Some(v) = &self.country {
-            m.push((
+            sink.entry(
                 "country".into(),
                 Node::from(crate::params::canonical("country_alpha2", v)),
-            ));
+            );
         }
         if let Some(v) = &self.dial_on_date {
-            m.push(("dialOnDate".into(), v.to_param()));
+            sink.entry("dialOnDate".into(), v.to_param());
         }
         for (k, v) in &self.custom {
-            m.push((format!("custom:{k}").into(), Node::str(v.as_str())));
+            sink.entry(format!("custom:{k}").into(), Node::str(v.as_str()));
         }
-        Node::Map(m)
+    }
+}
+
+impl ToParam for AddContactRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 

@@ -9,7 +9,10 @@ use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
 use crate::format::Format;
 #[allow(unused_imports)]
-use crate::params::{check_rule, check_text, FromParam, Params, ToParam, Validate};
+use crate::params::{
+    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+};
+
 #[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
@@ -35,13 +38,16 @@ impl TestRequest {
     }
 }
 
+impl VisitParams for TestRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for TestRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 

@@ -9,7 +9,10 @@ use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
 use crate::format::Format;
 #[allow(unused_imports)]
-use crate::params::{check_rule, check_text, FromParam, Params, ToParam, Validate};
+use crate::params::{
+    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+};
+
 #[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
@@ -1689,21 +1692,22 @@ impl FilterGroup {
     }
 }
 
-impl ToParam for FilterGroup {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            3usize,
-        );
-        m.push(("exclusivity".into(), self.exclusivity.to_param()));
-        m.push(("logical_operator".into(), self.logical_operator.to_param()));
+impl VisitParams for FilterGroup {
+    const FIELDS: usize = 3usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
+        sink.entry("exclusivity".into(), self.exclusivity.to_param());
+        sink.entry("logical_operator".into(), self.logical_operator.to_param());
         if !self.rules.is_empty() {
-            m.push((
-                "rules".into(),
-                Node::Seq(self.rules.iter().map(ToParam::to_param).collect()),
-            ));
+            sink.records("rules", &self.rules);
         }
-        Node::Map(m)
+    }
+}
+
+impl ToParam for FilterGroup {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -1790,33 +1794,32 @@ impl FilterRule {
     }
 }
 
-impl ToParam for FilterRule {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            5usize,
-        );
-        m.push(("type".into(), self.kind.to_param()));
+impl VisitParams for FilterRule {
+    const FIELDS: usize = 5usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
+        sink.entry("type".into(), self.kind.to_param());
         if let Some(v) = &self.operator {
-            m.push(("operator".into(), v.to_param()));
+            sink.entry("operator".into(), v.to_param());
         }
         match self.value.as_slice() {
             [] => {}
-            [v] => m.push(("value".into(), v.to_param())),
-            many => {
-                m.push((
-                    "value".into(),
-                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
-                ))
-            }
+            [v] => sink.entry("value".into(), v.to_param()),
+            many => sink.list("value".into(), many),
         }
         if let Some(v) = &self.lower_value {
-            m.push(("lower_value".into(), v.to_param()));
+            sink.entry("lower_value".into(), v.to_param());
         }
         if let Some(v) = &self.upper_value {
-            m.push(("upper_value".into(), v.to_param()));
+            sink.entry("upper_value".into(), v.to_param());
         }
-        Node::Map(m)
+    }
+}
+
+impl ToParam for FilterRule {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -1913,34 +1916,32 @@ impl ReportRequest {
     }
 }
 
-impl ToParam for ReportRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            4usize,
-        );
-        m.push(("report_type".into(), self.report_type.to_param()));
+impl VisitParams for ReportRequest {
+    const FIELDS: usize = 4usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
+        sink.entry("report_type".into(), self.report_type.to_param());
         if !self.columns.is_empty() {
-            m.push((
-                "columns".into(),
-                Node::Seq(self.columns.iter().map(ToParam::to_param).collect()),
-            ));
+            sink.list("columns".into(), &self.columns);
         }
         if !self.filter_groups.is_empty() {
-            m.push((
-                "filter_groups".into(),
-                Node::Seq(self.filter_groups.iter().map(ToParam::to_param).collect()),
-            ));
+            sink.records("filter_groups", &self.filter_groups);
         }
         if !self.options.is_empty() {
-            m.push((
+            sink.entry(
                 "options".into(),
                 Node::Seq(
                     self.options.iter().map(|o| Node::from(o.to_string())).collect(),
                 ),
-            ));
+            );
         }
-        Node::Map(m)
+    }
+}
+
+impl ToParam for ReportRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 

@@ -9,7 +9,10 @@ use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
 use crate::format::Format;
 #[allow(unused_imports)]
-use crate::params::{check_rule, check_text, FromParam, Params, ToParam, Validate};
+use crate::params::{
+    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+};
+
 #[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
@@ -421,22 +424,20 @@ impl SmsFilters {
     }
 }
 
-impl ToParam for SmsFilters {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            12usize,
-        );
+impl VisitParams for SmsFilters {
+    const FIELDS: usize = 12usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         match self.src.as_slice() {
             [] => {}
             [v] => {
-                m.push((
+                sink.entry(
                     "src".into(),
                     Node::from(crate::params::canonical("sms_party", v)),
-                ))
+                )
             }
             many => {
-                m.push((
+                sink.entry(
                     "src".into(),
                     Node::Seq(
                         many
@@ -446,19 +447,19 @@ impl ToParam for SmsFilters {
                             ))
                             .collect(),
                     ),
-                ))
+                )
             }
         }
         match self.dst_original.as_slice() {
             [] => {}
             [v] => {
-                m.push((
+                sink.entry(
                     "dst_original".into(),
                     Node::from(crate::params::canonical("sms_party", v)),
-                ))
+                )
             }
             many => {
-                m.push((
+                sink.entry(
                     "dst_original".into(),
                     Node::Seq(
                         many
@@ -468,19 +469,19 @@ impl ToParam for SmsFilters {
                             ))
                             .collect(),
                     ),
-                ))
+                )
             }
         }
         match self.dst.as_slice() {
             [] => {}
             [v] => {
-                m.push((
+                sink.entry(
                     "dst".into(),
                     Node::from(crate::params::canonical("sms_party", v)),
-                ))
+                )
             }
             many => {
-                m.push((
+                sink.entry(
                     "dst".into(),
                     Node::Seq(
                         many
@@ -490,71 +491,57 @@ impl ToParam for SmsFilters {
                             ))
                             .collect(),
                     ),
-                ))
+                )
             }
         }
         if let Some(v) = &self.status {
-            m.push(("status".into(), v.to_param()));
+            sink.entry("status".into(), v.to_param());
         }
         match self.direction.as_slice() {
             [] => {}
-            [v] => m.push(("direction".into(), v.to_param())),
-            many => {
-                m.push((
-                    "direction".into(),
-                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
-                ))
-            }
+            [v] => sink.entry("direction".into(), v.to_param()),
+            many => sink.list("direction".into(), many),
         }
         if let Some(v) = &self.from {
-            m.push((
+            sink.entry(
                 "from".into(),
                 Node::from(crate::params::canonical("datetime_or_unix", v)),
-            ));
+            );
         }
         if let Some(v) = &self.to {
-            m.push((
+            sink.entry(
                 "to".into(),
                 Node::from(crate::params::canonical("datetime_or_unix", v)),
-            ));
+            );
         }
         match self.message_id.as_slice() {
             [] => {}
-            [v] => m.push(("message_id".into(), v.to_param())),
-            many => {
-                m.push((
-                    "message_id".into(),
-                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
-                ))
-            }
+            [v] => sink.entry("message_id".into(), v.to_param()),
+            many => sink.list("message_id".into(), many),
         }
         match self.cdr_id.as_slice() {
             [] => {}
-            [v] => m.push(("cdr_id".into(), v.to_param())),
-            many => {
-                m.push((
-                    "cdr_id".into(),
-                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
-                ))
-            }
+            [v] => sink.entry("cdr_id".into(), v.to_param()),
+            many => sink.list("cdr_id".into(), many),
         }
         if let Some(v) = &self.start_cdr_id {
-            m.push(("start_cdr_id".into(), v.to_param()));
+            sink.entry("start_cdr_id".into(), v.to_param());
         }
         if let Some(v) = &self.end_cdr_id {
-            m.push(("end_cdr_id".into(), v.to_param()));
+            sink.entry("end_cdr_id".into(), v.to_param());
         }
         match self.account_code.as_slice() {
             [] => {}
-            [v] => m.push(("account_code".into(), v.to_param())),
-            many => {
-                m.push((
-                    "account_code".into(),
-                    Node::Seq(many.iter().map(|v| v.to_param()).collect()),
-                ))
-            }
+            [v] => sink.entry("account_code".into(), v.to_param()),
+            many => sink.list("account_code".into(), many),
         }
-        Node::Map(m)
+    }
+}
+
+impl ToParam for SmsFilters {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -726,29 +713,33 @@ impl SendSmsRequest {
     }
 }
 
-impl ToParam for SendSmsRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            3usize,
-        );
+impl VisitParams for SendSmsRequest {
+    const FIELDS: usize = 3usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         if !self.dst.is_empty() {
             let items: Vec<String> = self
                 .dst
                 .iter()
                 .map(|v| crate::params::canonical("sms_destination", v))
                 .collect();
-            m.push(("dst".into(), crate::params::comma_list(&items)));
+            sink.entry("dst".into(), crate::params::comma_list(&items));
         }
         if let Some(v) = &self.account_code {
-            m.push(("account_code".into(), v.to_param()));
+            sink.entry("account_code".into(), v.to_param());
         }
         let v = &self.body;
-        m.push((
+        sink.entry(
             "body".into(),
             Node::from(crate::params::canonical("max_chars(200)", v)),
-        ));
-        Node::Map(m)
+        );
+    }
+}
+
+impl ToParam for SendSmsRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -1029,25 +1020,29 @@ impl QuerySmsRequest {
     }
 }
 
-impl ToParam for QuerySmsRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            4usize,
-        );
+impl VisitParams for QuerySmsRequest {
+    const FIELDS: usize = 4usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         if let Some(v) = &self.filters {
-            m.push(("filters".into(), v.to_param()));
+            sink.record("filters", v);
         }
         if let Some(v) = &self.results_limit {
-            m.push(("results_limit".into(), v.to_param()));
+            sink.entry("results_limit".into(), v.to_param());
         }
         if let Some(v) = &self.results_offset {
-            m.push(("results_offset".into(), v.to_param()));
+            sink.entry("results_offset".into(), v.to_param());
         }
         if let Some(v) = &self.order_by {
-            m.push(("order_by".into(), v.to_param()));
+            sink.entry("order_by".into(), v.to_param());
         }
-        Node::Map(m)
+    }
+}
+
+impl ToParam for QuerySmsRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 

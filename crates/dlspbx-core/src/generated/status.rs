@@ -9,7 +9,10 @@ use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
 use crate::format::Format;
 #[allow(unused_imports)]
-use crate::params::{check_rule, check_text, FromParam, Params, ToParam, Validate};
+use crate::params::{
+    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+};
+
 #[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
@@ -625,13 +628,16 @@ impl UsersRequest {
     }
 }
 
+impl VisitParams for UsersRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for UsersRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -850,13 +856,16 @@ impl QueuesRequest {
     }
 }
 
+impl VisitParams for QueuesRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for QueuesRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -1245,13 +1254,16 @@ impl CallsRequest {
     }
 }
 
+impl VisitParams for CallsRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for CallsRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -1593,13 +1605,16 @@ impl FaxesRequest {
     }
 }
 
+impl VisitParams for FaxesRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for FaxesRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -2048,13 +2063,16 @@ impl ConferencesRequest {
     }
 }
 
+impl VisitParams for ConferencesRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for ConferencesRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -2225,13 +2243,16 @@ impl ProvisioningRequest {
     }
 }
 
+impl VisitParams for ProvisioningRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for ProvisioningRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -2462,13 +2483,16 @@ impl DialerRequest {
     }
 }
 
+impl VisitParams for DialerRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for DialerRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -2819,13 +2843,16 @@ impl DialerlogsRequest {
     }
 }
 
+impl VisitParams for DialerlogsRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for DialerlogsRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 

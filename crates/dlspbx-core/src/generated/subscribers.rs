@@ -11,7 +11,10 @@ use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
 use crate::format::Format;
 #[allow(unused_imports)]
-use crate::params::{check_rule, check_text, FromParam, Params, ToParam, Validate};
+use crate::params::{
+    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+};
+
 #[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
@@ -164,13 +167,16 @@ impl QueryListsRequest {
     }
 }
 
+impl VisitParams for QueryListsRequest {
+    const FIELDS: usize = 0usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
+}
+
 impl ToParam for QueryListsRequest {
+    #[inline]
     fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            0usize,
-        );
-        Node::Map(m)
+        crate::params::tree(self)
     }
 }
 
@@ -521,23 +527,27 @@ impl AddSubscriberRequest {
     }
 }
 
-impl ToParam for AddSubscriberRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            2usize,
-        );
+impl VisitParams for AddSubscriberRequest {
+    const FIELDS: usize = 2usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         let v = &self.phone_number;
-        m.push((
+        sink.entry(
             "phone_number".into(),
             Node::from(crate::params::canonical("phone_digits", v)),
-        ));
+        );
         let v = &self.campaign_id;
-        m.push((
+        sink.entry(
             "campaign_id".into(),
             Node::from(crate::params::canonical("non_empty", v)),
-        ));
-        Node::Map(m)
+        );
+    }
+}
+
+impl ToParam for AddSubscriberRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -716,23 +726,27 @@ impl RemoveSubscriberRequest {
     }
 }
 
-impl ToParam for RemoveSubscriberRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            2usize,
-        );
+impl VisitParams for RemoveSubscriberRequest {
+    const FIELDS: usize = 2usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         let v = &self.phone_number;
-        m.push((
+        sink.entry(
             "phone_number".into(),
             Node::from(crate::params::canonical("phone_digits", v)),
-        ));
+        );
         let v = &self.campaign_id;
-        m.push((
+        sink.entry(
             "campaign_id".into(),
             Node::from(crate::params::canonical("non_empty", v)),
-        ));
-        Node::Map(m)
+        );
+    }
+}
+
+impl ToParam for RemoveSubscriberRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -911,20 +925,27 @@ impl AddUnsubscriberRequest {
     }
 }
 
-impl ToParam for AddUnsubscriberRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            2usize,
-        );
+impl VisitParams for AddUnsubscriberRequest {
+    const FIELDS: usize = 2usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         let v = &self.phone_number;
-        m.push((
+        sink.entry(
             "phone_number".into(),
             Node::from(crate::params::canonical("phone_digits", v)),
-        ));
+        );
         let v = &self.tenant_id;
-        m.push(("tenant_id".into(), Node::from(crate::params::canonical("digits", v))));
-        Node::Map(m)
+        sink.entry(
+            "tenant_id".into(),
+            Node::from(crate::params::canonical("digits", v)),
+        );
+    }
+}
+
+impl ToParam for AddUnsubscriberRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 
@@ -1103,20 +1124,27 @@ impl RemoveUnsubscriberRequest {
     }
 }
 
-impl ToParam for RemoveUnsubscriberRequest {
-    fn to_param(&self) -> Node<'_> {
-        #[allow(unused_mut)]
-        let mut m: Vec<(std::borrow::Cow<'_, str>, Node<'_>)> = Vec::with_capacity(
-            2usize,
-        );
+impl VisitParams for RemoveUnsubscriberRequest {
+    const FIELDS: usize = 2usize;
+    #[allow(unused_variables)]
+    fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
         let v = &self.phone_number;
-        m.push((
+        sink.entry(
             "phone_number".into(),
             Node::from(crate::params::canonical("phone_digits", v)),
-        ));
+        );
         let v = &self.tenant_id;
-        m.push(("tenant_id".into(), Node::from(crate::params::canonical("digits", v))));
-        Node::Map(m)
+        sink.entry(
+            "tenant_id".into(),
+            Node::from(crate::params::canonical("digits", v)),
+        );
+    }
+}
+
+impl ToParam for RemoveUnsubscriberRequest {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        crate::params::tree(self)
     }
 }
 

@@ -52,6 +52,7 @@
 //!   and, as PHP does, the whole top-level variable it belongs to is removed.
 
 use crate::error::Error;
+use crate::params::{ParamSink, ToParam, VisitParams};
 use crate::wire::Node;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -239,6 +240,210 @@ pub(crate) fn encode_checked(
     }
     written?;
     Ok(em.out)
+}
+
+/// Encodes a record's parameters (a generated request type) as a form body, writing them
+/// straight from the record ([`VisitParams`]) instead of building its parameter tree first.
+/// The body and the errors are those of [`encode`] of [`crate::params::ToParam::to_param`].
+pub fn encode_record<T: VisitParams>(record: &T, limits: &FormLimits) -> Result<String, Error> {
+    encode_record_checked(&[], record, limits).map_err(|e| Error::Encode(e.message()))
+}
+
+/// [`encode_record`] with top-level string parameters written first (`head`, the credentials).
+pub(crate) fn encode_record_checked<T: VisitParams>(
+    head: &[(&str, &str)],
+    record: &T,
+    limits: &FormLimits,
+) -> Result<String, FormRefusal> {
+    let mut em = Emitter {
+        out: String::new(),
+        key: String::with_capacity(64),
+        vars: 0,
+        depth: 0,
+        max_nesting: limits.max_nesting,
+    };
+    let mut sink = FormSink {
+        em: &mut em,
+        level: 0,
+        failed: false,
+    };
+    for (k, v) in head {
+        sink.entry(Cow::Borrowed(*k), Node::str(*v));
+    }
+    record.visit_params(&mut sink);
+    if !sink.failed && em.vars <= limits.max_input_vars && em.depth <= limits.max_nesting {
+        return Ok(em.out);
+    }
+    // Over a limit or refused: the tree gives the message (and the same verdict).
+    let mut entries: Vec<(Cow<'_, str>, Node<'_>)> = head
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), Node::str(*v)))
+        .collect();
+    if let Node::Map(fields) = crate::params::tree(record) {
+        entries.extend(fields);
+    }
+    encode_checked(&Node::Map(entries), limits)
+}
+
+/// The form body of a request with its credentials first, and the same body with the key
+/// written `REDACTED` (for `Debug` and dry runs): one encoding, the key's bytes replaced.
+pub(crate) fn encode_with_credentials<T: VisitParams>(
+    api_user: &str,
+    api_key: &str,
+    record: &T,
+    limits: &FormLimits,
+) -> Result<(String, String), FormRefusal> {
+    let body = encode_record_checked(
+        &[("api_user", api_user), ("api_key", api_key)],
+        record,
+        limits,
+    )?;
+    let head = |key: &str| {
+        let mut head = String::from("api_user=");
+        percent_encode_into(&mut head, api_user);
+        head.push_str("&api_key=");
+        percent_encode_into(&mut head, key);
+        head
+    };
+    let real = head(api_key);
+    let mut redacted = head("REDACTED");
+    // The body starts with exactly those bytes (the credentials are written first).
+    redacted.push_str(body.get(real.len()..).unwrap_or_default());
+    Ok((body, redacted))
+}
+
+/// Writes parameters into an [`Emitter`] as they come: what [`Emitter::emit`] does for the
+/// tree [`crate::params::tree`] would build, without building it. The first refusal stops
+/// the writing (`failed`); the caller then asks the tree path for its verdict and message.
+struct FormSink<'e> {
+    em: &'e mut Emitter,
+    /// Bracket groups above the values written here.
+    level: usize,
+    failed: bool,
+}
+
+impl FormSink<'_> {
+    /// Appends `k` to the key path, as a top-level name or a `[k]` group; `false` (and
+    /// `failed`) when no form body can carry it.
+    fn push_key(&mut self, k: &str) -> bool {
+        let key = &mut self.em.key;
+        let ok = if self.level == 0 {
+            key.clear();
+            check_top_key(k).is_ok() && {
+                percent_encode_into(key, k);
+                true
+            }
+        } else {
+            key.push_str("%5B");
+            if !k.is_empty() && all_unreserved(k.as_bytes()) {
+                key.push_str(k);
+            } else if check_nested_key(k).is_ok() {
+                percent_encode_into(key, k);
+            } else {
+                self.failed = true;
+                return false;
+            }
+            key.push_str("%5D");
+            true
+        };
+        self.failed |= !ok;
+        ok
+    }
+
+    /// Visits `record`'s fields `levels` bracket groups below this sink's values.
+    fn nested<T: VisitParams>(&mut self, record: &T, levels: usize) {
+        let level = self.level + levels;
+        if level > self.em.max_nesting {
+            self.failed = true;
+            return;
+        }
+        let mut sink = FormSink {
+            em: &mut *self.em,
+            level,
+            failed: false,
+        };
+        record.visit_params(&mut sink);
+        self.failed |= sink.failed;
+    }
+}
+
+fn is_scalar(node: &Node<'_>) -> bool {
+    matches!(node, Node::Null | Node::Bool(_) | Node::Str(_))
+}
+
+impl<'a> ParamSink<'a> for FormSink<'_> {
+    fn entry(&mut self, key: Cow<'a, str>, value: Node<'a>) {
+        let base = self.em.key.len();
+        if !self.failed && self.push_key(&key) && self.em.emit(&value, self.level).is_err() {
+            self.failed = true;
+        }
+        self.em.key.truncate(base);
+    }
+
+    fn list<T: ToParam>(&mut self, key: Cow<'a, str>, items: &'a [T]) {
+        // `key[]=a&key[]=b` when every item is a scalar (as `Emitter::emit` of the list).
+        if !items.iter().all(|i| is_scalar(&i.to_param())) {
+            return self.entry(
+                key,
+                Node::Seq(items.iter().map(ToParam::to_param).collect()),
+            );
+        }
+        let base = self.em.key.len();
+        if !self.failed && self.push_key(&key) {
+            if self.level + 1 > self.em.max_nesting {
+                self.failed = true;
+            } else {
+                self.em.key.push_str("%5B%5D");
+                for item in items {
+                    if self.em.emit(&item.to_param(), self.level + 1).is_err() {
+                        self.failed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        self.em.key.truncate(base);
+    }
+
+    fn record<T: VisitParams>(&mut self, key: &'static str, value: &'a T) {
+        let base = self.em.key.len();
+        // The record's map sits at this level; its fields one below.
+        if !self.failed && self.push_key(key) {
+            if self.level > self.em.max_nesting {
+                self.failed = true;
+            } else {
+                self.nested(value, 1);
+            }
+        }
+        self.em.key.truncate(base);
+    }
+
+    fn records<T: VisitParams>(&mut self, key: &'static str, items: &'a [T]) {
+        let base = self.em.key.len();
+        if !self.failed && self.push_key(key) {
+            if self.level + 1 > self.em.max_nesting {
+                self.failed = true;
+            }
+            // Indexed, counting only the items that write something (as `Emitter::emit`).
+            let mut i = 0usize;
+            for item in items {
+                if self.failed {
+                    break;
+                }
+                let item_base = self.em.key.len();
+                self.em.key.push_str("%5B");
+                push_usize(&mut self.em.key, i);
+                self.em.key.push_str("%5D");
+                let before = self.em.out.len();
+                self.nested(item, 2);
+                if self.em.out.len() != before {
+                    i += 1;
+                }
+                self.em.key.truncate(item_base);
+            }
+        }
+        self.em.key.truncate(base);
+    }
 }
 
 fn check_top_key(k: &str) -> Result<(), FormRefusal> {
@@ -1633,6 +1838,119 @@ mod tests {
         fn parse_never_panics_on_bracket_soup(body in "[a-c\\[\\] .=&%0-9+]{0,60}") {
             let _ = parse_with_limits(body.as_bytes(), &FormLimits { max_input_vars: 4, max_nesting: 2 });
             let _ = parse(body.as_bytes());
+        }
+    }
+}
+
+/// The form body written straight from a typed request ([`encode_record`]) is the one written
+/// from its parameter tree ([`encode`]), byte for byte, and refusals agree, under any limits.
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+    use crate::generated::dialer::AddContactRequest;
+    use crate::generated::reports::{
+        Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator,
+        ReportOption, ReportRequest,
+    };
+    use crate::params::ToParam;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof!["[a-z0-9@.]{0,6}", "[ -~]{0,6}", "\\PC{0,4}"]
+    }
+
+    fn rule() -> impl Strategy<Value = FilterRule> {
+        (
+            prop::sample::select(FilterType::ALL),
+            prop::option::of(prop::sample::select(Operator::ALL)),
+            prop::collection::vec(text(), 0..4),
+            prop::option::of(text()),
+            prop::option::of(text()),
+        )
+            .prop_map(|(kind, op, value, lo, hi)| {
+                let mut r = FilterRule::new(kind).value(value);
+                r.operator = op;
+                r.lower_value = lo;
+                r.upper_value = hi;
+                r
+            })
+    }
+
+    fn report() -> impl Strategy<Value = ReportRequest> {
+        let group = (
+            prop::sample::select(Exclusivity::ALL),
+            prop::sample::select(LogicalOperator::ALL),
+            prop::collection::vec(rule(), 0..4),
+        )
+            .prop_map(|(e, l, rules)| FilterGroup::new(e, l, rules));
+        (
+            prop::collection::vec(prop::sample::select(Column::ALL), 0..5),
+            prop::collection::vec(group, 0..4),
+            any::<bool>(),
+        )
+            .prop_map(|(columns, groups, option)| {
+                let mut r = ReportRequest::new(columns).filter_groups(groups);
+                if option {
+                    r = r.option(ReportOption::FormattedColumnsNames(true));
+                }
+                r
+            })
+    }
+
+    fn contact() -> impl Strategy<Value = AddContactRequest> {
+        (
+            text(),
+            text(),
+            prop::option::of(text()),
+            prop::collection::vec((text(), text()), 0..3),
+        )
+            .prop_map(|(list, phone, city, custom)| {
+                let mut c = AddContactRequest::new(list, phone);
+                c.city = city;
+                c.custom = custom;
+                c
+            })
+    }
+
+    fn limits() -> impl Strategy<Value = FormLimits> {
+        (0usize..40, 0usize..6).prop_map(|(max_input_vars, max_nesting)| FormLimits {
+            max_input_vars,
+            max_nesting,
+        })
+    }
+
+    fn agree<T: VisitParams + ToParam>(req: &T, limits: &FormLimits) -> Result<(), TestCaseError> {
+        let tree = encode(&req.to_param(), limits).map_err(|e| e.to_string());
+        let direct = encode_record(req, limits).map_err(|e| e.to_string());
+        prop_assert_eq!(direct, tree);
+        let with_credentials = encode_with_credentials("u@t", "k&=y", req, limits);
+        let mut entries = vec![
+            (Cow::Borrowed("api_user"), Node::str("u@t")),
+            (Cow::Borrowed("api_key"), Node::str("k&=y")),
+        ];
+        let mut redacted = entries.clone();
+        redacted[1].1 = Node::str("REDACTED");
+        if let Node::Map(fields) = req.to_param() {
+            entries.extend(fields.iter().cloned());
+            redacted.extend(fields);
+        }
+        let expected = encode_checked(&Node::Map(entries), limits)
+            .and_then(|body| Ok((body, encode_checked(&Node::Map(redacted), limits)?)));
+        prop_assert_eq!(with_credentials, expected);
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn report_requests_encode_alike(req in report(), limits in limits()) {
+            agree(&req, &limits)?;
+            agree(&req, &FormLimits::PHP_DEFAULTS)?;
+        }
+
+        #[test]
+        fn contacts_encode_alike(req in contact(), limits in limits()) {
+            agree(&req, &limits)?;
+            agree(&req, &FormLimits::PHP_DEFAULTS)?;
         }
     }
 }
