@@ -245,7 +245,7 @@ const TARGETS: &[Target] = &[
         min_mb_s: None,
     },
     Target {
-        what: "Form encoding (form::encode)",
+        what: "Form encoding (form::encode_record)",
         group: "form_encode",
         ours: "ours",
         baseline: "serde_qs",

@@ -4,7 +4,9 @@
 //!
 //! Fields are read the way PHP's `fgetcsv` reads them (delimiter `,`, enclosure `"`, escape
 //! `\`), with a zero-copy scanner: unquoted fields, and quoted fields without doubled quotes,
-//! borrow from the body.
+//! borrow from the body. The scanner finds where a field ends from bit masks of 64 bytes at a
+//! time ([`Cursor`]); a table's records are counted from a quote-parity mask
+//! ([`count_records_by_masks`]) where the quotes are where PHP writes them.
 //! - Records end in `\n` or `\r\n` (the final one may have no line end); blank lines are skipped.
 //! - A quoted field ends at a `"` that is not doubled; `""` inside is one `"`. A backslash
 //!   makes the next character literal and both are kept: `"bs\"q"` is `bs\"q` (PHP keeps the
@@ -460,9 +462,9 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
 /// Counts the records from `from` like [`count_records`], 64 bytes at a time: the line ends
 /// outside quotes ([`Stream`]), without looking at each quote. That reading is PHP's when every
 /// quote opens a field (right after a `,`, a line end or `from`), closes one (right before a
-/// `,`, a line end or the end), or is one of a doubled pair inside a field, and no quote follows
-/// a backslash inside quotes. `None` when some quote or backslash is not like that, or a quoted field is not
-/// terminated: [`count_records`] decides then.
+/// `,`, a line end or the end), or is one of a doubled pair inside a field, and no quote
+/// follows a backslash inside quotes. `None` when some quote or backslash is not like that, or
+/// a quoted field is not terminated: [`count_records`] decides then.
 fn count_records_by_masks(b: &[u8], from: usize) -> Option<usize> {
     if from >= b.len() {
         return Some(0);
