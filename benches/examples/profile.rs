@@ -27,6 +27,17 @@ fn main() {
         (Format::Yaml, "ours") => |b| ours_report(Format::Yaml, b),
         (Format::Csv, "ours") => |b| ours_report(Format::Csv, b),
         (Format::Csv, "simd_csv") => baseline::simd_csv_report,
+        (Format::Csv, "simd_csv_records") => |b| {
+            let mut reader = simd_csv::ZeroCopyReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(b);
+            let mut d = dlspbx_benches::Digest::default();
+            while let Some(record) = reader.read_byte_record().expect("a record") {
+                d.rows += 1;
+                d.cells += record.len();
+            }
+            d
+        },
         (_, "decode_only") => |b| {
             let t = <dlspbx_core::reports::ReportRequest as dlspbx_core::Action>::decode(
                 Format::Csv,
