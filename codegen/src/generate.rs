@@ -738,12 +738,6 @@ impl<'s> Cx<'s> {
                     #( #to_param )*
                 }
             }
-            impl ToParam for #name {
-                #[inline]
-                fn to_param(&self) -> Node<'_> {
-                    #root::params::tree(self)
-                }
-            }
             impl FromParam for #name {
                 fn from_param(node: &Node<'_>, field: &str) -> std::result::Result<Self, InvalidRequest> {
                     #[allow(unused_variables)]

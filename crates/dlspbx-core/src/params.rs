@@ -46,6 +46,14 @@ pub trait VisitParams {
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S);
 }
 
+/// A record's parameter tree is the map of what it visits.
+impl<T: VisitParams> ToParam for T {
+    #[inline]
+    fn to_param(&self) -> Node<'_> {
+        tree(self)
+    }
+}
+
 /// The parameters of `record` as a [`Node::Map`], in wire order.
 #[inline]
 pub fn tree<T: VisitParams>(record: &T) -> Node<'_> {

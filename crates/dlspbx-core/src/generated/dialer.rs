@@ -50,13 +50,6 @@ impl VisitParams for AddContactListRequest {
     }
 }
 
-impl ToParam for AddContactListRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for AddContactListRequest {
     fn from_param(
         node: &Node<'_>,
@@ -368,13 +361,6 @@ impl VisitParams for AddContactRequest {
         for (k, v) in &self.custom {
             sink.entry(format!("custom:{k}").into(), Node::str(v.as_str()));
         }
-    }
-}
-
-impl ToParam for AddContactRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
     }
 }
 

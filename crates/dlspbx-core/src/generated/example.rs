@@ -44,13 +44,6 @@ impl VisitParams for TestRequest {
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
 }
 
-impl ToParam for TestRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for TestRequest {
     fn from_param(
         node: &Node<'_>,

@@ -1704,13 +1704,6 @@ impl VisitParams for FilterGroup {
     }
 }
 
-impl ToParam for FilterGroup {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for FilterGroup {
     fn from_param(
         node: &Node<'_>,
@@ -1813,13 +1806,6 @@ impl VisitParams for FilterRule {
         if let Some(v) = &self.upper_value {
             sink.entry("upper_value".into(), v.to_param());
         }
-    }
-}
-
-impl ToParam for FilterRule {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
     }
 }
 
@@ -1935,13 +1921,6 @@ impl VisitParams for ReportRequest {
                 ),
             );
         }
-    }
-}
-
-impl ToParam for ReportRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
     }
 }
 

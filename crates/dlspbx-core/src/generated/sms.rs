@@ -538,13 +538,6 @@ impl VisitParams for SmsFilters {
     }
 }
 
-impl ToParam for SmsFilters {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for SmsFilters {
     fn from_param(
         node: &Node<'_>,
@@ -733,13 +726,6 @@ impl VisitParams for SendSmsRequest {
             "body".into(),
             Node::from(crate::params::canonical("max_chars(200)", v)),
         );
-    }
-}
-
-impl ToParam for SendSmsRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
     }
 }
 
@@ -1036,13 +1022,6 @@ impl VisitParams for QuerySmsRequest {
         if let Some(v) = &self.order_by {
             sink.entry("order_by".into(), v.to_param());
         }
-    }
-}
-
-impl ToParam for QuerySmsRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
     }
 }
 

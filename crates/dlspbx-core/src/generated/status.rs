@@ -634,13 +634,6 @@ impl VisitParams for UsersRequest {
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
 }
 
-impl ToParam for UsersRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for UsersRequest {
     fn from_param(
         node: &Node<'_>,
@@ -860,13 +853,6 @@ impl VisitParams for QueuesRequest {
     const FIELDS: usize = 0usize;
     #[allow(unused_variables)]
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
-}
-
-impl ToParam for QueuesRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
 }
 
 impl FromParam for QueuesRequest {
@@ -1260,13 +1246,6 @@ impl VisitParams for CallsRequest {
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
 }
 
-impl ToParam for CallsRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for CallsRequest {
     fn from_param(
         node: &Node<'_>,
@@ -1609,13 +1588,6 @@ impl VisitParams for FaxesRequest {
     const FIELDS: usize = 0usize;
     #[allow(unused_variables)]
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
-}
-
-impl ToParam for FaxesRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
 }
 
 impl FromParam for FaxesRequest {
@@ -2069,13 +2041,6 @@ impl VisitParams for ConferencesRequest {
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
 }
 
-impl ToParam for ConferencesRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for ConferencesRequest {
     fn from_param(
         node: &Node<'_>,
@@ -2247,13 +2212,6 @@ impl VisitParams for ProvisioningRequest {
     const FIELDS: usize = 0usize;
     #[allow(unused_variables)]
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
-}
-
-impl ToParam for ProvisioningRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
 }
 
 impl FromParam for ProvisioningRequest {
@@ -2487,13 +2445,6 @@ impl VisitParams for DialerRequest {
     const FIELDS: usize = 0usize;
     #[allow(unused_variables)]
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
-}
-
-impl ToParam for DialerRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
 }
 
 impl FromParam for DialerRequest {
@@ -2847,13 +2798,6 @@ impl VisitParams for DialerlogsRequest {
     const FIELDS: usize = 0usize;
     #[allow(unused_variables)]
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
-}
-
-impl ToParam for DialerlogsRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
 }
 
 impl FromParam for DialerlogsRequest {

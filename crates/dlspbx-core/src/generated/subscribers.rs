@@ -173,13 +173,6 @@ impl VisitParams for QueryListsRequest {
     fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {}
 }
 
-impl ToParam for QueryListsRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for QueryListsRequest {
     fn from_param(
         node: &Node<'_>,
@@ -544,13 +537,6 @@ impl VisitParams for AddSubscriberRequest {
     }
 }
 
-impl ToParam for AddSubscriberRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for AddSubscriberRequest {
     fn from_param(
         node: &Node<'_>,
@@ -740,13 +726,6 @@ impl VisitParams for RemoveSubscriberRequest {
             "campaign_id".into(),
             Node::from(crate::params::canonical("non_empty", v)),
         );
-    }
-}
-
-impl ToParam for RemoveSubscriberRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
     }
 }
 
@@ -942,13 +921,6 @@ impl VisitParams for AddUnsubscriberRequest {
     }
 }
 
-impl ToParam for AddUnsubscriberRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
-    }
-}
-
 impl FromParam for AddUnsubscriberRequest {
     fn from_param(
         node: &Node<'_>,
@@ -1138,13 +1110,6 @@ impl VisitParams for RemoveUnsubscriberRequest {
             "tenant_id".into(),
             Node::from(crate::params::canonical("digits", v)),
         );
-    }
-}
-
-impl ToParam for RemoveUnsubscriberRequest {
-    #[inline]
-    fn to_param(&self) -> Node<'_> {
-        crate::params::tree(self)
     }
 }
 

@@ -201,13 +201,7 @@ pub(crate) fn encode_checked(
     // One walk writes the body and counts what PHP's limits count; the limits are checked
     // first all the same: a request over them is refused as `Limit` (which may go as JSON)
     // even when it also has a key that no form body can carry.
-    let mut em = Emitter {
-        out: String::new(),
-        key: String::with_capacity(64),
-        vars: 0,
-        depth: 0,
-        max_nesting: limits.max_nesting,
-    };
+    let mut em = Emitter::new(limits);
     let written = entries.iter().try_for_each(|(k, v)| {
         check_top_key(k)?;
         em.key.clear();
@@ -255,13 +249,7 @@ pub(crate) fn encode_record_checked<T: VisitParams>(
     record: &T,
     limits: &FormLimits,
 ) -> Result<String, FormRefusal> {
-    let mut em = Emitter {
-        out: String::new(),
-        key: String::with_capacity(64),
-        vars: 0,
-        depth: 0,
-        max_nesting: limits.max_nesting,
-    };
+    let mut em = Emitter::new(limits);
     let mut sink = FormSink {
         em: &mut em,
         level: 0,
@@ -499,6 +487,16 @@ struct Emitter {
 }
 
 impl Emitter {
+    fn new(limits: &FormLimits) -> Emitter {
+        Emitter {
+            out: String::new(),
+            key: String::with_capacity(64),
+            vars: 0,
+            depth: 0,
+            max_nesting: limits.max_nesting,
+        }
+    }
+
     fn emit(&mut self, node: &Node<'_>, level: usize) -> Result<(), FormRefusal> {
         if level > self.max_nesting {
             return Err(FormRefusal::Limit(String::new()));
