@@ -30,7 +30,6 @@
 use dlspbx_core::report::{Page, Row};
 use dlspbx_core::reports::{ReportOption, ReportRequest};
 use dlspbx_core::{DecodeError, Error, Format, Position, Str, http};
-use std::borrow::Cow;
 
 /// One row of a `report_export`, borrowed for the duration of the callback.
 #[derive(Debug)]
@@ -894,16 +893,7 @@ enum Header {
 /// Decodes the complete value `bytes` of `key`; on error, the offset in `bytes` and the
 /// message.
 fn header_value(key: Key, bytes: &[u8]) -> Result<Header, (usize, String)> {
-    let scalar = || -> Result<String, (usize, String)> {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| (e.valid_up_to(), "invalid UTF-8".to_owned()))?;
-        let mut p = 0;
-        let cell = parse_scalar(text, &mut p)?;
-        if p != text.len() {
-            return Err((p, "expected a string, number, boolean or null".to_owned()));
-        }
-        Ok(cell.into())
-    };
+    let scalar = || parse_json_cell(bytes).map(String::from);
     Ok(match key {
         Key::Result => Header::Result(scalar()?),
         Key::Error => Header::Error(scalar()?),
@@ -965,90 +955,28 @@ fn parse_json_string(bytes: &[u8]) -> Result<String, String> {
     serde_json::from_slice::<String>(bytes).map_err(|e| format!("invalid string: {e}"))
 }
 
-/// A complete JSON array of scalars (the bytes from `[` to `]`) as cells; on error, the
-/// offset in `bytes` and the message.
+/// A complete JSON array of scalars (the bytes from `[` to `]`) as cells, decoded by the core
+/// exactly as report rows are; on error, the offset in `bytes` and the message.
 fn parse_json_row(bytes: &[u8]) -> Result<Vec<Str<'_>>, (usize, String)> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| (e.valid_up_to(), "invalid UTF-8 in a row".to_owned()))?;
-    let b = text.as_bytes();
-    let mut p = 1; // after `[`
-    let skip_ws = |p: &mut usize| {
-        while *p < b.len() && matches!(b[*p], b' ' | b'\t' | b'\r' | b'\n') {
-            *p += 1;
-        }
-    };
-    let mut cells = Vec::new();
-    skip_ws(&mut p);
-    if b.get(p) == Some(&b']') {
-        return Ok(cells);
-    }
-    loop {
-        skip_ws(&mut p);
-        cells.push(parse_scalar(text, &mut p)?);
-        skip_ws(&mut p);
-        match b.get(p) {
-            Some(b',') => p += 1,
-            Some(b']') if p + 1 == b.len() => return Ok(cells),
-            _ => return Err((p, "expected `,` or `]` after a cell".to_owned())),
-        }
-    }
+    dlspbx_core::report::decode_json_row(text).map_err(at_offset)
 }
 
-/// The scalar at `*p` as cell text (see [`ExportDecoder`]); moves `*p` past it.
-fn parse_scalar<'a>(text: &'a str, p: &mut usize) -> Result<Str<'a>, (usize, String)> {
-    let b = text.as_bytes();
-    let start = *p;
-    let literal = |p: &mut usize, word: &str, cell: &'static str| {
-        if text[*p..].starts_with(word) {
-            *p += word.len();
-            Ok(Str::from(cell))
-        } else {
-            Err((
-                *p,
-                "expected a string, number, boolean or null cell".to_owned(),
-            ))
-        }
+/// A complete JSON scalar as a cell (see [`parse_json_row`]).
+fn parse_json_cell(bytes: &[u8]) -> Result<Str<'_>, (usize, String)> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), "invalid UTF-8".to_owned()))?;
+    dlspbx_core::report::decode_json_cell(text).map_err(at_offset)
+}
+
+/// A core decode error as an offset and a message.
+fn at_offset(e: DecodeError) -> (usize, String) {
+    let at = match e.position {
+        Position::Offset(at) => at,
+        _ => 0,
     };
-    match b.get(start) {
-        Some(b'"') => {
-            let mut i = start + 1;
-            let mut escaped = false;
-            loop {
-                match b.get(i) {
-                    None => return Err((start, "unterminated string".to_owned())),
-                    Some(b'\\') => {
-                        escaped = true;
-                        i += 2;
-                    }
-                    Some(b'"') => break,
-                    Some(_) => i += 1,
-                }
-            }
-            *p = i + 1;
-            if escaped {
-                let s: String = serde_json::from_str(&text[start..=i])
-                    .map_err(|e| (start, format!("invalid string: {e}")))?;
-                Ok(Str(Cow::Owned(s)))
-            } else {
-                Ok(Str::from(&text[start + 1..i]))
-            }
-        }
-        Some(b'n') => literal(p, "null", ""),
-        Some(b't') => literal(p, "true", "1"),
-        Some(b'f') => literal(p, "false", "0"),
-        Some(c) if *c == b'-' || c.is_ascii_digit() => {
-            let mut i = start + 1;
-            while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
-                i += 1;
-            }
-            *p = i;
-            Ok(Str::from(&text[start..i]))
-        }
-        _ => Err((
-            start,
-            "expected a string, number, boolean or null cell".to_owned(),
-        )),
-    }
+    (at, e.message)
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub(crate) struct JsonRows<'a> {
     /// Cells per row seen so far, to pre-size the next row.
     width: usize,
     tail: Tail,
+    /// What errors are about (`report results`).
+    context: &'static str,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -66,6 +68,7 @@ impl<'a> JsonRows<'a> {
             done: false,
             width: 0,
             tail,
+            context: "report results",
         }
     }
 
@@ -75,7 +78,7 @@ impl<'a> JsonRows<'a> {
         DecodeError::new(
             Format::Json,
             Position::Offset(self.base + self.pos),
-            format!("report results: {msg}"),
+            format!("{}: {msg}", self.context),
         )
     }
 
@@ -435,6 +438,40 @@ fn unescape(raw: &str) -> Result<String, (usize, &'static str)> {
     Ok(out)
 }
 
+/// Decodes one report row written as a JSON array of scalars (`["a",1,null,true]`) exactly as
+/// [`ReportTable::rows`] decodes each row of a JSON report: strings borrowed from `text`
+/// unless escaped, numbers as written, `null` as `""`, booleans as `1`/`0`. For decoders that
+/// find the rows themselves (the clients' streaming export); errors are at byte offsets in
+/// `text`.
+pub fn decode_json_row(text: &str) -> std::result::Result<Vec<Str<'_>>, DecodeError> {
+    let mut scan = JsonRows::with_tail(text, 0, Tail::Exact);
+    scan.context = "row";
+    scan.skip_ws();
+    if scan.peek() != Some(b'[') {
+        return Err(scan.err("expected an array of cells"));
+    }
+    let mut cells = Vec::new();
+    scan.row(&mut cells, true)?;
+    scan.skip_ws();
+    if scan.pos != text.len() {
+        return Err(scan.err("unexpected text after the row"));
+    }
+    Ok(cells)
+}
+
+/// Decodes one JSON scalar as a report cell, like the cells of [`decode_json_row`].
+pub fn decode_json_cell(text: &str) -> std::result::Result<Str<'_>, DecodeError> {
+    let mut scan = JsonRows::with_tail(text, 0, Tail::Exact);
+    scan.context = "value";
+    scan.skip_ws();
+    let cell = scan.scalar(true)?;
+    scan.skip_ws();
+    if scan.pos != text.len() {
+        return Err(scan.err("expected a single string, number, boolean or null"));
+    }
+    Ok(cell)
+}
+
 impl<'a> Iterator for JsonRows<'a> {
     type Item = Result<Vec<Str<'a>>, DecodeError>;
 
@@ -727,6 +764,36 @@ pub(crate) fn decode(body: &[u8]) -> Result<ReportTable<'_>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn one_row_decodes_like_the_rows_of_a_report() {
+        let row = r#" ["a", "\u00e9\"", 12.5, -3, null, true, false, ""] "#;
+        let cells = decode_json_row(row).unwrap();
+        let texts: Vec<&str> = cells.iter().map(Str::as_str).collect();
+        assert_eq!(texts, ["a", "\u{e9}\"", "12.5", "-3", "", "1", "0", ""]);
+        assert!(matches!(cells[0].0, Cow::Borrowed(_)));
+        let table = format!("[{row},{row}]");
+        for r in JsonRows::new(&table) {
+            assert_eq!(r.unwrap(), cells);
+        }
+        assert_eq!(decode_json_row("[]").unwrap(), Vec::<Str<'_>>::new());
+        for (bad, at) in [
+            ("[1,]", 3),
+            ("[x]", 1),
+            ("1", 0),
+            ("[1] 2", 4),
+            ("[\"\\q\"]", 2),
+        ] {
+            let e = decode_json_row(bad).unwrap_err();
+            assert_eq!(e.position, Position::Offset(at), "{bad}: {e}");
+            assert!(e.message.starts_with("row: "), "{e}");
+        }
+        assert_eq!(decode_json_cell(" \"x\" ").unwrap().as_str(), "x");
+        assert_eq!(decode_json_cell("null").unwrap().as_str(), "");
+        assert!(decode_json_cell("1 2").is_err());
+        assert!(decode_json_cell("[1]").is_err());
+    }
+
     use super::*;
 
     #[test]
