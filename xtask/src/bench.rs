@@ -3,7 +3,8 @@
 //!
 //! `--full` adds the 1M-row reports (`DLSPBX_BENCH_FULL=1`). Only results written by this run
 //! are summarised. The summary has a table per bench group (median time, MB/s with
-//! MB = 10^6 bytes, and the speedup of ours over each baseline measured in the same run), the
+//! MB = 10^6 bytes, the bytes each iteration reads or writes, and the speedup of ours over each
+//! baseline measured in the same run), the
 //! performance targets of issue 6 with the measured values, and the streaming export's peak
 //! RSS when `target/export-rss.txt` exists.
 
@@ -318,9 +319,9 @@ fn render(results: &[Result], rss: Option<&str>, full: bool) -> String {
         let _ = writeln!(out, "\n## {group}\n");
         let _ = writeln!(
             out,
-            "| bench | input | median | MB/s | speedup of ours over the baselines |"
+            "| bench | input | bytes | median | MB/s | speedup of ours over the baselines |"
         );
-        let _ = writeln!(out, "|---|---|---:|---:|---|");
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
         for r in &rows {
             let speedups = if r.is_ours() {
                 rows.iter()
@@ -333,9 +334,10 @@ fn render(results: &[Result], rss: Option<&str>, full: bool) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 r.function,
                 r.param,
+                r.bytes.map_or("-".into(), |b| format!("{b:.0}")),
                 fmt_time(r.median_ns),
                 r.mb_per_s().map_or("-".into(), |m| format!("{m:.0}")),
                 speedups
@@ -396,6 +398,10 @@ mod tests {
         );
         assert!(text.contains("| yes |"), "{text}");
         assert!(text.contains("4.00x serde_json_owned"), "{text}");
+        assert!(
+            text.contains("| ours | 1000 | 1000000 | 500.00 µs | 2000 |"),
+            "{text}"
+        );
         assert!(text.contains("peak RSS 20 MB"), "{text}");
     }
 }
