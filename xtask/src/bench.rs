@@ -2,11 +2,10 @@
 //! writes `target/bench-summary.md` from criterion's `target/criterion/**/new/*.json`.
 //!
 //! `--full` adds the 1M-row reports (`DLSPBX_BENCH_FULL=1`). Only results written by this run
-//! are summarised. The summary has a table per bench group (median time, MB/s with
-//! MB = 10^6 bytes, the bytes each iteration reads or writes, and the speedup of ours over each
-//! baseline measured in the same run), the
-//! performance targets of issue 6 with the measured values, and the streaming export's peak
-//! RSS when `target/export-rss.txt` exists.
+//! are summarised. The summary has a table per bench group (the bytes each iteration reads or
+//! writes, median time, MB/s with MB = 10^6 bytes, and the speedup of ours over each baseline
+//! measured in the same run), the performance targets of issue 6 with the measured values, and
+//! the streaming export's peak RSS when `target/export-rss.txt` exists.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
