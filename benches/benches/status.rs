@@ -1,5 +1,6 @@
 //! Status responses (queues, users, provisioning) and a query_sms page: decode per format,
-//! with `serde_json` into owned structs and into `Value` as the JSON baselines.
+//! with `serde_json` into owned structs and into `Value` as the JSON baselines, and the
+//! deprecated `serde_yaml` into the same owned structs as the YAML baseline.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dlspbx_benches::{baseline, inputs};
@@ -30,6 +31,19 @@ fn action<A: Action, Owned: DeserializeOwned>(
                 })
             },
         );
+        if format == Format::Yaml {
+            group.bench_with_input(
+                BenchmarkId::new("serde_yaml_owned", "yaml"),
+                body.as_slice(),
+                |b, body| {
+                    b.iter(|| {
+                        black_box(
+                            serde_yaml::from_slice::<Owned>(black_box(body)).expect("decodes"),
+                        )
+                    })
+                },
+            );
+        }
         if format == Format::Json {
             group.bench_with_input(
                 BenchmarkId::new("serde_json_owned", "json"),
