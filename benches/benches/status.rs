@@ -1,6 +1,7 @@
 //! Status responses (queues, users, provisioning) and a query_sms page: decode per format,
-//! with `serde_json` into owned structs and into `Value` as the JSON baselines, and the
-//! deprecated `serde_yaml` into the same owned structs as the YAML baseline.
+//! with `serde_json` into owned structs and into `Value` as the JSON baselines, the deprecated
+//! `serde_yaml` into the same owned structs as the YAML baseline, and `quick-xml`'s serde
+//! support into owned structs of the XML shape as the XML baseline.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dlspbx_benches::{baseline, inputs};
@@ -12,7 +13,7 @@ use std::hint::black_box;
 
 const FORMATS: [Format; 4] = [Format::Json, Format::Xml, Format::Yaml, Format::Csv];
 
-fn action<A: Action, Owned: DeserializeOwned>(
+fn action<A: Action, Owned: DeserializeOwned, XmlOwned: DeserializeOwned>(
     c: &mut Criterion,
     name: &str,
     body: impl Fn(Format) -> Vec<u8>,
@@ -31,6 +32,18 @@ fn action<A: Action, Owned: DeserializeOwned>(
                 })
             },
         );
+        if format == Format::Xml {
+            group.bench_with_input(
+                BenchmarkId::new("quick_xml_serde_owned", "xml"),
+                body.as_slice(),
+                |b, body| {
+                    b.iter(|| {
+                        let text = std::str::from_utf8(black_box(body)).expect("UTF-8");
+                        black_box(quick_xml::de::from_str::<XmlOwned>(text).expect("decodes"))
+                    })
+                },
+            );
+        }
         if format == Format::Yaml {
             group.bench_with_input(
                 BenchmarkId::new("serde_yaml_owned", "yaml"),
@@ -74,12 +87,18 @@ fn action<A: Action, Owned: DeserializeOwned>(
 }
 
 fn status(c: &mut Criterion) {
-    action::<QueuesRequest, baseline::OwnedQueues>(c, "queues", |f| inputs::queues_body(f, 20, 25));
-    action::<UsersRequest, baseline::OwnedUsers>(c, "users", |f| inputs::users_body(f, 500));
-    action::<ProvisioningRequest, baseline::OwnedProvisioning>(c, "provisioning", |f| {
-        inputs::provisioning_body(f, 500)
+    action::<QueuesRequest, baseline::OwnedQueues, baseline::XmlQueues>(c, "queues", |f| {
+        inputs::queues_body(f, 20, 25)
     });
-    action::<QuerySmsRequest, baseline::OwnedSmsPage>(c, "query_sms", |f| {
+    action::<UsersRequest, baseline::OwnedUsers, baseline::XmlUsers>(c, "users", |f| {
+        inputs::users_body(f, 500)
+    });
+    action::<ProvisioningRequest, baseline::OwnedProvisioning, baseline::XmlProvisioning>(
+        c,
+        "provisioning",
+        |f| inputs::provisioning_body(f, 500),
+    );
+    action::<QuerySmsRequest, baseline::OwnedSmsPage, baseline::XmlSmsPage>(c, "query_sms", |f| {
         inputs::query_sms_body(f, 100)
     });
 }

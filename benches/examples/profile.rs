@@ -12,6 +12,13 @@ fn main() {
         eprintln!("usage: profile FORMAT DECODER FILE [ITERATIONS]");
         std::process::exit(2);
     };
+    if format == "status" {
+        return status(
+            decoder,
+            file,
+            rest.first().and_then(|s| s.parse().ok()).unwrap_or(1000),
+        );
+    }
     if format == "form" {
         return form(
             decoder,
@@ -65,6 +72,34 @@ fn main() {
     println!(
         "{d:?}: {per:?} per decode, {:.0} MB/s",
         body.len() as f64 / per.as_secs_f64() / 1e6
+    );
+}
+
+/// `profile status queues|users FORMAT N`: decodes a generated status response N times.
+fn status(which: &str, format: &str, n: usize) {
+    use dlspbx_benches::inputs;
+    use dlspbx_core::Action;
+    use dlspbx_core::status::{QueuesRequest, UsersRequest};
+    let format: Format = format.parse().expect("a format");
+    let body = match which {
+        "queues" => inputs::queues_body(format, 20, 25),
+        _ => inputs::users_body(format, 500),
+    };
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        match which {
+            "queues" => {
+                black_box(QueuesRequest::decode(format, black_box(&body)).unwrap());
+            }
+            _ => {
+                black_box(UsersRequest::decode(format, black_box(&body)).unwrap());
+            }
+        }
+    }
+    println!(
+        "{which} {format:?}: {} bytes, {:?} per decode",
+        body.len(),
+        start.elapsed() / n as u32
     );
 }
 

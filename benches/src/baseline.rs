@@ -264,6 +264,65 @@ pub struct OwnedSmsPage {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Status responses and SMS pages: owned structs for quick-xml's serde support (PHP's XML puts
+// list items in `<array>` elements).
+// ---------------------------------------------------------------------------------------------
+
+/// A list of records as PHP writes it in XML: `<array>` items.
+#[derive(Debug, Default, Deserialize)]
+pub struct XmlRecords {
+    /// The records.
+    #[serde(rename = "array", default)]
+    pub items: Vec<std::collections::HashMap<String, String>>,
+}
+
+/// `status.users` in XML.
+#[derive(Debug, Deserialize)]
+pub struct XmlUsers {
+    /// The registrations.
+    pub users: XmlRecords,
+}
+
+/// `status.provisioning` in XML.
+#[derive(Debug, Deserialize)]
+pub struct XmlProvisioning {
+    /// The devices.
+    pub provisioning: XmlRecords,
+}
+
+/// `sms.query_sms` in XML.
+#[derive(Debug, Deserialize)]
+pub struct XmlSmsPage {
+    /// Total matching records.
+    pub total_results: String,
+    /// The page.
+    #[serde(default)]
+    pub results: XmlRecords,
+}
+
+/// A queue in XML (`<agents></agents>` when there are none).
+#[derive(Debug, Deserialize)]
+pub struct XmlQueue {
+    /// Queue name.
+    pub queue: String,
+    /// Callers waiting.
+    pub waiting: String,
+    /// The agents, keyed by auth ID.
+    #[serde(default)]
+    pub agents: Option<std::collections::HashMap<String, OwnedAgent>>,
+    /// Waiting calls.
+    #[serde(default)]
+    pub calls_waiting: XmlRecords,
+}
+
+/// `status.queues` in XML.
+#[derive(Debug, Deserialize)]
+pub struct XmlQueues {
+    /// Queues by name.
+    pub queues: std::collections::HashMap<String, XmlQueue>,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Form encoding: serde_qs on the same structure.
 // ---------------------------------------------------------------------------------------------
 

@@ -85,6 +85,44 @@ fn status_bodies_decode_in_every_format() {
         .unwrap();
 }
 
+/// The YAML and XML baselines of the status benches read every record ours reads.
+#[test]
+fn status_baselines_read_every_record() {
+    let xml = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    let queues: baseline::XmlQueues =
+        quick_xml::de::from_str(&xml(inputs::queues_body(Format::Xml, 3, 4))).unwrap();
+    assert_eq!(queues.queues.len(), 3);
+    assert!(
+        queues
+            .queues
+            .values()
+            .all(|q| q.agents.as_ref().map_or(0, |a| a.len()) == 4)
+    );
+    let users: baseline::XmlUsers =
+        quick_xml::de::from_str(&xml(inputs::users_body(Format::Xml, 10))).unwrap();
+    assert_eq!(users.users.items.len(), 10);
+    let devices: baseline::XmlProvisioning =
+        quick_xml::de::from_str(&xml(inputs::provisioning_body(Format::Xml, 10))).unwrap();
+    assert_eq!(devices.provisioning.items.len(), 10);
+    let sms: baseline::XmlSmsPage =
+        quick_xml::de::from_str(&xml(inputs::query_sms_body(Format::Xml, 10))).unwrap();
+    assert_eq!(sms.results.items.len(), 10);
+
+    let queues: baseline::OwnedQueues =
+        serde_yaml::from_slice(&inputs::queues_body(Format::Yaml, 3, 4)).unwrap();
+    assert_eq!(queues.queues.len(), 3);
+    assert!(queues.queues.values().all(|q| q.agents.len() == 4));
+    let users: baseline::OwnedUsers =
+        serde_yaml::from_slice(&inputs::users_body(Format::Yaml, 10)).unwrap();
+    assert_eq!(users.users.len(), 10);
+    let devices: baseline::OwnedProvisioning =
+        serde_yaml::from_slice(&inputs::provisioning_body(Format::Yaml, 10)).unwrap();
+    assert_eq!(devices.provisioning.len(), 10);
+    let sms: baseline::OwnedSmsPage =
+        serde_yaml::from_slice(&inputs::query_sms_body(Format::Yaml, 10)).unwrap();
+    assert_eq!(sms.results.len(), 10);
+}
+
 #[test]
 fn form_encoders_give_php_the_same_structure() {
     let req = inputs::filter_request(100, 10);
