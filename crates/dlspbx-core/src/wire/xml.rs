@@ -107,7 +107,9 @@ struct Frame<'a> {
     start: usize,
     text: Text<'a>,
     entries: Vec<Entry<'a>>,
-    index: Option<HashMap<Cow<'a, str>, usize>>,
+    /// Built once an element has many children (boxed: most elements never need it, and a
+    /// small frame is cheap to push and pop).
+    index: Option<Box<HashMap<Cow<'a, str>, usize>>>,
     items: Vec<(bool, Node<'a>)>,
 }
 
@@ -166,13 +168,13 @@ impl<'a> Frame<'a> {
                     folded: false,
                 });
                 if self.index.is_none() && self.entries.len() >= HASH_FROM {
-                    self.index = Some(
+                    self.index = Some(Box::new(
                         self.entries
                             .iter()
                             .enumerate()
                             .map(|(i, e)| (e.key.clone(), i))
                             .collect(),
-                    );
+                    ));
                 }
             }
         }
@@ -290,9 +292,14 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
                 if frame.has_children() {
                     continue;
                 }
-                let text = t
-                    .xml10_content()
-                    .map_err(|e| err(position, format!("malformed text: {e}")))?;
+                // Text without `\r` is the body's own bytes (the reader reads from `input`):
+                // borrow it without decoding it again. Otherwise line ends are normalised.
+                let text = match borrow_from(input, &t) {
+                    Some(text) if !t.contains(&b'\r') => Cow::Borrowed(text),
+                    _ => t
+                        .xml10_content()
+                        .map_err(|e| err(position, format!("malformed text: {e}")))?,
+                };
                 frame.text.push(text);
             }
             Event::CData(c) => {
