@@ -351,8 +351,7 @@ fn undouble(raw: &str) -> String {
     let b = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
     let (mut run, mut i) = (0, 0);
-    while let Some(off) = b[i..].iter().position(|&c| c == b'"' || c == b'\\') {
-        let at = i + off;
+    while let Some(at) = find2(b, i, b'"', b'\\') {
         if b[at] == b'\\' {
             // The next character is literal, and both are kept.
             i = (at + 2).min(b.len());
