@@ -55,7 +55,11 @@ fn report_rows(format: Format, data: &[u8]) {
         // table is decoded (from bit masks where it can) and read back one row at a time.
         let rows: Result<Vec<_>, _> = table.rows().collect();
         if let Ok(rows) = rows {
-            assert_eq!(rows.len() as i64, table.total_results, "rows counted vs read");
+            assert_eq!(
+                rows.len() as i64,
+                table.total_results(),
+                "rows counted vs read"
+            );
         }
     }
     let _ = report::to_json(&table);

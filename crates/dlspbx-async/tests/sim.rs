@@ -55,7 +55,7 @@ async fn report_pages_and_export_agree() {
     let mut total = 0;
     for page in all(client.report_pages(request.clone())).await {
         let page = page.unwrap();
-        total = page.total_results;
+        total = page.total_results();
         paged.extend(page.rows().map(|r| r.unwrap().get(0).unwrap().to_owned()));
     }
     assert_eq!(paged.len() as i64, total);

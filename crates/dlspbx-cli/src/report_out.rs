@@ -295,7 +295,7 @@ fn count_rows(conn: &Conn, req: &ReportRequest) -> Option<u64> {
     q.options.push(ReportOption::CountOnly(true));
     let raw = conn.client.call_raw(q).ok()?;
     let table = raw.decode::<ReportRequest>().ok()?;
-    u64::try_from(table.total_results).ok()
+    u64::try_from(table.total_results()).ok()
 }
 
 /// `{rate}` of a progress bar: whole items per second.

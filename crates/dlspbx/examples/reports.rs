@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let page = client
         .reports()
         .report(request.clone().option(ReportOption::PerPage(5)))?;
-    println!("{} calls in all; the first page:", page.total_results);
+    println!("{} calls in all; the first page:", page.total_results());
     println!(
         "  {}",
         page.columns

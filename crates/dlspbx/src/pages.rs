@@ -100,7 +100,7 @@ impl Pager for ReportPager {
         let (table, rows) = own_report(raw.decode::<ReportRequest>()?)?;
         self.page += 1;
         let rows = rows as u64;
-        let total = u64::try_from(table.total_results).unwrap_or(0);
+        let total = u64::try_from(table.total_results()).unwrap_or(0);
         self.done = self.single
             || rows == 0
             || rows < self.per_page
@@ -121,12 +121,10 @@ pub fn own_report(table: ReportTable<'_>) -> Result<(ReportTable<'static>, usize
         .map(|row| row.map(|r| r.cells.into_iter().map(Str::into_owned).collect::<Vec<_>>()))
         .collect::<Result<Vec<_>>>()?;
     let count = rows.len();
+    let total = table.total_results();
     let title = table.title.map(Str::into_owned);
     let columns = table.columns.into_iter().map(Str::into_owned).collect();
-    Ok((
-        ReportTable::new(table.total_results, title, columns, rows),
-        count,
-    ))
+    Ok((ReportTable::new(total, title, columns, rows), count))
 }
 
 /// Pages of the SMS record table: `results_offset` from the request's (or 0) in steps of

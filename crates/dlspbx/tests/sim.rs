@@ -40,7 +40,7 @@ fn report_pages_and_export_agree() {
     let mut total = 0;
     for page in client.report_pages(request.clone()) {
         let page = page.unwrap();
-        total = page.total_results;
+        total = page.total_results();
         paged.extend(page.rows().map(|r| r.unwrap().get(0).unwrap().to_owned()));
     }
     assert_eq!(paged.len() as i64, total);

@@ -396,19 +396,18 @@ pub(crate) struct RowsAt {
 }
 
 /// A table of list rows (the report's layout) whose rows are left in the body: the body as
-/// text, its header, how many rows follow, and where they start.
+/// text, its header, and where the rows start.
 #[derive(Debug)]
 pub(crate) struct ListTable<'a> {
     pub(crate) src: &'a str,
     pub(crate) header: Vec<Cow<'a, str>>,
-    pub(crate) rows: usize,
     pub(crate) at: RowsAt,
 }
 
-/// Reads the header of a body of the [`RowKind::List`] table layout and counts its rows
-/// without reading their fields: [`ListRows`] reads them later, exactly as [`parse`] does,
-/// and the errors [`parse`] would report are reported here. `None` for the error shape
-/// (`result,error`), which [`parse`] reads as key paths.
+/// Reads the header of a body of the [`RowKind::List`] table layout; the rows are left for
+/// [`ListRows`], which reads them exactly as [`parse`] does (and reports what [`parse`] would
+/// report, at the row where it is). `None` for the error shape (`result,error`), which
+/// [`parse`] reads as key paths.
 pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
     let src = text(body)?;
     let mut reader = Reader::new(src);
@@ -419,12 +418,7 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
             line: reader.line,
             line_start: reader.line_start,
         };
-        return Ok(Some(ListTable {
-            src,
-            header,
-            rows: 0,
-            at,
-        }));
+        return Ok(Some(ListTable { src, header, at }));
     }
     if header.len() == 2 && header[0] == "result" && header[1] == "error" {
         return Ok(None);
@@ -434,28 +428,25 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
         line: reader.line,
         line_start: reader.line_start,
     };
+    Ok(Some(ListTable { src, header, at }))
+}
+
+/// How many rows [`ListRows`] reads from `at`, counted without reading their fields (from bit
+/// masks where the quotes are where PHP writes them); with a malformed row, the rows before it.
+pub(crate) fn count_rows(src: &str, at: RowsAt) -> usize {
     let bytes = src.as_bytes();
-    let counted =
-        count_records_by_masks(bytes, reader.pos).or_else(|| count_records(bytes, reader.pos));
-    let rows = match counted {
-        Some(rows) => rows,
-        None => {
-            // An unterminated quoted field: reading the rows reports it where `parse` does.
-            let mut rows = 0;
-            let mut scratch: Vec<Cow<'_, str>> = Vec::new();
-            while reader.append_record(&mut scratch)?.is_some() {
-                scratch.clear();
-                rows += 1;
-            }
-            rows
-        }
-    };
-    Ok(Some(ListTable {
-        src,
-        header,
-        rows,
-        at,
-    }))
+    if let Some(rows) =
+        count_records_by_masks(bytes, at.pos).or_else(|| count_records(bytes, at.pos))
+    {
+        return rows;
+    }
+    // An unterminated quoted field: the rows read before it.
+    let mut rows = ListRows::new(src, at, 0);
+    let mut count = 0;
+    while let Some(Ok(_)) = rows.next_row() {
+        count += 1;
+    }
+    count
 }
 
 /// Counts the records from `from` like [`count_records`], 64 bytes at a time: the line ends
