@@ -355,37 +355,43 @@ impl FormSink<'_> {
     }
 }
 
-fn is_scalar(node: &Node<'_>) -> bool {
-    matches!(node, Node::Null | Node::Bool(_) | Node::Str(_))
-}
-
 impl<'a> ParamSink<'a> for FormSink<'_> {
     fn entry(&mut self, key: Cow<'a, str>, value: Node<'a>) {
         let base = self.em.key.len();
-        if !self.failed && self.push_key(&key) && self.em.emit(&value, self.level).is_err() {
-            self.failed = true;
+        if !self.failed && self.push_key(&key) {
+            match value {
+                // The usual parameter, a string: `Emitter::emit` of it, without the dispatch.
+                Node::Str(text) if self.level <= self.em.max_nesting => {
+                    self.em.pair(&text, self.level);
+                }
+                other => self.failed |= self.em.emit(&other, self.level).is_err(),
+            }
         }
         self.em.key.truncate(base);
     }
 
     fn list<T: ToParam>(&mut self, key: Cow<'a, str>, items: &'a [T]) {
-        // `key[]=a&key[]=b` when every item is a scalar (as `Emitter::emit` of the list).
-        if !items.iter().all(|i| is_scalar(&i.to_param())) {
-            return self.entry(
-                key,
-                Node::Seq(items.iter().map(ToParam::to_param).collect()),
-            );
-        }
+        // `key[]=a&key[]=b`, as `Emitter::emit` writes a list of scalars.
         let base = self.em.key.len();
         if !self.failed && self.push_key(&key) {
             if self.level + 1 > self.em.max_nesting {
                 self.failed = true;
             } else {
+                let undo = (self.em.out.len(), self.em.vars, self.em.depth);
                 self.em.key.push_str("%5B%5D");
                 for item in items {
-                    if self.em.emit(&item.to_param(), self.level + 1).is_err() {
-                        self.failed = true;
-                        break;
+                    match item.to_param() {
+                        Node::Str(text) => self.em.pair(&text, self.level + 1),
+                        Node::Bool(b) => self.em.pair(if b { "1" } else { "0" }, self.level + 1),
+                        Node::Null => {}
+                        _ => {
+                            // Not a list of scalars: undo, and write it as its tree.
+                            self.em.out.truncate(undo.0);
+                            (self.em.vars, self.em.depth) = (undo.1, undo.2);
+                            self.em.key.truncate(base);
+                            let tree = Node::Seq(items.iter().map(ToParam::to_param).collect());
+                            return self.entry(key, tree);
+                        }
                     }
                 }
             }
@@ -1936,6 +1942,43 @@ mod record_tests {
             .and_then(|body| Ok((body, encode_checked(&Node::Map(redacted), limits)?)));
         prop_assert_eq!(with_credentials, expected);
         Ok(())
+    }
+
+    /// A list whose items are not scalars takes the tree's way (indexed), after the writer
+    /// has undone what it wrote of it.
+    #[test]
+    fn lists_of_records_are_written_as_their_trees() {
+        struct Inner(&'static str);
+        impl VisitParams for Inner {
+            const FIELDS: usize = 1;
+            fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
+                sink.entry("k".into(), Node::str(self.0));
+            }
+        }
+        struct Outer(Vec<Inner>, Vec<&'static str>);
+        impl VisitParams for Outer {
+            const FIELDS: usize = 2;
+            fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
+                sink.list("plain".into(), &self.1);
+                sink.list("xs".into(), &self.0);
+            }
+        }
+        impl ToParam for &'static str {
+            fn to_param(&self) -> Node<'_> {
+                Node::str(*self)
+            }
+        }
+        let outer = Outer(vec![Inner("a b"), Inner("c")], vec!["p", "q"]);
+        let limits = FormLimits::PHP_DEFAULTS;
+        let direct = encode_record(&outer, &limits).unwrap();
+        assert_eq!(
+            direct,
+            encode(&crate::params::tree(&outer), &limits).unwrap()
+        );
+        assert_eq!(
+            direct,
+            "plain%5B%5D=p&plain%5B%5D=q&xs%5B0%5D%5Bk%5D=a+b&xs%5B1%5D%5Bk%5D=c"
+        );
     }
 
     proptest! {
