@@ -1955,7 +1955,13 @@ mod record_tests {
                 sink.entry("k".into(), Node::str(self.0));
             }
         }
-        struct Outer(Vec<Inner>, Vec<&'static str>);
+        struct Word(&'static str);
+        impl ToParam for Word {
+            fn to_param(&self) -> Node<'_> {
+                Node::str(self.0)
+            }
+        }
+        struct Outer(Vec<Inner>, Vec<Word>);
         impl VisitParams for Outer {
             const FIELDS: usize = 2;
             fn visit_params<'a, S: ParamSink<'a>>(&'a self, sink: &mut S) {
@@ -1963,12 +1969,7 @@ mod record_tests {
                 sink.list("xs".into(), &self.0);
             }
         }
-        impl ToParam for &'static str {
-            fn to_param(&self) -> Node<'_> {
-                Node::str(*self)
-            }
-        }
-        let outer = Outer(vec![Inner("a b"), Inner("c")], vec!["p", "q"]);
+        let outer = Outer(vec![Inner("a b"), Inner("c")], vec![Word("p"), Word("q")]);
         let limits = FormLimits::PHP_DEFAULTS;
         let direct = encode_record(&outer, &limits).unwrap();
         assert_eq!(
