@@ -226,15 +226,19 @@ pub fn build<A: Action>(
                 entries.extend(fields);
             }
             let mut params = Node::Map(entries);
-            let (encoding, body) = encode_body(&params, options)?;
-            let shown = RequestOptions {
-                encoding,
+            // A form over PHP's limits goes as JSON (the form writer has just refused it).
+            let options = &RequestOptions {
+                encoding: match options.encoding {
+                    Encoding::Form => Encoding::Json,
+                    other => other,
+                },
                 ..*options
             };
+            let (encoding, body) = encode_body(&params, options)?;
             if let Node::Map(entries) = &mut params {
                 entries[1].1 = Node::str("REDACTED");
             }
-            let (_, redacted) = encode_body(&params, &shown)?;
+            let (_, redacted) = encode_body(&params, options)?;
             (encoding, body, redacted)
         }
     };

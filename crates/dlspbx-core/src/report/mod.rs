@@ -159,8 +159,9 @@ impl<'a> ReportTable<'a> {
     }
 
     /// Total number of matching calls (all pages). A JSON, XML or YAML body says it; a CSV
-    /// body does not, so it is the number of rows, counted on the first call (without
-    /// decoding a cell) and kept; a malformed row ends the count.
+    /// body does not, so it is the number of rows: known once [`ReportTable::rows`] has read
+    /// them all, else counted on the first call (without decoding a cell) and kept; a
+    /// malformed row ends the count.
     pub fn total_results(&self) -> i64 {
         *self.total.get_or_init(|| match &self.rows {
             #[cfg(feature = "csv")]
@@ -181,9 +182,11 @@ impl<'a> ReportTable<'a> {
                 Rows::Cells(rows) => RowIterInner::Cells(rows.iter()),
                 Rows::Flat(rows) => RowIterInner::Flat(rows.iter()),
                 #[cfg(feature = "csv")]
-                Rows::Csv(src, at) => {
-                    RowIterInner::Csv(wire::csv::ListRows::new(src, *at, self.columns.len()))
-                }
+                Rows::Csv(src, at) => RowIterInner::Csv {
+                    rows: wire::csv::ListRows::new(src, *at, self.columns.len()),
+                    read: 0,
+                    total: &self.total,
+                },
             },
         }
     }
@@ -243,8 +246,14 @@ enum RowIterInner<'t> {
     Nodes(std::slice::Iter<'t, Node<'t>>),
     Cells(std::slice::Iter<'t, Vec<Str<'t>>>),
     Flat(flat::FlatIter<'t>),
+    /// CSV rows, counted as they are read: reading them all to the end gives the table its
+    /// total, so [`ReportTable::total_results`] need not count them again.
     #[cfg(feature = "csv")]
-    Csv(wire::csv::ListRows<'t>),
+    Csv {
+        rows: wire::csv::ListRows<'t>,
+        read: usize,
+        total: &'t OnceLock<i64>,
+    },
 }
 
 impl<'t> Iterator for RowIter<'t> {
@@ -258,7 +267,18 @@ impl<'t> Iterator for RowIter<'t> {
             RowIterInner::Cells(rows) => rows.next().map(|r| Ok(Row { cells: r.clone() })),
             RowIterInner::Flat(rows) => rows.next().map(|cells| Ok(Row { cells })),
             #[cfg(feature = "csv")]
-            RowIterInner::Csv(rows) => rows.next_row().map(|r| r.map(|cells| Row { cells })),
+            RowIterInner::Csv { rows, read, total } => match rows.next_row() {
+                Some(row) => {
+                    *read += usize::from(row.is_ok());
+                    Some(row.map(|cells| Row { cells }))
+                }
+                None => {
+                    // The end (a malformed row ends the rows too): `read` is the count
+                    // `wire::csv::count_rows` gives.
+                    let _ = total.set(*read as i64);
+                    None
+                }
+            },
         }
     }
 }
@@ -626,11 +646,19 @@ mod tests {
         let t = decode(Format::Csv, body.as_bytes()).unwrap();
         assert_eq!(t.total_results(), 3);
         assert_eq!(t.rows().count(), 3);
+        // Reading every row gives the count, with no second pass.
+        let t = decode(Format::Csv, body.as_bytes()).unwrap();
+        assert_eq!(t.total.get(), None);
+        assert_eq!(t.rows().count(), 3);
+        assert_eq!(t.total.get(), Some(&3));
         assert_eq!(t.clone().into_owned().total_results(), 3);
         // A malformed row is reported by the rows; the count stops before it.
         let bad = "a,b\n1,2\n3,\"open\n";
         let t = decode(Format::Csv, bad.as_bytes()).unwrap();
         assert_eq!(t.total_results(), 1);
+        let read_first = decode(Format::Csv, bad.as_bytes()).unwrap();
+        assert_eq!(read_first.rows().count(), 2);
+        assert_eq!(read_first.total_results(), 1);
         let rows: Vec<_> = t.rows().collect();
         assert_eq!(rows.len(), 2);
         let e = rows[1].as_ref().unwrap_err().to_string();

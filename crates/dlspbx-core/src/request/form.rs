@@ -1856,7 +1856,6 @@ mod record_tests {
         Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator,
         ReportOption, ReportRequest,
     };
-    use crate::params::ToParam;
     use proptest::prelude::*;
 
     fn text() -> impl Strategy<Value = String> {
