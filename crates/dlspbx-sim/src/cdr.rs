@@ -6,7 +6,7 @@ use crate::world::{self, Tenant, User};
 use dlspbx_core::reports::Column;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// One side of a call as the report shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

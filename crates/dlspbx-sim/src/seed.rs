@@ -8,7 +8,7 @@ use crate::time;
 use crate::world::{self, TENANTS, USERS};
 use dlspbx_core::reports::Column;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rusqlite::{Connection, params};
 use std::time::{Duration, Instant};
 

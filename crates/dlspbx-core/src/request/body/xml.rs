@@ -369,7 +369,7 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
                 }
             }
             Event::Text(t) => {
-                let text = t.xml10_content().map_err(|e| err(at, e.to_string()))?;
+                let text = t.xml10_content();
                 match stack.last_mut() {
                     Some(frame) => frame.add_text(&text, at),
                     None => {
@@ -383,7 +383,7 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
                 }
             }
             Event::CData(c) => {
-                let text = c.decode().map_err(|e| err(at, e.to_string()))?;
+                let text = c.xml10_content();
                 match stack.last_mut() {
                     Some(frame) => frame.add_text(&text, at),
                     None => return Err(err(at, "CDATA outside the root element".into())),
@@ -393,8 +393,8 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
                 let resolved: String = match r.resolve_char_ref() {
                     Ok(Some(c)) => c.to_string(),
                     Ok(None) => {
-                        let name = r.decode().map_err(|e| err(at, e.to_string()))?;
-                        match quick_xml::escape::resolve_predefined_entity(&name) {
+                        let name = &*r;
+                        match quick_xml::escape::resolve_predefined_entity(name) {
                             Some(s) => s.to_owned(),
                             None => return Err(err(at, format!("unknown entity &{name};"))),
                         }
@@ -428,10 +428,9 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
     }
 }
 
-fn element_name(raw: &[u8]) -> Result<String, String> {
-    match std::str::from_utf8(raw) {
-        Ok(s) if !s.is_empty() => Ok(s.to_owned()),
-        Ok(_) => Err("empty element name".into()),
-        Err(_) => Err("element name is not UTF-8".into()),
+fn element_name(raw: &str) -> Result<String, String> {
+    if raw.is_empty() {
+        return Err("empty element name".into());
     }
+    Ok(raw.to_owned())
 }
