@@ -1,8 +1,10 @@
-//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask docs [--check]`, `cargo xtask bench [--full]`, `cargo xtask load`,
-//! and the release checks `cargo xtask features`, `package-check`, `msrv`, `public-api [--check]`.
+//! Project automation: `cargo xtask codegen [--check]`, `cargo xtask docs [--check]`, `cargo xtask bench [--full | --check | --bless]`, `cargo xtask load`,
+//! and the release checks `cargo xtask features`, `package-check`, `msrv`, `deps`, `public-api [--check]`.
 
 mod bench;
+mod deps;
 mod features;
+mod gate;
 mod load;
 mod msrv;
 mod package;
@@ -21,7 +23,7 @@ fn root() -> PathBuf {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports\n  load             10,000 mixed requests over 64 connections against the simulator (--requests N, --connections C)\n  features         every feature combination of dlspbx-core, dlspbx and dlspbx-async builds without warnings and tests (--quick: fewer test runs)\n  package-check    cargo package every publishable crate, then build and run a downstream crate against the unpacked .crate files (--verify: cargo's own verification too)\n  msrv             the declared rust-version covers the language used and every dependency's rust-version\n  public-api       write public-api/<crate>.txt from rustdoc JSON (--check: fail if stale)"
+        "usage: cargo xtask codegen [--check] | cargo xtask docs [--check] | cargo xtask bench [--full | --check | --bless]\n\n  codegen          regenerate crates/dlspbx-core/src/generated from spec/\n  codegen --check  fail if the checked-in generated code is stale\n  docs             regenerate docs/API.md and docs/openapi.json from spec/ and tests/fixtures/\n  docs --check     fail if docs/ is stale\n  bench            run the benches in quick mode and write target/bench-summary.md\n  bench --full     the same with the 1M-row reports\n  bench --check    the instruction-count gate: run benches/gate under callgrind, compare with benches/expected/gate.json and the ratio floors\n  bench --bless    rewrite benches/expected/gate.json (--allow-slower: also record counts that rose)\n  load             10,000 mixed requests over 64 connections against the simulator (--requests N, --connections C)\n  features         every feature combination of dlspbx-core, dlspbx and dlspbx-async builds without warnings and tests (--quick: fewer test runs)\n  package-check    cargo package every publishable crate, then build and run a downstream crate against the unpacked .crate files (--verify: cargo's own verification too)\n  msrv             the declared rust-version covers the language used and every dependency's rust-version\n  deps             one version of each dependency (except ARCHITECTURE.md's allowed duplicates), and at most 55 crates in a default downstream build\n  public-api       write public-api/<crate>.txt from rustdoc JSON (--check: fail if stale)"
     );
     ExitCode::from(1)
 }
@@ -40,10 +42,21 @@ fn main() -> ExitCode {
         ["docs", "--check"] => docs(Mode::Check),
         ["bench"] => bench::run(&root(), false),
         ["bench", "--full"] => bench::run(&root(), true),
+        ["bench", "--check"] => gate::run(&root(), gate::Mode::Check),
+        ["bench", "--bless"] => gate::run(
+            &root(),
+            gate::Mode::Bless {
+                allow_slower: false,
+            },
+        ),
+        ["bench", "--bless", "--allow-slower"] => {
+            gate::run(&root(), gate::Mode::Bless { allow_slower: true })
+        }
         ["load", rest @ ..] => load::run(&root(), rest),
         ["features", rest @ ..] => features::run(&root(), rest),
         ["package-check", rest @ ..] => package::run(&root(), rest),
         ["msrv"] => msrv::run(&root()),
+        ["deps"] => deps::run(&root()),
         ["public-api", rest @ ..] => public_api::run(&root(), rest),
         _ => usage(),
     }

@@ -5,8 +5,8 @@
 //! Fields are read the way PHP's `fgetcsv` reads them (delimiter `,`, enclosure `"`, escape
 //! `\`), with a zero-copy scanner: unquoted fields, and quoted fields without doubled quotes,
 //! borrow from the body. The scanner finds where a field ends from bit masks of 64 bytes at a
-//! time ([`Cursor`]); a table's records are counted from a quote-parity mask
-//! ([`count_records_by_masks`]) where the quotes are where PHP writes them.
+//! time (the private `Cursor`); a table's records are counted from a quote-parity mask
+//! (`count_records_by_masks`) where the quotes are where PHP writes them.
 //! - Records end in `\n` or `\r\n` (the final one may have no line end); blank lines are skipped.
 //! - A quoted field ends at a `"` that is not doubled; `""` inside is one `"`. A backslash
 //!   makes the next character literal and both are kept: `"bs\"q"` is `bs\"q` (PHP keeps the

@@ -212,10 +212,7 @@ fn resolve_ref(r: &BytesRef<'_>, position: usize) -> Result<char> {
             Ok(Some(c)) => Ok(c),
             _ => Err(err(
                 position,
-                format!(
-                    "invalid character reference &{};",
-                    &**r
-                ),
+                format!("invalid character reference &{};", &**r),
             )),
         };
     }
@@ -227,9 +224,7 @@ fn resolve_ref(r: &BytesRef<'_>, position: usize) -> Result<char> {
         "apos" => Ok('\''),
         other => Err(err(
             position,
-            format!(
-                "unknown entity &{other}; (only the predefined XML entities are supported)"
-            ),
+            format!("unknown entity &{other}; (only the predefined XML entities are supported)"),
         )),
     }
 }
