@@ -72,8 +72,49 @@ fn kebab(s: &str) -> String {
     s.replace('_', "-")
 }
 
+/// Replaces what the simulator derives from the clock, so that snapshots are stable: SMS
+/// message ids (`uniqid`-style: 10 digits of seconds, a dot, 13 hex digits).
+fn scrub(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let is_id = i + 24 <= b.len()
+            && b[i..i + 10].iter().all(u8::is_ascii_digit)
+            && b[i + 10] == b'.'
+            && b[i + 11..i + 24].iter().all(u8::is_ascii_hexdigit)
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 24).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if is_id {
+            out.push_str("[message_id]");
+            i += 24;
+        } else {
+            let c = text[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
 #[test]
-fn every_action_runs_against_the_embedded_simulator_in_json_and_table() {
+fn scrub_replaces_message_ids_only() {
+    assert_eq!(
+        scrub("\"message_id\": \"1796165713.6b0f5051eac02\",\nid,1796165713.6b0f5051eac02\n"),
+        "\"message_id\": \"[message_id]\",\nid,[message_id]\n"
+    );
+    assert_eq!(
+        scrub("x1796165713.6b0f5051eac02"),
+        "x1796165713.6b0f5051eac02"
+    );
+    assert_eq!(scrub("Zoë 12"), "Zoë 12");
+}
+
+/// Every action in every output mode, against the embedded simulator's deterministic data:
+/// the output is a golden snapshot (`snapshots/cli__commands__<module>__<action>__<mode>.snap`),
+/// the guard for restructuring the CLI.
+#[test]
+fn every_action_runs_against_the_embedded_simulator_in_every_output_mode() {
     for info in dlspbx_core::generated::ACTIONS {
         let args = sample_args(info.module, info.name)
             .unwrap_or_else(|| panic!("no sample arguments for {}.{}", info.module, info.name));
@@ -113,8 +154,7 @@ fn every_action_runs_against_the_embedded_simulator_in_json_and_table() {
                 );
             }
         }
-        // The table view and the other outputs work too.
-        for output in ["table", "yaml", "csv", "jsonl"] {
+        for output in ["table", "json", "jsonl", "yaml", "csv"] {
             let out = dlspbx()
                 .arg(info.module)
                 .arg(kebab(info.name))
@@ -129,11 +169,30 @@ fn every_action_runs_against_the_embedded_simulator_in_json_and_table() {
                 info.name,
                 stderr(&out)
             );
+            let text = stdout(&out);
             assert!(
-                !out.stdout.is_empty(),
+                !text.is_empty(),
                 "{}.{} -o {output}: empty output",
                 info.module,
                 info.name
+            );
+            if output == "json" {
+                assert_eq!(
+                    scrub(&text),
+                    scrub(&so),
+                    "-o json is the default off a terminal"
+                );
+            }
+            let command = ["dlspbx", info.module, &kebab(info.name)]
+                .into_iter()
+                .chain(args.iter().copied())
+                .chain(["--output", output])
+                .collect::<Vec<_>>()
+                .join(" ");
+            insta::assert_snapshot!(
+                format!("{}__{}__{output}", info.module, info.name),
+                scrub(&text),
+                &command
             );
         }
     }
