@@ -6,7 +6,7 @@ use crate::model::{
     Action, ColumnDef, EnumDef, Field, ModuleFile, OptionDef, Spec, Ty, TypeDef, find_enum,
     find_type,
 };
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashSet;
@@ -319,6 +319,7 @@ impl<'s> Cx<'s> {
                 self.response_record(t)
             }
         });
+        let field_consts = m.types.iter().map(|t| self.fields_const(m, t));
         let actions = m.actions.iter().map(|a| self.action(m, a));
         let report_tables = if m.columns.is_empty() {
             quote!()
@@ -356,6 +357,7 @@ impl<'s> Cx<'s> {
             #report_tables
             #( #enums )*
             #( #types )*
+            #( #field_consts )*
             #( #actions )*
         }
     }
@@ -1062,13 +1064,6 @@ impl<'s> Cx<'s> {
         } else {
             quote!(#resp)
         };
-        let plain = if a.plain.get_ref() == "id" {
-            quote!(PlainKind::Id)
-        } else {
-            quote!(PlainKind::Status)
-        };
-        let csv = csv_layout(a);
-        let idem = *a.idempotent.get_ref();
         let carries_data = a
             .response
             .iter()
@@ -1080,8 +1075,8 @@ impl<'s> Cx<'s> {
             )
         } else {
             (
-                quote!(#root::wire::decode_action(format, Self::CSV, Self::PLAIN, #carries_data, body)),
-                quote!(#root::wire::encode(format, Self::CSV, response)),
+                quote!(#root::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, #carries_data, body)),
+                quote!(#root::wire::encode(format, Self::INFO.csv, response)),
             )
         };
         let info = self.action_info(m, a);
@@ -1095,12 +1090,6 @@ impl<'s> Cx<'s> {
             #req_body
             #resp_def
             impl Action for #req {
-                const MODULE: &'static str = #module;
-                const FILE: &'static str = #file;
-                const NAME: &'static str = #aname;
-                const IDEMPOTENT: bool = #idem;
-                const PLAIN: PlainKind = #plain;
-                const CSV: CsvLayout = #csv;
                 const INFO: &'static ActionInfo = &#info;
                 type Response<'a> = #resp_ty;
                 // `#[inline]` on every method: each one instantiates serde's generic code for
@@ -1796,7 +1785,9 @@ fn csv_layout(a: &Action) -> TokenStream {
 }
 
 impl Cx<'_> {
-    /// The `FieldInfo` of a field of module `from`.
+    /// The `FieldInfo` of a field of module `from`. A record-typed field of the module being
+    /// generated refers to its record's field list by name (see [`Cx::fields_const`]); one of
+    /// another module's record is written out (up to `depth` 4).
     fn field_info(&self, f: &Field, from: &str, depth: usize) -> TokenStream {
         let name = f.name.get_ref().as_str();
         let rust = field_ident(f)
@@ -1804,38 +1795,56 @@ impl Cx<'_> {
             .trim_start_matches("r#")
             .to_owned();
         let ty = f.ty.get_ref().as_str();
-        let required = f.required;
-        let optional = f.optional;
-        let default = match &f.default {
-            Some(d) => quote!(Some(#d)),
-            None => quote!(None),
-        };
-        let rule = match &f.rule {
-            Some(r) => {
-                let r = r.get_ref().as_str();
-                quote!(Some(#r))
-            }
-            None => quote!(None),
-        };
         let doc = doc_of(&f.doc);
+        let mut info = quote!(FieldInfo::new(#name, #ty, #doc));
+        if rust != name {
+            info = quote!(#info.rust(#rust));
+        }
+        if f.required {
+            info = quote!(#info.required());
+        }
+        if f.optional {
+            info = quote!(#info.optional());
+        }
+        if let Some(d) = &f.default {
+            info = quote!(#info.with_default(#d));
+        }
+        if let Some(r) = &f.rule {
+            let r = r.get_ref().as_str();
+            info = quote!(#info.with_rule(#r));
+        }
         let parsed = ty_of(f);
         let values = self.enum_values(&parsed, from);
-        let fields: Vec<TokenStream> = match named_of(&parsed) {
-            Some(n) if depth < 4 => match self.lookup(from, &n) {
-                Some((m, t)) => t
+        if !values.is_empty() {
+            info = quote!(#info.with_values(&[ #( #values ),* ]));
+        }
+        if let Some(n) = named_of(&parsed)
+            && let Some((m, t)) = self.lookup(from, &n)
+        {
+            if m.name() == *self.current.borrow() {
+                let konst = fields_const_ident(t.name.get_ref());
+                info = quote!(#info.with_fields(#konst));
+            } else if depth < 4 {
+                let fields = t
                     .fields
                     .iter()
-                    .map(|f| self.field_info(f, m.name(), depth + 1))
-                    .collect(),
-                None => Vec::new(),
-            },
-            _ => Vec::new(),
-        };
-        quote! {
-            FieldInfo {
-                name: #name, rust: #rust, ty: #ty, required: #required, optional: #optional, default: #default,
-                rule: #rule, doc: #doc, values: &[ #( #values ),* ], fields: &[ #( #fields ),* ],
+                    .map(|f| self.field_info(f, m.name(), depth + 1));
+                info = quote!(#info.with_fields(&[ #( #fields ),* ]));
             }
+        }
+        info
+    }
+
+    /// `const <RECORD>_FIELDS`: the field list of a record type of the module being generated,
+    /// written once and referred to by every field of that type.
+    fn fields_const(&self, m: &ModuleFile, t: &TypeDef) -> TokenStream {
+        let konst = fields_const_ident(t.name.get_ref());
+        let fields = t.fields.iter().map(|f| self.field_info(f, m.name(), 0));
+        let doc = format!(" The spec's fields of `{}`.", t.name.get_ref());
+        quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            const #konst: &[FieldInfo] = &[ #( #fields ),* ];
         }
     }
 
@@ -1864,6 +1873,11 @@ impl Cx<'_> {
             _ => Vec::new(),
         }
     }
+}
+
+/// `QueueAgent` -> `QUEUE_AGENT_FIELDS`.
+fn fields_const_ident(record: &str) -> Ident {
+    format_ident!("{}_FIELDS", record.to_shouty_snake_case())
 }
 
 fn named_of(ty: &Ty) -> Option<String> {

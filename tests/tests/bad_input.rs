@@ -98,7 +98,7 @@ macro_rules! each {
 }
 
 fn path_of<A: Action>(_: &A) -> (&'static str, &'static str) {
-    (A::FILE, A::NAME)
+    (A::INFO.file, A::INFO.name)
 }
 
 impl Req {

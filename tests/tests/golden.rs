@@ -58,7 +58,7 @@ fn variant_and_format(file: &str) -> Option<(String, Format)> {
 /// What CSV carries of a response: everything for key-path actions; only the rows (and the
 /// report's column names) for table actions (see spec/README.md, "CSV").
 fn csv_view<A: Action>(value: &Value) -> Value {
-    match A::CSV {
+    match A::INFO.csv {
         dlspbx_core::wire::CsvLayout::Keys => value.clone(),
         dlspbx_core::wire::CsvLayout::Table { rows, row } => {
             let mut out = serde_json::Map::new();
@@ -92,7 +92,8 @@ impl ActionVisitor for DecodeAll<'_> {
                 Ok(r) => A::to_json(&r),
                 // Plain text carries only `0`: a data action says which formats carry its data.
                 Err(Error::Decode(e))
-                    if format == Format::Plain && A::PLAIN == dlspbx_core::PlainKind::Status =>
+                    if format == Format::Plain
+                        && A::INFO.plain == dlspbx_core::PlainKind::Status =>
                 {
                     assert!(
                         e.message.contains("0 (success)")
@@ -116,7 +117,7 @@ impl ActionVisitor for DecodeAll<'_> {
             let (variant, format) = variant_and_format(file).unwrap();
             let expected = if format == Format::Plain {
                 // Plain carries only the ID (or a bare status).
-                match A::PLAIN {
+                match A::INFO.plain {
                     dlspbx_core::PlainKind::Id => serde_json::json!({ "id": main["id"] }),
                     dlspbx_core::PlainKind::Status => continue,
                 }

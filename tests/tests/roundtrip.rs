@@ -44,7 +44,7 @@ fn check<A: Action>(json: &serde_json::Value) -> Result<(), TestCaseError> {
                 String::from_utf8_lossy(&written)
             ))
         })?;
-        let (got, want) = match (format, A::CSV) {
+        let (got, want) = match (format, A::INFO.csv) {
             (Format::Csv, dlspbx_core::wire::CsvLayout::Table { rows, .. }) => {
                 (A::to_json(&back)[rows].clone(), canonical[rows].clone())
             }

@@ -397,7 +397,7 @@ pub struct ResponseFuture<A: Action> {
 impl<A: Action> fmt::Debug for ResponseFuture<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture")
-            .field("action", &A::NAME)
+            .field("action", &A::INFO.name)
             .finish_non_exhaustive()
     }
 }

@@ -847,7 +847,7 @@ fn module_command(name: &'static str, file: &'static str, doc: &'static str) -> 
         }
         group = group.subcommand(cmd);
     }
-    if name == <dlspbx_core::dialer::AddContactRequest as dlspbx_core::Action>::MODULE {
+    if name == <dlspbx_core::dialer::AddContactRequest as dlspbx_core::Action>::INFO.module {
         group = group.subcommand(import_command());
     }
     group

@@ -63,7 +63,7 @@ fn raw_status<A: Action>(raw: &dlspbx::RawResponse) -> CliResult<()> {
         Ok(_) => Ok(()),
         Err(Error::Decode(_))
             if raw.format == Format::Plain
-                && A::PLAIN == PlainKind::Status
+                && A::INFO.plain == PlainKind::Status
                 && String::from_utf8_lossy(&raw.body).trim() == "0" =>
         {
             Ok(())
@@ -77,12 +77,13 @@ fn raw_status<A: Action>(raw: &dlspbx::RawResponse) -> CliResult<()> {
 /// its answer could not be shown. `--raw` shows the plain answer as is.
 fn check_plain<A: Action>(g: &Globals, conn: &Conn) -> CliResult<()> {
     let data = A::INFO.response.iter().any(|f| !f.optional);
-    if conn.options.format == Format::Plain && A::PLAIN == PlainKind::Status && data && !g.raw {
+    if conn.options.format == Format::Plain && A::INFO.plain == PlainKind::Status && data && !g.raw
+    {
         return Err(CliError::usage(format!(
             "the plain format carries only success or failure for {}.{}, not its response; \
              use --format json, xml, yaml or csv, or --raw to see the plain answer",
-            A::MODULE,
-            A::NAME
+            A::INFO.module,
+            A::INFO.name
         )));
     }
     Ok(())
@@ -95,7 +96,7 @@ fn canonical<A: Action>(resp: &A::Response<'_>) -> CliResult<Value> {
     let v = A::to_json(resp);
     if let CsvLayout::Table {
         row: RowKind::List, ..
-    } = A::CSV
+    } = A::INFO.csv
         && let Some(Value::String(e)) = v.get("error")
     {
         return Err(CliError::decode(e.clone()));

@@ -64,6 +64,69 @@ pub struct FieldInfo {
     pub fields: &'static [FieldInfo],
 }
 
+impl FieldInfo {
+    /// A field with its wire name, spec type and documentation, whose Rust identifier is its
+    /// wire name: not required, not optional, with no default, rule, enum values or record
+    /// fields (the other methods add them). The generated metadata is written with these.
+    pub const fn new(name: &'static str, ty: &'static str, doc: &'static str) -> FieldInfo {
+        FieldInfo {
+            name,
+            rust: name,
+            ty,
+            required: false,
+            optional: false,
+            default: None,
+            rule: None,
+            doc,
+            values: &[],
+            fields: &[],
+        }
+    }
+
+    /// The same field with a Rust identifier other than its wire name (`dial_on_date` for
+    /// `dialOnDate`).
+    pub const fn rust(mut self, rust: &'static str) -> FieldInfo {
+        self.rust = rust;
+        self
+    }
+
+    /// The same field, required (requests).
+    pub const fn required(mut self) -> FieldInfo {
+        self.required = true;
+        self
+    }
+
+    /// The same field, optional (responses).
+    pub const fn optional(mut self) -> FieldInfo {
+        self.optional = true;
+        self
+    }
+
+    /// The same field with the server's default.
+    pub const fn with_default(mut self, default: &'static str) -> FieldInfo {
+        self.default = Some(default);
+        self
+    }
+
+    /// The same field with a validation rule.
+    pub const fn with_rule(mut self, rule: &'static str) -> FieldInfo {
+        self.rule = Some(rule);
+        self
+    }
+
+    /// The same field with its allowed wire values.
+    pub const fn with_values(mut self, values: &'static [&'static str]) -> FieldInfo {
+        self.values = values;
+        self
+    }
+
+    /// The same field with the fields of its record type.
+    pub const fn with_fields(mut self, fields: &'static [FieldInfo]) -> FieldInfo {
+        self.fields = fields;
+        self
+    }
+}
+
 /// Static description of a module, from the spec.
 #[derive(Debug, Clone, Copy)]
 pub struct ModuleInfo {
@@ -80,19 +143,9 @@ pub struct ModuleInfo {
 pub trait Action:
     Clone + Debug + PartialEq + Send + Sync + Sized + crate::params::VisitParams + 'static
 {
-    /// Module name (`dialer`).
-    const MODULE: &'static str;
-    /// Module file on the server (`dialer.php`).
-    const FILE: &'static str;
-    /// The `api_action` value.
-    const NAME: &'static str;
-    /// Whether a failed call may be retried automatically.
-    const IDEMPOTENT: bool;
-    /// What the plain-text format carries.
-    const PLAIN: PlainKind;
-    /// The CSV layout of the response.
-    const CSV: CsvLayout;
-    /// The spec's description of this action.
+    /// The spec's description of this action: its module, file, `api_action` name, whether
+    /// a failed call may be retried, what the plain-text format carries, the CSV layout and
+    /// the fields.
     const INFO: &'static ActionInfo;
     /// The decoded success response, borrowing from the body.
     type Response<'a>: Debug;

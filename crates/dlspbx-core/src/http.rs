@@ -244,8 +244,8 @@ pub fn build<A: Action>(
     };
     let path_and_query = format!(
         "{API_PREFIX}{}?api_action={}&api_format={}",
-        A::FILE,
-        A::NAME,
+        A::INFO.file,
+        A::INFO.name,
         options.format.as_str()
     );
     Ok(HttpRequest {
@@ -257,9 +257,9 @@ pub fn build<A: Action>(
         body,
         encoding,
         format: options.format,
-        idempotent: A::IDEMPOTENT,
-        module: A::MODULE,
-        action: A::NAME,
+        idempotent: A::INFO.idempotent,
+        module: A::INFO.module,
+        action: A::INFO.name,
         redacted,
     })
 }

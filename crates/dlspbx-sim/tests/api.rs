@@ -39,8 +39,8 @@ fn decodes<A: Action>(format: Format, body: &str) {
     if let Err(e) = A::decode(format, body.as_bytes()) {
         panic!(
             "{} {}: the client cannot decode the {format} answer: {e}\n{body}",
-            A::MODULE,
-            A::NAME
+            A::INFO.module,
+            A::INFO.name
         );
     }
 }

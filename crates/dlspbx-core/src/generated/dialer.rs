@@ -93,12 +93,6 @@ impl AddContactListResponse {
 }
 
 impl Action for AddContactListRequest {
-    const MODULE: &'static str = "dialer";
-    const FILE: &'static str = "dialer.php";
-    const NAME: &'static str = "add_contact_list";
-    const IDEMPOTENT: bool = false;
-    const PLAIN: PlainKind = PlainKind::Id;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "dialer",
         file: "dialer.php",
@@ -109,33 +103,11 @@ impl Action for AddContactListRequest {
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo {
-                name: "name",
-                rust: "name",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("non_empty"),
-                doc: "The name of the new contact list.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new("name", "string", "The name of the new contact list.")
+                .required()
+                .with_rule("non_empty"),
         ],
-        response: &[
-            FieldInfo {
-                name: "id",
-                rust: "id",
-                ty: "int",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The ID of the new contact list.",
-                values: &[],
-                fields: &[],
-            },
-        ],
+        response: &[FieldInfo::new("id", "int", "The ID of the new contact list.")],
     };
     type Response<'a> = AddContactListResponse;
     #[inline]
@@ -152,11 +124,11 @@ impl Action for AddContactListRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -469,12 +441,6 @@ impl AddContactResponse {
 }
 
 impl Action for AddContactRequest {
-    const MODULE: &'static str = "dialer";
-    const FILE: &'static str = "dialer.php";
-    const NAME: &'static str = "add_contact";
-    const IDEMPOTENT: bool = false;
-    const PLAIN: PlainKind = PlainKind::Id;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "dialer",
         file: "dialer.php",
@@ -485,176 +451,67 @@ impl Action for AddContactRequest {
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo {
-                name: "contact_list",
-                rust: "contact_list",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("non_empty"),
-                doc: "The name or ID of the contact list to add the contact to.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "company_name",
-                rust: "company_name",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The name of the company the contact works for or is associated with.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "first_name",
-                rust: "first_name",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The first name of the contact.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "last_name",
-                rust: "last_name",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The last name of the contact.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "phone_number",
-                rust: "phone_number",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("nanp_phone"),
-                doc: "The phone number of the contact: a North American (NANP) number with its area code, e.g. `8155551234` or `(815) 555-1234`. International numbers cannot be used.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "address",
-                rust: "address",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The street address of the contact.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "address_2",
-                rust: "address_2",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The second address line: suite, PO box, etc.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "city",
-                rust: "city",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The city the contact resides in.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "state",
-                rust: "state",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: Some("us_state"),
-                doc: "The state the contact resides in, as a two-letter code, e.g. `IL`.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "zip_code",
-                rust: "zip_code",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: Some("zip_code"),
-                doc: "The ZIP code of the contact: 5 digits or ZIP+4, e.g. `60601` or `60601-1234`.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "country",
-                rust: "country",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: Some("US"),
-                rule: Some("country_alpha2"),
-                doc: "The country the contact resides in, as an ISO 3166-1 alpha-2 code, e.g. `US`.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "dialOnDate",
-                rust: "dial_on_date",
-                ty: "date",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The date on which the dialer will call this contact, as `YYYY-MM-DD`.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "custom",
-                rust: "custom",
-                ty: "custom_fields",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "contact_list",
+                    "string",
+                    "The name or ID of the contact list to add the contact to.",
+                )
+                .required()
+                .with_rule("non_empty"),
+            FieldInfo::new(
+                "company_name",
+                "string",
+                "The name of the company the contact works for or is associated with.",
+            ),
+            FieldInfo::new("first_name", "string", "The first name of the contact."),
+            FieldInfo::new("last_name", "string", "The last name of the contact."),
+            FieldInfo::new(
+                    "phone_number",
+                    "string",
+                    "The phone number of the contact: a North American (NANP) number with its area code, e.g. `8155551234` or `(815) 555-1234`. International numbers cannot be used.",
+                )
+                .required()
+                .with_rule("nanp_phone"),
+            FieldInfo::new("address", "string", "The street address of the contact."),
+            FieldInfo::new(
+                "address_2",
+                "string",
+                "The second address line: suite, PO box, etc.",
+            ),
+            FieldInfo::new("city", "string", "The city the contact resides in."),
+            FieldInfo::new(
+                    "state",
+                    "string",
+                    "The state the contact resides in, as a two-letter code, e.g. `IL`.",
+                )
+                .with_rule("us_state"),
+            FieldInfo::new(
+                    "zip_code",
+                    "string",
+                    "The ZIP code of the contact: 5 digits or ZIP+4, e.g. `60601` or `60601-1234`.",
+                )
+                .with_rule("zip_code"),
+            FieldInfo::new(
+                    "country",
+                    "string",
+                    "The country the contact resides in, as an ISO 3166-1 alpha-2 code, e.g. `US`.",
+                )
+                .with_default("US")
+                .with_rule("country_alpha2"),
+            FieldInfo::new(
+                    "dialOnDate",
+                    "date",
+                    "The date on which the dialer will call this contact, as `YYYY-MM-DD`.",
+                )
+                .rust("dial_on_date"),
+            FieldInfo::new(
+                "custom",
+                "custom_fields",
+                "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
+            ),
         ],
         response: &[
-            FieldInfo {
-                name: "id",
-                rust: "id",
-                ty: "int",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The ID of the new or existing contact.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new("id", "int", "The ID of the new or existing contact."),
         ],
     };
     type Response<'a> = AddContactResponse;
@@ -672,11 +529,11 @@ impl Action for AddContactRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {

@@ -81,12 +81,6 @@ impl TestResponse<'_> {
 }
 
 impl Action for TestRequest {
-    const MODULE: &'static str = "example";
-    const FILE: &'static str = "example.php";
-    const NAME: &'static str = "test";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "example",
         file: "example.php",
@@ -98,18 +92,12 @@ impl Action for TestRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "example_data",
-                rust: "example_data",
-                ty: "string",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "Example payload returned by the test action; usually empty.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "example_data",
+                    "string",
+                    "Example payload returned by the test action; usually empty.",
+                )
+                .optional(),
         ],
     };
     type Response<'a> = TestResponse<'a>;
@@ -127,11 +115,11 @@ impl Action for TestRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {

@@ -659,6 +659,109 @@ impl SmsRecord<'_> {
     }
 }
 
+/// The spec's fields of `SmsFilters`.
+#[allow(dead_code)]
+const SMS_FILTERS_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new(
+            "src",
+            "list<string>",
+            "The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
+        )
+        .with_rule("sms_party"),
+    FieldInfo::new(
+            "dst_original",
+            "list<string>",
+            "The original destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs. When a system number forwards to a user or an outside number, the system number is the original destination.",
+        )
+        .with_rule("sms_party"),
+    FieldInfo::new(
+            "dst",
+            "list<string>",
+            "The destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
+        )
+        .with_rule("sms_party"),
+    FieldInfo::new(
+            "status",
+            "enum:SmsStatus",
+            "The status of the SMS: `success` means sent, not delivered or read.",
+        )
+        .with_values(&["success", "failure"]),
+    FieldInfo::new(
+            "direction",
+            "list<enum:SmsDirection>",
+            "The direction(s) of the SMS.",
+        )
+        .with_values(&["inbound", "internal", "hairpin", "outbound"]),
+    FieldInfo::new(
+            "from",
+            "string",
+            "The start of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
+        )
+        .with_rule("datetime_or_unix"),
+    FieldInfo::new(
+            "to",
+            "string",
+            "The end of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
+        )
+        .with_rule("datetime_or_unix"),
+    FieldInfo::new(
+        "message_id",
+        "list<string>",
+        "The message ID(s) of the SMS, e.g. `1498157871.594c132f4c2fa`.",
+    ),
+    FieldInfo::new("cdr_id", "list<int>", "The CDR ID(s) of the SMS."),
+    FieldInfo::new(
+        "start_cdr_id",
+        "int",
+        "The first CDR ID of a range; give a larger `end_cdr_id` too.",
+    ),
+    FieldInfo::new(
+        "end_cdr_id",
+        "int",
+        "The last CDR ID of a range; give a smaller `start_cdr_id` too.",
+    ),
+    FieldInfo::new(
+        "account_code",
+        "list<string>",
+        "The account code(s) associated with the SMS.",
+    ),
+];
+
+/// The spec's fields of `SmsRecord`.
+#[allow(dead_code)]
+const SMS_RECORD_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("id", "int", "The record's CDR ID."),
+    FieldInfo::new("timestamp", "datetime", "When the SMS was sent or received."),
+    FieldInfo::new(
+        "src_label",
+        "string",
+        "The sender's label, e.g. `100@default - Phone Name`.",
+    ),
+    FieldInfo::new(
+        "dst_original_label",
+        "string",
+        "The original destination's label; empty when the SMS was not forwarded.",
+    ),
+    FieldInfo::new(
+        "dst_label",
+        "string",
+        "The destination's label, e.g. a phone number.",
+    ),
+    FieldInfo::new("status", "string", "`success` (sent) or `failure`."),
+    FieldInfo::new(
+        "direction",
+        "string",
+        "`inbound`, `internal`, `hairpin` or `outbound`.",
+    ),
+    FieldInfo::new("message", "string", "The text of the SMS."),
+    FieldInfo::new(
+        "account_code",
+        "string",
+        "The account code associated with the SMS; may be empty.",
+    ),
+    FieldInfo::new("message_id", "string", "The message ID of the SMS."),
+];
+
 /// Send an SMS to one or more phone numbers or extensions.
 ///
 /// Request of `sms.php?api_action=send_sms` (not idempotent: never retried automatically).
@@ -803,12 +906,6 @@ impl SendSmsResponse<'_> {
 }
 
 impl Action for SendSmsRequest {
-    const MODULE: &'static str = "sms";
-    const FILE: &'static str = "sms.php";
-    const NAME: &'static str = "send_sms";
-    const IDEMPOTENT: bool = false;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "sms",
         file: "sms.php",
@@ -819,104 +916,49 @@ impl Action for SendSmsRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo {
-                name: "dst",
-                rust: "dst",
-                ty: "list<string>",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("sms_destination"),
-                doc: "The destination(s): phone numbers in E.164 format (e.g. `+18155551234`; a 10-digit North American number is converted to E.164) or extensions (e.g. `100`).",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "account_code",
-                rust: "account_code",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "An account code to associate with the SMS.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "body",
-                rust: "body",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("max_chars(200)"),
-                doc: "The text of the SMS, at most 200 characters.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "dst",
+                    "list<string>",
+                    "The destination(s): phone numbers in E.164 format (e.g. `+18155551234`; a 10-digit North American number is converted to E.164) or extensions (e.g. `100`).",
+                )
+                .required()
+                .with_rule("sms_destination"),
+            FieldInfo::new(
+                "account_code",
+                "string",
+                "An account code to associate with the SMS.",
+            ),
+            FieldInfo::new(
+                    "body",
+                    "string",
+                    "The text of the SMS, at most 200 characters.",
+                )
+                .required()
+                .with_rule("max_chars(200)"),
         ],
         response: &[
-            FieldInfo {
-                name: "src",
-                rust: "src",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The sender, e.g. the API user's extension `100`.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "dst",
-                rust: "dst",
-                ty: "list<string>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The destinations the SMS was sent to, as the server normalised them.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "body",
-                rust: "body",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The text that was sent.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "account_code",
-                rust: "account_code",
-                ty: "string",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The account code associated with the SMS, if one was given.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "message_id",
-                rust: "message_id",
-                ty: "string",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The ID of the sent message, e.g. `1525443917.5aec6d4dd217b`; use it to query the SMS later.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                "src",
+                "string",
+                "The sender, e.g. the API user's extension `100`.",
+            ),
+            FieldInfo::new(
+                "dst",
+                "list<string>",
+                "The destinations the SMS was sent to, as the server normalised them.",
+            ),
+            FieldInfo::new("body", "string", "The text that was sent."),
+            FieldInfo::new(
+                    "account_code",
+                    "string",
+                    "The account code associated with the SMS, if one was given.",
+                )
+                .optional(),
+            FieldInfo::new(
+                "message_id",
+                "string",
+                "The ID of the sent message, e.g. `1525443917.5aec6d4dd217b`; use it to query the SMS later.",
+            ),
         ],
     };
     type Response<'a> = SendSmsResponse<'a>;
@@ -934,11 +976,11 @@ impl Action for SendSmsRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -1097,15 +1139,6 @@ impl QuerySmsResponse<'_> {
 }
 
 impl Action for QuerySmsRequest {
-    const MODULE: &'static str = "sms";
-    const FILE: &'static str = "sms.php";
-    const NAME: &'static str = "query_sms";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Table {
-        rows: "results",
-        row: RowKind::Map,
-    };
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "sms",
         file: "sms.php",
@@ -1119,370 +1152,46 @@ impl Action for QuerySmsRequest {
             row: RowKind::Map,
         },
         request: &[
-            FieldInfo {
-                name: "filters",
-                rust: "filters",
-                ty: "SmsFilters",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The criteria the SMS records must match; every filter given must match.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "src",
-                        rust: "src",
-                        ty: "list<string>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: Some("sms_party"),
-                        doc: "The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "dst_original",
-                        rust: "dst_original",
-                        ty: "list<string>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: Some("sms_party"),
-                        doc: "The original destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs. When a system number forwards to a user or an outside number, the system number is the original destination.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "dst",
-                        rust: "dst",
-                        ty: "list<string>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: Some("sms_party"),
-                        doc: "The destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "status",
-                        rust: "status",
-                        ty: "enum:SmsStatus",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The status of the SMS: `success` means sent, not delivered or read.",
-                        values: &["success", "failure"],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "direction",
-                        rust: "direction",
-                        ty: "list<enum:SmsDirection>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The direction(s) of the SMS.",
-                        values: &["inbound", "internal", "hairpin", "outbound"],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "from",
-                        rust: "from",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: Some("datetime_or_unix"),
-                        doc: "The start of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "to",
-                        rust: "to",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: Some("datetime_or_unix"),
-                        doc: "The end of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "message_id",
-                        rust: "message_id",
-                        ty: "list<string>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The message ID(s) of the SMS, e.g. `1498157871.594c132f4c2fa`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "cdr_id",
-                        rust: "cdr_id",
-                        ty: "list<int>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The CDR ID(s) of the SMS.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "start_cdr_id",
-                        rust: "start_cdr_id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The first CDR ID of a range; give a larger `end_cdr_id` too.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "end_cdr_id",
-                        rust: "end_cdr_id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The last CDR ID of a range; give a smaller `start_cdr_id` too.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "account_code",
-                        rust: "account_code",
-                        ty: "list<string>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The account code(s) associated with the SMS.",
-                        values: &[],
-                        fields: &[],
-                    },
-                ],
-            },
-            FieldInfo {
-                name: "results_limit",
-                rust: "results_limit",
-                ty: "int",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The maximum number of records to return; use with `results_offset` to page.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "results_offset",
-                rust: "results_offset",
-                ty: "int",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The number of records to skip; use with `results_limit` to page.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "order_by",
-                rust: "order_by",
-                ty: "enum:SortOrder",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The order of the records by their timestamp: ascending or descending.",
-                values: &["asc", "desc"],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "filters",
+                    "SmsFilters",
+                    "The criteria the SMS records must match; every filter given must match.",
+                )
+                .with_fields(SMS_FILTERS_FIELDS),
+            FieldInfo::new(
+                "results_limit",
+                "int",
+                "The maximum number of records to return; use with `results_offset` to page.",
+            ),
+            FieldInfo::new(
+                "results_offset",
+                "int",
+                "The number of records to skip; use with `results_limit` to page.",
+            ),
+            FieldInfo::new(
+                    "order_by",
+                    "enum:SortOrder",
+                    "The order of the records by their timestamp: ascending or descending.",
+                )
+                .with_values(&["asc", "desc"]),
         ],
         response: &[
-            FieldInfo {
-                name: "total_results",
-                rust: "total_results",
-                ty: "int",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The number of records matching the filters, over all pages.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "results_limit",
-                rust: "results_limit",
-                ty: "int",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The limit the server applied.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "results_offset",
-                rust: "results_offset",
-                ty: "int",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The offset the server applied.",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "results",
-                rust: "results",
-                ty: "list<SmsRecord>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The matching records on this page.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "id",
-                        rust: "id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The record's CDR ID.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "timestamp",
-                        rust: "timestamp",
-                        ty: "datetime",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "When the SMS was sent or received.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "src_label",
-                        rust: "src_label",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The sender's label, e.g. `100@default - Phone Name`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "dst_original_label",
-                        rust: "dst_original_label",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The original destination's label; empty when the SMS was not forwarded.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "dst_label",
-                        rust: "dst_label",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The destination's label, e.g. a phone number.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "status",
-                        rust: "status",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "`success` (sent) or `failure`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "direction",
-                        rust: "direction",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "`inbound`, `internal`, `hairpin` or `outbound`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "message",
-                        rust: "message",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The text of the SMS.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "account_code",
-                        rust: "account_code",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The account code associated with the SMS; may be empty.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "message_id",
-                        rust: "message_id",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The message ID of the SMS.",
-                        values: &[],
-                        fields: &[],
-                    },
-                ],
-            },
+            FieldInfo::new(
+                    "total_results",
+                    "int",
+                    "The number of records matching the filters, over all pages.",
+                )
+                .optional(),
+            FieldInfo::new("results_limit", "int", "The limit the server applied.")
+                .optional(),
+            FieldInfo::new("results_offset", "int", "The offset the server applied.")
+                .optional(),
+            FieldInfo::new(
+                    "results",
+                    "list<SmsRecord>",
+                    "The matching records on this page.",
+                )
+                .with_fields(SMS_RECORD_FIELDS),
         ],
     };
     type Response<'a> = QuerySmsResponse<'a>;
@@ -1500,11 +1209,11 @@ impl Action for QuerySmsRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {

@@ -609,6 +609,402 @@ impl DialerLog<'_> {
     }
 }
 
+/// The spec's fields of `User`.
+#[allow(dead_code)]
+const USER_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("ext", "string", "The user's extension, e.g. `630`."),
+    FieldInfo::new("user", "string", "The user's name."),
+    FieldInfo::new("tenant", "string", "The name of the user's tenant, e.g. `default`."),
+    FieldInfo::new("authid", "string", "The user's authorization ID, e.g. `beaucrn6`."),
+    FieldInfo::new(
+        "vmail",
+        "string",
+        "The user's voicemail message counts as the PBX shows them, e.g. `6/6`.",
+    ),
+    FieldInfo::new(
+        "status",
+        "string",
+        "The registration status, e.g. `OK (3 ms)` or `Unmonitored`.",
+    ),
+    FieldInfo::new(
+        "host",
+        "string",
+        "The IP address the user's device registered from, or `N/A`.",
+    ),
+    FieldInfo::new(
+        "port",
+        "int",
+        "The port the user's device registered from; `0` when not registered.",
+    ),
+];
+
+/// The spec's fields of `Queue`.
+#[allow(dead_code)]
+const QUEUE_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("queue", "string", "The queue's name."),
+    FieldInfo::new(
+        "holdtime",
+        "string",
+        "The average hold time, as the PBX shows it, e.g. `4s`.",
+    ),
+    FieldInfo::new("waiting", "int", "The number of calls waiting in the queue."),
+    FieldInfo::new("complete", "int", "The number of completed calls."),
+    FieldInfo::new("lost", "int", "The number of lost (abandoned) calls."),
+    FieldInfo::new("hunt", "string", "The queue's ring strategy, e.g. `ringall`."),
+    FieldInfo::new(
+            "agents",
+            "map<QueueAgent>",
+            "The queue's agents, keyed by the agent's auth ID; empty (`[]`) when there are none.",
+        )
+        .with_fields(QUEUE_AGENT_FIELDS),
+    FieldInfo::new(
+            "calls_waiting",
+            "list<WaitingCall>",
+            "The calls waiting in the queue; left out when there are none.",
+        )
+        .optional()
+        .with_fields(WAITING_CALL_FIELDS),
+];
+
+/// The spec's fields of `QueueAgent`.
+#[allow(dead_code)]
+const QUEUE_AGENT_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("name", "string", "The agent's name."),
+    FieldInfo::new("tenant", "string", "The name of the agent's tenant."),
+    FieldInfo::new("tid", "int", "The ID of the agent's tenant."),
+    FieldInfo::new("avail", "bool", "Whether the agent is available."),
+    FieldInfo::new("callcount", "int", "The number of queue calls the agent has taken."),
+    FieldInfo::new(
+        "lastcall",
+        "string",
+        "How long ago the agent's last call was, e.g. `30 secs ago`.",
+    ),
+    FieldInfo::new("status", "string", "The agent's device status, e.g. `Not in use`."),
+    FieldInfo::new(
+        "otherdata",
+        "string",
+        "Further flags as the PBX shows them, e.g. ` (ringinuse disabled) (dynamic)`.",
+    ),
+    FieldInfo::new(
+        "penalty",
+        "int",
+        "The agent's penalty; agents with lower penalties are tried first.",
+    ),
+    FieldInfo::new("paused", "bool", "Whether the agent is paused."),
+    FieldInfo::new(
+            "connected_to",
+            "string",
+            "The number the agent is connected to, when on a call.",
+        )
+        .optional(),
+];
+
+/// The spec's fields of `WaitingCall`.
+#[allow(dead_code)]
+const WAITING_CALL_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("number", "string", "The caller's number."),
+    FieldInfo::new("priority", "int", "The call's priority in the queue."),
+    FieldInfo::new(
+        "wait_time",
+        "string",
+        "How long the call has been waiting, as `M:SS`, e.g. `1:17`.",
+    ),
+];
+
+/// The spec's fields of `ActiveCalls`.
+#[allow(dead_code)]
+const ACTIVE_CALLS_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new(
+            "inbound",
+            "list<ActiveCall>",
+            "Calls coming into the PBX from outside.",
+        )
+        .optional()
+        .with_fields(ACTIVE_CALL_FIELDS),
+    FieldInfo::new("outbound", "list<ActiveCall>", "Calls going out of the PBX.")
+        .optional()
+        .with_fields(ACTIVE_CALL_FIELDS),
+    FieldInfo::new("internal", "list<ActiveCall>", "Calls between users of the PBX.")
+        .optional()
+        .with_fields(ACTIVE_CALL_FIELDS),
+];
+
+/// The spec's fields of `ActiveCall`.
+#[allow(dead_code)]
+const ACTIVE_CALL_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new(
+            "ext",
+            "string",
+            "The user's extension and name, e.g. `985@default-Jerry`; absent on inbound calls.",
+        )
+        .optional(),
+    FieldInfo::new(
+            "callerid",
+            "string",
+            "The caller ID number; absent on internal calls.",
+        )
+        .optional(),
+    FieldInfo::new(
+        "connected_to",
+        "string",
+        "What the call is connected to: a number, a user (`630@default-Tom`) or a queue (`Queue:support_queue`).",
+    ),
+    FieldInfo::new(
+        "status",
+        "string",
+        "The call's state, e.g. `Connected` or `Ringing`.",
+    ),
+    FieldInfo::new("elapsed", "string", "How long the call has lasted, e.g. `0h4m3s`."),
+];
+
+/// The spec's fields of `FaxStatus`.
+#[allow(dead_code)]
+const FAX_STATUS_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new(
+            "queued_faxes",
+            "list<QueuedFax>",
+            "The outgoing faxes waiting to be sent or being sent.",
+        )
+        .with_fields(QUEUED_FAX_FIELDS),
+    FieldInfo::new("fax_stats", "FaxStats", "The fax statistics of the PBX.")
+        .with_fields(FAX_STATS_FIELDS),
+];
+
+/// The spec's fields of `QueuedFax`.
+#[allow(dead_code)]
+const QUEUED_FAX_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("to", "string", "The destination number."),
+    FieldInfo::new("from", "string", "The sender, e.g. a user's auth ID."),
+    FieldInfo::new(
+        "page",
+        "string",
+        "Page progress as the PBX shows it, e.g. `1/0`, or `N/A`.",
+    ),
+    FieldInfo::new(
+        "status",
+        "string",
+        "The fax's state, e.g. `Queued` or `Processing`.",
+    ),
+    FieldInfo::new(
+        "attempt",
+        "string",
+        "The attempt number out of the maximum, e.g. `2/5`.",
+    ),
+    FieldInfo::new(
+        "next_retry",
+        "string",
+        "When the next attempt is due, e.g. `1 minute(s)` or `Now`.",
+    ),
+];
+
+/// The spec's fields of `FaxStats`.
+#[allow(dead_code)]
+const FAX_STATS_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("current_sessions", "int", "The number of fax sessions in progress."),
+    FieldInfo::new("reserved_sessions", "int", "The number of reserved fax sessions."),
+    FieldInfo::new("transmit_attempts", "int", "The number of attempts to send a fax."),
+    FieldInfo::new(
+        "receive_attempts",
+        "int",
+        "The number of attempts to receive a fax.",
+    ),
+    FieldInfo::new(
+        "completed_faxes",
+        "int",
+        "The number of finished faxes, successful or not.",
+    ),
+    FieldInfo::new("failed_faxes", "int", "The number of failed faxes."),
+    FieldInfo::new("success", "int", "The number of successful faxes."),
+    FieldInfo::new(
+            "switched_to_t.38",
+            "int",
+            "The number of fax calls switched to T.38.",
+        )
+        .rust("switched_to_t38"),
+    FieldInfo::new(
+        "call_dropped",
+        "int",
+        "The number of faxes that failed because the call dropped.",
+    ),
+    FieldInfo::new("no_fax", "int", "The number of calls on which no fax was detected."),
+    FieldInfo::new(
+        "negotiation_failed",
+        "int",
+        "The number of faxes that failed in negotiation.",
+    ),
+    FieldInfo::new(
+        "train_failure",
+        "int",
+        "The number of faxes that failed in training.",
+    ),
+    FieldInfo::new(
+        "retries_exceeded",
+        "int",
+        "The number of faxes that failed after too many retries.",
+    ),
+    FieldInfo::new("protocol_error", "int", "The number of protocol errors."),
+    FieldInfo::new(
+        "tx_protocol_error",
+        "int",
+        "The number of protocol errors while sending.",
+    ),
+    FieldInfo::new(
+        "rx_protocol_error",
+        "int",
+        "The number of protocol errors while receiving.",
+    ),
+    FieldInfo::new("file_error", "int", "The number of file errors."),
+    FieldInfo::new("memory_error", "int", "The number of memory errors."),
+    FieldInfo::new("unknown_error", "int", "The number of other errors."),
+];
+
+/// The spec's fields of `Conference`.
+#[allow(dead_code)]
+const CONFERENCE_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new(
+        "conference_number",
+        "string",
+        "The conference's number, e.g. `2000`.",
+    ),
+    FieldInfo::new("users", "int", "The number of participants."),
+    FieldInfo::new("admins", "int", "The number of admin participants."),
+    FieldInfo::new(
+        "locked",
+        "string",
+        "Whether the conference is locked: `Locked` or `Unlocked`.",
+    ),
+];
+
+/// The spec's fields of `ProvisionedDevice`.
+#[allow(dead_code)]
+const PROVISIONED_DEVICE_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new(
+        "ext",
+        "string",
+        "The user the device belongs to, as `extension@tenant`.",
+    ),
+    FieldInfo::new(
+        "mac_address",
+        "string",
+        "The device's MAC address, e.g. `24:9a:d8:02:f4:4e`.",
+    ),
+    FieldInfo::new("device", "string", "The device model, e.g. `Yealink W70P`."),
+    FieldInfo::new(
+        "last_provisioned",
+        "datetime",
+        "When the device last fetched its configuration.",
+    ),
+    FieldInfo::new(
+        "provisioned",
+        "bool",
+        "Whether the device counts as provisioned (`Yes`/`No` on the wire).",
+    ),
+    FieldInfo::new(
+        "last_provision_delta",
+        "string",
+        "How long ago the device last fetched its configuration, e.g. `00:59:07` or `Over a week ago`.",
+    ),
+    FieldInfo::new("calls_in", "int", "The number of inbound calls on the device."),
+    FieldInfo::new("calls_out", "int", "The number of outbound calls on the device."),
+    FieldInfo::new("file_name", "string", "The name of the device's configuration file."),
+];
+
+/// The spec's fields of `DialerCampaign`.
+#[allow(dead_code)]
+const DIALER_CAMPAIGN_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("id", "int", "The campaign's ID."),
+    FieldInfo::new("name", "string", "The campaign's name."),
+    FieldInfo::new("type", "string", "The campaign type, e.g. `blaster`.").rust("kind"),
+    FieldInfo::new("max_attempts", "int", "The maximum number of attempts per contact."),
+    FieldInfo::new(
+        "caller_id",
+        "int",
+        "The ID of the caller ID the campaign dials with.",
+    ),
+    FieldInfo::new(
+        "call_ratio",
+        "decimal",
+        "The number of calls placed per available agent, e.g. `1.00`.",
+    ),
+    FieldInfo::new(
+            "agent_queue_id",
+            "string",
+            "The ID of the queue whose agents take the answered calls; empty when not set.",
+        )
+        .optional(),
+    FieldInfo::new(
+            "script_id",
+            "string",
+            "The ID of the script shown to agents; empty when not set.",
+        )
+        .optional(),
+    FieldInfo::new(
+        "context_id",
+        "int",
+        "The ID of the dialplan context answered calls are sent to.",
+    ),
+    FieldInfo::new(
+        "rule_id",
+        "int",
+        "The ID of the dialplan rule answered calls are sent to.",
+    ),
+    FieldInfo::new(
+        "step_id",
+        "int",
+        "The ID of the dialplan step answered calls are sent to.",
+    ),
+    FieldInfo::new(
+        "min_callback_time",
+        "int",
+        "The minimum time before a contact is called again.",
+    ),
+    FieldInfo::new(
+            "machine_context_id",
+            "string",
+            "The ID of the dialplan context calls answered by a machine are sent to; empty when not set.",
+        )
+        .optional(),
+    FieldInfo::new(
+            "machine_rule_id",
+            "string",
+            "The ID of the dialplan rule calls answered by a machine are sent to; empty when not set.",
+        )
+        .optional(),
+    FieldInfo::new(
+            "machine_step_id",
+            "string",
+            "The ID of the dialplan step calls answered by a machine are sent to; empty when not set.",
+        )
+        .optional(),
+    FieldInfo::new(
+        "display_contacts_form",
+        "bool",
+        "Whether agents are shown the contact's form.",
+    ),
+    FieldInfo::new(
+        "hangup_on_disposition",
+        "bool",
+        "Whether the call is hung up when the agent sets a disposition.",
+    ),
+    FieldInfo::new(
+        "hide_number_in_caller_id",
+        "bool",
+        "Whether the number is hidden in the caller ID.",
+    ),
+    FieldInfo::new("status", "string", "The campaign's state, e.g. `Stopped`."),
+];
+
+/// The spec's fields of `DialerLog`.
+#[allow(dead_code)]
+const DIALER_LOG_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("campaign", "string", "The campaign's name."),
+    FieldInfo::new(
+        "output",
+        "list<string>",
+        "The log lines, oldest first, e.g. `[Dec 29 17:32:12] STATUS: Ready for dialing`.",
+    ),
+];
+
 /// List the users (SIP peers) with their registration status.
 ///
 /// Request of `status.php?api_action=users` (idempotent: retried automatically on failure).
@@ -671,12 +1067,6 @@ impl UsersResponse<'_> {
 }
 
 impl Action for UsersRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "users";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -688,115 +1078,8 @@ impl Action for UsersRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "users",
-                rust: "users",
-                ty: "list<User>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "One entry per user.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "ext",
-                        rust: "ext",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The user's extension, e.g. `630`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "user",
-                        rust: "user",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The user's name.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "tenant",
-                        rust: "tenant",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The name of the user's tenant, e.g. `default`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "authid",
-                        rust: "authid",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The user's authorization ID, e.g. `beaucrn6`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "vmail",
-                        rust: "vmail",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The user's voicemail message counts as the PBX shows them, e.g. `6/6`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "status",
-                        rust: "status",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The registration status, e.g. `OK (3 ms)` or `Unmonitored`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "host",
-                        rust: "host",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The IP address the user's device registered from, or `N/A`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "port",
-                        rust: "port",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The port the user's device registered from; `0` when not registered.",
-                        values: &[],
-                        fields: &[],
-                    },
-                ],
-            },
+            FieldInfo::new("users", "list<User>", "One entry per user.")
+                .with_fields(USER_FIELDS),
         ],
     };
     type Response<'a> = UsersResponse<'a>;
@@ -814,11 +1097,11 @@ impl Action for UsersRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -892,12 +1175,6 @@ impl QueuesResponse<'_> {
 }
 
 impl Action for QueuesRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "queues";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -909,285 +1186,8 @@ impl Action for QueuesRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "queues",
-                rust: "queues",
-                ty: "map<Queue>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The queues, keyed by queue name.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "queue",
-                        rust: "queue",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The queue's name.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "holdtime",
-                        rust: "holdtime",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The average hold time, as the PBX shows it, e.g. `4s`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "waiting",
-                        rust: "waiting",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of calls waiting in the queue.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "complete",
-                        rust: "complete",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of completed calls.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "lost",
-                        rust: "lost",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of lost (abandoned) calls.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "hunt",
-                        rust: "hunt",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The queue's ring strategy, e.g. `ringall`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "agents",
-                        rust: "agents",
-                        ty: "map<QueueAgent>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The queue's agents, keyed by the agent's auth ID; empty (`[]`) when there are none.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "name",
-                                rust: "name",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The agent's name.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "tenant",
-                                rust: "tenant",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The name of the agent's tenant.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "tid",
-                                rust: "tid",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The ID of the agent's tenant.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "avail",
-                                rust: "avail",
-                                ty: "bool",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "Whether the agent is available.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "callcount",
-                                rust: "callcount",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of queue calls the agent has taken.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "lastcall",
-                                rust: "lastcall",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "How long ago the agent's last call was, e.g. `30 secs ago`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "status",
-                                rust: "status",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The agent's device status, e.g. `Not in use`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "otherdata",
-                                rust: "otherdata",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "Further flags as the PBX shows them, e.g. ` (ringinuse disabled) (dynamic)`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "penalty",
-                                rust: "penalty",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The agent's penalty; agents with lower penalties are tried first.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "paused",
-                                rust: "paused",
-                                ty: "bool",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "Whether the agent is paused.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "connected_to",
-                                rust: "connected_to",
-                                ty: "string",
-                                required: false,
-                                optional: true,
-                                default: None,
-                                rule: None,
-                                doc: "The number the agent is connected to, when on a call.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                    FieldInfo {
-                        name: "calls_waiting",
-                        rust: "calls_waiting",
-                        ty: "list<WaitingCall>",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "The calls waiting in the queue; left out when there are none.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "number",
-                                rust: "number",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The caller's number.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "priority",
-                                rust: "priority",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The call's priority in the queue.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "wait_time",
-                                rust: "wait_time",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "How long the call has been waiting, as `M:SS`, e.g. `1:17`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            FieldInfo::new("queues", "map<Queue>", "The queues, keyed by queue name.")
+                .with_fields(QUEUE_FIELDS),
         ],
     };
     type Response<'a> = QueuesResponse<'a>;
@@ -1205,11 +1205,11 @@ impl Action for QueuesRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -1283,12 +1283,6 @@ impl CallsResponse<'_> {
 }
 
 impl Action for CallsRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "calls";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1300,238 +1294,12 @@ impl Action for CallsRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "calls",
-                rust: "calls",
-                ty: "ActiveCalls",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The active calls, grouped by direction.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "inbound",
-                        rust: "inbound",
-                        ty: "list<ActiveCall>",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "Calls coming into the PBX from outside.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "ext",
-                                rust: "ext",
-                                ty: "string",
-                                required: false,
-                                optional: true,
-                                default: None,
-                                rule: None,
-                                doc: "The user's extension and name, e.g. `985@default-Jerry`; absent on inbound calls.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "callerid",
-                                rust: "callerid",
-                                ty: "string",
-                                required: false,
-                                optional: true,
-                                default: None,
-                                rule: None,
-                                doc: "The caller ID number; absent on internal calls.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "connected_to",
-                                rust: "connected_to",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "What the call is connected to: a number, a user (`630@default-Tom`) or a queue (`Queue:support_queue`).",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "status",
-                                rust: "status",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The call's state, e.g. `Connected` or `Ringing`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "elapsed",
-                                rust: "elapsed",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "How long the call has lasted, e.g. `0h4m3s`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                    FieldInfo {
-                        name: "outbound",
-                        rust: "outbound",
-                        ty: "list<ActiveCall>",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "Calls going out of the PBX.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "ext",
-                                rust: "ext",
-                                ty: "string",
-                                required: false,
-                                optional: true,
-                                default: None,
-                                rule: None,
-                                doc: "The user's extension and name, e.g. `985@default-Jerry`; absent on inbound calls.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "callerid",
-                                rust: "callerid",
-                                ty: "string",
-                                required: false,
-                                optional: true,
-                                default: None,
-                                rule: None,
-                                doc: "The caller ID number; absent on internal calls.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "connected_to",
-                                rust: "connected_to",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "What the call is connected to: a number, a user (`630@default-Tom`) or a queue (`Queue:support_queue`).",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "status",
-                                rust: "status",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The call's state, e.g. `Connected` or `Ringing`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "elapsed",
-                                rust: "elapsed",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "How long the call has lasted, e.g. `0h4m3s`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                    FieldInfo {
-                        name: "internal",
-                        rust: "internal",
-                        ty: "list<ActiveCall>",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "Calls between users of the PBX.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "ext",
-                                rust: "ext",
-                                ty: "string",
-                                required: false,
-                                optional: true,
-                                default: None,
-                                rule: None,
-                                doc: "The user's extension and name, e.g. `985@default-Jerry`; absent on inbound calls.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "callerid",
-                                rust: "callerid",
-                                ty: "string",
-                                required: false,
-                                optional: true,
-                                default: None,
-                                rule: None,
-                                doc: "The caller ID number; absent on internal calls.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "connected_to",
-                                rust: "connected_to",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "What the call is connected to: a number, a user (`630@default-Tom`) or a queue (`Queue:support_queue`).",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "status",
-                                rust: "status",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The call's state, e.g. `Connected` or `Ringing`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "elapsed",
-                                rust: "elapsed",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "How long the call has lasted, e.g. `0h4m3s`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            FieldInfo::new(
+                    "calls",
+                    "ActiveCalls",
+                    "The active calls, grouped by direction.",
+                )
+                .with_fields(ACTIVE_CALLS_FIELDS),
         ],
     };
     type Response<'a> = CallsResponse<'a>;
@@ -1549,11 +1317,11 @@ impl Action for CallsRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -1627,12 +1395,6 @@ impl FaxesResponse<'_> {
 }
 
 impl Action for FaxesRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "faxes";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1644,345 +1406,8 @@ impl Action for FaxesRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "faxes",
-                rust: "faxes",
-                ty: "FaxStatus",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The fax queue and statistics.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "queued_faxes",
-                        rust: "queued_faxes",
-                        ty: "list<QueuedFax>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The outgoing faxes waiting to be sent or being sent.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "to",
-                                rust: "to",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The destination number.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "from",
-                                rust: "from",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The sender, e.g. a user's auth ID.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "page",
-                                rust: "page",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "Page progress as the PBX shows it, e.g. `1/0`, or `N/A`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "status",
-                                rust: "status",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The fax's state, e.g. `Queued` or `Processing`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "attempt",
-                                rust: "attempt",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The attempt number out of the maximum, e.g. `2/5`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "next_retry",
-                                rust: "next_retry",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "When the next attempt is due, e.g. `1 minute(s)` or `Now`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                    FieldInfo {
-                        name: "fax_stats",
-                        rust: "fax_stats",
-                        ty: "FaxStats",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The fax statistics of the PBX.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "current_sessions",
-                                rust: "current_sessions",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of fax sessions in progress.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "reserved_sessions",
-                                rust: "reserved_sessions",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of reserved fax sessions.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "transmit_attempts",
-                                rust: "transmit_attempts",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of attempts to send a fax.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "receive_attempts",
-                                rust: "receive_attempts",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of attempts to receive a fax.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "completed_faxes",
-                                rust: "completed_faxes",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of finished faxes, successful or not.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "failed_faxes",
-                                rust: "failed_faxes",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of failed faxes.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "success",
-                                rust: "success",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of successful faxes.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "switched_to_t.38",
-                                rust: "switched_to_t38",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of fax calls switched to T.38.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "call_dropped",
-                                rust: "call_dropped",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of faxes that failed because the call dropped.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "no_fax",
-                                rust: "no_fax",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of calls on which no fax was detected.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "negotiation_failed",
-                                rust: "negotiation_failed",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of faxes that failed in negotiation.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "train_failure",
-                                rust: "train_failure",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of faxes that failed in training.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "retries_exceeded",
-                                rust: "retries_exceeded",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of faxes that failed after too many retries.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "protocol_error",
-                                rust: "protocol_error",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of protocol errors.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "tx_protocol_error",
-                                rust: "tx_protocol_error",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of protocol errors while sending.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "rx_protocol_error",
-                                rust: "rx_protocol_error",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of protocol errors while receiving.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "file_error",
-                                rust: "file_error",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of file errors.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "memory_error",
-                                rust: "memory_error",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of memory errors.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "unknown_error",
-                                rust: "unknown_error",
-                                ty: "int",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The number of other errors.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            FieldInfo::new("faxes", "FaxStatus", "The fax queue and statistics.")
+                .with_fields(FAX_STATUS_FIELDS),
         ],
     };
     type Response<'a> = FaxesResponse<'a>;
@@ -2000,11 +1425,11 @@ impl Action for FaxesRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -2078,12 +1503,6 @@ impl ConferencesResponse<'_> {
 }
 
 impl Action for ConferencesRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "conferences";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -2095,67 +1514,12 @@ impl Action for ConferencesRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "conferences",
-                rust: "conferences",
-                ty: "list<Conference>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "One entry per active conference.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "conference_number",
-                        rust: "conference_number",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The conference's number, e.g. `2000`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "users",
-                        rust: "users",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of participants.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "admins",
-                        rust: "admins",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of admin participants.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "locked",
-                        rust: "locked",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "Whether the conference is locked: `Locked` or `Unlocked`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                ],
-            },
+            FieldInfo::new(
+                    "conferences",
+                    "list<Conference>",
+                    "One entry per active conference.",
+                )
+                .with_fields(CONFERENCE_FIELDS),
         ],
     };
     type Response<'a> = ConferencesResponse<'a>;
@@ -2173,11 +1537,11 @@ impl Action for ConferencesRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -2251,12 +1615,6 @@ impl ProvisioningResponse<'_> {
 }
 
 impl Action for ProvisioningRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "provisioning";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -2268,127 +1626,12 @@ impl Action for ProvisioningRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "provisioning",
-                rust: "provisioning",
-                ty: "list<ProvisionedDevice>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "One entry per device.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "ext",
-                        rust: "ext",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The user the device belongs to, as `extension@tenant`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "mac_address",
-                        rust: "mac_address",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The device's MAC address, e.g. `24:9a:d8:02:f4:4e`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "device",
-                        rust: "device",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The device model, e.g. `Yealink W70P`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "last_provisioned",
-                        rust: "last_provisioned",
-                        ty: "datetime",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "When the device last fetched its configuration.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "provisioned",
-                        rust: "provisioned",
-                        ty: "bool",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "Whether the device counts as provisioned (`Yes`/`No` on the wire).",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "last_provision_delta",
-                        rust: "last_provision_delta",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "How long ago the device last fetched its configuration, e.g. `00:59:07` or `Over a week ago`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "calls_in",
-                        rust: "calls_in",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of inbound calls on the device.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "calls_out",
-                        rust: "calls_out",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of outbound calls on the device.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "file_name",
-                        rust: "file_name",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The name of the device's configuration file.",
-                        values: &[],
-                        fields: &[],
-                    },
-                ],
-            },
+            FieldInfo::new(
+                    "provisioning",
+                    "list<ProvisionedDevice>",
+                    "One entry per device.",
+                )
+                .with_fields(PROVISIONED_DEVICE_FIELDS),
         ],
     };
     type Response<'a> = ProvisioningResponse<'a>;
@@ -2406,11 +1649,11 @@ impl Action for ProvisioningRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -2484,12 +1727,6 @@ impl DialerResponse<'_> {
 }
 
 impl Action for DialerRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "dialer";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -2501,247 +1738,12 @@ impl Action for DialerRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "dialer",
-                rust: "dialer",
-                ty: "list<DialerCampaign>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "One entry per dialer campaign.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "id",
-                        rust: "id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The campaign's ID.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "name",
-                        rust: "name",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The campaign's name.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "type",
-                        rust: "kind",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The campaign type, e.g. `blaster`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "max_attempts",
-                        rust: "max_attempts",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The maximum number of attempts per contact.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "caller_id",
-                        rust: "caller_id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the caller ID the campaign dials with.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "call_ratio",
-                        rust: "call_ratio",
-                        ty: "decimal",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of calls placed per available agent, e.g. `1.00`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "agent_queue_id",
-                        rust: "agent_queue_id",
-                        ty: "string",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the queue whose agents take the answered calls; empty when not set.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "script_id",
-                        rust: "script_id",
-                        ty: "string",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the script shown to agents; empty when not set.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "context_id",
-                        rust: "context_id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the dialplan context answered calls are sent to.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "rule_id",
-                        rust: "rule_id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the dialplan rule answered calls are sent to.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "step_id",
-                        rust: "step_id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the dialplan step answered calls are sent to.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "min_callback_time",
-                        rust: "min_callback_time",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The minimum time before a contact is called again.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "machine_context_id",
-                        rust: "machine_context_id",
-                        ty: "string",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the dialplan context calls answered by a machine are sent to; empty when not set.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "machine_rule_id",
-                        rust: "machine_rule_id",
-                        ty: "string",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the dialplan rule calls answered by a machine are sent to; empty when not set.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "machine_step_id",
-                        rust: "machine_step_id",
-                        ty: "string",
-                        required: false,
-                        optional: true,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the dialplan step calls answered by a machine are sent to; empty when not set.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "display_contacts_form",
-                        rust: "display_contacts_form",
-                        ty: "bool",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "Whether agents are shown the contact's form.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "hangup_on_disposition",
-                        rust: "hangup_on_disposition",
-                        ty: "bool",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "Whether the call is hung up when the agent sets a disposition.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "hide_number_in_caller_id",
-                        rust: "hide_number_in_caller_id",
-                        ty: "bool",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "Whether the number is hidden in the caller ID.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "status",
-                        rust: "status",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The campaign's state, e.g. `Stopped`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                ],
-            },
+            FieldInfo::new(
+                    "dialer",
+                    "list<DialerCampaign>",
+                    "One entry per dialer campaign.",
+                )
+                .with_fields(DIALER_CAMPAIGN_FIELDS),
         ],
     };
     type Response<'a> = DialerResponse<'a>;
@@ -2759,11 +1761,11 @@ impl Action for DialerRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -2837,12 +1839,6 @@ impl DialerlogsResponse<'_> {
 }
 
 impl Action for DialerlogsRequest {
-    const MODULE: &'static str = "status";
-    const FILE: &'static str = "status.php";
-    const NAME: &'static str = "dialerlogs";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -2854,43 +1850,8 @@ impl Action for DialerlogsRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "logs",
-                rust: "logs",
-                ty: "list<DialerLog>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "One entry per campaign.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "campaign",
-                        rust: "campaign",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The campaign's name.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "output",
-                        rust: "output",
-                        ty: "list<string>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The log lines, oldest first, e.g. `[Dec 29 17:32:12] STATUS: Ready for dialing`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                ],
-            },
+            FieldInfo::new("logs", "list<DialerLog>", "One entry per campaign.")
+                .with_fields(DIALER_LOG_FIELDS),
         ],
     };
     type Response<'a> = DialerlogsResponse<'a>;
@@ -2908,11 +1869,11 @@ impl Action for DialerlogsRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {

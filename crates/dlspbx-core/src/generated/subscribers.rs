@@ -148,6 +148,56 @@ impl Unsubscriber<'_> {
     }
 }
 
+/// The spec's fields of `OptInList`.
+#[allow(dead_code)]
+const OPT_IN_LIST_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("campaign_id", "string", "The Campaign Registry ID of the campaign."),
+    FieldInfo::new("campaign_name", "string", "The name of the campaign."),
+    FieldInfo::new("total_subscribers", "int", "The number of subscribers in the list."),
+    FieldInfo::new("subscribers", "list<Subscriber>", "The subscribers.")
+        .with_fields(SUBSCRIBER_FIELDS),
+];
+
+/// The spec's fields of `Subscriber`.
+#[allow(dead_code)]
+const SUBSCRIBER_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("number", "string", "The subscriber's phone number."),
+    FieldInfo::new("reason", "string", "How the number was added, e.g. `MANUAL`."),
+    FieldInfo::new(
+        "subscribe_text",
+        "string",
+        "The text the subscriber sent to opt in, or `N\\A`.",
+    ),
+    FieldInfo::new("subscribed_at", "datetime", "When the number was added."),
+];
+
+/// The spec's fields of `OptOutList`.
+#[allow(dead_code)]
+const OPT_OUT_LIST_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("tenant_id", "int", "The ID of the tenant, e.g. `0`."),
+    FieldInfo::new("tenant_name", "string", "The name of the tenant, e.g. `default`."),
+    FieldInfo::new(
+        "total_unsubscribers",
+        "int",
+        "The number of unsubscribers in the list.",
+    ),
+    FieldInfo::new("unsubscribers", "list<Unsubscriber>", "The unsubscribers.")
+        .with_fields(UNSUBSCRIBER_FIELDS),
+];
+
+/// The spec's fields of `Unsubscriber`.
+#[allow(dead_code)]
+const UNSUBSCRIBER_FIELDS: &[FieldInfo] = &[
+    FieldInfo::new("number", "string", "The unsubscriber's phone number."),
+    FieldInfo::new("reason", "string", "How the number was added, e.g. `MANUAL`."),
+    FieldInfo::new(
+        "unsubscribe_text",
+        "string",
+        "The text the unsubscriber sent to opt out, or `N\\A`.",
+    ),
+    FieldInfo::new("unsubscribed_at", "datetime", "When the number was added."),
+];
+
 /// List the campaign opt-in lists and the tenant opt-out lists.
 ///
 /// Request of `subscribers.php?api_action=query_lists` (idempotent: retried automatically on failure).
@@ -214,12 +264,6 @@ impl QueryListsResponse<'_> {
 }
 
 impl Action for QueryListsRequest {
-    const MODULE: &'static str = "subscribers";
-    const FILE: &'static str = "subscribers.php";
-    const NAME: &'static str = "query_lists";
-    const IDEMPOTENT: bool = true;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -231,226 +275,18 @@ impl Action for QueryListsRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo {
-                name: "optin",
-                rust: "optin",
-                ty: "list<OptInList>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The opt-in list of each campaign.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "campaign_id",
-                        rust: "campaign_id",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The Campaign Registry ID of the campaign.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "campaign_name",
-                        rust: "campaign_name",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The name of the campaign.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "total_subscribers",
-                        rust: "total_subscribers",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of subscribers in the list.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "subscribers",
-                        rust: "subscribers",
-                        ty: "list<Subscriber>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The subscribers.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "number",
-                                rust: "number",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The subscriber's phone number.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "reason",
-                                rust: "reason",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "How the number was added, e.g. `MANUAL`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "subscribe_text",
-                                rust: "subscribe_text",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The text the subscriber sent to opt in, or `N\\A`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "subscribed_at",
-                                rust: "subscribed_at",
-                                ty: "datetime",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "When the number was added.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
-            FieldInfo {
-                name: "optout",
-                rust: "optout",
-                ty: "list<OptOutList>",
-                required: false,
-                optional: false,
-                default: None,
-                rule: None,
-                doc: "The opt-out list of each tenant.",
-                values: &[],
-                fields: &[
-                    FieldInfo {
-                        name: "tenant_id",
-                        rust: "tenant_id",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The ID of the tenant, e.g. `0`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "tenant_name",
-                        rust: "tenant_name",
-                        ty: "string",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The name of the tenant, e.g. `default`.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "total_unsubscribers",
-                        rust: "total_unsubscribers",
-                        ty: "int",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The number of unsubscribers in the list.",
-                        values: &[],
-                        fields: &[],
-                    },
-                    FieldInfo {
-                        name: "unsubscribers",
-                        rust: "unsubscribers",
-                        ty: "list<Unsubscriber>",
-                        required: false,
-                        optional: false,
-                        default: None,
-                        rule: None,
-                        doc: "The unsubscribers.",
-                        values: &[],
-                        fields: &[
-                            FieldInfo {
-                                name: "number",
-                                rust: "number",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The unsubscriber's phone number.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "reason",
-                                rust: "reason",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "How the number was added, e.g. `MANUAL`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "unsubscribe_text",
-                                rust: "unsubscribe_text",
-                                ty: "string",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "The text the unsubscriber sent to opt out, or `N\\A`.",
-                                values: &[],
-                                fields: &[],
-                            },
-                            FieldInfo {
-                                name: "unsubscribed_at",
-                                rust: "unsubscribed_at",
-                                ty: "datetime",
-                                required: false,
-                                optional: false,
-                                default: None,
-                                rule: None,
-                                doc: "When the number was added.",
-                                values: &[],
-                                fields: &[],
-                            },
-                        ],
-                    },
-                ],
-            },
+            FieldInfo::new(
+                    "optin",
+                    "list<OptInList>",
+                    "The opt-in list of each campaign.",
+                )
+                .with_fields(OPT_IN_LIST_FIELDS),
+            FieldInfo::new(
+                    "optout",
+                    "list<OptOutList>",
+                    "The opt-out list of each tenant.",
+                )
+                .with_fields(OPT_OUT_LIST_FIELDS),
         ],
     };
     type Response<'a> = QueryListsResponse<'a>;
@@ -468,11 +304,11 @@ impl Action for QueryListsRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, true, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -589,12 +425,6 @@ impl AddSubscriberResponse<'_> {
 }
 
 impl Action for AddSubscriberRequest {
-    const MODULE: &'static str = "subscribers";
-    const FILE: &'static str = "subscribers.php";
-    const NAME: &'static str = "add_subscriber";
-    const IDEMPOTENT: bool = false;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -605,44 +435,28 @@ impl Action for AddSubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo {
-                name: "phone_number",
-                rust: "phone_number",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("phone_digits"),
-                doc: "The number to add to the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "campaign_id",
-                rust: "campaign_id",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("non_empty"),
-                doc: "The Campaign Registry ID of the campaign whose opt-in list the number is added to.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "phone_number",
+                    "string",
+                    "The number to add to the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
+                )
+                .required()
+                .with_rule("phone_digits"),
+            FieldInfo::new(
+                    "campaign_id",
+                    "string",
+                    "The Campaign Registry ID of the campaign whose opt-in list the number is added to.",
+                )
+                .required()
+                .with_rule("non_empty"),
         ],
         response: &[
-            FieldInfo {
-                name: "success",
-                rust: "success",
-                ty: "string",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The server's confirmation, e.g. `Successfully added a new subscriber`.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "success",
+                    "string",
+                    "The server's confirmation, e.g. `Successfully added a new subscriber`.",
+                )
+                .optional(),
         ],
     };
     type Response<'a> = AddSubscriberResponse<'a>;
@@ -660,11 +474,11 @@ impl Action for AddSubscriberRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -781,12 +595,6 @@ impl RemoveSubscriberResponse<'_> {
 }
 
 impl Action for RemoveSubscriberRequest {
-    const MODULE: &'static str = "subscribers";
-    const FILE: &'static str = "subscribers.php";
-    const NAME: &'static str = "remove_subscriber";
-    const IDEMPOTENT: bool = false;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -797,44 +605,28 @@ impl Action for RemoveSubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo {
-                name: "phone_number",
-                rust: "phone_number",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("phone_digits"),
-                doc: "The number to remove from the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "campaign_id",
-                rust: "campaign_id",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("non_empty"),
-                doc: "The Campaign Registry ID of the campaign whose opt-in list the number is removed from.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "phone_number",
+                    "string",
+                    "The number to remove from the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
+                )
+                .required()
+                .with_rule("phone_digits"),
+            FieldInfo::new(
+                    "campaign_id",
+                    "string",
+                    "The Campaign Registry ID of the campaign whose opt-in list the number is removed from.",
+                )
+                .required()
+                .with_rule("non_empty"),
         ],
         response: &[
-            FieldInfo {
-                name: "success",
-                rust: "success",
-                ty: "string",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The server's confirmation, e.g. `Successfully removed the subscriber`.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "success",
+                    "string",
+                    "The server's confirmation, e.g. `Successfully removed the subscriber`.",
+                )
+                .optional(),
         ],
     };
     type Response<'a> = RemoveSubscriberResponse<'a>;
@@ -852,11 +644,11 @@ impl Action for RemoveSubscriberRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -973,12 +765,6 @@ impl AddUnsubscriberResponse<'_> {
 }
 
 impl Action for AddUnsubscriberRequest {
-    const MODULE: &'static str = "subscribers";
-    const FILE: &'static str = "subscribers.php";
-    const NAME: &'static str = "add_unsubscriber";
-    const IDEMPOTENT: bool = false;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -989,44 +775,28 @@ impl Action for AddUnsubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo {
-                name: "phone_number",
-                rust: "phone_number",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("phone_digits"),
-                doc: "The number to add to the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "tenant_id",
-                rust: "tenant_id",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("digits"),
-                doc: "The ID of the tenant whose opt-out list the number is added to, e.g. `0`.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "phone_number",
+                    "string",
+                    "The number to add to the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
+                )
+                .required()
+                .with_rule("phone_digits"),
+            FieldInfo::new(
+                    "tenant_id",
+                    "string",
+                    "The ID of the tenant whose opt-out list the number is added to, e.g. `0`.",
+                )
+                .required()
+                .with_rule("digits"),
         ],
         response: &[
-            FieldInfo {
-                name: "success",
-                rust: "success",
-                ty: "string",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The server's confirmation, e.g. `Successfully added unsubscriber to the provided tenants opt-out list.`",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "success",
+                    "string",
+                    "The server's confirmation, e.g. `Successfully added unsubscriber to the provided tenants opt-out list.`",
+                )
+                .optional(),
         ],
     };
     type Response<'a> = AddUnsubscriberResponse<'a>;
@@ -1044,11 +814,11 @@ impl Action for AddUnsubscriberRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
@@ -1165,12 +935,6 @@ impl RemoveUnsubscriberResponse<'_> {
 }
 
 impl Action for RemoveUnsubscriberRequest {
-    const MODULE: &'static str = "subscribers";
-    const FILE: &'static str = "subscribers.php";
-    const NAME: &'static str = "remove_unsubscriber";
-    const IDEMPOTENT: bool = false;
-    const PLAIN: PlainKind = PlainKind::Status;
-    const CSV: CsvLayout = CsvLayout::Keys;
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -1181,44 +945,28 @@ impl Action for RemoveUnsubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo {
-                name: "phone_number",
-                rust: "phone_number",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("phone_digits"),
-                doc: "The number to remove from the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
-                values: &[],
-                fields: &[],
-            },
-            FieldInfo {
-                name: "tenant_id",
-                rust: "tenant_id",
-                ty: "string",
-                required: true,
-                optional: false,
-                default: None,
-                rule: Some("digits"),
-                doc: "The ID of the tenant whose opt-out list the number is removed from, e.g. `0`.",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "phone_number",
+                    "string",
+                    "The number to remove from the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
+                )
+                .required()
+                .with_rule("phone_digits"),
+            FieldInfo::new(
+                    "tenant_id",
+                    "string",
+                    "The ID of the tenant whose opt-out list the number is removed from, e.g. `0`.",
+                )
+                .required()
+                .with_rule("digits"),
         ],
         response: &[
-            FieldInfo {
-                name: "success",
-                rust: "success",
-                ty: "string",
-                required: false,
-                optional: true,
-                default: None,
-                rule: None,
-                doc: "The server's confirmation, e.g. `Successfully removed the unsubscriber from the provided tenants opt-out list.`",
-                values: &[],
-                fields: &[],
-            },
+            FieldInfo::new(
+                    "success",
+                    "string",
+                    "The server's confirmation, e.g. `Successfully removed the unsubscriber from the provided tenants opt-out list.`",
+                )
+                .optional(),
         ],
     };
     type Response<'a> = RemoveUnsubscriberResponse<'a>;
@@ -1236,11 +984,11 @@ impl Action for RemoveUnsubscriberRequest {
     }
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::CSV, Self::PLAIN, false, body)
+        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
     }
     #[inline]
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::CSV, response)
+        crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
     fn to_json(response: &Self::Response<'_>) -> serde_json::Value {

@@ -56,7 +56,7 @@ fn main() {
             .is_ok()
     );
     assert!(AddUserRequest::new("10a").validate().is_err());
-    assert_eq!(<ListUsersRequest as Action>::FILE, "users.php");
+    assert_eq!(<ListUsersRequest as Action>::INFO.file, "users.php");
     assert_eq!(users::ACTIONS.len(), 2);
     assert_eq!(users::MODULE.name, "users");
 
