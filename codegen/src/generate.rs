@@ -1083,7 +1083,7 @@ impl<'s> Cx<'s> {
         let to_json = if is_report {
             quote!(#root::report::to_json(response))
         } else {
-            quote!(#serde_json::to_value(response).unwrap_or(#serde_json::Value::Null))
+            quote!(#root::wire::canonical_json(response))
         };
         quote! {
             #req_doc
@@ -1118,7 +1118,7 @@ impl<'s> Cx<'s> {
                     #encode
                 }
                 #[inline]
-                fn to_json(response: &Self::Response<'_>) -> #serde_json::Value {
+                fn to_json(response: &Self::Response<'_>) -> Result<#serde_json::Value> {
                     #to_json
                 }
                 #[inline]

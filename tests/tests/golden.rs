@@ -89,7 +89,8 @@ impl ActionVisitor for DecodeAll<'_> {
             };
             let bytes = std::fs::read(&path).unwrap();
             let value = match A::decode(format, &bytes) {
-                Ok(r) => A::to_json(&r),
+                Ok(r) => A::to_json(&r)
+                    .unwrap_or_else(|e| panic!("{}/{file}: canonical JSON: {e}", self.name)),
                 // Plain text carries only `0`: a data action says which formats carry its data.
                 Err(Error::Decode(e))
                     if format == Format::Plain
@@ -157,10 +158,12 @@ impl ActionVisitor for DecodeAll<'_> {
             }
             let back = A::decode(format, &written)
                 .unwrap_or_else(|e| panic!("{}: decode our {format}: {e}\n{text}", self.name));
+            let back = A::to_json(&back)
+                .unwrap_or_else(|e| panic!("{}: canonical JSON of our {format}: {e}", self.name));
             let (got, want) = if format == Format::Csv {
-                (csv_view::<A>(&A::to_json(&back)), csv_view::<A>(&main))
+                (csv_view::<A>(&back), csv_view::<A>(&main))
             } else {
-                (A::to_json(&back), main.clone())
+                (back, main.clone())
             };
             assert_eq!(
                 got, want,

@@ -34,7 +34,8 @@ fn check<A: Action>(json: &serde_json::Value) -> Result<(), TestCaseError> {
     let body = serde_json::to_vec(json).unwrap();
     let decoded =
         A::decode(Format::Json, &body).map_err(|e| TestCaseError::fail(format!("json: {e}")))?;
-    let canonical = A::to_json(&decoded);
+    let canonical =
+        A::to_json(&decoded).map_err(|e| TestCaseError::fail(format!("canonical JSON: {e}")))?;
     for format in [Format::Json, Format::Xml, Format::Yaml, Format::Csv] {
         let written = A::encode(format, &decoded)
             .map_err(|e| TestCaseError::fail(format!("{format}: {e}")))?;
@@ -44,11 +45,13 @@ fn check<A: Action>(json: &serde_json::Value) -> Result<(), TestCaseError> {
                 String::from_utf8_lossy(&written)
             ))
         })?;
+        let back = A::to_json(&back)
+            .map_err(|e| TestCaseError::fail(format!("{format}: canonical JSON: {e}")))?;
         let (got, want) = match (format, A::INFO.csv) {
             (Format::Csv, dlspbx_core::wire::CsvLayout::Table { rows, .. }) => {
-                (A::to_json(&back)[rows].clone(), canonical[rows].clone())
+                (back[rows].clone(), canonical[rows].clone())
             }
-            _ => (A::to_json(&back), canonical.clone()),
+            _ => (back, canonical.clone()),
         };
         prop_assert_eq!(
             &got,

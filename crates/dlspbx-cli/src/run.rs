@@ -12,7 +12,6 @@ use clap::ArgMatches;
 use dlspbx_core::generated::ActionVisitor;
 use dlspbx_core::http::Credentials;
 use dlspbx_core::reports::ReportRequest;
-use dlspbx_core::wire::{CsvLayout, RowKind};
 use dlspbx_core::{Action, Error, Format, PlainKind};
 use serde_json::Value;
 use std::io::{self, Write};
@@ -90,18 +89,9 @@ fn check_plain<A: Action>(g: &Globals, conn: &Conn) -> CliResult<()> {
 }
 
 /// The canonical JSON of a decoded response; a lazily decoded table (the report) whose rows
-/// fail to decode part-way is an undecodable body (exit 2), not a short result: `to_json`
-/// ends such a document with an `error` entry.
+/// fail to decode part-way is an undecodable body (exit 2), not a short result.
 fn canonical<A: Action>(resp: &A::Response<'_>) -> CliResult<Value> {
-    let v = A::to_json(resp);
-    if let CsvLayout::Table {
-        row: RowKind::List, ..
-    } = A::INFO.csv
-        && let Some(Value::String(e)) = v.get("error")
-    {
-        return Err(CliError::decode(e.clone()));
-    }
-    Ok(v)
+    A::to_json(resp).map_err(CliError::from)
 }
 
 /// Prints a response in `output`.

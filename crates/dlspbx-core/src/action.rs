@@ -160,8 +160,9 @@ pub trait Action:
     /// Writes a response body in the server's style.
     fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>>;
     /// The response as canonical JSON: the spec's field names in spec order, numbers as
-    /// numbers, booleans as booleans, absent optional fields left out.
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value;
+    /// numbers, booleans as booleans, absent optional fields left out. A report whose rows
+    /// fail to decode part-way is that row's [`crate::Error::Decode`], not a shorter result.
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value>;
     /// Detaches a response from its body.
     fn into_owned(response: Self::Response<'_>) -> Self::Response<'static>;
 }

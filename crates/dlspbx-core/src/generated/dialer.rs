@@ -131,8 +131,8 @@ impl Action for AddContactListRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddContactListResponse {
@@ -536,8 +536,8 @@ impl Action for AddContactRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddContactResponse {

@@ -2190,7 +2190,7 @@ impl Action for ReportRequest {
         crate::report::encode(format, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
         crate::report::to_json(response)
     }
     #[inline]

@@ -1104,8 +1104,8 @@ impl Action for UsersRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> UsersResponse<'static> {
@@ -1212,8 +1212,8 @@ impl Action for QueuesRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> QueuesResponse<'static> {
@@ -1324,8 +1324,8 @@ impl Action for CallsRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> CallsResponse<'static> {
@@ -1432,8 +1432,8 @@ impl Action for FaxesRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> FaxesResponse<'static> {
@@ -1544,8 +1544,8 @@ impl Action for ConferencesRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> ConferencesResponse<'static> {
@@ -1656,8 +1656,8 @@ impl Action for ProvisioningRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> ProvisioningResponse<'static> {
@@ -1768,8 +1768,8 @@ impl Action for DialerRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> DialerResponse<'static> {
@@ -1876,8 +1876,8 @@ impl Action for DialerlogsRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> DialerlogsResponse<'static> {

@@ -311,8 +311,8 @@ impl Action for QueryListsRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> QueryListsResponse<'static> {
@@ -481,8 +481,8 @@ impl Action for AddSubscriberRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddSubscriberResponse<'static> {
@@ -651,8 +651,8 @@ impl Action for RemoveSubscriberRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> RemoveSubscriberResponse<'static> {
@@ -821,8 +821,8 @@ impl Action for AddUnsubscriberRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> AddUnsubscriberResponse<'static> {
@@ -991,8 +991,8 @@ impl Action for RemoveUnsubscriberRequest {
         crate::wire::encode(format, Self::INFO.csv, response)
     }
     #[inline]
-    fn to_json(response: &Self::Response<'_>) -> serde_json::Value {
-        serde_json::to_value(response).unwrap_or(serde_json::Value::Null)
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(response)
     }
     #[inline]
     fn into_owned(response: Self::Response<'_>) -> RemoveUnsubscriberResponse<'static> {

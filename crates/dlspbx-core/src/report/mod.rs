@@ -446,7 +446,7 @@ fn list_items(node: Node<'_>) -> Vec<Node<'_>> {
 
 /// The report as canonical JSON: `total_results`, `title` (when present), `columns` and
 /// `results` (rows of cells); a row that fails to decode ends the results with an `error`.
-pub fn to_json(table: &ReportTable<'_>) -> serde_json::Value {
+pub fn to_json(table: &ReportTable<'_>) -> Result<serde_json::Value> {
     use serde_json::{Map, Value, json};
     let mut out = Map::new();
     out.insert("total_results".into(), json!(table.total_results()));
@@ -459,18 +459,13 @@ pub fn to_json(table: &ReportTable<'_>) -> serde_json::Value {
     );
     let mut rows = Vec::new();
     for row in table.rows() {
-        match row {
-            Ok(r) => rows.push(Value::Array(
-                r.cells.iter().map(|c| json!(c.as_str())).collect(),
-            )),
-            Err(e) => {
-                out.insert("error".into(), json!(e.to_string()));
-                break;
-            }
-        }
+        let r = row?;
+        rows.push(Value::Array(
+            r.cells.iter().map(|c| json!(c.as_str())).collect(),
+        ));
     }
     out.insert("results".into(), Value::Array(rows));
-    Value::Object(out)
+    Ok(Value::Object(out))
 }
 
 /// Writes a report in `format`, in the server's style.
@@ -561,7 +556,10 @@ mod tests {
     #[cfg(any(feature = "xml", feature = "csv"))]
     fn table_json(t: &Result<ReportTable<'_>>) -> String {
         match t {
-            Ok(t) => to_json(t).to_string(),
+            Ok(t) => match to_json(t) {
+                Ok(v) => v.to_string(),
+                Err(e) => format!("error: {e}"),
+            },
             Err(e) => format!("error: {e}"),
         }
     }

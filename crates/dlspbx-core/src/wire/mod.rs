@@ -190,6 +190,13 @@ pub fn encode<T: Serialize>(format: Format, layout: CsvLayout, value: &T) -> Res
     Ok(write_node(format, layout, &node))
 }
 
+/// The canonical JSON of a typed response (what [`crate::Action::to_json`] returns): the
+/// spec's field names in spec order. A value that cannot be written as JSON is
+/// [`Error::Encode`], as for the wire writers.
+pub fn canonical_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| Error::Encode(format!("cannot write JSON: {e}")))
+}
+
 /// Writes an already built tree in `format`. A format compiled out of this build (see
 /// [`Format::is_supported`]) writes nothing; check with [`Format::require`] first.
 pub fn write_node(format: Format, layout: CsvLayout, node: &Node<'_>) -> Vec<u8> {
