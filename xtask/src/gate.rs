@@ -508,10 +508,12 @@ fn find_or_install_runner(root: &Path, version: &str) -> Result<Runner, String> 
     Ok(Runner::Installing(bin, waiter))
 }
 
-/// Runs the gate benches and returns each bench's count.
-fn run_benches(root: &Path, runner: &Path) -> Result<Vec<Measured>, String> {
-    let out = cargo()
-        .current_dir(root)
+/// `cargo bench` of the gate benches with `runner`. The build and the run get the same
+/// environment: gungraun's macros read GUNGRAUN_RUNNER at compile time, so a different value
+/// would rebuild the benches.
+fn gate_bench(root: &Path, runner: &Path) -> Command {
+    let mut cmd = cargo();
+    cmd.current_dir(root)
         .args([
             "bench",
             "--quiet",
@@ -519,12 +521,18 @@ fn run_benches(root: &Path, runner: &Path) -> Result<Vec<Measured>, String> {
             "dlspbx-bench-gate",
             "--bench",
             "gate",
-            "--",
         ])
+        .env("GUNGRAUN_RUNNER", runner)
+        .env("GUNGRAUN_COLOR", "never");
+    cmd
+}
+
+/// Runs the gate benches and returns each bench's count.
+fn run_benches(root: &Path, runner: &Path) -> Result<Vec<Measured>, String> {
+    let out = gate_bench(root, runner)
+        .arg("--")
         // Counts do not depend on what else runs, so the benches of a group run side by side.
         .args(["--output-format=json", "--parallel=auto"])
-        .env("GUNGRAUN_RUNNER", runner)
-        .env("GUNGRAUN_COLOR", "never")
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("error: could not run cargo bench: {e}"))?;
@@ -624,21 +632,8 @@ fn run_inner(root: &Path, mode: Mode) -> Result<ExitCode, String> {
     let runner_path = match &runner {
         Runner::Ready(p) | Runner::Installing(p, _) => p.clone(),
     };
-    // The same environment as the run: gungraun's macros read GUNGRAUN_RUNNER at compile
-    // time, so a different value would rebuild the benches.
-    let built = cargo()
-        .current_dir(root)
-        .args([
-            "bench",
-            "--quiet",
-            "-p",
-            "dlspbx-bench-gate",
-            "--bench",
-            "gate",
-            "--no-run",
-        ])
-        .env("GUNGRAUN_RUNNER", &runner_path)
-        .env("GUNGRAUN_COLOR", "never")
+    let built = gate_bench(root, &runner_path)
+        .arg("--no-run")
         .status()
         .map_err(|e| format!("error: could not run cargo bench: {e}"))?;
     let build_s = started.elapsed().as_secs_f64();
