@@ -6,10 +6,12 @@
 //!   tolerant [`de::NodeDeserializer`];
 //! - plain text carries only a status integer.
 //!
-//! Tolerance for what the real PHP server does is in one place, the scalar helpers in
-//! [`scalar`]: numbers as strings or numbers, `[]` where a map is expected, a single item where
-//! a list is expected, maps with numeric keys where a list is expected.
-
+//! Tolerance for what the real PHP server does lives in two places. JSON goes through the
+//! `deserialize_with` helpers of [`scalar`] on the generated fields: numbers as strings or
+//! numbers, `[]` where a map is expected, a single item where a list is expected, maps with
+//! numeric keys where a list is expected. The trees of the other formats go through
+//! [`de::NodeDeserializer`], which reads scalars with [`scalar`]'s parsers and lists and maps
+//! by its own rules (see [`de`]).
 //!
 //! JSON, XML, YAML and CSV are each behind the crate feature of the same name. A format that
 //! is compiled out keeps its module with the same entry points (`parse`, `write`), which fail
