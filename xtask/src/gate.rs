@@ -264,6 +264,15 @@ impl Expected {
         })
     }
 
+    /// The expected counts, or `None` when the file does not exist yet (the first
+    /// `--bless`). An unreadable or malformed file is an error.
+    fn read_existing(path: &Path) -> Result<Option<Expected>, String> {
+        if !path.try_exists().unwrap_or(true) {
+            return Ok(None);
+        }
+        Expected::read(path).map(Some)
+    }
+
     fn to_json(&self) -> String {
         let benches: serde_json::Map<String, Value> = self
             .benches
@@ -689,7 +698,9 @@ fn run_inner(root: &Path, mode: Mode) -> Result<ExitCode, String> {
             }
         }
         Mode::Bless { allow_slower } => {
-            if let Ok(expected) = Expected::read(&path) {
+            // Only a missing file is blessed from scratch: a file that cannot be read would
+            // otherwise be overwritten without the check for counts that rose.
+            if let Some(expected) = Expected::read_existing(&path)? {
                 let verdict = evaluate(&measured, &expected, &env);
                 println!("{}", render(&verdict, &env, elapsed, &phases));
                 if !verdict.slower.is_empty() && !allow_slower {
@@ -915,6 +926,14 @@ mod tests {
         let back = Expected::read(&p).unwrap();
         assert_eq!(back.environment, e.environment);
         assert_eq!(back.benches, e.benches);
+        // `--bless` starts from scratch only when there is no file; a broken one is an error.
+        assert!(
+            Expected::read_existing(&dir.join("none.json"))
+                .unwrap()
+                .is_none()
+        );
+        std::fs::write(&p, "{\"benches\": ").unwrap();
+        assert!(Expected::read_existing(&p).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
