@@ -5,9 +5,10 @@ use dlspbx::export::{ExportDecoder, ExportRow, ExportSummary, export_format, exp
 use dlspbx::pages::{Pager, ReportPager, SmsPager};
 use dlspbx::retry::{Failure, Retries};
 use dlspbx::transport::{
-    ClientCore, body_too_large, call_span, error_chain, finish_span, push_capped,
+    ClientCore, body_too_large, call_span, finish_span, push_capped, timed_out,
 };
 use dlspbx::{Action, Caller, Error, HttpRequest, RawResponse, Result};
+use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
 use futures_core::Stream;
@@ -49,7 +50,7 @@ fn rustls_config() -> Result<rustls::ClientConfig> {
     };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(format!("TLS: {e}")))?
+        .map_err(|e| Error::Config(ConfigError::context(ConfigKind::Transport, "TLS", e)))?
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -59,11 +60,11 @@ fn rustls_config() -> Result<rustls::ClientConfig> {
 impl FromConfig for Client {
     fn from_config(config: ClientConfig) -> Result<Self> {
         if !HAS_TLS && config.base_url.starts_with("https://") {
-            return Err(Error::Config(
+            return Err(Error::Config(ConfigError::new(
+                ConfigKind::Unsupported,
                 "this build of dlspbx-async has no TLS support, so it cannot reach an https:// \
-                 URL; enable the `rustls` (default) or `native-tls` feature"
-                    .to_owned(),
-            ));
+                 URL; enable the `rustls` (default) or `native-tls` feature",
+            )));
         }
         let builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -75,7 +76,7 @@ impl FromConfig for Client {
         let builder = builder.tls_backend_preconfigured(rustls_config()?);
         let http = builder
             .build()
-            .map_err(|e| Error::Config(error_chain(&e)))?;
+            .map_err(|e| Error::Config(ConfigError::caused_by(ConfigKind::Transport, e)))?;
         Ok(Client {
             core: ClientCore::new(http, config),
         })
@@ -277,10 +278,7 @@ impl Client {
                 Ok(Ok(None)) => break,
                 Ok(Err(e)) => return Err(classify(e).into_error().into()),
                 Err(_) => {
-                    return Err(Error::Transport(
-                        "timed out: no data received within the timeout".to_owned(),
-                    )
-                    .into());
+                    return Err(timed_out("timed out: no data received within the timeout").into());
                 }
             };
             decoder.feed(&chunk, &mut on_row)?;
@@ -314,8 +312,8 @@ impl Client {
                 BodyMode::Streamed => {
                     match tokio::time::timeout(self.config().timeout, builder.send()).await {
                         Ok(sent) => sent.map_err(classify),
-                        Err(_) => Err(Failure::Timeout(Error::Transport(
-                            "timed out: no complete answer within the timeout".to_owned(),
+                        Err(_) => Err(Failure::Timeout(timed_out(
+                            "timed out: no complete answer within the timeout",
                         ))),
                     }
                 }
@@ -375,12 +373,21 @@ const STREAMED_EXCHANGE_TIMEOUT: std::time::Duration =
 /// Sorts a reqwest error for the retry policy. The URL is left out of the message.
 fn classify(error: reqwest::Error) -> Failure {
     let error = error.without_url();
-    let transport = Error::Transport(error_chain(&error));
-    if error.is_timeout() {
-        Failure::Timeout(transport)
+    let kind = if error.is_timeout() {
+        TransportKind::Timeout
     } else if error.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Io
+    };
+    let (timeout, connect) = (error.is_timeout(), error.is_connect());
+    let sent = error.is_request() || error.is_body();
+    let transport = Error::Transport(TransportError::caused_by(kind, error));
+    if timeout {
+        Failure::Timeout(transport)
+    } else if connect {
         Failure::NotSent(transport)
-    } else if error.is_request() || error.is_body() {
+    } else if sent {
         Failure::MaybeSent(transport)
     } else {
         Failure::Fatal(transport)

@@ -39,7 +39,7 @@ async fn https_to_a_plain_http_listener_is_a_transport_error() {
     if !cfg!(any(feature = "rustls", feature = "native-tls")) {
         let err = built.unwrap_err();
         assert!(
-            matches!(&err, Error::Config(m) if m.contains("no TLS support")),
+            matches!(&err, Error::Config(m) if m.message().contains("no TLS support")),
             "{err}"
         );
         return;
@@ -47,7 +47,7 @@ async fn https_to_a_plain_http_listener_is_a_transport_error() {
     let err = built.unwrap().call(QueuesRequest::new()).await.unwrap_err();
     match &err {
         Error::Transport(message) => {
-            let m = message.to_ascii_lowercase();
+            let m = message.message().to_ascii_lowercase();
             assert!(
                 [
                     "tls",

@@ -113,11 +113,11 @@ impl From<Error> for CliError {
             }),
             Error::Status { .. } => CliError::server(e.to_string()),
             Error::Decode(d) => CliError::decode(d.to_string()),
-            Error::Encode(m) => {
-                CliError::invalid(format!("invalid request: cannot encode it: {m}"))
+            Error::Encode(e) => {
+                CliError::invalid(format!("invalid request: cannot encode it: {e}"))
             }
-            Error::Transport(m) => CliError::decode(format!("transport error: {m}")),
-            Error::Config(m) => CliError::usage(format!("configuration error: {m}")),
+            Error::Transport(e) => CliError::decode(format!("transport error: {e}")),
+            Error::Config(e) => CliError::usage(format!("configuration error: {e}")),
             other => CliError::decode(other.to_string()),
         }
     }

@@ -1,7 +1,9 @@
 //! The one error type of the SDK.
 
 use crate::format::Format;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a call failed. Transports add their own failures through [`Error::Transport`] and
 /// [`Error::Status`]; everything else is produced by the sans-IO core.
@@ -18,7 +20,7 @@ pub enum Error {
     /// The body could not be decoded.
     Decode(DecodeError),
     /// The request could not be encoded without loss (for example PHP's `max_input_vars`).
-    Encode(String),
+    Encode(EncodeError),
     /// The server answered with a non-success HTTP status.
     Status {
         /// The HTTP status code.
@@ -27,10 +29,12 @@ pub enum Error {
         body_excerpt: String,
     },
     /// Connecting, sending or receiving failed.
-    Transport(String),
+    Transport(TransportError),
     /// Client configuration is incomplete or wrong, or it asks for a format or encoding this
     /// build was compiled without (see [`Format::is_supported`]).
-    Config(String),
+    Config(ConfigError),
+    /// An object was used in a state that does not allow the call.
+    State(StateError),
 }
 
 impl fmt::Display for Error {
@@ -39,7 +43,7 @@ impl fmt::Display for Error {
             Error::Invalid(e) => fmt::Display::fmt(e, f),
             Error::Server { message } => write!(f, "server error: {message}"),
             Error::Decode(e) => fmt::Display::fmt(e, f),
-            Error::Encode(m) => write!(f, "cannot encode request: {m}"),
+            Error::Encode(e) => write!(f, "cannot encode request: {e}"),
             Error::Status {
                 status,
                 body_excerpt,
@@ -48,23 +52,215 @@ impl fmt::Display for Error {
                 status,
                 body_excerpt,
             } => write!(f, "HTTP status {status}: {body_excerpt}"),
-            Error::Transport(m) => write!(f, "transport error: {m}"),
-            Error::Config(m) => write!(f, "configuration error: {m}"),
+            Error::Transport(e) => write!(f, "transport error: {e}"),
+            Error::Config(e) => write!(f, "configuration error: {e}"),
+            Error::State(e) => fmt::Display::fmt(e, f),
         }
     }
 }
 
 impl std::error::Error for Error {
     // `Invalid` and `Decode` are transparent: their text is already this error's text, so
-    // they are not repeated as a source.
+    // they are not repeated as a source. The details chain to the error that caused them.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Invalid(e) => e.source(),
             Error::Decode(e) => e.source(),
+            Error::Encode(e) => e.source(),
+            Error::Transport(e) => e.source(),
+            Error::Config(e) => e.source(),
             _ => None,
         }
     }
 }
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
+}
+
+impl From<EncodeError> for Error {
+    fn from(e: EncodeError) -> Self {
+        Error::Encode(e)
+    }
+}
+
+/// The cause an [`ErrorDetail`] keeps: any error that can cross threads, shared so that the
+/// detail can be cloned.
+pub type SharedError = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A failure of kind `K`, in words, with the error that caused it (if any) as its
+/// [`source`](std::error::Error::source): the shape of [`TransportError`], [`ConfigError`]
+/// and [`EncodeError`].
+///
+/// The message is complete on its own (it already includes the cause's text, as one line
+/// `a: b: c`), so printing the error alone loses nothing; `source()` gives the cause itself,
+/// for example to downcast it to [`std::io::Error`].
+///
+/// ```
+/// use dlspbx_core::error::{TransportError, TransportKind};
+/// use std::error::Error as _;
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+/// let e = TransportError::caused_by(TransportKind::Io, io);
+/// assert_eq!(e.kind(), TransportKind::Io);
+/// assert_eq!(e.to_string(), "reset by peer");
+/// let cause = e.source().unwrap().downcast_ref::<std::io::Error>().unwrap();
+/// assert_eq!(cause.kind(), std::io::ErrorKind::ConnectionReset);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ErrorDetail<K> {
+    kind: K,
+    message: Cow<'static, str>,
+    source: Option<SharedError>,
+}
+
+impl<K: Copy> ErrorDetail<K> {
+    /// A failure described by `message`, with no underlying error.
+    pub fn new(kind: K, message: impl Into<Cow<'static, str>>) -> Self {
+        ErrorDetail {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source`, described by its text and its sources' (see [`chain`]).
+    pub fn caused_by<E: std::error::Error + Send + Sync + 'static>(kind: K, source: E) -> Self {
+        ErrorDetail {
+            kind,
+            message: chain(&source).into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// A failure described by `context`, then the text of `source` (`context: source`).
+    pub fn context<E: std::error::Error + Send + Sync + 'static>(
+        kind: K,
+        context: &str,
+        source: E,
+    ) -> Self {
+        ErrorDetail {
+            kind,
+            message: format!("{context}: {}", chain(&source)).into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> K {
+        self.kind
+    }
+
+    /// The failure in words (the same text as [`Display`](fmt::Display)).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl<K> fmt::Display for ErrorDetail<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl<K: fmt::Debug> std::error::Error for ErrorDetail<K> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// An error and its sources as one line (`a: b: c`), leaving out a source whose text the
+/// line already holds (many errors repeat their cause in their own text).
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = e.source();
+    }
+    out
+}
+
+/// Connecting, sending or receiving failed: see [`TransportKind`].
+pub type TransportError = ErrorDetail<TransportKind>;
+
+/// What kind of [`TransportError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// No connection could be made (refused, unreachable, name not resolved).
+    Connect,
+    /// No answer, or no data, arrived within a timeout.
+    Timeout,
+    /// The response body was larger than the client's `max_body_size`.
+    BodyTooLarge,
+    /// Sending or receiving failed once connected (reset, truncated body, TLS, protocol).
+    Io,
+}
+
+/// Client configuration is incomplete or wrong: see [`ConfigKind`].
+pub type ConfigError = ErrorDetail<ConfigKind>;
+
+/// What kind of [`ConfigError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigKind {
+    /// A setting is missing, or its value is not one of those allowed.
+    Invalid,
+    /// The setting asks for something this build was compiled without (a format, an
+    /// encoding, TLS, the config file): the message names the feature to enable.
+    Unsupported,
+    /// A file the configuration names cannot be read.
+    Io,
+    /// The HTTP stack refused the configuration (for example its TLS set-up).
+    Transport,
+}
+
+/// A request that cannot be encoded without loss: see [`EncodeKind`].
+pub type EncodeError = ErrorDetail<EncodeKind>;
+
+/// What kind of [`EncodeError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EncodeKind {
+    /// The form body would pass PHP's limits (`max_input_vars`, `max_input_nesting_level`);
+    /// JSON can carry it.
+    Limit,
+    /// A name or a value that the encoding cannot carry.
+    Unrepresentable,
+}
+
+/// A call that the object's state does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StateError {
+    /// An export decoder was fed, or finished, after it had already failed.
+    ExportFailed,
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateError::ExportFailed => f.write_str("the export already failed"),
+        }
+    }
+}
+
+impl std::error::Error for StateError {}
 
 impl From<InvalidRequest> for Error {
     fn from(e: InvalidRequest) -> Self {

@@ -90,10 +90,10 @@ impl Format {
         if self.is_supported() {
             return Ok(self);
         }
-        Err(crate::Error::Config(unsupported_message(
+        Err(unsupported(
             &self.as_str().to_ascii_uppercase(),
             self.feature().unwrap_or(""),
-        )))
+        ))
     }
 
     /// The format named by an `Accept` header value, if any media type in it is known.
@@ -197,19 +197,19 @@ impl Encoding {
         if self.is_supported() {
             return Ok(self);
         }
-        Err(crate::Error::Config(unsupported_message(
-            "XML request body",
-            "xml",
-        )))
+        Err(unsupported("XML request body", "xml"))
     }
 }
 
-/// The text of the error for a format or encoding compiled out of this build.
-fn unsupported_message(what: &str, feature: &str) -> String {
-    format!(
-        "this build of dlspbx has no {what} support; enable the `{feature}` feature of dlspbx \
-         (or dlspbx-async, dlspbx-core)"
-    )
+/// The error for a format or encoding compiled out of this build.
+fn unsupported(what: &str, feature: &str) -> crate::Error {
+    crate::Error::Config(crate::error::ConfigError::new(
+        crate::error::ConfigKind::Unsupported,
+        format!(
+            "this build of dlspbx has no {what} support; enable the `{feature}` feature of \
+             dlspbx (or dlspbx-async, dlspbx-core)"
+        ),
+    ))
 }
 
 impl FromStr for Encoding {

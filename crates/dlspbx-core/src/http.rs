@@ -206,12 +206,13 @@ pub fn build<A: Action>(
             &options.form_limits,
         ) {
             Ok(bodies) => Some(bodies),
-            Err(crate::request::form::FormRefusal::Limit(_))
-                if options.oversize == Oversize::FallbackToJson =>
+            Err(e)
+                if e.kind() == crate::error::EncodeKind::Limit
+                    && options.oversize == Oversize::FallbackToJson =>
             {
                 None
             }
-            Err(e) => return Err(Error::Encode(e.message())),
+            Err(e) => return Err(Error::Encode(e)),
         },
         _ => None,
     };
@@ -347,7 +348,8 @@ mod tests {
                     assert!(!format.is_supported(), "{format}");
                     let feature = format.feature().unwrap();
                     assert!(
-                        m.contains(&format!("enable the `{feature}` feature")),
+                        m.message()
+                            .contains(&format!("enable the `{feature}` feature")),
                         "{m}"
                     );
                 }
@@ -361,7 +363,7 @@ mod tests {
         match build(&QueuesRequest::new(), &creds(), &opts) {
             Ok(_) => assert!(Encoding::Xml.is_supported()),
             Err(Error::Config(m)) => assert!(
-                !Encoding::Xml.is_supported() && m.contains("XML request body"),
+                !Encoding::Xml.is_supported() && m.message().contains("XML request body"),
                 "{m}"
             ),
             Err(other) => panic!("{other:?}"),
@@ -480,7 +482,7 @@ mod tests {
             ..options()
         };
         match build(&huge_report(), &creds(), &strict) {
-            Err(Error::Encode(msg)) => assert!(msg.contains("1000"), "{msg}"),
+            Err(Error::Encode(e)) => assert!(e.message().contains("1000"), "{e}"),
             other => panic!("{other:?}"),
         }
     }

@@ -47,7 +47,10 @@ pub mod request;
 pub mod rules;
 pub mod wire;
 
-pub use error::{DecodeError, Error, InvalidRequest, Position, Result};
+pub use error::{
+    ConfigError, DecodeError, EncodeError, Error, InvalidRequest, Position, Result, StateError,
+    TransportError,
+};
 pub use format::{Encoding, Format};
 pub use wire::{Map, Node, Str};
 pub mod action;

@@ -5,7 +5,8 @@ use crate::export::{ExportDecoder, ExportRow, ExportSummary, export_format, expo
 use crate::pages::{Pager, ReportPager, SmsPager};
 use crate::raw::RawResponse;
 use crate::retry::{Failure, Retries};
-use crate::transport::{ClientCore, body_too_large, call_span, error_chain, finish_span};
+use crate::transport::{ClientCore, body_too_large, call_span, finish_span, timed_out};
+use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
 use dlspbx_core::generated::client::Caller;
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
@@ -40,11 +41,11 @@ const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 impl FromConfig for Client {
     fn from_config(config: ClientConfig) -> Result<Self> {
         if !HAS_TLS && config.base_url.starts_with("https://") {
-            return Err(Error::Config(
+            return Err(Error::Config(ConfigError::new(
+                ConfigKind::Unsupported,
                 "this build of dlspbx has no TLS support, so it cannot reach an https:// URL; \
-                 enable the `rustls` (default) or `native-tls` feature"
-                    .to_owned(),
-            ));
+                 enable the `rustls` (default) or `native-tls` feature",
+            )));
         }
         let agent_config = ureq::config::Config::builder()
             // 4xx/5xx bodies carry the server's error message: decode them, do not fail early.
@@ -253,7 +254,8 @@ impl Client {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::Transport(error_chain(&e)).into()),
+                // The reader wraps ureq's own errors (a read timeout) in io::Error.
+                Err(e) => return Err(classify(ureq::Error::from(e)).into_error().into()),
             };
             decoder.feed(&chunk[..n], &mut on_row)?;
         }
@@ -326,16 +328,16 @@ impl Client {
 
 /// Sorts a ureq error for the retry policy.
 fn classify(error: ureq::Error) -> Failure {
-    let transport = |e: &ureq::Error| Error::Transport(error_chain(e));
+    let transport = |kind, e| Error::Transport(TransportError::caused_by(kind, e));
     match &error {
-        ureq::Error::Timeout(which) => Failure::Timeout(Error::Transport(timeout_message(*which))),
-        ureq::Error::ConnectionFailed => Failure::NotSent(transport(&error)),
+        ureq::Error::Timeout(which) => Failure::Timeout(timed_out(timeout_message(*which))),
+        ureq::Error::ConnectionFailed => Failure::NotSent(transport(TransportKind::Connect, error)),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Failure::NotSent(transport(&error))
+            Failure::NotSent(transport(TransportKind::Connect, error))
         }
-        ureq::Error::Io(_) => Failure::MaybeSent(transport(&error)),
+        ureq::Error::Io(_) => Failure::MaybeSent(transport(TransportKind::Io, error)),
         ureq::Error::BodyExceedsLimit(cap) => Failure::Fatal(body_too_large(*cap)),
-        _ => Failure::Fatal(transport(&error)),
+        _ => Failure::Fatal(transport(TransportKind::Io, error)),
     }
 }
 

@@ -42,6 +42,7 @@
 //! every `Debug` print shows it as `REDACTED`.
 
 use crate::retry::RetryPolicy;
+use dlspbx_core::error::{ConfigError, ConfigKind};
 use dlspbx_core::http::{ApiKey, Credentials, RequestOptions};
 use dlspbx_core::request::form::{FormLimits, Oversize};
 use dlspbx_core::{Encoding, Error, Format, Result};
@@ -143,7 +144,7 @@ pub struct ClientBuilder<C> {
     form_limits: FormLimits,
     oversize: Oversize,
     user_agent: Option<String>,
-    error: Option<String>,
+    error: Option<ConfigError>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -536,15 +537,22 @@ impl<C> ClientBuilder<C> {
     pub fn config_file(self, path: impl AsRef<Path>) -> Self {
         let path = path.as_ref();
         if !cfg!(feature = "config-file") {
-            return self.fail(format!(
-                "cannot read config file {}: this build of dlspbx has no config file support; \
-                 enable the `config-file` feature",
-                path.display()
+            return self.fail(ConfigError::new(
+                ConfigKind::Unsupported,
+                format!(
+                    "cannot read config file {}: this build of dlspbx has no config file \
+                     support; enable the `config-file` feature",
+                    path.display()
+                ),
             ));
         }
         match std::fs::read_to_string(path) {
             Ok(text) => self.apply_toml(&text, path),
-            Err(e) => self.fail(format!("cannot read config file {}: {e}", path.display())),
+            Err(e) => self.fail(ConfigError::context(
+                ConfigKind::Io,
+                &format!("cannot read config file {}", path.display()),
+                e,
+            )),
         }
     }
 
@@ -623,13 +631,13 @@ impl<C> ClientBuilder<C> {
         if let Some(format) = get("DLSPBX_FORMAT") {
             match format.parse() {
                 Ok(f) => self.format = Some(f),
-                Err(e) => self = self.fail(format!("DLSPBX_FORMAT: {e}")),
+                Err(e) => self = self.fail(invalid(format!("DLSPBX_FORMAT: {e}"))),
             }
         }
         if let Some(encoding) = get("DLSPBX_ENCODING") {
             match encoding.parse() {
                 Ok(e) => self.encoding = Some(e),
-                Err(e) => self = self.fail(format!("DLSPBX_ENCODING: {e}")),
+                Err(e) => self = self.fail(invalid(format!("DLSPBX_ENCODING: {e}"))),
             }
         }
         self
@@ -657,12 +665,12 @@ impl<C> ClientBuilder<C> {
         let base_url = self
             .base_url
             .ok_or_else(|| missing("the base URL", "base_url", "url", "DLSPBX_URL"))?;
-        let base_url = validate_base_url(&base_url).map_err(Error::Config)?;
+        let base_url = validate_base_url(&base_url).map_err(invalid)?;
         let api_user = self
             .api_user
             .ok_or_else(|| missing("the API user", "api_user", "api_user", "DLSPBX_API_USER"))?;
         if api_user.trim().is_empty() {
-            return Err(Error::Config("the API user is empty".into()));
+            return Err(invalid("the API user is empty").into());
         }
         let api_key = match self
             .api_key
@@ -672,18 +680,18 @@ impl<C> ClientBuilder<C> {
             KeySource::File(path) => read_key_file(&path)?,
         };
         if api_key.expose().trim().is_empty() {
-            return Err(Error::Config("the API key is empty".into()));
+            return Err(invalid("the API key is empty").into());
         }
         let format = self.format.unwrap_or_default().require()?;
         let encoding = self.encoding.unwrap_or_default().require()?;
         let retry = self.retry;
         if retry.max_attempts == 0 {
-            return Err(Error::Config("max_attempts must be at least 1".into()));
+            return Err(invalid("max_attempts must be at least 1").into());
         }
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         if timeout.is_zero() || connect_timeout.is_zero() {
-            return Err(Error::Config("timeouts must be greater than zero".into()));
+            return Err(invalid("timeouts must be greater than zero").into());
         }
         Ok(ClientConfig {
             base_url,
@@ -724,8 +732,8 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Records the first problem; [`build`](Self::build) reports it.
-    fn fail(mut self, message: String) -> Self {
-        self.error.get_or_insert(message);
+    fn fail(mut self, error: ConfigError) -> Self {
+        self.error.get_or_insert(error);
         self
     }
 
@@ -738,9 +746,13 @@ impl<C> ClientBuilder<C> {
     fn apply_toml(mut self, text: &str, path: &Path) -> Self {
         let file: FileConfig = match toml::from_str(text) {
             Ok(f) => f,
-            Err(e) => return self.fail(format!("config file {}: {}", path.display(), e.message())),
+            Err(e) => {
+                let message = format!("config file {}: {}", path.display(), e.message());
+                return self.fail(invalid(message));
+            }
         };
-        let at = |key: &str, e: String| format!("config file {}: `{key}`: {e}", path.display());
+        let at =
+            |key: &str, e: String| invalid(format!("config file {}: `{key}`: {e}", path.display()));
         if file.api_key.is_some() && file.api_key_file.is_some() {
             return self.fail(at(
                 "api_key",
@@ -828,14 +840,24 @@ struct FileConfig {
 }
 
 fn missing(what: &str, setter: &str, file_key: &str, var: &str) -> Error {
-    Error::Config(format!(
+    Error::Config(invalid(format!(
         "{what} is not set: use ClientBuilder::{setter}, `{file_key}` in the config file, or {var}"
-    ))
+    )))
+}
+
+/// A setting that is missing or wrong.
+fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> ConfigError {
+    ConfigError::new(ConfigKind::Invalid, message)
 }
 
 fn read_key_file(path: &Path) -> Result<ApiKey> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Config(format!("cannot read API key file {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::context(
+            ConfigKind::Io,
+            &format!("cannot read API key file {}", path.display()),
+            e,
+        )
+    })?;
     Ok(ApiKey::new(text.trim()))
 }
 
@@ -1047,7 +1069,7 @@ mod tests {
     fn missing_settings() {
         let e = ClientBuilder::<Dummy>::new().into_config().unwrap_err();
         assert!(
-            matches!(e, Error::Config(ref m) if m.contains("DLSPBX_URL")),
+            matches!(e, Error::Config(ref m) if m.message().contains("DLSPBX_URL")),
             "{e}"
         );
         let e = builder().max_attempts(0).into_config().unwrap_err();
@@ -1057,7 +1079,7 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(
-            matches!(e, Error::Config(ref m) if m.contains("https")),
+            matches!(e, Error::Config(ref m) if m.message().contains("https")),
             "{e}"
         );
     }
@@ -1082,7 +1104,9 @@ mod tests {
         assert_eq!(c.options.format, Format::Plain);
         assert_eq!(c.options.encoding, Encoding::Form);
         let bad = builder().env_from(|n| (n == "DLSPBX_FORMAT").then(|| "html".to_owned()));
-        assert!(matches!(bad.into_config(), Err(Error::Config(m)) if m.contains("DLSPBX_FORMAT")));
+        assert!(
+            matches!(bad.into_config(), Err(Error::Config(m)) if m.message().contains("DLSPBX_FORMAT"))
+        );
     }
 
     #[test]
@@ -1094,7 +1118,7 @@ mod tests {
             } else {
                 let feature = format.feature().unwrap();
                 assert!(
-                    matches!(&result, Err(Error::Config(m)) if m.contains(&format!("enable the `{feature}` feature"))),
+                    matches!(&result, Err(Error::Config(m)) if m.message().contains(&format!("enable the `{feature}` feature"))),
                     "{result:?}"
                 );
             }
@@ -1106,7 +1130,7 @@ mod tests {
     fn config_files_need_the_feature() {
         let e = builder().config_file("any.toml").into_config().unwrap_err();
         assert!(
-            matches!(e, Error::Config(ref m) if m.contains("`config-file` feature")),
+            matches!(e, Error::Config(ref m) if m.message().contains("`config-file` feature")),
             "{e}"
         );
     }
@@ -1149,7 +1173,7 @@ mod tests {
             .into_config()
             .unwrap_err();
         assert!(
-            matches!(e, Error::Config(ref m) if m.contains("url_typo")),
+            matches!(e, Error::Config(ref m) if m.message().contains("url_typo")),
             "{e}"
         );
         std::fs::write(&path, "api_key = \"a\"\napi_key_file = \"b\"\n").unwrap();
@@ -1164,7 +1188,7 @@ mod tests {
             .into_config()
             .unwrap_err();
         assert!(
-            matches!(e, Error::Config(ref m) if m.contains("nope.toml")),
+            matches!(e, Error::Config(ref m) if m.message().contains("nope.toml")),
             "{e}"
         );
     }

@@ -27,6 +27,7 @@
 //! # Ok::<(), dlspbx::Error>(())
 //! ```
 
+use dlspbx_core::error::{ConfigError, ConfigKind, StateError};
 use dlspbx_core::report::{Page, Row};
 use dlspbx_core::reports::{ReportOption, ReportRequest};
 use dlspbx_core::{DecodeError, Error, Format, Position, Str, http};
@@ -126,10 +127,11 @@ pub fn status_error(format: Format, status: u16, body: &[u8]) -> Error {
 /// as well as the core's; JSON the `json` feature), else the [`Error::Config`] naming it.
 fn require(format: Format) -> Result<(), Error> {
     if format == Format::Csv && !cfg!(feature = "csv") {
-        return Err(Error::Config(
-            "this build of dlspbx has no CSV support; enable the `csv` feature of dlspbx (or dlspbx-async)"
-                .to_owned(),
-        ));
+        return Err(Error::Config(ConfigError::new(
+            ConfigKind::Unsupported,
+            "this build of dlspbx has no CSV support; enable the `csv` feature of dlspbx (or \
+             dlspbx-async)",
+        )));
     }
     format.require().map(drop)
 }
@@ -462,7 +464,7 @@ impl ExportDecoder {
         E: From<Error>,
     {
         if self.failed {
-            return Err(Error::Transport("the export already failed".to_owned()).into());
+            return Err(Error::State(StateError::ExportFailed).into());
         }
         self.buf.extend_from_slice(bytes);
         let result = self.run(false, on_row);
@@ -496,7 +498,7 @@ impl ExportDecoder {
         E: From<Error>,
     {
         if self.failed {
-            return Err(Error::Transport("the export already failed".to_owned()).into());
+            return Err(Error::State(StateError::ExportFailed).into());
         }
         self.run(true, on_row)?;
         let incomplete = matches!(&self.state, State::Json(json) if json.at != JsonAt::End);

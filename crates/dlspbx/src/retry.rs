@@ -288,7 +288,10 @@ mod tests {
     use super::*;
 
     fn err() -> Error {
-        Error::Transport("x".into())
+        Error::Transport(dlspbx_core::TransportError::new(
+            dlspbx_core::error::TransportKind::Io,
+            "x",
+        ))
     }
 
     #[test]

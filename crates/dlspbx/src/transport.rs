@@ -3,6 +3,7 @@
 //! needed to make calls.
 
 use crate::config::ClientConfig;
+use dlspbx_core::error::{TransportError, TransportKind};
 use dlspbx_core::http::{self, HttpRequest, RequestOptions};
 use dlspbx_core::{Action, Encoding, Error, Format, Result};
 use std::fmt;
@@ -44,24 +45,15 @@ pub fn finish_span(
 
 /// The error for a body over the configured cap.
 pub fn body_too_large(cap: u64) -> Error {
-    Error::Transport(format!(
-        "response body larger than {cap} bytes (the client's max_body_size)"
+    Error::Transport(TransportError::new(
+        TransportKind::BodyTooLarge,
+        format!("response body larger than {cap} bytes (the client's max_body_size)"),
     ))
 }
 
-/// An error and its sources as one line (`a: b: c`), skipping repeated texts.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = e.source();
-    }
-    out
+/// The error for an answer, or data, that did not come within a timeout (`message` says which).
+pub fn timed_out(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::Transport(TransportError::new(TransportKind::Timeout, message))
 }
 
 /// Appends `chunk` to `body` unless that would pass `cap`.

@@ -51,7 +51,7 @@
 //! - `max_input_nesting_level`: a variable with more bracket groups than the limit is dropped
 //!   and, as PHP does, the whole top-level variable it belongs to is removed.
 
-use crate::error::Error;
+use crate::error::{EncodeError, EncodeKind, Error};
 use crate::params::{ParamSink, ToParam, VisitParams};
 use crate::wire::Node;
 use std::borrow::Cow;
@@ -164,35 +164,28 @@ fn stats(params: &Node<'_>) -> Stats {
 /// count and the limit; the caller decides whether to send JSON instead, see [`Oversize`]) or
 /// when a key cannot be written so that PHP reads it back unchanged (see the module docs).
 pub fn encode(params: &Node<'_>, limits: &FormLimits) -> Result<String, Error> {
-    encode_checked(params, limits).map_err(|e| Error::Encode(e.message()))
+    encode_checked(params, limits).map_err(Error::Encode)
 }
 
-/// Why [`encode`] refused, kept apart so that the JSON fallback applies only to limits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum FormRefusal {
-    /// Too many variables or too deep: JSON can carry it.
-    Limit(String),
-    /// A key or a shape that no form body can carry.
-    Shape(String),
+/// A refusal that JSON can carry (too many variables or too deep), see [`Oversize`].
+fn limit(message: String) -> EncodeError {
+    EncodeError::new(EncodeKind::Limit, message)
 }
 
-impl FormRefusal {
-    pub(crate) fn message(self) -> String {
-        match self {
-            FormRefusal::Limit(m) | FormRefusal::Shape(m) => m,
-        }
-    }
+/// A key or a shape that no form body can carry.
+fn shape(message: String) -> EncodeError {
+    EncodeError::new(EncodeKind::Unrepresentable, message)
 }
 
 pub(crate) fn encode_checked(
     params: &Node<'_>,
     limits: &FormLimits,
-) -> Result<String, FormRefusal> {
+) -> Result<String, EncodeError> {
     let entries = match params {
         Node::Map(entries) => entries,
         Node::Null => return Ok(String::new()),
         _ => {
-            return Err(FormRefusal::Shape(
+            return Err(shape(
                 "form parameters must be a map of names to values, not a single value or a list"
                     .into(),
             ));
@@ -217,7 +210,7 @@ pub(crate) fn encode_checked(
         },
     };
     if st.vars > limits.max_input_vars {
-        return Err(FormRefusal::Limit(format!(
+        return Err(limit(format!(
             "the request has {} form variables but PHP's max_input_vars is {}; the server would \
              silently drop {} of them (send it as JSON, or split it)",
             st.vars,
@@ -226,7 +219,7 @@ pub(crate) fn encode_checked(
         )));
     }
     if st.depth > limits.max_nesting {
-        return Err(FormRefusal::Limit(format!(
+        return Err(limit(format!(
             "the request nests form keys {} levels deep but PHP's max_input_nesting_level is {}; \
              the server would silently drop the deeper variables (send it as JSON)",
             st.depth, limits.max_nesting
@@ -240,7 +233,7 @@ pub(crate) fn encode_checked(
 /// straight from the record ([`VisitParams`]) instead of building its parameter tree first.
 /// The body and the errors are those of [`encode`] of [`crate::params::ToParam::to_param`].
 pub fn encode_record<T: VisitParams>(record: &T, limits: &FormLimits) -> Result<String, Error> {
-    encode_record_checked(&[], record, limits).map_err(|e| Error::Encode(e.message()))
+    encode_record_checked(&[], record, limits).map_err(Error::Encode)
 }
 
 /// [`encode_record`] with top-level string parameters written first (`head`, the credentials).
@@ -248,7 +241,7 @@ pub(crate) fn encode_record_checked<T: VisitParams>(
     head: &[(&str, &str)],
     record: &T,
     limits: &FormLimits,
-) -> Result<String, FormRefusal> {
+) -> Result<String, EncodeError> {
     let mut em = Emitter::new(limits);
     let mut sink = FormSink {
         em: &mut em,
@@ -280,7 +273,7 @@ pub(crate) fn encode_with_credentials<T: VisitParams>(
     api_key: &str,
     record: &T,
     limits: &FormLimits,
-) -> Result<(String, String), FormRefusal> {
+) -> Result<(String, String), EncodeError> {
     let body = encode_record_checked(
         &[("api_user", api_user), ("api_key", api_key)],
         record,
@@ -440,7 +433,7 @@ impl<'a> ParamSink<'a> for FormSink<'_> {
     }
 }
 
-fn check_top_key(k: &str) -> Result<(), FormRefusal> {
+fn check_top_key(k: &str) -> Result<(), EncodeError> {
     let bad = if k.is_empty() {
         Some("is empty")
     } else if k.contains(['.', ' ']) {
@@ -455,12 +448,12 @@ fn check_top_key(k: &str) -> Result<(), FormRefusal> {
         None
     };
     match bad {
-        Some(why) => Err(FormRefusal::Shape(format!("form field name {k:?} {why}"))),
+        Some(why) => Err(shape(format!("form field name {k:?} {why}"))),
         None => Ok(()),
     }
 }
 
-fn check_nested_key(k: &str) -> Result<(), FormRefusal> {
+fn check_nested_key(k: &str) -> Result<(), EncodeError> {
     let bad = if k.is_empty() {
         Some("is empty, which PHP reads as \"append\"")
     } else if k.len() == 1 && is_c_space(k.as_bytes()[0]) {
@@ -473,7 +466,7 @@ fn check_nested_key(k: &str) -> Result<(), FormRefusal> {
         None
     };
     match bad {
-        Some(why) => Err(FormRefusal::Shape(format!("nested form key {k:?} {why}"))),
+        Some(why) => Err(shape(format!("nested form key {k:?} {why}"))),
         None => Ok(()),
     }
 }
@@ -503,9 +496,9 @@ impl Emitter {
         }
     }
 
-    fn emit(&mut self, node: &Node<'_>, level: usize) -> Result<(), FormRefusal> {
+    fn emit(&mut self, node: &Node<'_>, level: usize) -> Result<(), EncodeError> {
         if level > self.max_nesting {
-            return Err(FormRefusal::Limit(String::new()));
+            return Err(limit(String::new()));
         }
         match node {
             Node::Null => {}
@@ -1310,7 +1303,7 @@ mod tests {
         let both = map(vec![("a.b", s("1")), ("many", many)]);
         assert!(matches!(
             encode_checked(&both, &FormLimits::default()),
-            Err(FormRefusal::Limit(_))
+            Err(e) if e.kind() == EncodeKind::Limit
         ));
         std::mem::forget(n);
     }
@@ -1939,7 +1932,8 @@ mod record_tests {
         }
         let expected = encode_checked(&Node::Map(entries), limits)
             .and_then(|body| Ok((body, encode_checked(&Node::Map(redacted), limits)?)));
-        prop_assert_eq!(with_credentials, expected);
+        let refusal = |e: EncodeError| (e.kind(), e.to_string());
+        prop_assert_eq!(with_credentials.map_err(refusal), expected.map_err(refusal));
         Ok(())
     }
 

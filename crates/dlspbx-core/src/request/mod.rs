@@ -10,7 +10,7 @@ pub mod form;
 
 pub use form::{Dropped, FormLimits, Oversize};
 
-use crate::error::Error;
+use crate::error::{EncodeKind, Error};
 use crate::format::Encoding;
 use crate::wire::Node;
 
@@ -43,13 +43,13 @@ pub fn encode_body(
                 encoding: Encoding::Form,
                 bytes: s.into_bytes(),
             }),
-            Err(form::FormRefusal::Limit(_)) if oversize == Oversize::FallbackToJson => {
+            Err(e) if e.kind() == EncodeKind::Limit && oversize == Oversize::FallbackToJson => {
                 Ok(EncodedBody {
                     encoding: Encoding::Json,
                     bytes: body::encode_json(params),
                 })
             }
-            Err(e) => Err(Error::Encode(e.message())),
+            Err(e) => Err(Error::Encode(e)),
         },
         Encoding::Json => Ok(EncodedBody {
             encoding: Encoding::Json,

@@ -196,7 +196,13 @@ pub fn encode<T: Serialize>(format: Format, layout: CsvLayout, value: &T) -> Res
 /// spec's field names in spec order. A value that cannot be written as JSON is
 /// [`Error::Encode`], as for the wire writers.
 pub fn canonical_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| Error::Encode(format!("cannot write JSON: {e}")))
+    serde_json::to_value(value).map_err(|e| {
+        Error::Encode(crate::error::EncodeError::context(
+            crate::error::EncodeKind::Unrepresentable,
+            "cannot write JSON",
+            e,
+        ))
+    })
 }
 
 /// Writes an already built tree in `format`. A format compiled out of this build (see

@@ -12,7 +12,7 @@
 //! - a unit enum variant is its name; other variants are a one-entry map `{variant: value}`;
 //! - map keys must be strings, integers, booleans or chars.
 use super::Node;
-use crate::error::{Error, Result};
+use crate::error::{EncodeError, EncodeKind, Error, Result};
 use serde::ser::{self, Serialize, Serializer};
 use std::borrow::Cow;
 use std::fmt;
@@ -21,7 +21,7 @@ use std::fmt;
 pub fn to_node<T: Serialize>(value: &T) -> Result<Node<'static>> {
     value
         .serialize(NodeSerializer)
-        .map_err(|e| Error::Encode(e.0))
+        .map_err(|e| Error::Encode(EncodeError::new(EncodeKind::Unrepresentable, e.0)))
 }
 
 #[derive(Debug)]

@@ -64,7 +64,7 @@ macro_rules! hostile_tests {
         }
 
         fn is_transport(error: &Error, what: &str) -> bool {
-            matches!(error, Error::Transport(m) if m.contains(what))
+            matches!(error, Error::Transport(m) if m.message().contains(what))
         }
 
         fn is_decode(error: &Error, format: Format) -> bool {

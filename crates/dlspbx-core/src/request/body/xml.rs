@@ -2,7 +2,7 @@
 //! parent module). Compiled with the `xml` feature.
 
 use super::{XML_MAX_DEPTH, decode_err};
-use crate::error::Error;
+use crate::error::{EncodeError, EncodeKind, Error};
 use crate::format::Format;
 use crate::wire::Node;
 use quick_xml::events::Event;
@@ -35,9 +35,10 @@ pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
 /// tab, line feed and carriage return; U+FFFE, U+FFFF).
 pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
     if !matches!(params, Node::Map(_) | Node::Null) {
-        return Err(Error::Encode(
-            "XML request parameters must be a map of names to values".into(),
-        ));
+        return Err(Error::Encode(EncodeError::new(
+            EncodeKind::Unrepresentable,
+            "XML request parameters must be a map of names to values",
+        )));
     }
     let mut w = XmlWriter {
         out: String::with_capacity(256),
@@ -46,7 +47,10 @@ pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
     };
     w.document(params);
     match w.problem {
-        Some(p) => Err(Error::Encode(p)),
+        Some(p) => Err(Error::Encode(EncodeError::new(
+            EncodeKind::Unrepresentable,
+            p,
+        ))),
         None => Ok(w.out.into_bytes()),
     }
 }
