@@ -8,6 +8,7 @@
 pub mod docs;
 pub mod extension;
 pub mod generate;
+pub mod input;
 pub mod load;
 pub mod model;
 pub mod sync;

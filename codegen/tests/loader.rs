@@ -44,7 +44,7 @@ fn the_real_spec_loads_and_generates() {
     let reports = spec
         .modules
         .iter()
-        .find(|m| m.module.name.get_ref() == "reports")
+        .find(|m| m.name == "reports")
         .unwrap();
     assert_eq!(
         reports.columns.len(),
