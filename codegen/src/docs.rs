@@ -20,8 +20,8 @@
 use crate::GeneratedFile;
 use crate::load::load_dir;
 use crate::model::{
-    Action, BoolStyle, CsvShape, EnumRef, Field, ListStyle, Module, Plain, RowShape, Spec, Ty,
-    TypeRef,
+    Action, BoolStyle, CsvShape, Direction as Dir, EnumKind, EnumRef, Field, ListStyle, Module,
+    Plain, RowShape, Spec, Ty, TypeRef,
 };
 use crate::sync::{Mode, ensure_file_contents};
 use serde_json::{Map, Value, json};
@@ -94,13 +94,6 @@ pub fn sync(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
     Ok(changed)
 }
 
-/// Which way a record type travels.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Dir {
-    Request,
-    Response,
-}
-
 struct Docs<'s> {
     spec: &'s Spec,
     fixtures: Fixtures<'s>,
@@ -160,7 +153,7 @@ impl Docs<'_> {
 
     /// The enum `e`'s module and name.
     fn enum_key(&self, e: EnumRef) -> (&str, &str) {
-        (&self.spec.modules[e.module()].name, self.spec.enum_name(e))
+        (&self.spec.modules[e.module].name, self.spec.enum_name(e))
     }
 
     fn rule_doc(&self, name: &str) -> String {
@@ -292,11 +285,7 @@ impl Docs<'_> {
         if !m.types.is_empty() {
             let _ = writeln!(o, "### `{}` record types\n", m.file);
             for t in &m.types {
-                let dir = if t.request {
-                    Dir::Request
-                } else {
-                    Dir::Response
-                };
+                let dir = t.direction;
                 let _ = writeln!(
                     o,
                     "<a id=\"{}\"></a>\n\n#### `{}`\n",
@@ -698,24 +687,21 @@ impl Docs<'_> {
                     json!({ "description": doc_of(&e.doc), "type": "string", "enum": values }),
                 );
             }
-            for (e, present, doc) in [
+            for (kind, present, doc) in [
+                (EnumKind::Column, !m.columns.is_empty(), "A report column."),
                 (
-                    EnumRef::Column(i),
-                    !m.columns.is_empty(),
-                    "A report column.",
-                ),
-                (
-                    EnumRef::FilterType(i),
+                    EnumKind::FilterType,
                     !m.filters.is_empty(),
                     "A report filter rule type.",
                 ),
                 (
-                    EnumRef::Operator(i),
+                    EnumKind::Operator,
                     !m.operators.is_empty(),
                     "A filter rule operator.",
                 ),
             ] {
                 if present {
+                    let e = EnumRef { module: i, kind };
                     let values: Vec<&str> = self
                         .spec
                         .enum_values(e)
@@ -729,11 +715,7 @@ impl Docs<'_> {
                 }
             }
             for t in &m.types {
-                let dir = if t.request {
-                    Dir::Request
-                } else {
-                    Dir::Response
-                };
+                let dir = t.direction;
                 let mut s = self.object_schema(&t.fields, dir);
                 s.insert("description".into(), json!(doc_of(&t.doc)));
                 schemas.insert(format!("{}.{}", m.name.as_str(), t.name), Value::Object(s));
@@ -878,12 +860,11 @@ impl Docs<'_> {
                 })
             })
             .collect();
-        // Request bodies with their examples.
-        let mut request_content = Map::new();
-        for (suffix, media, _, _) in ENCODINGS {
+        // The golden examples `<kind>.<suffix>` of the actions, by action.
+        let examples = |kind: &str, suffix: &str| {
             let mut examples = Map::new();
             for (m, a) in &actions {
-                if let Some(text) = self.fixture(&m.name, &a.name, &format!("request.{suffix}")) {
+                if let Some(text) = self.fixture(&m.name, &a.name, &format!("{kind}.{suffix}")) {
                     let value = if suffix == "json" {
                         serde_json::from_str(&text).unwrap_or(Value::String(text))
                     } else {
@@ -892,6 +873,12 @@ impl Docs<'_> {
                     examples.insert(a.name.clone(), json!({ "summary": format!("{}?api_action={}", file, a.name), "value": value }));
                 }
             }
+            examples
+        };
+        // Request bodies with their examples.
+        let mut request_content = Map::new();
+        for (suffix, media, _, _) in ENCODINGS {
+            let examples = examples("request", suffix);
             let mut c = Map::new();
             c.insert("schema".into(), json!({ "anyOf": req_refs }));
             if suffix == "form" {
@@ -908,17 +895,7 @@ impl Docs<'_> {
         // Responses with their examples.
         let mut response_content = Map::new();
         for (f, media, _, _) in FORMATS {
-            let mut examples = Map::new();
-            for (m, a) in &actions {
-                if let Some(text) = self.fixture(&m.name, &a.name, &format!("response.{f}")) {
-                    let value = if f == "json" {
-                        serde_json::from_str(&text).unwrap_or(Value::String(text))
-                    } else {
-                        Value::String(text)
-                    };
-                    examples.insert(a.name.clone(), json!({ "summary": format!("{}?api_action={}", file, a.name), "value": value }));
-                }
-            }
+            let examples = examples("response", f);
             let schema = match f {
                 "json" | "xml" | "yaml" => json!({ "anyOf": resp_refs }),
                 "csv" => {

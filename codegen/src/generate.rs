@@ -3,8 +3,8 @@
 
 use crate::load::snake;
 use crate::model::{
-    Action, BoolStyle, Column, CsvShape, Decoder, DefaultValue, EnumRef, EnumValue, Field,
-    ListStyle, Module, OptionTy, Record, ReportOption, Spec, Ty, TypeRef,
+    Action, BoolStyle, Column, CsvShape, Decoder, DefaultValue, Direction, EnumRef, EnumValue,
+    Field, ListStyle, Module, OptionTy, Record, ReportOption, Spec, Ty, TypeRef,
 };
 use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -110,22 +110,17 @@ fn render(tokens: TokenStream) -> String {
     format!("{HEADER}{}", space_items(&prettyplease::unparse(&file)))
 }
 
-fn doc_attrs(text: &str) -> TokenStream {
-    let lines: Vec<String> = text
-        .trim()
+/// The lines of a doc comment, each after a space.
+fn doc_lines(text: &str) -> Vec<String> {
+    text.trim()
         .lines()
         .map(|l| format!(" {}", l.trim_end()))
-        .collect();
-    quote! { #( #[doc = #lines] )* }
+        .collect()
 }
 
-fn inner_doc_attrs(text: &str) -> TokenStream {
-    let lines: Vec<String> = text
-        .trim()
-        .lines()
-        .map(|l| format!(" {}", l.trim_end()))
-        .collect();
-    quote! { #( #![doc = #lines] )* }
+fn doc_attrs(text: &str) -> TokenStream {
+    let lines = doc_lines(text);
+    quote! { #( #[doc = #lines] )* }
 }
 
 /// Separates top-level items with a blank line, as a person would write them.
@@ -196,12 +191,9 @@ impl Cx<'_> {
     // ----- modules -------------------------------------------------------------------------
 
     fn module(&self, m: &Module) -> TokenStream {
-        let doc = inner_doc_attrs(&format!("`{}`: {}", m.file, m.doc));
+        let doc = doc_lines(&format!("`{}`: {}", m.file, m.doc));
         let body = self.module_body(m);
-        quote! {
-            #doc
-            #body
-        }
+        quote! { #( #![doc = #doc] )* #body }
     }
 
     /// The imports, types and actions of a module (everything but its doc).
@@ -214,7 +206,7 @@ impl Cx<'_> {
         let types = m.types.iter().map(|t| {
             let name = camel(&t.name);
             let doc = doc_attrs(&t.doc);
-            if t.request {
+            if t.direction == Direction::Request {
                 let body = self.request_body(&m.name, &name, &t.fields, t.check.as_deref(), false);
                 quote!(#doc #body)
             } else {
@@ -678,7 +670,7 @@ impl Cx<'_> {
     fn enum_path(&self, here: &str, e: EnumRef) -> TokenStream {
         self.item_path(
             here,
-            &self.spec.modules[e.module()],
+            &self.spec.modules[e.module],
             &camel(self.spec.enum_name(e)),
         )
     }
@@ -815,36 +807,34 @@ impl Cx<'_> {
         };
         let (decls, owned): (Vec<_>, Vec<_>) =
             fields.iter().map(|f| self.response_field(here, f)).unzip();
-        if borrows {
-            quote! {
-                #doc
-                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-                #serde_crate
-                #[non_exhaustive]
-                pub struct #name<'a> {
-                    #( #decls )*
-                }
-                impl #name<'_> {
+        let (lt, anon, owned_ty, conv, conv_doc) = if borrows {
+            (
+                quote!(<'a>),
+                quote!(<'_>),
+                quote!(#name<'static>),
+                quote!(#name { #( #owned )* }),
+                quote! {
                     /// Copies every borrowed string, detaching the value from the response body.
-                    pub fn into_owned(self) -> #name<'static> {
-                        #name { #( #owned )* }
-                    }
-                }
-            }
+                },
+            )
         } else {
-            quote! {
-                #doc
-                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-                #serde_crate
-                #[non_exhaustive]
-                pub struct #name {
-                    #( #decls )*
-                }
-                impl #name {
-                    /// Returns the value itself: it borrows nothing from the body.
-                    pub fn into_owned(self) -> #name {
-                        self
-                    }
+            let doc = quote! {
+                /// Returns the value itself: it borrows nothing from the body.
+            };
+            (quote!(), quote!(), quote!(#name), quote!(self), doc)
+        };
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #serde_crate
+            #[non_exhaustive]
+            pub struct #name #lt {
+                #( #decls )*
+            }
+            impl #name #anon {
+                #conv_doc
+                pub fn into_owned(self) -> #owned_ty {
+                    #conv
                 }
             }
         }
@@ -879,45 +869,33 @@ impl Cx<'_> {
         ));
         let is_report = a.decoder == Some(Decoder::Report);
         let borrows = is_report || a.response.iter().any(|f| self.spec.borrows(&f.ty));
-        let resp_def = if is_report {
-            quote! {
-                #resp_doc
-                pub type #resp<'a> = #root::report::ReportTable<'a>;
-            }
-        } else {
-            self.response_struct(module, &resp, resp_doc, &a.response, borrows)
-        };
-        let resp_ty = if borrows {
-            quote!(#resp<'a>)
-        } else {
-            quote!(#resp)
-        };
-        let resp_static = if borrows {
-            quote!(#resp<'static>)
-        } else {
-            quote!(#resp)
+        let (resp_ty, resp_static) = match borrows {
+            true => (quote!(#resp<'a>), quote!(#resp<'static>)),
+            false => (quote!(#resp), quote!(#resp)),
         };
         let carries_data = a
             .response
             .iter()
             .any(|f| !f.optional || matches!(f.ty, Ty::List(_) | Ty::Map(_)));
-        let (decode, encode) = if is_report {
+        let (resp_def, decode, encode, to_json) = if is_report {
             (
+                quote! {
+                    #resp_doc
+                    pub type #resp<'a> = #root::report::ReportTable<'a>;
+                },
                 quote!(#root::report::decode(format, body)),
                 quote!(#root::report::encode(format, response)),
+                quote!(#root::report::to_json(response)),
             )
         } else {
             (
+                self.response_struct(module, &resp, resp_doc, &a.response, borrows),
                 quote!(#root::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, #carries_data, body)),
                 quote!(#root::wire::encode(format, Self::INFO.csv, response)),
+                quote!(#root::wire::canonical_json(response)),
             )
         };
         let info = self.action_info(m, a);
-        let to_json = if is_report {
-            quote!(#root::report::to_json(response))
-        } else {
-            quote!(#root::wire::canonical_json(response))
-        };
         quote! {
             #req_doc
             #req_body

@@ -2,9 +2,9 @@
 
 use crate::input::{self, ModuleFile, RulesFile};
 use crate::model::{
-    Action, BoolStyle, CellKind, Column, CsvShape, Decoder, DefaultValue, Enum, EnumRef, EnumValue,
-    Field, Filter, FilterKind, ListStyle, Module, Operator, OptionTy, Plain, Record, ReportOption,
-    RowShape, Rule, RuleUse, Spec, Ty, TypeRef,
+    Action, BoolStyle, CellKind, Column, CsvShape, Decoder, DefaultValue, Direction, Enum,
+    EnumKind, EnumRef, EnumValue, Field, Filter, FilterKind, ListStyle, Module, Operator, OptionTy,
+    Plain, Record, ReportOption, RowShape, Rule, RuleUse, Spec, Ty, TypeRef,
 };
 use heck::ToSnakeCase;
 use std::collections::{HashMap, HashSet};
@@ -101,13 +101,8 @@ pub fn load_sources(
     modules: &[(String, String)],
 ) -> Result<Spec, SpecErrors> {
     let mut errors = Vec::new();
-    let rules = match parse_rules(rules_path, rules_text) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+    let rules = parse_rules(rules_path, rules_text);
+    let rules = rules.map_err(|e| errors.push(e)).ok();
     let mut files = Vec::new();
     for (path, text) in modules {
         match parse_module(path, text) {
@@ -174,13 +169,30 @@ fn add_name(map: &mut HashMap<String, Vec<usize>>, name: &str, module: usize) {
     }
 }
 
+/// A spec item's optional documentation.
+type Doc = Option<Spanned<String>>;
+
 struct Ctx<'a> {
     path: &'a str,
     text: &'a str,
     errors: &'a mut Vec<SpecError>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(path: &'a str, text: &'a str, errors: &'a mut Vec<SpecError>) -> Self {
+        Ctx { path, text, errors }
+    }
+
+    /// Reports a second `what` named `name` (`seen` holds the names so far) and a missing
+    /// `doc`.
+    fn named(&mut self, seen: &mut HashSet<String>, what: &str, name: &Spanned<String>, doc: &Doc) {
+        let n = name.get_ref();
+        if !seen.insert(n.clone()) {
+            self.err(name.span(), format!("duplicate {what} `{n}`"));
+        }
+        self.need_doc(doc, what, name, "");
+    }
+
     fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = line_col(self.text, span.start);
         self.errors.push(SpecError {
@@ -191,9 +203,11 @@ impl Ctx<'_> {
         });
     }
 
-    fn need_doc(&mut self, doc: &Option<Spanned<String>>, what: &str, at: Range<usize>) {
+    /// Reports a missing or empty `doc` of the `what` named `at` (`of` its owner).
+    fn need_doc(&mut self, doc: &Doc, what: &str, at: &Spanned<String>, of: &str) {
+        let what = format!("{what} `{}`{of}", at.get_ref());
         match doc {
-            None => self.err(at, format!("{what} has no `doc`")),
+            None => self.err(at.span(), format!("{what} has no `doc`")),
             Some(d) if d.get_ref().trim().is_empty() => {
                 self.err(d.span(), format!("{what} has an empty `doc`"))
             }
@@ -201,18 +215,19 @@ impl Ctx<'_> {
         }
     }
 
-    /// Parses a word of `spec` (`kind`), reporting anything else with `message`.
+    /// Parses a word of the spec with `parse`, reporting anything else with `message` (and
+    /// standing in `or` for it).
     fn word<T>(
         &mut self,
         s: &Spanned<String>,
         parse: fn(&str) -> Option<T>,
+        or: T,
         message: String,
-    ) -> Option<T> {
-        let v = parse(s.get_ref());
-        if v.is_none() {
+    ) -> T {
+        parse(s.get_ref()).unwrap_or_else(|| {
             self.err(s.span(), message);
-        }
-        v
+            or
+        })
     }
 }
 
@@ -260,17 +275,14 @@ impl Scope<'_> {
 
     /// The enum `n` of module `module`.
     fn enum_ref(&self, module: usize, n: &str) -> EnumRef {
-        match self.files[module]
-            .0
-            .enums
-            .iter()
-            .position(|e| e.name.get_ref() == n)
-        {
-            Some(index) => EnumRef::Declared { module, index },
-            None if n == "Column" => EnumRef::Column(module),
-            None if n == "FilterType" => EnumRef::FilterType(module),
-            None => EnumRef::Operator(module),
-        }
+        let enums = &self.files[module].0.enums;
+        let kind = match enums.iter().position(|e| e.name.get_ref() == n) {
+            Some(index) => EnumKind::Declared(index),
+            None if n == "Column" => EnumKind::Column,
+            None if n == "FilterType" => EnumKind::FilterType,
+            None => EnumKind::Operator,
+        };
+        EnumRef { module, kind }
     }
 
     /// Parses and resolves a spec type.
@@ -321,19 +333,14 @@ impl Scope<'_> {
         match ty {
             Ty::String | Ty::Date | Ty::DateTime => Some(DefaultValue::Text(d.to_owned())),
             Ty::Int => d.parse().ok().map(DefaultValue::Int),
-            Ty::Enum(EnumRef::Declared { module, index }) => self.files[*module].0.enums[*index]
-                .values
-                .iter()
-                .find(|v| v.wire.get_ref() == d)
-                .map(|v| {
-                    DefaultValue::Variant(
-                        EnumRef::Declared {
-                            module: *module,
-                            index: *index,
-                        },
-                        v.rust.clone(),
-                    )
-                }),
+            Ty::Enum(e) => {
+                let EnumKind::Declared(index) = e.kind else {
+                    return None;
+                };
+                let values = &self.files[e.module].0.enums[index].values;
+                let v = values.iter().find(|v| v.wire.get_ref() == d)?;
+                Some(DefaultValue::Variant(*e, v.rust.clone()))
+            }
             _ => None,
         }
     }
@@ -347,26 +354,20 @@ fn lower(
 ) -> Spec {
     // Rules.
     let mut rule_args: HashMap<String, usize> = HashMap::new();
-    let mut cx = Ctx {
-        path: &rules.path,
-        text: rules_text,
-        errors,
-    };
-    for r in &rules.rules {
-        let name = r.name.get_ref();
-        if rule_args.insert(name.clone(), r.args.len()).is_some() {
-            cx.err(r.name.span(), format!("duplicate rule `{name}`"));
-        }
-        cx.need_doc(&r.doc, &format!("rule `{name}`"), r.name.span());
-    }
+    let mut cx = Ctx::new(&rules.path, rules_text, errors);
+    let mut seen = HashSet::new();
     let rules = rules
         .rules
         .iter()
-        .map(|r| Rule {
-            name: r.name.get_ref().clone(),
-            args: r.args.clone(),
-            doc: text(&r.doc),
-            note: r.note.clone(),
+        .map(|r| {
+            cx.named(&mut seen, "rule", &r.name, &r.doc);
+            rule_args.insert(r.name.get_ref().clone(), r.args.len());
+            Rule {
+                name: r.name.get_ref().clone(),
+                args: r.args.clone(),
+                doc: text(&r.doc),
+                note: r.note.clone(),
+            }
         })
         .collect();
     // Names across modules: a module's own types and enums shadow the other modules'.
@@ -374,11 +375,7 @@ fn lower(
     let mut module_names = HashSet::new();
     let mut endpoints: HashMap<(String, String), &str> = HashMap::new();
     for (i, (m, text)) in files.iter().enumerate() {
-        let mut cx = Ctx {
-            path: &m.path,
-            text,
-            errors,
-        };
+        let mut cx = Ctx::new(&m.path, text, errors);
         for t in &m.types {
             add_name(&mut names.types, t.name.get_ref(), i);
         }
@@ -413,11 +410,7 @@ fn lower(
     }
     let mut modules = Vec::new();
     for (i, (m, text)) in files.iter().enumerate() {
-        let mut cx = Ctx {
-            path: &m.path,
-            text,
-            errors,
-        };
+        let mut cx = Ctx::new(&m.path, text, errors);
         let scope = Scope {
             files,
             names: &names,
@@ -460,11 +453,7 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
             format!("module name `{mname}` must be snake_case"),
         );
     }
-    cx.need_doc(
-        &m.module.doc,
-        &format!("module `{mname}`"),
-        m.module.name.span(),
-    );
+    cx.need_doc(&m.module.doc, "module", &m.module.name, "");
     let mut seen_actions = HashSet::new();
     let actions = m
         .actions
@@ -477,10 +466,7 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
         .iter()
         .map(|t| {
             let tn = t.name.get_ref();
-            if !seen.insert(tn.clone()) {
-                cx.err(t.name.span(), format!("duplicate type `{tn}`"));
-            }
-            cx.need_doc(&t.doc, &format!("type `{tn}`"), t.name.span());
+            cx.named(&mut seen, "type", &t.name, &t.doc);
             Record {
                 name: tn.clone(),
                 span: t.name.span(),
@@ -488,7 +474,7 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
                 note: t.note.clone(),
                 check: t.check.clone(),
                 fields: lower_fields(cx, s, &t.fields, &format!("type `{tn}`")),
-                request: false,
+                direction: Direction::Response,
                 borrows: false,
             }
         })
@@ -499,12 +485,9 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
         .iter()
         .map(|e| {
             let en = e.name.get_ref();
-            if !seen_enums.insert(en.clone()) {
-                cx.err(e.name.span(), format!("duplicate enum `{en}`"));
-            }
-            cx.need_doc(&e.doc, &format!("enum `{en}`"), e.name.span());
+            cx.named(&mut seen_enums, "enum", &e.name, &e.doc);
             let mut vals = HashSet::new();
-            for v in &e.values {
+            let values = e.values.iter().map(|v| {
                 let wire = v.wire.get_ref();
                 if !vals.insert(wire.clone()) {
                     cx.err(
@@ -512,24 +495,17 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
                         format!("duplicate value `{wire}` in enum `{en}`"),
                     );
                 }
-                cx.need_doc(
-                    &v.doc,
-                    &format!("value `{wire}` of enum `{en}`"),
-                    v.wire.span(),
-                );
-            }
+                cx.need_doc(&v.doc, "value", &v.wire, &format!(" of enum `{en}`"));
+                EnumValue {
+                    wire: wire.clone(),
+                    rust: v.rust.clone(),
+                    doc: text(&v.doc),
+                }
+            });
             Enum {
                 name: en.clone(),
                 doc: text(&e.doc),
-                values: e
-                    .values
-                    .iter()
-                    .map(|v| EnumValue {
-                        wire: v.wire.get_ref().clone(),
-                        rust: v.rust.clone(),
-                        doc: text(&v.doc),
-                    })
-                    .collect(),
+                values: values.collect(),
             }
         })
         .collect();
@@ -538,16 +514,12 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
         .columns
         .iter()
         .map(|c| {
-            let name = c.name.get_ref();
-            if !cols.insert(name.clone()) {
-                cx.err(c.name.span(), format!("duplicate column `{name}`"));
-            }
-            cx.need_doc(&c.doc, &format!("column `{name}`"), c.name.span());
-            let cell = cx.word(&c.cell, CellKind::parse, format!("unknown cell type `{}`; expected text, int, duration, yes_no, datetime, phone, url or list", c.cell.get_ref()));
+            cx.named(&mut cols, "column", &c.name, &c.doc);
+            let cell = cx.word(&c.cell, CellKind::parse, CellKind::Text, format!("unknown cell type `{}`; expected text, int, duration, yes_no, datetime, phone, url or list", c.cell.get_ref()));
             Column {
-                name: name.clone(),
+                name: c.name.get_ref().clone(),
                 label: c.label.clone(),
-                cell: cell.unwrap_or(CellKind::Text),
+                cell,
                 doc: text(&c.doc),
             }
         })
@@ -557,23 +529,20 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
         .filters
         .iter()
         .map(|f| {
-            let name = f.name.get_ref();
-            if !seen_filters.insert(name.clone()) {
-                cx.err(f.name.span(), format!("duplicate filter `{name}`"));
-            }
-            cx.need_doc(&f.doc, &format!("filter `{name}`"), f.name.span());
+            cx.named(&mut seen_filters, "filter", &f.name, &f.doc);
             let kind = cx.word(
                 &f.kind,
                 FilterKind::parse,
+                FilterKind::Flag,
                 format!(
                     "unknown filter kind `{}`; expected flag, numeric or values",
                     f.kind.get_ref()
                 ),
             );
             Filter {
-                name: name.clone(),
+                name: f.name.get_ref().clone(),
                 label: f.label.clone(),
-                kind: kind.unwrap_or(FilterKind::Flag),
+                kind,
                 doc: text(&f.doc),
             }
         })
@@ -582,11 +551,7 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
         .operators
         .iter()
         .map(|o| {
-            cx.need_doc(
-                &o.doc,
-                &format!("operator `{}`", o.symbol.get_ref()),
-                o.symbol.span(),
-            );
+            cx.need_doc(&o.doc, "operator", &o.symbol, "");
             if !(1..=2).contains(&o.arity) {
                 cx.err(o.symbol.span(), "operator arity must be 1 or 2");
             }
@@ -602,7 +567,7 @@ fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
         .options
         .iter()
         .map(|o| {
-            cx.need_doc(&o.doc, &format!("option `{}`", o.name.get_ref()), o.name.span());
+            cx.need_doc(&o.doc, "option", &o.name, "");
             let t = o.ty.get_ref().as_str();
             let ty = match t {
                 "bool" => Some(OptionTy::Bool),
@@ -679,18 +644,17 @@ fn directions(spec: &mut Spec, files: &[(ModuleFile, &str)], errors: &mut Vec<Sp
             fields.extend(a.response.iter().map(|f| (f, false)));
         }
         for (index, t) in m.types.iter().enumerate() {
-            let key = TypeRef { module: i, index };
             for (dir, set) in [(true, &requests), (false, &responses)] {
-                if set.contains(&key) {
+                if set.contains(&TypeRef { module: i, index }) {
                     fields.extend(t.fields.iter().map(|f| (f, dir)));
                 }
             }
         }
-        for (f, is_request) in fields {
-            if let Some(r) = f.ty.record() {
-                uses.push((i, f, r, is_request));
-            }
-        }
+        uses.extend(
+            fields
+                .into_iter()
+                .filter_map(|(f, dir)| Some((i, f, f.ty.record()?, dir))),
+        );
     }
     // A field of another module that names a type in the other direction than the type's own
     // module uses it is the mistake; a type used both ways within its own module is reported
@@ -706,11 +670,7 @@ fn directions(spec: &mut Spec, files: &[(ModuleFile, &str)], errors: &mut Vec<Sp
             .any(|(j, _, k, req)| *j == key.module && k == key && req == is_request);
         if !own && reported.insert((*i, f.span.start)) {
             let (m, text) = &files[*i];
-            let mut cx = Ctx {
-                path: &m.path,
-                text,
-                errors,
-            };
+            let mut cx = Ctx::new(&m.path, text, errors);
             let (side, other) = if *is_request {
                 ("request", "response")
             } else {
@@ -724,11 +684,7 @@ fn directions(spec: &mut Spec, files: &[(ModuleFile, &str)], errors: &mut Vec<Sp
         }
     }
     for (i, (m, text)) in files.iter().enumerate() {
-        let mut cx = Ctx {
-            path: &m.path,
-            text,
-            errors,
-        };
+        let mut cx = Ctx::new(&m.path, text, errors);
         for (index, t) in spec.modules[i].types.iter().enumerate() {
             if both.contains(&TypeRef { module: i, index }) && !blamed {
                 cx.err(
@@ -739,7 +695,7 @@ fn directions(spec: &mut Spec, files: &[(ModuleFile, &str)], errors: &mut Vec<Sp
         }
     }
     for r in requests {
-        spec.modules[r.module].types[r.index].request = true;
+        spec.modules[r.module].types[r.index].direction = Direction::Request;
     }
 }
 
@@ -759,10 +715,11 @@ fn lower_action(
             format!("action name `{name}` must be snake_case"),
         );
     }
-    cx.need_doc(&a.summary, &format!("action `{name}`"), a.name.span());
+    cx.need_doc(&a.summary, "action", &a.name, "");
     let plain = cx.word(
         &a.plain,
         Plain::parse,
+        Plain::Status,
         format!(
             "`plain` must be \"id\" or \"status\", not `{}`",
             a.plain.get_ref()
@@ -771,7 +728,11 @@ fn lower_action(
     let csv = match a.csv.get_ref().as_str() {
         "table" => {
             let rows = a.csv_rows.clone().unwrap_or_default();
-            if !a.response.iter().any(|f| *f.name.get_ref() == rows) || a.csv_rows.is_none() {
+            if !a
+                .response
+                .iter()
+                .any(|f| a.csv_rows.as_ref() == Some(f.name.get_ref()))
+            {
                 cx.err(
                     a.csv.span(),
                     "`csv = \"table\"` needs `csv_rows` naming a response field",
@@ -784,10 +745,8 @@ fn lower_action(
                     "`csv = \"table\"` needs `csv_row = \"list\"` or `\"map\"`",
                 );
             }
-            CsvShape::Table {
-                rows,
-                row: row.unwrap_or(RowShape::List),
-            }
+            let row = row.unwrap_or(RowShape::List);
+            CsvShape::Table { rows, row }
         }
         other => {
             if other != "keys" {
@@ -799,10 +758,11 @@ fn lower_action(
             CsvShape::Keys
         }
     };
-    let decoder = a.decoder.as_ref().and_then(|d| {
+    let decoder = a.decoder.as_ref().map(|d| {
         cx.word(
             d,
             Decoder::parse,
+            Decoder::Report,
             format!(
                 "unknown decoder `{}`; the only purpose-built decoder is `report`",
                 d.get_ref()
@@ -815,7 +775,7 @@ fn lower_action(
         doc: a.doc.clone(),
         note: a.note.clone(),
         idempotent: *a.idempotent.get_ref(),
-        plain: plain.unwrap_or(Plain::Status),
+        plain,
         csv,
         decoder,
         request: lower_fields(cx, s, &a.request, &format!("request of `{name}`")),
@@ -838,11 +798,7 @@ fn lower_fields(
                 format!("duplicate field `{fname}` in {owner}"),
             );
         }
-        cx.need_doc(
-            &f.doc,
-            &format!("field `{fname}` of {owner}"),
-            f.name.span(),
-        );
+        cx.need_doc(&f.doc, "field", &f.name, &format!(" of {owner}"));
         let ty = s.ty(f.ty.get_ref()).unwrap_or_else(|msg| {
             cx.err(f.ty.span(), format!("field `{fname}`: {msg}"));
             Ty::String
@@ -869,11 +825,11 @@ fn lower_fields(
                 Some(RuleUse { text: rule.get_ref().clone(), name: rname, args })
             }
         });
-        let list_style = f.list_style.as_ref().and_then(|ls| {
-            cx.word(ls, ListStyle::parse, "`list_style` must be \"array\", \"comma\" or \"one_or_many\"".into())
+        let list_style = f.list_style.as_ref().map(|ls| {
+            cx.word(ls, ListStyle::parse, ListStyle::Array, "`list_style` must be \"array\", \"comma\" or \"one_or_many\"".into())
         });
-        let bool_style = f.bool_style.as_ref().and_then(|bs| {
-            cx.word(bs, BoolStyle::parse, "`bool_style` must be \"yes_no\" or \"one_zero\"".into())
+        let bool_style = f.bool_style.as_ref().map_or(BoolStyle::OneZero, |bs| {
+            cx.word(bs, BoolStyle::parse, BoolStyle::OneZero, "`bool_style` must be \"yes_no\" or \"one_zero\"".into())
         });
         Field {
             name: fname.clone(),
@@ -887,7 +843,7 @@ fn lower_fields(
             default: f.default.clone(),
             rule,
             list_style,
-            bool_style: bool_style.unwrap_or(BoolStyle::OneZero),
+            bool_style,
             alias: f.alias.clone(),
             doc: text(&f.doc),
             note: f.note.clone(),

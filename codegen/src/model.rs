@@ -143,34 +143,26 @@ pub struct TypeRef {
     pub index: usize,
 }
 
-/// A resolved reference to an enum: an `[[enum]]`, or one a module's report tables define.
+/// A resolved reference to an enum of module `module`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EnumRef {
-    /// `spec.modules[module].enums[index]`.
-    Declared {
-        /// The defining module's index in [`Spec::modules`].
-        module: usize,
-        /// The enum's index in the module's `enums`.
-        index: usize,
-    },
-    /// `Column`, from the `[[column]]`s of the module.
-    Column(usize),
-    /// `FilterType`, from the `[[filter]]`s of the module.
-    FilterType(usize),
-    /// `Operator`, from the `[[operator]]`s of the module.
-    Operator(usize),
+pub struct EnumRef {
+    /// The defining module's index in [`Spec::modules`].
+    pub module: usize,
+    /// Which of its enums.
+    pub kind: EnumKind,
 }
 
-impl EnumRef {
-    /// The defining module's index in [`Spec::modules`].
-    pub fn module(self) -> usize {
-        match self {
-            EnumRef::Declared { module, .. }
-            | EnumRef::Column(module)
-            | EnumRef::FilterType(module)
-            | EnumRef::Operator(module) => module,
-        }
-    }
+/// Which enum of a module an [`EnumRef`] means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumKind {
+    /// The `[[enum]]` at this index of the module's `enums`.
+    Declared(usize),
+    /// `Column`, from the module's `[[column]]`s.
+    Column,
+    /// `FilterType`, from the module's `[[filter]]`s.
+    FilterType,
+    /// `Operator`, from the module's `[[operator]]`s.
+    Operator,
 }
 
 /// A field's type, with its names resolved.
@@ -315,6 +307,15 @@ pub struct Action {
     pub response: Vec<Field>,
 }
 
+/// Which way a record travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Reached from a request field: a builder and an encoder.
+    Request,
+    /// Otherwise: a decoder.
+    Response,
+}
+
 /// A `[[type]]`: a request record or a response record.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -330,8 +331,8 @@ pub struct Record {
     pub check: Option<String>,
     /// The fields.
     pub fields: Vec<Field>,
-    /// Reached from a request field (else it is a response record).
-    pub request: bool,
+    /// Which way the record travels.
+    pub direction: Direction,
     /// A response record that holds borrowed strings (`<'a>`).
     pub borrows: bool,
 }
@@ -490,26 +491,26 @@ impl Spec {
 
     /// The name of the enum `e` refers to.
     pub fn enum_name(&self, e: EnumRef) -> &str {
-        match e {
-            EnumRef::Declared { module, index } => &self.modules[module].enums[index].name,
-            EnumRef::Column(_) => "Column",
-            EnumRef::FilterType(_) => "FilterType",
-            EnumRef::Operator(_) => "Operator",
+        match e.kind {
+            EnumKind::Declared(index) => &self.modules[e.module].enums[index].name,
+            EnumKind::Column => "Column",
+            EnumKind::FilterType => "FilterType",
+            EnumKind::Operator => "Operator",
         }
     }
 
     /// The wire values of the enum `e` refers to, with their docs.
     pub fn enum_values(&self, e: EnumRef) -> Vec<(&str, &str)> {
-        let m = &self.modules[e.module()];
-        match e {
-            EnumRef::Declared { index, .. } => m.enums[index]
+        let m = &self.modules[e.module];
+        match e.kind {
+            EnumKind::Declared(index) => m.enums[index]
                 .values
                 .iter()
                 .map(|v| (v.wire.as_str(), v.doc.as_str()))
                 .collect(),
-            EnumRef::Column(_) => m.columns.iter().map(|c| (&*c.name, &*c.doc)).collect(),
-            EnumRef::FilterType(_) => m.filters.iter().map(|f| (&*f.name, &*f.doc)).collect(),
-            EnumRef::Operator(_) => m.operators.iter().map(|o| (&*o.symbol, &*o.doc)).collect(),
+            EnumKind::Column => m.columns.iter().map(|c| (&*c.name, &*c.doc)).collect(),
+            EnumKind::FilterType => m.filters.iter().map(|f| (&*f.name, &*f.doc)).collect(),
+            EnumKind::Operator => m.operators.iter().map(|o| (&*o.symbol, &*o.doc)).collect(),
         }
     }
 

@@ -70,11 +70,7 @@ fn openapi_covers_every_action_and_every_ref_resolves() {
             .iter()
             .map(|a| a["api_action"].as_str().unwrap())
             .collect();
-        let actions: Vec<&str> = m
-            .actions
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect();
+        let actions: Vec<&str> = m.actions.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(listed, actions);
         assert_eq!(paired, actions);
         for a in &m.actions {
@@ -88,11 +84,7 @@ fn openapi_covers_every_action_and_every_ref_resolves() {
                 "{key}"
             );
             assert!(
-                api.contains(&format!(
-                    "`POST /api/v1/{}?api_action={}`",
-                    m.file,
-                    a.name
-                )),
+                api.contains(&format!("`POST /api/v1/{}?api_action={}`", m.file, a.name)),
                 "{key}"
             );
             for f in a.request.iter().chain(&a.response) {
@@ -106,10 +98,7 @@ fn openapi_covers_every_action_and_every_ref_resolves() {
     }
     for r in &spec.rules {
         assert!(
-            api.contains(&format!(
-                "<a id=\"rule-{}\"></a>",
-                r.name.replace('_', "-")
-            )),
+            api.contains(&format!("<a id=\"rule-{}\"></a>", r.name.replace('_', "-"))),
             "{}",
             r.name
         );
