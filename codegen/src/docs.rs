@@ -184,7 +184,7 @@ impl Docs<'_> {
                 o,
                 "- [`{}`](#{}): {}",
                 m.file,
-                slug(&["module", m.name.as_str()]),
+                slug(&["module", &m.name]),
                 cell(first_line(&doc_of(&m.doc)))
             );
             for a in &m.actions {
@@ -192,7 +192,7 @@ impl Docs<'_> {
                     o,
                     "  - [`{}`](#{}): {}",
                     a.name,
-                    slug(&[m.name.as_str(), &a.name]),
+                    slug(&[&m.name, &a.name]),
                     cell(&doc_of(&a.summary))
                 );
             }
@@ -271,9 +271,9 @@ impl Docs<'_> {
         let _ = writeln!(
             o,
             "<a id=\"{}\"></a>\n\n## `{}` ({})\n",
-            slug(&["module", m.name.as_str()]),
+            slug(&["module", &m.name]),
             m.file,
-            m.name.as_str()
+            m.name
         );
         let _ = writeln!(o, "{}\n", doc_of(&m.doc));
         if let Some(n) = &m.note {
@@ -289,7 +289,7 @@ impl Docs<'_> {
                 let _ = writeln!(
                     o,
                     "<a id=\"{}\"></a>\n\n#### `{}`\n",
-                    slug(&["type", m.name.as_str(), &t.name]),
+                    slug(&["type", &m.name, &t.name]),
                     t.name
                 );
                 let _ = writeln!(o, "{}\n", doc_of(&t.doc));
@@ -314,7 +314,7 @@ impl Docs<'_> {
                 let _ = writeln!(
                     o,
                     "<a id=\"{}\"></a>\n\n#### `{}`\n",
-                    slug(&["enum", m.name.as_str(), &e.name]),
+                    slug(&["enum", &m.name, &e.name]),
                     e.name
                 );
                 let _ = writeln!(o, "{}\n", doc_of(&e.doc));
@@ -329,7 +329,7 @@ impl Docs<'_> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Report columns (`Column`)\n",
-                slug(&["enum", m.name.as_str(), "Column"])
+                slug(&["enum", &m.name, "Column"])
             );
             o.push_str("| Column | Label | Cell type | Meaning |\n|---|---|---|---|\n");
             for c in &m.columns {
@@ -348,7 +348,7 @@ impl Docs<'_> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Report filter types (`FilterType`)\n",
-                slug(&["enum", m.name.as_str(), "FilterType"])
+                slug(&["enum", &m.name, "FilterType"])
             );
             o.push_str("| Filter | Label | Kind | Meaning |\n|---|---|---|---|\n");
             for f in &m.filters {
@@ -367,7 +367,7 @@ impl Docs<'_> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Filter operators (`Operator`)\n",
-                slug(&["enum", m.name.as_str(), "Operator"])
+                slug(&["enum", &m.name, "Operator"])
             );
             o.push_str("| Operator | Operands | Meaning |\n|---|---|---|\n");
             for op in &m.operators {
@@ -389,7 +389,7 @@ impl Docs<'_> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Report options (`options[]=key=value`)\n",
-                slug(&["options", m.name.as_str()])
+                slug(&["options", &m.name])
             );
             o.push_str("| Option | Value type | Meaning |\n|---|---|---|\n");
             for op in &m.options {
@@ -408,7 +408,7 @@ impl Docs<'_> {
         let _ = writeln!(
             o,
             "<a id=\"{}\"></a>\n\n### `{}` — {}\n",
-            slug(&[m.name.as_str(), name]),
+            slug(&[&m.name, name]),
             name,
             doc_of(&a.summary)
         );
@@ -683,7 +683,7 @@ impl Docs<'_> {
             for e in &m.enums {
                 let values: Vec<String> = e.values.iter().map(|v| v.wire.clone()).collect();
                 schemas.insert(
-                    format!("{}.{}", m.name.as_str(), e.name),
+                    format!("{}.{}", m.name, e.name),
                     json!({ "description": doc_of(&e.doc), "type": "string", "enum": values }),
                 );
             }
@@ -718,10 +718,10 @@ impl Docs<'_> {
                 let dir = t.direction;
                 let mut s = self.object_schema(&t.fields, dir);
                 s.insert("description".into(), json!(doc_of(&t.doc)));
-                schemas.insert(format!("{}.{}", m.name.as_str(), t.name), Value::Object(s));
+                schemas.insert(format!("{}.{}", m.name, t.name), Value::Object(s));
             }
             for a in &m.actions {
-                let key = format!("{}.{}", m.name.as_str(), a.name);
+                let key = format!("{}.{}", m.name, a.name);
                 let mut req = self.object_schema(&a.request, Dir::Request);
                 req.insert(
                     "description".into(),
@@ -746,7 +746,7 @@ impl Docs<'_> {
                     "description".into(),
                     json!(format!(
                         "Successful response of `{}.{}`: {}",
-                        m.name.as_str(),
+                        m.name,
                         a.name,
                         doc_of(&a.summary)
                     )),
@@ -778,7 +778,7 @@ impl Docs<'_> {
             .spec
             .modules
             .iter()
-            .map(|m| json!({ "name": m.name.as_str(), "description": doc_of(&m.doc) }))
+            .map(|m| json!({ "name": m.name, "description": doc_of(&m.doc) }))
             .collect();
         json!({
             "openapi": "3.1.0",
@@ -834,11 +834,11 @@ impl Docs<'_> {
         let reference = |key: String| json!({ "$ref": format!("#/components/schemas/{key}") });
         let req_refs: Vec<Value> = actions
             .iter()
-            .map(|(m, a)| reference(format!("{}.{}.Request", m.name.as_str(), a.name)))
+            .map(|(m, a)| reference(format!("{}.{}.Request", m.name, a.name)))
             .collect();
         let mut resp_refs: Vec<Value> = actions
             .iter()
-            .map(|(m, a)| reference(format!("{}.{}.Response", m.name.as_str(), a.name)))
+            .map(|(m, a)| reference(format!("{}.{}.Response", m.name, a.name)))
             .collect();
         resp_refs.push(reference("Error".into()));
         let action_list: Vec<String> = actions
@@ -850,11 +850,11 @@ impl Docs<'_> {
             .map(|(m, a)| {
                 json!({
                     "api_action": a.name,
-                    "module": m.name.as_str(),
+                    "module": m.name,
                     "summary": doc_of(&a.summary),
                     "idempotent": a.idempotent,
-                    "request": reference(format!("{}.{}.Request", m.name.as_str(), a.name)),
-                    "response": reference(format!("{}.{}.Response", m.name.as_str(), a.name)),
+                    "request": reference(format!("{}.{}.Request", m.name, a.name)),
+                    "response": reference(format!("{}.{}.Response", m.name, a.name)),
                     "csv": a.csv.as_str(),
                     "plain": a.plain.as_str()
                 })

@@ -222,7 +222,7 @@ impl<'a> Ctx<'a> {
         s: &Spanned<String>,
         parse: fn(&str) -> Option<T>,
         or: T,
-        message: String,
+        message: impl Into<String>,
     ) -> T {
         parse(s.get_ref()).unwrap_or_else(|| {
             self.err(s.span(), message);
@@ -231,8 +231,9 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// What names resolve against, seen from module `module`.
-struct Scope<'a> {
+/// Lowering one module: where its errors go, and what names resolve against, seen from it.
+struct Lower<'a> {
+    cx: Ctx<'a>,
     files: &'a [(ModuleFile, &'a str)],
     names: &'a Names,
     rules: &'a HashMap<String, usize>,
@@ -243,7 +244,7 @@ fn text(d: &Option<Spanned<String>>) -> String {
     d.as_ref().map(|d| d.get_ref().clone()).unwrap_or_default()
 }
 
-impl Scope<'_> {
+impl Lower<'_> {
     /// The module defining the type (`is_type`) or enum `n`: this module's own first, else the
     /// only one that does.
     fn resolve(&self, is_type: bool, n: &str) -> Result<usize, String> {
@@ -344,6 +345,328 @@ impl Scope<'_> {
             _ => None,
         }
     }
+
+    fn module(&mut self, m: &ModuleFile) -> Module {
+        let mname = m.module.name.get_ref();
+        if !is_snake(mname) {
+            self.cx.err(
+                m.module.name.span(),
+                format!("module name `{mname}` must be snake_case"),
+            );
+        }
+        self.cx
+            .need_doc(&m.module.doc, "module", &m.module.name, "");
+        let mut seen_actions = HashSet::new();
+        let actions = m
+            .actions
+            .iter()
+            .map(|a| self.action(a, &mut seen_actions))
+            .collect();
+        let mut seen = HashSet::new();
+        let types = m
+            .types
+            .iter()
+            .map(|t| {
+                let tn = t.name.get_ref();
+                self.cx.named(&mut seen, "type", &t.name, &t.doc);
+                Record {
+                    name: tn.clone(),
+                    span: t.name.span(),
+                    doc: text(&t.doc),
+                    note: t.note.clone(),
+                    check: t.check.clone(),
+                    fields: self.fields(&t.fields, &format!("type `{tn}`")),
+                    direction: Direction::Response,
+                    borrows: false,
+                }
+            })
+            .collect();
+        let mut seen_enums = HashSet::new();
+        let enums = m
+            .enums
+            .iter()
+            .map(|e| {
+                let en = e.name.get_ref();
+                self.cx.named(&mut seen_enums, "enum", &e.name, &e.doc);
+                let mut vals = HashSet::new();
+                let values = e.values.iter().map(|v| {
+                    let wire = v.wire.get_ref();
+                    if !vals.insert(wire.clone()) {
+                        self.cx.err(
+                            v.wire.span(),
+                            format!("duplicate value `{wire}` in enum `{en}`"),
+                        );
+                    }
+                    self.cx
+                        .need_doc(&v.doc, "value", &v.wire, &format!(" of enum `{en}`"));
+                    EnumValue {
+                        wire: wire.clone(),
+                        rust: v.rust.clone(),
+                        doc: text(&v.doc),
+                    }
+                });
+                Enum {
+                    name: en.clone(),
+                    doc: text(&e.doc),
+                    values: values.collect(),
+                }
+            })
+            .collect();
+        let mut cols = HashSet::new();
+        let columns = m
+            .columns
+            .iter()
+            .map(|c| {
+                self.cx.named(&mut cols, "column", &c.name, &c.doc);
+                let cell = self.cx.word(&c.cell, CellKind::parse, CellKind::Text, format!("unknown cell type `{}`; expected text, int, duration, yes_no, datetime, phone, url or list", c.cell.get_ref()));
+                Column {
+                    name: c.name.get_ref().clone(),
+                    label: c.label.clone(),
+                    cell,
+                    doc: text(&c.doc),
+                }
+            })
+            .collect();
+        let mut seen_filters = HashSet::new();
+        let filters = m
+            .filters
+            .iter()
+            .map(|f| {
+                self.cx.named(&mut seen_filters, "filter", &f.name, &f.doc);
+                let kind = self.cx.word(
+                    &f.kind,
+                    FilterKind::parse,
+                    FilterKind::Flag,
+                    format!(
+                        "unknown filter kind `{}`; expected flag, numeric or values",
+                        f.kind.get_ref()
+                    ),
+                );
+                Filter {
+                    name: f.name.get_ref().clone(),
+                    label: f.label.clone(),
+                    kind,
+                    doc: text(&f.doc),
+                }
+            })
+            .collect();
+        let operators = m
+            .operators
+            .iter()
+            .map(|o| {
+                self.cx.need_doc(&o.doc, "operator", &o.symbol, "");
+                if !(1..=2).contains(&o.arity) {
+                    self.cx
+                        .err(o.symbol.span(), "operator arity must be 1 or 2");
+                }
+                Operator {
+                    symbol: o.symbol.get_ref().clone(),
+                    rust: o.rust.clone(),
+                    arity: o.arity,
+                    doc: text(&o.doc),
+                }
+            })
+            .collect();
+        let options = m
+            .options
+            .iter()
+            .map(|o| {
+                self.cx.need_doc(&o.doc, "option", &o.name, "");
+                let t = o.ty.get_ref().as_str();
+                let ty = match t {
+                    "bool" => Some(OptionTy::Bool),
+                    "string" => Some(OptionTy::String),
+                    "int" => Some(OptionTy::Int),
+                    "page" => Some(OptionTy::Page),
+                    "datetime" => Some(OptionTy::DateTime),
+                    "timezone" => Some(OptionTy::Timezone),
+                    "column" => Some(OptionTy::Column),
+                    _ => t.strip_prefix("enum:").and_then(|e| {
+                        let ms = self.names.enums.get(e)?;
+                        let m = if ms.contains(&self.module) { self.module } else { ms[0] };
+                        Some(OptionTy::Enum(self.enum_ref(m, e)))
+                    }),
+                };
+                if ty.is_none() {
+                    self.cx.err(o.ty.span(), format!("unknown option type `{t}`; expected bool, string, int, page, datetime, timezone, column or enum:Name"));
+                }
+                ReportOption {
+                    name: o.name.get_ref().clone(),
+                    ty: ty.unwrap_or(OptionTy::String),
+                    spec_ty: t.to_owned(),
+                    doc: text(&o.doc),
+                    note: o.note.clone(),
+                }
+            })
+            .collect();
+        Module {
+            name: mname.clone(),
+            file: m.module.file.clone(),
+            doc: text(&m.module.doc),
+            note: m.module.note.clone(),
+            actions,
+            types,
+            enums,
+            columns,
+            filters,
+            operators,
+            options,
+        }
+    }
+
+    fn action(&mut self, a: &input::Action, seen: &mut HashSet<String>) -> Action {
+        let name = a.name.get_ref();
+        if !seen.insert(name.clone()) {
+            self.cx
+                .err(a.name.span(), format!("duplicate action `{name}`"));
+        }
+        if !is_snake(name) {
+            self.cx.err(
+                a.name.span(),
+                format!("action name `{name}` must be snake_case"),
+            );
+        }
+        self.cx.need_doc(&a.summary, "action", &a.name, "");
+        let plain = self.cx.word(
+            &a.plain,
+            Plain::parse,
+            Plain::Status,
+            format!(
+                "`plain` must be \"id\" or \"status\", not `{}`",
+                a.plain.get_ref()
+            ),
+        );
+        let csv = match a.csv.get_ref().as_str() {
+            "table" => {
+                let rows = a.csv_rows.clone().unwrap_or_default();
+                if !a
+                    .response
+                    .iter()
+                    .any(|f| a.csv_rows.as_ref() == Some(f.name.get_ref()))
+                {
+                    self.cx.err(
+                        a.csv.span(),
+                        "`csv = \"table\"` needs `csv_rows` naming a response field",
+                    );
+                }
+                let row = a.csv_row.as_deref().and_then(RowShape::parse);
+                if row.is_none() {
+                    self.cx.err(
+                        a.csv.span(),
+                        "`csv = \"table\"` needs `csv_row = \"list\"` or `\"map\"`",
+                    );
+                }
+                let row = row.unwrap_or(RowShape::List);
+                CsvShape::Table { rows, row }
+            }
+            other => {
+                if other != "keys" {
+                    self.cx.err(
+                        a.csv.span(),
+                        format!("`csv` must be \"keys\" or \"table\", not `{other}`"),
+                    );
+                }
+                CsvShape::Keys
+            }
+        };
+        let decoder = a.decoder.as_ref().map(|d| {
+            self.cx.word(
+                d,
+                Decoder::parse,
+                Decoder::Report,
+                format!(
+                    "unknown decoder `{}`; the only purpose-built decoder is `report`",
+                    d.get_ref()
+                ),
+            )
+        });
+        Action {
+            name: name.clone(),
+            summary: text(&a.summary),
+            doc: a.doc.clone(),
+            note: a.note.clone(),
+            idempotent: *a.idempotent.get_ref(),
+            plain,
+            csv,
+            decoder,
+            request: self.fields(&a.request, &format!("request of `{name}`")),
+            response: self.fields(&a.response, &format!("response of `{name}`")),
+        }
+    }
+
+    fn fields(&mut self, fields: &[input::Field], owner: &str) -> Vec<Field> {
+        let mut seen = HashSet::new();
+        let lower = |f: &input::Field| {
+            let fname = f.name.get_ref();
+            if !seen.insert(fname.clone()) {
+                let message = format!("duplicate field `{fname}` in {owner}");
+                self.cx.err(f.name.span(), message);
+            }
+            self.cx
+                .need_doc(&f.doc, "field", &f.name, &format!(" of {owner}"));
+            let ty = self.ty(f.ty.get_ref()).unwrap_or_else(|msg| {
+                self.cx.err(f.ty.span(), format!("field `{fname}`: {msg}"));
+                Ty::String
+            });
+            let rule = f.rule.as_ref().and_then(|r| self.rule(fname, r));
+            let list_style = f.list_style.as_ref().map(|ls| {
+                let message = "`list_style` must be \"array\", \"comma\" or \"one_or_many\"";
+                self.cx
+                    .word(ls, ListStyle::parse, ListStyle::Array, message)
+            });
+            let bool_style = f.bool_style.as_ref().map_or(BoolStyle::OneZero, |bs| {
+                let message = "`bool_style` must be \"yes_no\" or \"one_zero\"";
+                self.cx
+                    .word(bs, BoolStyle::parse, BoolStyle::OneZero, message)
+            });
+            Field {
+                name: fname.clone(),
+                rust: snake(f.rust.as_deref().unwrap_or(fname)),
+                default_value: f
+                    .default
+                    .as_deref()
+                    .and_then(|d| self.default_value(&ty, d)),
+                ty,
+                spec_ty: f.ty.get_ref().clone(),
+                span: f.ty.span(),
+                required: f.required,
+                optional: f.optional,
+                default: f.default.clone(),
+                rule,
+                list_style,
+                bool_style,
+                alias: f.alias.clone(),
+                doc: text(&f.doc),
+                note: f.note.clone(),
+            }
+        };
+        fields.iter().map(lower).collect()
+    }
+
+    /// A field's `rule`, checked against `spec/rules.toml`.
+    fn rule(&mut self, fname: &str, rule: &Spanned<String>) -> Option<RuleUse> {
+        let (name, args) = parse_rule(rule.get_ref())
+            .map_err(|msg| self.cx.err(rule.span(), msg))
+            .ok()?;
+        match self.rules.get(&name) {
+            None => {
+                let hint = closest(&name, self.rules.keys().map(String::as_str))
+                    .map(|r| format!("; did you mean `{r}`?"))
+                    .unwrap_or_default();
+                let message = format!(
+                    "field `{fname}`: unknown rule `{name}`{hint} (rules are defined in spec/rules.toml)"
+                );
+                self.cx.err(rule.span(), message)
+            }
+            Some(&n) if n != args.len() => {
+                let message = format!("rule `{name}` takes {n} argument(s), {} given", args.len());
+                self.cx.err(rule.span(), message)
+            }
+            Some(_) => {}
+        }
+        let text = rule.get_ref().clone();
+        Some(RuleUse { text, name, args })
+    }
 }
 
 fn lower(
@@ -410,8 +733,8 @@ fn lower(
     }
     let mut modules = Vec::new();
     for (i, (m, text)) in files.iter().enumerate() {
-        let mut cx = Ctx::new(&m.path, text, errors);
-        let scope = Scope {
+        let mut lower = Lower {
+            cx: Ctx::new(&m.path, text, errors),
             files,
             names: &names,
             rules: &rule_args,
@@ -419,9 +742,11 @@ fn lower(
         };
         let mname = m.module.name.get_ref();
         if !module_names.insert(mname.clone()) {
-            cx.err(m.module.name.span(), format!("duplicate module `{mname}`"));
+            lower
+                .cx
+                .err(m.module.name.span(), format!("duplicate module `{mname}`"));
         }
-        modules.push(lower_module(&mut cx, &scope, m));
+        modules.push(lower.module(m));
     }
     let mut spec = Spec { modules, rules };
     if errors.is_empty() {
@@ -442,171 +767,6 @@ fn lower(
         if !changed {
             return spec;
         }
-    }
-}
-
-fn lower_module(cx: &mut Ctx<'_>, s: &Scope<'_>, m: &ModuleFile) -> Module {
-    let mname = m.module.name.get_ref();
-    if !is_snake(mname) {
-        cx.err(
-            m.module.name.span(),
-            format!("module name `{mname}` must be snake_case"),
-        );
-    }
-    cx.need_doc(&m.module.doc, "module", &m.module.name, "");
-    let mut seen_actions = HashSet::new();
-    let actions = m
-        .actions
-        .iter()
-        .map(|a| lower_action(cx, s, a, &mut seen_actions))
-        .collect();
-    let mut seen = HashSet::new();
-    let types = m
-        .types
-        .iter()
-        .map(|t| {
-            let tn = t.name.get_ref();
-            cx.named(&mut seen, "type", &t.name, &t.doc);
-            Record {
-                name: tn.clone(),
-                span: t.name.span(),
-                doc: text(&t.doc),
-                note: t.note.clone(),
-                check: t.check.clone(),
-                fields: lower_fields(cx, s, &t.fields, &format!("type `{tn}`")),
-                direction: Direction::Response,
-                borrows: false,
-            }
-        })
-        .collect();
-    let mut seen_enums = HashSet::new();
-    let enums = m
-        .enums
-        .iter()
-        .map(|e| {
-            let en = e.name.get_ref();
-            cx.named(&mut seen_enums, "enum", &e.name, &e.doc);
-            let mut vals = HashSet::new();
-            let values = e.values.iter().map(|v| {
-                let wire = v.wire.get_ref();
-                if !vals.insert(wire.clone()) {
-                    cx.err(
-                        v.wire.span(),
-                        format!("duplicate value `{wire}` in enum `{en}`"),
-                    );
-                }
-                cx.need_doc(&v.doc, "value", &v.wire, &format!(" of enum `{en}`"));
-                EnumValue {
-                    wire: wire.clone(),
-                    rust: v.rust.clone(),
-                    doc: text(&v.doc),
-                }
-            });
-            Enum {
-                name: en.clone(),
-                doc: text(&e.doc),
-                values: values.collect(),
-            }
-        })
-        .collect();
-    let mut cols = HashSet::new();
-    let columns = m
-        .columns
-        .iter()
-        .map(|c| {
-            cx.named(&mut cols, "column", &c.name, &c.doc);
-            let cell = cx.word(&c.cell, CellKind::parse, CellKind::Text, format!("unknown cell type `{}`; expected text, int, duration, yes_no, datetime, phone, url or list", c.cell.get_ref()));
-            Column {
-                name: c.name.get_ref().clone(),
-                label: c.label.clone(),
-                cell,
-                doc: text(&c.doc),
-            }
-        })
-        .collect();
-    let mut seen_filters = HashSet::new();
-    let filters = m
-        .filters
-        .iter()
-        .map(|f| {
-            cx.named(&mut seen_filters, "filter", &f.name, &f.doc);
-            let kind = cx.word(
-                &f.kind,
-                FilterKind::parse,
-                FilterKind::Flag,
-                format!(
-                    "unknown filter kind `{}`; expected flag, numeric or values",
-                    f.kind.get_ref()
-                ),
-            );
-            Filter {
-                name: f.name.get_ref().clone(),
-                label: f.label.clone(),
-                kind,
-                doc: text(&f.doc),
-            }
-        })
-        .collect();
-    let operators = m
-        .operators
-        .iter()
-        .map(|o| {
-            cx.need_doc(&o.doc, "operator", &o.symbol, "");
-            if !(1..=2).contains(&o.arity) {
-                cx.err(o.symbol.span(), "operator arity must be 1 or 2");
-            }
-            Operator {
-                symbol: o.symbol.get_ref().clone(),
-                rust: o.rust.clone(),
-                arity: o.arity,
-                doc: text(&o.doc),
-            }
-        })
-        .collect();
-    let options = m
-        .options
-        .iter()
-        .map(|o| {
-            cx.need_doc(&o.doc, "option", &o.name, "");
-            let t = o.ty.get_ref().as_str();
-            let ty = match t {
-                "bool" => Some(OptionTy::Bool),
-                "string" => Some(OptionTy::String),
-                "int" => Some(OptionTy::Int),
-                "page" => Some(OptionTy::Page),
-                "datetime" => Some(OptionTy::DateTime),
-                "timezone" => Some(OptionTy::Timezone),
-                "column" => Some(OptionTy::Column),
-                _ => t.strip_prefix("enum:").and_then(|e| {
-                    let ms = s.names.enums.get(e)?;
-                    let m = if ms.contains(&s.module) { s.module } else { ms[0] };
-                    Some(OptionTy::Enum(s.enum_ref(m, e)))
-                }),
-            };
-            if ty.is_none() {
-                cx.err(o.ty.span(), format!("unknown option type `{t}`; expected bool, string, int, page, datetime, timezone, column or enum:Name"));
-            }
-            ReportOption {
-                name: o.name.get_ref().clone(),
-                ty: ty.unwrap_or(OptionTy::String),
-                spec_ty: t.to_owned(),
-                doc: text(&o.doc),
-                note: o.note.clone(),
-            }
-        })
-        .collect();
-    Module {
-        name: mname.clone(),
-        file: m.module.file.clone(),
-        doc: text(&m.module.doc),
-        note: m.module.note.clone(),
-        actions,
-        types,
-        enums,
-        columns,
-        filters,
-        operators,
-        options,
     }
 }
 
@@ -697,158 +857,6 @@ fn directions(spec: &mut Spec, files: &[(ModuleFile, &str)], errors: &mut Vec<Sp
     for r in requests {
         spec.modules[r.module].types[r.index].direction = Direction::Request;
     }
-}
-
-fn lower_action(
-    cx: &mut Ctx<'_>,
-    s: &Scope<'_>,
-    a: &input::Action,
-    seen: &mut HashSet<String>,
-) -> Action {
-    let name = a.name.get_ref();
-    if !seen.insert(name.clone()) {
-        cx.err(a.name.span(), format!("duplicate action `{name}`"));
-    }
-    if !is_snake(name) {
-        cx.err(
-            a.name.span(),
-            format!("action name `{name}` must be snake_case"),
-        );
-    }
-    cx.need_doc(&a.summary, "action", &a.name, "");
-    let plain = cx.word(
-        &a.plain,
-        Plain::parse,
-        Plain::Status,
-        format!(
-            "`plain` must be \"id\" or \"status\", not `{}`",
-            a.plain.get_ref()
-        ),
-    );
-    let csv = match a.csv.get_ref().as_str() {
-        "table" => {
-            let rows = a.csv_rows.clone().unwrap_or_default();
-            if !a
-                .response
-                .iter()
-                .any(|f| a.csv_rows.as_ref() == Some(f.name.get_ref()))
-            {
-                cx.err(
-                    a.csv.span(),
-                    "`csv = \"table\"` needs `csv_rows` naming a response field",
-                );
-            }
-            let row = a.csv_row.as_deref().and_then(RowShape::parse);
-            if row.is_none() {
-                cx.err(
-                    a.csv.span(),
-                    "`csv = \"table\"` needs `csv_row = \"list\"` or `\"map\"`",
-                );
-            }
-            let row = row.unwrap_or(RowShape::List);
-            CsvShape::Table { rows, row }
-        }
-        other => {
-            if other != "keys" {
-                cx.err(
-                    a.csv.span(),
-                    format!("`csv` must be \"keys\" or \"table\", not `{other}`"),
-                );
-            }
-            CsvShape::Keys
-        }
-    };
-    let decoder = a.decoder.as_ref().map(|d| {
-        cx.word(
-            d,
-            Decoder::parse,
-            Decoder::Report,
-            format!(
-                "unknown decoder `{}`; the only purpose-built decoder is `report`",
-                d.get_ref()
-            ),
-        )
-    });
-    Action {
-        name: name.clone(),
-        summary: text(&a.summary),
-        doc: a.doc.clone(),
-        note: a.note.clone(),
-        idempotent: *a.idempotent.get_ref(),
-        plain,
-        csv,
-        decoder,
-        request: lower_fields(cx, s, &a.request, &format!("request of `{name}`")),
-        response: lower_fields(cx, s, &a.response, &format!("response of `{name}`")),
-    }
-}
-
-fn lower_fields(
-    cx: &mut Ctx<'_>,
-    s: &Scope<'_>,
-    fields: &[input::Field],
-    owner: &str,
-) -> Vec<Field> {
-    let mut seen = HashSet::new();
-    fields.iter().map(|f| {
-        let fname = f.name.get_ref();
-        if !seen.insert(fname.clone()) {
-            cx.err(
-                f.name.span(),
-                format!("duplicate field `{fname}` in {owner}"),
-            );
-        }
-        cx.need_doc(&f.doc, "field", &f.name, &format!(" of {owner}"));
-        let ty = s.ty(f.ty.get_ref()).unwrap_or_else(|msg| {
-            cx.err(f.ty.span(), format!("field `{fname}`: {msg}"));
-            Ty::String
-        });
-        let rule = f.rule.as_ref().and_then(|rule| match parse_rule(rule.get_ref()) {
-            Err(msg) => {
-                cx.err(rule.span(), msg);
-                None
-            }
-            Ok((rname, args)) => {
-                match s.rules.get(&rname) {
-                    None => {
-                        let hint = closest(&rname, s.rules.keys().map(String::as_str))
-                            .map(|r| format!("; did you mean `{r}`?"))
-                            .unwrap_or_default();
-                        cx.err(rule.span(), format!("field `{fname}`: unknown rule `{rname}`{hint} (rules are defined in spec/rules.toml)"))
-                    }
-                    Some(&n) if n != args.len() => cx.err(
-                        rule.span(),
-                        format!("rule `{rname}` takes {n} argument(s), {} given", args.len()),
-                    ),
-                    Some(_) => {}
-                }
-                Some(RuleUse { text: rule.get_ref().clone(), name: rname, args })
-            }
-        });
-        let list_style = f.list_style.as_ref().map(|ls| {
-            cx.word(ls, ListStyle::parse, ListStyle::Array, "`list_style` must be \"array\", \"comma\" or \"one_or_many\"".into())
-        });
-        let bool_style = f.bool_style.as_ref().map_or(BoolStyle::OneZero, |bs| {
-            cx.word(bs, BoolStyle::parse, BoolStyle::OneZero, "`bool_style` must be \"yes_no\" or \"one_zero\"".into())
-        });
-        Field {
-            name: fname.clone(),
-            rust: snake(f.rust.as_deref().unwrap_or(fname)),
-            default_value: f.default.as_deref().and_then(|d| s.default_value(&ty, d)),
-            ty,
-            spec_ty: f.ty.get_ref().clone(),
-            span: f.ty.span(),
-            required: f.required,
-            optional: f.optional,
-            default: f.default.clone(),
-            rule,
-            list_style,
-            bool_style,
-            alias: f.alias.clone(),
-            doc: text(&f.doc),
-            note: f.note.clone(),
-        }
-    }).collect()
 }
 
 /// Splits `max_chars(200)` into `("max_chars", ["200"])`.
