@@ -18,11 +18,13 @@
 //! and `.Response`), for tools and readers that want the exact contract.
 
 use crate::GeneratedFile;
-use crate::load::{load_dir, parse_rule};
-use crate::model::{Action, Field, ModuleFile, Spec, Ty, find_enum, find_type};
+use crate::load::load_dir;
+use crate::model::{
+    Action, BoolStyle, CsvShape, Direction as Dir, EnumKind, EnumRef, Field, ListStyle, Module,
+    Plain, RowShape, Spec, Ty, TypeRef,
+};
 use crate::sync::{Mode, ensure_file_contents};
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -55,7 +57,7 @@ pub type Fixtures<'f> = &'f dyn Fn(&str) -> Option<String>;
 
 /// Renders `docs/API.md` and `docs/openapi.json` (names relative to the docs directory).
 pub fn render(spec: &Spec, fixtures: Fixtures<'_>) -> Vec<GeneratedFile> {
-    let d = Docs::new(spec, fixtures);
+    let d = Docs { spec, fixtures };
     let mut openapi = serde_json::to_string_pretty(&d.openapi()).expect("JSON values serialize");
     openapi.push('\n');
     vec![
@@ -92,29 +94,13 @@ pub fn sync(root: &Path, mode: Mode) -> Result<Vec<PathBuf>, String> {
     Ok(changed)
 }
 
-/// Which way a record type travels.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Dir {
-    Request,
-    Response,
-}
-
 struct Docs<'s> {
     spec: &'s Spec,
-    modules: Vec<&'s ModuleFile>,
     fixtures: Fixtures<'s>,
-    /// `(module, type)` of the record types reached from request fields.
-    request_types: HashSet<(String, String)>,
 }
 
-fn ty_of(f: &Field) -> Ty {
-    Ty::parse(f.ty.get_ref()).expect("validated by the loader")
-}
-
-fn doc_of(d: &Option<toml::Spanned<String>>) -> String {
-    d.as_ref()
-        .map(|d| d.get_ref().trim().to_owned())
-        .unwrap_or_default()
+fn doc_of(d: &str) -> String {
+    d.trim().to_owned()
 }
 
 /// Text for one Markdown table cell: paragraphs separated by `<br>`, `|` escaped.
@@ -155,99 +141,26 @@ fn code_block(out: &mut String, lang: &str, text: &str) {
     );
 }
 
-impl<'s> Docs<'s> {
-    fn new(spec: &'s Spec, fixtures: Fixtures<'s>) -> Self {
-        let modules: Vec<&ModuleFile> = spec.modules.iter().collect();
-        let mut d = Docs {
-            spec,
-            modules,
-            fixtures,
-            request_types: HashSet::new(),
-        };
-        let mut out = HashSet::new();
-        for m in &spec.modules {
-            for a in &m.actions {
-                for f in &a.request {
-                    d.walk(&ty_of(f), m.name(), &mut out);
-                }
-            }
-        }
-        d.request_types = out;
-        d
-    }
-
-    fn walk(&self, ty: &Ty, from: &str, out: &mut HashSet<(String, String)>) {
-        match ty {
-            Ty::List(i) | Ty::Map(i) => self.walk(i, from, out),
-            Ty::Named(n) => {
-                if let Some((m, t)) = find_type(&self.modules, from, n)
-                    && out.insert((m.name().to_owned(), n.clone()))
-                {
-                    for f in &t.fields {
-                        self.walk(&ty_of(f), m.name(), out);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
+impl Docs<'_> {
     fn fixture(&self, module: &str, action: &str, file: &str) -> Option<String> {
         (self.fixtures)(&format!("{module}.{action}/{file}"))
     }
 
-    fn type_module<'a>(&self, from: &'a str, name: &str) -> &'a str
-    where
-        's: 'a,
-    {
-        find_type(&self.modules, from, name).map_or(from, |(m, _)| m.name())
+    /// The record `r`'s module and name.
+    fn record_key(&self, r: TypeRef) -> (&str, &str) {
+        (&self.spec.modules[r.module].name, &self.spec.record(r).name)
     }
 
-    fn enum_module<'a>(&self, from: &'a str, name: &str) -> &'a str
-    where
-        's: 'a,
-    {
-        find_enum(&self.modules, from, name).map_or(from, |m| m.name())
-    }
-
-    /// The wire values of an enum used in module `from`.
-    fn enum_values(&self, from: &str, name: &str) -> Vec<(String, String)> {
-        let Some(m) = find_enum(&self.modules, from, name) else {
-            return Vec::new();
-        };
-        if let Some(e) = m.enums.iter().find(|e| e.name.get_ref() == name) {
-            return e
-                .values
-                .iter()
-                .map(|v| (v.wire.get_ref().clone(), doc_of(&v.doc)))
-                .collect();
-        }
-        match name {
-            "Column" => m
-                .columns
-                .iter()
-                .map(|c| (c.name.get_ref().clone(), doc_of(&c.doc)))
-                .collect(),
-            "FilterType" => m
-                .filters
-                .iter()
-                .map(|c| (c.name.get_ref().clone(), doc_of(&c.doc)))
-                .collect(),
-            "Operator" => m
-                .operators
-                .iter()
-                .map(|c| (c.symbol.get_ref().clone(), doc_of(&c.doc)))
-                .collect(),
-            _ => Vec::new(),
-        }
+    /// The enum `e`'s module and name.
+    fn enum_key(&self, e: EnumRef) -> (&str, &str) {
+        (&self.spec.modules[e.module].name, self.spec.enum_name(e))
     }
 
     fn rule_doc(&self, name: &str) -> String {
         self.spec
             .rules
-            .rules
             .iter()
-            .find(|r| r.name.get_ref() == name)
+            .find(|r| r.name == name)
             .map(|r| doc_of(&r.doc))
             .unwrap_or_default()
     }
@@ -270,16 +183,16 @@ impl<'s> Docs<'s> {
             let _ = writeln!(
                 o,
                 "- [`{}`](#{}): {}",
-                m.module.file,
-                slug(&["module", m.name()]),
-                cell(first_line(&doc_of(&m.module.doc)))
+                m.file,
+                slug(&["module", &m.name]),
+                cell(first_line(&doc_of(&m.doc)))
             );
             for a in &m.actions {
                 let _ = writeln!(
                     o,
                     "  - [`{}`](#{}): {}",
-                    a.name.get_ref(),
-                    slug(&[m.name(), a.name.get_ref()]),
+                    a.name,
+                    slug(&[&m.name, &a.name]),
                     cell(&doc_of(&a.summary))
                 );
             }
@@ -354,37 +267,30 @@ impl<'s> Docs<'s> {
         );
     }
 
-    fn md_module(&self, o: &mut String, m: &ModuleFile) {
+    fn md_module(&self, o: &mut String, m: &Module) {
         let _ = writeln!(
             o,
             "<a id=\"{}\"></a>\n\n## `{}` ({})\n",
-            slug(&["module", m.name()]),
-            m.module.file,
-            m.name()
+            slug(&["module", &m.name]),
+            m.file,
+            m.name
         );
-        let _ = writeln!(o, "{}\n", doc_of(&m.module.doc));
-        if let Some(n) = &m.module.note {
+        let _ = writeln!(o, "{}\n", doc_of(&m.doc));
+        if let Some(n) = &m.note {
             let _ = writeln!(o, "*Note:* {}\n", n.trim());
         }
         for a in &m.actions {
             self.md_action(o, m, a);
         }
         if !m.types.is_empty() {
-            let _ = writeln!(o, "### `{}` record types\n", m.module.file);
+            let _ = writeln!(o, "### `{}` record types\n", m.file);
             for t in &m.types {
-                let dir = if self
-                    .request_types
-                    .contains(&(m.name().to_owned(), t.name.get_ref().clone()))
-                {
-                    Dir::Request
-                } else {
-                    Dir::Response
-                };
+                let dir = t.direction;
                 let _ = writeln!(
                     o,
                     "<a id=\"{}\"></a>\n\n#### `{}`\n",
-                    slug(&["type", m.name(), t.name.get_ref()]),
-                    t.name.get_ref()
+                    slug(&["type", &m.name, &t.name]),
+                    t.name
                 );
                 let _ = writeln!(o, "{}\n", doc_of(&t.doc));
                 if let Some(n) = &t.note {
@@ -399,22 +305,22 @@ impl<'s> Docs<'s> {
                         "Received in responses."
                     }
                 );
-                self.md_fields(o, m, &t.fields, dir);
+                self.md_fields(o, &t.fields, dir);
             }
         }
         if !m.enums.is_empty() {
-            let _ = writeln!(o, "### `{}` enums\n", m.module.file);
+            let _ = writeln!(o, "### `{}` enums\n", m.file);
             for e in &m.enums {
                 let _ = writeln!(
                     o,
                     "<a id=\"{}\"></a>\n\n#### `{}`\n",
-                    slug(&["enum", m.name(), e.name.get_ref()]),
-                    e.name.get_ref()
+                    slug(&["enum", &m.name, &e.name]),
+                    e.name
                 );
                 let _ = writeln!(o, "{}\n", doc_of(&e.doc));
                 o.push_str("| Value | Meaning |\n|---|---|\n");
                 for v in &e.values {
-                    let _ = writeln!(o, "| `{}` | {} |", v.wire.get_ref(), cell(&doc_of(&v.doc)));
+                    let _ = writeln!(o, "| `{}` | {} |", v.wire, cell(&doc_of(&v.doc)));
                 }
                 o.push('\n');
             }
@@ -423,16 +329,16 @@ impl<'s> Docs<'s> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Report columns (`Column`)\n",
-                slug(&["enum", m.name(), "Column"])
+                slug(&["enum", &m.name, "Column"])
             );
             o.push_str("| Column | Label | Cell type | Meaning |\n|---|---|---|---|\n");
             for c in &m.columns {
                 let _ = writeln!(
                     o,
                     "| `{}` | {} | `{}` | {} |",
-                    c.name.get_ref(),
+                    c.name,
                     cell(&c.label),
-                    c.cell.get_ref(),
+                    c.cell.as_str(),
                     cell(&doc_of(&c.doc))
                 );
             }
@@ -442,16 +348,16 @@ impl<'s> Docs<'s> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Report filter types (`FilterType`)\n",
-                slug(&["enum", m.name(), "FilterType"])
+                slug(&["enum", &m.name, "FilterType"])
             );
             o.push_str("| Filter | Label | Kind | Meaning |\n|---|---|---|---|\n");
             for f in &m.filters {
                 let _ = writeln!(
                     o,
                     "| `{}` | {} | `{}` | {} |",
-                    f.name.get_ref(),
+                    f.name,
                     cell(&f.label),
-                    f.kind.get_ref(),
+                    f.kind.as_str(),
                     cell(&doc_of(&f.doc))
                 );
             }
@@ -461,7 +367,7 @@ impl<'s> Docs<'s> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Filter operators (`Operator`)\n",
-                slug(&["enum", m.name(), "Operator"])
+                slug(&["enum", &m.name, "Operator"])
             );
             o.push_str("| Operator | Operands | Meaning |\n|---|---|---|\n");
             for op in &m.operators {
@@ -473,7 +379,7 @@ impl<'s> Docs<'s> {
                 let _ = writeln!(
                     o,
                     "| `{}` | {operands} | {} |",
-                    op.symbol.get_ref().replace('|', "\\|"),
+                    op.symbol.replace('|', "\\|"),
                     cell(&doc_of(&op.doc))
                 );
             }
@@ -483,7 +389,7 @@ impl<'s> Docs<'s> {
             let _ = writeln!(
                 o,
                 "<a id=\"{}\"></a>\n\n### Report options (`options[]=key=value`)\n",
-                slug(&["options", m.name()])
+                slug(&["options", &m.name])
             );
             o.push_str("| Option | Value type | Meaning |\n|---|---|---|\n");
             for op in &m.options {
@@ -491,37 +397,27 @@ impl<'s> Docs<'s> {
                 if let Some(n) = &op.note {
                     doc.push_str(&format!("\n\n*Note:* {}", n.trim()));
                 }
-                let _ = writeln!(
-                    o,
-                    "| `{}` | `{}` | {} |",
-                    op.name.get_ref(),
-                    op.ty.get_ref(),
-                    cell(&doc)
-                );
+                let _ = writeln!(o, "| `{}` | `{}` | {} |", op.name, op.spec_ty, cell(&doc));
             }
             o.push('\n');
         }
     }
 
-    fn md_action(&self, o: &mut String, m: &ModuleFile, a: &Action) {
-        let name = a.name.get_ref();
+    fn md_action(&self, o: &mut String, m: &Module, a: &Action) {
+        let name = &a.name;
         let _ = writeln!(
             o,
             "<a id=\"{}\"></a>\n\n### `{}` — {}\n",
-            slug(&[m.name(), name]),
+            slug(&[&m.name, name]),
             name,
             doc_of(&a.summary)
         );
-        let retry = if *a.idempotent.get_ref() {
+        let retry = if a.idempotent {
             "idempotent (retried automatically)"
         } else {
             "not idempotent (never retried automatically)"
         };
-        let _ = writeln!(
-            o,
-            "`POST /api/v1/{}?api_action={name}` · {retry}\n",
-            m.module.file
-        );
+        let _ = writeln!(o, "`POST /api/v1/{}?api_action={name}` · {retry}\n", m.file);
         if let Some(d) = &a.doc {
             let _ = writeln!(o, "{}\n", d.trim());
         }
@@ -532,41 +428,37 @@ impl<'s> Docs<'s> {
         if a.request.is_empty() {
             o.push_str("None.\n\n");
         } else {
-            self.md_fields(o, m, &a.request, Dir::Request);
+            self.md_fields(o, &a.request, Dir::Request);
         }
         o.push_str("**Response fields** (besides `result`)\n\n");
         if a.response.is_empty() {
             o.push_str("None.\n\n");
         } else {
-            self.md_fields(o, m, &a.response, Dir::Response);
+            self.md_fields(o, &a.response, Dir::Response);
         }
         o.push_str("**Response shape** (JSON)\n\n");
         let mut shape = Map::new();
         shape.insert("result".into(), json!("success"));
         for f in &a.response {
-            shape.insert(
-                f.name.get_ref().clone(),
-                self.sample(&ty_of(f), f, m.name(), 0),
-            );
+            shape.insert(f.name.clone(), self.sample(&f.ty, f, 0));
         }
         code_block(
             o,
             "json",
             &serde_json::to_string_pretty(&Value::Object(shape)).expect("serializes"),
         );
-        let csv = match a.csv.get_ref().as_str() {
-            "table" => format!(
-                "a table: a header row of {} names, then one line per item of `{}`; the other fields are not in CSV",
-                if a.csv_row.as_deref() == Some("map") {
+        let csv = match &a.csv {
+            CsvShape::Table { rows, row } => format!(
+                "a table: a header row of {} names, then one line per item of `{rows}`; the other fields are not in CSV",
+                if *row == RowShape::Map {
                     "field"
                 } else {
                     "column"
                 },
-                a.csv_rows.as_deref().unwrap_or_default()
             ),
-            _ => "key-path rows".to_owned(),
+            CsvShape::Keys => "key-path rows".to_owned(),
         };
-        let plain = if a.plain.get_ref() == "id" {
+        let plain = if a.plain == Plain::Id {
             "the ID of the created or found resource"
         } else {
             "`0` on success"
@@ -575,14 +467,14 @@ impl<'s> Docs<'s> {
         let requests: Vec<_> = ENCODINGS
             .iter()
             .filter_map(|e| {
-                self.fixture(m.name(), name, &format!("request.{}", e.0))
+                self.fixture(&m.name, name, &format!("request.{}", e.0))
                     .map(|t| (e, t))
             })
             .collect();
         let responses: Vec<_> = FORMATS
             .iter()
             .filter_map(|f| {
-                self.fixture(m.name(), name, &format!("response.{}", f.0))
+                self.fixture(&m.name, name, &format!("response.{}", f.0))
                     .map(|t| (f, t))
             })
             .collect();
@@ -600,32 +492,31 @@ impl<'s> Docs<'s> {
         }
     }
 
-    fn md_fields(&self, o: &mut String, m: &ModuleFile, fields: &[Field], dir: Dir) {
+    fn md_fields(&self, o: &mut String, fields: &[Field], dir: Dir) {
         match dir {
             Dir::Request => o.push_str("| Field | Type | Required | Default | Rule | Description |\n|---|---|---|---|---|---|\n"),
             Dir::Response => o.push_str("| Field | Type | Always present | Description |\n|---|---|---|---|\n"),
         }
         for f in fields {
-            let ty = ty_of(f);
             let mut desc = doc_of(&f.doc);
-            let values = enum_of(&ty)
-                .map(|e| self.enum_values(m.name(), &e))
-                .unwrap_or_default();
+            let values =
+                f.ty.enum_ref()
+                    .map(|e| self.spec.enum_values(e))
+                    .unwrap_or_default();
             if !values.is_empty() && values.len() <= 12 {
                 let list: Vec<String> = values.iter().map(|(v, _)| format!("`{v}`")).collect();
                 desc.push_str(&format!("\n\nOne of {}.", list.join(", ")));
             }
-            if let Some(ls) = &f.list_style {
-                desc.push_str(match ls.get_ref().as_str() {
-                    "comma" => "\n\nSent as one comma-separated value (`k=a,b`).",
-                    "one_or_many" => "\n\nOne value is sent as `k=a`, several as `k[]=a&k[]=b`.",
-                    _ => "\n\nSent as `k[]=a&k[]=b`.",
+            if let Some(ls) = f.list_style {
+                desc.push_str(match ls {
+                    ListStyle::Comma => "\n\nSent as one comma-separated value (`k=a,b`).",
+                    ListStyle::OneOrMany => {
+                        "\n\nOne value is sent as `k=a`, several as `k[]=a&k[]=b`."
+                    }
+                    ListStyle::Array => "\n\nSent as `k[]=a&k[]=b`.",
                 });
             }
-            if f.bool_style
-                .as_ref()
-                .is_some_and(|b| b.get_ref() == "yes_no")
-            {
+            if f.bool_style == BoolStyle::YesNo {
                 desc.push_str("\n\nWritten `Yes`/`No`.");
             }
             if !f.alias.is_empty() {
@@ -635,7 +526,7 @@ impl<'s> Docs<'s> {
             if let Some(n) = &f.note {
                 desc.push_str(&format!("\n\n*Note:* {}", n.trim()));
             }
-            let ty_cell = self.md_type(m, f);
+            let ty_cell = self.md_type(f);
             match dir {
                 Dir::Request => {
                     let required = if f.required { "yes" } else { "no" };
@@ -647,15 +538,12 @@ impl<'s> Docs<'s> {
                     let rule = f
                         .rule
                         .as_ref()
-                        .map(|r| {
-                            let (name, _) = parse_rule(r.get_ref()).unwrap_or_default();
-                            format!("[`{}`](#{})", r.get_ref(), slug(&["rule", &name]))
-                        })
+                        .map(|r| format!("[`{}`](#{})", r.text, slug(&["rule", &r.name])))
                         .unwrap_or_default();
                     let _ = writeln!(
                         o,
                         "| `{}` | {ty_cell} | {required} | {default} | {rule} | {} |",
-                        f.name.get_ref(),
+                        f.name,
                         cell(&desc)
                     );
                 }
@@ -664,7 +552,7 @@ impl<'s> Docs<'s> {
                     let _ = writeln!(
                         o,
                         "| `{}` | {ty_cell} | {present} | {} |",
-                        f.name.get_ref(),
+                        f.name,
                         cell(&desc)
                     );
                 }
@@ -674,62 +562,50 @@ impl<'s> Docs<'s> {
     }
 
     /// The type cell: the spec type, linked to its record type or enum.
-    fn md_type(&self, m: &ModuleFile, f: &Field) -> String {
-        let ty = ty_of(f);
-        let text = format!("`{}`", f.ty.get_ref().replace('|', "\\|"));
-        if let Some(n) = named_of(&ty) {
-            let owner = self.type_module(m.name(), &n);
-            return format!("{text} ([`{n}`](#{}))", slug(&["type", owner, &n]));
+    fn md_type(&self, f: &Field) -> String {
+        let text = format!("`{}`", f.spec_ty.replace('|', "\\|"));
+        if let Some(r) = f.ty.record() {
+            let (owner, n) = self.record_key(r);
+            return format!("{text} ([`{n}`](#{}))", slug(&["type", owner, n]));
         }
-        if let Some(e) = enum_of(&ty) {
-            let owner = self.enum_module(m.name(), &e);
-            return format!("{text} ([`{e}`](#{}))", slug(&["enum", owner, &e]));
+        if let Some(e) = f.ty.enum_ref() {
+            let (owner, e) = self.enum_key(e);
+            return format!("{text} ([`{e}`](#{}))", slug(&["enum", owner, e]));
         }
-        if ty == Ty::Options
-            && let Some(owner) = self.modules.iter().find(|m| !m.options.is_empty())
+        if f.ty == Ty::Options
+            && let Some(owner) = self.spec.modules.iter().find(|m| !m.options.is_empty())
         {
-            return format!("{text} ([options](#{}))", slug(&["options", owner.name()]));
+            return format!("{text} ([options](#{}))", slug(&["options", &owner.name]));
         }
         text
     }
 
     /// A placeholder value showing the shape of a response field.
-    fn sample(&self, ty: &Ty, f: &Field, from: &str, depth: usize) -> Value {
+    fn sample(&self, ty: &Ty, f: &Field, depth: usize) -> Value {
         match ty {
             Ty::String => json!("<string>"),
             Ty::Int => json!("<int>"),
             Ty::Decimal => json!("<decimal>"),
-            Ty::Bool
-                if f.bool_style
-                    .as_ref()
-                    .is_some_and(|b| b.get_ref() == "yes_no") =>
-            {
-                json!("<Yes|No>")
-            }
+            Ty::Bool if f.bool_style == BoolStyle::YesNo => json!("<Yes|No>"),
             Ty::Bool => json!("<1|0>"),
             Ty::Date => json!("<YYYY-MM-DD>"),
             Ty::DateTime => json!("<YYYY-MM-DD HH:MM:SS>"),
-            Ty::List(inner) => json!([self.sample(inner, f, from, depth)]),
+            Ty::List(inner) => json!([self.sample(inner, f, depth)]),
             Ty::Map(inner) => {
                 let mut m = Map::new();
-                m.insert("<name>".into(), self.sample(inner, f, from, depth));
+                m.insert("<name>".into(), self.sample(inner, f, depth));
                 Value::Object(m)
             }
             Ty::ReportRows => json!([["<cell>", "..."]]),
             Ty::Enum(_) | Ty::CustomFields | Ty::Options => json!("<string>"),
-            Ty::Named(n) => match find_type(&self.modules, from, n) {
-                Some((m, t)) if depth < 6 => {
-                    let mut o = Map::new();
-                    for tf in &t.fields {
-                        o.insert(
-                            tf.name.get_ref().clone(),
-                            self.sample(&ty_of(tf), tf, m.name(), depth + 1),
-                        );
-                    }
-                    Value::Object(o)
+            Ty::Record(r) if depth < 6 => {
+                let mut o = Map::new();
+                for tf in &self.spec.record(*r).fields {
+                    o.insert(tf.name.clone(), self.sample(&tf.ty, tf, depth + 1));
                 }
-                _ => json!(format!("<{n}>")),
-            },
+                Value::Object(o)
+            }
+            Ty::Record(r) => json!(format!("<{}>", self.spec.record(*r).name)),
         }
     }
 
@@ -743,13 +619,13 @@ impl<'s> Docs<'s> {
              and line breaks) or is over 64 KiB.\n\n",
         );
         o.push_str("| Rule | Arguments | Accepts | Definition |\n|---|---|---|---|\n");
-        for r in &self.spec.rules.rules {
+        for r in &self.spec.rules {
             let args: Vec<String> = r.args.iter().map(|a| format!("`{a}`")).collect();
             let _ = writeln!(
                 o,
                 "| <a id=\"{}\"></a>`{}` | {} | {} | {} |",
-                slug(&["rule", r.name.get_ref()]),
-                r.name.get_ref(),
+                slug(&["rule", &r.name]),
+                r.name,
                 args.join(", "),
                 cell(&doc_of(&r.doc)),
                 cell(r.note.as_deref().unwrap_or_default())
@@ -803,72 +679,59 @@ impl<'s> Docs<'s> {
                 }
             }),
         );
-        for m in &self.spec.modules {
+        for (i, m) in self.spec.modules.iter().enumerate() {
             for e in &m.enums {
-                let values: Vec<String> =
-                    e.values.iter().map(|v| v.wire.get_ref().clone()).collect();
+                let values: Vec<String> = e.values.iter().map(|v| v.wire.clone()).collect();
                 schemas.insert(
-                    format!("{}.{}", m.name(), e.name.get_ref()),
+                    format!("{}.{}", m.name, e.name),
                     json!({ "description": doc_of(&e.doc), "type": "string", "enum": values }),
                 );
             }
-            for (special, present, doc) in [
-                ("Column", !m.columns.is_empty(), "A report column."),
+            for (kind, present, doc) in [
+                (EnumKind::Column, !m.columns.is_empty(), "A report column."),
                 (
-                    "FilterType",
+                    EnumKind::FilterType,
                     !m.filters.is_empty(),
                     "A report filter rule type.",
                 ),
                 (
-                    "Operator",
+                    EnumKind::Operator,
                     !m.operators.is_empty(),
                     "A filter rule operator.",
                 ),
             ] {
                 if present {
-                    let values: Vec<String> = self
-                        .enum_values(m.name(), special)
+                    let e = EnumRef { module: i, kind };
+                    let values: Vec<&str> = self
+                        .spec
+                        .enum_values(e)
                         .into_iter()
                         .map(|(v, _)| v)
                         .collect();
                     schemas.insert(
-                        format!("{}.{special}", m.name()),
+                        format!("{}.{}", m.name, self.spec.enum_name(e)),
                         json!({ "description": doc, "type": "string", "enum": values }),
                     );
                 }
             }
             for t in &m.types {
-                let dir = if self
-                    .request_types
-                    .contains(&(m.name().to_owned(), t.name.get_ref().clone()))
-                {
-                    Dir::Request
-                } else {
-                    Dir::Response
-                };
-                let mut s = self.object_schema(m, &t.fields, dir);
+                let dir = t.direction;
+                let mut s = self.object_schema(&t.fields, dir);
                 s.insert("description".into(), json!(doc_of(&t.doc)));
-                schemas.insert(
-                    format!("{}.{}", m.name(), t.name.get_ref()),
-                    Value::Object(s),
-                );
+                schemas.insert(format!("{}.{}", m.name, t.name), Value::Object(s));
             }
             for a in &m.actions {
-                let key = format!("{}.{}", m.name(), a.name.get_ref());
-                let mut req = self.object_schema(m, &a.request, Dir::Request);
+                let key = format!("{}.{}", m.name, a.name);
+                let mut req = self.object_schema(&a.request, Dir::Request);
                 req.insert(
                     "description".into(),
-                    json!(format!(
-                        "The fields of `{}?api_action={}`.",
-                        m.module.file,
-                        a.name.get_ref()
-                    )),
+                    json!(format!("The fields of `{}?api_action={}`.", m.file, a.name)),
                 );
                 schemas.insert(
                     format!("{key}.Request"),
                     json!({ "allOf": [ { "$ref": "#/components/schemas/Credentials" }, Value::Object(req) ] }),
                 );
-                let mut resp = self.object_schema(m, &a.response, Dir::Response);
+                let mut resp = self.object_schema(&a.response, Dir::Response);
                 let mut props = Map::new();
                 props.insert("result".into(), json!({ "const": "success" }));
                 if let Some(Value::Object(p)) = resp.remove("properties") {
@@ -883,8 +746,8 @@ impl<'s> Docs<'s> {
                     "description".into(),
                     json!(format!(
                         "Successful response of `{}.{}`: {}",
-                        m.name(),
-                        a.name.get_ref(),
+                        m.name,
+                        a.name,
                         doc_of(&a.summary)
                     )),
                 );
@@ -898,16 +761,16 @@ impl<'s> Docs<'s> {
         let mut paths = Map::new();
         let mut files: Vec<&str> = Vec::new();
         for m in &self.spec.modules {
-            if !files.contains(&m.module.file.as_str()) {
-                files.push(&m.module.file);
+            if !files.contains(&m.file.as_str()) {
+                files.push(&m.file);
             }
         }
         for file in files {
-            let mods: Vec<&ModuleFile> = self
+            let mods: Vec<&Module> = self
                 .spec
                 .modules
                 .iter()
-                .filter(|m| m.module.file == file)
+                .filter(|m| m.file == file)
                 .collect();
             paths.insert(format!("/api/v1/{file}"), self.path_item(file, &mods));
         }
@@ -915,7 +778,7 @@ impl<'s> Docs<'s> {
             .spec
             .modules
             .iter()
-            .map(|m| json!({ "name": m.name(), "description": doc_of(&m.module.doc) }))
+            .map(|m| json!({ "name": m.name, "description": doc_of(&m.doc) }))
             .collect();
         json!({
             "openapi": "3.1.0",
@@ -962,60 +825,60 @@ impl<'s> Docs<'s> {
         })
     }
 
-    fn path_item(&self, file: &str, mods: &[&ModuleFile]) -> Value {
-        let actions: Vec<(&ModuleFile, &Action)> = mods
+    fn path_item(&self, file: &str, mods: &[&Module]) -> Value {
+        let actions: Vec<(&Module, &Action)> = mods
             .iter()
             .flat_map(|m| m.actions.iter().map(move |a| (*m, a)))
             .collect();
-        let names: Vec<&str> = actions
-            .iter()
-            .map(|(_, a)| a.name.get_ref().as_str())
-            .collect();
+        let names: Vec<&str> = actions.iter().map(|(_, a)| a.name.as_str()).collect();
         let reference = |key: String| json!({ "$ref": format!("#/components/schemas/{key}") });
         let req_refs: Vec<Value> = actions
             .iter()
-            .map(|(m, a)| reference(format!("{}.{}.Request", m.name(), a.name.get_ref())))
+            .map(|(m, a)| reference(format!("{}.{}.Request", m.name, a.name)))
             .collect();
         let mut resp_refs: Vec<Value> = actions
             .iter()
-            .map(|(m, a)| reference(format!("{}.{}.Response", m.name(), a.name.get_ref())))
+            .map(|(m, a)| reference(format!("{}.{}.Response", m.name, a.name)))
             .collect();
         resp_refs.push(reference("Error".into()));
         let action_list: Vec<String> = actions
             .iter()
-            .map(|(_, a)| format!("- `{}`: {}", a.name.get_ref(), doc_of(&a.summary)))
+            .map(|(_, a)| format!("- `{}`: {}", a.name, doc_of(&a.summary)))
             .collect();
         let x_actions: Vec<Value> = actions
             .iter()
             .map(|(m, a)| {
                 json!({
-                    "api_action": a.name.get_ref(),
-                    "module": m.name(),
+                    "api_action": a.name,
+                    "module": m.name,
                     "summary": doc_of(&a.summary),
-                    "idempotent": *a.idempotent.get_ref(),
-                    "request": reference(format!("{}.{}.Request", m.name(), a.name.get_ref())),
-                    "response": reference(format!("{}.{}.Response", m.name(), a.name.get_ref())),
-                    "csv": a.csv.get_ref(),
-                    "plain": a.plain.get_ref()
+                    "idempotent": a.idempotent,
+                    "request": reference(format!("{}.{}.Request", m.name, a.name)),
+                    "response": reference(format!("{}.{}.Response", m.name, a.name)),
+                    "csv": a.csv.as_str(),
+                    "plain": a.plain.as_str()
                 })
             })
             .collect();
-        // Request bodies with their examples.
-        let mut request_content = Map::new();
-        for (suffix, media, _, _) in ENCODINGS {
+        // The golden examples `<kind>.<suffix>` of the actions, by action.
+        let examples = |kind: &str, suffix: &str| {
             let mut examples = Map::new();
             for (m, a) in &actions {
-                if let Some(text) =
-                    self.fixture(m.name(), a.name.get_ref(), &format!("request.{suffix}"))
-                {
+                if let Some(text) = self.fixture(&m.name, &a.name, &format!("{kind}.{suffix}")) {
                     let value = if suffix == "json" {
                         serde_json::from_str(&text).unwrap_or(Value::String(text))
                     } else {
                         Value::String(text)
                     };
-                    examples.insert(a.name.get_ref().clone(), json!({ "summary": format!("{}?api_action={}", file, a.name.get_ref()), "value": value }));
+                    examples.insert(a.name.clone(), json!({ "summary": format!("{}?api_action={}", file, a.name), "value": value }));
                 }
             }
+            examples
+        };
+        // Request bodies with their examples.
+        let mut request_content = Map::new();
+        for (suffix, media, _, _) in ENCODINGS {
+            let examples = examples("request", suffix);
             let mut c = Map::new();
             c.insert("schema".into(), json!({ "anyOf": req_refs }));
             if suffix == "form" {
@@ -1032,19 +895,7 @@ impl<'s> Docs<'s> {
         // Responses with their examples.
         let mut response_content = Map::new();
         for (f, media, _, _) in FORMATS {
-            let mut examples = Map::new();
-            for (m, a) in &actions {
-                if let Some(text) =
-                    self.fixture(m.name(), a.name.get_ref(), &format!("response.{f}"))
-                {
-                    let value = if f == "json" {
-                        serde_json::from_str(&text).unwrap_or(Value::String(text))
-                    } else {
-                        Value::String(text)
-                    };
-                    examples.insert(a.name.get_ref().clone(), json!({ "summary": format!("{}?api_action={}", file, a.name.get_ref()), "value": value }));
-                }
-            }
+            let examples = examples("response", f);
             let schema = match f {
                 "json" | "xml" | "yaml" => json!({ "anyOf": resp_refs }),
                 "csv" => {
@@ -1070,14 +921,14 @@ impl<'s> Docs<'s> {
         }
         let first = mods[0];
         json!({
-            "summary": format!("{file}: {}", first_line(&doc_of(&first.module.doc))),
+            "summary": format!("{file}: {}", first_line(&doc_of(&first.doc))),
             "post": {
                 "operationId": file.trim_end_matches(".php"),
-                "tags": mods.iter().map(|m| m.name()).collect::<Vec<_>>(),
+                "tags": mods.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
                 "summary": format!("The {file} actions, chosen by api_action"),
                 "description": format!(
                     "{}\n\nThe action is chosen by `api_action`:\n\n{}\n\nThe request and response schemas of each action are paired in `x-dlspbx-actions`.",
-                    doc_of(&first.module.doc),
+                    doc_of(&first.doc),
                     action_list.join("\n")
                 ),
                 "parameters": [
@@ -1107,31 +958,30 @@ impl<'s> Docs<'s> {
     }
 
     /// `{type: object, properties, required}` for a set of fields.
-    fn object_schema(&self, m: &ModuleFile, fields: &[Field], dir: Dir) -> Map<String, Value> {
+    fn object_schema(&self, fields: &[Field], dir: Dir) -> Map<String, Value> {
         let mut props = Map::new();
         let mut pattern_props = Map::new();
         let mut required = Vec::new();
         for f in fields {
-            let ty = ty_of(f);
-            if ty == Ty::CustomFields {
+            let ty = &f.ty;
+            if *ty == Ty::CustomFields {
                 pattern_props.insert(
                     "^custom:[A-Za-z0-9_-]+$".into(),
                     json!({ "type": "string", "description": format!("{} Field `custom:<name>`.", doc_of(&f.doc)) }),
                 );
                 continue;
             }
-            let mut s = self.field_schema(m, f, &ty, dir);
+            let mut s = self.field_schema(f, ty, dir);
             let mut desc = doc_of(&f.doc);
             if let Some(r) = &f.rule {
-                let (name, args) = parse_rule(r.get_ref()).unwrap_or_default();
                 desc.push_str(&format!(
                     "\n\nValidated by rule `{}`: {}",
-                    r.get_ref(),
-                    self.rule_doc(&name)
+                    r.text,
+                    self.rule_doc(&r.name)
                 ));
-                s.insert("x-dlspbx-rule".into(), json!(r.get_ref()));
-                if name == "max_chars"
-                    && let Some(n) = args.first().and_then(|a| a.parse::<u64>().ok())
+                s.insert("x-dlspbx-rule".into(), json!(r.text));
+                if r.name == "max_chars"
+                    && let Some(n) = r.args.first().and_then(|a| a.parse::<u64>().ok())
                 {
                     s.insert("maxLength".into(), json!(n));
                 }
@@ -1157,9 +1007,9 @@ impl<'s> Docs<'s> {
                 Dir::Response => !f.optional,
             };
             if is_required {
-                required.push(json!(f.name.get_ref()));
+                required.push(json!(f.name));
             }
-            props.insert(f.name.get_ref().clone(), Value::Object(s));
+            props.insert(f.name.clone(), Value::Object(s));
         }
         let mut out = Map::new();
         out.insert("type".into(), json!("object"));
@@ -1173,8 +1023,8 @@ impl<'s> Docs<'s> {
         out
     }
 
-    fn field_schema(&self, m: &ModuleFile, f: &Field, ty: &Ty, dir: Dir) -> Map<String, Value> {
-        let v = self.ty_schema(m.name(), f, ty, dir, false);
+    fn field_schema(&self, f: &Field, ty: &Ty, dir: Dir) -> Map<String, Value> {
+        let v = self.ty_schema(f, ty, dir, false);
         match v {
             Value::Object(o) => o,
             other => {
@@ -1185,7 +1035,7 @@ impl<'s> Docs<'s> {
         }
     }
 
-    fn ty_schema(&self, from: &str, f: &Field, ty: &Ty, dir: Dir, item: bool) -> Value {
+    fn ty_schema(&self, f: &Field, ty: &Ty, dir: Dir, item: bool) -> Value {
         let int = json!({ "type": ["integer", "string"], "pattern": "^-?[0-9]+$" });
         let mut s = match ty {
             // A JSON body may carry a number where text is expected (`"phone_number": 8155551234`):
@@ -1201,11 +1051,7 @@ impl<'s> Docs<'s> {
                 json!({ "type": ["number", "string"], "pattern": "^-?[0-9]+(\\.[0-9]+)?$" })
             }
             Ty::Bool => match dir {
-                Dir::Response
-                    if f.bool_style
-                        .as_ref()
-                        .is_some_and(|b| b.get_ref() == "yes_no") =>
-                {
+                Dir::Response if f.bool_style == BoolStyle::YesNo => {
                     json!({ "type": "string", "enum": ["Yes", "No"] })
                 }
                 Dir::Response => json!({ "enum": ["1", "0", 1, 0, true, false] }),
@@ -1214,14 +1060,14 @@ impl<'s> Docs<'s> {
                 }
             },
             Ty::List(inner) => {
-                let items = self.ty_schema(from, f, inner, dir, true);
+                let items = self.ty_schema(f, inner, dir, true);
                 let mut s = json!({ "type": "array", "items": items });
                 if dir == Dir::Response {
                     s["xml"] = json!({ "wrapped": true });
                 }
-                match f.list_style.as_ref().map(|l| l.get_ref().as_str()) {
+                match f.list_style.as_ref().map(|l| l.as_str()) {
                     Some("one_or_many") if dir == Dir::Request => {
-                        s = json!({ "anyOf": [self.ty_schema(from, f, inner, dir, false), s] })
+                        s = json!({ "anyOf": [self.ty_schema(f, inner, dir, false), s] })
                     }
                     Some("comma") if dir == Dir::Request => {
                         s = json!({ "anyOf": [{ "type": "string", "description": "Comma-separated items." }, s] })
@@ -1231,7 +1077,7 @@ impl<'s> Docs<'s> {
                 s
             }
             Ty::Map(inner) => {
-                let values = self.ty_schema(from, f, inner, dir, false);
+                let values = self.ty_schema(f, inner, dir, false);
                 match dir {
                     Dir::Request => json!({ "type": "object", "additionalProperties": values }),
                     Dir::Response => {
@@ -1239,17 +1085,20 @@ impl<'s> Docs<'s> {
                     }
                 }
             }
-            Ty::Enum(n) => {
-                json!({ "$ref": format!("#/components/schemas/{}.{n}", self.enum_module(from, n)) })
+            Ty::Enum(e) => {
+                let (owner, n) = self.enum_key(*e);
+                json!({ "$ref": format!("#/components/schemas/{owner}.{n}") })
             }
-            Ty::Named(n) => {
-                json!({ "$ref": format!("#/components/schemas/{}.{n}", self.type_module(from, n)) })
+            Ty::Record(r) => {
+                let (owner, n) = self.record_key(*r);
+                json!({ "$ref": format!("#/components/schemas/{owner}.{n}") })
             }
             Ty::Options => {
                 let keys: Vec<&str> = self
+                    .spec
                     .modules
                     .iter()
-                    .flat_map(|m| m.options.iter().map(|o| o.name.get_ref().as_str()))
+                    .flat_map(|m| m.options.iter().map(|o| o.name.as_str()))
                     .collect();
                 json!({ "type": "array", "items": { "type": "string", "pattern": format!("^({})=", keys.join("|")) }, "description": "`key=value` items (see the report options)." })
             }
@@ -1263,7 +1112,7 @@ impl<'s> Docs<'s> {
             }),
         };
         if item && dir == Dir::Response {
-            let name = if matches!(ty, Ty::Named(_) | Ty::List(_) | Ty::Map(_)) {
+            let name = if matches!(ty, Ty::Record(_) | Ty::List(_) | Ty::Map(_)) {
                 "array"
             } else {
                 "value"
@@ -1278,20 +1127,4 @@ impl<'s> Docs<'s> {
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
-}
-
-fn named_of(ty: &Ty) -> Option<String> {
-    match ty {
-        Ty::List(inner) | Ty::Map(inner) => named_of(inner),
-        Ty::Named(n) => Some(n.clone()),
-        _ => None,
-    }
-}
-
-fn enum_of(ty: &Ty) -> Option<String> {
-    match ty {
-        Ty::List(inner) | Ty::Map(inner) => enum_of(inner),
-        Ty::Enum(n) => Some(n.clone()),
-        _ => None,
-    }
 }

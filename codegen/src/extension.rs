@@ -14,8 +14,9 @@
 //! `cargo xtask codegen` and checked by its `--check`), so the published package holds them.
 
 use crate::generate::{Paths, generate_extension};
+use crate::input::ModuleFile;
 use crate::load::{MODULES, SpecError, SpecErrors, line_col, load_sources, parse_module};
-use crate::model::{ModuleFile, Spec, Ty};
+use crate::model::Spec;
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use std::ops::Range;
@@ -99,9 +100,7 @@ pub fn expand(shown: &str, text: &str, core: TokenStream) -> Result<TokenStream,
         .modules
         .last()
         .expect("the extension module")
-        .module
         .name
-        .get_ref()
         .clone();
     Ok(generate_extension(&spec, &name, Paths::downstream(core)))
 }
@@ -185,7 +184,7 @@ fn restrictions(m: &ModuleFile, text: &str) -> Vec<SpecError> {
         .flat_map(|a| a.request.iter().chain(a.response.iter()))
         .chain(m.types.iter().flat_map(|t| t.fields.iter()));
     for f in fields {
-        if matches!(Ty::parse(f.ty.get_ref()), Ok(Ty::ReportRows)) {
+        if f.ty.get_ref().trim() == "report_rows" {
             err(
                 f.ty.span(),
                 format!(

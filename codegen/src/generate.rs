@@ -1,15 +1,14 @@
 //! Spec -> Rust. Every function here returns tokens; [`generate`] formats them with
 //! prettyplease and returns the files of `crates/dlspbx-core/src/generated/`.
 
-use crate::load::parse_rule;
+use crate::load::snake;
 use crate::model::{
-    Action, ColumnDef, EnumDef, Field, ModuleFile, OptionDef, Spec, Ty, TypeDef, find_enum,
-    find_type,
+    Action, BoolStyle, Column, CsvShape, Decoder, DefaultValue, Direction, EnumRef, EnumValue,
+    Field, ListStyle, Module, OptionTy, Record, ReportOption, Spec, Ty, TypeRef,
 };
-use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
-use std::collections::HashSet;
 
 /// One generated file: its path relative to the generated directory, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,31 +68,22 @@ impl Paths {
 
 /// Generates every file of `crates/dlspbx-core/src/generated/`.
 pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
-    let cx = Cx::new(spec, Paths::core_crate());
-    let mut files = Vec::new();
-    let mut mods = Vec::new();
-    for m in &spec.modules {
-        let name = m.module.name.get_ref().clone();
-        let tokens = cx.module(m);
-        files.push(GeneratedFile {
-            name: format!("{name}.rs"),
-            text: render(tokens),
-        });
-        mods.push(name);
-    }
-    *cx.current.borrow_mut() = String::new();
-    files.push(GeneratedFile {
-        name: "server.rs".into(),
-        text: render(cx.server()),
-    });
-    files.push(GeneratedFile {
-        name: "client.rs".into(),
-        text: render(cx.client()),
-    });
-    files.push(GeneratedFile {
-        name: "mod.rs".into(),
-        text: render(cx.root(&mods)),
-    });
+    let cx = Cx {
+        spec,
+        paths: Paths::core_crate(),
+    };
+    let file = |name: &str, tokens| GeneratedFile {
+        name: name.to_owned(),
+        text: render(tokens),
+    };
+    let mut files: Vec<GeneratedFile> = spec
+        .modules
+        .iter()
+        .map(|m| file(&format!("{}.rs", m.name), cx.module(m)))
+        .collect();
+    files.push(file("server.rs", cx.server()));
+    files.push(file("client.rs", cx.client()));
+    files.push(file("mod.rs", cx.root()));
     files
 }
 
@@ -104,13 +94,12 @@ pub fn generate(spec: &Spec) -> Vec<GeneratedFile> {
 /// routing (`Handler`, `dispatch`, `Server`) and its `MODULE`/`ACTIONS` descriptions. Types of
 /// the other modules are referred to through `paths.core`.
 pub fn generate_extension(spec: &Spec, module: &str, paths: Paths) -> TokenStream {
-    let cx = Cx::new(spec, paths);
     let m = spec
         .modules
         .iter()
-        .find(|m| m.module.name.get_ref() == module)
+        .find(|m| m.name == module)
         .expect("the extension module is in the spec");
-    cx.extension(m)
+    Cx { spec, paths }.extension(m)
 }
 
 fn render(tokens: TokenStream) -> String {
@@ -121,22 +110,17 @@ fn render(tokens: TokenStream) -> String {
     format!("{HEADER}{}", space_items(&prettyplease::unparse(&file)))
 }
 
-fn doc_attrs(text: &str) -> TokenStream {
-    let lines: Vec<String> = text
-        .trim()
+/// The lines of a doc comment, each after a space.
+fn doc_lines(text: &str) -> Vec<String> {
+    text.trim()
         .lines()
         .map(|l| format!(" {}", l.trim_end()))
-        .collect();
-    quote! { #( #[doc = #lines] )* }
+        .collect()
 }
 
-fn inner_doc_attrs(text: &str) -> TokenStream {
-    let lines: Vec<String> = text
-        .trim()
-        .lines()
-        .map(|l| format!(" {}", l.trim_end()))
-        .collect();
-    quote! { #( #![doc = #lines] )* }
+fn doc_attrs(text: &str) -> TokenStream {
+    let lines = doc_lines(text);
+    quote! { #( #[doc = #lines] )* }
 }
 
 /// Separates top-level items with a blank line, as a person would write them.
@@ -159,18 +143,18 @@ fn space_items(src: &str) -> String {
     out
 }
 
-fn doc_of(d: &Option<toml::Spanned<String>>) -> String {
-    d.as_ref().map(|d| d.get_ref().clone()).unwrap_or_default()
+fn ident(s: &str) -> Ident {
+    rust_ident(&snake(s))
 }
 
-fn ident(s: &str) -> Ident {
-    let snake = s.to_snake_case().replace('.', "_");
-    match snake.as_str() {
+/// An identifier from snake_case text, raw when it is a keyword.
+fn rust_ident(snake: &str) -> Ident {
+    match snake {
         "type" | "match" | "fn" | "mod" | "struct" | "enum" | "use" | "ref" | "self" | "loop"
         | "move" | "where" | "async" | "await" | "dyn" | "impl" | "in" | "let" | "priv" | "pub" => {
-            Ident::new_raw(&snake, Span::call_site())
+            Ident::new_raw(snake, Span::call_site())
         }
-        _ => Ident::new(&snake, Span::call_site()),
+        _ => Ident::new(snake, Span::call_site()),
     }
 }
 
@@ -178,145 +162,55 @@ fn camel(s: &str) -> Ident {
     Ident::new(&s.to_upper_camel_case(), Span::call_site())
 }
 
-fn field_ident(f: &Field) -> Ident {
-    match &f.rust {
-        Some(r) => ident(r),
-        None => ident(f.name.get_ref()),
-    }
-}
-
-fn ty_of(f: &Field) -> Ty {
-    Ty::parse(f.ty.get_ref()).expect("validated by the loader")
-}
-
-/// A `[[type]]` by its module and name (a module's type names shadow the other modules').
-type TypeKey = (String, String);
-
-/// Generation context: which named types need a lifetime, which are requests.
+/// Generation context: the spec and where the core and serde are. Every function that writes
+/// a path takes `here`, the name of the module the code goes into (`""` for the files outside
+/// every module: a type there is always written with its module's path).
 struct Cx<'s> {
     spec: &'s Spec,
-    /// Every module, for name resolution.
-    modules: Vec<&'s ModuleFile>,
-    /// The module being generated (types in it are named without a path).
-    current: std::cell::RefCell<String>,
-    /// Response types that hold borrowed strings (`<'a>`).
-    borrowing: HashSet<TypeKey>,
-    /// Where the core and serde are.
     paths: Paths,
 }
 
-impl<'s> Cx<'s> {
-    fn new(spec: &'s Spec, paths: Paths) -> Self {
-        let modules: Vec<&ModuleFile> = spec.modules.iter().collect();
-        let mut cx = Cx {
-            spec,
-            modules,
-            current: std::cell::RefCell::new(String::new()),
-            borrowing: HashSet::new(),
-            paths,
-        };
-        // Fixed point: a type borrows if any field's type borrows.
-        loop {
-            let mut changed = false;
-            for m in &spec.modules {
-                for t in &m.types {
-                    let key = (m.name().to_owned(), t.name.get_ref().clone());
-                    if !cx.borrowing.contains(&key)
-                        && t.fields.iter().any(|f| cx.ty_borrows(&ty_of(f), m.name()))
-                    {
-                        cx.borrowing.insert(key);
-                        changed = true;
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        cx
-    }
+/// What the request code of one field is generated from, computed once per field.
+struct ReqField<'f> {
+    f: &'f Field,
+    id: Ident,
+    wire: &'f str,
+    /// The Rust type of the value.
+    base: TokenStream,
+    /// A list (or custom fields, options): never `Option<..>`.
+    is_list: bool,
+    /// Required and not a list: the struct holds the value itself.
+    required_scalar: bool,
+    /// The default a required scalar starts with, instead of being a constructor argument.
+    default_expr: Option<TokenStream>,
+    /// A string value checked by this rule is sent in the rule's canonical form.
+    canon_rule: Option<&'f str>,
+}
 
-    /// The type a name used in module `from` refers to.
-    fn lookup(&self, from: &str, name: &str) -> Option<(&'s ModuleFile, &'s TypeDef)> {
-        find_type(&self.modules, from, name)
-    }
-
-    /// The key of the type a name used in module `from` refers to.
-    fn key(&self, from: &str, name: &str) -> TypeKey {
-        let m = self.lookup(from, name).map_or(from, |(m, _)| m.name());
-        (m.to_owned(), name.to_owned())
-    }
-
-    /// Whether the named type `name`, used in the module being generated, borrows.
-    fn borrows(&self, name: &str) -> bool {
-        self.borrowing
-            .contains(&self.key(&self.current.borrow(), name))
-    }
-
-    /// Whether a value of `ty`, used in module `from`, borrows from the body.
-    fn ty_borrows(&self, ty: &Ty, from: &str) -> bool {
-        match ty {
-            Ty::String | Ty::Date | Ty::DateTime | Ty::Map(_) | Ty::ReportRows => true,
-            Ty::List(inner) => self.ty_borrows(inner, from),
-            Ty::Named(n) => self.borrowing.contains(&self.key(from, n)),
-            _ => false,
-        }
-    }
-
-    /// Whether a value of `ty`, used in the module being generated, borrows.
-    fn ty_borrows_here(&self, ty: &Ty) -> bool {
-        self.ty_borrows(ty, &self.current.borrow())
-    }
-
-    fn request_types(&self) -> HashSet<TypeKey> {
-        let mut out = HashSet::new();
-        fn walk(ty: &Ty, from: &str, cx: &Cx<'_>, out: &mut HashSet<TypeKey>) {
-            match ty {
-                Ty::List(i) | Ty::Map(i) => walk(i, from, cx, out),
-                Ty::Named(n) => {
-                    if let Some((m, t)) = cx.lookup(from, n)
-                        && out.insert((m.name().to_owned(), n.clone()))
-                    {
-                        for f in &t.fields {
-                            walk(&ty_of(f), m.name(), cx, out);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        for m in &self.spec.modules {
-            for a in &m.actions {
-                for f in &a.request {
-                    walk(&ty_of(f), m.name(), self, &mut out);
-                }
-            }
-        }
-        out
-    }
-
+impl Cx<'_> {
     // ----- modules -------------------------------------------------------------------------
 
-    fn module(&self, m: &ModuleFile) -> TokenStream {
-        let doc = inner_doc_attrs(&format!("`{}`: {}", m.module.file, doc_of(&m.module.doc)));
+    fn module(&self, m: &Module) -> TokenStream {
+        let doc = doc_lines(&format!("`{}`: {}", m.file, m.doc));
         let body = self.module_body(m);
-        quote! {
-            #doc
-            #body
-        }
+        quote! { #( #![doc = #doc] )* #body }
     }
 
     /// The imports, types and actions of a module (everything but its doc).
-    fn module_body(&self, m: &ModuleFile) -> TokenStream {
-        *self.current.borrow_mut() = m.module.name.get_ref().clone();
+    fn module_body(&self, m: &Module) -> TokenStream {
         let root = &self.paths.core;
-        let requests = self.request_types();
-        let enums = m.enums.iter().map(|e| self.enum_def(e));
+        let enums = m
+            .enums
+            .iter()
+            .map(|e| simple_enum(&self.paths, &e.name, &e.doc, &e.values, quote!()));
         let types = m.types.iter().map(|t| {
-            if requests.contains(&(m.name().to_owned(), t.name.get_ref().clone())) {
-                self.request_record(t)
+            let name = camel(&t.name);
+            let doc = doc_attrs(&t.doc);
+            if t.direction == Direction::Request {
+                let body = self.request_body(&m.name, &name, &t.fields, t.check.as_deref(), false);
+                quote!(#doc #body)
             } else {
-                self.response_record(t)
+                self.response_struct(&m.name, &name, doc, &t.fields, t.borrows)
             }
         });
         let field_consts = m.types.iter().map(|t| self.fields_const(m, t));
@@ -362,334 +256,29 @@ impl<'s> Cx<'s> {
         }
     }
 
-    // ----- enums ---------------------------------------------------------------------------
-
-    fn enum_def(&self, e: &EnumDef) -> TokenStream {
-        let values: Vec<(String, String, String)> = e
-            .values
-            .iter()
-            .map(|v| (v.wire.get_ref().clone(), v.rust.clone(), doc_of(&v.doc)))
-            .collect();
-        simple_enum(
-            &self.paths,
-            e.name.get_ref(),
-            &doc_of(&e.doc),
-            &values,
-            quote!(),
-        )
-    }
-
-    // ----- records -------------------------------------------------------------------------
-
-    fn request_record(&self, t: &TypeDef) -> TokenStream {
-        let name = camel(t.name.get_ref());
-        let doc = doc_attrs(&doc_of(&t.doc));
-        let body = self.request_body(&name, &t.fields, t.check.as_deref(), false);
-        quote! {
-            #doc
-            #body
-        }
-    }
+    // ----- request records -----------------------------------------------------------------
 
     /// Struct, builder, ToParam, FromParam and Validate for a set of request fields.
     fn request_body(
         &self,
+        here: &str,
         name: &Ident,
         fields: &[Field],
         check: Option<&str>,
         is_action: bool,
     ) -> TokenStream {
         let root = &self.paths.core;
-        let mut decls = Vec::new();
-        let mut new_args = Vec::new();
-        let mut new_inits = Vec::new();
-        let mut setters = Vec::new();
-        let mut to_param = Vec::new();
-        let mut from_param = Vec::new();
-        let mut validate = Vec::new();
-        for f in fields {
-            let id = field_ident(f);
-            let wire = f.name.get_ref().as_str();
-            let aliases = &f.alias;
-            let ty = ty_of(f);
-            let base = self.request_ty(&ty);
-            let mut doc = doc_of(&f.doc);
-            if let Some(d) = &f.default {
-                doc.push_str(&format!("\n\nServer default: `{d}`."));
-            }
-            if let Some(r) = &f.rule {
-                doc.push_str(&format!("\n\nValidated by rule `{}`.", r.get_ref()));
-            }
-            let fdoc = doc_attrs(&doc);
-            let is_list = matches!(ty, Ty::List(_) | Ty::CustomFields | Ty::Options);
-            let comma = f
-                .list_style
-                .as_ref()
-                .is_some_and(|s| s.get_ref() == "comma");
-            let one_or_many = f
-                .list_style
-                .as_ref()
-                .is_some_and(|s| s.get_ref() == "one_or_many");
-            let required_scalar = f.required && !is_list;
-            let full_ty = if required_scalar || is_list {
-                base.clone()
-            } else {
-                quote!(Option<#base>)
-            };
-            decls.push(quote! { #fdoc pub #id: #full_ty, });
-            // Constructor and setters.
-            let default_expr = if required_scalar {
-                f.default.as_ref().and_then(|d| self.default_expr(&ty, d))
-            } else {
-                None
-            };
-            let required_list = f.required && matches!(ty, Ty::List(_));
-            if required_list {
-                let Ty::List(inner) = &ty else { unreachable!() };
-                let it = self.request_ty(inner);
-                new_args.push(quote! { #id: impl IntoIterator<Item = impl Into<#it>> });
-                new_inits.push(quote! { #id: #id.into_iter().map(Into::into).collect(), });
-            } else if let Some(expr) = &default_expr {
-                new_inits.push(quote! { #id: #expr, });
-            } else if required_scalar {
-                new_args.push(quote! { #id: impl Into<#base> });
-                new_inits.push(quote! { #id: #id.into(), });
-            } else {
-                new_inits.push(quote! { #id: Default::default(), });
-            }
-            let setter_doc = doc_attrs(&format!(
-                "Sets `{wire}`: {}",
-                doc_of(&f.doc).lines().next().unwrap_or("")
-            ));
-            match &ty {
-                Ty::CustomFields => setters.push(quote! {
-                    #setter_doc
-                    pub fn #id(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-                        self.#id.push((name.into(), value.into()));
-                        self
-                    }
-                }),
-                Ty::List(inner) | Ty::Map(inner) => {
-                    let it = self.request_ty(inner);
-                    setters.push(quote! {
-                        #setter_doc
-                        pub fn #id<I: Into<#it>>(mut self, items: impl IntoIterator<Item = I>) -> Self {
-                            self.#id = items.into_iter().map(Into::into).collect();
-                            self
-                        }
-                    })
-                }
-                Ty::Options => setters.push(quote! {
-                    #setter_doc
-                    pub fn option(mut self, option: #root::generated::reports::ReportOption) -> Self {
-                        self.#id.push(option);
-                        self
-                    }
-                }),
-                _ if required_scalar => setters.push(quote! {
-                    #setter_doc
-                    pub fn #id(mut self, value: impl Into<#base>) -> Self {
-                        self.#id = value.into();
-                        self
-                    }
-                }),
-                _ => setters.push(quote! {
-                    #setter_doc
-                    pub fn #id(mut self, value: impl Into<#base>) -> Self {
-                        self.#id = Some(value.into());
-                        self
-                    }
-                }),
-            }
-            // Encoding: string values checked by a rule are sent in the rule's canonical form.
-            let canon_rule = f
-                .rule
-                .as_ref()
-                .map(|r| r.get_ref().clone())
-                .filter(|_| matches!(base_scalar(&ty), Some(Ty::String)));
-            let canon = |v: TokenStream| match &canon_rule {
-                Some(r) => quote!(#root::params::canonical(#r, #v)),
-                None => quote!(#v.clone()),
-            };
-            let one = canon(quote!(v));
-            to_param.push(match (&ty, required_scalar) {
-                (Ty::List(_), _) if comma && canon_rule.is_some() => quote! {
-                    if !self.#id.is_empty() {
-                        let items: Vec<String> = self.#id.iter().map(|v| #one).collect();
-                        sink.entry(#wire.into(), #root::params::comma_list(&items));
-                    }
-                },
-                (Ty::List(_), _) if one_or_many => {
-                    let (item, many) = if canon_rule.is_some() {
-                        (
-                            quote!(Node::from(#one)),
-                            quote!(sink.entry(#wire.into(), Node::Seq(many.iter().map(|v| Node::from(#one)).collect()))),
-                        )
-                    } else {
-                        (quote!(v.to_param()), quote!(sink.list(#wire.into(), many)))
-                    };
-                    quote! {
-                        match self.#id.as_slice() {
-                            [] => {}
-                            [v] => sink.entry(#wire.into(), #item),
-                            many => #many,
-                        }
-                    }
-                }
-                (Ty::List(_), _) if canon_rule.is_some() => quote! {
-                    if !self.#id.is_empty() {
-                        sink.entry(#wire.into(), Node::Seq(self.#id.iter().map(|v| Node::from(#one)).collect()));
-                    }
-                },
-                (_, true) if canon_rule.is_some() => quote! {
-                    let v = &self.#id;
-                    sink.entry(#wire.into(), Node::from(#one));
-                },
-                (_, false) if canon_rule.is_some() => quote! {
-                    if let Some(v) = &self.#id {
-                        sink.entry(#wire.into(), Node::from(#one));
-                    }
-                },
-                (Ty::CustomFields, _) => quote! {
-                    for (k, v) in &self.#id {
-                        sink.entry(format!("custom:{k}").into(), Node::str(v.as_str()));
-                    }
-                },
-                (Ty::Options, _) => quote! {
-                    if !self.#id.is_empty() {
-                        sink.entry(#wire.into(), Node::Seq(self.#id.iter().map(|o| Node::from(o.to_string())).collect()));
-                    }
-                },
-                (Ty::List(_), _) if comma => quote! {
-                    if !self.#id.is_empty() {
-                        sink.entry(#wire.into(), #root::params::comma_list(&self.#id));
-                    }
-                },
-                (Ty::List(inner), _) if matches!(**inner, Ty::Named(_)) => quote! {
-                    if !self.#id.is_empty() {
-                        sink.records(#wire, &self.#id);
-                    }
-                },
-                (Ty::List(_), _) => quote! {
-                    if !self.#id.is_empty() {
-                        sink.list(#wire.into(), &self.#id);
-                    }
-                },
-                (Ty::Named(_), true) => quote! { sink.record(#wire, &self.#id); },
-                (Ty::Named(_), false) => quote! {
-                    if let Some(v) = &self.#id {
-                        sink.record(#wire, v);
-                    }
-                },
-                (_, true) => quote! { sink.entry(#wire.into(), self.#id.to_param()); },
-                (_, false) => quote! {
-                    if let Some(v) = &self.#id {
-                        sink.entry(#wire.into(), v.to_param());
-                    }
-                },
-            });
-            // Decoding (server side).
-            from_param.push(match (&ty, required_scalar) {
-                (Ty::CustomFields, _) => quote! { #id: p.custom_fields("custom:")?, },
-                (Ty::Options, _) => quote! { #id: p.options(#wire)?, },
-                (Ty::List(_), _) => quote! { #id: p.list(#wire, &[#(#aliases),*], #comma)?, },
-                (_, true) => match &default_expr {
-                    Some(expr) => {
-                        quote! { #id: p.optional(#wire, &[#(#aliases),*])?.unwrap_or(#expr), }
-                    }
-                    None => quote! { #id: p.required(#wire, &[#(#aliases),*])?, },
-                },
-                (_, false) => quote! { #id: p.optional(#wire, &[#(#aliases),*])?, },
-            });
-            // Validation.
-            let rule_check = |v: TokenStream, field: TokenStream| -> TokenStream {
-                let mut out = TokenStream::new();
-                if matches!(base_scalar(&ty), Some(Ty::String | Ty::Date | Ty::DateTime)) {
-                    out.extend(quote! { check_text(#field, #v)?; });
-                }
-                let implied = match base_scalar(&ty) {
-                    Some(Ty::Date) => Some(("date".to_owned(), Vec::new())),
-                    Some(Ty::DateTime) => Some(("datetime".to_owned(), Vec::new())),
-                    _ => None,
-                };
-                let explicit = f
-                    .rule
-                    .as_ref()
-                    .map(|r| parse_rule(r.get_ref()).expect("validated"));
-                for (rname, args) in implied.into_iter().chain(explicit) {
-                    let rid = ident(&rname);
-                    let args: Vec<TokenStream> = args
-                        .iter()
-                        .map(|a| a.parse().expect("rule argument is a Rust literal"))
-                        .collect();
-                    out.extend(quote! {
-                        check_rule(#field, #v, #rname, #root::rules::#rid(#v #(, #args)*))?;
-                    });
-                }
-                out
-            };
-            match &ty {
-                Ty::CustomFields => validate.push(quote! {
-                    for (k, v) in &self.#id {
-                        let field = format!("custom:{k}");
-                        check_rule(&field, k, "custom_field_name", #root::rules::custom_field_name(k))?;
-                        check_text(&field, v)?;
-                    }
-                }),
-                Ty::Options => validate.push(quote! {
-                    for o in &self.#id {
-                        o.validate()?;
-                    }
-                }),
-                Ty::List(inner) => {
-                    if f.required {
-                        validate.push(quote! {
-                            if self.#id.is_empty() {
-                                return Err(InvalidRequest::missing(#wire));
-                            }
-                        });
-                    }
-                    let each = if matches!(**inner, Ty::Named(_)) {
-                        quote! { v.validate().map_err(|e| e.within(&field))?; }
-                    } else {
-                        rule_check(quote!(v), quote!(&field))
-                    };
-                    if !each.is_empty() {
-                        validate.push(quote! {
-                            for (i, v) in self.#id.iter().enumerate() {
-                                let field = format!("{}[{}]", #wire, i);
-                                #each
-                            }
-                        });
-                    }
-                }
-                Ty::Named(_) if required_scalar => validate.push(quote! { self.#id.validate().map_err(|e| e.within(#wire))?; }),
-                Ty::Named(_) => validate.push(quote! {
-                    if let Some(v) = &self.#id {
-                        v.validate().map_err(|e| e.within(#wire))?;
-                    }
-                }),
-                Ty::String | Ty::Date | Ty::DateTime => {
-                    let checks = rule_check(quote!(v), quote!(#wire));
-                    if required_scalar {
-                        validate.push(quote! {
-                            let v = &self.#id;
-                            if v.trim().is_empty() {
-                                return Err(InvalidRequest::missing(#wire));
-                            }
-                            #checks
-                        });
-                    } else {
-                        validate.push(quote! {
-                            if let Some(v) = &self.#id {
-                                #checks
-                            }
-                        });
-                    }
-                }
-                _ => {}
-            }
-        }
+        let fields: Vec<ReqField> = fields.iter().map(|f| self.req_field(here, f)).collect();
+        let decls = fields.iter().map(req_decl);
+        let new_args: Vec<TokenStream> = fields
+            .iter()
+            .filter_map(|r| self.req_new_arg(here, r))
+            .collect();
+        let new_inits = fields.iter().map(req_new_init);
+        let setters = fields.iter().map(|r| self.req_setter(here, r));
+        let to_param = fields.iter().map(|r| self.req_to_param(r));
+        let from_param = fields.iter().map(req_from_param);
+        let mut validate: Vec<TokenStream> = fields.iter().map(|r| self.req_validate(r)).collect();
         if let Some(check) = check {
             let cid = ident(check);
             validate.push(quote! { #root::checks::#cid(self)?; });
@@ -706,19 +295,14 @@ impl<'s> Cx<'s> {
         } else {
             quote!()
         };
-        let new_doc = if new_args.is_empty() {
-            doc_attrs(if is_action {
-                "A request with every optional field unset."
-            } else {
-                "A value with every optional field unset."
-            })
+        let what = if is_action { "A request" } else { "A value" };
+        let new_doc = doc_attrs(&if new_args.is_empty() {
+            format!("{what} with every optional field unset.")
         } else {
-            doc_attrs(if is_action {
-                "A request with its required fields; optional fields are set with the builder methods."
-            } else {
-                "A value with its required fields; optional fields are set with the builder methods."
-            })
-        };
+            format!(
+                "{what} with its required fields; optional fields are set with the builder methods."
+            )
+        });
         quote! {
             #[derive(Debug, Clone, PartialEq)]
             #[non_exhaustive]
@@ -757,27 +341,287 @@ impl<'s> Cx<'s> {
         }
     }
 
-    /// The Rust expression of a field's spec default (`detail_table` -> `ReportType::DetailTable`).
-    fn default_expr(&self, ty: &Ty, default: &str) -> Option<TokenStream> {
-        match ty {
-            Ty::String | Ty::Date | Ty::DateTime => Some(quote!(#default.to_owned())),
-            Ty::Enum(n) => {
-                let m = find_enum(&self.modules, &self.current.borrow(), n)?;
-                let e = m.enums.iter().find(|e| e.name.get_ref() == n)?;
-                let v = e.values.iter().find(|v| v.wire.get_ref() == default)?;
-                let path = self.enum_path(n);
-                let variant = camel(&v.rust);
+    fn req_field<'f>(&self, here: &str, f: &'f Field) -> ReqField<'f> {
+        let is_list = matches!(f.ty, Ty::List(_) | Ty::CustomFields | Ty::Options);
+        let required_scalar = f.required && !is_list;
+        let default_expr = match f.default_value.as_ref().filter(|_| required_scalar) {
+            Some(DefaultValue::Text(t)) => Some(quote!(#t.to_owned())),
+            Some(DefaultValue::Int(v)) => Some(quote!(#v)),
+            Some(DefaultValue::Variant(e, v)) => {
+                let (path, variant) = (self.enum_path(here, *e), camel(v));
                 Some(quote!(#path::#variant))
             }
-            Ty::Int => {
-                let v: i64 = default.parse().ok()?;
-                Some(quote!(#v))
+            None => None,
+        };
+        ReqField {
+            f,
+            id: rust_ident(&f.rust),
+            wire: &f.name,
+            base: self.request_ty(here, &f.ty),
+            is_list,
+            required_scalar,
+            default_expr,
+            canon_rule: f
+                .rule
+                .as_ref()
+                .map(|r| r.text.as_str())
+                .filter(|_| f.ty.scalar() == Some(&Ty::String)),
+        }
+    }
+
+    /// The constructor argument of a required field without a default.
+    fn req_new_arg(&self, here: &str, r: &ReqField<'_>) -> Option<TokenStream> {
+        let (id, base) = (&r.id, &r.base);
+        match &r.f.ty {
+            Ty::List(inner) if r.f.required => {
+                let it = self.request_ty(here, inner);
+                Some(quote! { #id: impl IntoIterator<Item = impl Into<#it>> })
+            }
+            _ if r.required_scalar && r.default_expr.is_none() => {
+                Some(quote! { #id: impl Into<#base> })
             }
             _ => None,
         }
     }
 
-    fn request_ty(&self, ty: &Ty) -> TokenStream {
+    fn req_setter(&self, here: &str, r: &ReqField<'_>) -> TokenStream {
+        let (root, id, base) = (&self.paths.core, &r.id, &r.base);
+        let wire = r.wire;
+        let doc = doc_attrs(&format!(
+            "Sets `{wire}`: {}",
+            r.f.doc.lines().next().unwrap_or("")
+        ));
+        match &r.f.ty {
+            Ty::CustomFields => quote! {
+                #doc
+                pub fn #id(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                    self.#id.push((name.into(), value.into()));
+                    self
+                }
+            },
+            Ty::List(inner) | Ty::Map(inner) => {
+                let it = self.request_ty(here, inner);
+                quote! {
+                    #doc
+                    pub fn #id<I: Into<#it>>(mut self, items: impl IntoIterator<Item = I>) -> Self {
+                        self.#id = items.into_iter().map(Into::into).collect();
+                        self
+                    }
+                }
+            }
+            Ty::Options => quote! {
+                #doc
+                pub fn option(mut self, option: #root::generated::reports::ReportOption) -> Self {
+                    self.#id.push(option);
+                    self
+                }
+            },
+            _ if r.required_scalar => quote! {
+                #doc
+                pub fn #id(mut self, value: impl Into<#base>) -> Self {
+                    self.#id = value.into();
+                    self
+                }
+            },
+            _ => quote! {
+                #doc
+                pub fn #id(mut self, value: impl Into<#base>) -> Self {
+                    self.#id = Some(value.into());
+                    self
+                }
+            },
+        }
+    }
+
+    /// Encoding: string values checked by a rule are sent in the rule's canonical form.
+    fn req_to_param(&self, r: &ReqField<'_>) -> TokenStream {
+        let (root, id, wire) = (&self.paths.core, &r.id, r.wire);
+        let one = match r.canon_rule {
+            Some(rule) => quote!(#root::params::canonical(#rule, v)),
+            None => quote!(v.clone()),
+        };
+        let canon = r.canon_rule.is_some();
+        let style = r.f.list_style;
+        let comma = style == Some(ListStyle::Comma);
+        match (&r.f.ty, r.required_scalar) {
+            (Ty::List(_), _) if comma && canon => quote! {
+                if !self.#id.is_empty() {
+                    let items: Vec<String> = self.#id.iter().map(|v| #one).collect();
+                    sink.entry(#wire.into(), #root::params::comma_list(&items));
+                }
+            },
+            (Ty::List(_), _) if style == Some(ListStyle::OneOrMany) => {
+                let (item, many) = if canon {
+                    (
+                        quote!(Node::from(#one)),
+                        quote!(sink.entry(#wire.into(), Node::Seq(many.iter().map(|v| Node::from(#one)).collect()))),
+                    )
+                } else {
+                    (quote!(v.to_param()), quote!(sink.list(#wire.into(), many)))
+                };
+                quote! {
+                    match self.#id.as_slice() {
+                        [] => {}
+                        [v] => sink.entry(#wire.into(), #item),
+                        many => #many,
+                    }
+                }
+            }
+            (Ty::List(_), _) if canon => quote! {
+                if !self.#id.is_empty() {
+                    sink.entry(#wire.into(), Node::Seq(self.#id.iter().map(|v| Node::from(#one)).collect()));
+                }
+            },
+            (_, true) if canon => quote! {
+                let v = &self.#id;
+                sink.entry(#wire.into(), Node::from(#one));
+            },
+            (_, false) if canon => quote! {
+                if let Some(v) = &self.#id {
+                    sink.entry(#wire.into(), Node::from(#one));
+                }
+            },
+            (Ty::CustomFields, _) => quote! {
+                for (k, v) in &self.#id {
+                    sink.entry(format!("custom:{k}").into(), Node::str(v.as_str()));
+                }
+            },
+            (Ty::Options, _) => quote! {
+                if !self.#id.is_empty() {
+                    sink.entry(#wire.into(), Node::Seq(self.#id.iter().map(|o| Node::from(o.to_string())).collect()));
+                }
+            },
+            (Ty::List(_), _) if comma => quote! {
+                if !self.#id.is_empty() {
+                    sink.entry(#wire.into(), #root::params::comma_list(&self.#id));
+                }
+            },
+            (Ty::List(inner), _) if matches!(**inner, Ty::Record(_)) => quote! {
+                if !self.#id.is_empty() {
+                    sink.records(#wire, &self.#id);
+                }
+            },
+            (Ty::List(_), _) => quote! {
+                if !self.#id.is_empty() {
+                    sink.list(#wire.into(), &self.#id);
+                }
+            },
+            (Ty::Record(_), true) => quote! { sink.record(#wire, &self.#id); },
+            (Ty::Record(_), false) => quote! {
+                if let Some(v) = &self.#id {
+                    sink.record(#wire, v);
+                }
+            },
+            (_, true) => quote! { sink.entry(#wire.into(), self.#id.to_param()); },
+            (_, false) => quote! {
+                if let Some(v) = &self.#id {
+                    sink.entry(#wire.into(), v.to_param());
+                }
+            },
+        }
+    }
+
+    /// The text and rule checks of one value `v` of a field, reported as `field`.
+    fn rule_checks(&self, f: &Field, v: TokenStream, field: TokenStream) -> TokenStream {
+        let root = &self.paths.core;
+        let mut out = TokenStream::new();
+        let scalar = f.ty.scalar();
+        if matches!(scalar, Some(Ty::String | Ty::Date | Ty::DateTime)) {
+            out.extend(quote! { check_text(#field, #v)?; });
+        }
+        let implied = match scalar {
+            Some(Ty::Date) => Some(("date", &[][..])),
+            Some(Ty::DateTime) => Some(("datetime", &[][..])),
+            _ => None,
+        };
+        let explicit = f
+            .rule
+            .as_ref()
+            .map(|r| (r.name.as_str(), r.args.as_slice()));
+        for (rname, args) in implied.into_iter().chain(explicit) {
+            let rid = ident(rname);
+            let args: Vec<TokenStream> = args
+                .iter()
+                .map(|a| a.parse().expect("rule argument is a Rust literal"))
+                .collect();
+            out.extend(quote! {
+                check_rule(#field, #v, #rname, #root::rules::#rid(#v #(, #args)*))?;
+            });
+        }
+        out
+    }
+
+    /// Validation.
+    fn req_validate(&self, r: &ReqField<'_>) -> TokenStream {
+        let (root, id, wire) = (&self.paths.core, &r.id, r.wire);
+        match &r.f.ty {
+            Ty::CustomFields => quote! {
+                for (k, v) in &self.#id {
+                    let field = format!("custom:{k}");
+                    check_rule(&field, k, "custom_field_name", #root::rules::custom_field_name(k))?;
+                    check_text(&field, v)?;
+                }
+            },
+            Ty::Options => quote! {
+                for o in &self.#id {
+                    o.validate()?;
+                }
+            },
+            Ty::List(inner) => {
+                let mut out = TokenStream::new();
+                if r.f.required {
+                    out.extend(quote! {
+                        if self.#id.is_empty() {
+                            return Err(InvalidRequest::missing(#wire));
+                        }
+                    });
+                }
+                let each = if matches!(**inner, Ty::Record(_)) {
+                    quote! { v.validate().map_err(|e| e.within(&field))?; }
+                } else {
+                    self.rule_checks(r.f, quote!(v), quote!(&field))
+                };
+                if !each.is_empty() {
+                    out.extend(quote! {
+                        for (i, v) in self.#id.iter().enumerate() {
+                            let field = format!("{}[{}]", #wire, i);
+                            #each
+                        }
+                    });
+                }
+                out
+            }
+            Ty::Record(_) if r.required_scalar => {
+                quote! { self.#id.validate().map_err(|e| e.within(#wire))?; }
+            }
+            Ty::Record(_) => quote! {
+                if let Some(v) = &self.#id {
+                    v.validate().map_err(|e| e.within(#wire))?;
+                }
+            },
+            Ty::String | Ty::Date | Ty::DateTime => {
+                let checks = self.rule_checks(r.f, quote!(v), quote!(#wire));
+                if r.required_scalar {
+                    quote! {
+                        let v = &self.#id;
+                        if v.trim().is_empty() {
+                            return Err(InvalidRequest::missing(#wire));
+                        }
+                        #checks
+                    }
+                } else {
+                    quote! {
+                        if let Some(v) = &self.#id {
+                            #checks
+                        }
+                    }
+                }
+            }
+            _ => quote!(),
+        }
+    }
+
+    fn request_ty(&self, here: &str, ty: &Ty) -> TokenStream {
         let root = &self.paths.core;
         match ty {
             Ty::String | Ty::Date | Ty::DateTime => quote!(String),
@@ -785,64 +629,69 @@ impl<'s> Cx<'s> {
             Ty::Decimal => quote!(f64),
             Ty::Bool => quote!(bool),
             Ty::List(inner) => {
-                let i = self.request_ty(inner);
+                let i = self.request_ty(here, inner);
                 quote!(Vec<#i>)
             }
             Ty::Map(inner) => {
-                let i = self.request_ty(inner);
+                let i = self.request_ty(here, inner);
                 quote!(Vec<(String, #i)>)
             }
-            Ty::Enum(n) => self.enum_path(n),
+            Ty::Enum(e) => self.enum_path(here, *e),
             Ty::CustomFields => quote!(Vec<(String, String)>),
             Ty::Options => quote!(Vec<#root::generated::reports::ReportOption>),
             Ty::ReportRows => quote!(()),
-            Ty::Named(n) => self.type_path(n, false),
+            Ty::Record(r) => self.type_path(here, *r, false),
         }
     }
 
-    /// A named type's path: bare inside its own module, `#root::generated::m::T` elsewhere.
-    fn type_path(&self, n: &str, lifetime: bool) -> TokenStream {
+    /// The path of `item` of module `owner` from module `here`: bare inside `owner`,
+    /// `<core>::generated::owner::item` elsewhere.
+    fn item_path(&self, here: &str, owner: &Module, item: &Ident) -> TokenStream {
         let root = &self.paths.core;
-        let id = camel(n);
-        let current = self.current.borrow().clone();
-        let (m, _) = self.lookup(&current, n).expect("validated type");
+        let mid = ident(&owner.name);
+        if here == owner.name {
+            quote!(#item)
+        } else {
+            quote!(#root::generated::#mid::#item)
+        }
+    }
+
+    /// A record's path from module `here`, with `<'a>` when `lifetime`.
+    fn type_path(&self, here: &str, r: TypeRef, lifetime: bool) -> TokenStream {
+        let path = self.item_path(
+            here,
+            &self.spec.modules[r.module],
+            &camel(&self.spec.record(r).name),
+        );
         let lt = if lifetime { quote!(<'a>) } else { quote!() };
-        if current == m.name() {
-            quote!(#id #lt)
-        } else {
-            let mid = ident(m.name());
-            quote!(#root::generated::#mid::#id #lt)
-        }
+        quote!(#path #lt)
     }
 
-    fn enum_path(&self, n: &str) -> TokenStream {
-        let root = &self.paths.core;
-        let id = camel(n);
-        let current = self.current.borrow().clone();
-        let m = find_enum(&self.modules, &current, n).expect("validated enum");
-        if current == m.name() {
-            quote!(#id)
-        } else {
-            let mid = ident(m.name());
-            quote!(#root::generated::#mid::#id)
-        }
+    fn enum_path(&self, here: &str, e: EnumRef) -> TokenStream {
+        self.item_path(
+            here,
+            &self.spec.modules[e.module],
+            &camel(self.spec.enum_name(e)),
+        )
     }
 
-    fn response_ty(&self, ty: &Ty) -> TokenStream {
+    // ----- response records ----------------------------------------------------------------
+
+    fn response_ty(&self, here: &str, ty: &Ty) -> TokenStream {
         match ty {
             Ty::String | Ty::Date | Ty::DateTime => quote!(Str<'a>),
             Ty::Int => quote!(i64),
             Ty::Decimal => quote!(f64),
             Ty::Bool => quote!(bool),
             Ty::List(inner) => {
-                let i = self.response_ty(inner);
+                let i = self.response_ty(here, inner);
                 quote!(Vec<#i>)
             }
             Ty::Map(inner) => {
-                let i = self.response_ty(inner);
+                let i = self.response_ty(here, inner);
                 quote!(Map<'a, #i>)
             }
-            Ty::Named(n) => self.type_path(n, self.borrows(n)),
+            Ty::Record(r) => self.type_path(here, *r, self.spec.record(*r).borrows),
             Ty::Enum(_) | Ty::CustomFields | Ty::Options | Ty::ReportRows => quote!(()),
         }
     }
@@ -859,118 +708,94 @@ impl<'s> Cx<'s> {
                 let e = self.owned_expr(inner, quote!(x));
                 quote!(#v.into_owned_with(|x| #e))
             }
-            Ty::Named(n) if self.borrows(n) => quote!(#v.into_owned()),
+            Ty::Record(r) if self.spec.record(*r).borrows => quote!(#v.into_owned()),
             _ => v,
         }
     }
 
-    fn response_fields(&self, fields: &[Field]) -> (Vec<TokenStream>, Vec<TokenStream>) {
-        let mut decls = Vec::new();
-        let mut owned = Vec::new();
-        for f in fields {
-            let id = field_ident(f);
-            let wire = f.name.get_ref().as_str();
-            let ty = ty_of(f);
-            let base = self.response_ty(&ty);
-            let doc = doc_attrs(&doc_of(&f.doc));
-            let mut attrs = Vec::new();
-            if id.to_string().trim_start_matches("r#") != wire {
-                attrs.push(quote!(rename = #wire));
-            }
-            for a in &f.alias {
-                attrs.push(quote!(alias = #a));
-            }
-            if self.ty_borrows_here(&ty) {
-                attrs.push(quote!(borrow));
-            }
-            let yes_no = f
-                .bool_style
-                .as_ref()
-                .is_some_and(|s| s.get_ref() == "yes_no");
-            let (de, ser): (Option<&str>, Option<&str>) = match (&ty, f.optional) {
-                (Ty::Int, false) => (Some("scalar::int"), Some("scalar::ser_int")),
-                (Ty::Int, true) => (Some("scalar::opt_int"), Some("scalar::ser_opt_int")),
-                (Ty::Decimal, false) => (Some("scalar::decimal"), Some("scalar::ser_decimal")),
-                (Ty::Decimal, true) => {
-                    (Some("scalar::opt_decimal"), Some("scalar::ser_opt_decimal"))
-                }
-                (Ty::Bool, false) => (
-                    Some("scalar::flag"),
-                    Some(if yes_no {
-                        "scalar::ser_flag"
-                    } else {
-                        "scalar::ser_flag01"
-                    }),
-                ),
-                (Ty::Bool, true) => (
-                    Some("scalar::opt_flag"),
-                    Some(if yes_no {
-                        "scalar::ser_opt_flag"
-                    } else {
-                        "scalar::ser_opt_flag01"
-                    }),
-                ),
-                (Ty::List(_), _) => (Some("scalar::list"), None),
-                _ => (None, None),
-            };
-            if let Some(de) = de {
-                attrs.push(quote!(deserialize_with = #de));
-            }
-            if let Some(ser) = ser {
-                attrs.push(quote!(serialize_with = #ser));
-            }
-            let list_or_map = matches!(ty, Ty::List(_) | Ty::Map(_));
-            let full = if f.optional && !list_or_map {
+    /// A response field's declaration and its `into_owned` conversion.
+    fn response_field(&self, here: &str, f: &Field) -> (TokenStream, TokenStream) {
+        let id = rust_ident(&f.rust);
+        let wire = f.name.as_str();
+        let ty = &f.ty;
+        let base = self.response_ty(here, ty);
+        let doc = doc_attrs(&f.doc);
+        let mut attrs = Vec::new();
+        if f.rust != wire {
+            attrs.push(quote!(rename = #wire));
+        }
+        for a in &f.alias {
+            attrs.push(quote!(alias = #a));
+        }
+        if self.spec.borrows(ty) {
+            attrs.push(quote!(borrow));
+        }
+        let yes_no = f.bool_style == BoolStyle::YesNo;
+        let (de, ser): (Option<&str>, Option<&str>) = match (ty, f.optional) {
+            (Ty::Int, false) => (Some("scalar::int"), Some("scalar::ser_int")),
+            (Ty::Int, true) => (Some("scalar::opt_int"), Some("scalar::ser_opt_int")),
+            (Ty::Decimal, false) => (Some("scalar::decimal"), Some("scalar::ser_decimal")),
+            (Ty::Decimal, true) => (Some("scalar::opt_decimal"), Some("scalar::ser_opt_decimal")),
+            (Ty::Bool, false) if yes_no => (Some("scalar::flag"), Some("scalar::ser_flag")),
+            (Ty::Bool, false) => (Some("scalar::flag"), Some("scalar::ser_flag01")),
+            (Ty::Bool, true) if yes_no => (Some("scalar::opt_flag"), Some("scalar::ser_opt_flag")),
+            (Ty::Bool, true) => (Some("scalar::opt_flag"), Some("scalar::ser_opt_flag01")),
+            (Ty::List(_), _) => (Some("scalar::list"), None),
+            _ => (None, None),
+        };
+        if let Some(de) = de {
+            attrs.push(quote!(deserialize_with = #de));
+        }
+        if let Some(ser) = ser {
+            attrs.push(quote!(serialize_with = #ser));
+        }
+        let list_or_map = matches!(ty, Ty::List(_) | Ty::Map(_));
+        let full = if f.optional && !list_or_map {
+            attrs.push(quote!(default));
+            attrs.push(quote!(skip_serializing_if = "Option::is_none"));
+            quote!(Option<#base>)
+        } else {
+            if list_or_map {
                 attrs.push(quote!(default));
-                attrs.push(quote!(skip_serializing_if = "Option::is_none"));
-                quote!(Option<#base>)
-            } else {
-                if list_or_map {
-                    attrs.push(quote!(default));
-                    if f.optional {
-                        let skip = if matches!(ty, Ty::List(_)) {
-                            "Vec::is_empty"
-                        } else {
-                            "Map::is_empty"
-                        };
-                        attrs.push(quote!(skip_serializing_if = #skip));
-                    }
+                if f.optional {
+                    let skip = if matches!(ty, Ty::List(_)) {
+                        "Vec::is_empty"
+                    } else {
+                        "Map::is_empty"
+                    };
+                    attrs.push(quote!(skip_serializing_if = #skip));
                 }
-                base
-            };
-            let serde_attr = if attrs.is_empty() {
-                quote!()
+            }
+            base
+        };
+        let serde_attr = if attrs.is_empty() {
+            quote!()
+        } else {
+            quote!(#[serde( #( #attrs ),* )])
+        };
+        let conv = if f.optional && !list_or_map {
+            let e = self.owned_expr(ty, quote!(x));
+            if e.to_string() == "x" {
+                quote!(self.#id)
             } else {
-                quote!(#[serde( #( #attrs ),* )])
-            };
-            decls.push(quote! {
+                quote!(self.#id.map(|x| #e))
+            }
+        } else {
+            self.owned_expr(ty, quote!(self.#id))
+        };
+        (
+            quote! {
                 #doc
                 #serde_attr
                 pub #id: #full,
-            });
-            let conv = if f.optional && !list_or_map {
-                let e = self.owned_expr(&ty, quote!(x));
-                if e.to_string() == "x" {
-                    quote!(self.#id)
-                } else {
-                    quote!(self.#id.map(|x| #e))
-                }
-            } else {
-                self.owned_expr(&ty, quote!(self.#id))
-            };
-            owned.push(quote!(#id: #conv,));
-        }
-        (decls, owned)
-    }
-
-    fn response_record(&self, t: &TypeDef) -> TokenStream {
-        let name = camel(t.name.get_ref());
-        let doc = doc_attrs(&doc_of(&t.doc));
-        self.response_struct(&name, doc, &t.fields, self.borrows(t.name.get_ref()))
+            },
+            quote!(#id: #conv,),
+        )
     }
 
     fn response_struct(
         &self,
+        here: &str,
         name: &Ident,
         doc: TokenStream,
         fields: &[Field],
@@ -980,37 +805,36 @@ impl<'s> Cx<'s> {
             Some(path) => quote!(#[serde(crate = #path)]),
             None => quote!(),
         };
-        let (decls, owned) = self.response_fields(fields);
-        if borrows {
-            quote! {
-                #doc
-                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-                #serde_crate
-                #[non_exhaustive]
-                pub struct #name<'a> {
-                    #( #decls )*
-                }
-                impl #name<'_> {
+        let (decls, owned): (Vec<_>, Vec<_>) =
+            fields.iter().map(|f| self.response_field(here, f)).unzip();
+        let (lt, anon, owned_ty, conv, conv_doc) = if borrows {
+            (
+                quote!(<'a>),
+                quote!(<'_>),
+                quote!(#name<'static>),
+                quote!(#name { #( #owned )* }),
+                quote! {
                     /// Copies every borrowed string, detaching the value from the response body.
-                    pub fn into_owned(self) -> #name<'static> {
-                        #name { #( #owned )* }
-                    }
-                }
-            }
+                },
+            )
         } else {
-            quote! {
-                #doc
-                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-                #serde_crate
-                #[non_exhaustive]
-                pub struct #name {
-                    #( #decls )*
-                }
-                impl #name {
-                    /// Returns the value itself: it borrows nothing from the body.
-                    pub fn into_owned(self) -> #name {
-                        self
-                    }
+            let doc = quote! {
+                /// Returns the value itself: it borrows nothing from the body.
+            };
+            (quote!(), quote!(), quote!(#name), quote!(self), doc)
+        };
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #serde_crate
+            #[non_exhaustive]
+            pub struct #name #lt {
+                #( #decls )*
+            }
+            impl #name #anon {
+                #conv_doc
+                pub fn into_owned(self) -> #owned_ty {
+                    #conv
                 }
             }
         }
@@ -1018,15 +842,14 @@ impl<'s> Cx<'s> {
 
     // ----- actions -------------------------------------------------------------------------
 
-    fn action(&self, m: &ModuleFile, a: &Action) -> TokenStream {
+    fn action(&self, m: &Module, a: &Action) -> TokenStream {
         let root = &self.paths.core;
         let serde_json = &self.paths.serde_json;
-        let aname = a.name.get_ref().as_str();
+        let aname = a.name.as_str();
         let req = format_ident!("{}Request", aname.to_upper_camel_case());
         let resp = format_ident!("{}Response", aname.to_upper_camel_case());
-        let module = m.module.name.get_ref().as_str();
-        let file = m.module.file.as_str();
-        let summary = doc_of(&a.summary);
+        let (module, file) = (&m.name, &m.file);
+        let summary = a.summary.clone();
         let mut long = summary.clone();
         if let Some(d) = &a.doc {
             long.push_str("\n\n");
@@ -1034,57 +857,45 @@ impl<'s> Cx<'s> {
         }
         let req_doc = doc_attrs(&format!(
             "{long}\n\nRequest of `{file}?api_action={aname}`{}.",
-            if *a.idempotent.get_ref() {
+            if a.idempotent {
                 " (idempotent: retried automatically on failure)"
             } else {
                 " (not idempotent: never retried automatically)"
             }
         ));
-        let req_body = self.request_body(&req, &a.request, None, true);
+        let req_body = self.request_body(module, &req, &a.request, None, true);
         let resp_doc = doc_attrs(&format!(
             "Successful response of `{module}.{aname}`: {summary}"
         ));
-        let is_report = a.decoder.as_ref().is_some_and(|d| d.get_ref() == "report");
-        let borrows = is_report || a.response.iter().any(|f| self.ty_borrows_here(&ty_of(f)));
-        let resp_def = if is_report {
-            quote! {
-                #resp_doc
-                pub type #resp<'a> = #root::report::ReportTable<'a>;
-            }
-        } else {
-            self.response_struct(&resp, resp_doc, &a.response, borrows)
-        };
-        let resp_ty = if borrows {
-            quote!(#resp<'a>)
-        } else {
-            quote!(#resp)
-        };
-        let resp_static = if borrows {
-            quote!(#resp<'static>)
-        } else {
-            quote!(#resp)
+        let is_report = a.decoder == Some(Decoder::Report);
+        let borrows = is_report || a.response.iter().any(|f| self.spec.borrows(&f.ty));
+        let (resp_ty, resp_static) = match borrows {
+            true => (quote!(#resp<'a>), quote!(#resp<'static>)),
+            false => (quote!(#resp), quote!(#resp)),
         };
         let carries_data = a
             .response
             .iter()
-            .any(|f| !f.optional || matches!(ty_of(f), Ty::List(_) | Ty::Map(_)));
-        let (decode, encode) = if is_report {
+            .any(|f| !f.optional || matches!(f.ty, Ty::List(_) | Ty::Map(_)));
+        let (resp_def, decode, encode, to_json) = if is_report {
             (
+                quote! {
+                    #resp_doc
+                    pub type #resp<'a> = #root::report::ReportTable<'a>;
+                },
                 quote!(#root::report::decode(format, body)),
                 quote!(#root::report::encode(format, response)),
+                quote!(#root::report::to_json(response)),
             )
         } else {
             (
+                self.response_struct(module, &resp, resp_doc, &a.response, borrows),
                 quote!(#root::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, #carries_data, body)),
                 quote!(#root::wire::encode(format, Self::INFO.csv, response)),
+                quote!(#root::wire::canonical_json(response)),
             )
         };
         let info = self.action_info(m, a);
-        let to_json = if is_report {
-            quote!(#root::report::to_json(response))
-        } else {
-            quote!(#root::wire::canonical_json(response))
-        };
         quote! {
             #req_doc
             #req_body
@@ -1129,21 +940,21 @@ impl<'s> Cx<'s> {
         }
     }
 
-    fn action_info(&self, m: &ModuleFile, a: &Action) -> TokenStream {
-        let module = m.module.name.get_ref().as_str();
-        let file = m.module.file.as_str();
-        let name = a.name.get_ref().as_str();
-        let summary = doc_of(&a.summary);
+    fn action_info(&self, m: &Module, a: &Action) -> TokenStream {
+        let (module, file, name, summary) = (&m.name, &m.file, &a.name, &a.summary);
         let doc = a.doc.clone().unwrap_or_default();
-        let idem = *a.idempotent.get_ref();
-        let fields = a.request.iter().map(|f| self.field_info(f, m.name(), 0));
-        let response = a.response.iter().map(|f| self.field_info(f, m.name(), 0));
-        let plain = if a.plain.get_ref() == "id" {
-            quote!(PlainKind::Id)
-        } else {
-            quote!(PlainKind::Status)
+        let idem = a.idempotent;
+        let fields = a.request.iter().map(|f| self.field_info(module, f, 0));
+        let response = a.response.iter().map(|f| self.field_info(module, f, 0));
+        let plain = camel(a.plain.as_str());
+        let plain = quote!(PlainKind::#plain);
+        let csv = match &a.csv {
+            CsvShape::Table { rows, row } => {
+                let row = camel(row.as_str());
+                quote!(CsvLayout::Table { rows: #rows, row: RowKind::#row })
+            }
+            CsvShape::Keys => quote!(CsvLayout::Keys),
         };
-        let csv = csv_layout(a);
         quote! {
             ActionInfo {
                 module: #module,
@@ -1162,30 +973,24 @@ impl<'s> Cx<'s> {
 
     // ----- report tables -------------------------------------------------------------------
 
-    fn report_tables(&self, m: &ModuleFile) -> TokenStream {
+    fn report_tables(&self, m: &Module) -> TokenStream {
         let root = &self.paths.core;
         let columns = column_enum(&self.paths, &m.columns);
-        let filter_values: Vec<(String, String, String)> = m
+        let filter_values: Vec<EnumValue> = m
             .filters
             .iter()
-            .map(|f| {
-                (
-                    f.name.get_ref().clone(),
-                    f.name.get_ref().to_upper_camel_case(),
-                    doc_of(&f.doc),
-                )
-            })
+            .map(|f| value(&f.name, f.name.to_upper_camel_case(), &f.doc))
             .collect();
         let labels: Vec<&str> = m.filters.iter().map(|f| f.label.as_str()).collect();
         let kinds: Vec<TokenStream> = m
             .filters
             .iter()
             .map(|f| {
-                let k = camel(f.kind.get_ref());
+                let k = camel(f.kind.as_str());
                 quote!(#root::report::FilterKind::#k)
             })
             .collect();
-        let fvariants: Vec<Ident> = filter_values.iter().map(|(_, r, _)| camel(r)).collect();
+        let fvariants: Vec<Ident> = filter_values.iter().map(|v| camel(&v.rust)).collect();
         let filters = simple_enum(
             &self.paths,
             "FilterType",
@@ -1202,12 +1007,12 @@ impl<'s> Cx<'s> {
                 }
             },
         );
-        let op_values: Vec<(String, String, String)> = m
+        let op_values: Vec<EnumValue> = m
             .operators
             .iter()
-            .map(|o| (o.symbol.get_ref().clone(), o.rust.clone(), doc_of(&o.doc)))
+            .map(|o| value(&o.symbol, o.rust.clone(), &o.doc))
             .collect();
-        let ovariants: Vec<Ident> = op_values.iter().map(|(_, r, _)| camel(r)).collect();
+        let ovariants: Vec<Ident> = op_values.iter().map(|v| camel(&v.rust)).collect();
         let arity: Vec<u8> = m.operators.iter().map(|o| o.arity).collect();
         let operators = simple_enum(
             &self.paths,
@@ -1221,7 +1026,7 @@ impl<'s> Cx<'s> {
                 }
             },
         );
-        let options = self.option_enum(&m.options);
+        let options = self.option_enum(&m.name, &m.options);
         quote! {
             #columns
             #filters
@@ -1230,7 +1035,7 @@ impl<'s> Cx<'s> {
         }
     }
 
-    fn option_enum(&self, opts: &[OptionDef]) -> TokenStream {
+    fn option_enum(&self, here: &str, opts: &[ReportOption]) -> TokenStream {
         let root = &self.paths.core;
         let mut variants = Vec::new();
         let mut keys = Vec::new();
@@ -1239,41 +1044,45 @@ impl<'s> Cx<'s> {
         let mut checks = Vec::new();
         let mut names = Vec::new();
         for o in opts {
-            let key = o.name.get_ref().as_str();
+            let key = o.name.as_str();
             let v = camel(key);
-            let doc = doc_attrs(&doc_of(&o.doc));
-            let t = o.ty.get_ref().as_str();
-            let payload = match t {
-                "bool" => quote!(bool),
-                "int" => quote!(u64),
-                "page" => quote!(#root::report::Page),
-                "column" => quote!(Column),
-                "string" | "datetime" | "timezone" => quote!(String),
-                e => self.enum_path(e.trim_start_matches("enum:")),
+            let doc = doc_attrs(&o.doc);
+            let text = matches!(
+                o.ty,
+                OptionTy::String | OptionTy::DateTime | OptionTy::Timezone
+            );
+            let payload = match o.ty {
+                OptionTy::Bool => quote!(bool),
+                OptionTy::Int => quote!(u64),
+                OptionTy::Page => quote!(#root::report::Page),
+                OptionTy::Column => quote!(Column),
+                OptionTy::Enum(e) => self.enum_path(here, e),
+                _ => quote!(String),
             };
             variants.push(quote! { #doc #v(#payload), });
             keys.push(quote! { Self::#v(_) => #key, });
-            values.push(match t {
-                "string" | "datetime" | "timezone" => quote! { Self::#v(x) => x.clone(), },
-                _ => quote! { Self::#v(x) => x.to_string(), },
+            values.push(if text {
+                quote! { Self::#v(x) => x.clone(), }
+            } else {
+                quote! { Self::#v(x) => x.to_string(), }
             });
-            parses.push(match t {
-                "bool" => quote! { #key => #root::params::parse_bool(value).map(Self::#v), },
-                "string" | "datetime" | "timezone" => quote! { #key => Ok(Self::#v(value.to_owned())), },
+            parses.push(match o.ty {
+                OptionTy::Bool => quote! { #key => #root::params::parse_bool(value).map(Self::#v), },
+                _ if text => quote! { #key => Ok(Self::#v(value.to_owned())), },
                 _ => quote! { #key => value.parse().map(Self::#v).map_err(|e| format!("`{value}` is not valid for `{}`: {e}", #key)), },
             });
             let field = format!("options[{key}]");
-            checks.push(match t {
-                "datetime" => quote! { Self::#v(x) => { check_text(#field, x)?; check_rule(#field, x, "datetime", #root::rules::datetime(x)) } },
-                "timezone" => quote! { Self::#v(x) => { check_text(#field, x)?; check_rule(#field, x, "timezone", #root::rules::timezone(x)) } },
-                "string" => quote! { Self::#v(x) => check_text(#field, x), },
+            checks.push(match o.ty {
+                OptionTy::DateTime => quote! { Self::#v(x) => { check_text(#field, x)?; check_rule(#field, x, "datetime", #root::rules::datetime(x)) } },
+                OptionTy::Timezone => quote! { Self::#v(x) => { check_text(#field, x)?; check_rule(#field, x, "timezone", #root::rules::timezone(x)) } },
+                OptionTy::String => quote! { Self::#v(x) => check_text(#field, x), },
                 _ => quote! { Self::#v(_) => Ok(()), },
             });
             names.push(key);
         }
         let all = names.join(", ");
-        let odocs: Vec<String> = opts.iter().map(|o| doc_of(&o.doc)).collect();
-        let otypes: Vec<&str> = opts.iter().map(|o| o.ty.get_ref().as_str()).collect();
+        let odocs: Vec<&str> = opts.iter().map(|o| o.doc.as_str()).collect();
+        let otypes: Vec<&str> = opts.iter().map(|o| o.spec_ty.as_str()).collect();
         quote! {
             /// A report option, sent as `options[]=key=value`.
             #[derive(Debug, Clone, PartialEq)]
@@ -1350,45 +1159,29 @@ impl<'s> Cx<'s> {
 
     // ----- server routing and root -----------------------------------------------------------
 
-    fn all_actions(&self) -> Vec<(&ModuleFile, &Action)> {
+    fn all_actions(&self) -> impl Iterator<Item = (&Module, &Action)> {
         self.spec
             .modules
             .iter()
             .flat_map(|m| m.actions.iter().map(move |a| (m, a)))
-            .collect()
-    }
-
-    /// The path of `item` of module `m` from the code being generated: bare inside `m`,
-    /// `<core>::generated::m::item` elsewhere.
-    fn item_path(&self, m: &ModuleFile, item: &Ident) -> TokenStream {
-        let root = &self.paths.core;
-        let name = m.module.name.get_ref();
-        let mid = ident(name);
-        if *self.current.borrow() == *name {
-            quote!(#item)
-        } else {
-            quote!(#root::generated::#mid::#item)
-        }
     }
 
     /// The server side of one action: its `Handler` method (named `method`) and its arm in
     /// `dispatch`, which calls `run` (the core's `generated::server::run`).
     fn server_action(
         &self,
-        m: &ModuleFile,
+        here: &str,
+        m: &Module,
         a: &Action,
         method: &Ident,
         run: &TokenStream,
     ) -> (TokenStream, TokenStream) {
         let root = &self.paths.core;
-        let aname = a.name.get_ref().as_str();
+        let aname = a.name.as_str();
         let req = format_ident!("{}Request", aname.to_upper_camel_case());
-        let path = self.item_path(m, &req);
-        let file = m.module.file.as_str();
-        let doc = doc_attrs(&format!(
-            "`{file}?api_action={aname}`: {}",
-            doc_of(&a.summary)
-        ));
+        let path = self.item_path(here, m, &req);
+        let file = m.file.as_str();
+        let doc = doc_attrs(&format!("`{file}?api_action={aname}`: {}", a.summary));
         let method_decl = quote! {
             #doc
             fn #method(&self, cx: &Self::Context, request: #path)
@@ -1405,8 +1198,8 @@ impl<'s> Cx<'s> {
         let mut methods = Vec::new();
         let mut arms = Vec::new();
         for (m, a) in self.all_actions() {
-            let method = format_ident!("{}_{}", m.module.name.get_ref(), a.name.get_ref());
-            let (decl, arm) = self.server_action(m, a, &method, &quote!(run));
+            let method = format_ident!("{}_{}", m.name, a.name);
+            let (decl, arm) = self.server_action("", m, a, &method, &quote!(run));
             methods.push(decl);
             arms.push(arm);
         }
@@ -1491,18 +1284,18 @@ impl<'s> Cx<'s> {
 
     /// One module's method group for the clients: `pub struct <group><'c, C>(&'c C)` with one
     /// method per action.
-    fn client_group(&self, m: &ModuleFile, group: &Ident) -> TokenStream {
+    fn client_group(&self, here: &str, m: &Module, group: &Ident) -> TokenStream {
         let mut methods = Vec::new();
         for a in &m.actions {
-            let aname = a.name.get_ref().as_str();
+            let aname = a.name.as_str();
             let method = ident(aname);
             let req = format_ident!("{}Request", aname.to_upper_camel_case());
-            let path = self.item_path(m, &req);
-            let mut doc = doc_of(&a.summary);
+            let path = self.item_path(here, m, &req);
+            let mut doc = a.summary.clone();
             doc.push_str(&format!(
                 "\n\n`POST {}?api_action={aname}`; {}.",
-                m.module.file,
-                if *a.idempotent.get_ref() {
+                m.file,
+                if a.idempotent {
                     "idempotent, so retried automatically on transient failures"
                 } else {
                     "not idempotent, so never retried automatically"
@@ -1527,8 +1320,8 @@ impl<'s> Cx<'s> {
         }
         let gdoc = doc_attrs(&format!(
             "The `{}` actions: {}",
-            m.module.file,
-            doc_of(&m.module.doc).lines().next().unwrap_or("")
+            m.file,
+            m.doc.lines().next().unwrap_or("")
         ));
         quote! {
             #gdoc
@@ -1546,11 +1339,10 @@ impl<'s> Cx<'s> {
         let mut groups = Vec::new();
         let mut accessors = Vec::new();
         for m in &self.spec.modules {
-            let mname = m.module.name.get_ref().as_str();
-            let mid = ident(mname);
-            let group = camel(mname);
-            groups.push(self.client_group(m, &group));
-            let adoc = doc_attrs(&format!("The `{}` actions.", m.module.file));
+            let mid = ident(&m.name);
+            let group = camel(&m.name);
+            groups.push(self.client_group("", m, &group));
+            let adoc = doc_attrs(&format!("The `{}` actions.", m.file));
             accessors.push(quote! {
                 #adoc
                 fn #mid(&self) -> #group<'_, Self> {
@@ -1584,25 +1376,23 @@ impl<'s> Cx<'s> {
     }
 
     /// An extension module (see [`generate_extension`]).
-    fn extension(&self, m: &ModuleFile) -> TokenStream {
+    fn extension(&self, m: &Module) -> TokenStream {
         let root = &self.paths.core;
-        let name = m.module.name.get_ref().as_str();
-        let file = m.module.file.as_str();
-        let doc = doc_of(&m.module.doc);
+        let (name, file, doc) = (m.name.as_str(), m.file.as_str(), m.doc.as_str());
         let mid = ident(name);
         let body = self.module_body(m);
         let group = format_ident!("{}Group", name.to_upper_camel_case());
         let ext = format_ident!("{}Ext", name.to_upper_camel_case());
-        let client_group = self.client_group(m, &group);
+        let client_group = self.client_group(name, m, &group);
         let run = quote!(#root::generated::server::run);
         let mut methods = Vec::new();
         let mut arms = Vec::new();
         let mut infos = Vec::new();
         for a in &m.actions {
-            let (decl, arm) = self.server_action(m, a, &ident(a.name.get_ref()), &run);
+            let (decl, arm) = self.server_action(name, m, a, &ident(&a.name), &run);
             methods.push(decl);
             arms.push(arm);
-            let req = format_ident!("{}Request", a.name.get_ref().to_upper_camel_case());
+            let req = format_ident!("{}Request", a.name.to_upper_camel_case());
             infos.push(quote!(<#req as Action>::INFO));
         }
         let mod_doc = doc_attrs(&format!(
@@ -1691,12 +1481,12 @@ impl<'s> Cx<'s> {
         }
     }
 
-    fn root(&self, mods: &[String]) -> TokenStream {
+    fn root(&self) -> TokenStream {
         let root = &self.paths.core;
-        let ids: Vec<Ident> = mods.iter().map(|m| ident(m)).collect();
-        let infos = self.all_actions().into_iter().map(|(m, a)| {
-            let mid = ident(m.module.name.get_ref());
-            let req = format_ident!("{}Request", a.name.get_ref().to_upper_camel_case());
+        let ids: Vec<Ident> = self.spec.modules.iter().map(|m| ident(&m.name)).collect();
+        let infos = self.all_actions().map(|(m, a)| {
+            let mid = ident(&m.name);
+            let req = format_ident!("{}Request", a.name.to_upper_camel_case());
             quote!(<#root::generated::#mid::#req as Action>::INFO)
         });
         let module_infos: Vec<TokenStream> = self
@@ -1704,15 +1494,12 @@ impl<'s> Cx<'s> {
             .modules
             .iter()
             .map(|m| {
-                let name = m.module.name.get_ref().as_str();
-                let file = m.module.file.as_str();
-                let doc = doc_of(&m.module.doc);
+                let (name, file, doc) = (&m.name, &m.file, &m.doc);
                 quote!(ModuleInfo { name: #name, file: #file, doc: #doc })
             })
             .collect();
-        let visit_arms = self.all_actions().into_iter().map(|(m, a)| {
-            let mname = m.module.name.get_ref().as_str();
-            let aname = a.name.get_ref().as_str();
+        let visit_arms = self.all_actions().map(|(m, a)| {
+            let (mname, aname) = (m.name.as_str(), a.name.as_str());
             let mid = ident(mname);
             let req = format_ident!("{}Request", aname.to_upper_camel_case());
             quote!((#mname, #aname) => Some(visitor.visit::<#root::generated::#mid::#req>()),)
@@ -1724,8 +1511,8 @@ impl<'s> Cx<'s> {
             .map(|m| {
                 doc_attrs(&format!(
                     "`{}`: {}",
-                    m.module.file,
-                    doc_of(&m.module.doc).lines().next().unwrap_or("")
+                    m.file,
+                    m.doc.lines().next().unwrap_or("")
                 ))
             })
             .collect();
@@ -1762,40 +1549,57 @@ impl<'s> Cx<'s> {
     }
 }
 
-fn base_scalar(ty: &Ty) -> Option<Ty> {
-    match ty {
-        Ty::List(inner) => base_scalar(inner),
-        Ty::String | Ty::Date | Ty::DateTime | Ty::Int | Ty::Decimal | Ty::Bool => Some(ty.clone()),
-        _ => None,
+fn req_decl(r: &ReqField<'_>) -> TokenStream {
+    let (f, id, base) = (r.f, &r.id, &r.base);
+    let mut doc = f.doc.clone();
+    if let Some(d) = &f.default {
+        doc.push_str(&format!("\n\nServer default: `{d}`."));
+    }
+    if let Some(rule) = &f.rule {
+        doc.push_str(&format!("\n\nValidated by rule `{}`.", rule.text));
+    }
+    let doc = doc_attrs(&doc);
+    let ty = if r.required_scalar || r.is_list {
+        base.clone()
+    } else {
+        quote!(Option<#base>)
+    };
+    quote! { #doc pub #id: #ty, }
+}
+
+/// The constructor's initializer of a field.
+fn req_new_init(r: &ReqField<'_>) -> TokenStream {
+    let id = &r.id;
+    match &r.default_expr {
+        _ if r.f.required && matches!(r.f.ty, Ty::List(_)) => {
+            quote! { #id: #id.into_iter().map(Into::into).collect(), }
+        }
+        Some(expr) => quote! { #id: #expr, },
+        None if r.required_scalar => quote! { #id: #id.into(), },
+        None => quote! { #id: Default::default(), },
     }
 }
 
-fn csv_layout(a: &Action) -> TokenStream {
-    if a.csv.get_ref() == "table" {
-        let rows = a.csv_rows.clone().unwrap_or_default();
-        let row = if a.csv_row.as_deref() == Some("map") {
-            quote!(RowKind::Map)
-        } else {
-            quote!(RowKind::List)
-        };
-        quote!(CsvLayout::Table { rows: #rows, row: #row })
-    } else {
-        quote!(CsvLayout::Keys)
+/// Decoding (server side).
+fn req_from_param(r: &ReqField<'_>) -> TokenStream {
+    let (id, wire, aliases) = (&r.id, r.wire, &r.f.alias);
+    let comma = r.f.list_style == Some(ListStyle::Comma);
+    match (&r.f.ty, &r.default_expr) {
+        (Ty::CustomFields, _) => quote! { #id: p.custom_fields("custom:")?, },
+        (Ty::Options, _) => quote! { #id: p.options(#wire)?, },
+        (Ty::List(_), _) => quote! { #id: p.list(#wire, &[#(#aliases),*], #comma)?, },
+        (_, Some(expr)) => quote! { #id: p.optional(#wire, &[#(#aliases),*])?.unwrap_or(#expr), },
+        _ if r.required_scalar => quote! { #id: p.required(#wire, &[#(#aliases),*])?, },
+        _ => quote! { #id: p.optional(#wire, &[#(#aliases),*])?, },
     }
 }
 
 impl Cx<'_> {
-    /// The `FieldInfo` of a field of module `from`. A record-typed field of the module being
-    /// generated refers to its record's field list by name (see [`Cx::fields_const`]); one of
-    /// another module's record is written out (up to `depth` 4).
-    fn field_info(&self, f: &Field, from: &str, depth: usize) -> TokenStream {
-        let name = f.name.get_ref().as_str();
-        let rust = field_ident(f)
-            .to_string()
-            .trim_start_matches("r#")
-            .to_owned();
-        let ty = f.ty.get_ref().as_str();
-        let doc = doc_of(&f.doc);
+    /// The `FieldInfo` of a field, for code in module `here`. A field of a record of `here`
+    /// refers to its record's field list by name (see [`Cx::fields_const`]); one of another
+    /// module's record is written out (up to `depth` 4).
+    fn field_info(&self, here: &str, f: &Field, depth: usize) -> TokenStream {
+        let (name, rust, ty, doc) = (&f.name, &f.rust, &f.spec_ty, &f.doc);
         let mut info = quote!(FieldInfo::new(#name, #ty, #doc));
         if rust != name {
             info = quote!(#info.rust(#rust));
@@ -1810,25 +1614,20 @@ impl Cx<'_> {
             info = quote!(#info.with_default(#d));
         }
         if let Some(r) = &f.rule {
-            let r = r.get_ref().as_str();
+            let r = &r.text;
             info = quote!(#info.with_rule(#r));
         }
-        let parsed = ty_of(f);
-        let values = self.enum_values(&parsed, from);
-        if !values.is_empty() {
+        if let Some(e) = f.ty.enum_ref() {
+            let values = self.spec.enum_values(e).into_iter().map(|(wire, _)| wire);
             info = quote!(#info.with_values(&[ #( #values ),* ]));
         }
-        if let Some(n) = named_of(&parsed)
-            && let Some((m, t)) = self.lookup(from, &n)
-        {
-            if m.name() == *self.current.borrow() {
-                let konst = fields_const_ident(t.name.get_ref());
+        if let Some(r) = f.ty.record() {
+            let t = self.spec.record(r);
+            if self.spec.modules[r.module].name == here {
+                let konst = fields_const_ident(&t.name);
                 info = quote!(#info.with_fields(#konst));
             } else if depth < 4 {
-                let fields = t
-                    .fields
-                    .iter()
-                    .map(|f| self.field_info(f, m.name(), depth + 1));
+                let fields = t.fields.iter().map(|f| self.field_info(here, f, depth + 1));
                 info = quote!(#info.with_fields(&[ #( #fields ),* ]));
             }
         }
@@ -1837,40 +1636,14 @@ impl Cx<'_> {
 
     /// `const <RECORD>_FIELDS`: the field list of a record type of the module being generated,
     /// written once and referred to by every field of that type.
-    fn fields_const(&self, m: &ModuleFile, t: &TypeDef) -> TokenStream {
-        let konst = fields_const_ident(t.name.get_ref());
-        let fields = t.fields.iter().map(|f| self.field_info(f, m.name(), 0));
-        let doc = format!(" The spec's fields of `{}`.", t.name.get_ref());
+    fn fields_const(&self, m: &Module, t: &Record) -> TokenStream {
+        let konst = fields_const_ident(&t.name);
+        let fields = t.fields.iter().map(|f| self.field_info(&m.name, f, 0));
+        let doc = format!(" The spec's fields of `{}`.", t.name);
         quote! {
             #[doc = #doc]
             #[allow(dead_code)]
             const #konst: &[FieldInfo] = &[ #( #fields ),* ];
-        }
-    }
-
-    /// The wire values of an `enum:Name` (or `list<enum:Name>`) type used in module `from`.
-    fn enum_values(&self, ty: &Ty, from: &str) -> Vec<String> {
-        match ty {
-            Ty::List(inner) => self.enum_values(inner, from),
-            Ty::Enum(n) => {
-                let Some(m) = find_enum(&self.modules, from, n) else {
-                    return Vec::new();
-                };
-                if let Some(e) = m.enums.iter().find(|e| e.name.get_ref() == n) {
-                    return e.values.iter().map(|v| v.wire.get_ref().clone()).collect();
-                }
-                match n.as_str() {
-                    "Column" => m.columns.iter().map(|c| c.name.get_ref().clone()).collect(),
-                    "FilterType" => m.filters.iter().map(|c| c.name.get_ref().clone()).collect(),
-                    "Operator" => m
-                        .operators
-                        .iter()
-                        .map(|c| c.symbol.get_ref().clone())
-                        .collect(),
-                    _ => Vec::new(),
-                }
-            }
-            _ => Vec::new(),
         }
     }
 }
@@ -1880,11 +1653,12 @@ fn fields_const_ident(record: &str) -> Ident {
     format_ident!("{}_FIELDS", record.to_shouty_snake_case())
 }
 
-fn named_of(ty: &Ty) -> Option<String> {
-    match ty {
-        Ty::List(inner) | Ty::Map(inner) => named_of(inner),
-        Ty::Named(n) => Some(n.clone()),
-        _ => None,
+/// An enum value.
+fn value(wire: &str, rust: String, doc: &str) -> EnumValue {
+    EnumValue {
+        wire: wire.to_owned(),
+        rust,
+        doc: doc.to_owned(),
     }
 }
 
@@ -1893,16 +1667,16 @@ fn simple_enum(
     paths: &Paths,
     name: &str,
     doc: &str,
-    values: &[(String, String, String)],
+    values: &[EnumValue],
     extra: TokenStream,
 ) -> TokenStream {
     let serde = &paths.serde;
     let id = camel(name);
     let edoc = doc_attrs(doc);
-    let variants: Vec<Ident> = values.iter().map(|(_, r, _)| camel(r)).collect();
-    let wires: Vec<&str> = values.iter().map(|(w, _, _)| w.as_str()).collect();
-    let docs: Vec<TokenStream> = values.iter().map(|(_, _, d)| doc_attrs(d)).collect();
-    let doc_strs: Vec<&str> = values.iter().map(|(_, _, d)| d.as_str()).collect();
+    let variants: Vec<Ident> = values.iter().map(|v| camel(&v.rust)).collect();
+    let wires: Vec<&str> = values.iter().map(|v| v.wire.as_str()).collect();
+    let docs: Vec<TokenStream> = values.iter().map(|v| doc_attrs(&v.doc)).collect();
+    let doc_strs: Vec<&str> = values.iter().map(|v| v.doc.as_str()).collect();
     let allowed = wires.join(", ");
     quote! {
         #edoc
@@ -1964,24 +1738,18 @@ fn simple_enum(
     }
 }
 
-fn column_enum(paths: &Paths, cols: &[ColumnDef]) -> TokenStream {
+fn column_enum(paths: &Paths, cols: &[Column]) -> TokenStream {
     let root = &paths.core;
-    let values: Vec<(String, String, String)> = cols
+    let values: Vec<EnumValue> = cols
         .iter()
-        .map(|c| {
-            (
-                c.name.get_ref().clone(),
-                c.name.get_ref().to_upper_camel_case(),
-                doc_of(&c.doc),
-            )
-        })
+        .map(|c| value(&c.name, c.name.to_upper_camel_case(), &c.doc))
         .collect();
-    let variants: Vec<Ident> = values.iter().map(|(_, r, _)| camel(r)).collect();
+    let variants: Vec<Ident> = values.iter().map(|v| camel(&v.rust)).collect();
     let labels: Vec<&str> = cols.iter().map(|c| c.label.as_str()).collect();
     let cells: Vec<TokenStream> = cols
         .iter()
         .map(|c| {
-            let k = camel(c.cell.get_ref());
+            let k = camel(c.cell.as_str());
             quote!(#root::report::CellType::#k)
         })
         .collect();

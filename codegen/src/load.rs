@@ -1,6 +1,12 @@
 //! Loading and validating the spec, with errors that point at file, line and column.
 
-use crate::model::{Action, Field, ModuleFile, RulesFile, Spec, Ty, find_type};
+use crate::input::{self, ModuleFile, RulesFile};
+use crate::model::{
+    Action, BoolStyle, CellKind, Column, CsvShape, Decoder, DefaultValue, Direction, Enum,
+    EnumKind, EnumRef, EnumValue, Field, Filter, FilterKind, ListStyle, Module, Operator, OptionTy,
+    Plain, Record, ReportOption, RowShape, Rule, RuleUse, Spec, Ty, TypeRef,
+};
+use heck::ToSnakeCase;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
@@ -95,13 +101,8 @@ pub fn load_sources(
     modules: &[(String, String)],
 ) -> Result<Spec, SpecErrors> {
     let mut errors = Vec::new();
-    let rules = match parse_rules(rules_path, rules_text) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+    let rules = parse_rules(rules_path, rules_text);
+    let rules = rules.map_err(|e| errors.push(e)).ok();
     let mut files = Vec::new();
     for (path, text) in modules {
         match parse_module(path, text) {
@@ -112,16 +113,14 @@ pub fn load_sources(
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
-    let rules = rules.expect("rules parsed");
-    let rules_src = rules_text;
-    validate(&rules, rules_src, &files, &mut errors);
+    let Some(rules) = rules else {
+        return Err(SpecErrors(errors));
+    };
+    let spec = lower(&rules, rules_text, &files, &mut errors);
     if !errors.is_empty() {
         return Err(SpecErrors(errors));
     }
-    Ok(Spec {
-        modules: files.into_iter().map(|(m, _)| m).collect(),
-        rules,
-    })
+    Ok(spec)
 }
 
 /// Parses one module file without cross-file validation.
@@ -156,19 +155,22 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Which module files define each type and enum name.
+/// Which modules (indices into the files) define each type and enum name.
 #[derive(Default)]
 struct Names {
-    types: HashMap<String, Vec<String>>,
-    enums: HashMap<String, Vec<String>>,
+    types: HashMap<String, Vec<usize>>,
+    enums: HashMap<String, Vec<usize>>,
 }
 
-fn add_name(map: &mut HashMap<String, Vec<String>>, name: &str, path: &str) {
-    let files = map.entry(name.to_owned()).or_default();
-    if !files.iter().any(|p| p == path) {
-        files.push(path.to_owned());
+fn add_name(map: &mut HashMap<String, Vec<usize>>, name: &str, module: usize) {
+    let modules = map.entry(name.to_owned()).or_default();
+    if !modules.contains(&module) {
+        modules.push(module);
     }
 }
+
+/// A spec item's optional documentation.
+type Doc = Option<Spanned<String>>;
 
 struct Ctx<'a> {
     path: &'a str,
@@ -176,7 +178,21 @@ struct Ctx<'a> {
     errors: &'a mut Vec<SpecError>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(path: &'a str, text: &'a str, errors: &'a mut Vec<SpecError>) -> Self {
+        Ctx { path, text, errors }
+    }
+
+    /// Reports a second `what` named `name` (`seen` holds the names so far) and a missing
+    /// `doc`.
+    fn named(&mut self, seen: &mut HashSet<String>, what: &str, name: &Spanned<String>, doc: &Doc) {
+        let n = name.get_ref();
+        if !seen.insert(n.clone()) {
+            self.err(name.span(), format!("duplicate {what} `{n}`"));
+        }
+        self.need_doc(doc, what, name, "");
+    }
+
     fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
         let (line, column) = line_col(self.text, span.start);
         self.errors.push(SpecError {
@@ -187,54 +203,507 @@ impl Ctx<'_> {
         });
     }
 
-    fn need_doc(&mut self, doc: &Option<Spanned<String>>, what: &str, at: Range<usize>) {
+    /// Reports a missing or empty `doc` of the `what` named `at` (`of` its owner).
+    fn need_doc(&mut self, doc: &Doc, what: &str, at: &Spanned<String>, of: &str) {
+        let what = format!("{what} `{}`{of}", at.get_ref());
         match doc {
-            None => self.err(at, format!("{what} has no `doc`")),
+            None => self.err(at.span(), format!("{what} has no `doc`")),
             Some(d) if d.get_ref().trim().is_empty() => {
                 self.err(d.span(), format!("{what} has an empty `doc`"))
             }
             Some(_) => {}
         }
     }
+
+    /// Parses a word of the spec with `parse`, reporting anything else with `message` (and
+    /// standing in `or` for it).
+    fn word<T>(
+        &mut self,
+        s: &Spanned<String>,
+        parse: fn(&str) -> Option<T>,
+        or: T,
+        message: impl Into<String>,
+    ) -> T {
+        parse(s.get_ref()).unwrap_or_else(|| {
+            self.err(s.span(), message);
+            or
+        })
+    }
 }
 
-fn validate(
+/// Lowering one module: where its errors go, and what names resolve against, seen from it.
+struct Lower<'a> {
+    cx: Ctx<'a>,
+    files: &'a [(ModuleFile, &'a str)],
+    names: &'a Names,
+    rules: &'a HashMap<String, usize>,
+    module: usize,
+}
+
+fn text(d: &Option<Spanned<String>>) -> String {
+    d.as_ref().map(|d| d.get_ref().clone()).unwrap_or_default()
+}
+
+impl Lower<'_> {
+    /// The module defining the type (`is_type`) or enum `n`: this module's own first, else the
+    /// only one that does.
+    fn resolve(&self, is_type: bool, n: &str) -> Result<usize, String> {
+        let (known, what, table) = if is_type {
+            (&self.names.types, "type", "[[type]]")
+        } else {
+            (&self.names.enums, "enum", "[[enum]]")
+        };
+        match known.get(n).map(Vec::as_slice).unwrap_or_default() {
+            [] => {
+                let hint = closest(n, known.keys().map(String::as_str))
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                Err(format!(
+                    "unknown {what} `{n}` (no {table} has that name){hint}"
+                ))
+            }
+            ms if ms.contains(&self.module) => Ok(self.module),
+            [m] => Ok(*m),
+            ms => {
+                let paths: Vec<&str> = ms.iter().map(|&m| self.files[m].0.path.as_str()).collect();
+                Err(format!(
+                    "{what} `{n}` is ambiguous: {} all define it; define it in this module",
+                    paths.join(", ")
+                ))
+            }
+        }
+    }
+
+    /// The enum `n` of module `module`.
+    fn enum_ref(&self, module: usize, n: &str) -> EnumRef {
+        let enums = &self.files[module].0.enums;
+        let kind = match enums.iter().position(|e| e.name.get_ref() == n) {
+            Some(index) => EnumKind::Declared(index),
+            None if n == "Column" => EnumKind::Column,
+            None if n == "FilterType" => EnumKind::FilterType,
+            None => EnumKind::Operator,
+        };
+        EnumRef { module, kind }
+    }
+
+    /// Parses and resolves a spec type.
+    fn ty(&self, s: &str) -> Result<Ty, String> {
+        let s = s.trim();
+        if let Some(inner) = s.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
+            return Ok(Ty::List(Box::new(self.ty(inner)?)));
+        }
+        if let Some(inner) = s.strip_prefix("map<").and_then(|r| r.strip_suffix('>')) {
+            return Ok(Ty::Map(Box::new(self.ty(inner)?)));
+        }
+        if let Some(name) = s.strip_prefix("enum:") {
+            if !is_camel(name) {
+                return Err(format!("enum name `{name}` must be UpperCamelCase"));
+            }
+            return Ok(Ty::Enum(self.enum_ref(self.resolve(false, name)?, name)));
+        }
+        Ok(match s {
+            "string" => Ty::String,
+            "int" => Ty::Int,
+            "decimal" => Ty::Decimal,
+            "bool" => Ty::Bool,
+            "date" => Ty::Date,
+            "datetime" => Ty::DateTime,
+            "custom_fields" => Ty::CustomFields,
+            "options" => Ty::Options,
+            "report_rows" => Ty::ReportRows,
+            other if is_camel(other) => {
+                let module = self.resolve(true, other)?;
+                let types = &self.files[module].0.types;
+                let index = types
+                    .iter()
+                    .position(|t| t.name.get_ref() == other)
+                    .unwrap_or_default();
+                Ty::Record(TypeRef { module, index })
+            }
+            other => {
+                return Err(format!(
+                    "unknown type `{other}`; expected string, int, decimal, bool, date, datetime, \
+                     list<T>, map<T>, enum:Name, custom_fields, options, report_rows or a [[type]] name"
+                ));
+            }
+        })
+    }
+
+    /// A field's default as a value of its type.
+    fn default_value(&self, ty: &Ty, d: &str) -> Option<DefaultValue> {
+        match ty {
+            Ty::String | Ty::Date | Ty::DateTime => Some(DefaultValue::Text(d.to_owned())),
+            Ty::Int => d.parse().ok().map(DefaultValue::Int),
+            Ty::Enum(e) => {
+                let EnumKind::Declared(index) = e.kind else {
+                    return None;
+                };
+                let values = &self.files[e.module].0.enums[index].values;
+                let v = values.iter().find(|v| v.wire.get_ref() == d)?;
+                Some(DefaultValue::Variant(*e, v.rust.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    fn module(&mut self, m: &ModuleFile) -> Module {
+        let mname = m.module.name.get_ref();
+        if !is_snake(mname) {
+            self.cx.err(
+                m.module.name.span(),
+                format!("module name `{mname}` must be snake_case"),
+            );
+        }
+        self.cx
+            .need_doc(&m.module.doc, "module", &m.module.name, "");
+        let mut seen_actions = HashSet::new();
+        let actions = m
+            .actions
+            .iter()
+            .map(|a| self.action(a, &mut seen_actions))
+            .collect();
+        let mut seen = HashSet::new();
+        let types = m
+            .types
+            .iter()
+            .map(|t| {
+                let tn = t.name.get_ref();
+                self.cx.named(&mut seen, "type", &t.name, &t.doc);
+                Record {
+                    name: tn.clone(),
+                    span: t.name.span(),
+                    doc: text(&t.doc),
+                    note: t.note.clone(),
+                    check: t.check.clone(),
+                    fields: self.fields(&t.fields, &format!("type `{tn}`")),
+                    direction: Direction::Response,
+                    borrows: false,
+                }
+            })
+            .collect();
+        let mut seen_enums = HashSet::new();
+        let enums = m
+            .enums
+            .iter()
+            .map(|e| {
+                let en = e.name.get_ref();
+                self.cx.named(&mut seen_enums, "enum", &e.name, &e.doc);
+                let mut vals = HashSet::new();
+                let values = e.values.iter().map(|v| {
+                    let wire = v.wire.get_ref();
+                    if !vals.insert(wire.clone()) {
+                        self.cx.err(
+                            v.wire.span(),
+                            format!("duplicate value `{wire}` in enum `{en}`"),
+                        );
+                    }
+                    self.cx
+                        .need_doc(&v.doc, "value", &v.wire, &format!(" of enum `{en}`"));
+                    EnumValue {
+                        wire: wire.clone(),
+                        rust: v.rust.clone(),
+                        doc: text(&v.doc),
+                    }
+                });
+                Enum {
+                    name: en.clone(),
+                    doc: text(&e.doc),
+                    values: values.collect(),
+                }
+            })
+            .collect();
+        let mut cols = HashSet::new();
+        let columns = m
+            .columns
+            .iter()
+            .map(|c| {
+                self.cx.named(&mut cols, "column", &c.name, &c.doc);
+                let cell = self.cx.word(&c.cell, CellKind::parse, CellKind::Text, format!("unknown cell type `{}`; expected text, int, duration, yes_no, datetime, phone, url or list", c.cell.get_ref()));
+                Column {
+                    name: c.name.get_ref().clone(),
+                    label: c.label.clone(),
+                    cell,
+                    doc: text(&c.doc),
+                }
+            })
+            .collect();
+        let mut seen_filters = HashSet::new();
+        let filters = m
+            .filters
+            .iter()
+            .map(|f| {
+                self.cx.named(&mut seen_filters, "filter", &f.name, &f.doc);
+                let kind = self.cx.word(
+                    &f.kind,
+                    FilterKind::parse,
+                    FilterKind::Flag,
+                    format!(
+                        "unknown filter kind `{}`; expected flag, numeric or values",
+                        f.kind.get_ref()
+                    ),
+                );
+                Filter {
+                    name: f.name.get_ref().clone(),
+                    label: f.label.clone(),
+                    kind,
+                    doc: text(&f.doc),
+                }
+            })
+            .collect();
+        let operators = m
+            .operators
+            .iter()
+            .map(|o| {
+                self.cx.need_doc(&o.doc, "operator", &o.symbol, "");
+                if !(1..=2).contains(&o.arity) {
+                    self.cx
+                        .err(o.symbol.span(), "operator arity must be 1 or 2");
+                }
+                Operator {
+                    symbol: o.symbol.get_ref().clone(),
+                    rust: o.rust.clone(),
+                    arity: o.arity,
+                    doc: text(&o.doc),
+                }
+            })
+            .collect();
+        let options = m
+            .options
+            .iter()
+            .map(|o| {
+                self.cx.need_doc(&o.doc, "option", &o.name, "");
+                let t = o.ty.get_ref().as_str();
+                let ty = match t {
+                    "bool" => Some(OptionTy::Bool),
+                    "string" => Some(OptionTy::String),
+                    "int" => Some(OptionTy::Int),
+                    "page" => Some(OptionTy::Page),
+                    "datetime" => Some(OptionTy::DateTime),
+                    "timezone" => Some(OptionTy::Timezone),
+                    "column" => Some(OptionTy::Column),
+                    _ => t.strip_prefix("enum:").and_then(|e| {
+                        let ms = self.names.enums.get(e)?;
+                        let m = if ms.contains(&self.module) { self.module } else { ms[0] };
+                        Some(OptionTy::Enum(self.enum_ref(m, e)))
+                    }),
+                };
+                if ty.is_none() {
+                    self.cx.err(o.ty.span(), format!("unknown option type `{t}`; expected bool, string, int, page, datetime, timezone, column or enum:Name"));
+                }
+                ReportOption {
+                    name: o.name.get_ref().clone(),
+                    ty: ty.unwrap_or(OptionTy::String),
+                    spec_ty: t.to_owned(),
+                    doc: text(&o.doc),
+                    note: o.note.clone(),
+                }
+            })
+            .collect();
+        Module {
+            name: mname.clone(),
+            file: m.module.file.clone(),
+            doc: text(&m.module.doc),
+            note: m.module.note.clone(),
+            actions,
+            types,
+            enums,
+            columns,
+            filters,
+            operators,
+            options,
+        }
+    }
+
+    fn action(&mut self, a: &input::Action, seen: &mut HashSet<String>) -> Action {
+        let name = a.name.get_ref();
+        if !seen.insert(name.clone()) {
+            self.cx
+                .err(a.name.span(), format!("duplicate action `{name}`"));
+        }
+        if !is_snake(name) {
+            self.cx.err(
+                a.name.span(),
+                format!("action name `{name}` must be snake_case"),
+            );
+        }
+        self.cx.need_doc(&a.summary, "action", &a.name, "");
+        let plain = self.cx.word(
+            &a.plain,
+            Plain::parse,
+            Plain::Status,
+            format!(
+                "`plain` must be \"id\" or \"status\", not `{}`",
+                a.plain.get_ref()
+            ),
+        );
+        let csv = match a.csv.get_ref().as_str() {
+            "table" => {
+                let rows = a.csv_rows.clone().unwrap_or_default();
+                if !a
+                    .response
+                    .iter()
+                    .any(|f| a.csv_rows.as_ref() == Some(f.name.get_ref()))
+                {
+                    self.cx.err(
+                        a.csv.span(),
+                        "`csv = \"table\"` needs `csv_rows` naming a response field",
+                    );
+                }
+                let row = a.csv_row.as_deref().and_then(RowShape::parse);
+                if row.is_none() {
+                    self.cx.err(
+                        a.csv.span(),
+                        "`csv = \"table\"` needs `csv_row = \"list\"` or `\"map\"`",
+                    );
+                }
+                let row = row.unwrap_or(RowShape::List);
+                CsvShape::Table { rows, row }
+            }
+            other => {
+                if other != "keys" {
+                    self.cx.err(
+                        a.csv.span(),
+                        format!("`csv` must be \"keys\" or \"table\", not `{other}`"),
+                    );
+                }
+                CsvShape::Keys
+            }
+        };
+        let decoder = a.decoder.as_ref().map(|d| {
+            self.cx.word(
+                d,
+                Decoder::parse,
+                Decoder::Report,
+                format!(
+                    "unknown decoder `{}`; the only purpose-built decoder is `report`",
+                    d.get_ref()
+                ),
+            )
+        });
+        Action {
+            name: name.clone(),
+            summary: text(&a.summary),
+            doc: a.doc.clone(),
+            note: a.note.clone(),
+            idempotent: *a.idempotent.get_ref(),
+            plain,
+            csv,
+            decoder,
+            request: self.fields(&a.request, &format!("request of `{name}`")),
+            response: self.fields(&a.response, &format!("response of `{name}`")),
+        }
+    }
+
+    fn fields(&mut self, fields: &[input::Field], owner: &str) -> Vec<Field> {
+        let mut seen = HashSet::new();
+        let lower = |f: &input::Field| {
+            let fname = f.name.get_ref();
+            if !seen.insert(fname.clone()) {
+                let message = format!("duplicate field `{fname}` in {owner}");
+                self.cx.err(f.name.span(), message);
+            }
+            self.cx
+                .need_doc(&f.doc, "field", &f.name, &format!(" of {owner}"));
+            let ty = self.ty(f.ty.get_ref()).unwrap_or_else(|msg| {
+                self.cx.err(f.ty.span(), format!("field `{fname}`: {msg}"));
+                Ty::String
+            });
+            let rule = f.rule.as_ref().and_then(|r| self.rule(fname, r));
+            let list_style = f.list_style.as_ref().map(|ls| {
+                let message = "`list_style` must be \"array\", \"comma\" or \"one_or_many\"";
+                self.cx
+                    .word(ls, ListStyle::parse, ListStyle::Array, message)
+            });
+            let bool_style = f.bool_style.as_ref().map_or(BoolStyle::OneZero, |bs| {
+                let message = "`bool_style` must be \"yes_no\" or \"one_zero\"";
+                self.cx
+                    .word(bs, BoolStyle::parse, BoolStyle::OneZero, message)
+            });
+            Field {
+                name: fname.clone(),
+                rust: snake(f.rust.as_deref().unwrap_or(fname)),
+                default_value: f
+                    .default
+                    .as_deref()
+                    .and_then(|d| self.default_value(&ty, d)),
+                ty,
+                spec_ty: f.ty.get_ref().clone(),
+                span: f.ty.span(),
+                required: f.required,
+                optional: f.optional,
+                default: f.default.clone(),
+                rule,
+                list_style,
+                bool_style,
+                alias: f.alias.clone(),
+                doc: text(&f.doc),
+                note: f.note.clone(),
+            }
+        };
+        fields.iter().map(lower).collect()
+    }
+
+    /// A field's `rule`, checked against `spec/rules.toml`.
+    fn rule(&mut self, fname: &str, rule: &Spanned<String>) -> Option<RuleUse> {
+        let (name, args) = parse_rule(rule.get_ref())
+            .map_err(|msg| self.cx.err(rule.span(), msg))
+            .ok()?;
+        match self.rules.get(&name) {
+            None => {
+                let hint = closest(&name, self.rules.keys().map(String::as_str))
+                    .map(|r| format!("; did you mean `{r}`?"))
+                    .unwrap_or_default();
+                let message = format!(
+                    "field `{fname}`: unknown rule `{name}`{hint} (rules are defined in spec/rules.toml)"
+                );
+                self.cx.err(rule.span(), message)
+            }
+            Some(&n) if n != args.len() => {
+                let message = format!("rule `{name}` takes {n} argument(s), {} given", args.len());
+                self.cx.err(rule.span(), message)
+            }
+            Some(_) => {}
+        }
+        let text = rule.get_ref().clone();
+        Some(RuleUse { text, name, args })
+    }
+}
+
+fn lower(
     rules: &RulesFile,
     rules_text: &str,
     files: &[(ModuleFile, &str)],
     errors: &mut Vec<SpecError>,
-) {
+) -> Spec {
     // Rules.
     let mut rule_args: HashMap<String, usize> = HashMap::new();
-    {
-        let mut cx = Ctx {
-            path: &rules.path,
-            text: rules_text,
-            errors,
-        };
-        for r in &rules.rules {
-            let name = r.name.get_ref();
-            if rule_args.insert(name.clone(), r.args.len()).is_some() {
-                cx.err(r.name.span(), format!("duplicate rule `{name}`"));
+    let mut cx = Ctx::new(&rules.path, rules_text, errors);
+    let mut seen = HashSet::new();
+    let rules = rules
+        .rules
+        .iter()
+        .map(|r| {
+            cx.named(&mut seen, "rule", &r.name, &r.doc);
+            rule_args.insert(r.name.get_ref().clone(), r.args.len());
+            Rule {
+                name: r.name.get_ref().clone(),
+                args: r.args.clone(),
+                doc: text(&r.doc),
+                note: r.note.clone(),
             }
-            cx.need_doc(&r.doc, &format!("rule `{name}`"), r.name.span());
-        }
-    }
+        })
+        .collect();
     // Names across modules: a module's own types and enums shadow the other modules'.
     let mut names = Names::default();
     let mut module_names = HashSet::new();
     let mut endpoints: HashMap<(String, String), &str> = HashMap::new();
-    for (m, text) in files {
-        let mut cx = Ctx {
-            path: &m.path,
-            text,
-            errors,
-        };
+    for (i, (m, text)) in files.iter().enumerate() {
+        let mut cx = Ctx::new(&m.path, text, errors);
         for t in &m.types {
-            add_name(&mut names.types, t.name.get_ref(), &m.path);
+            add_name(&mut names.types, t.name.get_ref(), i);
         }
         for e in &m.enums {
-            add_name(&mut names.enums, e.name.get_ref(), &m.path);
+            add_name(&mut names.enums, e.name.get_ref(), i);
         }
         for (special, present) in [
             ("Column", !m.columns.is_empty()),
@@ -242,7 +711,7 @@ fn validate(
             ("Operator", !m.operators.is_empty()),
         ] {
             if present {
-                add_name(&mut names.enums, special, &m.path);
+                add_name(&mut names.enums, special, i);
             }
         }
         for a in &m.actions {
@@ -262,417 +731,131 @@ fn validate(
             }
         }
     }
-    for (m, text) in files {
-        let mut cx = Ctx {
-            path: &m.path,
-            text,
-            errors,
+    let mut modules = Vec::new();
+    for (i, (m, text)) in files.iter().enumerate() {
+        let mut lower = Lower {
+            cx: Ctx::new(&m.path, text, errors),
+            files,
+            names: &names,
+            rules: &rule_args,
+            module: i,
         };
         let mname = m.module.name.get_ref();
         if !module_names.insert(mname.clone()) {
-            cx.err(m.module.name.span(), format!("duplicate module `{mname}`"));
+            lower
+                .cx
+                .err(m.module.name.span(), format!("duplicate module `{mname}`"));
         }
-        if !is_snake(mname) {
-            cx.err(
-                m.module.name.span(),
-                format!("module name `{mname}` must be snake_case"),
-            );
-        }
-        cx.need_doc(
-            &m.module.doc,
-            &format!("module `{mname}`"),
-            m.module.name.span(),
-        );
-        let mut seen_actions = HashSet::new();
-        for a in &m.actions {
-            validate_action(&mut cx, a, &mut seen_actions, &rule_args, &names);
-        }
-        let mut seen = HashSet::new();
-        for t in &m.types {
-            let tn = t.name.get_ref();
-            if !seen.insert(tn.clone()) {
-                cx.err(t.name.span(), format!("duplicate type `{tn}`"));
-            }
-            cx.need_doc(&t.doc, &format!("type `{tn}`"), t.name.span());
-            validate_fields(
-                &mut cx,
-                &t.fields,
-                &format!("type `{tn}`"),
-                &rule_args,
-                &names,
-            );
-        }
-        let mut seen_enums = HashSet::new();
-        for e in &m.enums {
-            let en = e.name.get_ref();
-            if !seen_enums.insert(en.clone()) {
-                cx.err(e.name.span(), format!("duplicate enum `{en}`"));
-            }
-            cx.need_doc(&e.doc, &format!("enum `{en}`"), e.name.span());
-            let mut vals = HashSet::new();
-            for v in &e.values {
-                if !vals.insert(v.wire.get_ref().clone()) {
-                    cx.err(
-                        v.wire.span(),
-                        format!("duplicate value `{}` in enum `{en}`", v.wire.get_ref()),
-                    );
-                }
-                cx.need_doc(
-                    &v.doc,
-                    &format!("value `{}` of enum `{en}`", v.wire.get_ref()),
-                    v.wire.span(),
-                );
-            }
-        }
-        let mut cols = HashSet::new();
-        for c in &m.columns {
-            if !cols.insert(c.name.get_ref().clone()) {
-                cx.err(
-                    c.name.span(),
-                    format!("duplicate column `{}`", c.name.get_ref()),
-                );
-            }
-            cx.need_doc(
-                &c.doc,
-                &format!("column `{}`", c.name.get_ref()),
-                c.name.span(),
-            );
-            if ![
-                "text", "int", "duration", "yes_no", "datetime", "phone", "url", "list",
-            ]
-            .contains(&c.cell.get_ref().as_str())
-            {
-                cx.err(c.cell.span(), format!("unknown cell type `{}`; expected text, int, duration, yes_no, datetime, phone, url or list", c.cell.get_ref()));
-            }
-        }
-        let mut filters = HashSet::new();
-        for f in &m.filters {
-            if !filters.insert(f.name.get_ref().clone()) {
-                cx.err(
-                    f.name.span(),
-                    format!("duplicate filter `{}`", f.name.get_ref()),
-                );
-            }
-            cx.need_doc(
-                &f.doc,
-                &format!("filter `{}`", f.name.get_ref()),
-                f.name.span(),
-            );
-            if !["flag", "numeric", "values"].contains(&f.kind.get_ref().as_str()) {
-                cx.err(
-                    f.kind.span(),
-                    format!(
-                        "unknown filter kind `{}`; expected flag, numeric or values",
-                        f.kind.get_ref()
-                    ),
-                );
-            }
-        }
-        for o in &m.operators {
-            cx.need_doc(
-                &o.doc,
-                &format!("operator `{}`", o.symbol.get_ref()),
-                o.symbol.span(),
-            );
-            if !(1..=2).contains(&o.arity) {
-                cx.err(o.symbol.span(), "operator arity must be 1 or 2");
-            }
-        }
-        for o in &m.options {
-            cx.need_doc(
-                &o.doc,
-                &format!("option `{}`", o.name.get_ref()),
-                o.name.span(),
-            );
-            let t = o.ty.get_ref().as_str();
-            let ok = [
-                "bool", "string", "int", "page", "datetime", "timezone", "column",
-            ]
-            .contains(&t)
-                || t.strip_prefix("enum:")
-                    .is_some_and(|e| names.enums.contains_key(e));
-            if !ok {
-                cx.err(o.ty.span(), format!("unknown option type `{t}`; expected bool, string, int, page, datetime, timezone, column or enum:Name"));
-            }
-        }
+        modules.push(lower.module(m));
     }
+    let mut spec = Spec { modules, rules };
     if errors.is_empty() {
-        check_directions(files, errors);
+        directions(&mut spec, files, errors);
+    }
+    // Fixed point: a record borrows if any field's type borrows.
+    loop {
+        let mut changed = false;
+        for m in 0..spec.modules.len() {
+            for t in 0..spec.modules[m].types.len() {
+                let record = &spec.modules[m].types[t];
+                if !record.borrows && record.fields.iter().any(|f| spec.borrows(&f.ty)) {
+                    spec.modules[m].types[t].borrows = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return spec;
+        }
     }
 }
 
-/// A `[[type]]` becomes a request record (builder, encoder) or a response record (decoder),
-/// never both: one used on both sides is a mistake to report, not a program that fails to
-/// compile.
-fn check_directions(files: &[(ModuleFile, &str)], errors: &mut Vec<SpecError>) {
-    let modules: Vec<&ModuleFile> = files.iter().map(|(m, _)| m).collect();
-    type Key = (String, String);
-    fn walk(ty: &Ty, from: &str, modules: &[&ModuleFile], out: &mut HashSet<Key>) {
-        match ty {
-            Ty::List(i) | Ty::Map(i) => walk(i, from, modules, out),
-            Ty::Named(n) => {
-                if let Some((m, t)) = find_type(modules, from, n)
-                    && out.insert((m.name().to_owned(), n.clone()))
-                {
-                    for f in &t.fields {
-                        if let Ok(ty) = Ty::parse(f.ty.get_ref()) {
-                            walk(&ty, m.name(), modules, out);
-                        }
-                    }
-                }
+/// Which records each direction reaches, whether any record is used both ways (a `[[type]]`
+/// becomes a request record with a builder and an encoder or a response record with a
+/// decoder, never both: one used on both sides is a mistake to report, not a program that
+/// fails to compile), and each record's direction.
+fn directions(spec: &mut Spec, files: &[(ModuleFile, &str)], errors: &mut Vec<SpecError>) {
+    fn walk(ty: &Ty, spec: &Spec, out: &mut HashSet<TypeRef>) {
+        if let Some(r) = ty.record()
+            && out.insert(r)
+        {
+            for f in &spec.record(r).fields {
+                walk(&f.ty, spec, out);
             }
-            _ => {}
         }
     }
     let (mut requests, mut responses) = (HashSet::new(), HashSet::new());
-    for m in &modules {
-        for a in &m.actions {
-            for (fields, out) in [(&a.request, &mut requests), (&a.response, &mut responses)] {
-                for f in fields {
-                    if let Ok(ty) = Ty::parse(f.ty.get_ref()) {
-                        walk(&ty, m.name(), &modules, out);
-                    }
-                }
-            }
+    for a in spec.modules.iter().flat_map(|m| &m.actions) {
+        for f in &a.request {
+            walk(&f.ty, spec, &mut requests);
+        }
+        for f in &a.response {
+            walk(&f.ty, spec, &mut responses);
         }
     }
-    let both: HashSet<&Key> = requests.intersection(&responses).collect();
+    let both: HashSet<&TypeRef> = requests.intersection(&responses).collect();
     // Each field that names a type directly, with the direction(s) it is used in: action
     // fields their own, record fields their record's.
-    let mut uses: Vec<(usize, &Field, Key, bool)> = Vec::new();
-    for (i, m) in modules.iter().enumerate() {
+    let mut uses: Vec<(usize, &Field, TypeRef, bool)> = Vec::new();
+    for (i, m) in spec.modules.iter().enumerate() {
         let mut fields: Vec<(&Field, bool)> = Vec::new();
         for a in &m.actions {
             fields.extend(a.request.iter().map(|f| (f, true)));
             fields.extend(a.response.iter().map(|f| (f, false)));
         }
-        for t in &m.types {
-            let key = (m.name().to_owned(), t.name.get_ref().clone());
+        for (index, t) in m.types.iter().enumerate() {
             for (dir, set) in [(true, &requests), (false, &responses)] {
-                if set.contains(&key) {
+                if set.contains(&TypeRef { module: i, index }) {
                     fields.extend(t.fields.iter().map(|f| (f, dir)));
                 }
             }
         }
-        for (f, is_request) in fields {
-            if let Some(n) = Ty::parse(f.ty.get_ref()).ok().as_ref().and_then(named)
-                && let Some((owner, _)) = find_type(&modules, m.name(), &n)
-            {
-                uses.push((i, f, (owner.name().to_owned(), n), is_request));
-            }
-        }
+        uses.extend(
+            fields
+                .into_iter()
+                .filter_map(|(f, dir)| Some((i, f, f.ty.record()?, dir))),
+        );
     }
     // A field of another module that names a type in the other direction than the type's own
     // module uses it is the mistake; a type used both ways within its own module is reported
     // where it is defined.
-    let mut blamed = HashSet::new();
+    let mut blamed = false;
     let mut reported = HashSet::new();
     for (i, f, key, is_request) in &uses {
-        let (m, text) = &files[*i];
-        if !both.contains(key) || key.0 == m.name() {
+        if !both.contains(key) || key.module == *i {
             continue;
         }
         let own = uses
             .iter()
-            .any(|(j, _, k, req)| files[*j].0.name() == key.0 && k == key && req == is_request);
-        if !own && reported.insert((*i, f.ty.span().start)) {
-            let mut cx = Ctx {
-                path: &m.path,
-                text,
-                errors,
-            };
+            .any(|(j, _, k, req)| *j == key.module && k == key && req == is_request);
+        if !own && reported.insert((*i, f.span.start)) {
+            let (m, text) = &files[*i];
+            let mut cx = Ctx::new(&m.path, text, errors);
             let (side, other) = if *is_request {
                 ("request", "response")
             } else {
                 ("response", "request")
             };
             cx.err(
-                f.ty.span(),
-                format!("field `{}`: type `{}` of module `{}` is a {other} type and cannot be used in a {side}", f.name.get_ref(), key.1, key.0),
+                f.span.clone(),
+                format!("field `{}`: type `{}` of module `{}` is a {other} type and cannot be used in a {side}", f.name, spec.record(*key).name, spec.modules[key.module].name),
             );
-            blamed.insert(key.clone());
+            blamed = true;
         }
     }
-    for (m, text) in files {
-        let mut cx = Ctx {
-            path: &m.path,
-            text,
-            errors,
-        };
-        for t in &m.types {
-            let key = (m.name().to_owned(), t.name.get_ref().clone());
-            if both.contains(&key) && blamed.is_empty() {
+    for (i, (m, text)) in files.iter().enumerate() {
+        let mut cx = Ctx::new(&m.path, text, errors);
+        for (index, t) in spec.modules[i].types.iter().enumerate() {
+            if both.contains(&TypeRef { module: i, index }) && !blamed {
                 cx.err(
-                    t.name.span(),
-                    format!("type `{}` is used by both a request and a response; define one type for each direction", key.1),
+                    t.span.clone(),
+                    format!("type `{}` is used by both a request and a response; define one type for each direction", t.name),
                 );
             }
         }
     }
-}
-
-fn validate_action(
-    cx: &mut Ctx<'_>,
-    a: &Action,
-    seen: &mut HashSet<String>,
-    rules: &HashMap<String, usize>,
-    names: &Names,
-) {
-    let name = a.name.get_ref();
-    if !seen.insert(name.clone()) {
-        cx.err(a.name.span(), format!("duplicate action `{name}`"));
-    }
-    if !is_snake(name) {
-        cx.err(
-            a.name.span(),
-            format!("action name `{name}` must be snake_case"),
-        );
-    }
-    cx.need_doc(&a.summary, &format!("action `{name}`"), a.name.span());
-    if !["id", "status"].contains(&a.plain.get_ref().as_str()) {
-        cx.err(
-            a.plain.span(),
-            format!(
-                "`plain` must be \"id\" or \"status\", not `{}`",
-                a.plain.get_ref()
-            ),
-        );
-    }
-    match a.csv.get_ref().as_str() {
-        "keys" => {}
-        "table" => {
-            let rows_ok = a
-                .csv_rows
-                .as_ref()
-                .is_some_and(|r| a.response.iter().any(|f| f.name.get_ref() == r));
-            if !rows_ok {
-                cx.err(
-                    a.csv.span(),
-                    "`csv = \"table\"` needs `csv_rows` naming a response field",
-                );
-            }
-            if !matches!(a.csv_row.as_deref(), Some("list" | "map")) {
-                cx.err(
-                    a.csv.span(),
-                    "`csv = \"table\"` needs `csv_row = \"list\"` or `\"map\"`",
-                );
-            }
-        }
-        other => cx.err(
-            a.csv.span(),
-            format!("`csv` must be \"keys\" or \"table\", not `{other}`"),
-        ),
-    }
-    if let Some(d) = &a.decoder
-        && d.get_ref() != "report"
-    {
-        cx.err(
-            d.span(),
-            format!(
-                "unknown decoder `{}`; the only purpose-built decoder is `report`",
-                d.get_ref()
-            ),
-        );
-    }
-    validate_fields(
-        cx,
-        &a.request,
-        &format!("request of `{name}`"),
-        rules,
-        names,
-    );
-    validate_fields(
-        cx,
-        &a.response,
-        &format!("response of `{name}`"),
-        rules,
-        names,
-    );
-}
-
-fn validate_fields(
-    cx: &mut Ctx<'_>,
-    fields: &[Field],
-    owner: &str,
-    rules: &HashMap<String, usize>,
-    names: &Names,
-) {
-    let mut seen = HashSet::new();
-    for f in fields {
-        let fname = f.name.get_ref();
-        if !seen.insert(fname.clone()) {
-            cx.err(
-                f.name.span(),
-                format!("duplicate field `{fname}` in {owner}"),
-            );
-        }
-        cx.need_doc(
-            &f.doc,
-            &format!("field `{fname}` of {owner}"),
-            f.name.span(),
-        );
-        match Ty::parse(f.ty.get_ref()) {
-            Err(msg) => cx.err(f.ty.span(), format!("field `{fname}`: {msg}")),
-            Ok(ty) => check_ty(cx, &ty, f, names),
-        }
-        if let Some(rule) = &f.rule {
-            match parse_rule(rule.get_ref()) {
-                Err(msg) => cx.err(rule.span(), msg),
-                Ok((rname, args)) => match rules.get(&rname) {
-                    None => {
-                        let hint = closest(&rname, rules.keys().map(String::as_str))
-                            .map(|r| format!("; did you mean `{r}`?"))
-                            .unwrap_or_default();
-                        cx.err(rule.span(), format!("field `{fname}`: unknown rule `{rname}`{hint} (rules are defined in spec/rules.toml)"))
-                    }
-                    Some(&n) if n != args.len() => cx.err(
-                        rule.span(),
-                        format!("rule `{rname}` takes {n} argument(s), {} given", args.len()),
-                    ),
-                    Some(_) => {}
-                },
-            }
-        }
-        if let Some(ls) = &f.list_style
-            && !["array", "comma", "one_or_many"].contains(&ls.get_ref().as_str())
-        {
-            cx.err(
-                ls.span(),
-                "`list_style` must be \"array\", \"comma\" or \"one_or_many\"",
-            );
-        }
-        if let Some(bs) = &f.bool_style
-            && !["yes_no", "one_zero"].contains(&bs.get_ref().as_str())
-        {
-            cx.err(bs.span(), "`bool_style` must be \"yes_no\" or \"one_zero\"");
-        }
-    }
-}
-
-fn check_ty(cx: &mut Ctx<'_>, ty: &Ty, f: &Field, names: &Names) {
-    let fname = f.name.get_ref();
-    let (what, n, defined) = match ty {
-        Ty::List(inner) | Ty::Map(inner) => return check_ty(cx, inner, f, names),
-        Ty::Named(n) => ("type", n, names.types.get(n)),
-        Ty::Enum(n) => ("enum", n, names.enums.get(n)),
-        _ => return,
-    };
-    let table = if what == "type" {
-        "[[type]]"
-    } else {
-        "[[enum]]"
-    };
-    match defined.map(Vec::as_slice).unwrap_or_default() {
-        [] => {
-            let known = if what == "type" { &names.types } else { &names.enums };
-            let hint = closest(n, known.keys().map(String::as_str)).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-            cx.err(f.ty.span(), format!("field `{fname}`: unknown {what} `{n}` (no {table} has that name){hint}"))
-        }
-        files if files.iter().any(|p| p == cx.path) || files.len() == 1 => {}
-        files => cx.err(
-            f.ty.span(),
-            format!("field `{fname}`: {what} `{n}` is ambiguous: {} all define it; define it in this module", files.join(", ")),
-        ),
+    for r in requests {
+        spec.modules[r.module].types[r.index].direction = Direction::Request;
     }
 }
 
@@ -705,13 +888,14 @@ fn is_snake(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The record type a field type names, through `list<>` and `map<>`.
-fn named(ty: &Ty) -> Option<String> {
-    match ty {
-        Ty::List(inner) | Ty::Map(inner) => named(inner),
-        Ty::Named(n) => Some(n.clone()),
-        _ => None,
-    }
+fn is_camel(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A name as a Rust identifier's text: `snake_case`, dots as underscores.
+pub fn snake(s: &str) -> String {
+    s.to_snake_case().replace('.', "_")
 }
 
 /// The candidate nearest to `word` by edit distance, when it is near enough to be a typo.

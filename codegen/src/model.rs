@@ -1,263 +1,171 @@
-//! The spec model: what the TOML files under `spec/` deserialize into.
+//! The spec model: what the loader lowers the TOML of `spec/` into once it is valid. Kinds are
+//! enums, type names are resolved to the record or enum they mean, and the facts the
+//! generators need about each field (Rust name, parsed type, rule, default, borrowing,
+//! direction) are computed here once.
 
-use serde::Deserialize;
 use std::ops::Range;
-use toml::Spanned;
 
-/// One module file (`spec/dialer.toml`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModuleFile {
-    /// The module header.
-    pub module: ModuleHeader,
-    /// The module's actions, in reference order.
-    #[serde(default, rename = "action")]
-    pub actions: Vec<Action>,
-    /// Named record types.
-    #[serde(default, rename = "type")]
-    pub types: Vec<TypeDef>,
-    /// Closed value sets for request fields.
-    #[serde(default, rename = "enum")]
-    pub enums: Vec<EnumDef>,
-    /// Report columns (reports module only).
-    #[serde(default, rename = "column")]
-    pub columns: Vec<ColumnDef>,
-    /// Report filter types (reports module only).
-    #[serde(default, rename = "filter")]
-    pub filters: Vec<FilterDef>,
-    /// Report filter operators (reports module only).
-    #[serde(default, rename = "operator")]
-    pub operators: Vec<OperatorDef>,
-    /// Report options (reports module only).
-    #[serde(default, rename = "option")]
-    pub options: Vec<OptionDef>,
-    /// Where this module was loaded from (set by the loader).
-    #[serde(skip)]
-    pub path: String,
+/// Declares a fieldless enum written in the spec as one of a fixed set of words.
+macro_rules! spelled {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($(#[$vm])* $v,)* }
+
+        impl $name {
+            /// The spec's spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s,)* }
+            }
+
+            /// Parses the spec's spelling.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$v),)* _ => None }
+            }
+        }
+    };
 }
 
-/// `[module]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModuleHeader {
-    /// Rust module and client group name.
-    pub name: Spanned<String>,
-    /// The PHP file on the server (`dialer.php`).
-    pub file: String,
-    /// Module documentation.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
+spelled! {
+    /// What the plain format of an action carries.
+    Plain {
+        /// The created or found resource's ID.
+        Id = "id",
+        /// `0` on success.
+        Status = "status",
+    }
 }
 
-/// `[[action]]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Action {
-    /// The `api_action` value.
-    pub name: Spanned<String>,
-    /// One-line summary.
-    pub summary: Option<Spanned<String>>,
-    /// Longer documentation.
-    pub doc: Option<String>,
-    /// Whether the action may be retried automatically.
-    pub idempotent: Spanned<bool>,
-    /// What the plain format carries: `id` or `status`.
-    pub plain: Spanned<String>,
-    /// CSV layout: `keys` or `table`.
-    pub csv: Spanned<String>,
-    /// With `csv = "table"`: the field holding the rows.
-    pub csv_rows: Option<String>,
-    /// With `csv = "table"`: `list` or `map`.
-    pub csv_row: Option<String>,
-    /// A purpose-built decoder (`report`).
-    pub decoder: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
-    /// Request fields.
-    #[serde(default)]
-    pub request: Vec<Field>,
-    /// Response fields.
-    #[serde(default)]
-    pub response: Vec<Field>,
+spelled! {
+    /// With `csv = "table"`: how each row is written.
+    RowShape {
+        /// A list of cells.
+        List = "list",
+        /// A map of field names to cells.
+        Map = "map",
+    }
 }
 
-/// A request, response or record field.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct Field {
-    /// The name on the wire.
-    pub name: Spanned<String>,
-    /// The Rust identifier, when `snake_case(name)` is not right.
-    pub rust: Option<String>,
-    /// The spec type (see `spec/README.md`).
-    #[serde(rename = "type")]
-    pub ty: Spanned<String>,
-    /// Request: must be given.
-    #[serde(default)]
-    pub required: bool,
-    /// Response: may be absent.
-    #[serde(default)]
-    pub optional: bool,
-    /// The server's default.
-    pub default: Option<String>,
-    /// A validation rule, `name` or `name(arg)`.
-    pub rule: Option<Spanned<String>>,
-    /// `array` or `comma`, for list request fields.
-    pub list_style: Option<Spanned<String>>,
-    /// For `bool` response fields: `yes_no` (`Yes`/`No`) or `one_zero` (`1`/`0`, the default).
-    pub bool_style: Option<Spanned<String>>,
-    /// Other wire names the decoder accepts.
-    #[serde(default)]
-    pub alias: Vec<String>,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
+spelled! {
+    /// A purpose-built response decoder.
+    Decoder {
+        /// The report table (`report::decode`).
+        Report = "report",
+    }
 }
 
-/// `[[type]]`.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct TypeDef {
-    /// UpperCamelCase name.
-    pub name: Spanned<String>,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
-    /// A hand-written cross-field check in the core (`crate::checks::<name>`).
-    pub check: Option<String>,
-    /// The record's fields.
-    #[serde(default, rename = "field")]
-    pub fields: Vec<Field>,
+spelled! {
+    /// How a list request field is sent.
+    ListStyle {
+        /// `k[]=a&k[]=b`.
+        Array = "array",
+        /// `k=a,b`.
+        Comma = "comma",
+        /// `k=a` for one, `k[]=a&k[]=b` for several.
+        OneOrMany = "one_or_many",
+    }
 }
 
-/// `[[enum]]`.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct EnumDef {
-    /// UpperCamelCase name.
-    pub name: Spanned<String>,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
-    /// The values.
-    #[serde(rename = "value")]
-    pub values: Vec<EnumValue>,
+spelled! {
+    /// How a `bool` response field is written.
+    BoolStyle {
+        /// `Yes`/`No`.
+        YesNo = "yes_no",
+        /// `1`/`0`.
+        OneZero = "one_zero",
+    }
 }
 
-/// `[[enum.value]]`.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct EnumValue {
-    /// The text on the wire.
-    pub wire: Spanned<String>,
-    /// The Rust variant name.
-    pub rust: String,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
+spelled! {
+    /// The type of a report column's cells.
+    CellKind {
+        /// Text.
+        Text = "text",
+        /// An integer.
+        Int = "int",
+        /// A duration.
+        Duration = "duration",
+        /// `Yes`/`No`.
+        YesNo = "yes_no",
+        /// A date and time.
+        Datetime = "datetime",
+        /// A phone number.
+        Phone = "phone",
+        /// A URL.
+        Url = "url",
+        /// A list.
+        List = "list",
+    }
 }
 
-/// `[[column]]`: a report column.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct ColumnDef {
-    /// Column name on the wire.
-    pub name: Spanned<String>,
-    /// Human label (`formatted_columns_names=true`).
-    pub label: String,
-    /// Cell type.
-    pub cell: Spanned<String>,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
+spelled! {
+    /// What kind of value a report filter takes.
+    FilterKind {
+        /// No value.
+        Flag = "flag",
+        /// A number compared with an operator.
+        Numeric = "numeric",
+        /// A list of values.
+        Values = "values",
+    }
 }
 
-/// `[[filter]]`: a report filter type.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct FilterDef {
-    /// Filter type on the wire.
-    pub name: Spanned<String>,
-    /// Human label.
-    pub label: String,
-    /// `flag`, `numeric` or `values`.
-    pub kind: Spanned<String>,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
+/// The CSV layout of an action's response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsvShape {
+    /// Key-path rows.
+    Keys,
+    /// A header row, then one line per item of the response field `rows`.
+    Table {
+        /// The response field holding the rows.
+        rows: String,
+        /// How each row is written.
+        row: RowShape,
+    },
 }
 
-/// `[[operator]]`: a filter operator.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct OperatorDef {
-    /// The operator on the wire (`>=`).
-    pub symbol: Spanned<String>,
-    /// Rust variant name.
-    pub rust: String,
-    /// 1 (`value`) or 2 (`lower_value`, `upper_value`).
-    pub arity: u8,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
+impl CsvShape {
+    /// The spec's spelling (`keys` or `table`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CsvShape::Keys => "keys",
+            CsvShape::Table { .. } => "table",
+        }
+    }
 }
 
-/// `[[option]]`: a report option.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct OptionDef {
-    /// Option key.
-    pub name: Spanned<String>,
-    /// Value type: bool, string, int, page, datetime, timezone, column, enum:Name.
-    #[serde(rename = "type")]
-    pub ty: Spanned<String>,
-    /// Documentation.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
+/// A resolved reference to a `[[type]]`: `spec.modules[module].types[index]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TypeRef {
+    /// The defining module's index in [`Spec::modules`].
+    pub module: usize,
+    /// The record's index in the module's `types`.
+    pub index: usize,
 }
 
-/// `spec/rules.toml`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RulesFile {
-    /// The rules.
-    #[serde(rename = "rule")]
-    pub rules: Vec<RuleDef>,
-    /// Where this file was loaded from.
-    #[serde(skip)]
-    pub path: String,
+/// A resolved reference to an enum of module `module`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnumRef {
+    /// The defining module's index in [`Spec::modules`].
+    pub module: usize,
+    /// Which of its enums.
+    pub kind: EnumKind,
 }
 
-/// `[[rule]]`.
-#[derive(Debug, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RuleDef {
-    /// Rule name; the core implements `crate::rules::<name>`.
-    pub name: Spanned<String>,
-    /// Argument names.
-    #[serde(default)]
-    pub args: Vec<String>,
-    /// What the rule accepts.
-    pub doc: Option<Spanned<String>>,
-    /// Decision notes.
-    pub note: Option<String>,
+/// Which enum of a module an [`EnumRef`] means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumKind {
+    /// The `[[enum]]` at this index of the module's `enums`.
+    Declared(usize),
+    /// `Column`, from the module's `[[column]]`s.
+    Column,
+    /// `FilterType`, from the module's `[[filter]]`s.
+    FilterType,
+    /// `Operator`, from the module's `[[operator]]`s.
+    Operator,
 }
 
-/// The whole spec.
-#[derive(Debug)]
-pub struct Spec {
-    /// Modules in canonical order.
-    pub modules: Vec<ModuleFile>,
-    /// Validation rules.
-    pub rules: RulesFile,
-}
-
-/// A parsed spec type.
+/// A field's type, with its names resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
     /// `string`
@@ -277,7 +185,7 @@ pub enum Ty {
     /// `map<T>`
     Map(Box<Ty>),
     /// `enum:Name`
-    Enum(String),
+    Enum(EnumRef),
     /// `custom_fields`
     CustomFields,
     /// `options`
@@ -285,101 +193,334 @@ pub enum Ty {
     /// `report_rows`
     ReportRows,
     /// A `[[type]]`.
-    Named(String),
+    Record(TypeRef),
 }
 
 impl Ty {
-    /// Parses a spec type string.
-    pub fn parse(s: &str) -> Result<Ty, String> {
-        let s = s.trim();
-        if let Some(inner) = s.strip_prefix("list<").and_then(|r| r.strip_suffix('>')) {
-            return Ok(Ty::List(Box::new(Ty::parse(inner)?)));
+    /// The record this type names, through `list<>` and `map<>`.
+    pub fn record(&self) -> Option<TypeRef> {
+        match self {
+            Ty::List(inner) | Ty::Map(inner) => inner.record(),
+            Ty::Record(r) => Some(*r),
+            _ => None,
         }
-        if let Some(inner) = s.strip_prefix("map<").and_then(|r| r.strip_suffix('>')) {
-            return Ok(Ty::Map(Box::new(Ty::parse(inner)?)));
+    }
+
+    /// The enum this type names, through `list<>` and `map<>`.
+    pub fn enum_ref(&self) -> Option<EnumRef> {
+        match self {
+            Ty::List(inner) | Ty::Map(inner) => inner.enum_ref(),
+            Ty::Enum(e) => Some(*e),
+            _ => None,
         }
-        if let Some(name) = s.strip_prefix("enum:") {
-            if is_camel(name) {
-                return Ok(Ty::Enum(name.to_owned()));
-            }
-            return Err(format!("enum name `{name}` must be UpperCamelCase"));
+    }
+
+    /// The scalar type of a scalar or (nested) list of scalars.
+    pub fn scalar(&self) -> Option<&Ty> {
+        match self {
+            Ty::List(inner) => inner.scalar(),
+            Ty::String | Ty::Date | Ty::DateTime | Ty::Int | Ty::Decimal | Ty::Bool => Some(self),
+            _ => None,
         }
-        Ok(match s {
-            "string" => Ty::String,
-            "int" => Ty::Int,
-            "decimal" => Ty::Decimal,
-            "bool" => Ty::Bool,
-            "date" => Ty::Date,
-            "datetime" => Ty::DateTime,
-            "custom_fields" => Ty::CustomFields,
-            "options" => Ty::Options,
-            "report_rows" => Ty::ReportRows,
-            other if is_camel(other) => Ty::Named(other.to_owned()),
-            other => {
-                return Err(format!(
-                    "unknown type `{other}`; expected string, int, decimal, bool, date, datetime, \
-                     list<T>, map<T>, enum:Name, custom_fields, options, report_rows or a [[type]] name"
-                ));
-            }
-        })
     }
 }
 
-fn is_camel(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && s.chars().all(|c| c.is_ascii_alphanumeric())
+/// A field's validation rule, `name` or `name(arg, ..)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleUse {
+    /// As written in the spec (`max_chars(200)`).
+    pub text: String,
+    /// The rule's name (`max_chars`).
+    pub name: String,
+    /// The arguments, as Rust literals.
+    pub args: Vec<String>,
 }
 
-/// Byte span helper.
-pub fn span<T>(s: &Spanned<T>) -> Range<usize> {
-    s.span()
+/// A default value the generated constructor can write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// The default text of a string, date or datetime field.
+    Text(String),
+    /// An `int` default.
+    Int(i64),
+    /// The Rust variant of a value of the `[[enum]]`.
+    Variant(EnumRef, String),
 }
 
-impl ModuleFile {
-    /// The module's name.
-    pub fn name(&self) -> &str {
-        self.module.name.get_ref()
+/// A request, response or record field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The name on the wire.
+    pub name: String,
+    /// The Rust identifier (snake_case, without `r#`).
+    pub rust: String,
+    /// The type.
+    pub ty: Ty,
+    /// The type as written in the spec.
+    pub spec_ty: String,
+    /// Where the type is written in its file (for the loader's errors).
+    pub span: Range<usize>,
+    /// Request: must be given.
+    pub required: bool,
+    /// Response: may be absent.
+    pub optional: bool,
+    /// The server's default, as written.
+    pub default: Option<String>,
+    /// The default as a value of the field's type, when it is one.
+    pub default_value: Option<DefaultValue>,
+    /// The validation rule.
+    pub rule: Option<RuleUse>,
+    /// How a list request field is sent, when the spec says.
+    pub list_style: Option<ListStyle>,
+    /// How a `bool` response field is written.
+    pub bool_style: BoolStyle,
+    /// Other wire names the decoder accepts.
+    pub alias: Vec<String>,
+    /// Documentation.
+    pub doc: String,
+    /// Decision notes.
+    pub note: Option<String>,
+}
+
+/// An action.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// The `api_action` value.
+    pub name: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Longer documentation.
+    pub doc: Option<String>,
+    /// Decision notes.
+    pub note: Option<String>,
+    /// Whether the action may be retried automatically.
+    pub idempotent: bool,
+    /// What the plain format carries.
+    pub plain: Plain,
+    /// The CSV layout.
+    pub csv: CsvShape,
+    /// A purpose-built decoder.
+    pub decoder: Option<Decoder>,
+    /// Request fields.
+    pub request: Vec<Field>,
+    /// Response fields.
+    pub response: Vec<Field>,
+}
+
+/// Which way a record travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Reached from a request field: a builder and an encoder.
+    Request,
+    /// Otherwise: a decoder.
+    Response,
+}
+
+/// A `[[type]]`: a request record or a response record.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// UpperCamelCase name.
+    pub name: String,
+    /// Where the name is written in its file (for the loader's errors).
+    pub span: Range<usize>,
+    /// Documentation.
+    pub doc: String,
+    /// Decision notes.
+    pub note: Option<String>,
+    /// A hand-written cross-field check in the core (`crate::checks::<name>`).
+    pub check: Option<String>,
+    /// The fields.
+    pub fields: Vec<Field>,
+    /// Which way the record travels.
+    pub direction: Direction,
+    /// A response record that holds borrowed strings (`<'a>`).
+    pub borrows: bool,
+}
+
+/// An `[[enum]]`.
+#[derive(Debug, Clone)]
+pub struct Enum {
+    /// UpperCamelCase name.
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// The values.
+    pub values: Vec<EnumValue>,
+}
+
+/// A value of an enum.
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    /// The text on the wire.
+    pub wire: String,
+    /// The Rust variant name.
+    pub rust: String,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// A report column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Column name on the wire.
+    pub name: String,
+    /// Human label.
+    pub label: String,
+    /// Cell type.
+    pub cell: CellKind,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// A report filter type.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Filter type on the wire.
+    pub name: String,
+    /// Human label.
+    pub label: String,
+    /// What kind of value it takes.
+    pub kind: FilterKind,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// A filter operator.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// The operator on the wire (`>=`).
+    pub symbol: String,
+    /// Rust variant name.
+    pub rust: String,
+    /// 1 (`value`) or 2 (`lower_value`, `upper_value`).
+    pub arity: u8,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// The value type of a report option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionTy {
+    /// `bool`
+    Bool,
+    /// `string`
+    String,
+    /// `int`
+    Int,
+    /// `page`
+    Page,
+    /// `datetime`
+    DateTime,
+    /// `timezone`
+    Timezone,
+    /// `column`
+    Column,
+    /// `enum:Name`
+    Enum(EnumRef),
+}
+
+/// A report option.
+#[derive(Debug, Clone)]
+pub struct ReportOption {
+    /// Option key.
+    pub name: String,
+    /// Value type.
+    pub ty: OptionTy,
+    /// The value type as written in the spec.
+    pub spec_ty: String,
+    /// Documentation.
+    pub doc: String,
+    /// Decision notes.
+    pub note: Option<String>,
+}
+
+/// A validation rule of `spec/rules.toml`.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Rule name; the core implements `crate::rules::<name>`.
+    pub name: String,
+    /// Argument names.
+    pub args: Vec<String>,
+    /// What the rule accepts.
+    pub doc: String,
+    /// Decision notes.
+    pub note: Option<String>,
+}
+
+/// One module.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// Rust module and client group name.
+    pub name: String,
+    /// The PHP file on the server (`dialer.php`).
+    pub file: String,
+    /// Module documentation.
+    pub doc: String,
+    /// Decision notes.
+    pub note: Option<String>,
+    /// The actions, in reference order.
+    pub actions: Vec<Action>,
+    /// Record types.
+    pub types: Vec<Record>,
+    /// Declared enums.
+    pub enums: Vec<Enum>,
+    /// Report columns (reports module only).
+    pub columns: Vec<Column>,
+    /// Report filter types.
+    pub filters: Vec<Filter>,
+    /// Report filter operators.
+    pub operators: Vec<Operator>,
+    /// Report options.
+    pub options: Vec<ReportOption>,
+}
+
+/// The whole spec.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Modules in canonical order.
+    pub modules: Vec<Module>,
+    /// Validation rules.
+    pub rules: Vec<Rule>,
+}
+
+impl Spec {
+    /// The record `r` refers to.
+    pub fn record(&self, r: TypeRef) -> &Record {
+        &self.modules[r.module].types[r.index]
     }
 
-    /// The module's `[[type]]` named `name`.
-    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
-        self.types.iter().find(|t| t.name.get_ref() == name)
+    /// The name of the enum `e` refers to.
+    pub fn enum_name(&self, e: EnumRef) -> &str {
+        match e.kind {
+            EnumKind::Declared(index) => &self.modules[e.module].enums[index].name,
+            EnumKind::Column => "Column",
+            EnumKind::FilterType => "FilterType",
+            EnumKind::Operator => "Operator",
+        }
     }
 
-    /// Whether the module defines the enum `name`: an `[[enum]]`, or one of the enums its
-    /// report tables define (`Column`, `FilterType`, `Operator`).
-    pub fn defines_enum(&self, name: &str) -> bool {
-        self.enums.iter().any(|e| e.name.get_ref() == name)
-            || (name == "Column" && !self.columns.is_empty())
-            || (name == "FilterType" && !self.filters.is_empty())
-            || (name == "Operator" && !self.operators.is_empty())
+    /// The wire values of the enum `e` refers to, with their docs.
+    pub fn enum_values(&self, e: EnumRef) -> Vec<(&str, &str)> {
+        let m = &self.modules[e.module];
+        match e.kind {
+            EnumKind::Declared(index) => m.enums[index]
+                .values
+                .iter()
+                .map(|v| (v.wire.as_str(), v.doc.as_str()))
+                .collect(),
+            EnumKind::Column => m.columns.iter().map(|c| (&*c.name, &*c.doc)).collect(),
+            EnumKind::FilterType => m.filters.iter().map(|f| (&*f.name, &*f.doc)).collect(),
+            EnumKind::Operator => m.operators.iter().map(|o| (&*o.symbol, &*o.doc)).collect(),
+        }
     }
-}
 
-/// The `[[type]]` a name used in module `from` refers to: `from`'s own type of that name
-/// first (a module's names shadow the other modules'), else the first module's that has one.
-pub fn find_type<'m>(
-    modules: &[&'m ModuleFile],
-    from: &str,
-    name: &str,
-) -> Option<(&'m ModuleFile, &'m TypeDef)> {
-    let local = modules
-        .iter()
-        .find(|m| m.name() == from)
-        .and_then(|m| m.type_def(name).map(|t| (*m, t)));
-    local.or_else(|| {
-        modules
-            .iter()
-            .find_map(|m| m.type_def(name).map(|t| (*m, t)))
-    })
-}
-
-/// The module defining the enum a name used in module `from` refers to, resolved like
-/// [`find_type`].
-pub fn find_enum<'m>(modules: &[&'m ModuleFile], from: &str, name: &str) -> Option<&'m ModuleFile> {
-    let local = modules
-        .iter()
-        .find(|m| m.name() == from && m.defines_enum(name))
-        .copied();
-    local.or_else(|| modules.iter().find(|m| m.defines_enum(name)).copied())
+    /// Whether a response value of `ty` borrows from the body.
+    pub fn borrows(&self, ty: &Ty) -> bool {
+        match ty {
+            Ty::String | Ty::Date | Ty::DateTime | Ty::Map(_) | Ty::ReportRows => true,
+            Ty::List(inner) => self.borrows(inner),
+            Ty::Record(r) => self.record(*r).borrows,
+            _ => false,
+        }
+    }
 }

@@ -41,11 +41,7 @@ fn the_real_spec_loads_and_generates() {
     assert_eq!(spec.modules.len(), MODULES.len());
     let actions: usize = spec.modules.iter().map(|m| m.actions.len()).sum();
     assert_eq!(actions, 19, "the reference documents 19 actions");
-    let reports = spec
-        .modules
-        .iter()
-        .find(|m| m.module.name.get_ref() == "reports")
-        .unwrap();
+    let reports = spec.modules.iter().find(|m| m.name == "reports").unwrap();
     assert_eq!(
         reports.columns.len(),
         51,
