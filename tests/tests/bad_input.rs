@@ -11,6 +11,7 @@
 
 mod support;
 
+use dlspbx::ClientExt as _;
 use dlspbx_core::dialer::{AddContactListRequest, AddContactRequest};
 use dlspbx_core::http::{Credentials, RequestOptions};
 use dlspbx_core::reports::{

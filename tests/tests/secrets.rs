@@ -10,6 +10,7 @@
 
 mod support;
 
+use dlspbx::ClientExt as _;
 use dlspbx_core::reports::{
     Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator,
     ReportOption, ReportRequest,

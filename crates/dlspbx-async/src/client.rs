@@ -5,7 +5,7 @@ use dlspbx::export::{ExportDecoder, ExportRow, ExportSummary, export_format, exp
 use dlspbx::pages::{Pager, ReportPager, SmsPager};
 use dlspbx::retry::{Failure, Retries};
 use dlspbx::transport::{
-    ClientCore, body_too_large, call_span, finish_span, push_capped, timed_out,
+    ClientCore, ClientExt, body_too_large, call_span, finish_span, push_capped, timed_out,
 };
 use dlspbx::{Action, Caller, Error, HttpRequest, RawResponse, Result};
 use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
@@ -83,8 +83,63 @@ impl FromConfig for Client {
     }
 }
 
+impl ClientExt for Client {
+    type Transport = reqwest::Client;
+
+    fn core(&self) -> &ClientCore<reqwest::Client> {
+        &self.core
+    }
+
+    fn from_core(core: ClientCore<reqwest::Client>) -> Self {
+        Client { core }
+    }
+}
+
 impl Client {
-    dlspbx::__client_methods!(dlspbx_async);
+    /// A builder with nothing set; see [`config`](dlspbx::config) for every setting.
+    ///
+    /// ```
+    /// use dlspbx_async::prelude::*;
+    ///
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .format(Format::Json)
+    ///     .build()?;
+    /// assert_eq!(client.config().base_url, "https://pbx.example.com");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client from the default config file (if any) and the `DLSPBX_*` environment
+    /// variables, which override it: `builder().default_config_file().env().build()`.
+    ///
+    /// ```no_run
+    /// // DLSPBX_URL, DLSPBX_API_USER and DLSPBX_API_KEY (or the config file).
+    /// let client = dlspbx_async::Client::from_env()?;
+    /// # Ok::<(), dlspbx_async::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Self> {
+        Self::builder().default_config_file().env().build()
+    }
+
+    /// A client from a validated configuration (see [`ClientBuilder::into_config`](crate::config::ClientBuilder::into_config)).
+    ///
+    /// ```
+    /// let config = dlspbx_async::Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .into_config()?;
+    /// let client = dlspbx_async::Client::from_config(config)?;
+    /// # Ok::<(), dlspbx_async::Error>(())
+    /// ```
+    pub fn from_config(config: ClientConfig) -> Result<Self> {
+        <Self as FromConfig>::from_config(config)
+    }
 
     /// Sends `request` and returns the status and body undecoded, for zero-copy decoding with
     /// [`RawResponse::decode`]. A non-2xx status is not an error here (decoding reports it).

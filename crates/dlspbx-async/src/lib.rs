@@ -80,9 +80,10 @@ mod client;
 pub use client::{Client, ClientBuilder, Pages, ReportPages, ResponseFuture, SmsPages};
 
 pub use dlspbx::{
-    Action, Caller, Cell, CellType, ClientConfig, Credentials, DecodeError, Encoding, Error,
-    ExportRow, ExportSummary, FormLimits, Format, HttpRequest, InvalidRequest, Modules, Oversize,
-    Page, Position, RawResponse, ReportTable, RequestOptions, Result, RetryPolicy, Row, Str,
+    Action, Caller, Cell, CellType, ClientConfig, ClientExt, Credentials, DecodeError, Encoding,
+    Error, ExportRow, ExportSummary, FormLimits, Format, HttpRequest, InvalidRequest, Modules,
+    Oversize, Page, Position, RawResponse, ReportTable, RequestOptions, Result, RetryPolicy, Row,
+    Str,
 };
 pub use dlspbx::{config, export, pages, retry};
 pub use dlspbx::{dialer, example, reports, sms, status, subscribers};
@@ -92,5 +93,7 @@ pub use dlspbx_core as sans_io;
 
 /// What most programs need: `use dlspbx_async::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Caller, Client, ClientBuilder, Encoding, Error, Format, Modules, RawResponse};
+    pub use crate::{
+        Caller, Client, ClientBuilder, ClientExt, Encoding, Error, Format, Modules, RawResponse,
+    };
 }

@@ -4,7 +4,7 @@
 #[path = "../../dlspbx/tests/support/mod.rs"]
 mod support;
 
-use dlspbx_async::{Caller, Client, Modules, RawResponse, RetryPolicy};
+use dlspbx_async::{Caller, Client, ClientExt, Modules, RawResponse, RetryPolicy};
 use futures_core::Stream;
 use std::pin::Pin;
 

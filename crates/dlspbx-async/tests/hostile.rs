@@ -8,6 +8,6 @@ mod hostile_server;
 #[path = "../../dlspbx/tests/support/hostile_cases.rs"]
 mod hostile_cases;
 
-use dlspbx_async::{Client, Modules};
+use dlspbx_async::{Client, ClientExt, Modules};
 
 hostile_tests!(#[tokio::test] async, .await);

@@ -5,7 +5,7 @@ use crate::export::{ExportDecoder, ExportRow, ExportSummary, export_format, expo
 use crate::pages::{Pager, ReportPager, SmsPager};
 use crate::raw::RawResponse;
 use crate::retry::{Failure, Retries};
-use crate::transport::{ClientCore, body_too_large, call_span, finish_span, timed_out};
+use crate::transport::{ClientCore, ClientExt, body_too_large, call_span, finish_span, timed_out};
 use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
 use dlspbx_core::generated::client::Caller;
 use dlspbx_core::http::HttpRequest;
@@ -77,8 +77,62 @@ pub(crate) enum BodyMode {
     Streamed,
 }
 
+impl ClientExt for Client {
+    type Transport = ureq::Agent;
+
+    fn core(&self) -> &ClientCore<ureq::Agent> {
+        &self.core
+    }
+
+    fn from_core(core: ClientCore<ureq::Agent>) -> Self {
+        Client { core }
+    }
+}
+
 impl Client {
-    crate::__client_methods!(dlspbx);
+    /// A builder with nothing set; see [`config`](crate::config) for every setting.
+    ///
+    /// ```
+    /// use dlspbx::prelude::*;
+    ///
+    /// let client = Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .format(Format::Json)
+    ///     .build()?;
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client from the default config file (if any) and the `DLSPBX_*` environment
+    /// variables, which override it: `builder().default_config_file().env().build()`.
+    ///
+    /// ```no_run
+    /// // DLSPBX_URL, DLSPBX_API_USER and DLSPBX_API_KEY (or the config file).
+    /// let client = dlspbx::Client::from_env()?;
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Self> {
+        Self::builder().default_config_file().env().build()
+    }
+
+    /// A client from a validated configuration (see [`ClientBuilder::into_config`](crate::config::ClientBuilder::into_config)).
+    ///
+    /// ```
+    /// let config = dlspbx::Client::builder()
+    ///     .base_url("https://pbx.example.com")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .into_config()?;
+    /// let client = dlspbx::Client::from_config(config)?;
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn from_config(config: ClientConfig) -> Result<Self> {
+        <Self as FromConfig>::from_config(config)
+    }
 
     /// Sends `request` and returns the status and body undecoded, for zero-copy decoding with
     /// [`RawResponse::decode`]. A non-2xx status is not an error here (decoding reports it).

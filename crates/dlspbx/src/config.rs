@@ -209,7 +209,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::config::ClientBuilder;
     /// // The same as `Client::builder()`.
     /// let builder = ClientBuilder::<Client>::new();
@@ -227,7 +227,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
     ///     .api_user("100@tenant")
@@ -248,7 +248,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
     ///     .api_user("100@tenant")
@@ -267,7 +267,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
     ///     .api_user("100@tenant")
@@ -288,7 +288,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let path = std::env::temp_dir().join("dlspbx-doc-api-key");
     /// std::fs::write(&path, "your-api-key\n").unwrap();
     /// let client = Client::builder()
@@ -309,7 +309,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::Format;
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -330,7 +330,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::Encoding;
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -351,7 +351,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use std::time::Duration;
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -373,7 +373,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use std::time::Duration;
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -395,7 +395,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
     ///     .api_user("100@tenant")
@@ -415,7 +415,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::RetryPolicy;
     /// use std::time::Duration;
     /// let client = Client::builder()
@@ -438,7 +438,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
     ///     .api_user("100@tenant")
@@ -458,7 +458,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::FormLimits;
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -479,7 +479,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::Oversize;
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -500,7 +500,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
     ///     .api_user("100@tenant")
@@ -522,7 +522,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(all(feature = "blocking", feature = "config-file"))] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let path = std::env::temp_dir().join("dlspbx-doc-config.toml");
     /// std::fs::write(
     ///     &path,
@@ -562,7 +562,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ``` no_run
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// // What `Client::from_env()` does.
     /// let client = Client::builder().default_config_file().env().build()?;
     /// # }
@@ -586,7 +586,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ``` no_run
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// // DLSPBX_URL, DLSPBX_API_USER and DLSPBX_API_KEY, over an explicit format.
     /// let client = Client::builder().format(dlspbx::Format::Csv).env().build()?;
     /// # }
@@ -601,7 +601,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let vars = std::collections::HashMap::from([
     ///     ("DLSPBX_URL", "https://pbx.example.com"),
     ///     ("DLSPBX_API_USER", "100@tenant"),
@@ -647,7 +647,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let config = Client::builder()
     ///     .base_url("https://pbx.example.com/")
     ///     .api_user("100@tenant")
@@ -714,7 +714,7 @@ impl<C> ClientBuilder<C> {
     ///
     /// ```
     /// # #[cfg(feature = "blocking")] {
-    /// use dlspbx::Client;
+    /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
     ///     .api_user("100@tenant")

@@ -102,6 +102,7 @@ pub use export::{ExportRow, ExportSummary};
 pub use config::{ClientConfig, FromConfig};
 pub use raw::RawResponse;
 pub use retry::RetryPolicy;
+pub use transport::ClientExt;
 
 pub use dlspbx_core::generated::client::{Caller, Modules};
 pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
@@ -140,7 +141,7 @@ macro_rules! include_spec {
 
 /// What most programs need: `use dlspbx::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Caller, Encoding, Error, Format, Modules, RawResponse};
+    pub use crate::{Caller, ClientExt, Encoding, Error, Format, Modules, RawResponse};
     #[cfg(feature = "blocking")]
     pub use crate::{Client, ClientBuilder};
 }

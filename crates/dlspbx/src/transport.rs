@@ -153,171 +153,73 @@ impl<T> ClientCore<T> {
     }
 }
 
-/// The inherent methods both clients share, expanded inside `impl Client { .. }` of a type
-/// `Client { core: ClientCore<_> }` that implements [`FromConfig`](crate::config::FromConfig),
-/// in the crate named by the argument (`dlspbx` or `dlspbx_async`, for the doc examples).
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __client_methods {
-    ($krate:ident) => {
-        /// A builder with nothing set; see [`config`]($crate::config) for every setting.
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "let client = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .format(Format::Json)\n",
-            "    .build()?;\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        pub fn builder() -> $crate::config::ClientBuilder<Self> {
-            $crate::config::ClientBuilder::new()
-        }
+/// What both clients share beyond their transport: the configuration they were built with
+/// and this handle's response format and request encoding. `dlspbx::Client` and
+/// `dlspbx_async::Client` implement it; it is in both preludes.
+///
+/// ```
+/// use dlspbx::prelude::*;
+/// use dlspbx::dialer::AddContactRequest;
+///
+/// let client = Client::builder()
+///     .base_url("https://pbx.example.com/")
+///     .api_user("100@tenant")
+///     .api_key("your-api-key")
+///     .build()?;
+/// assert_eq!(client.config().base_url, "https://pbx.example.com");
+/// assert_eq!((client.format(), client.encoding()), (Format::Json, Encoding::Form));
+/// let xml = client.with_format(Format::Xml).with_encoding(Encoding::Json);
+/// assert_eq!((xml.format(), xml.encoding()), (Format::Xml, Encoding::Json));
+///
+/// // A dry run: the request as it would be sent, without the key.
+/// let request = client.prepare(&AddContactRequest::new("Leads", "8155551234"))?;
+/// let shown = request.to_redacted_string(&client.config().base_url);
+/// assert!(shown.contains("api_action=add_contact") && !shown.contains("your-api-key"));
+/// // Requests are validated before anything is sent.
+/// assert!(client.prepare(&AddContactRequest::new("Leads", "not a number")).is_err());
+/// # Ok::<(), Error>(())
+/// ```
+pub trait ClientExt: Sized {
+    /// The transport's connection pool.
+    type Transport;
 
-        /// A client from the default config file (if any) and the `DLSPBX_*` environment
-        /// variables, which override it: `builder().default_config_file().env().build()`.
-        ///
-        #[doc = concat!(
-            "```no_run\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "// DLSPBX_URL, DLSPBX_API_USER and DLSPBX_API_KEY (or the config file).\n",
-            "let client = Client::from_env()?;\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        pub fn from_env() -> $crate::Result<Self> {
-            Self::builder().default_config_file().env().build()
-        }
+    /// The state this handle holds (shared by its clones).
+    fn core(&self) -> &ClientCore<Self::Transport>;
 
-        /// A client from a validated configuration.
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "let config = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .into_config()?;\n",
-            "let client = Client::from_config(config)?;\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        pub fn from_config(config: $crate::ClientConfig) -> $crate::Result<Self> {
-            <Self as $crate::config::FromConfig>::from_config(config)
-        }
+    /// This client type around `core`.
+    fn from_core(core: ClientCore<Self::Transport>) -> Self;
 
-        /// The configuration the client was built with.
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "let client = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com/\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .build()?;\n",
-            "assert_eq!(client.config().base_url, \"https://pbx.example.com\");\n",
-            "assert_eq!(client.config().credentials.api_user, \"100@tenant\");\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        pub fn config(&self) -> &$crate::ClientConfig {
-            self.core.config()
-        }
+    /// The configuration the client was built with.
+    fn config(&self) -> &ClientConfig {
+        self.core().config()
+    }
 
-        /// The response format of this client's calls.
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "let client = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .build()?;\n",
-            "assert_eq!(client.format(), Format::Json); // the default\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        pub fn format(&self) -> $crate::Format {
-            self.core.options().format
-        }
+    /// The response format of this client's calls.
+    fn format(&self) -> Format {
+        self.core().options().format
+    }
 
-        /// The request encoding of this client's calls.
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "let client = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .build()?;\n",
-            "assert_eq!(client.encoding(), Encoding::Form); // the default\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        pub fn encoding(&self) -> $crate::Encoding {
-            self.core.options().encoding
-        }
+    /// The request encoding of this client's calls.
+    fn encoding(&self) -> Encoding {
+        self.core().options().encoding
+    }
 
-        /// The same client asking for `format`, as in
-        /// `client.with_format(Format::Xml).status().queues()`. Shares the connection pool.
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "let client = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .build()?;\n",
-            "let xml = client.with_format(Format::Xml);\n",
-            "assert_eq!((client.format(), xml.format()), (Format::Json, Format::Xml));\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        #[must_use]
-        pub fn with_format(&self, format: $crate::Format) -> Self {
-            Self {
-                core: self.core.with_format(format),
-            }
-        }
+    /// The same client asking for `format`, as in
+    /// `client.with_format(Format::Xml).status().queues()`. Shares the connection pool.
+    #[must_use]
+    fn with_format(&self, format: Format) -> Self {
+        Self::from_core(self.core().with_format(format))
+    }
 
-        /// The same client encoding request bodies as `encoding`. Shares the connection pool.
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n\n",
-            "let client = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .build()?\n",
-            "    .with_encoding(Encoding::Json);\n",
-            "assert_eq!(client.encoding(), Encoding::Json);\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        #[must_use]
-        pub fn with_encoding(&self, encoding: $crate::Encoding) -> Self {
-            Self {
-                core: self.core.with_encoding(encoding),
-            }
-        }
+    /// The same client encoding request bodies as `encoding`. Shares the connection pool.
+    #[must_use]
+    fn with_encoding(&self, encoding: Encoding) -> Self {
+        Self::from_core(self.core().with_encoding(encoding))
+    }
 
-        /// Validates and encodes `request` as this client would send it, without sending it
-        /// (for a dry run: [`HttpRequest::to_redacted_string`]($crate::HttpRequest::to_redacted_string)).
-        ///
-        #[doc = concat!(
-            "```\nuse ", stringify!($krate), "::prelude::*;\n",
-            "use ", stringify!($krate), "::dialer::AddContactRequest;\n\n",
-            "let client = Client::builder()\n",
-            "    .base_url(\"https://pbx.example.com\")\n",
-            "    .api_user(\"100@tenant\")\n",
-            "    .api_key(\"your-api-key\")\n",
-            "    .build()?;\n",
-            "let request = client.prepare(&AddContactRequest::new(\"Leads\", \"8155551234\"))?;\n",
-            "let shown = request.to_redacted_string(&client.config().base_url);\n",
-            "assert!(shown.contains(\"api_action=add_contact\") && !shown.contains(\"your-api-key\"));\n",
-            "// Requests are validated before anything is sent.\n",
-            "assert!(client.prepare(&AddContactRequest::new(\"Leads\", \"not a number\")).is_err());\n",
-            "# Ok::<(), Error>(())\n```"
-        )]
-        pub fn prepare<A: $crate::Action>(
-            &self,
-            request: &A,
-        ) -> $crate::Result<$crate::HttpRequest> {
-            self.core.prepare(request)
-        }
-    };
+    /// Validates and encodes `request` as this client would send it, without sending it
+    /// (for a dry run: [`HttpRequest::to_redacted_string`]).
+    fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
+        self.core().prepare(request)
+    }
 }

@@ -5,7 +5,7 @@
 #[macro_use]
 mod support;
 
-use dlspbx::{Caller, Client, Modules, RetryPolicy};
+use dlspbx::{Caller, Client, ClientExt, Modules, RetryPolicy};
 
 /// Every page of a pagination.
 fn all<I: IntoIterator>(pages: I) -> Vec<I::Item> {

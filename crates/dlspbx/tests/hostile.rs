@@ -10,6 +10,6 @@ mod hostile_server;
 #[path = "support/hostile_cases.rs"]
 mod hostile_cases;
 
-use dlspbx::{Client, Modules};
+use dlspbx::{Client, ClientExt, Modules};
 
 hostile_tests!(#[test],);
