@@ -4,7 +4,7 @@ use dlspbx::config::{ClientConfig, FromConfig};
 use dlspbx::export::{ExportDecoder, ExportRow, ExportSummary, export_format, export_request};
 use dlspbx::pages::{Pager, ReportPager, SmsPager};
 use dlspbx::retry::{Failure, Retries};
-use dlspbx::transport::{
+use dlspbx::runtime::{
     ClientCore, ClientExt, body_too_large, call_span, finish_span, push_capped, timed_out,
 };
 use dlspbx::{Action, Caller, Error, HttpRequest, RawResponse, Result};

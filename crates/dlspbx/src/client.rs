@@ -4,9 +4,9 @@ use crate::config::{ClientConfig, FromConfig};
 use crate::export::{ExportDecoder, ExportRow, ExportSummary, export_format, export_request};
 use crate::pages::{Pager, ReportPager, SmsPager};
 use crate::raw::RawResponse;
-use crate::retry::{Failure, Retries};
-use crate::transport::{ClientCore, ClientExt, body_too_large, call_span, finish_span, timed_out};
-use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
+use crate::retry::Retries;
+use crate::runtime::{ClientCore, ClientExt, call_span, finish_span};
+use crate::transport::{BodyMode, classify};
 use dlspbx_core::generated::client::Caller;
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
@@ -15,8 +15,6 @@ use dlspbx_core::{Action, Error, Result};
 use std::io::Read;
 use std::iter::FusedIterator;
 use std::time::Instant;
-use ureq::Body;
-use ureq::http::Response;
 
 /// Builds a blocking [`Client`]; see [`crate::config`] for every setting.
 pub type ClientBuilder = crate::config::ClientBuilder<Client>;
@@ -32,49 +30,7 @@ pub type ClientBuilder = crate::config::ClientBuilder<Client>;
 /// is `Send + Sync`.
 #[derive(Clone, Debug)]
 pub struct Client {
-    core: ClientCore<ureq::Agent>,
-}
-
-/// Whether this build of the blocking client can speak TLS (feature `rustls` or `native-tls`).
-const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
-
-impl FromConfig for Client {
-    fn from_config(config: ClientConfig) -> Result<Self> {
-        if !HAS_TLS && config.base_url.starts_with("https://") {
-            return Err(Error::Config(ConfigError::new(
-                ConfigKind::Unsupported,
-                "this build of dlspbx has no TLS support, so it cannot reach an https:// URL; \
-                 enable the `rustls` (default) or `native-tls` feature",
-            )));
-        }
-        let agent_config = ureq::config::Config::builder()
-            // 4xx/5xx bodies carry the server's error message: decode them, do not fail early.
-            .http_status_as_error(false)
-            // Never follow a redirect: the body holds the credentials.
-            .max_redirects(0)
-            .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.timeout))
-            .user_agent(config.user_agent.as_str());
-        // ureq picks rustls whenever it is compiled in; native-tls must be asked for.
-        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
-        let agent_config = agent_config.tls_config(
-            ureq::tls::TlsConfig::builder()
-                .provider(ureq::tls::TlsProvider::NativeTls)
-                .build(),
-        );
-        let agent = ureq::Agent::new_with_config(agent_config.build());
-        Ok(Client {
-            core: ClientCore::new(agent, config),
-        })
-    }
-}
-
-/// Whether an exchange's body is read into memory (timeout for the whole exchange) or streamed
-/// (timeout for each read).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BodyMode {
-    Buffered,
-    Streamed,
+    pub(crate) core: ClientCore<ureq::Agent>,
 }
 
 impl ClientExt for Client {
@@ -314,97 +270,6 @@ impl Client {
             decoder.feed(&chunk[..n], &mut on_row)?;
         }
         decoder.finish(&mut on_row)
-    }
-
-    /// Sends the request until the retry policy is satisfied and returns the response head
-    /// (status and headers) with its body unread.
-    pub(crate) fn exchange(
-        &self,
-        request: &HttpRequest,
-        mode: BodyMode,
-        retries: &mut Retries,
-    ) -> Result<Response<Body>> {
-        let config = self.config();
-        let url = request.url(&config.base_url);
-        loop {
-            retries.start_attempt();
-            let mut builder = self.core.transport().post(&url);
-            for (name, value) in &request.headers {
-                builder = builder.header(*name, value);
-            }
-            if mode == BodyMode::Streamed {
-                builder = builder
-                    .config()
-                    .timeout_global(None)
-                    .timeout_per_read(Some(config.timeout))
-                    .build();
-            }
-            match builder.send(&request.body[..]) {
-                Ok(mut response) => {
-                    let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok());
-                    let Some(delay) = retries.after_status(status, retry_after) else {
-                        return Ok(response);
-                    };
-                    // Drain a little so the connection can be reused; errors do not matter.
-                    let _ = response
-                        .body_mut()
-                        .with_config()
-                        .limit(64 * 1024)
-                        .read_to_vec();
-                    std::thread::sleep(delay);
-                }
-                Err(e) => {
-                    let failure = classify(e);
-                    let Some(delay) = retries.after_failure(&failure) else {
-                        return Err(failure.into_error());
-                    };
-                    std::thread::sleep(delay);
-                }
-            }
-        }
-    }
-
-    /// Reads a whole body, failing past `max_body_size`.
-    pub(crate) fn read_body(&self, response: &mut Response<Body>) -> Result<Vec<u8>> {
-        let cap = self.config().max_body_size;
-        response
-            .body_mut()
-            .with_config()
-            .limit(cap)
-            .read_to_vec()
-            .map_err(|e| classify(e).into_error())
-    }
-}
-
-/// Sorts a ureq error for the retry policy.
-fn classify(error: ureq::Error) -> Failure {
-    let transport = |kind, e| Error::Transport(TransportError::caused_by(kind, e));
-    match &error {
-        ureq::Error::Timeout(which) => Failure::Timeout(timed_out(timeout_message(*which))),
-        ureq::Error::ConnectionFailed => Failure::NotSent(transport(TransportKind::Connect, error)),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Failure::NotSent(transport(TransportKind::Connect, error))
-        }
-        ureq::Error::Io(_) => Failure::MaybeSent(transport(TransportKind::Io, error)),
-        ureq::Error::BodyExceedsLimit(cap) => Failure::Fatal(body_too_large(*cap)),
-        _ => Failure::Fatal(transport(TransportKind::Io, error)),
-    }
-}
-
-fn timeout_message(which: ureq::Timeout) -> String {
-    match which {
-        ureq::Timeout::Connect | ureq::Timeout::Resolve => {
-            "timed out connecting (connect_timeout)".to_owned()
-        }
-        ureq::Timeout::Global | ureq::Timeout::PerCall => {
-            "timed out: no complete answer within the timeout".to_owned()
-        }
-        ureq::Timeout::PerRead => "timed out: no data received within the timeout".to_owned(),
-        other => format!("timed out ({other})"),
     }
 }
 

@@ -90,10 +90,12 @@ pub mod export;
 pub mod pages;
 mod raw;
 pub mod retry;
-pub mod transport;
+pub mod runtime;
 
 #[cfg(feature = "blocking")]
 mod client;
+#[cfg(feature = "blocking")]
+mod transport;
 
 #[cfg(feature = "blocking")]
 pub use client::{Client, ClientBuilder, Pages, ReportPages, SmsPages};
@@ -102,7 +104,7 @@ pub use export::{ExportRow, ExportSummary};
 pub use config::{ClientConfig, FromConfig};
 pub use raw::RawResponse;
 pub use retry::RetryPolicy;
-pub use transport::ClientExt;
+pub use runtime::ClientExt;
 
 pub use dlspbx_core::generated::client::{Caller, Modules};
 pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};

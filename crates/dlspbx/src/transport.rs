@@ -1,225 +1,148 @@
-//! Pieces both transports share: the state every client holds ([`ClientCore`]), the tracing
-//! span of a call, error texts, and reading a size-capped body. Used by `dlspbx-async`; not
-//! needed to make calls.
+//! The blocking client's transport: building the ureq agent, one HTTP exchange with retries,
+//! reading a capped body, and sorting ureq's errors for the retry policy. It moves bytes
+//! only; requests are built and responses decoded by the sans-IO core.
 
-use crate::config::ClientConfig;
-use dlspbx_core::error::{TransportError, TransportKind};
-use dlspbx_core::http::{self, HttpRequest, RequestOptions};
-use dlspbx_core::{Action, Encoding, Error, Format, Result};
-use std::fmt;
-use std::sync::Arc;
-use std::time::Instant;
-use tracing::field::Empty;
+use crate::client::Client;
+use crate::config::{ClientConfig, FromConfig};
+use crate::retry::{Failure, Retries};
+use crate::runtime::{ClientCore, ClientExt, body_too_large, timed_out};
+use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
+use dlspbx_core::http::HttpRequest;
+use dlspbx_core::{Error, Result};
+use ureq::Body;
+use ureq::http::Response;
 
-/// The span of one call: `dlspbx.call` with `module`, `action`, `format`, and, recorded when
-/// it ends, `status`, `attempts` and `elapsed_ms`. It never holds the request body or the
-/// credentials.
-pub fn call_span(request: &HttpRequest) -> tracing::Span {
-    tracing::debug_span!(
-        "dlspbx.call",
-        module = request.module,
-        action = request.action,
-        format = request.format.as_str(),
-        status = Empty,
-        attempts = Empty,
-        elapsed_ms = Empty,
-    )
-}
+/// Whether this build of the blocking client can speak TLS (feature `rustls` or `native-tls`).
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 
-/// Records how a call ended on its span (see [`call_span`]), and logs a failure in it.
-pub fn finish_span(
-    span: &tracing::Span,
-    outcome: Result<u16, &Error>,
-    attempts: u32,
-    started: Instant,
-) {
-    span.record("attempts", attempts);
-    span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-    match outcome {
-        Ok(status) => {
-            span.record("status", status);
+impl FromConfig for Client {
+    fn from_config(config: ClientConfig) -> Result<Self> {
+        if !HAS_TLS && config.base_url.starts_with("https://") {
+            return Err(Error::Config(ConfigError::new(
+                ConfigKind::Unsupported,
+                "this build of dlspbx has no TLS support, so it cannot reach an https:// URL; \
+                 enable the `rustls` (default) or `native-tls` feature",
+            )));
         }
-        Err(error) => tracing::debug!(parent: span, %error, "call failed"),
+        let agent_config = ureq::config::Config::builder()
+            // 4xx/5xx bodies carry the server's error message: decode them, do not fail early.
+            .http_status_as_error(false)
+            // Never follow a redirect: the body holds the credentials.
+            .max_redirects(0)
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.timeout))
+            .user_agent(config.user_agent.as_str());
+        // ureq picks rustls whenever it is compiled in; native-tls must be asked for.
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let agent_config = agent_config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::NativeTls)
+                .build(),
+        );
+        let agent = ureq::Agent::new_with_config(agent_config.build());
+        Ok(Client {
+            core: ClientCore::new(agent, config),
+        })
     }
 }
 
-/// The error for a body over the configured cap.
-pub fn body_too_large(cap: u64) -> Error {
-    Error::Transport(TransportError::new(
-        TransportKind::BodyTooLarge,
-        format!("response body larger than {cap} bytes (the client's max_body_size)"),
-    ))
+/// Whether an exchange's body is read into memory (timeout for the whole exchange) or streamed
+/// (timeout for each read).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyMode {
+    Buffered,
+    Streamed,
 }
 
-/// The error for an answer, or data, that did not come within a timeout (`message` says which).
-pub fn timed_out(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
-    Error::Transport(TransportError::new(TransportKind::Timeout, message))
-}
-
-/// Appends `chunk` to `body` unless that would pass `cap`.
-pub fn push_capped(body: &mut Vec<u8>, chunk: &[u8], cap: u64) -> Result<()> {
-    if body.len() as u64 + chunk.len() as u64 > cap {
-        return Err(body_too_large(cap));
-    }
-    body.extend_from_slice(chunk);
-    Ok(())
-}
-
-/// What both clients hold: the transport's connection pool `T` and the configuration, shared
-/// by every clone, and the options of this handle (format and encoding, changed by
-/// `with_format` and `with_encoding`).
-pub struct ClientCore<T> {
-    shared: Arc<Shared<T>>,
-    options: RequestOptions,
-}
-
-struct Shared<T> {
-    transport: T,
-    config: ClientConfig,
-}
-
-impl<T> Clone for ClientCore<T> {
-    fn clone(&self) -> Self {
-        ClientCore {
-            shared: Arc::clone(&self.shared),
-            options: self.options,
-        }
-    }
-}
-
-impl<T> fmt::Debug for ClientCore<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let config = &self.shared.config;
-        f.debug_struct("ClientCore")
-            .field("base_url", &config.base_url)
-            .field("api_user", &config.credentials.api_user)
-            .field("api_key", &format_args!("REDACTED"))
-            .field("format", &self.options.format)
-            .field("encoding", &self.options.encoding)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T> ClientCore<T> {
-    /// Wraps a transport built from `config`.
-    pub fn new(transport: T, config: ClientConfig) -> Self {
-        let options = config.options;
-        ClientCore {
-            shared: Arc::new(Shared { transport, config }),
-            options,
+impl Client {
+    /// Sends the request until the retry policy is satisfied and returns the response head
+    /// (status and headers) with its body unread.
+    pub(crate) fn exchange(
+        &self,
+        request: &HttpRequest,
+        mode: BodyMode,
+        retries: &mut Retries,
+    ) -> Result<Response<Body>> {
+        let config = self.config();
+        let url = request.url(&config.base_url);
+        loop {
+            retries.start_attempt();
+            let mut builder = self.core.transport().post(&url);
+            for (name, value) in &request.headers {
+                builder = builder.header(*name, value);
+            }
+            if mode == BodyMode::Streamed {
+                builder = builder
+                    .config()
+                    .timeout_global(None)
+                    .timeout_per_read(Some(config.timeout))
+                    .build();
+            }
+            match builder.send(&request.body[..]) {
+                Ok(mut response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok());
+                    let Some(delay) = retries.after_status(status, retry_after) else {
+                        return Ok(response);
+                    };
+                    // Drain a little so the connection can be reused; errors do not matter.
+                    let _ = response
+                        .body_mut()
+                        .with_config()
+                        .limit(64 * 1024)
+                        .read_to_vec();
+                    std::thread::sleep(delay);
+                }
+                Err(e) => {
+                    let failure = classify(e);
+                    let Some(delay) = retries.after_failure(&failure) else {
+                        return Err(failure.into_error());
+                    };
+                    std::thread::sleep(delay);
+                }
+            }
         }
     }
 
-    /// The transport (connection pool).
-    pub fn transport(&self) -> &T {
-        &self.shared.transport
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &ClientConfig {
-        &self.shared.config
-    }
-
-    /// This handle's request options.
-    pub fn options(&self) -> RequestOptions {
-        self.options
-    }
-
-    /// The same pool and configuration with another response format.
-    pub fn with_format(&self, format: Format) -> Self {
-        ClientCore {
-            shared: Arc::clone(&self.shared),
-            options: RequestOptions {
-                format,
-                ..self.options
-            },
-        }
-    }
-
-    /// The same pool and configuration with another request encoding.
-    pub fn with_encoding(&self, encoding: Encoding) -> Self {
-        ClientCore {
-            shared: Arc::clone(&self.shared),
-            options: RequestOptions {
-                encoding,
-                ..self.options
-            },
-        }
-    }
-
-    /// Validates and encodes `request` with this handle's credentials and options.
-    pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
-        http::build(request, &self.shared.config.credentials, &self.options)
+    /// Reads a whole body, failing past `max_body_size`.
+    pub(crate) fn read_body(&self, response: &mut Response<Body>) -> Result<Vec<u8>> {
+        let cap = self.config().max_body_size;
+        response
+            .body_mut()
+            .with_config()
+            .limit(cap)
+            .read_to_vec()
+            .map_err(|e| classify(e).into_error())
     }
 }
 
-/// What both clients share beyond their transport: the configuration they were built with
-/// and this handle's response format and request encoding. `dlspbx::Client` and
-/// `dlspbx_async::Client` implement it; it is in both preludes.
-///
-/// ```
-/// use dlspbx::prelude::*;
-/// use dlspbx::dialer::AddContactRequest;
-///
-/// let client = Client::builder()
-///     .base_url("https://pbx.example.com/")
-///     .api_user("100@tenant")
-///     .api_key("your-api-key")
-///     .build()?;
-/// assert_eq!(client.config().base_url, "https://pbx.example.com");
-/// assert_eq!((client.format(), client.encoding()), (Format::Json, Encoding::Form));
-/// let xml = client.with_format(Format::Xml).with_encoding(Encoding::Json);
-/// assert_eq!((xml.format(), xml.encoding()), (Format::Xml, Encoding::Json));
-///
-/// // A dry run: the request as it would be sent, without the key.
-/// let request = client.prepare(&AddContactRequest::new("Leads", "8155551234"))?;
-/// let shown = request.to_redacted_string(&client.config().base_url);
-/// assert!(shown.contains("api_action=add_contact") && !shown.contains("your-api-key"));
-/// // Requests are validated before anything is sent.
-/// assert!(client.prepare(&AddContactRequest::new("Leads", "not a number")).is_err());
-/// # Ok::<(), Error>(())
-/// ```
-pub trait ClientExt: Sized {
-    /// The transport's connection pool.
-    type Transport;
-
-    /// The state this handle holds (shared by its clones).
-    fn core(&self) -> &ClientCore<Self::Transport>;
-
-    /// This client type around `core`.
-    fn from_core(core: ClientCore<Self::Transport>) -> Self;
-
-    /// The configuration the client was built with.
-    fn config(&self) -> &ClientConfig {
-        self.core().config()
+/// Sorts a ureq error for the retry policy.
+pub(crate) fn classify(error: ureq::Error) -> Failure {
+    let transport = |kind, e| Error::Transport(TransportError::caused_by(kind, e));
+    match &error {
+        ureq::Error::Timeout(which) => Failure::Timeout(timed_out(timeout_message(*which))),
+        ureq::Error::ConnectionFailed => Failure::NotSent(transport(TransportKind::Connect, error)),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Failure::NotSent(transport(TransportKind::Connect, error))
+        }
+        ureq::Error::Io(_) => Failure::MaybeSent(transport(TransportKind::Io, error)),
+        ureq::Error::BodyExceedsLimit(cap) => Failure::Fatal(body_too_large(*cap)),
+        _ => Failure::Fatal(transport(TransportKind::Io, error)),
     }
+}
 
-    /// The response format of this client's calls.
-    fn format(&self) -> Format {
-        self.core().options().format
-    }
-
-    /// The request encoding of this client's calls.
-    fn encoding(&self) -> Encoding {
-        self.core().options().encoding
-    }
-
-    /// The same client asking for `format`, as in
-    /// `client.with_format(Format::Xml).status().queues()`. Shares the connection pool.
-    #[must_use]
-    fn with_format(&self, format: Format) -> Self {
-        Self::from_core(self.core().with_format(format))
-    }
-
-    /// The same client encoding request bodies as `encoding`. Shares the connection pool.
-    #[must_use]
-    fn with_encoding(&self, encoding: Encoding) -> Self {
-        Self::from_core(self.core().with_encoding(encoding))
-    }
-
-    /// Validates and encodes `request` as this client would send it, without sending it
-    /// (for a dry run: [`HttpRequest::to_redacted_string`]).
-    fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
-        self.core().prepare(request)
+fn timeout_message(which: ureq::Timeout) -> String {
+    match which {
+        ureq::Timeout::Connect | ureq::Timeout::Resolve => {
+            "timed out connecting (connect_timeout)".to_owned()
+        }
+        ureq::Timeout::Global | ureq::Timeout::PerCall => {
+            "timed out: no complete answer within the timeout".to_owned()
+        }
+        ureq::Timeout::PerRead => "timed out: no data received within the timeout".to_owned(),
+        other => format!("timed out ({other})"),
     }
 }
