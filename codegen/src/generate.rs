@@ -237,7 +237,7 @@ impl Cx<'_> {
         };
         quote! {
             #[allow(unused_imports)]
-            use #root::action::{Action, ActionInfo, FieldInfo, PlainKind};
+            use #root::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
             #[allow(unused_imports)]
             use #root::error::{InvalidRequest, Result};
             #[allow(unused_imports)]
@@ -1599,8 +1599,16 @@ impl Cx<'_> {
     /// refers to its record's field list by name (see [`Cx::fields_const`]); one of another
     /// module's record is written out (up to `depth` 4).
     fn field_info(&self, here: &str, f: &Field, depth: usize) -> TokenStream {
-        let (name, rust, ty, doc) = (&f.name, &f.rust, &f.spec_ty, &f.doc);
-        let mut info = quote!(FieldInfo::new(#name, #ty, #doc));
+        let (name, rust, doc) = (&f.name, &f.rust, &f.doc);
+        let mut info = match &f.ty {
+            Ty::String => quote!(FieldInfo::string(#name, #doc)),
+            Ty::Int => quote!(FieldInfo::int(#name, #doc)),
+            Ty::Bool => quote!(FieldInfo::bool(#name, #doc)),
+            ty => {
+                let ty = self.field_type(ty);
+                quote!(FieldInfo::new(#name, #ty, #doc))
+            }
+        };
         if rust != name {
             info = quote!(#info.rust(#rust));
         }
@@ -1632,6 +1640,37 @@ impl Cx<'_> {
             }
         }
         info
+    }
+
+    /// The `FieldType` of a spec type.
+    fn field_type(&self, ty: &Ty) -> TokenStream {
+        match ty {
+            Ty::String => quote!(FieldType::String),
+            Ty::Int => quote!(FieldType::Int),
+            Ty::Decimal => quote!(FieldType::Decimal),
+            Ty::Bool => quote!(FieldType::Bool),
+            Ty::Date => quote!(FieldType::Date),
+            Ty::DateTime => quote!(FieldType::DateTime),
+            Ty::Enum(e) => {
+                let name = self.spec.enum_name(*e);
+                quote!(FieldType::Enum(#name))
+            }
+            Ty::Record(r) => {
+                let name = &self.spec.record(*r).name;
+                quote!(FieldType::Record(#name))
+            }
+            Ty::List(inner) => {
+                let inner = self.field_type(inner);
+                quote!(FieldType::List(&#inner))
+            }
+            Ty::Map(inner) => {
+                let inner = self.field_type(inner);
+                quote!(FieldType::Map(&#inner))
+            }
+            Ty::CustomFields => quote!(FieldType::CustomFields),
+            Ty::Options => quote!(FieldType::Options),
+            Ty::ReportRows => quote!(FieldType::ReportRows),
+        }
     }
 
     /// `const <RECORD>_FIELDS`: the field list of a record type of the module being generated,

@@ -20,7 +20,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, Type
 use clap::{Arg, ArgAction, Command};
 use dlspbx_core::generated::{ACTIONS, MODULES};
 use dlspbx_core::reports::{Exclusivity, LogicalOperator, Operator, OrderDirection, ReportOption};
-use dlspbx_core::{ActionInfo, FieldInfo};
+use dlspbx_core::{ActionInfo, FieldInfo, FieldType};
 use std::ffi::OsStr;
 
 /// The long description of the whole tool.
@@ -65,26 +65,16 @@ pub enum FieldKind {
     RecordList,
 }
 
-fn is_record(ty: &str) -> bool {
-    ty.starts_with("map<") || ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-}
-
-/// The kind of a spec field type.
-pub fn field_kind(ty: &str) -> FieldKind {
+/// How a field of type `ty` is given on the command line.
+pub fn field_kind(ty: FieldType) -> FieldKind {
     match ty {
-        "custom_fields" => FieldKind::Custom,
-        "options" => FieldKind::Options,
-        "list<FilterGroup>" => FieldKind::FilterGroups,
-        t if t.starts_with("list<") => {
-            let inner = &t[5..t.len() - 1];
-            if is_record(inner) {
-                FieldKind::RecordList
-            } else {
-                FieldKind::List
-            }
-        }
-        t if is_record(t) => FieldKind::Record,
-        _ => FieldKind::Scalar,
+        FieldType::CustomFields => FieldKind::Custom,
+        FieldType::Options => FieldKind::Options,
+        FieldType::List(FieldType::Record("FilterGroup")) => FieldKind::FilterGroups,
+        FieldType::List(inner) if inner.is_scalar() => FieldKind::List,
+        FieldType::List(_) => FieldKind::RecordList,
+        t if t.is_scalar() => FieldKind::Scalar,
+        _ => FieldKind::Record,
     }
 }
 
@@ -228,23 +218,18 @@ fn field_values(f: &FieldInfo) -> Vec<PossibleValue> {
 
 /// The allowed values of the spec enum `name`, from any field of that type.
 fn enum_values(name: &str) -> Vec<PossibleValue> {
-    fn find(fields: &'static [FieldInfo], ty: &str) -> Option<&'static FieldInfo> {
+    fn find(fields: &'static [FieldInfo], name: &str) -> Option<&'static FieldInfo> {
         fields.iter().find_map(|f| {
-            let inner =
-                f.ty.strip_prefix("list<")
-                    .and_then(|t| t.strip_suffix('>'))
-                    .unwrap_or(f.ty);
-            if inner == ty && !f.values.is_empty() {
+            if matches!(f.ty.element(), FieldType::Enum(n) if *n == name) && !f.values.is_empty() {
                 Some(f)
             } else {
-                find(f.fields, ty)
+                find(f.fields, name)
             }
         })
     }
-    let ty = format!("enum:{name}");
     dlspbx_core::generated::ACTIONS
         .iter()
-        .find_map(|a| find(a.request, &ty))
+        .find_map(|a| find(a.request, name))
         .map(field_values)
         .unwrap_or_default()
 }
@@ -733,7 +718,7 @@ fn import_command() -> Command {
         .iter()
         .filter(|f| f.name != "contact_list")
         .map(|f| {
-            if f.ty == "custom_fields" {
+            if f.ty == FieldType::CustomFields {
                 format!(
                     "\n  any other column: the custom field `{}:<column>`",
                     f.name
@@ -915,11 +900,24 @@ mod tests {
         assert_eq!(kebab("add_contact"), "add-contact");
         assert_eq!(kebab("dialOnDate"), "dial-on-date");
         assert_eq!(kebab("address_2"), "address-2");
-        assert_eq!(field_kind("list<enum:Column>"), FieldKind::List);
-        assert_eq!(field_kind("list<FilterGroup>"), FieldKind::FilterGroups);
-        assert_eq!(field_kind("SmsFilters"), FieldKind::Record);
-        assert_eq!(field_kind("list<Foo>"), FieldKind::RecordList);
-        assert_eq!(field_kind("enum:SortOrder"), FieldKind::Scalar);
+        let kind = |ty| field_kind(ty);
+        assert_eq!(
+            kind(FieldType::List(&FieldType::Enum("Column"))),
+            FieldKind::List
+        );
+        let groups = FieldType::List(&FieldType::Record("FilterGroup"));
+        assert_eq!(kind(groups), FieldKind::FilterGroups);
+        assert_eq!(kind(FieldType::Record("SmsFilters")), FieldKind::Record);
+        assert_eq!(
+            kind(FieldType::Map(&FieldType::Record("Queue"))),
+            FieldKind::Record
+        );
+        assert_eq!(
+            kind(FieldType::List(&FieldType::Record("Foo"))),
+            FieldKind::RecordList
+        );
+        assert_eq!(kind(FieldType::Enum("SortOrder")), FieldKind::Scalar);
+        assert_eq!(kind(FieldType::CustomFields), FieldKind::Custom);
         assert_eq!(singular("columns").as_deref(), Some("column"));
         assert_eq!(singular("dst"), None);
     }

@@ -15,6 +15,7 @@ use crate::error::{CliError, CliResult, EXIT_INVALID, EXIT_SERVER};
 use crate::output;
 use crate::run::stdout_err;
 use clap::ArgMatches;
+use dlspbx_core::FieldType;
 use dlspbx_core::dialer::{AddContactListRequest, AddContactRequest};
 use dlspbx_core::wire::{CsvLayout, RowKind};
 use dlspbx_core::{Action, ActionInfo, Node};
@@ -54,7 +55,7 @@ pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<V
     let fields = AddContactRequest::INFO.request;
     let custom = fields
         .iter()
-        .find(|f| f.ty == "custom_fields")
+        .find(|f| f.ty == FieldType::CustomFields)
         .map(|f| f.name)
         .unwrap_or("custom");
     let resolve = |name: &str| -> Option<String> {
@@ -65,7 +66,7 @@ pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<V
         fields
             .iter()
             .find(|f| {
-                f.ty != "custom_fields"
+                f.ty != FieldType::CustomFields
                     && (f.name.eq_ignore_ascii_case(n)
                         || f.rust.eq_ignore_ascii_case(n)
                         || crate::cli::kebab(f.rust) == n)
@@ -78,7 +79,7 @@ pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<V
             Some((_, field)) => resolve(field).ok_or_else(|| {
                 CliError::usage(format!(
                     "--map {h}={field}: `{field}` is not an add_contact field; fields: {}, or {custom}:<name>",
-                    fields.iter().filter(|f| f.ty != "custom_fields").map(|f| f.name).collect::<Vec<_>>().join(", ")
+                    fields.iter().filter(|f| f.ty != FieldType::CustomFields).map(|f| f.name).collect::<Vec<_>>().join(", ")
                 ))
             })?,
             None => resolve(h).unwrap_or_else(|| format!("{custom}:{}", h.trim())),

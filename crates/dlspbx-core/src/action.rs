@@ -46,8 +46,9 @@ pub struct FieldInfo {
     pub name: &'static str,
     /// Rust identifier.
     pub rust: &'static str,
-    /// Spec type (`string`, `list<enum:Column>`...).
-    pub ty: &'static str,
+    /// The field's type, from the spec (its [`Display`](std::fmt::Display) is the spec's
+    /// spelling: `string`, `list<enum:Column>`...).
+    pub ty: FieldType,
     /// Request: must be given.
     pub required: bool,
     /// Response: may be absent.
@@ -68,7 +69,7 @@ impl FieldInfo {
     /// A field with its wire name, spec type and documentation, whose Rust identifier is its
     /// wire name: not required, not optional, with no default, rule, enum values or record
     /// fields (the other methods add them). The generated metadata is written with these.
-    pub const fn new(name: &'static str, ty: &'static str, doc: &'static str) -> FieldInfo {
+    pub const fn new(name: &'static str, ty: FieldType, doc: &'static str) -> FieldInfo {
         FieldInfo {
             name,
             rust: name,
@@ -81,6 +82,21 @@ impl FieldInfo {
             values: &[],
             fields: &[],
         }
+    }
+
+    /// A `string` field (see [`new`](Self::new)).
+    pub const fn string(name: &'static str, doc: &'static str) -> FieldInfo {
+        FieldInfo::new(name, FieldType::String, doc)
+    }
+
+    /// An `int` field (see [`new`](Self::new)).
+    pub const fn int(name: &'static str, doc: &'static str) -> FieldInfo {
+        FieldInfo::new(name, FieldType::Int, doc)
+    }
+
+    /// A `bool` field (see [`new`](Self::new)).
+    pub const fn bool(name: &'static str, doc: &'static str) -> FieldInfo {
+        FieldInfo::new(name, FieldType::Bool, doc)
     }
 
     /// The same field with a Rust identifier other than its wire name (`dial_on_date` for
@@ -124,6 +140,90 @@ impl FieldInfo {
     pub const fn with_fields(mut self, fields: &'static [FieldInfo]) -> FieldInfo {
         self.fields = fields;
         self
+    }
+}
+
+/// The type of a field, from the spec.
+///
+/// ```
+/// use dlspbx_core::FieldType;
+/// let columns = FieldType::List(&FieldType::Enum("Column"));
+/// assert_eq!(columns.to_string(), "list<enum:Column>");
+/// assert_eq!(columns.element(), &FieldType::Enum("Column"));
+/// assert!(!columns.is_scalar() && columns.element().is_scalar());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// `string`.
+    String,
+    /// `int`.
+    Int,
+    /// `decimal`.
+    Decimal,
+    /// `bool`.
+    Bool,
+    /// `date`.
+    Date,
+    /// `datetime`.
+    DateTime,
+    /// `enum:Name`: one of the wire values in [`FieldInfo::values`].
+    Enum(&'static str),
+    /// A record type of the spec (`[[type]]`), whose fields are [`FieldInfo::fields`].
+    Record(&'static str),
+    /// `list<T>`.
+    List(&'static FieldType),
+    /// `map<T>`: values of type `T` under keys of the server's choosing.
+    Map(&'static FieldType),
+    /// `custom_fields`: name–value pairs of the caller's choosing.
+    CustomFields,
+    /// `options`: the report options.
+    Options,
+    /// `report_rows`: the rows of a CDR report.
+    ReportRows,
+}
+
+impl FieldType {
+    /// One value (a string, number, boolean, date or enum), not a list, map or record.
+    pub const fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            FieldType::String
+                | FieldType::Int
+                | FieldType::Decimal
+                | FieldType::Bool
+                | FieldType::Date
+                | FieldType::DateTime
+                | FieldType::Enum(_)
+        )
+    }
+
+    /// The type of the items of a `list<T>` or `map<T>`; any other type itself.
+    pub const fn element(&self) -> &FieldType {
+        match self {
+            FieldType::List(inner) | FieldType::Map(inner) => inner,
+            other => other,
+        }
+    }
+}
+
+impl std::fmt::Display for FieldType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldType::String => f.write_str("string"),
+            FieldType::Int => f.write_str("int"),
+            FieldType::Decimal => f.write_str("decimal"),
+            FieldType::Bool => f.write_str("bool"),
+            FieldType::Date => f.write_str("date"),
+            FieldType::DateTime => f.write_str("datetime"),
+            FieldType::Enum(name) => write!(f, "enum:{name}"),
+            FieldType::Record(name) => f.write_str(name),
+            FieldType::List(inner) => write!(f, "list<{inner}>"),
+            FieldType::Map(inner) => write!(f, "map<{inner}>"),
+            FieldType::CustomFields => f.write_str("custom_fields"),
+            FieldType::Options => f.write_str("options"),
+            FieldType::ReportRows => f.write_str("report_rows"),
+        }
     }
 }
 

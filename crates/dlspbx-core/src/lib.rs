@@ -61,7 +61,7 @@ pub mod generated;
 pub mod params;
 pub mod report;
 
-pub use action::{Action, ActionInfo, FieldInfo, ModuleInfo, PlainKind};
+pub use action::{Action, ActionInfo, FieldInfo, FieldType, ModuleInfo, PlainKind};
 pub use generated::client::{Caller, Modules};
 pub use generated::{dialer, example, reports, sms, status, subscribers};
 

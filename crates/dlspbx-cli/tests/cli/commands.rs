@@ -144,7 +144,7 @@ fn every_action_runs_against_the_embedded_simulator_in_every_output_mode() {
         assert!(v.is_object(), "{}.{}: {so}", info.module, info.name);
         // Every non-optional response field is there (the report's header fields included).
         for r in info.response {
-            if !r.optional && r.ty != "report_rows" && r.name != "error" {
+            if !r.optional && r.ty != dlspbx_core::FieldType::ReportRows && r.name != "error" {
                 assert!(
                     v.get(r.name).is_some(),
                     "{}.{}: no `{}` in\n{so}",

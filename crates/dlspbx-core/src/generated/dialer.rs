@@ -3,7 +3,7 @@
 
 //! `dialer.php`: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).
 #[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, PlainKind};
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
 #[allow(unused_imports)]
 use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
@@ -103,11 +103,11 @@ impl Action for AddContactListRequest {
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo::new("name", "string", "The name of the new contact list.")
+            FieldInfo::string("name", "The name of the new contact list.")
                 .required()
                 .with_rule("non_empty"),
         ],
-        response: &[FieldInfo::new("id", "int", "The ID of the new contact list.")],
+        response: &[FieldInfo::int("id", "The ID of the new contact list.")],
     };
     type Response<'a> = AddContactListResponse;
     #[inline]
@@ -451,68 +451,59 @@ impl Action for AddContactRequest {
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "contact_list",
-                    "string",
                     "The name or ID of the contact list to add the contact to.",
                 )
                 .required()
                 .with_rule("non_empty"),
-            FieldInfo::new(
+            FieldInfo::string(
                 "company_name",
-                "string",
                 "The name of the company the contact works for or is associated with.",
             ),
-            FieldInfo::new("first_name", "string", "The first name of the contact."),
-            FieldInfo::new("last_name", "string", "The last name of the contact."),
-            FieldInfo::new(
+            FieldInfo::string("first_name", "The first name of the contact."),
+            FieldInfo::string("last_name", "The last name of the contact."),
+            FieldInfo::string(
                     "phone_number",
-                    "string",
                     "The phone number of the contact: a North American (NANP) number with its area code, e.g. `8155551234` or `(815) 555-1234`. International numbers cannot be used.",
                 )
                 .required()
                 .with_rule("nanp_phone"),
-            FieldInfo::new("address", "string", "The street address of the contact."),
-            FieldInfo::new(
+            FieldInfo::string("address", "The street address of the contact."),
+            FieldInfo::string(
                 "address_2",
-                "string",
                 "The second address line: suite, PO box, etc.",
             ),
-            FieldInfo::new("city", "string", "The city the contact resides in."),
-            FieldInfo::new(
+            FieldInfo::string("city", "The city the contact resides in."),
+            FieldInfo::string(
                     "state",
-                    "string",
                     "The state the contact resides in, as a two-letter code, e.g. `IL`.",
                 )
                 .with_rule("us_state"),
-            FieldInfo::new(
+            FieldInfo::string(
                     "zip_code",
-                    "string",
                     "The ZIP code of the contact: 5 digits or ZIP+4, e.g. `60601` or `60601-1234`.",
                 )
                 .with_rule("zip_code"),
-            FieldInfo::new(
+            FieldInfo::string(
                     "country",
-                    "string",
                     "The country the contact resides in, as an ISO 3166-1 alpha-2 code, e.g. `US`.",
                 )
                 .with_default("US")
                 .with_rule("country_alpha2"),
             FieldInfo::new(
                     "dialOnDate",
-                    "date",
+                    FieldType::Date,
                     "The date on which the dialer will call this contact, as `YYYY-MM-DD`.",
                 )
                 .rust("dial_on_date"),
             FieldInfo::new(
                 "custom",
-                "custom_fields",
+                FieldType::CustomFields,
                 "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
             ),
         ],
-        response: &[
-            FieldInfo::new("id", "int", "The ID of the new or existing contact."),
-        ],
+        response: &[FieldInfo::int("id", "The ID of the new or existing contact.")],
     };
     type Response<'a> = AddContactResponse;
     #[inline]

@@ -3,7 +3,7 @@
 
 //! `example.php`: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.
 #[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, PlainKind};
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
 #[allow(unused_imports)]
 use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
@@ -92,9 +92,8 @@ impl Action for TestRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "example_data",
-                    "string",
                     "Example payload returned by the test action; usually empty.",
                 )
                 .optional(),

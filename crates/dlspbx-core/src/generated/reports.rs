@@ -3,7 +3,7 @@
 
 //! `reports.php`: Call Detail Record (CDR) reports: choose the columns to return, restrict the calls with inclusive and exclusive filter groups, and shape the result with options (time zone, date range, paging, sorting, human-readable formatting).
 #[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, PlainKind};
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
 #[allow(unused_imports)]
 use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
@@ -1849,19 +1849,23 @@ impl Validate for FilterRule {
 const FILTER_GROUP_FIELDS: &[FieldInfo] = &[
     FieldInfo::new(
             "exclusivity",
-            "enum:Exclusivity",
+            FieldType::Enum("Exclusivity"),
             "Whether calls matching this group are returned (`include`) or omitted (`exclude`).",
         )
         .required()
         .with_values(&["include", "exclude"]),
     FieldInfo::new(
             "logical_operator",
-            "enum:LogicalOperator",
+            FieldType::Enum("LogicalOperator"),
             "Whether all (`and`) or any (`or`) of the rules must match for the group to match.",
         )
         .required()
         .with_values(&["and", "or"]),
-    FieldInfo::new("rules", "list<FilterRule>", "One or more filter rules.")
+    FieldInfo::new(
+            "rules",
+            FieldType::List(&FieldType::Record("FilterRule")),
+            "One or more filter rules.",
+        )
         .required()
         .with_fields(FILTER_RULE_FIELDS),
 ];
@@ -1869,7 +1873,7 @@ const FILTER_GROUP_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `FilterRule`.
 #[allow(dead_code)]
 const FILTER_RULE_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("type", "enum:FilterType", "The type of filter rule.")
+    FieldInfo::new("type", FieldType::Enum("FilterType"), "The type of filter rule.")
         .rust("kind")
         .required()
         .with_values(
@@ -1908,23 +1912,21 @@ const FILTER_RULE_FIELDS: &[FieldInfo] = &[
         ),
     FieldInfo::new(
             "operator",
-            "enum:Operator",
+            FieldType::Enum("Operator"),
             "How the call's value is compared with `value` or with the `lower_value`..`upper_value` range.",
         )
         .with_values(&["=", "!=", ">", ">=", "<", "<=", "between", "!between"]),
     FieldInfo::new(
         "value",
-        "list<string>",
+        FieldType::List(&FieldType::String),
         "The value to compare with; for value filters, one or more values.",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
         "lower_value",
-        "string",
         "The lower end of the range, with `between` or `!between`.",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
         "upper_value",
-        "string",
         "The upper end of the range, with `between` or `!between`.",
     ),
 ];
@@ -2063,7 +2065,7 @@ impl Action for ReportRequest {
         request: &[
             FieldInfo::new(
                     "report_type",
-                    "enum:ReportType",
+                    FieldType::Enum("ReportType"),
                     "The type of report to generate; only `detail_table` exists.",
                 )
                 .required()
@@ -2071,7 +2073,7 @@ impl Action for ReportRequest {
                 .with_values(&["detail_table"]),
             FieldInfo::new(
                     "columns",
-                    "list<enum:Column>",
+                    FieldType::List(&FieldType::Enum("Column")),
                     "One or more columns to return, in the order the cells should appear in each row.",
                 )
                 .required()
@@ -2132,38 +2134,35 @@ impl Action for ReportRequest {
                 ),
             FieldInfo::new(
                     "filter_groups",
-                    "list<FilterGroup>",
+                    FieldType::List(&FieldType::Record("FilterGroup")),
                     "Zero or more filter groups. A call is returned when it matches every inclusive group and no exclusive group.",
                 )
                 .with_fields(FILTER_GROUP_FIELDS),
             FieldInfo::new(
                 "options",
-                "options",
+                FieldType::Options,
                 "Options that change how the report runs and how its data is formatted, each sent as `options[]=key=value`; see `ReportOption`.",
             ),
         ],
         response: &[
-            FieldInfo::new("error", "string", "Error details; empty on success.")
-                .optional(),
-            FieldInfo::new(
+            FieldInfo::string("error", "Error details; empty on success.").optional(),
+            FieldInfo::int(
                 "total_results",
-                "int",
                 "The number of calls matching the filters (over all pages).",
             ),
-            FieldInfo::new(
+            FieldInfo::string(
                     "title",
-                    "string",
                     "A human-readable description of the report's restrictions, e.g. its date range and time zone.",
                 )
                 .optional(),
             FieldInfo::new(
                 "columns",
-                "list<string>",
+                FieldType::List(&FieldType::String),
                 "The names of the returned columns, in cell order: the wire names, or the labels with `formatted_columns_names=true`.",
             ),
             FieldInfo::new(
                 "results",
-                "report_rows",
+                FieldType::ReportRows,
                 "The result rows: one list of cells per call, in the order of `columns`.",
             ),
         ],

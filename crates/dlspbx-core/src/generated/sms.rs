@@ -3,7 +3,7 @@
 
 //! `sms.php`: Send SMS to phone numbers or extensions, and query the SMS record table. A message body is limited to 200 characters.
 #[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, PlainKind};
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
 #[allow(unused_imports)]
 use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
@@ -664,65 +664,65 @@ impl SmsRecord<'_> {
 const SMS_FILTERS_FIELDS: &[FieldInfo] = &[
     FieldInfo::new(
             "src",
-            "list<string>",
+            FieldType::List(&FieldType::String),
             "The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
         )
         .with_rule("sms_party"),
     FieldInfo::new(
             "dst_original",
-            "list<string>",
+            FieldType::List(&FieldType::String),
             "The original destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs. When a system number forwards to a user or an outside number, the system number is the original destination.",
         )
         .with_rule("sms_party"),
     FieldInfo::new(
             "dst",
-            "list<string>",
+            FieldType::List(&FieldType::String),
             "The destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
         )
         .with_rule("sms_party"),
     FieldInfo::new(
             "status",
-            "enum:SmsStatus",
+            FieldType::Enum("SmsStatus"),
             "The status of the SMS: `success` means sent, not delivered or read.",
         )
         .with_values(&["success", "failure"]),
     FieldInfo::new(
             "direction",
-            "list<enum:SmsDirection>",
+            FieldType::List(&FieldType::Enum("SmsDirection")),
             "The direction(s) of the SMS.",
         )
         .with_values(&["inbound", "internal", "hairpin", "outbound"]),
-    FieldInfo::new(
+    FieldInfo::string(
             "from",
-            "string",
             "The start of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
         )
         .with_rule("datetime_or_unix"),
-    FieldInfo::new(
+    FieldInfo::string(
             "to",
-            "string",
             "The end of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
         )
         .with_rule("datetime_or_unix"),
     FieldInfo::new(
         "message_id",
-        "list<string>",
+        FieldType::List(&FieldType::String),
         "The message ID(s) of the SMS, e.g. `1498157871.594c132f4c2fa`.",
     ),
-    FieldInfo::new("cdr_id", "list<int>", "The CDR ID(s) of the SMS."),
     FieldInfo::new(
+        "cdr_id",
+        FieldType::List(&FieldType::Int),
+        "The CDR ID(s) of the SMS.",
+    ),
+    FieldInfo::int(
         "start_cdr_id",
-        "int",
         "The first CDR ID of a range; give a larger `end_cdr_id` too.",
     ),
-    FieldInfo::new(
+    FieldInfo::int(
         "end_cdr_id",
-        "int",
         "The last CDR ID of a range; give a smaller `start_cdr_id` too.",
     ),
     FieldInfo::new(
         "account_code",
-        "list<string>",
+        FieldType::List(&FieldType::String),
         "The account code(s) associated with the SMS.",
     ),
 ];
@@ -730,36 +730,29 @@ const SMS_FILTERS_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `SmsRecord`.
 #[allow(dead_code)]
 const SMS_RECORD_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("id", "int", "The record's CDR ID."),
-    FieldInfo::new("timestamp", "datetime", "When the SMS was sent or received."),
+    FieldInfo::int("id", "The record's CDR ID."),
     FieldInfo::new(
+        "timestamp",
+        FieldType::DateTime,
+        "When the SMS was sent or received.",
+    ),
+    FieldInfo::string(
         "src_label",
-        "string",
         "The sender's label, e.g. `100@default - Phone Name`.",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
         "dst_original_label",
-        "string",
         "The original destination's label; empty when the SMS was not forwarded.",
     ),
-    FieldInfo::new(
-        "dst_label",
-        "string",
-        "The destination's label, e.g. a phone number.",
-    ),
-    FieldInfo::new("status", "string", "`success` (sent) or `failure`."),
-    FieldInfo::new(
-        "direction",
-        "string",
-        "`inbound`, `internal`, `hairpin` or `outbound`.",
-    ),
-    FieldInfo::new("message", "string", "The text of the SMS."),
-    FieldInfo::new(
+    FieldInfo::string("dst_label", "The destination's label, e.g. a phone number."),
+    FieldInfo::string("status", "`success` (sent) or `failure`."),
+    FieldInfo::string("direction", "`inbound`, `internal`, `hairpin` or `outbound`."),
+    FieldInfo::string("message", "The text of the SMS."),
+    FieldInfo::string(
         "account_code",
-        "string",
         "The account code associated with the SMS; may be empty.",
     ),
-    FieldInfo::new("message_id", "string", "The message ID of the SMS."),
+    FieldInfo::string("message_id", "The message ID of the SMS."),
 ];
 
 /// Send an SMS to one or more phone numbers or extensions.
@@ -918,45 +911,34 @@ impl Action for SendSmsRequest {
         request: &[
             FieldInfo::new(
                     "dst",
-                    "list<string>",
+                    FieldType::List(&FieldType::String),
                     "The destination(s): phone numbers in E.164 format (e.g. `+18155551234`; a 10-digit North American number is converted to E.164) or extensions (e.g. `100`).",
                 )
                 .required()
                 .with_rule("sms_destination"),
-            FieldInfo::new(
+            FieldInfo::string(
                 "account_code",
-                "string",
                 "An account code to associate with the SMS.",
             ),
-            FieldInfo::new(
-                    "body",
-                    "string",
-                    "The text of the SMS, at most 200 characters.",
-                )
+            FieldInfo::string("body", "The text of the SMS, at most 200 characters.")
                 .required()
                 .with_rule("max_chars(200)"),
         ],
         response: &[
-            FieldInfo::new(
-                "src",
-                "string",
-                "The sender, e.g. the API user's extension `100`.",
-            ),
+            FieldInfo::string("src", "The sender, e.g. the API user's extension `100`."),
             FieldInfo::new(
                 "dst",
-                "list<string>",
+                FieldType::List(&FieldType::String),
                 "The destinations the SMS was sent to, as the server normalised them.",
             ),
-            FieldInfo::new("body", "string", "The text that was sent."),
-            FieldInfo::new(
+            FieldInfo::string("body", "The text that was sent."),
+            FieldInfo::string(
                     "account_code",
-                    "string",
                     "The account code associated with the SMS, if one was given.",
                 )
                 .optional(),
-            FieldInfo::new(
+            FieldInfo::string(
                 "message_id",
-                "string",
                 "The ID of the sent message, e.g. `1525443917.5aec6d4dd217b`; use it to query the SMS later.",
             ),
         ],
@@ -1154,41 +1136,37 @@ impl Action for QuerySmsRequest {
         request: &[
             FieldInfo::new(
                     "filters",
-                    "SmsFilters",
+                    FieldType::Record("SmsFilters"),
                     "The criteria the SMS records must match; every filter given must match.",
                 )
                 .with_fields(SMS_FILTERS_FIELDS),
-            FieldInfo::new(
+            FieldInfo::int(
                 "results_limit",
-                "int",
                 "The maximum number of records to return; use with `results_offset` to page.",
             ),
-            FieldInfo::new(
+            FieldInfo::int(
                 "results_offset",
-                "int",
                 "The number of records to skip; use with `results_limit` to page.",
             ),
             FieldInfo::new(
                     "order_by",
-                    "enum:SortOrder",
+                    FieldType::Enum("SortOrder"),
                     "The order of the records by their timestamp: ascending or descending.",
                 )
                 .with_values(&["asc", "desc"]),
         ],
         response: &[
-            FieldInfo::new(
+            FieldInfo::int(
                     "total_results",
-                    "int",
                     "The number of records matching the filters, over all pages.",
                 )
                 .optional(),
-            FieldInfo::new("results_limit", "int", "The limit the server applied.")
-                .optional(),
-            FieldInfo::new("results_offset", "int", "The offset the server applied.")
+            FieldInfo::int("results_limit", "The limit the server applied.").optional(),
+            FieldInfo::int("results_offset", "The offset the server applied.")
                 .optional(),
             FieldInfo::new(
                     "results",
-                    "list<SmsRecord>",
+                    FieldType::List(&FieldType::Record("SmsRecord")),
                     "The matching records on this page.",
                 )
                 .with_fields(SMS_RECORD_FIELDS),

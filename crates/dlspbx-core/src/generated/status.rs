@@ -3,7 +3,7 @@
 
 //! `status.php`: Real-time statistics for users, queues, calls, faxes, conferences, device provisioning and the predictive dialer: a snapshot of the current activity on the PBX.
 #[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, PlainKind};
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
 #[allow(unused_imports)]
 use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
@@ -612,28 +612,24 @@ impl DialerLog<'_> {
 /// The spec's fields of `User`.
 #[allow(dead_code)]
 const USER_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("ext", "string", "The user's extension, e.g. `630`."),
-    FieldInfo::new("user", "string", "The user's name."),
-    FieldInfo::new("tenant", "string", "The name of the user's tenant, e.g. `default`."),
-    FieldInfo::new("authid", "string", "The user's authorization ID, e.g. `beaucrn6`."),
-    FieldInfo::new(
+    FieldInfo::string("ext", "The user's extension, e.g. `630`."),
+    FieldInfo::string("user", "The user's name."),
+    FieldInfo::string("tenant", "The name of the user's tenant, e.g. `default`."),
+    FieldInfo::string("authid", "The user's authorization ID, e.g. `beaucrn6`."),
+    FieldInfo::string(
         "vmail",
-        "string",
         "The user's voicemail message counts as the PBX shows them, e.g. `6/6`.",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
         "status",
-        "string",
         "The registration status, e.g. `OK (3 ms)` or `Unmonitored`.",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
         "host",
-        "string",
         "The IP address the user's device registered from, or `N/A`.",
     ),
-    FieldInfo::new(
+    FieldInfo::int(
         "port",
-        "int",
         "The port the user's device registered from; `0` when not registered.",
     ),
 ];
@@ -641,25 +637,24 @@ const USER_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `Queue`.
 #[allow(dead_code)]
 const QUEUE_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("queue", "string", "The queue's name."),
-    FieldInfo::new(
+    FieldInfo::string("queue", "The queue's name."),
+    FieldInfo::string(
         "holdtime",
-        "string",
         "The average hold time, as the PBX shows it, e.g. `4s`.",
     ),
-    FieldInfo::new("waiting", "int", "The number of calls waiting in the queue."),
-    FieldInfo::new("complete", "int", "The number of completed calls."),
-    FieldInfo::new("lost", "int", "The number of lost (abandoned) calls."),
-    FieldInfo::new("hunt", "string", "The queue's ring strategy, e.g. `ringall`."),
+    FieldInfo::int("waiting", "The number of calls waiting in the queue."),
+    FieldInfo::int("complete", "The number of completed calls."),
+    FieldInfo::int("lost", "The number of lost (abandoned) calls."),
+    FieldInfo::string("hunt", "The queue's ring strategy, e.g. `ringall`."),
     FieldInfo::new(
             "agents",
-            "map<QueueAgent>",
+            FieldType::Map(&FieldType::Record("QueueAgent")),
             "The queue's agents, keyed by the agent's auth ID; empty (`[]`) when there are none.",
         )
         .with_fields(QUEUE_AGENT_FIELDS),
     FieldInfo::new(
             "calls_waiting",
-            "list<WaitingCall>",
+            FieldType::List(&FieldType::Record("WaitingCall")),
             "The calls waiting in the queue; left out when there are none.",
         )
         .optional()
@@ -669,31 +664,27 @@ const QUEUE_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `QueueAgent`.
 #[allow(dead_code)]
 const QUEUE_AGENT_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("name", "string", "The agent's name."),
-    FieldInfo::new("tenant", "string", "The name of the agent's tenant."),
-    FieldInfo::new("tid", "int", "The ID of the agent's tenant."),
-    FieldInfo::new("avail", "bool", "Whether the agent is available."),
-    FieldInfo::new("callcount", "int", "The number of queue calls the agent has taken."),
-    FieldInfo::new(
+    FieldInfo::string("name", "The agent's name."),
+    FieldInfo::string("tenant", "The name of the agent's tenant."),
+    FieldInfo::int("tid", "The ID of the agent's tenant."),
+    FieldInfo::bool("avail", "Whether the agent is available."),
+    FieldInfo::int("callcount", "The number of queue calls the agent has taken."),
+    FieldInfo::string(
         "lastcall",
-        "string",
         "How long ago the agent's last call was, e.g. `30 secs ago`.",
     ),
-    FieldInfo::new("status", "string", "The agent's device status, e.g. `Not in use`."),
-    FieldInfo::new(
+    FieldInfo::string("status", "The agent's device status, e.g. `Not in use`."),
+    FieldInfo::string(
         "otherdata",
-        "string",
         "Further flags as the PBX shows them, e.g. ` (ringinuse disabled) (dynamic)`.",
     ),
-    FieldInfo::new(
+    FieldInfo::int(
         "penalty",
-        "int",
         "The agent's penalty; agents with lower penalties are tried first.",
     ),
-    FieldInfo::new("paused", "bool", "Whether the agent is paused."),
-    FieldInfo::new(
+    FieldInfo::bool("paused", "Whether the agent is paused."),
+    FieldInfo::string(
             "connected_to",
-            "string",
             "The number the agent is connected to, when on a call.",
         )
         .optional(),
@@ -702,11 +693,10 @@ const QUEUE_AGENT_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `WaitingCall`.
 #[allow(dead_code)]
 const WAITING_CALL_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("number", "string", "The caller's number."),
-    FieldInfo::new("priority", "int", "The call's priority in the queue."),
-    FieldInfo::new(
+    FieldInfo::string("number", "The caller's number."),
+    FieldInfo::int("priority", "The call's priority in the queue."),
+    FieldInfo::string(
         "wait_time",
-        "string",
         "How long the call has been waiting, as `M:SS`, e.g. `1:17`.",
     ),
 ];
@@ -716,15 +706,23 @@ const WAITING_CALL_FIELDS: &[FieldInfo] = &[
 const ACTIVE_CALLS_FIELDS: &[FieldInfo] = &[
     FieldInfo::new(
             "inbound",
-            "list<ActiveCall>",
+            FieldType::List(&FieldType::Record("ActiveCall")),
             "Calls coming into the PBX from outside.",
         )
         .optional()
         .with_fields(ACTIVE_CALL_FIELDS),
-    FieldInfo::new("outbound", "list<ActiveCall>", "Calls going out of the PBX.")
+    FieldInfo::new(
+            "outbound",
+            FieldType::List(&FieldType::Record("ActiveCall")),
+            "Calls going out of the PBX.",
+        )
         .optional()
         .with_fields(ACTIVE_CALL_FIELDS),
-    FieldInfo::new("internal", "list<ActiveCall>", "Calls between users of the PBX.")
+    FieldInfo::new(
+            "internal",
+            FieldType::List(&FieldType::Record("ActiveCall")),
+            "Calls between users of the PBX.",
+        )
         .optional()
         .with_fields(ACTIVE_CALL_FIELDS),
 ];
@@ -732,29 +730,19 @@ const ACTIVE_CALLS_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `ActiveCall`.
 #[allow(dead_code)]
 const ACTIVE_CALL_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new(
+    FieldInfo::string(
             "ext",
-            "string",
             "The user's extension and name, e.g. `985@default-Jerry`; absent on inbound calls.",
         )
         .optional(),
-    FieldInfo::new(
-            "callerid",
-            "string",
-            "The caller ID number; absent on internal calls.",
-        )
+    FieldInfo::string("callerid", "The caller ID number; absent on internal calls.")
         .optional(),
-    FieldInfo::new(
+    FieldInfo::string(
         "connected_to",
-        "string",
         "What the call is connected to: a number, a user (`630@default-Tom`) or a queue (`Queue:support_queue`).",
     ),
-    FieldInfo::new(
-        "status",
-        "string",
-        "The call's state, e.g. `Connected` or `Ringing`.",
-    ),
-    FieldInfo::new("elapsed", "string", "How long the call has lasted, e.g. `0h4m3s`."),
+    FieldInfo::string("status", "The call's state, e.g. `Connected` or `Ringing`."),
+    FieldInfo::string("elapsed", "How long the call has lasted, e.g. `0h4m3s`."),
 ];
 
 /// The spec's fields of `FaxStatus`.
@@ -762,37 +750,31 @@ const ACTIVE_CALL_FIELDS: &[FieldInfo] = &[
 const FAX_STATUS_FIELDS: &[FieldInfo] = &[
     FieldInfo::new(
             "queued_faxes",
-            "list<QueuedFax>",
+            FieldType::List(&FieldType::Record("QueuedFax")),
             "The outgoing faxes waiting to be sent or being sent.",
         )
         .with_fields(QUEUED_FAX_FIELDS),
-    FieldInfo::new("fax_stats", "FaxStats", "The fax statistics of the PBX.")
+    FieldInfo::new(
+            "fax_stats",
+            FieldType::Record("FaxStats"),
+            "The fax statistics of the PBX.",
+        )
         .with_fields(FAX_STATS_FIELDS),
 ];
 
 /// The spec's fields of `QueuedFax`.
 #[allow(dead_code)]
 const QUEUED_FAX_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("to", "string", "The destination number."),
-    FieldInfo::new("from", "string", "The sender, e.g. a user's auth ID."),
-    FieldInfo::new(
+    FieldInfo::string("to", "The destination number."),
+    FieldInfo::string("from", "The sender, e.g. a user's auth ID."),
+    FieldInfo::string(
         "page",
-        "string",
         "Page progress as the PBX shows it, e.g. `1/0`, or `N/A`.",
     ),
-    FieldInfo::new(
-        "status",
-        "string",
-        "The fax's state, e.g. `Queued` or `Processing`.",
-    ),
-    FieldInfo::new(
-        "attempt",
-        "string",
-        "The attempt number out of the maximum, e.g. `2/5`.",
-    ),
-    FieldInfo::new(
+    FieldInfo::string("status", "The fax's state, e.g. `Queued` or `Processing`."),
+    FieldInfo::string("attempt", "The attempt number out of the maximum, e.g. `2/5`."),
+    FieldInfo::string(
         "next_retry",
-        "string",
         "When the next attempt is due, e.g. `1 minute(s)` or `Now`.",
     ),
 ];
@@ -800,77 +782,51 @@ const QUEUED_FAX_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `FaxStats`.
 #[allow(dead_code)]
 const FAX_STATS_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("current_sessions", "int", "The number of fax sessions in progress."),
-    FieldInfo::new("reserved_sessions", "int", "The number of reserved fax sessions."),
-    FieldInfo::new("transmit_attempts", "int", "The number of attempts to send a fax."),
-    FieldInfo::new(
-        "receive_attempts",
-        "int",
-        "The number of attempts to receive a fax.",
-    ),
-    FieldInfo::new(
+    FieldInfo::int("current_sessions", "The number of fax sessions in progress."),
+    FieldInfo::int("reserved_sessions", "The number of reserved fax sessions."),
+    FieldInfo::int("transmit_attempts", "The number of attempts to send a fax."),
+    FieldInfo::int("receive_attempts", "The number of attempts to receive a fax."),
+    FieldInfo::int(
         "completed_faxes",
-        "int",
         "The number of finished faxes, successful or not.",
     ),
-    FieldInfo::new("failed_faxes", "int", "The number of failed faxes."),
-    FieldInfo::new("success", "int", "The number of successful faxes."),
-    FieldInfo::new(
-            "switched_to_t.38",
-            "int",
-            "The number of fax calls switched to T.38.",
-        )
+    FieldInfo::int("failed_faxes", "The number of failed faxes."),
+    FieldInfo::int("success", "The number of successful faxes."),
+    FieldInfo::int("switched_to_t.38", "The number of fax calls switched to T.38.")
         .rust("switched_to_t38"),
-    FieldInfo::new(
+    FieldInfo::int(
         "call_dropped",
-        "int",
         "The number of faxes that failed because the call dropped.",
     ),
-    FieldInfo::new("no_fax", "int", "The number of calls on which no fax was detected."),
-    FieldInfo::new(
+    FieldInfo::int("no_fax", "The number of calls on which no fax was detected."),
+    FieldInfo::int(
         "negotiation_failed",
-        "int",
         "The number of faxes that failed in negotiation.",
     ),
-    FieldInfo::new(
-        "train_failure",
-        "int",
-        "The number of faxes that failed in training.",
-    ),
-    FieldInfo::new(
+    FieldInfo::int("train_failure", "The number of faxes that failed in training."),
+    FieldInfo::int(
         "retries_exceeded",
-        "int",
         "The number of faxes that failed after too many retries.",
     ),
-    FieldInfo::new("protocol_error", "int", "The number of protocol errors."),
-    FieldInfo::new(
-        "tx_protocol_error",
-        "int",
-        "The number of protocol errors while sending.",
-    ),
-    FieldInfo::new(
+    FieldInfo::int("protocol_error", "The number of protocol errors."),
+    FieldInfo::int("tx_protocol_error", "The number of protocol errors while sending."),
+    FieldInfo::int(
         "rx_protocol_error",
-        "int",
         "The number of protocol errors while receiving.",
     ),
-    FieldInfo::new("file_error", "int", "The number of file errors."),
-    FieldInfo::new("memory_error", "int", "The number of memory errors."),
-    FieldInfo::new("unknown_error", "int", "The number of other errors."),
+    FieldInfo::int("file_error", "The number of file errors."),
+    FieldInfo::int("memory_error", "The number of memory errors."),
+    FieldInfo::int("unknown_error", "The number of other errors."),
 ];
 
 /// The spec's fields of `Conference`.
 #[allow(dead_code)]
 const CONFERENCE_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new(
-        "conference_number",
-        "string",
-        "The conference's number, e.g. `2000`.",
-    ),
-    FieldInfo::new("users", "int", "The number of participants."),
-    FieldInfo::new("admins", "int", "The number of admin participants."),
-    FieldInfo::new(
+    FieldInfo::string("conference_number", "The conference's number, e.g. `2000`."),
+    FieldInfo::int("users", "The number of participants."),
+    FieldInfo::int("admins", "The number of admin participants."),
+    FieldInfo::string(
         "locked",
-        "string",
         "Whether the conference is locked: `Locked` or `Unlocked`.",
     ),
 ];
@@ -878,129 +834,100 @@ const CONFERENCE_FIELDS: &[FieldInfo] = &[
 /// The spec's fields of `ProvisionedDevice`.
 #[allow(dead_code)]
 const PROVISIONED_DEVICE_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new(
-        "ext",
-        "string",
-        "The user the device belongs to, as `extension@tenant`.",
-    ),
-    FieldInfo::new(
+    FieldInfo::string("ext", "The user the device belongs to, as `extension@tenant`."),
+    FieldInfo::string(
         "mac_address",
-        "string",
         "The device's MAC address, e.g. `24:9a:d8:02:f4:4e`.",
     ),
-    FieldInfo::new("device", "string", "The device model, e.g. `Yealink W70P`."),
+    FieldInfo::string("device", "The device model, e.g. `Yealink W70P`."),
     FieldInfo::new(
         "last_provisioned",
-        "datetime",
+        FieldType::DateTime,
         "When the device last fetched its configuration.",
     ),
-    FieldInfo::new(
+    FieldInfo::bool(
         "provisioned",
-        "bool",
         "Whether the device counts as provisioned (`Yes`/`No` on the wire).",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
         "last_provision_delta",
-        "string",
         "How long ago the device last fetched its configuration, e.g. `00:59:07` or `Over a week ago`.",
     ),
-    FieldInfo::new("calls_in", "int", "The number of inbound calls on the device."),
-    FieldInfo::new("calls_out", "int", "The number of outbound calls on the device."),
-    FieldInfo::new("file_name", "string", "The name of the device's configuration file."),
+    FieldInfo::int("calls_in", "The number of inbound calls on the device."),
+    FieldInfo::int("calls_out", "The number of outbound calls on the device."),
+    FieldInfo::string("file_name", "The name of the device's configuration file."),
 ];
 
 /// The spec's fields of `DialerCampaign`.
 #[allow(dead_code)]
 const DIALER_CAMPAIGN_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("id", "int", "The campaign's ID."),
-    FieldInfo::new("name", "string", "The campaign's name."),
-    FieldInfo::new("type", "string", "The campaign type, e.g. `blaster`.").rust("kind"),
-    FieldInfo::new("max_attempts", "int", "The maximum number of attempts per contact."),
-    FieldInfo::new(
-        "caller_id",
-        "int",
-        "The ID of the caller ID the campaign dials with.",
-    ),
+    FieldInfo::int("id", "The campaign's ID."),
+    FieldInfo::string("name", "The campaign's name."),
+    FieldInfo::string("type", "The campaign type, e.g. `blaster`.").rust("kind"),
+    FieldInfo::int("max_attempts", "The maximum number of attempts per contact."),
+    FieldInfo::int("caller_id", "The ID of the caller ID the campaign dials with."),
     FieldInfo::new(
         "call_ratio",
-        "decimal",
+        FieldType::Decimal,
         "The number of calls placed per available agent, e.g. `1.00`.",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
             "agent_queue_id",
-            "string",
             "The ID of the queue whose agents take the answered calls; empty when not set.",
         )
         .optional(),
-    FieldInfo::new(
+    FieldInfo::string(
             "script_id",
-            "string",
             "The ID of the script shown to agents; empty when not set.",
         )
         .optional(),
-    FieldInfo::new(
+    FieldInfo::int(
         "context_id",
-        "int",
         "The ID of the dialplan context answered calls are sent to.",
     ),
-    FieldInfo::new(
-        "rule_id",
-        "int",
-        "The ID of the dialplan rule answered calls are sent to.",
-    ),
-    FieldInfo::new(
-        "step_id",
-        "int",
-        "The ID of the dialplan step answered calls are sent to.",
-    ),
-    FieldInfo::new(
+    FieldInfo::int("rule_id", "The ID of the dialplan rule answered calls are sent to."),
+    FieldInfo::int("step_id", "The ID of the dialplan step answered calls are sent to."),
+    FieldInfo::int(
         "min_callback_time",
-        "int",
         "The minimum time before a contact is called again.",
     ),
-    FieldInfo::new(
+    FieldInfo::string(
             "machine_context_id",
-            "string",
             "The ID of the dialplan context calls answered by a machine are sent to; empty when not set.",
         )
         .optional(),
-    FieldInfo::new(
+    FieldInfo::string(
             "machine_rule_id",
-            "string",
             "The ID of the dialplan rule calls answered by a machine are sent to; empty when not set.",
         )
         .optional(),
-    FieldInfo::new(
+    FieldInfo::string(
             "machine_step_id",
-            "string",
             "The ID of the dialplan step calls answered by a machine are sent to; empty when not set.",
         )
         .optional(),
-    FieldInfo::new(
+    FieldInfo::bool(
         "display_contacts_form",
-        "bool",
         "Whether agents are shown the contact's form.",
     ),
-    FieldInfo::new(
+    FieldInfo::bool(
         "hangup_on_disposition",
-        "bool",
         "Whether the call is hung up when the agent sets a disposition.",
     ),
-    FieldInfo::new(
+    FieldInfo::bool(
         "hide_number_in_caller_id",
-        "bool",
         "Whether the number is hidden in the caller ID.",
     ),
-    FieldInfo::new("status", "string", "The campaign's state, e.g. `Stopped`."),
+    FieldInfo::string("status", "The campaign's state, e.g. `Stopped`."),
 ];
 
 /// The spec's fields of `DialerLog`.
 #[allow(dead_code)]
 const DIALER_LOG_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("campaign", "string", "The campaign's name."),
+    FieldInfo::string("campaign", "The campaign's name."),
     FieldInfo::new(
         "output",
-        "list<string>",
+        FieldType::List(&FieldType::String),
         "The log lines, oldest first, e.g. `[Dec 29 17:32:12] STATUS: Ready for dialing`.",
     ),
 ];
@@ -1078,7 +1005,11 @@ impl Action for UsersRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo::new("users", "list<User>", "One entry per user.")
+            FieldInfo::new(
+                    "users",
+                    FieldType::List(&FieldType::Record("User")),
+                    "One entry per user.",
+                )
                 .with_fields(USER_FIELDS),
         ],
     };
@@ -1186,7 +1117,11 @@ impl Action for QueuesRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo::new("queues", "map<Queue>", "The queues, keyed by queue name.")
+            FieldInfo::new(
+                    "queues",
+                    FieldType::Map(&FieldType::Record("Queue")),
+                    "The queues, keyed by queue name.",
+                )
                 .with_fields(QUEUE_FIELDS),
         ],
     };
@@ -1296,7 +1231,7 @@ impl Action for CallsRequest {
         response: &[
             FieldInfo::new(
                     "calls",
-                    "ActiveCalls",
+                    FieldType::Record("ActiveCalls"),
                     "The active calls, grouped by direction.",
                 )
                 .with_fields(ACTIVE_CALLS_FIELDS),
@@ -1406,7 +1341,11 @@ impl Action for FaxesRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo::new("faxes", "FaxStatus", "The fax queue and statistics.")
+            FieldInfo::new(
+                    "faxes",
+                    FieldType::Record("FaxStatus"),
+                    "The fax queue and statistics.",
+                )
                 .with_fields(FAX_STATUS_FIELDS),
         ],
     };
@@ -1516,7 +1455,7 @@ impl Action for ConferencesRequest {
         response: &[
             FieldInfo::new(
                     "conferences",
-                    "list<Conference>",
+                    FieldType::List(&FieldType::Record("Conference")),
                     "One entry per active conference.",
                 )
                 .with_fields(CONFERENCE_FIELDS),
@@ -1628,7 +1567,7 @@ impl Action for ProvisioningRequest {
         response: &[
             FieldInfo::new(
                     "provisioning",
-                    "list<ProvisionedDevice>",
+                    FieldType::List(&FieldType::Record("ProvisionedDevice")),
                     "One entry per device.",
                 )
                 .with_fields(PROVISIONED_DEVICE_FIELDS),
@@ -1740,7 +1679,7 @@ impl Action for DialerRequest {
         response: &[
             FieldInfo::new(
                     "dialer",
-                    "list<DialerCampaign>",
+                    FieldType::List(&FieldType::Record("DialerCampaign")),
                     "One entry per dialer campaign.",
                 )
                 .with_fields(DIALER_CAMPAIGN_FIELDS),
@@ -1850,7 +1789,11 @@ impl Action for DialerlogsRequest {
         csv: CsvLayout::Keys,
         request: &[],
         response: &[
-            FieldInfo::new("logs", "list<DialerLog>", "One entry per campaign.")
+            FieldInfo::new(
+                    "logs",
+                    FieldType::List(&FieldType::Record("DialerLog")),
+                    "One entry per campaign.",
+                )
                 .with_fields(DIALER_LOG_FIELDS),
         ],
     };

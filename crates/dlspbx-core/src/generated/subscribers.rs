@@ -5,7 +5,7 @@
 //!
 //! You are legally required to obtain consent from each consumer or business before exchanging SMS with them, and disregarding consent carries severe penalties; see the Telephone Consumer Protection Act (TCPA).
 #[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, PlainKind};
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
 #[allow(unused_imports)]
 use crate::error::{InvalidRequest, Result};
 #[allow(unused_imports)]
@@ -151,51 +151,53 @@ impl Unsubscriber<'_> {
 /// The spec's fields of `OptInList`.
 #[allow(dead_code)]
 const OPT_IN_LIST_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("campaign_id", "string", "The Campaign Registry ID of the campaign."),
-    FieldInfo::new("campaign_name", "string", "The name of the campaign."),
-    FieldInfo::new("total_subscribers", "int", "The number of subscribers in the list."),
-    FieldInfo::new("subscribers", "list<Subscriber>", "The subscribers.")
+    FieldInfo::string("campaign_id", "The Campaign Registry ID of the campaign."),
+    FieldInfo::string("campaign_name", "The name of the campaign."),
+    FieldInfo::int("total_subscribers", "The number of subscribers in the list."),
+    FieldInfo::new(
+            "subscribers",
+            FieldType::List(&FieldType::Record("Subscriber")),
+            "The subscribers.",
+        )
         .with_fields(SUBSCRIBER_FIELDS),
 ];
 
 /// The spec's fields of `Subscriber`.
 #[allow(dead_code)]
 const SUBSCRIBER_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("number", "string", "The subscriber's phone number."),
-    FieldInfo::new("reason", "string", "How the number was added, e.g. `MANUAL`."),
-    FieldInfo::new(
+    FieldInfo::string("number", "The subscriber's phone number."),
+    FieldInfo::string("reason", "How the number was added, e.g. `MANUAL`."),
+    FieldInfo::string(
         "subscribe_text",
-        "string",
         "The text the subscriber sent to opt in, or `N\\A`.",
     ),
-    FieldInfo::new("subscribed_at", "datetime", "When the number was added."),
+    FieldInfo::new("subscribed_at", FieldType::DateTime, "When the number was added."),
 ];
 
 /// The spec's fields of `OptOutList`.
 #[allow(dead_code)]
 const OPT_OUT_LIST_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("tenant_id", "int", "The ID of the tenant, e.g. `0`."),
-    FieldInfo::new("tenant_name", "string", "The name of the tenant, e.g. `default`."),
+    FieldInfo::int("tenant_id", "The ID of the tenant, e.g. `0`."),
+    FieldInfo::string("tenant_name", "The name of the tenant, e.g. `default`."),
+    FieldInfo::int("total_unsubscribers", "The number of unsubscribers in the list."),
     FieldInfo::new(
-        "total_unsubscribers",
-        "int",
-        "The number of unsubscribers in the list.",
-    ),
-    FieldInfo::new("unsubscribers", "list<Unsubscriber>", "The unsubscribers.")
+            "unsubscribers",
+            FieldType::List(&FieldType::Record("Unsubscriber")),
+            "The unsubscribers.",
+        )
         .with_fields(UNSUBSCRIBER_FIELDS),
 ];
 
 /// The spec's fields of `Unsubscriber`.
 #[allow(dead_code)]
 const UNSUBSCRIBER_FIELDS: &[FieldInfo] = &[
-    FieldInfo::new("number", "string", "The unsubscriber's phone number."),
-    FieldInfo::new("reason", "string", "How the number was added, e.g. `MANUAL`."),
-    FieldInfo::new(
+    FieldInfo::string("number", "The unsubscriber's phone number."),
+    FieldInfo::string("reason", "How the number was added, e.g. `MANUAL`."),
+    FieldInfo::string(
         "unsubscribe_text",
-        "string",
         "The text the unsubscriber sent to opt out, or `N\\A`.",
     ),
-    FieldInfo::new("unsubscribed_at", "datetime", "When the number was added."),
+    FieldInfo::new("unsubscribed_at", FieldType::DateTime, "When the number was added."),
 ];
 
 /// List the campaign opt-in lists and the tenant opt-out lists.
@@ -277,13 +279,13 @@ impl Action for QueryListsRequest {
         response: &[
             FieldInfo::new(
                     "optin",
-                    "list<OptInList>",
+                    FieldType::List(&FieldType::Record("OptInList")),
                     "The opt-in list of each campaign.",
                 )
                 .with_fields(OPT_IN_LIST_FIELDS),
             FieldInfo::new(
                     "optout",
-                    "list<OptOutList>",
+                    FieldType::List(&FieldType::Record("OptOutList")),
                     "The opt-out list of each tenant.",
                 )
                 .with_fields(OPT_OUT_LIST_FIELDS),
@@ -435,25 +437,22 @@ impl Action for AddSubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "phone_number",
-                    "string",
                     "The number to add to the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
                 .required()
                 .with_rule("phone_digits"),
-            FieldInfo::new(
+            FieldInfo::string(
                     "campaign_id",
-                    "string",
                     "The Campaign Registry ID of the campaign whose opt-in list the number is added to.",
                 )
                 .required()
                 .with_rule("non_empty"),
         ],
         response: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "success",
-                    "string",
                     "The server's confirmation, e.g. `Successfully added a new subscriber`.",
                 )
                 .optional(),
@@ -605,25 +604,22 @@ impl Action for RemoveSubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "phone_number",
-                    "string",
                     "The number to remove from the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
                 .required()
                 .with_rule("phone_digits"),
-            FieldInfo::new(
+            FieldInfo::string(
                     "campaign_id",
-                    "string",
                     "The Campaign Registry ID of the campaign whose opt-in list the number is removed from.",
                 )
                 .required()
                 .with_rule("non_empty"),
         ],
         response: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "success",
-                    "string",
                     "The server's confirmation, e.g. `Successfully removed the subscriber`.",
                 )
                 .optional(),
@@ -775,25 +771,22 @@ impl Action for AddUnsubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "phone_number",
-                    "string",
                     "The number to add to the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
                 .required()
                 .with_rule("phone_digits"),
-            FieldInfo::new(
+            FieldInfo::string(
                     "tenant_id",
-                    "string",
                     "The ID of the tenant whose opt-out list the number is added to, e.g. `0`.",
                 )
                 .required()
                 .with_rule("digits"),
         ],
         response: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "success",
-                    "string",
                     "The server's confirmation, e.g. `Successfully added unsubscriber to the provided tenants opt-out list.`",
                 )
                 .optional(),
@@ -945,25 +938,22 @@ impl Action for RemoveUnsubscriberRequest {
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
         request: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "phone_number",
-                    "string",
                     "The number to remove from the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
                 .required()
                 .with_rule("phone_digits"),
-            FieldInfo::new(
+            FieldInfo::string(
                     "tenant_id",
-                    "string",
                     "The ID of the tenant whose opt-out list the number is removed from, e.g. `0`.",
                 )
                 .required()
                 .with_rule("digits"),
         ],
         response: &[
-            FieldInfo::new(
+            FieldInfo::string(
                     "success",
-                    "string",
                     "The server's confirmation, e.g. `Successfully removed the unsubscriber from the provided tenants opt-out list.`",
                 )
                 .optional(),
