@@ -99,7 +99,7 @@ fn row<'a>(
             if scan.eat(b']') {
                 return Ok(());
             }
-            return Err(scan.expected("`,` or `]` after a cell"));
+            return Err(scan.unexpected("`,` or `]` after a cell"));
         }
     }
 }

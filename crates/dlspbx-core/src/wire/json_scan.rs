@@ -231,6 +231,17 @@ impl<'a> Scanner<'a> {
         self.error(self.start, ErrorKind::Expected(what))
     }
 
+    /// The error for text that is not `what` at the scanner (after a failed [`eat`](Self::eat)
+    /// or [`peek`](Self::peek)): "expected `what`" at the next token, or
+    /// [`ErrorKind::NeedMore`] where the text ends first.
+    #[cold]
+    pub fn unexpected(&mut self, what: &'static str) -> ScanError {
+        match self.expect_token(what) {
+            Ok(_) => self.expected(what),
+            Err(e) => e,
+        }
+    }
+
     /// The next token, where the caller expects `what`: the end of the text and a byte that
     /// starts no token are "expected `what`".
     #[inline(always)]
