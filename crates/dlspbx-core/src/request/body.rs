@@ -158,9 +158,7 @@ fn json_next(scan: &mut Scanner<'_>, close: u8, what: &'static str) -> Result<bo
     } else if scan.eat(close) {
         Ok(true)
     } else {
-        Err(next(scan, what)
-            .err()
-            .unwrap_or_else(|| scan.expected(what)))
+        Err(scan.unexpected(what))
     }
 }
 
@@ -203,9 +201,7 @@ fn json_object(scan: &mut Scanner<'_>) -> Result<Node<'static>, ScanError> {
             };
             let key = json_string(key)?;
             if !scan.eat(b':') {
-                return Err(next(scan, "`:`")
-                    .err()
-                    .unwrap_or_else(|| scan.expected("`:`")));
+                return Err(scan.unexpected("`:`"));
             }
             let first = next(scan, "a JSON value")?;
             let value = json_value(scan, first)?;
