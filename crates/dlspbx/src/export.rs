@@ -28,9 +28,10 @@
 //! ```
 
 use dlspbx_core::error::{ConfigError, ConfigKind, StateError};
-use dlspbx_core::report::{Page, Row};
+use dlspbx_core::report::{Page, Row, json_cell, read_json_row};
 use dlspbx_core::reports::{ReportOption, ReportRequest};
-use dlspbx_core::{DecodeError, Error, Format, Position, Str, http};
+use dlspbx_core::wire::json_scan::{ErrorKind, ScanError, Scanner, Token};
+use dlspbx_core::{DecodeError, Error, Format, Position, http};
 
 /// One row of a `report_export`, borrowed for the duration of the callback.
 #[derive(Debug)]
@@ -182,8 +183,11 @@ enum State {
 #[derive(Debug)]
 struct Json {
     at: JsonAt,
-    /// The scan of the value at `pos`, resumed when more bytes arrive.
-    frame: Frame,
+    /// The nesting depth inside a value being skipped.
+    skip: usize,
+    /// A key, header value or row is tried again once this many bytes from its start are
+    /// buffered (twice what the last try had), so that a long one is not scanned per chunk.
+    wait: usize,
     result: String,
     error: String,
 }
@@ -237,105 +241,6 @@ impl Key {
     }
 }
 
-/// A resumable scan for the end of one JSON value (string, number, literal, array or object)
-/// starting at the decoder's `pos`: it only tracks nesting and strings, the value is parsed
-/// once it is complete.
-#[derive(Debug, Default, Clone)]
-struct Frame {
-    /// Bytes from `pos` already scanned.
-    scanned: usize,
-    kind: FrameKind,
-    depth: u32,
-    in_str: bool,
-    escape: bool,
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum FrameKind {
-    #[default]
-    NotStarted,
-    Str,
-    Nested,
-    Scalar,
-}
-
-impl Frame {
-    /// Scans `bytes` (the value's bytes so far, from its first byte) and returns the length
-    /// of the complete value, or `None` when more bytes are needed.
-    fn scan(&mut self, bytes: &[u8]) -> Option<usize> {
-        let mut i = self.scanned;
-        if self.kind == FrameKind::NotStarted {
-            let &first = bytes.first()?;
-            (self.kind, self.in_str, self.depth) = match first {
-                b'"' => (FrameKind::Str, true, 0),
-                b'[' | b'{' => (FrameKind::Nested, false, 1),
-                _ => (FrameKind::Scalar, false, 0),
-            };
-            i = 1;
-        }
-        let end = self.scan_from(bytes, i);
-        match end {
-            Some(_) => *self = Frame::default(),
-            None => self.scanned = bytes.len(),
-        }
-        end
-    }
-
-    fn scan_from(&mut self, bytes: &[u8], mut i: usize) -> Option<usize> {
-        if self.kind == FrameKind::Scalar {
-            let off = bytes[i..]
-                .iter()
-                .position(|&b| matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n'))?;
-            return Some(i + off);
-        }
-        loop {
-            if self.in_str {
-                if self.escape {
-                    if i >= bytes.len() {
-                        return None;
-                    }
-                    self.escape = false;
-                    i += 1;
-                }
-                let off = memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..])?;
-                i += off;
-                if bytes[i] == b'\\' {
-                    self.escape = true;
-                    i += 1;
-                    continue;
-                }
-                i += 1;
-                self.in_str = false;
-                if self.kind == FrameKind::Str {
-                    return Some(i);
-                }
-            }
-            loop {
-                let &b = bytes.get(i)?;
-                i += 1;
-                match b {
-                    b'"' => {
-                        self.in_str = true;
-                        break;
-                    }
-                    b'[' | b'{' => self.depth += 1,
-                    b']' | b'}' => {
-                        self.depth -= 1;
-                        if self.depth == 0 {
-                            return Some(i);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-fn memchr2(a: u8, b: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&c| c == a || c == b)
-}
-
 /// The CSV decoder: csv-core's push parser and the record being assembled.
 #[cfg(feature = "csv")]
 #[derive(Debug)]
@@ -380,7 +285,8 @@ impl ExportDecoder {
             })),
             _ => State::Json(Json {
                 at: JsonAt::Start,
-                frame: Frame::default(),
+                skip: 0,
+                wait: 0,
                 result: String::new(),
                 error: String::new(),
             }),
@@ -573,205 +479,184 @@ impl ExportDecoder {
 
     // ---- JSON ----
 
-    fn json(&mut self) -> &mut Json {
-        match &mut self.state {
-            State::Json(json) => json,
-            #[cfg(feature = "csv")]
-            State::Csv(_) => unreachable!("the JSON decoder on a CSV body"),
-        }
-    }
-
-    /// Skips whitespace and returns the next byte, if any.
-    fn peek_token(&mut self) -> Option<u8> {
-        while let Some(&b) = self.buf.get(self.pos) {
-            if !matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
-                return Some(b);
-            }
-            self.pos += 1;
-        }
-        None
-    }
-
-    /// The complete value at `pos` (its length), or `None` when more bytes are needed.
-    fn frame_value(&mut self, skip: bool) -> Result<Option<usize>, Error> {
-        let pos = self.pos;
-        let mut frame = std::mem::take(&mut self.json().frame);
-        let found = frame.scan(&self.buf[pos..]);
-        if skip {
-            if found.is_none() {
-                // A skipped value is never buffered: drop what was scanned, keep the state.
-                self.pos = self.buf.len();
-                frame.scanned = 0;
-            }
-        } else if found.unwrap_or(self.buf.len() - pos) > self.max_row {
-            return Err(self.error_at(
-                pos,
-                format!(
-                    "a row or value longer than {} bytes (the export's max_row_size)",
-                    self.max_row
-                ),
-            ));
-        }
-        self.json().frame = frame;
-        Ok(found)
-    }
-
     fn run_json<F, E>(&mut self, eof: bool, on_row: &mut F) -> Result<(), E>
     where
         F: FnMut(ExportRow<'_>) -> Result<(), E>,
         E: From<Error>,
     {
-        loop {
-            let at = self.json().at;
-            let next = if at == JsonAt::End || matches!(at, JsonAt::Value(_) | JsonAt::Row) {
-                None
-            } else {
-                match self.peek_token() {
-                    Some(b) => Some(b),
-                    None => return Ok(()),
-                }
-            };
-            let expected = |what: &str, b: Option<u8>| {
-                let found = match b {
-                    Some(b) => format!("`{}`", b.escape_ascii()),
-                    None => "the end".to_owned(),
-                };
-                format!("expected {what}, found {found}")
-            };
-            match at {
-                JsonAt::Start => match next {
-                    Some(b'{') => {
-                        self.pos += 1;
-                        self.json().at = JsonAt::FirstKey;
-                    }
-                    b => {
-                        return Err(self
-                            .error_at(self.pos, expected("a report object `{`", b))
-                            .into());
-                    }
-                },
-                JsonAt::FirstKey | JsonAt::Key => match next {
-                    Some(b'}') if at == JsonAt::FirstKey => {
-                        self.pos += 1;
-                        self.json().at = JsonAt::End;
-                    }
-                    Some(b'"') => {
-                        let Some(len) = self.frame_value(false)? else {
-                            return Ok(());
-                        };
-                        let key = parse_json_string(&self.buf[self.pos..self.pos + len])
-                            .map_err(|m| self.error_at(self.pos, m))?;
-                        let key = Key::of(&key);
-                        self.pos += len;
-                        self.json().at = JsonAt::Colon(key);
-                    }
-                    b => return Err(self.error_at(self.pos, expected("a key", b)).into()),
-                },
-                JsonAt::Colon(key) => match next {
-                    Some(b':') => {
-                        self.pos += 1;
-                        self.json().at = JsonAt::Value(key);
-                    }
-                    b => return Err(self.error_at(self.pos, expected("`:`", b)).into()),
-                },
-                JsonAt::Value(key) => {
-                    if self.peek_token().is_none() {
-                        return Ok(());
-                    }
-                    if key == Key::Results && self.buf[self.pos] == b'[' {
-                        self.pos += 1;
-                        self.json().at = JsonAt::FirstRow;
-                        continue;
-                    }
-                    let Some(len) = self.frame_value(key == Key::Other)? else {
-                        if eof && key == Key::Other {
-                            return Err(self
-                                .error_at(self.pos, "truncated body: expected the rest of a value")
-                                .into());
-                        }
-                        return Ok(());
-                    };
-                    self.header_value(key, len)?;
-                    self.pos += len;
-                    self.json().at = JsonAt::AfterValue;
-                }
-                JsonAt::FirstRow | JsonAt::AfterRow => match next {
-                    Some(b']') => {
-                        self.pos += 1;
-                        self.json().at = JsonAt::AfterValue;
-                    }
-                    Some(b',') if at == JsonAt::AfterRow => {
-                        self.pos += 1;
-                        self.json().at = JsonAt::Row;
-                    }
-                    Some(_) if at == JsonAt::FirstRow => self.json().at = JsonAt::Row,
-                    b => {
-                        return Err(self
-                            .error_at(self.pos, expected("`,` or `]` after a row", b))
-                            .into());
-                    }
-                },
-                JsonAt::Row => {
-                    let Some(b) = self.peek_token() else {
-                        return Ok(());
-                    };
-                    if b != b'[' {
-                        return Err(self
-                            .error_at(self.pos, expected("a row (an array of cells)", Some(b)))
-                            .into());
-                    }
-                    let Some(len) = self.frame_value(false)? else {
-                        return Ok(());
-                    };
-                    let start = self.pos;
-                    self.pos += len;
-                    self.json().at = JsonAt::AfterRow;
-                    let cells = parse_json_row(&self.buf[start..start + len])
-                        .map_err(|(at, m)| self.error_at(start + at, m))?;
-                    on_row(ExportRow {
-                        index: self.summary.rows,
-                        columns: &self.summary.columns,
-                        row: Row { cells },
-                    })?;
-                    self.summary.rows += 1;
-                }
-                JsonAt::AfterValue => match next {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.json().at = JsonAt::Key;
-                    }
-                    Some(b'}') => {
-                        self.pos += 1;
-                        self.json().at = JsonAt::End;
-                    }
-                    b => return Err(self.error_at(self.pos, expected("`,` or `}`", b)).into()),
-                },
-                JsonAt::End => {
-                    return match self.peek_token() {
-                        None => Ok(()),
-                        Some(_) => Err(self
-                            .error_at(self.pos, "trailing characters after the report object")
-                            .into()),
-                    };
-                }
+        let ExportDecoder {
+            buf,
+            pos,
+            offset,
+            max_row,
+            summary,
+            state,
+            ..
+        } = self;
+        let json = match state {
+            State::Json(json) => json,
+            #[cfg(feature = "csv")]
+            State::Csv(_) => unreachable!("the JSON decoder on a CSV body"),
+        };
+        let base = *offset as usize + *pos;
+        let error = |at: usize, message: String| {
+            let e = DecodeError::new(Format::Json, Position::Offset(base + at), message);
+            E::from(Error::from(e))
+        };
+        // The text is scanned up to the last whole character; the rest waits for more bytes.
+        let bytes = &buf[*pos..];
+        let (text, bad_utf8) = match std::str::from_utf8(bytes) {
+            Ok(text) => (text, false),
+            Err(e) => (
+                std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+                e.error_len().is_some() || eof,
+            ),
+        };
+        let last = eof && !bad_utf8;
+        let mut done = 0;
+        let mut cut = None;
+        let result = loop {
+            let mut sc = Scanner::new(&text[done..], last).at_depth(json.skip);
+            let avail = text.len() - done;
+            let at = json.at;
+            if sc.peek().is_none() {
+                break Ok(());
             }
+            // A key, a header value or a row is read whole: wait until it may have arrived.
+            let whole = match at {
+                JsonAt::FirstKey | JsonAt::Key | JsonAt::Row => true,
+                JsonAt::Value(Key::Results) => sc.peek() != Some(b'['),
+                JsonAt::Value(key) => key != Key::Other,
+                _ => false,
+            };
+            if whole && !last && avail < json.wait && avail <= *max_row {
+                break Ok(());
+            }
+            let step = match at {
+                JsonAt::Start => match sc.expect_token("a report object `{`") {
+                    Ok(Token::ObjectStart) => Ok(JsonAt::FirstKey),
+                    Ok(_) => Err(sc.expected("a report object `{`")),
+                    Err(e) => Err(e),
+                },
+                JsonAt::FirstKey if sc.eat(b'}') => Ok(JsonAt::End),
+                JsonAt::FirstKey | JsonAt::Key => match sc.expect_token("a key") {
+                    Ok(Token::Str(key)) => key.decode().map(|k| JsonAt::Colon(Key::of(&k))),
+                    Ok(_) => Err(sc.expected("a key")),
+                    Err(e) => Err(e),
+                },
+                JsonAt::Colon(key) if sc.eat(b':') => Ok(JsonAt::Value(key)),
+                JsonAt::Colon(_) => Err(sc.unexpected("`:`")),
+                JsonAt::Value(Key::Results) if !whole => sc.next_token().map(|_| JsonAt::FirstRow),
+                JsonAt::Value(Key::Other) => {
+                    // Skipped token by token, never buffered.
+                    let mut kept = 0;
+                    let skipped = loop {
+                        let outside = sc.depth() == 0;
+                        match sc.next_token() {
+                            Ok(Some(Token::Comma | Token::Colon | Token::ArrayEnd))
+                            | Ok(Some(Token::ObjectEnd))
+                                if outside =>
+                            {
+                                break Err(sc.expected("a value"));
+                            }
+                            Ok(Some(_)) if sc.depth() == 0 => break Ok(JsonAt::AfterValue),
+                            Ok(Some(_)) => kept = sc.pos(),
+                            Ok(None) => break Err(sc.error(kept, ErrorKind::NeedMore)),
+                            Err(e) if e.kind == ErrorKind::NeedMore => {
+                                // Drop the text of a long string, keeping its opening quote.
+                                if text.as_bytes().get(done + e.offset) == Some(&b'"')
+                                    && sc.pos() > e.offset + 1
+                                {
+                                    cut = Some(done + sc.pos() - 1);
+                                }
+                                break Err(sc.error(kept, ErrorKind::NeedMore));
+                            }
+                            Err(e) => break Err(e),
+                        }
+                    };
+                    json.skip = sc.depth();
+                    skipped
+                }
+                JsonAt::Value(key) => header(&mut sc, key).map(|value| {
+                    match value {
+                        Header::Result(s) => json.result = s,
+                        Header::Error(s) => json.error = s,
+                        Header::Title(s) => summary.title = Some(s),
+                        Header::TotalResults(n) => summary.total_results = Some(n),
+                        Header::Columns(c) => summary.columns = c,
+                        Header::None => {}
+                    }
+                    JsonAt::AfterValue
+                }),
+                JsonAt::FirstRow if sc.eat(b']') => Ok(JsonAt::AfterValue),
+                JsonAt::FirstRow => Ok(JsonAt::Row),
+                JsonAt::Row => {
+                    let mut cells = Vec::new();
+                    match read_json_row(&mut sc, &mut cells) {
+                        // Refused below.
+                        Ok(()) if sc.pos() > *max_row => Ok(JsonAt::AfterRow),
+                        Ok(()) => {
+                            let row = ExportRow {
+                                index: summary.rows,
+                                columns: &summary.columns,
+                                row: Row { cells },
+                            };
+                            if let Err(e) = on_row(row) {
+                                done += sc.pos();
+                                json.at = JsonAt::AfterRow;
+                                break Err(e);
+                            }
+                            summary.rows += 1;
+                            Ok(JsonAt::AfterRow)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                JsonAt::AfterRow if sc.eat(b',') => Ok(JsonAt::Row),
+                JsonAt::AfterRow if sc.eat(b']') => Ok(JsonAt::AfterValue),
+                JsonAt::AfterRow => Err(sc.unexpected("`,` or `]` after a row")),
+                JsonAt::AfterValue if sc.eat(b',') => Ok(JsonAt::Key),
+                JsonAt::AfterValue if sc.eat(b'}') => Ok(JsonAt::End),
+                JsonAt::AfterValue => Err(sc.unexpected("`,` or `}`")),
+                JsonAt::End => Err(sc.expected("nothing after the report object")),
+            };
+            let too_long = || {
+                let message = format!(
+                    "a row or value longer than {max_row} bytes (the export's max_row_size)"
+                );
+                error(done, message)
+            };
+            match step {
+                Ok(_) if whole && sc.pos() > *max_row => break Err(too_long()),
+                Ok(next) => {
+                    done += sc.pos();
+                    json.at = next;
+                    json.wait = 0;
+                }
+                Err(e) if e.kind == ErrorKind::NeedMore => {
+                    if whole && avail > *max_row {
+                        break Err(too_long());
+                    }
+                    if whole {
+                        json.wait = 2 * avail;
+                    } else {
+                        done += e.offset;
+                    }
+                    break Ok(());
+                }
+                Err(e) => break Err(error(done + e.offset, e.kind.to_string())),
+            }
+        };
+        let text_len = text.len();
+        if let Some(at) = cut {
+            buf[*pos + at] = b'"';
+            done = at;
         }
-    }
-
-    /// Stores a header value (`len` bytes at `pos`).
-    fn header_value(&mut self, key: Key, len: usize) -> Result<(), Error> {
-        let pos = self.pos;
-        let value = header_value(key, &self.buf[pos..pos + len])
-            .map_err(|(at, message)| self.error_at(pos + at, message))?;
-        match value {
-            Header::Result(s) => self.json().result = s,
-            Header::Error(s) => self.json().error = s,
-            Header::Title(s) => self.summary.title = Some(s),
-            Header::TotalResults(n) => self.summary.total_results = Some(n),
-            Header::Columns(c) => self.summary.columns = c,
-            Header::None => {}
+        *pos += done;
+        if result.is_ok() && bad_utf8 {
+            return Err(error(text_len, "invalid UTF-8 in the body".to_owned()));
         }
-        Ok(())
+        result
     }
 
     // ---- CSV ----
@@ -892,98 +777,60 @@ enum Header {
     None,
 }
 
-/// Decodes the complete value `bytes` of `key`; on error, the offset in `bytes` and the
-/// message.
-fn header_value(key: Key, bytes: &[u8]) -> Result<Header, (usize, String)> {
-    let scalar = || parse_json_cell(bytes).map(String::from);
+/// Reads the value of the header `key` (not [`Key::Other`]) at `sc`.
+fn header(sc: &mut Scanner<'_>, key: Key) -> Result<Header, ScanError> {
+    if key == Key::Columns && sc.peek() == Some(b'[') {
+        let mut names = Vec::new();
+        read_json_row(sc, &mut names)?;
+        return Ok(Header::Columns(
+            names.into_iter().map(String::from).collect(),
+        ));
+    }
+    let token = sc.expect_token("a value")?;
+    // `results` that is not an array: PHP writes an empty array as `[]`, but tolerate `{}`
+    // and `null` (and an empty `columns`).
+    let empty = match token {
+        Token::Null => true,
+        Token::ArrayStart => sc.next_token()? == Some(Token::ArrayEnd),
+        Token::ObjectStart => sc.next_token()? == Some(Token::ObjectEnd),
+        _ => false,
+    };
+    let text = match key {
+        Key::Columns | Key::Results if empty => return Ok(Header::None),
+        Key::Columns => return Err(sc.expected("an array of names for `columns`")),
+        Key::Results => return Err(sc.expected("a list of report rows")),
+        _ => json_cell(token).ok_or_else(|| sc.expected("a string, number, boolean or null"))??,
+    };
     Ok(match key {
-        Key::Result => Header::Result(scalar()?),
-        Key::Error => Header::Error(scalar()?),
-        Key::Title => Header::Title(scalar()?),
-        Key::TotalResults => {
-            let text = scalar()?;
-            match text.trim().parse() {
-                Ok(n) => Header::TotalResults(n),
-                Err(_) => {
-                    return Err((
-                        0,
-                        format!("total_results: expected an integer, found {text:?}"),
-                    ));
-                }
-            }
-        }
-        Key::Columns if bytes.first() == Some(&b'[') => Header::Columns(
-            parse_json_row(bytes)?
-                .into_iter()
-                .map(String::from)
-                .collect(),
-        ),
-        Key::Columns if is_empty_json(bytes) => Header::None,
-        Key::Columns => return Err((0, "columns: expected an array of names".to_owned())),
-        // `results` that is not an array: PHP writes an empty array as `[]`, but tolerate
-        // `{}` and `null`.
-        Key::Results if is_empty_json(bytes) => Header::None,
-        Key::Results => return Err((0, "expected a list of report rows".to_owned())),
-        Key::Other => Header::None,
+        Key::Result => Header::Result(text.into()),
+        Key::Error => Header::Error(text.into()),
+        Key::Title => Header::Title(text.into()),
+        Key::TotalResults => match text.trim().parse() {
+            Ok(n) => Header::TotalResults(n),
+            Err(_) => return Err(sc.expected("an integer for `total_results`")),
+        },
+        _ => Header::None,
     })
 }
 
 /// The fields of a CSV record, or the index of the first field that is not UTF-8.
 #[cfg(feature = "csv")]
-fn csv_fields<'a>(out: &'a [u8], ends: &[usize]) -> Result<Vec<Str<'a>>, usize> {
+fn csv_fields<'a>(out: &'a [u8], ends: &[usize]) -> Result<Vec<dlspbx_core::Str<'a>>, usize> {
     let mut start = 0;
     ends.iter()
         .enumerate()
         .map(|(i, &end)| {
             let field = std::str::from_utf8(&out[start..end]).map_err(|_| i)?;
             start = end;
-            Ok(Str::from(field))
+            Ok(dlspbx_core::Str::from(field))
         })
         .collect()
-}
-
-/// `null`, `{}` or `[]` (with any whitespace).
-fn is_empty_json(bytes: &[u8]) -> bool {
-    let inner: Vec<u8> = bytes
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
-    matches!(&inner[..], b"null" | b"{}" | b"[]")
-}
-
-/// A complete JSON string (with its quotes).
-fn parse_json_string(bytes: &[u8]) -> Result<String, String> {
-    serde_json::from_slice::<String>(bytes).map_err(|e| format!("invalid string: {e}"))
-}
-
-/// A complete JSON array of scalars (the bytes from `[` to `]`) as cells, decoded by the core
-/// exactly as report rows are; on error, the offset in `bytes` and the message.
-fn parse_json_row(bytes: &[u8]) -> Result<Vec<Str<'_>>, (usize, String)> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| (e.valid_up_to(), "invalid UTF-8 in a row".to_owned()))?;
-    dlspbx_core::report::decode_json_row(text).map_err(at_offset)
-}
-
-/// A complete JSON scalar as a cell (see [`parse_json_row`]).
-fn parse_json_cell(bytes: &[u8]) -> Result<Str<'_>, (usize, String)> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), "invalid UTF-8".to_owned()))?;
-    dlspbx_core::report::decode_json_cell(text).map_err(at_offset)
-}
-
-/// A core decode error as an offset and a message.
-fn at_offset(e: DecodeError) -> (usize, String) {
-    let at = match e.position {
-        Position::Offset(at) => at,
-        _ => 0,
-    };
-    (at, e.message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dlspbx_core::Str;
 
     /// Decodes `body` fed in chunks of `chunk` bytes.
     #[cfg(any(feature = "json", feature = "csv"))]

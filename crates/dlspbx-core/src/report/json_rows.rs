@@ -18,6 +18,7 @@
 use super::{ReportTable, Rows};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
+use crate::wire::json_scan::{ScanError, Scanner, Token};
 use crate::wire::{Str, scalar};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -36,10 +37,9 @@ pub(crate) enum Tail {
 /// Yields one row (a list of cells) at a time from a raw JSON array of arrays.
 #[derive(Debug, Clone)]
 pub(crate) struct JsonRows<'a> {
-    src: &'a str,
-    /// The offset of `src` in the body, for error positions.
+    scan: Scanner<'a>,
+    /// The offset of the scanned text in the body, for error positions.
     base: usize,
-    pos: usize,
     started: bool,
     done: bool,
     /// Cells per row seen so far, to pre-size the next row.
@@ -49,8 +49,76 @@ pub(crate) struct JsonRows<'a> {
     context: &'static str,
 }
 
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+const CELL: &str = "a string, number, boolean or null cell";
+
+/// A scalar token as a report cell: strings as they are (borrowed unless escaped; escaped ones
+/// left empty unless `decode`), numbers as written, `null` as `""`, booleans as `1`/`0`.
+/// `None` for a token that is not a scalar.
+#[inline]
+fn cell(token: Token<'_>, decode: bool) -> Option<Result<Str<'_>, ScanError>> {
+    Some(Ok(Str(Cow::Borrowed(match token {
+        Token::Str(s) if decode || !s.is_escaped() => return Some(s.decode().map(Str)),
+        Token::Number(n) => n,
+        Token::Bool(true) => "1",
+        Token::Bool(false) => "0",
+        Token::Str(_) | Token::Null => "",
+        _ => return None,
+    }))))
+}
+
+/// A cell that is not a plain string.
+#[inline(never)]
+fn other_cell<'a>(scan: &mut Scanner<'a>, decode: bool) -> Result<Str<'a>, ScanError> {
+    let token = scan.expect_token(CELL)?;
+    cell(token, decode).ok_or_else(|| scan.expected(CELL))?
+}
+
+/// Reads the row at the scanner (`[`, cells, `]`) into `cells` (cleared first); anything
+/// else there is "expected `what`".
+#[inline]
+fn row<'a>(
+    scan: &mut Scanner<'a>,
+    cells: &mut Vec<Str<'a>>,
+    decode: bool,
+    what: &'static str,
+) -> Result<(), ScanError> {
+    if scan.expect_token(what)? != Token::ArrayStart {
+        return Err(scan.expected(what));
+    }
+    cells.clear();
+    if scan.eat(b']') {
+        return Ok(());
+    }
+    loop {
+        // The PHP server writes `"cell","cell"`: the unescaped string is the hot path.
+        match scan.plain_str() {
+            Some(s) => cells.push(Str(Cow::Borrowed(s))),
+            None => cells.push(other_cell(scan, decode)?),
+        }
+        if !scan.eat(b',') {
+            if scan.eat(b']') {
+                return Ok(());
+            }
+            return Err(scan.unexpected("`,` or `]` after a cell"));
+        }
+    }
+}
+
+/// Reads one report row (`["a",1,null,true]`) at `scan` into `cells` (cleared first), exactly
+/// as [`ReportTable::rows`] decodes each row of a JSON report: strings borrowed from the text
+/// unless escaped, numbers as written, `null` as `""`, booleans as `1`/`0`. For decoders that
+/// find the rows themselves (the clients' streaming export, which feeds the text in chunks).
+pub fn read_json_row<'a>(
+    scan: &mut Scanner<'a>,
+    cells: &mut Vec<Str<'a>>,
+) -> Result<(), ScanError> {
+    row(scan, cells, true, "a row (an array of cells)")
+}
+
+/// A scalar token as a report cell, like the cells of [`read_json_row`]; `None` for a token
+/// that is not a scalar.
+pub fn json_cell(token: Token<'_>) -> Option<Result<Str<'_>, ScanError>> {
+    cell(token, true)
 }
 
 impl<'a> JsonRows<'a> {
@@ -61,9 +129,8 @@ impl<'a> JsonRows<'a> {
 
     pub(crate) fn with_tail(src: &'a str, base: usize, tail: Tail) -> Self {
         JsonRows {
-            src,
+            scan: Scanner::new(src, true),
             base,
-            pos: 0,
             started: false,
             done: false,
             width: 0,
@@ -73,204 +140,37 @@ impl<'a> JsonRows<'a> {
     }
 
     #[cold]
-    fn err(&mut self, msg: &str) -> DecodeError {
+    fn err(&mut self, e: ScanError) -> DecodeError {
         self.done = true;
         DecodeError::new(
             Format::Json,
-            Position::Offset(self.base + self.pos),
-            format!("{}: {msg}", self.context),
+            Position::Offset(self.base + e.offset),
+            format!("{}: {}", self.context, e.kind),
         )
     }
 
-    #[inline]
-    fn skip_ws(&mut self) {
-        let b = self.src.as_bytes();
-        while self.pos < b.len() && is_ws(b[self.pos]) {
-            self.pos += 1;
-        }
-    }
-
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.src.as_bytes().get(self.pos).copied()
-    }
-
-    /// Reads the row at `[` into `cells` (cleared first). With `decode` false, escaped
-    /// strings are pushed as empty cells instead of being decoded (for skipping).
-    fn row(&mut self, cells: &mut Vec<Str<'a>>, decode: bool) -> Result<(), DecodeError> {
-        // At '['.
-        self.pos += 1;
-        cells.clear();
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(());
-        }
-        let src = self.src;
-        let b = src.as_bytes();
-        loop {
-            // The PHP server writes `"cell","cell"`: the unescaped string is the hot path.
-            if b.get(self.pos) == Some(&b'"') {
-                let start = self.pos + 1;
-                match find_quote_or_backslash(b, start) {
-                    Some(end) if b[end] == b'"' => {
-                        cells.push(Str(Cow::Borrowed(&src[start..end])));
-                        self.pos = end + 1;
-                    }
-                    _ => cells.push(self.string(decode)?),
-                }
-            } else {
-                self.skip_ws();
-                cells.push(self.scalar(decode)?);
-            }
-            match b.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    self.width = cells.len();
-                    return Ok(());
-                }
-                _ => {
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            self.width = cells.len();
-                            return Ok(());
-                        }
-                        _ => return Err(self.err("expected `,` or `]` after a cell")),
-                    }
-                }
-            }
-        }
-    }
-
-    /// A string cell, at its opening quote (the general case: escapes, errors): the end and
-    /// the escapes are found first, so that a decoded string is allocated once and its runs
-    /// copied without a second search.
-    #[inline(never)]
-    fn string(&mut self, decode: bool) -> Result<Str<'a>, DecodeError> {
-        const KEPT: usize = 16;
-        let src = self.src;
-        let b = src.as_bytes();
-        let start = self.pos + 1;
-        let mut i = start;
-        let mut escapes = [0usize; KEPT];
-        let mut count = 0;
-        let end = loop {
-            let Some(at) = find_quote_or_backslash(b, i) else {
-                self.pos = b.len();
-                return Err(self.err("unterminated string"));
-            };
-            if b[at] == b'"' {
-                break at;
-            }
-            if count < KEPT {
-                escapes[count] = at;
-            }
-            count += 1;
-            i = at + 2;
-            if i > b.len() {
-                self.pos = b.len();
-                return Err(self.err("unterminated escape"));
-            }
-        };
-        self.pos = end + 1;
-        if count == 0 {
-            return Ok(Str(Cow::Borrowed(&src[start..end])));
-        }
-        if !decode {
-            return Ok(Str::default());
-        }
-        let decoded = if count <= KEPT {
-            // Escapes only shrink the text: its length is enough room.
-            let mut out = String::with_capacity(end - start);
-            let mut run = start;
-            let mut failed = None;
-            for &at in &escapes[..count] {
-                if at < run {
-                    // The second half of a surrogate pair, decoded with the first.
-                    continue;
-                }
-                out.push_str(&src[run..at]);
-                match decode_escape(b, at) {
-                    Ok((ch, next)) => {
-                        out.push(ch);
-                        run = next;
-                    }
-                    Err(why) => {
-                        failed = Some((at - start, why));
-                        break;
-                    }
-                }
-            }
-            match failed {
-                None => {
-                    out.push_str(&src[run..end]);
-                    Ok(out)
-                }
-                Some(e) => Err(e),
-            }
-        } else {
-            unescape(&src[start..end])
-        };
-        match decoded {
-            Ok(s) => Ok(Str(Cow::Owned(s))),
-            Err((at, why)) => {
-                self.pos = start + at;
-                Err(self.err(&format!("invalid string: {why}")))
-            }
-        }
-    }
-
-    fn scalar(&mut self, decode: bool) -> Result<Str<'a>, DecodeError> {
-        let src = self.src;
-        let b = src.as_bytes();
-        match self.peek() {
-            Some(b'"') => self.string(decode),
-            Some(b'n') if src[self.pos..].starts_with("null") => {
-                self.pos += 4;
-                Ok(Str::default())
-            }
-            Some(b't') if src[self.pos..].starts_with("true") => {
-                self.pos += 4;
-                Ok(Str::from("1"))
-            }
-            Some(b'f') if src[self.pos..].starts_with("false") => {
-                self.pos += 5;
-                Ok(Str::from("0"))
-            }
-            Some(c) if c == b'-' || c.is_ascii_digit() => {
-                let start = self.pos;
-                while self.pos < b.len()
-                    && matches!(b[self.pos], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-                {
-                    self.pos += 1;
-                }
-                Ok(Str(Cow::Borrowed(&src[start..self.pos])))
-            }
-            _ => Err(self.err("expected a string, number, boolean or null cell")),
-        }
+    /// `message` at the start of the last token.
+    #[cold]
+    fn err_msg(&mut self, message: &str) -> DecodeError {
+        self.done = true;
+        DecodeError::new(
+            Format::Json,
+            Position::Offset(self.base + self.scan.token_start()),
+            format!("{}: {message}", self.context),
+        )
     }
 
     /// After the closing `]` of `results`: checks what follows, per [`Tail`].
     fn finish(&mut self) -> Result<(), DecodeError> {
         self.done = true;
         match self.tail {
-            Tail::Exact => {
-                self.skip_ws();
-                if self.pos == self.src.len() {
-                    Ok(())
-                } else {
-                    Err(self.err("unexpected text after the rows"))
-                }
-            }
+            Tail::Exact if self.scan.peek().is_none() => Ok(()),
+            Tail::Exact => Err(self.err_msg("unexpected text after the rows")),
             Tail::Document => {
                 let mut top = Top {
-                    src: self.src,
+                    src: self.scan.src(),
                     base: self.base,
-                    pos: self.pos,
+                    pos: self.scan.pos(),
                 };
                 top.rest_after_results().map_err(|e| match e {
                     Error::Decode(d) => d,
@@ -285,52 +185,36 @@ impl<'a> JsonRows<'a> {
         &mut self,
         cells: &mut Vec<Str<'a>>,
     ) -> Option<Result<(), DecodeError>> {
-        self.advance(cells, true)
-    }
-
-    fn advance(
-        &mut self,
-        cells: &mut Vec<Str<'a>>,
-        decode: bool,
-    ) -> Option<Result<(), DecodeError>> {
         if self.done {
             return None;
         }
-        self.skip_ws();
-        if !self.started {
-            self.started = true;
-            match self.peek() {
-                Some(b'[') => self.pos += 1,
-                // PHP writes a list with holes as an object; rows are then `"n": [...]`.
-                Some(b'{') => {
-                    return Some(Err(
-                        self.err("results as an object are not supported; expected an array")
-                    ));
-                }
-                _ => return Some(Err(self.err("expected an array of rows"))),
-            }
-            self.skip_ws();
-            if self.peek() == Some(b']') {
-                self.pos += 1;
-                return self.finish().err().map(Err);
+        let more = if self.started {
+            if self.scan.eat(b',') {
+                true
+            } else if self.scan.eat(b']') {
+                false
+            } else {
+                return Some(Err(self.err_msg("expected `,` or `]` after a row")));
             }
         } else {
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    return self.finish().err().map(Err);
-                }
-                _ => return Some(Err(self.err("expected `,` or `]` after a row"))),
+            self.started = true;
+            // PHP writes a list with holes as an object; rows are then `"n": [...]`.
+            if self.scan.peek() == Some(b'{') {
+                let why = "results as an object are not supported; expected an array";
+                return Some(Err(self.err_msg(why)));
             }
+            match self.scan.expect_token("an array of rows") {
+                Ok(Token::ArrayStart) => !self.scan.eat(b']'),
+                Ok(_) => return Some(Err(self.err_msg("expected an array of rows"))),
+                Err(e) => return Some(Err(self.err(e))),
+            }
+        };
+        if !more {
+            return self.finish().err().map(Err);
         }
-        match self.peek() {
-            Some(b'[') => Some(self.row(cells, decode)),
-            _ => Some(Err(self.err("expected a row (an array of cells)"))),
-        }
+        let result = row(&mut self.scan, cells, true, "a row (an array of cells)");
+        self.width = cells.len();
+        Some(result.map_err(|e| self.err(e)))
     }
 
     /// Scans to the end of the `results` array (not its tail) without decoding escaped
@@ -338,136 +222,48 @@ impl<'a> JsonRows<'a> {
     /// scalars.
     fn skip_array(mut self) -> Option<usize> {
         let mut cells = Vec::new();
-        self.skip_ws();
-        if self.peek() != Some(b'[') {
+        let scan = &mut self.scan;
+        if scan.peek() != Some(b'[') || scan.next_token().ok()? != Some(Token::ArrayStart) {
             return None;
         }
-        self.pos += 1;
-        self.skip_ws();
-        if self.peek() == Some(b']') {
-            return Some(self.pos + 1);
+        if scan.eat(b']') {
+            return Some(scan.pos());
         }
         loop {
-            self.skip_ws();
-            if self.peek() != Some(b'[') {
-                return None;
-            }
-            self.row(&mut cells, false).ok()?;
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => return Some(self.pos + 1),
+            row(scan, &mut cells, false, CELL).ok()?;
+            match scan.next_token().ok()?? {
+                Token::Comma => {}
+                Token::ArrayEnd => return Some(scan.pos()),
                 _ => return None,
             }
         }
     }
 }
 
-/// The position of the first `"` or `\\` in `b` from `from`.
-#[inline(always)]
-fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
-    super::scan::find2(b, from, b'"', b'\\')
-}
-
-/// Four hex digits at `at`.
-fn hex4(b: &[u8], at: usize) -> Option<u32> {
-    let digits = b.get(at..at + 4)?;
-    digits
-        .iter()
-        .try_fold(0u32, |acc, &d| Some(acc * 16 + char::from(d).to_digit(16)?))
-}
-
-/// Decodes the escape at `at` (a backslash): the character and the offset after the escape.
-fn decode_escape(b: &[u8], at: usize) -> Result<(char, usize), &'static str> {
-    let Some(&c) = b.get(at + 1) else {
-        return Err("unterminated escape");
-    };
-    let ch = match c {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        b'u' => {
-            let hi = hex4(b, at + 2).ok_or("expected four hex digits after \\u")?;
-            let code = match hi {
-                0xD800..=0xDBFF => {
-                    let lo = (b.get(at + 6..at + 8) == Some(b"\\u"))
-                        .then(|| hex4(b, at + 8))
-                        .flatten();
-                    match lo {
-                        Some(lo @ 0xDC00..=0xDFFF) => {
-                            let ch =
-                                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
-                            return ch
-                                .map(|ch| (ch, at + 12))
-                                .ok_or("invalid unicode code point");
-                        }
-                        _ => return Err("lone leading surrogate in hex escape"),
-                    }
-                }
-                0xDC00..=0xDFFF => return Err("lone trailing surrogate in hex escape"),
-                code => code,
-            };
-            return char::from_u32(code)
-                .map(|ch| (ch, at + 6))
-                .ok_or("invalid unicode code point");
-        }
-        _ => return Err("invalid escape"),
-    };
-    Ok((ch, at + 2))
-}
-
-/// Decodes the text of a JSON string (between its quotes) that holds escapes; on failure, the
-/// offset of the bad escape and why. Cells are short: a byte loop beats `memchr`'s set-up.
-fn unescape(raw: &str) -> Result<String, (usize, &'static str)> {
-    let b = raw.as_bytes();
-    let mut out = String::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'\\') {
-        let at = i + off;
-        out.push_str(&raw[i..at]);
-        let (ch, next) = decode_escape(b, at).map_err(|why| (at, why))?;
-        out.push(ch);
-        i = next;
-    }
-    out.push_str(&raw[i..]);
-    Ok(out)
-}
-
-/// Decodes one report row written as a JSON array of scalars (`["a",1,null,true]`) exactly as
-/// [`ReportTable::rows`] decodes each row of a JSON report: strings borrowed from `text`
-/// unless escaped, numbers as written, `null` as `""`, booleans as `1`/`0`. For decoders that
-/// find the rows themselves (the clients' streaming export); errors are at byte offsets in
-/// `text`.
+/// Decodes one report row written as a JSON array of scalars (`["a",1,null,true]`) as
+/// [`read_json_row`] does, from a complete text; errors are at byte offsets in `text`.
 pub fn decode_json_row(text: &str) -> std::result::Result<Vec<Str<'_>>, DecodeError> {
-    let mut scan = JsonRows::with_tail(text, 0, Tail::Exact);
-    scan.context = "row";
-    scan.skip_ws();
-    if scan.peek() != Some(b'[') {
-        return Err(scan.err("expected an array of cells"));
-    }
+    let mut rows = JsonRows::with_tail(text, 0, Tail::Exact);
+    rows.context = "row";
     let mut cells = Vec::new();
-    scan.row(&mut cells, true)?;
-    scan.skip_ws();
-    if scan.pos != text.len() {
-        return Err(scan.err("unexpected text after the row"));
+    row(&mut rows.scan, &mut cells, true, "an array of cells").map_err(|e| rows.err(e))?;
+    if rows.scan.peek().is_some() {
+        return Err(rows.err_msg("unexpected text after the row"));
     }
     Ok(cells)
 }
 
 /// Decodes one JSON scalar as a report cell, like the cells of [`decode_json_row`].
 pub fn decode_json_cell(text: &str) -> std::result::Result<Str<'_>, DecodeError> {
-    let mut scan = JsonRows::with_tail(text, 0, Tail::Exact);
-    scan.context = "value";
-    scan.skip_ws();
-    let cell = scan.scalar(true)?;
-    scan.skip_ws();
-    if scan.pos != text.len() {
-        return Err(scan.err("expected a single string, number, boolean or null"));
+    let mut rows = JsonRows::with_tail(text, 0, Tail::Exact);
+    rows.context = "value";
+    let scan = &mut rows.scan;
+    let cell = scan
+        .expect_token(CELL)
+        .and_then(|t| json_cell(t).ok_or_else(|| scan.expected(CELL))?);
+    let cell = cell.map_err(|e| rows.err(e))?;
+    if rows.scan.peek().is_some() {
+        return Err(rows.err_msg("expected a single string, number, boolean or null"));
     }
     Ok(cell)
 }
@@ -530,7 +326,7 @@ impl<'a> Top<'a> {
 
     fn skip_ws(&mut self) {
         let b = self.src.as_bytes();
-        while self.pos < b.len() && is_ws(b[self.pos]) {
+        while self.pos < b.len() && matches!(b[self.pos], b' ' | b'\n' | b'\r' | b'\t') {
             self.pos += 1;
         }
     }
@@ -795,6 +591,19 @@ mod tests {
     }
 
     use super::*;
+
+    /// The text of a JSON string (between its quotes), decoded by the scanner.
+    fn unescape(raw: &str) -> Result<String, ScanError> {
+        let quoted = format!("\"{raw}\"");
+        match Scanner::new(&quoted, true).next_token()? {
+            Some(Token::Str(s)) => s.decode().map(Cow::into_owned),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
+        crate::report::scan::find2(b, from, b'"', b'\\')
+    }
 
     #[test]
     fn rows_borrow_unescaped_cells() {

@@ -16,7 +16,7 @@ mod json_rows;
 pub(crate) mod scan;
 
 pub use cell::{Cell, CellType, parse_duration};
-pub use json_rows::{decode_json_cell, decode_json_row};
+pub use json_rows::{decode_json_cell, decode_json_row, json_cell, read_json_row};
 
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;

@@ -50,6 +50,7 @@
 use crate::error::{DecodeError, Error, Position};
 use crate::format::Format;
 use crate::wire::Node;
+use crate::wire::json_scan::{self, ErrorKind, JsonStr, ScanError, Scanner, Token};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -84,7 +85,7 @@ impl serde::Serialize for JsonNode<'_, '_> {
 }
 
 /// The deepest nesting of arrays and objects [`parse_json`] accepts (PHP's `json_decode` default).
-pub const JSON_MAX_DEPTH: usize = 512;
+pub const JSON_MAX_DEPTH: usize = json_scan::MAX_DEPTH;
 
 /// Parses a JSON request body into a [`Node`] (numbers as the text they were written in).
 ///
@@ -101,283 +102,116 @@ pub fn parse_json(body: &[u8]) -> Result<Node<'static>, Error> {
             ));
         }
     };
-    let mut p = JsonParser {
-        s: text,
-        b: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-    };
-    p.ws();
-    let node = p
-        .value()
-        .map_err(|(pos, msg)| decode_err(Format::Json, body, pos, msg))?;
-    p.ws();
-    if p.pos < p.b.len() {
+    let mut scan = Scanner::new(text, true);
+    let node = scan
+        .expect_token("a JSON value")
+        .and_then(|first| json_value(&mut scan, first))
+        .map_err(|e| decode_err(Format::Json, body, e.offset, json_message(text, e)))?;
+    if scan.peek().is_some() {
+        let at = scan.pos();
         return Err(decode_err(
             Format::Json,
             body,
-            p.pos,
+            at,
             "unexpected text after the JSON value",
         ));
     }
     Ok(node)
 }
 
-type PResult<T> = Result<T, (usize, String)>;
-
-struct JsonParser<'s> {
-    s: &'s str,
-    b: &'s [u8],
-    pos: usize,
-    depth: usize,
+/// A scanner error as a message: what was found where something else was expected.
+fn json_message(text: &str, e: ScanError) -> String {
+    let ErrorKind::Expected(expected) = e.kind else {
+        return e.kind.to_string();
+    };
+    match text.get(e.offset..).and_then(|r| r.chars().next()) {
+        None => format!("unexpected end of input, expected {expected}"),
+        Some(c @ ('\u{201C}' | '\u{201D}')) => format!(
+            "typographic quote {c:?} where {expected} was expected; JSON needs straight quotes"
+        ),
+        Some(c) => format!("unexpected {c:?}, expected {expected}"),
+    }
 }
 
-impl JsonParser<'_> {
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.pos) {
-            self.pos += 1;
-        }
-    }
+/// The next token (see [`Scanner::expect_token`]), out of line: [`json_value`] recurses, and
+/// its frames stay small.
+#[inline(never)]
+fn next<'a>(scan: &mut Scanner<'a>, what: &'static str) -> Result<Token<'a>, ScanError> {
+    scan.expect_token(what)
+}
 
-    fn err<T>(&self, msg: impl Into<String>) -> PResult<T> {
-        Err((self.pos, msg.into()))
-    }
+/// A string's value, refusing unescaped control characters.
+fn json_string(s: JsonStr<'_>) -> Result<String, ScanError> {
+    s.check_controls()?;
+    s.decode().map(Cow::into_owned)
+}
 
-    fn unexpected<T>(&self, expected: &str) -> PResult<T> {
-        match self.s.get(self.pos..).and_then(|r| r.chars().next()) {
-            None => self.err(format!("unexpected end of input, expected {expected}")),
-            Some(c @ ('\u{201C}' | '\u{201D}')) => self.err(format!(
-                "typographic quote {c:?} where {expected} was expected; JSON needs straight quotes"
-            )),
-            Some(c) => self.err(format!("unexpected {c:?}, expected {expected}")),
+/// The `,` after an item, or the `close` of its array or object (`true`); a comma before
+/// the close is an error.
+#[inline]
+fn json_next(scan: &mut Scanner<'_>, close: u8, what: &'static str) -> Result<bool, ScanError> {
+    if scan.eat(b',') {
+        if scan.peek() == Some(close) {
+            return Err(scan.error(scan.token_start(), ErrorKind::TrailingComma));
         }
+        Ok(false)
+    } else if scan.eat(close) {
+        Ok(true)
+    } else {
+        Err(scan.unexpected(what))
     }
+}
 
-    fn value(&mut self) -> PResult<Node<'static>> {
-        match self.b.get(self.pos) {
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
-            Some(b'"') => Ok(Node::Str(Cow::Owned(self.string()?))),
-            Some(b't') => self.literal("true", Node::Bool(true)),
-            Some(b'f') => self.literal("false", Node::Bool(false)),
-            Some(b'n') => self.literal("null", Node::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => self.unexpected("a JSON value"),
-        }
-    }
+/// The value that starts with `token`.
+fn json_value(scan: &mut Scanner<'_>, token: Token<'_>) -> Result<Node<'static>, ScanError> {
+    Ok(match token {
+        Token::Str(s) => Node::Str(Cow::Owned(json_string(s)?)),
+        Token::Number(n) => Node::Str(Cow::Owned(n.to_owned())),
+        Token::Bool(b) => Node::Bool(b),
+        Token::Null => Node::Null,
+        Token::ArrayStart => json_array(scan)?,
+        Token::ObjectStart => json_object(scan)?,
+        _ => return Err(scan.expected("a JSON value")),
+    })
+}
 
-    fn literal(&mut self, word: &str, node: Node<'static>) -> PResult<Node<'static>> {
-        if self.b[self.pos..].starts_with(word.as_bytes()) {
-            self.pos += word.len();
-            Ok(node)
-        } else {
-            self.unexpected("a JSON value")
-        }
-    }
-
-    fn number(&mut self) -> PResult<Node<'static>> {
-        let start = self.pos;
-        let digits = |p: &mut Self| {
-            let s = p.pos;
-            while let Some(b'0'..=b'9') = p.b.get(p.pos) {
-                p.pos += 1;
-            }
-            p.pos - s
-        };
-        if self.b.get(self.pos) == Some(&b'-') {
-            self.pos += 1;
-        }
-        match self.b.get(self.pos) {
-            Some(b'0') => {
-                self.pos += 1;
-                if let Some(b'0'..=b'9') = self.b.get(self.pos) {
-                    return self.err("a number must not have leading zeros");
-                }
-            }
-            Some(b'1'..=b'9') => {
-                digits(self);
-            }
-            _ => return self.unexpected("a digit"),
-        }
-        if self.b.get(self.pos) == Some(&b'.') {
-            self.pos += 1;
-            if digits(self) == 0 {
-                return self.unexpected("a digit after the decimal point");
-            }
-        }
-        if let Some(b'e' | b'E') = self.b.get(self.pos) {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.pos) {
-                self.pos += 1;
-            }
-            if digits(self) == 0 {
-                return self.unexpected("a digit in the exponent");
-            }
-        }
-        Ok(Node::Str(Cow::Owned(self.s[start..self.pos].to_owned())))
-    }
-
-    fn string(&mut self) -> PResult<String> {
-        // at the opening quote
-        self.pos += 1;
-        let mut out = String::new();
+/// An array, after its `[`.
+fn json_array(scan: &mut Scanner<'_>) -> Result<Node<'static>, ScanError> {
+    let mut items = Vec::new();
+    if !scan.eat(b']') {
         loop {
-            let rest = &self.b[self.pos..];
-            let Some(i) = rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-            else {
-                self.pos = self.b.len();
-                return self.err("unterminated string");
+            let first = next(scan, "a JSON value")?;
+            items.push(json_value(scan, first)?);
+            if json_next(scan, b']', "`,` or `]`")? {
+                break;
+            }
+        }
+    }
+    Ok(Node::Seq(items))
+}
+
+/// An object, after its `{`: a repeated key keeps the last value.
+fn json_object(scan: &mut Scanner<'_>) -> Result<Node<'static>, ScanError> {
+    let mut entries = Vec::new();
+    let mut index = None;
+    if !scan.eat(b'}') {
+        loop {
+            let Token::Str(key) = next(scan, "a string key")? else {
+                return Err(scan.expected("a string key"));
             };
-            out.push_str(&self.s[self.pos..self.pos + i]);
-            self.pos += i;
-            match self.b[self.pos] {
-                b'"' => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                b'\\' => {
-                    self.pos += 1;
-                    let Some(&e) = self.b.get(self.pos) else {
-                        return self.err("unterminated string");
-                    };
-                    self.pos += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let c = self.unicode_escape()?;
-                            out.push(c);
-                        }
-                        _ => {
-                            self.pos -= 1;
-                            return self.err("invalid escape in string");
-                        }
-                    }
-                }
-                _ => return self.err("control character in string (escape it)"),
+            let key = json_string(key)?;
+            if !scan.eat(b':') {
+                return Err(scan.unexpected("`:`"));
             }
-        }
-    }
-
-    fn hex4(&mut self) -> PResult<u32> {
-        let Some(h) = self.s.get(self.pos..self.pos + 4) else {
-            return self.err("incomplete \\u escape");
-        };
-        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
-            return self.err("invalid \\u escape");
-        }
-        self.pos += 4;
-        u32::from_str_radix(h, 16).map_err(|_| (self.pos, "invalid \\u escape".to_owned()))
-    }
-
-    fn unicode_escape(&mut self) -> PResult<char> {
-        let start = self.pos;
-        let hi = self.hex4()?;
-        let code = if (0xD800..0xDC00).contains(&hi) {
-            if !self.b[self.pos..].starts_with(b"\\u") {
-                return Err((start, "unpaired UTF-16 surrogate in \\u escape".into()));
-            }
-            self.pos += 2;
-            let lo = self.hex4()?;
-            if !(0xDC00..0xE000).contains(&lo) {
-                return Err((start, "unpaired UTF-16 surrogate in \\u escape".into()));
-            }
-            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-        } else if (0xDC00..0xE000).contains(&hi) {
-            return Err((start, "unpaired UTF-16 surrogate in \\u escape".into()));
-        } else {
-            hi
-        };
-        char::from_u32(code).ok_or((start, "invalid \\u escape".to_owned()))
-    }
-
-    fn enter(&mut self) -> PResult<()> {
-        self.depth += 1;
-        if self.depth > JSON_MAX_DEPTH {
-            return self.err(format!("nesting deeper than {JSON_MAX_DEPTH} levels"));
-        }
-        self.pos += 1;
-        self.ws();
-        Ok(())
-    }
-
-    fn array(&mut self) -> PResult<Node<'static>> {
-        self.enter()?;
-        let mut items = Vec::new();
-        if self.b.get(self.pos) == Some(&b']') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(Node::Seq(items));
-        }
-        loop {
-            items.push(self.value()?);
-            self.ws();
-            match self.b.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.ws();
-                    if self.b.get(self.pos) == Some(&b']') {
-                        return self.err("trailing comma in array");
-                    }
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(Node::Seq(items));
-                }
-                _ => return self.unexpected("`,` or `]`"),
-            }
-        }
-    }
-
-    fn object(&mut self) -> PResult<Node<'static>> {
-        self.enter()?;
-        let mut entries: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
-        let mut index: Option<HashMap<String, usize>> = None;
-        if self.b.get(self.pos) == Some(&b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(Node::Map(entries));
-        }
-        loop {
-            if self.b.get(self.pos) != Some(&b'"') {
-                return self.unexpected("a string key");
-            }
-            let key = self.string()?;
-            self.ws();
-            if self.b.get(self.pos) != Some(&b':') {
-                return self.unexpected("`:`");
-            }
-            self.pos += 1;
-            self.ws();
-            let value = self.value()?;
+            let first = next(scan, "a JSON value")?;
+            let value = json_value(scan, first)?;
             insert_last_wins(&mut entries, &mut index, key, value);
-            self.ws();
-            match self.b.get(self.pos) {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.ws();
-                    if self.b.get(self.pos) == Some(&b'}') {
-                        return self.err("trailing comma in object");
-                    }
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(Node::Map(entries));
-                }
-                _ => return self.unexpected("`,` or `}`"),
+            if json_next(scan, b'}', "`,` or `}`")? {
+                break;
             }
         }
     }
+    Ok(Node::Map(entries))
 }
 
 /// PHP array semantics for a repeated key: the last value, at the first key's position.

@@ -22,6 +22,7 @@ pub mod csv;
 pub mod de;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod json_scan;
 pub mod node;
 pub mod plain;
 pub mod scalar;
