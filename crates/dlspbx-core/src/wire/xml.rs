@@ -752,15 +752,18 @@ fn decode_escape(s: &str) -> Option<(char, usize)> {
     None
 }
 
-fn is_name_start(c: char) -> bool {
+/// XML 1.0's `NameStartChar`: the one rule for element names, in responses and request
+/// bodies. (The response writer escapes `:` besides, so that no name has a namespace prefix.)
+pub(crate) fn is_name_start(c: char) -> bool {
     matches!(c,
-        'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
         | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
         | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
         | '\u{10000}'..='\u{EFFFF}')
 }
 
-fn is_name_char(c: char) -> bool {
+/// XML 1.0's `NameChar`.
+pub(crate) fn is_name_char(c: char) -> bool {
     is_name_start(c)
         || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
@@ -780,11 +783,12 @@ fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
         return Cow::Borrowed("_x_");
     }
     let clean = key.chars().enumerate().all(|(i, c)| {
-        if i == 0 {
-            is_name_start(c)
-        } else {
-            is_name_char(c)
-        }
+        c != ':'
+            && if i == 0 {
+                is_name_start(c)
+            } else {
+                is_name_char(c)
+            }
     }) && !key.contains("_x")
         && !list_item_names;
     if clean {
@@ -792,11 +796,12 @@ fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(key.len() + 8);
     for (i, (at, c)) in key.char_indices().enumerate() {
-        let valid = if i == 0 {
-            is_name_start(c) && !list_item_names
-        } else {
-            is_name_char(c)
-        };
+        let valid = c != ':'
+            && if i == 0 {
+                is_name_start(c) && !list_item_names
+            } else {
+                is_name_char(c)
+            };
         let escapes_underscore =
             c == '_' && (decode_escape_after_x(&key[at + 1..]) || (i == 0 && key == "_x_"));
         if valid && !escapes_underscore {

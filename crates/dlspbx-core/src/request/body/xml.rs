@@ -5,6 +5,7 @@ use super::{XML_MAX_DEPTH, decode_err};
 use crate::error::{EncodeError, EncodeKind, Error};
 use crate::format::Format;
 use crate::wire::Node;
+use crate::wire::xml::{is_name_char, is_name_start};
 use quick_xml::events::Event;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -220,20 +221,8 @@ impl XmlWriter {
     }
 }
 
-fn is_name_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_' || c == ':' || (!c.is_ascii() && c.is_alphabetic())
-}
-
-fn is_name_char(c: char) -> bool {
-    is_name_start(c)
-        || c.is_ascii_digit()
-        || c == '-'
-        || c == '.'
-        || (!c.is_ascii() && c.is_alphanumeric())
-}
-
-/// Whether `s` is an XML element name (ASCII rules exact; non-ASCII letters and digits
-/// accepted as XML 1.0 does for most scripts).
+/// Whether `s` is an XML element name (XML 1.0's `Name`; `custom:<column>` keeps its colon,
+/// as PHP's reader takes it).
 fn is_xml_name(s: &str) -> bool {
     let mut chars = s.chars();
     match chars.next() {
