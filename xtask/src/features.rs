@@ -4,10 +4,10 @@
 //! - `dlspbx-core`: every subset of the format features (`json`, `xml`, `yaml`, `csv`, 16
 //!   builds): `cargo test --lib` (builds the library and its unit tests, which adapt to the
 //!   formats compiled in) and `cargo check --lib` with no default features.
-//! - `dlspbx` and `dlspbx-async`: no features, each feature alone (and the blocking client
+//! - `dlspbx-runtime`, `dlspbx` and `dlspbx-async`: no features, each feature alone (and the blocking client
 //!   with `native-tls`), the defaults and all features: `cargo check --lib` (only that
-//!   crate's own features, so a missing `#[cfg]` shows), then the unit tests and the TLS test
-//!   (`tests/tls.rs`), which run against the simulator's dev-dependency and so with its
+//!   crate's own features, so a missing `#[cfg]` shows), then the unit tests and (for the
+//!   two clients) the TLS test (`tests/tls.rs`), which run against the simulator's dev-dependency and so with its
 //!   formats unified in.
 //!
 //! `--quick` checks the same combinations and runs the tests only with no features, the
@@ -31,6 +31,7 @@ const DLSPBX_FEATURES: [&str; 10] = [
     "config-file",
     "macros",
 ];
+const RUNTIME_FEATURES: [&str; 5] = ["json", "xml", "yaml", "csv", "config-file"];
 const ASYNC_FEATURES: [&str; 7] = [
     "json",
     "xml",
@@ -173,6 +174,7 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
     // The blocking client with the other TLS library (each feature alone has no client).
     let blocking_native: &[&[&str]] = &[&["blocking", "native-tls"]];
     for (krate, features, extra) in [
+        ("dlspbx-runtime", &RUNTIME_FEATURES[..], &[][..]),
         ("dlspbx", &DLSPBX_FEATURES[..], blocking_native),
         ("dlspbx-async", &ASYNC_FEATURES[..], &[][..]),
     ] {
@@ -184,7 +186,11 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
             let full = selection.is_none()
                 || matches!(&selection, Some(f) if f.is_empty() || f.len() == features.len());
             if !quick || full {
-                let mut args = s(&["test", "-p", krate, "--lib", "--test", "tls"]);
+                let mut args = s(&["test", "-p", krate, "--lib"]);
+                if krate != "dlspbx-runtime" {
+                    // The runtime has no transport, so no TLS test.
+                    args.extend(s(&["--test", "tls"]));
+                }
                 args.extend(feature_args(&selection));
                 run.cargo(&args);
             }

@@ -23,10 +23,11 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// The crates published to crates.io, dependencies first.
-pub const PUBLISHED: [&str; 7] = [
+pub const PUBLISHED: [&str; 8] = [
     "dlspbx-core",
     "dlspbx-codegen",
     "dlspbx-macros",
+    "dlspbx-runtime",
     "dlspbx",
     "dlspbx-sim",
     "dlspbx-async",

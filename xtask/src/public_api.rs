@@ -21,8 +21,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// The crates, their library names and the features they are documented with.
-const CRATES: [(&str, &str, &str); 3] = [
+const CRATES: [(&str, &str, &str); 4] = [
     ("dlspbx-core", "dlspbx_core", "json,xml,yaml,csv"),
+    (
+        "dlspbx-runtime",
+        "dlspbx_runtime",
+        "json,xml,yaml,csv,config-file",
+    ),
     (
         "dlspbx",
         "dlspbx",

@@ -1,16 +1,20 @@
 //! The async [`Client`] over reqwest.
 
-use dlspbx::config::{ClientConfig, FromConfig};
-use dlspbx::export::{ExportDecoder, ExportRow, ExportSummary, export_format, export_request};
-use dlspbx::pages::{Pager, ReportPager, SmsPager};
-use dlspbx::retry::{Failure, Retries};
-use dlspbx::runtime::{
-    ClientCore, ClientExt, body_too_large, call_span, finish_span, push_capped, timed_out,
-};
-use dlspbx::{Action, Caller, Error, HttpRequest, RawResponse, Result};
 use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
+use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
+use dlspbx_core::{Action, Caller, Error, Result};
+use dlspbx_runtime::RawResponse;
+use dlspbx_runtime::config::{ClientConfig, FromConfig};
+use dlspbx_runtime::export::{
+    ExportDecoder, ExportRow, ExportSummary, export_format, export_request,
+};
+use dlspbx_runtime::pages::{Pager, ReportPager, SmsPager};
+use dlspbx_runtime::retry::{Failure, Retries};
+use dlspbx_runtime::{
+    ClientCore, ClientExt, body_too_large, call_span, finish_span, push_capped, timed_out,
+};
 use futures_core::Stream;
 use std::fmt;
 use std::future::Future;
@@ -19,8 +23,8 @@ use std::task::{Context, Poll, ready};
 use std::time::Instant;
 use tracing::Instrument;
 
-/// Builds an async [`Client`]; see [`dlspbx::config`] for every setting.
-pub type ClientBuilder = dlspbx::config::ClientBuilder<Client>;
+/// Builds an async [`Client`]; see [`config`](crate::config) for every setting.
+pub type ClientBuilder = dlspbx_runtime::config::ClientBuilder<Client>;
 
 /// An async client for the DLS Hosted PBX API, for the tokio runtime.
 ///
@@ -96,7 +100,7 @@ impl ClientExt for Client {
 }
 
 impl Client {
-    /// A builder with nothing set; see [`config`](dlspbx::config) for every setting.
+    /// A builder with nothing set; see [`config`](crate::config) for every setting.
     ///
     /// ```
     /// use dlspbx_async::prelude::*;
@@ -322,7 +326,7 @@ impl Client {
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let body = client.read_body(response).instrument(span).await?;
-            return Err(dlspbx::export::status_error(format, status, &body).into());
+            return Err(dlspbx_runtime::export::status_error(format, status, &body).into());
         }
         let max_row = usize::try_from(client.config().max_body_size).unwrap_or(usize::MAX);
         let mut decoder = ExportDecoder::new(format).max_row_size(max_row);

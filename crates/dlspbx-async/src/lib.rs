@@ -2,8 +2,9 @@
 //! predictive dialer, SMS, SMS consent lists and live status, in every format the API speaks
 //! (JSON, XML, YAML, CSV, plain text).
 //!
-//! The async twin of the blocking [`dlspbx`] crate: the same configuration, retry policy,
-//! pagination and method surface, with futures and streams.
+//! The async twin of the blocking `dlspbx` crate: the same configuration, retry policy,
+//! pagination and method surface (both come from `dlspbx-runtime`, so neither client
+//! depends on the other), with futures and streams.
 //!
 //! # Quick start
 //!
@@ -67,7 +68,7 @@
 //! | `xml`, `yaml`, `csv` | no | the other response formats (`xml` also XML request bodies) |
 //! | `rustls` | yes | TLS by rustls with ring and the webpki roots (reqwest's `rustls-no-provider` with a ring config, so no aws-lc-rs) |
 //! | `native-tls` | no | TLS by the platform's library (OpenSSL on Linux) instead |
-//! | `config-file` | no | [`ClientBuilder::config_file`](dlspbx::config::ClientBuilder::config_file) and the default config file of `from_env` (TOML) |
+//! | `config-file` | no | [`ClientBuilder::config_file`](crate::config::ClientBuilder::config_file) and the default config file of `from_env` (TOML) |
 //!
 //! A format that is compiled out is still a [`Format`] variant: choosing it fails with
 //! [`Error::Config`] naming the feature, before anything is sent; so does an `https://` URL in
@@ -79,14 +80,18 @@ mod client;
 
 pub use client::{Client, ClientBuilder, Pages, ReportPages, ResponseFuture, SmsPages};
 
-pub use dlspbx::{
-    Action, Caller, Cell, CellType, ClientConfig, ClientExt, Credentials, DecodeError, Encoding,
-    Error, ExportRow, ExportSummary, FormLimits, Format, HttpRequest, InvalidRequest, Modules,
-    Oversize, Page, Position, RawResponse, ReportTable, RequestOptions, Result, RetryPolicy, Row,
-    Str,
+pub use dlspbx_core::generated::client::{Caller, Modules};
+pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
+pub use dlspbx_core::report::{Cell, CellType, Page, ReportTable, Row};
+pub use dlspbx_core::request::form::{FormLimits, Oversize};
+pub use dlspbx_core::{
+    Action, DecodeError, Encoding, Error, Format, InvalidRequest, Position, Result, Str,
 };
-pub use dlspbx::{config, export, pages, retry};
-pub use dlspbx::{dialer, example, reports, sms, status, subscribers};
+pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
+pub use dlspbx_runtime::export::{ExportRow, ExportSummary};
+pub use dlspbx_runtime::retry::RetryPolicy;
+pub use dlspbx_runtime::{ClientConfig, ClientExt, RawResponse};
+pub use dlspbx_runtime::{config, export, pages, retry};
 
 /// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
 pub use dlspbx_core as sans_io;

@@ -1,23 +1,25 @@
 //! The blocking [`Client`] over ureq.
 
-use crate::config::{ClientConfig, FromConfig};
-use crate::export::{ExportDecoder, ExportRow, ExportSummary, export_format, export_request};
-use crate::pages::{Pager, ReportPager, SmsPager};
-use crate::raw::RawResponse;
-use crate::retry::Retries;
-use crate::runtime::{ClientCore, ClientExt, call_span, finish_span};
 use crate::transport::{BodyMode, classify};
 use dlspbx_core::generated::client::Caller;
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::{Action, Error, Result};
+use dlspbx_runtime::RawResponse;
+use dlspbx_runtime::config::{ClientConfig, FromConfig};
+use dlspbx_runtime::export::{
+    ExportDecoder, ExportRow, ExportSummary, export_format, export_request,
+};
+use dlspbx_runtime::pages::{Pager, ReportPager, SmsPager};
+use dlspbx_runtime::retry::Retries;
+use dlspbx_runtime::{ClientCore, ClientExt, call_span, finish_span};
 use std::io::Read;
 use std::iter::FusedIterator;
 use std::time::Instant;
 
 /// Builds a blocking [`Client`]; see [`crate::config`] for every setting.
-pub type ClientBuilder = crate::config::ClientBuilder<Client>;
+pub type ClientBuilder = dlspbx_runtime::config::ClientBuilder<Client>;
 
 /// A blocking client for the DLS Hosted PBX API.
 ///
@@ -75,7 +77,7 @@ impl Client {
         Self::builder().default_config_file().env().build()
     }
 
-    /// A client from a validated configuration (see [`ClientBuilder::into_config`](crate::config::ClientBuilder::into_config)).
+    /// A client from a validated configuration (see [`ClientBuilder::into_config`](dlspbx_runtime::config::ClientBuilder::into_config)).
     ///
     /// ```
     /// let config = dlspbx::Client::builder()
@@ -253,7 +255,7 @@ impl Client {
         finish_span(&span, Ok(status), retries.attempts(), started);
         if !(200..300).contains(&status) {
             let body = self.read_body(&mut response)?;
-            return Err(crate::export::status_error(format, status, &body).into());
+            return Err(dlspbx_runtime::export::status_error(format, status, &body).into());
         }
         let max_row = usize::try_from(self.config().max_body_size).unwrap_or(usize::MAX);
         let mut decoder = ExportDecoder::new(format).max_row_size(max_row);

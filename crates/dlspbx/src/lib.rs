@@ -62,7 +62,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `blocking` | yes | the ureq [`Client`]; without it, this crate holds only the transport-independent pieces that `dlspbx-async` reuses ([`config`], [`retry`], [`pages`], [`export`], [`RawResponse`]) |
+//! | `blocking` | yes | the ureq [`Client`]; without it, this crate only re-exports the client runtime (`dlspbx-runtime`: [`config`], [`retry`], [`pages`], [`export`], [`RawResponse`]) |
 //! | `json` | yes | JSON responses (the server's default format) |
 //! | `xml`, `yaml`, `csv` | no | the other response formats (`xml` also XML request bodies) |
 //! | `rustls` | yes | TLS by rustls with ring and the webpki roots |
@@ -85,12 +85,13 @@
 
 #![warn(missing_docs)]
 
-pub mod config;
-pub mod export;
-pub mod pages;
-mod raw;
-pub mod retry;
-pub mod runtime;
+pub use dlspbx_runtime::{config, export, pages, retry};
+
+/// The client runtime both clients share (the `dlspbx-runtime` crate): [`ClientCore`],
+/// [`ClientExt`], call spans and transport errors, for a transport of your own.
+///
+/// [`ClientCore`]: dlspbx_runtime::ClientCore
+pub use dlspbx_runtime as runtime;
 
 #[cfg(feature = "blocking")]
 mod client;
@@ -101,10 +102,8 @@ mod transport;
 pub use client::{Client, ClientBuilder, Pages, ReportPages, SmsPages};
 pub use export::{ExportRow, ExportSummary};
 
-pub use config::{ClientConfig, FromConfig};
-pub use raw::RawResponse;
-pub use retry::RetryPolicy;
-pub use runtime::ClientExt;
+pub use dlspbx_runtime::retry::RetryPolicy;
+pub use dlspbx_runtime::{ClientConfig, ClientExt, FromConfig, RawResponse};
 
 pub use dlspbx_core::generated::client::{Caller, Modules};
 pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};

@@ -3,12 +3,12 @@
 //! only; requests are built and responses decoded by the sans-IO core.
 
 use crate::client::Client;
-use crate::config::{ClientConfig, FromConfig};
-use crate::retry::{Failure, Retries};
-use crate::runtime::{ClientCore, ClientExt, body_too_large, timed_out};
 use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::{Error, Result};
+use dlspbx_runtime::config::{ClientConfig, FromConfig};
+use dlspbx_runtime::retry::{Failure, Retries};
+use dlspbx_runtime::{ClientCore, ClientExt, body_too_large, timed_out};
 use ureq::Body;
 use ureq::http::Response;
 

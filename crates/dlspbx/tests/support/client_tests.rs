@@ -19,7 +19,7 @@ macro_rules! client_tests {
 
         fn client_with(
             server: &Server,
-            configure: impl FnOnce(dlspbx::config::ClientBuilder<Client>) -> dlspbx::config::ClientBuilder<Client>,
+            configure: impl FnOnce(dlspbx_runtime::config::ClientBuilder<Client>) -> dlspbx_runtime::config::ClientBuilder<Client>,
         ) -> Client {
             let builder = Client::builder()
                 .base_url(server.url())
@@ -251,7 +251,7 @@ macro_rules! client_tests {
                 let request = ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(1));
                 let summary = client
                     .with_format(format)
-                    .report_export(request, |row: dlspbx::ExportRow<'_>| {
+                    .report_export(request, |row: dlspbx_runtime::export::ExportRow<'_>| {
                         assert_eq!(row.columns[0], "unique_id");
                         ids.push(row.row.get(0).unwrap().to_owned());
                         Ok::<(), Error>(())

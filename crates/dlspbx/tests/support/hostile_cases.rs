@@ -1,7 +1,7 @@
 //! The hostile-server cases both clients must pass, written once:
 //! `hostile_tests!(#[test],)` for the blocking client and
 //! `hostile_tests!(#[tokio::test] async, .await)` for the async one. The caller's scope
-//! provides `Client` (with the builder of `dlspbx::config::ClientBuilder`) and the module
+//! provides `Client` (with the builder of `dlspbx_runtime::config::ClientBuilder`) and the module
 //! `hostile_server` (`support/hostile_server.rs`).
 //!
 //! Every case configures short limits (1 s timeout, 1 s connect timeout, a 64 KiB body cap
@@ -199,7 +199,7 @@ macro_rules! hostile_tests {
             let server = Hostile::start(Act::Close);
             let client = Client::builder().base_url(server.url()).api_user(USER).api_key(KEY)
                 .timeout(TIMEOUT).connect_timeout(TIMEOUT).max_body_size(CAP)
-                .retry(dlspbx::RetryPolicy::default().backoff(Duration::from_millis(5), Duration::from_millis(20)))
+                .retry(dlspbx_runtime::retry::RetryPolicy::default().backoff(Duration::from_millis(5), Duration::from_millis(20)))
                 .build().unwrap();
             let error = fails!(client.status().queues());
             assert!(matches!(error, Error::Transport(_)), "{error}");
@@ -332,7 +332,7 @@ macro_rules! hostile_tests {
                 // Retries allowed: a redirect is an answer, not a failure to retry.
                 let client = Client::builder().base_url(server.url()).api_user(USER).api_key(KEY)
                     .timeout(TIMEOUT).connect_timeout(TIMEOUT)
-                    .retry(dlspbx::RetryPolicy::default().backoff(Duration::from_millis(5), Duration::from_millis(20)))
+                    .retry(dlspbx_runtime::retry::RetryPolicy::default().backoff(Duration::from_millis(5), Duration::from_millis(20)))
                     .build().unwrap();
                 let error = fails!(client.status().users());
                 assert!(matches!(error, Error::Status { status: s, .. } if s == status), "{status}: {error}");

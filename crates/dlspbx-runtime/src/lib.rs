@@ -1,9 +1,29 @@
-//! What both clients run on besides their transport: the state every client holds
-//! ([`ClientCore`]) and the accessors on it ([`ClientExt`]), the tracing span of a call, the
-//! transport errors both raise, and reading a size-capped body. The blocking client's ureq
-//! exchange is in its own (private) `transport` module; `dlspbx-async` has its reqwest one.
+//! The client runtime: what the blocking client (`dlspbx`, over ureq) and the async client
+//! (`dlspbx-async`, over reqwest) share, so that neither depends on the other and nothing is
+//! written twice. Each client adds only its transport.
+//!
+//! - [`config`]: the builder, the `DLSPBX_*` environment and the config file;
+//! - [`retry`]: the retry policy and the state of one call's attempts;
+//! - [`pages`]: pagination of reports and SMS queries;
+//! - [`export`]: the streaming report export's request and incremental decoder;
+//! - [`RawResponse`]: a status and body, decoded on demand;
+//! - here: the state every client holds ([`ClientCore`]) and the accessors on it
+//!   ([`ClientExt`]), the tracing span of a call, the transport errors both raise, and reading
+//!   a size-capped body.
+//!
+//! Programs use it through `dlspbx` or `dlspbx-async`, which re-export it.
 
-use crate::config::ClientConfig;
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod export;
+pub mod pages;
+mod raw;
+pub mod retry;
+
+pub use config::{ClientConfig, FromConfig};
+pub use raw::RawResponse;
+
 use dlspbx_core::error::{TransportError, TransportKind};
 use dlspbx_core::http::{self, HttpRequest, RequestOptions};
 use dlspbx_core::{Action, Encoding, Error, Format, Result};

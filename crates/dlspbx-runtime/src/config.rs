@@ -208,14 +208,12 @@ impl<C> ClientBuilder<C> {
     /// An empty builder: every setting unset, defaults for the optional ones.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::config::ClientBuilder;
     /// // The same as `Client::builder()`.
     /// let builder = ClientBuilder::<Client>::new();
     /// // `base_url`, `api_user` and `api_key` have no default.
     /// assert!(builder.build().is_err());
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn new() -> Self {
@@ -226,7 +224,6 @@ impl<C> ClientBuilder<C> {
     /// `/api/v1/`). Must be `https://` unless the host is loopback.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -236,7 +233,6 @@ impl<C> ClientBuilder<C> {
     /// assert_eq!(client.config().base_url, "https://pbx.example.com");
     /// // Plain http only for loopback hosts (a local simulator).
     /// assert!(Client::builder().base_url("http://pbx.example.com").api_user("100").api_key("k").build().is_err());
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -247,7 +243,6 @@ impl<C> ClientBuilder<C> {
     /// The API user: extension, auth ID or `extension@tenant`.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -255,7 +250,6 @@ impl<C> ClientBuilder<C> {
     ///     .api_key("your-api-key")
     ///     .build()?;
     /// assert_eq!(client.config().credentials.api_user, "100@tenant");
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn api_user(mut self, user: impl Into<String>) -> Self {
@@ -266,7 +260,6 @@ impl<C> ClientBuilder<C> {
     /// The API key (Users - Preferences in the PBX).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -275,7 +268,6 @@ impl<C> ClientBuilder<C> {
     ///     .build()?;
     /// // The key is never printed.
     /// assert!(!format!("{client:?}").contains("your-api-key"));
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
@@ -287,7 +279,6 @@ impl<C> ClientBuilder<C> {
     /// trimmed).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let path = std::env::temp_dir().join("dlspbx-doc-api-key");
     /// std::fs::write(&path, "your-api-key\n").unwrap();
@@ -297,7 +288,6 @@ impl<C> ClientBuilder<C> {
     ///     .api_key_file(&path)
     ///     .build()?;
     /// assert!(!format!("{client:?}").contains("your-api-key"));
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn api_key_file(mut self, path: impl Into<PathBuf>) -> Self {
@@ -308,7 +298,7 @@ impl<C> ClientBuilder<C> {
     /// The response format asked for (default JSON).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
+    /// # #[cfg(feature = "xml")] {
     /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::Format;
     /// let client = Client::builder()
@@ -329,7 +319,6 @@ impl<C> ClientBuilder<C> {
     /// The request body encoding (default form).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::Encoding;
     /// let client = Client::builder()
@@ -339,7 +328,6 @@ impl<C> ClientBuilder<C> {
     ///     .encoding(Encoding::Json)
     ///     .build()?;
     /// assert_eq!(client.encoding(), Encoding::Json);
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn encoding(mut self, encoding: Encoding) -> Self {
@@ -350,7 +338,6 @@ impl<C> ClientBuilder<C> {
     /// Time allowed to establish a connection (default 10 s).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// use std::time::Duration;
     /// let client = Client::builder()
@@ -360,7 +347,6 @@ impl<C> ClientBuilder<C> {
     ///     .connect_timeout(Duration::from_secs(3))
     ///     .build()?;
     /// assert_eq!(client.config().connect_timeout, Duration::from_secs(3));
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
@@ -372,7 +358,6 @@ impl<C> ClientBuilder<C> {
     /// this much again.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// use std::time::Duration;
     /// let client = Client::builder()
@@ -382,7 +367,6 @@ impl<C> ClientBuilder<C> {
     ///     .timeout(Duration::from_secs(300))
     ///     .build()?;
     /// assert_eq!(client.config().timeout, Duration::from_secs(300));
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -394,7 +378,6 @@ impl<C> ClientBuilder<C> {
     /// with [`Error::Transport`] instead of exhausting memory.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -403,7 +386,6 @@ impl<C> ClientBuilder<C> {
     ///     .max_body_size(1 << 30)
     ///     .build()?;
     /// assert_eq!(client.config().max_body_size, 1 << 30);
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn max_body_size(mut self, bytes: u64) -> Self {
@@ -414,7 +396,6 @@ impl<C> ClientBuilder<C> {
     /// The retry policy (default: 3 attempts, 200 ms base, 5 s cap).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::RetryPolicy;
     /// use std::time::Duration;
@@ -425,7 +406,6 @@ impl<C> ClientBuilder<C> {
     ///     .retry(RetryPolicy::attempts(5).backoff(Duration::from_millis(100), Duration::from_secs(2)))
     ///     .build()?;
     /// assert_eq!(client.config().retry.max_attempts, 5);
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
@@ -437,7 +417,6 @@ impl<C> ClientBuilder<C> {
     /// retries).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -446,7 +425,6 @@ impl<C> ClientBuilder<C> {
     ///     .max_attempts(1) // no retries
     ///     .build()?;
     /// assert_eq!(client.config().retry.max_attempts, 1);
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn max_attempts(mut self, attempts: u32) -> Self {
@@ -457,7 +435,6 @@ impl<C> ClientBuilder<C> {
     /// PHP's input limits, checked before a form body is sent.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::FormLimits;
     /// let client = Client::builder()
@@ -467,7 +444,6 @@ impl<C> ClientBuilder<C> {
     ///     .form_limits(FormLimits { max_input_vars: 5000, ..FormLimits::PHP_DEFAULTS })
     ///     .build()?;
     /// assert_eq!(client.config().options.form_limits.max_input_vars, 5000);
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn form_limits(mut self, limits: FormLimits) -> Self {
@@ -478,7 +454,6 @@ impl<C> ClientBuilder<C> {
     /// What to do with a form body the server would truncate.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// use dlspbx::Oversize;
     /// let client = Client::builder()
@@ -488,7 +463,6 @@ impl<C> ClientBuilder<C> {
     ///     .oversize(Oversize::Fail)
     ///     .build()?;
     /// assert_eq!(client.config().options.oversize, Oversize::Fail);
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn oversize(mut self, oversize: Oversize) -> Self {
@@ -499,7 +473,6 @@ impl<C> ClientBuilder<C> {
     /// The `User-Agent` header (default `dlspbx/<version>`).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -508,7 +481,6 @@ impl<C> ClientBuilder<C> {
     ///     .user_agent("my-app/1.0")
     ///     .build()?;
     /// assert_eq!(client.config().user_agent, "my-app/1.0");
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
@@ -521,7 +493,7 @@ impl<C> ClientBuilder<C> {
     /// `config-file` feature.
     ///
     /// ```
-    /// # #[cfg(all(feature = "blocking", feature = "config-file"))] {
+    /// # #[cfg(feature = "config-file")] {
     /// use dlspbx::{Client, ClientExt};
     /// let path = std::env::temp_dir().join("dlspbx-doc-config.toml");
     /// std::fs::write(
@@ -561,11 +533,9 @@ impl<C> ClientBuilder<C> {
     /// `$DLSPBX_CONFIG` is). Without the `config-file` feature this does nothing.
     ///
     /// ``` no_run
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// // What `Client::from_env()` does.
     /// let client = Client::builder().default_config_file().env().build()?;
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn default_config_file(self) -> Self {
@@ -585,11 +555,9 @@ impl<C> ClientBuilder<C> {
     /// [module docs](self)).
     ///
     /// ``` no_run
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// // DLSPBX_URL, DLSPBX_API_USER and DLSPBX_API_KEY, over an explicit format.
     /// let client = Client::builder().format(dlspbx::Format::Csv).env().build()?;
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn env(self) -> Self {
@@ -600,7 +568,6 @@ impl<C> ClientBuilder<C> {
     /// environment (for tests and embedding).
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let vars = std::collections::HashMap::from([
     ///     ("DLSPBX_URL", "https://pbx.example.com"),
@@ -611,7 +578,6 @@ impl<C> ClientBuilder<C> {
     ///     .env_from(|name| vars.get(name).map(|v| v.to_string()))
     ///     .build()?;
     /// assert_eq!(client.config().base_url, "https://pbx.example.com");
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
@@ -646,7 +612,6 @@ impl<C> ClientBuilder<C> {
     /// Validates the settings into a [`ClientConfig`] without building a client.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let config = Client::builder()
     ///     .base_url("https://pbx.example.com/")
@@ -655,7 +620,6 @@ impl<C> ClientBuilder<C> {
     ///     .into_config()?;
     /// assert_eq!(config.base_url, "https://pbx.example.com");
     /// let client = Client::from_config(config)?;
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn into_config(self) -> Result<ClientConfig> {
@@ -713,7 +677,6 @@ impl<C> ClientBuilder<C> {
     /// Validates the settings and builds the client.
     ///
     /// ```
-    /// # #[cfg(feature = "blocking")] {
     /// use dlspbx::{Client, ClientExt};
     /// let client = Client::builder()
     ///     .base_url("https://pbx.example.com")
@@ -721,7 +684,6 @@ impl<C> ClientBuilder<C> {
     ///     .api_key("your-api-key")
     ///     .build()?;
     /// assert_eq!(client.config().base_url, "https://pbx.example.com");
-    /// # }
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn build(self) -> Result<C>
