@@ -825,7 +825,7 @@ impl Cx<'_> {
         };
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
             #serde_crate
             #[non_exhaustive]
             pub struct #name #lt {
@@ -1518,6 +1518,9 @@ impl Cx<'_> {
             .collect();
         quote! {
             //! Code generated from `spec/`: one module per API module, and the server routing.
+            //!
+            //! The response types are `#[non_exhaustive]`; to build one (a server, a test double),
+            //! start from `Default::default()` and set its public fields.
             use #root::action::{Action, ActionInfo, ModuleInfo};
             #( #docs pub mod #ids; )*
             pub mod client;
