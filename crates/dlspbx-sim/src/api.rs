@@ -1,12 +1,13 @@
 //! The business logic: authentication and one [`Handler`] method per API action. Parsing,
 //! validation and response writing are the generated code's (`dispatch`).
 
+use crate::ApiError;
 use crate::phone;
 use crate::report;
 use crate::time;
 use dlspbx_core::generated::server::Handler;
 use dlspbx_core::wire::Node;
-use dlspbx_core::{Action, Error, Format};
+use dlspbx_core::{Action, Format};
 use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -121,14 +122,8 @@ pub struct Api<'c> {
     pub ids: &'c MessageIds,
 }
 
-fn fail(message: impl Into<String>) -> Error {
-    Error::Server {
-        message: message.into(),
-    }
-}
-
-fn db(e: rusqlite::Error) -> Error {
-    fail(format!("database error: {e}"))
+fn fail(message: impl Into<String>) -> ApiError {
+    ApiError::refused(message)
 }
 
 // ----- building responses --------------------------------------------------------------------
@@ -158,19 +153,19 @@ fn obj<const N: usize>(entries: [(&'static str, Node<'static>); N]) -> Node<'sta
     )
 }
 
-fn build<T: Deserialize<'static>>(node: Node<'static>) -> Result<T, Error> {
+fn build<T: Deserialize<'static>>(node: Node<'static>) -> Result<T, ApiError> {
     dlspbx_core::wire::de::from_node(Format::Json, node)
         .map_err(|e| fail(format!("internal error building the response: {e}")))
 }
 
-type Resp<A> = Result<<A as Action>::Response<'static>, Error>;
+type Resp<A> = Result<<A as Action>::Response<'static>, ApiError>;
 
 fn success(message: &str) -> Node<'static> {
     obj([("success", s(message))])
 }
 
 impl Api<'_> {
-    fn contact_list_id(&self, user: &AuthUser, list: &str) -> Result<i64, Error> {
+    fn contact_list_id(&self, user: &AuthUser, list: &str) -> Result<i64, ApiError> {
         let list = list.trim();
         if !list.is_empty()
             && list.bytes().all(|b| b.is_ascii_digit())
@@ -183,8 +178,7 @@ impl Api<'_> {
                     params![id, user.tenant_id],
                     |r| r.get(0),
                 )
-                .optional()
-                .map_err(db)?;
+                .optional()?;
             if let Some(id) = found {
                 return Ok(id);
             }
@@ -195,8 +189,7 @@ impl Api<'_> {
                 params![list, user.tenant_id],
                 |r| r.get(0),
             )
-            .optional()
-            .map_err(db)?
+            .optional()?
             .ok_or_else(|| {
                 fail(format!(
                     "Unknown contact list `{list}`: no contact list of that name or ID"
@@ -204,7 +197,7 @@ impl Api<'_> {
             })
     }
 
-    fn own_campaign(&self, user: &AuthUser, campaign_id: &str) -> Result<String, Error> {
+    fn own_campaign(&self, user: &AuthUser, campaign_id: &str) -> Result<String, ApiError> {
         let id = campaign_id.trim();
         self.conn
             .query_row(
@@ -212,27 +205,30 @@ impl Api<'_> {
                 params![id, user.tenant_id],
                 |r| r.get(0),
             )
-            .optional()
-            .map_err(db)?
+            .optional()?
             .ok_or_else(|| fail(format!("Unknown campaign_id `{id}`")))
     }
 
-    fn own_tenant(&self, user: &AuthUser, tenant_id: &str) -> Result<i64, Error> {
+    fn own_tenant(&self, user: &AuthUser, tenant_id: &str) -> Result<i64, ApiError> {
         match tenant_id.trim().parse::<i64>() {
             Ok(id) if id == user.tenant_id => Ok(id),
             _ => Err(fail(format!("Unknown tenant_id `{}`", tenant_id.trim()))),
         }
     }
 
-    fn user_by_ext(&self, user: &AuthUser, ext: &str) -> Result<Option<(String, String)>, Error> {
-        self.conn
+    fn user_by_ext(
+        &self,
+        user: &AuthUser,
+        ext: &str,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        Ok(self
+            .conn
             .query_row(
                 "SELECT authid, name FROM users WHERE tenant_id = ? AND ext = ?",
                 params![user.tenant_id, ext],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
-            .map_err(db)
+            .optional()?)
     }
 }
 
@@ -262,7 +258,7 @@ fn in_list(col: &str, vals: &[String], params: &mut Vec<SqlValue>) -> String {
     format!("{col} IN ({marks})")
 }
 
-fn sms_time(s: &str, field: &str) -> Result<String, Error> {
+fn sms_time(s: &str, field: &str) -> Result<String, ApiError> {
     time::parse_flexible(s)
         .map(time::format_datetime)
         .ok_or_else(|| fail(format!("filters[{field}] must be YYYY-MM-DD HH:MM:SS, a Unix timestamp or MM/DD/YYYY HH:MM am, got `{s}`")))
@@ -270,6 +266,7 @@ fn sms_time(s: &str, field: &str) -> Result<String, Error> {
 
 impl Handler for Api<'_> {
     type Context = AuthUser;
+    type Error = ApiError;
 
     fn example_test(&self, _cx: &AuthUser, _r: example::TestRequest) -> Resp<example::TestRequest> {
         build(obj([("example_data", s(""))]))
@@ -284,20 +281,15 @@ impl Handler for Api<'_> {
         if name.is_empty() {
             return Err(fail("name must not be empty"));
         }
-        self.conn
-            .execute(
-                "INSERT OR IGNORE INTO contact_lists (tenant_id, name) VALUES (?, ?)",
-                params![cx.tenant_id, name],
-            )
-            .map_err(db)?;
-        let id: i64 = self
-            .conn
-            .query_row(
-                "SELECT id FROM contact_lists WHERE tenant_id = ? AND name = ?",
-                params![cx.tenant_id, name],
-                |r| r.get(0),
-            )
-            .map_err(db)?;
+        self.conn.execute(
+            "INSERT OR IGNORE INTO contact_lists (tenant_id, name) VALUES (?, ?)",
+            params![cx.tenant_id, name],
+        )?;
+        let id: i64 = self.conn.query_row(
+            "SELECT id FROM contact_lists WHERE tenant_id = ? AND name = ?",
+            params![cx.tenant_id, name],
+            |r| r.get(0),
+        )?;
         build(obj([("id", int(id))]))
     }
 
@@ -323,7 +315,7 @@ impl Handler for Api<'_> {
         let country = up(&r.country)
             .filter(|c| !c.is_empty())
             .unwrap_or_else(|| "US".to_owned());
-        let tx = self.conn.unchecked_transaction().map_err(db)?;
+        let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO contacts (list_id, phone_number, company_name, first_name, last_name, address, address_2, city, state, zip_code, country, dial_on_date, custom_fields)
              VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (list_id, phone_number) DO NOTHING",
@@ -343,15 +335,13 @@ impl Handler for Api<'_> {
                 custom
             ],
         )
-        .map_err(db)?;
-        let id: i64 = tx
-            .query_row(
-                "SELECT id FROM contacts WHERE list_id = ? AND phone_number = ?",
-                params![list, phone],
-                |r| r.get(0),
-            )
-            .map_err(db)?;
-        tx.commit().map_err(db)?;
+        ?;
+        let id: i64 = tx.query_row(
+            "SELECT id FROM contacts WHERE list_id = ? AND phone_number = ?",
+            params![list, phone],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
         build(obj([("id", int(id))]))
     }
 
@@ -364,7 +354,7 @@ impl Handler for Api<'_> {
     }
 
     fn status_users(&self, cx: &AuthUser, _r: status::UsersRequest) -> Resp<status::UsersRequest> {
-        let mut st = self.conn.prepare("SELECT ext, name, authid, vmail, status, host, port FROM users WHERE tenant_id = ? ORDER BY id").map_err(db)?;
+        let mut st = self.conn.prepare("SELECT ext, name, authid, vmail, status, host, port FROM users WHERE tenant_id = ? ORDER BY id")?;
         let users = st
             .query_map([cx.tenant_id], |r| {
                 Ok(obj([
@@ -377,10 +367,8 @@ impl Handler for Api<'_> {
                     ("host", s(r.get::<_, String>(5)?)),
                     ("port", int(r.get(6)?)),
                 ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         build(obj([("users", Node::Seq(users))]))
     }
 
@@ -389,7 +377,7 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: status::QueuesRequest,
     ) -> Resp<status::QueuesRequest> {
-        let mut qs = self.conn.prepare("SELECT id, name, holdtime, complete, lost, hunt FROM queues WHERE tenant_id = ? ORDER BY id").map_err(db)?;
+        let mut qs = self.conn.prepare("SELECT id, name, holdtime, complete, lost, hunt FROM queues WHERE tenant_id = ? ORDER BY id")?;
         let queues: Vec<(i64, String, String, i64, i64, String)> = qs
             .query_map([cx.tenant_id], |r| {
                 Ok((
@@ -400,19 +388,17 @@ impl Handler for Api<'_> {
                     r.get(4)?,
                     r.get(5)?,
                 ))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         let mut agents_st = self
             .conn
             .prepare(
                 "SELECT u.authid, u.name, t.name, t.id, a.avail, a.callcount, a.lastcall, a.status, a.otherdata, a.penalty, a.paused, a.connected_to
                  FROM queue_agents a JOIN users u ON u.id = a.user_id JOIN tenants t ON t.id = u.tenant_id WHERE a.queue_id = ? ORDER BY a.penalty, u.id",
             )
-            .map_err(db)?;
+            ?;
         let mut waiting_st =
-            self.conn.prepare("SELECT number, priority, wait_time FROM queue_waiting_calls WHERE queue_id = ? ORDER BY priority, id").map_err(db)?;
+            self.conn.prepare("SELECT number, priority, wait_time FROM queue_waiting_calls WHERE queue_id = ? ORDER BY priority, id")?;
         let mut out = Vec::new();
         for (id, name, holdtime, complete, lost, hunt) in queues {
             let agents: Vec<(Cow<'static, str>, Node<'static>)> = agents_st
@@ -433,10 +419,8 @@ impl Handler for Api<'_> {
                         m.push((Cow::Borrowed("connected_to"), s(c)));
                     }
                     Ok((Cow::Owned(r.get::<_, String>(0)?), Node::Map(m)))
-                })
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
+                })?
+                .collect::<rusqlite::Result<_>>()?;
             let waiting: Vec<Node<'static>> = waiting_st
                 .query_map([id], |r| {
                     Ok(obj([
@@ -444,10 +428,8 @@ impl Handler for Api<'_> {
                         ("priority", int(r.get(1)?)),
                         ("wait_time", s(r.get::<_, String>(2)?)),
                     ]))
-                })
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
+                })?
+                .collect::<rusqlite::Result<_>>()?;
             let mut q = vec![
                 (Cow::Borrowed("queue"), s(name.clone())),
                 (Cow::Borrowed("holdtime"), s(holdtime)),
@@ -469,7 +451,7 @@ impl Handler for Api<'_> {
         let mut st = self
             .conn
             .prepare("SELECT direction, ext, callerid, connected_to, status, elapsed FROM active_calls WHERE tenant_id = ? ORDER BY id")
-            .map_err(db)?;
+            ?;
         let rows: Vec<(String, Node<'static>)> = st
             .query_map([cx.tenant_id], |r| {
                 let mut m = Vec::new();
@@ -483,10 +465,8 @@ impl Handler for Api<'_> {
                 m.push((Cow::Borrowed("status"), s(r.get::<_, String>(4)?)));
                 m.push((Cow::Borrowed("elapsed"), s(r.get::<_, String>(5)?)));
                 Ok((r.get(0)?, Node::Map(m)))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         let mut calls = Vec::new();
         for dir in ["inbound", "outbound", "internal"] {
             let list: Vec<Node<'static>> = rows
@@ -503,7 +483,7 @@ impl Handler for Api<'_> {
 
     fn status_faxes(&self, cx: &AuthUser, _r: status::FaxesRequest) -> Resp<status::FaxesRequest> {
         let mut st =
-            self.conn.prepare("SELECT dst, src, page, status, attempt, next_retry FROM faxes WHERE tenant_id = ? ORDER BY id").map_err(db)?;
+            self.conn.prepare("SELECT dst, src, page, status, attempt, next_retry FROM faxes WHERE tenant_id = ? ORDER BY id")?;
         let queued: Vec<Node<'static>> = st
             .query_map([cx.tenant_id], |r| {
                 Ok(obj([
@@ -514,10 +494,8 @@ impl Handler for Api<'_> {
                     ("attempt", s(r.get::<_, String>(4)?)),
                     ("next_retry", s(r.get::<_, String>(5)?)),
                 ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         const STATS: [(&str, &str); 19] = [
             ("current_sessions", "current_sessions"),
             ("reserved_sessions", "reserved_sessions"),
@@ -550,8 +528,7 @@ impl Handler for Api<'_> {
                 [cx.tenant_id],
                 |r| (0..STATS.len()).map(|i| r.get(i)).collect(),
             )
-            .optional()
-            .map_err(db)?;
+            .optional()?;
         let values = values.unwrap_or_else(|| vec![0; STATS.len()]);
         let stats = Node::Map(
             STATS
@@ -571,7 +548,9 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: status::ConferencesRequest,
     ) -> Resp<status::ConferencesRequest> {
-        let mut st = self.conn.prepare("SELECT number, users, admins, locked FROM conferences WHERE tenant_id = ? ORDER BY id").map_err(db)?;
+        let mut st = self.conn.prepare(
+            "SELECT number, users, admins, locked FROM conferences WHERE tenant_id = ? ORDER BY id",
+        )?;
         let list: Vec<Node<'static>> = st
             .query_map([cx.tenant_id], |r| {
                 Ok(obj([
@@ -587,10 +566,8 @@ impl Handler for Api<'_> {
                         }),
                     ),
                 ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         build(obj([("conferences", Node::Seq(list))]))
     }
 
@@ -605,7 +582,7 @@ impl Handler for Api<'_> {
                 "SELECT ext, mac_address, device, last_provisioned, provisioned, last_provision_delta, calls_in, calls_out, file_name
                  FROM provisioning WHERE tenant_id = ? ORDER BY id",
             )
-            .map_err(db)?;
+            ?;
         let list: Vec<Node<'static>> = st
             .query_map([cx.tenant_id], |r| {
                 Ok(obj([
@@ -626,10 +603,8 @@ impl Handler for Api<'_> {
                     ("calls_out", int(r.get(7)?)),
                     ("file_name", s(r.get::<_, String>(8)?)),
                 ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         build(obj([("provisioning", Node::Seq(list))]))
     }
 
@@ -645,7 +620,7 @@ impl Handler for Api<'_> {
                         machine_context_id, machine_rule_id, machine_step_id, display_contacts_form, hangup_on_disposition, hide_number_in_caller_id, status
                  FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id",
             )
-            .map_err(db)?;
+            ?;
         let list: Vec<Node<'static>> = st
             .query_map([cx.tenant_id], |r| {
                 Ok(obj([
@@ -669,10 +644,8 @@ impl Handler for Api<'_> {
                     ("hide_number_in_caller_id", flag(r.get::<_, i64>(17)? != 0)),
                     ("status", s(r.get::<_, String>(18)?)),
                 ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         build(obj([("dialer", Node::Seq(list))]))
     }
 
@@ -683,24 +656,18 @@ impl Handler for Api<'_> {
     ) -> Resp<status::DialerlogsRequest> {
         let mut camps = self
             .conn
-            .prepare("SELECT id, name FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id")
-            .map_err(db)?;
+            .prepare("SELECT id, name FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id")?;
         let campaigns: Vec<(i64, String)> = camps
-            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut lines = self
             .conn
-            .prepare("SELECT line FROM dialer_logs WHERE campaign_id = ? ORDER BY id")
-            .map_err(db)?;
+            .prepare("SELECT line FROM dialer_logs WHERE campaign_id = ? ORDER BY id")?;
         let mut logs = Vec::new();
         for (id, name) in campaigns {
             let output: Vec<Node<'static>> = lines
-                .query_map([id], |r| Ok(s(r.get::<_, String>(0)?)))
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
+                .query_map([id], |r| Ok(s(r.get::<_, String>(0)?)))?
+                .collect::<rusqlite::Result<_>>()?;
             logs.push(obj([("campaign", s(name)), ("output", Node::Seq(output))]));
         }
         build(obj([("logs", Node::Seq(logs))]))
@@ -715,7 +682,7 @@ impl Handler for Api<'_> {
         let timestamp = time::format_datetime(secs);
         let account_code = r.account_code.clone().unwrap_or_default();
         let src_label = format!("{}@{} - {}", cx.ext, cx.tenant, cx.name);
-        let tx = self.conn.unchecked_transaction().map_err(db)?;
+        let tx = self.conn.unchecked_transaction()?;
         let mut sent = Vec::new();
         for d in &r.dst {
             let d = d.trim();
@@ -751,7 +718,7 @@ impl Handler for Api<'_> {
                         params![cx.tenant_id, phone::canonical(&dst)],
                         |r| r.get(0),
                     )
-                    .map_err(db)?;
+                    ?;
             tx.execute(
                 "INSERT INTO sms (tenant_id, timestamp, src, src_authid, src_label, dst, dst_authid, dst_label, status, direction, message, account_code, message_id)
                  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -771,10 +738,10 @@ impl Handler for Api<'_> {
                     message_id
                 ],
             )
-            .map_err(db)?;
+            ?;
             sent.push(s(dst));
         }
-        tx.commit().map_err(db)?;
+        tx.commit()?;
         let mut m = vec![
             (Cow::Borrowed("src"), s(cx.ext.clone())),
             (Cow::Borrowed("dst"), Node::Seq(sent)),
@@ -850,14 +817,11 @@ impl Handler for Api<'_> {
             }
         }
         let clause = clauses.join(" AND ");
-        let total: i64 = self
-            .conn
-            .query_row(
-                &format!("SELECT COUNT(*) FROM sms WHERE {clause}"),
-                rusqlite::params_from_iter(p.iter()),
-                |r| r.get(0),
-            )
-            .map_err(db)?;
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM sms WHERE {clause}"),
+            rusqlite::params_from_iter(p.iter()),
+            |r| r.get(0),
+        )?;
         let dir = match r.order_by {
             Some(sms::SortOrder::Asc) => "ASC",
             _ => "DESC",
@@ -874,7 +838,7 @@ impl Handler for Api<'_> {
         );
         p.push(r.results_limit.unwrap_or(-1).into());
         p.push(r.results_offset.unwrap_or(0).into());
-        let mut st = self.conn.prepare(&sql).map_err(db)?;
+        let mut st = self.conn.prepare(&sql)?;
         let results: Vec<Node<'static>> = st
             .query_map(rusqlite::params_from_iter(p.iter()), |row| {
                 Ok(obj([
@@ -889,10 +853,8 @@ impl Handler for Api<'_> {
                     ("account_code", s(row.get::<_, String>(8)?)),
                     ("message_id", s(row.get::<_, String>(9)?)),
                 ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         let mut m = vec![(Cow::Borrowed("total_results"), int(total))];
         if let Some(l) = r.results_limit {
             m.push((Cow::Borrowed("results_limit"), int(l)));
@@ -909,21 +871,16 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: subscribers::QueryListsRequest,
     ) -> Resp<subscribers::QueryListsRequest> {
-        let mut camps = self
-            .conn
-            .prepare(
-                "SELECT campaign_id, name FROM optin_campaigns WHERE tenant_id = ? ORDER BY rowid",
-            )
-            .map_err(db)?;
+        let mut camps = self.conn.prepare(
+            "SELECT campaign_id, name FROM optin_campaigns WHERE tenant_id = ? ORDER BY rowid",
+        )?;
         let campaigns: Vec<(String, String)> = camps
-            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut subs = self
             .conn
             .prepare("SELECT number, reason, subscribe_text, subscribed_at FROM optin_subscribers WHERE campaign_id = ? ORDER BY subscribed_at, number")
-            .map_err(db)?;
+            ?;
         let mut optin = Vec::new();
         for (id, name) in campaigns {
             let list: Vec<Node<'static>> = subs
@@ -934,10 +891,8 @@ impl Handler for Api<'_> {
                         ("subscribe_text", s(r.get::<_, String>(2)?)),
                         ("subscribed_at", s(r.get::<_, String>(3)?)),
                     ]))
-                })
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
+                })?
+                .collect::<rusqlite::Result<_>>()?;
             optin.push(obj([
                 ("campaign_id", s(id)),
                 ("campaign_name", s(name)),
@@ -950,7 +905,7 @@ impl Handler for Api<'_> {
             .prepare(
                 "SELECT number, reason, unsubscribe_text, unsubscribed_at FROM optout_unsubscribers WHERE tenant_id = ? ORDER BY unsubscribed_at, number",
             )
-            .map_err(db)?;
+            ?;
         let list: Vec<Node<'static>> = unsubs
             .query_map([cx.tenant_id], |r| {
                 Ok(obj([
@@ -959,10 +914,8 @@ impl Handler for Api<'_> {
                     ("unsubscribe_text", s(r.get::<_, String>(2)?)),
                     ("unsubscribed_at", s(r.get::<_, String>(3)?)),
                 ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         let optout = obj([
             ("tenant_id", int(cx.tenant_id)),
             ("tenant_name", s(cx.tenant.clone())),
@@ -987,7 +940,7 @@ impl Handler for Api<'_> {
                 "INSERT OR IGNORE INTO optin_subscribers (campaign_id, number, reason, subscribe_text, subscribed_at) VALUES (?, ?, 'MANUAL', 'N\\A', ?)",
                 params![campaign, number, time::format_datetime(time::now().0)],
             )
-            .map_err(db)?;
+            ?;
         build(success("Successfully added a new subscriber"))
     }
 
@@ -998,13 +951,10 @@ impl Handler for Api<'_> {
     ) -> Resp<subscribers::RemoveSubscriberRequest> {
         let campaign = self.own_campaign(cx, &r.campaign_id)?;
         let number = phone::canonical(&r.phone_number);
-        let n = self
-            .conn
-            .execute(
-                "DELETE FROM optin_subscribers WHERE campaign_id = ? AND number = ?",
-                params![campaign, number],
-            )
-            .map_err(db)?;
+        let n = self.conn.execute(
+            "DELETE FROM optin_subscribers WHERE campaign_id = ? AND number = ?",
+            params![campaign, number],
+        )?;
         if n == 0 {
             return Err(fail(format!(
                 "{number} is not on the opt-in list of campaign {campaign}"
@@ -1025,7 +975,7 @@ impl Handler for Api<'_> {
                 "INSERT OR IGNORE INTO optout_unsubscribers (tenant_id, number, reason, unsubscribe_text, unsubscribed_at) VALUES (?, ?, 'MANUAL', 'N\\A', ?)",
                 params![tenant, number, time::format_datetime(time::now().0)],
             )
-            .map_err(db)?;
+            ?;
         build(success(
             "Successfully added unsubscriber to the provided tenants opt-out list.",
         ))
@@ -1038,13 +988,10 @@ impl Handler for Api<'_> {
     ) -> Resp<subscribers::RemoveUnsubscriberRequest> {
         let tenant = self.own_tenant(cx, &r.tenant_id)?;
         let number = phone::canonical(&r.phone_number);
-        let n = self
-            .conn
-            .execute(
-                "DELETE FROM optout_unsubscribers WHERE tenant_id = ? AND number = ?",
-                params![tenant, number],
-            )
-            .map_err(db)?;
+        let n = self.conn.execute(
+            "DELETE FROM optout_unsubscribers WHERE tenant_id = ? AND number = ?",
+            params![tenant, number],
+        )?;
         if n == 0 {
             return Err(fail(format!(
                 "{number} is not on the opt-out list of tenant {tenant}"

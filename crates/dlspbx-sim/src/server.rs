@@ -415,7 +415,8 @@ pub fn process(
                 actions_of(&shared.extras, &file)
             )),
             Err(DispatchError::Invalid(e)) => fail(&e.to_string()),
-            Err(DispatchError::Handler(e)) => fail(&message(e)),
+            Err(DispatchError::Handler(e)) => fail(&e.to_string()),
+            Err(DispatchError::Encode(e)) => fail(&e.to_string()),
         }
     })
 }
@@ -429,13 +430,6 @@ fn actions_of(extras: &Extras, file: &str) -> String {
         .map(|(_, name)| name)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn message(e: dlspbx_core::Error) -> String {
-    match e {
-        dlspbx_core::Error::Server { message } => message,
-        other => other.to_string(),
-    }
 }
 
 /// The report request of a call that [`export_report`] answers (see
@@ -531,19 +525,17 @@ fn stream_report(
     let result = match &shared.db_path {
         Some(path) => match db::open_reader(path) {
             Ok(conn) => report::stream(&conn, &user, request, format, &mut write),
-            Err(e) => Err(dlspbx_core::Error::Server {
-                message: format!("database error: {e}"),
-            }),
+            Err(e) => Err(e.into()),
         },
         None => shared.with_conn(|conn| report::stream(conn, &user, request, format, &mut write)),
     };
     match (result, head, body) {
         (Ok(()), ..) => tracing::debug!(user = %user.authid, "report streamed"),
-        (Err(e), Some(head), _) => fail(head, &message(e)),
+        (Err(e), Some(head), _) => fail(head, &e.to_string()),
         // Past the first chunk the status is sent: end the body with an error so that the
         // client sees a broken response, not a short one.
         (Err(e), None, Some(tx)) => {
-            let _ = tx.blocking_send(Err(std::io::Error::other(message(e))));
+            let _ = tx.blocking_send(Err(std::io::Error::other(e)));
         }
         (Err(_), None, None) => {}
     }
