@@ -1607,7 +1607,10 @@ fn req_new_init(r: &ReqField<'_>) -> TokenStream {
 /// Decoding (server side).
 fn req_from_param(r: &ReqField<'_>) -> TokenStream {
     let (id, wire, aliases) = (&r.id, r.wire, &r.f.alias);
-    let comma = r.f.list_style == Some(ListStyle::Comma);
+    let comma = matches!(
+        r.f.list_style,
+        Some(ListStyle::Comma | ListStyle::ArrayOrComma)
+    );
     match (&r.f.ty, &r.default_expr) {
         (Ty::CustomFields, _) => quote! { #id: p.custom_fields("custom:")?, },
         (Ty::Options, _) => quote! { #id: p.options(#wire)?, },

@@ -311,7 +311,6 @@ fn parse_body(
 /// - a top-level key written with PHP's array suffix in a JSON or XML body (`"filters[]"`,
 ///   `"columns[]"`, `"options[]"`) means the key without it;
 /// - `filters` given as a list of maps (`filters[][src]=100` in a form) is one map;
-/// - `columns` given as one comma-delimited value is a list;
 /// - a missing request field with a spec `default` gets it (`report_type=detail_table`,
 ///   `country=US`).
 pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
@@ -344,18 +343,6 @@ pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
                 }
             }
             *v = Node::Map(merged);
-        }
-        if k == "columns"
-            && let Node::Str(s) = v
-            && s.contains(',')
-        {
-            let items = s
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(|p| Node::from(p.to_owned()))
-                .collect();
-            *v = Node::Seq(items);
         }
     }
     if let Some(info) = ACTIONS.iter().find(|a| a.file == file && a.name == action) {
