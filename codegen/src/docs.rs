@@ -514,6 +514,9 @@ impl Docs<'_> {
                         "\n\nOne value is sent as `k=a`, several as `k[]=a&k[]=b`."
                     }
                     ListStyle::Array => "\n\nSent as `k[]=a&k[]=b`.",
+                    ListStyle::ArrayOrComma => {
+                        "\n\nSent as `k[]=a&k[]=b`; one comma-separated value (`k=a,b`) is accepted too."
+                    }
                 });
             }
             if f.bool_style == BoolStyle::YesNo {
@@ -1069,7 +1072,7 @@ impl Docs<'_> {
                     Some("one_or_many") if dir == Dir::Request => {
                         s = json!({ "anyOf": [self.ty_schema(f, inner, dir, false), s] })
                     }
-                    Some("comma") if dir == Dir::Request => {
+                    Some("comma" | "array_or_comma") if dir == Dir::Request => {
                         s = json!({ "anyOf": [{ "type": "string", "description": "Comma-separated items." }, s] })
                     }
                     _ => {}

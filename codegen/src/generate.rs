@@ -825,7 +825,7 @@ impl Cx<'_> {
         };
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
             #serde_crate
             #[non_exhaustive]
             pub struct #name #lt {
@@ -1176,7 +1176,6 @@ impl Cx<'_> {
         method: &Ident,
         run: &TokenStream,
     ) -> (TokenStream, TokenStream) {
-        let root = &self.paths.core;
         let aname = a.name.as_str();
         let req = format_ident!("{}Request", aname.to_upper_camel_case());
         let path = self.item_path(here, m, &req);
@@ -1185,10 +1184,10 @@ impl Cx<'_> {
         let method_decl = quote! {
             #doc
             fn #method(&self, cx: &Self::Context, request: #path)
-                -> std::result::Result<<#path as Action>::Response<'static>, #root::Error>;
+                -> std::result::Result<<#path as Action>::Response<'static>, Self::Error>;
         };
         let arm = quote! {
-            (#file, #aname) => #run::<#path, _>(params, format, |r| handler.#method(cx, r)),
+            (#file, #aname) => #run::<#path, _, _>(params, format, |r| handler.#method(cx, r)),
         };
         (method_decl, arm)
     }
@@ -1214,12 +1213,14 @@ impl Cx<'_> {
             pub trait Handler {
                 /// Per-request context (the authenticated user, a database handle...).
                 type Context;
+                /// Why a method did not answer (the server writes it in its error shape).
+                type Error;
                 #( #methods )*
             }
 
-            /// Why [`dispatch`] did not produce a success body.
+            /// Why [`dispatch`] did not produce a success body; `E` is the handler's error.
             #[derive(Debug)]
-            pub enum DispatchError {
+            pub enum DispatchError<E> {
                 /// No module file or action of that name.
                 UnknownAction {
                     /// The module file (`dialer.php`).
@@ -1230,7 +1231,21 @@ impl Cx<'_> {
                 /// The request failed validation.
                 Invalid(#root::InvalidRequest),
                 /// The handler failed.
-                Handler(#root::Error),
+                Handler(E),
+                /// The response could not be written in the format asked for.
+                Encode(#root::Error),
+            }
+
+            impl<E> DispatchError<E> {
+                /// Converts the handler's error with `f`, keeping the other cases.
+                pub fn map_handler<F>(self, f: impl FnOnce(E) -> F) -> DispatchError<F> {
+                    match self {
+                        DispatchError::UnknownAction { file, action } => DispatchError::UnknownAction { file, action },
+                        DispatchError::Invalid(e) => DispatchError::Invalid(e),
+                        DispatchError::Handler(e) => DispatchError::Handler(f(e)),
+                        DispatchError::Encode(e) => DispatchError::Encode(e),
+                    }
+                }
             }
 
             /// Routes `file?api_action=action` to the handler: parses and validates the request
@@ -1242,7 +1257,7 @@ impl Cx<'_> {
                 action: &str,
                 params: &Node<'_>,
                 format: Format,
-            ) -> std::result::Result<Vec<u8>, DispatchError> {
+            ) -> std::result::Result<Vec<u8>, DispatchError<H::Error>> {
                 match (file, action) {
                     #( #arms )*
                     _ => Err(DispatchError::UnknownAction { file: file.to_owned(), action: action.to_owned() }),
@@ -1252,21 +1267,22 @@ impl Cx<'_> {
             /// One arm of [`dispatch`]: parses `params` as an `A`, validates it, answers it with
             /// `f` and writes the response in `format`. Also used by the routing that
             /// `include_spec!` generates for extension specs.
-            pub fn run<A: Action, F>(params: &Node<'_>, format: Format, f: F) -> std::result::Result<Vec<u8>, DispatchError>
+            pub fn run<A: Action, E, F>(params: &Node<'_>, format: Format, f: F) -> std::result::Result<Vec<u8>, DispatchError<E>>
             where
-                F: FnOnce(A) -> std::result::Result<A::Response<'static>, #root::Error>,
+                F: FnOnce(A) -> std::result::Result<A::Response<'static>, E>,
             {
                 let request = A::from_params(params).map_err(DispatchError::Invalid)?;
                 request.validate().map_err(DispatchError::Invalid)?;
                 let response = f(request).map_err(DispatchError::Handler)?;
-                A::encode(format, &response).map_err(DispatchError::Handler)
+                A::encode(format, &response).map_err(DispatchError::Encode)
             }
 
             /// A set of actions a server answers through [`dispatch`]-style routing, as an object:
             /// how a server (the simulator) serves actions beyond the spec's, such as those of an
             /// `include_spec!` extension, whose generated `Server<H>` implements it. `Cx` is the
-            /// server's per-request context (the simulator's authenticated user).
-            pub trait Dispatch<Cx: ?Sized>: Send + Sync {
+            /// server's per-request context (the simulator's authenticated user), `E` the error its
+            /// handlers answer with.
+            pub trait Dispatch<Cx: ?Sized, E>: Send + Sync {
                 /// The actions served: module file and `api_action` of each, with their fields.
                 fn actions(&self) -> &'static [&'static ActionInfo];
                 /// Parses, validates and answers one request, like [`dispatch`].
@@ -1277,7 +1293,7 @@ impl Cx<'_> {
                     action: &str,
                     params: &Node<'_>,
                     format: Format,
-                ) -> std::result::Result<Vec<u8>, DispatchError>;
+                ) -> std::result::Result<Vec<u8>, DispatchError<E>>;
             }
         }
     }
@@ -1436,6 +1452,8 @@ impl Cx<'_> {
                 pub trait Handler {
                     /// Per-request context (the simulator's authenticated user, ...).
                     type Context;
+                    /// Why a method did not answer (the server writes it in its error shape).
+                    type Error;
                     #( #methods )*
                 }
 
@@ -1449,7 +1467,7 @@ impl Cx<'_> {
                     action: &str,
                     params: &Node<'_>,
                     format: Format,
-                ) -> std::result::Result<Vec<u8>, DispatchError> {
+                ) -> std::result::Result<Vec<u8>, DispatchError<H::Error>> {
                     match (file, action) {
                         #( #arms )*
                         _ => Err(DispatchError::UnknownAction { file: file.to_owned(), action: action.to_owned() }),
@@ -1458,11 +1476,14 @@ impl Cx<'_> {
 
                 /// A [`Handler`] as a routing object
                 /// (`dlspbx_core::generated::server::Dispatch`), to register with a server such as
-                /// the simulator.
+                /// the simulator, whose error type the handler's converts into.
                 #[derive(Debug, Clone, Copy, Default)]
                 pub struct Server<H>(pub H);
 
-                impl<H: Handler + Send + Sync> #root::generated::server::Dispatch<H::Context> for Server<H> {
+                impl<H: Handler + Send + Sync, E> #root::generated::server::Dispatch<H::Context, E> for Server<H>
+                where
+                    H::Error: Into<E>,
+                {
                     fn actions(&self) -> &'static [&'static ActionInfo] {
                         ACTIONS
                     }
@@ -1473,8 +1494,8 @@ impl Cx<'_> {
                         action: &str,
                         params: &Node<'_>,
                         format: Format,
-                    ) -> std::result::Result<Vec<u8>, DispatchError> {
-                        dispatch(&self.0, cx, file, action, params, format)
+                    ) -> std::result::Result<Vec<u8>, DispatchError<E>> {
+                        dispatch(&self.0, cx, file, action, params, format).map_err(|e| e.map_handler(Into::into))
                     }
                 }
             }
@@ -1518,6 +1539,9 @@ impl Cx<'_> {
             .collect();
         quote! {
             //! Code generated from `spec/`: one module per API module, and the server routing.
+            //!
+            //! The response types are `#[non_exhaustive]`; to build one (a server, a test double),
+            //! start from `Default::default()` and set its public fields.
             use #root::action::{Action, ActionInfo, ModuleInfo};
             #( #docs pub mod #ids; )*
             pub mod client;
@@ -1583,7 +1607,10 @@ fn req_new_init(r: &ReqField<'_>) -> TokenStream {
 /// Decoding (server side).
 fn req_from_param(r: &ReqField<'_>) -> TokenStream {
     let (id, wire, aliases) = (&r.id, r.wire, &r.f.alias);
-    let comma = r.f.list_style == Some(ListStyle::Comma);
+    let comma = matches!(
+        r.f.list_style,
+        Some(ListStyle::Comma | ListStyle::ArrayOrComma)
+    );
     match (&r.f.ty, &r.default_expr) {
         (Ty::CustomFields, _) => quote! { #id: p.custom_fields("custom:")?, },
         (Ty::Options, _) => quote! { #id: p.options(#wire)?, },

@@ -610,7 +610,7 @@ impl Lower<'_> {
             });
             let rule = f.rule.as_ref().and_then(|r| self.rule(fname, r));
             let list_style = f.list_style.as_ref().map(|ls| {
-                let message = "`list_style` must be \"array\", \"comma\" or \"one_or_many\"";
+                let message = "`list_style` must be \"array\", \"comma\", \"one_or_many\" or \"array_or_comma\"";
                 self.cx
                     .word(ls, ListStyle::parse, ListStyle::Array, message)
             });

@@ -63,6 +63,8 @@ spelled! {
         Comma = "comma",
         /// `k=a` for one, `k[]=a&k[]=b` for several.
         OneOrMany = "one_or_many",
+        /// Sent as `k[]=a&k[]=b`; one comma-separated value (`k=a,b`) is accepted too.
+        ArrayOrComma = "array_or_comma",
     }
 }
 

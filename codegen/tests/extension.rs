@@ -54,7 +54,7 @@ fn the_example_spec_expands_to_one_module_with_client_and_server_sides() {
         "pub trait Handler",
         "pub fn dispatch<H: Handler>(",
         "pub struct Server<H>(pub H);",
-        "::dlspbx_core::generated::server::Dispatch<H::Context>",
+        "::dlspbx_core::generated::server::Dispatch<H::Context, E>",
         "pub static ACTIONS: &[&ActionInfo]",
         "#[serde(crate = \"__dlspbx_serde\")]",
         "::dlspbx_core::rules::max_chars(v, 40)",

@@ -1,17 +1,16 @@
 //! The business logic: authentication and one [`Handler`] method per API action. Parsing,
 //! validation and response writing are the generated code's (`dispatch`).
 
+use crate::ApiError;
 use crate::phone;
 use crate::report;
 use crate::time;
+use dlspbx_core::Action;
 use dlspbx_core::generated::server::Handler;
-use dlspbx_core::wire::Node;
-use dlspbx_core::{Action, Error, Format};
+use dlspbx_core::wire::Str;
 use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, params};
-use serde::Deserialize;
-use std::borrow::Cow;
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::sync::Mutex;
 
 /// The message every authentication failure gets (never says which part was wrong).
@@ -121,56 +120,49 @@ pub struct Api<'c> {
     pub ids: &'c MessageIds,
 }
 
-fn fail(message: impl Into<String>) -> Error {
-    Error::Server {
-        message: message.into(),
-    }
-}
-
-fn db(e: rusqlite::Error) -> Error {
-    fail(format!("database error: {e}"))
+fn fail(message: impl Into<String>) -> ApiError {
+    ApiError::refused(message)
 }
 
 // ----- building responses --------------------------------------------------------------------
 //
-// The generated response structs are `#[non_exhaustive]`, so they are built from a `Node` tree
-// with the same tolerant deserializer the clients use for XML, YAML and CSV. A misspelt or
-// missing field shows up as an error in the tests of every action.
+// The generated response types are `#[non_exhaustive]`: each starts from `Default` and gets its
+// fields set by name, so a misspelt field does not compile.
 
-fn s(v: impl Into<String>) -> Node<'static> {
-    Node::from(v.into())
+/// The answer with the fields `f` sets.
+fn answer<T: Default>(f: impl FnOnce(&mut T)) -> Result<T, ApiError> {
+    let mut value = T::default();
+    f(&mut value);
+    Ok(value)
 }
 
-fn int(v: i64) -> Node<'static> {
-    Node::from(v.to_string())
+/// Column `i` of a row as a response string.
+fn text(r: &Row<'_>, i: usize) -> rusqlite::Result<Str<'static>> {
+    r.get::<_, String>(i).map(Str::from)
 }
 
-fn flag(v: bool) -> Node<'static> {
-    Node::str(if v { "1" } else { "0" })
+/// Column `i` of a row, an integer, as a flag.
+fn flag(r: &Row<'_>, i: usize) -> rusqlite::Result<bool> {
+    Ok(r.get::<_, i64>(i)? != 0)
 }
 
-fn obj<const N: usize>(entries: [(&'static str, Node<'static>); N]) -> Node<'static> {
-    Node::Map(
-        entries
-            .into_iter()
-            .map(|(k, v)| (Cow::Borrowed(k), v))
-            .collect(),
-    )
+/// Every row `sql` selects with `params`, read by `f`.
+fn rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, ApiError> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(params, f)?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
-fn build<T: Deserialize<'static>>(node: Node<'static>) -> Result<T, Error> {
-    dlspbx_core::wire::de::from_node(Format::Json, node)
-        .map_err(|e| fail(format!("internal error building the response: {e}")))
-}
-
-type Resp<A> = Result<<A as Action>::Response<'static>, Error>;
-
-fn success(message: &str) -> Node<'static> {
-    obj([("success", s(message))])
-}
+type Resp<A> = Result<<A as Action>::Response<'static>, ApiError>;
 
 impl Api<'_> {
-    fn contact_list_id(&self, user: &AuthUser, list: &str) -> Result<i64, Error> {
+    fn contact_list_id(&self, user: &AuthUser, list: &str) -> Result<i64, ApiError> {
         let list = list.trim();
         if !list.is_empty()
             && list.bytes().all(|b| b.is_ascii_digit())
@@ -183,8 +175,7 @@ impl Api<'_> {
                     params![id, user.tenant_id],
                     |r| r.get(0),
                 )
-                .optional()
-                .map_err(db)?;
+                .optional()?;
             if let Some(id) = found {
                 return Ok(id);
             }
@@ -195,8 +186,7 @@ impl Api<'_> {
                 params![list, user.tenant_id],
                 |r| r.get(0),
             )
-            .optional()
-            .map_err(db)?
+            .optional()?
             .ok_or_else(|| {
                 fail(format!(
                     "Unknown contact list `{list}`: no contact list of that name or ID"
@@ -204,7 +194,7 @@ impl Api<'_> {
             })
     }
 
-    fn own_campaign(&self, user: &AuthUser, campaign_id: &str) -> Result<String, Error> {
+    fn own_campaign(&self, user: &AuthUser, campaign_id: &str) -> Result<String, ApiError> {
         let id = campaign_id.trim();
         self.conn
             .query_row(
@@ -212,27 +202,30 @@ impl Api<'_> {
                 params![id, user.tenant_id],
                 |r| r.get(0),
             )
-            .optional()
-            .map_err(db)?
+            .optional()?
             .ok_or_else(|| fail(format!("Unknown campaign_id `{id}`")))
     }
 
-    fn own_tenant(&self, user: &AuthUser, tenant_id: &str) -> Result<i64, Error> {
+    fn own_tenant(&self, user: &AuthUser, tenant_id: &str) -> Result<i64, ApiError> {
         match tenant_id.trim().parse::<i64>() {
             Ok(id) if id == user.tenant_id => Ok(id),
             _ => Err(fail(format!("Unknown tenant_id `{}`", tenant_id.trim()))),
         }
     }
 
-    fn user_by_ext(&self, user: &AuthUser, ext: &str) -> Result<Option<(String, String)>, Error> {
-        self.conn
+    fn user_by_ext(
+        &self,
+        user: &AuthUser,
+        ext: &str,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        Ok(self
+            .conn
             .query_row(
                 "SELECT authid, name FROM users WHERE tenant_id = ? AND ext = ?",
                 params![user.tenant_id, ext],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
-            .map_err(db)
+            .optional()?)
     }
 }
 
@@ -262,7 +255,7 @@ fn in_list(col: &str, vals: &[String], params: &mut Vec<SqlValue>) -> String {
     format!("{col} IN ({marks})")
 }
 
-fn sms_time(s: &str, field: &str) -> Result<String, Error> {
+fn sms_time(s: &str, field: &str) -> Result<String, ApiError> {
     time::parse_flexible(s)
         .map(time::format_datetime)
         .ok_or_else(|| fail(format!("filters[{field}] must be YYYY-MM-DD HH:MM:SS, a Unix timestamp or MM/DD/YYYY HH:MM am, got `{s}`")))
@@ -270,9 +263,10 @@ fn sms_time(s: &str, field: &str) -> Result<String, Error> {
 
 impl Handler for Api<'_> {
     type Context = AuthUser;
+    type Error = ApiError;
 
     fn example_test(&self, _cx: &AuthUser, _r: example::TestRequest) -> Resp<example::TestRequest> {
-        build(obj([("example_data", s(""))]))
+        answer(|o: &mut example::TestResponse| o.example_data = Some(Str::from("")))
     }
 
     fn dialer_add_contact_list(
@@ -284,21 +278,16 @@ impl Handler for Api<'_> {
         if name.is_empty() {
             return Err(fail("name must not be empty"));
         }
-        self.conn
-            .execute(
-                "INSERT OR IGNORE INTO contact_lists (tenant_id, name) VALUES (?, ?)",
-                params![cx.tenant_id, name],
-            )
-            .map_err(db)?;
-        let id: i64 = self
-            .conn
-            .query_row(
-                "SELECT id FROM contact_lists WHERE tenant_id = ? AND name = ?",
-                params![cx.tenant_id, name],
-                |r| r.get(0),
-            )
-            .map_err(db)?;
-        build(obj([("id", int(id))]))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO contact_lists (tenant_id, name) VALUES (?, ?)",
+            params![cx.tenant_id, name],
+        )?;
+        let id: i64 = self.conn.query_row(
+            "SELECT id FROM contact_lists WHERE tenant_id = ? AND name = ?",
+            params![cx.tenant_id, name],
+            |r| r.get(0),
+        )?;
+        answer(|o: &mut dialer::AddContactListResponse| o.id = id)
     }
 
     fn dialer_add_contact(
@@ -323,7 +312,7 @@ impl Handler for Api<'_> {
         let country = up(&r.country)
             .filter(|c| !c.is_empty())
             .unwrap_or_else(|| "US".to_owned());
-        let tx = self.conn.unchecked_transaction().map_err(db)?;
+        let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO contacts (list_id, phone_number, company_name, first_name, last_name, address, address_2, city, state, zip_code, country, dial_on_date, custom_fields)
              VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (list_id, phone_number) DO NOTHING",
@@ -343,16 +332,14 @@ impl Handler for Api<'_> {
                 custom
             ],
         )
-        .map_err(db)?;
-        let id: i64 = tx
-            .query_row(
-                "SELECT id FROM contacts WHERE list_id = ? AND phone_number = ?",
-                params![list, phone],
-                |r| r.get(0),
-            )
-            .map_err(db)?;
-        tx.commit().map_err(db)?;
-        build(obj([("id", int(id))]))
+        ?;
+        let id: i64 = tx.query_row(
+            "SELECT id FROM contacts WHERE list_id = ? AND phone_number = ?",
+            params![list, phone],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        answer(|o: &mut dialer::AddContactResponse| o.id = id)
     }
 
     fn reports_report(
@@ -364,24 +351,20 @@ impl Handler for Api<'_> {
     }
 
     fn status_users(&self, cx: &AuthUser, _r: status::UsersRequest) -> Resp<status::UsersRequest> {
-        let mut st = self.conn.prepare("SELECT ext, name, authid, vmail, status, host, port FROM users WHERE tenant_id = ? ORDER BY id").map_err(db)?;
-        let users = st
-            .query_map([cx.tenant_id], |r| {
-                Ok(obj([
-                    ("ext", s(r.get::<_, String>(0)?)),
-                    ("user", s(r.get::<_, String>(1)?)),
-                    ("tenant", s(cx.tenant.clone())),
-                    ("authid", s(r.get::<_, String>(2)?)),
-                    ("vmail", s(r.get::<_, String>(3)?)),
-                    ("status", s(r.get::<_, String>(4)?)),
-                    ("host", s(r.get::<_, String>(5)?)),
-                    ("port", int(r.get(6)?)),
-                ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(db)?;
-        build(obj([("users", Node::Seq(users))]))
+        let sql = "SELECT ext, name, authid, vmail, status, host, port FROM users WHERE tenant_id = ? ORDER BY id";
+        let users = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut u = status::User::default();
+            u.ext = text(r, 0)?;
+            u.user = text(r, 1)?;
+            u.tenant = Str::from(cx.tenant.clone());
+            u.authid = text(r, 2)?;
+            u.vmail = text(r, 3)?;
+            u.status = text(r, 4)?;
+            u.host = text(r, 5)?;
+            u.port = r.get(6)?;
+            Ok(u)
+        })?;
+        answer(|o: &mut status::UsersResponse| o.users = users)
     }
 
     fn status_queues(
@@ -389,181 +372,116 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: status::QueuesRequest,
     ) -> Resp<status::QueuesRequest> {
-        let mut qs = self.conn.prepare("SELECT id, name, holdtime, complete, lost, hunt FROM queues WHERE tenant_id = ? ORDER BY id").map_err(db)?;
-        let queues: Vec<(i64, String, String, i64, i64, String)> = qs
-            .query_map([cx.tenant_id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        let mut agents_st = self
-            .conn
-            .prepare(
-                "SELECT u.authid, u.name, t.name, t.id, a.avail, a.callcount, a.lastcall, a.status, a.otherdata, a.penalty, a.paused, a.connected_to
-                 FROM queue_agents a JOIN users u ON u.id = a.user_id JOIN tenants t ON t.id = u.tenant_id WHERE a.queue_id = ? ORDER BY a.penalty, u.id",
-            )
-            .map_err(db)?;
-        let mut waiting_st =
-            self.conn.prepare("SELECT number, priority, wait_time FROM queue_waiting_calls WHERE queue_id = ? ORDER BY priority, id").map_err(db)?;
+        let sql = "SELECT id, name, holdtime, complete, lost, hunt FROM queues WHERE tenant_id = ? ORDER BY id";
+        let queues = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut q = status::Queue::default();
+            q.queue = text(r, 1)?;
+            q.holdtime = text(r, 2)?;
+            q.complete = r.get(3)?;
+            q.lost = r.get(4)?;
+            q.hunt = text(r, 5)?;
+            Ok((r.get::<_, i64>(0)?, q))
+        })?;
+        let agents_sql = "SELECT u.authid, u.name, t.name, t.id, a.avail, a.callcount, a.lastcall, a.status, a.otherdata, a.penalty, a.paused, a.connected_to
+             FROM queue_agents a JOIN users u ON u.id = a.user_id JOIN tenants t ON t.id = u.tenant_id WHERE a.queue_id = ? ORDER BY a.penalty, u.id";
+        let waiting_sql = "SELECT number, priority, wait_time FROM queue_waiting_calls WHERE queue_id = ? ORDER BY priority, id";
         let mut out = Vec::new();
-        for (id, name, holdtime, complete, lost, hunt) in queues {
-            let agents: Vec<(Cow<'static, str>, Node<'static>)> = agents_st
-                .query_map([id], |r| {
-                    let mut m = vec![
-                        (Cow::Borrowed("name"), s(r.get::<_, String>(1)?)),
-                        (Cow::Borrowed("tenant"), s(r.get::<_, String>(2)?)),
-                        (Cow::Borrowed("tid"), int(r.get(3)?)),
-                        (Cow::Borrowed("avail"), flag(r.get::<_, i64>(4)? != 0)),
-                        (Cow::Borrowed("callcount"), int(r.get(5)?)),
-                        (Cow::Borrowed("lastcall"), s(r.get::<_, String>(6)?)),
-                        (Cow::Borrowed("status"), s(r.get::<_, String>(7)?)),
-                        (Cow::Borrowed("otherdata"), s(r.get::<_, String>(8)?)),
-                        (Cow::Borrowed("penalty"), int(r.get(9)?)),
-                        (Cow::Borrowed("paused"), flag(r.get::<_, i64>(10)? != 0)),
-                    ];
-                    if let Some(c) = r.get::<_, Option<String>>(11)? {
-                        m.push((Cow::Borrowed("connected_to"), s(c)));
-                    }
-                    Ok((Cow::Owned(r.get::<_, String>(0)?), Node::Map(m)))
-                })
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
-            let waiting: Vec<Node<'static>> = waiting_st
-                .query_map([id], |r| {
-                    Ok(obj([
-                        ("number", s(r.get::<_, String>(0)?)),
-                        ("priority", int(r.get(1)?)),
-                        ("wait_time", s(r.get::<_, String>(2)?)),
-                    ]))
-                })
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
-            let mut q = vec![
-                (Cow::Borrowed("queue"), s(name.clone())),
-                (Cow::Borrowed("holdtime"), s(holdtime)),
-                (Cow::Borrowed("waiting"), int(waiting.len() as i64)),
-                (Cow::Borrowed("complete"), int(complete)),
-                (Cow::Borrowed("lost"), int(lost)),
-                (Cow::Borrowed("hunt"), s(hunt)),
-                (Cow::Borrowed("agents"), Node::Map(agents)),
-            ];
-            if !waiting.is_empty() {
-                q.push((Cow::Borrowed("calls_waiting"), Node::Seq(waiting)));
-            }
-            out.push((Cow::Owned(name), Node::Map(q)));
+        for (id, mut q) in queues {
+            let agents = rows(self.conn, agents_sql, [id], |r| {
+                let mut a = status::QueueAgent::default();
+                a.name = text(r, 1)?;
+                a.tenant = text(r, 2)?;
+                a.tid = r.get(3)?;
+                a.avail = flag(r, 4)?;
+                a.callcount = r.get(5)?;
+                a.lastcall = text(r, 6)?;
+                a.status = text(r, 7)?;
+                a.otherdata = text(r, 8)?;
+                a.penalty = r.get(9)?;
+                a.paused = flag(r, 10)?;
+                a.connected_to = r.get::<_, Option<String>>(11)?.map(Str::from);
+                Ok((text(r, 0)?, a))
+            })?;
+            q.agents = agents.into_iter().collect();
+            q.calls_waiting = rows(self.conn, waiting_sql, [id], |r| {
+                let mut w = status::WaitingCall::default();
+                w.number = text(r, 0)?;
+                w.priority = r.get(1)?;
+                w.wait_time = text(r, 2)?;
+                Ok(w)
+            })?;
+            q.waiting = q.calls_waiting.len() as i64;
+            out.push((q.queue.clone(), q));
         }
-        build(obj([("queues", Node::Map(out))]))
+        answer(|o: &mut status::QueuesResponse| o.queues = out.into_iter().collect())
     }
 
     fn status_calls(&self, cx: &AuthUser, _r: status::CallsRequest) -> Resp<status::CallsRequest> {
-        let mut st = self
-            .conn
-            .prepare("SELECT direction, ext, callerid, connected_to, status, elapsed FROM active_calls WHERE tenant_id = ? ORDER BY id")
-            .map_err(db)?;
-        let rows: Vec<(String, Node<'static>)> = st
-            .query_map([cx.tenant_id], |r| {
-                let mut m = Vec::new();
-                if let Some(e) = r.get::<_, Option<String>>(1)? {
-                    m.push((Cow::Borrowed("ext"), s(e)));
-                }
-                if let Some(c) = r.get::<_, Option<String>>(2)? {
-                    m.push((Cow::Borrowed("callerid"), s(c)));
-                }
-                m.push((Cow::Borrowed("connected_to"), s(r.get::<_, String>(3)?)));
-                m.push((Cow::Borrowed("status"), s(r.get::<_, String>(4)?)));
-                m.push((Cow::Borrowed("elapsed"), s(r.get::<_, String>(5)?)));
-                Ok((r.get(0)?, Node::Map(m)))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        let mut calls = Vec::new();
-        for dir in ["inbound", "outbound", "internal"] {
-            let list: Vec<Node<'static>> = rows
-                .iter()
-                .filter(|(d, _)| d == dir)
-                .map(|(_, n)| n.clone())
-                .collect();
-            if !list.is_empty() {
-                calls.push((Cow::Borrowed(dir), Node::Seq(list)));
+        let sql = "SELECT direction, ext, callerid, connected_to, status, elapsed FROM active_calls WHERE tenant_id = ? ORDER BY id";
+        let calls = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut c = status::ActiveCall::default();
+            c.ext = r.get::<_, Option<String>>(1)?.map(Str::from);
+            c.callerid = r.get::<_, Option<String>>(2)?.map(Str::from);
+            c.connected_to = text(r, 3)?;
+            c.status = text(r, 4)?;
+            c.elapsed = text(r, 5)?;
+            Ok((r.get::<_, String>(0)?, c))
+        })?;
+        let mut out = status::ActiveCalls::default();
+        for (direction, call) in calls {
+            match direction.as_str() {
+                "inbound" => out.inbound.push(call),
+                "outbound" => out.outbound.push(call),
+                "internal" => out.internal.push(call),
+                _ => {}
             }
         }
-        build(obj([("calls", Node::Map(calls))]))
+        answer(|o: &mut status::CallsResponse| o.calls = out)
     }
 
     fn status_faxes(&self, cx: &AuthUser, _r: status::FaxesRequest) -> Resp<status::FaxesRequest> {
-        let mut st =
-            self.conn.prepare("SELECT dst, src, page, status, attempt, next_retry FROM faxes WHERE tenant_id = ? ORDER BY id").map_err(db)?;
-        let queued: Vec<Node<'static>> = st
-            .query_map([cx.tenant_id], |r| {
-                Ok(obj([
-                    ("to", s(r.get::<_, String>(0)?)),
-                    ("from", s(r.get::<_, String>(1)?)),
-                    ("page", s(r.get::<_, String>(2)?)),
-                    ("status", s(r.get::<_, String>(3)?)),
-                    ("attempt", s(r.get::<_, String>(4)?)),
-                    ("next_retry", s(r.get::<_, String>(5)?)),
-                ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        const STATS: [(&str, &str); 19] = [
-            ("current_sessions", "current_sessions"),
-            ("reserved_sessions", "reserved_sessions"),
-            ("transmit_attempts", "transmit_attempts"),
-            ("receive_attempts", "receive_attempts"),
-            ("completed_faxes", "completed_faxes"),
-            ("failed_faxes", "failed_faxes"),
-            ("success", "success"),
-            ("switched_to_t.38", "switched_to_t38"),
-            ("call_dropped", "call_dropped"),
-            ("no_fax", "no_fax"),
-            ("negotiation_failed", "negotiation_failed"),
-            ("train_failure", "train_failure"),
-            ("retries_exceeded", "retries_exceeded"),
-            ("protocol_error", "protocol_error"),
-            ("tx_protocol_error", "tx_protocol_error"),
-            ("rx_protocol_error", "rx_protocol_error"),
-            ("file_error", "file_error"),
-            ("memory_error", "memory_error"),
-            ("unknown_error", "unknown_error"),
-        ];
-        let cols: Vec<&str> = STATS.iter().map(|(_, c)| *c).collect();
-        let values: Option<Vec<i64>> = self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {} FROM fax_stats WHERE tenant_id = ?",
-                    cols.join(", ")
-                ),
-                [cx.tenant_id],
-                |r| (0..STATS.len()).map(|i| r.get(i)).collect(),
-            )
-            .optional()
-            .map_err(db)?;
-        let values = values.unwrap_or_else(|| vec![0; STATS.len()]);
-        let stats = Node::Map(
-            STATS
-                .iter()
-                .zip(values)
-                .map(|((k, _), v)| (Cow::Borrowed(*k), int(v)))
-                .collect(),
-        );
-        build(obj([(
-            "faxes",
-            obj([("queued_faxes", Node::Seq(queued)), ("fax_stats", stats)]),
-        )]))
+        let sql = "SELECT dst, src, page, status, attempt, next_retry FROM faxes WHERE tenant_id = ? ORDER BY id";
+        let queued = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut f = status::QueuedFax::default();
+            f.to = text(r, 0)?;
+            f.from = text(r, 1)?;
+            f.page = text(r, 2)?;
+            f.status = text(r, 3)?;
+            f.attempt = text(r, 4)?;
+            f.next_retry = text(r, 5)?;
+            Ok(f)
+        })?;
+        let sql = "SELECT current_sessions, reserved_sessions, transmit_attempts, receive_attempts, completed_faxes, failed_faxes, success,
+                switched_to_t38, call_dropped, no_fax, negotiation_failed, train_failure, retries_exceeded, protocol_error,
+                tx_protocol_error, rx_protocol_error, file_error, memory_error, unknown_error
+             FROM fax_stats WHERE tenant_id = ?";
+        let mut stats = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut s = status::FaxStats::default();
+            s.current_sessions = r.get(0)?;
+            s.reserved_sessions = r.get(1)?;
+            s.transmit_attempts = r.get(2)?;
+            s.receive_attempts = r.get(3)?;
+            s.completed_faxes = r.get(4)?;
+            s.failed_faxes = r.get(5)?;
+            s.success = r.get(6)?;
+            s.switched_to_t38 = r.get(7)?;
+            s.call_dropped = r.get(8)?;
+            s.no_fax = r.get(9)?;
+            s.negotiation_failed = r.get(10)?;
+            s.train_failure = r.get(11)?;
+            s.retries_exceeded = r.get(12)?;
+            s.protocol_error = r.get(13)?;
+            s.tx_protocol_error = r.get(14)?;
+            s.rx_protocol_error = r.get(15)?;
+            s.file_error = r.get(16)?;
+            s.memory_error = r.get(17)?;
+            s.unknown_error = r.get(18)?;
+            Ok(s)
+        })?;
+        let mut faxes = status::FaxStatus::default();
+        faxes.queued_faxes = queued;
+        faxes.fax_stats = stats.pop().unwrap_or_default();
+        answer(|o: &mut status::FaxesResponse| o.faxes = faxes)
     }
 
     fn status_conferences(
@@ -571,27 +489,17 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: status::ConferencesRequest,
     ) -> Resp<status::ConferencesRequest> {
-        let mut st = self.conn.prepare("SELECT number, users, admins, locked FROM conferences WHERE tenant_id = ? ORDER BY id").map_err(db)?;
-        let list: Vec<Node<'static>> = st
-            .query_map([cx.tenant_id], |r| {
-                Ok(obj([
-                    ("conference_number", s(r.get::<_, String>(0)?)),
-                    ("users", int(r.get(1)?)),
-                    ("admins", int(r.get(2)?)),
-                    (
-                        "locked",
-                        s(if r.get::<_, i64>(3)? != 0 {
-                            "Locked"
-                        } else {
-                            "Unlocked"
-                        }),
-                    ),
-                ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        build(obj([("conferences", Node::Seq(list))]))
+        let sql =
+            "SELECT number, users, admins, locked FROM conferences WHERE tenant_id = ? ORDER BY id";
+        let list = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut c = status::Conference::default();
+            c.conference_number = text(r, 0)?;
+            c.users = r.get(1)?;
+            c.admins = r.get(2)?;
+            c.locked = Str::from(if flag(r, 3)? { "Locked" } else { "Unlocked" });
+            Ok(c)
+        })?;
+        answer(|o: &mut status::ConferencesResponse| o.conferences = list)
     }
 
     fn status_provisioning(
@@ -599,38 +507,22 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: status::ProvisioningRequest,
     ) -> Resp<status::ProvisioningRequest> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT ext, mac_address, device, last_provisioned, provisioned, last_provision_delta, calls_in, calls_out, file_name
-                 FROM provisioning WHERE tenant_id = ? ORDER BY id",
-            )
-            .map_err(db)?;
-        let list: Vec<Node<'static>> = st
-            .query_map([cx.tenant_id], |r| {
-                Ok(obj([
-                    ("ext", s(r.get::<_, String>(0)?)),
-                    ("mac_address", s(r.get::<_, String>(1)?)),
-                    ("device", s(r.get::<_, String>(2)?)),
-                    ("last_provisioned", s(r.get::<_, String>(3)?)),
-                    (
-                        "provisioned",
-                        s(if r.get::<_, i64>(4)? != 0 {
-                            "Yes"
-                        } else {
-                            "No"
-                        }),
-                    ),
-                    ("last_provision_delta", s(r.get::<_, String>(5)?)),
-                    ("calls_in", int(r.get(6)?)),
-                    ("calls_out", int(r.get(7)?)),
-                    ("file_name", s(r.get::<_, String>(8)?)),
-                ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        build(obj([("provisioning", Node::Seq(list))]))
+        let sql = "SELECT ext, mac_address, device, last_provisioned, provisioned, last_provision_delta, calls_in, calls_out, file_name
+             FROM provisioning WHERE tenant_id = ? ORDER BY id";
+        let list = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut d = status::ProvisionedDevice::default();
+            d.ext = text(r, 0)?;
+            d.mac_address = text(r, 1)?;
+            d.device = text(r, 2)?;
+            d.last_provisioned = text(r, 3)?;
+            d.provisioned = flag(r, 4)?;
+            d.last_provision_delta = text(r, 5)?;
+            d.calls_in = r.get(6)?;
+            d.calls_out = r.get(7)?;
+            d.file_name = text(r, 8)?;
+            Ok(d)
+        })?;
+        answer(|o: &mut status::ProvisioningResponse| o.provisioning = list)
     }
 
     fn status_dialer(
@@ -638,42 +530,33 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: status::DialerRequest,
     ) -> Resp<status::DialerRequest> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, name, type, max_attempts, caller_id, call_ratio, agent_queue_id, script_id, context_id, rule_id, step_id, min_callback_time,
-                        machine_context_id, machine_rule_id, machine_step_id, display_contacts_form, hangup_on_disposition, hide_number_in_caller_id, status
-                 FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id",
-            )
-            .map_err(db)?;
-        let list: Vec<Node<'static>> = st
-            .query_map([cx.tenant_id], |r| {
-                Ok(obj([
-                    ("id", int(r.get(0)?)),
-                    ("name", s(r.get::<_, String>(1)?)),
-                    ("type", s(r.get::<_, String>(2)?)),
-                    ("max_attempts", int(r.get(3)?)),
-                    ("caller_id", int(r.get(4)?)),
-                    ("call_ratio", s(format!("{:.2}", r.get::<_, f64>(5)?))),
-                    ("agent_queue_id", s(r.get::<_, String>(6)?)),
-                    ("script_id", s(r.get::<_, String>(7)?)),
-                    ("context_id", int(r.get(8)?)),
-                    ("rule_id", int(r.get(9)?)),
-                    ("step_id", int(r.get(10)?)),
-                    ("min_callback_time", int(r.get(11)?)),
-                    ("machine_context_id", s(r.get::<_, String>(12)?)),
-                    ("machine_rule_id", s(r.get::<_, String>(13)?)),
-                    ("machine_step_id", s(r.get::<_, String>(14)?)),
-                    ("display_contacts_form", flag(r.get::<_, i64>(15)? != 0)),
-                    ("hangup_on_disposition", flag(r.get::<_, i64>(16)? != 0)),
-                    ("hide_number_in_caller_id", flag(r.get::<_, i64>(17)? != 0)),
-                    ("status", s(r.get::<_, String>(18)?)),
-                ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        build(obj([("dialer", Node::Seq(list))]))
+        let sql = "SELECT id, name, type, max_attempts, caller_id, call_ratio, agent_queue_id, script_id, context_id, rule_id, step_id, min_callback_time,
+                machine_context_id, machine_rule_id, machine_step_id, display_contacts_form, hangup_on_disposition, hide_number_in_caller_id, status
+             FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id";
+        let list = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut c = status::DialerCampaign::default();
+            c.id = r.get(0)?;
+            c.name = text(r, 1)?;
+            c.kind = text(r, 2)?;
+            c.max_attempts = r.get(3)?;
+            c.caller_id = r.get(4)?;
+            c.call_ratio = r.get(5)?;
+            c.agent_queue_id = Some(text(r, 6)?);
+            c.script_id = Some(text(r, 7)?);
+            c.context_id = r.get(8)?;
+            c.rule_id = r.get(9)?;
+            c.step_id = r.get(10)?;
+            c.min_callback_time = r.get(11)?;
+            c.machine_context_id = Some(text(r, 12)?);
+            c.machine_rule_id = Some(text(r, 13)?);
+            c.machine_step_id = Some(text(r, 14)?);
+            c.display_contacts_form = flag(r, 15)?;
+            c.hangup_on_disposition = flag(r, 16)?;
+            c.hide_number_in_caller_id = flag(r, 17)?;
+            c.status = text(r, 18)?;
+            Ok(c)
+        })?;
+        answer(|o: &mut status::DialerResponse| o.dialer = list)
     }
 
     fn status_dialerlogs(
@@ -681,29 +564,19 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: status::DialerlogsRequest,
     ) -> Resp<status::DialerlogsRequest> {
-        let mut camps = self
-            .conn
-            .prepare("SELECT id, name FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id")
-            .map_err(db)?;
-        let campaigns: Vec<(i64, String)> = camps
-            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        let mut lines = self
-            .conn
-            .prepare("SELECT line FROM dialer_logs WHERE campaign_id = ? ORDER BY id")
-            .map_err(db)?;
+        let sql = "SELECT id, name FROM dialer_campaigns WHERE tenant_id = ? ORDER BY id";
+        let campaigns = rows(self.conn, sql, [cx.tenant_id], |r| {
+            Ok((r.get::<_, i64>(0)?, text(r, 1)?))
+        })?;
+        let sql = "SELECT line FROM dialer_logs WHERE campaign_id = ? ORDER BY id";
         let mut logs = Vec::new();
-        for (id, name) in campaigns {
-            let output: Vec<Node<'static>> = lines
-                .query_map([id], |r| Ok(s(r.get::<_, String>(0)?)))
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
-            logs.push(obj([("campaign", s(name)), ("output", Node::Seq(output))]));
+        for (id, campaign) in campaigns {
+            let mut log = status::DialerLog::default();
+            log.campaign = campaign;
+            log.output = rows(self.conn, sql, [id], |r| text(r, 0))?;
+            logs.push(log);
         }
-        build(obj([("logs", Node::Seq(logs))]))
+        answer(|o: &mut status::DialerlogsResponse| o.logs = logs)
     }
 
     fn sms_send_sms(&self, cx: &AuthUser, r: sms::SendSmsRequest) -> Resp<sms::SendSmsRequest> {
@@ -715,7 +588,7 @@ impl Handler for Api<'_> {
         let timestamp = time::format_datetime(secs);
         let account_code = r.account_code.clone().unwrap_or_default();
         let src_label = format!("{}@{} - {}", cx.ext, cx.tenant, cx.name);
-        let tx = self.conn.unchecked_transaction().map_err(db)?;
+        let tx = self.conn.unchecked_transaction()?;
         let mut sent = Vec::new();
         for d in &r.dst {
             let d = d.trim();
@@ -751,7 +624,7 @@ impl Handler for Api<'_> {
                         params![cx.tenant_id, phone::canonical(&dst)],
                         |r| r.get(0),
                     )
-                    .map_err(db)?;
+                    ?;
             tx.execute(
                 "INSERT INTO sms (tenant_id, timestamp, src, src_authid, src_label, dst, dst_authid, dst_label, status, direction, message, account_code, message_id)
                  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -771,20 +644,17 @@ impl Handler for Api<'_> {
                     message_id
                 ],
             )
-            .map_err(db)?;
-            sent.push(s(dst));
+            ?;
+            sent.push(Str::from(dst));
         }
-        tx.commit().map_err(db)?;
-        let mut m = vec![
-            (Cow::Borrowed("src"), s(cx.ext.clone())),
-            (Cow::Borrowed("dst"), Node::Seq(sent)),
-            (Cow::Borrowed("body"), s(r.body.clone())),
-        ];
-        if let Some(code) = r.account_code {
-            m.push((Cow::Borrowed("account_code"), s(code)));
-        }
-        m.push((Cow::Borrowed("message_id"), s(message_id)));
-        build(Node::Map(m))
+        tx.commit()?;
+        answer(|o: &mut sms::SendSmsResponse| {
+            o.src = Str::from(cx.ext.clone());
+            o.dst = sent;
+            o.body = Str::from(r.body);
+            o.account_code = r.account_code.map(Str::from);
+            o.message_id = Str::from(message_id);
+        })
     }
 
     fn sms_query_sms(&self, cx: &AuthUser, r: sms::QuerySmsRequest) -> Resp<sms::QuerySmsRequest> {
@@ -850,14 +720,11 @@ impl Handler for Api<'_> {
             }
         }
         let clause = clauses.join(" AND ");
-        let total: i64 = self
-            .conn
-            .query_row(
-                &format!("SELECT COUNT(*) FROM sms WHERE {clause}"),
-                rusqlite::params_from_iter(p.iter()),
-                |r| r.get(0),
-            )
-            .map_err(db)?;
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM sms WHERE {clause}"),
+            rusqlite::params_from_iter(p.iter()),
+            |r| r.get(0),
+        )?;
         let dir = match r.order_by {
             Some(sms::SortOrder::Asc) => "ASC",
             _ => "DESC",
@@ -874,34 +741,31 @@ impl Handler for Api<'_> {
         );
         p.push(r.results_limit.unwrap_or(-1).into());
         p.push(r.results_offset.unwrap_or(0).into());
-        let mut st = self.conn.prepare(&sql).map_err(db)?;
-        let results: Vec<Node<'static>> = st
-            .query_map(rusqlite::params_from_iter(p.iter()), |row| {
-                Ok(obj([
-                    ("id", int(row.get(0)?)),
-                    ("timestamp", s(row.get::<_, String>(1)?)),
-                    ("src_label", s(row.get::<_, String>(2)?)),
-                    ("dst_original_label", s(row.get::<_, String>(3)?)),
-                    ("dst_label", s(row.get::<_, String>(4)?)),
-                    ("status", s(row.get::<_, String>(5)?)),
-                    ("direction", s(row.get::<_, String>(6)?)),
-                    ("message", s(row.get::<_, String>(7)?)),
-                    ("account_code", s(row.get::<_, String>(8)?)),
-                    ("message_id", s(row.get::<_, String>(9)?)),
-                ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        let mut m = vec![(Cow::Borrowed("total_results"), int(total))];
-        if let Some(l) = r.results_limit {
-            m.push((Cow::Borrowed("results_limit"), int(l)));
-        }
-        if let Some(o) = r.results_offset {
-            m.push((Cow::Borrowed("results_offset"), int(o)));
-        }
-        m.push((Cow::Borrowed("results"), Node::Seq(results)));
-        build(Node::Map(m))
+        let results = rows(
+            self.conn,
+            &sql,
+            rusqlite::params_from_iter(p.iter()),
+            |row| {
+                let mut m = sms::SmsRecord::default();
+                m.id = row.get(0)?;
+                m.timestamp = text(row, 1)?;
+                m.src_label = text(row, 2)?;
+                m.dst_original_label = text(row, 3)?;
+                m.dst_label = text(row, 4)?;
+                m.status = text(row, 5)?;
+                m.direction = text(row, 6)?;
+                m.message = text(row, 7)?;
+                m.account_code = text(row, 8)?;
+                m.message_id = text(row, 9)?;
+                Ok(m)
+            },
+        )?;
+        answer(|o: &mut sms::QuerySmsResponse| {
+            o.total_results = Some(total);
+            o.results_limit = r.results_limit;
+            o.results_offset = r.results_offset;
+            o.results = results;
+        })
     }
 
     fn subscribers_query_lists(
@@ -909,70 +773,45 @@ impl Handler for Api<'_> {
         cx: &AuthUser,
         _r: subscribers::QueryListsRequest,
     ) -> Resp<subscribers::QueryListsRequest> {
-        let mut camps = self
-            .conn
-            .prepare(
-                "SELECT campaign_id, name FROM optin_campaigns WHERE tenant_id = ? ORDER BY rowid",
-            )
-            .map_err(db)?;
-        let campaigns: Vec<(String, String)> = camps
-            .query_map([cx.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        let mut subs = self
-            .conn
-            .prepare("SELECT number, reason, subscribe_text, subscribed_at FROM optin_subscribers WHERE campaign_id = ? ORDER BY subscribed_at, number")
-            .map_err(db)?;
+        let sql =
+            "SELECT campaign_id, name FROM optin_campaigns WHERE tenant_id = ? ORDER BY rowid";
+        let campaigns = rows(self.conn, sql, [cx.tenant_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let sql = "SELECT number, reason, subscribe_text, subscribed_at FROM optin_subscribers WHERE campaign_id = ? ORDER BY subscribed_at, number";
         let mut optin = Vec::new();
         for (id, name) in campaigns {
-            let list: Vec<Node<'static>> = subs
-                .query_map([&id], |r| {
-                    Ok(obj([
-                        ("number", s(r.get::<_, String>(0)?)),
-                        ("reason", s(r.get::<_, String>(1)?)),
-                        ("subscribe_text", s(r.get::<_, String>(2)?)),
-                        ("subscribed_at", s(r.get::<_, String>(3)?)),
-                    ]))
-                })
-                .map_err(db)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(db)?;
-            optin.push(obj([
-                ("campaign_id", s(id)),
-                ("campaign_name", s(name)),
-                ("total_subscribers", int(list.len() as i64)),
-                ("subscribers", Node::Seq(list)),
-            ]));
+            let mut list = subscribers::OptInList::default();
+            list.subscribers = rows(self.conn, sql, [&id], |r| {
+                let mut s = subscribers::Subscriber::default();
+                s.number = text(r, 0)?;
+                s.reason = text(r, 1)?;
+                s.subscribe_text = text(r, 2)?;
+                s.subscribed_at = text(r, 3)?;
+                Ok(s)
+            })?;
+            list.campaign_id = Str::from(id);
+            list.campaign_name = Str::from(name);
+            list.total_subscribers = list.subscribers.len() as i64;
+            optin.push(list);
         }
-        let mut unsubs = self
-            .conn
-            .prepare(
-                "SELECT number, reason, unsubscribe_text, unsubscribed_at FROM optout_unsubscribers WHERE tenant_id = ? ORDER BY unsubscribed_at, number",
-            )
-            .map_err(db)?;
-        let list: Vec<Node<'static>> = unsubs
-            .query_map([cx.tenant_id], |r| {
-                Ok(obj([
-                    ("number", s(r.get::<_, String>(0)?)),
-                    ("reason", s(r.get::<_, String>(1)?)),
-                    ("unsubscribe_text", s(r.get::<_, String>(2)?)),
-                    ("unsubscribed_at", s(r.get::<_, String>(3)?)),
-                ]))
-            })
-            .map_err(db)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(db)?;
-        let optout = obj([
-            ("tenant_id", int(cx.tenant_id)),
-            ("tenant_name", s(cx.tenant.clone())),
-            ("total_unsubscribers", int(list.len() as i64)),
-            ("unsubscribers", Node::Seq(list)),
-        ]);
-        build(obj([
-            ("optin", Node::Seq(optin)),
-            ("optout", Node::Seq(vec![optout])),
-        ]))
+        let sql = "SELECT number, reason, unsubscribe_text, unsubscribed_at FROM optout_unsubscribers WHERE tenant_id = ? ORDER BY unsubscribed_at, number";
+        let mut optout = subscribers::OptOutList::default();
+        optout.unsubscribers = rows(self.conn, sql, [cx.tenant_id], |r| {
+            let mut u = subscribers::Unsubscriber::default();
+            u.number = text(r, 0)?;
+            u.reason = text(r, 1)?;
+            u.unsubscribe_text = text(r, 2)?;
+            u.unsubscribed_at = text(r, 3)?;
+            Ok(u)
+        })?;
+        optout.tenant_id = cx.tenant_id;
+        optout.tenant_name = Str::from(cx.tenant.clone());
+        optout.total_unsubscribers = optout.unsubscribers.len() as i64;
+        answer(|o: &mut subscribers::QueryListsResponse| {
+            o.optin = optin;
+            o.optout = vec![optout];
+        })
     }
 
     fn subscribers_add_subscriber(
@@ -987,8 +826,10 @@ impl Handler for Api<'_> {
                 "INSERT OR IGNORE INTO optin_subscribers (campaign_id, number, reason, subscribe_text, subscribed_at) VALUES (?, ?, 'MANUAL', 'N\\A', ?)",
                 params![campaign, number, time::format_datetime(time::now().0)],
             )
-            .map_err(db)?;
-        build(success("Successfully added a new subscriber"))
+            ?;
+        answer(|o: &mut subscribers::AddSubscriberResponse| {
+            o.success = Some(Str::from("Successfully added a new subscriber"))
+        })
     }
 
     fn subscribers_remove_subscriber(
@@ -998,19 +839,18 @@ impl Handler for Api<'_> {
     ) -> Resp<subscribers::RemoveSubscriberRequest> {
         let campaign = self.own_campaign(cx, &r.campaign_id)?;
         let number = phone::canonical(&r.phone_number);
-        let n = self
-            .conn
-            .execute(
-                "DELETE FROM optin_subscribers WHERE campaign_id = ? AND number = ?",
-                params![campaign, number],
-            )
-            .map_err(db)?;
+        let n = self.conn.execute(
+            "DELETE FROM optin_subscribers WHERE campaign_id = ? AND number = ?",
+            params![campaign, number],
+        )?;
         if n == 0 {
             return Err(fail(format!(
                 "{number} is not on the opt-in list of campaign {campaign}"
             )));
         }
-        build(success("Successfully removed the subscriber"))
+        answer(|o: &mut subscribers::RemoveSubscriberResponse| {
+            o.success = Some(Str::from("Successfully removed the subscriber"))
+        })
     }
 
     fn subscribers_add_unsubscriber(
@@ -1025,10 +865,12 @@ impl Handler for Api<'_> {
                 "INSERT OR IGNORE INTO optout_unsubscribers (tenant_id, number, reason, unsubscribe_text, unsubscribed_at) VALUES (?, ?, 'MANUAL', 'N\\A', ?)",
                 params![tenant, number, time::format_datetime(time::now().0)],
             )
-            .map_err(db)?;
-        build(success(
-            "Successfully added unsubscriber to the provided tenants opt-out list.",
-        ))
+            ?;
+        answer(|o: &mut subscribers::AddUnsubscriberResponse| {
+            o.success = Some(Str::from(
+                "Successfully added unsubscriber to the provided tenants opt-out list.",
+            ))
+        })
     }
 
     fn subscribers_remove_unsubscriber(
@@ -1038,20 +880,19 @@ impl Handler for Api<'_> {
     ) -> Resp<subscribers::RemoveUnsubscriberRequest> {
         let tenant = self.own_tenant(cx, &r.tenant_id)?;
         let number = phone::canonical(&r.phone_number);
-        let n = self
-            .conn
-            .execute(
-                "DELETE FROM optout_unsubscribers WHERE tenant_id = ? AND number = ?",
-                params![tenant, number],
-            )
-            .map_err(db)?;
+        let n = self.conn.execute(
+            "DELETE FROM optout_unsubscribers WHERE tenant_id = ? AND number = ?",
+            params![tenant, number],
+        )?;
         if n == 0 {
             return Err(fail(format!(
                 "{number} is not on the opt-out list of tenant {tenant}"
             )));
         }
-        build(success(
-            "Successfully removed the unsubscriber from the provided tenants opt-out list.",
-        ))
+        answer(|o: &mut subscribers::RemoveUnsubscriberResponse| {
+            o.success = Some(Str::from(
+                "Successfully removed the unsubscriber from the provided tenants opt-out list.",
+            ))
+        })
     }
 }

@@ -4,6 +4,7 @@
 //! the simulator then routes its `file?api_action=` pairs to it, after authenticating the
 //! request like any other, and answers every error the same way (status 200, error shape).
 
+use crate::ApiError;
 use crate::api::AuthUser;
 use dlspbx_core::generated::server::Dispatch;
 use std::fmt;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 /// The extra action sets a simulator serves, in registration order (the first that claims
 /// a `file?api_action=` pair answers it; the spec's own actions come after them).
 #[derive(Clone, Default)]
-pub struct Extras(Vec<Arc<dyn Dispatch<AuthUser>>>);
+pub struct Extras(Vec<Arc<dyn Dispatch<AuthUser, ApiError>>>);
 
 impl Extras {
     /// No extra actions.
@@ -21,13 +22,13 @@ impl Extras {
     }
 
     /// Adds an action set, such as `users::Server(MyUsers)` from `include_spec!`.
-    pub fn with(mut self, routes: impl Dispatch<AuthUser> + 'static) -> Self {
+    pub fn with(mut self, routes: impl Dispatch<AuthUser, ApiError> + 'static) -> Self {
         self.0.push(Arc::new(routes));
         self
     }
 
     /// The action set that answers `file?api_action=action`, if any.
-    pub fn find(&self, file: &str, action: &str) -> Option<&dyn Dispatch<AuthUser>> {
+    pub fn find(&self, file: &str, action: &str) -> Option<&dyn Dispatch<AuthUser, ApiError>> {
         self.0
             .iter()
             .find(|d| {

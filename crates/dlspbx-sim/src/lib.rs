@@ -169,6 +169,55 @@ impl From<std::io::Error> for SimError {
     }
 }
 
+/// Why a [`Handler`](dlspbx_core::generated::server::Handler) method of the simulator did not
+/// answer: what the PHP server writes in its error shape (status 200, `result: error`).
+#[derive(Debug)]
+pub enum ApiError {
+    /// The server refuses the request (an unknown list, a value it does not take): the message
+    /// is written as it is.
+    Refused(String),
+    /// A database query failed: written as `database error: <the error>`.
+    Db(rusqlite::Error),
+}
+
+impl ApiError {
+    /// A refusal with `message`.
+    pub fn refused(message: impl Into<String>) -> Self {
+        ApiError::Refused(message.into())
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Refused(message) => f.write_str(message),
+            ApiError::Db(e) => write!(f, "database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ApiError::Refused(_) => None,
+            ApiError::Db(e) => Some(e),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::Db(e)
+    }
+}
+
+/// For handlers that never fail (`type Error = Infallible`).
+impl From<std::convert::Infallible> for ApiError {
+    fn from(e: std::convert::Infallible) -> Self {
+        match e {}
+    }
+}
+
 /// How to start a [`Sim`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimConfig {

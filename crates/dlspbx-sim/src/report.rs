@@ -28,10 +28,10 @@
 //! `<`, `<=` (exactly one value), `between`/`!between` (inclusive range); no operator means
 //! `=`. Value filters take `=` (or none) and `!=` (none of the values). Flag filters take none.
 
+use crate::ApiError;
 use crate::api::AuthUser;
 use crate::phone;
 use crate::time;
-use dlspbx_core::Error;
 use dlspbx_core::Format;
 use dlspbx_core::report::{CSV_LAYOUT, CellType, Page, ReportTable};
 use dlspbx_core::reports::{
@@ -49,14 +49,8 @@ pub const DEFAULT_TIMEZONE: &str = "America/Chicago";
 /// The most values one filter rule may carry.
 pub const MAX_RULE_VALUES: usize = 1000;
 
-fn err(message: impl Into<String>) -> Error {
-    Error::Server {
-        message: message.into(),
-    }
-}
-
-fn db_err(e: rusqlite::Error) -> Error {
-    err(format!("database error: {e}"))
+fn err(message: impl Into<String>) -> ApiError {
+    ApiError::refused(message)
 }
 
 /// The report options, with the simulator's defaults applied.
@@ -78,7 +72,7 @@ struct Opts {
 }
 
 impl Opts {
-    fn from_request(options: &[ReportOption]) -> Result<Opts, Error> {
+    fn from_request(options: &[ReportOption]) -> Result<Opts, ApiError> {
         let mut o = Opts {
             formatted_columns_names: false,
             timezone: DEFAULT_TIMEZONE.to_owned(),
@@ -135,7 +129,7 @@ impl Opts {
     }
 
     /// `(limit, offset)`; `None` for page=ALL.
-    fn window(&self) -> Result<Option<(i64, i64)>, Error> {
+    fn window(&self) -> Result<Option<(i64, i64)>, ApiError> {
         let per = i64::try_from(self.per_page).unwrap_or(i64::MAX);
         let offset = match (self.page, self.page_offset) {
             (Some(Page::All), _) => return Ok(None),
@@ -286,7 +280,7 @@ fn user_predicate(w: &mut Where, authids: &[String]) -> String {
     format!("({a} OR {b})")
 }
 
-fn numeric_value(s: &str, field: &str) -> Result<f64, Error> {
+fn numeric_value(s: &str, field: &str) -> Result<f64, ApiError> {
     s.trim()
         .parse::<f64>()
         .ok()
@@ -294,7 +288,7 @@ fn numeric_value(s: &str, field: &str) -> Result<f64, Error> {
         .ok_or_else(|| err(format!("{field} must be a number, got `{s}`")))
 }
 
-fn rule_sql(w: &mut Where, lk: &Lookup, rule: &FilterRule) -> Result<String, Error> {
+fn rule_sql(w: &mut Where, lk: &Lookup, rule: &FilterRule) -> Result<String, ApiError> {
     let kind = rule.kind;
     if rule.value.len() > MAX_RULE_VALUES {
         return Err(err(format!(
@@ -367,7 +361,7 @@ fn values(
     w: &mut Where,
     rule: &FilterRule,
     pred: impl FnOnce(&mut Where) -> String,
-) -> Result<String, Error> {
+) -> Result<String, ApiError> {
     if rule.value.is_empty() {
         return Err(err(format!("filter `{}` needs a value", rule.kind)));
     }
@@ -389,7 +383,7 @@ fn paren(s: String) -> String {
     }
 }
 
-fn numeric(w: &mut Where, rule: &FilterRule, col: &str) -> Result<String, Error> {
+fn numeric(w: &mut Where, rule: &FilterRule, col: &str) -> Result<String, ApiError> {
     let op = rule.operator.unwrap_or(Operator::Eq);
     if op.arity() == 2 {
         let (Some(lo), Some(hi)) = (&rule.lower_value, &rule.upper_value) else {
@@ -445,7 +439,7 @@ fn where_clause(
     lk: &Lookup,
     req: &ReportRequest,
     o: &Opts,
-) -> Result<String, Error> {
+) -> Result<String, ApiError> {
     let mut parts = vec![format!("tenant_id = {}", w.bind(lk.tenant_id))];
     if let Some(from) = &o.from {
         parts.push(format!("date >= {}", w.bind(from.clone())));
@@ -527,22 +521,20 @@ struct Prepared {
     params: Vec<SqlValue>,
 }
 
-fn prepare(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Prepared, Error> {
+fn prepare(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Prepared, ApiError> {
     if req.columns.is_empty() {
         return Err(err("columns is required: give one or more columns"));
     }
     let o = Opts::from_request(&req.options)?;
-    let lk = Lookup::load(conn, user).map_err(db_err)?;
+    let lk = Lookup::load(conn, user)?;
     let mut w = Where::default();
     let clause = where_clause(&mut w, &lk, req, &o)?;
     let title = title(&o);
-    let total: i64 = conn
-        .query_row(
-            &format!("SELECT COUNT(*) FROM cdrs WHERE {clause}"),
-            rusqlite::params_from_iter(w.params.iter()),
-            |r| r.get(0),
-        )
-        .map_err(db_err)?;
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM cdrs WHERE {clause}"),
+        rusqlite::params_from_iter(w.params.iter()),
+        |r| r.get(0),
+    )?;
     let cols: Vec<&str> = req.columns.iter().map(|c| c.as_str()).collect();
     let dir = if o.descending { "DESC" } else { "ASC" };
     let mut sql = format!(
@@ -596,19 +588,17 @@ pub fn run(
     conn: &Connection,
     user: &AuthUser,
     req: &ReportRequest,
-) -> Result<ReportTable<'static>, Error> {
+) -> Result<ReportTable<'static>, ApiError> {
     let p = prepare(conn, user, req)?;
     let title = Some(Str::from(p.title));
     if p.o.count_only {
         return Ok(ReportTable::new(p.total, title, Vec::new(), Vec::new()));
     }
-    let mut st = conn.prepare(&p.sql).map_err(db_err)?;
-    let mut rows = st
-        .query(rusqlite::params_from_iter(p.params.iter()))
-        .map_err(db_err)?;
+    let mut st = conn.prepare(&p.sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(p.params.iter()))?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(db_err)? {
-        let cells = row_cells(row, req, &p.o).map_err(db_err)?;
+    while let Some(row) = rows.next()? {
+        let cells = row_cells(row, req, &p.o)?;
         out.push(cells.into_iter().map(Str::from).collect());
     }
     let header = p.header.into_iter().map(Str::from).collect();
@@ -639,7 +629,7 @@ pub fn stream(
     req: &ReportRequest,
     format: Format,
     out: &mut dyn FnMut(Vec<u8>) -> bool,
-) -> Result<(), Error> {
+) -> Result<(), ApiError> {
     let p = prepare(conn, user, req)?;
     let frame = Node::Map(vec![
         ("result".into(), Node::str("success")),
@@ -661,14 +651,11 @@ pub fn stream(
             (body, b"]}")
         }
     };
-    let mut st = conn.prepare(&p.sql).map_err(db_err)?;
-    let mut rows = st
-        .query(rusqlite::params_from_iter(p.params.iter()))
-        .map_err(db_err)?;
+    let mut st = conn.prepare(&p.sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(p.params.iter()))?;
     let mut first = true;
-    while let Some(row) = rows.next().map_err(db_err)? {
-        let cells: Vec<Node<'_>> = row_cells(row, req, &p.o)
-            .map_err(db_err)?
+    while let Some(row) = rows.next()? {
+        let cells: Vec<Node<'_>> = row_cells(row, req, &p.o)?
             .into_iter()
             .map(Node::from)
             .collect();

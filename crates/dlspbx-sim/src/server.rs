@@ -311,7 +311,6 @@ fn parse_body(
 /// - a top-level key written with PHP's array suffix in a JSON or XML body (`"filters[]"`,
 ///   `"columns[]"`, `"options[]"`) means the key without it;
 /// - `filters` given as a list of maps (`filters[][src]=100` in a form) is one map;
-/// - `columns` given as one comma-delimited value is a list;
 /// - a missing request field with a spec `default` gets it (`report_type=detail_table`,
 ///   `country=US`).
 pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
@@ -344,18 +343,6 @@ pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
                 }
             }
             *v = Node::Map(merged);
-        }
-        if k == "columns"
-            && let Node::Str(s) = v
-            && s.contains(',')
-        {
-            let items = s
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(|p| Node::from(p.to_owned()))
-                .collect();
-            *v = Node::Seq(items);
         }
     }
     if let Some(info) = ACTIONS.iter().find(|a| a.file == file && a.name == action) {
@@ -415,7 +402,8 @@ pub fn process(
                 actions_of(&shared.extras, &file)
             )),
             Err(DispatchError::Invalid(e)) => fail(&e.to_string()),
-            Err(DispatchError::Handler(e)) => fail(&message(e)),
+            Err(DispatchError::Handler(e)) => fail(&e.to_string()),
+            Err(DispatchError::Encode(e)) => fail(&e.to_string()),
         }
     })
 }
@@ -429,13 +417,6 @@ fn actions_of(extras: &Extras, file: &str) -> String {
         .map(|(_, name)| name)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn message(e: dlspbx_core::Error) -> String {
-    match e {
-        dlspbx_core::Error::Server { message } => message,
-        other => other.to_string(),
-    }
 }
 
 /// The report request of a call that [`export_report`] answers (see
@@ -531,19 +512,17 @@ fn stream_report(
     let result = match &shared.db_path {
         Some(path) => match db::open_reader(path) {
             Ok(conn) => report::stream(&conn, &user, request, format, &mut write),
-            Err(e) => Err(dlspbx_core::Error::Server {
-                message: format!("database error: {e}"),
-            }),
+            Err(e) => Err(e.into()),
         },
         None => shared.with_conn(|conn| report::stream(conn, &user, request, format, &mut write)),
     };
     match (result, head, body) {
         (Ok(()), ..) => tracing::debug!(user = %user.authid, "report streamed"),
-        (Err(e), Some(head), _) => fail(head, &message(e)),
+        (Err(e), Some(head), _) => fail(head, &e.to_string()),
         // Past the first chunk the status is sent: end the body with an error so that the
         // client sees a broken response, not a short one.
         (Err(e), None, Some(tx)) => {
-            let _ = tx.blocking_send(Err(std::io::Error::other(message(e))));
+            let _ = tx.blocking_send(Err(std::io::Error::other(e)));
         }
         (Err(_), None, None) => {}
     }

@@ -21,12 +21,13 @@ pub struct SimUsers;
 
 impl users::Handler for SimUsers {
     type Context = AuthUser;
+    type Error = dlspbx_sim::ApiError;
 
     fn list_users(
         &self,
         user: &AuthUser,
         request: users::ListUsersRequest,
-    ) -> Result<users::ListUsersResponse<'static>, dlspbx::Error> {
+    ) -> Result<users::ListUsersResponse<'static>, Self::Error> {
         let search = request.search.unwrap_or_default().to_lowercase();
         let mut found: Vec<_> = dlspbx_sim::world::users_of(&user.tenant)
             .filter(|u| u.ext.contains(&search) || u.name.to_lowercase().contains(&search))

@@ -20,12 +20,13 @@ struct SimUsers;
 
 impl users::Handler for SimUsers {
     type Context = AuthUser;
+    type Error = dlspbx_sim::ApiError;
 
     fn list_users(
         &self,
         user: &AuthUser,
         _request: users::ListUsersRequest,
-    ) -> Result<users::ListUsersResponse<'static>, dlspbx::Error> {
+    ) -> Result<users::ListUsersResponse<'static>, Self::Error> {
         let users = dlspbx_sim::world::users_of(&user.tenant)
             .map(|u| users::User { ext: Str::from(u.ext), name: Str::from(u.name), authid: Str::from(u.authid) })
             .collect();

@@ -77,7 +77,7 @@ impl Validate for AddContactListRequest {
 }
 
 /// Successful response of `dialer.add_contact_list`: Create a new dialer contact list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AddContactListResponse {
     /// The ID of the new contact list.
@@ -425,7 +425,7 @@ impl Validate for AddContactRequest {
 }
 
 /// Successful response of `dialer.add_contact`: Add a new or existing contact to a dialer contact list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AddContactResponse {
     /// The ID of the new or existing contact.

@@ -63,7 +63,7 @@ impl Validate for TestRequest {
 }
 
 /// Successful response of `example.test`: Check that the API answers and accepts the credentials.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TestResponse<'a> {
     /// Example payload returned by the test action; usually empty.

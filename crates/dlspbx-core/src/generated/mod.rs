@@ -2,6 +2,9 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! Code generated from `spec/`: one module per API module, and the server routing.
+//!
+//! The response types are `#[non_exhaustive]`; to build one (a server, a test double),
+//! start from `Default::default()` and set its public fields.
 use crate::action::{Action, ActionInfo, ModuleInfo};
 /// `example.php`: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.
 pub mod example;

@@ -2022,7 +2022,7 @@ impl FromParam for ReportRequest {
             report_type: p
                 .optional("report_type", &[])?
                 .unwrap_or(ReportType::DetailTable),
-            columns: p.list("columns", &[], false)?,
+            columns: p.list("columns", &[], true)?,
             filter_groups: p.list("filter_groups", &[], false)?,
             options: p.options("options")?,
         })

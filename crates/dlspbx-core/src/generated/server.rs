@@ -10,6 +10,8 @@ use crate::wire::Node;
 pub trait Handler {
     /// Per-request context (the authenticated user, a database handle...).
     type Context;
+    /// Why a method did not answer (the server writes it in its error shape).
+    type Error;
     /// `example.php?api_action=test`: Check that the API answers and accepts the credentials.
     fn example_test(
         &self,
@@ -17,7 +19,7 @@ pub trait Handler {
         request: crate::generated::example::TestRequest,
     ) -> std::result::Result<
         <crate::generated::example::TestRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `dialer.php?api_action=add_contact_list`: Create a new dialer contact list.
     fn dialer_add_contact_list(
@@ -26,7 +28,7 @@ pub trait Handler {
         request: crate::generated::dialer::AddContactListRequest,
     ) -> std::result::Result<
         <crate::generated::dialer::AddContactListRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `dialer.php?api_action=add_contact`: Add a new or existing contact to a dialer contact list.
     fn dialer_add_contact(
@@ -35,7 +37,7 @@ pub trait Handler {
         request: crate::generated::dialer::AddContactRequest,
     ) -> std::result::Result<
         <crate::generated::dialer::AddContactRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `reports.php?api_action=report`: Run a CDR report with chosen columns, filter groups and options.
     fn reports_report(
@@ -44,7 +46,7 @@ pub trait Handler {
         request: crate::generated::reports::ReportRequest,
     ) -> std::result::Result<
         <crate::generated::reports::ReportRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=users`: List the users (SIP peers) with their registration status.
     fn status_users(
@@ -53,7 +55,7 @@ pub trait Handler {
         request: crate::generated::status::UsersRequest,
     ) -> std::result::Result<
         <crate::generated::status::UsersRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=queues`: List the call queues with their statistics, agents and waiting calls.
     fn status_queues(
@@ -62,7 +64,7 @@ pub trait Handler {
         request: crate::generated::status::QueuesRequest,
     ) -> std::result::Result<
         <crate::generated::status::QueuesRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=calls`: List the active calls, grouped by direction.
     fn status_calls(
@@ -71,7 +73,7 @@ pub trait Handler {
         request: crate::generated::status::CallsRequest,
     ) -> std::result::Result<
         <crate::generated::status::CallsRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=faxes`: List the queued faxes and the fax statistics.
     fn status_faxes(
@@ -80,7 +82,7 @@ pub trait Handler {
         request: crate::generated::status::FaxesRequest,
     ) -> std::result::Result<
         <crate::generated::status::FaxesRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=conferences`: List the active conferences.
     fn status_conferences(
@@ -89,7 +91,7 @@ pub trait Handler {
         request: crate::generated::status::ConferencesRequest,
     ) -> std::result::Result<
         <crate::generated::status::ConferencesRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=provisioning`: List the provisioned devices and when they last fetched their configuration.
     fn status_provisioning(
@@ -98,7 +100,7 @@ pub trait Handler {
         request: crate::generated::status::ProvisioningRequest,
     ) -> std::result::Result<
         <crate::generated::status::ProvisioningRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=dialer`: List the predictive dialer campaigns and their settings and state.
     fn status_dialer(
@@ -107,7 +109,7 @@ pub trait Handler {
         request: crate::generated::status::DialerRequest,
     ) -> std::result::Result<
         <crate::generated::status::DialerRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `status.php?api_action=dialerlogs`: Fetch the recent log output of each predictive dialer campaign.
     fn status_dialerlogs(
@@ -116,7 +118,7 @@ pub trait Handler {
         request: crate::generated::status::DialerlogsRequest,
     ) -> std::result::Result<
         <crate::generated::status::DialerlogsRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `sms.php?api_action=send_sms`: Send an SMS to one or more phone numbers or extensions.
     fn sms_send_sms(
@@ -125,7 +127,7 @@ pub trait Handler {
         request: crate::generated::sms::SendSmsRequest,
     ) -> std::result::Result<
         <crate::generated::sms::SendSmsRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `sms.php?api_action=query_sms`: Query the SMS record table.
     fn sms_query_sms(
@@ -134,7 +136,7 @@ pub trait Handler {
         request: crate::generated::sms::QuerySmsRequest,
     ) -> std::result::Result<
         <crate::generated::sms::QuerySmsRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `subscribers.php?api_action=query_lists`: List the campaign opt-in lists and the tenant opt-out lists.
     fn subscribers_query_lists(
@@ -143,7 +145,7 @@ pub trait Handler {
         request: crate::generated::subscribers::QueryListsRequest,
     ) -> std::result::Result<
         <crate::generated::subscribers::QueryListsRequest as Action>::Response<'static>,
-        crate::Error,
+        Self::Error,
     >;
     /// `subscribers.php?api_action=add_subscriber`: Add a phone number to a campaign's opt-in list.
     fn subscribers_add_subscriber(
@@ -154,7 +156,7 @@ pub trait Handler {
         <crate::generated::subscribers::AddSubscriberRequest as Action>::Response<
             'static,
         >,
-        crate::Error,
+        Self::Error,
     >;
     /// `subscribers.php?api_action=remove_subscriber`: Remove a phone number from a campaign's opt-in list.
     fn subscribers_remove_subscriber(
@@ -165,7 +167,7 @@ pub trait Handler {
         <crate::generated::subscribers::RemoveSubscriberRequest as Action>::Response<
             'static,
         >,
-        crate::Error,
+        Self::Error,
     >;
     /// `subscribers.php?api_action=add_unsubscriber`: Add a phone number to a tenant's opt-out list.
     fn subscribers_add_unsubscriber(
@@ -176,7 +178,7 @@ pub trait Handler {
         <crate::generated::subscribers::AddUnsubscriberRequest as Action>::Response<
             'static,
         >,
-        crate::Error,
+        Self::Error,
     >;
     /// `subscribers.php?api_action=remove_unsubscriber`: Remove a phone number from a tenant's opt-out list.
     fn subscribers_remove_unsubscriber(
@@ -187,13 +189,13 @@ pub trait Handler {
         <crate::generated::subscribers::RemoveUnsubscriberRequest as Action>::Response<
             'static,
         >,
-        crate::Error,
+        Self::Error,
     >;
 }
 
-/// Why [`dispatch`] did not produce a success body.
+/// Why [`dispatch`] did not produce a success body; `E` is the handler's error.
 #[derive(Debug)]
-pub enum DispatchError {
+pub enum DispatchError<E> {
     /// No module file or action of that name.
     UnknownAction {
         /// The module file (`dialer.php`).
@@ -204,7 +206,26 @@ pub enum DispatchError {
     /// The request failed validation.
     Invalid(crate::InvalidRequest),
     /// The handler failed.
-    Handler(crate::Error),
+    Handler(E),
+    /// The response could not be written in the format asked for.
+    Encode(crate::Error),
+}
+
+impl<E> DispatchError<E> {
+    /// Converts the handler's error with `f`, keeping the other cases.
+    pub fn map_handler<F>(self, f: impl FnOnce(E) -> F) -> DispatchError<F> {
+        match self {
+            DispatchError::UnknownAction { file, action } => {
+                DispatchError::UnknownAction {
+                    file,
+                    action,
+                }
+            }
+            DispatchError::Invalid(e) => DispatchError::Invalid(e),
+            DispatchError::Handler(e) => DispatchError::Handler(f(e)),
+            DispatchError::Encode(e) => DispatchError::Encode(e),
+        }
+    }
 }
 
 /// Routes `file?api_action=action` to the handler: parses and validates the request
@@ -216,11 +237,12 @@ pub fn dispatch<H: Handler>(
     action: &str,
     params: &Node<'_>,
     format: Format,
-) -> std::result::Result<Vec<u8>, DispatchError> {
+) -> std::result::Result<Vec<u8>, DispatchError<H::Error>> {
     match (file, action) {
         ("example.php", "test") => {
             run::<
                 crate::generated::example::TestRequest,
+                _,
                 _,
             >(params, format, |r| handler.example_test(cx, r))
         }
@@ -228,11 +250,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::dialer::AddContactListRequest,
                 _,
+                _,
             >(params, format, |r| handler.dialer_add_contact_list(cx, r))
         }
         ("dialer.php", "add_contact") => {
             run::<
                 crate::generated::dialer::AddContactRequest,
+                _,
                 _,
             >(params, format, |r| handler.dialer_add_contact(cx, r))
         }
@@ -240,11 +264,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::reports::ReportRequest,
                 _,
+                _,
             >(params, format, |r| handler.reports_report(cx, r))
         }
         ("status.php", "users") => {
             run::<
                 crate::generated::status::UsersRequest,
+                _,
                 _,
             >(params, format, |r| handler.status_users(cx, r))
         }
@@ -252,11 +278,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::status::QueuesRequest,
                 _,
+                _,
             >(params, format, |r| handler.status_queues(cx, r))
         }
         ("status.php", "calls") => {
             run::<
                 crate::generated::status::CallsRequest,
+                _,
                 _,
             >(params, format, |r| handler.status_calls(cx, r))
         }
@@ -264,11 +292,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::status::FaxesRequest,
                 _,
+                _,
             >(params, format, |r| handler.status_faxes(cx, r))
         }
         ("status.php", "conferences") => {
             run::<
                 crate::generated::status::ConferencesRequest,
+                _,
                 _,
             >(params, format, |r| handler.status_conferences(cx, r))
         }
@@ -276,11 +306,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::status::ProvisioningRequest,
                 _,
+                _,
             >(params, format, |r| handler.status_provisioning(cx, r))
         }
         ("status.php", "dialer") => {
             run::<
                 crate::generated::status::DialerRequest,
+                _,
                 _,
             >(params, format, |r| handler.status_dialer(cx, r))
         }
@@ -288,11 +320,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::status::DialerlogsRequest,
                 _,
+                _,
             >(params, format, |r| handler.status_dialerlogs(cx, r))
         }
         ("sms.php", "send_sms") => {
             run::<
                 crate::generated::sms::SendSmsRequest,
+                _,
                 _,
             >(params, format, |r| handler.sms_send_sms(cx, r))
         }
@@ -300,11 +334,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::sms::QuerySmsRequest,
                 _,
+                _,
             >(params, format, |r| handler.sms_query_sms(cx, r))
         }
         ("subscribers.php", "query_lists") => {
             run::<
                 crate::generated::subscribers::QueryListsRequest,
+                _,
                 _,
             >(params, format, |r| handler.subscribers_query_lists(cx, r))
         }
@@ -312,11 +348,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::subscribers::AddSubscriberRequest,
                 _,
+                _,
             >(params, format, |r| handler.subscribers_add_subscriber(cx, r))
         }
         ("subscribers.php", "remove_subscriber") => {
             run::<
                 crate::generated::subscribers::RemoveSubscriberRequest,
+                _,
                 _,
             >(params, format, |r| handler.subscribers_remove_subscriber(cx, r))
         }
@@ -324,11 +362,13 @@ pub fn dispatch<H: Handler>(
             run::<
                 crate::generated::subscribers::AddUnsubscriberRequest,
                 _,
+                _,
             >(params, format, |r| handler.subscribers_add_unsubscriber(cx, r))
         }
         ("subscribers.php", "remove_unsubscriber") => {
             run::<
                 crate::generated::subscribers::RemoveUnsubscriberRequest,
+                _,
                 _,
             >(params, format, |r| handler.subscribers_remove_unsubscriber(cx, r))
         }
@@ -344,25 +384,26 @@ pub fn dispatch<H: Handler>(
 /// One arm of [`dispatch`]: parses `params` as an `A`, validates it, answers it with
 /// `f` and writes the response in `format`. Also used by the routing that
 /// `include_spec!` generates for extension specs.
-pub fn run<A: Action, F>(
+pub fn run<A: Action, E, F>(
     params: &Node<'_>,
     format: Format,
     f: F,
-) -> std::result::Result<Vec<u8>, DispatchError>
+) -> std::result::Result<Vec<u8>, DispatchError<E>>
 where
-    F: FnOnce(A) -> std::result::Result<A::Response<'static>, crate::Error>,
+    F: FnOnce(A) -> std::result::Result<A::Response<'static>, E>,
 {
     let request = A::from_params(params).map_err(DispatchError::Invalid)?;
     request.validate().map_err(DispatchError::Invalid)?;
     let response = f(request).map_err(DispatchError::Handler)?;
-    A::encode(format, &response).map_err(DispatchError::Handler)
+    A::encode(format, &response).map_err(DispatchError::Encode)
 }
 
 /// A set of actions a server answers through [`dispatch`]-style routing, as an object:
 /// how a server (the simulator) serves actions beyond the spec's, such as those of an
 /// `include_spec!` extension, whose generated `Server<H>` implements it. `Cx` is the
-/// server's per-request context (the simulator's authenticated user).
-pub trait Dispatch<Cx: ?Sized>: Send + Sync {
+/// server's per-request context (the simulator's authenticated user), `E` the error its
+/// handlers answer with.
+pub trait Dispatch<Cx: ?Sized, E>: Send + Sync {
     /// The actions served: module file and `api_action` of each, with their fields.
     fn actions(&self) -> &'static [&'static ActionInfo];
     /// Parses, validates and answers one request, like [`dispatch`].
@@ -373,5 +414,5 @@ pub trait Dispatch<Cx: ?Sized>: Send + Sync {
         action: &str,
         params: &Node<'_>,
         format: Format,
-    ) -> std::result::Result<Vec<u8>, DispatchError>;
+    ) -> std::result::Result<Vec<u8>, DispatchError<E>>;
 }

@@ -606,7 +606,7 @@ impl Validate for SmsFilters {
 }
 
 /// One SMS from the SMS record table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SmsRecord<'a> {
     /// The record's CDR ID.
@@ -865,7 +865,7 @@ impl Validate for SendSmsRequest {
 }
 
 /// Successful response of `sms.send_sms`: Send an SMS to one or more phone numbers or extensions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SendSmsResponse<'a> {
     /// The sender, e.g. the API user's extension `100`.
@@ -1076,7 +1076,7 @@ impl Validate for QuerySmsRequest {
 }
 
 /// Successful response of `sms.query_sms`: Query the SMS record table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QuerySmsResponse<'a> {
     /// The number of records matching the filters, over all pages.

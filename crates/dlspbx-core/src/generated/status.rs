@@ -18,7 +18,7 @@ use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 /// A user (SIP peer) and its current registration status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct User<'a> {
     /// The user's extension, e.g. `630`.
@@ -64,7 +64,7 @@ impl User<'_> {
 }
 
 /// A call queue: its statistics, agents and waiting calls.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Queue<'a> {
     /// The queue's name.
@@ -119,7 +119,7 @@ impl Queue<'_> {
 }
 
 /// An agent of a queue and its current state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueueAgent<'a> {
     /// The agent's name.
@@ -177,7 +177,7 @@ impl QueueAgent<'_> {
 }
 
 /// A call waiting in a queue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WaitingCall<'a> {
     /// The caller's number.
@@ -203,7 +203,7 @@ impl WaitingCall<'_> {
 }
 
 /// The active calls, grouped by direction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ActiveCalls<'a> {
     /// Calls coming into the PBX from outside.
@@ -244,7 +244,7 @@ impl ActiveCalls<'_> {
 }
 
 /// An active call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ActiveCall<'a> {
     /// The user's extension and name, e.g. `985@default-Jerry`; absent on inbound calls.
@@ -278,7 +278,7 @@ impl ActiveCall<'_> {
 }
 
 /// The fax queue and the fax statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FaxStatus<'a> {
     /// The outgoing faxes waiting to be sent or being sent.
@@ -303,7 +303,7 @@ impl FaxStatus<'_> {
 }
 
 /// An outgoing fax in the queue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueuedFax<'a> {
     /// The destination number.
@@ -341,7 +341,7 @@ impl QueuedFax<'_> {
 }
 
 /// Counters of the PBX's fax subsystem.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FaxStats {
     /// The number of fax sessions in progress.
@@ -415,7 +415,7 @@ impl FaxStats {
 }
 
 /// An active conference bridge.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Conference<'a> {
     /// The conference's number, e.g. `2000`.
@@ -445,7 +445,7 @@ impl Conference<'_> {
 }
 
 /// A device provisioned by the PBX.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProvisionedDevice<'a> {
     /// The user the device belongs to, as `extension@tenant`.
@@ -495,7 +495,7 @@ impl ProvisionedDevice<'_> {
 }
 
 /// A predictive dialer campaign: its settings and current state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DialerCampaign<'a> {
     /// The campaign's ID.
@@ -588,7 +588,7 @@ impl DialerCampaign<'_> {
 }
 
 /// The recent log lines of one dialer campaign.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DialerLog<'a> {
     /// The campaign's name.
@@ -976,7 +976,7 @@ impl Validate for UsersRequest {
 }
 
 /// Successful response of `status.users`: List the users (SIP peers) with their registration status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UsersResponse<'a> {
     /// One entry per user.
@@ -1088,7 +1088,7 @@ impl Validate for QueuesRequest {
 }
 
 /// Successful response of `status.queues`: List the call queues with their statistics, agents and waiting calls.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueuesResponse<'a> {
     /// The queues, keyed by queue name.
@@ -1200,7 +1200,7 @@ impl Validate for CallsRequest {
 }
 
 /// Successful response of `status.calls`: List the active calls, grouped by direction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallsResponse<'a> {
     /// The active calls, grouped by direction.
@@ -1312,7 +1312,7 @@ impl Validate for FaxesRequest {
 }
 
 /// Successful response of `status.faxes`: List the queued faxes and the fax statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FaxesResponse<'a> {
     /// The fax queue and statistics.
@@ -1424,7 +1424,7 @@ impl Validate for ConferencesRequest {
 }
 
 /// Successful response of `status.conferences`: List the active conferences.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ConferencesResponse<'a> {
     /// One entry per active conference.
@@ -1536,7 +1536,7 @@ impl Validate for ProvisioningRequest {
 }
 
 /// Successful response of `status.provisioning`: List the provisioned devices and when they last fetched their configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProvisioningResponse<'a> {
     /// One entry per device.
@@ -1648,7 +1648,7 @@ impl Validate for DialerRequest {
 }
 
 /// Successful response of `status.dialer`: List the predictive dialer campaigns and their settings and state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DialerResponse<'a> {
     /// One entry per dialer campaign.
@@ -1760,7 +1760,7 @@ impl Validate for DialerlogsRequest {
 }
 
 /// Successful response of `status.dialerlogs`: Fetch the recent log output of each predictive dialer campaign.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DialerlogsResponse<'a> {
     /// One entry per campaign.

@@ -20,7 +20,7 @@ use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 /// The opt-in list of one campaign: the numbers that consented to receive its SMS.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OptInList<'a> {
     /// The Campaign Registry ID of the campaign.
@@ -50,7 +50,7 @@ impl OptInList<'_> {
 }
 
 /// A number on a campaign's opt-in list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Subscriber<'a> {
     /// The subscriber's phone number.
@@ -80,7 +80,7 @@ impl Subscriber<'_> {
 }
 
 /// The opt-out list of one tenant: the numbers that must not receive SMS from it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OptOutList<'a> {
     /// The ID of the tenant, e.g. `0`.
@@ -119,7 +119,7 @@ impl OptOutList<'_> {
 }
 
 /// A number on a tenant's opt-out list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Unsubscriber<'a> {
     /// The unsubscriber's phone number.
@@ -244,7 +244,7 @@ impl Validate for QueryListsRequest {
 }
 
 /// Successful response of `subscribers.query_lists`: List the campaign opt-in lists and the tenant opt-out lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueryListsResponse<'a> {
     /// The opt-in list of each campaign.
@@ -409,7 +409,7 @@ impl Validate for AddSubscriberRequest {
 }
 
 /// Successful response of `subscribers.add_subscriber`: Add a phone number to a campaign's opt-in list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AddSubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully added a new subscriber`.
@@ -576,7 +576,7 @@ impl Validate for RemoveSubscriberRequest {
 }
 
 /// Successful response of `subscribers.remove_subscriber`: Remove a phone number from a campaign's opt-in list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RemoveSubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully removed the subscriber`.
@@ -743,7 +743,7 @@ impl Validate for AddUnsubscriberRequest {
 }
 
 /// Successful response of `subscribers.add_unsubscriber`: Add a phone number to a tenant's opt-out list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AddUnsubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully added unsubscriber to the provided tenants opt-out list.`
@@ -910,7 +910,7 @@ impl Validate for RemoveUnsubscriberRequest {
 }
 
 /// Successful response of `subscribers.remove_unsubscriber`: Remove a phone number from a tenant's opt-out list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RemoveUnsubscriberResponse<'a> {
     /// The server's confirmation, e.g. `Successfully removed the unsubscriber from the provided tenants opt-out list.`

@@ -15,11 +15,12 @@ struct Server;
 
 impl users::Handler for Server {
     type Context = ();
+    type Error = std::convert::Infallible;
     fn list_users(
         &self,
         _: &(),
         request: ListUsersRequest,
-    ) -> Result<users::ListUsersResponse<'static>, dlspbx_core::Error> {
+    ) -> Result<users::ListUsersResponse<'static>, Self::Error> {
         assert_eq!(request.state, UserState::Online);
         let user = users::User {
             ext: "100".into(),
@@ -34,7 +35,7 @@ impl users::Handler for Server {
         &self,
         _: &(),
         _: AddUserRequest,
-    ) -> Result<users::AddUserResponse, dlspbx_core::Error> {
+    ) -> Result<users::AddUserResponse, Self::Error> {
         Ok(users::AddUserResponse { id: 7 })
     }
 }
