@@ -754,6 +754,7 @@ fn decode_escape(s: &str) -> Option<(char, usize)> {
 
 /// XML 1.0's `NameStartChar`: the one rule for element names, in responses and request
 /// bodies. (The response writer escapes `:` besides, so that no name has a namespace prefix.)
+#[inline]
 pub(crate) fn is_name_start(c: char) -> bool {
     matches!(c,
         ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
@@ -763,6 +764,7 @@ pub(crate) fn is_name_start(c: char) -> bool {
 }
 
 /// XML 1.0's `NameChar`.
+#[inline]
 pub(crate) fn is_name_char(c: char) -> bool {
     is_name_start(c)
         || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
@@ -782,15 +784,7 @@ fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
     if key.is_empty() {
         return Cow::Borrowed("_x_");
     }
-    let clean = key.chars().enumerate().all(|(i, c)| {
-        c != ':'
-            && if i == 0 {
-                is_name_start(c)
-            } else {
-                is_name_char(c)
-            }
-    }) && !key.contains("_x")
-        && !list_item_names;
+    let clean = !list_item_names && is_plain_name(key) && !key.contains("_x");
     if clean {
         return Cow::Borrowed(key);
     }
@@ -811,6 +805,27 @@ fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether `key` is an element name as it is, without `:` (the writer's hot path: the
+/// server's keys are ASCII, checked a byte at a time).
+fn is_plain_name(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    if key.is_ascii() {
+        let start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
+        return start(bytes[0])
+            && bytes[1..]
+                .iter()
+                .all(|&b| start(b) || b.is_ascii_digit() || b == b'-' || b == b'.');
+    }
+    key.chars().enumerate().all(|(i, c)| {
+        c != ':'
+            && if i == 0 {
+                is_name_start(c)
+            } else {
+                is_name_char(c)
+            }
+    })
 }
 
 /// True when `s` (what follows a `_`) would be read as an escape (`xHHHH_`).
