@@ -432,25 +432,16 @@ const STREAMED_EXCHANGE_TIMEOUT: std::time::Duration =
 /// Sorts a reqwest error for the retry policy. The URL is left out of the message.
 fn classify(error: reqwest::Error) -> Failure {
     let error = error.without_url();
-    let kind = if error.is_timeout() {
-        TransportKind::Timeout
+    let (kind, failure): (_, fn(Error) -> Failure) = if error.is_timeout() {
+        (TransportKind::Timeout, Failure::Timeout)
     } else if error.is_connect() {
-        TransportKind::Connect
+        (TransportKind::Connect, Failure::NotSent)
+    } else if error.is_request() || error.is_body() {
+        (TransportKind::Io, Failure::MaybeSent)
     } else {
-        TransportKind::Io
+        (TransportKind::Io, Failure::Fatal)
     };
-    let (timeout, connect) = (error.is_timeout(), error.is_connect());
-    let sent = error.is_request() || error.is_body();
-    let transport = Error::Transport(TransportError::caused_by(kind, error));
-    if timeout {
-        Failure::Timeout(transport)
-    } else if connect {
-        Failure::NotSent(transport)
-    } else if sent {
-        Failure::MaybeSent(transport)
-    } else {
-        Failure::Fatal(transport)
-    }
+    failure(Error::Transport(TransportError::caused_by(kind, error)))
 }
 
 /// The future of one call: resolves to the owned response. It owns a clone of the client, so

@@ -668,6 +668,14 @@ impl ExportDecoder {
         E: From<Error>,
     {
         use csv_core::ReadRecordResult;
+        let max_row = self.max_row;
+        let too_long = |at: u64| {
+            Error::from(DecodeError::new(
+                Format::Csv,
+                Position::Offset(at as usize),
+                format!("a record longer than {max_row} bytes (the export's max_row_size)"),
+            ))
+        };
         let State::Csv(csv) = &mut self.state else {
             unreachable!("the CSV decoder on a JSON body")
         };
@@ -696,15 +704,7 @@ impl ExportDecoder {
                     csv.out.resize(len, 0);
                 }
                 ReadRecordResult::InputEmpty | ReadRecordResult::OutputFull => {
-                    let e = DecodeError::new(
-                        Format::Csv,
-                        Position::Offset(csv.record_start as usize),
-                        format!(
-                            "a record longer than {} bytes (the export's max_row_size)",
-                            self.max_row
-                        ),
-                    );
-                    return Err(E::from(Error::from(e)));
+                    return Err(E::from(too_long(csv.record_start)));
                 }
                 ReadRecordResult::OutputEndsFull => {
                     let len = csv.ends.len() * 2;
@@ -713,15 +713,7 @@ impl ExportDecoder {
                 ReadRecordResult::Record => {
                     let (out_len, ends_len) = (csv.out_len, csv.ends_len);
                     if out_len > self.max_row {
-                        let e = DecodeError::new(
-                            Format::Csv,
-                            Position::Offset(csv.record_start as usize),
-                            format!(
-                                "a record longer than {} bytes (the export's max_row_size)",
-                                self.max_row
-                            ),
-                        );
-                        return Err(E::from(Error::from(e)));
+                        return Err(E::from(too_long(csv.record_start)));
                     }
                     csv.out_len = 0;
                     csv.ends_len = 0;
