@@ -2,8 +2,8 @@
 //!
 //! - `json`: `serde_json::to_string_pretty` of the typed response, fields in spec order (the
 //!   same JSON whatever format the server answered in).
-//! - `yaml`: the same tree as YAML (block style; strings quoted when YAML would read them as
-//!   something else).
+//! - `yaml`: the same tree as YAML, by the core's one YAML writer in its readable dialect
+//!   (block style; strings quoted when YAML would read them as something else).
 //! - `csv`: for the actions whose CSV layout is a table (SMS records), a header and one line per
 //!   record; for the others, the spec's key-path layout (`queues,support_queue,agents,beaucrn6,name,Tom`).
 //! - `table`: aligned columns, one table per list or map of records (see [`crate::table`]).
@@ -14,6 +14,8 @@
 use crate::report_out::ReportSink;
 use crate::table;
 use dlspbx_core::ActionInfo;
+use dlspbx_core::wire::tree;
+use dlspbx_core::wire::yaml::{self, YamlStyle};
 use dlspbx_core::wire::{CsvLayout, RowKind};
 use serde_json::Value;
 use std::io::{self, IsTerminal, Write};
@@ -169,16 +171,7 @@ impl TableRows<'_> {
             return Ok(());
         };
         let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-        let mut headers: Vec<&str> = Vec::new();
-        for item in rows.iter() {
-            if let Value::Object(e) = item {
-                for k in e.keys() {
-                    if !headers.contains(&k.as_str()) {
-                        headers.push(k);
-                    }
-                }
-            }
-        }
+        let headers = tree::record_header(rows);
         w.write_record(&headers).map_err(csv_err)?;
         for item in rows.iter() {
             let rec: Vec<String> = headers
@@ -223,162 +216,32 @@ fn cell_string(v: &Value) -> String {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// YAML
-
-/// Whether a string must be quoted to be read back as the same string.
-fn yaml_needs_quotes(s: &str) -> bool {
-    if s.is_empty() || s.trim() != s {
-        return true;
-    }
-    let lower = s.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "null"
-            | "~"
-            | "true"
-            | "false"
-            | "yes"
-            | "no"
-            | "on"
-            | "off"
-            | "y"
-            | "n"
-            | ".inf"
-            | ".nan"
-            | "-.inf"
-    ) {
-        return true;
-    }
-    if s.parse::<f64>().is_ok() || s.starts_with(|c: char| c.is_ascii_digit()) && s.contains(':') {
-        return true;
-    }
-    let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
-        return true;
-    }
-    s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())
-}
-
-fn yaml_scalar(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            if yaml_needs_quotes(s) {
-                serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
-            } else {
-                s.clone()
-            }
-        }
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
-    }
-}
-
-fn yaml_key(k: &str) -> String {
-    if yaml_needs_quotes(k) || k.contains(' ') {
-        serde_json::to_string(k).unwrap_or_default()
-    } else {
-        k.to_owned()
-    }
-}
-
-fn is_empty_collection(v: &Value) -> bool {
-    matches!(v, Value::Array(a) if a.is_empty()) || matches!(v, Value::Object(o) if o.is_empty())
-}
-
-fn yaml_node(out: &mut dyn Write, v: &Value, indent: usize) -> io::Result<()> {
-    let pad = " ".repeat(indent);
-    match v {
-        Value::Object(entries) if !entries.is_empty() => {
-            for (k, val) in entries {
-                if table::is_scalar(val) || is_empty_collection(val) {
-                    writeln!(out, "{pad}{}: {}", yaml_key(k), yaml_scalar(val))?;
-                } else {
-                    writeln!(out, "{pad}{}:", yaml_key(k))?;
-                    yaml_node(out, val, indent + 2)?;
-                }
-            }
-            Ok(())
-        }
-        Value::Array(items) if !items.is_empty() => {
-            for item in items {
-                if table::is_scalar(item) || is_empty_collection(item) {
-                    writeln!(out, "{pad}- {}", yaml_scalar(item))?;
-                } else {
-                    // The first line of the nested block goes after the dash.
-                    let mut buf = Vec::new();
-                    yaml_node(&mut buf, item, indent + 2)?;
-                    let text = String::from_utf8_lossy(&buf);
-                    let inner = " ".repeat(indent + 2);
-                    let mut first = true;
-                    for line in text.lines() {
-                        if first {
-                            writeln!(out, "{pad}- {}", line.strip_prefix(&inner).unwrap_or(line))?;
-                            first = false;
-                        } else {
-                            writeln!(out, "{line}")?;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        }
-        scalar => writeln!(out, "{pad}{}", yaml_scalar(scalar)),
-    }
-}
-
-/// Writes `v` as a YAML document.
+/// Writes `v` as a YAML document for people: the core's one YAML writer in its readable
+/// dialect ([`YamlStyle::Readable`]).
 pub fn write_yaml(out: &mut dyn Write, v: &Value) -> io::Result<()> {
-    yaml_node(out, v, 0)
+    out.write_all(yaml::write_tree(v, YamlStyle::Readable).as_bytes())
 }
-
-// ---------------------------------------------------------------------------------------------
-// CSV
 
 fn csv_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
-fn key_paths(
-    prefix: &mut Vec<String>,
-    v: &Value,
-    w: &mut csv::Writer<&mut dyn Write>,
-) -> Result<(), csv::Error> {
-    match v {
-        Value::Object(entries) if !entries.is_empty() => {
-            for (k, val) in entries {
-                prefix.push(k.clone());
-                key_paths(prefix, val, w)?;
-                prefix.pop();
-            }
-            Ok(())
-        }
-        Value::Array(items) if !items.is_empty() => {
-            for (i, val) in items.iter().enumerate() {
-                prefix.push(i.to_string());
-                key_paths(prefix, val, w)?;
-                prefix.pop();
-            }
-            Ok(())
-        }
-        leaf => {
-            let mut rec = prefix.clone();
-            rec.push(match leaf {
-                Value::Null | Value::Array(_) | Value::Object(_) => String::new(),
-                other => table::cell_text(other),
-            });
-            w.write_record(&rec)
-        }
-    }
-}
-
-/// Writes `v` as the spec's key-path CSV (`queues,support_queue,agents,beaucrn6,name,Tom`).
+/// Writes `v` as the spec's key-path CSV (`queues,support_queue,agents,beaucrn6,name,Tom`):
+/// the core's key-path walk, written as RFC 4180 by the csv crate.
 pub fn write_csv_keys(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    key_paths(&mut Vec::new(), v, &mut w).map_err(csv_err)?;
+    let mut result = Ok(());
+    tree::for_each_leaf(v, &mut Vec::new(), &mut |path, leaf| {
+        if result.is_ok() {
+            let text = if table::is_scalar(leaf) && !leaf.is_null() {
+                table::cell_text(leaf)
+            } else {
+                String::new()
+            };
+            result = w.write_record(path.iter().map(|k| k.as_bytes()).chain([text.as_bytes()]));
+        }
+    });
+    result.map_err(csv_err)?;
     w.flush()
 }
 

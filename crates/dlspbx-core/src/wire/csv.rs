@@ -798,30 +798,14 @@ pub fn write(node: &Node<'_>, layout: CsvLayout) -> Vec<u8> {
 }
 
 fn write_keys<'n>(out: &mut String, node: &'n Node<'_>, path: &mut Vec<Cow<'n, str>>) {
-    match node {
-        Node::Map(entries) if !entries.is_empty() => {
-            for (k, v) in entries {
-                path.push(Cow::Borrowed(k));
-                write_keys(out, v, path);
-                path.pop();
-            }
+    super::tree::for_each_leaf(node, path, &mut |path, leaf| {
+        for key in path {
+            write_field(out, key);
+            out.push(',');
         }
-        Node::Seq(items) if !items.is_empty() => {
-            for (i, v) in items.iter().enumerate() {
-                path.push(Cow::Owned(i.to_string()));
-                write_keys(out, v, path);
-                path.pop();
-            }
-        }
-        leaf => {
-            for key in path.iter() {
-                write_field(out, key);
-                out.push(',');
-            }
-            write_field(out, &cell_text(leaf));
-            out.push('\n');
-        }
-    }
+        write_field(out, &cell_text(leaf));
+        out.push('\n');
+    });
 }
 
 fn cell_text<'n>(node: &'n Node<'_>) -> Cow<'n, str> {
@@ -842,13 +826,10 @@ fn write_table(out: &mut String, node: &Node<'_>, rows_key: &str, kind: RowKind)
             Some(Node::Seq(cols)) => cols.iter().map(cell_text).collect(),
             _ => Vec::new(),
         },
-        RowKind::Map => match rows.first() {
-            Some(Node::Map(entries)) => entries
-                .iter()
-                .map(|(k, _)| Cow::Borrowed(k.as_ref()))
-                .collect(),
-            _ => Vec::new(),
-        },
+        RowKind::Map => super::tree::record_header(rows)
+            .into_iter()
+            .map(Cow::Borrowed)
+            .collect(),
     };
     if header.is_empty() {
         // No header known (no columns, or no rows to take the names from).

@@ -27,6 +27,7 @@ pub mod node;
 pub mod plain;
 pub mod scalar;
 pub mod ser;
+pub mod tree;
 #[cfg(feature = "xml")]
 pub mod xml;
 #[cfg(feature = "yaml")]

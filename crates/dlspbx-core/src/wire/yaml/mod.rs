@@ -29,9 +29,15 @@
 //! or `\xHH`, and non-ASCII characters are escaped as php-yaml does without UTF-8 output
 //! (`\xE9`, `\u20AC`, `\U0001F600`). `parse(write(n)) == n`, except that an empty map reads
 //! back as an empty list.
+//!
+//! That is the wire dialect, [`YamlStyle::Php`]. The same writer ([`write_tree`]) has a
+//! dialect for people, [`YamlStyle::Readable`] (the CLI's `--output yaml`), with the same
+//! quoting rule; both walk any [`Tree`], so the CLI writes its `serde_json::Value` without a
+//! copy of the walk.
 mod fast;
 
 use super::Node;
+use super::tree::{Tree, View};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
@@ -218,105 +224,178 @@ fn parse_full(src: &str) -> Result<Node<'_>> {
     }
 }
 
-/// Writes a YAML document (`---` ... `...`).
+/// The two dialects of the one YAML writer ([`write_tree`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlStyle {
+    /// php-yaml's `yaml_emit`, the wire (see the module documentation): `---` and `...`,
+    /// null as `~`, an empty map as `[]`, lists under a key not indented, every character
+    /// outside printable ASCII escaped.
+    Php,
+    /// For people (the CLI's `--output yaml`): no document markers, null as `null`, an empty
+    /// map as `{}`, lists indented under their key, and text outside ASCII as is (only
+    /// characters YAML cannot hold raw, such as controls, are escaped). The quoting rule is the
+    /// same as [`YamlStyle::Php`]'s.
+    Readable,
+}
+
+/// Writes `node` as `yaml_emit` does ([`YamlStyle::Php`]).
 pub fn write(node: &Node<'_>) -> Vec<u8> {
-    let mut out = String::with_capacity(256);
-    out.push_str("---");
-    match node {
-        Node::Map(entries) if !entries.is_empty() => {
-            out.push('\n');
-            write_map(&mut out, entries, 0, false);
+    write_tree(node, YamlStyle::Php).into_bytes()
+}
+
+/// Writes `tree` (a [`Node`] or a `serde_json::Value`) as a YAML document in `style`. A
+/// [`View::Number`] is written plain; a string that would read back as something else is
+/// double-quoted.
+pub fn write_tree<T: Tree>(tree: &T, style: YamlStyle) -> String {
+    let mut w = Writer {
+        out: String::with_capacity(256),
+        style,
+    };
+    let php = style == YamlStyle::Php;
+    if php {
+        w.out.push_str("---");
+    }
+    let view = tree.view();
+    if view.is_leaf() {
+        if php {
+            w.out.push(' ');
         }
-        Node::Seq(items) if !items.is_empty() => {
-            out.push('\n');
-            write_seq(&mut out, items, 0, false);
+        w.scalar(view);
+        w.out.push('\n');
+    } else {
+        if php {
+            w.out.push('\n');
         }
-        scalar => {
-            out.push(' ');
-            write_scalar(&mut out, scalar);
-            out.push('\n');
+        w.block(view, 0, false);
+    }
+    if php {
+        w.out.push_str("...\n");
+    }
+    w.out
+}
+
+struct Writer {
+    out: String,
+    style: YamlStyle,
+}
+
+impl Writer {
+    fn pad(&mut self, indent: usize) {
+        self.out.extend(std::iter::repeat_n(' ', indent));
+    }
+
+    /// Writes a non-empty list or map at `indent`; with `inline`, its first line continues the
+    /// current line (after `- `).
+    fn block<T: Tree>(&mut self, view: View<'_, T>, indent: usize, inline: bool) {
+        match view {
+            View::Map(entries) => self.map(entries, indent, inline),
+            View::Seq(items) => self.seq(items, indent, inline),
+            leaf => {
+                self.scalar(leaf);
+                self.out.push('\n');
+            }
         }
     }
-    out.push_str("...\n");
-    out.into_bytes()
-}
 
-fn pad(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat_n(' ', indent));
-}
-
-/// Writes a block map at `indent`; with `inline`, the first entry continues the current line.
-fn write_map(out: &mut String, entries: &[(Cow<'_, str>, Node<'_>)], indent: usize, inline: bool) {
-    for (i, (k, v)) in entries.iter().enumerate() {
-        if i > 0 || !inline {
-            pad(out, indent);
+    fn map<'t, T: Tree + 't>(
+        &mut self,
+        entries: impl Iterator<Item = (&'t str, &'t T)>,
+        indent: usize,
+        inline: bool,
+    ) {
+        for (i, (k, v)) in entries.enumerate() {
+            if i > 0 || !inline {
+                self.pad(indent);
+            }
+            let start = self.out.len();
+            self.str(k);
+            if self.out.len() - start > 1000 {
+                // Simple keys are limited to 1024 characters: use an explicit key.
+                self.out.insert_str(start, "? ");
+                self.out.push('\n');
+                self.pad(indent);
+            }
+            self.out.push(':');
+            let view = v.view();
+            if view.is_leaf() {
+                self.out.push(' ');
+                self.scalar(view);
+                self.out.push('\n');
+            } else {
+                self.out.push('\n');
+                let nested = match (&view, self.style) {
+                    (View::Seq(_), YamlStyle::Php) => indent,
+                    _ => indent + 2,
+                };
+                self.block(view, nested, false);
+            }
         }
-        let mut key = String::new();
-        write_str(&mut key, k);
-        if key.len() > 1000 {
-            // Simple keys are limited to 1024 characters: use an explicit key.
-            out.push_str("? ");
-            out.push_str(&key);
-            out.push('\n');
-            pad(out, indent);
-            out.push(':');
+    }
+
+    fn seq<T: Tree>(&mut self, items: &[T], indent: usize, inline: bool) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 || !inline {
+                self.pad(indent);
+            }
+            self.out.push_str("- ");
+            let view = item.view();
+            if view.is_leaf() {
+                self.scalar(view);
+                self.out.push('\n');
+            } else {
+                self.block(view, indent + 2, true);
+            }
+        }
+    }
+
+    fn scalar<T: Tree>(&mut self, view: View<'_, T>) {
+        let php = self.style == YamlStyle::Php;
+        match view {
+            View::Null if php => self.out.push('~'),
+            View::Null => self.out.push_str("null"),
+            View::Bool(true) => self.out.push_str("true"),
+            View::Bool(false) => self.out.push_str("false"),
+            View::Number(n) => self.out.push_str(&n),
+            View::Str(s) => self.str(s),
+            View::Map(_) if !php => self.out.push_str("{}"),
+            View::Seq(_) | View::Map(_) => self.out.push_str("[]"),
+        }
+    }
+
+    fn str(&mut self, s: &str) {
+        let ascii_only = self.style == YamlStyle::Php;
+        if plain_ok(s, ascii_only) {
+            self.out.push_str(s);
         } else {
-            out.push_str(&key);
-            out.push(':');
-        }
-        match v {
-            Node::Map(e) if !e.is_empty() => {
-                out.push('\n');
-                write_map(out, e, indent + 2, false);
-            }
-            Node::Seq(items) if !items.is_empty() => {
-                out.push('\n');
-                write_seq(out, items, indent, false);
-            }
-            scalar => {
-                out.push(' ');
-                write_scalar(out, scalar);
-                out.push('\n');
-            }
+            write_quoted(&mut self.out, s, ascii_only);
         }
     }
 }
 
-/// Writes a block list at `indent`; with `inline`, the first item continues the current line.
-fn write_seq(out: &mut String, items: &[Node<'_>], indent: usize, inline: bool) {
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 || !inline {
-            pad(out, indent);
+/// True when `c` can stand raw in YAML text; with `ascii_only`, only printable ASCII can.
+fn raw_ok(c: char, ascii_only: bool) -> bool {
+    match c {
+        ' '..='~' => true,
+        _ if ascii_only => false,
+        '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}' => {
+            false
         }
-        out.push_str("- ");
-        match item {
-            Node::Map(e) if !e.is_empty() => write_map(out, e, indent + 2, true),
-            Node::Seq(s) if !s.is_empty() => write_seq(out, s, indent + 2, true),
-            scalar => {
-                write_scalar(out, scalar);
-                out.push('\n');
-            }
-        }
-    }
-}
-
-fn write_scalar(out: &mut String, node: &Node<'_>) {
-    match node {
-        Node::Null => out.push('~'),
-        Node::Bool(true) => out.push_str("true"),
-        Node::Bool(false) => out.push_str("false"),
-        Node::Str(s) => write_str(out, s),
-        Node::Seq(_) | Node::Map(_) => out.push_str("[]"),
+        c => !c.is_control(),
     }
 }
 
 /// True when `s` can be written as a plain scalar and reads back as the same string.
-fn plain_ok(s: &str) -> bool {
+fn plain_ok(s: &str, ascii_only: bool) -> bool {
     let bytes = s.as_bytes();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if !bytes.iter().all(|b| (0x20..=0x7E).contains(b)) {
+    let printable = if bytes.is_ascii() {
+        bytes.iter().all(|b| (0x20..=0x7E).contains(b))
+    } else {
+        !ascii_only && s.chars().all(|c| raw_ok(c, false))
+    };
+    if !printable {
         return false;
     }
     if first.is_ascii_digit()
@@ -336,11 +415,9 @@ fn plain_ok(s: &str) -> bool {
     )
 }
 
-fn write_str(out: &mut String, s: &str) {
-    if plain_ok(s) {
-        out.push_str(s);
-        return;
-    }
+/// Writes `s` double-quoted; with `ascii_only`, every character outside printable ASCII is
+/// escaped, as php-yaml does without UTF-8 output.
+fn write_quoted(out: &mut String, s: &str, ascii_only: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -355,7 +432,7 @@ fn write_str(out: &mut String, s: &str) {
             '\u{c}' => out.push_str("\\f"),
             '\r' => out.push_str("\\r"),
             '\u{1b}' => out.push_str("\\e"),
-            ' '..='~' => out.push(c),
+            c if raw_ok(c, ascii_only) => out.push(c),
             c if (c as u32) <= 0xFF => {
                 let _ = write!(out, "\\x{:02X}", c as u32);
             }
@@ -379,6 +456,31 @@ mod tests {
     use serde::Deserialize;
 
     use crate::wire::arb::{m, s};
+
+    #[test]
+    fn readable_style_for_people() {
+        let v: serde_json::Value = serde_json::from_str(
+            r#"{"users":[{"ext":"630","name":"Zoë","port":0,"ok":true,"host":"203.0.113.10"}],
+                "empty":[],"m":{},"s":"a: b","n":null,"bell":"a\u0007"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            write_tree(&v, YamlStyle::Readable),
+            "users:\n  - ext: \"630\"\n    name: Zoë\n    port: 0\n    ok: true\n    host: \"203.0.113.10\"\n\
+             empty: []\nm: {}\ns: \"a: b\"\n\"n\": null\nbell: \"a\\a\"\n"
+        );
+        assert_eq!(
+            write_tree(&serde_json::json!("x"), YamlStyle::Readable),
+            "x\n"
+        );
+        // The wire dialect of the same tree escapes what is not ASCII and writes null as `~`.
+        let php = write_tree(&v, YamlStyle::Php);
+        assert!(
+            php.starts_with("---\nusers:\n- ext: \"630\"\n  name: \"Zo\\xEB\"\n"),
+            "{php}"
+        );
+        assert!(php.ends_with("\"n\": ~\nbell: \"a\\a\"\n...\n"), "{php}");
+    }
 
     #[test]
     fn reference_samples() {
@@ -589,6 +691,13 @@ mod tests {
         fn round_trip_json_style_trees(node in arb_node()) {
             let back = parse(&write(&node)).unwrap().into_owned();
             prop_assert_eq!(back, normalize_empty(node));
+        }
+
+        #[test]
+        fn readable_round_trip(node in arb_yaml_node()) {
+            let out = write_tree(&node, YamlStyle::Readable);
+            let back = parse(out.as_bytes()).unwrap().into_owned();
+            prop_assert_eq!(back, node, "{}", out);
         }
 
         #[test]
