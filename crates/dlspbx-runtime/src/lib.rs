@@ -12,12 +12,13 @@
 //!   export's request and decoder, the next page) and the accessors on it ([`ClientExt`]),
 //!   the transport errors both raise, and reading a size-capped body.
 //!
-//! Programs use it through `dlspbx` or `dlspbx-async`, which re-export it.
+//! Programs use it through `dlspbx` or `dlspbx-async`, which re-export it ([`facade`]).
 
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod export;
+pub mod facade;
 pub mod pages;
 mod raw;
 pub mod retry;
