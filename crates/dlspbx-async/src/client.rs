@@ -7,20 +7,15 @@ use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::{Action, Caller, Error, Result};
 use dlspbx_runtime::RawResponse;
 use dlspbx_runtime::config::{ClientConfig, FromConfig};
-use dlspbx_runtime::export::{
-    ExportDecoder, ExportRow, ExportSummary, export_format, export_request,
-};
+use dlspbx_runtime::export::{ExportRow, ExportSummary, status_error};
 use dlspbx_runtime::pages::{Pager, ReportPager, SmsPager};
-use dlspbx_runtime::retry::{Failure, Retries};
-use dlspbx_runtime::{
-    ClientCore, ClientExt, body_too_large, call_span, finish_span, push_capped, timed_out,
-};
+use dlspbx_runtime::retry::{Failure, Next, Retries};
+use dlspbx_runtime::{ClientCore, ClientExt, body_too_large, push_capped, timed_out};
 use futures_core::Stream;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::Instant;
 use tracing::Instrument;
 
 /// Builds an async [`Client`]; see [`config`](crate::config) for every setting.
@@ -182,34 +177,25 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn execute(&self, request: &HttpRequest) -> Result<RawResponse> {
-        let span = call_span(request);
-        let call = async {
-            // Recorded on the span itself, not `Span::current()`: a subscriber need not track
-            // the current span.
-            let started = Instant::now();
-            let mut retries = Retries::new(self.config().retry, request.idempotent);
+        let mut call = self.core.start_call(request);
+        let span = call.span.clone();
+        async {
             let result = async {
                 let response = self
-                    .exchange(request, BodyMode::Buffered, &mut retries)
+                    .exchange(request, BodyMode::Buffered, &mut call.retries)
                     .await?;
-                let status = response.status().as_u16();
-                let body = self.read_body(response).await?;
                 Ok(RawResponse {
-                    status,
+                    status: response.status().as_u16(),
                     format: request.format,
-                    body,
+                    body: self.read_body(response).await?,
                 })
             }
             .await;
-            finish_span(
-                &span,
-                result.as_ref().map(|r| r.status),
-                retries.attempts(),
-                started,
-            );
+            call.finish(result.as_ref().map(|r| r.status));
             result
-        };
-        call.instrument(span.clone()).await
+        }
+        .instrument(span)
+        .await
     }
 
     /// Every page of a CDR report, decoded and owned, as a [`Stream`]; see [`ReportPager`] for
@@ -265,7 +251,7 @@ impl Client {
     /// independent of the report's size.
     ///
     /// The async twin of the blocking `report_export`, with the same decoder
-    /// ([`ExportDecoder`]): the request is sent once with `page=ALL` (any `page`, `per_page`
+    /// ([`ExportDecoder`](crate::export::ExportDecoder)): the request is sent once with `page=ALL` (any `page`, `per_page`
     /// and `page_offset` are dropped), in CSV when the client's format is CSV and in JSON
     /// otherwise; each chunk of the body is decoded as soon as it arrives and every complete
     /// row is handed to `on_row`, so no more than one row is held in memory. Consequently:
@@ -304,33 +290,24 @@ impl Client {
         F: FnMut(ExportRow<'_>) -> std::result::Result<(), E>,
         E: From<Error>,
     {
-        let format = export_format(self.format());
-        let client = self.with_format(format);
-        let request = client.prepare(&export_request(request))?;
-        let span = call_span(&request);
+        let request = self.core.prepare_export(request)?;
+        let mut call = self.core.start_call(&request);
+        let span = call.span.clone();
         let head = async {
-            let started = Instant::now();
-            let mut retries = Retries::new(client.config().retry, request.idempotent);
-            let result = client
-                .exchange(&request, BodyMode::Streamed, &mut retries)
+            let result = self
+                .exchange(&request, BodyMode::Streamed, &mut call.retries)
                 .await;
-            finish_span(
-                &span,
-                result.as_ref().map(|r| r.status().as_u16()),
-                retries.attempts(),
-                started,
-            );
+            call.finish(result.as_ref().map(|r| r.status().as_u16()));
             result
         };
         let mut response = head.instrument(span.clone()).await?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
-            let body = client.read_body(response).instrument(span).await?;
-            return Err(dlspbx_runtime::export::status_error(format, status, &body).into());
+            let body = self.read_body(response).instrument(span).await?;
+            return Err(status_error(request.format, status, &body).into());
         }
-        let max_row = usize::try_from(client.config().max_body_size).unwrap_or(usize::MAX);
-        let mut decoder = ExportDecoder::new(format).max_row_size(max_row);
-        let per_read = client.config().timeout;
+        let mut decoder = self.core.export_decoder(request.format);
+        let per_read = self.config().timeout;
         loop {
             let chunk = match tokio::time::timeout(per_read, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => chunk,
@@ -355,7 +332,6 @@ impl Client {
     ) -> Result<reqwest::Response> {
         let url = request.url(&self.config().base_url);
         loop {
-            retries.start_attempt();
             let mut builder = self.core.transport().post(&url).body(request.body.clone());
             if mode == BodyMode::Streamed {
                 // The client-wide timeout covers a whole exchange; a streamed body is limited
@@ -377,23 +353,10 @@ impl Client {
                     }
                 }
             };
-            let delay = match sent {
-                Ok(response) => {
-                    let retry_after = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok());
-                    match retries.after_status(response.status().as_u16(), retry_after) {
-                        Some(delay) => delay,
-                        None => return Ok(response),
-                    }
-                }
-                Err(failure) => match retries.after_failure(&failure) {
-                    Some(delay) => delay,
-                    None => return Err(failure.into_error()),
-                },
-            };
-            tokio::time::sleep(delay).await;
+            match retries.judge(sent, head) {
+                Next::Done(result) => return result,
+                Next::Retry(delay, _) => tokio::time::sleep(delay).await,
+            }
         }
     }
 
@@ -428,6 +391,15 @@ enum BodyMode {
 /// by the client's timeout).
 const STREAMED_EXCHANGE_TIMEOUT: std::time::Duration =
     std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// A response's status and `Retry-After` header, for the retry policy.
+fn head(response: &reqwest::Response) -> (u16, Option<&str>) {
+    let retry_after = response.headers().get("retry-after");
+    (
+        response.status().as_u16(),
+        retry_after.and_then(|v| v.to_str().ok()),
+    )
+}
 
 /// Sorts a reqwest error for the retry policy. The URL is left out of the message.
 fn classify(error: reqwest::Error) -> Failure {
@@ -474,10 +446,8 @@ impl Caller for Client {
         let client = self.clone();
         ResponseFuture {
             inner: Box::pin(async move {
-                let key = client.config().credentials.api_key.clone();
                 let raw = client.call_raw(request).await;
-                raw.and_then(|raw| raw.decode_owned::<A>())
-                    .map_err(|e| key.scrub_error(e))
+                client.core.decode_owned::<A>(raw)
             }),
         }
     }
@@ -536,12 +506,6 @@ impl<P: Pager + Unpin> Stream for Pages<P> {
         };
         let raw = ready!(pending.as_mut().poll(cx));
         this.pending = None;
-        let page = raw
-            .and_then(|raw| this.pager.take_page(&raw))
-            .map_err(|e| this.client.config().credentials.api_key.scrub_error(e));
-        if page.is_err() {
-            this.pager.stop();
-        }
-        Poll::Ready(Some(page))
+        Poll::Ready(Some(this.client.core.finish_page(&mut this.pager, raw)))
     }
 }

@@ -80,25 +80,10 @@ mod client;
 
 pub use client::{Client, ClientBuilder, Pages, ReportPages, ResponseFuture, SmsPages};
 
-pub use dlspbx_core::generated::client::{Caller, Modules};
-pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
-pub use dlspbx_core::report::{Cell, CellType, Page, ReportTable, Row};
-pub use dlspbx_core::request::form::{FormLimits, Oversize};
-pub use dlspbx_core::{
-    Action, DecodeError, Encoding, Error, Format, InvalidRequest, Position, Result, Str,
-};
-pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
-pub use dlspbx_runtime::export::{ExportRow, ExportSummary};
-pub use dlspbx_runtime::retry::RetryPolicy;
-pub use dlspbx_runtime::{ClientConfig, ClientExt, RawResponse};
-pub use dlspbx_runtime::{config, export, pages, retry};
-
-/// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
-pub use dlspbx_core as sans_io;
+pub use dlspbx_runtime::facade::*;
 
 /// What most programs need: `use dlspbx_async::prelude::*;`.
 pub mod prelude {
-    pub use crate::{
-        Caller, Client, ClientBuilder, ClientExt, Encoding, Error, Format, Modules, RawResponse,
-    };
+    pub use crate::{Client, ClientBuilder};
+    pub use dlspbx_runtime::facade::prelude::*;
 }

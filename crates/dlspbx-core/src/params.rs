@@ -217,26 +217,49 @@ pub fn comma_list<T: std::fmt::Display>(items: &[T]) -> Node<'static> {
 }
 
 /// Read access to a map of request parameters, naming fields in errors.
+///
+/// Two PHP wire facts hold for every field here, so that no reader needs to know them: a key
+/// written with PHP's array suffix (`"filters[]"` as a literal JSON or XML key, which PHP's
+/// `json_decode` keeps as it is) is the key without it, and a record given as a list of maps
+/// (the form `filters[][src]=100&filters[][dst]=200`) is one map of all their fields.
 #[derive(Debug)]
 pub struct Params<'n, 'a> {
-    entries: &'n [(Cow<'a, str>, Node<'a>)],
+    /// The maps whose fields these are, each a [`Node::Map`]; a later one's field wins.
+    maps: &'n [Node<'a>],
     path: &'n str,
 }
 
 impl<'n, 'a> Params<'n, 'a> {
-    /// Wraps a map node (an empty string or null counts as an empty map).
+    /// Wraps a map node, or a non-empty list of map nodes (an empty string or null counts as
+    /// an empty map).
     pub fn new(node: &'n Node<'a>, path: &'n str) -> Result<Self, InvalidRequest> {
-        match node {
-            Node::Map(entries) => Ok(Params { entries, path }),
-            Node::Null => Ok(Params { entries: &[], path }),
-            Node::Str(s) if s.is_empty() => Ok(Params { entries: &[], path }),
-            _ => Err(InvalidRequest::new(
-                if path.is_empty() { "request" } else { path },
-                "",
-                "type",
-                "must be a map of fields",
-            )),
-        }
+        let maps = match node {
+            Node::Map(_) => std::slice::from_ref(node),
+            Node::Seq(items)
+                if !items.is_empty() && items.iter().all(|n| matches!(n, Node::Map(_))) =>
+            {
+                items
+            }
+            Node::Null => &[],
+            Node::Str(s) if s.is_empty() => &[],
+            _ => {
+                return Err(InvalidRequest::new(
+                    if path.is_empty() { "request" } else { path },
+                    "",
+                    "type",
+                    "must be a map of fields",
+                ));
+            }
+        };
+        Ok(Params { maps, path })
+    }
+
+    /// Every field, in the order given.
+    fn entries(&self) -> impl DoubleEndedIterator<Item = &'n (Cow<'a, str>, Node<'a>)> {
+        self.maps.iter().flat_map(|map| match map {
+            Node::Map(entries) => entries.as_slice(),
+            _ => &[],
+        })
     }
 
     fn field_name(&self, name: &str) -> String {
@@ -247,12 +270,15 @@ impl<'n, 'a> Params<'n, 'a> {
         }
     }
 
-    /// The last value given for `name` or one of its aliases (PHP: the last duplicate wins).
+    /// The last value given for `name` or one of its aliases, with or without PHP's array
+    /// suffix `[]` (PHP: the last duplicate wins).
     pub fn get(&self, name: &str, aliases: &[&str]) -> Option<&'n Node<'a>> {
-        self.entries
-            .iter()
+        self.entries()
             .rev()
-            .find(|(k, _)| k == name || aliases.contains(&k.as_ref()))
+            .find(|(k, _)| {
+                let k = k.strip_suffix("[]").unwrap_or(k);
+                k == name || aliases.contains(&k)
+            })
             .map(|(_, v)| v)
     }
 
@@ -327,8 +353,7 @@ impl<'n, 'a> Params<'n, 'a> {
 
     /// Every top-level `prefix<name>` field (`custom:customer_account_id`).
     pub fn custom_fields(&self, prefix: &str) -> Result<Vec<(String, String)>, InvalidRequest> {
-        self.entries
-            .iter()
+        self.entries()
             .filter_map(|(k, v)| k.strip_prefix(prefix).map(|name| (name, v, k)))
             .map(|(name, v, k)| Ok((name.to_owned(), String::from_param(v, k)?)))
             .collect()

@@ -7,16 +7,18 @@
 //! - [`pages`]: pagination of reports and SMS queries;
 //! - [`export`]: the streaming report export's request and incremental decoder;
 //! - [`RawResponse`]: a status and body, decoded on demand;
-//! - here: the state every client holds ([`ClientCore`]) and the accessors on it
-//!   ([`ClientExt`]), the tracing span of a call, the transport errors both raise, and reading
-//!   a size-capped body.
+//! - here: the state every client holds ([`ClientCore`], with what both clients do around
+//!   their transport: one call's span and retries ([`Call`]), decoding and scrubbing, the
+//!   export's request and decoder, the next page) and the accessors on it ([`ClientExt`]),
+//!   the transport errors both raise, and reading a size-capped body.
 //!
-//! Programs use it through `dlspbx` or `dlspbx-async`, which re-export it.
+//! Programs use it through `dlspbx` or `dlspbx-async`, which re-export it ([`facade`]).
 
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod export;
+pub mod facade;
 pub mod pages;
 mod raw;
 pub mod retry;
@@ -26,41 +28,60 @@ pub use raw::RawResponse;
 
 use dlspbx_core::error::{TransportError, TransportKind};
 use dlspbx_core::http::{self, HttpRequest, RequestOptions};
+use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::{Action, Encoding, Error, Format, Result};
+use export::{ExportDecoder, export_format, export_request};
+use pages::Pager;
+use retry::{Retries, RetryPolicy};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::field::Empty;
 
-/// The span of one call: `dlspbx.call` with `module`, `action`, `format`, and, recorded when
-/// it ends, `status`, `attempts` and `elapsed_ms`. It never holds the request body or the
-/// credentials.
-pub fn call_span(request: &HttpRequest) -> tracing::Span {
-    tracing::debug_span!(
-        "dlspbx.call",
-        module = request.module,
-        action = request.action,
-        format = request.format.as_str(),
-        status = Empty,
-        attempts = Empty,
-        elapsed_ms = Empty,
-    )
+/// One call's bookkeeping, shared by both clients' `execute` and `report_export`: its
+/// tracing span, its attempts under the retry policy and when it started.
+#[derive(Debug)]
+pub struct Call {
+    /// The span `dlspbx.call` with `module`, `action`, `format`, and, recorded by
+    /// [`finish`](Self::finish), `status`, `attempts` and `elapsed_ms`. It never holds the
+    /// request body or the credentials. The transport runs the call in it.
+    pub span: tracing::Span,
+    /// The attempts so far (see [`Retries::judge`]).
+    pub retries: Retries,
+    started: Instant,
 }
 
-/// Records how a call ended on its span (see [`call_span`]), and logs a failure in it.
-pub fn finish_span(
-    span: &tracing::Span,
-    outcome: Result<u16, &Error>,
-    attempts: u32,
-    started: Instant,
-) {
-    span.record("attempts", attempts);
-    span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-    match outcome {
-        Ok(status) => {
-            span.record("status", status);
+impl Call {
+    /// Starts a call of `request` under `policy`.
+    pub fn start(request: &HttpRequest, policy: RetryPolicy) -> Self {
+        let span = tracing::debug_span!(
+            "dlspbx.call",
+            module = request.module,
+            action = request.action,
+            format = request.format.as_str(),
+            status = Empty,
+            attempts = Empty,
+            elapsed_ms = Empty,
+        );
+        Call {
+            span,
+            retries: Retries::new(policy, request.idempotent),
+            started: Instant::now(),
         }
-        Err(error) => tracing::debug!(parent: span, %error, "call failed"),
+    }
+
+    /// Records how the call ended (the response's status, or the error) on its span, and
+    /// logs a failure in it.
+    pub fn finish(&self, outcome: Result<u16, &Error>) {
+        let span = &self.span;
+        span.record("attempts", self.retries.attempts());
+        span.record("elapsed_ms", self.started.elapsed().as_millis() as u64);
+        match outcome {
+            Ok(status) => {
+                span.record("status", status);
+            }
+            Err(error) => tracing::debug!(parent: span, %error, "call failed"),
+        }
     }
 }
 
@@ -171,6 +192,51 @@ impl<T> ClientCore<T> {
     /// Validates and encodes `request` with this handle's credentials and options.
     pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
         http::build(request, &self.shared.config.credentials, &self.options)
+    }
+
+    /// Starts a call of `request` under the configured retry policy.
+    pub fn start_call(&self, request: &HttpRequest) -> Call {
+        Call::start(request, self.shared.config.retry)
+    }
+
+    /// The owned response to a call (`raw`), with the API key scrubbed from any error.
+    pub fn decode_owned<A: Action>(
+        &self,
+        raw: Result<RawResponse>,
+    ) -> Result<A::Response<'static>> {
+        self.scrub(raw.and_then(|raw| raw.decode_owned::<A>()))
+    }
+
+    /// The page `pager` takes from the response to its last request (`raw`), with the API key
+    /// scrubbed from any error; an error ends the pages.
+    pub fn finish_page<P: Pager>(
+        &self,
+        pager: &mut P,
+        raw: Result<RawResponse>,
+    ) -> Result<P::Page> {
+        let page = raw.and_then(|raw| pager.take_page(&raw));
+        if page.is_err() {
+            pager.stop();
+        }
+        self.scrub(page)
+    }
+
+    fn scrub<V>(&self, result: Result<V>) -> Result<V> {
+        result.map_err(|e| self.shared.config.credentials.api_key.scrub_error(e))
+    }
+
+    /// The request of a streaming export of `request`: every row at once
+    /// ([`export_request`]), in the export format for this handle's format
+    /// ([`export_format`]).
+    pub fn prepare_export(&self, request: ReportRequest) -> Result<HttpRequest> {
+        self.with_format(export_format(self.options.format))
+            .prepare(&export_request(request))
+    }
+
+    /// The decoder of an export's body in `format`, each row limited to `max_body_size`.
+    pub fn export_decoder(&self, format: Format) -> ExportDecoder {
+        let max_row = usize::try_from(self.shared.config.max_body_size).unwrap_or(usize::MAX);
+        ExportDecoder::new(format).max_row_size(max_row)
     }
 }
 

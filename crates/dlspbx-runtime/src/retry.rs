@@ -193,6 +193,16 @@ impl Failure {
     }
 }
 
+/// What to do after an attempt (see [`Retries::judge`]).
+#[derive(Debug)]
+pub enum Next<R> {
+    /// The call's outcome: return it.
+    Done(Result<R, Error>),
+    /// Wait this long and send again. The response to this attempt, if there was one, is
+    /// handed back so that the transport can drain it and reuse the connection.
+    Retry(Duration, Option<R>),
+}
+
 /// The retry bookkeeping of one call: each client's loop asks it whether to try again.
 #[derive(Debug)]
 pub struct Retries {
@@ -254,6 +264,30 @@ impl Retries {
             "retrying"
         );
         Some(delay)
+    }
+
+    /// Counts one attempt and judges how it went: a response (`head` reads its status and
+    /// `Retry-After` header) or a failure. Each client's exchange loop sends, calls this, and
+    /// either returns or waits and sends again.
+    pub fn judge<R>(
+        &mut self,
+        sent: Result<R, Failure>,
+        head: fn(&R) -> (u16, Option<&str>),
+    ) -> Next<R> {
+        self.start_attempt();
+        match sent {
+            Ok(response) => {
+                let (status, retry_after) = head(&response);
+                match self.after_status(status, retry_after) {
+                    Some(delay) => Next::Retry(delay, Some(response)),
+                    None => Next::Done(Ok(response)),
+                }
+            }
+            Err(failure) => match self.after_failure(&failure) {
+                Some(delay) => Next::Retry(delay, None),
+                None => Next::Done(Err(failure.into_error())),
+            },
+        }
     }
 
     fn next_delay(&self, retryable: bool, asked: Option<Duration>) -> Option<Duration> {
@@ -320,6 +354,24 @@ mod tests {
         r.start_attempt();
         r.start_attempt();
         assert!(r.after_status(503, None).is_none(), "three attempts in all");
+    }
+
+    #[test]
+    fn judge_counts_attempts_and_hands_back_the_response() {
+        fn head(r: &(u16, String)) -> (u16, Option<&str>) {
+            (r.0, Some(&r.1))
+        }
+        let mut r = Retries::new(RetryPolicy::attempts(2), true);
+        let busy = || Ok((503, "0".to_owned()));
+        assert!(matches!(
+            r.judge(busy(), head),
+            Next::Retry(_, Some((503, _)))
+        ));
+        assert!(matches!(r.judge(busy(), head), Next::Done(Ok((503, _)))));
+        assert_eq!(r.attempts(), 2);
+        let mut r = Retries::new(RetryPolicy::default(), false);
+        let failed = r.judge(Err::<(u16, String), _>(Failure::MaybeSent(err())), head);
+        assert!(matches!(failed, Next::Done(Err(Error::Transport(_)))));
     }
 
     #[test]

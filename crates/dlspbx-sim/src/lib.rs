@@ -36,9 +36,11 @@
 //!   `api_key` in the body, the key compared in constant time. Every query and write is
 //!   scoped to the user's tenant. A bare extension that exists in several tenants is the one
 //!   whose key matches.
-//! - **Quirks accepted** (see [`server::normalize`]): `filters[]`/`columns[]`/`options[]` as
-//!   literal JSON or XML keys, `filters[][src]=..` form lists, `columns` and `options` as one
-//!   comma-delimited value, `dst` as a list or a comma-delimited value; the spec's server
+//! - **Quirks accepted**, by the generated parser and the core's
+//!   [`Params`](dlspbx_core::params::Params), so the server knows no field: `filters[]`,
+//!   `columns[]`, `options[]` (any key with PHP's array suffix) as literal JSON or XML keys,
+//!   `filters[][src]=..` form lists (a record as a list of maps), `columns` and `options` as
+//!   one comma-delimited value, `dst` as a list or a comma-delimited value; the spec's server
 //!   defaults (`report_type=detail_table`, `country=US`) fill missing fields.
 //!
 //! # Status codes

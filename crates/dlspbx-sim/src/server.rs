@@ -306,65 +306,12 @@ fn parse_body(
     }
 }
 
-/// The reference's quirks and the spec's server defaults, applied before the generated parser
-/// sees the parameters:
-/// - a top-level key written with PHP's array suffix in a JSON or XML body (`"filters[]"`,
-///   `"columns[]"`, `"options[]"`) means the key without it;
-/// - `filters` given as a list of maps (`filters[][src]=100` in a form) is one map;
-/// - a missing request field with a spec `default` gets it (`report_type=detail_table`,
-///   `country=US`).
-pub fn normalize(file: &str, action: &str, params: &mut Node<'static>) {
-    let Node::Map(entries) = params else { return };
-    let mut renamed = Vec::new();
-    for (i, (k, _)) in entries.iter().enumerate() {
-        if let Some(base) = k.strip_suffix("[]")
-            && !base.is_empty()
-            && !entries.iter().any(|(k2, _)| k2 == base)
-        {
-            renamed.push((i, base.to_owned()));
-        }
-    }
-    for (i, base) in renamed {
-        entries[i].0 = Cow::Owned(base);
-    }
-    for (k, v) in entries.iter_mut() {
-        if k == "filters"
-            && let Node::Seq(items) = v
-            && !items.is_empty()
-            && items.iter().all(|n| matches!(n, Node::Map(_)))
-        {
-            let mut merged: Vec<(Cow<'static, str>, Node<'static>)> = Vec::new();
-            for item in std::mem::take(items) {
-                if let Node::Map(m) = item {
-                    for (mk, mv) in m {
-                        merged.retain(|(ek, _)| *ek != mk);
-                        merged.push((mk, mv));
-                    }
-                }
-            }
-            *v = Node::Map(merged);
-        }
-    }
-    if let Some(info) = ACTIONS.iter().find(|a| a.file == file && a.name == action) {
-        for field in info.request {
-            if let Some(default) = field.default
-                && !entries
-                    .iter()
-                    .any(|(k, v)| k == field.name && !v.is_empty())
-            {
-                entries.retain(|(k, _)| k != field.name);
-                entries.push((Cow::Borrowed(field.name), Node::str(default)));
-            }
-        }
-    }
-}
-
 /// Authenticates and dispatches one request; returns the status and the body.
 pub fn process(
     shared: &Shared,
     file: &str,
     action: Option<String>,
-    mut params: Node<'static>,
+    params: Node<'static>,
     format: Format,
 ) -> (StatusCode, Vec<u8>) {
     let fail = |msg: &str| (StatusCode::OK, encode_error(format, msg));
@@ -383,7 +330,6 @@ pub fn process(
             ));
         };
         let action = action.trim().to_owned();
-        normalize(file, &action, &mut params);
         let handler = Api {
             conn,
             ids: &shared.ids,
@@ -433,15 +379,13 @@ fn streamed_report(
     if file != "reports.php" || action != "report" || shared.extras.find(file, action).is_some() {
         return None;
     }
-    let mut params = params.clone();
-    normalize(file, action, &mut params);
-    let request = ReportRequest::from_params(&params).ok()?;
+    let request = ReportRequest::from_params(params).ok()?;
     request.validate().ok()?;
     if !report::is_streamed(&request, format) {
         return None;
     }
-    let api_user = scalar(&params, "api_user").unwrap_or("").to_owned();
-    let api_key = scalar(&params, "api_key").unwrap_or("").to_owned();
+    let api_user = scalar(params, "api_user").unwrap_or("").to_owned();
+    let api_key = scalar(params, "api_key").unwrap_or("").to_owned();
     Some((request, api_user, api_key))
 }
 

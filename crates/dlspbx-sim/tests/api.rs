@@ -487,6 +487,22 @@ fn sms_send_and_query() {
     assert_eq!(res[1]["dst_label"], "2223334444");
     assert_eq!(res[1]["direction"], "outbound");
     assert_eq!(res[0]["direction"], "internal");
+    // The same with the filters as a list of maps in JSON, and every top-level key with
+    // PHP's array suffix: the core's parameter reader knows both facts for every field.
+    let v = ok(c.json(
+        "sms.php",
+        "query_sms",
+        json!({"filters[]": [{"message_id": [mid.clone()]}, {"account_code": "505"}], "results_limit[]": "1"}),
+    ));
+    assert_eq!(v["total_results"], "2");
+    assert_eq!(v["results"].as_array().unwrap().len(), 1);
+    let v = ok(c.json(
+        "reports.php",
+        "report",
+        json!({"columns[]": ["unique_id", "date"], "options[]": ["per_page=1"]}),
+    ));
+    assert_eq!(v["columns"], json!(["unique_id", "date"]));
+    assert_eq!(v["results"].as_array().unwrap().len(), 1);
     // Form `filters[][...]` lists and `filters[...]` maps.
     let v = ok(c.form(
         "sms.php",

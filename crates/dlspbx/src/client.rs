@@ -8,15 +8,11 @@ use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::{Action, Error, Result};
 use dlspbx_runtime::RawResponse;
 use dlspbx_runtime::config::{ClientConfig, FromConfig};
-use dlspbx_runtime::export::{
-    ExportDecoder, ExportRow, ExportSummary, export_format, export_request,
-};
+use dlspbx_runtime::export::{ExportRow, ExportSummary, status_error};
 use dlspbx_runtime::pages::{Pager, ReportPager, SmsPager};
-use dlspbx_runtime::retry::Retries;
-use dlspbx_runtime::{ClientCore, ClientExt, call_span, finish_span};
+use dlspbx_runtime::{ClientCore, ClientExt};
 use std::io::Read;
 use std::iter::FusedIterator;
-use std::time::Instant;
 
 /// Builds a blocking [`Client`]; see [`crate::config`] for every setting.
 pub type ClientBuilder = dlspbx_runtime::config::ClientBuilder<Client>;
@@ -127,27 +123,18 @@ impl Client {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn execute(&self, request: &HttpRequest) -> Result<RawResponse> {
-        let span = call_span(request);
-        let _entered = span.enter();
-        let started = Instant::now();
-        let mut retries = Retries::new(self.config().retry, request.idempotent);
+        let mut call = self.core.start_call(request);
+        let _entered = call.span.enter();
         let result = self
-            .exchange(request, BodyMode::Buffered, &mut retries)
+            .exchange(request, BodyMode::Buffered, &mut call.retries)
             .and_then(|mut response| {
-                let status = response.status().as_u16();
-                let body = self.read_body(&mut response)?;
                 Ok(RawResponse {
-                    status,
+                    status: response.status().as_u16(),
                     format: request.format,
-                    body,
+                    body: self.read_body(&mut response)?,
                 })
             });
-        finish_span(
-            &span,
-            result.as_ref().map(|r| r.status),
-            retries.attempts(),
-            started,
-        );
+        call.finish(result.as_ref().map(|r| r.status));
         result
     }
 
@@ -201,7 +188,7 @@ impl Client {
     ///
     /// The request is sent once with `page=ALL` (any `page`, `per_page` and `page_offset` are
     /// dropped), in CSV when the client's format is CSV and in JSON otherwise. The body is
-    /// read in chunks as it arrives and fed to an [`ExportDecoder`], which hands each row to
+    /// read in chunks as it arrives and fed to an [`ExportDecoder`](crate::export::ExportDecoder), which hands each row to
     /// `on_row` as soon as it is complete and keeps no more than one row, so a report of
     /// millions of calls needs no more memory than one row. Consequently:
     ///
@@ -237,28 +224,18 @@ impl Client {
         F: FnMut(ExportRow<'_>) -> Result<(), E>,
         E: From<Error>,
     {
-        let format = export_format(self.format());
-        let request = self.with_format(format).prepare(&export_request(request))?;
-        let span = call_span(&request);
-        let _entered = span.enter();
-        let started = Instant::now();
-        let mut retries = Retries::new(self.config().retry, request.idempotent);
-        let response = self.exchange(&request, BodyMode::Streamed, &mut retries);
-        let mut response = match response {
-            Ok(r) => r,
-            Err(e) => {
-                finish_span(&span, Err(&e), retries.attempts(), started);
-                return Err(e.into());
-            }
-        };
+        let request = self.core.prepare_export(request)?;
+        let mut call = self.core.start_call(&request);
+        let _entered = call.span.enter();
+        let response = self.exchange(&request, BodyMode::Streamed, &mut call.retries);
+        call.finish(response.as_ref().map(|r| r.status().as_u16()));
+        let mut response = response?;
         let status = response.status().as_u16();
-        finish_span(&span, Ok(status), retries.attempts(), started);
         if !(200..300).contains(&status) {
             let body = self.read_body(&mut response)?;
-            return Err(dlspbx_runtime::export::status_error(format, status, &body).into());
+            return Err(status_error(request.format, status, &body).into());
         }
-        let max_row = usize::try_from(self.config().max_body_size).unwrap_or(usize::MAX);
-        let mut decoder = ExportDecoder::new(format).max_row_size(max_row);
+        let mut decoder = self.core.export_decoder(request.format);
         let mut reader = response.into_body().into_reader();
         let mut chunk = vec![0; 64 * 1024];
         loop {
@@ -279,9 +256,7 @@ impl Caller for Client {
     type Output<A: Action> = Result<A::Response<'static>>;
 
     fn call<A: Action>(&self, request: A) -> Self::Output<A> {
-        self.call_raw(request)
-            .and_then(|raw| raw.decode_owned::<A>())
-            .map_err(|e| self.config().credentials.api_key.scrub_error(e))
+        self.core.decode_owned::<A>(self.call_raw(request))
     }
 }
 
@@ -303,15 +278,8 @@ impl<P: Pager> Iterator for Pages<P> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let request = self.pager.next_request()?;
-        let page = self
-            .client
-            .call_raw(request)
-            .and_then(|raw| self.pager.take_page(&raw))
-            .map_err(|e| self.client.config().credentials.api_key.scrub_error(e));
-        if page.is_err() {
-            self.pager.stop();
-        }
-        Some(page)
+        let raw = self.client.call_raw(request);
+        Some(self.client.core.finish_page(&mut self.pager, raw))
     }
 }
 

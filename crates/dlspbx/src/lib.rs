@@ -85,7 +85,7 @@
 
 #![warn(missing_docs)]
 
-pub use dlspbx_runtime::{config, export, pages, retry};
+pub use dlspbx_runtime::facade::*;
 
 /// The client runtime both clients share (the `dlspbx-runtime` crate): [`ClientCore`],
 /// [`ClientExt`], call spans and transport errors, for a transport of your own.
@@ -100,22 +100,6 @@ mod transport;
 
 #[cfg(feature = "blocking")]
 pub use client::{Client, ClientBuilder, Pages, ReportPages, SmsPages};
-pub use export::{ExportRow, ExportSummary};
-
-pub use dlspbx_runtime::retry::RetryPolicy;
-pub use dlspbx_runtime::{ClientConfig, ClientExt, FromConfig, RawResponse};
-
-pub use dlspbx_core::generated::client::{Caller, Modules};
-pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
-pub use dlspbx_core::report::{Cell, CellType, Page, ReportTable, Row};
-pub use dlspbx_core::request::form::{FormLimits, Oversize};
-pub use dlspbx_core::{
-    Action, DecodeError, Encoding, Error, Format, InvalidRequest, Position, Result, Str,
-};
-pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
-
-/// The sans-IO core: request building, wire formats and decoding, for uses beyond the client.
-pub use dlspbx_core as sans_io;
 
 #[cfg(feature = "macros")]
 #[doc(hidden)]
@@ -142,7 +126,7 @@ macro_rules! include_spec {
 
 /// What most programs need: `use dlspbx::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Caller, ClientExt, Encoding, Error, Format, Modules, RawResponse};
     #[cfg(feature = "blocking")]
     pub use crate::{Client, ClientBuilder};
+    pub use dlspbx_runtime::facade::prelude::*;
 }

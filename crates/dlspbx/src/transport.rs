@@ -7,7 +7,7 @@ use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind}
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::{Error, Result};
 use dlspbx_runtime::config::{ClientConfig, FromConfig};
-use dlspbx_runtime::retry::{Failure, Retries};
+use dlspbx_runtime::retry::{Failure, Next, Retries};
 use dlspbx_runtime::{ClientCore, ClientExt, body_too_large, timed_out};
 use ureq::Body;
 use ureq::http::Response;
@@ -66,7 +66,6 @@ impl Client {
         let config = self.config();
         let url = request.url(&config.base_url);
         loop {
-            retries.start_attempt();
             let mut builder = self.core.transport().post(&url);
             for (name, value) in &request.headers {
                 builder = builder.header(*name, value);
@@ -78,32 +77,20 @@ impl Client {
                     .timeout_per_read(Some(config.timeout))
                     .build();
             }
-            match builder.send(&request.body[..]) {
-                Ok(mut response) => {
-                    let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok());
-                    let Some(delay) = retries.after_status(status, retry_after) else {
-                        return Ok(response);
-                    };
-                    // Drain a little so the connection can be reused; errors do not matter.
-                    let _ = response
-                        .body_mut()
-                        .with_config()
-                        .limit(64 * 1024)
-                        .read_to_vec();
-                    std::thread::sleep(delay);
-                }
-                Err(e) => {
-                    let failure = classify(e);
-                    let Some(delay) = retries.after_failure(&failure) else {
-                        return Err(failure.into_error());
-                    };
-                    std::thread::sleep(delay);
-                }
+            let sent = builder.send(&request.body[..]).map_err(classify);
+            let (delay, response) = match retries.judge(sent, head) {
+                Next::Done(result) => return result,
+                Next::Retry(delay, response) => (delay, response),
+            };
+            if let Some(mut response) = response {
+                // Drain a little so the connection can be reused; errors do not matter.
+                let _ = response
+                    .body_mut()
+                    .with_config()
+                    .limit(64 * 1024)
+                    .read_to_vec();
             }
+            std::thread::sleep(delay);
         }
     }
 
@@ -117,6 +104,15 @@ impl Client {
             .read_to_vec()
             .map_err(|e| classify(e).into_error())
     }
+}
+
+/// A response's status and `Retry-After` header, for the retry policy.
+fn head(response: &Response<Body>) -> (u16, Option<&str>) {
+    let retry_after = response.headers().get("retry-after");
+    (
+        response.status().as_u16(),
+        retry_after.and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// Sorts a ureq error for the retry policy.
