@@ -36,9 +36,6 @@ pub struct Client {
     core: ClientCore<reqwest::Client>,
 }
 
-/// Whether this build can speak TLS (feature `rustls` or `native-tls`).
-const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
-
 /// rustls with ring and the webpki roots: the blocking client's TLS (ureq's `rustls`), so a
 /// program with both clients compiles one crypto library. HTTP/2 is offered by ALPN.
 #[cfg(feature = "rustls")]
@@ -58,13 +55,8 @@ fn rustls_config() -> Result<rustls::ClientConfig> {
 
 impl FromConfig for Client {
     fn from_config(config: ClientConfig) -> Result<Self> {
-        if !HAS_TLS && config.base_url.starts_with("https://") {
-            return Err(Error::Config(ConfigError::new(
-                ConfigKind::Unsupported,
-                "this build of dlspbx-async has no TLS support, so it cannot reach an https:// \
-                 URL; enable the `rustls` (default) or `native-tls` feature",
-            )));
-        }
+        let has_tls = cfg!(any(feature = "rustls", feature = "native-tls"));
+        config.require_tls("dlspbx-async", has_tls)?;
         let builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
@@ -251,9 +243,9 @@ impl Client {
     /// independent of the report's size.
     ///
     /// The async twin of the blocking `report_export`, with the same decoder
-    /// ([`ExportDecoder`](crate::export::ExportDecoder)): the request is sent once with `page=ALL` (any `page`, `per_page`
-    /// and `page_offset` are dropped), in CSV when the client's format is CSV and in JSON
-    /// otherwise; each chunk of the body is decoded as soon as it arrives and every complete
+    /// ([`ExportDecoder`](crate::export::ExportDecoder)): the request is sent once with
+    /// `page=ALL` (any `page`, `per_page` and `page_offset` are dropped), in CSV when the
+    /// client's format is CSV and in JSON otherwise; each chunk of the body is decoded as soon as it arrives and every complete
     /// row is handed to `on_row`, so no more than one row is held in memory. Consequently:
     ///
     /// - `max_body_size` limits each row instead of the whole body;

@@ -103,6 +103,23 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// `Ok` unless the base URL is `https://` and the client `crate_name` was built without
+    /// TLS (`has_tls` false): then the [`Error::Config`] naming the features that add it.
+    pub fn require_tls(&self, crate_name: &str, has_tls: bool) -> Result<()> {
+        if has_tls || !self.base_url.starts_with("https://") {
+            return Ok(());
+        }
+        Err(Error::Config(ConfigError::new(
+            ConfigKind::Unsupported,
+            format!(
+                "this build of {crate_name} has no TLS support, so it cannot reach an https:// \
+                 URL; enable the `rustls` (default) or `native-tls` feature"
+            ),
+        )))
+    }
+}
+
 /// Prints `REDACTED` in place of a secret.
 struct Redacted;
 

@@ -71,7 +71,8 @@ impl Call {
     }
 
     /// Records how the call ended (the response's status, or the error) on its span, and
-    /// logs a failure in it.
+    /// logs a failure in it. It records on the span itself, not `Span::current()`: a
+    /// subscriber need not track the current span.
     pub fn finish(&self, outcome: Result<u16, &Error>) {
         let span = &self.span;
         span.record("attempts", self.retries.attempts());

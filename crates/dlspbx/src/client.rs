@@ -188,8 +188,9 @@ impl Client {
     ///
     /// The request is sent once with `page=ALL` (any `page`, `per_page` and `page_offset` are
     /// dropped), in CSV when the client's format is CSV and in JSON otherwise. The body is
-    /// read in chunks as it arrives and fed to an [`ExportDecoder`](crate::export::ExportDecoder), which hands each row to
-    /// `on_row` as soon as it is complete and keeps no more than one row, so a report of
+    /// read in chunks as it arrives and fed to an
+    /// [`ExportDecoder`](crate::export::ExportDecoder), which hands each row to `on_row` as
+    /// soon as it is complete and keeps no more than one row, so a report of
     /// millions of calls needs no more memory than one row. Consequently:
     ///
     /// - `max_body_size` limits each row instead of the whole body;

@@ -3,7 +3,7 @@
 //! only; requests are built and responses decoded by the sans-IO core.
 
 use crate::client::Client;
-use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind};
+use dlspbx_core::error::{TransportError, TransportKind};
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::{Error, Result};
 use dlspbx_runtime::config::{ClientConfig, FromConfig};
@@ -12,18 +12,12 @@ use dlspbx_runtime::{ClientCore, ClientExt, body_too_large, timed_out};
 use ureq::Body;
 use ureq::http::Response;
 
-/// Whether this build of the blocking client can speak TLS (feature `rustls` or `native-tls`).
-const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
-
 impl FromConfig for Client {
     fn from_config(config: ClientConfig) -> Result<Self> {
-        if !HAS_TLS && config.base_url.starts_with("https://") {
-            return Err(Error::Config(ConfigError::new(
-                ConfigKind::Unsupported,
-                "this build of dlspbx has no TLS support, so it cannot reach an https:// URL; \
-                 enable the `rustls` (default) or `native-tls` feature",
-            )));
-        }
+        config.require_tls(
+            "dlspbx",
+            cfg!(any(feature = "rustls", feature = "native-tls")),
+        )?;
         let agent_config = ureq::config::Config::builder()
             // 4xx/5xx bodies carry the server's error message: decode them, do not fail early.
             .http_status_as_error(false)
