@@ -14,43 +14,19 @@
 //!
 //! # XML
 //!
-//! [`encode_xml`] writes the reference's request style (indented with tabs, as the reference is):
-//!
-//! ```xml
-//! <?xml version="1.0" standalone="yes"?>
-//! <request>
-//!     <dst>100</dst>
-//!     <dst>200</dst>
-//!     <filter_groups>
-//!         <exclusivity>include</exclusivity>
-//!     </filter_groups>
-//! </request>
-//! ```
-//!
-//! Each map entry is an element; a list is written as repeated elements with the list's name,
-//! whether its items are scalars or maps; a list directly inside a list is written as an element
-//! holding `<value>` items (the server's response convention). `Null`, empty lists and empty
-//! maps are left out, as in a form body; booleans are `1`/`0`. Text is escaped (`&amp;`, `&lt;`,
-//! `&gt;`, a carriage return as `&#13;` so that it survives end-of-line normalisation, other
-//! control characters as character references).
-//!
-//! [`parse_xml`] reads any root element (normally `<request>`) as the parameter map: an element
-//! with child elements is a map, one without is a string (its text, exactly, `""` when empty);
-//! repeated sibling elements become a list at the first one's position; attributes, comments
-//! and processing instructions are ignored. A DOCTYPE is refused (no entity expansion), as are
-//! nesting deeper than 64 elements (the root included), text mixed with child elements, unknown
-//! entities, a second root element and invalid UTF-8.
-//!
-//! The XML style cannot tell a one-item list from a single value (`<dst>100</dst>`), as in the
-//! reference; the response types accept both. Element names are written as they are when they
-//! are XML names (a trailing `[]`, as in the reference's `<filters[]>`, is accepted and read
-//! back as part of the name); [`encode_xml`] replaces other characters with `_`, while
-//! [`try_encode_xml`] refuses them.
+//! [`encode_xml`], [`try_encode_xml`] and [`parse_xml`] are the one XML writer and reader
+//! ([`crate::wire::xml`]) in the request body's dialect: the reference's request style (a
+//! `<request>` root, one element a line, a list as repeated elements, `Null` and empty lists
+//! and maps left out), names as written, exactly one root element, no mixed content, nesting
+//! limited to [`XML_MAX_DEPTH`]. The XML style cannot tell a one-item list from a single value
+//! (`<dst>100</dst>`), as in the reference; the response types accept both.
 
 use crate::error::{DecodeError, Error, Position};
 use crate::format::Format;
 use crate::wire::Node;
 use crate::wire::json_scan::{self, ErrorKind, JsonStr, ScanError, Scanner, Token};
+#[cfg(feature = "xml")]
+use crate::wire::xml;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -251,10 +227,45 @@ fn insert_last_wins(
 /// The deepest element nesting [`parse_xml`] accepts, the root included.
 pub const XML_MAX_DEPTH: usize = 64;
 
+/// Writes `params` (a [`Node::Map`]) as an XML request body in the reference's style.
+///
+/// Never fails: names that are not XML names get their other characters replaced with `_`,
+/// a NUL character (which XML cannot carry) becomes U+FFFD, and a `params` that is not a map is
+/// written as a single `<value>` entry. Use [`try_encode_xml`] to refuse those instead.
 #[cfg(feature = "xml")]
-mod xml;
+pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
+    xml::write_as(params, xml::REQUEST, false).unwrap_or_default()
+}
+
+/// Like [`encode_xml`], but fails with [`Error::Encode`] when `params` is not a map, a name is
+/// not an XML name, or a text holds a character XML 1.0 cannot carry (C0 controls other than
+/// tab, line feed and carriage return; U+FFFE, U+FFFF).
 #[cfg(feature = "xml")]
-pub use xml::{encode_xml, parse_xml, try_encode_xml};
+pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
+    xml::write_as(params, xml::REQUEST, true).map_err(|problem| {
+        Error::Encode(crate::error::EncodeError::new(
+            crate::error::EncodeKind::Unrepresentable,
+            problem,
+        ))
+    })
+}
+
+/// Parses an XML request body (`<request>` root, or any single root element) into a
+/// [`Node::Map`]. Errors are [`Error::Decode`] with the line and column.
+#[cfg(feature = "xml")]
+pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
+    let body = crate::wire::strip_bom(body);
+    xml::read(body, xml::REQUEST)
+        .map(Node::into_owned)
+        .map_err(|e| match e {
+            Error::Decode(DecodeError {
+                position: Position::Offset(at),
+                message,
+                ..
+            }) => decode_err(Format::Xml, body, at, message),
+            other => other,
+        })
+}
 
 /// Writes nothing: this build has no XML support (feature `xml`); [`try_encode_xml`] says so.
 #[cfg(not(feature = "xml"))]
@@ -748,7 +759,7 @@ mod tests {
         );
         assert_eq!(
             String::from_utf8(encode_xml(&Node::Null)).unwrap(),
-            format!("{}<request>\n</request>\n", xml::XML_DECL)
+            "<?xml version=\"1.0\" standalone=\"yes\"?>\n<request>\n</request>\n"
         );
     }
 

@@ -1,4 +1,8 @@
-//! XML in the PHP server's style.
+//! XML: the one reader ([`parse`]) and the one writer ([`write`]), for responses in the PHP
+//! server's style and, through the same code, for request bodies in the reference's style
+//! (`request::body::{encode_xml, try_encode_xml, parse_xml}`). Where the two differ, the
+//! difference is a field of the dialect the reader and writer are given; escaping, element
+//! names, references and the depth limit each have one implementation here.
 //!
 //! # Reading
 //!
@@ -18,13 +22,19 @@
 //!   items is a list of their values, in document order.
 //! - Attributes are ignored. Nesting deeper than 128 elements is rejected.
 //!
+//! Request bodies are read the same way, except that names are taken as written (no list
+//! items, no `_xHHHH_` escapes), the body must have exactly one root element (its content is
+//! the parameter map, `{}` when it holds no element), text directly inside the root or next to
+//! child elements is an error, and nesting is limited to 64 elements, the root included.
+//!
 //! # Writing
 //!
 //! `<?xml version="1.0" encoding="UTF-8"?>` then a `<response>` root, without indentation;
 //! map entries are elements, list items are `<array>` (maps) or `<value>` (anything else),
-//! null is an empty element, booleans are `1`/`0`; `&`, `<`, `>` are escaped, as are `\r` and
-//! other control characters (as character references; NUL, which XML cannot carry, becomes
-//! U+FFFD).
+//! null is an empty element, booleans are `1`/`0`. Text is escaped: `&`, `<`, `>`, a carriage
+//! return as `&#13;` (so that it survives end-of-line normalisation); the characters XML 1.0
+//! cannot carry (C0 controls other than tab, line feed and carriage return; U+FFFE, U+FFFF)
+//! are written as character references, except NUL, which becomes U+FFFD.
 //!
 //! Keys that are not XML names are escaped in the style of .NET's `XmlConvert.EncodeName`:
 //! every character that cannot appear at its place is written `_xHHHH_` (`_xHHHHHHHH_` beyond
@@ -34,18 +44,77 @@
 //! would read back as list items) are escaped as `_x0061_rray`/`_x0076_alue`.
 //! The reader decodes these escapes in every element name, so `parse(write(n)) == n` for
 //! maps and lists of strings, except that empty lists and maps read back as `""`.
+//!
+//! Request bodies are written in the reference's style instead:
+//!
+//! ```xml
+//! <?xml version="1.0" standalone="yes"?>
+//! <request>
+//!     <dst>100</dst>
+//!     <dst>200</dst>
+//!     <filter_groups>
+//!         <exclusivity>include</exclusivity>
+//!     </filter_groups>
+//! </request>
+//! ```
+//!
+//! one element a line, indented with tabs; a list is repeated elements with the list's name,
+//! whether its items are scalars or maps; a list directly inside a list is an element holding
+//! `<value>` items. `Null`, empty lists and empty maps are left out, as in a form body. Names
+//! are written as they are when they are XML names (`:` included, as in `custom:<column>`, and
+//! a trailing `[]`, as in the reference's `<filters[]>`); other characters are replaced with
+//! `_`, or, by the strict writer, refused, as are the characters XML 1.0 cannot carry.
 use super::Node;
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
 use crate::report::flat::{FlatCells, FlatRows};
 use crate::report::scan::find3;
-use quick_xml::events::{BytesRef, Event};
+use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
-/// The deepest element nesting accepted.
+/// The deepest element nesting accepted in a response.
 pub const MAX_DEPTH: usize = 128;
+
+/// Where responses and request bodies differ, for the reader and the writer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dialect {
+    /// The writer's first line.
+    declaration: &'static str,
+    /// The writer's root element.
+    root: &'static str,
+    /// The deepest element nesting the reader accepts.
+    max_depth: usize,
+    /// The response's names: lists are containers of `<array>`/`<value>` items, and names
+    /// that are not XML names are `_xHHHH_`-escaped (both ways). Otherwise names are taken as
+    /// written and lists are repeated elements.
+    items: bool,
+    /// The request body's layout. Writing: one element a line, indented with tabs; null and
+    /// empty lists and maps left out; parameters that are not a map written as `<value>`.
+    /// Reading: exactly one root element holding the parameters, no text directly inside it
+    /// nor next to child elements.
+    body: bool,
+}
+
+/// Responses, in the PHP server's style.
+pub(crate) const RESPONSE: Dialect = Dialect {
+    declaration: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+    root: "response",
+    max_depth: MAX_DEPTH,
+    items: true,
+    body: false,
+};
+
+/// Request bodies, in the reference's style.
+pub(crate) const REQUEST: Dialect = Dialect {
+    declaration: "<?xml version=\"1.0\" standalone=\"yes\"?>\n",
+    root: "request",
+    max_depth: crate::request::body::XML_MAX_DEPTH,
+    items: false,
+    body: true,
+};
 
 fn err(position: usize, message: impl Into<String>) -> Error {
     Error::Decode(DecodeError::new(
@@ -53,6 +122,12 @@ fn err(position: usize, message: impl Into<String>) -> Error {
         Position::Offset(position),
         message,
     ))
+}
+
+/// XML's white space (`S`: space, tab, line feed, carriage return).
+fn is_space(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// Text content being collected: one piece stays borrowed, several are joined.
@@ -206,63 +281,62 @@ fn borrow_from<'a>(input: &'a str, part: &str) -> Option<&'a str> {
     input.get(start..start.checked_add(part.len())?)
 }
 
-fn resolve_ref(r: &BytesRef<'_>, position: usize) -> Result<char> {
-    if r.is_char_ref() {
-        return match r.resolve_char_ref() {
-            Ok(Some(c)) => Ok(c),
-            _ => Err(err(
-                position,
-                format!("invalid character reference &{};", &**r),
-            )),
-        };
-    }
-    match &**r {
-        "lt" => Ok('<'),
-        "gt" => Ok('>'),
-        "amp" => Ok('&'),
-        "quot" => Ok('"'),
-        "apos" => Ok('\''),
-        other => Err(err(
-            position,
-            format!("unknown entity &{other}; (only the predefined XML entities are supported)"),
-        )),
-    }
-}
-
 /// Parses an XML response body.
 pub fn parse(body: &[u8]) -> Result<Node<'_>> {
+    read(body, RESPONSE)
+}
+
+/// Parses `body` in `dialect` (see the module documentation). Errors are [`Error::Decode`]
+/// at a byte offset.
+pub(crate) fn read(body: &[u8], dialect: Dialect) -> Result<Node<'_>> {
     let input = std::str::from_utf8(body)
         .map_err(|e| err(e.valid_up_to(), "the body is not valid UTF-8"))?;
     let mut reader = Reader::from_str(input);
     let mut stack: Vec<Frame<'_>> = vec![Frame::new(Cow::Borrowed(""), false, 0)];
+    // Request bodies: where the innermost open element's first text other than white space is,
+    // so that a child element after it is reported as mixed content.
+    let mut text_at: Option<usize> = None;
     loop {
         let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = reader.read_event().map_err(|e| {
             let at = usize::try_from(reader.error_position()).unwrap_or(position);
             err(at, format!("malformed XML: {e}"))
         })?;
-        match event {
+        let text = match event {
             Event::Start(e) => {
-                if stack.len() > MAX_DEPTH {
+                if stack.len() > dialect.max_depth {
                     return Err(err(
                         position,
-                        format!("elements are nested deeper than {MAX_DEPTH} levels"),
+                        format!(
+                            "elements are nested deeper than {} levels",
+                            dialect.max_depth
+                        ),
                     ));
                 }
-                let (name, item) = element_name(input, e.name().as_ref());
+                let (name, item) = element_name(input, e.name().as_ref(), &dialect, position)?;
+                if dialect.body {
+                    check_child(&stack, text_at, position)?;
+                    text_at = None;
+                }
                 stack.push(Frame::new(name, item, position));
+                continue;
             }
             Event::Empty(e) => {
-                let (name, item) = element_name(input, e.name().as_ref());
+                let (name, item) = element_name(input, e.name().as_ref(), &dialect, position)?;
+                if dialect.body {
+                    check_child(&stack, text_at, position)?;
+                }
                 if let Some(parent) = stack.last_mut() {
                     parent.add_child(name, item, Node::Str(Cow::Borrowed("")));
                 }
+                continue;
             }
             Event::End(_) => {
                 // quick-xml checks that the end tag matches the open one.
                 if stack.len() < 2 {
                     return Err(err(position, "unexpected end tag"));
                 }
+                text_at = None;
                 if let Some(frame) = stack.pop() {
                     let (name, item) = (frame.name.clone(), frame.item);
                     let node = frame.finish();
@@ -270,58 +344,52 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
                         parent.add_child(name, item, node);
                     }
                 }
+                continue;
             }
             Event::Text(t) => {
                 if stack.len() == 1 {
-                    if t.bytes().all(|b| b.is_ascii_whitespace()) {
+                    if is_space(&t) {
                         continue;
                     }
-                    return Err(err(
-                        position,
-                        "text outside of an element (expected an XML document)",
-                    ));
+                    return Err(err(position, "text outside the root element"));
                 }
-                let Some(frame) = stack.last_mut() else {
-                    continue;
-                };
-                if frame.has_children() {
+                if !dialect.body && stack.last().is_some_and(Frame::has_children) {
                     continue;
                 }
                 // Text without `\r` is the body's own bytes (the reader reads from `input`):
                 // borrow it without decoding it again. Otherwise line ends are normalised.
-                let text = match borrow_from(input, &t) {
+                match borrow_from(input, &t) {
                     Some(text) if !t.contains('\r') => Cow::Borrowed(text),
                     _ => t.xml10_content(),
-                };
-                frame.text.push(text);
+                }
             }
             Event::CData(c) => {
                 if stack.len() == 1 {
-                    return Err(err(position, "CDATA outside of an element"));
+                    return Err(err(position, "CDATA outside the root element"));
                 }
-                let Some(frame) = stack.last_mut() else {
-                    continue;
-                };
-                if frame.has_children() {
+                if !dialect.body && stack.last().is_some_and(Frame::has_children) {
                     continue;
                 }
-                let text = c.xml10_content();
-                frame.text.push(text);
+                c.xml10_content()
             }
             Event::GeneralRef(r) => {
-                let c = resolve_ref(&r, position)?;
-                if stack.len() == 1 {
-                    return Err(err(
+                let c = reference(&r).ok_or_else(|| {
+                    err(
                         position,
-                        "text outside of an element (expected an XML document)",
-                    ));
+                        if r.starts_with('#') {
+                            format!("invalid character reference &{};", &*r)
+                        } else {
+                            format!(
+                                "unknown entity &{}; (only the predefined XML entities are supported)",
+                                &*r
+                            )
+                        },
+                    )
+                })?;
+                if stack.len() == 1 {
+                    return Err(err(position, "text outside the root element"));
                 }
-                let Some(frame) = stack.last_mut() else {
-                    continue;
-                };
-                if !frame.has_children() {
-                    frame.text.push(Cow::Owned(c.to_string()));
-                }
+                Cow::Owned(c.to_string())
             }
             Event::DocType(_) => {
                 return Err(err(
@@ -329,8 +397,30 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
                     "document type declarations (<!DOCTYPE>) are not accepted",
                 ));
             }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => continue,
             Event::Eof => break,
+        };
+        let depth = stack.len();
+        let Some(frame) = stack.last_mut() else {
+            continue;
+        };
+        if dialect.body && text_at.is_none() && !is_space(&text) {
+            if depth == 2 {
+                return Err(err(
+                    position,
+                    format!(
+                        "text directly inside the root element <{}>; parameters must be elements",
+                        frame.name
+                    ),
+                ));
+            }
+            if frame.has_children() {
+                return Err(mixed(frame, position));
+            }
+            text_at = Some(position);
+        }
+        if !frame.has_children() {
+            frame.text.push(text);
         }
     }
     let end = input.len();
@@ -347,12 +437,15 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
             ),
         ));
     }
-    let Some(top) = stack.pop() else {
-        return Err(err(end, "no element found"));
+    let Some(mut top) = stack.pop().filter(Frame::has_children) else {
+        return Err(err(end, "no root element found"));
     };
-    let mut top = top;
-    if !top.has_children() {
-        return Err(err(end, "no element found"));
+    if dialect.body {
+        // One root (a second one was refused): its children, `{}` when it has none.
+        return Ok(match top.entries.pop().map(|e| e.node) {
+            Some(node @ Node::Map(_)) => node,
+            _ => Node::Map(Vec::new()),
+        });
     }
     // A single root element: its content is the document (unless it holds only text).
     if top.items.is_empty()
@@ -367,6 +460,72 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
         }
     }
     Ok(top.finish())
+}
+
+/// Request bodies: a child element may not follow a root element, nor text.
+fn check_child(stack: &[Frame<'_>], text_at: Option<usize>, position: usize) -> Result<()> {
+    match (stack, text_at) {
+        ([top], _) if top.has_children() => Err(err(
+            position,
+            "a second root element; the body must have one root, such as <request>",
+        )),
+        ([_, .., frame], Some(at)) => Err(mixed(frame, at)),
+        _ => Ok(()),
+    }
+}
+
+fn mixed(frame: &Frame<'_>, position: usize) -> Error {
+    err(
+        position,
+        format!("text mixed with child elements in <{}>", frame.name),
+    )
+}
+
+/// An element name, with `_xHHHH_` escapes decoded in the response dialect (see the module
+/// documentation), and whether it names a list item (`array` or `value`, before decoding).
+fn element_name<'a>(
+    input: &'a str,
+    raw: &str,
+    dialect: &Dialect,
+    position: usize,
+) -> Result<(Cow<'a, str>, bool)> {
+    if raw.is_empty() {
+        return Err(err(position, "empty element name"));
+    }
+    let name: Cow<'a, str> = match borrow_from(input, raw) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(raw.to_owned()),
+    };
+    if !dialect.items {
+        return Ok((name, false));
+    }
+    let item = raw == "array" || raw == "value";
+    Ok((decode_name(name), item))
+}
+
+/// The character a reference stands for: one of the five predefined entities (`lt`, `gt`,
+/// `amp`, `quot`, `apos`) or a character reference (`#233`, `#xE9`) to any character but
+/// NUL, as quick-xml reads them; `None` for anything else. The one rule of both readers.
+fn reference(name: &str) -> Option<char> {
+    let code = match name {
+        "lt" => return Some('<'),
+        "gt" => return Some('>'),
+        "amp" => return Some('&'),
+        "quot" => return Some('"'),
+        "apos" => return Some('\''),
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let (digits, radix) = match number.strip_prefix('x') {
+                Some(hex) => (hex, 16),
+                None => (number, 10),
+            };
+            if digits.starts_with(['+', '-']) {
+                return None;
+            }
+            u32::from_str_radix(digits, radix).ok()?
+        }
+    };
+    char::from_u32(code).filter(|&c| c != '\0')
 }
 
 /// A report read by [`read_report`]: the header fields' text and the rows.
@@ -589,26 +748,6 @@ impl<'a> Fast<'a> {
     }
 }
 
-/// The character of a reference's name (`lt`, `#233`, `#xE9`), as the general reader decodes
-/// it; `None` for anything it would reject or treat specially.
-fn reference(name: &str) -> Option<char> {
-    let code = match name {
-        "lt" => return Some('<'),
-        "gt" => return Some('>'),
-        "amp" => return Some('&'),
-        "quot" => return Some('"'),
-        "apos" => return Some('\''),
-        _ => match name.strip_prefix("#x") {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => name.strip_prefix('#')?.parse::<u32>().ok()?,
-        },
-    };
-    match code {
-        0x9 | 0xA | 0xD | 0x20.. => char::from_u32(code),
-        _ => None,
-    }
-}
-
 /// Reads a report document of the shape the server writes (a root element holding leaf
 /// elements, `<columns>` of `<value>` items and `<results>` of `<value>`/`<array>` rows of
 /// leaves; whitespace between elements; the predefined entities and character references)
@@ -702,17 +841,6 @@ pub(crate) fn read_report(body: &[u8]) -> Option<FlatReport<'_>> {
     }
 }
 
-/// An element name, with `_xHHHH_` escapes decoded (see the module documentation), and
-/// whether it names a list item (`array` or `value`, before decoding).
-fn element_name<'a>(input: &'a str, raw: &str) -> (Cow<'a, str>, bool) {
-    let item = raw == "array" || raw == "value";
-    let name: Cow<'a, str> = match borrow_from(input, raw) {
-        Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(raw.to_owned()),
-    };
-    (decode_name(name), item)
-}
-
 fn decode_name(name: Cow<'_, str>) -> Cow<'_, str> {
     if !name.contains("_x") {
         return name;
@@ -755,7 +883,7 @@ fn decode_escape(s: &str) -> Option<(char, usize)> {
 /// XML 1.0's `NameStartChar`: the one rule for element names, in responses and request
 /// bodies. (The response writer escapes `:` besides, so that no name has a namespace prefix.)
 #[inline]
-pub(crate) fn is_name_start(c: char) -> bool {
+fn is_name_start(c: char) -> bool {
     matches!(c,
         ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
         | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}'
@@ -765,18 +893,18 @@ pub(crate) fn is_name_start(c: char) -> bool {
 
 /// XML 1.0's `NameChar`.
 #[inline]
-pub(crate) fn is_name_char(c: char) -> bool {
+fn is_name_char(c: char) -> bool {
     is_name_start(c)
         || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 fn push_escape(out: &mut String, c: char) {
-    let v = c as u32;
-    if v > 0xFFFF {
-        out.push_str(&format!("_x{v:08X}_"));
+    let v = u32::from(c);
+    let _ = if v > 0xFFFF {
+        write!(out, "_x{v:08X}_")
     } else {
-        out.push_str(&format!("_x{v:04X}_"));
-    }
+        write!(out, "_x{v:04X}_")
+    };
 }
 
 /// The element name for `key` (see the module documentation).
@@ -784,7 +912,7 @@ fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
     if key.is_empty() {
         return Cow::Borrowed("_x_");
     }
-    let clean = !list_item_names && is_plain_name(key) && !key.contains("_x");
+    let clean = !list_item_names && is_name(key, false) && !key.contains("_x");
     if clean {
         return Cow::Borrowed(key);
     }
@@ -807,19 +935,23 @@ fn encode_name(key: &str, list_item_names: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether `key` is an element name as it is, without `:` (the writer's hot path: the
-/// server's keys are ASCII, checked a byte at a time).
-fn is_plain_name(key: &str) -> bool {
-    let bytes = key.as_bytes();
-    if key.is_ascii() {
-        let start = |b: u8| b.is_ascii_alphabetic() || b == b'_';
-        return start(bytes[0])
-            && bytes[1..]
-                .iter()
-                .all(|&b| start(b) || b.is_ascii_digit() || b == b'-' || b == b'.');
+/// Whether `name` is an XML 1.0 `Name`, with `:` only when `colon` (the writer's hot path:
+/// the server's keys are ASCII, checked a byte at a time).
+fn is_name(name: &str, colon: bool) -> bool {
+    if name.is_ascii() {
+        let start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || (colon && b == b':');
+        return match name.as_bytes() {
+            [first, rest @ ..] => {
+                start(*first)
+                    && rest
+                        .iter()
+                        .all(|&b| start(b) || b.is_ascii_digit() || b == b'-' || b == b'.')
+            }
+            [] => false,
+        };
     }
-    key.chars().enumerate().all(|(i, c)| {
-        c != ':'
+    name.chars().enumerate().all(|(i, c)| {
+        (colon || c != ':')
             && if i == 0 {
                 is_name_start(c)
             } else {
@@ -835,54 +967,268 @@ fn decode_escape_after_x(s: &str) -> bool {
 
 /// Writes a `<response>` document.
 pub fn write(node: &Node<'_>) -> Vec<u8> {
-    let mut out = String::with_capacity(256);
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    write_element(&mut out, "response", node, false);
-    out.push('\n');
-    out.into_bytes()
+    let mut w = Writer::new(RESPONSE, false);
+    w.document(node);
+    w.out.into_bytes()
 }
 
-fn write_element(out: &mut String, key: &str, node: &Node<'_>, list_item_names: bool) {
-    let name = encode_name(key, list_item_names);
-    out.push('<');
-    out.push_str(&name);
-    out.push('>');
-    match node {
-        Node::Null => {}
-        Node::Bool(b) => out.push(if *b { '1' } else { '0' }),
-        Node::Str(s) => escape_text(out, s),
-        Node::Seq(items) => {
-            for item in items {
-                let item_name = if matches!(item, Node::Map(e) if !e.is_empty()) {
-                    "array"
-                } else {
-                    "value"
-                };
-                write_element(out, item_name, item, false);
-            }
-        }
-        Node::Map(entries) => {
-            for (k, v) in entries {
-                write_element(out, k, v, k == "array" || k == "value");
-            }
+/// Writes `node` as a document in `dialect` (see the module documentation). With `strict`,
+/// fails with what XML cannot carry (a name that is not an XML name, a character XML 1.0
+/// forbids, request parameters that are not a map) instead of replacing it.
+pub(crate) fn write_as(
+    node: &Node<'_>,
+    dialect: Dialect,
+    strict: bool,
+) -> std::result::Result<Vec<u8>, String> {
+    if strict && dialect.body && !matches!(node, Node::Map(_) | Node::Null) {
+        return Err("XML request parameters must be a map of names to values".into());
+    }
+    let mut w = Writer::new(dialect, strict);
+    w.document(node);
+    match w.problem {
+        Some(problem) => Err(problem),
+        None => Ok(w.out.into_bytes()),
+    }
+}
+
+/// The characters XML 1.0 cannot carry, not even as character references: C0 controls other
+/// than tab, line feed and carriage return; U+FFFE and U+FFFF.
+pub(crate) const fn is_forbidden(c: char) -> bool {
+    matches!(c, '\0'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// The bytes at which text escaping looks closer: `&`, `<`, `>`, `\r`, the forbidden
+/// characters, and 0xEF (the first byte of U+FFFE and U+FFFF).
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        table[b] = is_forbidden(b as u8 as char) || matches!(b as u8, b'&' | b'<' | b'>' | b'\r');
+        b += 1;
+    }
+    table[0xEF] = true;
+    table
+};
+
+struct Writer {
+    out: String,
+    dialect: Dialect,
+    strict: bool,
+    /// What the strict writer refuses: the first problem.
+    problem: Option<String>,
+}
+
+impl Writer {
+    fn new(dialect: Dialect, strict: bool) -> Self {
+        Writer {
+            out: String::with_capacity(256),
+            dialect,
+            strict,
+            problem: None,
         }
     }
-    out.push_str("</");
-    out.push_str(&name);
-    out.push('>');
-}
 
-fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\0' => out.push_str("&#xFFFD;"),
-            '\t' | '\n' => out.push(c),
-            c if (c as u32) < 0x20 => out.push_str(&format!("&#x{:X};", c as u32)),
-            c => out.push(c),
+    fn document(&mut self, node: &Node<'_>) {
+        let root = self.dialect.root;
+        self.out.push_str(self.dialect.declaration);
+        if !self.dialect.body {
+            self.element(root, false, node, 0);
+            self.out.push('\n');
+            return;
         }
+        // The request root is always written, and holds the parameters.
+        self.out.push('<');
+        self.out.push_str(root);
+        self.out.push_str(">\n");
+        match node {
+            Node::Map(entries) => {
+                for (k, v) in entries {
+                    self.entry(k, v, 1);
+                }
+            }
+            Node::Null => {}
+            other => self.entry("value", other, 1),
+        }
+        self.out.push_str("</");
+        self.out.push_str(root);
+        self.out.push_str(">\n");
+    }
+
+    /// A map entry: in request bodies, a list is repeated elements named as the entry.
+    fn entry(&mut self, key: &str, node: &Node<'_>, level: usize) {
+        match node {
+            Node::Seq(items) if self.dialect.body => {
+                for item in items {
+                    self.element(key, true, item, level);
+                }
+            }
+            _ => self.element(key, true, node, level),
+        }
+    }
+
+    /// One element; `key` when `name` is a map key (rather than a list item's name).
+    fn element(&mut self, name: &str, key: bool, node: &Node<'_>, level: usize) {
+        let text = match node {
+            Node::Null if self.dialect.body => return,
+            Node::Null => "",
+            Node::Bool(b) => {
+                if *b {
+                    "1"
+                } else {
+                    "0"
+                }
+            }
+            Node::Str(s) => s,
+            Node::Map(entries) => {
+                let (name, mark) = self.open_container(name, key, level);
+                for (k, v) in entries {
+                    self.entry(k, v, level + 1);
+                }
+                return self.close_container(&name, mark, level);
+            }
+            Node::Seq(items) => {
+                let (name, mark) = self.open_container(name, key, level);
+                for item in items {
+                    let item_name = match item {
+                        Node::Map(e) if self.dialect.items && !e.is_empty() => "array",
+                        _ => "value",
+                    };
+                    self.element(item_name, false, item, level + 1);
+                }
+                return self.close_container(&name, mark, level);
+            }
+        };
+        let (name, _) = self.open(name, key, level);
+        self.text(text);
+        self.close(&name);
+    }
+
+    /// Writes the start tag (after its indentation): the name as written, and where the
+    /// element starts.
+    fn open<'n>(&mut self, name: &'n str, key: bool, level: usize) -> (Cow<'n, str>, usize) {
+        let mark = self.out.len();
+        if self.dialect.body {
+            for _ in 0..level {
+                self.out.push('\t');
+            }
+        }
+        let name = self.name(name, key);
+        self.out.push('<');
+        self.out.push_str(&name);
+        self.out.push('>');
+        (name, mark)
+    }
+
+    /// [`Writer::open`] for an element with children: where they start, and where the
+    /// element does (to leave it out when it has none).
+    fn open_container<'n>(
+        &mut self,
+        name: &'n str,
+        key: bool,
+        level: usize,
+    ) -> (Cow<'n, str>, (usize, usize)) {
+        let (name, start) = self.open(name, key, level);
+        if self.dialect.body {
+            self.out.push('\n');
+        }
+        (name, (start, self.out.len()))
+    }
+
+    fn close(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+        if self.dialect.body {
+            self.out.push('\n');
+        }
+    }
+
+    /// Closes an element with children; in request bodies one without any is left out.
+    fn close_container(&mut self, name: &str, (start, inner): (usize, usize), level: usize) {
+        if self.dialect.body {
+            if self.out.len() == inner {
+                self.out.truncate(start);
+                return;
+            }
+            for _ in 0..level {
+                self.out.push('\t');
+            }
+        }
+        self.close(name);
+    }
+
+    /// The element name for `name`: `_xHHHH_`-escaped in responses (see the module
+    /// documentation), as it is in request bodies when it is an XML name (a trailing `[]`
+    /// allowed), with other characters replaced with `_` (refused when strict).
+    fn name<'n>(&mut self, name: &'n str, key: bool) -> Cow<'n, str> {
+        if self.dialect.items {
+            return encode_name(name, key && (name == "array" || name == "value"));
+        }
+        let (base, suffix) = match name.strip_suffix("[]") {
+            Some(b) if !b.is_empty() => (b, "[]"),
+            _ => (name, ""),
+        };
+        if is_name(base, true) {
+            return Cow::Borrowed(name);
+        }
+        if self.strict && self.problem.is_none() {
+            self.problem = Some(format!("{name:?} is not an XML element name"));
+        }
+        let mut out = String::with_capacity(name.len() + 1);
+        let mut chars = base.chars();
+        match chars.next() {
+            None => out.push('_'),
+            Some(c) if is_name_start(c) => out.push(c),
+            Some(c) => {
+                out.push('_');
+                out.push(if is_name_char(c) { c } else { '_' });
+            }
+        }
+        out.extend(chars.map(|c| if is_name_char(c) { c } else { '_' }));
+        out.push_str(suffix);
+        Cow::Owned(out)
+    }
+
+    /// Escaped text (see the module documentation).
+    fn text(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        let (mut run, mut i) = (0, 0);
+        while i < bytes.len() {
+            if !SPECIAL[usize::from(bytes[i])] {
+                i += 1;
+                continue;
+            }
+            // At a special byte, which starts a character.
+            let c = s[i..].chars().next().unwrap_or_default();
+            let rep = match c {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '\r' => "&#13;",
+                c if is_forbidden(c) => {
+                    if self.strict && self.problem.is_none() {
+                        self.problem = Some(format!(
+                            "the character U+{:04X} cannot be sent in an XML body",
+                            u32::from(c)
+                        ));
+                    }
+                    if c == '\0' { "\u{FFFD}" } else { "" }
+                }
+                _ => {
+                    i += c.len_utf8();
+                    continue;
+                }
+            };
+            self.out.push_str(&s[run..i]);
+            if rep.is_empty() {
+                let _ = write!(self.out, "&#{};", u32::from(c));
+            } else {
+                self.out.push_str(rep);
+            }
+            i += c.len_utf8();
+            run = i;
+        }
+        self.out.push_str(&s[run..]);
     }
 }
 
@@ -1240,7 +1586,7 @@ mod tests {
         let out = String::from_utf8(write(&n)).unwrap();
         assert_eq!(
             out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result>success</result><users><array><ext>630</ext></array><array><ext>69</ext></array></users><dst><value>1</value><value>2</value></dst><empty></empty><text>a&lt;b &amp; \"c\"&#xD;</text><_x0030_>zero</_x0030_><flag>1</flag><nothing></nothing></response>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result>success</result><users><array><ext>630</ext></array><array><ext>69</ext></array></users><dst><value>1</value><value>2</value></dst><empty></empty><text>a&lt;b &amp; \"c\"&#13;</text><_x0030_>zero</_x0030_><flag>1</flag><nothing></nothing></response>\n"
         );
         let back = parse(out.as_bytes()).unwrap();
         assert_eq!(back.get("users"), n.get("users"));
