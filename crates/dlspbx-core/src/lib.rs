@@ -61,7 +61,9 @@ pub mod generated;
 pub mod params;
 pub mod report;
 
-pub use action::{Action, ActionInfo, FieldInfo, FieldType, ModuleInfo, PlainKind};
+pub use action::{
+    Action, ActionInfo, FieldInfo, FieldType, IntoOwned, ModuleInfo, PlainKind, ResponseBody,
+};
 pub use generated::client::{Caller, Modules};
 pub use generated::{dialer, example, reports, sms, status, subscribers};
 

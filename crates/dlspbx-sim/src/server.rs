@@ -436,7 +436,7 @@ fn streamed_report(
     let mut params = params.clone();
     normalize(file, action, &mut params);
     let request = ReportRequest::from_params(&params).ok()?;
-    request.validate().ok()?;
+    dlspbx_core::params::Validate::validate(&request).ok()?;
     if !report::is_streamed(&request, format) {
         return None;
     }

@@ -2,20 +2,14 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `dialer.php`: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 /// Create a new dialer contact list.
 ///
@@ -51,10 +45,7 @@ impl VisitParams for AddContactListRequest {
 }
 
 impl FromParam for AddContactListRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -65,7 +56,7 @@ impl FromParam for AddContactListRequest {
 
 impl Validate for AddContactListRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.name;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("name"));
@@ -85,9 +76,9 @@ pub struct AddContactListResponse {
     pub id: i64,
 }
 
-impl AddContactListResponse {
-    /// Returns the value itself: it borrows nothing from the body.
-    pub fn into_owned(self) -> AddContactListResponse {
+impl IntoOwned for AddContactListResponse {
+    type Owned = AddContactListResponse;
+    fn into_owned(self) -> AddContactListResponse {
         self
     }
 }
@@ -110,34 +101,6 @@ impl Action for AddContactListRequest {
         response: &[FieldInfo::int("id", "The ID of the new contact list.")],
     };
     type Response<'a> = AddContactListResponse;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> AddContactListResponse {
-        response.into_owned()
-    }
 }
 
 /// Add a new or existing contact to a dialer contact list.
@@ -337,10 +300,7 @@ impl VisitParams for AddContactRequest {
 }
 
 impl FromParam for AddContactRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -363,7 +323,7 @@ impl FromParam for AddContactRequest {
 
 impl Validate for AddContactRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.contact_list;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("contact_list"));
@@ -433,9 +393,9 @@ pub struct AddContactResponse {
     pub id: i64,
 }
 
-impl AddContactResponse {
-    /// Returns the value itself: it borrows nothing from the body.
-    pub fn into_owned(self) -> AddContactResponse {
+impl IntoOwned for AddContactResponse {
+    type Owned = AddContactResponse;
+    fn into_owned(self) -> AddContactResponse {
         self
     }
 }
@@ -506,32 +466,4 @@ impl Action for AddContactRequest {
         response: &[FieldInfo::int("id", "The ID of the new or existing contact.")],
     };
     type Response<'a> = AddContactResponse;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> AddContactResponse {
-        response.into_owned()
-    }
 }

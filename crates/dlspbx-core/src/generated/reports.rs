@@ -2,20 +2,14 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `reports.php`: Call Detail Record (CDR) reports: choose the columns to return, restrict the calls with inclusive and exclusive filter groups, and shape the result with options (time zone, date range, paging, sorting, human-readable formatting).
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 /// A report column (all columns of the CDR detail table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1705,10 +1699,7 @@ impl VisitParams for FilterGroup {
 }
 
 impl FromParam for FilterGroup {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -1721,7 +1712,7 @@ impl FromParam for FilterGroup {
 
 impl Validate for FilterGroup {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if self.rules.is_empty() {
             return Err(InvalidRequest::missing("rules"));
         }
@@ -1810,10 +1801,7 @@ impl VisitParams for FilterRule {
 }
 
 impl FromParam for FilterRule {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -1828,7 +1816,7 @@ impl FromParam for FilterRule {
 
 impl Validate for FilterRule {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         for (i, v) in self.value.iter().enumerate() {
             let field = format!("{}[{}]", "value", i);
             check_text(&field, v)?;
@@ -2012,10 +2000,7 @@ impl VisitParams for ReportRequest {
 }
 
 impl FromParam for ReportRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -2031,7 +2016,7 @@ impl FromParam for ReportRequest {
 
 impl Validate for ReportRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if self.columns.is_empty() {
             return Err(InvalidRequest::missing("columns"));
         }
@@ -2168,32 +2153,4 @@ impl Action for ReportRequest {
         ],
     };
     type Response<'a> = ReportResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::report::decode(format, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::report::encode(format, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::report::to_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> ReportResponse<'static> {
-        response.into_owned()
-    }
 }

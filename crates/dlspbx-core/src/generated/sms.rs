@@ -2,20 +2,14 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `sms.php`: Send SMS to phone numbers or extensions, and query the SMS record table. A message body is limited to 200 characters.
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
 use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 /// The status of an SMS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -287,7 +281,7 @@ impl FromParam for SortOrder {
 }
 
 /// Filters for `query_sms`. Filters that take a list match any of the listed values. Phone numbers are in E.164 format; users can be given by auth ID.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SmsFilters {
     /// The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.
@@ -324,12 +318,6 @@ pub struct SmsFilters {
     pub end_cdr_id: Option<i64>,
     /// The account code(s) associated with the SMS.
     pub account_code: Vec<String>,
-}
-
-impl Default for SmsFilters {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl SmsFilters {
@@ -539,10 +527,7 @@ impl VisitParams for SmsFilters {
 }
 
 impl FromParam for SmsFilters {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -564,7 +549,7 @@ impl FromParam for SmsFilters {
 
 impl Validate for SmsFilters {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         for (i, v) in self.src.iter().enumerate() {
             let field = format!("{}[{}]", "src", i);
             check_text(&field, v)?;
@@ -641,9 +626,9 @@ pub struct SmsRecord<'a> {
     pub message_id: Str<'a>,
 }
 
-impl SmsRecord<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> SmsRecord<'static> {
+impl IntoOwned for SmsRecord<'_> {
+    type Owned = SmsRecord<'static>;
+    fn into_owned(self) -> SmsRecord<'static> {
         SmsRecord {
             id: self.id,
             timestamp: self.timestamp.into_owned(),
@@ -826,10 +811,7 @@ impl VisitParams for SendSmsRequest {
 }
 
 impl FromParam for SendSmsRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -842,7 +824,7 @@ impl FromParam for SendSmsRequest {
 
 impl Validate for SendSmsRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if self.dst.is_empty() {
             return Err(InvalidRequest::missing("dst"));
         }
@@ -885,9 +867,9 @@ pub struct SendSmsResponse<'a> {
     pub message_id: Str<'a>,
 }
 
-impl SendSmsResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> SendSmsResponse<'static> {
+impl IntoOwned for SendSmsResponse<'_> {
+    type Owned = SendSmsResponse<'static>;
+    fn into_owned(self) -> SendSmsResponse<'static> {
         SendSmsResponse {
             src: self.src.into_owned(),
             dst: self.dst.into_iter().map(|x| x.into_owned()).collect(),
@@ -944,34 +926,6 @@ impl Action for SendSmsRequest {
         ],
     };
     type Response<'a> = SendSmsResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> SendSmsResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// Query the SMS record table.
@@ -979,7 +933,7 @@ impl Action for SendSmsRequest {
 /// Returns the SMS records matching the filters, ordered by timestamp, a page at a time (`results_limit`, `results_offset`).
 ///
 /// Request of `sms.php?api_action=query_sms` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySmsRequest {
     /// The criteria the SMS records must match; every filter given must match.
@@ -990,12 +944,6 @@ pub struct QuerySmsRequest {
     pub results_offset: Option<i64>,
     /// The order of the records by their timestamp: ascending or descending.
     pub order_by: Option<SortOrder>,
-}
-
-impl Default for QuerySmsRequest {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl QuerySmsRequest {
@@ -1050,10 +998,7 @@ impl VisitParams for QuerySmsRequest {
 }
 
 impl FromParam for QuerySmsRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -1067,7 +1012,7 @@ impl FromParam for QuerySmsRequest {
 
 impl Validate for QuerySmsRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if let Some(v) = &self.filters {
             v.validate().map_err(|e| e.within("filters"))?;
         }
@@ -1108,9 +1053,9 @@ pub struct QuerySmsResponse<'a> {
     pub results: Vec<SmsRecord<'a>>,
 }
 
-impl QuerySmsResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> QuerySmsResponse<'static> {
+impl IntoOwned for QuerySmsResponse<'_> {
+    type Owned = QuerySmsResponse<'static>;
+    fn into_owned(self) -> QuerySmsResponse<'static> {
         QuerySmsResponse {
             total_results: self.total_results,
             results_limit: self.results_limit,
@@ -1173,32 +1118,4 @@ impl Action for QuerySmsRequest {
         ],
     };
     type Response<'a> = QuerySmsResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> QuerySmsResponse<'static> {
-        response.into_owned()
-    }
 }
