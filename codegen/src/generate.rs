@@ -923,8 +923,14 @@ impl Cx<'_> {
         let (module, file, name, summary) = (&m.name, &m.file, &a.name, &a.summary);
         let doc = a.doc.clone().unwrap_or_default();
         let idem = a.idempotent;
-        let fields = a.request.iter().map(|f| self.field_info(module, f, 0));
-        let response = a.response.iter().map(|f| self.field_info(module, f, 0));
+        let fields = a
+            .request
+            .iter()
+            .map(|f| self.field_info(module, f, Direction::Request, 0));
+        let response = a
+            .response
+            .iter()
+            .map(|f| self.field_info(module, f, Direction::Response, 0));
         let plain = camel(a.plain.as_str());
         let plain = quote!(PlainKind::#plain);
         let csv = match &a.csv {
@@ -1607,7 +1613,7 @@ impl Cx<'_> {
     /// The `FieldInfo` of a field, for code in module `here`. A field of a record of `here`
     /// refers to its record's field list by name (see [`Cx::fields_const`]); one of another
     /// module's record is written out (up to `depth` 4).
-    fn field_info(&self, here: &str, f: &Field, depth: usize) -> TokenStream {
+    fn field_info(&self, here: &str, f: &Field, dir: Direction, depth: usize) -> TokenStream {
         let (name, rust, doc) = (&f.name, &f.rust, &f.doc);
         let mut info = match &f.ty {
             Ty::String => quote!(FieldInfo::string(#name, #doc)),
@@ -1621,10 +1627,13 @@ impl Cx<'_> {
         if rust != name {
             info = quote!(#info.rust(#rust));
         }
-        if f.required {
-            info = quote!(#info.required());
-        }
-        if f.optional {
+        // `Presence::Required` unless the field may be left out: a request field that is not
+        // `required`, a response field that is `optional`.
+        let optional = match dir {
+            Direction::Request => !f.required,
+            Direction::Response => f.optional,
+        };
+        if optional {
             info = quote!(#info.optional());
         }
         if let Some(d) = &f.default {
@@ -1644,7 +1653,10 @@ impl Cx<'_> {
                 let konst = fields_const_ident(&t.name);
                 info = quote!(#info.with_fields(#konst));
             } else if depth < 4 {
-                let fields = t.fields.iter().map(|f| self.field_info(here, f, depth + 1));
+                let fields = t
+                    .fields
+                    .iter()
+                    .map(|f| self.field_info(here, f, t.direction, depth + 1));
                 info = quote!(#info.with_fields(&[ #( #fields ),* ]));
             }
         }
@@ -1686,7 +1698,10 @@ impl Cx<'_> {
     /// written once and referred to by every field of that type.
     fn fields_const(&self, m: &Module, t: &Record) -> TokenStream {
         let konst = fields_const_ident(&t.name);
-        let fields = t.fields.iter().map(|f| self.field_info(&m.name, f, 0));
+        let fields = t
+            .fields
+            .iter()
+            .map(|f| self.field_info(&m.name, f, t.direction, 0));
         let doc = format!(" The spec's fields of `{}`.", t.name);
         quote! {
             #[doc = #doc]

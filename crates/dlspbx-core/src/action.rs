@@ -51,10 +51,8 @@ pub struct FieldInfo {
     /// The field's type, from the spec (its [`Display`](std::fmt::Display) is the spec's
     /// spelling: `string`, `list<enum:Column>`...).
     pub ty: FieldType,
-    /// Request: must be given.
-    pub required: bool,
-    /// Response: may be absent.
-    pub optional: bool,
+    /// Whether every message has the field (a request must give it, a response always has it).
+    pub presence: Presence,
     /// The server's default.
     pub default: Option<&'static str>,
     /// Validation rule.
@@ -69,15 +67,14 @@ pub struct FieldInfo {
 
 impl FieldInfo {
     /// A field with its wire name, spec type and documentation, whose Rust identifier is its
-    /// wire name: not required, not optional, with no default, rule, enum values or record
-    /// fields (the other methods add them). The generated metadata is written with these.
+    /// wire name: [`Presence::Required`], with no default, rule, enum values or record fields
+    /// (the other methods add them). The generated metadata is written with these.
     pub const fn new(name: &'static str, ty: FieldType, doc: &'static str) -> FieldInfo {
         FieldInfo {
             name,
             rust: name,
             ty,
-            required: false,
-            optional: false,
+            presence: Presence::Required,
             default: None,
             rule: None,
             doc,
@@ -108,15 +105,10 @@ impl FieldInfo {
         self
     }
 
-    /// The same field, required (requests).
-    pub const fn required(mut self) -> FieldInfo {
-        self.required = true;
-        self
-    }
-
-    /// The same field, optional (responses).
+    /// The same field, [`Presence::Optional`]: a request may leave it out, a response may
+    /// lack it.
     pub const fn optional(mut self) -> FieldInfo {
-        self.optional = true;
+        self.presence = Presence::Optional;
         self
     }
 
@@ -143,6 +135,16 @@ impl FieldInfo {
         self.fields = fields;
         self
     }
+}
+
+/// Whether a field is in every message, in either direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// In every message: a request must give it (or it has a [default](FieldInfo::default)),
+    /// a response always has it.
+    Required,
+    /// A request may leave it out; a response may lack it.
+    Optional,
 }
 
 /// The type of a field, from the spec.
@@ -280,9 +282,10 @@ impl ActionInfo {
     /// Whether the response carries data that a plain-text status cannot hold: a field that
     /// is always present, or a list or map.
     fn carries_data(&self) -> bool {
-        self.response
-            .iter()
-            .any(|f| !f.optional || matches!(f.ty, FieldType::List(_) | FieldType::Map(_)))
+        self.response.iter().any(|f| {
+            f.presence == Presence::Required
+                || matches!(f.ty, FieldType::List(_) | FieldType::Map(_))
+        })
     }
 }
 

@@ -62,7 +62,8 @@ pub mod params;
 pub mod report;
 
 pub use action::{
-    Action, ActionInfo, FieldInfo, FieldType, IntoOwned, ModuleInfo, PlainKind, ResponseBody,
+    Action, ActionInfo, FieldInfo, FieldType, IntoOwned, ModuleInfo, PlainKind, Presence,
+    ResponseBody,
 };
 pub use generated::client::{Caller, Modules};
 pub use generated::{dialer, example, reports, sms, status, subscribers};

@@ -95,7 +95,6 @@ impl Action for AddContactListRequest {
         csv: CsvLayout::Keys,
         request: &[
             FieldInfo::string("name", "The name of the new contact list.")
-                .required()
                 .with_rule("non_empty"),
         ],
         response: &[FieldInfo::int("id", "The ID of the new contact list.")],
@@ -415,40 +414,44 @@ impl Action for AddContactRequest {
                     "contact_list",
                     "The name or ID of the contact list to add the contact to.",
                 )
-                .required()
                 .with_rule("non_empty"),
             FieldInfo::string(
-                "company_name",
-                "The name of the company the contact works for or is associated with.",
-            ),
-            FieldInfo::string("first_name", "The first name of the contact."),
-            FieldInfo::string("last_name", "The last name of the contact."),
+                    "company_name",
+                    "The name of the company the contact works for or is associated with.",
+                )
+                .optional(),
+            FieldInfo::string("first_name", "The first name of the contact.").optional(),
+            FieldInfo::string("last_name", "The last name of the contact.").optional(),
             FieldInfo::string(
                     "phone_number",
                     "The phone number of the contact: a North American (NANP) number with its area code, e.g. `8155551234` or `(815) 555-1234`. International numbers cannot be used.",
                 )
-                .required()
                 .with_rule("nanp_phone"),
-            FieldInfo::string("address", "The street address of the contact."),
+            FieldInfo::string("address", "The street address of the contact.")
+                .optional(),
             FieldInfo::string(
-                "address_2",
-                "The second address line: suite, PO box, etc.",
-            ),
-            FieldInfo::string("city", "The city the contact resides in."),
+                    "address_2",
+                    "The second address line: suite, PO box, etc.",
+                )
+                .optional(),
+            FieldInfo::string("city", "The city the contact resides in.").optional(),
             FieldInfo::string(
                     "state",
                     "The state the contact resides in, as a two-letter code, e.g. `IL`.",
                 )
+                .optional()
                 .with_rule("us_state"),
             FieldInfo::string(
                     "zip_code",
                     "The ZIP code of the contact: 5 digits or ZIP+4, e.g. `60601` or `60601-1234`.",
                 )
+                .optional()
                 .with_rule("zip_code"),
             FieldInfo::string(
                     "country",
                     "The country the contact resides in, as an ISO 3166-1 alpha-2 code, e.g. `US`.",
                 )
+                .optional()
                 .with_default("US")
                 .with_rule("country_alpha2"),
             FieldInfo::new(
@@ -456,12 +459,14 @@ impl Action for AddContactRequest {
                     FieldType::Date,
                     "The date on which the dialer will call this contact, as `YYYY-MM-DD`.",
                 )
-                .rust("dial_on_date"),
+                .rust("dial_on_date")
+                .optional(),
             FieldInfo::new(
-                "custom",
-                FieldType::CustomFields,
-                "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
-            ),
+                    "custom",
+                    FieldType::CustomFields,
+                    "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
+                )
+                .optional(),
         ],
         response: &[FieldInfo::int("id", "The ID of the new or existing contact.")],
     };

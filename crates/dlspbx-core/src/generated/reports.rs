@@ -1840,21 +1840,18 @@ const FILTER_GROUP_FIELDS: &[FieldInfo] = &[
             FieldType::Enum("Exclusivity"),
             "Whether calls matching this group are returned (`include`) or omitted (`exclude`).",
         )
-        .required()
         .with_values(&["include", "exclude"]),
     FieldInfo::new(
             "logical_operator",
             FieldType::Enum("LogicalOperator"),
             "Whether all (`and`) or any (`or`) of the rules must match for the group to match.",
         )
-        .required()
         .with_values(&["and", "or"]),
     FieldInfo::new(
             "rules",
             FieldType::List(&FieldType::Record("FilterRule")),
             "One or more filter rules.",
         )
-        .required()
         .with_fields(FILTER_RULE_FIELDS),
 ];
 
@@ -1863,7 +1860,6 @@ const FILTER_GROUP_FIELDS: &[FieldInfo] = &[
 const FILTER_RULE_FIELDS: &[FieldInfo] = &[
     FieldInfo::new("type", FieldType::Enum("FilterType"), "The type of filter rule.")
         .rust("kind")
-        .required()
         .with_values(
             &[
                 "duration",
@@ -1903,20 +1899,24 @@ const FILTER_RULE_FIELDS: &[FieldInfo] = &[
             FieldType::Enum("Operator"),
             "How the call's value is compared with `value` or with the `lower_value`..`upper_value` range.",
         )
+        .optional()
         .with_values(&["=", "!=", ">", ">=", "<", "<=", "between", "!between"]),
     FieldInfo::new(
-        "value",
-        FieldType::List(&FieldType::String),
-        "The value to compare with; for value filters, one or more values.",
-    ),
+            "value",
+            FieldType::List(&FieldType::String),
+            "The value to compare with; for value filters, one or more values.",
+        )
+        .optional(),
     FieldInfo::string(
-        "lower_value",
-        "The lower end of the range, with `between` or `!between`.",
-    ),
+            "lower_value",
+            "The lower end of the range, with `between` or `!between`.",
+        )
+        .optional(),
     FieldInfo::string(
-        "upper_value",
-        "The upper end of the range, with `between` or `!between`.",
-    ),
+            "upper_value",
+            "The upper end of the range, with `between` or `!between`.",
+        )
+        .optional(),
 ];
 
 /// Run a CDR report with chosen columns, filter groups and options.
@@ -2053,7 +2053,6 @@ impl Action for ReportRequest {
                     FieldType::Enum("ReportType"),
                     "The type of report to generate; only `detail_table` exists.",
                 )
-                .required()
                 .with_default("detail_table")
                 .with_values(&["detail_table"]),
             FieldInfo::new(
@@ -2061,7 +2060,6 @@ impl Action for ReportRequest {
                     FieldType::List(&FieldType::Enum("Column")),
                     "One or more columns to return, in the order the cells should appear in each row.",
                 )
-                .required()
                 .with_values(
                     &[
                         "unique_id",
@@ -2122,12 +2120,14 @@ impl Action for ReportRequest {
                     FieldType::List(&FieldType::Record("FilterGroup")),
                     "Zero or more filter groups. A call is returned when it matches every inclusive group and no exclusive group.",
                 )
+                .optional()
                 .with_fields(FILTER_GROUP_FIELDS),
             FieldInfo::new(
-                "options",
-                FieldType::Options,
-                "Options that change how the report runs and how its data is formatted, each sent as `options[]=key=value`; see `ReportOption`.",
-            ),
+                    "options",
+                    FieldType::Options,
+                    "Options that change how the report runs and how its data is formatted, each sent as `options[]=key=value`; see `ReportOption`.",
+                )
+                .optional(),
         ],
         response: &[
             FieldInfo::string("error", "Error details; empty on success.").optional(),

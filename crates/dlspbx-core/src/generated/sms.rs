@@ -652,64 +652,76 @@ const SMS_FILTERS_FIELDS: &[FieldInfo] = &[
             FieldType::List(&FieldType::String),
             "The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
         )
+        .optional()
         .with_rule("sms_party"),
     FieldInfo::new(
             "dst_original",
             FieldType::List(&FieldType::String),
             "The original destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs. When a system number forwards to a user or an outside number, the system number is the original destination.",
         )
+        .optional()
         .with_rule("sms_party"),
     FieldInfo::new(
             "dst",
             FieldType::List(&FieldType::String),
             "The destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
         )
+        .optional()
         .with_rule("sms_party"),
     FieldInfo::new(
             "status",
             FieldType::Enum("SmsStatus"),
             "The status of the SMS: `success` means sent, not delivered or read.",
         )
+        .optional()
         .with_values(&["success", "failure"]),
     FieldInfo::new(
             "direction",
             FieldType::List(&FieldType::Enum("SmsDirection")),
             "The direction(s) of the SMS.",
         )
+        .optional()
         .with_values(&["inbound", "internal", "hairpin", "outbound"]),
     FieldInfo::string(
             "from",
             "The start of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
         )
+        .optional()
         .with_rule("datetime_or_unix"),
     FieldInfo::string(
             "to",
             "The end of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
         )
+        .optional()
         .with_rule("datetime_or_unix"),
     FieldInfo::new(
-        "message_id",
-        FieldType::List(&FieldType::String),
-        "The message ID(s) of the SMS, e.g. `1498157871.594c132f4c2fa`.",
-    ),
+            "message_id",
+            FieldType::List(&FieldType::String),
+            "The message ID(s) of the SMS, e.g. `1498157871.594c132f4c2fa`.",
+        )
+        .optional(),
     FieldInfo::new(
-        "cdr_id",
-        FieldType::List(&FieldType::Int),
-        "The CDR ID(s) of the SMS.",
-    ),
+            "cdr_id",
+            FieldType::List(&FieldType::Int),
+            "The CDR ID(s) of the SMS.",
+        )
+        .optional(),
     FieldInfo::int(
-        "start_cdr_id",
-        "The first CDR ID of a range; give a larger `end_cdr_id` too.",
-    ),
+            "start_cdr_id",
+            "The first CDR ID of a range; give a larger `end_cdr_id` too.",
+        )
+        .optional(),
     FieldInfo::int(
-        "end_cdr_id",
-        "The last CDR ID of a range; give a smaller `start_cdr_id` too.",
-    ),
+            "end_cdr_id",
+            "The last CDR ID of a range; give a smaller `start_cdr_id` too.",
+        )
+        .optional(),
     FieldInfo::new(
-        "account_code",
-        FieldType::List(&FieldType::String),
-        "The account code(s) associated with the SMS.",
-    ),
+            "account_code",
+            FieldType::List(&FieldType::String),
+            "The account code(s) associated with the SMS.",
+        )
+        .optional(),
 ];
 
 /// The spec's fields of `SmsRecord`.
@@ -896,14 +908,13 @@ impl Action for SendSmsRequest {
                     FieldType::List(&FieldType::String),
                     "The destination(s): phone numbers in E.164 format (e.g. `+18155551234`; a 10-digit North American number is converted to E.164) or extensions (e.g. `100`).",
                 )
-                .required()
                 .with_rule("sms_destination"),
             FieldInfo::string(
-                "account_code",
-                "An account code to associate with the SMS.",
-            ),
+                    "account_code",
+                    "An account code to associate with the SMS.",
+                )
+                .optional(),
             FieldInfo::string("body", "The text of the SMS, at most 200 characters.")
-                .required()
                 .with_rule("max_chars(200)"),
         ],
         response: &[
@@ -1084,20 +1095,24 @@ impl Action for QuerySmsRequest {
                     FieldType::Record("SmsFilters"),
                     "The criteria the SMS records must match; every filter given must match.",
                 )
+                .optional()
                 .with_fields(SMS_FILTERS_FIELDS),
             FieldInfo::int(
-                "results_limit",
-                "The maximum number of records to return; use with `results_offset` to page.",
-            ),
+                    "results_limit",
+                    "The maximum number of records to return; use with `results_offset` to page.",
+                )
+                .optional(),
             FieldInfo::int(
-                "results_offset",
-                "The number of records to skip; use with `results_limit` to page.",
-            ),
+                    "results_offset",
+                    "The number of records to skip; use with `results_limit` to page.",
+                )
+                .optional(),
             FieldInfo::new(
                     "order_by",
                     FieldType::Enum("SortOrder"),
                     "The order of the records by their timestamp: ascending or descending.",
                 )
+                .optional()
                 .with_values(&["asc", "desc"]),
         ],
         response: &[

@@ -389,13 +389,11 @@ impl Action for AddSubscriberRequest {
                     "phone_number",
                     "The number to add to the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "campaign_id",
                     "The Campaign Registry ID of the campaign whose opt-in list the number is added to.",
                 )
-                .required()
                 .with_rule("non_empty"),
         ],
         response: &[
@@ -525,13 +523,11 @@ impl Action for RemoveSubscriberRequest {
                     "phone_number",
                     "The number to remove from the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "campaign_id",
                     "The Campaign Registry ID of the campaign whose opt-in list the number is removed from.",
                 )
-                .required()
                 .with_rule("non_empty"),
         ],
         response: &[
@@ -661,13 +657,11 @@ impl Action for AddUnsubscriberRequest {
                     "phone_number",
                     "The number to add to the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "tenant_id",
                     "The ID of the tenant whose opt-out list the number is added to, e.g. `0`.",
                 )
-                .required()
                 .with_rule("digits"),
         ],
         response: &[
@@ -797,13 +791,11 @@ impl Action for RemoveUnsubscriberRequest {
                     "phone_number",
                     "The number to remove from the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "tenant_id",
                     "The ID of the tenant whose opt-out list the number is removed from, e.g. `0`.",
                 )
-                .required()
                 .with_rule("digits"),
         ],
         response: &[
