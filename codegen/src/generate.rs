@@ -237,7 +237,7 @@ impl Cx<'_> {
             use #root::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
             use #root::error::{InvalidRequest, Result};
             use #root::params::{check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams};
-            use #root::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
+            use #root::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
             #serde_imports
 
             #report_tables
@@ -722,7 +722,7 @@ impl Cx<'_> {
             }
             Ty::Map(inner) => {
                 let i = self.response_ty(here, inner);
-                quote!(Map<'a, #i>)
+                quote!(KeyedList<'a, #i>)
             }
             Ty::Record(r) => self.type_path(here, *r, self.spec.record(*r).borrows),
             Ty::Enum(_) | Ty::CustomFields | Ty::Options | Ty::ReportRows => quote!(()),
@@ -794,7 +794,7 @@ impl Cx<'_> {
                     let skip = if matches!(ty, Ty::List(_)) {
                         "Vec::is_empty"
                     } else {
-                        "Map::is_empty"
+                        "KeyedList::is_empty"
                     };
                     attrs.push(quote!(skip_serializing_if = #skip));
                 }

@@ -52,7 +52,7 @@ pub use error::{
     TransportError,
 };
 pub use format::{Encoding, Format};
-pub use wire::{Map, Node, Str};
+pub use wire::{KeyedList, Node, Str};
 pub mod action;
 pub mod checks;
 #[allow(missing_docs)]

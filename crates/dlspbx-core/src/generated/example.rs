@@ -9,7 +9,7 @@ use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// Check that the API answers and accepts the credentials.
 ///

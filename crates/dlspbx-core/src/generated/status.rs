@@ -9,7 +9,7 @@ use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// A user (SIP peer) and its current registration status.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ pub struct Queue<'a> {
     pub hunt: Str<'a>,
     /// The queue's agents, keyed by the agent's auth ID; empty (`[]`) when there are none.
     #[serde(borrow, default)]
-    pub agents: Map<'a, QueueAgent<'a>>,
+    pub agents: KeyedList<'a, QueueAgent<'a>>,
     /// The calls waiting in the queue; left out when there are none.
     #[serde(
         borrow,
@@ -1029,7 +1029,7 @@ impl Validate for QueuesRequest {}
 pub struct QueuesResponse<'a> {
     /// The queues, keyed by queue name.
     #[serde(borrow, default)]
-    pub queues: Map<'a, Queue<'a>>,
+    pub queues: KeyedList<'a, Queue<'a>>,
 }
 
 impl IntoOwned for QueuesResponse<'_> {

@@ -11,7 +11,7 @@ use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// The opt-in list of one campaign: the numbers that consented to receive its SMS.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

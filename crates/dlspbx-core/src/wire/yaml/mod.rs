@@ -374,7 +374,7 @@ fn write_str(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use crate::wire::json::tests::{arb_node, normalize_empty};
-    use crate::wire::{CsvLayout, Map, Str, decode, scalar};
+    use crate::wire::{CsvLayout, KeyedList, Str, decode, scalar};
     use proptest::prelude::*;
     use serde::Deserialize;
 
@@ -411,7 +411,7 @@ mod tests {
         #[serde(borrow, deserialize_with = "scalar::list")]
         users: Vec<User<'a>>,
         #[serde(borrow, default)]
-        agents: Map<'a, Str<'a>>,
+        agents: KeyedList<'a, Str<'a>>,
     }
 
     #[derive(Debug, Deserialize)]
