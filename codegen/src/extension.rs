@@ -39,7 +39,7 @@ pub const CORE_MODULES: [(&str, &str); 6] = [
 
 /// Names an extension module may not give its types and enums: the names its generated code
 /// imports or defines besides them.
-const RESERVED: [&str; 22] = [
+const RESERVED: [&str; 23] = [
     "Action",
     "ActionInfo",
     "Caller",
@@ -50,8 +50,9 @@ const RESERVED: [&str; 22] = [
     "Format",
     "FromParam",
     "Handler",
+    "IntoOwned",
     "InvalidRequest",
-    "Map",
+    "KeyedList",
     "ModuleInfo",
     "Node",
     "Params",

@@ -222,30 +222,22 @@ impl Cx<'_> {
         };
         let serde_imports = match &self.paths.serde_crate {
             None => quote! {
-                #[allow(unused_imports)]
                 use serde::{Deserialize, Serialize};
             },
             Some(_) => {
                 let (serde, serde_json) = (&self.paths.serde, &self.paths.serde_json);
                 quote! {
-                    #[allow(unused_imports)]
                     use #root::__private::{serde as #serde, serde_json as #serde_json};
-                    #[allow(unused_imports)]
                     use #root::__private::serde::{Deserialize, Serialize};
                 }
             }
         };
         quote! {
-            #[allow(unused_imports)]
-            use #root::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-            #[allow(unused_imports)]
+            #![allow(unused_imports)]
+            use #root::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
             use #root::error::{InvalidRequest, Result};
-            #[allow(unused_imports)]
-            use #root::format::Format;
-            #[allow(unused_imports)]
             use #root::params::{check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams};
-            #[allow(unused_imports)]
-            use #root::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
+            use #root::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
             #serde_imports
 
             #report_tables
@@ -284,7 +276,15 @@ impl Cx<'_> {
             validate.push(quote! { #root::checks::#cid(self)?; });
         }
         let nfields = fields.len();
-        let default_impl = if new_args.is_empty() {
+        // `new()` takes no arguments: `Default` is `new()`, derived when every field starts
+        // empty (no spec default).
+        let derives = if new_args.is_empty() && fields.iter().all(|r| r.default_expr.is_none()) {
+            quote!(#[derive(Debug, Clone, Default, PartialEq)])
+        } else {
+            quote!(#[derive(Debug, Clone, PartialEq)])
+        };
+        let default_impl = if new_args.is_empty() && fields.iter().any(|r| r.default_expr.is_some())
+        {
             quote! {
                 impl Default for #name {
                     fn default() -> Self {
@@ -295,6 +295,17 @@ impl Cx<'_> {
         } else {
             quote!()
         };
+        let validate = if validate.is_empty() {
+            quote!()
+        } else {
+            quote! {
+                #[inline]
+                fn validate(&self) -> Result<(), InvalidRequest> {
+                    #( #validate )*
+                    Ok(())
+                }
+            }
+        };
         let what = if is_action { "A request" } else { "A value" };
         let new_doc = doc_attrs(&if new_args.is_empty() {
             format!("{what} with every optional field unset.")
@@ -304,7 +315,7 @@ impl Cx<'_> {
             )
         });
         quote! {
-            #[derive(Debug, Clone, PartialEq)]
+            #derives
             #[non_exhaustive]
             pub struct #name {
                 #( #decls )*
@@ -325,18 +336,14 @@ impl Cx<'_> {
                 }
             }
             impl FromParam for #name {
-                fn from_param(node: &Node<'_>, field: &str) -> std::result::Result<Self, InvalidRequest> {
+                fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
                     #[allow(unused_variables)]
                     let p = Params::new(node, field)?;
                     Ok(Self { #( #from_param )* })
                 }
             }
             impl Validate for #name {
-                #[inline]
-                fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-                    #( #validate )*
-                    Ok(())
-                }
+                #validate
             }
         }
     }
@@ -645,15 +652,41 @@ impl Cx<'_> {
     }
 
     /// The path of `item` of module `owner` from module `here`: bare inside `owner`,
-    /// `<core>::generated::owner::item` elsewhere.
+    /// `owner::item` from the files outside every module (`here` is `""`; they import the
+    /// modules), `<core>::generated::owner::item` elsewhere.
     fn item_path(&self, here: &str, owner: &Module, item: &Ident) -> TokenStream {
         let root = &self.paths.core;
         let mid = ident(&owner.name);
         if here == owner.name {
             quote!(#item)
+        } else if here.is_empty() {
+            quote!(#mid::#item)
         } else {
             quote!(#root::generated::#mid::#item)
         }
+    }
+
+    /// `use <core>::generated::{dialer, ...}`: every module, for the files outside them.
+    fn use_modules(&self) -> TokenStream {
+        let root = &self.paths.core;
+        let ids = self.spec.modules.iter().map(|m| ident(&m.name));
+        quote!(use #root::generated::{ #( #ids ),* };)
+    }
+
+    /// The response type of `a` (of module `m`) from module `here`, detached from its body.
+    fn owned_response(&self, here: &str, m: &Module, a: &Action) -> TokenStream {
+        let resp = format_ident!("{}Response", a.name.to_upper_camel_case());
+        let path = self.item_path(here, m, &resp);
+        if self.response_borrows(a) {
+            quote!(#path<'static>)
+        } else {
+            path
+        }
+    }
+
+    /// Whether the response of `a` borrows from the body (has a lifetime).
+    fn response_borrows(&self, a: &Action) -> bool {
+        a.decoder == Some(Decoder::Report) || a.response.iter().any(|f| self.spec.borrows(&f.ty))
     }
 
     /// A record's path from module `here`, with `<'a>` when `lifetime`.
@@ -689,7 +722,7 @@ impl Cx<'_> {
             }
             Ty::Map(inner) => {
                 let i = self.response_ty(here, inner);
-                quote!(Map<'a, #i>)
+                quote!(KeyedList<'a, #i>)
             }
             Ty::Record(r) => self.type_path(here, *r, self.spec.record(*r).borrows),
             Ty::Enum(_) | Ty::CustomFields | Ty::Options | Ty::ReportRows => quote!(()),
@@ -761,7 +794,7 @@ impl Cx<'_> {
                     let skip = if matches!(ty, Ty::List(_)) {
                         "Vec::is_empty"
                     } else {
-                        "Map::is_empty"
+                        "KeyedList::is_empty"
                     };
                     attrs.push(quote!(skip_serializing_if = #skip));
                 }
@@ -807,21 +840,15 @@ impl Cx<'_> {
         };
         let (decls, owned): (Vec<_>, Vec<_>) =
             fields.iter().map(|f| self.response_field(here, f)).unzip();
-        let (lt, anon, owned_ty, conv, conv_doc) = if borrows {
+        let (lt, anon, owned_ty, conv) = if borrows {
             (
                 quote!(<'a>),
                 quote!(<'_>),
                 quote!(#name<'static>),
                 quote!(#name { #( #owned )* }),
-                quote! {
-                    /// Copies every borrowed string, detaching the value from the response body.
-                },
             )
         } else {
-            let doc = quote! {
-                /// Returns the value itself: it borrows nothing from the body.
-            };
-            (quote!(), quote!(), quote!(#name), quote!(self), doc)
+            (quote!(), quote!(), quote!(#name), quote!(self))
         };
         quote! {
             #doc
@@ -831,9 +858,9 @@ impl Cx<'_> {
             pub struct #name #lt {
                 #( #decls )*
             }
-            impl #name #anon {
-                #conv_doc
-                pub fn into_owned(self) -> #owned_ty {
+            impl IntoOwned for #name #anon {
+                type Owned = #owned_ty;
+                fn into_owned(self) -> #owned_ty {
                     #conv
                 }
             }
@@ -844,7 +871,6 @@ impl Cx<'_> {
 
     fn action(&self, m: &Module, a: &Action) -> TokenStream {
         let root = &self.paths.core;
-        let serde_json = &self.paths.serde_json;
         let aname = a.name.as_str();
         let req = format_ident!("{}Request", aname.to_upper_camel_case());
         let resp = format_ident!("{}Response", aname.to_upper_camel_case());
@@ -868,32 +894,18 @@ impl Cx<'_> {
             "Successful response of `{module}.{aname}`: {summary}"
         ));
         let is_report = a.decoder == Some(Decoder::Report);
-        let borrows = is_report || a.response.iter().any(|f| self.spec.borrows(&f.ty));
-        let (resp_ty, resp_static) = match borrows {
-            true => (quote!(#resp<'a>), quote!(#resp<'static>)),
-            false => (quote!(#resp), quote!(#resp)),
+        let borrows = self.response_borrows(a);
+        let resp_ty = match borrows {
+            true => quote!(#resp<'a>),
+            false => quote!(#resp),
         };
-        let carries_data = a
-            .response
-            .iter()
-            .any(|f| !f.optional || matches!(f.ty, Ty::List(_) | Ty::Map(_)));
-        let (resp_def, decode, encode, to_json) = if is_report {
-            (
-                quote! {
-                    #resp_doc
-                    pub type #resp<'a> = #root::report::ReportTable<'a>;
-                },
-                quote!(#root::report::decode(format, body)),
-                quote!(#root::report::encode(format, response)),
-                quote!(#root::report::to_json(response)),
-            )
+        let resp_def = if is_report {
+            quote! {
+                #resp_doc
+                pub type #resp<'a> = #root::report::ReportTable<'a>;
+            }
         } else {
-            (
-                self.response_struct(module, &resp, resp_doc, &a.response, borrows),
-                quote!(#root::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, #carries_data, body)),
-                quote!(#root::wire::encode(format, Self::INFO.csv, response)),
-                quote!(#root::wire::canonical_json(response)),
-            )
+            self.response_struct(module, &resp, resp_doc, &a.response, borrows)
         };
         let info = self.action_info(m, a);
         quote! {
@@ -903,39 +915,6 @@ impl Cx<'_> {
             impl Action for #req {
                 const INFO: &'static ActionInfo = &#info;
                 type Response<'a> = #resp_ty;
-                // `#[inline]` on every method: each one instantiates serde's generic code for
-                // its types (a decoder per format, the writer, canonical JSON), and an inline
-                // function is compiled only in the crates that call it. A program that makes
-                // two calls does not compile every action's decoders into the core (issue 9:
-                // the core's build time halves).
-                #[inline]
-                fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-                    Validate::validate(self)
-                }
-                #[inline]
-                fn to_params(&self) -> Node<'_> {
-                    ToParam::to_param(self)
-                }
-                #[inline]
-                fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-                    FromParam::from_param(params, "")
-                }
-                #[inline]
-                fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-                    #decode
-                }
-                #[inline]
-                fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-                    #encode
-                }
-                #[inline]
-                fn to_json(response: &Self::Response<'_>) -> Result<#serde_json::Value> {
-                    #to_json
-                }
-                #[inline]
-                fn into_owned(response: Self::Response<'_>) -> #resp_static {
-                    response.into_owned()
-                }
             }
         }
     }
@@ -944,8 +923,14 @@ impl Cx<'_> {
         let (module, file, name, summary) = (&m.name, &m.file, &a.name, &a.summary);
         let doc = a.doc.clone().unwrap_or_default();
         let idem = a.idempotent;
-        let fields = a.request.iter().map(|f| self.field_info(module, f, 0));
-        let response = a.response.iter().map(|f| self.field_info(module, f, 0));
+        let fields = a
+            .request
+            .iter()
+            .map(|f| self.field_info(module, f, Direction::Request, 0));
+        let response = a
+            .response
+            .iter()
+            .map(|f| self.field_info(module, f, Direction::Response, 0));
         let plain = camel(a.plain.as_str());
         let plain = quote!(PlainKind::#plain);
         let csv = match &a.csv {
@@ -1181,10 +1166,10 @@ impl Cx<'_> {
         let path = self.item_path(here, m, &req);
         let file = m.file.as_str();
         let doc = doc_attrs(&format!("`{file}?api_action={aname}`: {}", a.summary));
+        let resp = self.owned_response(here, m, a);
         let method_decl = quote! {
             #doc
-            fn #method(&self, cx: &Self::Context, request: #path)
-                -> std::result::Result<<#path as Action>::Response<'static>, Self::Error>;
+            fn #method(&self, cx: &Self::Context, request: #path) -> Result<#resp, Self::Error>;
         };
         let arm = quote! {
             (#file, #aname) => #run::<#path, _, _>(params, format, |r| handler.#method(cx, r)),
@@ -1194,6 +1179,7 @@ impl Cx<'_> {
 
     fn server(&self) -> TokenStream {
         let root = &self.paths.core;
+        let use_modules = self.use_modules();
         let mut methods = Vec::new();
         let mut arms = Vec::new();
         for (m, a) in self.all_actions() {
@@ -1206,8 +1192,10 @@ impl Cx<'_> {
             //! Server-side routing generated from the spec: the simulator implements [`Handler`]
             //! and calls [`dispatch`] with the parsed request parameters.
             use #root::action::{Action, ActionInfo};
+            use #root::error::Result;
             use #root::format::Format;
             use #root::wire::Node;
+            #use_modules
 
             /// One method per action; the simulator implements it.
             pub trait Handler {
@@ -1352,6 +1340,7 @@ impl Cx<'_> {
     /// The method surface shared by both clients: one group per module, one method per action.
     fn client(&self) -> TokenStream {
         let root = &self.paths.core;
+        let use_modules = self.use_modules();
         let mut groups = Vec::new();
         let mut accessors = Vec::new();
         for m in &self.spec.modules {
@@ -1371,6 +1360,7 @@ impl Cx<'_> {
             //! [`Caller`] (send one action, return its typed response) and gets every module's
             //! methods through [`Modules`].
             use #root::action::Action;
+            #use_modules
 
             /// Sends one action. The blocking client returns the response; the async client a future.
             pub trait Caller {
@@ -1423,11 +1413,9 @@ impl Cx<'_> {
             pub mod #mid {
                 #body
 
-                #[allow(unused_imports)]
                 use #root::action::ModuleInfo;
-                #[allow(unused_imports)]
+                use #root::format::Format;
                 use #root::generated::client::Caller;
-                #[allow(unused_imports)]
                 use #root::generated::server::DispatchError;
 
                 /// This module, from its spec.
@@ -1508,7 +1496,7 @@ impl Cx<'_> {
         let infos = self.all_actions().map(|(m, a)| {
             let mid = ident(&m.name);
             let req = format_ident!("{}Request", a.name.to_upper_camel_case());
-            quote!(<#root::generated::#mid::#req as Action>::INFO)
+            quote!(<#mid::#req as Action>::INFO)
         });
         let module_infos: Vec<TokenStream> = self
             .spec
@@ -1523,7 +1511,7 @@ impl Cx<'_> {
             let (mname, aname) = (m.name.as_str(), a.name.as_str());
             let mid = ident(mname);
             let req = format_ident!("{}Request", aname.to_upper_camel_case());
-            quote!((#mname, #aname) => Some(visitor.visit::<#root::generated::#mid::#req>()),)
+            quote!((#mname, #aname) => Some(visitor.visit::<#mid::#req>()),)
         });
         let docs: Vec<TokenStream> = self
             .spec
@@ -1625,7 +1613,7 @@ impl Cx<'_> {
     /// The `FieldInfo` of a field, for code in module `here`. A field of a record of `here`
     /// refers to its record's field list by name (see [`Cx::fields_const`]); one of another
     /// module's record is written out (up to `depth` 4).
-    fn field_info(&self, here: &str, f: &Field, depth: usize) -> TokenStream {
+    fn field_info(&self, here: &str, f: &Field, dir: Direction, depth: usize) -> TokenStream {
         let (name, rust, doc) = (&f.name, &f.rust, &f.doc);
         let mut info = match &f.ty {
             Ty::String => quote!(FieldInfo::string(#name, #doc)),
@@ -1639,10 +1627,13 @@ impl Cx<'_> {
         if rust != name {
             info = quote!(#info.rust(#rust));
         }
-        if f.required {
-            info = quote!(#info.required());
-        }
-        if f.optional {
+        // `Presence::Required` unless the field may be left out: a request field that is not
+        // `required`, a response field that is `optional`.
+        let optional = match dir {
+            Direction::Request => !f.required,
+            Direction::Response => f.optional,
+        };
+        if optional {
             info = quote!(#info.optional());
         }
         if let Some(d) = &f.default {
@@ -1662,7 +1653,10 @@ impl Cx<'_> {
                 let konst = fields_const_ident(&t.name);
                 info = quote!(#info.with_fields(#konst));
             } else if depth < 4 {
-                let fields = t.fields.iter().map(|f| self.field_info(here, f, depth + 1));
+                let fields = t
+                    .fields
+                    .iter()
+                    .map(|f| self.field_info(here, f, t.direction, depth + 1));
                 info = quote!(#info.with_fields(&[ #( #fields ),* ]));
             }
         }
@@ -1704,7 +1698,10 @@ impl Cx<'_> {
     /// written once and referred to by every field of that type.
     fn fields_const(&self, m: &Module, t: &Record) -> TokenStream {
         let konst = fields_const_ident(&t.name);
-        let fields = t.fields.iter().map(|f| self.field_info(&m.name, f, 0));
+        let fields = t
+            .fields
+            .iter()
+            .map(|f| self.field_info(&m.name, f, t.direction, 0));
         let doc = format!(" The spec's fields of `{}`.", t.name);
         quote! {
             #[doc = #doc]

@@ -79,7 +79,7 @@ fn own_names_shadow_the_core_and_core_names_resolve_to_the_core() {
     let code = generated(&text);
     assert!(code.contains("pub users: Vec<User<'a>>"), "{code}");
     assert!(
-        code.contains("pub queues: Map<'a, ::dlspbx_core::generated::status::Queue<'a>>"),
+        code.contains("pub queues: KeyedList<'a, ::dlspbx_core::generated::status::Queue<'a>>"),
         "{code}"
     );
     assert!(

@@ -7,7 +7,9 @@ use dlspbx_core::params::Validate;
 use dlspbx_core::reports::{FilterGroup, ReportRequest};
 use dlspbx_core::request::body::{encode_json, parse_json, parse_xml, try_encode_xml};
 use dlspbx_core::request::form::{self, FormLimits};
-use dlspbx_core::{Action, Format, Node, dialer, http, report, sms, status, subscribers};
+use dlspbx_core::{
+    Action, Format, IntoOwned, Node, dialer, http, report, sms, status, subscribers,
+};
 use std::fmt::Display;
 
 /// Every response decoder for `format`: a few representative actions through

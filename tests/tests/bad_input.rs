@@ -14,6 +14,7 @@ mod support;
 use dlspbx::ClientExt as _;
 use dlspbx_core::dialer::{AddContactListRequest, AddContactRequest};
 use dlspbx_core::http::{Credentials, RequestOptions};
+use dlspbx_core::params::Validate;
 use dlspbx_core::reports::{
     Column, Exclusivity, FilterGroup, FilterRule, FilterType, LogicalOperator, Operator,
     ReportOption, ReportRequest,

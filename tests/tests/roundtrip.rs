@@ -1,7 +1,7 @@
 //! Property: a response written by our server-style writer in any format decodes back to the
 //! same value (generated types, all formats but plain, which carries no data).
 
-use dlspbx_core::wire::{Map, Str};
+use dlspbx_core::wire::{KeyedList, Str};
 use dlspbx_core::{
     Action, Format, sms::QuerySmsRequest, status::QueuesRequest, status::UsersRequest,
 };
@@ -114,5 +114,5 @@ proptest! {
 #[test]
 fn maps_and_strs_are_the_public_zero_copy_types() {
     // Compile-time check that the re-exports users name in signatures exist.
-    let _m: Map<'static, Str<'static>> = Map::default();
+    let _m: KeyedList<'static, Str<'static>> = KeyedList::default();
 }

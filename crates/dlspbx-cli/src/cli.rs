@@ -20,7 +20,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, Type
 use clap::{Arg, ArgAction, Command};
 use dlspbx_core::generated::{ACTIONS, MODULES};
 use dlspbx_core::reports::{Exclusivity, LogicalOperator, Operator, OrderDirection, ReportOption};
-use dlspbx_core::{ActionInfo, FieldInfo, FieldType};
+use dlspbx_core::{ActionInfo, FieldInfo, FieldType, Presence};
 use std::ffi::OsStr;
 
 /// The long description of the whole tool.
@@ -140,7 +140,7 @@ fn first_sentence(doc: &str) -> String {
 
 fn field_help(f: &FieldInfo) -> (String, String) {
     let mut notes = vec![format!("type: {}", f.ty)];
-    if f.required {
+    if f.presence == Presence::Required {
         notes.push("required".into());
     }
     if let Some(r) = f.rule {
@@ -326,7 +326,7 @@ fn record_field_arg(f: &FieldInfo, sub: &FieldInfo) -> Option<Arg> {
 pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
     let flag = kebab(f.rust);
     let (short, long) = field_help(f);
-    let needed = f.required && f.default.is_none();
+    let needed = f.presence == Presence::Required && f.default.is_none();
     match field_kind(f.ty) {
         FieldKind::Scalar => {
             let a = Arg::new(field_id(f))
@@ -627,7 +627,11 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
                 "\n  {} ({}{}): {}",
                 r.name,
                 r.ty,
-                if r.optional { ", optional" } else { "" },
+                if r.presence == Presence::Optional {
+                    ", optional"
+                } else {
+                    ""
+                },
                 first_sentence(r.doc)
             ));
         }
@@ -733,7 +737,11 @@ fn import_command() -> Command {
                         String::new()
                     },
                     f.ty,
-                    if f.required { ", required" } else { "" },
+                    if f.presence == Presence::Required {
+                        ", required"
+                    } else {
+                        ""
+                    },
                     first_sentence(f.doc)
                 )
             }

@@ -17,6 +17,7 @@ use crate::run::stdout_err;
 use clap::ArgMatches;
 use dlspbx_core::FieldType;
 use dlspbx_core::dialer::{AddContactListRequest, AddContactRequest};
+use dlspbx_core::params::Validate;
 use dlspbx_core::wire::{CsvLayout, RowKind};
 use dlspbx_core::{Action, ActionInfo, Node};
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use dlspbx_core::params::ToParam;
 use dlspbx_core::reports::ReportOption;
-use dlspbx_core::{ActionInfo, FieldInfo, Node};
+use dlspbx_core::{ActionInfo, FieldInfo, Node, Presence};
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -186,7 +186,7 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
             FieldKind::Scalar => {
                 if let Some(v) = one(m, &id) {
                     entries.push((f.name.into(), Node::from(v.clone())));
-                } else if let (true, Some(d)) = (f.required, f.default) {
+                } else if let (true, Some(d)) = (f.presence == Presence::Required, f.default) {
                     entries.push((f.name.into(), Node::str(d)));
                 }
             }

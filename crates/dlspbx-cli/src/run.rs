@@ -12,7 +12,7 @@ use clap::ArgMatches;
 use dlspbx_core::generated::ActionVisitor;
 use dlspbx_core::http::Credentials;
 use dlspbx_core::reports::ReportRequest;
-use dlspbx_core::{Action, Error, Format, PlainKind};
+use dlspbx_core::{Action, Error, Format, PlainKind, Presence};
 use serde_json::Value;
 use std::io::{self, Write};
 
@@ -75,7 +75,10 @@ fn raw_status<A: Action>(raw: &dlspbx::RawResponse) -> CliResult<()> {
 /// carry (it carries only success or failure, `ActionInfo::plain`): the call would succeed and
 /// its answer could not be shown. `--raw` shows the plain answer as is.
 fn check_plain<A: Action>(g: &Globals, conn: &Conn) -> CliResult<()> {
-    let data = A::INFO.response.iter().any(|f| !f.optional);
+    let data = A::INFO
+        .response
+        .iter()
+        .any(|f| f.presence == Presence::Required);
     if conn.options.format == Format::Plain && A::INFO.plain == PlainKind::Status && data && !g.raw
     {
         return Err(CliError::usage(format!(

@@ -2,7 +2,9 @@
 
 use crate::error::{InvalidRequest, Result};
 use crate::format::Format;
+use crate::params::{FromParam, Validate, VisitParams};
 use crate::wire::{CsvLayout, Node};
+use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 
 /// What the plain-text format carries for an action.
@@ -49,10 +51,8 @@ pub struct FieldInfo {
     /// The field's type, from the spec (its [`Display`](std::fmt::Display) is the spec's
     /// spelling: `string`, `list<enum:Column>`...).
     pub ty: FieldType,
-    /// Request: must be given.
-    pub required: bool,
-    /// Response: may be absent.
-    pub optional: bool,
+    /// Whether every message has the field (a request must give it, a response always has it).
+    pub presence: Presence,
     /// The server's default.
     pub default: Option<&'static str>,
     /// Validation rule.
@@ -67,15 +67,14 @@ pub struct FieldInfo {
 
 impl FieldInfo {
     /// A field with its wire name, spec type and documentation, whose Rust identifier is its
-    /// wire name: not required, not optional, with no default, rule, enum values or record
-    /// fields (the other methods add them). The generated metadata is written with these.
+    /// wire name: [`Presence::Required`], with no default, rule, enum values or record fields
+    /// (the other methods add them). The generated metadata is written with these.
     pub const fn new(name: &'static str, ty: FieldType, doc: &'static str) -> FieldInfo {
         FieldInfo {
             name,
             rust: name,
             ty,
-            required: false,
-            optional: false,
+            presence: Presence::Required,
             default: None,
             rule: None,
             doc,
@@ -106,15 +105,10 @@ impl FieldInfo {
         self
     }
 
-    /// The same field, required (requests).
-    pub const fn required(mut self) -> FieldInfo {
-        self.required = true;
-        self
-    }
-
-    /// The same field, optional (responses).
+    /// The same field, [`Presence::Optional`]: a request may leave it out, a response may
+    /// lack it.
     pub const fn optional(mut self) -> FieldInfo {
-        self.optional = true;
+        self.presence = Presence::Optional;
         self
     }
 
@@ -141,6 +135,16 @@ impl FieldInfo {
         self.fields = fields;
         self
     }
+}
+
+/// Whether a field is in every message, in either direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// In every message: a request must give it (or it has a [default](FieldInfo::default)),
+    /// a response always has it.
+    Required,
+    /// A request may leave it out; a response may lack it.
+    Optional,
 }
 
 /// The type of a field, from the spec.
@@ -238,31 +242,101 @@ pub struct ModuleInfo {
     pub doc: &'static str,
 }
 
-/// A request for one API action. Implemented by the generated `*Request` types; everything a
-/// transport needs to send it and to decode the answer, with no I/O.
+/// A value that can be detached from the body it borrows from: every generated response type
+/// and record, and the report table.
+pub trait IntoOwned {
+    /// The same type, borrowing nothing (`Self` with `'static`).
+    type Owned: 'static;
+    /// Copies every borrowed string, detaching the value from the response body.
+    fn into_owned(self) -> Self::Owned;
+}
+
+/// How an action's response is read from a body and written back: through serde for the
+/// generated response types (any `Deserialize + Serialize` value), by [`crate::report`] for
+/// the report table.
+pub trait ResponseBody<'a>: Debug + Sized + IntoOwned {
+    /// Decodes a response body of the action described by `info`.
+    fn decode(format: Format, info: &ActionInfo, body: &'a [u8]) -> Result<Self>;
+    /// Writes the response in the server's style.
+    fn encode(&self, format: Format, info: &ActionInfo) -> Result<Vec<u8>>;
+    /// The response as canonical JSON (see [`Action::to_json`]).
+    fn to_json(&self) -> Result<serde_json::Value>;
+}
+
+impl<'a, T: Debug + Deserialize<'a> + Serialize + IntoOwned> ResponseBody<'a> for T {
+    #[inline]
+    fn decode(format: Format, info: &ActionInfo, body: &'a [u8]) -> Result<Self> {
+        crate::wire::decode_action(format, info.csv, info.plain, info.carries_data(), body)
+    }
+    #[inline]
+    fn encode(&self, format: Format, info: &ActionInfo) -> Result<Vec<u8>> {
+        crate::wire::encode(format, info.csv, self)
+    }
+    #[inline]
+    fn to_json(&self) -> Result<serde_json::Value> {
+        crate::wire::canonical_json(self)
+    }
+}
+
+impl ActionInfo {
+    /// Whether the response carries data that a plain-text status cannot hold: a field that
+    /// is always present, or a list or map.
+    fn carries_data(&self) -> bool {
+        self.response.iter().any(|f| {
+            f.presence == Presence::Required
+                || matches!(f.ty, FieldType::List(_) | FieldType::Map(_))
+        })
+    }
+}
+
+/// A request for one API action. Implemented by the generated `*Request` types, which give
+/// only [`INFO`](Self::INFO) and [`Response`](Self::Response): everything a transport needs to
+/// send it and to decode the answer, with no I/O, comes from the supertraits (the request's
+/// parameters, their parsing and their checks) and the response's [`ResponseBody`].
+///
+/// Every method is `#[inline]`: each one instantiates serde's generic code for its types (a
+/// decoder per format, the writer, canonical JSON), and an inline or generic function is
+/// compiled only in the crates that call it, so a program that makes two calls does not
+/// compile every action's decoders (issue 9: the core's build time halves).
 pub trait Action:
-    Clone + Debug + PartialEq + Send + Sync + Sized + crate::params::VisitParams + 'static
+    Clone + Debug + PartialEq + Send + Sync + Sized + VisitParams + FromParam + Validate + 'static
 {
     /// The spec's description of this action: its module, file, `api_action` name, whether
     /// a failed call may be retried, what the plain-text format carries, the CSV layout and
     /// the fields.
     const INFO: &'static ActionInfo;
     /// The decoded success response, borrowing from the body.
-    type Response<'a>: Debug;
-    /// Checks every field against its rule; nothing is sent when this fails.
-    fn validate(&self) -> std::result::Result<(), InvalidRequest>;
+    type Response<'a>: ResponseBody<'a> + IntoOwned<Owned = Self::Response<'static>>;
     /// The request fields as a parameter tree (credentials are added by [`crate::http`]).
-    fn to_params(&self) -> Node<'_>;
+    #[inline]
+    fn to_params(&self) -> Node<'_> {
+        crate::params::ToParam::to_param(self)
+    }
     /// Parses request parameters (the simulator's side).
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest>;
+    #[inline]
+    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
+        FromParam::from_param(params, "")
+    }
     /// Decodes a response body.
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>>;
+    #[inline]
+    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
+        ResponseBody::decode(format, Self::INFO, body)
+    }
     /// Writes a response body in the server's style.
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>>;
+    #[inline]
+    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
+        response.encode(format, Self::INFO)
+    }
     /// The response as canonical JSON: the spec's field names in spec order, numbers as
     /// numbers, booleans as booleans, absent optional fields left out. A report whose rows
     /// fail to decode part-way is that row's [`crate::Error::Decode`], not a shorter result.
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value>;
+    #[inline]
+    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
+        response.to_json()
+    }
     /// Detaches a response from its body.
-    fn into_owned(response: Self::Response<'_>) -> Self::Response<'static>;
+    #[inline]
+    fn into_owned(response: Self::Response<'_>) -> Self::Response<'static> {
+        response.into_owned()
+    }
 }

@@ -52,7 +52,7 @@ pub use error::{
     TransportError,
 };
 pub use format::{Encoding, Format};
-pub use wire::{Map, Node, Str};
+pub use wire::{KeyedList, Node, Str};
 pub mod action;
 pub mod checks;
 #[allow(missing_docs)]
@@ -61,7 +61,10 @@ pub mod generated;
 pub mod params;
 pub mod report;
 
-pub use action::{Action, ActionInfo, FieldInfo, FieldType, ModuleInfo, PlainKind};
+pub use action::{
+    Action, ActionInfo, FieldInfo, FieldType, IntoOwned, ModuleInfo, PlainKind, Presence,
+    ResponseBody,
+};
 pub use generated::client::{Caller, Modules};
 pub use generated::{dialer, example, reports, sms, status, subscribers};
 

@@ -93,8 +93,11 @@ pub trait FromParam: Sized {
 
 /// Checks a request value against the spec's rules.
 pub trait Validate {
-    /// `Ok` when every field passes its rule.
-    fn validate(&self) -> Result<(), InvalidRequest>;
+    /// `Ok` when every field passes its rule (the default, for a type whose fields have none).
+    #[inline]
+    fn validate(&self) -> Result<(), InvalidRequest> {
+        Ok(())
+    }
 }
 
 impl ToParam for String {

@@ -380,7 +380,7 @@ fn streamed_report(
         return None;
     }
     let request = ReportRequest::from_params(params).ok()?;
-    request.validate().ok()?;
+    dlspbx_core::params::Validate::validate(&request).ok()?;
     if !report::is_streamed(&request, format) {
         return None;
     }

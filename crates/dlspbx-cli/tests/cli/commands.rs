@@ -14,7 +14,7 @@ fn sample_args(module: &str, action: &str) -> Option<Vec<&'static str>> {
         .find(|a| a.module == module && a.name == action)?;
     info.request
         .iter()
-        .all(|f| !f.required || f.default.is_some())
+        .all(|f| f.presence == dlspbx_core::Presence::Optional || f.default.is_some())
         .then(Vec::new)
 }
 
@@ -144,7 +144,10 @@ fn every_action_runs_against_the_embedded_simulator_in_every_output_mode() {
         assert!(v.is_object(), "{}.{}: {so}", info.module, info.name);
         // Every non-optional response field is there (the report's header fields included).
         for r in info.response {
-            if !r.optional && r.ty != dlspbx_core::FieldType::ReportRows && r.name != "error" {
+            if r.presence == dlspbx_core::Presence::Required
+                && r.ty != dlspbx_core::FieldType::ReportRows
+                && r.name != "error"
+            {
                 assert!(
                     v.get(r.name).is_some(),
                     "{}.{}: no `{}` in\n{so}",

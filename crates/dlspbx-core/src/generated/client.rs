@@ -5,6 +5,7 @@
 //! [`Caller`] (send one action, return its typed response) and gets every module's
 //! methods through [`Modules`].
 use crate::action::Action;
+use crate::generated::{example, dialer, reports, status, sms, subscribers};
 /// Sends one action. The blocking client returns the response; the async client a future.
 pub trait Caller {
     /// What a call returns.
@@ -21,8 +22,8 @@ impl<C: Caller + ?Sized> Example<'_, C> {
     /// Check that the API answers and accepts the credentials.
     ///
     /// `POST example.php?api_action=test`; idempotent, so retried automatically on transient failures.
-    pub fn test(&self) -> C::Output<crate::generated::example::TestRequest> {
-        self.0.call(crate::generated::example::TestRequest::new())
+    pub fn test(&self) -> C::Output<example::TestRequest> {
+        self.0.call(example::TestRequest::new())
     }
 }
 
@@ -36,8 +37,8 @@ impl<C: Caller + ?Sized> Dialer<'_, C> {
     /// `POST dialer.php?api_action=add_contact_list`; not idempotent, so never retried automatically.
     pub fn add_contact_list(
         &self,
-        request: crate::generated::dialer::AddContactListRequest,
-    ) -> C::Output<crate::generated::dialer::AddContactListRequest> {
+        request: dialer::AddContactListRequest,
+    ) -> C::Output<dialer::AddContactListRequest> {
         self.0.call(request)
     }
     /// Add a new or existing contact to a dialer contact list.
@@ -45,8 +46,8 @@ impl<C: Caller + ?Sized> Dialer<'_, C> {
     /// `POST dialer.php?api_action=add_contact`; not idempotent, so never retried automatically.
     pub fn add_contact(
         &self,
-        request: crate::generated::dialer::AddContactRequest,
-    ) -> C::Output<crate::generated::dialer::AddContactRequest> {
+        request: dialer::AddContactRequest,
+    ) -> C::Output<dialer::AddContactRequest> {
         self.0.call(request)
     }
 }
@@ -61,8 +62,8 @@ impl<C: Caller + ?Sized> Reports<'_, C> {
     /// `POST reports.php?api_action=report`; idempotent, so retried automatically on transient failures.
     pub fn report(
         &self,
-        request: crate::generated::reports::ReportRequest,
-    ) -> C::Output<crate::generated::reports::ReportRequest> {
+        request: reports::ReportRequest,
+    ) -> C::Output<reports::ReportRequest> {
         self.0.call(request)
     }
 }
@@ -75,54 +76,50 @@ impl<C: Caller + ?Sized> Status<'_, C> {
     /// List the users (SIP peers) with their registration status.
     ///
     /// `POST status.php?api_action=users`; idempotent, so retried automatically on transient failures.
-    pub fn users(&self) -> C::Output<crate::generated::status::UsersRequest> {
-        self.0.call(crate::generated::status::UsersRequest::new())
+    pub fn users(&self) -> C::Output<status::UsersRequest> {
+        self.0.call(status::UsersRequest::new())
     }
     /// List the call queues with their statistics, agents and waiting calls.
     ///
     /// `POST status.php?api_action=queues`; idempotent, so retried automatically on transient failures.
-    pub fn queues(&self) -> C::Output<crate::generated::status::QueuesRequest> {
-        self.0.call(crate::generated::status::QueuesRequest::new())
+    pub fn queues(&self) -> C::Output<status::QueuesRequest> {
+        self.0.call(status::QueuesRequest::new())
     }
     /// List the active calls, grouped by direction.
     ///
     /// `POST status.php?api_action=calls`; idempotent, so retried automatically on transient failures.
-    pub fn calls(&self) -> C::Output<crate::generated::status::CallsRequest> {
-        self.0.call(crate::generated::status::CallsRequest::new())
+    pub fn calls(&self) -> C::Output<status::CallsRequest> {
+        self.0.call(status::CallsRequest::new())
     }
     /// List the queued faxes and the fax statistics.
     ///
     /// `POST status.php?api_action=faxes`; idempotent, so retried automatically on transient failures.
-    pub fn faxes(&self) -> C::Output<crate::generated::status::FaxesRequest> {
-        self.0.call(crate::generated::status::FaxesRequest::new())
+    pub fn faxes(&self) -> C::Output<status::FaxesRequest> {
+        self.0.call(status::FaxesRequest::new())
     }
     /// List the active conferences.
     ///
     /// `POST status.php?api_action=conferences`; idempotent, so retried automatically on transient failures.
-    pub fn conferences(
-        &self,
-    ) -> C::Output<crate::generated::status::ConferencesRequest> {
-        self.0.call(crate::generated::status::ConferencesRequest::new())
+    pub fn conferences(&self) -> C::Output<status::ConferencesRequest> {
+        self.0.call(status::ConferencesRequest::new())
     }
     /// List the provisioned devices and when they last fetched their configuration.
     ///
     /// `POST status.php?api_action=provisioning`; idempotent, so retried automatically on transient failures.
-    pub fn provisioning(
-        &self,
-    ) -> C::Output<crate::generated::status::ProvisioningRequest> {
-        self.0.call(crate::generated::status::ProvisioningRequest::new())
+    pub fn provisioning(&self) -> C::Output<status::ProvisioningRequest> {
+        self.0.call(status::ProvisioningRequest::new())
     }
     /// List the predictive dialer campaigns and their settings and state.
     ///
     /// `POST status.php?api_action=dialer`; idempotent, so retried automatically on transient failures.
-    pub fn dialer(&self) -> C::Output<crate::generated::status::DialerRequest> {
-        self.0.call(crate::generated::status::DialerRequest::new())
+    pub fn dialer(&self) -> C::Output<status::DialerRequest> {
+        self.0.call(status::DialerRequest::new())
     }
     /// Fetch the recent log output of each predictive dialer campaign.
     ///
     /// `POST status.php?api_action=dialerlogs`; idempotent, so retried automatically on transient failures.
-    pub fn dialerlogs(&self) -> C::Output<crate::generated::status::DialerlogsRequest> {
-        self.0.call(crate::generated::status::DialerlogsRequest::new())
+    pub fn dialerlogs(&self) -> C::Output<status::DialerlogsRequest> {
+        self.0.call(status::DialerlogsRequest::new())
     }
 }
 
@@ -136,8 +133,8 @@ impl<C: Caller + ?Sized> Sms<'_, C> {
     /// `POST sms.php?api_action=send_sms`; not idempotent, so never retried automatically.
     pub fn send_sms(
         &self,
-        request: crate::generated::sms::SendSmsRequest,
-    ) -> C::Output<crate::generated::sms::SendSmsRequest> {
+        request: sms::SendSmsRequest,
+    ) -> C::Output<sms::SendSmsRequest> {
         self.0.call(request)
     }
     /// Query the SMS record table.
@@ -145,8 +142,8 @@ impl<C: Caller + ?Sized> Sms<'_, C> {
     /// `POST sms.php?api_action=query_sms`; idempotent, so retried automatically on transient failures.
     pub fn query_sms(
         &self,
-        request: crate::generated::sms::QuerySmsRequest,
-    ) -> C::Output<crate::generated::sms::QuerySmsRequest> {
+        request: sms::QuerySmsRequest,
+    ) -> C::Output<sms::QuerySmsRequest> {
         self.0.call(request)
     }
 }
@@ -159,18 +156,16 @@ impl<C: Caller + ?Sized> Subscribers<'_, C> {
     /// List the campaign opt-in lists and the tenant opt-out lists.
     ///
     /// `POST subscribers.php?api_action=query_lists`; idempotent, so retried automatically on transient failures.
-    pub fn query_lists(
-        &self,
-    ) -> C::Output<crate::generated::subscribers::QueryListsRequest> {
-        self.0.call(crate::generated::subscribers::QueryListsRequest::new())
+    pub fn query_lists(&self) -> C::Output<subscribers::QueryListsRequest> {
+        self.0.call(subscribers::QueryListsRequest::new())
     }
     /// Add a phone number to a campaign's opt-in list.
     ///
     /// `POST subscribers.php?api_action=add_subscriber`; not idempotent, so never retried automatically.
     pub fn add_subscriber(
         &self,
-        request: crate::generated::subscribers::AddSubscriberRequest,
-    ) -> C::Output<crate::generated::subscribers::AddSubscriberRequest> {
+        request: subscribers::AddSubscriberRequest,
+    ) -> C::Output<subscribers::AddSubscriberRequest> {
         self.0.call(request)
     }
     /// Remove a phone number from a campaign's opt-in list.
@@ -178,8 +173,8 @@ impl<C: Caller + ?Sized> Subscribers<'_, C> {
     /// `POST subscribers.php?api_action=remove_subscriber`; not idempotent, so never retried automatically.
     pub fn remove_subscriber(
         &self,
-        request: crate::generated::subscribers::RemoveSubscriberRequest,
-    ) -> C::Output<crate::generated::subscribers::RemoveSubscriberRequest> {
+        request: subscribers::RemoveSubscriberRequest,
+    ) -> C::Output<subscribers::RemoveSubscriberRequest> {
         self.0.call(request)
     }
     /// Add a phone number to a tenant's opt-out list.
@@ -187,8 +182,8 @@ impl<C: Caller + ?Sized> Subscribers<'_, C> {
     /// `POST subscribers.php?api_action=add_unsubscriber`; not idempotent, so never retried automatically.
     pub fn add_unsubscriber(
         &self,
-        request: crate::generated::subscribers::AddUnsubscriberRequest,
-    ) -> C::Output<crate::generated::subscribers::AddUnsubscriberRequest> {
+        request: subscribers::AddUnsubscriberRequest,
+    ) -> C::Output<subscribers::AddUnsubscriberRequest> {
         self.0.call(request)
     }
     /// Remove a phone number from a tenant's opt-out list.
@@ -196,8 +191,8 @@ impl<C: Caller + ?Sized> Subscribers<'_, C> {
     /// `POST subscribers.php?api_action=remove_unsubscriber`; not idempotent, so never retried automatically.
     pub fn remove_unsubscriber(
         &self,
-        request: crate::generated::subscribers::RemoveUnsubscriberRequest,
-    ) -> C::Output<crate::generated::subscribers::RemoveUnsubscriberRequest> {
+        request: subscribers::RemoveUnsubscriberRequest,
+    ) -> C::Output<subscribers::RemoveUnsubscriberRequest> {
         self.0.call(request)
     }
 }

@@ -2,20 +2,14 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `dialer.php`: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// Create a new dialer contact list.
 ///
@@ -51,10 +45,7 @@ impl VisitParams for AddContactListRequest {
 }
 
 impl FromParam for AddContactListRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -65,7 +56,7 @@ impl FromParam for AddContactListRequest {
 
 impl Validate for AddContactListRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.name;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("name"));
@@ -85,9 +76,9 @@ pub struct AddContactListResponse {
     pub id: i64,
 }
 
-impl AddContactListResponse {
-    /// Returns the value itself: it borrows nothing from the body.
-    pub fn into_owned(self) -> AddContactListResponse {
+impl IntoOwned for AddContactListResponse {
+    type Owned = AddContactListResponse;
+    fn into_owned(self) -> AddContactListResponse {
         self
     }
 }
@@ -104,40 +95,11 @@ impl Action for AddContactListRequest {
         csv: CsvLayout::Keys,
         request: &[
             FieldInfo::string("name", "The name of the new contact list.")
-                .required()
                 .with_rule("non_empty"),
         ],
         response: &[FieldInfo::int("id", "The ID of the new contact list.")],
     };
     type Response<'a> = AddContactListResponse;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> AddContactListResponse {
-        response.into_owned()
-    }
 }
 
 /// Add a new or existing contact to a dialer contact list.
@@ -337,10 +299,7 @@ impl VisitParams for AddContactRequest {
 }
 
 impl FromParam for AddContactRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -363,7 +322,7 @@ impl FromParam for AddContactRequest {
 
 impl Validate for AddContactRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.contact_list;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("contact_list"));
@@ -433,9 +392,9 @@ pub struct AddContactResponse {
     pub id: i64,
 }
 
-impl AddContactResponse {
-    /// Returns the value itself: it borrows nothing from the body.
-    pub fn into_owned(self) -> AddContactResponse {
+impl IntoOwned for AddContactResponse {
+    type Owned = AddContactResponse;
+    fn into_owned(self) -> AddContactResponse {
         self
     }
 }
@@ -455,40 +414,44 @@ impl Action for AddContactRequest {
                     "contact_list",
                     "The name or ID of the contact list to add the contact to.",
                 )
-                .required()
                 .with_rule("non_empty"),
             FieldInfo::string(
-                "company_name",
-                "The name of the company the contact works for or is associated with.",
-            ),
-            FieldInfo::string("first_name", "The first name of the contact."),
-            FieldInfo::string("last_name", "The last name of the contact."),
+                    "company_name",
+                    "The name of the company the contact works for or is associated with.",
+                )
+                .optional(),
+            FieldInfo::string("first_name", "The first name of the contact.").optional(),
+            FieldInfo::string("last_name", "The last name of the contact.").optional(),
             FieldInfo::string(
                     "phone_number",
                     "The phone number of the contact: a North American (NANP) number with its area code, e.g. `8155551234` or `(815) 555-1234`. International numbers cannot be used.",
                 )
-                .required()
                 .with_rule("nanp_phone"),
-            FieldInfo::string("address", "The street address of the contact."),
+            FieldInfo::string("address", "The street address of the contact.")
+                .optional(),
             FieldInfo::string(
-                "address_2",
-                "The second address line: suite, PO box, etc.",
-            ),
-            FieldInfo::string("city", "The city the contact resides in."),
+                    "address_2",
+                    "The second address line: suite, PO box, etc.",
+                )
+                .optional(),
+            FieldInfo::string("city", "The city the contact resides in.").optional(),
             FieldInfo::string(
                     "state",
                     "The state the contact resides in, as a two-letter code, e.g. `IL`.",
                 )
+                .optional()
                 .with_rule("us_state"),
             FieldInfo::string(
                     "zip_code",
                     "The ZIP code of the contact: 5 digits or ZIP+4, e.g. `60601` or `60601-1234`.",
                 )
+                .optional()
                 .with_rule("zip_code"),
             FieldInfo::string(
                     "country",
                     "The country the contact resides in, as an ISO 3166-1 alpha-2 code, e.g. `US`.",
                 )
+                .optional()
                 .with_default("US")
                 .with_rule("country_alpha2"),
             FieldInfo::new(
@@ -496,42 +459,16 @@ impl Action for AddContactRequest {
                     FieldType::Date,
                     "The date on which the dialer will call this contact, as `YYYY-MM-DD`.",
                 )
-                .rust("dial_on_date"),
+                .rust("dial_on_date")
+                .optional(),
             FieldInfo::new(
-                "custom",
-                FieldType::CustomFields,
-                "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
-            ),
+                    "custom",
+                    FieldType::CustomFields,
+                    "Values for the contact list's custom fields. Each entry is sent as its own POST field named `custom:<name>`, e.g. the entry (`customer_account_id`, `A-1001`) becomes `custom:customer_account_id=A-1001`. Give the names without the `custom:` prefix.",
+                )
+                .optional(),
         ],
         response: &[FieldInfo::int("id", "The ID of the new or existing contact.")],
     };
     type Response<'a> = AddContactResponse;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> AddContactResponse {
-        response.into_owned()
-    }
 }

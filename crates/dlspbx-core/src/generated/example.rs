@@ -2,35 +2,23 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `example.php`: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// Check that the API answers and accepts the credentials.
 ///
 /// Calls `example.php?api_action=test`. A successful answer proves that the URL, the credentials and the chosen response format work; it changes nothing on the PBX.
 ///
 /// Request of `example.php?api_action=test` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TestRequest {}
-impl Default for TestRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl TestRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -45,23 +33,14 @@ impl VisitParams for TestRequest {
 }
 
 impl FromParam for TestRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for TestRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for TestRequest {}
 /// Successful response of `example.test`: Check that the API answers and accepts the credentials.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -71,9 +50,9 @@ pub struct TestResponse<'a> {
     pub example_data: Option<Str<'a>>,
 }
 
-impl TestResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> TestResponse<'static> {
+impl IntoOwned for TestResponse<'_> {
+    type Owned = TestResponse<'static>;
+    fn into_owned(self) -> TestResponse<'static> {
         TestResponse {
             example_data: self.example_data.map(|x| x.into_owned()),
         }
@@ -100,32 +79,4 @@ impl Action for TestRequest {
         ],
     };
     type Response<'a> = TestResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> TestResponse<'static> {
-        response.into_owned()
-    }
 }

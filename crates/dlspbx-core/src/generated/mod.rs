@@ -64,25 +64,25 @@ pub static MODULES: &[ModuleInfo] = &[
 
 /// Every action of the API, in the reference's order.
 pub static ACTIONS: &[&ActionInfo] = &[
-    <crate::generated::example::TestRequest as Action>::INFO,
-    <crate::generated::dialer::AddContactListRequest as Action>::INFO,
-    <crate::generated::dialer::AddContactRequest as Action>::INFO,
-    <crate::generated::reports::ReportRequest as Action>::INFO,
-    <crate::generated::status::UsersRequest as Action>::INFO,
-    <crate::generated::status::QueuesRequest as Action>::INFO,
-    <crate::generated::status::CallsRequest as Action>::INFO,
-    <crate::generated::status::FaxesRequest as Action>::INFO,
-    <crate::generated::status::ConferencesRequest as Action>::INFO,
-    <crate::generated::status::ProvisioningRequest as Action>::INFO,
-    <crate::generated::status::DialerRequest as Action>::INFO,
-    <crate::generated::status::DialerlogsRequest as Action>::INFO,
-    <crate::generated::sms::SendSmsRequest as Action>::INFO,
-    <crate::generated::sms::QuerySmsRequest as Action>::INFO,
-    <crate::generated::subscribers::QueryListsRequest as Action>::INFO,
-    <crate::generated::subscribers::AddSubscriberRequest as Action>::INFO,
-    <crate::generated::subscribers::RemoveSubscriberRequest as Action>::INFO,
-    <crate::generated::subscribers::AddUnsubscriberRequest as Action>::INFO,
-    <crate::generated::subscribers::RemoveUnsubscriberRequest as Action>::INFO,
+    <example::TestRequest as Action>::INFO,
+    <dialer::AddContactListRequest as Action>::INFO,
+    <dialer::AddContactRequest as Action>::INFO,
+    <reports::ReportRequest as Action>::INFO,
+    <status::UsersRequest as Action>::INFO,
+    <status::QueuesRequest as Action>::INFO,
+    <status::CallsRequest as Action>::INFO,
+    <status::FaxesRequest as Action>::INFO,
+    <status::ConferencesRequest as Action>::INFO,
+    <status::ProvisioningRequest as Action>::INFO,
+    <status::DialerRequest as Action>::INFO,
+    <status::DialerlogsRequest as Action>::INFO,
+    <sms::SendSmsRequest as Action>::INFO,
+    <sms::QuerySmsRequest as Action>::INFO,
+    <subscribers::QueryListsRequest as Action>::INFO,
+    <subscribers::AddSubscriberRequest as Action>::INFO,
+    <subscribers::RemoveSubscriberRequest as Action>::INFO,
+    <subscribers::AddUnsubscriberRequest as Action>::INFO,
+    <subscribers::RemoveUnsubscriberRequest as Action>::INFO,
 ];
 
 /// Code that runs with an action's type chosen at run time (see [`visit_action`]).
@@ -101,69 +101,38 @@ pub fn visit_action<V: ActionVisitor>(
     visitor: V,
 ) -> Option<V::Output> {
     match (module, action) {
-        ("example", "test") => {
-            Some(visitor.visit::<crate::generated::example::TestRequest>())
-        }
+        ("example", "test") => Some(visitor.visit::<example::TestRequest>()),
         ("dialer", "add_contact_list") => {
-            Some(visitor.visit::<crate::generated::dialer::AddContactListRequest>())
+            Some(visitor.visit::<dialer::AddContactListRequest>())
         }
-        ("dialer", "add_contact") => {
-            Some(visitor.visit::<crate::generated::dialer::AddContactRequest>())
-        }
-        ("reports", "report") => {
-            Some(visitor.visit::<crate::generated::reports::ReportRequest>())
-        }
-        ("status", "users") => {
-            Some(visitor.visit::<crate::generated::status::UsersRequest>())
-        }
-        ("status", "queues") => {
-            Some(visitor.visit::<crate::generated::status::QueuesRequest>())
-        }
-        ("status", "calls") => {
-            Some(visitor.visit::<crate::generated::status::CallsRequest>())
-        }
-        ("status", "faxes") => {
-            Some(visitor.visit::<crate::generated::status::FaxesRequest>())
-        }
-        ("status", "conferences") => {
-            Some(visitor.visit::<crate::generated::status::ConferencesRequest>())
-        }
+        ("dialer", "add_contact") => Some(visitor.visit::<dialer::AddContactRequest>()),
+        ("reports", "report") => Some(visitor.visit::<reports::ReportRequest>()),
+        ("status", "users") => Some(visitor.visit::<status::UsersRequest>()),
+        ("status", "queues") => Some(visitor.visit::<status::QueuesRequest>()),
+        ("status", "calls") => Some(visitor.visit::<status::CallsRequest>()),
+        ("status", "faxes") => Some(visitor.visit::<status::FaxesRequest>()),
+        ("status", "conferences") => Some(visitor.visit::<status::ConferencesRequest>()),
         ("status", "provisioning") => {
-            Some(visitor.visit::<crate::generated::status::ProvisioningRequest>())
+            Some(visitor.visit::<status::ProvisioningRequest>())
         }
-        ("status", "dialer") => {
-            Some(visitor.visit::<crate::generated::status::DialerRequest>())
-        }
-        ("status", "dialerlogs") => {
-            Some(visitor.visit::<crate::generated::status::DialerlogsRequest>())
-        }
-        ("sms", "send_sms") => {
-            Some(visitor.visit::<crate::generated::sms::SendSmsRequest>())
-        }
-        ("sms", "query_sms") => {
-            Some(visitor.visit::<crate::generated::sms::QuerySmsRequest>())
-        }
+        ("status", "dialer") => Some(visitor.visit::<status::DialerRequest>()),
+        ("status", "dialerlogs") => Some(visitor.visit::<status::DialerlogsRequest>()),
+        ("sms", "send_sms") => Some(visitor.visit::<sms::SendSmsRequest>()),
+        ("sms", "query_sms") => Some(visitor.visit::<sms::QuerySmsRequest>()),
         ("subscribers", "query_lists") => {
-            Some(visitor.visit::<crate::generated::subscribers::QueryListsRequest>())
+            Some(visitor.visit::<subscribers::QueryListsRequest>())
         }
         ("subscribers", "add_subscriber") => {
-            Some(visitor.visit::<crate::generated::subscribers::AddSubscriberRequest>())
+            Some(visitor.visit::<subscribers::AddSubscriberRequest>())
         }
         ("subscribers", "remove_subscriber") => {
-            Some(
-                visitor.visit::<crate::generated::subscribers::RemoveSubscriberRequest>(),
-            )
+            Some(visitor.visit::<subscribers::RemoveSubscriberRequest>())
         }
         ("subscribers", "add_unsubscriber") => {
-            Some(
-                visitor.visit::<crate::generated::subscribers::AddUnsubscriberRequest>(),
-            )
+            Some(visitor.visit::<subscribers::AddUnsubscriberRequest>())
         }
         ("subscribers", "remove_unsubscriber") => {
-            Some(
-                visitor
-                    .visit::<crate::generated::subscribers::RemoveUnsubscriberRequest>(),
-            )
+            Some(visitor.visit::<subscribers::RemoveUnsubscriberRequest>())
         }
         _ => None,
     }

@@ -2,20 +2,14 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `reports.php`: Call Detail Record (CDR) reports: choose the columns to return, restrict the calls with inclusive and exclusive filter groups, and shape the result with options (time zone, date range, paging, sorting, human-readable formatting).
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// A report column (all columns of the CDR detail table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1705,10 +1699,7 @@ impl VisitParams for FilterGroup {
 }
 
 impl FromParam for FilterGroup {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -1721,7 +1712,7 @@ impl FromParam for FilterGroup {
 
 impl Validate for FilterGroup {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if self.rules.is_empty() {
             return Err(InvalidRequest::missing("rules"));
         }
@@ -1810,10 +1801,7 @@ impl VisitParams for FilterRule {
 }
 
 impl FromParam for FilterRule {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -1828,7 +1816,7 @@ impl FromParam for FilterRule {
 
 impl Validate for FilterRule {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         for (i, v) in self.value.iter().enumerate() {
             let field = format!("{}[{}]", "value", i);
             check_text(&field, v)?;
@@ -1852,21 +1840,18 @@ const FILTER_GROUP_FIELDS: &[FieldInfo] = &[
             FieldType::Enum("Exclusivity"),
             "Whether calls matching this group are returned (`include`) or omitted (`exclude`).",
         )
-        .required()
         .with_values(&["include", "exclude"]),
     FieldInfo::new(
             "logical_operator",
             FieldType::Enum("LogicalOperator"),
             "Whether all (`and`) or any (`or`) of the rules must match for the group to match.",
         )
-        .required()
         .with_values(&["and", "or"]),
     FieldInfo::new(
             "rules",
             FieldType::List(&FieldType::Record("FilterRule")),
             "One or more filter rules.",
         )
-        .required()
         .with_fields(FILTER_RULE_FIELDS),
 ];
 
@@ -1875,7 +1860,6 @@ const FILTER_GROUP_FIELDS: &[FieldInfo] = &[
 const FILTER_RULE_FIELDS: &[FieldInfo] = &[
     FieldInfo::new("type", FieldType::Enum("FilterType"), "The type of filter rule.")
         .rust("kind")
-        .required()
         .with_values(
             &[
                 "duration",
@@ -1915,20 +1899,24 @@ const FILTER_RULE_FIELDS: &[FieldInfo] = &[
             FieldType::Enum("Operator"),
             "How the call's value is compared with `value` or with the `lower_value`..`upper_value` range.",
         )
+        .optional()
         .with_values(&["=", "!=", ">", ">=", "<", "<=", "between", "!between"]),
     FieldInfo::new(
-        "value",
-        FieldType::List(&FieldType::String),
-        "The value to compare with; for value filters, one or more values.",
-    ),
+            "value",
+            FieldType::List(&FieldType::String),
+            "The value to compare with; for value filters, one or more values.",
+        )
+        .optional(),
     FieldInfo::string(
-        "lower_value",
-        "The lower end of the range, with `between` or `!between`.",
-    ),
+            "lower_value",
+            "The lower end of the range, with `between` or `!between`.",
+        )
+        .optional(),
     FieldInfo::string(
-        "upper_value",
-        "The upper end of the range, with `between` or `!between`.",
-    ),
+            "upper_value",
+            "The upper end of the range, with `between` or `!between`.",
+        )
+        .optional(),
 ];
 
 /// Run a CDR report with chosen columns, filter groups and options.
@@ -2012,10 +2000,7 @@ impl VisitParams for ReportRequest {
 }
 
 impl FromParam for ReportRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -2031,7 +2016,7 @@ impl FromParam for ReportRequest {
 
 impl Validate for ReportRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if self.columns.is_empty() {
             return Err(InvalidRequest::missing("columns"));
         }
@@ -2068,7 +2053,6 @@ impl Action for ReportRequest {
                     FieldType::Enum("ReportType"),
                     "The type of report to generate; only `detail_table` exists.",
                 )
-                .required()
                 .with_default("detail_table")
                 .with_values(&["detail_table"]),
             FieldInfo::new(
@@ -2076,7 +2060,6 @@ impl Action for ReportRequest {
                     FieldType::List(&FieldType::Enum("Column")),
                     "One or more columns to return, in the order the cells should appear in each row.",
                 )
-                .required()
                 .with_values(
                     &[
                         "unique_id",
@@ -2137,12 +2120,14 @@ impl Action for ReportRequest {
                     FieldType::List(&FieldType::Record("FilterGroup")),
                     "Zero or more filter groups. A call is returned when it matches every inclusive group and no exclusive group.",
                 )
+                .optional()
                 .with_fields(FILTER_GROUP_FIELDS),
             FieldInfo::new(
-                "options",
-                FieldType::Options,
-                "Options that change how the report runs and how its data is formatted, each sent as `options[]=key=value`; see `ReportOption`.",
-            ),
+                    "options",
+                    FieldType::Options,
+                    "Options that change how the report runs and how its data is formatted, each sent as `options[]=key=value`; see `ReportOption`.",
+                )
+                .optional(),
         ],
         response: &[
             FieldInfo::string("error", "Error details; empty on success.").optional(),
@@ -2168,32 +2153,4 @@ impl Action for ReportRequest {
         ],
     };
     type Response<'a> = ReportResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::report::decode(format, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::report::encode(format, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::report::to_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> ReportResponse<'static> {
-        response.into_owned()
-    }
 }

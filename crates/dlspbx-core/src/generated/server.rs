@@ -4,8 +4,10 @@
 //! Server-side routing generated from the spec: the simulator implements [`Handler`]
 //! and calls [`dispatch`] with the parsed request parameters.
 use crate::action::{Action, ActionInfo};
+use crate::error::Result;
 use crate::format::Format;
 use crate::wire::Node;
+use crate::generated::{example, dialer, reports, status, sms, subscribers};
 /// One method per action; the simulator implements it.
 pub trait Handler {
     /// Per-request context (the authenticated user, a database handle...).
@@ -16,181 +18,116 @@ pub trait Handler {
     fn example_test(
         &self,
         cx: &Self::Context,
-        request: crate::generated::example::TestRequest,
-    ) -> std::result::Result<
-        <crate::generated::example::TestRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: example::TestRequest,
+    ) -> Result<example::TestResponse<'static>, Self::Error>;
     /// `dialer.php?api_action=add_contact_list`: Create a new dialer contact list.
     fn dialer_add_contact_list(
         &self,
         cx: &Self::Context,
-        request: crate::generated::dialer::AddContactListRequest,
-    ) -> std::result::Result<
-        <crate::generated::dialer::AddContactListRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: dialer::AddContactListRequest,
+    ) -> Result<dialer::AddContactListResponse, Self::Error>;
     /// `dialer.php?api_action=add_contact`: Add a new or existing contact to a dialer contact list.
     fn dialer_add_contact(
         &self,
         cx: &Self::Context,
-        request: crate::generated::dialer::AddContactRequest,
-    ) -> std::result::Result<
-        <crate::generated::dialer::AddContactRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: dialer::AddContactRequest,
+    ) -> Result<dialer::AddContactResponse, Self::Error>;
     /// `reports.php?api_action=report`: Run a CDR report with chosen columns, filter groups and options.
     fn reports_report(
         &self,
         cx: &Self::Context,
-        request: crate::generated::reports::ReportRequest,
-    ) -> std::result::Result<
-        <crate::generated::reports::ReportRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: reports::ReportRequest,
+    ) -> Result<reports::ReportResponse<'static>, Self::Error>;
     /// `status.php?api_action=users`: List the users (SIP peers) with their registration status.
     fn status_users(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::UsersRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::UsersRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::UsersRequest,
+    ) -> Result<status::UsersResponse<'static>, Self::Error>;
     /// `status.php?api_action=queues`: List the call queues with their statistics, agents and waiting calls.
     fn status_queues(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::QueuesRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::QueuesRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::QueuesRequest,
+    ) -> Result<status::QueuesResponse<'static>, Self::Error>;
     /// `status.php?api_action=calls`: List the active calls, grouped by direction.
     fn status_calls(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::CallsRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::CallsRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::CallsRequest,
+    ) -> Result<status::CallsResponse<'static>, Self::Error>;
     /// `status.php?api_action=faxes`: List the queued faxes and the fax statistics.
     fn status_faxes(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::FaxesRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::FaxesRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::FaxesRequest,
+    ) -> Result<status::FaxesResponse<'static>, Self::Error>;
     /// `status.php?api_action=conferences`: List the active conferences.
     fn status_conferences(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::ConferencesRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::ConferencesRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::ConferencesRequest,
+    ) -> Result<status::ConferencesResponse<'static>, Self::Error>;
     /// `status.php?api_action=provisioning`: List the provisioned devices and when they last fetched their configuration.
     fn status_provisioning(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::ProvisioningRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::ProvisioningRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::ProvisioningRequest,
+    ) -> Result<status::ProvisioningResponse<'static>, Self::Error>;
     /// `status.php?api_action=dialer`: List the predictive dialer campaigns and their settings and state.
     fn status_dialer(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::DialerRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::DialerRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::DialerRequest,
+    ) -> Result<status::DialerResponse<'static>, Self::Error>;
     /// `status.php?api_action=dialerlogs`: Fetch the recent log output of each predictive dialer campaign.
     fn status_dialerlogs(
         &self,
         cx: &Self::Context,
-        request: crate::generated::status::DialerlogsRequest,
-    ) -> std::result::Result<
-        <crate::generated::status::DialerlogsRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: status::DialerlogsRequest,
+    ) -> Result<status::DialerlogsResponse<'static>, Self::Error>;
     /// `sms.php?api_action=send_sms`: Send an SMS to one or more phone numbers or extensions.
     fn sms_send_sms(
         &self,
         cx: &Self::Context,
-        request: crate::generated::sms::SendSmsRequest,
-    ) -> std::result::Result<
-        <crate::generated::sms::SendSmsRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: sms::SendSmsRequest,
+    ) -> Result<sms::SendSmsResponse<'static>, Self::Error>;
     /// `sms.php?api_action=query_sms`: Query the SMS record table.
     fn sms_query_sms(
         &self,
         cx: &Self::Context,
-        request: crate::generated::sms::QuerySmsRequest,
-    ) -> std::result::Result<
-        <crate::generated::sms::QuerySmsRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: sms::QuerySmsRequest,
+    ) -> Result<sms::QuerySmsResponse<'static>, Self::Error>;
     /// `subscribers.php?api_action=query_lists`: List the campaign opt-in lists and the tenant opt-out lists.
     fn subscribers_query_lists(
         &self,
         cx: &Self::Context,
-        request: crate::generated::subscribers::QueryListsRequest,
-    ) -> std::result::Result<
-        <crate::generated::subscribers::QueryListsRequest as Action>::Response<'static>,
-        Self::Error,
-    >;
+        request: subscribers::QueryListsRequest,
+    ) -> Result<subscribers::QueryListsResponse<'static>, Self::Error>;
     /// `subscribers.php?api_action=add_subscriber`: Add a phone number to a campaign's opt-in list.
     fn subscribers_add_subscriber(
         &self,
         cx: &Self::Context,
-        request: crate::generated::subscribers::AddSubscriberRequest,
-    ) -> std::result::Result<
-        <crate::generated::subscribers::AddSubscriberRequest as Action>::Response<
-            'static,
-        >,
-        Self::Error,
-    >;
+        request: subscribers::AddSubscriberRequest,
+    ) -> Result<subscribers::AddSubscriberResponse<'static>, Self::Error>;
     /// `subscribers.php?api_action=remove_subscriber`: Remove a phone number from a campaign's opt-in list.
     fn subscribers_remove_subscriber(
         &self,
         cx: &Self::Context,
-        request: crate::generated::subscribers::RemoveSubscriberRequest,
-    ) -> std::result::Result<
-        <crate::generated::subscribers::RemoveSubscriberRequest as Action>::Response<
-            'static,
-        >,
-        Self::Error,
-    >;
+        request: subscribers::RemoveSubscriberRequest,
+    ) -> Result<subscribers::RemoveSubscriberResponse<'static>, Self::Error>;
     /// `subscribers.php?api_action=add_unsubscriber`: Add a phone number to a tenant's opt-out list.
     fn subscribers_add_unsubscriber(
         &self,
         cx: &Self::Context,
-        request: crate::generated::subscribers::AddUnsubscriberRequest,
-    ) -> std::result::Result<
-        <crate::generated::subscribers::AddUnsubscriberRequest as Action>::Response<
-            'static,
-        >,
-        Self::Error,
-    >;
+        request: subscribers::AddUnsubscriberRequest,
+    ) -> Result<subscribers::AddUnsubscriberResponse<'static>, Self::Error>;
     /// `subscribers.php?api_action=remove_unsubscriber`: Remove a phone number from a tenant's opt-out list.
     fn subscribers_remove_unsubscriber(
         &self,
         cx: &Self::Context,
-        request: crate::generated::subscribers::RemoveUnsubscriberRequest,
-    ) -> std::result::Result<
-        <crate::generated::subscribers::RemoveUnsubscriberRequest as Action>::Response<
-            'static,
-        >,
-        Self::Error,
-    >;
+        request: subscribers::RemoveUnsubscriberRequest,
+    ) -> Result<subscribers::RemoveUnsubscriberResponse<'static>, Self::Error>;
 }
 
 /// Why [`dispatch`] did not produce a success body; `E` is the handler's error.
@@ -241,133 +178,133 @@ pub fn dispatch<H: Handler>(
     match (file, action) {
         ("example.php", "test") => {
             run::<
-                crate::generated::example::TestRequest,
+                example::TestRequest,
                 _,
                 _,
             >(params, format, |r| handler.example_test(cx, r))
         }
         ("dialer.php", "add_contact_list") => {
             run::<
-                crate::generated::dialer::AddContactListRequest,
+                dialer::AddContactListRequest,
                 _,
                 _,
             >(params, format, |r| handler.dialer_add_contact_list(cx, r))
         }
         ("dialer.php", "add_contact") => {
             run::<
-                crate::generated::dialer::AddContactRequest,
+                dialer::AddContactRequest,
                 _,
                 _,
             >(params, format, |r| handler.dialer_add_contact(cx, r))
         }
         ("reports.php", "report") => {
             run::<
-                crate::generated::reports::ReportRequest,
+                reports::ReportRequest,
                 _,
                 _,
             >(params, format, |r| handler.reports_report(cx, r))
         }
         ("status.php", "users") => {
             run::<
-                crate::generated::status::UsersRequest,
+                status::UsersRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_users(cx, r))
         }
         ("status.php", "queues") => {
             run::<
-                crate::generated::status::QueuesRequest,
+                status::QueuesRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_queues(cx, r))
         }
         ("status.php", "calls") => {
             run::<
-                crate::generated::status::CallsRequest,
+                status::CallsRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_calls(cx, r))
         }
         ("status.php", "faxes") => {
             run::<
-                crate::generated::status::FaxesRequest,
+                status::FaxesRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_faxes(cx, r))
         }
         ("status.php", "conferences") => {
             run::<
-                crate::generated::status::ConferencesRequest,
+                status::ConferencesRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_conferences(cx, r))
         }
         ("status.php", "provisioning") => {
             run::<
-                crate::generated::status::ProvisioningRequest,
+                status::ProvisioningRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_provisioning(cx, r))
         }
         ("status.php", "dialer") => {
             run::<
-                crate::generated::status::DialerRequest,
+                status::DialerRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_dialer(cx, r))
         }
         ("status.php", "dialerlogs") => {
             run::<
-                crate::generated::status::DialerlogsRequest,
+                status::DialerlogsRequest,
                 _,
                 _,
             >(params, format, |r| handler.status_dialerlogs(cx, r))
         }
         ("sms.php", "send_sms") => {
             run::<
-                crate::generated::sms::SendSmsRequest,
+                sms::SendSmsRequest,
                 _,
                 _,
             >(params, format, |r| handler.sms_send_sms(cx, r))
         }
         ("sms.php", "query_sms") => {
             run::<
-                crate::generated::sms::QuerySmsRequest,
+                sms::QuerySmsRequest,
                 _,
                 _,
             >(params, format, |r| handler.sms_query_sms(cx, r))
         }
         ("subscribers.php", "query_lists") => {
             run::<
-                crate::generated::subscribers::QueryListsRequest,
+                subscribers::QueryListsRequest,
                 _,
                 _,
             >(params, format, |r| handler.subscribers_query_lists(cx, r))
         }
         ("subscribers.php", "add_subscriber") => {
             run::<
-                crate::generated::subscribers::AddSubscriberRequest,
+                subscribers::AddSubscriberRequest,
                 _,
                 _,
             >(params, format, |r| handler.subscribers_add_subscriber(cx, r))
         }
         ("subscribers.php", "remove_subscriber") => {
             run::<
-                crate::generated::subscribers::RemoveSubscriberRequest,
+                subscribers::RemoveSubscriberRequest,
                 _,
                 _,
             >(params, format, |r| handler.subscribers_remove_subscriber(cx, r))
         }
         ("subscribers.php", "add_unsubscriber") => {
             run::<
-                crate::generated::subscribers::AddUnsubscriberRequest,
+                subscribers::AddUnsubscriberRequest,
                 _,
                 _,
             >(params, format, |r| handler.subscribers_add_unsubscriber(cx, r))
         }
         ("subscribers.php", "remove_unsubscriber") => {
             run::<
-                crate::generated::subscribers::RemoveUnsubscriberRequest,
+                subscribers::RemoveUnsubscriberRequest,
                 _,
                 _,
             >(params, format, |r| handler.subscribers_remove_unsubscriber(cx, r))

@@ -2,20 +2,14 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `sms.php`: Send SMS to phone numbers or extensions, and query the SMS record table. A message body is limited to 200 characters.
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// The status of an SMS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -287,7 +281,7 @@ impl FromParam for SortOrder {
 }
 
 /// Filters for `query_sms`. Filters that take a list match any of the listed values. Phone numbers are in E.164 format; users can be given by auth ID.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SmsFilters {
     /// The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.
@@ -324,12 +318,6 @@ pub struct SmsFilters {
     pub end_cdr_id: Option<i64>,
     /// The account code(s) associated with the SMS.
     pub account_code: Vec<String>,
-}
-
-impl Default for SmsFilters {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl SmsFilters {
@@ -539,10 +527,7 @@ impl VisitParams for SmsFilters {
 }
 
 impl FromParam for SmsFilters {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -564,7 +549,7 @@ impl FromParam for SmsFilters {
 
 impl Validate for SmsFilters {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         for (i, v) in self.src.iter().enumerate() {
             let field = format!("{}[{}]", "src", i);
             check_text(&field, v)?;
@@ -641,9 +626,9 @@ pub struct SmsRecord<'a> {
     pub message_id: Str<'a>,
 }
 
-impl SmsRecord<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> SmsRecord<'static> {
+impl IntoOwned for SmsRecord<'_> {
+    type Owned = SmsRecord<'static>;
+    fn into_owned(self) -> SmsRecord<'static> {
         SmsRecord {
             id: self.id,
             timestamp: self.timestamp.into_owned(),
@@ -667,64 +652,76 @@ const SMS_FILTERS_FIELDS: &[FieldInfo] = &[
             FieldType::List(&FieldType::String),
             "The source(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
         )
+        .optional()
         .with_rule("sms_party"),
     FieldInfo::new(
             "dst_original",
             FieldType::List(&FieldType::String),
             "The original destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs. When a system number forwards to a user or an outside number, the system number is the original destination.",
         )
+        .optional()
         .with_rule("sms_party"),
     FieldInfo::new(
             "dst",
             FieldType::List(&FieldType::String),
             "The destination(s) of the SMS: phone numbers in E.164 format, extensions or users' auth IDs.",
         )
+        .optional()
         .with_rule("sms_party"),
     FieldInfo::new(
             "status",
             FieldType::Enum("SmsStatus"),
             "The status of the SMS: `success` means sent, not delivered or read.",
         )
+        .optional()
         .with_values(&["success", "failure"]),
     FieldInfo::new(
             "direction",
             FieldType::List(&FieldType::Enum("SmsDirection")),
             "The direction(s) of the SMS.",
         )
+        .optional()
         .with_values(&["inbound", "internal", "hairpin", "outbound"]),
     FieldInfo::string(
             "from",
             "The start of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
         )
+        .optional()
         .with_rule("datetime_or_unix"),
     FieldInfo::string(
             "to",
             "The end of the time range: `YYYY-MM-DD HH:MM:SS` or a Unix timestamp.",
         )
+        .optional()
         .with_rule("datetime_or_unix"),
     FieldInfo::new(
-        "message_id",
-        FieldType::List(&FieldType::String),
-        "The message ID(s) of the SMS, e.g. `1498157871.594c132f4c2fa`.",
-    ),
+            "message_id",
+            FieldType::List(&FieldType::String),
+            "The message ID(s) of the SMS, e.g. `1498157871.594c132f4c2fa`.",
+        )
+        .optional(),
     FieldInfo::new(
-        "cdr_id",
-        FieldType::List(&FieldType::Int),
-        "The CDR ID(s) of the SMS.",
-    ),
+            "cdr_id",
+            FieldType::List(&FieldType::Int),
+            "The CDR ID(s) of the SMS.",
+        )
+        .optional(),
     FieldInfo::int(
-        "start_cdr_id",
-        "The first CDR ID of a range; give a larger `end_cdr_id` too.",
-    ),
+            "start_cdr_id",
+            "The first CDR ID of a range; give a larger `end_cdr_id` too.",
+        )
+        .optional(),
     FieldInfo::int(
-        "end_cdr_id",
-        "The last CDR ID of a range; give a smaller `start_cdr_id` too.",
-    ),
+            "end_cdr_id",
+            "The last CDR ID of a range; give a smaller `start_cdr_id` too.",
+        )
+        .optional(),
     FieldInfo::new(
-        "account_code",
-        FieldType::List(&FieldType::String),
-        "The account code(s) associated with the SMS.",
-    ),
+            "account_code",
+            FieldType::List(&FieldType::String),
+            "The account code(s) associated with the SMS.",
+        )
+        .optional(),
 ];
 
 /// The spec's fields of `SmsRecord`.
@@ -826,10 +823,7 @@ impl VisitParams for SendSmsRequest {
 }
 
 impl FromParam for SendSmsRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -842,7 +836,7 @@ impl FromParam for SendSmsRequest {
 
 impl Validate for SendSmsRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if self.dst.is_empty() {
             return Err(InvalidRequest::missing("dst"));
         }
@@ -885,9 +879,9 @@ pub struct SendSmsResponse<'a> {
     pub message_id: Str<'a>,
 }
 
-impl SendSmsResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> SendSmsResponse<'static> {
+impl IntoOwned for SendSmsResponse<'_> {
+    type Owned = SendSmsResponse<'static>;
+    fn into_owned(self) -> SendSmsResponse<'static> {
         SendSmsResponse {
             src: self.src.into_owned(),
             dst: self.dst.into_iter().map(|x| x.into_owned()).collect(),
@@ -914,14 +908,13 @@ impl Action for SendSmsRequest {
                     FieldType::List(&FieldType::String),
                     "The destination(s): phone numbers in E.164 format (e.g. `+18155551234`; a 10-digit North American number is converted to E.164) or extensions (e.g. `100`).",
                 )
-                .required()
                 .with_rule("sms_destination"),
             FieldInfo::string(
-                "account_code",
-                "An account code to associate with the SMS.",
-            ),
+                    "account_code",
+                    "An account code to associate with the SMS.",
+                )
+                .optional(),
             FieldInfo::string("body", "The text of the SMS, at most 200 characters.")
-                .required()
                 .with_rule("max_chars(200)"),
         ],
         response: &[
@@ -944,34 +937,6 @@ impl Action for SendSmsRequest {
         ],
     };
     type Response<'a> = SendSmsResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> SendSmsResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// Query the SMS record table.
@@ -979,7 +944,7 @@ impl Action for SendSmsRequest {
 /// Returns the SMS records matching the filters, ordered by timestamp, a page at a time (`results_limit`, `results_offset`).
 ///
 /// Request of `sms.php?api_action=query_sms` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QuerySmsRequest {
     /// The criteria the SMS records must match; every filter given must match.
@@ -990,12 +955,6 @@ pub struct QuerySmsRequest {
     pub results_offset: Option<i64>,
     /// The order of the records by their timestamp: ascending or descending.
     pub order_by: Option<SortOrder>,
-}
-
-impl Default for QuerySmsRequest {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl QuerySmsRequest {
@@ -1050,10 +1009,7 @@ impl VisitParams for QuerySmsRequest {
 }
 
 impl FromParam for QuerySmsRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -1067,7 +1023,7 @@ impl FromParam for QuerySmsRequest {
 
 impl Validate for QuerySmsRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         if let Some(v) = &self.filters {
             v.validate().map_err(|e| e.within("filters"))?;
         }
@@ -1108,9 +1064,9 @@ pub struct QuerySmsResponse<'a> {
     pub results: Vec<SmsRecord<'a>>,
 }
 
-impl QuerySmsResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> QuerySmsResponse<'static> {
+impl IntoOwned for QuerySmsResponse<'_> {
+    type Owned = QuerySmsResponse<'static>;
+    fn into_owned(self) -> QuerySmsResponse<'static> {
         QuerySmsResponse {
             total_results: self.total_results,
             results_limit: self.results_limit,
@@ -1139,20 +1095,24 @@ impl Action for QuerySmsRequest {
                     FieldType::Record("SmsFilters"),
                     "The criteria the SMS records must match; every filter given must match.",
                 )
+                .optional()
                 .with_fields(SMS_FILTERS_FIELDS),
             FieldInfo::int(
-                "results_limit",
-                "The maximum number of records to return; use with `results_offset` to page.",
-            ),
+                    "results_limit",
+                    "The maximum number of records to return; use with `results_offset` to page.",
+                )
+                .optional(),
             FieldInfo::int(
-                "results_offset",
-                "The number of records to skip; use with `results_limit` to page.",
-            ),
+                    "results_offset",
+                    "The number of records to skip; use with `results_limit` to page.",
+                )
+                .optional(),
             FieldInfo::new(
                     "order_by",
                     FieldType::Enum("SortOrder"),
                     "The order of the records by their timestamp: ascending or descending.",
                 )
+                .optional()
                 .with_values(&["asc", "desc"]),
         ],
         response: &[
@@ -1173,32 +1133,4 @@ impl Action for QuerySmsRequest {
         ],
     };
     type Response<'a> = QuerySmsResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> QuerySmsResponse<'static> {
-        response.into_owned()
-    }
 }

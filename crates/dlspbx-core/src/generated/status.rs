@@ -2,20 +2,14 @@
 // change the spec or the generator (`codegen/`) and run `cargo xtask codegen`.
 
 //! `status.php`: Real-time statistics for users, queues, calls, faxes, conferences, device provisioning and the predictive dialer: a snapshot of the current activity on the PBX.
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// A user (SIP peer) and its current registration status.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -47,9 +41,9 @@ pub struct User<'a> {
     pub port: i64,
 }
 
-impl User<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> User<'static> {
+impl IntoOwned for User<'_> {
+    type Owned = User<'static>;
+    fn into_owned(self) -> User<'static> {
         User {
             ext: self.ext.into_owned(),
             user: self.user.into_owned(),
@@ -87,7 +81,7 @@ pub struct Queue<'a> {
     pub hunt: Str<'a>,
     /// The queue's agents, keyed by the agent's auth ID; empty (`[]`) when there are none.
     #[serde(borrow, default)]
-    pub agents: Map<'a, QueueAgent<'a>>,
+    pub agents: KeyedList<'a, QueueAgent<'a>>,
     /// The calls waiting in the queue; left out when there are none.
     #[serde(
         borrow,
@@ -98,9 +92,9 @@ pub struct Queue<'a> {
     pub calls_waiting: Vec<WaitingCall<'a>>,
 }
 
-impl Queue<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> Queue<'static> {
+impl IntoOwned for Queue<'_> {
+    type Owned = Queue<'static>;
+    fn into_owned(self) -> Queue<'static> {
         Queue {
             queue: self.queue.into_owned(),
             holdtime: self.holdtime.into_owned(),
@@ -157,9 +151,9 @@ pub struct QueueAgent<'a> {
     pub connected_to: Option<Str<'a>>,
 }
 
-impl QueueAgent<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> QueueAgent<'static> {
+impl IntoOwned for QueueAgent<'_> {
+    type Owned = QueueAgent<'static>;
+    fn into_owned(self) -> QueueAgent<'static> {
         QueueAgent {
             name: self.name.into_owned(),
             tenant: self.tenant.into_owned(),
@@ -191,9 +185,9 @@ pub struct WaitingCall<'a> {
     pub wait_time: Str<'a>,
 }
 
-impl WaitingCall<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> WaitingCall<'static> {
+impl IntoOwned for WaitingCall<'_> {
+    type Owned = WaitingCall<'static>;
+    fn into_owned(self) -> WaitingCall<'static> {
         WaitingCall {
             number: self.number.into_owned(),
             priority: self.priority,
@@ -232,9 +226,9 @@ pub struct ActiveCalls<'a> {
     pub internal: Vec<ActiveCall<'a>>,
 }
 
-impl ActiveCalls<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> ActiveCalls<'static> {
+impl IntoOwned for ActiveCalls<'_> {
+    type Owned = ActiveCalls<'static>;
+    fn into_owned(self) -> ActiveCalls<'static> {
         ActiveCalls {
             inbound: self.inbound.into_iter().map(|x| x.into_owned()).collect(),
             outbound: self.outbound.into_iter().map(|x| x.into_owned()).collect(),
@@ -264,9 +258,9 @@ pub struct ActiveCall<'a> {
     pub elapsed: Str<'a>,
 }
 
-impl ActiveCall<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> ActiveCall<'static> {
+impl IntoOwned for ActiveCall<'_> {
+    type Owned = ActiveCall<'static>;
+    fn into_owned(self) -> ActiveCall<'static> {
         ActiveCall {
             ext: self.ext.map(|x| x.into_owned()),
             callerid: self.callerid.map(|x| x.into_owned()),
@@ -288,9 +282,9 @@ pub struct FaxStatus<'a> {
     pub fax_stats: FaxStats,
 }
 
-impl FaxStatus<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> FaxStatus<'static> {
+impl IntoOwned for FaxStatus<'_> {
+    type Owned = FaxStatus<'static>;
+    fn into_owned(self) -> FaxStatus<'static> {
         FaxStatus {
             queued_faxes: self
                 .queued_faxes
@@ -326,9 +320,9 @@ pub struct QueuedFax<'a> {
     pub next_retry: Str<'a>,
 }
 
-impl QueuedFax<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> QueuedFax<'static> {
+impl IntoOwned for QueuedFax<'_> {
+    type Owned = QueuedFax<'static>;
+    fn into_owned(self) -> QueuedFax<'static> {
         QueuedFax {
             to: self.to.into_owned(),
             from: self.from.into_owned(),
@@ -407,9 +401,9 @@ pub struct FaxStats {
     pub unknown_error: i64,
 }
 
-impl FaxStats {
-    /// Returns the value itself: it borrows nothing from the body.
-    pub fn into_owned(self) -> FaxStats {
+impl IntoOwned for FaxStats {
+    type Owned = FaxStats;
+    fn into_owned(self) -> FaxStats {
         self
     }
 }
@@ -432,9 +426,9 @@ pub struct Conference<'a> {
     pub locked: Str<'a>,
 }
 
-impl Conference<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> Conference<'static> {
+impl IntoOwned for Conference<'_> {
+    type Owned = Conference<'static>;
+    fn into_owned(self) -> Conference<'static> {
         Conference {
             conference_number: self.conference_number.into_owned(),
             users: self.users,
@@ -477,9 +471,9 @@ pub struct ProvisionedDevice<'a> {
     pub file_name: Str<'a>,
 }
 
-impl ProvisionedDevice<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> ProvisionedDevice<'static> {
+impl IntoOwned for ProvisionedDevice<'_> {
+    type Owned = ProvisionedDevice<'static>;
+    fn into_owned(self) -> ProvisionedDevice<'static> {
         ProvisionedDevice {
             ext: self.ext.into_owned(),
             mac_address: self.mac_address.into_owned(),
@@ -560,9 +554,9 @@ pub struct DialerCampaign<'a> {
     pub status: Str<'a>,
 }
 
-impl DialerCampaign<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> DialerCampaign<'static> {
+impl IntoOwned for DialerCampaign<'_> {
+    type Owned = DialerCampaign<'static>;
+    fn into_owned(self) -> DialerCampaign<'static> {
         DialerCampaign {
             id: self.id,
             name: self.name.into_owned(),
@@ -599,9 +593,9 @@ pub struct DialerLog<'a> {
     pub output: Vec<Str<'a>>,
 }
 
-impl DialerLog<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> DialerLog<'static> {
+impl IntoOwned for DialerLog<'_> {
+    type Owned = DialerLog<'static>;
+    fn into_owned(self) -> DialerLog<'static> {
         DialerLog {
             campaign: self.campaign.into_owned(),
             output: self.output.into_iter().map(|x| x.into_owned()).collect(),
@@ -935,15 +929,9 @@ const DIALER_LOG_FIELDS: &[FieldInfo] = &[
 /// List the users (SIP peers) with their registration status.
 ///
 /// Request of `status.php?api_action=users` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UsersRequest {}
-impl Default for UsersRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl UsersRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -958,23 +946,14 @@ impl VisitParams for UsersRequest {
 }
 
 impl FromParam for UsersRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for UsersRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for UsersRequest {}
 /// Successful response of `status.users`: List the users (SIP peers) with their registration status.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -984,9 +963,9 @@ pub struct UsersResponse<'a> {
     pub users: Vec<User<'a>>,
 }
 
-impl UsersResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> UsersResponse<'static> {
+impl IntoOwned for UsersResponse<'_> {
+    type Owned = UsersResponse<'static>;
+    fn into_owned(self) -> UsersResponse<'static> {
         UsersResponse {
             users: self.users.into_iter().map(|x| x.into_owned()).collect(),
         }
@@ -1014,48 +993,14 @@ impl Action for UsersRequest {
         ],
     };
     type Response<'a> = UsersResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> UsersResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// List the call queues with their statistics, agents and waiting calls.
 ///
 /// Request of `status.php?api_action=queues` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QueuesRequest {}
-impl Default for QueuesRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl QueuesRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -1070,35 +1015,26 @@ impl VisitParams for QueuesRequest {
 }
 
 impl FromParam for QueuesRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for QueuesRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for QueuesRequest {}
 /// Successful response of `status.queues`: List the call queues with their statistics, agents and waiting calls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueuesResponse<'a> {
     /// The queues, keyed by queue name.
     #[serde(borrow, default)]
-    pub queues: Map<'a, Queue<'a>>,
+    pub queues: KeyedList<'a, Queue<'a>>,
 }
 
-impl QueuesResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> QueuesResponse<'static> {
+impl IntoOwned for QueuesResponse<'_> {
+    type Owned = QueuesResponse<'static>;
+    fn into_owned(self) -> QueuesResponse<'static> {
         QueuesResponse {
             queues: self.queues.into_owned_with(|x| x.into_owned()),
         }
@@ -1126,48 +1062,14 @@ impl Action for QueuesRequest {
         ],
     };
     type Response<'a> = QueuesResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> QueuesResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// List the active calls, grouped by direction.
 ///
 /// Request of `status.php?api_action=calls` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CallsRequest {}
-impl Default for CallsRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl CallsRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -1182,23 +1084,14 @@ impl VisitParams for CallsRequest {
 }
 
 impl FromParam for CallsRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for CallsRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for CallsRequest {}
 /// Successful response of `status.calls`: List the active calls, grouped by direction.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1208,9 +1101,9 @@ pub struct CallsResponse<'a> {
     pub calls: ActiveCalls<'a>,
 }
 
-impl CallsResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> CallsResponse<'static> {
+impl IntoOwned for CallsResponse<'_> {
+    type Owned = CallsResponse<'static>;
+    fn into_owned(self) -> CallsResponse<'static> {
         CallsResponse {
             calls: self.calls.into_owned(),
         }
@@ -1238,48 +1131,14 @@ impl Action for CallsRequest {
         ],
     };
     type Response<'a> = CallsResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> CallsResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// List the queued faxes and the fax statistics.
 ///
 /// Request of `status.php?api_action=faxes` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FaxesRequest {}
-impl Default for FaxesRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl FaxesRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -1294,23 +1153,14 @@ impl VisitParams for FaxesRequest {
 }
 
 impl FromParam for FaxesRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for FaxesRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for FaxesRequest {}
 /// Successful response of `status.faxes`: List the queued faxes and the fax statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1320,9 +1170,9 @@ pub struct FaxesResponse<'a> {
     pub faxes: FaxStatus<'a>,
 }
 
-impl FaxesResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> FaxesResponse<'static> {
+impl IntoOwned for FaxesResponse<'_> {
+    type Owned = FaxesResponse<'static>;
+    fn into_owned(self) -> FaxesResponse<'static> {
         FaxesResponse {
             faxes: self.faxes.into_owned(),
         }
@@ -1350,48 +1200,14 @@ impl Action for FaxesRequest {
         ],
     };
     type Response<'a> = FaxesResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> FaxesResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// List the active conferences.
 ///
 /// Request of `status.php?api_action=conferences` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ConferencesRequest {}
-impl Default for ConferencesRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl ConferencesRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -1406,23 +1222,14 @@ impl VisitParams for ConferencesRequest {
 }
 
 impl FromParam for ConferencesRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for ConferencesRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for ConferencesRequest {}
 /// Successful response of `status.conferences`: List the active conferences.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1432,9 +1239,9 @@ pub struct ConferencesResponse<'a> {
     pub conferences: Vec<Conference<'a>>,
 }
 
-impl ConferencesResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> ConferencesResponse<'static> {
+impl IntoOwned for ConferencesResponse<'_> {
+    type Owned = ConferencesResponse<'static>;
+    fn into_owned(self) -> ConferencesResponse<'static> {
         ConferencesResponse {
             conferences: self.conferences.into_iter().map(|x| x.into_owned()).collect(),
         }
@@ -1462,48 +1269,14 @@ impl Action for ConferencesRequest {
         ],
     };
     type Response<'a> = ConferencesResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> ConferencesResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// List the provisioned devices and when they last fetched their configuration.
 ///
 /// Request of `status.php?api_action=provisioning` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProvisioningRequest {}
-impl Default for ProvisioningRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl ProvisioningRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -1518,23 +1291,14 @@ impl VisitParams for ProvisioningRequest {
 }
 
 impl FromParam for ProvisioningRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for ProvisioningRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for ProvisioningRequest {}
 /// Successful response of `status.provisioning`: List the provisioned devices and when they last fetched their configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1544,9 +1308,9 @@ pub struct ProvisioningResponse<'a> {
     pub provisioning: Vec<ProvisionedDevice<'a>>,
 }
 
-impl ProvisioningResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> ProvisioningResponse<'static> {
+impl IntoOwned for ProvisioningResponse<'_> {
+    type Owned = ProvisioningResponse<'static>;
+    fn into_owned(self) -> ProvisioningResponse<'static> {
         ProvisioningResponse {
             provisioning: self.provisioning.into_iter().map(|x| x.into_owned()).collect(),
         }
@@ -1574,48 +1338,14 @@ impl Action for ProvisioningRequest {
         ],
     };
     type Response<'a> = ProvisioningResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> ProvisioningResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// List the predictive dialer campaigns and their settings and state.
 ///
 /// Request of `status.php?api_action=dialer` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DialerRequest {}
-impl Default for DialerRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl DialerRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -1630,23 +1360,14 @@ impl VisitParams for DialerRequest {
 }
 
 impl FromParam for DialerRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for DialerRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for DialerRequest {}
 /// Successful response of `status.dialer`: List the predictive dialer campaigns and their settings and state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1656,9 +1377,9 @@ pub struct DialerResponse<'a> {
     pub dialer: Vec<DialerCampaign<'a>>,
 }
 
-impl DialerResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> DialerResponse<'static> {
+impl IntoOwned for DialerResponse<'_> {
+    type Owned = DialerResponse<'static>;
+    fn into_owned(self) -> DialerResponse<'static> {
         DialerResponse {
             dialer: self.dialer.into_iter().map(|x| x.into_owned()).collect(),
         }
@@ -1686,48 +1407,14 @@ impl Action for DialerRequest {
         ],
     };
     type Response<'a> = DialerResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> DialerResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// Fetch the recent log output of each predictive dialer campaign.
 ///
 /// Request of `status.php?api_action=dialerlogs` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DialerlogsRequest {}
-impl Default for DialerlogsRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl DialerlogsRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -1742,23 +1429,14 @@ impl VisitParams for DialerlogsRequest {
 }
 
 impl FromParam for DialerlogsRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for DialerlogsRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for DialerlogsRequest {}
 /// Successful response of `status.dialerlogs`: Fetch the recent log output of each predictive dialer campaign.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1768,9 +1446,9 @@ pub struct DialerlogsResponse<'a> {
     pub logs: Vec<DialerLog<'a>>,
 }
 
-impl DialerlogsResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> DialerlogsResponse<'static> {
+impl IntoOwned for DialerlogsResponse<'_> {
+    type Owned = DialerlogsResponse<'static>;
+    fn into_owned(self) -> DialerlogsResponse<'static> {
         DialerlogsResponse {
             logs: self.logs.into_iter().map(|x| x.into_owned()).collect(),
         }
@@ -1798,32 +1476,4 @@ impl Action for DialerlogsRequest {
         ],
     };
     type Response<'a> = DialerlogsResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> DialerlogsResponse<'static> {
-        response.into_owned()
-    }
 }

@@ -4,20 +4,14 @@
 //! `subscribers.php`: Query and edit the SMS consent lists tied to the Campaign Registry: each campaign's opt-in list (subscribers) and each tenant's opt-out list (unsubscribers).
 //!
 //! You are legally required to obtain consent from each consumer or business before exchanging SMS with them, and disregarding consent carries severe penalties; see the Telephone Consumer Protection Act (TCPA).
-#[allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, PlainKind};
-#[allow(unused_imports)]
+#![allow(unused_imports)]
+use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
-#[allow(unused_imports)]
-use crate::format::Format;
-#[allow(unused_imports)]
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
 };
 
-#[allow(unused_imports)]
-use crate::wire::{scalar, CsvLayout, Map, Node, RowKind, Str};
-#[allow(unused_imports)]
+use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
 use serde::{Deserialize, Serialize};
 /// The opt-in list of one campaign: the numbers that consented to receive its SMS.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -37,9 +31,9 @@ pub struct OptInList<'a> {
     pub subscribers: Vec<Subscriber<'a>>,
 }
 
-impl OptInList<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> OptInList<'static> {
+impl IntoOwned for OptInList<'_> {
+    type Owned = OptInList<'static>;
+    fn into_owned(self) -> OptInList<'static> {
         OptInList {
             campaign_id: self.campaign_id.into_owned(),
             campaign_name: self.campaign_name.into_owned(),
@@ -67,9 +61,9 @@ pub struct Subscriber<'a> {
     pub subscribed_at: Str<'a>,
 }
 
-impl Subscriber<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> Subscriber<'static> {
+impl IntoOwned for Subscriber<'_> {
+    type Owned = Subscriber<'static>;
+    fn into_owned(self) -> Subscriber<'static> {
         Subscriber {
             number: self.number.into_owned(),
             reason: self.reason.into_owned(),
@@ -102,9 +96,9 @@ pub struct OptOutList<'a> {
     pub unsubscribers: Vec<Unsubscriber<'a>>,
 }
 
-impl OptOutList<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> OptOutList<'static> {
+impl IntoOwned for OptOutList<'_> {
+    type Owned = OptOutList<'static>;
+    fn into_owned(self) -> OptOutList<'static> {
         OptOutList {
             tenant_id: self.tenant_id,
             tenant_name: self.tenant_name.into_owned(),
@@ -136,9 +130,9 @@ pub struct Unsubscriber<'a> {
     pub unsubscribed_at: Str<'a>,
 }
 
-impl Unsubscriber<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> Unsubscriber<'static> {
+impl IntoOwned for Unsubscriber<'_> {
+    type Owned = Unsubscriber<'static>;
+    fn into_owned(self) -> Unsubscriber<'static> {
         Unsubscriber {
             number: self.number.into_owned(),
             reason: self.reason.into_owned(),
@@ -203,15 +197,9 @@ const UNSUBSCRIBER_FIELDS: &[FieldInfo] = &[
 /// List the campaign opt-in lists and the tenant opt-out lists.
 ///
 /// Request of `subscribers.php?api_action=query_lists` (idempotent: retried automatically on failure).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct QueryListsRequest {}
-impl Default for QueryListsRequest {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl QueryListsRequest {
     /// A request with every optional field unset.
     pub fn new() -> Self {
@@ -226,23 +214,14 @@ impl VisitParams for QueryListsRequest {
 }
 
 impl FromParam for QueryListsRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {})
     }
 }
 
-impl Validate for QueryListsRequest {
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Ok(())
-    }
-}
-
+impl Validate for QueryListsRequest {}
 /// Successful response of `subscribers.query_lists`: List the campaign opt-in lists and the tenant opt-out lists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -255,9 +234,9 @@ pub struct QueryListsResponse<'a> {
     pub optout: Vec<OptOutList<'a>>,
 }
 
-impl QueryListsResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> QueryListsResponse<'static> {
+impl IntoOwned for QueryListsResponse<'_> {
+    type Owned = QueryListsResponse<'static>;
+    fn into_owned(self) -> QueryListsResponse<'static> {
         QueryListsResponse {
             optin: self.optin.into_iter().map(|x| x.into_owned()).collect(),
             optout: self.optout.into_iter().map(|x| x.into_owned()).collect(),
@@ -292,34 +271,6 @@ impl Action for QueryListsRequest {
         ],
     };
     type Response<'a> = QueryListsResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, true, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> QueryListsResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// Add a phone number to a campaign's opt-in list.
@@ -376,10 +327,7 @@ impl VisitParams for AddSubscriberRequest {
 }
 
 impl FromParam for AddSubscriberRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -391,7 +339,7 @@ impl FromParam for AddSubscriberRequest {
 
 impl Validate for AddSubscriberRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("phone_number"));
@@ -417,9 +365,9 @@ pub struct AddSubscriberResponse<'a> {
     pub success: Option<Str<'a>>,
 }
 
-impl AddSubscriberResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> AddSubscriberResponse<'static> {
+impl IntoOwned for AddSubscriberResponse<'_> {
+    type Owned = AddSubscriberResponse<'static>;
+    fn into_owned(self) -> AddSubscriberResponse<'static> {
         AddSubscriberResponse {
             success: self.success.map(|x| x.into_owned()),
         }
@@ -441,13 +389,11 @@ impl Action for AddSubscriberRequest {
                     "phone_number",
                     "The number to add to the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "campaign_id",
                     "The Campaign Registry ID of the campaign whose opt-in list the number is added to.",
                 )
-                .required()
                 .with_rule("non_empty"),
         ],
         response: &[
@@ -459,34 +405,6 @@ impl Action for AddSubscriberRequest {
         ],
     };
     type Response<'a> = AddSubscriberResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> AddSubscriberResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// Remove a phone number from a campaign's opt-in list.
@@ -543,10 +461,7 @@ impl VisitParams for RemoveSubscriberRequest {
 }
 
 impl FromParam for RemoveSubscriberRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -558,7 +473,7 @@ impl FromParam for RemoveSubscriberRequest {
 
 impl Validate for RemoveSubscriberRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("phone_number"));
@@ -584,9 +499,9 @@ pub struct RemoveSubscriberResponse<'a> {
     pub success: Option<Str<'a>>,
 }
 
-impl RemoveSubscriberResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> RemoveSubscriberResponse<'static> {
+impl IntoOwned for RemoveSubscriberResponse<'_> {
+    type Owned = RemoveSubscriberResponse<'static>;
+    fn into_owned(self) -> RemoveSubscriberResponse<'static> {
         RemoveSubscriberResponse {
             success: self.success.map(|x| x.into_owned()),
         }
@@ -608,13 +523,11 @@ impl Action for RemoveSubscriberRequest {
                     "phone_number",
                     "The number to remove from the opt-in list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "campaign_id",
                     "The Campaign Registry ID of the campaign whose opt-in list the number is removed from.",
                 )
-                .required()
                 .with_rule("non_empty"),
         ],
         response: &[
@@ -626,34 +539,6 @@ impl Action for RemoveSubscriberRequest {
         ],
     };
     type Response<'a> = RemoveSubscriberResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> RemoveSubscriberResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// Add a phone number to a tenant's opt-out list.
@@ -710,10 +595,7 @@ impl VisitParams for AddUnsubscriberRequest {
 }
 
 impl FromParam for AddUnsubscriberRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -725,7 +607,7 @@ impl FromParam for AddUnsubscriberRequest {
 
 impl Validate for AddUnsubscriberRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("phone_number"));
@@ -751,9 +633,9 @@ pub struct AddUnsubscriberResponse<'a> {
     pub success: Option<Str<'a>>,
 }
 
-impl AddUnsubscriberResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> AddUnsubscriberResponse<'static> {
+impl IntoOwned for AddUnsubscriberResponse<'_> {
+    type Owned = AddUnsubscriberResponse<'static>;
+    fn into_owned(self) -> AddUnsubscriberResponse<'static> {
         AddUnsubscriberResponse {
             success: self.success.map(|x| x.into_owned()),
         }
@@ -775,13 +657,11 @@ impl Action for AddUnsubscriberRequest {
                     "phone_number",
                     "The number to add to the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "tenant_id",
                     "The ID of the tenant whose opt-out list the number is added to, e.g. `0`.",
                 )
-                .required()
                 .with_rule("digits"),
         ],
         response: &[
@@ -793,34 +673,6 @@ impl Action for AddUnsubscriberRequest {
         ],
     };
     type Response<'a> = AddUnsubscriberResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> AddUnsubscriberResponse<'static> {
-        response.into_owned()
-    }
 }
 
 /// Remove a phone number from a tenant's opt-out list.
@@ -877,10 +729,7 @@ impl VisitParams for RemoveUnsubscriberRequest {
 }
 
 impl FromParam for RemoveUnsubscriberRequest {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
         Ok(Self {
@@ -892,7 +741,7 @@ impl FromParam for RemoveUnsubscriberRequest {
 
 impl Validate for RemoveUnsubscriberRequest {
     #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
+    fn validate(&self) -> Result<(), InvalidRequest> {
         let v = &self.phone_number;
         if v.trim().is_empty() {
             return Err(InvalidRequest::missing("phone_number"));
@@ -918,9 +767,9 @@ pub struct RemoveUnsubscriberResponse<'a> {
     pub success: Option<Str<'a>>,
 }
 
-impl RemoveUnsubscriberResponse<'_> {
-    /// Copies every borrowed string, detaching the value from the response body.
-    pub fn into_owned(self) -> RemoveUnsubscriberResponse<'static> {
+impl IntoOwned for RemoveUnsubscriberResponse<'_> {
+    type Owned = RemoveUnsubscriberResponse<'static>;
+    fn into_owned(self) -> RemoveUnsubscriberResponse<'static> {
         RemoveUnsubscriberResponse {
             success: self.success.map(|x| x.into_owned()),
         }
@@ -942,13 +791,11 @@ impl Action for RemoveUnsubscriberRequest {
                     "phone_number",
                     "The number to remove from the opt-out list: 10 digits, or E.164 (e.g. `+18155551234`).",
                 )
-                .required()
                 .with_rule("phone_digits"),
             FieldInfo::string(
                     "tenant_id",
                     "The ID of the tenant whose opt-out list the number is removed from, e.g. `0`.",
                 )
-                .required()
                 .with_rule("digits"),
         ],
         response: &[
@@ -960,32 +807,4 @@ impl Action for RemoveUnsubscriberRequest {
         ],
     };
     type Response<'a> = RemoveUnsubscriberResponse<'a>;
-    #[inline]
-    fn validate(&self) -> std::result::Result<(), InvalidRequest> {
-        Validate::validate(self)
-    }
-    #[inline]
-    fn to_params(&self) -> Node<'_> {
-        ToParam::to_param(self)
-    }
-    #[inline]
-    fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
-        FromParam::from_param(params, "")
-    }
-    #[inline]
-    fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
-        crate::wire::decode_action(format, Self::INFO.csv, Self::INFO.plain, false, body)
-    }
-    #[inline]
-    fn encode(format: Format, response: &Self::Response<'_>) -> Result<Vec<u8>> {
-        crate::wire::encode(format, Self::INFO.csv, response)
-    }
-    #[inline]
-    fn to_json(response: &Self::Response<'_>) -> Result<serde_json::Value> {
-        crate::wire::canonical_json(response)
-    }
-    #[inline]
-    fn into_owned(response: Self::Response<'_>) -> RemoveUnsubscriberResponse<'static> {
-        response.into_owned()
-    }
 }

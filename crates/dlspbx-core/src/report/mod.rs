@@ -18,6 +18,7 @@ pub(crate) mod scan;
 pub use cell::{Cell, CellType, parse_duration};
 pub use json_rows::{decode_json_cell, decode_json_row, json_cell, read_json_row};
 
+use crate::action::{ActionInfo, IntoOwned, ResponseBody};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
 use crate::generated::reports::Column;
@@ -205,13 +206,16 @@ impl<'a> ReportTable<'a> {
             .iter()
             .position(|c| Column::from_name_or_label(c) == Some(column))
     }
+}
 
+impl IntoOwned for ReportTable<'_> {
+    type Owned = ReportTable<'static>;
     /// Detaches the table from the body. Rows are not decoded here: a JSON body's rows are
     /// copied as text and still decoded lazily, so a malformed row is reported by [`rows`]
     /// exactly as before, never silently dropped.
     ///
     /// [`rows`]: ReportTable::rows
-    pub fn into_owned(self) -> ReportTable<'static> {
+    fn into_owned(self) -> ReportTable<'static> {
         ReportTable {
             total: self.total,
             title: self.title.map(Str::into_owned),
@@ -231,6 +235,21 @@ impl<'a> ReportTable<'a> {
                 Rows::Csv(src, at) => Rows::Csv(Cow::Owned(src.into_owned()), at),
             },
         }
+    }
+}
+
+impl<'a> ResponseBody<'a> for ReportTable<'a> {
+    #[inline]
+    fn decode(format: Format, _: &ActionInfo, body: &'a [u8]) -> Result<Self> {
+        decode(format, body)
+    }
+    #[inline]
+    fn encode(&self, format: Format, _: &ActionInfo) -> Result<Vec<u8>> {
+        encode(format, self)
+    }
+    #[inline]
+    fn to_json(&self) -> Result<serde_json::Value> {
+        to_json(self)
     }
 }
 

@@ -919,7 +919,7 @@ fn write_field(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use crate::wire::json::tests::arb_text;
-    use crate::wire::{Map, Str, decode, scalar};
+    use crate::wire::{KeyedList, Str, decode, scalar};
     use proptest::prelude::*;
     use serde::Deserialize;
 
@@ -955,15 +955,15 @@ mod tests {
     #[derive(Debug, Deserialize)]
     struct Queues<'a> {
         #[serde(borrow)]
-        queues: Map<'a, Queue<'a>>,
+        queues: KeyedList<'a, Queue<'a>>,
     }
 
     #[derive(Debug, Deserialize)]
     struct Queue<'a> {
         #[serde(borrow)]
-        agents: Map<'a, Map<'a, Str<'a>>>,
+        agents: KeyedList<'a, KeyedList<'a, Str<'a>>>,
         #[serde(borrow, default, deserialize_with = "scalar::list")]
-        calls_waiting: Vec<Map<'a, Str<'a>>>,
+        calls_waiting: Vec<KeyedList<'a, Str<'a>>>,
         #[serde(deserialize_with = "scalar::int")]
         waiting: i64,
     }
@@ -993,7 +993,7 @@ mod tests {
         #[derive(Deserialize)]
         struct Users<'a> {
             #[serde(borrow)]
-            users: Vec<Map<'a, Str<'a>>>,
+            users: Vec<KeyedList<'a, Str<'a>>>,
         }
         let body = "result,success\nusers,0,ext,630\nusers,0,user,Tom\nusers,1,ext,69\nusers,1,status,\"OK (3 ms)\"\n";
         let u: Users = decode(Format::Csv, KEYS, body.as_bytes()).unwrap();

@@ -740,7 +740,7 @@ impl<'de> Deserialize<'de> for Node<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{Map, Str, scalar};
+    use crate::wire::{KeyedList, Str, scalar};
 
     fn s(v: &str) -> Node<'_> {
         Node::Str(Cow::Borrowed(v))
@@ -769,7 +769,7 @@ mod tests {
         #[serde(borrow)]
         queue: Str<'a>,
         #[serde(borrow)]
-        agents: Map<'a, Agent<'a>>,
+        agents: KeyedList<'a, Agent<'a>>,
         #[serde(borrow, default, deserialize_with = "scalar::list")]
         calls_waiting: Vec<Waiting<'a>>,
     }
@@ -783,7 +783,7 @@ mod tests {
     #[derive(Debug, Deserialize, PartialEq)]
     struct Queues<'a> {
         #[serde(borrow)]
-        queues: Map<'a, Queue<'a>>,
+        queues: KeyedList<'a, Queue<'a>>,
     }
 
     fn sample() -> Node<'static> {

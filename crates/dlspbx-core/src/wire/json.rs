@@ -186,7 +186,7 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 pub(crate) mod tests {
     use super::*;
     pub(crate) use crate::wire::arb::{arb_node, arb_text, normalize_empty};
-    use crate::wire::{CsvLayout, Map, scalar};
+    use crate::wire::{CsvLayout, KeyedList, scalar};
     use proptest::prelude::*;
     use std::borrow::Cow;
 
@@ -272,7 +272,7 @@ pub(crate) mod tests {
     #[derive(Debug, Deserialize)]
     struct Queues<'a> {
         #[serde(borrow)]
-        queues: Map<'a, Queue<'a>>,
+        queues: KeyedList<'a, Queue<'a>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -280,9 +280,9 @@ pub(crate) mod tests {
         #[serde(deserialize_with = "scalar::int")]
         waiting: i64,
         #[serde(borrow)]
-        agents: Map<'a, Agent<'a>>,
+        agents: KeyedList<'a, Agent<'a>>,
         #[serde(borrow, default, deserialize_with = "scalar::list")]
-        calls_waiting: Vec<Map<'a, Str<'a>>>,
+        calls_waiting: Vec<KeyedList<'a, Str<'a>>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -351,7 +351,7 @@ pub(crate) mod tests {
             #[serde(deserialize_with = "scalar::int")]
             total_results: i64,
             #[serde(borrow, deserialize_with = "scalar::list")]
-            results: Vec<Map<'a, Str<'a>>>,
+            results: Vec<KeyedList<'a, Str<'a>>>,
         }
         let body = r#"{"result":"success","total_results":"171","results_limit":"10","results_offset":"0","results":[{"id":"3131","timestamp":"2017-06-22 15:36:41","dst_original_label":"","account_code":"213985"},{"id":"3121","account_code":""}]}"#;
         let q: Sms = decode(body.as_bytes()).unwrap();

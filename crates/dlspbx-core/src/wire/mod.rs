@@ -105,7 +105,7 @@ pub mod csv {
 }
 
 pub use node::Node;
-pub use scalar::{Map, Str};
+pub use scalar::{KeyedList, Str};
 
 use crate::error::{Error, Result};
 use crate::format::Format;

@@ -20,7 +20,7 @@
 //!
 //! [`Str`] accepts a string, a number or a boolean (as its text: `42`, `1.5`, `true`) and reads
 //! null as the empty string; it borrows from the body whenever the wire did not escape the text
-//! (fields of type `Str<'a>` need `#[serde(borrow)]`). [`Map`] accepts a map, any list (its
+//! (fields of type `Str<'a>` need `#[serde(borrow)]`). [`KeyedList`] accepts a map, any list (its
 //! indices become the keys, as PHP's `json_encode` writes an array with keys `0..n` as a list),
 //! and `""`, null or `[]` as empty.
 //!
@@ -242,22 +242,23 @@ pub(crate) fn format_f64(v: f64) -> String {
     }
 }
 
-/// An ordered map from a response body, tolerant of PHP's `[]` for an empty map.
+/// An ordered list of key–value pairs from a response body (a PHP associative array under keys
+/// of the server's choosing, a spec `map<T>`), tolerant of PHP's `[]` for an empty one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Map<'a, V>(pub Vec<(Str<'a>, V)>);
+pub struct KeyedList<'a, V>(pub Vec<(Str<'a>, V)>);
 
-impl<V> Default for Map<'_, V> {
+impl<V> Default for KeyedList<'_, V> {
     fn default() -> Self {
-        Map(Vec::new())
+        KeyedList(Vec::new())
     }
 }
 
-impl<V: Eq> Eq for Map<'_, V> {}
+impl<V: Eq> Eq for KeyedList<'_, V> {}
 
-impl<'a, V> Map<'a, V> {
+impl<'a, V> KeyedList<'a, V> {
     /// An empty map.
     pub const fn new() -> Self {
-        Map(Vec::new())
+        KeyedList(Vec::new())
     }
 
     /// The value under `key` (the first one if the wire repeated it).
@@ -309,22 +310,23 @@ impl<'a, V> Map<'a, V> {
     }
 
     /// Converts every value, keeping keys and order.
-    pub fn map_values<W>(self, mut f: impl FnMut(V) -> W) -> Map<'a, W> {
-        Map(self.0.into_iter().map(|(k, v)| (k, f(v))).collect())
+    pub fn map_values<W>(self, mut f: impl FnMut(V) -> W) -> KeyedList<'a, W> {
+        KeyedList(self.0.into_iter().map(|(k, v)| (k, f(v))).collect())
     }
 
     /// Detaches the keys from the body and converts every value with `f`
     /// (typically the value type's own `into_owned`).
-    pub fn into_owned_with<W>(self, mut f: impl FnMut(V) -> W) -> Map<'static, W> {
-        Map(self
-            .0
-            .into_iter()
-            .map(|(k, v)| (k.into_owned(), f(v)))
-            .collect())
+    pub fn into_owned_with<W>(self, mut f: impl FnMut(V) -> W) -> KeyedList<'static, W> {
+        KeyedList(
+            self.0
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), f(v)))
+                .collect(),
+        )
     }
 }
 
-impl<'a, V> IntoIterator for Map<'a, V> {
+impl<'a, V> IntoIterator for KeyedList<'a, V> {
     type Item = (Str<'a>, V);
     type IntoIter = std::vec::IntoIter<(Str<'a>, V)>;
     fn into_iter(self) -> Self::IntoIter {
@@ -332,7 +334,7 @@ impl<'a, V> IntoIterator for Map<'a, V> {
     }
 }
 
-impl<'m, 'a, V> IntoIterator for &'m Map<'a, V> {
+impl<'m, 'a, V> IntoIterator for &'m KeyedList<'a, V> {
     type Item = &'m (Str<'a>, V);
     type IntoIter = std::slice::Iter<'m, (Str<'a>, V)>;
     fn into_iter(self) -> Self::IntoIter {
@@ -340,13 +342,13 @@ impl<'m, 'a, V> IntoIterator for &'m Map<'a, V> {
     }
 }
 
-impl<'a, K: Into<Str<'a>>, V> FromIterator<(K, V)> for Map<'a, V> {
+impl<'a, K: Into<Str<'a>>, V> FromIterator<(K, V)> for KeyedList<'a, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Map(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
+        KeyedList(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
-impl<V: Serialize> Serialize for Map<'_, V> {
+impl<V: Serialize> Serialize for KeyedList<'_, V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
@@ -359,7 +361,7 @@ impl<V: Serialize> Serialize for Map<'_, V> {
 struct MapVisitor<'a, V>(PhantomData<(Str<'a>, V)>);
 
 impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for MapVisitor<'a, V> {
-    type Value = Map<'a, V>;
+    type Value = KeyedList<'a, V>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map")
@@ -369,7 +371,7 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for MapVisitor<'a, V> {
         while let Some((k, v)) = map.next_entry::<Str<'de>, V>()? {
             out.push((k, v));
         }
-        Ok(Map(out))
+        Ok(KeyedList(out))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         // PHP writes an array whose keys are 0..n as a list.
@@ -377,27 +379,27 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for MapVisitor<'a, V> {
         while let Some(v) = seq.next_element::<V>()? {
             out.push((Str(Cow::Owned(out.len().to_string())), v));
         }
-        Ok(Map(out))
+        Ok(KeyedList(out))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         if v.is_empty() {
-            Ok(Map::new())
+            Ok(KeyedList::new())
         } else {
             Err(E::invalid_type(Unexpected::Str(v), &self))
         }
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Map::new())
+        Ok(KeyedList::new())
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Map::new())
+        Ok(KeyedList::new())
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Map<'a, V> {
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for KeyedList<'a, V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(MapVisitor(PhantomData))
     }
@@ -1197,19 +1199,19 @@ mod tests {
 
     #[test]
     fn map_tolerance() {
-        let m: Map<Str> = serde_json::from_str(r#"{"b":"1","a":"2"}"#).unwrap();
+        let m: KeyedList<Str> = serde_json::from_str(r#"{"b":"1","a":"2"}"#).unwrap();
         assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "a"]);
         assert_eq!(m.get("a").map(|s| s.as_str()), Some("2"));
         for empty in ["[]", "\"\"", "null"] {
-            let m: Map<Str> = serde_json::from_str(empty).unwrap();
+            let m: KeyedList<Str> = serde_json::from_str(empty).unwrap();
             assert!(m.is_empty());
         }
-        let m: Map<Str> = serde_json::from_str(r#"["x","y"]"#).unwrap();
+        let m: KeyedList<Str> = serde_json::from_str(r#"["x","y"]"#).unwrap();
         assert_eq!(m.keys().collect::<Vec<_>>(), ["0", "1"]);
-        assert!(serde_json::from_str::<Map<Str>>("\"x\"").is_err());
+        assert!(serde_json::from_str::<KeyedList<Str>>("\"x\"").is_err());
         let m2 = m.clone().map_values(|v| v.len());
         assert_eq!(m2.get("1"), Some(&1));
-        let owned: Map<'static, String> = m.into_owned_with(String::from);
+        let owned: KeyedList<'static, String> = m.into_owned_with(String::from);
         assert_eq!(owned.len(), 2);
         let back = serde_json::to_string(&owned).unwrap();
         assert_eq!(back, r#"{"0":"x","1":"y"}"#);

@@ -389,7 +389,7 @@ impl Serialize for Node<'_> {
 mod tests {
     use super::*;
     use crate::wire::scalar::{ser_decimal, ser_flag, ser_flag01, ser_int, ser_opt_int};
-    use crate::wire::{Map, Str};
+    use crate::wire::{KeyedList, Str};
     use serde::Serialize;
 
     fn s(v: &str) -> Node<'static> {
@@ -412,7 +412,7 @@ mod tests {
         name: Str<'a>,
         raw: bool,
         tags: Vec<&'a str>,
-        agents: Map<'a, u8>,
+        agents: KeyedList<'a, u8>,
         kind: Kind,
         none: Option<String>,
     }

@@ -1236,7 +1236,7 @@ impl Writer {
 mod tests {
     use super::*;
     use crate::wire::json::tests::arb_text;
-    use crate::wire::{CsvLayout, Map, Str, decode, scalar};
+    use crate::wire::{CsvLayout, KeyedList, Str, decode, scalar};
     use proptest::prelude::*;
     use serde::Deserialize;
 
@@ -1323,15 +1323,15 @@ mod tests {
     #[derive(Debug, Deserialize)]
     struct Queues<'a> {
         #[serde(borrow)]
-        queues: Map<'a, Queue<'a>>,
+        queues: KeyedList<'a, Queue<'a>>,
     }
 
     #[derive(Debug, Deserialize)]
     struct Queue<'a> {
         #[serde(borrow)]
-        agents: Map<'a, Map<'a, Str<'a>>>,
+        agents: KeyedList<'a, KeyedList<'a, Str<'a>>>,
         #[serde(borrow, default, deserialize_with = "scalar::list")]
-        calls_waiting: Vec<Map<'a, Str<'a>>>,
+        calls_waiting: Vec<KeyedList<'a, Str<'a>>>,
     }
 
     #[test]
@@ -1383,9 +1383,9 @@ mod tests {
         #[derive(Deserialize)]
         struct CallList<'a> {
             #[serde(borrow, deserialize_with = "scalar::list")]
-            inbound: Vec<Map<'a, Str<'a>>>,
+            inbound: Vec<KeyedList<'a, Str<'a>>>,
             #[serde(borrow, default, deserialize_with = "scalar::list")]
-            internal: Vec<Map<'a, Str<'a>>>,
+            internal: Vec<KeyedList<'a, Str<'a>>>,
         }
         let c: Calls = decode(Format::Xml, CsvLayout::Keys, body.as_bytes()).unwrap();
         assert_eq!(c.calls.inbound.len(), 1);

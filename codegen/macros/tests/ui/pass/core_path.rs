@@ -2,6 +2,6 @@
 dlspbx_macros::include_spec!("tests/ui/specs/good.toml", core = ::dlspbx_core);
 
 fn main() {
-    use dlspbx_core::Action;
+    use dlspbx_core::params::Validate;
     assert!(users::AddUserRequest::new("100").validate().is_ok());
 }

@@ -1,5 +1,6 @@
 dlspbx_macros::include_spec!("tests/ui/specs/good.toml");
 
+use dlspbx_core::params::Validate;
 use dlspbx_core::{Action, Caller, Format};
 use users::{AddUserRequest, ListUsersRequest, UserState, UsersExt};
 

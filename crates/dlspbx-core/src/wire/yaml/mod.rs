@@ -451,7 +451,7 @@ fn write_quoted(out: &mut String, s: &str, ascii_only: bool) {
 mod tests {
     use super::*;
     use crate::wire::json::tests::{arb_node, normalize_empty};
-    use crate::wire::{CsvLayout, Map, Str, decode, scalar};
+    use crate::wire::{CsvLayout, KeyedList, Str, decode, scalar};
     use proptest::prelude::*;
     use serde::Deserialize;
 
@@ -513,7 +513,7 @@ mod tests {
         #[serde(borrow, deserialize_with = "scalar::list")]
         users: Vec<User<'a>>,
         #[serde(borrow, default)]
-        agents: Map<'a, Str<'a>>,
+        agents: KeyedList<'a, Str<'a>>,
     }
 
     #[derive(Debug, Deserialize)]
