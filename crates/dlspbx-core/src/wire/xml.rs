@@ -1,4 +1,4 @@
-//! XML: the one reader ([`parse`]) and the one writer ([`write`]), for responses in the PHP
+//! XML: the one reader ([`parse`]) and the one writer ([`write()`]), for responses in the PHP
 //! server's style and, through the same code, for request bodies in the reference's style
 //! (`request::body::{encode_xml, try_encode_xml, parse_xml}`). Where the two differ, the
 //! difference is a field of the dialect the reader and writer are given; escaping, element
