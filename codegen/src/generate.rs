@@ -1052,7 +1052,9 @@ impl Cx<'_> {
                 quote! { Self::#v(x) => x.to_string(), }
             });
             parses.push(match o.ty {
-                OptionTy::Bool => quote! { #key => #root::params::parse_bool(value).map(Self::#v), },
+                OptionTy::Bool => quote! { #key => #root::scalar::read_flag(value).map(Self::#v), },
+                OptionTy::DateTime => quote! { #key => Ok(Self::#v(#root::params::canonical("datetime", value))), },
+                OptionTy::Timezone => quote! { #key => Ok(Self::#v(#root::params::canonical("timezone", value))), },
                 _ if text => quote! { #key => Ok(Self::#v(value.to_owned())), },
                 _ => quote! { #key => value.parse().map(Self::#v).map_err(|e| format!("`{value}` is not valid for `{}`: {e}", #key)), },
             });
@@ -1722,6 +1724,7 @@ fn value(wire: &str, rust: String, doc: &str) -> EnumValue {
         wire: wire.to_owned(),
         rust,
         doc: doc.to_owned(),
+        also: Vec::new(),
     }
 }
 
@@ -1740,7 +1743,24 @@ fn simple_enum(
     let wires: Vec<&str> = values.iter().map(|v| v.wire.as_str()).collect();
     let docs: Vec<TokenStream> = values.iter().map(|v| doc_attrs(&v.doc)).collect();
     let doc_strs: Vec<&str> = values.iter().map(|v| v.doc.as_str()).collect();
-    let allowed = wires.join(", ");
+    let allowed = values
+        .iter()
+        .map(|v| match v.also.as_slice() {
+            [] => v.wire.clone(),
+            also => format!("{} (or {})", v.wire, also.join(", ")),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The words read as each value: its wire text, then its `also` words.
+    let (words, word_values): (Vec<&str>, Vec<&Ident>) = values
+        .iter()
+        .zip(&variants)
+        .flat_map(|(v, id)| {
+            std::iter::once(v.wire.as_str())
+                .chain(v.also.iter().map(String::as_str))
+                .map(move |w| (w, id))
+        })
+        .unzip();
     quote! {
         #edoc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1769,10 +1789,10 @@ fn simple_enum(
             type Err = String;
             fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
                 let t = s.trim();
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str().eq_ignore_ascii_case(t))
+                [ #( (#words, Self::#word_values) ),* ]
+                    .into_iter()
+                    .find(|(w, _)| w.eq_ignore_ascii_case(t))
+                    .map(|(_, v)| v)
                     .ok_or_else(|| format!("unknown value `{s}`; expected one of {}", #allowed))
             }
         }

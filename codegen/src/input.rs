@@ -158,6 +158,9 @@ pub struct EnumValue {
     pub rust: String,
     /// Documentation.
     pub doc: Option<Spanned<String>>,
+    /// Other words read as this value (any case), never sent.
+    #[serde(default)]
+    pub also: Vec<Spanned<String>>,
 }
 
 /// `[[column]]`: a report column.

@@ -399,10 +399,26 @@ impl Lower<'_> {
                     }
                     self.cx
                         .need_doc(&v.doc, "value", &v.wire, &format!(" of enum `{en}`"));
+                    for word in &v.also {
+                        let w = word.get_ref();
+                        if !vals.insert(w.to_ascii_lowercase())
+                            || e.values
+                                .iter()
+                                .any(|o| o.wire.get_ref().eq_ignore_ascii_case(w))
+                        {
+                            self.cx.err(
+                                word.span(),
+                                format!(
+                                    "`also` word `{w}` of enum `{en}` is already a value or word"
+                                ),
+                            );
+                        }
+                    }
                     EnumValue {
                         wire: wire.clone(),
                         rust: v.rust.clone(),
                         doc: text(&v.doc),
+                        also: v.also.iter().map(|w| w.get_ref().clone()).collect(),
                     }
                 });
                 Enum {

@@ -359,6 +359,8 @@ pub struct EnumValue {
     pub rust: String,
     /// Documentation.
     pub doc: String,
+    /// Other words read as this value (any case), never sent.
+    pub also: Vec<String>,
 }
 
 /// A report column.

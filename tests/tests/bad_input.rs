@@ -34,11 +34,10 @@ const NANP: &str =
 const E164: &str = "must be a phone number in E.164 format such as +18155551234";
 const SMS_DEST: &str = "must be a phone number in E.164 format (e.g. +18155551234), a 10-digit North American number, or an extension of 1 to 8 digits";
 const SMS_PARTY: &str = "must be a phone number in E.164 format (e.g. +12223334456), or an extension, number or auth ID of letters and digits (e.g. 100, z64xxx2n)";
-const PHONE_DIGITS: &str = "must be 10 digits (e.g. 8155551234) or a number in E.164 format (e.g. +18155551234), without spaces or punctuation";
+const PHONE_DIGITS: &str = "must be 10 digits (e.g. 8155551234), a number in E.164 format (e.g. +18155551234), or a North American number such as (815) 555-1234";
 const DATE: &str = "must be a date as YYYY-MM-DD, e.g. 2024-02-29";
-const DATETIME: &str =
-    "must be a date and time as YYYY-MM-DD HH:MM:SS (24-hour clock), e.g. 2024-02-29 13:45:00";
-const DT_OR_UNIX: &str = "must be a date and time as YYYY-MM-DD HH:MM:SS (e.g. 2017-05-01 10:58:00), a Unix timestamp in seconds, or MM/DD/YYYY HH:MM am";
+const DATETIME: &str = "must be a date and time: YYYY-MM-DD HH:MM:SS, YYYY-MM-DD HH:MM (a `T` may replace the space), YYYY-MM-DD, or MM/DD/YYYY HH:MM am";
+const DT_OR_UNIX: &str = "must be a date and time: YYYY-MM-DD HH:MM:SS, YYYY-MM-DD HH:MM (a `T` may replace the space), YYYY-MM-DD, or MM/DD/YYYY HH:MM am; or a Unix timestamp, or RFC 3339 (2024-06-01T10:00:00Z)";
 const US_FORM: &str = "the US form is MM/DD/YYYY HH:MM am, e.g. 05/01/2017 10:58 am";
 const TIMEZONE: &str = "must be an IANA time zone name such as America/Chicago, or UTC";
 const ZIP: &str = "must be a US ZIP code: 5 digits or ZIP+4, e.g. 60601 or 60601-1234";
@@ -855,7 +854,7 @@ fn table() -> Vec<Case> {
             "filters.from",
             "2024-02-30 10:00:00",
             "datetime_or_unix",
-            format!("{DATETIME}; it has day 30, but 2024-02 has days 01 to 29"),
+            format!("{DT_OR_UNIX}; it has day 30, but 2024-02 has days 01 to 29"),
         ),
         case(
             query(|f| f.to("12345678901")),
@@ -911,21 +910,21 @@ fn table() -> Vec<Case> {
             "filters.from",
             "2024-01-01 24:00:00",
             "datetime_or_unix",
-            format!("{DATETIME}; hours run from 00 to 23"),
+            format!("{DT_OR_UNIX}; hours run from 00 to 23"),
         ),
         case(
             query(|f| f.to("2024-01-01 23:60:00")),
             "filters.to",
             "2024-01-01 23:60:00",
             "datetime_or_unix",
-            format!("{DATETIME}; minutes and seconds run from 00 to 59"),
+            format!("{DT_OR_UNIX}; minutes and seconds run from 00 to 59"),
         ),
         case(
-            query(|f| f.from("2024-01-01T10:00:00")),
+            query(|f| f.from("2024-01-01T10:00:00+5")),
             "filters.from",
-            "2024-01-01T10:00:00",
+            "2024-01-01T10:00:00+5",
             "datetime_or_unix",
-            DATETIME,
+            format!("{DT_OR_UNIX}; RFC 3339 ends in `Z` or an offset such as -05:00"),
         ),
         case(
             query(|f| f.message_id(["ok", "\0"])),
@@ -943,11 +942,11 @@ fn table() -> Vec<Case> {
         ),
         // ---- subscribers ----
         case(
-            Req::AddSub(AddSubscriberRequest::new("815-555-1234", "CQ7XB2M")),
+            Req::AddSub(AddSubscriberRequest::new("(911) 555-1234", "CQ7XB2M")),
             "phone_number",
-            "815-555-1234",
+            "(911) 555-1234",
             "phone_digits",
-            format!("{PHONE_DIGITS}; found '-'"),
+            format!("{PHONE_DIGITS}; 911 is a service code (N11), not an area code"),
         ),
         case(
             Req::AddSub(AddSubscriberRequest::new("815555123", "CQ7XB2M")),
@@ -1031,7 +1030,9 @@ fn table() -> Vec<Case> {
             "phone_number",
             "ab12345678",
             "phone_digits",
-            format!("{PHONE_DIGITS}; found 'a'"),
+            format!(
+                "{PHONE_DIGITS}; letters such as 'a' are not allowed (dial 1-800-FLOWERS as 8003569377)"
+            ),
         ),
         // ---- reports.report: columns, filter rules, options ----
         missing(
@@ -1161,28 +1162,28 @@ fn table() -> Vec<Case> {
             "options[timezone]",
             "Chicago",
             "timezone",
-            format!("{TIMEZONE} (an Area/City name with a `/`)"),
+            format!("{TIMEZONE} (`Chicago` is not in the time zone database)"),
         ),
         case(
             option(ReportOption::Timezone("America//Chicago".into())),
             "options[timezone]",
             "America//Chicago",
             "timezone",
-            format!("{TIMEZONE}; it has an empty part"),
+            format!("{TIMEZONE} (`America//Chicago` is not in the time zone database)"),
         ),
         case(
             option(ReportOption::Timezone("America/Chi cago".into())),
             "options[timezone]",
             "America/Chi cago",
             "timezone",
-            format!("{TIMEZONE}; found U+0020"),
+            format!("{TIMEZONE} (`America/Chi cago` is not in the time zone database)"),
         ),
         case(
             option(ReportOption::Timezone("1America/X".into())),
             "options[timezone]",
             "1America/X",
             "timezone",
-            format!("{TIMEZONE}; each part must start with a letter (found '1')"),
+            format!("{TIMEZONE} (`1America/X` is not in the time zone database)"),
         ),
         case(
             option(ReportOption::From("2024-02-30 00:00:00".into())),
@@ -1212,7 +1213,7 @@ fn table() -> Vec<Case> {
         "phone_number",
         "8155551234\u{2028}",
         "phone_digits",
-        format!("{PHONE_DIGITS}; found U+2028"),
+        format!("{PHONE_DIGITS}; U+2028 is not allowed"),
     ));
     t
 }
@@ -1337,7 +1338,7 @@ fn report_option_strings_are_checked() {
                 "options[count_only]",
                 "maybe",
                 "option",
-                "`maybe` is not a boolean; expected true or false",
+                "`maybe` is not a boolean; expected 1/0, true/false, yes/no, on/off or y/n (any case)",
             ),
         ),
         (
@@ -1346,7 +1347,7 @@ fn report_option_strings_are_checked() {
                 "options[formatted_dates]",
                 "2",
                 "option",
-                "`2` is not a boolean; expected true or false",
+                "`2` is not a boolean; expected 1/0, true/false, yes/no, on/off or y/n (any case)",
             ),
         ),
         (
@@ -1751,12 +1752,12 @@ fn the_cli_exits_4_names_the_field_and_sends_nothing() {
                 "subscribers",
                 "add-subscriber",
                 "--phone-number",
-                "815-555-1234",
+                "911-555-1234",
                 "--campaign-id",
                 "C",
             ],
             "phone_number",
-            format!("{PHONE_DIGITS}; found '-'"),
+            format!("{PHONE_DIGITS}; 911 is a service code (N11), not an area code"),
         ),
         (
             vec![

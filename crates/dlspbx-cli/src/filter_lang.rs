@@ -424,7 +424,7 @@ impl Parser<'_> {
     fn number(&mut self, kind: FilterType) -> Result<String, FilterError> {
         let at = self.offset();
         let v = self.value(kind)?;
-        if v.trim().parse::<f64>().is_err() {
+        if dlspbx_core::scalar::read_decimal(&v).is_none() {
             return self.err(
                 at,
                 format!("filter `{kind}` compares numbers; `{v}` is not a number"),

@@ -8,7 +8,8 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use dlspbx_core::params::ToParam;
 use dlspbx_core::reports::ReportOption;
-use dlspbx_core::{ActionInfo, FieldInfo, Node, Presence};
+use dlspbx_core::scalar::{self, TimeZone};
+use dlspbx_core::{ActionInfo, FieldInfo, FieldType, Node, Presence};
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -32,6 +33,37 @@ fn many<'m>(m: &'m ArgMatches, id: &str) -> Vec<&'m String> {
 
 fn one<'m>(m: &'m ArgMatches, id: &str) -> Option<&'m String> {
     m.try_get_one::<String>(id).ok().flatten()
+}
+
+/// Whether a field holds a date and time (its type, or a date-time rule).
+fn is_datetime(f: &FieldInfo) -> bool {
+    f.ty == FieldType::DateTime || matches!(f.rule, Some("datetime" | "datetime_or_unix"))
+}
+
+/// A relative date (`now`, `today`, `yesterday`, any case) as the absolute
+/// `YYYY-MM-DD HH:MM:SS` it means now in `tz`: the CLI reads the clock, the core never does.
+/// Any other value is left for the core's vocabulary to read.
+fn absolute(value: &str, tz: &TimeZone) -> String {
+    let now = jiff::Timestamp::now().to_zoned(tz.clone()).datetime();
+    let midnight = jiff::civil::Time::midnight();
+    let dt = match value.trim().to_ascii_lowercase().as_str() {
+        "now" => now,
+        "today" => now.date().to_datetime(midnight),
+        "yesterday" => match now.date().yesterday() {
+            Ok(d) => d.to_datetime(midnight),
+            Err(_) => return value.to_owned(),
+        },
+        _ => return value.to_owned(),
+    };
+    scalar::write_datetime(dt.with().subsec_nanosecond(0).build().unwrap_or(dt))
+}
+
+/// The zone relative dates are resolved in: the report's `--timezone` when given and known,
+/// else UTC.
+fn zone(m: &ArgMatches) -> TimeZone {
+    one(m, &cli::option_id("timezone"))
+        .and_then(|name| scalar::time_zone(name).ok())
+        .unwrap_or(TimeZone::UTC)
 }
 
 /// Whether a flag was given on the command line (not a default).
@@ -162,7 +194,12 @@ fn record_fields(f: &FieldInfo, m: &ArgMatches) -> Entries {
         match cli::field_kind(sub.ty) {
             FieldKind::Scalar => {
                 if let Some(v) = one(m, &id) {
-                    out.push((sub.name.into(), Node::from(v.clone())));
+                    let v = if is_datetime(sub) {
+                        absolute(v, &zone(m))
+                    } else {
+                        v.clone()
+                    };
+                    out.push((sub.name.into(), Node::from(v)));
                 }
             }
             FieldKind::List => {
@@ -185,7 +222,12 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
         match cli::field_kind(f.ty) {
             FieldKind::Scalar => {
                 if let Some(v) = one(m, &id) {
-                    entries.push((f.name.into(), Node::from(v.clone())));
+                    let v = if is_datetime(f) {
+                        absolute(v, &zone(m))
+                    } else {
+                        v.clone()
+                    };
+                    entries.push((f.name.into(), Node::from(v)));
                 } else if let (true, Some(d)) = (f.presence == Presence::Required, f.default) {
                     entries.push((f.name.into(), Node::str(d)));
                 }
@@ -210,6 +252,10 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                 let mut items: Vec<Node<'static>> = Vec::new();
                 for key in ReportOption::KEYS {
                     if let Some(v) = one(m, &cli::option_id(key)) {
+                        let v = match ReportOption::type_of(key) {
+                            Some("datetime") => absolute(v, &zone(m)),
+                            _ => v.clone(),
+                        };
                         items.push(Node::from(format!("{key}={v}")));
                     }
                 }

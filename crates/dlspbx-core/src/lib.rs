@@ -45,6 +45,7 @@ pub mod format;
 pub mod http;
 pub mod request;
 pub mod rules;
+pub mod scalar;
 pub mod wire;
 
 pub use error::{

@@ -177,10 +177,7 @@ impl FromParam for u64 {
 impl FromParam for f64 {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         let s = scalar_text(node, field)?;
-        s.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
+        crate::scalar::read_decimal(&s)
             .ok_or_else(|| InvalidRequest::new(field, &s, "decimal", "must be a number"))
     }
 }
@@ -188,16 +185,8 @@ impl FromParam for f64 {
 impl FromParam for bool {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         let s = scalar_text(node, field)?;
-        parse_bool(&s).map_err(|reason| InvalidRequest::new(field, &s, "bool", reason))
-    }
-}
-
-/// Parses `true`/`false`, `1`/`0`, `yes`/`no` (any case).
-pub fn parse_bool(s: &str) -> Result<bool, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(format!("`{s}` is not a boolean; expected true or false")),
+        crate::scalar::read_flag(&s)
+            .map_err(|reason| InvalidRequest::new(field, &s, "bool", reason))
     }
 }
 

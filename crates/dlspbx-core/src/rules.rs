@@ -7,12 +7,14 @@
 //! `spec/rules.toml`, exactly; the rule functions never panic and run in time linear in the
 //! value's length.
 //!
-//! Rules that send a canonical form of the value (`nanp_phone`, `sms_destination`, `us_state`,
-//! `country_alpha2`, `datetime_or_unix`) have a `canonical_*` function (and [`normalize_nanp`]);
-//! [`canonical`] and [`check`] dispatch by the rule's spec name for the simulator and the
-//! generated code.
+//! Rules that send a canonical form of the value (`nanp_phone`, `phone_digits`,
+//! `sms_destination`, `us_state`, `country_alpha2`, `datetime`, `datetime_or_unix`,
+//! `timezone`) have a `canonical_*` function (and [`normalize_nanp`]); [`canonical`] and
+//! [`check`] dispatch by the rule's spec name for the simulator and the generated code. What a
+//! phone number, a date and time or a time zone is comes from [`crate::scalar`], the one home
+//! of the scalar vocabulary; the rules add what each field accepts of it.
 
-use std::fmt::Write as _;
+use crate::scalar::{self, When, describe, nanp_digits};
 
 // ---------------------------------------------------------------------------------------------
 // Dispatch by name
@@ -64,8 +66,9 @@ pub fn check(rule: &str, value: &str) -> Option<Result<(), String>> {
 }
 
 /// The value the rule sends on the wire for a valid `value`, when the rule rewrites values
-/// (`nanp_phone` → 10 digits, `sms_destination` → E.164, `us_state` / `country_alpha2` →
-/// upper case, `datetime_or_unix` → `YYYY-MM-DD HH:MM:SS`). `None` when the value is invalid
+/// (`nanp_phone` / `phone_digits` → 10 digits, `sms_destination` → E.164, `us_state` /
+/// `country_alpha2` → upper case, `datetime` / `datetime_or_unix` → `YYYY-MM-DD HH:MM:SS`,
+/// `timezone` → the database's spelling). `None` when the value is invalid
 /// or the rule sends values unchanged (then send `value` as it is).
 pub fn canonical(rule: &str, value: &str) -> Option<String> {
     let (name, _) = split_rule(rule)?;
@@ -74,7 +77,10 @@ pub fn canonical(rule: &str, value: &str) -> Option<String> {
         "sms_destination" => canonical_sms_destination(value),
         "us_state" => canonical_us_state(value),
         "country_alpha2" => canonical_country_alpha2(value),
+        "datetime" => canonical_datetime(value),
         "datetime_or_unix" => canonical_datetime_or_unix(value),
+        "phone_digits" => canonical_phone_digits(value),
+        "timezone" => canonical_timezone(value),
         _ => None,
     }
 }
@@ -155,135 +161,29 @@ pub fn custom_field_name(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `timezone`: `UTC`, or two or more `/`-separated parts (`America/Chicago`,
-/// `America/Argentina/Buenos_Aires`), each starting with an ASCII letter and made of ASCII
-/// letters, digits, `_`, `-` and `+`. Not checked against the time zone database.
+/// `timezone`: a name in the IANA time zone database (jiff's bundled copy, see
+/// [`scalar::time_zone`]) such as `America/Chicago` or `UTC`, in any case; sent as the
+/// database spells it ([`canonical_timezone`]).
 pub fn timezone(value: &str) -> Result<(), String> {
-    const HINT: &str = "must be an IANA time zone name such as America/Chicago, or UTC";
-    if value == "UTC" {
-        return Ok(());
-    }
-    if !value.contains('/') {
-        return Err(format!("{HINT} (an Area/City name with a `/`)"));
-    }
-    for part in value.split('/') {
-        let mut chars = part.chars();
-        match chars.next() {
-            None => return Err(format!("{HINT}; it has an empty part")),
-            Some(c) if !c.is_ascii_alphabetic() => {
-                return Err(format!(
-                    "{HINT}; each part must start with a letter (found {})",
-                    describe(c)
-                ));
-            }
-            Some(_) => {}
-        }
-        if let Some(c) =
-            chars.find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+')))
-        {
-            return Err(format!("{HINT}; found {}", describe(c)));
-        }
-    }
-    Ok(())
+    scalar::time_zone(value).map(|_| ()).map_err(|e| {
+        format!(
+            "must be an IANA time zone name such as America/Chicago, or UTC (`{}` is not in the time zone database)",
+            e.name()
+        )
+    })
+}
+
+/// The database's spelling of a valid [`timezone`] (`america/chicago` → `America/Chicago`).
+pub fn canonical_timezone(value: &str) -> Option<String> {
+    scalar::time_zone(value)
+        .ok()?
+        .iana_name()
+        .map(str::to_owned)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Phone numbers
 // ---------------------------------------------------------------------------------------------
-
-const NANP_HINT: &str =
-    "must be a 10-digit North American number with area code, e.g. 8155551234 or (815) 555-1234";
-
-/// Why a NANP number is invalid, or its 10 digits.
-fn nanp_digits(value: &str) -> Result<[u8; 10], String> {
-    // Strip formatting; anything else that is not a digit (or a leading `+`) is wrong.
-    let mut digits = [0u8; 11];
-    let mut n = 0usize;
-    let mut plus = false;
-    for (i, c) in value.char_indices() {
-        match c {
-            ' ' | '(' | ')' | '-' | '.' => {}
-            '+' if n == 0 && !plus && value[..i].chars().all(|c| c == ' ') => plus = true,
-            '0'..='9' => {
-                if plus && n == 0 && c != '1' {
-                    return Err(format!(
-                        "{NANP_HINT}; international numbers (+ and a country code other than 1) are not accepted"
-                    ));
-                }
-                if n == digits.len() {
-                    return Err(format!("{NANP_HINT}; it has too many digits"));
-                }
-                digits[n] = c as u8;
-                n += 1;
-            }
-            c if c.is_alphabetic() => {
-                return Err(format!(
-                    "{NANP_HINT}; letters such as {c:?} are not allowed (dial 1-800-FLOWERS as 8003569377)"
-                ));
-            }
-            c => return Err(format!("{NANP_HINT}; {} is not allowed", describe(c))),
-        }
-    }
-    let d: &[u8] = &digits[..n];
-    let ten = if plus {
-        match d.first() {
-            None => return Err(format!("{NANP_HINT}; `+` must be followed by digits")),
-            Some(b'1') if n == 11 => &d[1..],
-            Some(b'1') => {
-                return Err(format!(
-                    "{NANP_HINT}; +1 must be followed by exactly 10 digits (it has {})",
-                    n - 1
-                ));
-            }
-            Some(_) => {
-                return Err(format!(
-                    "{NANP_HINT}; international numbers (+ and a country code other than 1) are not accepted"
-                ));
-            }
-        }
-    } else if n == 11 && d[0] == b'1' {
-        &d[1..]
-    } else if n == 10 {
-        d
-    } else if n == 0 {
-        return Err(NANP_HINT.into());
-    } else {
-        return Err(format!("{NANP_HINT}; it has {n} digits"));
-    };
-    let mut out = [0u8; 10];
-    out.copy_from_slice(ten);
-    check_npa_nxx(&out)?;
-    Ok(out)
-}
-
-fn check_npa_nxx(d: &[u8; 10]) -> Result<(), String> {
-    let code = |r: std::ops::Range<usize>| String::from_utf8_lossy(&d[r]).into_owned();
-    if d[0] < b'2' {
-        return Err(format!(
-            "{NANP_HINT}; the area code {} must start with 2-9",
-            code(0..3)
-        ));
-    }
-    if d[1] == b'1' && d[2] == b'1' {
-        return Err(format!(
-            "{NANP_HINT}; {} is a service code (N11), not an area code",
-            code(0..3)
-        ));
-    }
-    if d[3] < b'2' {
-        return Err(format!(
-            "{NANP_HINT}; the exchange {} (digits 4-6) must start with 2-9",
-            code(3..6)
-        ));
-    }
-    if d[4] == b'1' && d[5] == b'1' {
-        return Err(format!(
-            "{NANP_HINT}; the exchange {} (digits 4-6) cannot be an N11 code",
-            code(3..6)
-        ));
-    }
-    Ok(())
-}
 
 /// `nanp_phone`: a North American number with area code. Spaces, `(`, `)`, `-` and `.` are
 /// removed, then a leading `+1`, or a leading `1` before 10 more digits; the rest must be 10
@@ -409,20 +309,36 @@ pub fn sms_party(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `phone_digits`: exactly 10 ASCII digits, or E.164 (`+`, 1 to 15 digits, the first 1-9);
-/// no punctuation; sent unchanged.
+/// `phone_digits`: exactly 10 ASCII digits or E.164 (`+`, 1 to 15 digits, the first 1-9),
+/// sent unchanged; or a formatted North American number that [`nanp_phone`] accepts
+/// (`(815) 555-1234`), sent as its 10 digits ([`canonical_phone_digits`]).
 pub fn phone_digits(value: &str) -> Result<(), String> {
-    const HINT: &str = "must be 10 digits (e.g. 8155551234) or a number in E.164 format (e.g. +18155551234), without spaces or punctuation";
-    if value.starts_with('+') {
-        return e164(value).map_err(|why| format!("{E164_HINT}; it {why}"));
+    phone_digits_canon(value).map(|_| ())
+}
+
+/// The value [`phone_digits`] sends (`(815) 555-1234` → `8155551234`), `None` when it is
+/// invalid.
+pub fn canonical_phone_digits(value: &str) -> Option<String> {
+    phone_digits_canon(value).ok()
+}
+
+fn phone_digits_canon(value: &str) -> Result<String, String> {
+    const HINT: &str = "must be 10 digits (e.g. 8155551234), a number in E.164 format (e.g. +18155551234), or a North American number such as (815) 555-1234";
+    let plain = e164(value).map(|()| value.starts_with('+'));
+    if (value.len() == 10 && value.bytes().all(|b| b.is_ascii_digit())) || plain == Ok(true) {
+        return Ok(value.to_owned());
     }
-    if let Some(c) = value.chars().find(|c| !c.is_ascii_digit()) {
-        return Err(format!("{HINT}; found {}", describe(c)));
+    match nanp_digits(value) {
+        Ok(d) => Ok(d.iter().map(|&b| char::from(b)).collect()),
+        Err(_) if value.starts_with('+') => Err(format!(
+            "{E164_HINT}; it {}",
+            plain.err().unwrap_or_default()
+        )),
+        Err(why) => Err(match why.split_once("; ") {
+            Some((_, detail)) => format!("{HINT}; {detail}"),
+            None => HINT.to_owned(),
+        }),
     }
-    if value.len() != 10 {
-        return Err(format!("{HINT}; it has {} digits", value.len()));
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -531,192 +447,47 @@ pub fn zip_code(value: &str) -> Result<(), String> {
 // Dates and times
 // ---------------------------------------------------------------------------------------------
 
-fn num(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')))
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        _ => 0,
-    }
-}
-
-fn check_ymd(year: u32, month: u32, day: u32) -> Result<(), String> {
-    if year == 0 {
-        return Err("has year 0000; years run from 0001 to 9999".into());
-    }
-    if !(1..=12).contains(&month) {
-        return Err(format!("has month {month:02}; months run from 01 to 12"));
-    }
-    let last = days_in_month(year, month);
-    if day == 0 || day > last {
-        return Err(format!(
-            "has day {day:02}, but {year:04}-{month:02} has days 01 to {last:02}"
-        ));
-    }
-    Ok(())
-}
-
-fn parse_date(b: &[u8]) -> Result<(), String> {
-    const HINT: &str = "must be a date as YYYY-MM-DD, e.g. 2024-02-29";
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(HINT.into());
-    }
-    let (Some(y), Some(m), Some(d)) = (num(&b[0..4]), num(&b[5..7]), num(&b[8..10])) else {
-        return Err(HINT.into());
-    };
-    check_ymd(y, m, d).map_err(|why| format!("{HINT}; it {why}"))
-}
-
 /// `date`: `YYYY-MM-DD`, zero-padded, a real Gregorian date (leap years included), year
 /// 0001-9999.
 pub fn date(value: &str) -> Result<(), String> {
-    parse_date(value.as_bytes())
+    const HINT: &str = "must be a date as YYYY-MM-DD, e.g. 2024-02-29";
+    scalar::read_date(value.as_bytes()).map_err(|why| match why.is_empty() {
+        true => HINT.to_owned(),
+        false => format!("{HINT}; it {why}"),
+    })
 }
 
-fn parse_time(b: &[u8]) -> Result<(), String> {
-    const HINT: &str =
-        "must be a date and time as YYYY-MM-DD HH:MM:SS (24-hour clock), e.g. 2024-02-29 13:45:00";
-    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
-        return Err(HINT.into());
-    }
-    let (Some(h), Some(m), Some(s)) = (num(&b[0..2]), num(&b[3..5]), num(&b[6..8])) else {
-        return Err(HINT.into());
-    };
-    if h > 23 {
-        return Err(format!("{HINT}; hours run from 00 to 23"));
-    }
-    if m > 59 || s > 59 {
-        return Err(format!("{HINT}; minutes and seconds run from 00 to 59"));
-    }
-    Ok(())
-}
-
-/// `datetime`: a [`date`], one space, `HH:MM:SS` zero-padded (00-23, 00-59, 00-59).
+/// `datetime`: a wall-clock date and time in one of [`scalar::DATETIME_FORMS`] (a date alone
+/// is midnight), sent as `YYYY-MM-DD HH:MM:SS` ([`canonical_datetime`]).
 pub fn datetime(value: &str) -> Result<(), String> {
-    const HINT: &str =
-        "must be a date and time as YYYY-MM-DD HH:MM:SS (24-hour clock), e.g. 2024-02-29 13:45:00";
-    let b = value.as_bytes();
-    if b.len() != 19 || b[10] != b' ' {
-        return Err(HINT.into());
-    }
-    parse_date(&b[..10]).map_err(|why| match why.split_once("; it ") {
-        Some((_, detail)) => format!("{HINT}; it {detail}"),
-        None => HINT.to_owned(),
-    })?;
-    parse_time(&b[11..])
+    scalar::read_datetime(value, false).map(|_| ())
 }
 
-/// `datetime_or_unix`, tried in order: a [`datetime`] (sent unchanged); 1 to 10 ASCII digits,
-/// a Unix timestamp (sent unchanged); the US form of the reference's samples
-/// (`05/01/2017 10:58 am`, `07/30/2017 10:58am`), sent as `YYYY-MM-DD HH:MM:00`
-/// ([`canonical_datetime_or_unix`]).
+/// The value [`datetime`] sends (`2024-06-01` → `2024-06-01 00:00:00`), `None` when it is
+/// invalid.
+pub fn canonical_datetime(value: &str) -> Option<String> {
+    scalar::read_datetime(value, false)
+        .ok()
+        .map(|w| w.to_wire())
+}
+
+/// `datetime_or_unix`: what [`datetime`] accepts (sent as `YYYY-MM-DD HH:MM:SS`), or an
+/// instant: 1 to 10 ASCII digits, a Unix timestamp (sent unchanged), or RFC 3339 with `Z` or
+/// an offset (sent as its Unix timestamp) ([`canonical_datetime_or_unix`]).
 pub fn datetime_or_unix(value: &str) -> Result<(), String> {
-    datetime_or_unix_canon(value).map(|_| ())
+    scalar::read_datetime(value, true).map(|_| ())
 }
 
 /// The value [`datetime_or_unix`] sends (`07/30/2017 10:58am` → `2017-07-30 10:58:00`), `None`
 /// when it is invalid.
 pub fn canonical_datetime_or_unix(value: &str) -> Option<String> {
-    datetime_or_unix_canon(value).ok()
-}
-
-fn datetime_or_unix_canon(value: &str) -> Result<String, String> {
-    const HINT: &str = "must be a date and time as YYYY-MM-DD HH:MM:SS (e.g. 2017-05-01 10:58:00), a Unix timestamp in seconds, or MM/DD/YYYY HH:MM am";
-    let b = value.as_bytes();
-    if b.len() == 19 && b[4] == b'-' {
-        return datetime(value).map(|()| value.to_owned());
+    match scalar::read_datetime(value, true).ok()? {
+        When::Unix(_) if value.bytes().all(|b| b.is_ascii_digit()) => Some(value.to_owned()),
+        w => Some(w.to_wire()),
     }
-    if !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
-        return if b.len() <= 10 {
-            Ok(value.to_owned())
-        } else {
-            Err(format!("{HINT}; a Unix timestamp has at most 10 digits"))
-        };
-    }
-    if b.contains(&b'/') {
-        return us_datetime(b).map_err(|why| format!("{HINT}; {why}"));
-    }
-    Err(HINT.into())
-}
-
-/// `M/D/YYYY H:MM[ ]am|pm` → `YYYY-MM-DD HH:MM:00`.
-fn us_datetime(b: &[u8]) -> Result<String, String> {
-    const FORM: &str = "the US form is MM/DD/YYYY HH:MM am, e.g. 05/01/2017 10:58 am";
-    // Split into fields by position, never slicing inside a multi-byte character (all
-    // separators are ASCII and every field must be ASCII digits or letters).
-    let mut rest = b;
-    let mut take_until = |sep: u8, min: usize, max: usize| -> Result<u32, String> {
-        let i = rest
-            .iter()
-            .position(|&c| c == sep)
-            .ok_or_else(|| FORM.to_owned())?;
-        let field = &rest[..i];
-        rest = &rest[i + 1..];
-        if field.len() < min || field.len() > max {
-            return Err(FORM.to_owned());
-        }
-        num(field).ok_or_else(|| FORM.to_owned())
-    };
-    let month = take_until(b'/', 1, 2)?;
-    let day = take_until(b'/', 1, 2)?;
-    let year = take_until(b' ', 4, 4)?;
-    let hour = take_until(b':', 1, 2)?;
-    if rest.len() < 4 {
-        return Err(FORM.into());
-    }
-    let minute = num(&rest[..2]).ok_or_else(|| FORM.to_owned())?;
-    let mut ampm = &rest[2..];
-    if ampm.first() == Some(&b' ') {
-        ampm = &ampm[1..];
-    }
-    let pm = if ampm.eq_ignore_ascii_case(b"am") {
-        false
-    } else if ampm.eq_ignore_ascii_case(b"pm") {
-        true
-    } else {
-        return Err(format!("{FORM} (am or pm at the end)"));
-    };
-    check_ymd(year, month, day).map_err(|why| format!("the date {why}"))?;
-    if !(1..=12).contains(&hour) {
-        return Err("the hour must be 1 to 12 before am/pm".into());
-    }
-    if minute > 59 {
-        return Err("minutes run from 00 to 59".into());
-    }
-    let hour24 = match (hour, pm) {
-        (12, false) => 0,
-        (12, true) => 12,
-        (h, false) => h,
-        (h, true) => h + 12,
-    };
-    let mut s = String::with_capacity(19);
-    let _ = write!(
-        s,
-        "{year:04}-{month:02}-{day:02} {hour24:02}:{minute:02}:00"
-    );
-    Ok(s)
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/// A character named for an error message: printable ones quoted, others by code point.
-fn describe(c: char) -> String {
-    if c.is_control() || c.is_whitespace() {
-        format!("U+{:04X}", u32::from(c))
-    } else {
-        format!("{c:?}")
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -987,9 +758,24 @@ mod tests {
                 "+1234567890123456",
                 "1112224444 ",
                 "+1 1112224444",
+                "(911) 555-1234",
             ],
             true,
         );
+        for (given, sent) in [
+            ("(815) 555-1234", "8155551234"),
+            ("+1 815 555 1234", "8155551234"),
+            ("1112224444", "1112224444"),
+            ("+18155551234", "+18155551234"),
+        ] {
+            assert_eq!(phone_digits(given), Ok(()), "{given}");
+            assert_eq!(
+                canonical("phone_digits", given).as_deref(),
+                Some(sent),
+                "{given}"
+            );
+        }
+        assert!(phone_digits("(911) 555-1234").unwrap_err().contains("N11"));
     }
 
     #[test]
@@ -1101,21 +887,38 @@ mod tests {
                 "2024-02-29 13:45:00",
                 "2024-01-01 00:00:00",
                 "2024-12-31 23:59:59",
+                "2024-01-01T00:00:00",
+                "2024-01-01",
+                "2024-01-01 00:00",
+                "05/01/2017 10:58 am",
             ],
             &[
                 "2024-01-01 24:00:00",
                 "2024-01-01 23:60:00",
                 "2024-01-01 23:59:60",
-                "2024-01-01T00:00:00",
                 "2024-01-01 0:00:00",
-                "2024-01-01",
                 "2023-02-29 00:00:00",
-                "2024-01-01 00:00",
                 "2024-01-01  00:00:00",
                 "2024-01-01 00:00:00Z",
+                "2024-01-01 00:00:00 ",
+                "1525443917",
             ],
             true,
         );
+        for (given, sent) in [
+            ("2024-01-01", "2024-01-01 00:00:00"),
+            ("2024-01-01T08:30", "2024-01-01 08:30:00"),
+            ("2024-02-29 13:45:00", "2024-02-29 13:45:00"),
+            ("7/4/2024 12:00 PM", "2024-07-04 12:00:00"),
+        ] {
+            assert_eq!(
+                canonical("datetime", given).as_deref(),
+                Some(sent),
+                "{given}"
+            );
+        }
+        let why = datetime("2024-01-01 00:00:00Z").unwrap_err();
+        assert!(why.contains(crate::scalar::DATETIME_FORMS), "{why}");
     }
 
     #[test]
@@ -1133,6 +936,10 @@ mod tests {
                 "7/4/2024 12:00 PM",
                 "12/31/2024 12:59 am",
                 "2/29/2024 1:05pm",
+                "2017-05-01",
+                "2017-05-01T10:58",
+                "2017-05-01T10:58:00Z",
+                "2017-05-01 10:58:00-05:00",
             ],
             &[
                 "15254439170",
@@ -1148,7 +955,7 @@ mod tests {
                 "05/01/2017 10:58 xm",
                 "05/01/2017  10:58 am",
                 "05/01/2017 10:58  am",
-                "2017-05-01",
+                "2017-05-01T10:58:00+5",
                 "1525443917.5",
                 "05/01/2017 10:5 am",
             ],
@@ -1185,6 +992,14 @@ mod tests {
         assert_eq!(
             canonical("datetime_or_unix", "05/01/2017 10:58 am").as_deref(),
             Some("2017-05-01 10:58:00")
+        );
+        assert_eq!(
+            canonical("datetime_or_unix", "2017-05-01").as_deref(),
+            Some("2017-05-01 00:00:00")
+        );
+        assert_eq!(
+            canonical("datetime_or_unix", "2017-05-01T10:58:00-05:00").as_deref(),
+            Some("1493654280")
         );
     }
 
@@ -1228,9 +1043,12 @@ mod tests {
                 "Etc/GMT-14",
                 "America/Port-au-Prince",
                 "US/Central",
+                "utc",
+                "GMT",
+                "america/chicago",
             ],
             &[
-                "utc",
+                "Mars/Base",
                 "Chicago",
                 "America/",
                 "/Chicago",
@@ -1239,10 +1057,16 @@ mod tests {
                 "America/1Chicago",
                 "Америка/Чикаго",
                 "America/Chi cago",
-                "GMT",
+                "Etc/GMT+15",
             ],
             true,
         );
+        assert_eq!(
+            canonical("timezone", "america/chicago").as_deref(),
+            Some("America/Chicago")
+        );
+        assert_eq!(canonical("timezone", "utc").as_deref(), Some("UTC"));
+        assert!(timezone("Mars/Base").unwrap_err().contains("`Mars/Base`"));
     }
 
     #[test]

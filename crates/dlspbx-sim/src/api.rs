@@ -256,9 +256,13 @@ fn in_list(col: &str, vals: &[String], params: &mut Vec<SqlValue>) -> String {
 }
 
 fn sms_time(s: &str, field: &str) -> Result<String, ApiError> {
-    time::parse_flexible(s)
-        .map(time::format_datetime)
-        .ok_or_else(|| fail(format!("filters[{field}] must be YYYY-MM-DD HH:MM:SS, a Unix timestamp or MM/DD/YYYY HH:MM am, got `{s}`")))
+    time::parse(s).map(time::format_datetime).ok_or_else(|| {
+        fail(format!(
+            "filters[{field}] must be {}, or {}, got `{s}`",
+            dlspbx_core::scalar::DATETIME_FORMS,
+            dlspbx_core::scalar::INSTANT_FORMS
+        ))
+    })
 }
 
 impl Handler for Api<'_> {

@@ -300,7 +300,7 @@ const INTERNATIONAL: &[&str] = &[
 /// rows, in increasing date order, with IDs `1..=n`.
 pub fn generate(seed: u64, n: usize) -> impl Iterator<Item = Cdr> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0xC0FF_EE00_D15E_A5E5);
-    let start = time::parse_datetime(FIRST_DATE).unwrap_or(0);
+    let start = time::parse(FIRST_DATE).unwrap_or(0);
     let avg = (SPAN_SECS / (n.max(1) as i64)).max(1);
     let mut t = start;
     (0..n).map(move |i| {

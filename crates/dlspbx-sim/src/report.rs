@@ -118,11 +118,9 @@ impl Opts {
         }
         for (name, v) in [("from", &o.from), ("to", &o.to)] {
             if let Some(v) = v
-                && time::parse_datetime(v).is_none()
+                && let Err(why) = dlspbx_core::rules::datetime(v)
             {
-                return Err(err(format!(
-                    "option {name} must be YYYY-MM-DD HH:MM:SS, got `{v}`"
-                )));
+                return Err(err(format!("option {name} {why}, got `{v}`")));
             }
         }
         Ok(o)
@@ -149,7 +147,7 @@ impl Opts {
 /// The report title, in the reference's style.
 fn title(o: &Opts) -> String {
     let show = |s: &str| {
-        time::parse_datetime(s)
+        time::parse(s)
             .map(time::format_title)
             .unwrap_or_else(|| s.to_owned())
     };
@@ -494,7 +492,7 @@ fn cell(row: &rusqlite::Row<'_>, i: usize, c: Column, o: &Opts) -> rusqlite::Res
         }
         CellType::Datetime => {
             let v: String = row.get(i)?;
-            match (o.formatted_dates, time::parse_datetime(&v)) {
+            match (o.formatted_dates, time::parse(&v)) {
                 (true, Some(t)) => time::format_us(t),
                 _ => v,
             }

@@ -332,7 +332,7 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
             ],
         )?;
         let cid = conn.last_insert_rowid();
-        let base = time::parse_datetime("2023-12-29 17:32:12").unwrap_or(0);
+        let base = time::parse("2023-12-29 17:32:12").unwrap_or(0);
         let lines = [
             (0, "STATUS: Ready for dialing".to_owned()),
             (
@@ -382,7 +382,7 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
                     format!("{}", 5_555_550_000u64 + rng.random_range(0..10_000)),
                     if i % 2 == 0 { "MANUAL" } else { "KEYWORD" },
                     if i % 2 == 0 { "N\\A" } else { "START" },
-                    time::format_datetime(time::parse_datetime("2023-06-22 10:16:25").unwrap_or(0) + i * 86_400)
+                    time::format_datetime(time::parse("2023-06-22 10:16:25").unwrap_or(0) + i * 86_400)
                 ],
             )?;
         }
@@ -396,7 +396,7 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
                     format!("{}", 1_122_330_000u64 + rng.random_range(0..10_000)),
                     if i == 0 { "MANUAL" } else { "KEYWORD" },
                     if i == 0 { "N\\A" } else { "STOP" },
-                    time::format_datetime(time::parse_datetime("2023-07-03 13:08:43").unwrap_or(0) + i * 3600)
+                    time::format_datetime(time::parse("2023-07-03 13:08:43").unwrap_or(0) + i * 3600)
                 ],
             )?;
         }
@@ -409,7 +409,7 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
         "Thanks!",
         "Call me back please",
     ];
-    let base = time::parse_datetime("2024-03-01 09:00:00").unwrap_or(0);
+    let base = time::parse("2024-03-01 09:00:00").unwrap_or(0);
     let mut t = base;
     for i in 0..24 {
         t += rng.random_range(600..20_000);

@@ -7,6 +7,7 @@ mod decode;
 mod dry_run;
 mod exit_codes;
 mod import;
+mod scalars;
 mod streaming;
 mod terminal;
 

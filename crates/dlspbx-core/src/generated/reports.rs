@@ -489,10 +489,62 @@ impl std::str::FromStr for Column {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [
+            ("unique_id", Self::UniqueId),
+            ("bridged_unique_ids", Self::BridgedUniqueIds),
+            ("bridged", Self::Bridged),
+            ("date", Self::Date),
+            ("callerid", Self::Callerid),
+            ("last_app", Self::LastApp),
+            ("billable_duration", Self::BillableDuration),
+            ("disposition", Self::Disposition),
+            ("recording_link", Self::RecordingLink),
+            ("transferred", Self::Transferred),
+            ("blind_transferred", Self::BlindTransferred),
+            ("attended_transferred", Self::AttendedTransferred),
+            ("forwarded", Self::Forwarded),
+            ("parked", Self::Parked),
+            ("direction", Self::Direction),
+            ("cel_link", Self::CelLink),
+            ("src_type", Self::SrcType),
+            ("src", Self::Src),
+            ("src_npa", Self::SrcNpa),
+            ("src_nxx", Self::SrcNxx),
+            ("src_subscriber_number", Self::SrcSubscriberNumber),
+            ("src_label", Self::SrcLabel),
+            ("src_user_label", Self::SrcUserLabel),
+            ("src_user_ext", Self::SrcUserExt),
+            ("src_user_auth_id", Self::SrcUserAuthId),
+            ("src_user_tenant_name", Self::SrcUserTenantName),
+            ("dst_type", Self::DstType),
+            ("dst", Self::Dst),
+            ("dst_npa", Self::DstNpa),
+            ("dst_nxx", Self::DstNxx),
+            ("dst_subscriber_number", Self::DstSubscriberNumber),
+            ("dst_label", Self::DstLabel),
+            ("dst_original", Self::DstOriginal),
+            ("dst_user_label", Self::DstUserLabel),
+            ("dst_user_ext", Self::DstUserExt),
+            ("dst_user_auth_id", Self::DstUserAuthId),
+            ("dst_user_tenant_name", Self::DstUserTenantName),
+            ("dst_context", Self::DstContext),
+            ("involved_queues", Self::InvolvedQueues),
+            ("involved_queue_count", Self::InvolvedQueueCount),
+            ("involved_agents", Self::InvolvedAgents),
+            ("involved_agent_count", Self::InvolvedAgentCount),
+            ("transferred_from_queues", Self::TransferredFromQueues),
+            ("transferred_from_queues_count", Self::TransferredFromQueuesCount),
+            ("transferred_from_agents", Self::TransferredFromAgents),
+            ("transferred_from_agents_count", Self::TransferredFromAgentsCount),
+            ("abandoned_queues", Self::AbandonedQueues),
+            ("queue_talk_duration", Self::QueueTalkDuration),
+            ("queue_avg_talk_duration", Self::QueueAvgTalkDuration),
+            ("queue_hold_duration", Self::QueueHoldDuration),
+            ("queue_avg_hold_duration", Self::QueueAvgHoldDuration),
+        ]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!(
                     "unknown value `{s}`; expected one of {}",
@@ -810,10 +862,41 @@ impl std::str::FromStr for FilterType {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [
+            ("duration", Self::Duration),
+            ("bridged", Self::Bridged),
+            ("transferred", Self::Transferred),
+            ("blind_transferred", Self::BlindTransferred),
+            ("attended_transferred", Self::AttendedTransferred),
+            ("forwarded", Self::Forwarded),
+            ("parked", Self::Parked),
+            ("direction", Self::Direction),
+            ("tn", Self::Tn),
+            ("pbxtn", Self::Pbxtn),
+            ("international", Self::International),
+            ("international_outbound", Self::InternationalOutbound),
+            ("tollfree", Self::Tollfree),
+            ("tollfree_inbound", Self::TollfreeInbound),
+            ("recorded", Self::Recorded),
+            ("voicemail", Self::Voicemail),
+            ("users", Self::Users),
+            ("tenant_users", Self::TenantUsers),
+            ("group_users", Self::GroupUsers),
+            ("queue_users", Self::QueueUsers),
+            ("groups", Self::Groups),
+            ("fax", Self::Fax),
+            ("fax_successful", Self::FaxSuccessful),
+            ("fax_failed", Self::FaxFailed),
+            ("fax_detect_failed", Self::FaxDetectFailed),
+            ("fax_page_count", Self::FaxPageCount),
+            ("recorded_conference", Self::RecordedConference),
+            ("conference", Self::Conference),
+            ("otf_conference", Self::OtfConference),
+            ("conferences", Self::Conferences),
+        ]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!(
                     "unknown value `{s}`; expected one of {}",
@@ -946,10 +1029,19 @@ impl std::str::FromStr for Operator {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [
+            ("=", Self::Eq),
+            ("!=", Self::Ne),
+            (">", Self::Gt),
+            (">=", Self::Ge),
+            ("<", Self::Lt),
+            ("<=", Self::Le),
+            ("between", Self::Between),
+            ("!between", Self::NotBetween),
+        ]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!(
                     "unknown value `{s}`; expected one of {}",
@@ -1174,18 +1266,18 @@ impl ReportOption {
         let (key, value) = (key.trim(), value.trim());
         let parsed: std::result::Result<Self, String> = match key {
             "formatted_columns_names" => {
-                crate::params::parse_bool(value).map(Self::FormattedColumnsNames)
+                crate::scalar::read_flag(value).map(Self::FormattedColumnsNames)
             }
-            "map_mirrors" => crate::params::parse_bool(value).map(Self::MapMirrors),
-            "timezone" => Ok(Self::Timezone(value.to_owned())),
+            "map_mirrors" => crate::scalar::read_flag(value).map(Self::MapMirrors),
+            "timezone" => Ok(Self::Timezone(crate::params::canonical("timezone", value))),
             "formatted_dates" => {
-                crate::params::parse_bool(value).map(Self::FormattedDates)
+                crate::scalar::read_flag(value).map(Self::FormattedDates)
             }
             "formatted_durations" => {
-                crate::params::parse_bool(value).map(Self::FormattedDurations)
+                crate::scalar::read_flag(value).map(Self::FormattedDurations)
             }
-            "formatted_tns" => crate::params::parse_bool(value).map(Self::FormattedTns),
-            "count_only" => crate::params::parse_bool(value).map(Self::CountOnly),
+            "formatted_tns" => crate::scalar::read_flag(value).map(Self::FormattedTns),
+            "count_only" => crate::scalar::read_flag(value).map(Self::CountOnly),
             "order_by" => {
                 value
                     .parse()
@@ -1226,8 +1318,8 @@ impl ReportOption {
                         format!("`{value}` is not valid for `{}`: {e}", "per_page")
                     })
             }
-            "from" => Ok(Self::From(value.to_owned())),
-            "to" => Ok(Self::To(value.to_owned())),
+            "from" => Ok(Self::From(crate::params::canonical("datetime", value))),
+            "to" => Ok(Self::To(crate::params::canonical("datetime", value))),
             _ => {
                 return Err(
                     InvalidRequest::new(
@@ -1343,10 +1435,10 @@ impl std::str::FromStr for ReportType {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [("detail_table", Self::DetailTable)]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!("unknown value `{s}`; expected one of {}", "detail_table")
             })
@@ -1430,10 +1522,10 @@ impl std::str::FromStr for Exclusivity {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [("include", Self::Include), ("exclude", Self::Exclude)]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!("unknown value `{s}`; expected one of {}", "include, exclude")
             })
@@ -1513,10 +1605,10 @@ impl std::str::FromStr for LogicalOperator {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [("and", Self::And), ("or", Self::Or)]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| format!("unknown value `{s}`; expected one of {}", "and, or"))
     }
 }
@@ -1594,13 +1686,19 @@ impl std::str::FromStr for OrderDirection {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [
+            ("ASCENDING", Self::Ascending),
+            ("asc", Self::Ascending),
+            ("DESCENDING", Self::Descending),
+            ("desc", Self::Descending),
+        ]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!(
-                    "unknown value `{s}`; expected one of {}", "ASCENDING, DESCENDING"
+                    "unknown value `{s}`; expected one of {}",
+                    "ASCENDING (or asc), DESCENDING (or desc)"
                 )
             })
     }

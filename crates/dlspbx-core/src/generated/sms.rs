@@ -51,10 +51,10 @@ impl std::str::FromStr for SmsStatus {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [("success", Self::Success), ("failure", Self::Failure)]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!("unknown value `{s}`; expected one of {}", "success, failure")
             })
@@ -149,10 +149,15 @@ impl std::str::FromStr for SmsDirection {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [
+            ("inbound", Self::Inbound),
+            ("internal", Self::Internal),
+            ("hairpin", Self::Hairpin),
+            ("outbound", Self::Outbound),
+        ]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
                 format!(
                     "unknown value `{s}`; expected one of {}",
@@ -235,12 +240,20 @@ impl std::str::FromStr for SortOrder {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         let t = s.trim();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|v| v.as_str().eq_ignore_ascii_case(t))
+        [
+            ("asc", Self::Asc),
+            ("ascending", Self::Asc),
+            ("desc", Self::Desc),
+            ("descending", Self::Desc),
+        ]
+            .into_iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|(_, v)| v)
             .ok_or_else(|| {
-                format!("unknown value `{s}`; expected one of {}", "asc, desc")
+                format!(
+                    "unknown value `{s}`; expected one of {}",
+                    "asc (or ascending), desc (or descending)"
+                )
             })
     }
 }

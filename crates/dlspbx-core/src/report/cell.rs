@@ -1,5 +1,6 @@
 //! Typed report cells.
 
+use crate::scalar;
 use std::fmt;
 
 /// How a report column's cells are typed (the `cell` of a `[[column]]` in the spec).
@@ -53,15 +54,11 @@ impl<'a> Cell<'a> {
             CellType::Text | CellType::Phone | CellType::Url | CellType::Datetime => {
                 Cell::Text(text)
             }
-            CellType::Int => t.parse().map(Cell::Int).unwrap_or(Cell::Invalid(text)),
-            CellType::Duration => parse_duration(t)
-                .map(Cell::Seconds)
-                .unwrap_or(Cell::Invalid(text)),
-            CellType::YesNo => match t.to_ascii_lowercase().as_str() {
-                "yes" | "1" | "true" => Cell::Bool(true),
-                "no" | "0" | "false" => Cell::Bool(false),
-                _ => Cell::Invalid(text),
-            },
+            CellType::Int => scalar::read_int(t).map_or(Cell::Invalid(text), Cell::Int),
+            CellType::Duration => {
+                scalar::read_duration(t).map_or(Cell::Invalid(text), Cell::Seconds)
+            }
+            CellType::YesNo => scalar::read_flag(t).map_or(Cell::Invalid(text), Cell::Bool),
             CellType::List => Cell::List(
                 t.split(',')
                     .map(str::trim)
@@ -79,51 +76,15 @@ impl fmt::Display for Cell<'_> {
             Cell::Text(s) | Cell::Invalid(s) => f.write_str(s),
             Cell::Int(n) => write!(f, "{n}"),
             Cell::Seconds(s) => write!(f, "{s}"),
-            Cell::Bool(b) => f.write_str(if *b { "Yes" } else { "No" }),
+            Cell::Bool(b) => f.write_str(scalar::yes_no(*b)),
             Cell::List(items) => f.write_str(&items.join(",")),
         }
     }
 }
 
-/// Seconds from `165`, `02:45` or `00:02:45` (hours may exceed 24: `146:42:08`).
-pub fn parse_duration(s: &str) -> Option<u64> {
-    let s = s.trim();
-    if !s.contains(':') {
-        return s.parse().ok();
-    }
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() > 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return None;
-    }
-    let mut total: u64 = 0;
-    for (i, p) in parts.iter().enumerate() {
-        let v: u64 = p.parse().ok()?;
-        if i > 0 && v >= 60 {
-            return None;
-        }
-        total = total.checked_mul(60)?.checked_add(v)?;
-    }
-    Some(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_in_both_forms() {
-        assert_eq!(parse_duration("165"), Some(165));
-        assert_eq!(parse_duration("00:02:45"), Some(165));
-        assert_eq!(parse_duration("02:45"), Some(165));
-        assert_eq!(parse_duration("146:42:08"), Some(146 * 3600 + 42 * 60 + 8));
-        assert_eq!(parse_duration("00:61:00"), None);
-        assert_eq!(parse_duration("1::2"), None);
-        assert_eq!(parse_duration("abc"), None);
-    }
 
     #[test]
     fn cells_typed_by_column() {

@@ -15,7 +15,7 @@ mod json_rows;
 )]
 pub(crate) mod scan;
 
-pub use cell::{Cell, CellType, parse_duration};
+pub use cell::{Cell, CellType};
 pub use json_rows::{decode_json_cell, decode_json_row, json_cell, read_json_row};
 
 use crate::action::{ActionInfo, IntoOwned, ResponseBody};

@@ -16,9 +16,10 @@
 //! Errors name the path of the offending field (`queues.support_queue.agents: expected a map,
 //! found "x"`, `users[1].port: ...`).
 use super::Node;
-use super::scalar::{int_key, parse_decimal, parse_flag, parse_int};
+use super::scalar::int_key;
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
+use crate::scalar::{read_decimal as parse_decimal, read_int as parse_int};
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess,
@@ -240,7 +241,7 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
 
     fn deserialize_bool<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
         match self.node {
-            Node::Str(s) => match parse_flag(&s) {
+            Node::Str(s) => match crate::scalar::read_flag(&s).ok() {
                 Some(b) => visitor.visit_bool(b),
                 None => Err(NodeError::new(format!(
                     "expected a flag (true/false, 1/0, Yes/No), found {}",
@@ -692,7 +693,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Str(Cow::Owned(v.to_string())))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(super::scalar::format_f64(v))))
+        Ok(Node::Str(Cow::Owned(crate::scalar::write_decimal(v))))
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Node<'de>, E> {
         Ok(Node::Str(Cow::Borrowed(v)))

@@ -2,6 +2,9 @@
 //!
 //! # Reading
 //!
+//! The words themselves (what text is a flag, an integer, a decimal) are the scalar
+//! vocabulary's, [`crate::scalar`]; this module adapts them to serde.
+//!
 //! The PHP server is loose about types: a number may arrive as `42` or `"42"`, a flag as
 //! `true`, `1`, `"1"` or `"Yes"`, an empty map as `[]`, a list as a single item or as a map
 //! with integer keys. The helpers here accept all of these, in every format:
@@ -10,7 +13,7 @@
 //! |---|---|---|
 //! | [`int`] / [`opt_int`] | `i64` / `Option<i64>` | a number or a numeric string (`"42"`, `" 42 "`, `"42.0"`) |
 //! | [`decimal`] / [`opt_decimal`] | `f64` / `Option<f64>` | a number or a numeric string (`"1.00"`) |
-//! | [`flag`] / [`opt_flag`] | `bool` / `Option<bool>` | `true`/`false`, `1`/`0`, `"1"`/`"0"`, `yes`/`no`, `true`/`false`, `on`/`off`, `y`/`n` (any case) |
+//! | [`flag`] / [`opt_flag`] | `bool` / `Option<bool>` | `true`/`false`, `1`/`0`, `"1"`/`"0"`, and the words of [`crate::scalar::read_flag`]: `yes`/`no`, `true`/`false`, `on`/`off`, `y`/`n` (any case) |
 //! | [`list`] | `Vec<T>` | a list; a single item; `[]`, `""` or null (empty); a map with integer keys (its values in key order) |
 //!
 //! The `opt_*` helpers read null, a missing field (with `#[serde(default)]`) and an empty or
@@ -44,6 +47,15 @@ use std::borrow::{Borrow, Cow};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
+
+use crate::scalar::{
+    float_to_int, read_decimal as parse_decimal, read_flag, read_int as parse_int,
+    write_decimal as format_f64,
+};
+
+fn parse_flag(s: &str) -> Option<bool> {
+    read_flag(s).ok()
+}
 
 /// A string from a response body: borrowed when the wire did not escape it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -229,19 +241,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// Formats a float the way PHP prints it in JSON: integral values without a fraction
-/// (`1` for `1.0`), others in their shortest round-tripping form.
-pub(crate) fn format_f64(v: f64) -> String {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
-        // Exact: |v| < 1e15 fits i64 without loss.
-        format!("{}", v as i64)
-    } else if v.is_finite() && (v.abs() >= 1e15 || (v != 0.0 && v.abs() < 1e-4)) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
-}
-
 /// An ordered list of key–value pairs from a response body (a PHP associative array under keys
 /// of the server's choosing, a spec `map<T>`), tolerant of PHP's `[]` for an empty one.
 #[derive(Debug, Clone, PartialEq)]
@@ -406,54 +405,7 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for KeyedList<'a, V> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tolerant scalars.
-
-/// Parses an integer from its wire text (`"42"`, `" 42 "`, `"+42"`, `"42.0"`).
-pub(crate) fn parse_int(s: &str) -> Option<i64> {
-    let t = s.trim();
-    if let Ok(v) = t.parse::<i64>() {
-        return Some(v);
-    }
-    let f = parse_decimal(t)?;
-    float_to_int(f)
-}
-
-fn float_to_int(f: f64) -> Option<i64> {
-    // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
-    if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
-        Some(f as i64)
-    } else {
-        None
-    }
-}
-
-/// Parses a finite decimal from its wire text (`"1.00"`, `"-3"`, `"1e3"`).
-pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
-    let t = s.trim();
-    // Rust also accepts "inf", "NaN", "infinity": PHP never writes them as numbers.
-    if !t
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
-    {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|f| f.is_finite())
-}
-
-/// Parses a flag from its wire text (`1`/`0`, `yes`/`no`, `true`/`false`, `on`/`off`, `y`/`n`,
-/// any case; the empty string is `false`).
-pub(crate) fn parse_flag(s: &str) -> Option<bool> {
-    let t = s.trim();
-    let yes = ["1", "yes", "true", "on", "y"];
-    let no = ["0", "no", "false", "off", "n", ""];
-    if yes.iter().any(|w| t.eq_ignore_ascii_case(w)) {
-        Some(true)
-    } else if no.iter().any(|w| t.eq_ignore_ascii_case(w)) {
-        Some(false)
-    } else {
-        None
-    }
-}
+// Tolerant scalars: the words are the vocabulary's (`crate::scalar`); these adapt it to serde.
 
 trait Tolerant: Sized {
     const EXPECTING: &'static str;
@@ -1038,7 +990,7 @@ pub fn ser_flag<S: Serializer>(v: &bool, serializer: S) -> Result<S::Ok, S::Erro
     if serializer.is_human_readable() {
         serializer.serialize_bool(*v)
     } else {
-        serializer.serialize_str(if *v { "Yes" } else { "No" })
+        serializer.serialize_str(crate::scalar::yes_no(*v))
     }
 }
 

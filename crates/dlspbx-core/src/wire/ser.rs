@@ -49,7 +49,7 @@ fn text(s: String) -> Out {
 
 fn float(v: f64) -> Out {
     if v.is_finite() {
-        text(super::scalar::format_f64(v))
+        text(crate::scalar::write_decimal(v))
     } else {
         Err(SerError(format!("cannot encode the non-finite number {v}")))
     }

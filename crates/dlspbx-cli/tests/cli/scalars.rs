@@ -1,0 +1,212 @@
+//! One scalar vocabulary: the forms one command takes, every command takes, and a refusal
+//! lists them. Each test runs the binary (`--dry-run`: nothing is sent) on the pairs of
+//! commands that disagreed.
+
+use crate::{dlspbx, stderr, stdout};
+
+/// The body line of a dry run (the last line), form-decoded, or the refusal (exit 4).
+fn body(args: &[&str]) -> Result<String, String> {
+    let out = dlspbx()
+        .args([
+            "--url",
+            "https://pbx.example.com",
+            "--api-user",
+            "u",
+            "--api-key",
+            "k",
+        ])
+        .arg("--dry-run")
+        .args(args)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        return Err(stderr(&out));
+    }
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap_or_default();
+    Ok(last
+        .replace("%5B", "[")
+        .replace("%5D", "]")
+        .replace("%3D", "=")
+        .replace("%3A", ":")
+        .replace("%2F", "/")
+        .replace('+', " "))
+}
+
+#[test]
+fn sort_directions_mean_the_same_in_the_report_and_the_sms_query() {
+    for word in ["desc", "DESC", "descending", "DESCENDING"] {
+        let report = body(&["report", "--column", "date", "--order-direction", word]).unwrap();
+        assert!(
+            report.ends_with("options[]=order_direction=DESCENDING"),
+            "{word}: {report}"
+        );
+        let sms = body(&["sms", "query-sms", "--order-by", word]).unwrap();
+        assert!(sms.ends_with("order_by=desc"), "{word}: {sms}");
+    }
+    for word in ["asc", "Ascending"] {
+        assert!(
+            body(&["report", "--column", "date", "--order-direction", word])
+                .unwrap()
+                .ends_with("=ASCENDING")
+        );
+        assert!(
+            body(&["sms", "query-sms", "--order-by", word])
+                .unwrap()
+                .ends_with("order_by=asc")
+        );
+    }
+    let report = body(&["report", "--column", "date", "--order-direction", "down"]).unwrap_err();
+    assert!(
+        report.contains("expected one of ASCENDING (or asc), DESCENDING (or desc)"),
+        "{report}"
+    );
+    let sms = body(&["sms", "query-sms", "--order-by", "down"]).unwrap_err();
+    assert!(
+        sms.contains("expected one of asc (or ascending), desc (or descending)"),
+        "{sms}"
+    );
+}
+
+#[test]
+fn a_formatted_phone_number_means_the_same_in_the_dialer_and_the_subscriber_lists() {
+    for given in ["(815) 555-1234", "+1 815.555.1234", "1-815-555-1234"] {
+        let sub = body(&[
+            "subscribers",
+            "add-subscriber",
+            "--phone-number",
+            given,
+            "--campaign-id",
+            "C1",
+        ])
+        .unwrap();
+        assert!(sub.contains("phone_number=8155551234&"), "{given}: {sub}");
+        let dialer = body(&[
+            "dialer",
+            "add-contact",
+            "--contact-list",
+            "Leads",
+            "--phone-number",
+            given,
+        ])
+        .unwrap();
+        assert!(
+            dialer.contains("phone_number=8155551234"),
+            "{given}: {dialer}"
+        );
+    }
+    // One NANP rule refuses the same numbers in both, with the same reason.
+    let sub = body(&[
+        "subscribers",
+        "add-subscriber",
+        "--phone-number",
+        "(911) 555-1234",
+        "--campaign-id",
+        "C1",
+    ])
+    .unwrap_err();
+    let dialer = body(&[
+        "dialer",
+        "add-contact",
+        "--contact-list",
+        "Leads",
+        "--phone-number",
+        "(911) 555-1234",
+    ])
+    .unwrap_err();
+    for e in [&sub, &dialer] {
+        assert!(
+            e.contains("911 is a service code (N11), not an area code"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn dates_mean_the_same_in_the_report_and_the_sms_filters() {
+    for (given, sent) in [
+        ("2024-06-01", "2024-06-01 00:00:00"),
+        ("2024-06-01 08:30", "2024-06-01 08:30:00"),
+        ("2024-06-01T08:30:15", "2024-06-01 08:30:15"),
+        ("06/01/2024 8:30 am", "2024-06-01 08:30:00"),
+    ] {
+        let report = body(&["report", "--column", "date", "--from", given]).unwrap();
+        assert!(
+            report.ends_with(&format!("options[]=from={sent}")),
+            "{given}: {report}"
+        );
+        let sms = body(&["sms", "query-sms", "--filters-from", given]).unwrap();
+        assert!(
+            sms.ends_with(&format!("filters[from]={sent}")),
+            "{given}: {sms}"
+        );
+    }
+    // Instants where the field allows them (the SMS filters), refused by the report.
+    let sms = body(&["sms", "query-sms", "--filters-to", "2024-06-01T10:00:00Z"]).unwrap();
+    assert!(sms.ends_with("filters[to]=1717236000"), "{sms}");
+    let report = body(&["report", "--column", "date", "--to", "2024-06-01T10:00:00Z"]).unwrap_err();
+    assert!(report.contains("is not accepted here"), "{report}");
+    // One refusal, listing the same forms.
+    let forms = dlspbx_core::scalar::DATETIME_FORMS;
+    let report = body(&["report", "--column", "date", "--from", "June 1st"]).unwrap_err();
+    let sms = body(&["sms", "query-sms", "--filters-from", "June 1st"]).unwrap_err();
+    for e in [&report, &sms] {
+        assert!(e.contains(forms), "{e}");
+    }
+    // Relative dates are the CLI's: resolved to an absolute time before the core sees them.
+    let report = body(&[
+        "report",
+        "--column",
+        "date",
+        "--from",
+        "today",
+        "--timezone",
+        "utc",
+    ])
+    .unwrap();
+    let today = report.rsplit("from=").next().unwrap_or_default();
+    assert!(
+        today.len() == 19 && today.ends_with(" 00:00:00"),
+        "{report}"
+    );
+    let sms = body(&["sms", "query-sms", "--filters-from", "TODAY"]).unwrap();
+    assert!(sms.ends_with(&format!("filters[from]={today}")), "{sms}");
+}
+
+#[test]
+fn booleans_take_one_word_list() {
+    for (word, sent) in [
+        ("y", "true"),
+        ("YES", "true"),
+        ("on", "true"),
+        ("n", "false"),
+        ("0", "false"),
+    ] {
+        let report = body(&["report", "--column", "date", "--count-only", word]).unwrap();
+        assert!(
+            report.ends_with(&format!("options[]=count_only={sent}")),
+            "{word}: {report}"
+        );
+    }
+    let e = body(&["report", "--column", "date", "--count-only", "maybe"]).unwrap_err();
+    assert!(e.contains(dlspbx_core::scalar::FLAG_WORDS), "{e}");
+}
+
+#[test]
+fn unknown_time_zones_are_refused_with_what_is_expected() {
+    let e = body(&["report", "--column", "date", "--timezone", "Mars/Base"]).unwrap_err();
+    assert!(
+        e.contains("Mars/Base") && e.contains("America/Chicago, or UTC"),
+        "{e}"
+    );
+    let ok = body(&[
+        "report",
+        "--column",
+        "date",
+        "--timezone",
+        "america/chicago",
+    ])
+    .unwrap();
+    assert!(ok.ends_with("options[]=timezone=America/Chicago"), "{ok}");
+}

@@ -1,0 +1,686 @@
+//! The scalar vocabulary: what a boolean, a number, a duration, a date and time, a NANP phone
+//! number and a time zone are, in one place, with both of its sides kept together.
+//!
+//! - **Reading**, tolerant: [`read_flag`], [`read_int`], [`read_decimal`], [`read_duration`],
+//!   [`read_datetime`], [`nanp_digits`], [`time_zone`]. The decoders (the serde helpers of
+//!   [`crate::wire::scalar`], the tolerant deserializer, report cells), the request parsers
+//!   ([`crate::params`], the generated report options), the simulator and the CLI all read
+//!   through these, so the same text means the same thing everywhere.
+//! - **Writing**, PHP-exact, and strict checking: [`yes_no`], [`write_decimal`],
+//!   [`write_duration`], [`When::to_wire`], [`write_datetime`]; the rules of
+//!   [`crate::rules`] check request values with the readers above and send what these write.
+//!
+//! The core reads no clock: relative dates (`now`, `today`) are the caller's to resolve (the
+//! CLI does), and it hands absolute times in one of the forms of [`DATETIME_FORMS`].
+//! Time zones come from jiff's bundled copy of the IANA database, so no system database is
+//! needed.
+
+pub use jiff::civil::DateTime;
+pub use jiff::tz::TimeZone;
+
+use std::fmt;
+
+// ---------------------------------------------------------------------------------------------
+// Booleans
+// ---------------------------------------------------------------------------------------------
+
+/// The words [`read_flag`] accepts, for messages.
+pub const FLAG_WORDS: &str = "1/0, true/false, yes/no, on/off or y/n (any case)";
+
+/// Reads a flag: `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`, `y`/`n` in any case,
+/// surrounding whitespace ignored; the empty string is `false` (PHP's string cast of `false`).
+pub fn read_flag(s: &str) -> Result<bool, String> {
+    let t = s.trim();
+    let yes = ["1", "true", "yes", "on", "y"];
+    let no = ["0", "false", "no", "off", "n", ""];
+    if yes.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        Ok(true)
+    } else if no.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        Ok(false)
+    } else {
+        Err(format!(
+            "`{}` is not a boolean; expected {FLAG_WORDS}",
+            shorten(s)
+        ))
+    }
+}
+
+/// The PHP server's text for a flag in responses: `Yes` or `No`.
+pub fn yes_no(v: bool) -> &'static str {
+    if v { "Yes" } else { "No" }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+// ---------------------------------------------------------------------------------------------
+
+/// Reads an integer (`"42"`, `" 42 "`, `"+42"`, `"42.0"`, `"4.2e1"`).
+pub fn read_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    if let Ok(v) = t.parse::<i64>() {
+        return Some(v);
+    }
+    float_to_int(read_decimal(t)?)
+}
+
+/// An integral float as an `i64`, when it is one and fits.
+pub(crate) fn float_to_int(f: f64) -> Option<i64> {
+    // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
+    if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
+        Some(f as i64)
+    } else {
+        None
+    }
+}
+
+/// Reads a finite decimal (`"1.00"`, `"-3"`, `"1e3"`); never `inf` or `NaN`, which PHP never
+/// writes as numbers.
+pub fn read_decimal(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+/// Writes a float the way PHP prints it: integral values without a fraction (`1` for `1.0`),
+/// others in their shortest round-tripping form.
+pub fn write_decimal(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        // Exact: |v| < 1e15 fits i64 without loss.
+        format!("{}", v as i64)
+    } else if v.is_finite() && (v.abs() >= 1e15 || (v != 0.0 && v.abs() < 1e-4)) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations
+// ---------------------------------------------------------------------------------------------
+
+/// Reads a duration in seconds from `165`, `02:45` or `00:02:45` (hours may exceed 24:
+/// `146:42:08`).
+pub fn read_duration(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if !s.contains(':') {
+        return s.parse().ok();
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() > 3 || parts.iter().any(|p| num(p.as_bytes()).is_none()) {
+        return None;
+    }
+    let mut total: u64 = 0;
+    for (i, p) in parts.iter().enumerate() {
+        let v: u64 = p.parse().ok()?;
+        if i > 0 && v >= 60 {
+            return None;
+        }
+        total = total.checked_mul(60)?.checked_add(v)?;
+    }
+    Some(total)
+}
+
+/// Writes a duration as the server's `formatted_durations` do: `HH:MM:SS` (hours may exceed
+/// 24).
+pub fn write_duration(secs: u64) -> String {
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates and times
+// ---------------------------------------------------------------------------------------------
+
+/// The wall-clock forms [`read_datetime`] accepts, for messages.
+pub const DATETIME_FORMS: &str = "YYYY-MM-DD HH:MM:SS, YYYY-MM-DD HH:MM (a `T` may replace the space), YYYY-MM-DD, or MM/DD/YYYY HH:MM am";
+
+/// The instant forms [`read_datetime`] accepts where a field allows them, for messages.
+pub const INSTANT_FORMS: &str = "a Unix timestamp, or RFC 3339 (2024-06-01T10:00:00Z)";
+
+/// A date and time read by [`read_datetime`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// A wall-clock date and time, without a zone: the server reads it in its own or the
+    /// report's time zone.
+    Civil(DateTime),
+    /// An instant, in seconds since the Unix epoch.
+    Unix(i64),
+}
+
+impl When {
+    /// The text sent on the wire: `YYYY-MM-DD HH:MM:SS` for a wall-clock time, the seconds
+    /// for an instant.
+    pub fn to_wire(&self) -> String {
+        match self {
+            When::Civil(dt) => write_datetime(*dt),
+            When::Unix(secs) => secs.to_string(),
+        }
+    }
+
+    /// Seconds since the epoch, reading a wall-clock time as UTC.
+    pub fn unix_utc(&self) -> i64 {
+        match self {
+            When::Civil(dt) => TimeZone::UTC.to_timestamp(*dt).map_or(0, |t| t.as_second()),
+            When::Unix(secs) => *secs,
+        }
+    }
+}
+
+/// Reads a date and time in one of [`DATETIME_FORMS`] (a date alone is midnight), and, when
+/// `instants` is set, one of [`INSTANT_FORMS`] too (1 to 10 digits, or a time with `Z` or an
+/// offset). The error is a reason that reads after the value (`must be a date and time: ...`).
+pub fn read_datetime(value: &str, instants: bool) -> Result<When, String> {
+    let hint = |why: &str| {
+        let also = if instants { "; or " } else { "" };
+        let inst = if instants { INSTANT_FORMS } else { "" };
+        let sep = if why.is_empty() { "" } else { "; " };
+        format!("must be a date and time: {DATETIME_FORMS}{also}{inst}{sep}{why}")
+    };
+    let b = value.as_bytes();
+    if !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
+        return match (instants, b.len()) {
+            (false, _) => Err(hint("a Unix timestamp is not accepted here")),
+            (true, 1..=10) => Ok(When::Unix(value.parse().unwrap_or(0))),
+            (true, _) => Err(hint("a Unix timestamp has at most 10 digits")),
+        };
+    }
+    if b.contains(&b'/') {
+        return us_datetime(b).map_err(|why| hint(&why));
+    }
+    let Some((y, m, d)) = iso_date(b) else {
+        return Err(hint(""));
+    };
+    check_ymd(y, m, d).map_err(|why| hint(&format!("it {why}")))?;
+    let rest = &b[10..];
+    if rest.is_empty() {
+        return civil(y, m, d, 0, 0, 0);
+    }
+    let t = &rest[1..];
+    if !matches!(rest[0], b' ' | b'T') || t.len() < 5 || t[2] != b':' {
+        return Err(hint(""));
+    }
+    let (Some(h), Some(mi)) = (num(&t[..2]), num(&t[3..5])) else {
+        return Err(hint(""));
+    };
+    let (s, tail) = match t.get(5) {
+        Some(b':') => match t.get(6..8).and_then(num) {
+            Some(s) => (s, &t[8..]),
+            None => return Err(hint("")),
+        },
+        _ => (0, &t[5..]),
+    };
+    if h > 23 {
+        return Err(hint("hours run from 00 to 23"));
+    }
+    if mi > 59 || s > 59 {
+        return Err(hint("minutes and seconds run from 00 to 59"));
+    }
+    if tail.is_empty() {
+        return civil(y, m, d, h, mi, s);
+    }
+    if !instants {
+        return Err(hint(
+            "a time with `Z` or an offset is not accepted here; give the wall-clock time",
+        ));
+    }
+    value
+        .parse::<jiff::Timestamp>()
+        .map(|ts| When::Unix(ts.as_second()))
+        .map_err(|_| hint("RFC 3339 ends in `Z` or an offset such as -05:00"))
+}
+
+/// Writes a wall-clock time as the server does: `YYYY-MM-DD HH:MM:SS`.
+pub fn write_datetime(dt: DateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
+}
+
+/// The UTC wall-clock time of `secs` seconds since the epoch (the epoch when out of range).
+pub fn utc_datetime(secs: i64) -> DateTime {
+    jiff::Timestamp::from_second(secs)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(TimeZone::UTC)
+        .datetime()
+}
+
+/// Checks a date as `YYYY-MM-DD` (zero-padded, a real Gregorian date, year 0001-9999); the
+/// error reads after "it" (`has month 13; ...`), or is empty when the shape is wrong.
+pub(crate) fn read_date(b: &[u8]) -> Result<(), String> {
+    match iso_date(b) {
+        Some((y, m, d)) if b.len() == 10 => check_ymd(y, m, d),
+        _ => Err(String::new()),
+    }
+}
+
+fn iso_date(b: &[u8]) -> Option<(u32, u32, u32)> {
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    Some((num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?))
+}
+
+fn civil(y: u32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> Result<When, String> {
+    // The callers checked every range, so these conversions and `new` cannot fail.
+    let n = |v: u32| i8::try_from(v).unwrap_or(0);
+    DateTime::new(
+        i16::try_from(y).unwrap_or(1),
+        n(m),
+        n(d),
+        n(h),
+        n(mi),
+        n(s),
+        0,
+    )
+    .map(When::Civil)
+    .map_err(|e| e.to_string())
+}
+
+pub(crate) fn num(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')))
+}
+
+fn check_ymd(year: u32, month: u32, day: u32) -> Result<(), String> {
+    if year == 0 {
+        return Err("has year 0000; years run from 0001 to 9999".into());
+    }
+    if !(1..=12).contains(&month) {
+        return Err(format!("has month {month:02}; months run from 01 to 12"));
+    }
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    let last = match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 31,
+    };
+    if day == 0 || day > last {
+        return Err(format!(
+            "has day {day:02}, but {year:04}-{month:02} has days 01 to {last:02}"
+        ));
+    }
+    Ok(())
+}
+
+/// `M/D/YYYY H:MM[ ]am|pm`, the reference's query_sms samples.
+fn us_datetime(b: &[u8]) -> Result<When, String> {
+    const FORM: &str = "the US form is MM/DD/YYYY HH:MM am, e.g. 05/01/2017 10:58 am";
+    // Split into fields by position, never slicing inside a multi-byte character (all
+    // separators are ASCII and every field must be ASCII digits or letters).
+    let mut rest = b;
+    let mut take_until = |sep: u8, min: usize, max: usize| -> Result<u32, String> {
+        let i = rest
+            .iter()
+            .position(|&c| c == sep)
+            .ok_or_else(|| FORM.to_owned())?;
+        let field = &rest[..i];
+        rest = &rest[i + 1..];
+        if field.len() < min || field.len() > max {
+            return Err(FORM.to_owned());
+        }
+        num(field).ok_or_else(|| FORM.to_owned())
+    };
+    let month = take_until(b'/', 1, 2)?;
+    let day = take_until(b'/', 1, 2)?;
+    let year = take_until(b' ', 4, 4)?;
+    let hour = take_until(b':', 1, 2)?;
+    if rest.len() < 4 {
+        return Err(FORM.into());
+    }
+    let minute = num(&rest[..2]).ok_or_else(|| FORM.to_owned())?;
+    let mut ampm = &rest[2..];
+    if ampm.first() == Some(&b' ') {
+        ampm = &ampm[1..];
+    }
+    let pm = if ampm.eq_ignore_ascii_case(b"am") {
+        false
+    } else if ampm.eq_ignore_ascii_case(b"pm") {
+        true
+    } else {
+        return Err(format!("{FORM} (am or pm at the end)"));
+    };
+    check_ymd(year, month, day).map_err(|why| format!("the date {why}"))?;
+    if !(1..=12).contains(&hour) {
+        return Err("the hour must be 1 to 12 before am/pm".into());
+    }
+    if minute > 59 {
+        return Err("minutes run from 00 to 59".into());
+    }
+    let hour24 = match (hour, pm) {
+        (12, false) => 0,
+        (12, true) => 12,
+        (h, false) => h,
+        (h, true) => h + 12,
+    };
+    civil(year, month, day, hour24, minute, 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phone numbers
+// ---------------------------------------------------------------------------------------------
+
+/// What a North American number looks like, for messages.
+pub const NANP_HINT: &str =
+    "must be a 10-digit North American number with area code, e.g. 8155551234 or (815) 555-1234";
+
+/// The 10 digits of a North American number (`"+1 (815) 555-1234"` → `8155551234`): spaces,
+/// `(`, `)`, `-` and `.` are removed, then a leading `+1`, or a leading `1` before 10 more
+/// digits; the rest must be NPA-NXX-XXXX with NPA and NXX starting with 2-9 and neither an
+/// N11 code. The error is a reason that reads after the value.
+pub fn nanp_digits(value: &str) -> Result<[u8; 10], String> {
+    // Strip formatting; anything else that is not a digit (or a leading `+`) is wrong.
+    let mut digits = [0u8; 11];
+    let mut n = 0usize;
+    let mut plus = false;
+    for (i, c) in value.char_indices() {
+        match c {
+            ' ' | '(' | ')' | '-' | '.' => {}
+            '+' if n == 0 && !plus && value[..i].chars().all(|c| c == ' ') => plus = true,
+            '0'..='9' => {
+                if plus && n == 0 && c != '1' {
+                    return Err(format!(
+                        "{NANP_HINT}; international numbers (+ and a country code other than 1) are not accepted"
+                    ));
+                }
+                if n == digits.len() {
+                    return Err(format!("{NANP_HINT}; it has too many digits"));
+                }
+                digits[n] = c as u8;
+                n += 1;
+            }
+            c if c.is_alphabetic() => {
+                return Err(format!(
+                    "{NANP_HINT}; letters such as {c:?} are not allowed (dial 1-800-FLOWERS as 8003569377)"
+                ));
+            }
+            c => return Err(format!("{NANP_HINT}; {} is not allowed", describe(c))),
+        }
+    }
+    let d: &[u8] = &digits[..n];
+    let ten = if plus {
+        match d.first() {
+            None => return Err(format!("{NANP_HINT}; `+` must be followed by digits")),
+            Some(b'1') if n == 11 => &d[1..],
+            Some(_) => {
+                return Err(format!(
+                    "{NANP_HINT}; +1 must be followed by exactly 10 digits (it has {})",
+                    n - 1
+                ));
+            }
+        }
+    } else if n == 11 && d[0] == b'1' {
+        &d[1..]
+    } else if n == 10 {
+        d
+    } else if n == 0 {
+        return Err(NANP_HINT.into());
+    } else {
+        return Err(format!("{NANP_HINT}; it has {n} digits"));
+    };
+    let mut out = [0u8; 10];
+    out.copy_from_slice(ten);
+    check_npa_nxx(&out)?;
+    Ok(out)
+}
+
+fn check_npa_nxx(d: &[u8; 10]) -> Result<(), String> {
+    let code = |r: std::ops::Range<usize>| String::from_utf8_lossy(&d[r]).into_owned();
+    if d[0] < b'2' {
+        return Err(format!(
+            "{NANP_HINT}; the area code {} must start with 2-9",
+            code(0..3)
+        ));
+    }
+    if d[1] == b'1' && d[2] == b'1' {
+        return Err(format!(
+            "{NANP_HINT}; {} is a service code (N11), not an area code",
+            code(0..3)
+        ));
+    }
+    if d[3] < b'2' {
+        return Err(format!(
+            "{NANP_HINT}; the exchange {} (digits 4-6) must start with 2-9",
+            code(3..6)
+        ));
+    }
+    if d[4] == b'1' && d[5] == b'1' {
+        return Err(format!(
+            "{NANP_HINT}; the exchange {} (digits 4-6) cannot be an N11 code",
+            code(3..6)
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time zones
+// ---------------------------------------------------------------------------------------------
+
+/// A time zone name that is not in the IANA database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTimeZone {
+    name: String,
+}
+
+impl UnknownTimeZone {
+    /// The name that was asked for (shortened when very long).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for UnknownTimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown time zone `{}`: expected an IANA name such as America/Chicago or UTC",
+            self.name
+        )
+    }
+}
+
+impl std::error::Error for UnknownTimeZone {}
+
+/// The time zone named `name` in the bundled IANA database (`America/Chicago`, `UTC`; the
+/// lookup ignores case, and [`TimeZone::iana_name`] gives the name as the database spells it).
+pub fn time_zone(name: &str) -> Result<TimeZone, UnknownTimeZone> {
+    // A name is ASCII and short; anything else cannot be in the database.
+    let plausible = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'+'));
+    plausible
+        .then(|| jiff::tz::db().get(name).ok())
+        .flatten()
+        .ok_or_else(|| UnknownTimeZone {
+            name: shorten(name),
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// A character named for an error message: printable ones quoted, others by code point.
+pub(crate) fn describe(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("{c:?}")
+    }
+}
+
+/// A value cut to 40 characters for an error message.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn flags_share_one_word_list() {
+        for w in ["1", "true", "YES", "On", "y", " Y "] {
+            assert_eq!(read_flag(w), Ok(true), "{w}");
+        }
+        for w in ["0", "False", "no", "OFF", "n", ""] {
+            assert_eq!(read_flag(w), Ok(false), "{w}");
+        }
+        let why = read_flag("maybe").unwrap_err();
+        assert!(why.contains("y/n") && why.contains("`maybe`"), "{why}");
+    }
+
+    #[test]
+    fn durations_in_both_forms() {
+        assert_eq!(read_duration("165"), Some(165));
+        assert_eq!(read_duration("00:02:45"), Some(165));
+        assert_eq!(read_duration("02:45"), Some(165));
+        assert_eq!(read_duration("146:42:08"), Some(146 * 3600 + 42 * 60 + 8));
+        assert_eq!(read_duration("00:61:00"), None);
+        assert_eq!(read_duration("1::2"), None);
+        assert_eq!(read_duration("abc"), None);
+        assert_eq!(write_duration(165), "00:02:45");
+        assert_eq!(write_duration(146 * 3600 + 42 * 60 + 8), "146:42:08");
+    }
+
+    #[test]
+    fn datetimes_in_every_form() {
+        let wire = |s: &str, i: bool| read_datetime(s, i).map(|w| w.to_wire());
+        let noon = Ok("2024-06-01 12:00:00".to_owned());
+        for s in [
+            "2024-06-01 12:00:00",
+            "2024-06-01 12:00",
+            "2024-06-01T12:00:00",
+            "2024-06-01T12:00",
+            "06/01/2024 12:00 pm",
+            "6/1/2024 12:00PM",
+        ] {
+            assert_eq!(wire(s, false), noon, "{s}");
+            assert_eq!(wire(s, true), noon, "{s}");
+        }
+        assert_eq!(
+            wire("2024-06-01", false),
+            Ok("2024-06-01 00:00:00".to_owned())
+        );
+        assert_eq!(wire("1717243200", true), Ok("1717243200".to_owned()));
+        assert_eq!(
+            wire("2024-06-01T12:00:00Z", true),
+            Ok("1717243200".to_owned())
+        );
+        assert_eq!(
+            wire("2024-06-01T07:00:00-05:00", true),
+            Ok("1717243200".to_owned())
+        );
+        assert_eq!(
+            read_datetime("2024-06-01 12:00:00", true).map(|w| w.unix_utc()),
+            Ok(1_717_243_200)
+        );
+        for bad in ["1717243200", "2024-06-01T12:00:00Z", "2024-06-01 24:00"] {
+            let why = read_datetime(bad, false).unwrap_err();
+            assert!(why.contains(DATETIME_FORMS), "{why}");
+            assert!(!why.contains("Unix timestamp,"), "{why}");
+        }
+        for bad in [
+            "2024-06-31",
+            "2024-06-01 1:00",
+            "2024-06-01  10:00",
+            "2024-06-01 10:00:0",
+            "2024-06-01T10:00:00+5",
+            "",
+            "12345678901",
+        ] {
+            let why = read_datetime(bad, true).unwrap_err();
+            assert!(why.contains(INSTANT_FORMS), "{bad}: {why}");
+        }
+    }
+
+    #[test]
+    fn nanp_numbers() {
+        let ten = |s: &str| nanp_digits(s).map(|d| String::from_utf8_lossy(&d).into_owned());
+        for s in [
+            "8155551234",
+            "(815) 555-1234",
+            "+1 815.555.1234",
+            "1-815-555-1234",
+        ] {
+            assert_eq!(ten(s), Ok("8155551234".to_owned()), "{s}");
+        }
+        for s in ["1112224444", "+44 20 7946 0958", "815555123", "911"] {
+            assert!(ten(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn time_zones_from_the_bundled_database() {
+        assert_eq!(
+            time_zone("america/chicago").unwrap().iana_name(),
+            Some("America/Chicago")
+        );
+        assert!(time_zone("UTC").is_ok());
+        let e = time_zone("Mars/Base").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown time zone `Mars/Base`: expected an IANA name such as America/Chicago or UTC"
+        );
+        assert!(
+            time_zone(&"x".repeat(1 << 20))
+                .unwrap_err()
+                .to_string()
+                .len()
+                < 200
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn flag_round_trip(v: bool) {
+            prop_assert_eq!(read_flag(yes_no(v)), Ok(v));
+            prop_assert_eq!(read_flag(if v { "1" } else { "0" }), Ok(v));
+        }
+
+        #[test]
+        fn int_round_trip(v: i64) {
+            prop_assert_eq!(read_int(&v.to_string()), Some(v));
+        }
+
+        #[test]
+        fn decimal_round_trip(v in -1e300f64..1e300) {
+            prop_assert_eq!(read_decimal(&write_decimal(v)), Some(v));
+        }
+
+        #[test]
+        fn duration_round_trip(v in 0u64..10_000_000) {
+            prop_assert_eq!(read_duration(&write_duration(v)), Some(v));
+        }
+
+        #[test]
+        fn datetime_round_trip(secs in -62_135_596_800i64..253_402_300_799) {
+            let dt = utc_datetime(secs);
+            let text = write_datetime(dt);
+            prop_assert_eq!(read_datetime(&text, false), Ok(When::Civil(dt)));
+            prop_assert_eq!(read_datetime(&text, false).map(|w| w.unix_utc()), Ok(secs));
+        }
+    }
+}
