@@ -1596,6 +1596,20 @@ mod tests {
     }
 
     #[test]
+    fn one_escaping_rule_in_both_dialects() {
+        let n = m(vec![("t", s("a\r\0\u{1}\u{FFFE}&"))]);
+        let want = "<t>a&#13;\u{FFFD}&#1;&#65534;&amp;</t>";
+        let response = String::from_utf8(write(&n)).unwrap();
+        assert!(response.contains(want), "{response}");
+        let request = String::from_utf8(write_as(&n, REQUEST, false).unwrap()).unwrap();
+        assert!(request.contains(want), "{request}");
+        assert_eq!(
+            write_as(&n, REQUEST, true).unwrap_err(),
+            "the character U+0000 cannot be sent in an XML body"
+        );
+    }
+
+    #[test]
     fn tricky_round_trips() {
         for n in [
             m(vec![("value", s("x"))]),
