@@ -7,13 +7,13 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use dlspbx_benches::{baseline, inputs};
 use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::status::{ProvisioningRequest, QueuesRequest, UsersRequest};
-use dlspbx_core::{Action, Format};
+use dlspbx_core::{Endpoint, Format};
 use serde::de::DeserializeOwned;
 use std::hint::black_box;
 
 const FORMATS: [Format; 4] = [Format::Json, Format::Xml, Format::Yaml, Format::Csv];
 
-fn action<A: Action, Owned: DeserializeOwned, XmlOwned: DeserializeOwned>(
+fn action<A: Endpoint, Owned: DeserializeOwned, XmlOwned: DeserializeOwned>(
     c: &mut Criterion,
     name: &str,
     body: impl Fn(Format) -> Vec<u8>,

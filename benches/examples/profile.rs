@@ -46,7 +46,7 @@ fn main() {
             d
         },
         (_, "decode_only") => |b| {
-            let t = <dlspbx_core::reports::ReportRequest as dlspbx_core::Action>::decode(
+            let t = <dlspbx_core::reports::ReportRequest as dlspbx_core::Endpoint>::decode(
                 Format::Csv,
                 b,
             )
@@ -78,7 +78,7 @@ fn main() {
 /// `profile status queues|users FORMAT N`: decodes a generated status response N times.
 fn status(which: &str, format: &str, n: usize) {
     use dlspbx_benches::inputs;
-    use dlspbx_core::Action;
+    use dlspbx_core::Endpoint;
     use dlspbx_core::status::{QueuesRequest, UsersRequest};
     let format: Format = format.parse().expect("a format");
     let body = match which {

@@ -3,7 +3,7 @@
 
 use crate::Digest;
 use dlspbx_core::reports::ReportRequest;
-use dlspbx_core::{Action, Node};
+use dlspbx_core::{Endpoint, Node};
 use serde::{Deserialize, Serialize};
 
 /// A report as owned structs (JSON and YAML).

@@ -7,7 +7,7 @@ use dlspbx_core::reports::{
 };
 use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::status::{ProvisioningRequest, QueuesRequest, UsersRequest};
-use dlspbx_core::{Action, Format, Str};
+use dlspbx_core::{Endpoint, Format, Str};
 use serde_json::{Map, Value, json};
 
 /// A small deterministic generator (SplitMix64), so every run benches the same bytes.
@@ -331,7 +331,7 @@ pub fn report_bodies(formats: &[Format], rows: usize) -> Vec<(Format, Vec<u8>)> 
 }
 
 /// Re-encodes a JSON body of action `A` in `format` through the core's decoder and writer.
-fn reencode<A: Action>(json: &Value, format: Format) -> Vec<u8> {
+fn reencode<A: Endpoint>(json: &Value, format: Format) -> Vec<u8> {
     let text = serde_json::to_vec(json).expect("JSON");
     let response = A::decode(Format::Json, &text).expect("the generated response decodes");
     A::encode(format, &response).expect("the response encodes")

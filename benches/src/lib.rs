@@ -16,7 +16,7 @@
 pub mod baseline;
 pub mod inputs;
 
-use dlspbx_core::Action;
+use dlspbx_core::Endpoint;
 use dlspbx_core::Format;
 use dlspbx_core::reports::ReportRequest;
 

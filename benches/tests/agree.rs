@@ -5,7 +5,7 @@ use dlspbx_benches::{baseline, inputs, ours_report};
 use dlspbx_core::request::form::{self, FormLimits};
 use dlspbx_core::sms::QuerySmsRequest;
 use dlspbx_core::status::{ProvisioningRequest, QueuesRequest, UsersRequest};
-use dlspbx_core::{Action, Format};
+use dlspbx_core::{Endpoint, Format};
 
 #[test]
 fn every_decoder_reads_the_same_report() {

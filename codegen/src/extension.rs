@@ -40,7 +40,7 @@ pub const CORE_MODULES: [(&str, &str); 6] = [
 /// Names an extension module may not give its types and enums: the names its generated code
 /// imports or defines besides them.
 const RESERVED: [&str; 23] = [
-    "Action",
+    "Endpoint",
     "ActionInfo",
     "Caller",
     "CsvLayout",

@@ -47,7 +47,7 @@ fn the_example_spec_expands_to_one_module_with_client_and_server_sides() {
         "pub struct ListUsersRequest",
         "pub struct ListUsersResponse<'a>",
         "pub struct User<'a>",
-        "impl Action for ListUsersRequest",
+        "impl Endpoint for ListUsersRequest",
         "pub struct UsersGroup<'c, C: ?Sized>(&'c C);",
         "pub trait UsersExt: Caller",
         "impl<C: Caller + ?Sized> UsersExt for C {}",

@@ -8,12 +8,12 @@ use dlspbx_core::reports::{FilterGroup, ReportRequest};
 use dlspbx_core::request::body::{encode_json, parse_json, parse_xml, try_encode_xml};
 use dlspbx_core::request::form::{self, FormLimits};
 use dlspbx_core::{
-    Action, Format, IntoOwned, Node, dialer, http, report, sms, status, subscribers,
+    Endpoint, Format, IntoOwned, Node, dialer, http, report, sms, status, subscribers,
 };
 use std::fmt::Display;
 
 /// Every response decoder for `format`: a few representative actions through
-/// `Action::decode` (and then `to_json`, `Debug`, the server-style encoder and `into_owned`),
+/// `Endpoint::decode` (and then `to_json`, `Debug`, the server-style encoder and `into_owned`),
 /// the report decoder with every row and every cell typed, and the error path of a non-2xx
 /// status.
 pub fn decode(format: Format, data: &[u8]) {
@@ -27,7 +27,7 @@ pub fn decode(format: Format, data: &[u8]) {
     let _ = http::decode::<ReportRequest>(format, 404, data);
 }
 
-fn action<A: Action>(format: Format, data: &[u8]) {
+fn action<A: Endpoint>(format: Format, data: &[u8]) {
     let Ok(response) = A::decode(format, data) else {
         return;
     };
@@ -118,7 +118,7 @@ pub fn form_parse(data: &[u8]) {
 /// `from_params` then `validate` (the simulator's order) for actions covering every field
 /// type: strings with rules, lists, records, enums, options and custom fields.
 pub fn from_params(params: &Node<'_>) {
-    fn one<A: Action>(params: &Node<'_>) {
+    fn one<A: Endpoint>(params: &Node<'_>) {
         if let Ok(request) = A::from_params(params) {
             let _ = request.validate();
             let _ = request.to_params();
@@ -167,7 +167,7 @@ pub fn form_roundtrip(data: &[u8]) {
     }
 }
 
-fn same_form<A: Action>(req: &A, limits: &FormLimits) {
+fn same_form<A: Endpoint>(req: &A, limits: &FormLimits) {
     let direct = form::encode_record(req, limits).map_err(|e| e.to_string());
     let tree = form::encode(&req.to_params(), limits).map_err(|e| e.to_string());
     assert_eq!(direct, tree, "encode_record and encode(to_params) differ");

@@ -26,7 +26,7 @@ use dlspbx_core::subscribers::{
     AddSubscriberRequest, AddUnsubscriberRequest, RemoveSubscriberRequest,
     RemoveUnsubscriberRequest,
 };
-use dlspbx_core::{Action, Encoding, Error, InvalidRequest, Node};
+use dlspbx_core::{Encoding, Endpoint, Error, InvalidRequest, Node};
 use support::hostile_server::{Act, Hostile};
 
 const NANP: &str =
@@ -98,7 +98,7 @@ macro_rules! each {
     };
 }
 
-fn path_of<A: Action>(_: &A) -> (&'static str, &'static str) {
+fn path_of<A: Endpoint>(_: &A) -> (&'static str, &'static str) {
     (A::INFO.file, A::INFO.name)
 }
 

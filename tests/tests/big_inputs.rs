@@ -99,7 +99,7 @@ fn response_readers_are_linear_in_distinct_keys() {
         queues.join(",")
     );
     timed("status.queues decode json, N/10 queues", &body, |b| {
-        use dlspbx_core::Action;
+        use dlspbx_core::Endpoint;
         dlspbx_core::status::QueuesRequest::decode(dlspbx_core::Format::Json, b).expect("decodes");
     });
 }

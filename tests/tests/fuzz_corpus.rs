@@ -139,6 +139,6 @@ fn every_crash_found_stays_fixed() {
 fn seeds_are_the_golden_examples() {
     let json = fuzz_dir().join("corpus/decode_json/status.queues.response.json");
     let body = std::fs::read(&json).unwrap_or_else(|e| panic!("{}: {e}", json.display()));
-    use dlspbx_core::Action;
+    use dlspbx_core::Endpoint;
     dlspbx_core::status::QueuesRequest::decode(Format::Json, &body).unwrap();
 }

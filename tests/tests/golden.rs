@@ -11,7 +11,7 @@
 
 use dlspbx_core::generated::{ActionVisitor, visit_action};
 use dlspbx_core::request::{body, form};
-use dlspbx_core::{Action, Error, Format};
+use dlspbx_core::{Endpoint, Error, Format};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,7 +57,7 @@ fn variant_and_format(file: &str) -> Option<(String, Format)> {
 
 /// What CSV carries of a response: everything for key-path actions; only the rows (and the
 /// report's column names) for table actions (see spec/README.md, "CSV").
-fn csv_view<A: Action>(value: &Value) -> Value {
+fn csv_view<A: Endpoint>(value: &Value) -> Value {
     match A::INFO.csv {
         dlspbx_core::wire::CsvLayout::Keys => value.clone(),
         dlspbx_core::wire::CsvLayout::Table { rows, row } => {
@@ -81,7 +81,7 @@ struct DecodeAll<'p> {
 
 impl ActionVisitor for DecodeAll<'_> {
     type Output = ();
-    fn visit<A: Action>(self) -> Self::Output {
+    fn visit<A: Endpoint>(self) -> Self::Output {
         let mut decoded: BTreeMap<String, Value> = BTreeMap::new();
         for (file, path) in files(self.dir, "response.") {
             let Some((_, format)) = variant_and_format(&file) else {
@@ -218,7 +218,7 @@ struct ParseRequests<'p> {
 
 impl ActionVisitor for ParseRequests<'_> {
     type Output = usize;
-    fn visit<A: Action>(self) -> usize {
+    fn visit<A: Endpoint>(self) -> usize {
         let mut by_variant: BTreeMap<String, Vec<(String, A)>> = BTreeMap::new();
         let mut count = 0;
         for (file, path) in files(self.dir, "request.") {

@@ -3,7 +3,7 @@
 
 use dlspbx_core::wire::{KeyedList, Str};
 use dlspbx_core::{
-    Action, Format, sms::QuerySmsRequest, status::QueuesRequest, status::UsersRequest,
+    Endpoint, Format, sms::QuerySmsRequest, status::QueuesRequest, status::UsersRequest,
 };
 use proptest::prelude::*;
 
@@ -30,7 +30,7 @@ fn any_text() -> impl Strategy<Value = String> {
     ]
 }
 
-fn check<A: Action>(json: &serde_json::Value) -> Result<(), TestCaseError> {
+fn check<A: Endpoint>(json: &serde_json::Value) -> Result<(), TestCaseError> {
     let body = serde_json::to_vec(json).unwrap();
     let decoded =
         A::decode(Format::Json, &body).map_err(|e| TestCaseError::fail(format!("json: {e}")))?;

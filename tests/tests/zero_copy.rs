@@ -5,7 +5,7 @@
 //! least their total length; the structures themselves (vectors of fields and rows) need far
 //! less. So "allocated < 1/8 of the string bytes" proves the strings are borrowed.
 
-use dlspbx_core::{Action, Format, reports::ReportRequest, status::UsersRequest};
+use dlspbx_core::{Endpoint, Format, reports::ReportRequest, status::UsersRequest};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

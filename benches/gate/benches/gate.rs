@@ -9,7 +9,7 @@ use dlspbx_bench_gate as gate;
 use dlspbx_benches::{Digest, baseline, ours_report};
 use dlspbx_core::request::form;
 use dlspbx_core::status::{QueuesRequest, UsersRequest};
-use dlspbx_core::{Action, Encoding, Format};
+use dlspbx_core::{Encoding, Endpoint, Format};
 use gungraun::{
     Callgrind, LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main,
 };

@@ -17,7 +17,7 @@ use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::request::form::{FormLimits, Oversize};
 use dlspbx_core::request::{self, EncodedBody};
 use dlspbx_core::status::{QueuesRequest, UsersRequest};
-use dlspbx_core::{Action, Encoding};
+use dlspbx_core::{Encoding, Endpoint};
 
 /// Rows of the report inputs (51 columns each), as in the criterion benches' small size.
 pub const REPORT_ROWS: usize = 1_000;
@@ -68,9 +68,9 @@ pub fn request_body(encoding: Encoding) -> &'static [u8] {
 }
 
 /// A decoded `status.queues` response.
-pub type Queues = <QueuesRequest as Action>::Response<'static>;
+pub type Queues = <QueuesRequest as Endpoint>::Response<'static>;
 /// A decoded `status.users` response.
-pub type Users = <UsersRequest as Action>::Response<'static>;
+pub type Users = <UsersRequest as Endpoint>::Response<'static>;
 
 /// The `status.queues` response of [`queues_body`], for the writers, with the format to
 /// write it in.

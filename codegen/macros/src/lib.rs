@@ -8,7 +8,7 @@
 //! - a request builder per action (`ListUsersRequest::new(..)` with the required fields,
 //!   setters for the others) validated by the SDK's rules before anything is sent, and a
 //!   response type per action (`ListUsersResponse<'a>`, decoding every format the API speaks);
-//! - the `Action` impls, so `client.call(request)` works on both clients;
+//! - the `Endpoint` impls, so `client.call(request)` works on both clients;
 //! - an extension trait (`UsersExt` for a module named `users`) implemented for every
 //!   `Caller`, the blocking `dlspbx::Client` and the async `dlspbx_async::Client` alike:
 //!   `client.users().list_users()`;

@@ -4,7 +4,7 @@ use dlspbx_core::error::{ConfigError, ConfigKind, TransportError, TransportKind}
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
-use dlspbx_core::{Action, Caller, Error, Result};
+use dlspbx_core::{Caller, Endpoint, Error, Result};
 use dlspbx_runtime::RawResponse;
 use dlspbx_runtime::config::{ClientConfig, FromConfig};
 use dlspbx_runtime::export::{ExportRow, ExportSummary, status_error};
@@ -147,7 +147,7 @@ impl Client {
     /// println!("{} bytes: {queues:?}", raw.body.len());
     /// # Ok(()) }
     /// ```
-    pub async fn call_raw<A: Action>(&self, request: A) -> Result<RawResponse> {
+    pub async fn call_raw<A: Endpoint>(&self, request: A) -> Result<RawResponse> {
         let request = self.prepare(&request)?;
         self.execute(&request).await
     }
@@ -411,11 +411,11 @@ fn classify(error: reqwest::Error) -> Failure {
 /// The future of one call: resolves to the owned response. It owns a clone of the client, so
 /// it is `Send + 'static` and can be spawned.
 #[must_use = "futures do nothing unless awaited"]
-pub struct ResponseFuture<A: Action> {
+pub struct ResponseFuture<A: Endpoint> {
     inner: Pin<Box<dyn Future<Output = Result<A::Response<'static>>> + Send>>,
 }
 
-impl<A: Action> fmt::Debug for ResponseFuture<A> {
+impl<A: Endpoint> fmt::Debug for ResponseFuture<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture")
             .field("action", &A::INFO.name)
@@ -423,7 +423,7 @@ impl<A: Action> fmt::Debug for ResponseFuture<A> {
     }
 }
 
-impl<A: Action> Future for ResponseFuture<A> {
+impl<A: Endpoint> Future for ResponseFuture<A> {
     type Output = Result<A::Response<'static>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -432,9 +432,9 @@ impl<A: Action> Future for ResponseFuture<A> {
 }
 
 impl Caller for Client {
-    type Output<A: Action> = ResponseFuture<A>;
+    type Output<A: Endpoint> = ResponseFuture<A>;
 
-    fn call<A: Action>(&self, request: A) -> ResponseFuture<A> {
+    fn call<A: Endpoint>(&self, request: A) -> ResponseFuture<A> {
         let client = self.clone();
         ResponseFuture {
             inner: Box::pin(async move {

@@ -716,7 +716,7 @@ fn global_args() -> Vec<Arg> {
 }
 
 fn import_command() -> Command {
-    use dlspbx_core::Action;
+    use dlspbx_core::Endpoint;
     let fields = dlspbx_core::dialer::AddContactRequest::INFO
         .request
         .iter()
@@ -840,7 +840,7 @@ fn module_command(name: &'static str, file: &'static str, doc: &'static str) -> 
         }
         group = group.subcommand(cmd);
     }
-    if name == <dlspbx_core::dialer::AddContactRequest as dlspbx_core::Action>::INFO.module {
+    if name == <dlspbx_core::dialer::AddContactRequest as dlspbx_core::Endpoint>::INFO.module {
         group = group.subcommand(import_command());
     }
     group

@@ -19,7 +19,7 @@ use dlspbx_core::FieldType;
 use dlspbx_core::dialer::{AddContactListRequest, AddContactRequest};
 use dlspbx_core::params::Validate;
 use dlspbx_core::wire::{CsvLayout, RowKind};
-use dlspbx_core::{Action, ActionInfo, Node};
+use dlspbx_core::{ActionInfo, Endpoint, Node};
 use serde_json::{Value, json};
 use std::io::{self, IsTerminal, Write};
 use std::sync::Mutex;

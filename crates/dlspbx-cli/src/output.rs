@@ -66,7 +66,7 @@ impl FromStr for Output {
     }
 }
 
-/// Writes a response's canonical JSON (`Action::to_json`) in `output`.
+/// Writes a response's canonical JSON (`Endpoint::to_json`) in `output`.
 ///
 /// The action's CSV layout (`ActionInfo::csv`) says which responses are tables: their rows
 /// are one CSV line, one JSON Lines document and one table line each; a report-like table

@@ -1,5 +1,5 @@
 //! Command-line flags → the request's parameter tree (wire names), which the generated
-//! `Action::from_params` parses into the typed request. No per-action code.
+//! `Endpoint::from_params` parses into the typed request. No per-action code.
 
 use crate::cli::{self, FieldKind};
 use crate::error::{CliError, CliResult};

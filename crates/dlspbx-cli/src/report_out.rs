@@ -254,7 +254,7 @@ impl<'w> ReportSink<'w> {
             }
             Output::Csv | Output::Jsonl => Ok(()),
             Output::Yaml => {
-                // The document of `Action::to_json`: the title only when there is one.
+                // The document of `Endpoint::to_json`: the title only when there is one.
                 let mut doc = serde_json::Map::new();
                 doc.insert("total_results".into(), total.into());
                 if let Some(t) = &self.title {

@@ -1,5 +1,5 @@
 //! Running one action: flags → typed request → (dry run | call) → typed response → canonical
-//! JSON (`Action::to_json`) → output. Written once, generically, for every action: [`Send`] and
+//! JSON (`Endpoint::to_json`) → output. Written once, generically, for every action: [`Send`] and
 //! [`Decode`] are visitors of the generated `visit_action`; the report's `--all` is
 //! [`export_all`], which streams.
 
@@ -12,7 +12,7 @@ use clap::ArgMatches;
 use dlspbx_core::generated::ActionVisitor;
 use dlspbx_core::http::Credentials;
 use dlspbx_core::reports::ReportRequest;
-use dlspbx_core::{Action, Error, Format, PlainKind, Presence};
+use dlspbx_core::{Endpoint, Error, Format, PlainKind, Presence};
 use serde_json::Value;
 use std::io::{self, Write};
 
@@ -27,7 +27,7 @@ pub fn stdout_err(e: io::Error) -> CliError {
 
 /// Builds the typed request of `A` from the flags, and validates it (nothing is sent or
 /// started when it is invalid: exit 4).
-pub fn request_from_matches<A: Action>(m: &ArgMatches) -> CliResult<A> {
+pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
     let node = params::from_matches(A::INFO, m)?;
     let req = A::from_params(&node)?;
     req.validate()?;
@@ -39,7 +39,7 @@ pub fn request_from_matches<A: Action>(m: &ArgMatches) -> CliResult<A> {
 /// The request is built with `REDACTED` as the key, so the real key is in no part of the text,
 /// in whatever form the body's encoding would escape it, and nothing else is touched (a key
 /// that also occurs in a field name or a value cannot mangle them).
-pub fn dry_run<A: Action>(conn: &Conn, req: &A) -> CliResult<()> {
+pub fn dry_run<A: Endpoint>(conn: &Conn, req: &A) -> CliResult<()> {
     let credentials = Credentials::new(conn.credentials.api_user.clone(), REDACTED);
     let http = dlspbx_core::http::build(req, &credentials, &conn.options)?;
     let mut out = io::stdout().lock();
@@ -57,7 +57,7 @@ pub const REDACTED: &str = "REDACTED";
 /// After `--raw` printed a body: the exit code its decoding gives (server error 3, undecodable 2).
 /// A plain-text success (`0`) is a success even for an action whose data plain text cannot
 /// carry (`ActionInfo::plain` is `Status`).
-fn raw_status<A: Action>(raw: &dlspbx::RawResponse) -> CliResult<()> {
+fn raw_status<A: Endpoint>(raw: &dlspbx::RawResponse) -> CliResult<()> {
     match raw.decode::<A>() {
         Ok(_) => Ok(()),
         Err(Error::Decode(_))
@@ -74,7 +74,7 @@ fn raw_status<A: Action>(raw: &dlspbx::RawResponse) -> CliResult<()> {
 /// Refuses, before sending, `--format plain` for an action whose response plain text cannot
 /// carry (it carries only success or failure, `ActionInfo::plain`): the call would succeed and
 /// its answer could not be shown. `--raw` shows the plain answer as is.
-fn check_plain<A: Action>(g: &Globals, conn: &Conn) -> CliResult<()> {
+fn check_plain<A: Endpoint>(g: &Globals, conn: &Conn) -> CliResult<()> {
     let data = A::INFO
         .response
         .iter()
@@ -93,12 +93,12 @@ fn check_plain<A: Action>(g: &Globals, conn: &Conn) -> CliResult<()> {
 
 /// The canonical JSON of a decoded response; a lazily decoded table (the report) whose rows
 /// fail to decode part-way is an undecodable body (exit 2), not a short result.
-fn canonical<A: Action>(resp: &A::Response<'_>) -> CliResult<Value> {
+fn canonical<A: Endpoint>(resp: &A::Response<'_>) -> CliResult<Value> {
     A::to_json(resp).map_err(CliError::from)
 }
 
 /// Prints a response in `output`.
-fn print<A: Action>(output: Output, resp: &A::Response<'_>) -> CliResult<()> {
+fn print<A: Endpoint>(output: Output, resp: &A::Response<'_>) -> CliResult<()> {
     let v = canonical::<A>(resp)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     output::write_value(&mut out, output, A::INFO, &v).map_err(stdout_err)?;
@@ -117,7 +117,7 @@ pub struct Send<'a> {
 impl ActionVisitor for Send<'_> {
     type Output = CliResult<()>;
 
-    fn visit<A: Action>(self) -> CliResult<()> {
+    fn visit<A: Endpoint>(self) -> CliResult<()> {
         let g = self.globals;
         let req = request_from_matches::<A>(self.matches)?;
         let conn = Conn::open(g)?;
@@ -181,7 +181,7 @@ fn decode_failure(e: Error) -> CliError {
 impl ActionVisitor for Decode<'_> {
     type Output = CliResult<()>;
 
-    fn visit<A: Action>(self) -> CliResult<()> {
+    fn visit<A: Endpoint>(self) -> CliResult<()> {
         let resp = A::decode(self.format, self.body).map_err(decode_failure)?;
         print::<A>(self.output, &resp)
     }

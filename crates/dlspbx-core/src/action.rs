@@ -1,4 +1,4 @@
-//! The [`Action`] trait: what every generated request type knows about its endpoint.
+//! The [`Endpoint`] trait: what every generated request type knows about its endpoint.
 
 use crate::error::{InvalidRequest, Result};
 use crate::format::Format;
@@ -259,7 +259,7 @@ pub trait ResponseBody<'a>: Debug + Sized + IntoOwned {
     fn decode(format: Format, info: &ActionInfo, body: &'a [u8]) -> Result<Self>;
     /// Writes the response in the server's style.
     fn encode(&self, format: Format, info: &ActionInfo) -> Result<Vec<u8>>;
-    /// The response as canonical JSON (see [`Action::to_json`]).
+    /// The response as canonical JSON (see [`Endpoint::to_json`]).
     fn to_json(&self) -> Result<serde_json::Value>;
 }
 
@@ -298,7 +298,7 @@ impl ActionInfo {
 /// decoder per format, the writer, canonical JSON), and an inline or generic function is
 /// compiled only in the crates that call it, so a program that makes two calls does not
 /// compile every action's decoders (issue 9: the core's build time halves).
-pub trait Action:
+pub trait Endpoint:
     Clone + Debug + PartialEq + Send + Sync + Sized + VisitParams + FromParam + Validate + 'static
 {
     /// The spec's description of this action: its module, file, `api_action` name, whether

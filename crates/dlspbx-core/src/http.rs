@@ -1,7 +1,7 @@
-//! Sans-IO HTTP: turning an [`Action`] into the bytes of a request, and a status and body into
+//! Sans-IO HTTP: turning an [`Endpoint`] into the bytes of a request, and a status and body into
 //! a typed response. Transports call [`build`] and [`decode`] and only move bytes.
 
-use crate::action::Action;
+use crate::action::Endpoint;
 use crate::error::{Error, Result};
 use crate::format::{Encoding, Format};
 use crate::request::form::{FormLimits, Oversize};
@@ -187,7 +187,7 @@ impl fmt::Debug for HttpRequest {
 ///
 /// A response format or request encoding compiled out of this build fails here with
 /// [`Error::Config`], so nothing is sent whose answer could not be read.
-pub fn build<A: Action>(
+pub fn build<A: Endpoint>(
     action: &A,
     credentials: &Credentials,
     options: &RequestOptions,
@@ -277,7 +277,7 @@ fn encode_body(params: &Node<'_>, options: &RequestOptions) -> Result<(Encoding,
 
 /// Decodes a response: a 2xx body through the action's decoder; any other status as the
 /// server's error shape if the body has one, else [`Error::Status`].
-pub fn decode<A: Action>(format: Format, status: u16, body: &[u8]) -> Result<A::Response<'_>> {
+pub fn decode<A: Endpoint>(format: Format, status: u16, body: &[u8]) -> Result<A::Response<'_>> {
     if (200..300).contains(&status) {
         return A::decode(format, body);
     }

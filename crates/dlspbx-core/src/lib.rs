@@ -63,7 +63,7 @@ pub mod params;
 pub mod report;
 
 pub use action::{
-    Action, ActionInfo, FieldInfo, FieldType, IntoOwned, ModuleInfo, PlainKind, Presence,
+    ActionInfo, Endpoint, FieldInfo, FieldType, IntoOwned, ModuleInfo, PlainKind, Presence,
     ResponseBody,
 };
 pub use generated::client::{Caller, Modules};

@@ -12,7 +12,7 @@ pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
 pub use dlspbx_core::report::{Cell, CellType, Page, ReportTable, Row};
 pub use dlspbx_core::request::form::{FormLimits, Oversize};
 pub use dlspbx_core::{
-    Action, DecodeError, Encoding, Error, Format, InvalidRequest, Position, Result, Str,
+    DecodeError, Encoding, Endpoint, Error, Format, InvalidRequest, Position, Result, Str,
 };
 pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
 

@@ -29,7 +29,7 @@ pub use raw::RawResponse;
 use dlspbx_core::error::{TransportError, TransportKind};
 use dlspbx_core::http::{self, HttpRequest, RequestOptions};
 use dlspbx_core::reports::ReportRequest;
-use dlspbx_core::{Action, Encoding, Error, Format, Result};
+use dlspbx_core::{Encoding, Endpoint, Error, Format, Result};
 use export::{ExportDecoder, export_format, export_request};
 use pages::Pager;
 use retry::{Retries, RetryPolicy};
@@ -191,7 +191,7 @@ impl<T> ClientCore<T> {
     }
 
     /// Validates and encodes `request` with this handle's credentials and options.
-    pub fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
+    pub fn prepare<A: Endpoint>(&self, request: &A) -> Result<HttpRequest> {
         http::build(request, &self.shared.config.credentials, &self.options)
     }
 
@@ -201,7 +201,7 @@ impl<T> ClientCore<T> {
     }
 
     /// The owned response to a call (`raw`), with the API key scrubbed from any error.
-    pub fn decode_owned<A: Action>(
+    pub fn decode_owned<A: Endpoint>(
         &self,
         raw: Result<RawResponse>,
     ) -> Result<A::Response<'static>> {
@@ -307,7 +307,7 @@ pub trait ClientExt: Sized {
 
     /// Validates and encodes `request` as this client would send it, without sending it
     /// (for a dry run: [`HttpRequest::to_redacted_string`]).
-    fn prepare<A: Action>(&self, request: &A) -> Result<HttpRequest> {
+    fn prepare<A: Endpoint>(&self, request: &A) -> Result<HttpRequest> {
         self.core().prepare(request)
     }
 }

@@ -8,7 +8,7 @@ use crate::raw::RawResponse;
 use dlspbx_core::report::{Page, ReportTable};
 use dlspbx_core::reports::{ReportOption, ReportRequest};
 use dlspbx_core::sms::{QuerySmsRequest, QuerySmsResponse};
-use dlspbx_core::{Action, Result, Str};
+use dlspbx_core::{Endpoint, Result, Str};
 
 /// Page size used when the request does not set one (`per_page`, `results_limit`).
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
@@ -16,7 +16,7 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// The state of a paginated query.
 pub trait Pager {
     /// The action sent for each page.
-    type Request: Action;
+    type Request: Endpoint;
     /// What each page yields.
     type Page;
     /// The request for the next page, or `None` when every page has been read.

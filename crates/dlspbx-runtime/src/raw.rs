@@ -1,6 +1,6 @@
 //! [`RawResponse`]: a response's status and bytes, for zero-copy decoding.
 
-use dlspbx_core::{Action, Format, Result, http};
+use dlspbx_core::{Endpoint, Format, Result, http};
 
 /// The status and body of a response, as returned by `call_raw`: decode it with
 /// [`decode`](Self::decode) to get a response that borrows from [`body`](Self::body) instead
@@ -34,7 +34,7 @@ impl RawResponse {
     /// assert_eq!(raw.decode::<AddContactRequest>()?.id, 42);
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
-    pub fn decode<A: Action>(&self) -> Result<A::Response<'_>> {
+    pub fn decode<A: Endpoint>(&self) -> Result<A::Response<'_>> {
         http::decode::<A>(self.format, self.status, &self.body)
     }
 
@@ -52,7 +52,7 @@ impl RawResponse {
     /// let error = raw.decode_owned::<TestRequest>().unwrap_err();
     /// assert!(matches!(error, Error::Server { message } if message == "Invalid API credentials"));
     /// ```
-    pub fn decode_owned<A: Action>(&self) -> Result<A::Response<'static>> {
+    pub fn decode_owned<A: Endpoint>(&self) -> Result<A::Response<'static>> {
         self.decode::<A>().map(A::into_owned)
     }
 

@@ -5,7 +5,7 @@ use crate::ApiError;
 use crate::phone;
 use crate::report;
 use crate::time;
-use dlspbx_core::Action;
+use dlspbx_core::Endpoint;
 use dlspbx_core::generated::server::Handler;
 use dlspbx_core::wire::Str;
 use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
@@ -159,7 +159,7 @@ fn rows<T>(
         .collect::<rusqlite::Result<_>>()?)
 }
 
-type Resp<A> = Result<<A as Action>::Response<'static>, ApiError>;
+type Resp<A> = Result<<A as Endpoint>::Response<'static>, ApiError>;
 
 impl Api<'_> {
     fn contact_list_id(&self, user: &AuthUser, list: &str) -> Result<i64, ApiError> {

@@ -14,7 +14,7 @@ use dlspbx_core::generated::server::{DispatchError, dispatch};
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::request::{FormLimits, body, form};
 use dlspbx_core::wire::{Node, encode_error};
-use dlspbx_core::{Action, Encoding, Format};
+use dlspbx_core::{Encoding, Endpoint, Format};
 use rusqlite::Connection;
 use std::borrow::Cow;
 use std::path::PathBuf;

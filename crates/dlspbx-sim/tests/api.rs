@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Client, enc, error_of, form_body, ok};
-use dlspbx_core::{Action, Format, dialer, example, reports, sms, status, subscribers};
+use dlspbx_core::{Endpoint, Format, dialer, example, reports, sms, status, subscribers};
 use dlspbx_sim::{Sim, SimConfig};
 use serde_json::json;
 use std::sync::OnceLock;
@@ -35,7 +35,7 @@ fn acme() -> Client {
 }
 
 /// Checks that the generated client decoder reads the simulator's answer.
-fn decodes<A: Action>(format: Format, body: &str) {
+fn decodes<A: Endpoint>(format: Format, body: &str) {
     if let Err(e) = A::decode(format, body.as_bytes()) {
         panic!(
             "{} {}: the client cannot decode the {format} answer: {e}\n{body}",

@@ -5,7 +5,7 @@ use dlspbx_core::generated::client::Caller;
 use dlspbx_core::http::HttpRequest;
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::sms::QuerySmsRequest;
-use dlspbx_core::{Action, Error, Result};
+use dlspbx_core::{Endpoint, Error, Result};
 use dlspbx_runtime::RawResponse;
 use dlspbx_runtime::config::{ClientConfig, FromConfig};
 use dlspbx_runtime::export::{ExportRow, ExportSummary, status_error};
@@ -102,7 +102,7 @@ impl Client {
     /// println!("{} bytes: {queues:?}", raw.body.len());
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn call_raw<A: Action>(&self, request: A) -> Result<RawResponse> {
+    pub fn call_raw<A: Endpoint>(&self, request: A) -> Result<RawResponse> {
         let request = self.prepare(&request)?;
         self.execute(&request)
     }
@@ -254,9 +254,9 @@ impl Client {
 }
 
 impl Caller for Client {
-    type Output<A: Action> = Result<A::Response<'static>>;
+    type Output<A: Endpoint> = Result<A::Response<'static>>;
 
-    fn call<A: Action>(&self, request: A) -> Self::Output<A> {
+    fn call<A: Endpoint>(&self, request: A) -> Self::Output<A> {
         self.core.decode_owned::<A>(self.call_raw(request))
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! `users.toml` describes `users.php?api_action=list_users` in the spec language of the SDK;
 //! `include_spec!` turns it into the module [`users`]: `ListUsersRequest` (validated by the
-//! SDK's `max_chars` rule), `ListUsersResponse`, `User`, the `Action` impl, the extension
+//! SDK's `max_chars` rule), `ListUsersResponse`, `User`, the `Endpoint` impl, the extension
 //! trait [`users::UsersExt`] that gives both clients `client.users().list_users(..)`, and the
 //! server side ([`users::Handler`], [`users::Server`]).
 //!

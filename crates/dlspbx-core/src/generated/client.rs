@@ -4,14 +4,14 @@
 //! The method surface of both clients, generated from the spec: a client implements
 //! [`Caller`] (send one action, return its typed response) and gets every module's
 //! methods through [`Modules`].
-use crate::action::Action;
+use crate::action::Endpoint;
 use crate::generated::{example, dialer, reports, status, sms, subscribers};
 /// Sends one action. The blocking client returns the response; the async client a future.
 pub trait Caller {
     /// What a call returns.
-    type Output<A: Action>;
+    type Output<A: Endpoint>;
     /// Sends `request` and decodes its response.
-    fn call<A: Action>(&self, request: A) -> Self::Output<A>;
+    fn call<A: Endpoint>(&self, request: A) -> Self::Output<A>;
 }
 
 /// The `example.php` actions: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.

@@ -3,7 +3,7 @@
 
 //! `dialer.php`: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).
 #![allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
+use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
@@ -83,7 +83,7 @@ impl IntoOwned for AddContactListResponse {
     }
 }
 
-impl Action for AddContactListRequest {
+impl Endpoint for AddContactListRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "dialer",
         file: "dialer.php",
@@ -399,7 +399,7 @@ impl IntoOwned for AddContactResponse {
     }
 }
 
-impl Action for AddContactRequest {
+impl Endpoint for AddContactRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "dialer",
         file: "dialer.php",

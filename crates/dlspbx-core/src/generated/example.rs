@@ -3,7 +3,7 @@
 
 //! `example.php`: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.
 #![allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
+use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
@@ -59,7 +59,7 @@ impl IntoOwned for TestResponse<'_> {
     }
 }
 
-impl Action for TestRequest {
+impl Endpoint for TestRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "example",
         file: "example.php",

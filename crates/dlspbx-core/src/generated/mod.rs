@@ -5,7 +5,7 @@
 //!
 //! The response types are `#[non_exhaustive]`; to build one (a server, a test double),
 //! start from `Default::default()` and set its public fields.
-use crate::action::{Action, ActionInfo, ModuleInfo};
+use crate::action::{Endpoint, ActionInfo, ModuleInfo};
 /// `example.php`: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.
 pub mod example;
 
@@ -64,25 +64,25 @@ pub static MODULES: &[ModuleInfo] = &[
 
 /// Every action of the API, in the reference's order.
 pub static ACTIONS: &[&ActionInfo] = &[
-    <example::TestRequest as Action>::INFO,
-    <dialer::AddContactListRequest as Action>::INFO,
-    <dialer::AddContactRequest as Action>::INFO,
-    <reports::ReportRequest as Action>::INFO,
-    <status::UsersRequest as Action>::INFO,
-    <status::QueuesRequest as Action>::INFO,
-    <status::CallsRequest as Action>::INFO,
-    <status::FaxesRequest as Action>::INFO,
-    <status::ConferencesRequest as Action>::INFO,
-    <status::ProvisioningRequest as Action>::INFO,
-    <status::DialerRequest as Action>::INFO,
-    <status::DialerlogsRequest as Action>::INFO,
-    <sms::SendSmsRequest as Action>::INFO,
-    <sms::QuerySmsRequest as Action>::INFO,
-    <subscribers::QueryListsRequest as Action>::INFO,
-    <subscribers::AddSubscriberRequest as Action>::INFO,
-    <subscribers::RemoveSubscriberRequest as Action>::INFO,
-    <subscribers::AddUnsubscriberRequest as Action>::INFO,
-    <subscribers::RemoveUnsubscriberRequest as Action>::INFO,
+    <example::TestRequest as Endpoint>::INFO,
+    <dialer::AddContactListRequest as Endpoint>::INFO,
+    <dialer::AddContactRequest as Endpoint>::INFO,
+    <reports::ReportRequest as Endpoint>::INFO,
+    <status::UsersRequest as Endpoint>::INFO,
+    <status::QueuesRequest as Endpoint>::INFO,
+    <status::CallsRequest as Endpoint>::INFO,
+    <status::FaxesRequest as Endpoint>::INFO,
+    <status::ConferencesRequest as Endpoint>::INFO,
+    <status::ProvisioningRequest as Endpoint>::INFO,
+    <status::DialerRequest as Endpoint>::INFO,
+    <status::DialerlogsRequest as Endpoint>::INFO,
+    <sms::SendSmsRequest as Endpoint>::INFO,
+    <sms::QuerySmsRequest as Endpoint>::INFO,
+    <subscribers::QueryListsRequest as Endpoint>::INFO,
+    <subscribers::AddSubscriberRequest as Endpoint>::INFO,
+    <subscribers::RemoveSubscriberRequest as Endpoint>::INFO,
+    <subscribers::AddUnsubscriberRequest as Endpoint>::INFO,
+    <subscribers::RemoveUnsubscriberRequest as Endpoint>::INFO,
 ];
 
 /// Code that runs with an action's type chosen at run time (see [`visit_action`]).
@@ -90,7 +90,7 @@ pub trait ActionVisitor {
     /// What the visit returns.
     type Output;
     /// Called with the action's request type.
-    fn visit<A: Action>(self) -> Self::Output;
+    fn visit<A: Endpoint>(self) -> Self::Output;
 }
 
 /// Calls `visitor.visit::<A>()` with the request type of `module.action`

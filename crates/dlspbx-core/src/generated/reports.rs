@@ -3,7 +3,7 @@
 
 //! `reports.php`: Call Detail Record (CDR) reports: choose the columns to return, restrict the calls with inclusive and exclusive filter groups, and shape the result with options (time zone, date range, paging, sorting, human-readable formatting).
 #![allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
+use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
@@ -2132,7 +2132,7 @@ impl Validate for ReportRequest {
 /// Successful response of `reports.report`: Run a CDR report with chosen columns, filter groups and options.
 pub type ReportResponse<'a> = crate::report::ReportTable<'a>;
 
-impl Action for ReportRequest {
+impl Endpoint for ReportRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "reports",
         file: "reports.php",

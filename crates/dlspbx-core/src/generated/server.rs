@@ -3,7 +3,7 @@
 
 //! Server-side routing generated from the spec: the simulator implements [`Handler`]
 //! and calls [`dispatch`] with the parsed request parameters.
-use crate::action::{Action, ActionInfo};
+use crate::action::{Endpoint, ActionInfo};
 use crate::error::Result;
 use crate::format::Format;
 use crate::wire::Node;
@@ -321,7 +321,7 @@ pub fn dispatch<H: Handler>(
 /// One arm of [`dispatch`]: parses `params` as an `A`, validates it, answers it with
 /// `f` and writes the response in `format`. Also used by the routing that
 /// `include_spec!` generates for extension specs.
-pub fn run<A: Action, E, F>(
+pub fn run<A: Endpoint, E, F>(
     params: &Node<'_>,
     format: Format,
     f: F,

@@ -3,7 +3,7 @@
 
 //! `sms.php`: Send SMS to phone numbers or extensions, and query the SMS record table. A message body is limited to 200 characters.
 #![allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
+use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
@@ -905,7 +905,7 @@ impl IntoOwned for SendSmsResponse<'_> {
     }
 }
 
-impl Action for SendSmsRequest {
+impl Endpoint for SendSmsRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "sms",
         file: "sms.php",
@@ -1089,7 +1089,7 @@ impl IntoOwned for QuerySmsResponse<'_> {
     }
 }
 
-impl Action for QuerySmsRequest {
+impl Endpoint for QuerySmsRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "sms",
         file: "sms.php",

@@ -3,7 +3,7 @@
 
 //! `status.php`: Real-time statistics for users, queues, calls, faxes, conferences, device provisioning and the predictive dialer: a snapshot of the current activity on the PBX.
 #![allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
+use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
@@ -972,7 +972,7 @@ impl IntoOwned for UsersResponse<'_> {
     }
 }
 
-impl Action for UsersRequest {
+impl Endpoint for UsersRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1041,7 +1041,7 @@ impl IntoOwned for QueuesResponse<'_> {
     }
 }
 
-impl Action for QueuesRequest {
+impl Endpoint for QueuesRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1110,7 +1110,7 @@ impl IntoOwned for CallsResponse<'_> {
     }
 }
 
-impl Action for CallsRequest {
+impl Endpoint for CallsRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1179,7 +1179,7 @@ impl IntoOwned for FaxesResponse<'_> {
     }
 }
 
-impl Action for FaxesRequest {
+impl Endpoint for FaxesRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1248,7 +1248,7 @@ impl IntoOwned for ConferencesResponse<'_> {
     }
 }
 
-impl Action for ConferencesRequest {
+impl Endpoint for ConferencesRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1317,7 +1317,7 @@ impl IntoOwned for ProvisioningResponse<'_> {
     }
 }
 
-impl Action for ProvisioningRequest {
+impl Endpoint for ProvisioningRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1386,7 +1386,7 @@ impl IntoOwned for DialerResponse<'_> {
     }
 }
 
-impl Action for DialerRequest {
+impl Endpoint for DialerRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",
@@ -1455,7 +1455,7 @@ impl IntoOwned for DialerlogsResponse<'_> {
     }
 }
 
-impl Action for DialerlogsRequest {
+impl Endpoint for DialerlogsRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "status",
         file: "status.php",

@@ -5,7 +5,7 @@
 //!
 //! You are legally required to obtain consent from each consumer or business before exchanging SMS with them, and disregarding consent carries severe penalties; see the Telephone Consumer Protection Act (TCPA).
 #![allow(unused_imports)]
-use crate::action::{Action, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
+use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
@@ -244,7 +244,7 @@ impl IntoOwned for QueryListsResponse<'_> {
     }
 }
 
-impl Action for QueryListsRequest {
+impl Endpoint for QueryListsRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -374,7 +374,7 @@ impl IntoOwned for AddSubscriberResponse<'_> {
     }
 }
 
-impl Action for AddSubscriberRequest {
+impl Endpoint for AddSubscriberRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -508,7 +508,7 @@ impl IntoOwned for RemoveSubscriberResponse<'_> {
     }
 }
 
-impl Action for RemoveSubscriberRequest {
+impl Endpoint for RemoveSubscriberRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -642,7 +642,7 @@ impl IntoOwned for AddUnsubscriberResponse<'_> {
     }
 }
 
-impl Action for AddUnsubscriberRequest {
+impl Endpoint for AddUnsubscriberRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",
@@ -776,7 +776,7 @@ impl IntoOwned for RemoveUnsubscriberResponse<'_> {
     }
 }
 
-impl Action for RemoveUnsubscriberRequest {
+impl Endpoint for RemoveUnsubscriberRequest {
     const INFO: &'static ActionInfo = &ActionInfo {
         module: "subscribers",
         file: "subscribers.php",

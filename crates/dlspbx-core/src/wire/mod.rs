@@ -194,7 +194,7 @@ pub fn encode<T: Serialize>(format: Format, layout: CsvLayout, value: &T) -> Res
     Ok(write_node(format, layout, &node))
 }
 
-/// The canonical JSON of a typed response (what [`crate::Action::to_json`] returns): the
+/// The canonical JSON of a typed response (what [`crate::Endpoint::to_json`] returns): the
 /// spec's field names in spec order. A value that cannot be written as JSON is
 /// [`Error::Encode`], as for the wire writers.
 pub fn canonical_json<T: Serialize>(value: &T) -> Result<serde_json::Value> {

@@ -1,7 +1,7 @@
 dlspbx_macros::include_spec!("tests/ui/specs/good.toml");
 
 use dlspbx_core::params::Validate;
-use dlspbx_core::{Action, Caller, Format};
+use dlspbx_core::{Endpoint, Caller, Format};
 use users::{AddUserRequest, ListUsersRequest, UserState, UsersExt};
 
 // The extension trait gives every client the module's methods.
@@ -58,7 +58,7 @@ fn main() {
             .is_ok()
     );
     assert!(AddUserRequest::new("10a").validate().is_err());
-    assert_eq!(<ListUsersRequest as Action>::INFO.file, "users.php");
+    assert_eq!(<ListUsersRequest as Endpoint>::INFO.file, "users.php");
     assert_eq!(users::ACTIONS.len(), 2);
     assert_eq!(users::MODULE.name, "users");
 
