@@ -313,9 +313,16 @@ impl Handler for Api<'_> {
             .collect();
         let custom = serde_json::Value::Object(custom).to_string();
         let up = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_ascii_uppercase());
+        // An optional field's spec default is the handler's to apply (spec/README.md).
+        let default_country = dialer::AddContactRequest::INFO
+            .request
+            .iter()
+            .find(|f| f.name == "country")
+            .and_then(|f| f.default)
+            .unwrap_or_default();
         let country = up(&r.country)
             .filter(|c| !c.is_empty())
-            .unwrap_or_else(|| "US".to_owned());
+            .unwrap_or_else(|| default_country.to_owned());
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO contacts (list_id, phone_number, company_name, first_name, last_name, address, address_2, city, state, zip_code, country, dial_on_date, custom_fields)

@@ -1,22 +1,12 @@
 //! Phone number helpers: the canonical forms the simulator stores and matches on.
 
-/// The 10 digits of a North American number written with punctuation, a leading `1` or `+1`;
-/// `None` for anything else.
+use dlspbx_core::rules::normalize_nanp;
+
+/// The 10 digits of a North American number, by the core's one NANP rule
+/// ([`normalize_nanp`]: punctuation, a leading `1` or `+1`, NPA and NXX checked); `None` for
+/// anything else.
 pub fn nanp10(s: &str) -> Option<String> {
-    let t = s.trim();
-    let t = t.strip_prefix("+1").unwrap_or(t);
-    let digits: String = t
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '(' | ')' | '-' | '.'))
-        .collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    match digits.len() {
-        10 => Some(digits),
-        11 if digits.starts_with('1') => Some(digits[1..].to_owned()),
-        _ => None,
-    }
+    normalize_nanp(s.trim())
 }
 
 /// The form a number is stored and matched in: 10 digits for North American numbers, `+` and
