@@ -39,7 +39,7 @@ pub const CORE_MODULES: [(&str, &str); 6] = [
 
 /// Names an extension module may not give its types and enums: the names its generated code
 /// imports or defines besides them.
-const RESERVED: [&str; 23] = [
+const RESERVED: [&str; 24] = [
     "Endpoint",
     "ActionInfo",
     "Caller",
@@ -63,6 +63,7 @@ const RESERVED: [&str; 23] = [
     "Server",
     "Str",
     "ToParam",
+    "WireEnum",
 ];
 
 /// Loads the core's embedded spec plus the extension module `text` (named `shown` in errors)

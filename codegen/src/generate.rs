@@ -236,7 +236,7 @@ impl Cx<'_> {
             #![allow(unused_imports)]
             use #root::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
             use #root::error::{InvalidRequest, Result};
-            use #root::params::{check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams};
+            use #root::params::{check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams, WireEnum};
             use #root::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
             #serde_imports
 
@@ -1785,15 +1785,14 @@ fn simple_enum(
                 f.write_str(self.as_str())
             }
         }
+        impl WireEnum for #id {
+            const WORDS: &'static [(&'static str, Self)] = &[ #( (#words, Self::#word_values) ),* ];
+            const EXPECTED: &'static str = #allowed;
+        }
         impl std::str::FromStr for #id {
             type Err = String;
             fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-                let t = s.trim();
-                [ #( (#words, Self::#word_values) ),* ]
-                    .into_iter()
-                    .find(|(w, _)| w.eq_ignore_ascii_case(t))
-                    .map(|(_, v)| v)
-                    .ok_or_else(|| format!("unknown value `{s}`; expected one of {}", #allowed))
+                Self::from_word(s)
             }
         }
         impl Serialize for #id {
@@ -1810,12 +1809,6 @@ fn simple_enum(
         impl ToParam for #id {
             fn to_param(&self) -> Node<'_> {
                 Node::str(self.as_str())
-            }
-        }
-        impl FromParam for #id {
-            fn from_param(node: &Node<'_>, field: &str) -> std::result::Result<Self, InvalidRequest> {
-                let s = String::from_param(node, field)?;
-                s.parse().map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
             }
         }
     }

@@ -91,6 +91,32 @@ pub trait FromParam: Sized {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest>;
 }
 
+/// A fieldless enum of the spec, read by its wire words (implemented by every generated enum).
+pub trait WireEnum: Copy + 'static {
+    /// Every word read as a value, in spec order: each value's wire text, then its `also`
+    /// words.
+    const WORDS: &'static [(&'static str, Self)];
+    /// The words a refusal lists (`ASCENDING (or asc), DESCENDING (or desc)`).
+    const EXPECTED: &'static str;
+
+    /// Reads `s`, trimmed and in any case, or says what is expected.
+    fn from_word(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        Self::WORDS
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(t))
+            .map(|&(_, v)| v)
+            .ok_or_else(|| format!("unknown value `{s}`; expected one of {}", Self::EXPECTED))
+    }
+}
+
+impl<T: WireEnum> FromParam for T {
+    fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
+        let s = String::from_param(node, field)?;
+        T::from_word(&s).map_err(|reason| InvalidRequest::new(field, &s, "one_of", reason))
+    }
+}
+
 /// Checks a request value against the spec's rules.
 pub trait Validate {
     /// `Ok` when every field passes its rule (the default, for a type whose fields have none).

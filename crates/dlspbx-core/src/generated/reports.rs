@@ -7,6 +7,7 @@ use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, Plain
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+    WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -485,72 +486,67 @@ impl std::fmt::Display for Column {
     }
 }
 
+impl WireEnum for Column {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("unique_id", Self::UniqueId),
+        ("bridged_unique_ids", Self::BridgedUniqueIds),
+        ("bridged", Self::Bridged),
+        ("date", Self::Date),
+        ("callerid", Self::Callerid),
+        ("last_app", Self::LastApp),
+        ("billable_duration", Self::BillableDuration),
+        ("disposition", Self::Disposition),
+        ("recording_link", Self::RecordingLink),
+        ("transferred", Self::Transferred),
+        ("blind_transferred", Self::BlindTransferred),
+        ("attended_transferred", Self::AttendedTransferred),
+        ("forwarded", Self::Forwarded),
+        ("parked", Self::Parked),
+        ("direction", Self::Direction),
+        ("cel_link", Self::CelLink),
+        ("src_type", Self::SrcType),
+        ("src", Self::Src),
+        ("src_npa", Self::SrcNpa),
+        ("src_nxx", Self::SrcNxx),
+        ("src_subscriber_number", Self::SrcSubscriberNumber),
+        ("src_label", Self::SrcLabel),
+        ("src_user_label", Self::SrcUserLabel),
+        ("src_user_ext", Self::SrcUserExt),
+        ("src_user_auth_id", Self::SrcUserAuthId),
+        ("src_user_tenant_name", Self::SrcUserTenantName),
+        ("dst_type", Self::DstType),
+        ("dst", Self::Dst),
+        ("dst_npa", Self::DstNpa),
+        ("dst_nxx", Self::DstNxx),
+        ("dst_subscriber_number", Self::DstSubscriberNumber),
+        ("dst_label", Self::DstLabel),
+        ("dst_original", Self::DstOriginal),
+        ("dst_user_label", Self::DstUserLabel),
+        ("dst_user_ext", Self::DstUserExt),
+        ("dst_user_auth_id", Self::DstUserAuthId),
+        ("dst_user_tenant_name", Self::DstUserTenantName),
+        ("dst_context", Self::DstContext),
+        ("involved_queues", Self::InvolvedQueues),
+        ("involved_queue_count", Self::InvolvedQueueCount),
+        ("involved_agents", Self::InvolvedAgents),
+        ("involved_agent_count", Self::InvolvedAgentCount),
+        ("transferred_from_queues", Self::TransferredFromQueues),
+        ("transferred_from_queues_count", Self::TransferredFromQueuesCount),
+        ("transferred_from_agents", Self::TransferredFromAgents),
+        ("transferred_from_agents_count", Self::TransferredFromAgentsCount),
+        ("abandoned_queues", Self::AbandonedQueues),
+        ("queue_talk_duration", Self::QueueTalkDuration),
+        ("queue_avg_talk_duration", Self::QueueAvgTalkDuration),
+        ("queue_hold_duration", Self::QueueHoldDuration),
+        ("queue_avg_hold_duration", Self::QueueAvgHoldDuration),
+    ];
+    const EXPECTED: &'static str = "unique_id, bridged_unique_ids, bridged, date, callerid, last_app, billable_duration, disposition, recording_link, transferred, blind_transferred, attended_transferred, forwarded, parked, direction, cel_link, src_type, src, src_npa, src_nxx, src_subscriber_number, src_label, src_user_label, src_user_ext, src_user_auth_id, src_user_tenant_name, dst_type, dst, dst_npa, dst_nxx, dst_subscriber_number, dst_label, dst_original, dst_user_label, dst_user_ext, dst_user_auth_id, dst_user_tenant_name, dst_context, involved_queues, involved_queue_count, involved_agents, involved_agent_count, transferred_from_queues, transferred_from_queues_count, transferred_from_agents, transferred_from_agents_count, abandoned_queues, queue_talk_duration, queue_avg_talk_duration, queue_hold_duration, queue_avg_hold_duration";
+}
+
 impl std::str::FromStr for Column {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [
-            ("unique_id", Self::UniqueId),
-            ("bridged_unique_ids", Self::BridgedUniqueIds),
-            ("bridged", Self::Bridged),
-            ("date", Self::Date),
-            ("callerid", Self::Callerid),
-            ("last_app", Self::LastApp),
-            ("billable_duration", Self::BillableDuration),
-            ("disposition", Self::Disposition),
-            ("recording_link", Self::RecordingLink),
-            ("transferred", Self::Transferred),
-            ("blind_transferred", Self::BlindTransferred),
-            ("attended_transferred", Self::AttendedTransferred),
-            ("forwarded", Self::Forwarded),
-            ("parked", Self::Parked),
-            ("direction", Self::Direction),
-            ("cel_link", Self::CelLink),
-            ("src_type", Self::SrcType),
-            ("src", Self::Src),
-            ("src_npa", Self::SrcNpa),
-            ("src_nxx", Self::SrcNxx),
-            ("src_subscriber_number", Self::SrcSubscriberNumber),
-            ("src_label", Self::SrcLabel),
-            ("src_user_label", Self::SrcUserLabel),
-            ("src_user_ext", Self::SrcUserExt),
-            ("src_user_auth_id", Self::SrcUserAuthId),
-            ("src_user_tenant_name", Self::SrcUserTenantName),
-            ("dst_type", Self::DstType),
-            ("dst", Self::Dst),
-            ("dst_npa", Self::DstNpa),
-            ("dst_nxx", Self::DstNxx),
-            ("dst_subscriber_number", Self::DstSubscriberNumber),
-            ("dst_label", Self::DstLabel),
-            ("dst_original", Self::DstOriginal),
-            ("dst_user_label", Self::DstUserLabel),
-            ("dst_user_ext", Self::DstUserExt),
-            ("dst_user_auth_id", Self::DstUserAuthId),
-            ("dst_user_tenant_name", Self::DstUserTenantName),
-            ("dst_context", Self::DstContext),
-            ("involved_queues", Self::InvolvedQueues),
-            ("involved_queue_count", Self::InvolvedQueueCount),
-            ("involved_agents", Self::InvolvedAgents),
-            ("involved_agent_count", Self::InvolvedAgentCount),
-            ("transferred_from_queues", Self::TransferredFromQueues),
-            ("transferred_from_queues_count", Self::TransferredFromQueuesCount),
-            ("transferred_from_agents", Self::TransferredFromAgents),
-            ("transferred_from_agents_count", Self::TransferredFromAgentsCount),
-            ("abandoned_queues", Self::AbandonedQueues),
-            ("queue_talk_duration", Self::QueueTalkDuration),
-            ("queue_avg_talk_duration", Self::QueueAvgTalkDuration),
-            ("queue_hold_duration", Self::QueueHoldDuration),
-            ("queue_avg_hold_duration", Self::QueueAvgHoldDuration),
-        ]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!(
-                    "unknown value `{s}`; expected one of {}",
-                    "unique_id, bridged_unique_ids, bridged, date, callerid, last_app, billable_duration, disposition, recording_link, transferred, blind_transferred, attended_transferred, forwarded, parked, direction, cel_link, src_type, src, src_npa, src_nxx, src_subscriber_number, src_label, src_user_label, src_user_ext, src_user_auth_id, src_user_tenant_name, dst_type, dst, dst_npa, dst_nxx, dst_subscriber_number, dst_label, dst_original, dst_user_label, dst_user_ext, dst_user_auth_id, dst_user_tenant_name, dst_context, involved_queues, involved_queue_count, involved_agents, involved_agent_count, transferred_from_queues, transferred_from_queues_count, transferred_from_agents, transferred_from_agents_count, abandoned_queues, queue_talk_duration, queue_avg_talk_duration, queue_hold_duration, queue_avg_hold_duration"
-                )
-            })
+        Self::from_word(s)
     }
 }
 
@@ -575,17 +571,6 @@ impl<'de> Deserialize<'de> for Column {
 impl ToParam for Column {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for Column {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -858,51 +843,46 @@ impl std::fmt::Display for FilterType {
     }
 }
 
+impl WireEnum for FilterType {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("duration", Self::Duration),
+        ("bridged", Self::Bridged),
+        ("transferred", Self::Transferred),
+        ("blind_transferred", Self::BlindTransferred),
+        ("attended_transferred", Self::AttendedTransferred),
+        ("forwarded", Self::Forwarded),
+        ("parked", Self::Parked),
+        ("direction", Self::Direction),
+        ("tn", Self::Tn),
+        ("pbxtn", Self::Pbxtn),
+        ("international", Self::International),
+        ("international_outbound", Self::InternationalOutbound),
+        ("tollfree", Self::Tollfree),
+        ("tollfree_inbound", Self::TollfreeInbound),
+        ("recorded", Self::Recorded),
+        ("voicemail", Self::Voicemail),
+        ("users", Self::Users),
+        ("tenant_users", Self::TenantUsers),
+        ("group_users", Self::GroupUsers),
+        ("queue_users", Self::QueueUsers),
+        ("groups", Self::Groups),
+        ("fax", Self::Fax),
+        ("fax_successful", Self::FaxSuccessful),
+        ("fax_failed", Self::FaxFailed),
+        ("fax_detect_failed", Self::FaxDetectFailed),
+        ("fax_page_count", Self::FaxPageCount),
+        ("recorded_conference", Self::RecordedConference),
+        ("conference", Self::Conference),
+        ("otf_conference", Self::OtfConference),
+        ("conferences", Self::Conferences),
+    ];
+    const EXPECTED: &'static str = "duration, bridged, transferred, blind_transferred, attended_transferred, forwarded, parked, direction, tn, pbxtn, international, international_outbound, tollfree, tollfree_inbound, recorded, voicemail, users, tenant_users, group_users, queue_users, groups, fax, fax_successful, fax_failed, fax_detect_failed, fax_page_count, recorded_conference, conference, otf_conference, conferences";
+}
+
 impl std::str::FromStr for FilterType {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [
-            ("duration", Self::Duration),
-            ("bridged", Self::Bridged),
-            ("transferred", Self::Transferred),
-            ("blind_transferred", Self::BlindTransferred),
-            ("attended_transferred", Self::AttendedTransferred),
-            ("forwarded", Self::Forwarded),
-            ("parked", Self::Parked),
-            ("direction", Self::Direction),
-            ("tn", Self::Tn),
-            ("pbxtn", Self::Pbxtn),
-            ("international", Self::International),
-            ("international_outbound", Self::InternationalOutbound),
-            ("tollfree", Self::Tollfree),
-            ("tollfree_inbound", Self::TollfreeInbound),
-            ("recorded", Self::Recorded),
-            ("voicemail", Self::Voicemail),
-            ("users", Self::Users),
-            ("tenant_users", Self::TenantUsers),
-            ("group_users", Self::GroupUsers),
-            ("queue_users", Self::QueueUsers),
-            ("groups", Self::Groups),
-            ("fax", Self::Fax),
-            ("fax_successful", Self::FaxSuccessful),
-            ("fax_failed", Self::FaxFailed),
-            ("fax_detect_failed", Self::FaxDetectFailed),
-            ("fax_page_count", Self::FaxPageCount),
-            ("recorded_conference", Self::RecordedConference),
-            ("conference", Self::Conference),
-            ("otf_conference", Self::OtfConference),
-            ("conferences", Self::Conferences),
-        ]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!(
-                    "unknown value `{s}`; expected one of {}",
-                    "duration, bridged, transferred, blind_transferred, attended_transferred, forwarded, parked, direction, tn, pbxtn, international, international_outbound, tollfree, tollfree_inbound, recorded, voicemail, users, tenant_users, group_users, queue_users, groups, fax, fax_successful, fax_failed, fax_detect_failed, fax_page_count, recorded_conference, conference, otf_conference, conferences"
-                )
-            })
+        Self::from_word(s)
     }
 }
 
@@ -927,17 +907,6 @@ impl<'de> Deserialize<'de> for FilterType {
 impl ToParam for FilterType {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for FilterType {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -1025,29 +994,24 @@ impl std::fmt::Display for Operator {
     }
 }
 
+impl WireEnum for Operator {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("=", Self::Eq),
+        ("!=", Self::Ne),
+        (">", Self::Gt),
+        (">=", Self::Ge),
+        ("<", Self::Lt),
+        ("<=", Self::Le),
+        ("between", Self::Between),
+        ("!between", Self::NotBetween),
+    ];
+    const EXPECTED: &'static str = "=, !=, >, >=, <, <=, between, !between";
+}
+
 impl std::str::FromStr for Operator {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [
-            ("=", Self::Eq),
-            ("!=", Self::Ne),
-            (">", Self::Gt),
-            (">=", Self::Ge),
-            ("<", Self::Lt),
-            ("<=", Self::Le),
-            ("between", Self::Between),
-            ("!between", Self::NotBetween),
-        ]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!(
-                    "unknown value `{s}`; expected one of {}",
-                    "=, !=, >, >=, <, <=, between, !between"
-                )
-            })
+        Self::from_word(s)
     }
 }
 
@@ -1072,17 +1036,6 @@ impl<'de> Deserialize<'de> for Operator {
 impl ToParam for Operator {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for Operator {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -1431,17 +1384,17 @@ impl std::fmt::Display for ReportType {
     }
 }
 
+impl WireEnum for ReportType {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("detail_table", Self::DetailTable),
+    ];
+    const EXPECTED: &'static str = "detail_table";
+}
+
 impl std::str::FromStr for ReportType {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [("detail_table", Self::DetailTable)]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!("unknown value `{s}`; expected one of {}", "detail_table")
-            })
+        Self::from_word(s)
     }
 }
 
@@ -1466,17 +1419,6 @@ impl<'de> Deserialize<'de> for ReportType {
 impl ToParam for ReportType {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for ReportType {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -1518,17 +1460,18 @@ impl std::fmt::Display for Exclusivity {
     }
 }
 
+impl WireEnum for Exclusivity {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("include", Self::Include),
+        ("exclude", Self::Exclude),
+    ];
+    const EXPECTED: &'static str = "include, exclude";
+}
+
 impl std::str::FromStr for Exclusivity {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [("include", Self::Include), ("exclude", Self::Exclude)]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!("unknown value `{s}`; expected one of {}", "include, exclude")
-            })
+        Self::from_word(s)
     }
 }
 
@@ -1553,17 +1496,6 @@ impl<'de> Deserialize<'de> for Exclusivity {
 impl ToParam for Exclusivity {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for Exclusivity {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -1601,15 +1533,18 @@ impl std::fmt::Display for LogicalOperator {
     }
 }
 
+impl WireEnum for LogicalOperator {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("and", Self::And),
+        ("or", Self::Or),
+    ];
+    const EXPECTED: &'static str = "and, or";
+}
+
 impl std::str::FromStr for LogicalOperator {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [("and", Self::And), ("or", Self::Or)]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| format!("unknown value `{s}`; expected one of {}", "and, or"))
+        Self::from_word(s)
     }
 }
 
@@ -1634,17 +1569,6 @@ impl<'de> Deserialize<'de> for LogicalOperator {
 impl ToParam for LogicalOperator {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for LogicalOperator {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -1682,25 +1606,20 @@ impl std::fmt::Display for OrderDirection {
     }
 }
 
+impl WireEnum for OrderDirection {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("ASCENDING", Self::Ascending),
+        ("asc", Self::Ascending),
+        ("DESCENDING", Self::Descending),
+        ("desc", Self::Descending),
+    ];
+    const EXPECTED: &'static str = "ASCENDING (or asc), DESCENDING (or desc)";
+}
+
 impl std::str::FromStr for OrderDirection {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [
-            ("ASCENDING", Self::Ascending),
-            ("asc", Self::Ascending),
-            ("DESCENDING", Self::Descending),
-            ("desc", Self::Descending),
-        ]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!(
-                    "unknown value `{s}`; expected one of {}",
-                    "ASCENDING (or asc), DESCENDING (or desc)"
-                )
-            })
+        Self::from_word(s)
     }
 }
 
@@ -1725,17 +1644,6 @@ impl<'de> Deserialize<'de> for OrderDirection {
 impl ToParam for OrderDirection {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for OrderDirection {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 

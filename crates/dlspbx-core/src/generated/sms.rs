@@ -7,6 +7,7 @@ use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, Plain
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+    WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -47,17 +48,18 @@ impl std::fmt::Display for SmsStatus {
     }
 }
 
+impl WireEnum for SmsStatus {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("success", Self::Success),
+        ("failure", Self::Failure),
+    ];
+    const EXPECTED: &'static str = "success, failure";
+}
+
 impl std::str::FromStr for SmsStatus {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [("success", Self::Success), ("failure", Self::Failure)]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!("unknown value `{s}`; expected one of {}", "success, failure")
-            })
+        Self::from_word(s)
     }
 }
 
@@ -82,17 +84,6 @@ impl<'de> Deserialize<'de> for SmsStatus {
 impl ToParam for SmsStatus {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for SmsStatus {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -145,25 +136,20 @@ impl std::fmt::Display for SmsDirection {
     }
 }
 
+impl WireEnum for SmsDirection {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("inbound", Self::Inbound),
+        ("internal", Self::Internal),
+        ("hairpin", Self::Hairpin),
+        ("outbound", Self::Outbound),
+    ];
+    const EXPECTED: &'static str = "inbound, internal, hairpin, outbound";
+}
+
 impl std::str::FromStr for SmsDirection {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [
-            ("inbound", Self::Inbound),
-            ("internal", Self::Internal),
-            ("hairpin", Self::Hairpin),
-            ("outbound", Self::Outbound),
-        ]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!(
-                    "unknown value `{s}`; expected one of {}",
-                    "inbound, internal, hairpin, outbound"
-                )
-            })
+        Self::from_word(s)
     }
 }
 
@@ -188,17 +174,6 @@ impl<'de> Deserialize<'de> for SmsDirection {
 impl ToParam for SmsDirection {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for SmsDirection {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 
@@ -236,25 +211,20 @@ impl std::fmt::Display for SortOrder {
     }
 }
 
+impl WireEnum for SortOrder {
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("asc", Self::Asc),
+        ("ascending", Self::Asc),
+        ("desc", Self::Desc),
+        ("descending", Self::Desc),
+    ];
+    const EXPECTED: &'static str = "asc (or ascending), desc (or descending)";
+}
+
 impl std::str::FromStr for SortOrder {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let t = s.trim();
-        [
-            ("asc", Self::Asc),
-            ("ascending", Self::Asc),
-            ("desc", Self::Desc),
-            ("descending", Self::Desc),
-        ]
-            .into_iter()
-            .find(|(w, _)| w.eq_ignore_ascii_case(t))
-            .map(|(_, v)| v)
-            .ok_or_else(|| {
-                format!(
-                    "unknown value `{s}`; expected one of {}",
-                    "asc (or ascending), desc (or descending)"
-                )
-            })
+        Self::from_word(s)
     }
 }
 
@@ -279,17 +249,6 @@ impl<'de> Deserialize<'de> for SortOrder {
 impl ToParam for SortOrder {
     fn to_param(&self) -> Node<'_> {
         Node::str(self.as_str())
-    }
-}
-
-impl FromParam for SortOrder {
-    fn from_param(
-        node: &Node<'_>,
-        field: &str,
-    ) -> std::result::Result<Self, InvalidRequest> {
-        let s = String::from_param(node, field)?;
-        s.parse()
-            .map_err(|reason: String| InvalidRequest::new(field, &s, "one_of", reason))
     }
 }
 

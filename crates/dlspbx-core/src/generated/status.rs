@@ -7,6 +7,7 @@ use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, Plain
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
     check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
+    WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
