@@ -1,7 +1,7 @@
 //! The scalar vocabulary: what a boolean, a number, a duration, a date and time, a NANP phone
 //! number and a time zone are, in one place, with both of its sides kept together.
 //!
-//! - **Reading**, tolerant: [`read_flag`], [`read_int`], [`read_decimal`], [`read_duration`],
+//! - **Reading**, tolerant: [`as_flag`] / [`read_flag`], [`read_int`], [`read_decimal`], [`read_duration`],
 //!   [`read_datetime`], [`nanp_digits`], [`time_zone`]. The decoders (the serde helpers of
 //!   [`crate::wire::scalar`], the tolerant deserializer, report cells), the request parsers
 //!   ([`crate::params`], the generated report options), the simulator and the CLI all read
@@ -29,20 +29,23 @@ pub const FLAG_WORDS: &str = "1/0, true/false, yes/no, on/off or y/n (any case)"
 
 /// Reads a flag: `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`, `y`/`n` in any case,
 /// surrounding whitespace ignored; the empty string is `false` (PHP's string cast of `false`).
-pub fn read_flag(s: &str) -> Result<bool, String> {
+/// `None` for anything else, without allocating (the decoders' path); [`read_flag`] says why.
+pub fn as_flag(s: &str) -> Option<bool> {
     let t = s.trim();
     let yes = ["1", "true", "yes", "on", "y"];
     let no = ["0", "false", "no", "off", "n", ""];
     if yes.iter().any(|w| t.eq_ignore_ascii_case(w)) {
-        Ok(true)
+        Some(true)
     } else if no.iter().any(|w| t.eq_ignore_ascii_case(w)) {
-        Ok(false)
+        Some(false)
     } else {
-        Err(format!(
-            "`{}` is not a boolean; expected {FLAG_WORDS}",
-            shorten(s)
-        ))
+        None
     }
+}
+
+/// [`as_flag`], with a reason a user can act on when `s` is not a flag (request values).
+pub fn read_flag(s: &str) -> Result<bool, String> {
+    as_flag(s).ok_or_else(|| format!("`{}` is not a boolean; expected {FLAG_WORDS}", shorten(s)))
 }
 
 /// The PHP server's text for a flag in responses: `Yes` or `No`.

@@ -58,7 +58,7 @@ impl<'a> Cell<'a> {
             CellType::Duration => {
                 scalar::read_duration(t).map_or(Cell::Invalid(text), Cell::Seconds)
             }
-            CellType::YesNo => scalar::read_flag(t).map_or(Cell::Invalid(text), Cell::Bool),
+            CellType::YesNo => scalar::as_flag(t).map_or(Cell::Invalid(text), Cell::Bool),
             CellType::List => Cell::List(
                 t.split(',')
                     .map(str::trim)

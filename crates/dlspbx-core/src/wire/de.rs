@@ -241,7 +241,7 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
 
     fn deserialize_bool<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
         match self.node {
-            Node::Str(s) => match crate::scalar::read_flag(&s).ok() {
+            Node::Str(s) => match crate::scalar::as_flag(&s) {
                 Some(b) => visitor.visit_bool(b),
                 None => Err(NodeError::new(format!(
                     "expected a flag (true/false, 1/0, Yes/No), found {}",

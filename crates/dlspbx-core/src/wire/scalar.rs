@@ -49,13 +49,9 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 use crate::scalar::{
-    float_to_int, read_decimal as parse_decimal, read_flag, read_int as parse_int,
+    as_flag as parse_flag, float_to_int, read_decimal as parse_decimal, read_int as parse_int,
     write_decimal as format_f64,
 };
-
-fn parse_flag(s: &str) -> Option<bool> {
-    read_flag(s).ok()
-}
 
 /// A string from a response body: borrowed when the wire did not escape it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
