@@ -889,8 +889,15 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("man")
-                .about("Print the man page (roff) to stdout")
-                .long_about("Print the man page (roff) to stdout, e.g. `dlspbx man > dlspbx.1 && man ./dlspbx.1`."),
+                .about("Print the man page (roff) to stdout, or write one page per command")
+                .long_about("Print the man page (roff) to stdout, e.g. `dlspbx man > dlspbx.1 && man ./dlspbx.1`. With --dir, write one page per command and subcommand into DIR instead (dlspbx.1, dlspbx-report.1, dlspbx-status-queues.1, ...), creating DIR if needed.")
+                .arg(
+                    Arg::new("dir")
+                        .long("dir")
+                        .value_name("DIR")
+                        .value_parser(clap::value_parser!(std::path::PathBuf))
+                        .help("Write one man page per command into DIR instead of printing one"),
+                ),
         )
 }
 

@@ -107,15 +107,26 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             let shell = *lm
                 .get_one::<clap_complete::Shell>("shell")
                 .ok_or_else(|| CliError::usage("missing shell"))?;
-            let mut cmd = cli::command();
-            let mut out = io::stdout().lock();
-            clap_complete::generate(shell, &mut cmd, "dlspbx", &mut out);
-            Ok(())
+            // clap_complete panics when its writer fails, so the script is written to memory
+            // first: a closed stdout (`| head`) then ends the command quietly.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli::command(), "dlspbx", &mut script);
+            write_stdout(&script)
         }
         ["man"] => {
-            let man = clap_mangen::Man::new(cli::command());
-            let mut out = io::stdout().lock();
-            man.render(&mut out).map_err(run::stdout_err)
+            if let Some(dir) = lm.get_one::<std::path::PathBuf>("dir") {
+                let cannot = |e: io::Error| {
+                    CliError::usage(format!(
+                        "--dir {}: cannot write the man pages: {e}",
+                        dir.display()
+                    ))
+                };
+                std::fs::create_dir_all(dir).map_err(cannot)?;
+                return clap_mangen::generate_to(cli::command(), dir).map_err(cannot);
+            }
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cli::command()).render(&mut page)?;
+            write_stdout(&page)
         }
         ["decode"] => decode(&g, lm),
         ["sim", _] => sim(m
@@ -145,6 +156,14 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             })
         }
     }
+}
+
+/// Writes `bytes` to stdout; a closed pipe ends quietly ([`run::stdout_err`]).
+fn write_stdout(bytes: &[u8]) -> CliResult<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(run::stdout_err)
 }
 
 /// Whether a boolean flag is set (false when the subcommand has no such flag).

@@ -495,6 +495,90 @@ fn completions_and_man_page() {
         .stdout(predicate::str::contains(".TH dlspbx"));
 }
 
+/// `dlspbx … | head -1`: a stdout closed early ends every command quietly (exit 0, nothing on
+/// stderr), the way `ls | head` does.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::Read;
+    let bin = assert_cmd::cargo::cargo_bin("dlspbx");
+    let cases: &[&[&str]] = &[
+        &["completions", "zsh"],
+        &["completions", "bash"],
+        &["man"],
+        &[
+            "--sim",
+            "report",
+            "--all",
+            "--column",
+            "unique_id,date",
+            "-o",
+            "csv",
+        ],
+        &["--sim", "status", "queues", "-o", "json"],
+    ];
+    for args in cases {
+        let mut child = std::process::Command::new(&bin)
+            .args(*args)
+            .env("HOME", std::env::temp_dir().join("dlspbx-cli-tests-home"))
+            .env_remove("DLSPBX_URL")
+            .env_remove("DLSPBX_CONFIG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, as `head -c1` would, then close the pipe.
+        let mut first = [0u8; 1];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        let err: String = err
+            .lines()
+            .filter(|l| !l.contains("embedded simulator"))
+            .collect();
+        assert!(status.success(), "{args:?}: {status}, stderr {err:?}");
+        assert!(err.is_empty(), "{args:?}: stderr {err:?}");
+    }
+}
+
+#[test]
+fn man_dir_writes_one_page_per_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("man1");
+    dlspbx()
+        .args(["man", "--dir"])
+        .arg(&target)
+        .assert()
+        .success();
+    for page in [
+        "dlspbx.1",
+        "dlspbx-report.1",
+        "dlspbx-status-queues.1",
+        "dlspbx-sms-send-sms.1",
+    ] {
+        let text =
+            std::fs::read_to_string(target.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(
+            text.starts_with(".ie") || text.contains(".TH"),
+            "{page}: {text:.80}"
+        );
+    }
+    // A path that cannot be a directory is refused with the flag named.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    dlspbx()
+        .args(["man", "--dir"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--dir"));
+}
+
 #[test]
 fn sim_serve_runs_the_simulator_standalone() {
     use std::io::BufRead;
