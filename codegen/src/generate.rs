@@ -276,6 +276,21 @@ impl Cx<'_> {
             validate.push(quote! { #root::checks::#cid(self)?; });
         }
         let nfields = fields.len();
+        // A record inside a request (`filters`) refuses keys it does not have: a mistyped
+        // filter key must not silently widen a query. Top-level requests keep PHP's
+        // tolerance of extra parameters (`api_key`, `api_action`, ...).
+        let deny_unknown = if is_action
+            || fields
+                .iter()
+                .any(|r| matches!(r.f.ty, Ty::CustomFields | Ty::Options))
+        {
+            quote!()
+        } else {
+            let known = fields
+                .iter()
+                .flat_map(|r| std::iter::once(r.wire).chain(r.f.alias.iter().map(String::as_str)));
+            quote! { p.deny_unknown(&[#(#known),*])?; }
+        };
         // `new()` takes no arguments: `Default` is `new()`, derived when every field starts
         // empty (no spec default).
         let derives = if new_args.is_empty() && fields.iter().all(|r| r.default_expr.is_none()) {
@@ -339,6 +354,7 @@ impl Cx<'_> {
                 fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
                     #[allow(unused_variables)]
                     let p = Params::new(node, field)?;
+                    #deny_unknown
                     Ok(Self { #( #from_param )* })
                 }
             }

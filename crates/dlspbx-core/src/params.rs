@@ -300,6 +300,35 @@ impl<'n, 'a> Params<'n, 'a> {
             .map(|(_, v)| v)
     }
 
+    /// Refuses a key that is none of `known` (with or without PHP's array suffix `[]`),
+    /// naming it and listing the keys there are.
+    pub fn deny_unknown(&self, known: &[&str]) -> Result<(), InvalidRequest> {
+        match self.entries().find(|(k, _)| {
+            let k = k.strip_suffix("[]").unwrap_or(k);
+            !known.contains(&k)
+        }) {
+            None => Ok(()),
+            Some((k, _)) => Err(InvalidRequest::new(
+                if self.path.is_empty() {
+                    "request"
+                } else {
+                    self.path
+                },
+                k,
+                "unknown_key",
+                format!(
+                    "is not a key of {}; the keys are: {}",
+                    if self.path.is_empty() {
+                        "the request"
+                    } else {
+                        self.path
+                    },
+                    known.join(", ")
+                ),
+            )),
+        }
+    }
+
     /// A required field.
     pub fn required<T: FromParam>(
         &self,

@@ -208,6 +208,15 @@ fn validation_errors_name_the_field() {
     assert!(e.contains("body"), "{e}");
     let e = error_of(&c.form("reports.php", "report", &[("columns[]", "no_such_column")]));
     assert!(e.contains("columns"), "{e}");
+    // A mistyped filter key is refused, naming it, instead of filtering on nothing.
+    let e = error_of(&c.form("sms.php", "query_sms", &[("filters[dts]", "100")]));
+    assert!(e.contains("\"dts\" is not a key of filters"), "{e}");
+    let e = error_of(&c.json(
+        "sms.php",
+        "query_sms",
+        serde_json::json!({"filters": {"dts": "100"}}),
+    ));
+    assert!(e.contains("dts"), "{e}");
     let r = c.form_in(
         "dialer.php",
         "add_contact",

@@ -246,6 +246,41 @@ fn invalid_input_is_4_and_nothing_is_sent() {
         .code(4);
 }
 
+/// A mistyped record key (`dts` for `dst`) is refused, in every way a record is given, with the
+/// keys there are: it must not silently drop the filter and return everything.
+#[test]
+fn unknown_filter_keys_are_refused() {
+    for given in [
+        vec!["--filters", "dts=100"],
+        vec!["--filters", r#"{"dts":"100"}"#],
+        vec!["--filters", "dst=100", "--filters", "sstatus=success"],
+    ] {
+        let mut args = vec!["sms", "query-sms", "--dry-run"];
+        args.extend(&given);
+        let out = dlspbx().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{given:?}: {}", stderr(&out));
+        let se = stderr(&out);
+        let key = if given.len() > 2 { "sstatus" } else { "dts" };
+        assert!(
+            se.contains(&format!("\"{key}\" is not a key of filters")),
+            "{given:?}: {se}"
+        );
+        assert!(se.contains("src, dst_original, dst, status"), "{se}");
+        assert!(stdout(&out).is_empty(), "nothing is sent: {}", stdout(&out));
+    }
+    // The real keys still work.
+    dlspbx()
+        .args([
+            "sms",
+            "query-sms",
+            "--dry-run",
+            "--filters",
+            "dst=+18155551234",
+        ])
+        .assert()
+        .success();
+}
+
 #[test]
 fn filter_errors_point_at_the_position() {
     let out = dlspbx()

@@ -1708,6 +1708,7 @@ impl FromParam for FilterGroup {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
+        p.deny_unknown(&["exclusivity", "logical_operator", "rules"])?;
         Ok(Self {
             exclusivity: p.required("exclusivity", &[])?,
             logical_operator: p.required("logical_operator", &[])?,
@@ -1810,6 +1811,7 @@ impl FromParam for FilterRule {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
+        p.deny_unknown(&["type", "operator", "value", "lower_value", "upper_value"])?;
         Ok(Self {
             kind: p.required("type", &[])?,
             operator: p.optional("operator", &[])?,

@@ -502,6 +502,22 @@ impl FromParam for SmsFilters {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         #[allow(unused_variables)]
         let p = Params::new(node, field)?;
+        p.deny_unknown(
+            &[
+                "src",
+                "dst_original",
+                "dst",
+                "status",
+                "direction",
+                "from",
+                "to",
+                "message_id",
+                "cdr_id",
+                "start_cdr_id",
+                "end_cdr_id",
+                "account_code",
+            ],
+        )?;
         Ok(Self {
             src: p.list("src", &[], false)?,
             dst_original: p.list("dst_original", &[], false)?,
