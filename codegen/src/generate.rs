@@ -992,6 +992,14 @@ impl Cx<'_> {
             })
             .collect();
         let fvariants: Vec<Ident> = filter_values.iter().map(|v| camel(&v.rust)).collect();
+        // Only the filters with a closed set get an arm; the rest take any value.
+        let (closed, allowed): (Vec<&Ident>, Vec<&Vec<String>>) = fvariants
+            .iter()
+            .zip(&m.filters)
+            .filter(|(_, f)| !f.values.is_empty())
+            .map(|(v, f)| (v, &f.values))
+            .unzip();
+        let allowed: Vec<TokenStream> = allowed.iter().map(|v| quote!(&[#(#v),*])).collect();
         let filters = simple_enum(
             &self.paths,
             "FilterType",
@@ -1005,6 +1013,10 @@ impl Cx<'_> {
                 /// What kind of value the filter takes.
                 pub fn kind(self) -> #root::report::FilterKind {
                     match self { #( Self::#fvariants => #kinds, )* }
+                }
+                /// The only values a `values` filter takes (empty: any value).
+                pub fn allowed_values(self) -> &'static [&'static str] {
+                    match self { #( Self::#closed => #allowed, )* _ => &[] }
                 }
             },
         );

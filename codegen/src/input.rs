@@ -189,6 +189,8 @@ pub struct FilterDef {
     pub label: String,
     /// `flag`, `numeric` or `values`.
     pub kind: Spanned<String>,
+    /// For a `values` filter, the only values it takes (none: any value).
+    pub values: Option<Spanned<Vec<String>>>,
     /// Documentation.
     pub doc: Option<Spanned<String>>,
     /// Decision notes.

@@ -458,10 +458,25 @@ impl Lower<'_> {
                         f.kind.get_ref()
                     ),
                 );
+                let values = f
+                    .values
+                    .as_ref()
+                    .map(|v| v.get_ref().clone())
+                    .unwrap_or_default();
+                if let (Some(v), false) = (&f.values, kind == FilterKind::Values) {
+                    self.cx.err(
+                        v.span(),
+                        format!(
+                            "filter `{}`: only a `values` filter has a `values` list",
+                            f.name.get_ref()
+                        ),
+                    );
+                }
                 Filter {
                     name: f.name.get_ref().clone(),
                     label: f.label.clone(),
                     kind,
+                    values,
                     doc: text(&f.doc),
                 }
             })

@@ -385,6 +385,8 @@ pub struct Filter {
     pub label: String,
     /// What kind of value it takes.
     pub kind: FilterKind,
+    /// For a `values` filter, the only values it takes (empty: any value).
+    pub values: Vec<String>,
     /// Documentation.
     pub doc: String,
 }

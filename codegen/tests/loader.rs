@@ -183,3 +183,17 @@ fn names_shadow_across_modules_and_endpoints_are_unique() {
         "{err}"
     );
 }
+
+#[test]
+fn only_a_values_filter_has_a_values_list() {
+    let m = format!(
+        "{}\n[[filter]]\nname = \"bridged\"\nlabel = \"Bridged\"\nkind = \"flag\"\nvalues = [\"yes\"]\ndoc = \"B.\"\n",
+        action("")
+    );
+    let err = load_one(&m);
+    assert!(err.starts_with("spec/m.toml:"), "{err}");
+    assert!(
+        err.contains("filter `bridged`: only a `values` filter has a `values` list"),
+        "{err}"
+    );
+}

@@ -69,6 +69,20 @@ pub fn filter_rule(rule: &FilterRule) -> Result<(), InvalidRequest> {
                         ));
                     }
                 }
+            } else if let Some(bad) = rule.value.iter().find(|v| {
+                let allowed = rule.kind.allowed_values();
+                !allowed.is_empty() && !allowed.contains(&v.trim())
+            }) {
+                return Err(InvalidRequest::new(
+                    "value",
+                    bad,
+                    "filter_rule",
+                    format!(
+                        "is not a value of filter `{}`; it takes {}",
+                        rule.kind,
+                        rule.kind.allowed_values().join(", ")
+                    ),
+                ));
             } else if op.is_some_and(|o| o.as_str() != "=" && o.as_str() != "!=") {
                 return Err(InvalidRequest::new(
                     "operator",

@@ -281,6 +281,54 @@ fn unknown_filter_keys_are_refused() {
         .success();
 }
 
+/// A report filter value outside the filter's set, or a time zone outside the database, is
+/// refused with what is allowed (it used to return 0 rows and exit 0).
+#[test]
+fn report_filter_values_and_time_zones_are_checked() {
+    let out = dlspbx()
+        .args([
+            "report",
+            "--column",
+            "date",
+            "--filter",
+            "direction = sideways",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let se = stderr(&out);
+    assert!(
+        se.contains("\"sideways\" is not a value of filter `direction`"),
+        "{se}"
+    );
+    assert!(
+        se.contains("internal, inbound, directinbound, outbound, hairpin"),
+        "{se}"
+    );
+    assert!(stdout(&out).is_empty());
+    dlspbx()
+        .args([
+            "report",
+            "--column",
+            "date",
+            "--filter",
+            "direction = inbound, outbound; direction != hairpin",
+            "--dry-run",
+        ])
+        .assert()
+        .success();
+    let out = dlspbx()
+        .args(["report", "--column", "date", "--timezone", "Mars/Base"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("IANA time zone name"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn filter_errors_point_at_the_position() {
     let out = dlspbx()

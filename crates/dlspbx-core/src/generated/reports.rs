@@ -835,6 +835,15 @@ impl FilterType {
             Self::Conferences => crate::report::FilterKind::Values,
         }
     }
+    /// The only values a `values` filter takes (empty: any value).
+    pub fn allowed_values(self) -> &'static [&'static str] {
+        match self {
+            Self::Direction => {
+                &["internal", "inbound", "directinbound", "outbound", "hairpin"]
+            }
+            _ => &[],
+        }
+    }
 }
 
 impl std::fmt::Display for FilterType {
