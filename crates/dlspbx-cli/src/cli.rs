@@ -752,9 +752,13 @@ fn import_command() -> Command {
         .long_about(format!(
             "Add every contact of a CSV file to a contact list.\n\n\
              The header row names the add_contact fields (contact_list excepted): the same names \
-             (`phone_number`, `first_name`, `dialOnDate` or `dial_on_date`, ...), or mapped with --map \
-             column=field; any other column becomes the custom field `custom:<column>`. Every row is \
-             validated first and each bad row printed as `line N: field: reason`; nothing is sent unless \
+             (`phone_number`, `first_name`, `dialOnDate` or `dial_on_date`, ...) or `custom:<name>`, or \
+             mapped with --map column=field (`--map column=-` ignores a column). Any other column, a \
+             column named twice and two columns for one field are refused (exit 4) unless --map says \
+             where they go; --custom-unknown sends every unknown column as the custom field \
+             `custom:<column>`. Every row is \
+             validated first and each bad row printed as `line N: field: reason` (N counts the \
+             file's lines, the header is line 1, with LF or CRLF line ends); nothing is sent unless \
              all rows are valid or --skip-invalid is given. The contact list is then created (the API \
              returns the existing list's ID when it exists) and the rows are sent with bounded concurrency. \
              Re-running an import is safe: add_contact returns the existing contact's ID.\n\n\
@@ -768,8 +772,9 @@ fn import_command() -> Command {
                 .long("map")
                 .value_name("COLUMN=FIELD")
                 .action(ArgAction::Append)
-                .help("Map a CSV column to an add_contact field (repeatable); FIELD may be custom:<name>"),
+                .help("Map a CSV column to an add_contact field (repeatable); FIELD may be custom:<name>, or - to ignore the column"),
         )
+        .arg(Arg::new("custom_unknown").long("custom-unknown").action(ArgAction::SetTrue).help("Send every column that names no add_contact field as the custom field custom:<column>"))
         .arg(Arg::new("skip_invalid").long("skip-invalid").action(ArgAction::SetTrue).help("Send the valid rows even if some are invalid"))
         .arg(
             Arg::new("concurrency")

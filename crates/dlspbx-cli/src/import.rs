@@ -1,9 +1,11 @@
 //! `dlspbx dialer import FILE.csv --contact-list NAME`: bulk add_contact from a CSV file.
 //!
 //! 1. The header maps columns to add_contact fields: the wire or Rust name of a field
-//!    (`dialOnDate`, `dial_on_date`), a `--map column=field` rule, or else `custom:<column>`.
+//!    (`dialOnDate`, `dial_on_date`), `custom:<name>`, or a `--map column=field` rule; any
+//!    other column is refused (exit 4) unless `--custom-unknown` makes it `custom:<column>`.
 //! 2. Every row is parsed with the generated `from_params` and checked with the generated
-//!    `validate`; each bad row is printed as `line N: field: reason`.
+//!    `validate`; each bad row is printed as `line N: field: reason`, N counting the file's
+//!    lines (LF, CRLF or CR) from the header's line 1.
 //! 3. Nothing is sent unless every row is valid or `--skip-invalid` is given (exit 4).
 //! 4. The contact list is created (the API returns the existing list's ID if it exists), then
 //!    the rows are sent by `--concurrency` threads sharing one client.
@@ -21,7 +23,7 @@ use dlspbx_core::params::Validate;
 use dlspbx_core::wire::{CsvLayout, RowKind};
 use dlspbx_core::{ActionInfo, Endpoint, Node};
 use serde_json::{Value, json};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -51,18 +53,77 @@ pub struct Row {
 /// One sent row: its line, phone number, and the contact ID or the failure.
 type Sent = (u64, String, Result<i64, CliError>);
 
-/// Where each CSV column goes: a wire field name, or `custom:<name>`.
-pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<Vec<String>> {
-    let fields = AddContactRequest::INFO.request;
-    let custom = fields
+/// Where one CSV column goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An add_contact field, by its wire name.
+    Field(&'static str),
+    /// The custom field `custom:<name>`.
+    Custom(String),
+    /// Nowhere (`--map COLUMN=-`).
+    Ignore,
+}
+
+impl Target {
+    /// The parameter name the value is sent as (`None`: not sent).
+    fn param(&self, custom: &str) -> Option<String> {
+        match self {
+            Target::Field(f) => Some((*f).to_owned()),
+            Target::Custom(name) => Some(format!("{custom}:{name}")),
+            Target::Ignore => None,
+        }
+    }
+}
+
+/// The name of add_contact's custom-fields field (`custom`).
+fn custom_field() -> &'static str {
+    AddContactRequest::INFO
+        .request
         .iter()
         .find(|f| f.ty == FieldType::CustomFields)
         .map(|f| f.name)
-        .unwrap_or("custom");
-    let resolve = |name: &str| -> Option<String> {
+        .unwrap_or("custom")
+}
+
+/// The fields a column can name, for error messages: `phone_number, first_name, ...`.
+fn allowed_fields() -> String {
+    let custom = custom_field();
+    let names: Vec<&str> = AddContactRequest::INFO
+        .request
+        .iter()
+        .filter(|f| f.ty != FieldType::CustomFields && f.name != "contact_list")
+        .map(|f| f.name)
+        .collect();
+    format!("{}, or {custom}:<name>", names.join(", "))
+}
+
+/// A column's name as the error messages show it.
+fn column_name(i: usize, h: &str) -> String {
+    if h.is_empty() {
+        format!("column {} (no name)", i + 1)
+    } else {
+        format!("column {} `{h}`", i + 1)
+    }
+}
+
+/// Where each CSV column goes: the wire or Rust name of an add_contact field, `custom:<name>`,
+/// a `--map column=field` rule (field `-`: ignore the column), or, with `custom_unknown`,
+/// `custom:<column>` for any other column.
+///
+/// Refused: a `--map` rule for a column the header does not have or to a field add_contact
+/// does not have (usage, exit 1); an unknown column without a rule or `--custom-unknown`, a
+/// `contact_list` column, and two columns going to the same field (invalid input, exit 4).
+pub fn map_columns(
+    headers: &[String],
+    maps: &[(String, String)],
+    custom_unknown: bool,
+) -> CliResult<Vec<Target>> {
+    let fields = AddContactRequest::INFO.request;
+    let custom = custom_field();
+    let resolve = |name: &str| -> Option<Target> {
         let n = name.trim();
-        if let Some(rest) = n.strip_prefix(&format!("{custom}:")) {
-            return Some(format!("{custom}:{rest}"));
+        if let Some(rest) = n.strip_prefix(custom).and_then(|r| r.strip_prefix(':')) {
+            return Some(Target::Custom(rest.to_owned()));
         }
         fields
             .iter()
@@ -72,62 +133,206 @@ pub fn map_columns(headers: &[String], maps: &[(String, String)]) -> CliResult<V
                         || f.rust.eq_ignore_ascii_case(n)
                         || crate::cli::kebab(f.rust) == n)
             })
-            .map(|f| f.name.to_owned())
+            .map(|f| Target::Field(f.name))
     };
-    let mut out = Vec::new();
-    for h in headers {
-        let target = match maps.iter().find(|(c, _)| c == h.trim()) {
-            Some((_, field)) => resolve(field).ok_or_else(|| {
-                CliError::usage(format!(
-                    "--map {h}={field}: `{field}` is not an add_contact field; fields: {}, or {custom}:<name>",
-                    fields.iter().filter(|f| f.ty != FieldType::CustomFields).map(|f| f.name).collect::<Vec<_>>().join(", ")
-                ))
-            })?,
-            None => resolve(h).unwrap_or_else(|| format!("{custom}:{}", h.trim())),
+    let columns = || {
+        headers
+            .iter()
+            .map(|h| format!("`{h}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (c, f) in maps {
+        if !headers.iter().any(|h| h == c) {
+            return Err(CliError::usage(format!(
+                "--map {c}={f}: the header has no column `{c}`; its columns: {}",
+                columns()
+            )));
+        }
+    }
+    let mut out = Vec::with_capacity(headers.len());
+    let mut unknown = Vec::new();
+    let mut problems = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let target = match maps.iter().find(|(c, _)| c == h) {
+            Some((_, field)) if field == "-" => Target::Ignore,
+            Some((_, field)) => match resolve(field) {
+                Some(Target::Field("contact_list")) | None => {
+                    return Err(CliError::usage(format!(
+                        "--map {h}={field}: `{field}` is not an add_contact field; fields: {}, or - to ignore the column",
+                        allowed_fields()
+                    )));
+                }
+                Some(t) => t,
+            },
+            None => match resolve(h) {
+                Some(Target::Field("contact_list")) => {
+                    problems.push(format!(
+                        "{}: the contact list is given by --contact-list, not by a column (--map {h}=- ignores the column)",
+                        column_name(i, h)
+                    ));
+                    Target::Ignore
+                }
+                Some(t) => t,
+                None if custom_unknown && !h.is_empty() => Target::Custom(h.clone()),
+                None => {
+                    unknown.push(column_name(i, h));
+                    Target::Ignore
+                }
+            },
         };
         out.push(target);
+    }
+    if !unknown.is_empty() {
+        problems.push(format!(
+            "{} {} not an add_contact field; fields: {}. Map a column with --map COLUMN=FIELD \
+             (FIELD may be {custom}:<name>, or - to ignore the column), or pass --custom-unknown \
+             to send every unknown column as {custom}:<column>",
+            unknown.join(", "),
+            if unknown.len() == 1 { "is" } else { "are" },
+            allowed_fields()
+        ));
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(j) = headers[..i].iter().position(|e| e == h) {
+            problems.push(format!(
+                "the header has `{h}` twice (columns {} and {}); rename or remove one",
+                j + 1,
+                i + 1
+            ));
+            continue;
+        }
+        if out[i] == Target::Ignore || unknown.contains(&column_name(i, h)) {
+            continue;
+        }
+        if let Some(j) = (0..i).find(|&j| out[j] == out[i] && headers[j] != *h) {
+            let to = out[i].param(custom).unwrap_or_default();
+            problems.push(format!(
+                "{} and {} both go to `{to}`; keep one, or send one elsewhere with --map {h}=FIELD (or --map {h}=- to ignore it)",
+                column_name(j, &headers[j]),
+                column_name(i, h),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(CliError::invalid(
+            problems
+                .iter()
+                .map(|p| format!("dlspbx: {p}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
     }
     Ok(out)
 }
 
-/// Reads and validates every row.
-pub fn read_rows(
-    reader: impl io::Read,
-    contact_list: &str,
-    maps: &[(String, String)],
-) -> CliResult<Vec<Row>> {
-    let mut rdr = csv::ReaderBuilder::new()
+/// Line numbers of byte offsets in the input: `\n`, `\r\n` and a lone `\r` each end a line
+/// (the header is line 1). The csv crate's own line count misses the `\n` of a `\r\n` (what
+/// Excel writes), so lines are counted here, from the record's byte offset.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line a record starting at `offset` starts on (offsets only grow).
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let b = self.bytes;
+        let mut start = usize::try_from(offset).unwrap_or(b.len()).min(b.len());
+        // The record's offset may point at the line break before it.
+        while start < b.len() && matches!(b[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        while self.pos < start {
+            match b[self.pos] {
+                b'\n' => self.line += 1,
+                b'\r' if b.get(self.pos + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.line
+    }
+}
+
+/// The input's header, as read (a UTF-8 byte order mark removed).
+pub fn read_header(bytes: &[u8]) -> CliResult<Vec<String>> {
+    csv_reader(bytes)
+        .headers()
+        .map_err(|e| CliError::usage(format!("cannot read the CSV header: {e}")))
+        .map(|h| {
+            h.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 {
+                        c.trim_start_matches('\u{feff}').trim().to_owned()
+                    } else {
+                        c.trim().to_owned()
+                    }
+                })
+                .collect()
+        })
+}
+
+fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::Headers)
-        .from_reader(reader);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| CliError::usage(format!("cannot read the CSV header: {e}")))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let targets = map_columns(&headers, maps)?;
+        .from_reader(bytes)
+}
+
+/// Reads and validates every row of `bytes` (a whole CSV file).
+pub fn read_rows(
+    bytes: &[u8],
+    contact_list: &str,
+    maps: &[(String, String)],
+    custom_unknown: bool,
+) -> CliResult<Vec<Row>> {
+    let headers = read_header(bytes)?;
+    let targets = map_columns(&headers, maps, custom_unknown)?;
+    let custom = custom_field();
+    let mut rdr = csv_reader(bytes);
+    let mut lines = Lines::new(bytes);
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| CliError::usage(format!("cannot read the CSV file: {e}")))?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.line_at(rec.position().map(|p| p.byte()).unwrap_or(0));
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        if rec.len() > headers.len() {
+            let extra = rec.iter().skip(headers.len()).any(|c| !c.trim().is_empty());
+            if extra {
+                rows.push(Row {
+                    line,
+                    request: Err(format!(
+                        "{} cells, but the header has {} columns",
+                        rec.len(),
+                        headers.len()
+                    )),
+                });
+                continue;
+            }
+        }
         let mut entries: Vec<(std::borrow::Cow<'static, str>, Node<'static>)> =
             vec![("contact_list".into(), Node::from(contact_list.to_owned()))];
-        for (i, cell) in rec.iter().enumerate() {
+        for (cell, target) in rec.iter().zip(&targets) {
             let cell = cell.trim();
             if cell.is_empty() {
                 continue;
             }
-            let Some(target) = targets.get(i) else {
-                continue;
-            };
-            if target == "contact_list" {
-                continue;
+            if let Some(name) = target.param(custom) {
+                entries.push((name.into(), Node::from(cell.to_owned())));
             }
-            entries.push((target.clone().into(), Node::from(cell.to_owned())));
         }
         let request = AddContactRequest::from_params(&Node::Map(entries))
             .and_then(|r| r.validate().map(|()| r))
@@ -184,6 +389,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let skip_invalid = m.get_flag("skip_invalid");
     let concurrency = usize::from(m.get_one::<u16>("concurrency").copied().unwrap_or(4)).max(1);
     let maps = parse_maps(m)?;
+    let custom_unknown = m.get_flag("custom_unknown");
 
     let list_req = AddContactListRequest::from_params(&Node::Map(vec![(
         "name".into(),
@@ -191,13 +397,17 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     )]))?;
     list_req.validate()?;
 
-    let rows = if file == "-" {
-        read_rows(io::stdin().lock(), &contact_list, &maps)?
+    let bytes = if file == "-" {
+        let mut buf = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
+        buf
     } else {
-        let f = std::fs::File::open(&file)
-            .map_err(|e| CliError::usage(format!("cannot open {file}: {e}")))?;
-        read_rows(io::BufReader::new(f), &contact_list, &maps)?
+        std::fs::read(&file).map_err(|e| CliError::usage(format!("cannot open {file}: {e}")))?
     };
+    let rows = read_rows(&bytes, &contact_list, &maps, custom_unknown)?;
     let total = rows.len();
     let mut good: Vec<(u64, AddContactRequest)> = Vec::new();
     let mut skipped = 0usize;
