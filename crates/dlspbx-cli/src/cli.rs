@@ -762,7 +762,17 @@ fn import_command() -> Command {
              all rows are valid or --skip-invalid is given. The contact list is then created (the API \
              returns the existing list's ID when it exists) and the rows are sent with bounded concurrency. \
              Re-running an import is safe: add_contact returns the existing contact's ID.\n\n\
-             Exit codes: 0 all sent; 3 some rows failed on the server; 4 invalid rows (without --skip-invalid).\n\n\
+             With --output jsonl each row's result is written, and flushed, as the server acknowledges it.\n\n\
+             Resuming: every acknowledged row is also recorded, as it is acknowledged, in a journal \
+             (FILE.csv.dlspbx-journal beside the input, or --journal PATH; none for stdin without \
+             --journal), which is removed once every row is stored. After an import stopped, failed \
+             or was killed, the same command with --resume skips the rows the journal names (same \
+             line, same phone number; a changed file is refused) and sends the rest. After \
+             --max-failures consecutive connection failures the import stops instead of trying \
+             every row.\n\n\
+             Exit codes: 0 all sent; 1 usage; 2 stopped after --max-failures connection failures (or a row \
+             failed in transport); 3 some rows failed on the server; 4 invalid rows (without --skip-invalid) \
+             or columns.\n\n\
              Columns:{fields}",
         ))
         .arg(Arg::new("file").value_name("FILE.csv").required(true).help("CSV file with a header row (`-` reads stdin)"))
@@ -784,6 +794,16 @@ fn import_command() -> Command {
                 .value_parser(clap::value_parser!(u16).range(1..=64))
                 .help("Rows sent at once"),
         )
+        .arg(
+            Arg::new("max_failures")
+                .long("max-failures")
+                .value_name("N")
+                .default_value("10")
+                .value_parser(clap::value_parser!(u32).range(1..))
+                .help("Stop (exit 2) after N consecutive connection failures: the server is gone"),
+        )
+        .arg(Arg::new("resume").long("resume").action(ArgAction::SetTrue).help("Skip the rows the journal says an earlier run stored (see Resuming)"))
+        .arg(Arg::new("journal").long("journal").value_name("PATH").help("Where the journal is kept [default: FILE.csv.dlspbx-journal; none for stdin]"))
 }
 
 fn decode_command() -> Command {

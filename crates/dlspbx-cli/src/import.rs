@@ -13,8 +13,8 @@
 //!    (line, phone number, contact ID or error) in `--output`.
 
 use crate::conn::{Conn, Globals};
-use crate::error::{CliError, CliResult, EXIT_INVALID, EXIT_SERVER};
-use crate::output;
+use crate::error::{CliError, CliResult, EXIT_DECODE, EXIT_INVALID, EXIT_SERVER};
+use crate::output::{self, Output};
 use crate::run::stdout_err;
 use clap::ArgMatches;
 use dlspbx_core::FieldType;
@@ -25,7 +25,7 @@ use dlspbx_core::{ActionInfo, Endpoint, Node};
 use serde_json::{Value, json};
 use std::io::{self, IsTerminal, Read, Write};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// How the import's summary prints: like an action whose response is a table of `contacts`.
 static SUMMARY: ActionInfo = ActionInfo {
@@ -376,6 +376,193 @@ fn progress(len: u64) -> Option<indicatif::ProgressBar> {
     Some(b)
 }
 
+/// The journal of an import: one JSON line per acknowledged row, flushed as it is
+/// acknowledged, so that `--resume` can skip what a killed or stopped run already stored.
+/// It lives at `--journal PATH`, else beside the input (`FILE.csv.dlspbx-journal`), and is
+/// removed when every row is stored.
+struct Journal {
+    path: std::path::PathBuf,
+    out: io::BufWriter<std::fs::File>,
+}
+
+/// One acknowledged row, as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stored {
+    phone_number: String,
+    id: i64,
+}
+
+/// The journal's path: `--journal`, else beside the input; none for stdin without `--journal`.
+fn journal_path(m: &ArgMatches, file: &str) -> Option<std::path::PathBuf> {
+    if let Some(p) = m.get_one::<String>("journal") {
+        return Some(p.into());
+    }
+    (file != "-").then(|| format!("{file}.dlspbx-journal").into())
+}
+
+/// Reads a journal: line number -> what was stored, for `contact_list`.
+fn read_journal(
+    path: &std::path::Path,
+    contact_list: &str,
+) -> CliResult<std::collections::HashMap<u64, Stored>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            CliError::usage(format!(
+                "--resume: no journal at {} (an import removes it when every row is stored); \
+                 without --resume every row is sent again, which is safe",
+                path.display()
+            ))
+        } else {
+            CliError::usage(format!("--resume: cannot read {}: {e}", path.display()))
+        }
+    })?;
+    let mut out = std::collections::HashMap::new();
+    let complete = text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    for (n, l) in lines.iter().enumerate() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let entry = serde_json::from_str::<Value>(l).ok().and_then(|v| {
+            Some((
+                v.get("contact_list")?.as_str()?.to_owned(),
+                v.get("line")?.as_u64()?,
+                v.get("phone_number")?.as_str()?.to_owned(),
+                v.get("id")?.as_i64()?,
+            ))
+        });
+        let Some((list, line, phone_number, id)) = entry else {
+            // A run killed while writing leaves its last line unfinished: that row was not
+            // recorded, and is sent again.
+            if n + 1 == lines.len() && !complete {
+                break;
+            }
+            return Err(CliError::usage(format!(
+                "--resume: {} line {}: not a journal entry; delete the file to send every row again",
+                path.display(),
+                n + 1
+            )));
+        };
+        if list != contact_list {
+            return Err(CliError::usage(format!(
+                "--resume: the journal {} is of an import into {list:?}, not --contact-list {contact_list:?}",
+                path.display()
+            )));
+        }
+        out.insert(line, Stored { phone_number, id });
+    }
+    Ok(out)
+}
+
+impl Journal {
+    fn open(path: &std::path::Path, append: bool) -> CliResult<Journal> {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(path)
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "cannot write the import journal {}: {e} (--journal PATH puts it elsewhere)",
+                    path.display()
+                ))
+            })?;
+        Ok(Journal {
+            path: path.to_owned(),
+            out: io::BufWriter::new(f),
+        })
+    }
+
+    fn record(&mut self, contact_list: &str, line: u64, phone: &str, id: i64) -> io::Result<()> {
+        let entry =
+            json!({"contact_list": contact_list, "line": line, "phone_number": phone, "id": id});
+        serde_json::to_writer(&mut self.out, &entry)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+/// Whether a failure means the server could not be reached or talked to (the failures
+/// `--max-failures` counts), rather than an answer.
+fn is_connection_failure(e: &dlspbx_core::Error) -> bool {
+    use dlspbx_core::error::TransportKind;
+    matches!(e, dlspbx_core::Error::Transport(t)
+        if matches!(t.kind(), TransportKind::Connect | TransportKind::Timeout | TransportKind::Io))
+}
+
+/// What the sending threads share, behind one lock: the results so far and the writers that
+/// record each one as it is acknowledged.
+struct Sink<'a> {
+    contact_list: &'a str,
+    results: Vec<Sent>,
+    /// `-o jsonl`: each row's result is written and flushed as it arrives.
+    jsonl: Option<io::Stdout>,
+    journal: Option<Journal>,
+    /// The first failure to write stdout or the journal (the import stops).
+    write_error: Option<CliError>,
+    /// Consecutive connection failures.
+    consecutive: usize,
+    /// The last connection failure, when `--max-failures` stopped the import.
+    gave_up: Option<String>,
+}
+
+/// A row's result as stdout shows it.
+fn record(line: u64, phone: &str, outcome: &Result<i64, CliError>) -> Value {
+    let (id, status) = match outcome {
+        Ok(id) => (json!(id), "sent".to_owned()),
+        Err(e) => (
+            Value::Null,
+            format!("failed: {}", e.message.trim_start_matches("dlspbx: ")),
+        ),
+    };
+    json!({"line": line, "phone_number": phone, "id": id, "status": status})
+}
+
+impl Sink<'_> {
+    /// Takes one row's result; false when the import must stop.
+    fn take(
+        &mut self,
+        line: u64,
+        phone: String,
+        outcome: Result<i64, dlspbx_core::Error>,
+        max_failures: usize,
+    ) -> bool {
+        let connection = outcome.as_ref().err().is_some_and(is_connection_failure);
+        let outcome = outcome.map_err(CliError::from);
+        if connection {
+            self.consecutive += 1;
+            if self.consecutive >= max_failures && self.gave_up.is_none() {
+                self.gave_up = outcome.as_ref().err().map(|e| e.message.clone());
+            }
+        } else {
+            self.consecutive = 0;
+        }
+        if let (Ok(id), Some(j)) = (&outcome, &mut self.journal)
+            && let Err(e) = j.record(self.contact_list, line, &phone, *id)
+            && self.write_error.is_none()
+        {
+            self.write_error = Some(CliError::usage(format!(
+                "cannot write the import journal {}: {e}",
+                j.path.display()
+            )));
+        }
+        if let Some(out) = &mut self.jsonl {
+            let written = serde_json::to_writer(&mut *out, &record(line, &phone, &outcome))
+                .map_err(io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush());
+            if let Err(e) = written
+                && self.write_error.is_none()
+            {
+                self.write_error = Some(stdout_err(e));
+            }
+        }
+        self.results.push((line, phone, outcome));
+        self.write_error.is_none() && self.gave_up.is_none()
+    }
+}
+
 /// Runs `dialer import`.
 pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let file = m
@@ -388,8 +575,20 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         .unwrap_or_default();
     let skip_invalid = m.get_flag("skip_invalid");
     let concurrency = usize::from(m.get_one::<u16>("concurrency").copied().unwrap_or(4)).max(1);
+    let max_failures = m
+        .get_one::<u32>("max_failures")
+        .copied()
+        .unwrap_or(10)
+        .max(1) as usize;
     let maps = parse_maps(m)?;
     let custom_unknown = m.get_flag("custom_unknown");
+    let resume = m.get_flag("resume");
+    let journal_at = journal_path(m, &file);
+    if resume && journal_at.is_none() {
+        return Err(CliError::usage(
+            "--resume needs --journal PATH when the input is stdin (the journal of a file is kept beside it)",
+        ));
+    }
 
     let list_req = AddContactListRequest::from_params(&Node::Map(vec![(
         "name".into(),
@@ -426,6 +625,33 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         );
         return Err(CliError::silent(EXIT_INVALID));
     }
+    let valid = good.len();
+
+    // --resume: the rows the journal says were stored are not sent again.
+    let mut resumed = 0usize;
+    if resume && let Some(path) = &journal_at {
+        let stored = read_journal(path, &contact_list)?;
+        for (line, q) in &good {
+            if let Some(s) = stored.get(line)
+                && s.phone_number != q.phone_number
+            {
+                return Err(CliError::usage(format!(
+                    "--resume: the journal {} says line {line} was {} and the file has {} there: \
+                     the file changed since; delete the journal to send every row again (which is safe)",
+                    path.display(),
+                    s.phone_number,
+                    q.phone_number
+                )));
+            }
+        }
+        good.retain(|(line, _)| !stored.contains_key(line));
+        resumed = valid - good.len();
+        eprintln!(
+            "dlspbx: --resume: {resumed} of {valid} rows were stored before ({}); sending the other {}",
+            path.display(),
+            good.len()
+        );
+    }
 
     let conn = Conn::open(g)?;
     if g.dry_run {
@@ -440,14 +666,30 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let list_id = list.decode::<AddContactListRequest>()?.id;
     eprintln!("dlspbx: contact list {contact_list:?} has ID {list_id}");
 
-    // Send with bounded concurrency: `concurrency` threads take rows in turn.
+    let journal = journal_at
+        .as_deref()
+        .map(|p| Journal::open(p, resume))
+        .transpose()?;
+    let output = g.output();
+    let sink = Mutex::new(Sink {
+        contact_list: &contact_list,
+        results: Vec::with_capacity(good.len()),
+        jsonl: (output == Output::Jsonl).then(io::stdout),
+        journal,
+        write_error: None,
+        consecutive: 0,
+        gave_up: None,
+    });
+
+    // Send with bounded concurrency: `concurrency` threads take rows in turn, until the rows
+    // run out or the import must stop.
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Sent>> = Mutex::new(Vec::with_capacity(good.len()));
+    let stop = AtomicBool::new(false);
     let bar = progress(good.len() as u64);
     std::thread::scope(|s| {
         for _ in 0..concurrency.min(good.len().max(1)) {
             s.spawn(|| {
-                loop {
+                while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((line, req)) = good.get(i) else {
                         break;
@@ -456,19 +698,19 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
                     let outcome = conn
                         .client
                         .call_raw(req.clone())
-                        .map_err(CliError::from)
-                        .and_then(|raw| {
-                            raw.decode::<AddContactRequest>()
-                                .map(|r| r.id)
-                                .map_err(CliError::from)
-                        });
+                        .and_then(|raw| raw.decode::<AddContactRequest>().map(|r| r.id));
                     if let Some(b) = &bar {
                         b.inc(1);
                     }
-                    results
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((*line, phone, outcome));
+                    let go_on = sink.lock().unwrap_or_else(|e| e.into_inner()).take(
+                        *line,
+                        phone,
+                        outcome,
+                        max_failures,
+                    );
+                    if !go_on {
+                        stop.store(true, Ordering::Relaxed);
+                    }
                 }
             });
         }
@@ -476,48 +718,80 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let sink = sink.into_inner().unwrap_or_else(|e| e.into_inner());
+    let Sink {
+        mut results,
+        journal,
+        write_error,
+        gave_up,
+        ..
+    } = sink;
+    if let Some(e) = write_error {
+        return Err(e);
+    }
     results.sort_by_key(|(line, _, _)| *line);
 
     let sent = results.iter().filter(|r| r.2.is_ok()).count();
     let failed = results.len() - sent;
+    let not_sent = good.len() - results.len();
+    let stored = resumed + sent;
     let mut worst = 0u8;
     let mut records = Vec::new();
     for (line, phone, outcome) in &results {
-        let (id, status) = match outcome {
-            Ok(id) => (json!(id), "sent".to_owned()),
-            Err(e) => {
-                worst = worst.max(e.code);
-                let why = e.message.trim_start_matches("dlspbx: ");
-                eprintln!("line {line}: {why}");
-                (Value::Null, format!("failed: {why}"))
-            }
-        };
-        records.push(json!({
-            "line": line,
-            "phone_number": phone,
-            "id": id,
-            "status": status,
-        }));
+        if let Err(e) = outcome {
+            worst = worst.max(e.code);
+            eprintln!("line {line}: {}", e.message.trim_start_matches("dlspbx: "));
+        }
+        records.push(record(*line, phone, outcome));
     }
-    let doc = json!({
-        "contact_list": contact_list,
-        "contact_list_id": list_id,
-        "sent": sent,
-        "skipped": skipped,
-        "failed": failed,
-        "contacts": records,
-    });
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    output::write_value(&mut out, g.output(), &SUMMARY, &doc).map_err(stdout_err)?;
-    out.flush().map_err(stdout_err)?;
-    eprintln!("dlspbx: import finished: {sent} sent, {skipped} skipped (invalid), {failed} failed");
+    if output != Output::Jsonl {
+        let doc = json!({
+            "contact_list": contact_list,
+            "contact_list_id": list_id,
+            "sent": sent,
+            "skipped": skipped,
+            "failed": failed,
+            "resumed": resumed,
+            "not_sent": not_sent,
+            "contacts": records,
+        });
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        output::write_value(&mut out, output, &SUMMARY, &doc).map_err(stdout_err)?;
+        out.flush().map_err(stdout_err)?;
+    }
+    let mut counts = format!("{sent} sent, {skipped} skipped (invalid), {failed} failed");
+    if resumed > 0 {
+        counts.push_str(&format!(", {resumed} stored before (--resume)"));
+    }
+    if not_sent > 0 {
+        counts.push_str(&format!(", {not_sent} not sent"));
+    }
+    let journal_path = journal.map(|j| j.path);
+    let resume_hint = match &journal_path {
+        Some(_) => "rerun the same command with --resume to send only the rows not stored yet".to_owned(),
+        None => "no journal was kept (the input is stdin; --journal PATH keeps one), so a rerun sends every row again, which is safe".to_owned(),
+    };
+    if let Some(last) = gave_up {
+        eprintln!("dlspbx: import stopped: {counts}");
+        eprintln!(
+            "dlspbx: stopped after {max_failures} consecutive connection failures (--max-failures; last: {}): \
+             {stored} of {valid} rows stored; {resume_hint}",
+            last.trim_start_matches("dlspbx: ")
+        );
+        return Err(CliError::silent(EXIT_DECODE));
+    }
+    eprintln!("dlspbx: import finished: {counts}");
     if failed > 0 {
+        eprintln!("dlspbx: {stored} of {valid} rows stored; {resume_hint}");
         return Err(CliError::silent(if worst == 0 {
             EXIT_SERVER
         } else {
             worst
         }));
+    }
+    if let Some(p) = journal_path {
+        // Every row is stored: nothing is left to resume.
+        let _ = std::fs::remove_file(p);
     }
     Ok(())
 }

@@ -347,3 +347,251 @@ fn a_row_with_more_cells_than_the_header_is_invalid() {
         stderr(&out)
     );
 }
+
+/// What the stand-in server does once it has answered its add_contact calls.
+#[derive(Clone, Copy)]
+enum Then {
+    /// Closes its socket: every later connection is refused (a killed server).
+    Die,
+    /// Accepts connections and never answers.
+    Hang,
+}
+
+/// A stand-in server on loopback that answers add_contact_list and the first `answer`
+/// add_contact calls (IDs 101, 102, ...), then dies or hangs. Returns its URL.
+fn stand_in(answer: usize, then: Then) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut answered = 0;
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let mut r = BufReader::new(stream);
+            let mut head = String::new();
+            let mut len = 0usize;
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                    break;
+                }
+                if let Some(v) = l.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&l);
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            let id = if head.contains("api_action=add_contact_list") {
+                7
+            } else if answered < answer {
+                answered += 1;
+                100 + answered
+            } else {
+                match then {
+                    Then::Die => break,
+                    Then::Hang => {
+                        held.push(r);
+                        continue;
+                    }
+                }
+            };
+            let body = format!("{{\"result\":\"success\",\"id\":{id}}}");
+            let _ = write!(
+                r.get_mut(),
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+fn leads(n: usize) -> String {
+    let mut text = String::from("phone,first_name\n");
+    for i in 0..n {
+        text.push_str(&format!("815555{i:04},Lead {i}\n"));
+    }
+    text
+}
+
+fn import_at(url: &str, file: &std::path::Path, extra: &[&str]) -> assert_cmd::Command {
+    let mut cmd = dlspbx();
+    cmd.args(["--url", url, "--api-user", "u", "--api-key", "k"])
+        .args(["dialer", "import"])
+        .arg(file)
+        .args([
+            "--contact-list",
+            "Import test",
+            "--map",
+            "phone=phone_number",
+        ])
+        .args(extra);
+    cmd
+}
+
+fn jsonl(out: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect()
+}
+
+/// Issue 15: with `-o jsonl` nothing was written until every row was done, so a killed
+/// import left no record of what was stored.
+#[test]
+fn jsonl_results_are_written_as_rows_are_acknowledged() {
+    let url = stand_in(5, Then::Hang);
+    let (dir, file) = write_csv(&leads(20));
+    let out = import_at(&url, &file, &["-o", "jsonl", "--concurrency", "1"])
+        .timeout(std::time::Duration::from_secs(4))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        None,
+        "killed while waiting: {}",
+        stderr(&out)
+    );
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 5, "{}", stdout(&out));
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["line"], i as u64 + 2, "{r}");
+        assert_eq!(r["id"], i as u64 + 101, "{r}");
+        assert_eq!(r["status"], "sent", "{r}");
+    }
+    // The journal beside the input holds the same five rows.
+    let journal = std::fs::read_to_string(dir.path().join("contacts.csv.dlspbx-journal")).unwrap();
+    assert_eq!(journal.lines().count(), 5, "{journal}");
+}
+
+/// Issue 15: a 20,000-row import against a killed server went on for 10.5 minutes.
+#[test]
+fn a_dead_server_stops_the_import_after_max_failures() {
+    let url = stand_in(5, Then::Die);
+    let (_dir, file) = write_csv(&leads(2000));
+    let started = std::time::Instant::now();
+    let out = import_at(&url, &file, &["-o", "jsonl", "--max-failures", "3"])
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let se = stderr(&out);
+    assert!(
+        se.contains(
+            "stopped after 3 consecutive connection failures (--max-failures; last: transport error"
+        ),
+        "{se}"
+    );
+    assert!(
+        se.contains("5 of 2000 rows stored; rerun the same command with --resume"),
+        "{se}"
+    );
+    let rows = jsonl(&out);
+    assert_eq!(
+        rows.iter().filter(|r| r["status"] == "sent").count(),
+        5,
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        rows.len() < 20,
+        "kept going after the server died: {} rows",
+        rows.len()
+    );
+
+    // The default is 10.
+    let url = stand_in(0, Then::Die);
+    let out = import_at(&url, &file, &["--concurrency", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stopped after 10 consecutive"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Issue 15: `--resume` sends only what the journal does not name; a finished import removes
+/// its journal.
+#[test]
+fn resume_skips_the_rows_an_earlier_run_stored() {
+    let url = stand_in(5, Then::Die);
+    let (dir, file) = write_csv(&leads(30));
+    let journal = dir.path().join("contacts.csv.dlspbx-journal");
+    let out = import_at(&url, &file, &["--concurrency", "1", "--max-failures", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap().lines().count(),
+        5
+    );
+
+    let sim = dlspbx_sim::Sim::start().unwrap();
+    let out = import(&sim, &file, &["--resume", "-o", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let se = stderr(&out);
+    assert!(
+        se.contains("--resume: 5 of 30 rows were stored before"),
+        "{se}"
+    );
+    assert!(
+        se.contains("25 sent, 0 skipped (invalid), 0 failed, 5 stored before (--resume)"),
+        "{se}"
+    );
+    let lines: Vec<u64> = jsonl(&out)
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines.len(), 25);
+    assert!(lines.iter().all(|&l| l >= 7), "{lines:?}");
+    assert_eq!(
+        contacts_in(&sim, "Import test"),
+        25,
+        "the first five went to the other server"
+    );
+    assert!(!journal.exists(), "a finished import removes its journal");
+
+    // Nothing to resume now.
+    let out = import(&sim, &file, &["--resume"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--resume: no journal at"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A journal that does not match the file is refused.
+    std::fs::write(
+        &journal,
+        "{\"contact_list\":\"Import test\",\"line\":2,\"phone_number\":\"8005550000\",\"id\":1}\n",
+    )
+    .unwrap();
+    let out = import(&sim, &file, &["--resume"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the file changed since"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Stdin has no journal unless --journal names one.
+    let out = dlspbx()
+        .args(["dialer", "import", "-", "--contact-list", "L", "--resume"])
+        .write_stdin(leads(1).replace("phone,", "phone_number,"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--resume needs --journal PATH"),
+        "{}",
+        stderr(&out)
+    );
+}
