@@ -762,6 +762,9 @@ fn import_command() -> Command {
              all rows are valid or --skip-invalid is given. The contact list is then created (the API \
              returns the existing list's ID when it exists) and the rows are sent with bounded concurrency. \
              Re-running an import is safe: add_contact returns the existing contact's ID.\n\n\
+             The summary counts the rows sent: add_contact answers a new and an existing contact \
+             alike (with its ID), so it cannot tell them apart. On a terminal it shows the counts and \
+             the first few failures (--reject-file PATH writes every bad row, -o jsonl every row's result).\n\n\
              With --output jsonl each row's result is written, and flushed, as the server acknowledges it.\n\n\
              Resuming: every acknowledged row is also recorded, as it is acknowledged, in a journal \
              (FILE.csv.dlspbx-journal beside the input, or --journal PATH; none for stdin without \
@@ -803,6 +806,7 @@ fn import_command() -> Command {
                 .help("Stop (exit 2) after N consecutive connection failures: the server is gone"),
         )
         .arg(Arg::new("resume").long("resume").action(ArgAction::SetTrue).help("Skip the rows the journal says an earlier run stored (see Resuming)"))
+        .arg(Arg::new("reject_file").long("reject-file").value_name("PATH").help("Write the bad rows (invalid, or refused by the server) to PATH as CSV: the input's header and a reason column"))
         .arg(Arg::new("journal").long("journal").value_name("PATH").help("Where the journal is kept [default: FILE.csv.dlspbx-journal; none for stdin]"))
 }
 

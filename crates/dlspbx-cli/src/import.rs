@@ -48,6 +48,8 @@ pub struct Row {
     pub line: u64,
     /// The request, or why the row is invalid.
     pub request: Result<AddContactRequest, String>,
+    /// The row's cells as read (for `--reject-file`).
+    pub cells: Vec<String>,
 }
 
 /// One sent row: its line, phone number, and the contact ID or the failure.
@@ -319,6 +321,7 @@ pub fn read_rows(
                         rec.len(),
                         headers.len()
                     )),
+                    cells: rec.iter().map(str::to_owned).collect(),
                 });
                 continue;
             }
@@ -343,7 +346,11 @@ pub fn read_rows(
                     format!("{}: {:?} {}", e.field, e.value, e.reason)
                 }
             });
-        rows.push(Row { line, request });
+        rows.push(Row {
+            line,
+            request,
+            cells: rec.iter().map(str::to_owned).collect(),
+        });
     }
     Ok(rows)
 }
@@ -491,6 +498,119 @@ fn is_connection_failure(e: &dlspbx_core::Error) -> bool {
         if matches!(t.kind(), TransportKind::Connect | TransportKind::Timeout | TransportKind::Io))
 }
 
+/// `--reject-file`: the bad rows as CSV (the input's header and `reason`), each written and
+/// flushed when it is found: the invalid rows, and the rows the server refused.
+struct Rejects {
+    path: std::path::PathBuf,
+    width: usize,
+    out: csv::Writer<std::fs::File>,
+    count: usize,
+}
+
+impl Rejects {
+    fn create(path: &std::path::Path, header: &[String], input: &str) -> CliResult<Rejects> {
+        let same = input != "-"
+            && std::fs::canonicalize(input)
+                .ok()
+                .zip(std::fs::canonicalize(path).ok())
+                .is_some_and(|(a, b)| a == b);
+        if same {
+            return Err(CliError::usage(format!(
+                "--reject-file {}: that is the input file; name another file",
+                path.display()
+            )));
+        }
+        let mut out = csv::WriterBuilder::new()
+            .flexible(true)
+            .from_path(path)
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "--reject-file {}: cannot write it: {e}",
+                    path.display()
+                ))
+            })?;
+        let mut first: Vec<&str> = header.iter().map(String::as_str).collect();
+        first.push("reason");
+        out.write_record(&first)
+            .and_then(|()| out.flush().map_err(csv::Error::from))
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "--reject-file {}: cannot write it: {e}",
+                    path.display()
+                ))
+            })?;
+        Ok(Rejects {
+            path: path.to_owned(),
+            width: header.len(),
+            out,
+            count: 0,
+        })
+    }
+
+    /// One bad row: its cells under the input's header, then the reason (cells beyond the
+    /// header's width follow the reason, so that none is lost).
+    fn write(&mut self, cells: &[String], reason: &str) -> CliResult<()> {
+        let mut rec: Vec<&str> = cells.iter().take(self.width).map(String::as_str).collect();
+        rec.resize(self.width, "");
+        rec.push(reason);
+        rec.extend(cells.iter().skip(self.width).map(String::as_str));
+        self.out
+            .write_record(&rec)
+            .and_then(|()| self.out.flush().map_err(csv::Error::from))
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "--reject-file {}: cannot write it: {e}",
+                    self.path.display()
+                ))
+            })?;
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// How many `line N: reason` lines a terminal shows of each kind.
+const SHOWN: usize = 5;
+
+/// Prints `line N: reason` on stderr: every line to a file or a pipe, the first [`SHOWN`] on
+/// a terminal, then where the rest are.
+struct Listing {
+    tty: bool,
+    shown: usize,
+    more: usize,
+}
+
+impl Listing {
+    fn new() -> Self {
+        Listing {
+            tty: io::stderr().is_terminal(),
+            shown: 0,
+            more: 0,
+        }
+    }
+
+    fn line(&mut self, line: u64, reason: &str) {
+        if self.tty && self.shown >= SHOWN {
+            self.more += 1;
+        } else {
+            self.shown += 1;
+            eprintln!("line {line}: {reason}");
+        }
+    }
+
+    fn finish(&self, what: &str, rejects: Option<&std::path::Path>) {
+        if self.more > 0 {
+            let rest = match rejects {
+                Some(p) => format!("all of them are in {}", p.display()),
+                None => "--reject-file PATH writes them all".to_owned(),
+            };
+            eprintln!(
+                "dlspbx: ... and {} more {what} (a terminal shows {SHOWN}); {rest}",
+                self.more
+            );
+        }
+    }
+}
+
 /// What the sending threads share, behind one lock: the results so far and the writers that
 /// record each one as it is acknowledged.
 struct Sink<'a> {
@@ -499,6 +619,7 @@ struct Sink<'a> {
     /// `-o jsonl`: each row's result is written and flushed as it arrives.
     jsonl: Option<io::Stdout>,
     journal: Option<Journal>,
+    rejects: Option<Rejects>,
     /// The first failure to write stdout or the journal (the import stops).
     write_error: Option<CliError>,
     /// Consecutive connection failures.
@@ -524,12 +645,22 @@ impl Sink<'_> {
     fn take(
         &mut self,
         line: u64,
+        cells: &[String],
         phone: String,
         outcome: Result<i64, dlspbx_core::Error>,
         max_failures: usize,
     ) -> bool {
         let connection = outcome.as_ref().err().is_some_and(is_connection_failure);
         let outcome = outcome.map_err(CliError::from);
+        // A row the server refused is a bad row; one that failed in transport is not (it is
+        // sent again by --resume).
+        if let (Err(e), Some(r)) = (&outcome, &mut self.rejects)
+            && matches!(e.code, EXIT_SERVER | EXIT_INVALID)
+            && let Err(e) = r.write(cells, e.message.trim_start_matches("dlspbx: "))
+            && self.write_error.is_none()
+        {
+            self.write_error = Some(e);
+        }
         if connection {
             self.consecutive += 1;
             if self.consecutive >= max_failures && self.gave_up.is_none() {
@@ -608,17 +739,26 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     };
     let rows = read_rows(&bytes, &contact_list, &maps, custom_unknown)?;
     let total = rows.len();
-    let mut good: Vec<(u64, AddContactRequest)> = Vec::new();
+    let mut rejects = m
+        .get_one::<String>("reject_file")
+        .map(|p| Rejects::create(p.as_ref(), &read_header(&bytes)?, &file))
+        .transpose()?;
+    let mut good: Vec<(u64, AddContactRequest, Vec<String>)> = Vec::new();
     let mut skipped = 0usize;
+    let mut listing = Listing::new();
     for r in rows {
         match r.request {
-            Ok(q) => good.push((r.line, q)),
+            Ok(q) => good.push((r.line, q, r.cells)),
             Err(reason) => {
-                eprintln!("line {}: {reason}", r.line);
+                listing.line(r.line, &reason);
+                if let Some(rj) = &mut rejects {
+                    rj.write(&r.cells, &reason)?;
+                }
                 skipped += 1;
             }
         }
     }
+    listing.finish("invalid rows", rejects.as_ref().map(|r| r.path.as_path()));
     if skipped > 0 && !skip_invalid {
         eprintln!(
             "dlspbx: {skipped} of {total} rows are invalid; nothing was sent (fix them, or pass --skip-invalid to send the valid rows)"
@@ -631,7 +771,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let mut resumed = 0usize;
     if resume && let Some(path) = &journal_at {
         let stored = read_journal(path, &contact_list)?;
-        for (line, q) in &good {
+        for (line, q, _) in &good {
             if let Some(s) = stored.get(line)
                 && s.phone_number != q.phone_number
             {
@@ -644,7 +784,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
                 )));
             }
         }
-        good.retain(|(line, _)| !stored.contains_key(line));
+        good.retain(|(line, _, _)| !stored.contains_key(line));
         resumed = valid - good.len();
         eprintln!(
             "dlspbx: --resume: {resumed} of {valid} rows were stored before ({}); sending the other {}",
@@ -656,7 +796,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let conn = Conn::open(g)?;
     if g.dry_run {
         crate::run::dry_run(&conn, &list_req)?;
-        for (_, q) in &good {
+        for (_, q, _) in &good {
             writeln!(io::stdout()).map_err(stdout_err)?;
             crate::run::dry_run(&conn, q)?;
         }
@@ -676,6 +816,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         results: Vec::with_capacity(good.len()),
         jsonl: (output == Output::Jsonl).then(io::stdout),
         journal,
+        rejects,
         write_error: None,
         consecutive: 0,
         gave_up: None,
@@ -691,7 +832,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
             s.spawn(|| {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((line, req)) = good.get(i) else {
+                    let Some((line, req, cells)) = good.get(i) else {
                         break;
                     };
                     let phone = req.phone_number.clone();
@@ -704,6 +845,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
                     }
                     let go_on = sink.lock().unwrap_or_else(|e| e.into_inner()).take(
                         *line,
+                        cells,
                         phone,
                         outcome,
                         max_failures,
@@ -722,6 +864,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let Sink {
         mut results,
         journal,
+        rejects,
         write_error,
         gave_up,
         ..
@@ -737,12 +880,33 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let stored = resumed + sent;
     let mut worst = 0u8;
     let mut records = Vec::new();
+    let mut listing = Listing::new();
+    // A terminal gets the counts and the first failures, not a table of every row.
+    let brief = output == Output::Table && io::stdout().is_terminal();
     for (line, phone, outcome) in &results {
         if let Err(e) = outcome {
             worst = worst.max(e.code);
-            eprintln!("line {line}: {}", e.message.trim_start_matches("dlspbx: "));
+            listing.line(*line, e.message.trim_start_matches("dlspbx: "));
         }
-        records.push(record(*line, phone, outcome));
+        if !brief || (outcome.is_err() && records.len() < SHOWN) {
+            records.push(record(*line, phone, outcome));
+        }
+    }
+    let reject_path = rejects.map(|r| (r.path, r.count));
+    listing.finish(
+        "failed rows",
+        reject_path.as_ref().map(|(p, _)| p.as_path()),
+    );
+    if let Some((p, n)) = &reject_path {
+        eprintln!("dlspbx: {n} bad rows written to {}", p.display());
+    }
+    if brief && records.len() < results.len() {
+        eprintln!(
+            "dlspbx: the table lists {} of the {} rows sent (failures only, at most {SHOWN}); \
+             -o csv > FILE or -o jsonl > FILE writes every row's result",
+            records.len(),
+            results.len()
+        );
     }
     if output != Output::Jsonl {
         let doc = json!({

@@ -350,7 +350,7 @@ fn a_row_with_more_cells_than_the_header_is_invalid() {
 
 /// What the stand-in server does once it has answered its add_contact calls.
 #[derive(Clone, Copy)]
-enum Then {
+pub enum Then {
     /// Closes its socket: every later connection is refused (a killed server).
     Die,
     /// Accepts connections and never answers.
@@ -360,6 +360,11 @@ enum Then {
 /// A stand-in server on loopback that answers add_contact_list and the first `answer`
 /// add_contact calls (IDs 101, 102, ...), then dies or hangs. Returns its URL.
 fn stand_in(answer: usize, then: Then) -> String {
+    stand_in_refusing(answer, then, |_| false)
+}
+
+/// [`stand_in`], answering with the server's error shape when `refuse` says so of a body.
+pub fn stand_in_refusing(answer: usize, then: Then, refuse: fn(&str) -> bool) -> String {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -383,8 +388,12 @@ fn stand_in(answer: usize, then: Then) -> String {
             }
             let mut body = vec![0; len];
             let _ = r.read_exact(&mut body);
+            let refused = refuse(&String::from_utf8_lossy(&body));
             let id = if head.contains("api_action=add_contact_list") {
                 7
+            } else if answered < answer && refused {
+                answered += 1;
+                0
             } else if answered < answer {
                 answered += 1;
                 100 + answered
@@ -397,7 +406,12 @@ fn stand_in(answer: usize, then: Then) -> String {
                     }
                 }
             };
-            let body = format!("{{\"result\":\"success\",\"id\":{id}}}");
+            let body = if id == 0 {
+                "{\"result\":\"error\",\"error\":\"phone number is on the do-not-call list\"}"
+                    .to_owned()
+            } else {
+                format!("{{\"result\":\"success\",\"id\":{id}}}")
+            };
             let _ = write!(
                 r.get_mut(),
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -408,7 +422,7 @@ fn stand_in(answer: usize, then: Then) -> String {
     url
 }
 
-fn leads(n: usize) -> String {
+pub fn leads(n: usize) -> String {
     let mut text = String::from("phone,first_name\n");
     for i in 0..n {
         text.push_str(&format!("815555{i:04},Lead {i}\n"));
@@ -594,4 +608,148 @@ fn resume_skips_the_rows_an_earlier_run_stored() {
         "{}",
         stderr(&out)
     );
+}
+
+fn read_rejects(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Issue 15: `--reject-file` writes the bad rows, with their reason, under the input's header.
+#[test]
+fn reject_file_holds_the_invalid_rows_and_those_the_server_refused() {
+    let sim = dlspbx_sim::Sim::start().unwrap();
+    let (dir, file) = write_csv(GOOD_AND_BAD);
+    let rejects = dir.path().join("bad.csv");
+    let reject = rejects.to_str().unwrap();
+    let header: Vec<String> = "first_name,last_name,phone,state,zip_code,dialOnDate,account,reason"
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+
+    // Nothing sent, but the bad rows are written.
+    let out = import(&sim, &file, &["--custom-unknown", "--reject-file", reject]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let rows = read_rejects(&rejects);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows[0], header);
+    assert_eq!(
+        rows[1][..7],
+        ["Bob", "Ray", "123", "IL", "60601", "", "A-2"]
+    );
+    assert!(rows[1][7].starts_with("phone_number: \"123\""), "{rows:?}");
+    assert_eq!(rows[2][0], "Cy");
+    assert!(rows[2][7].starts_with("state: \"ZZ\""), "{rows:?}");
+    assert_eq!(rows[3][0], "Ed");
+    assert!(
+        rows[3][7].starts_with("dialOnDate: \"2024-13-01\""),
+        "{rows:?}"
+    );
+
+    let out = import(
+        &sim,
+        &file,
+        &[
+            "--custom-unknown",
+            "--skip-invalid",
+            "--reject-file",
+            reject,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(read_rejects(&rejects).len(), 4);
+    assert!(
+        stderr(&out).contains("3 bad rows written to"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Rows the server refuses are bad rows too; the rest are not in the file.
+    let url = stand_in_refusing(100, Then::Die, |body| body.contains("8155550003"));
+    let (dir, file) = write_csv(&leads(6));
+    let rejects = dir.path().join("bad.csv");
+    let out = import_at(&url, &file, &["--reject-file", rejects.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let rows = read_rejects(&rejects);
+    assert_eq!(
+        rows,
+        [
+            vec!["phone", "first_name", "reason"],
+            vec![
+                "8155550003",
+                "Lead 3",
+                "server error: phone number is on the do-not-call list"
+            ]
+        ],
+        "{}",
+        stderr(&out)
+    );
+
+    // The input is never overwritten.
+    let out = import(&sim, &file, &["--reject-file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("that is the input file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Issue 15: on a terminal the summary is the counts and a few failures, not every row.
+#[test]
+fn a_terminal_gets_counts_and_a_few_failures_not_every_row() {
+    use crate::terminal::{bin, in_tmux, quote, skipped, tmux_installed};
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    // Rows 0..=19 are refused: 20 failures of 300 rows.
+    let url = stand_in_refusing(1000, Then::Die, |body| {
+        body.contains("phone_number=815555000") || body.contains("phone_number=815555001")
+    });
+    let (dir, file) = write_csv(&leads(300));
+    let rejects = dir.path().join("bad.csv");
+    let command = format!(
+        "{} --url {url} --api-user u --api-key k dialer import {} --contact-list L \
+         --map phone=phone_number --reject-file {}; echo \"status $?\"",
+        bin(),
+        quote(&file),
+        quote(&rejects)
+    );
+    let (_, screen) = in_tmux(dir.path(), "summary", &command);
+    assert!(screen.contains("status 3"), "{screen}");
+    assert!(
+        screen.contains("280 sent, 0 skipped (invalid), 20 failed"),
+        "{screen}"
+    );
+    let listed = screen
+        .lines()
+        .filter(|l| l.starts_with("line ") && l.contains(": server error"))
+        .count();
+    assert_eq!(listed, 5, "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "... and 15 more failed rows (a terminal shows 5); all of them are in {}",
+            rejects.display()
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("the table lists 5 of the 300 rows sent"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("8155550299"),
+        "every row was printed:\n{screen}"
+    );
+    assert!(screen.lines().count() < 60, "{screen}");
+    assert_eq!(read_rejects(&rejects).len(), 21);
 }
