@@ -773,9 +773,11 @@ fn import_command() -> Command {
              line, same phone number; a changed file is refused) and sends the rest. After \
              --max-failures consecutive connection failures the import stops instead of trying \
              every row.\n\n\
+             Ctrl-C stops taking rows, lets the rows in flight finish, prints how many were stored \
+             and exits 130 (a second Ctrl-C exits at once); --resume sends the rest.\n\n\
              Exit codes: 0 all sent; 1 usage; 2 stopped after --max-failures connection failures (or a row \
              failed in transport); 3 some rows failed on the server; 4 invalid rows (without --skip-invalid) \
-             or columns.\n\n\
+             or columns; 130 interrupted.\n\n\
              Columns:{fields}",
         ))
         .arg(Arg::new("file").value_name("FILE.csv").required(true).help("CSV file with a header row (`-` reads stdin)"))

@@ -13,7 +13,7 @@
 //!    (line, phone number, contact ID or error) in `--output`.
 
 use crate::conn::{Conn, Globals};
-use crate::error::{CliError, CliResult, EXIT_DECODE, EXIT_INVALID, EXIT_SERVER};
+use crate::error::{CliError, CliResult, EXIT_DECODE, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_SERVER};
 use crate::output::{self, Output};
 use crate::run::stdout_err;
 use clap::ArgMatches;
@@ -366,11 +366,57 @@ fn parse_maps(m: &ArgMatches) -> CliResult<Vec<(String, String)>> {
     Ok(out)
 }
 
+/// Stderr as the bar's terminal, two columns narrower than it is. indicatif pads its line to
+/// the terminal's width and leaves the cursor in the last column, so the `^C` a terminal
+/// echoes for Ctrl-C would wrap to a new line, and clearing the bar would clear that line
+/// and leave the bar on the screen; with two columns free the echo stays on the bar's line.
+#[derive(Debug)]
+struct Narrow(console::Term);
+
+impl indicatif::TermLike for Narrow {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(2).max(1)
+    }
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 fn progress(len: u64) -> Option<indicatif::ProgressBar> {
     if !io::stderr().is_terminal() {
         return None;
     }
-    let b = indicatif::ProgressBar::new(len);
+    let b = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::term_like_with_hz(
+            Box::new(Narrow(console::Term::buffered_stderr())),
+            20,
+        ),
+    );
     b.set_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} importing [{bar:40}] {pos}/{len} contacts ({rate}, {eta} left)",
@@ -694,6 +740,39 @@ impl Sink<'_> {
     }
 }
 
+/// Set by the first Ctrl-C of an import.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Catches Ctrl-C while the rows are sent: the first sets [`INTERRUPTED`] (no row is taken
+/// after it; the rows in flight finish and are recorded), a second exits at once (the journal
+/// already holds every acknowledged row). The handler runs on a thread of its own, on tokio's
+/// signal support (the embedded simulator's tokio).
+fn catch_ctrl_c() {
+    let spawned = std::thread::Builder::new()
+        .name("dlspbx-ctrl-c".into())
+        .spawn(|| {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    return;
+                }
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("\ndlspbx: interrupted again; stopping now");
+                    std::process::exit(i32::from(EXIT_INTERRUPTED));
+                }
+            });
+        });
+    if let Err(e) = spawned {
+        eprintln!("dlspbx: cannot watch for Ctrl-C ({e}); it stops the import without a summary");
+    }
+}
+
 /// Runs `dialer import`.
 pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let file = m
@@ -826,11 +905,12 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     // run out or the import must stop.
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
+    catch_ctrl_c();
     let bar = progress(good.len() as u64);
     std::thread::scope(|s| {
         for _ in 0..concurrency.min(good.len().max(1)) {
             s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) && !INTERRUPTED.load(Ordering::SeqCst) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((line, req, cells)) = good.get(i) else {
                         break;
@@ -935,6 +1015,15 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         Some(_) => "rerun the same command with --resume to send only the rows not stored yet".to_owned(),
         None => "no journal was kept (the input is stdin; --journal PATH keeps one), so a rerun sends every row again, which is safe".to_owned(),
     };
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        let hint = match &journal_path {
+            Some(_) => "rerun with --resume to send the rest".to_owned(),
+            None => resume_hint,
+        };
+        eprintln!("dlspbx: import interrupted: {counts}");
+        eprintln!("dlspbx: interrupted after {stored} of {valid}; {hint}");
+        return Err(CliError::silent(EXIT_INTERRUPTED));
+    }
     if let Some(last) = gave_up {
         eprintln!("dlspbx: import stopped: {counts}");
         eprintln!(

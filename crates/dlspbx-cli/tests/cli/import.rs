@@ -425,7 +425,7 @@ pub fn stand_in_refusing(answer: usize, then: Then, refuse: fn(&str) -> bool) ->
 pub fn leads(n: usize) -> String {
     let mut text = String::from("phone,first_name\n");
     for i in 0..n {
-        text.push_str(&format!("815555{i:04},Lead {i}\n"));
+        text.push_str(&format!("{},Lead {i}\n", 8_155_550_000 + i as u64));
     }
     text
 }
@@ -752,4 +752,129 @@ fn a_terminal_gets_counts_and_a_few_failures_not_every_row() {
     );
     assert!(screen.lines().count() < 60, "{screen}");
     assert_eq!(read_rejects(&rejects).len(), 21);
+}
+
+/// Issue 15: Ctrl-C prints how far the import got and how to resume, clears the progress
+/// bar, and exits 130.
+#[test]
+fn ctrl_c_says_how_far_it_got_clears_the_bar_and_exits_130() {
+    use crate::terminal::{Tmux, bin, quote, skipped, tmux_installed};
+    use std::time::{Duration, Instant};
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    const ROWS: usize = 20_000;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Ctrl-C reaches the whole foreground process group: the script's shell traps it, so
+    // that it outlives the import and records its exit status.
+    let file = d.join("leads.csv");
+    std::fs::write(&file, leads(ROWS)).unwrap();
+    let (go, done, raw, out, home) = (
+        d.join("go"),
+        d.join("done"),
+        d.join("raw"),
+        d.join("out.jsonl"),
+        d.join("home"),
+    );
+    std::fs::create_dir_all(&home).unwrap();
+    let script = d.join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "unset DLSPBX_URL DLSPBX_API_USER DLSPBX_API_KEY DLSPBX_API_KEY_FILE DLSPBX_CONFIG \
+             DLSPBX_FORMAT DLSPBX_ENCODING\n\
+             export HOME={home} XDG_CONFIG_HOME={home}/config\n\
+             trap true INT\n\
+             while [ ! -f {go} ]; do sleep 0.05; done\n\
+             {bin} dialer import {file} --contact-list Leads --map phone=phone_number -o jsonl > {out}\n\
+             echo \"exit $?\" > {done}\n\
+             sleep 300\n",
+            home = quote(&home),
+            go = quote(&go),
+            bin = bin(),
+            file = quote(&file),
+            out = quote(&out),
+            done = quote(&done),
+        ),
+    )
+    .unwrap();
+    let tmux = Tmux {
+        socket: d.join("int.sock"),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "int",
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &format!("sh {}", quote(&script)),
+    ]);
+    tmux.run(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        "int",
+        &format!("cat > {}", quote(&raw)),
+    ]);
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&go, "").unwrap();
+
+    // Wait for the bar, then press Ctrl-C.
+    let started = Instant::now();
+    let drawn = || {
+        String::from_utf8_lossy(&std::fs::read(&raw).unwrap_or_default())
+            .contains(&format!("/{ROWS} contacts"))
+    };
+    while !drawn() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60) && !done.exists(),
+            "no progress bar; screen:\n{}",
+            tmux.run(&["capture-pane", "-p", "-t", "int"])
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.run(&["send-keys", "-t", "int", "C-c"]);
+    while !done.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the import did not stop; screen:\n{}",
+            tmux.run(&["capture-pane", "-p", "-t", "int"])
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let screen = tmux.run(&["capture-pane", "-p", "-t", "int", "-S", "-"]);
+    assert_eq!(
+        std::fs::read_to_string(&done).unwrap().trim(),
+        "exit 130",
+        "{screen}"
+    );
+    let said = screen
+        .lines()
+        .find_map(|l| l.strip_prefix("dlspbx: interrupted after "))
+        .unwrap_or_else(|| panic!("no interrupted line:\n{screen}"));
+    let (n, rest) = said.split_once(" of ").unwrap();
+    assert_eq!(
+        rest,
+        format!("{ROWS}; rerun with --resume to send the rest"),
+        "{screen}"
+    );
+    let n: usize = n.parse().unwrap();
+    assert!(n > 0 && n < ROWS, "{n}");
+    assert!(
+        !screen.contains("importing ["),
+        "the bar was left:\n{screen}"
+    );
+    // Every stored row is in the output and in the journal.
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written.lines().count(), n, "{screen}");
+    assert!(written.lines().all(|l| l.contains("\"status\":\"sent\"")));
+    let journal = std::fs::read_to_string(d.join("leads.csv.dlspbx-journal")).unwrap();
+    assert_eq!(journal.lines().count(), n);
 }
