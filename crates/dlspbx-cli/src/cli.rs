@@ -724,7 +724,7 @@ fn import_command() -> Command {
         .map(|f| {
             if f.ty == FieldType::CustomFields {
                 format!(
-                    "\n  any other column: the custom field `{}:<column>`",
+                    "\n  {0}:<name>: the custom field <name>\n  any other column: refused, unless --map sends it somewhere or --custom-unknown makes it `{0}:<column>`",
                     f.name
                 )
             } else {

@@ -7,10 +7,16 @@
 //!    `validate`; each bad row is printed as `line N: field: reason`, N counting the file's
 //!    lines (LF, CRLF or CR) from the header's line 1.
 //! 3. Nothing is sent unless every row is valid or `--skip-invalid` is given (exit 4).
-//! 4. The contact list is created (the API returns the existing list's ID if it exists), then
-//!    the rows are sent by `--concurrency` threads sharing one client.
-//! 5. A summary (sent, skipped, failed) goes to stderr; stdout gets one line per sent row
-//!    (line, phone number, contact ID or error) in `--output`.
+//!    `--reject-file` gets every bad row (invalid, or later refused by the server) as CSV.
+//! 4. `--resume` drops the rows the journal (`FILE.csv.dlspbx-journal` or `--journal`) says
+//!    an earlier run stored.
+//! 5. The contact list is created (the API returns the existing list's ID if it exists), then
+//!    the rows are sent by `--concurrency` threads sharing one client. Each acknowledged row
+//!    goes to the journal (and with `-o jsonl` to stdout) at once, flushed. The sending stops
+//!    after `--max-failures` consecutive connection failures (exit 2) or at Ctrl-C (exit 130).
+//! 6. A summary (sent, skipped, failed) goes to stderr; stdout gets one line per sent row
+//!    (line, phone number, contact ID or error) in `--output`, or on a terminal the counts and
+//!    the first failures. The journal is removed when every row is stored.
 
 use crate::conn::{Conn, Globals};
 use crate::error::{CliError, CliResult, EXIT_DECODE, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_SERVER};
