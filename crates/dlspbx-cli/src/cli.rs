@@ -724,7 +724,7 @@ fn import_command() -> Command {
         .map(|f| {
             if f.ty == FieldType::CustomFields {
                 format!(
-                    "\n  any other column: the custom field `{}:<column>`",
+                    "\n  {0}:<name>: the custom field <name>\n  any other column: refused, unless --map sends it somewhere or --custom-unknown makes it `{0}:<column>`",
                     f.name
                 )
             } else {
@@ -752,13 +752,32 @@ fn import_command() -> Command {
         .long_about(format!(
             "Add every contact of a CSV file to a contact list.\n\n\
              The header row names the add_contact fields (contact_list excepted): the same names \
-             (`phone_number`, `first_name`, `dialOnDate` or `dial_on_date`, ...), or mapped with --map \
-             column=field; any other column becomes the custom field `custom:<column>`. Every row is \
-             validated first and each bad row printed as `line N: field: reason`; nothing is sent unless \
+             (`phone_number`, `first_name`, `dialOnDate` or `dial_on_date`, ...) or `custom:<name>`, or \
+             mapped with --map column=field (`--map column=-` ignores a column). Any other column, a \
+             column named twice and two columns for one field are refused (exit 4) unless --map says \
+             where they go; --custom-unknown sends every unknown column as the custom field \
+             `custom:<column>`. Every row is \
+             validated first and each bad row printed as `line N: field: reason` (N counts the \
+             file's lines, the header is line 1, with LF or CRLF line ends); nothing is sent unless \
              all rows are valid or --skip-invalid is given. The contact list is then created (the API \
              returns the existing list's ID when it exists) and the rows are sent with bounded concurrency. \
              Re-running an import is safe: add_contact returns the existing contact's ID.\n\n\
-             Exit codes: 0 all sent; 3 some rows failed on the server; 4 invalid rows (without --skip-invalid).\n\n\
+             The summary counts the rows sent: add_contact answers a new and an existing contact \
+             alike (with its ID), so it cannot tell them apart. On a terminal it shows the counts and \
+             the first few failures (--reject-file PATH writes every bad row, -o jsonl every row's result).\n\n\
+             With --output jsonl each row's result is written, and flushed, as the server acknowledges it.\n\n\
+             Resuming: every acknowledged row is also recorded, as it is acknowledged, in a journal \
+             (FILE.csv.dlspbx-journal beside the input, or --journal PATH; none for stdin without \
+             --journal), which is removed once every row is stored. After an import stopped, failed \
+             or was killed, the same command with --resume skips the rows the journal names (same \
+             line, same phone number; a changed file is refused) and sends the rest. After \
+             --max-failures consecutive connection failures the import stops instead of trying \
+             every row.\n\n\
+             Ctrl-C stops taking rows, lets the rows in flight finish, prints how many were stored \
+             and exits 130 (a second Ctrl-C exits at once); --resume sends the rest.\n\n\
+             Exit codes: 0 all sent; 1 usage; 2 stopped after --max-failures connection failures (or a row \
+             failed in transport); 3 some rows failed on the server; 4 invalid rows (without --skip-invalid) \
+             or columns; 130 interrupted.\n\n\
              Columns:{fields}",
         ))
         .arg(Arg::new("file").value_name("FILE.csv").required(true).help("CSV file with a header row (`-` reads stdin)"))
@@ -768,8 +787,9 @@ fn import_command() -> Command {
                 .long("map")
                 .value_name("COLUMN=FIELD")
                 .action(ArgAction::Append)
-                .help("Map a CSV column to an add_contact field (repeatable); FIELD may be custom:<name>"),
+                .help("Map a CSV column to an add_contact field (repeatable); FIELD may be custom:<name>, or - to ignore the column"),
         )
+        .arg(Arg::new("custom_unknown").long("custom-unknown").action(ArgAction::SetTrue).help("Send every column that names no add_contact field as the custom field custom:<column>"))
         .arg(Arg::new("skip_invalid").long("skip-invalid").action(ArgAction::SetTrue).help("Send the valid rows even if some are invalid"))
         .arg(
             Arg::new("concurrency")
@@ -779,6 +799,17 @@ fn import_command() -> Command {
                 .value_parser(clap::value_parser!(u16).range(1..=64))
                 .help("Rows sent at once"),
         )
+        .arg(
+            Arg::new("max_failures")
+                .long("max-failures")
+                .value_name("N")
+                .default_value("10")
+                .value_parser(clap::value_parser!(u32).range(1..))
+                .help("Stop (exit 2) after N consecutive connection failures: the server is gone"),
+        )
+        .arg(Arg::new("resume").long("resume").action(ArgAction::SetTrue).help("Skip the rows the journal says an earlier run stored (see Resuming)"))
+        .arg(Arg::new("reject_file").long("reject-file").value_name("PATH").help("Write the bad rows (invalid, or refused by the server) to PATH as CSV: the input's header and a reason column"))
+        .arg(Arg::new("journal").long("journal").value_name("PATH").help("Where the journal is kept [default: FILE.csv.dlspbx-journal; none for stdin]"))
 }
 
 fn decode_command() -> Command {

@@ -7,6 +7,7 @@
 //! | 2 | the response could not be decoded, or the server could not be reached |
 //! | 3 | the server answered with its error shape or an HTTP error status |
 //! | 4 | invalid input: a request field failed validation (nothing was sent) |
+//! | 130 | interrupted (Ctrl-C) |
 
 use dlspbx_core::{Error, InvalidRequest};
 use std::fmt;
@@ -22,6 +23,8 @@ pub const EXIT_DECODE: u8 = 2;
 pub const EXIT_SERVER: u8 = 3;
 /// Exit code: invalid input.
 pub const EXIT_INVALID: u8 = 4;
+/// Exit code: interrupted by Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// A failure of a CLI command: what to print on stderr and which exit code to return.
 #[derive(Debug)]

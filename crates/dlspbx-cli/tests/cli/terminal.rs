@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 const CDRS: usize = 20_000;
 
-fn tmux_installed() -> bool {
+pub(crate) fn tmux_installed() -> bool {
     Command::new("tmux")
         .arg("-V")
         .output()
@@ -24,23 +24,23 @@ fn tmux_installed() -> bool {
 }
 
 /// Says that a test was skipped, on the real stderr (not captured by the test harness).
-fn skipped(why: &str) {
+pub(crate) fn skipped(why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
 /// A tmux server of its own (its own socket), killed on drop.
-struct Tmux {
-    socket: PathBuf,
+pub(crate) struct Tmux {
+    pub(crate) socket: PathBuf,
 }
 
 impl Tmux {
-    fn cmd(&self) -> Command {
+    pub(crate) fn cmd(&self) -> Command {
         let mut c = Command::new("tmux");
         c.arg("-S").arg(&self.socket);
         c
     }
 
-    fn run(&self, args: &[&str]) -> String {
+    pub(crate) fn run(&self, args: &[&str]) -> String {
         let out = self.cmd().args(args).output().expect("tmux runs");
         assert!(
             out.status.success(),
@@ -57,13 +57,13 @@ impl Drop for Tmux {
     }
 }
 
-fn quote(p: &Path) -> String {
+pub(crate) fn quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
 }
 
 /// Runs `command` (a shell command line) in a fresh tmux pane, with a clean `DLSPBX_*`
 /// environment, and waits for it. Returns (everything written to the pane, the pane's screen).
-fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String) {
+pub(crate) fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String) {
     let tmux = Tmux {
         socket: dir.join(format!("{name}.sock")),
     };
@@ -127,7 +127,7 @@ fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String) {
     (raw, screen)
 }
 
-fn bin() -> String {
+pub(crate) fn bin() -> String {
     quote(&assert_cmd::cargo::cargo_bin("dlspbx"))
 }
 
