@@ -11,7 +11,7 @@
 //! The default is `table` when stdout is a terminal and `json` otherwise, so that scripts get a
 //! stable, parseable format without asking.
 
-use crate::report_out::ReportSink;
+use crate::report_out::{HeadTotal, ReportSink};
 use crate::table;
 use dlspbx_core::ActionInfo;
 use dlspbx_core::wire::tree;
@@ -194,10 +194,10 @@ fn write_cell_rows(
     let Some(TableRows::Cells { columns, rows }) = table_rows(layout, v) else {
         return Ok(());
     };
-    let total = v.get("total_results").and_then(Value::as_i64);
+    let total = HeadTotal::of(v.get("total_results").and_then(Value::as_i64));
     let title = v.get("title").and_then(Value::as_str);
     let mut sink = ReportSink::new(output, out);
-    sink.head(Some(total.unwrap_or(rows.len() as i64)), title, &columns)?;
+    sink.head(total, title, &columns)?;
     for row in rows {
         let cells: Vec<String> = match row {
             Value::Array(cells) => cells.iter().map(cell_string).collect(),

@@ -1,12 +1,15 @@
 //! Writing report rows as they are decoded, in every `--output`.
 //!
-//! - `json`: `{"columns", "results": [[...]], "total_results", "title"}` (the header fields
-//!   come last: the streamed export only knows them at the end; `title` only when there is
-//!   one), laid out exactly as `serde_json::to_string_pretty` would, but written row by row;
+//! - `json`: `{"total_results", "title", "columns", "results": [[...]]}` in spec order, as a
+//!   single page prints it (`title` only when there is one; `total_results` is `null` when the
+//!   body does not say it, as a CSV body never does), laid out exactly as
+//!   `serde_json::to_string_pretty` would, but written row by row. Only a streamed JSON body
+//!   that puts its header fields after the rows (the PHP server never does) gets them last;
 //! - `jsonl`: one object per row, keyed by column;
 //! - `csv`: a header of column names, then one line per row;
 //! - `yaml`: the same document as `json`;
-//! - `table`: the title, aligned columns (widths from the first rows), and a count line.
+//! - `table`: the title, aligned columns (widths from the first rows), and a count line
+//!   (`total_results unknown` when the body does not say it).
 
 use crate::conn::Conn;
 use crate::error::{CliError, CliResult};
@@ -14,6 +17,7 @@ use crate::output::{self, Output};
 use crate::run::stdout_err;
 use crate::table::{self, Cell};
 use dlspbx::ExportRow;
+use dlspbx_core::Format;
 use dlspbx_core::report::CellType;
 use dlspbx_core::reports::{Column, ReportOption, ReportRequest};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -24,12 +28,33 @@ use std::time::Duration;
 /// Rows buffered before a table's widths are fixed.
 const TABLE_SAMPLE: usize = 1000;
 
+/// What a report's head knows of `total_results`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadTotal {
+    /// The body says it.
+    Known(i64),
+    /// The body does not say it (a CSV body never does): shown as unknown, never invented.
+    Unknown,
+    /// Not known yet: a streamed JSON body may give it after the rows, and
+    /// [`ReportSink::finish`] writes it then.
+    Later,
+}
+
+impl HeadTotal {
+    /// `Known` when `total` is, else `Unknown`.
+    pub fn of(total: Option<i64>) -> HeadTotal {
+        total.map_or(HeadTotal::Unknown, HeadTotal::Known)
+    }
+}
+
 /// A writer of report rows in one output.
 pub struct ReportSink<'w> {
     output: Output,
     out: &'w mut dyn Write,
-    total: Option<i64>,
+    total: HeadTotal,
     title: Option<String>,
+    /// Whether the head knew the title (else `finish` may write one the body gave late).
+    title_at_head: bool,
     head_written: bool,
     columns: Vec<String>,
     numeric: Vec<bool>,
@@ -82,8 +107,9 @@ impl<'w> ReportSink<'w> {
         ReportSink {
             output,
             out,
-            total: None,
+            total: HeadTotal::Later,
             title: None,
+            title_at_head: false,
             head_written: false,
             columns: Vec::new(),
             numeric: Vec::new(),
@@ -93,16 +119,18 @@ impl<'w> ReportSink<'w> {
         }
     }
 
-    /// The report's header, before the rows. `total` and `title` are `None` when they are only
-    /// known at the end (the streaming export); [`finish`](Self::finish) then writes them.
+    /// The report's header, before the rows. A `total` of [`HeadTotal::Later`] and a `title`
+    /// of `None` may be filled in by [`finish`](Self::finish) (a streamed body that gives
+    /// them after the rows).
     pub fn head<S: AsRef<str>>(
         &mut self,
-        total: Option<i64>,
+        total: HeadTotal,
         title: Option<&str>,
         columns: &[S],
     ) -> io::Result<()> {
         self.total = total;
         self.title = title.map(str::to_owned);
+        self.title_at_head = title.is_some();
         self.columns = columns.iter().map(|c| c.as_ref().to_owned()).collect();
         self.numeric = self
             .columns
@@ -116,11 +144,13 @@ impl<'w> ReportSink<'w> {
         match self.output {
             Output::Json => {
                 writeln!(self.out, "{{")?;
-                if let Some(total) = total {
-                    writeln!(self.out, "  \"total_results\": {total},")?;
-                    if let Some(t) = &self.title {
-                        writeln!(self.out, "  \"title\": {},", json_str(t))?;
-                    }
+                match total {
+                    HeadTotal::Known(n) => writeln!(self.out, "  \"total_results\": {n},")?,
+                    HeadTotal::Unknown => writeln!(self.out, "  \"total_results\": null,")?,
+                    HeadTotal::Later => {}
+                }
+                if let Some(t) = &self.title {
+                    writeln!(self.out, "  \"title\": {},", json_str(t))?;
                 }
                 write!(
                     self.out,
@@ -230,12 +260,23 @@ impl<'w> ReportSink<'w> {
         Ok(())
     }
 
-    /// Ends the document; `total` and `title` fill in what [`head`](Self::head) did not know.
+    /// Ends the document; `total` and `title` fill in what [`head`](Self::head) did not know
+    /// (a total the head called [`HeadTotal::Later`], a title it did not have). An unknown
+    /// total stays unknown: it is never the number of rows written.
     pub fn finish(&mut self, total: Option<i64>, title: Option<&str>) -> io::Result<()> {
-        let late = self.total.is_none();
-        let total = self.total.or(total).unwrap_or(self.rows as i64);
-        if late {
-            self.title = title.map(str::to_owned);
+        let late_total = self.total == HeadTotal::Later;
+        let total = match self.total {
+            HeadTotal::Known(n) => Some(n),
+            HeadTotal::Unknown => None,
+            HeadTotal::Later => total,
+        };
+        let late_title = if self.title_at_head {
+            None
+        } else {
+            title.map(str::to_owned)
+        };
+        if late_title.is_some() {
+            self.title = late_title.clone();
         }
         match self.output {
             Output::Json => {
@@ -244,11 +285,14 @@ impl<'w> ReportSink<'w> {
                 } else {
                     write!(self.out, "\n  ]")?;
                 }
-                if late {
-                    write!(self.out, ",\n  \"total_results\": {total}")?;
-                    if let Some(t) = &self.title {
-                        write!(self.out, ",\n  \"title\": {}", json_str(t))?;
+                if late_total {
+                    match total {
+                        Some(n) => write!(self.out, ",\n  \"total_results\": {n}")?,
+                        None => write!(self.out, ",\n  \"total_results\": null")?,
                     }
+                }
+                if let Some(t) = &late_title {
+                    write!(self.out, ",\n  \"title\": {}", json_str(t))?;
                 }
                 writeln!(self.out, "\n}}")
             }
@@ -269,6 +313,7 @@ impl<'w> ReportSink<'w> {
                 if self.widths.is_none() {
                     self.flush_table()?;
                 }
+                let total = total.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
                 writeln!(
                     self.out,
                     "({} row{}; total_results {total})",
@@ -295,7 +340,7 @@ fn count_rows(conn: &Conn, req: &ReportRequest) -> Option<u64> {
     q.options.push(ReportOption::CountOnly(true));
     let raw = conn.client.call_raw(q).ok()?;
     let table = raw.decode::<ReportRequest>().ok()?;
-    u64::try_from(table.total_results()).ok()
+    u64::try_from(table.total_results()?).ok()
 }
 
 /// `{rate}` of a progress bar: whole items per second.
@@ -338,12 +383,21 @@ pub fn export_all(
     out: &mut dyn Write,
 ) -> CliResult<()> {
     let bar = progress_bar(conn, &req);
+    let csv = dlspbx::export::export_format(conn.options.format) == Format::Csv;
     let mut sink = ReportSink::new(output, out);
     let result = conn
         .client
         .report_export(req, |row: ExportRow<'_>| -> Result<(), CliError> {
             if !sink.has_head() {
-                sink.head(None, None, row.columns).map_err(stdout_err)?;
+                // A CSV body has no total; a JSON body gives it before the rows (PHP's order),
+                // or, if not, perhaps after them.
+                let total = match (csv, row.total_results) {
+                    (true, _) => HeadTotal::Unknown,
+                    (false, Some(n)) => HeadTotal::Known(n),
+                    (false, None) => HeadTotal::Later,
+                };
+                sink.head(total, row.title, row.columns)
+                    .map_err(stdout_err)?;
             }
             let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
             sink.row(&cells).map_err(stdout_err)?;
@@ -373,7 +427,8 @@ pub fn export_all(
         ));
     }
     if !sink.has_head() {
-        sink.head(None, None, &summary.columns)
+        let total = HeadTotal::of(summary.total_results);
+        sink.head(total, summary.title.as_deref(), &summary.columns)
             .map_err(stdout_err)?;
     }
     sink.finish(summary.total_results, summary.title.as_deref())

@@ -40,8 +40,16 @@ pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
 /// in whatever form the body's encoding would escape it, and nothing else is touched (a key
 /// that also occurs in a field name or a value cannot mangle them).
 pub fn dry_run<A: Endpoint>(conn: &Conn, req: &A) -> CliResult<()> {
+    dry_run_as(conn, req, conn.options.format)
+}
+
+/// [`dry_run`] of a request sent in `format` (the streaming export's, which may not be the
+/// one asked for).
+fn dry_run_as<A: Endpoint>(conn: &Conn, req: &A, format: Format) -> CliResult<()> {
     let credentials = Credentials::new(conn.credentials.api_user.clone(), REDACTED);
-    let http = dlspbx_core::http::build(req, &credentials, &conn.options)?;
+    let mut options = conn.options;
+    options.format = format;
+    let http = dlspbx_core::http::build(req, &credentials, &options)?;
     let mut out = io::stdout().lock();
     let text = http.to_redacted_string(&conn.base_url);
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
@@ -138,14 +146,33 @@ impl ActionVisitor for Send<'_> {
 }
 
 /// `--all`: every row of the report, streamed (see [`report_out::export_all`]).
+///
+/// The rows are streamed in JSON or CSV, the formats with an incremental decoder: `--format
+/// csv` streams CSV, json, xml and yaml stream JSON (the same rows), and `--dry-run` shows
+/// that request, the one really sent. `--raw` prints the body in the format asked for, so it
+/// sends that one. Plain text cannot carry rows: `--format plain` is refused (exit 1) unless
+/// `--raw` shows the plain answer as is.
 pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let req = request_from_matches::<ReportRequest>(m)?;
     let conn = Conn::open(g)?;
+    let asked = conn.options.format;
+    if asked == Format::Plain && !g.raw {
+        return Err(CliError::usage(
+            "--all streams report rows, which the plain format cannot carry; use --format json \
+             or csv (streamed as they are), xml or yaml (streamed as JSON), or --raw to see the \
+             plain answer",
+        ));
+    }
+    let sent = if g.raw {
+        asked
+    } else {
+        dlspbx::export::export_format(asked)
+    };
     if g.dry_run || g.raw {
         // The request of the export: the one streamed, with page=ALL.
         let req = dlspbx::export::export_request(req);
         if g.dry_run {
-            return dry_run(&conn, &req);
+            return dry_run_as(&conn, &req, sent);
         }
         let raw = conn.client.call_raw(req)?;
         let mut out = io::BufWriter::new(io::stdout().lock());

@@ -150,3 +150,125 @@ fn all_in_json_is_the_same_document_as_one_full_page() {
     assert_eq!(a, p);
     assert!(a["results"].as_array().unwrap().len() > 100);
 }
+
+/// `--all` prints the same bytes as one full page: the fields in spec order (`total_results`,
+/// `title`, `columns`, `results`), as `--help` promises, not the header fields last.
+#[test]
+fn all_keeps_the_spec_order_of_a_single_page() {
+    let args = ["report", "--column", "unique_id", "--column", "src"];
+    for output in ["json", "yaml"] {
+        let all = dlspbx()
+            .args(args)
+            .args(["--all", "-o", output])
+            .output()
+            .unwrap();
+        let page = dlspbx()
+            .args(args)
+            .args(["--page", "ALL", "-o", output])
+            .output()
+            .unwrap();
+        assert!(all.status.success(), "{}", stderr(&all));
+        assert_eq!(stdout(&all), stdout(&page), "{output}");
+    }
+    let all = dlspbx().args(args).arg("--all").output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["total_results", "title", "columns", "results"]);
+}
+
+/// A CSV body has no `total_results`: the CLI says it is unknown (`null`, `unknown`), in every
+/// output and on every path, and never shows the page's row count as the total.
+#[test]
+fn a_csv_report_total_is_unknown_never_the_row_count() {
+    let args = ["report", "--column", "unique_id", "--format", "csv"];
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let out = dlspbx().args(args).args(extra).output().unwrap();
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let page = json(&["--per-page", "2", "-o", "json"]);
+    assert_eq!(page["results"].as_array().unwrap().len(), 2);
+    assert_eq!(page["total_results"], serde_json::Value::Null, "{page}");
+    let all = json(&["--all", "-o", "json"]);
+    assert_eq!(all["total_results"], serde_json::Value::Null, "{all}");
+    let keys: Vec<&str> = all
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["total_results", "columns", "results"]);
+    for extra in [&["--per-page", "2"][..], &["--all"][..]] {
+        let out = dlspbx()
+            .args(args)
+            .args(extra)
+            .args(["-o", "table"])
+            .output()
+            .unwrap();
+        let so = stdout(&out);
+        assert!(
+            so.trim_end().ends_with("; total_results unknown)"),
+            "{extra:?}: {so}"
+        );
+        let out = dlspbx()
+            .args(args)
+            .args(extra)
+            .args(["-o", "yaml"])
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&out).starts_with("total_results: null\n"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    // JSON says the total: the same report in JSON has it.
+    let out = dlspbx()
+        .args(["report", "--column", "unique_id", "--per-page", "2"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["total_results"].as_i64().unwrap() > 2, "{v}");
+}
+
+/// `--all` streams JSON or CSV: `--dry-run` shows the format really sent, and plain (which
+/// cannot carry rows) is refused with the formats that work.
+#[test]
+fn all_dry_run_shows_the_format_really_sent_and_refuses_plain() {
+    let run = |format: &str, extra: &[&str]| {
+        dlspbx()
+            .args(["report", "--column", "date", "--all", "--format", format])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (asked, sent) in [
+        ("json", "json"),
+        ("csv", "csv"),
+        ("xml", "json"),
+        ("yaml", "json"),
+    ] {
+        let out = run(asked, &["--dry-run"]);
+        assert!(out.status.success(), "{asked}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(&format!("api_format={sent}")),
+            "{asked}: {}",
+            stdout(&out)
+        );
+        // --raw prints the body as asked, so it sends (and its dry run shows) that format.
+        let out = run(asked, &["--dry-run", "--raw"]);
+        assert!(stdout(&out).contains(&format!("api_format={asked}")));
+    }
+    for extra in [&["--dry-run"][..], &[][..]] {
+        let out = run("plain", extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stdout(&out));
+        let e = stderr(&out);
+        assert!(
+            e.contains("plain") && e.contains("--format json or csv"),
+            "{e}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = run("plain", &["--raw"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
