@@ -13,7 +13,7 @@
 
 use crate::conn::Conn;
 use crate::error::{CliError, CliResult};
-use crate::output::{self, Output};
+use crate::output::{self, Output, Target};
 use crate::run::stdout_err;
 use crate::table::{self, Cell};
 use dlspbx::ExportRow;
@@ -23,6 +23,7 @@ use dlspbx_core::reports::{Column, ReportOption, ReportRequest};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::time::Duration;
 
 /// Rows buffered before a table's widths are fixed.
@@ -170,6 +171,11 @@ impl<'w> ReportSink<'w> {
             }
             Output::Jsonl | Output::Yaml => Ok(()),
         }
+    }
+
+    /// The rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     /// Whether [`head`](Self::head) was called.
@@ -325,6 +331,30 @@ impl<'w> ReportSink<'w> {
     }
 }
 
+/// An export's failure, saying how far the output got (`rows` written).
+fn midway(e: CliError, rows: usize, path: Option<&Path>) -> CliError {
+    if e.message.is_empty() {
+        // A closed stdout pipe (`| head`): nothing more to say.
+        return e;
+    }
+    let s = if rows == 1 { "" } else { "s" };
+    let note = match (path, rows) {
+        (Some(p), _) => format!(
+            "the export stopped after {rows} row{s}; {} was not written",
+            p.display()
+        ),
+        (None, 0) => "the export stopped before the first row; stdout has no row".to_owned(),
+        (None, n) => format!(
+            "the export stopped after {n} row{s}; the last row written to stdout is row {n}, \
+             the output is incomplete"
+        ),
+    };
+    CliError {
+        code: e.code,
+        message: format!("{}\ndlspbx: {note}", e.message),
+    }
+}
+
 /// The number of rows the export will stream (a `count_only` request), for the progress bar.
 fn count_rows(conn: &Conn, req: &ReportRequest) -> Option<u64> {
     let mut q = req.clone();
@@ -376,15 +406,20 @@ fn progress_bar(conn: &Conn, req: &ReportRequest) -> Option<ProgressBar> {
 /// `--all`: every row (page=ALL) through the client's streaming export, which decodes one row
 /// at a time and writes it at once (flat memory, whatever the size). A progress bar on stderr
 /// when it is a terminal; on success it leaves a one-line summary there.
+///
+/// A failure midway (a server error, a dropped connection, an undecodable row) is the error,
+/// with how far the output got: the rows written to the file (which [`Target`] then removes,
+/// so PATH is not written), or the last row written to stdout.
 pub fn export_all(
     conn: &Conn,
     req: ReportRequest,
     output: Output,
-    out: &mut dyn Write,
+    target: &mut Target,
 ) -> CliResult<()> {
+    let path = target.path().map(Path::to_path_buf);
     let bar = progress_bar(conn, &req);
     let csv = dlspbx::export::export_format(conn.options.format) == Format::Csv;
-    let mut sink = ReportSink::new(output, out);
+    let mut sink = ReportSink::new(output, target);
     let result = conn
         .client
         .report_export(req, |row: ExportRow<'_>| -> Result<(), CliError> {
@@ -412,7 +447,7 @@ pub fn export_all(
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
-            return Err(e);
+            return Err(midway(e, sink.rows(), path.as_deref()));
         }
     };
     if let Some(b) = &bar {
