@@ -347,6 +347,18 @@ mod tests {
                 }
                 other => panic!("{format}: {other:?}"),
             }
+            // An empty map is a map: it decodes (as the simulator writes it).
+            let empty = crate::wire::encode(
+                format,
+                queues.csv,
+                &crate::generated::status::QueuesResponse::default(),
+            )
+            .unwrap();
+            assert!(
+                decode::<QueuesRequest>(format, 200, &empty).is_ok(),
+                "{format}: {:?}",
+                String::from_utf8_lossy(&empty)
+            );
             // An empty list is a list: it decodes (as the simulator writes it).
             let empty =
                 crate::wire::encode(format, UsersRequest::INFO.csv, &UsersResponse::default())
