@@ -308,7 +308,7 @@ pub fn report_table(rows: usize) -> ReportTable<'static> {
         .map(|i| report_row(&mut rng, i).into_iter().map(Str::from).collect())
         .collect();
     let title = "Restrict inclusive by date range 'Mon, Oct 1, 2016 12:39 pm' to 'Mon, Oct 28, 2016 12:39 pm' - America/Chicago UTC-5:00 (DST)";
-    ReportTable::new(rows as i64, Some(Str::from(title)), columns, cells)
+    ReportTable::new(Some(rows as i64), Some(Str::from(title)), columns, cells)
 }
 
 /// A report of `rows` calls in `format`, as the simulator writes it.

@@ -804,16 +804,17 @@ impl Cx<'_> {
             attrs.push(quote!(skip_serializing_if = "Option::is_none"));
             quote!(Option<#base>)
         } else {
-            if list_or_map {
+            // A required list or map must be in the body (an empty one is `[]`, `{}` or an
+            // empty element): a body without it is not this action's response, and serde
+            // says which member is missing instead of decoding an empty one.
+            if list_or_map && f.optional {
                 attrs.push(quote!(default));
-                if f.optional {
-                    let skip = if matches!(ty, Ty::List(_)) {
-                        "Vec::is_empty"
-                    } else {
-                        "KeyedList::is_empty"
-                    };
-                    attrs.push(quote!(skip_serializing_if = #skip));
-                }
+                let skip = if matches!(ty, Ty::List(_)) {
+                    "Vec::is_empty"
+                } else {
+                    "KeyedList::is_empty"
+                };
+                attrs.push(quote!(skip_serializing_if = #skip));
             }
             base
         };

@@ -704,6 +704,10 @@ fn global_args() -> Vec<Arg> {
             .help(
                 "Output: table (default on a terminal), json (default otherwise), jsonl, yaml, csv",
             )),
+        g(Arg::new("out").long("out").value_name("PATH").help(
+            "Write the output to PATH: into a temporary file beside it, renamed to PATH only \
+                 when complete (a failure leaves no PATH)",
+        )),
         g(Arg::new("raw")
             .long("raw")
             .action(ArgAction::SetTrue)

@@ -208,6 +208,7 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
         .or_else(|| guess_format(&file))
         .unwrap_or(Format::Json);
     let output = g.output.unwrap_or(output::Output::Json);
+    let out = run::out_path(lm);
     visit_action(
         module,
         name,
@@ -215,6 +216,7 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
             body: &body,
             format,
             output,
+            out: out.as_deref(),
         },
     )
     .unwrap_or_else(|| Err(CliError::usage(format!("unknown action `{action}`"))))

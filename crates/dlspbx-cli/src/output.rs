@@ -11,15 +11,140 @@
 //! The default is `table` when stdout is a terminal and `json` otherwise, so that scripts get a
 //! stable, parseable format without asking.
 
-use crate::report_out::ReportSink;
+use crate::error::{CliError, CliResult};
+use crate::report_out::{HeadTotal, ReportSink};
 use crate::table;
 use dlspbx_core::ActionInfo;
 use dlspbx_core::wire::tree;
 use dlspbx_core::wire::yaml::{self, YamlStyle};
 use dlspbx_core::wire::{CsvLayout, RowKind};
 use serde_json::Value;
+use std::fs::File;
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+/// Where a command's output goes: stdout, or `--out PATH`, written into a temporary file
+/// beside PATH and renamed to PATH by [`Target::commit`] when the output is complete. A target
+/// dropped without `commit` (any failure) removes its temporary file, so PATH is never
+/// half-written: it is either the whole output or left as it was.
+pub enum Target {
+    /// Standard output, buffered.
+    Stdout(io::BufWriter<io::StdoutLock<'static>>),
+    /// `--out PATH`.
+    File(OutFile),
+}
+
+/// The temporary file of `--out PATH` (see [`Target`]).
+pub struct OutFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<io::BufWriter<File>>,
+}
+
+impl Target {
+    /// Stdout, or the temporary file of `out` (a usage error when it cannot be created).
+    pub fn open(out: Option<&Path>) -> CliResult<Target> {
+        let Some(path) = out else {
+            return Ok(Target::Stdout(io::BufWriter::new(io::stdout().lock())));
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| CliError::usage(format!("--out {}: not a file name", path.display())))?;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".{}.dlspbx-tmp", std::process::id()));
+        let tmp = dir.join(tmp_name);
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| {
+                CliError::usage(format!(
+                    "--out {}: cannot create {}: {e}",
+                    path.display(),
+                    tmp.display()
+                ))
+            })?;
+        Ok(Target::File(OutFile {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(io::BufWriter::new(file)),
+        }))
+    }
+
+    /// The file the output goes to (`None` for stdout).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Target::Stdout(_) => None,
+            Target::File(f) => Some(&f.path),
+        }
+    }
+
+    /// Ends a complete output: flushes stdout, or flushes the temporary file to disk and
+    /// renames it to PATH.
+    pub fn commit(self) -> CliResult<()> {
+        match self {
+            Target::Stdout(mut out) => out.flush().map_err(crate::run::stdout_err),
+            Target::File(mut f) => {
+                let done = match f.file.take() {
+                    Some(file) => file
+                        .into_inner()
+                        .map_err(io::IntoInnerError::into_error)
+                        .and_then(|file| file.sync_all())
+                        .and_then(|()| std::fs::rename(&f.tmp, &f.path)),
+                    None => Err(io::Error::other("the output file is closed")),
+                };
+                done.map_err(|e| {
+                    let _ = std::fs::remove_file(&f.tmp);
+                    CliError::decode(format!("cannot write {}: {e}", f.path.display()))
+                })
+            }
+        }
+    }
+}
+
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Target::Stdout(out) => out.write(buf),
+            Target::File(f) => match &mut f.file {
+                Some(file) => file.write(buf),
+                None => Err(io::Error::other("the output file is closed")),
+            },
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Target::Stdout(out) => out.write_all(buf),
+            Target::File(f) => match &mut f.file {
+                Some(file) => file.write_all(buf),
+                None => Err(io::Error::other("the output file is closed")),
+            },
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Target::Stdout(out) => out.flush(),
+            Target::File(f) => f.file.as_mut().map_or(Ok(()), |file| file.flush()),
+        }
+    }
+}
+
+impl Drop for OutFile {
+    /// An output that was not committed: its temporary file goes, PATH is untouched.
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
 
 /// What `--output` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,10 +319,10 @@ fn write_cell_rows(
     let Some(TableRows::Cells { columns, rows }) = table_rows(layout, v) else {
         return Ok(());
     };
-    let total = v.get("total_results").and_then(Value::as_i64);
+    let total = HeadTotal::of(v.get("total_results").and_then(Value::as_i64));
     let title = v.get("title").and_then(Value::as_str);
     let mut sink = ReportSink::new(output, out);
-    sink.head(Some(total.unwrap_or(rows.len() as i64)), title, &columns)?;
+    sink.head(total, title, &columns)?;
     for row in rows {
         let cells: Vec<String> = match row {
             Value::Array(cells) => cells.iter().map(cell_string).collect(),

@@ -1,35 +1,61 @@
 //! Writing report rows as they are decoded, in every `--output`.
 //!
-//! - `json`: `{"columns", "results": [[...]], "total_results", "title"}` (the header fields
-//!   come last: the streamed export only knows them at the end; `title` only when there is
-//!   one), laid out exactly as `serde_json::to_string_pretty` would, but written row by row;
+//! - `json`: `{"total_results", "title", "columns", "results": [[...]]}` in spec order, as a
+//!   single page prints it (`title` only when there is one; `total_results` is `null` when the
+//!   body does not say it, as a CSV body never does), laid out exactly as
+//!   `serde_json::to_string_pretty` would, but written row by row. Only a streamed JSON body
+//!   that puts its header fields after the rows (the PHP server never does) gets them last;
 //! - `jsonl`: one object per row, keyed by column;
 //! - `csv`: a header of column names, then one line per row;
 //! - `yaml`: the same document as `json`;
-//! - `table`: the title, aligned columns (widths from the first rows), and a count line.
+//! - `table`: the title, aligned columns (widths from the first rows), and a count line
+//!   (`total_results unknown` when the body does not say it).
 
 use crate::conn::Conn;
 use crate::error::{CliError, CliResult};
-use crate::output::{self, Output};
+use crate::output::{self, Output, Target};
 use crate::run::stdout_err;
 use crate::table::{self, Cell};
 use dlspbx::ExportRow;
+use dlspbx_core::Format;
 use dlspbx_core::report::CellType;
 use dlspbx_core::reports::{Column, ReportOption, ReportRequest};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::time::Duration;
 
 /// Rows buffered before a table's widths are fixed.
 const TABLE_SAMPLE: usize = 1000;
 
+/// What a report's head knows of `total_results`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadTotal {
+    /// The body says it.
+    Known(i64),
+    /// The body does not say it (a CSV body never does): shown as unknown, never invented.
+    Unknown,
+    /// Not known yet: a streamed JSON body may give it after the rows, and
+    /// [`ReportSink::finish`] writes it then.
+    Later,
+}
+
+impl HeadTotal {
+    /// `Known` when `total` is, else `Unknown`.
+    pub fn of(total: Option<i64>) -> HeadTotal {
+        total.map_or(HeadTotal::Unknown, HeadTotal::Known)
+    }
+}
+
 /// A writer of report rows in one output.
 pub struct ReportSink<'w> {
     output: Output,
     out: &'w mut dyn Write,
-    total: Option<i64>,
+    total: HeadTotal,
     title: Option<String>,
+    /// Whether the head knew the title (else `finish` may write one the body gave late).
+    title_at_head: bool,
     head_written: bool,
     columns: Vec<String>,
     numeric: Vec<bool>,
@@ -82,8 +108,9 @@ impl<'w> ReportSink<'w> {
         ReportSink {
             output,
             out,
-            total: None,
+            total: HeadTotal::Later,
             title: None,
+            title_at_head: false,
             head_written: false,
             columns: Vec::new(),
             numeric: Vec::new(),
@@ -93,16 +120,18 @@ impl<'w> ReportSink<'w> {
         }
     }
 
-    /// The report's header, before the rows. `total` and `title` are `None` when they are only
-    /// known at the end (the streaming export); [`finish`](Self::finish) then writes them.
+    /// The report's header, before the rows. A `total` of [`HeadTotal::Later`] and a `title`
+    /// of `None` may be filled in by [`finish`](Self::finish) (a streamed body that gives
+    /// them after the rows).
     pub fn head<S: AsRef<str>>(
         &mut self,
-        total: Option<i64>,
+        total: HeadTotal,
         title: Option<&str>,
         columns: &[S],
     ) -> io::Result<()> {
         self.total = total;
         self.title = title.map(str::to_owned);
+        self.title_at_head = title.is_some();
         self.columns = columns.iter().map(|c| c.as_ref().to_owned()).collect();
         self.numeric = self
             .columns
@@ -116,11 +145,13 @@ impl<'w> ReportSink<'w> {
         match self.output {
             Output::Json => {
                 writeln!(self.out, "{{")?;
-                if let Some(total) = total {
-                    writeln!(self.out, "  \"total_results\": {total},")?;
-                    if let Some(t) = &self.title {
-                        writeln!(self.out, "  \"title\": {},", json_str(t))?;
-                    }
+                match total {
+                    HeadTotal::Known(n) => writeln!(self.out, "  \"total_results\": {n},")?,
+                    HeadTotal::Unknown => writeln!(self.out, "  \"total_results\": null,")?,
+                    HeadTotal::Later => {}
+                }
+                if let Some(t) = &self.title {
+                    writeln!(self.out, "  \"title\": {},", json_str(t))?;
                 }
                 write!(
                     self.out,
@@ -140,6 +171,11 @@ impl<'w> ReportSink<'w> {
             }
             Output::Jsonl | Output::Yaml => Ok(()),
         }
+    }
+
+    /// The rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     /// Whether [`head`](Self::head) was called.
@@ -230,12 +266,23 @@ impl<'w> ReportSink<'w> {
         Ok(())
     }
 
-    /// Ends the document; `total` and `title` fill in what [`head`](Self::head) did not know.
+    /// Ends the document; `total` and `title` fill in what [`head`](Self::head) did not know
+    /// (a total the head called [`HeadTotal::Later`], a title it did not have). An unknown
+    /// total stays unknown: it is never the number of rows written.
     pub fn finish(&mut self, total: Option<i64>, title: Option<&str>) -> io::Result<()> {
-        let late = self.total.is_none();
-        let total = self.total.or(total).unwrap_or(self.rows as i64);
-        if late {
-            self.title = title.map(str::to_owned);
+        let late_total = self.total == HeadTotal::Later;
+        let total = match self.total {
+            HeadTotal::Known(n) => Some(n),
+            HeadTotal::Unknown => None,
+            HeadTotal::Later => total,
+        };
+        let late_title = if self.title_at_head {
+            None
+        } else {
+            title.map(str::to_owned)
+        };
+        if late_title.is_some() {
+            self.title = late_title.clone();
         }
         match self.output {
             Output::Json => {
@@ -244,11 +291,14 @@ impl<'w> ReportSink<'w> {
                 } else {
                     write!(self.out, "\n  ]")?;
                 }
-                if late {
-                    write!(self.out, ",\n  \"total_results\": {total}")?;
-                    if let Some(t) = &self.title {
-                        write!(self.out, ",\n  \"title\": {}", json_str(t))?;
+                if late_total {
+                    match total {
+                        Some(n) => write!(self.out, ",\n  \"total_results\": {n}")?,
+                        None => write!(self.out, ",\n  \"total_results\": null")?,
                     }
+                }
+                if let Some(t) = &late_title {
+                    write!(self.out, ",\n  \"title\": {}", json_str(t))?;
                 }
                 writeln!(self.out, "\n}}")
             }
@@ -269,6 +319,7 @@ impl<'w> ReportSink<'w> {
                 if self.widths.is_none() {
                     self.flush_table()?;
                 }
+                let total = total.map_or_else(|| "unknown".to_owned(), |n| n.to_string());
                 writeln!(
                     self.out,
                     "({} row{}; total_results {total})",
@@ -277,6 +328,30 @@ impl<'w> ReportSink<'w> {
                 )
             }
         }
+    }
+}
+
+/// An export's failure, saying how far the output got (`rows` written).
+fn midway(e: CliError, rows: usize, path: Option<&Path>) -> CliError {
+    if e.message.is_empty() {
+        // A closed stdout pipe (`| head`): nothing more to say.
+        return e;
+    }
+    let s = if rows == 1 { "" } else { "s" };
+    let note = match (path, rows) {
+        (Some(p), _) => format!(
+            "the export stopped after {rows} row{s}; {} was not written",
+            p.display()
+        ),
+        (None, 0) => "the export stopped before the first row; stdout has no row".to_owned(),
+        (None, n) => format!(
+            "the export stopped after {n} row{s}; the last row written to stdout is row {n}, \
+             the output is incomplete"
+        ),
+    };
+    CliError {
+        code: e.code,
+        message: format!("{}\ndlspbx: {note}", e.message),
     }
 }
 
@@ -295,7 +370,7 @@ fn count_rows(conn: &Conn, req: &ReportRequest) -> Option<u64> {
     q.options.push(ReportOption::CountOnly(true));
     let raw = conn.client.call_raw(q).ok()?;
     let table = raw.decode::<ReportRequest>().ok()?;
-    u64::try_from(table.total_results()).ok()
+    u64::try_from(table.total_results()?).ok()
 }
 
 /// `{rate}` of a progress bar: whole items per second.
@@ -331,19 +406,33 @@ fn progress_bar(conn: &Conn, req: &ReportRequest) -> Option<ProgressBar> {
 /// `--all`: every row (page=ALL) through the client's streaming export, which decodes one row
 /// at a time and writes it at once (flat memory, whatever the size). A progress bar on stderr
 /// when it is a terminal; on success it leaves a one-line summary there.
+///
+/// A failure midway (a server error, a dropped connection, an undecodable row) is the error,
+/// with how far the output got: the rows written to the file (which [`Target`] then removes,
+/// so PATH is not written), or the last row written to stdout.
 pub fn export_all(
     conn: &Conn,
     req: ReportRequest,
     output: Output,
-    out: &mut dyn Write,
+    target: &mut Target,
 ) -> CliResult<()> {
+    let path = target.path().map(Path::to_path_buf);
     let bar = progress_bar(conn, &req);
-    let mut sink = ReportSink::new(output, out);
+    let csv = dlspbx::export::export_format(conn.options.format) == Format::Csv;
+    let mut sink = ReportSink::new(output, target);
     let result = conn
         .client
         .report_export(req, |row: ExportRow<'_>| -> Result<(), CliError> {
             if !sink.has_head() {
-                sink.head(None, None, row.columns).map_err(stdout_err)?;
+                // A CSV body has no total; a JSON body gives it before the rows (PHP's order),
+                // or, if not, perhaps after them.
+                let total = match (csv, row.total_results) {
+                    (true, _) => HeadTotal::Unknown,
+                    (false, Some(n)) => HeadTotal::Known(n),
+                    (false, None) => HeadTotal::Later,
+                };
+                sink.head(total, row.title, row.columns)
+                    .map_err(stdout_err)?;
             }
             let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
             sink.row(&cells).map_err(stdout_err)?;
@@ -358,7 +447,7 @@ pub fn export_all(
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
-            return Err(e);
+            return Err(midway(e, sink.rows(), path.as_deref()));
         }
     };
     if let Some(b) = &bar {
@@ -373,7 +462,8 @@ pub fn export_all(
         ));
     }
     if !sink.has_head() {
-        sink.head(None, None, &summary.columns)
+        let total = HeadTotal::of(summary.total_results);
+        sink.head(total, summary.title.as_deref(), &summary.columns)
             .map_err(stdout_err)?;
     }
     sink.finish(summary.total_results, summary.title.as_deref())

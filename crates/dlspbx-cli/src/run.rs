@@ -5,7 +5,7 @@
 
 use crate::conn::{Conn, Globals};
 use crate::error::{CliError, CliResult};
-use crate::output::{self, Output};
+use crate::output::{self, Output, Target};
 use crate::params;
 use crate::report_out;
 use clap::ArgMatches;
@@ -15,6 +15,7 @@ use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::{Endpoint, Error, Format, PlainKind, Presence};
 use serde_json::Value;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// Maps an error writing to stdout: a closed pipe (`| head`) ends the command quietly.
 pub fn stdout_err(e: io::Error) -> CliError {
@@ -40,8 +41,16 @@ pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
 /// in whatever form the body's encoding would escape it, and nothing else is touched (a key
 /// that also occurs in a field name or a value cannot mangle them).
 pub fn dry_run<A: Endpoint>(conn: &Conn, req: &A) -> CliResult<()> {
+    dry_run_as(conn, req, conn.options.format)
+}
+
+/// [`dry_run`] of a request sent in `format` (the streaming export's, which may not be the
+/// one asked for).
+fn dry_run_as<A: Endpoint>(conn: &Conn, req: &A, format: Format) -> CliResult<()> {
     let credentials = Credentials::new(conn.credentials.api_user.clone(), REDACTED);
-    let http = dlspbx_core::http::build(req, &credentials, &conn.options)?;
+    let mut options = conn.options;
+    options.format = format;
+    let http = dlspbx_core::http::build(req, &credentials, &options)?;
     let mut out = io::stdout().lock();
     let text = http.to_redacted_string(&conn.base_url);
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
@@ -97,12 +106,44 @@ fn canonical<A: Endpoint>(resp: &A::Response<'_>) -> CliResult<Value> {
     A::to_json(resp).map_err(CliError::from)
 }
 
-/// Prints a response in `output`.
-fn print<A: Endpoint>(output: Output, resp: &A::Response<'_>) -> CliResult<()> {
+/// Prints a response in `output` to `out` (stdout or `--out PATH`, see [`Target`]).
+fn print<A: Endpoint>(out: Option<&Path>, output: Output, resp: &A::Response<'_>) -> CliResult<()> {
     let v = canonical::<A>(resp)?;
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    output::write_value(&mut out, output, A::INFO, &v).map_err(stdout_err)?;
-    out.flush().map_err(stdout_err)
+    let mut target = Target::open(out)?;
+    output::write_value(&mut target, output, A::INFO, &v).map_err(|e| write_err(&target, e))?;
+    target.commit()
+}
+
+/// `--out PATH` of the matched command, if given.
+pub fn out_path(m: &ArgMatches) -> Option<PathBuf> {
+    m.try_get_one::<String>("out")
+        .ok()
+        .flatten()
+        .map(PathBuf::from)
+}
+
+/// The output asked for; with `--out` (a file, not a terminal) JSON unless told otherwise.
+pub fn output_for(g: &Globals, out: Option<&Path>) -> Output {
+    match (g.output, out) {
+        (Some(o), _) => o,
+        (None, Some(_)) => Output::Json,
+        (None, None) => g.output(),
+    }
+}
+
+/// Maps an error writing to `target`: stdout's as [`stdout_err`], a file's naming it.
+pub fn write_err(target: &Target, e: io::Error) -> CliError {
+    match target.path() {
+        None => stdout_err(e),
+        Some(p) => CliError::decode(format!("cannot write {}: {e}", p.display())),
+    }
+}
+
+/// Writes a raw body to `out`.
+fn write_raw(out: Option<&Path>, body: &[u8]) -> CliResult<()> {
+    let mut target = Target::open(out)?;
+    target.write_all(body).map_err(|e| write_err(&target, e))?;
+    target.commit()
 }
 
 /// Sends the action of the matched subcommand and prints its response (a
@@ -126,36 +167,54 @@ impl ActionVisitor for Send<'_> {
         }
         check_plain::<A>(g, &conn)?;
         let raw = conn.client.call_raw(req)?;
+        let out = out_path(self.matches);
         if g.raw {
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            out.write_all(&raw.body).map_err(stdout_err)?;
-            out.flush().map_err(stdout_err)?;
+            // An undecodable or error body is still written as is, but exits non-zero.
+            write_raw(out.as_deref(), &raw.body)?;
             return raw_status::<A>(&raw);
         }
         let resp = raw.decode::<A>()?;
-        print::<A>(g.output(), &resp)
+        print::<A>(out.as_deref(), output_for(g, out.as_deref()), &resp)
     }
 }
 
 /// `--all`: every row of the report, streamed (see [`report_out::export_all`]).
+///
+/// The rows are streamed in JSON or CSV, the formats with an incremental decoder: `--format
+/// csv` streams CSV, json, xml and yaml stream JSON (the same rows), and `--dry-run` shows
+/// that request, the one really sent. `--raw` prints the body in the format asked for, so it
+/// sends that one. Plain text cannot carry rows: `--format plain` is refused (exit 1) unless
+/// `--raw` shows the plain answer as is.
 pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let req = request_from_matches::<ReportRequest>(m)?;
     let conn = Conn::open(g)?;
+    let asked = conn.options.format;
+    if asked == Format::Plain && !g.raw {
+        return Err(CliError::usage(
+            "--all streams report rows, which the plain format cannot carry; use --format json \
+             or csv (streamed as they are), xml or yaml (streamed as JSON), or --raw to see the \
+             plain answer",
+        ));
+    }
+    let sent = if g.raw {
+        asked
+    } else {
+        dlspbx::export::export_format(asked)
+    };
     if g.dry_run || g.raw {
         // The request of the export: the one streamed, with page=ALL.
         let req = dlspbx::export::export_request(req);
         if g.dry_run {
-            return dry_run(&conn, &req);
+            return dry_run_as(&conn, &req, sent);
         }
         let raw = conn.client.call_raw(req)?;
-        let mut out = io::BufWriter::new(io::stdout().lock());
-        out.write_all(&raw.body).map_err(stdout_err)?;
-        out.flush().map_err(stdout_err)?;
+        write_raw(out_path(m).as_deref(), &raw.body)?;
         return raw_status::<ReportRequest>(&raw);
     }
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    report_out::export_all(&conn, req, g.output(), &mut out)?;
-    out.flush().map_err(stdout_err)
+    let out = out_path(m);
+    let mut target = Target::open(out.as_deref())?;
+    report_out::export_all(&conn, req, output_for(g, out.as_deref()), &mut target)?;
+    target.commit()
 }
 
 /// Decodes a saved body as the response of an action and prints it.
@@ -166,6 +225,8 @@ pub struct Decode<'a> {
     pub format: dlspbx_core::Format,
     /// How to print it (JSON unless asked otherwise).
     pub output: Output,
+    /// `--out PATH`, if given.
+    pub out: Option<&'a Path>,
 }
 
 fn decode_failure(e: Error) -> CliError {
@@ -183,6 +244,6 @@ impl ActionVisitor for Decode<'_> {
 
     fn visit<A: Endpoint>(self) -> CliResult<()> {
         let resp = A::decode(self.format, self.body).map_err(decode_failure)?;
-        print::<A>(self.output, &resp)
+        print::<A>(self.out, self.output, &resp)
     }
 }

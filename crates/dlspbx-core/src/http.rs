@@ -313,6 +313,65 @@ mod tests {
 
     const KEY: &str = "s3cr3t-KEY/with+chars&<\"'é";
 
+    /// A body without a required member of the action's response (a queues body decoded as
+    /// users) is undecodable, naming the member, in every format; an empty member is not.
+    #[test]
+    fn a_body_without_a_required_member_is_refused_naming_it() {
+        use crate::generated::status::{UsersRequest, UsersResponse};
+        let queues = QueuesRequest::INFO;
+        assert!(
+            queues
+                .response
+                .iter()
+                .any(|f| f.presence == crate::Presence::Required)
+        );
+        for format in Format::ALL.into_iter().filter(|f| f.is_supported()) {
+            if format == Format::Plain {
+                continue;
+            }
+            let body = crate::wire::encode(
+                format,
+                queues.csv,
+                &crate::generated::status::QueuesResponse::default(),
+            )
+            .unwrap();
+            let body = if body.is_empty() || format == Format::Csv {
+                // An empty CSV key-path body has no member at all: use one of another action.
+                b"queues,q,queue,q\n".to_vec()
+            } else {
+                body
+            };
+            match decode::<UsersRequest>(format, 200, &body) {
+                Err(Error::Decode(d)) => {
+                    assert!(d.message.contains("missing field `users`"), "{format}: {d}")
+                }
+                other => panic!("{format}: {other:?}"),
+            }
+            // An empty map is a map: it decodes (as the simulator writes it).
+            let empty = crate::wire::encode(
+                format,
+                queues.csv,
+                &crate::generated::status::QueuesResponse::default(),
+            )
+            .unwrap();
+            assert!(
+                decode::<QueuesRequest>(format, 200, &empty).is_ok(),
+                "{format}: {:?}",
+                String::from_utf8_lossy(&empty)
+            );
+            // An empty list is a list: it decodes (as the simulator writes it).
+            let empty =
+                crate::wire::encode(format, UsersRequest::INFO.csv, &UsersResponse::default())
+                    .unwrap();
+            let back = decode::<UsersRequest>(format, 200, &empty);
+            assert!(
+                matches!(&back, Ok(r) if r.users.is_empty()),
+                "{format}: {:?} {back:?}",
+                String::from_utf8_lossy(&empty)
+            );
+        }
+    }
+
     fn creds() -> Credentials {
         Credentials::new("100@default", KEY)
     }

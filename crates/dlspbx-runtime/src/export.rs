@@ -41,6 +41,12 @@ pub struct ExportRow<'r> {
     pub index: u64,
     /// The column names announced before the rows (the CSV header, or the JSON `columns`).
     pub columns: &'r [String],
+    /// `total_results` as read before this row: a JSON body's (the PHP server writes it
+    /// before the rows); `None` when it was not (a CSV body never has one; a JSON body may
+    /// give it after the rows, in [`ExportSummary::total_results`]).
+    pub total_results: Option<i64>,
+    /// The report's title as read before this row, like [`total_results`](Self::total_results).
+    pub title: Option<&'r str>,
     /// The cells, in column order.
     pub row: Row<'r>,
 }
@@ -599,6 +605,8 @@ impl ExportDecoder {
                             let row = ExportRow {
                                 index: summary.rows,
                                 columns: &summary.columns,
+                                total_results: summary.total_results,
+                                title: summary.title.as_deref(),
                                 row: Row { cells },
                             };
                             if let Err(e) = on_row(row) {
@@ -749,6 +757,8 @@ impl ExportDecoder {
                     on_row(ExportRow {
                         index: self.summary.rows,
                         columns: &self.summary.columns,
+                        total_results: None,
+                        title: None,
                         row: Row { cells },
                     })?;
                     self.summary.rows += 1;
@@ -876,6 +886,36 @@ mod tests {
         assert_eq!(summary.title.as_deref(), Some("t"));
         assert_eq!(rows, [vec!["1", "2"], vec!["", "1"]]);
         assert_eq!(summary.rows, 2);
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn rows_carry_the_header_fields_read_before_them() {
+        let mut seen = Vec::new();
+        let mut on_row = |row: ExportRow<'_>| {
+            seen.push((row.total_results, row.title.map(str::to_owned)));
+            Ok::<(), Error>(())
+        };
+        let php = br#"{"result":"success","total_results":"169883","title":"t","columns":["a"],"results":[["1"],["2"]]}"#;
+        let mut d = ExportDecoder::new(Format::Json);
+        d.feed(php, &mut on_row).unwrap();
+        d.finish(&mut on_row).unwrap();
+        let late = br#"{"columns":["a"],"results":[["1"]],"total_results":1,"title":"t"}"#;
+        let mut d = ExportDecoder::new(Format::Json);
+        d.feed(late, &mut on_row).unwrap();
+        let summary = d.finish(&mut on_row).unwrap();
+        assert_eq!(
+            seen,
+            [
+                (Some(169883), Some("t".to_owned())),
+                (Some(169883), Some("t".to_owned())),
+                (None, None)
+            ]
+        );
+        assert_eq!(
+            (summary.total_results, summary.title.as_deref()),
+            (Some(1), Some("t"))
+        );
     }
 
     #[cfg(feature = "json")]

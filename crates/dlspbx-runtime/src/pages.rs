@@ -29,7 +29,9 @@ pub trait Pager {
 
 /// Pages of a CDR report: `page=0,1,2..` (from the request's `page`, if set) with `per_page`
 /// rows (the request's, or [`DEFAULT_PAGE_SIZE`]), until a page has fewer rows than
-/// `per_page` or `total_results` is reached.
+/// `per_page` or, when the body says it, `total_results` is reached. A CSV body never says it
+/// ([`ReportTable::total_results`] is `None`), so pages over CSV end at the first short (or
+/// empty) page.
 ///
 /// A request with `page=ALL`, `page_offset` or `count_only=true` is sent once, as it is.
 #[derive(Debug, Clone)]
@@ -100,11 +102,14 @@ impl Pager for ReportPager {
         let (table, rows) = own_report(raw.decode::<ReportRequest>()?)?;
         self.page += 1;
         let rows = rows as u64;
-        let total = u64::try_from(table.total_results()).unwrap_or(0);
+        let total = table
+            .total_results()
+            .and_then(|t| u64::try_from(t).ok())
+            .filter(|&t| t > 0);
         self.done = self.single
             || rows == 0
             || rows < self.per_page
-            || (total > 0 && self.page.saturating_mul(self.per_page) >= total);
+            || total.is_some_and(|total| self.page.saturating_mul(self.per_page) >= total);
         Ok(table)
     }
 
@@ -250,6 +255,37 @@ mod tests {
         assert!(req.options.contains(&ReportOption::Page(Page::All)));
         pager.take_page(&report_body(9, 2)).unwrap();
         assert!(pager.next_request().is_none());
+    }
+
+    #[cfg(feature = "csv")]
+    fn csv_body(rows: usize) -> RawResponse {
+        let mut body = String::from("unique_id\n");
+        for i in 0..rows {
+            body.push_str(&format!("{i}\n"));
+        }
+        RawResponse {
+            status: 200,
+            format: Format::Csv,
+            body: body.into_bytes(),
+        }
+    }
+
+    #[cfg(feature = "csv")]
+    #[test]
+    fn csv_pages_have_no_total_and_end_at_a_short_page() {
+        let request = ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(2));
+        let mut pager = ReportPager::new(request);
+        let first = pager.take_page(&csv_body(2)).unwrap();
+        assert_eq!(first.total_results(), None, "never the page's row count");
+        assert!(
+            pager.next_request().is_some(),
+            "a full page: there may be more"
+        );
+        pager.take_page(&csv_body(2)).unwrap();
+        assert!(pager.next_request().is_some());
+        let last = pager.take_page(&csv_body(1)).unwrap();
+        assert_eq!((last.total_results(), last.rows().count()), (None, 1));
+        assert!(pager.next_request().is_none(), "a short page is the last");
     }
 
     #[test]

@@ -590,7 +590,12 @@ pub fn run(
     let p = prepare(conn, user, req)?;
     let title = Some(Str::from(p.title));
     if p.o.count_only {
-        return Ok(ReportTable::new(p.total, title, Vec::new(), Vec::new()));
+        return Ok(ReportTable::new(
+            Some(p.total),
+            title,
+            Vec::new(),
+            Vec::new(),
+        ));
     }
     let mut st = conn.prepare(&p.sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(p.params.iter()))?;
@@ -600,7 +605,7 @@ pub fn run(
         out.push(cells.into_iter().map(Str::from).collect());
     }
     let header = p.header.into_iter().map(Str::from).collect();
-    Ok(ReportTable::new(p.total, title, header, out))
+    Ok(ReportTable::new(Some(p.total), title, header, out))
 }
 
 /// Whether [`stream`] answers `req` in `format`: every row at once (`page=ALL`, not

@@ -56,7 +56,7 @@ fn run_one(client: &Client, list: &str, i: usize) -> Result<Option<i64>, Error> 
                 .option(ReportOption::PerPage(20))
                 .option(ReportOption::Page(Page::Number((i % 7) as u64)));
             let table = client.reports().report(request)?;
-            assert!(table.total_results() > 0);
+            assert!(table.total_results() > Some(0));
         }
         Kind::QuerySms => {
             client

@@ -24,7 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let page = client
         .reports()
         .report(request.clone().option(ReportOption::PerPage(5)))?;
-    println!("{} calls in all; the first page:", page.total_results());
+    match page.total_results() {
+        Some(total) => println!("{total} calls in all; the first page:"),
+        None => println!("the first page:"),
+    }
     println!(
         "  {}",
         page.columns

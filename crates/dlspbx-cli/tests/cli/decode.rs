@@ -252,3 +252,28 @@ fn a_bad_report_row_is_undecodable() {
         assert!(stderr(&out).contains("json"), "{}", stderr(&out));
     }
 }
+
+/// A body that lacks the action's required members (a queues body given to `status.users`) is
+/// not that action's response: exit 2, naming the missing member, in every format, instead of
+/// printing `{"users": []}`.
+#[test]
+fn decode_refuses_a_body_without_a_required_member() {
+    for format in ["json", "xml", "yaml", "csv"] {
+        let out = decode(
+            "status.users",
+            &fixtures().join(format!("status.queues/response.{format}")),
+        );
+        assert_eq!(out.status.code(), Some(2), "{format}: {}", stdout(&out));
+        assert!(out.stdout.is_empty(), "{format}: {}", stdout(&out));
+        let e = stderr(&out);
+        assert!(e.contains("missing field `users`"), "{format}: {e}");
+    }
+    // An empty list is there: it decodes.
+    let out = dlspbx()
+        .args(["decode", "status.users"])
+        .write_stdin(r#"{"result":"success","users":[]}"#)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "{\n  \"users\": []\n}\n");
+}

@@ -150,3 +150,275 @@ fn all_in_json_is_the_same_document_as_one_full_page() {
     assert_eq!(a, p);
     assert!(a["results"].as_array().unwrap().len() > 100);
 }
+
+/// `--all` prints the same bytes as one full page: the fields in spec order (`total_results`,
+/// `title`, `columns`, `results`), as `--help` promises, not the header fields last.
+#[test]
+fn all_keeps_the_spec_order_of_a_single_page() {
+    let args = ["report", "--column", "unique_id", "--column", "src"];
+    for output in ["json", "yaml"] {
+        let all = dlspbx()
+            .args(args)
+            .args(["--all", "-o", output])
+            .output()
+            .unwrap();
+        let page = dlspbx()
+            .args(args)
+            .args(["--page", "ALL", "-o", output])
+            .output()
+            .unwrap();
+        assert!(all.status.success(), "{}", stderr(&all));
+        assert_eq!(stdout(&all), stdout(&page), "{output}");
+    }
+    let all = dlspbx().args(args).arg("--all").output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["total_results", "title", "columns", "results"]);
+}
+
+/// A CSV body has no `total_results`: the CLI says it is unknown (`null`, `unknown`), in every
+/// output and on every path, and never shows the page's row count as the total.
+#[test]
+fn a_csv_report_total_is_unknown_never_the_row_count() {
+    let args = ["report", "--column", "unique_id", "--format", "csv"];
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let out = dlspbx().args(args).args(extra).output().unwrap();
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let page = json(&["--per-page", "2", "-o", "json"]);
+    assert_eq!(page["results"].as_array().unwrap().len(), 2);
+    assert_eq!(page["total_results"], serde_json::Value::Null, "{page}");
+    let all = json(&["--all", "-o", "json"]);
+    assert_eq!(all["total_results"], serde_json::Value::Null, "{all}");
+    let keys: Vec<&str> = all
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["total_results", "columns", "results"]);
+    for extra in [&["--per-page", "2"][..], &["--all"][..]] {
+        let out = dlspbx()
+            .args(args)
+            .args(extra)
+            .args(["-o", "table"])
+            .output()
+            .unwrap();
+        let so = stdout(&out);
+        assert!(
+            so.trim_end().ends_with("; total_results unknown)"),
+            "{extra:?}: {so}"
+        );
+        let out = dlspbx()
+            .args(args)
+            .args(extra)
+            .args(["-o", "yaml"])
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&out).starts_with("total_results: null\n"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    // JSON says the total: the same report in JSON has it.
+    let out = dlspbx()
+        .args(["report", "--column", "unique_id", "--per-page", "2"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["total_results"].as_i64().unwrap() > 2, "{v}");
+}
+
+/// `--all` streams JSON or CSV: `--dry-run` shows the format really sent, and plain (which
+/// cannot carry rows) is refused with the formats that work.
+#[test]
+fn all_dry_run_shows_the_format_really_sent_and_refuses_plain() {
+    let run = |format: &str, extra: &[&str]| {
+        dlspbx()
+            .args(["report", "--column", "date", "--all", "--format", format])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (asked, sent) in [
+        ("json", "json"),
+        ("csv", "csv"),
+        ("xml", "json"),
+        ("yaml", "json"),
+    ] {
+        let out = run(asked, &["--dry-run"]);
+        assert!(out.status.success(), "{asked}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(&format!("api_format={sent}")),
+            "{asked}: {}",
+            stdout(&out)
+        );
+        // --raw prints the body as asked, so it sends (and its dry run shows) that format.
+        let out = run(asked, &["--dry-run", "--raw"]);
+        assert!(stdout(&out).contains(&format!("api_format={asked}")));
+    }
+    for extra in [&["--dry-run"][..], &[][..]] {
+        let out = run("plain", extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stdout(&out));
+        let e = stderr(&out);
+        assert!(
+            e.contains("plain") && e.contains("--format json or csv"),
+            "{e}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let out = run("plain", &["--raw"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A server that answers every request with `head` (status line and headers, without the
+/// blank line) and `body`, then closes the connection: with a `Content-Length` larger than
+/// `body`, the connection drops midway.
+fn hostile(head: String, body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            // Read the request: its headers, then Content-Length bytes of body.
+            let mut req = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                req.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&req).to_ascii_lowercase();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len = text[..end]
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if req.len() >= end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            let _ = stream.write_all(format!("{head}\r\n\r\n{body}").as_bytes());
+            let _ = stream.flush();
+        }
+    });
+    url
+}
+
+fn against(url: &str) -> assert_cmd::Command {
+    let mut cmd = dlspbx();
+    cmd.env_remove("DLSPBX_SIM")
+        .args(["--url", url, "--api-user", "100", "--api-key", "k"]);
+    cmd
+}
+
+const THREE_ROWS: &str = r#"{"result":"success","error":"","total_results":"1000","columns":["unique_id"],"results":[["1.1"],["1.2"],["1.3"],"#;
+
+/// `--out PATH` writes the whole output or nothing: a stream that fails midway (a dropped
+/// connection, a malformed row) exits non-zero, leaves no PATH and no temporary file, and
+/// says how many rows it had written; on stdout, it names the last row written.
+#[test]
+fn out_is_never_half_written() {
+    let dir = std::env::temp_dir().join(format!("dlspbx-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("calls.csv");
+    let dropped = hostile(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close",
+            THREE_ROWS.len() + 1000
+        ),
+        THREE_ROWS,
+    );
+    let malformed_body: &'static str = r#"{"result":"success","error":"","total_results":"3","columns":["unique_id"],"results":[["1.1"],["1.2"],{"x":1}]}"#;
+    let malformed = hostile(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close",
+            malformed_body.len()
+        ),
+        malformed_body,
+    );
+    for (url, rows) in [(&dropped, 3), (&malformed, 2)] {
+        let args = ["report", "--column", "unique_id", "--all", "-o", "csv"];
+        let out = against(url)
+            .args(args)
+            .arg("--out")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            !path.exists(),
+            "a failed export leaves no {}",
+            path.display()
+        );
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "no temporary file left"
+        );
+        let e = stderr(&out);
+        assert!(
+            e.contains(&format!("stopped after {rows} rows")) && e.contains("was not written"),
+            "{e}"
+        );
+        // On stdout: non-zero, the rows that came, and the last one named.
+        let out = against(url).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(stdout(&out).lines().count(), rows + 1, "{}", stdout(&out));
+        assert!(
+            stderr(&out).contains(&format!("the last row written to stdout is row {rows}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A complete output is renamed into place, the same bytes as on stdout.
+    let args = [
+        "report",
+        "--column",
+        "unique_id",
+        "--column",
+        "date",
+        "--all",
+        "-o",
+        "csv",
+    ];
+    let ok = dlspbx()
+        .args(args)
+        .arg("--out")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(ok.stdout.is_empty());
+    let on_stdout = dlspbx().args(args).output().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), on_stdout.stdout);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "only PATH");
+    // A single page and a decoded file go through --out too (JSON unless told otherwise).
+    let page = dir.join("page.json");
+    let ok = dlspbx()
+        .args(["status", "users", "--out"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&page).unwrap()).unwrap();
+    assert!(v["users"].is_array(), "{v}");
+    // A body that does not decode leaves no file.
+    let bad = dir.join("bad.json");
+    let out = dlspbx()
+        .args(["decode", "status.users", "--out"])
+        .arg(&bad)
+        .arg(crate::fixtures().join("status.queues/response.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!bad.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

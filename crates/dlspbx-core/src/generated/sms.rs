@@ -854,7 +854,7 @@ pub struct SendSmsResponse<'a> {
     #[serde(borrow)]
     pub src: Str<'a>,
     /// The destinations the SMS was sent to, as the server normalised them.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub dst: Vec<Str<'a>>,
     /// The text that was sent.
     #[serde(borrow)]
@@ -1048,7 +1048,7 @@ pub struct QuerySmsResponse<'a> {
     )]
     pub results_offset: Option<i64>,
     /// The matching records on this page.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub results: Vec<SmsRecord<'a>>,
 }
 

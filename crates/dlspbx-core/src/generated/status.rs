@@ -81,7 +81,7 @@ pub struct Queue<'a> {
     #[serde(borrow)]
     pub hunt: Str<'a>,
     /// The queue's agents, keyed by the agent's auth ID; empty (`[]`) when there are none.
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub agents: KeyedList<'a, QueueAgent<'a>>,
     /// The calls waiting in the queue; left out when there are none.
     #[serde(
@@ -277,7 +277,7 @@ impl IntoOwned for ActiveCall<'_> {
 #[non_exhaustive]
 pub struct FaxStatus<'a> {
     /// The outgoing faxes waiting to be sent or being sent.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub queued_faxes: Vec<QueuedFax<'a>>,
     /// The fax statistics of the PBX.
     pub fax_stats: FaxStats,
@@ -590,7 +590,7 @@ pub struct DialerLog<'a> {
     #[serde(borrow)]
     pub campaign: Str<'a>,
     /// The log lines, oldest first, e.g. `[Dec 29 17:32:12] STATUS: Ready for dialing`.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub output: Vec<Str<'a>>,
 }
 
@@ -960,7 +960,7 @@ impl Validate for UsersRequest {}
 #[non_exhaustive]
 pub struct UsersResponse<'a> {
     /// One entry per user.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub users: Vec<User<'a>>,
 }
 
@@ -1029,7 +1029,7 @@ impl Validate for QueuesRequest {}
 #[non_exhaustive]
 pub struct QueuesResponse<'a> {
     /// The queues, keyed by queue name.
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub queues: KeyedList<'a, Queue<'a>>,
 }
 
@@ -1236,7 +1236,7 @@ impl Validate for ConferencesRequest {}
 #[non_exhaustive]
 pub struct ConferencesResponse<'a> {
     /// One entry per active conference.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub conferences: Vec<Conference<'a>>,
 }
 
@@ -1305,7 +1305,7 @@ impl Validate for ProvisioningRequest {}
 #[non_exhaustive]
 pub struct ProvisioningResponse<'a> {
     /// One entry per device.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub provisioning: Vec<ProvisionedDevice<'a>>,
 }
 
@@ -1374,7 +1374,7 @@ impl Validate for DialerRequest {}
 #[non_exhaustive]
 pub struct DialerResponse<'a> {
     /// One entry per dialer campaign.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub dialer: Vec<DialerCampaign<'a>>,
 }
 
@@ -1443,7 +1443,7 @@ impl Validate for DialerlogsRequest {}
 #[non_exhaustive]
 pub struct DialerlogsResponse<'a> {
     /// One entry per campaign.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub logs: Vec<DialerLog<'a>>,
 }
 

@@ -28,7 +28,7 @@ pub struct OptInList<'a> {
     #[serde(deserialize_with = "scalar::int", serialize_with = "scalar::ser_int")]
     pub total_subscribers: i64,
     /// The subscribers.
-    #[serde(alias = "subscribed_at", borrow, deserialize_with = "scalar::list", default)]
+    #[serde(alias = "subscribed_at", borrow, deserialize_with = "scalar::list")]
     pub subscribers: Vec<Subscriber<'a>>,
 }
 
@@ -88,12 +88,7 @@ pub struct OptOutList<'a> {
     #[serde(deserialize_with = "scalar::int", serialize_with = "scalar::ser_int")]
     pub total_unsubscribers: i64,
     /// The unsubscribers.
-    #[serde(
-        alias = "unsubscribed_at",
-        borrow,
-        deserialize_with = "scalar::list",
-        default
-    )]
+    #[serde(alias = "unsubscribed_at", borrow, deserialize_with = "scalar::list")]
     pub unsubscribers: Vec<Unsubscriber<'a>>,
 }
 
@@ -228,10 +223,10 @@ impl Validate for QueryListsRequest {}
 #[non_exhaustive]
 pub struct QueryListsResponse<'a> {
     /// The opt-in list of each campaign.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub optin: Vec<OptInList<'a>>,
     /// The opt-out list of each tenant.
-    #[serde(borrow, deserialize_with = "scalar::list", default)]
+    #[serde(borrow, deserialize_with = "scalar::list")]
     pub optout: Vec<OptOutList<'a>>,
 }
 

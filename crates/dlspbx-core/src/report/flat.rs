@@ -61,11 +61,6 @@ impl FlatRows<'_> {
         }
     }
 
-    /// How many rows.
-    pub(crate) fn len(&self) -> usize {
-        self.ends.len()
-    }
-
     /// The rows, one at a time.
     pub(crate) fn iter(&self) -> FlatIter<'_> {
         FlatIter {
@@ -111,7 +106,7 @@ mod tests {
         flat.end_row();
         flat.end_row();
         let rows = flat.finish();
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.iter().count(), 3);
         let read: Vec<Vec<String>> = rows
             .iter()
             .map(|r| r.iter().map(|c| c.to_string()).collect())

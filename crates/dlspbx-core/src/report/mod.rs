@@ -26,7 +26,6 @@ use crate::wire::{self, CsvLayout, Node, RowKind, Str};
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 /// The CSV layout of a report: a header row of column names, one line per call.
 pub const CSV_LAYOUT: CsvLayout = CsvLayout::Table {
@@ -79,10 +78,9 @@ impl FromStr for Page {
 /// A decoded report: header fields plus lazily decoded rows.
 #[derive(Debug, Clone)]
 pub struct ReportTable<'a> {
-    /// Total number of matching calls (all pages): from the body's `total_results`, or for a
-    /// CSV body (which has none) the number of rows, counted on the first
-    /// [`ReportTable::total_results`] call.
-    total: OnceLock<i64>,
+    /// Total number of matching calls (all pages), from the body's `total_results`; `None`
+    /// when the body does not say it (a CSV body never does).
+    total: Option<i64>,
     /// The report's title (describes the date range and timezone), when the server sent one.
     pub title: Option<Str<'a>>,
     /// Column names (or labels, with `formatted_columns_names=true`), in cell order.
@@ -90,10 +88,10 @@ pub struct ReportTable<'a> {
     rows: Rows<'a>,
 }
 
-/// Equal when the totals, titles, columns and rows are (a CSV table's total counted or not).
+/// Equal when the totals, titles, columns and rows are.
 impl PartialEq for ReportTable<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.total_results() == other.total_results()
+        self.total == other.total
             && self.title == other.title
             && self.columns == other.columns
             && self.rows == other.rows
@@ -144,32 +142,28 @@ impl<'a> Row<'a> {
 }
 
 impl<'a> ReportTable<'a> {
-    /// A report built in memory (the simulator's side).
+    /// A report built in memory (the simulator's side). `total_results` is `None` when it is
+    /// not known (a table read from a CSV body).
     pub fn new(
-        total_results: i64,
+        total_results: Option<i64>,
         title: Option<Str<'a>>,
         columns: Vec<Str<'a>>,
         rows: Vec<Vec<Str<'a>>>,
     ) -> Self {
         ReportTable {
-            total: OnceLock::from(total_results),
+            total: total_results,
             title,
             columns,
             rows: Rows::Cells(rows),
         }
     }
 
-    /// Total number of matching calls (all pages). A JSON, XML or YAML body says it; a CSV
-    /// body does not, so it is the number of rows: known once [`ReportTable::rows`] has read
-    /// them all, else counted on the first call (without decoding a cell) and kept; a
-    /// malformed row ends the count.
-    pub fn total_results(&self) -> i64 {
-        *self.total.get_or_init(|| match &self.rows {
-            #[cfg(feature = "csv")]
-            Rows::Csv(src, at) => wire::csv::count_rows(src, *at) as i64,
-            // Every other kind of table is built with its total.
-            _ => 0,
-        })
+    /// Total number of matching calls (all pages), as the body's `total_results` says it.
+    /// `None` when the body does not say it: a CSV body never does (its rows are one page,
+    /// not the total), and a JSON, XML or YAML body without the field. Never guessed from the
+    /// rows.
+    pub fn total_results(&self) -> Option<i64> {
+        self.total
     }
 
     /// The rows, decoded one at a time. A malformed row ends the iteration with an error.
@@ -183,11 +177,9 @@ impl<'a> ReportTable<'a> {
                 Rows::Cells(rows) => RowIterInner::Cells(rows.iter()),
                 Rows::Flat(rows) => RowIterInner::Flat(rows.iter()),
                 #[cfg(feature = "csv")]
-                Rows::Csv(src, at) => RowIterInner::Csv {
-                    rows: wire::csv::ListRows::new(src, *at, self.columns.len()),
-                    read: 0,
-                    total: &self.total,
-                },
+                Rows::Csv(src, at) => {
+                    RowIterInner::Csv(wire::csv::ListRows::new(src, *at, self.columns.len()))
+                }
             },
         }
     }
@@ -265,14 +257,9 @@ enum RowIterInner<'t> {
     Nodes(std::slice::Iter<'t, Node<'t>>),
     Cells(std::slice::Iter<'t, Vec<Str<'t>>>),
     Flat(flat::FlatIter<'t>),
-    /// CSV rows, counted as they are read: reading them all to the end gives the table its
-    /// total, so [`ReportTable::total_results`] need not count them again.
+    /// CSV rows, read from the body as they are asked for.
     #[cfg(feature = "csv")]
-    Csv {
-        rows: wire::csv::ListRows<'t>,
-        read: usize,
-        total: &'t OnceLock<i64>,
-    },
+    Csv(wire::csv::ListRows<'t>),
 }
 
 impl<'t> Iterator for RowIter<'t> {
@@ -286,18 +273,7 @@ impl<'t> Iterator for RowIter<'t> {
             RowIterInner::Cells(rows) => rows.next().map(|r| Ok(Row { cells: r.clone() })),
             RowIterInner::Flat(rows) => rows.next().map(|cells| Ok(Row { cells })),
             #[cfg(feature = "csv")]
-            RowIterInner::Csv { rows, read, total } => match rows.next_row() {
-                Some(row) => {
-                    *read += usize::from(row.is_ok());
-                    Some(row.map(|cells| Row { cells }))
-                }
-                None => {
-                    // The end (a malformed row ends the rows too): `read` is the count
-                    // `wire::csv::count_rows` gives.
-                    let _ = total.set(*read as i64);
-                    None
-                }
-            },
+            RowIterInner::Csv(rows) => rows.next_row().map(|row| row.map(|cells| Row { cells })),
         }
     }
 }
@@ -341,14 +317,13 @@ pub fn decode(format: Format, body: &[u8]) -> Result<ReportTable<'_>> {
             let total = node
                 .get("id")
                 .and_then(Node::as_str)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
+                .and_then(|s| s.parse().ok());
             Ok(ReportTable::new(total, None, Vec::new(), Vec::new()))
         }
         #[cfg(feature = "csv")]
         Format::Csv => match wire::csv::read_list_table(body)? {
             Some(t) => Ok(ReportTable {
-                total: OnceLock::new(),
+                total: None,
                 title: None,
                 columns: t.header.into_iter().map(Str).collect(),
                 rows: Rows::Csv(Cow::Borrowed(t.src), t.at),
@@ -388,11 +363,11 @@ fn from_flat_xml(r: wire::xml::FlatReport<'_>) -> Option<Result<ReportTable<'_>>
         }));
     }
     let total = match &r.total_results {
-        Some(t) => t.trim().parse::<i64>().ok()?,
-        None => r.rows.len() as i64,
+        Some(t) => Some(t.trim().parse::<i64>().ok()?),
+        None => None,
     };
     Some(Ok(ReportTable {
-        total: OnceLock::from(total),
+        total,
         title: r.title.map(Str),
         columns: r.columns.into_iter().map(Str).collect(),
         rows: Rows::Flat(r.rows),
@@ -443,9 +418,8 @@ fn from_node(format: Format, node: Node<'_>) -> Result<ReportTable<'_>> {
             _ => {}
         }
     }
-    let total = total.unwrap_or(rows.len() as i64);
     Ok(ReportTable {
-        total: OnceLock::from(total),
+        total,
         title,
         columns,
         rows: Rows::Nodes(rows),
@@ -463,8 +437,9 @@ fn list_items(node: Node<'_>) -> Vec<Node<'_>> {
     }
 }
 
-/// The report as canonical JSON: `total_results`, `title` (when present), `columns` and
-/// `results` (rows of cells); a row that fails to decode ends the results with an `error`.
+/// The report as canonical JSON: `total_results` (`null` when the body did not say it, as a
+/// CSV body never does), `title` (when present), `columns` and `results` (rows of cells); a
+/// row that fails to decode is the error.
 pub fn to_json(table: &ReportTable<'_>) -> Result<serde_json::Value> {
     use serde_json::{Map, Value, json};
     let mut out = Map::new();
@@ -487,7 +462,8 @@ pub fn to_json(table: &ReportTable<'_>) -> Result<serde_json::Value> {
     Ok(Value::Object(out))
 }
 
-/// Writes a report in `format`, in the server's style.
+/// Writes a report in `format`, in the server's style (without `total_results` when the table
+/// does not know it).
 pub fn encode(format: Format, table: &ReportTable<'_>) -> Result<Vec<u8>> {
     let mut rows = Vec::new();
     for row in table.rows() {
@@ -499,11 +475,10 @@ pub fn encode(format: Format, table: &ReportTable<'_>) -> Result<Vec<u8>> {
     let mut entries = vec![
         ("result".into(), Node::str("success")),
         ("error".into(), Node::str("")),
-        (
-            "total_results".into(),
-            Node::from(table.total_results().to_string()),
-        ),
     ];
+    if let Some(total) = table.total {
+        entries.push(("total_results".into(), Node::from(total.to_string())));
+    }
     if let Some(t) = &table.title {
         entries.push(("title".into(), Node::str(t.as_str().to_owned())));
     }
@@ -640,7 +615,7 @@ mod tests {
             title in proptest::option::of(arb_cell()),
         ) {
             let table = ReportTable::new(
-                rows.len() as i64,
+                Some(rows.len() as i64),
                 title.map(Str::from),
                 columns.into_iter().map(Str::from).collect(),
                 rows.into_iter().map(|r| r.into_iter().map(Str::from).collect()).collect(),
@@ -659,28 +634,52 @@ mod tests {
 
     #[cfg(feature = "csv")]
     #[test]
-    fn csv_total_is_the_row_count_counted_when_asked() {
+    fn csv_total_is_unknown_never_the_row_count() {
         let body = "a,b\n1,\"x\"\"y\"\n\n2,\"p,\nq\"\n3,z";
         let t = decode(Format::Csv, body.as_bytes()).unwrap();
-        assert_eq!(t.total_results(), 3);
+        assert_eq!(t.total_results(), None);
         assert_eq!(t.rows().count(), 3);
-        // Reading every row gives the count, with no second pass.
-        let t = decode(Format::Csv, body.as_bytes()).unwrap();
-        assert_eq!(t.total.get(), None);
-        assert_eq!(t.rows().count(), 3);
-        assert_eq!(t.total.get(), Some(&3));
-        assert_eq!(t.clone().into_owned().total_results(), 3);
-        // A malformed row is reported by the rows; the count stops before it.
+        assert_eq!(
+            t.total_results(),
+            None,
+            "reading the rows does not make a total"
+        );
+        assert_eq!(t.clone().into_owned().total_results(), None);
+        let v = to_json(&t).unwrap();
+        assert_eq!(v["total_results"], serde_json::Value::Null);
+        // Written back, the unknown total is left out rather than invented.
+        let json = encode(Format::Json, &t).unwrap();
+        assert!(!String::from_utf8_lossy(&json).contains("total_results"));
+        // A malformed row is reported by the rows.
         let bad = "a,b\n1,2\n3,\"open\n";
         let t = decode(Format::Csv, bad.as_bytes()).unwrap();
-        assert_eq!(t.total_results(), 1);
-        let read_first = decode(Format::Csv, bad.as_bytes()).unwrap();
-        assert_eq!(read_first.rows().count(), 2);
-        assert_eq!(read_first.total_results(), 1);
         let rows: Vec<_> = t.rows().collect();
         assert_eq!(rows.len(), 2);
         let e = rows[1].as_ref().unwrap_err().to_string();
         assert!(e.contains("line 3") && e.contains("unterminated"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_total_is_unknown_in_every_format() {
+        let body = r#"{"result":"success","columns":["a"],"results":[["1"],["2"]]}"#;
+        let t = decode(Format::Json, body.as_bytes()).unwrap();
+        assert_eq!((t.total_results(), t.rows().count()), (None, 2));
+        let body =
+            r#"{"result":"success","total_results":"169883","columns":["a"],"results":[["1"]]}"#;
+        assert_eq!(
+            decode(Format::Json, body.as_bytes())
+                .unwrap()
+                .total_results(),
+            Some(169883)
+        );
+        #[cfg(feature = "xml")]
+        {
+            let xml = "<response><columns><value>a</value></columns><results><value><value>1</value></value></results></response>";
+            assert_eq!(
+                decode(Format::Xml, xml.as_bytes()).unwrap().total_results(),
+                None
+            );
+        }
     }
 
     #[cfg(feature = "csv")]
@@ -692,7 +691,7 @@ mod tests {
             noise in "[a,\"\\\\\r\n ]{0,30}",
         ) {
             let table = ReportTable::new(
-                0,
+                None,
                 None,
                 columns.into_iter().map(Str::from).collect(),
                 rows.into_iter().map(|r| r.into_iter().map(Str::from).collect()).collect(),

@@ -236,53 +236,6 @@ impl Cursor {
     }
 }
 
-/// The bytes up to and including each quote's position, xored: bit `i` is set when byte `i` is
-/// inside quotes (an opening quote counts as inside, a closing one as outside).
-#[inline(always)]
-pub(crate) fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
-}
-
-/// Consecutive 64-byte blocks of a text with their quote state: which bytes are inside quotes
-/// (reading every `"` as opening or closing, which is right for text PHP writes around whole
-/// fields; the CSV reader checks each field and falls back where it is not).
-#[derive(Debug, Clone)]
-pub(crate) struct Stream {
-    /// Where the block starts.
-    pub(crate) base: usize,
-    pub(crate) block: Block,
-    /// Bit `i`: byte `base + i` is inside quotes.
-    pub(crate) inside: u64,
-}
-
-impl Stream {
-    /// The stream from `at`, which must be outside quotes.
-    #[inline]
-    pub(crate) fn start(hay: &[u8], at: usize) -> Stream {
-        let block = with_block(hay, at, Block::of);
-        Stream {
-            base: at,
-            inside: prefix_xor(block.quote),
-            block,
-        }
-    }
-
-    /// Moves to the next block.
-    #[inline]
-    pub(crate) fn advance(&mut self, hay: &[u8]) {
-        let carry = 0u64.wrapping_sub(self.inside >> 63);
-        self.base += 64;
-        self.block = with_block(hay, self.base, Block::of);
-        self.inside = prefix_xor(self.block.quote) ^ carry;
-    }
-}
-
 /// `classify` of the 64 bytes from `at`, zero bytes past the end (which match nothing).
 #[inline(always)]
 fn with_block<T>(hay: &[u8], at: usize, classify: impl Fn(&[u8; 64]) -> T) -> T {
@@ -340,32 +293,7 @@ mod tests {
             .map(|p| from + p)
     }
 
-    #[test]
-    fn prefix_xor_marks_quoted_bytes() {
-        // `a,"b,c",d`: bytes 2..=6 are from the opening quote to before the closing one.
-        let quotes = (1u64 << 2) | (1 << 6);
-        assert_eq!(prefix_xor(quotes), 0b11_1100);
-        assert_eq!(prefix_xor(1 << 63), 1 << 63);
-        assert_eq!(prefix_xor(1), !0);
-    }
-
     proptest::proptest! {
-        #[test]
-        fn stream_tracks_quote_parity(hay in proptest::collection::vec(proptest::sample::select(b"\"a,".to_vec()), 0..400)) {
-            let mut stream = Stream::start(&hay, 0);
-            let mut parity = false;
-            for (i, &c) in hay.iter().enumerate() {
-                if c == b'"' {
-                    parity = !parity;
-                }
-                while i >= stream.base + 64 {
-                    stream.advance(&hay);
-                }
-                let bit = (i - stream.base) as u32;
-                proptest::prop_assert_eq!(stream.inside >> bit & 1 == 1, parity, "at {}", i);
-            }
-        }
-
         #[test]
         fn sse2_and_portable_blocks_agree(chunk in proptest::collection::vec(proptest::sample::select(b",\n\"\\\\a\x80\xff\0 \r".to_vec()), 64)) {
             let chunk: [u8; 64] = chunk.try_into().unwrap();

@@ -5,8 +5,7 @@
 //! Fields are read the way PHP's `fgetcsv` reads them (delimiter `,`, enclosure `"`, escape
 //! `\`), with a zero-copy scanner: unquoted fields, and quoted fields without doubled quotes,
 //! borrow from the body. The scanner finds where a field ends from bit masks of 64 bytes at a
-//! time (the private `Cursor`); a table's records are counted from a quote-parity mask
-//! (`count_records_by_masks`) where the quotes are where PHP writes them.
+//! time (the private `Cursor`).
 //! - Records end in `\n` or `\r\n` (the final one may have no line end); blank lines are skipped.
 //! - A quoted field ends at a `"` that is not doubled; `""` inside is one `"`. A backslash
 //!   makes the next character literal and both are kept: `"bs\"q"` is `bs\"q` (PHP keeps the
@@ -43,7 +42,7 @@
 use super::{CsvLayout, Node, RowKind, Str};
 use crate::error::{DecodeError, Error, Position, Result};
 use crate::format::Format;
-use crate::report::scan::{Cursor, Stream, find2, find3};
+use crate::report::scan::{Cursor, find2, find3};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -429,130 +428,6 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
         line_start: reader.line_start,
     };
     Ok(Some(ListTable { src, header, at }))
-}
-
-/// How many rows [`ListRows`] reads from `at`, counted without reading their fields (from bit
-/// masks where the quotes are where PHP writes them); with a malformed row, the rows before it.
-pub(crate) fn count_rows(src: &str, at: RowsAt) -> usize {
-    let bytes = src.as_bytes();
-    if let Some(rows) =
-        count_records_by_masks(bytes, at.pos).or_else(|| count_records(bytes, at.pos))
-    {
-        return rows;
-    }
-    // An unterminated quoted field: the rows read before it.
-    let mut rows = ListRows::new(src, at, 0);
-    let mut count = 0;
-    while let Some(Ok(_)) = rows.next_row() {
-        count += 1;
-    }
-    count
-}
-
-/// Counts the records from `from` like [`count_records`], 64 bytes at a time: the line ends
-/// outside quotes ([`Stream`]), without looking at each quote. That reading is PHP's when every
-/// quote opens a field (right after a `,`, a line end or `from`), closes one (right before a
-/// `,`, a line end or the end), or is one of a doubled pair inside a field, and no quote
-/// follows a backslash inside quotes. `None` when some quote or backslash is not like that, or
-/// a quoted field is not terminated: [`count_records`] decides then.
-fn count_records_by_masks(b: &[u8], from: usize) -> Option<usize> {
-    if from >= b.len() {
-        return Some(0);
-    }
-    let mut s = Stream::start(b, from);
-    let mut count = 0;
-    let mut line_start = from;
-    // Whether the byte before the block is a `,` or line end (or the block starts at `from`),
-    // and whether it is a closing quote.
-    // And whether it is a backslash inside quotes.
-    let (mut delim_before, mut closer_before, mut escape_before) = (1u64, 0u64, 0u64);
-    loop {
-        let k = s.block;
-        let opener = k.quote & s.inside;
-        let closer = k.quote & !s.inside;
-        // A backslash inside quotes makes the next byte literal: only a quote changes the
-        // reading (a conservative test: `\\"` is an escaped backslash and then a real quote).
-        let escapes = k.backslash & s.inside;
-        if ((escapes << 1) | escape_before) & k.quote != 0 {
-            return None;
-        }
-        let opens_ok = (k.delim << 1) | delim_before | (closer << 1) | closer_before;
-        let after = b.get(s.base + 64).copied();
-        // A quote right after a closing quote is an opening one (the pair of a doubled quote).
-        let next_ok = u64::from(matches!(after, None | Some(b',' | b'\n' | b'"'))) << 63;
-        let closes_ok = (k.delim >> 1) | (opener >> 1) | next_ok;
-        if opener & !opens_ok != 0 || closer & !closes_ok != 0 {
-            return None;
-        }
-        let mut ends = k.newline & !s.inside;
-        while ends != 0 {
-            let at = s.base + ends.trailing_zeros() as usize;
-            let line = &b[line_start..at];
-            count += usize::from(!line.is_empty() && line != b"\r");
-            line_start = at + 1;
-            ends &= ends - 1;
-        }
-        if s.base + 64 >= b.len() {
-            if s.inside >> 63 != 0 {
-                return None;
-            }
-            let line = &b[line_start..];
-            return Some(count + usize::from(!line.is_empty() && line != b"\r"));
-        }
-        delim_before = k.delim >> 63;
-        closer_before = closer >> 63;
-        escape_before = escapes >> 63;
-        s.advance(b);
-    }
-}
-
-/// Counts the records from `from` as [`Reader`] reads them, looking only at quotes and line
-/// ends: a `"` opens a quoted field only at the start of a field (after spaces and tabs
-/// that follow a `,` or the start of a line), where `\\` escapes the next character and `""`
-/// is a quote; blank lines (empty, or a lone `\r`) are not records. `None` when a quoted
-/// field is not terminated.
-fn count_records(b: &[u8], from: usize) -> Option<usize> {
-    let is_record = |line: &[u8]| !line.is_empty() && line != b"\r";
-    let mut cursor = Cursor::default();
-    let mut count = 0;
-    let mut pos = from;
-    let mut line_start = from;
-    loop {
-        let Some(at) = cursor.find(b, pos, |m| m.quoted) else {
-            return Some(count + usize::from(is_record(&b[line_start..])));
-        };
-        if b[at] == b'\\' {
-            // Escapes only inside a quoted field.
-            pos = at + 1;
-            continue;
-        }
-        if b[at] == b'\n' {
-            count += usize::from(is_record(&b[line_start..at]));
-            line_start = at + 1;
-            pos = at + 1;
-            continue;
-        }
-        let mut k = at;
-        while k > line_start && matches!(b[k - 1], b' ' | b'\t') {
-            k -= 1;
-        }
-        if k > line_start && b[k - 1] != b',' {
-            // A quote inside an unquoted field (or after a closing quote) is text.
-            pos = at + 1;
-            continue;
-        }
-        let mut i = at + 1;
-        pos = loop {
-            let q = cursor.find(b, i, |m| m.quoted)?;
-            match b[q] {
-                b'\\' if q + 1 < b.len() => i = q + 2,
-                b'\\' => return None,
-                b'\n' => i = q + 1,
-                _ if b.get(q + 1) == Some(&b'"') => i = q + 2,
-                _ => break q + 1,
-            }
-        };
-    }
 }
 
 /// The rows of a [`ListTable`], read from the body one at a time.
@@ -1284,24 +1159,6 @@ mod tests {
         }
 
         #[test]
-        fn counting_records_agrees_with_reading_them(body in "[a,\"\\\\\\r\\n \t]{0,40}") {
-            let mut reader = Reader::new(&body);
-            let mut record = Vec::new();
-            let mut read = Some(0);
-            loop {
-                match reader.next_record(&mut record) {
-                    Ok(Some(_)) => read = read.map(|n| n + 1),
-                    Ok(None) => break,
-                    Err(_) => {
-                        read = None;
-                        break;
-                    }
-                }
-            }
-            prop_assert_eq!(count_records(body.as_bytes(), 0), read, "{:?}", body);
-        }
-
-        #[test]
         fn long_bodies_read_like_the_byte_reader(body in "[a,\"\\\\\r\n \t]{0,400}") {
             // The fast paths (64-byte masks) against `field` alone, across block boundaries.
             let (fast, slow) = (records(&body, false), records(&body, true));
@@ -1309,14 +1166,7 @@ mod tests {
         }
 
         #[test]
-        fn counting_by_masks_agrees_with_reading(body in "[a,\"\\\\\r\n \t]{0,400}") {
-            if let Some(n) = count_records_by_masks(body.as_bytes(), 0) {
-                prop_assert_eq!(Some(n), count_records(body.as_bytes(), 0), "{:?}", body);
-            }
-        }
-
-        #[test]
-        fn long_written_tables_read_back_and_count_by_masks(
+        fn long_written_tables_read_back(
             rows in prop::collection::vec(prop::collection::vec(arb_csv_text(), 1..12), 1..12),
         ) {
             let mut body = String::new();
@@ -1329,13 +1179,6 @@ mod tests {
                 .map(|r| if r.len() == 1 && r[0].is_empty() { vec![String::new()] } else { r.clone() })
                 .collect();
             prop_assert_eq!(&back, &expected);
-            // What PHP writes counts by masks (backslashes may leave quotes inside unquoted
-            // values, or escape a quote: then the byte reader counts).
-            let counted = count_records_by_masks(body.as_bytes(), 0);
-            if !rows.iter().flatten().any(|c| c.contains('\\')) {
-                prop_assert_eq!(counted, Some(rows.len()), "{:?}", body);
-            }
-            prop_assert_eq!(count_records(body.as_bytes(), 0), Some(rows.len()));
         }
 
         #[test]
