@@ -315,17 +315,7 @@ impl FormSink<'_> {
                 true
             }
         } else {
-            key.push_str("%5B");
-            if !k.is_empty() && all_unreserved(k.as_bytes()) {
-                key.push_str(k);
-            } else if check_nested_key(k).is_ok() {
-                percent_encode_into(key, k);
-            } else {
-                self.failed = true;
-                return false;
-            }
-            key.push_str("%5D");
-            true
+            push_nested_key(key, k).is_ok()
         };
         self.failed |= !ok;
         ok
@@ -447,10 +437,25 @@ fn check_top_key(k: &str) -> Result<(), EncodeError> {
     } else {
         None
     };
-    match bad {
-        Some(why) => Err(shape(format!("form field name {k:?} {why}"))),
-        None => Ok(()),
+    bad.map_or(Ok(()), |why| {
+        Err(shape(format!("form field name {k:?} {why}")))
+    })
+}
+
+/// Appends the `[k]` group of a nested key to the key path `key`, refusing a `k` that no
+/// form body can carry.
+#[inline]
+fn push_nested_key(key: &mut String, k: &str) -> Result<(), EncodeError> {
+    key.push_str("%5B");
+    if !k.is_empty() && all_unreserved(k.as_bytes()) {
+        // The usual key (`rules`, `type`): nothing to check or escape.
+        key.push_str(k);
+    } else {
+        check_nested_key(k)?;
+        percent_encode_into(key, k);
     }
+    key.push_str("%5D");
+    Ok(())
 }
 
 fn check_nested_key(k: &str) -> Result<(), EncodeError> {
@@ -465,10 +470,9 @@ fn check_nested_key(k: &str) -> Result<(), EncodeError> {
     } else {
         None
     };
-    match bad {
-        Some(why) => Err(shape(format!("nested form key {k:?} {why}"))),
-        None => Ok(()),
-    }
+    bad.map_or(Ok(()), |why| {
+        Err(shape(format!("nested form key {k:?} {why}")))
+    })
 }
 
 struct Emitter {
@@ -537,15 +541,7 @@ impl Emitter {
             Node::Map(entries) => {
                 let base = self.key.len();
                 for (k, v) in entries {
-                    self.key.push_str("%5B");
-                    if !k.is_empty() && all_unreserved(k.as_bytes()) {
-                        // The usual key (`rules`, `type`): nothing to check or escape.
-                        self.key.push_str(k);
-                    } else {
-                        check_nested_key(k)?;
-                        percent_encode_into(&mut self.key, k);
-                    }
-                    self.key.push_str("%5D");
+                    push_nested_key(&mut self.key, k)?;
                     self.emit(v, level + 1)?;
                     self.key.truncate(base);
                 }
@@ -1033,21 +1029,11 @@ fn register(
 mod tests {
     use super::*;
     use crate::request::body::parse_json;
+    use crate::wire::arb::{m as map, s};
     use proptest::prelude::*;
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
 
-    fn s(v: &str) -> Node<'static> {
-        Node::Str(Cow::Owned(v.to_owned()))
-    }
-    fn map(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
-        Node::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
-                .collect(),
-        )
-    }
     fn seq(items: Vec<Node<'static>>) -> Node<'static> {
         Node::Seq(items)
     }
