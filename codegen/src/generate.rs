@@ -1499,46 +1499,37 @@ impl Cx<'_> {
 
     fn root(&self) -> TokenStream {
         let root = &self.paths.core;
-        let ids: Vec<Ident> = self.spec.modules.iter().map(|m| ident(&m.name)).collect();
+        // Per module: its `pub mod` with its doc, and its `ModuleInfo`.
+        let (mods, module_infos): (Vec<_>, Vec<_>) = self
+            .spec
+            .modules
+            .iter()
+            .map(|m| {
+                let (id, name, file, doc) = (ident(&m.name), &m.name, &m.file, &m.doc);
+                let first = doc.lines().next().unwrap_or("");
+                let mod_doc = doc_attrs(&format!("`{file}`: {first}"));
+                let info = quote!(ModuleInfo { name: #name, file: #file, doc: #doc });
+                (quote!(#mod_doc pub mod #id;), info)
+            })
+            .unzip();
         let infos = self.all_actions().map(|(m, a)| {
             let mid = ident(&m.name);
             let req = format_ident!("{}Request", a.name.to_upper_camel_case());
             quote!(<#mid::#req as Endpoint>::INFO)
         });
-        let module_infos: Vec<TokenStream> = self
-            .spec
-            .modules
-            .iter()
-            .map(|m| {
-                let (name, file, doc) = (&m.name, &m.file, &m.doc);
-                quote!(ModuleInfo { name: #name, file: #file, doc: #doc })
-            })
-            .collect();
         let visit_arms = self.all_actions().map(|(m, a)| {
             let (mname, aname) = (m.name.as_str(), a.name.as_str());
             let mid = ident(mname);
             let req = format_ident!("{}Request", aname.to_upper_camel_case());
             quote!((#mname, #aname) => Some(visitor.visit::<#mid::#req>()),)
         });
-        let docs: Vec<TokenStream> = self
-            .spec
-            .modules
-            .iter()
-            .map(|m| {
-                doc_attrs(&format!(
-                    "`{}`: {}",
-                    m.file,
-                    m.doc.lines().next().unwrap_or("")
-                ))
-            })
-            .collect();
         quote! {
             //! Code generated from `spec/`: one module per API module, and the server routing.
             //!
             //! The response types are `#[non_exhaustive]`; to build one (a server, a test double),
             //! start from `Default::default()` and set its public fields.
             use #root::action::{Endpoint, ActionInfo, ModuleInfo};
-            #( #docs pub mod #ids; )*
+            #( #mods )*
             pub mod client;
             pub mod server;
 

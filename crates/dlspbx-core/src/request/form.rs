@@ -315,7 +315,17 @@ impl FormSink<'_> {
                 true
             }
         } else {
-            push_nested_key(key, k).is_ok()
+            key.push_str("%5B");
+            if !k.is_empty() && all_unreserved(k.as_bytes()) {
+                key.push_str(k);
+            } else if check_nested_key(k).is_ok() {
+                percent_encode_into(key, k);
+            } else {
+                self.failed = true;
+                return false;
+            }
+            key.push_str("%5D");
+            true
         };
         self.failed |= !ok;
         ok
@@ -437,25 +447,10 @@ fn check_top_key(k: &str) -> Result<(), EncodeError> {
     } else {
         None
     };
-    bad.map_or(Ok(()), |why| {
-        Err(shape(format!("form field name {k:?} {why}")))
-    })
-}
-
-/// Appends the `[k]` group of a nested key to the key path `key`, refusing a `k` that no
-/// form body can carry.
-#[inline]
-fn push_nested_key(key: &mut String, k: &str) -> Result<(), EncodeError> {
-    key.push_str("%5B");
-    if !k.is_empty() && all_unreserved(k.as_bytes()) {
-        // The usual key (`rules`, `type`): nothing to check or escape.
-        key.push_str(k);
-    } else {
-        check_nested_key(k)?;
-        percent_encode_into(key, k);
+    match bad {
+        Some(why) => Err(shape(format!("form field name {k:?} {why}"))),
+        None => Ok(()),
     }
-    key.push_str("%5D");
-    Ok(())
 }
 
 fn check_nested_key(k: &str) -> Result<(), EncodeError> {
@@ -470,9 +465,10 @@ fn check_nested_key(k: &str) -> Result<(), EncodeError> {
     } else {
         None
     };
-    bad.map_or(Ok(()), |why| {
-        Err(shape(format!("nested form key {k:?} {why}")))
-    })
+    match bad {
+        Some(why) => Err(shape(format!("nested form key {k:?} {why}"))),
+        None => Ok(()),
+    }
 }
 
 struct Emitter {
@@ -541,7 +537,15 @@ impl Emitter {
             Node::Map(entries) => {
                 let base = self.key.len();
                 for (k, v) in entries {
-                    push_nested_key(&mut self.key, k)?;
+                    self.key.push_str("%5B");
+                    if !k.is_empty() && all_unreserved(k.as_bytes()) {
+                        // The usual key (`rules`, `type`): nothing to check or escape.
+                        self.key.push_str(k);
+                    } else {
+                        check_nested_key(k)?;
+                        percent_encode_into(&mut self.key, k);
+                    }
+                    self.key.push_str("%5D");
                     self.emit(v, level + 1)?;
                     self.key.truncate(base);
                 }

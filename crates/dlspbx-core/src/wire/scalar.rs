@@ -843,6 +843,15 @@ impl<V> Convert<V> {
     }
 }
 
+/// Visits passed to the inner visitor as they are.
+macro_rules! pass_through {
+    ($($method:ident($($arg:ident: $ty:ty)?)),* $(,)?) => {$(
+        fn $method<E: de::Error>(self $(, $arg: $ty)?) -> Result<V::Value, E> {
+            self.inner.$method($($arg)?)
+        }
+    )*};
+}
+
 impl<'de, V: Visitor<'de>> Visitor<'de> for Convert<V> {
     type Value = V::Value;
 
@@ -894,23 +903,15 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Convert<V> {
             _ => self.text(&v),
         }
     }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
-        self.inner.visit_bytes(v)
-    }
-    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
-        self.inner.visit_borrowed_bytes(v)
-    }
-    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
-        self.inner.visit_byte_buf(v)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
-        self.inner.visit_none()
+    pass_through! {
+        visit_bytes(v: &[u8]),
+        visit_borrowed_bytes(v: &'de [u8]),
+        visit_byte_buf(v: Vec<u8>),
+        visit_none(),
+        visit_unit(),
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
         self.inner.visit_some(d)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-        self.inner.visit_unit()
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
         self.inner.visit_newtype_struct(d)
