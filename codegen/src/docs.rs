@@ -131,6 +131,36 @@ fn slug(parts: &[&str]) -> String {
         .join("-")
 }
 
+/// An anchor (`<a id>` of the slug of `id`) and the Markdown `heading` under it.
+fn anchored(o: &mut String, id: &[&str], heading: &str) {
+    let _ = writeln!(o, "<a id=\"{}\"></a>\n\n{heading}\n", slug(id));
+}
+
+/// The paragraph `doc` and the `note` after it.
+fn paragraphs(o: &mut String, doc: Option<&str>, note: &Option<String>) {
+    if let Some(doc) = doc {
+        let _ = writeln!(o, "{doc}\n");
+    }
+    if let Some(n) = note {
+        let _ = writeln!(o, "*Note:* {}\n", n.trim());
+    }
+}
+
+/// Appends the `note` paragraph to a description.
+fn push_note(desc: &mut String, note: &Option<String>) {
+    if let Some(n) = note {
+        desc.push_str(&format!("\n\n*Note:* {}", n.trim()));
+    }
+}
+
+/// Appends the other names a field is read under to its description.
+fn push_aliases(desc: &mut String, alias: &[String]) {
+    if !alias.is_empty() {
+        let list: Vec<String> = alias.iter().map(|a| format!("`{a}`")).collect();
+        desc.push_str(&format!("\n\nAlso accepted as {}.", list.join(", ")));
+    }
+}
+
 fn code_block(out: &mut String, lang: &str, text: &str) {
     let fence = if text.contains("```") { "~~~~" } else { "```" };
     let text = text.trim_start_matches('\u{feff}');
@@ -268,17 +298,9 @@ impl Docs<'_> {
     }
 
     fn md_module(&self, o: &mut String, m: &Module) {
-        let _ = writeln!(
-            o,
-            "<a id=\"{}\"></a>\n\n## `{}` ({})\n",
-            slug(&["module", &m.name]),
-            m.file,
-            m.name
-        );
-        let _ = writeln!(o, "{}\n", doc_of(&m.doc));
-        if let Some(n) = &m.note {
-            let _ = writeln!(o, "*Note:* {}\n", n.trim());
-        }
+        let heading = format!("## `{}` ({})", m.file, m.name);
+        anchored(o, &["module", &m.name], &heading);
+        paragraphs(o, Some(&doc_of(&m.doc)), &m.note);
         for a in &m.actions {
             self.md_action(o, m, a);
         }
@@ -286,16 +308,12 @@ impl Docs<'_> {
             let _ = writeln!(o, "### `{}` record types\n", m.file);
             for t in &m.types {
                 let dir = t.direction;
-                let _ = writeln!(
+                anchored(
                     o,
-                    "<a id=\"{}\"></a>\n\n#### `{}`\n",
-                    slug(&["type", &m.name, &t.name]),
-                    t.name
+                    &["type", &m.name, &t.name],
+                    &format!("#### `{}`", t.name),
                 );
-                let _ = writeln!(o, "{}\n", doc_of(&t.doc));
-                if let Some(n) = &t.note {
-                    let _ = writeln!(o, "*Note:* {}\n", n.trim());
-                }
+                paragraphs(o, Some(&doc_of(&t.doc)), &t.note);
                 let _ = writeln!(
                     o,
                     "{}\n",
@@ -311,11 +329,10 @@ impl Docs<'_> {
         if !m.enums.is_empty() {
             let _ = writeln!(o, "### `{}` enums\n", m.file);
             for e in &m.enums {
-                let _ = writeln!(
+                anchored(
                     o,
-                    "<a id=\"{}\"></a>\n\n#### `{}`\n",
-                    slug(&["enum", &m.name, &e.name]),
-                    e.name
+                    &["enum", &m.name, &e.name],
+                    &format!("#### `{}`", e.name),
                 );
                 let _ = writeln!(o, "{}\n", doc_of(&e.doc));
                 o.push_str("| Value | Meaning |\n|---|---|\n");
@@ -325,105 +342,81 @@ impl Docs<'_> {
                 o.push('\n');
             }
         }
-        if !m.columns.is_empty() {
-            let _ = writeln!(
-                o,
-                "<a id=\"{}\"></a>\n\n### Report columns (`Column`)\n",
-                slug(&["enum", &m.name, "Column"])
-            );
-            o.push_str("| Column | Label | Cell type | Meaning |\n|---|---|---|---|\n");
-            for c in &m.columns {
-                let _ = writeln!(
-                    o,
-                    "| `{}` | {} | `{}` | {} |",
-                    c.name,
-                    cell(&c.label),
-                    c.cell.as_str(),
-                    cell(&doc_of(&c.doc))
-                );
-            }
-            o.push('\n');
-        }
-        if !m.filters.is_empty() {
-            let _ = writeln!(
-                o,
-                "<a id=\"{}\"></a>\n\n### Report filter types (`FilterType`)\n",
-                slug(&["enum", &m.name, "FilterType"])
-            );
-            o.push_str("| Filter | Label | Kind | Meaning |\n|---|---|---|---|\n");
-            for f in &m.filters {
-                let _ = writeln!(
-                    o,
-                    "| `{}` | {} | `{}` | {} |",
-                    f.name,
-                    cell(&f.label),
-                    f.kind.as_str(),
-                    cell(&doc_of(&f.doc))
-                );
-            }
-            o.push('\n');
-        }
-        if !m.operators.is_empty() {
-            let _ = writeln!(
-                o,
-                "<a id=\"{}\"></a>\n\n### Filter operators (`Operator`)\n",
-                slug(&["enum", &m.name, "Operator"])
-            );
-            o.push_str("| Operator | Operands | Meaning |\n|---|---|---|\n");
-            for op in &m.operators {
-                let operands = if op.arity == 2 {
-                    "`lower_value`, `upper_value`"
-                } else {
-                    "`value`"
-                };
-                let _ = writeln!(
-                    o,
-                    "| `{}` | {operands} | {} |",
-                    op.symbol.replace('|', "\\|"),
-                    cell(&doc_of(&op.doc))
-                );
-            }
-            o.push('\n');
-        }
-        if !m.options.is_empty() {
-            let _ = writeln!(
-                o,
-                "<a id=\"{}\"></a>\n\n### Report options (`options[]=key=value`)\n",
-                slug(&["options", &m.name])
-            );
-            o.push_str("| Option | Value type | Meaning |\n|---|---|---|\n");
-            for op in &m.options {
-                let mut doc = doc_of(&op.doc);
-                if let Some(n) = &op.note {
-                    doc.push_str(&format!("\n\n*Note:* {}", n.trim()));
+        // The report tables: anchor, heading, table header, one row each.
+        let table =
+            |o: &mut String, id: &[&str], heading: &str, header: &str, rows: Vec<String>| {
+                if !rows.is_empty() {
+                    anchored(o, id, heading);
+                    o.push_str(header);
+                    for row in rows {
+                        let _ = writeln!(o, "{row}");
+                    }
+                    o.push('\n');
                 }
-                let _ = writeln!(o, "| `{}` | `{}` | {} |", op.name, op.spec_ty, cell(&doc));
-            }
-            o.push('\n');
-        }
+            };
+        let columns = m.columns.iter().map(|c| {
+            let (label, doc) = (cell(&c.label), cell(&doc_of(&c.doc)));
+            format!("| `{}` | {label} | `{}` | {doc} |", c.name, c.cell.as_str())
+        });
+        table(
+            o,
+            &["enum", &m.name, "Column"],
+            "### Report columns (`Column`)",
+            "| Column | Label | Cell type | Meaning |\n|---|---|---|---|\n",
+            columns.collect(),
+        );
+        let filters = m.filters.iter().map(|f| {
+            let (label, doc) = (cell(&f.label), cell(&doc_of(&f.doc)));
+            format!("| `{}` | {label} | `{}` | {doc} |", f.name, f.kind.as_str())
+        });
+        table(
+            o,
+            &["enum", &m.name, "FilterType"],
+            "### Report filter types (`FilterType`)",
+            "| Filter | Label | Kind | Meaning |\n|---|---|---|---|\n",
+            filters.collect(),
+        );
+        let operators = m.operators.iter().map(|op| {
+            let operands = if op.arity == 2 {
+                "`lower_value`, `upper_value`"
+            } else {
+                "`value`"
+            };
+            let symbol = op.symbol.replace('|', "\\|");
+            format!("| `{symbol}` | {operands} | {} |", cell(&doc_of(&op.doc)))
+        });
+        table(
+            o,
+            &["enum", &m.name, "Operator"],
+            "### Filter operators (`Operator`)",
+            "| Operator | Operands | Meaning |\n|---|---|---|\n",
+            operators.collect(),
+        );
+        let options = m.options.iter().map(|op| {
+            let mut doc = doc_of(&op.doc);
+            push_note(&mut doc, &op.note);
+            format!("| `{}` | `{}` | {} |", op.name, op.spec_ty, cell(&doc))
+        });
+        table(
+            o,
+            &["options", &m.name],
+            "### Report options (`options[]=key=value`)",
+            "| Option | Value type | Meaning |\n|---|---|---|\n",
+            options.collect(),
+        );
     }
 
     fn md_action(&self, o: &mut String, m: &Module, a: &Action) {
         let name = &a.name;
-        let _ = writeln!(
-            o,
-            "<a id=\"{}\"></a>\n\n### `{}` — {}\n",
-            slug(&[&m.name, name]),
-            name,
-            doc_of(&a.summary)
-        );
+        let heading = format!("### `{name}` — {}", doc_of(&a.summary));
+        anchored(o, &[&m.name, name], &heading);
         let retry = if a.idempotent {
             "idempotent (retried automatically)"
         } else {
             "not idempotent (never retried automatically)"
         };
         let _ = writeln!(o, "`POST /api/v1/{}?api_action={name}` · {retry}\n", m.file);
-        if let Some(d) = &a.doc {
-            let _ = writeln!(o, "{}\n", d.trim());
-        }
-        if let Some(n) = &a.note {
-            let _ = writeln!(o, "*Note:* {}\n", n.trim());
-        }
+        paragraphs(o, a.doc.as_deref().map(str::trim), &a.note);
         o.push_str("**Request fields** (besides `api_user` and `api_key`)\n\n");
         if a.request.is_empty() {
             o.push_str("None.\n\n");
@@ -522,13 +515,8 @@ impl Docs<'_> {
             if f.bool_style == BoolStyle::YesNo {
                 desc.push_str("\n\nWritten `Yes`/`No`.");
             }
-            if !f.alias.is_empty() {
-                let list: Vec<String> = f.alias.iter().map(|a| format!("`{a}`")).collect();
-                desc.push_str(&format!("\n\nAlso accepted as {}.", list.join(", ")));
-            }
-            if let Some(n) = &f.note {
-                desc.push_str(&format!("\n\n*Note:* {}", n.trim()));
-            }
+            push_aliases(&mut desc, &f.alias);
+            push_note(&mut desc, &f.note);
             let ty_cell = self.md_type(f);
             match dir {
                 Dir::Request => {
@@ -863,8 +851,9 @@ impl Docs<'_> {
                 })
             })
             .collect();
-        // The golden examples `<kind>.<suffix>` of the actions, by action.
-        let examples = |kind: &str, suffix: &str| {
+        // A media type's content `c` (its schema...), with the golden examples
+        // `<kind>.<suffix>` of the actions, by action.
+        let with_examples = |kind: &str, suffix: &str, mut c: Map<String, Value>| {
             let mut examples = Map::new();
             for (m, a) in &actions {
                 if let Some(text) = self.fixture(&m.name, &a.name, &format!("{kind}.{suffix}")) {
@@ -876,12 +865,14 @@ impl Docs<'_> {
                     examples.insert(a.name.clone(), json!({ "summary": format!("{}?api_action={}", file, a.name), "value": value }));
                 }
             }
-            examples
+            if !examples.is_empty() {
+                c.insert("examples".into(), Value::Object(examples));
+            }
+            Value::Object(c)
         };
         // Request bodies with their examples.
         let mut request_content = Map::new();
         for (suffix, media, _, _) in ENCODINGS {
-            let examples = examples("request", suffix);
             let mut c = Map::new();
             c.insert("schema".into(), json!({ "anyOf": req_refs }));
             if suffix == "form" {
@@ -890,15 +881,11 @@ impl Docs<'_> {
                     json!("PHP: lists as `k[]=a&k[]=b` (or `k=a,b` where a field says so), records as `k[field]=v`, custom fields as `custom:<name>=<value>`; every value is text."),
                 );
             }
-            if !examples.is_empty() {
-                c.insert("examples".into(), Value::Object(examples));
-            }
-            request_content.insert(media.into(), Value::Object(c));
+            request_content.insert(media.into(), with_examples("request", suffix, c));
         }
         // Responses with their examples.
         let mut response_content = Map::new();
         for (f, media, _, _) in FORMATS {
-            let examples = examples("response", f);
             let schema = match f {
                 "json" | "xml" | "yaml" => json!({ "anyOf": resp_refs }),
                 "csv" => {
@@ -910,10 +897,7 @@ impl Docs<'_> {
             };
             let mut c = Map::new();
             c.insert("schema".into(), schema);
-            if !examples.is_empty() {
-                c.insert("examples".into(), Value::Object(examples));
-            }
-            response_content.insert(media.into(), Value::Object(c));
+            response_content.insert(media.into(), with_examples("response", f, c));
         }
         let mut error_content = Map::new();
         for (_, media, _, _) in FORMATS.iter().take(3) {
@@ -989,10 +973,7 @@ impl Docs<'_> {
                     s.insert("maxLength".into(), json!(n));
                 }
             }
-            if !f.alias.is_empty() {
-                let list: Vec<String> = f.alias.iter().map(|a| format!("`{a}`")).collect();
-                desc.push_str(&format!("\n\nAlso accepted as {}.", list.join(", ")));
-            }
+            push_aliases(&mut desc, &f.alias);
             if let Some(d) = &f.default {
                 let value = match ty {
                     Ty::Int => d

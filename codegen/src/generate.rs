@@ -439,20 +439,19 @@ impl Cx<'_> {
                     self
                 }
             },
-            _ if r.required_scalar => quote! {
-                #doc
-                pub fn #id(mut self, value: impl Into<#base>) -> Self {
-                    self.#id = value.into();
-                    self
+            _ => {
+                let value = match r.required_scalar {
+                    true => quote!(value.into()),
+                    false => quote!(Some(value.into())),
+                };
+                quote! {
+                    #doc
+                    pub fn #id(mut self, value: impl Into<#base>) -> Self {
+                        self.#id = #value;
+                        self
+                    }
                 }
-            },
-            _ => quote! {
-                #doc
-                pub fn #id(mut self, value: impl Into<#base>) -> Self {
-                    self.#id = Some(value.into());
-                    self
-                }
-            },
+            }
         }
     }
 
@@ -779,24 +778,24 @@ impl Cx<'_> {
         if self.spec.borrows(ty) {
             attrs.push(quote!(borrow));
         }
-        let yes_no = f.bool_style == BoolStyle::YesNo;
-        let (de, ser): (Option<&str>, Option<&str>) = match (ty, f.optional) {
-            (Ty::Int, false) => (Some("scalar::int"), Some("scalar::ser_int")),
-            (Ty::Int, true) => (Some("scalar::opt_int"), Some("scalar::ser_opt_int")),
-            (Ty::Decimal, false) => (Some("scalar::decimal"), Some("scalar::ser_decimal")),
-            (Ty::Decimal, true) => (Some("scalar::opt_decimal"), Some("scalar::ser_opt_decimal")),
-            (Ty::Bool, false) if yes_no => (Some("scalar::flag"), Some("scalar::ser_flag")),
-            (Ty::Bool, false) => (Some("scalar::flag"), Some("scalar::ser_flag01")),
-            (Ty::Bool, true) if yes_no => (Some("scalar::opt_flag"), Some("scalar::ser_opt_flag")),
-            (Ty::Bool, true) => (Some("scalar::opt_flag"), Some("scalar::ser_opt_flag01")),
-            (Ty::List(_), _) => (Some("scalar::list"), None),
-            _ => (None, None),
+        // The `scalar::` helpers reading and writing the value (`opt_` ones when optional).
+        let helpers = match ty {
+            Ty::Int => Some(("int", "int")),
+            Ty::Decimal => Some(("decimal", "decimal")),
+            Ty::Bool if f.bool_style == BoolStyle::YesNo => Some(("flag", "flag")),
+            Ty::Bool => Some(("flag", "flag01")),
+            _ => None,
         };
-        if let Some(de) = de {
+        if let Some((de, ser)) = helpers {
+            let opt = if f.optional { "opt_" } else { "" };
+            let (de, ser) = (
+                format!("scalar::{opt}{de}"),
+                format!("scalar::ser_{opt}{ser}"),
+            );
             attrs.push(quote!(deserialize_with = #de));
-        }
-        if let Some(ser) = ser {
             attrs.push(quote!(serialize_with = #ser));
+        } else if matches!(ty, Ty::List(_)) {
+            attrs.push(quote!(deserialize_with = "scalar::list"));
         }
         let list_or_map = matches!(ty, Ty::List(_) | Ty::Map(_));
         let full = if f.optional && !list_or_map {
@@ -1208,17 +1207,65 @@ impl Cx<'_> {
         (method_decl, arm)
     }
 
+    /// The `Handler` trait (one method per action, named by `method`) and the `dispatch`
+    /// function (one arm per action, calling `run`) of `actions`, seen from module `here`, with
+    /// their docs: the trait's, its `Context`'s and the function's.
+    fn routing<'m>(
+        &self,
+        here: &str,
+        actions: impl Iterator<Item = (&'m Module, &'m Action)>,
+        method: impl Fn(&Module, &Action) -> Ident,
+        run: &TokenStream,
+        [handler_doc, context_doc, dispatch_doc]: [&str; 3],
+    ) -> (TokenStream, TokenStream) {
+        let (methods, arms): (Vec<_>, Vec<_>) = actions
+            .map(|(m, a)| self.server_action(here, m, a, &method(m, a), run))
+            .unzip();
+        let (handler_doc, context_doc) = (doc_attrs(handler_doc), doc_attrs(context_doc));
+        let dispatch_doc = doc_attrs(dispatch_doc);
+        let handler = quote! {
+            #handler_doc
+            pub trait Handler {
+                #context_doc
+                type Context;
+                /// Why a method did not answer (the server writes it in its error shape).
+                type Error;
+                #( #methods )*
+            }
+        };
+        let dispatch = quote! {
+            #dispatch_doc
+            pub fn dispatch<H: Handler>(
+                handler: &H,
+                cx: &H::Context,
+                file: &str,
+                action: &str,
+                params: &Node<'_>,
+                format: Format,
+            ) -> std::result::Result<Vec<u8>, DispatchError<H::Error>> {
+                match (file, action) {
+                    #( #arms )*
+                    _ => Err(DispatchError::UnknownAction { file: file.to_owned(), action: action.to_owned() }),
+                }
+            }
+        };
+        (handler, dispatch)
+    }
+
     fn server(&self) -> TokenStream {
         let root = &self.paths.core;
         let use_modules = self.use_modules();
-        let mut methods = Vec::new();
-        let mut arms = Vec::new();
-        for (m, a) in self.all_actions() {
-            let method = format_ident!("{}_{}", m.name, a.name);
-            let (decl, arm) = self.server_action("", m, a, &method, &quote!(run));
-            methods.push(decl);
-            arms.push(arm);
-        }
+        let (handler, dispatch) = self.routing(
+            "",
+            self.all_actions(),
+            |m, a| format_ident!("{}_{}", m.name, a.name),
+            &quote!(run),
+            [
+                "One method per action; the simulator implements it.",
+                "Per-request context (the authenticated user, a database handle...).",
+                "Routes `file?api_action=action` to the handler: parses and validates the request\nwith the same generated code the clients use, and writes the response in `format`.",
+            ],
+        );
         quote! {
             //! Server-side routing generated from the spec: the simulator implements [`Handler`]
             //! and calls [`dispatch`] with the parsed request parameters.
@@ -1228,14 +1275,7 @@ impl Cx<'_> {
             use #root::wire::Node;
             #use_modules
 
-            /// One method per action; the simulator implements it.
-            pub trait Handler {
-                /// Per-request context (the authenticated user, a database handle...).
-                type Context;
-                /// Why a method did not answer (the server writes it in its error shape).
-                type Error;
-                #( #methods )*
-            }
+            #handler
 
             /// Why [`dispatch`] did not produce a success body; `E` is the handler's error.
             #[derive(Debug)]
@@ -1267,21 +1307,7 @@ impl Cx<'_> {
                 }
             }
 
-            /// Routes `file?api_action=action` to the handler: parses and validates the request
-            /// with the same generated code the clients use, and writes the response in `format`.
-            pub fn dispatch<H: Handler>(
-                handler: &H,
-                cx: &H::Context,
-                file: &str,
-                action: &str,
-                params: &Node<'_>,
-                format: Format,
-            ) -> std::result::Result<Vec<u8>, DispatchError<H::Error>> {
-                match (file, action) {
-                    #( #arms )*
-                    _ => Err(DispatchError::UnknownAction { file: file.to_owned(), action: action.to_owned() }),
-                }
-            }
+            #dispatch
 
             /// One arm of [`dispatch`]: parses `params` as an `A`, validates it, answers it with
             /// `f` and writes the response in `format`. Also used by the routing that
@@ -1337,21 +1363,18 @@ impl Cx<'_> {
                 }
             ));
             let doc = doc_attrs(&doc);
-            if a.request.is_empty() {
-                methods.push(quote! {
-                    #doc
-                    pub fn #method(&self) -> C::Output<#path> {
-                        self.0.call(#path::new())
-                    }
-                });
+            // An action without request fields takes no request.
+            let (param, request) = if a.request.is_empty() {
+                (quote!(), quote!(#path::new()))
             } else {
-                methods.push(quote! {
-                    #doc
-                    pub fn #method(&self, request: #path) -> C::Output<#path> {
-                        self.0.call(request)
-                    }
-                });
-            }
+                (quote!(, request: #path), quote!(request))
+            };
+            methods.push(quote! {
+                #doc
+                pub fn #method(&self #param) -> C::Output<#path> {
+                    self.0.call(#request)
+                }
+            });
         }
         let gdoc = doc_attrs(&format!(
             "The `{}` actions: {}",
@@ -1421,17 +1444,21 @@ impl Cx<'_> {
         let group = format_ident!("{}Group", name.to_upper_camel_case());
         let ext = format_ident!("{}Ext", name.to_upper_camel_case());
         let client_group = self.client_group(name, m, &group);
-        let run = quote!(#root::generated::server::run);
-        let mut methods = Vec::new();
-        let mut arms = Vec::new();
-        let mut infos = Vec::new();
-        for a in &m.actions {
-            let (decl, arm) = self.server_action(name, m, a, &ident(&a.name), &run);
-            methods.push(decl);
-            arms.push(arm);
+        let (handler, dispatch) = self.routing(
+            name,
+            m.actions.iter().map(|a| (m, a)),
+            |_, a| ident(&a.name),
+            &quote!(#root::generated::server::run),
+            [
+                "One method per action of this module: what a server implements to answer them.",
+                "Per-request context (the simulator's authenticated user, ...).",
+                "Routes `file?api_action=action` to the handler, like the core's\n`generated::server::dispatch`: parses and validates the request with the same\ngenerated code the clients use, and writes the response in `format`.",
+            ],
+        );
+        let infos = m.actions.iter().map(|a| {
             let req = format_ident!("{}Request", a.name.to_upper_camel_case());
-            infos.push(quote!(<#req as Endpoint>::INFO));
-        }
+            quote!(<#req as Endpoint>::INFO)
+        });
         let mod_doc = doc_attrs(&format!(
             "`{file}`: {doc}\n\nGenerated by `include_spec!` from the module's spec file."
         ));
@@ -1467,31 +1494,9 @@ impl Cx<'_> {
 
                 impl<C: Caller + ?Sized> #ext for C {}
 
-                /// One method per action of this module: what a server implements to answer them.
-                pub trait Handler {
-                    /// Per-request context (the simulator's authenticated user, ...).
-                    type Context;
-                    /// Why a method did not answer (the server writes it in its error shape).
-                    type Error;
-                    #( #methods )*
-                }
+                #handler
 
-                /// Routes `file?api_action=action` to the handler, like the core's
-                /// `generated::server::dispatch`: parses and validates the request with the same
-                /// generated code the clients use, and writes the response in `format`.
-                pub fn dispatch<H: Handler>(
-                    handler: &H,
-                    cx: &H::Context,
-                    file: &str,
-                    action: &str,
-                    params: &Node<'_>,
-                    format: Format,
-                ) -> std::result::Result<Vec<u8>, DispatchError<H::Error>> {
-                    match (file, action) {
-                        #( #arms )*
-                        _ => Err(DispatchError::UnknownAction { file: file.to_owned(), action: action.to_owned() }),
-                    }
-                }
+                #dispatch
 
                 /// A [`Handler`] as a routing object
                 /// (`dlspbx_core::generated::server::Dispatch`), to register with a server such as
@@ -1523,46 +1528,37 @@ impl Cx<'_> {
 
     fn root(&self) -> TokenStream {
         let root = &self.paths.core;
-        let ids: Vec<Ident> = self.spec.modules.iter().map(|m| ident(&m.name)).collect();
+        // Per module: its `pub mod` with its doc, and its `ModuleInfo`.
+        let (mods, module_infos): (Vec<_>, Vec<_>) = self
+            .spec
+            .modules
+            .iter()
+            .map(|m| {
+                let (id, name, file, doc) = (ident(&m.name), &m.name, &m.file, &m.doc);
+                let first = doc.lines().next().unwrap_or("");
+                let mod_doc = doc_attrs(&format!("`{file}`: {first}"));
+                let info = quote!(ModuleInfo { name: #name, file: #file, doc: #doc });
+                (quote!(#mod_doc pub mod #id;), info)
+            })
+            .unzip();
         let infos = self.all_actions().map(|(m, a)| {
             let mid = ident(&m.name);
             let req = format_ident!("{}Request", a.name.to_upper_camel_case());
             quote!(<#mid::#req as Endpoint>::INFO)
         });
-        let module_infos: Vec<TokenStream> = self
-            .spec
-            .modules
-            .iter()
-            .map(|m| {
-                let (name, file, doc) = (&m.name, &m.file, &m.doc);
-                quote!(ModuleInfo { name: #name, file: #file, doc: #doc })
-            })
-            .collect();
         let visit_arms = self.all_actions().map(|(m, a)| {
             let (mname, aname) = (m.name.as_str(), a.name.as_str());
             let mid = ident(mname);
             let req = format_ident!("{}Request", aname.to_upper_camel_case());
             quote!((#mname, #aname) => Some(visitor.visit::<#mid::#req>()),)
         });
-        let docs: Vec<TokenStream> = self
-            .spec
-            .modules
-            .iter()
-            .map(|m| {
-                doc_attrs(&format!(
-                    "`{}`: {}",
-                    m.file,
-                    m.doc.lines().next().unwrap_or("")
-                ))
-            })
-            .collect();
         quote! {
             //! Code generated from `spec/`: one module per API module, and the server routing.
             //!
             //! The response types are `#[non_exhaustive]`; to build one (a server, a test double),
             //! start from `Default::default()` and set its public fields.
             use #root::action::{Endpoint, ActionInfo, ModuleInfo};
-            #( #docs pub mod #ids; )*
+            #( #mods )*
             pub mod client;
             pub mod server;
 
@@ -1697,12 +1693,6 @@ impl Cx<'_> {
     /// The `FieldType` of a spec type.
     fn field_type(&self, ty: &Ty) -> TokenStream {
         match ty {
-            Ty::String => quote!(FieldType::String),
-            Ty::Int => quote!(FieldType::Int),
-            Ty::Decimal => quote!(FieldType::Decimal),
-            Ty::Bool => quote!(FieldType::Bool),
-            Ty::Date => quote!(FieldType::Date),
-            Ty::DateTime => quote!(FieldType::DateTime),
             Ty::Enum(e) => {
                 let name = self.spec.enum_name(*e);
                 quote!(FieldType::Enum(#name))
@@ -1719,9 +1709,11 @@ impl Cx<'_> {
                 let inner = self.field_type(inner);
                 quote!(FieldType::Map(&#inner))
             }
-            Ty::CustomFields => quote!(FieldType::CustomFields),
-            Ty::Options => quote!(FieldType::Options),
-            Ty::ReportRows => quote!(FieldType::ReportRows),
+            // The other variants of `FieldType` are named as those of `Ty`.
+            unit => {
+                let v = format_ident!("{unit:?}");
+                quote!(FieldType::#v)
+            }
         }
     }
 

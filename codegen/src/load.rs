@@ -110,17 +110,15 @@ pub fn load_sources(
             Err(e) => errors.push(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(SpecErrors(errors));
-    }
-    let Some(rules) = rules else {
+    let Some(rules) = rules.filter(|_| errors.is_empty()) else {
         return Err(SpecErrors(errors));
     };
     let spec = lower(&rules, rules_text, &files, &mut errors);
-    if !errors.is_empty() {
-        return Err(SpecErrors(errors));
+    if errors.is_empty() {
+        Ok(spec)
+    } else {
+        Err(SpecErrors(errors))
     }
-    Ok(spec)
 }
 
 /// Parses one module file without cross-file validation.
@@ -191,6 +189,14 @@ impl<'a> Ctx<'a> {
             self.err(name.span(), format!("duplicate {what} `{n}`"));
         }
         self.need_doc(doc, what, name, "");
+    }
+
+    /// Reports a `what` name that is not snake_case.
+    fn snake_case(&mut self, what: &str, name: &Spanned<String>) {
+        if !is_snake(name.get_ref()) {
+            let message = format!("{what} name `{}` must be snake_case", name.get_ref());
+            self.err(name.span(), message);
+        }
     }
 
     fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
@@ -348,12 +354,7 @@ impl Lower<'_> {
 
     fn module(&mut self, m: &ModuleFile) -> Module {
         let mname = m.module.name.get_ref();
-        if !is_snake(mname) {
-            self.cx.err(
-                m.module.name.span(),
-                format!("module name `{mname}` must be snake_case"),
-            );
-        }
+        self.cx.snake_case("module", &m.module.name);
         self.cx
             .need_doc(&m.module.doc, "module", &m.module.name, "");
         let mut seen_actions = HashSet::new();
@@ -551,12 +552,7 @@ impl Lower<'_> {
             self.cx
                 .err(a.name.span(), format!("duplicate action `{name}`"));
         }
-        if !is_snake(name) {
-            self.cx.err(
-                a.name.span(),
-                format!("action name `{name}` must be snake_case"),
-            );
-        }
+        self.cx.snake_case("action", &a.name);
         self.cx.need_doc(&a.summary, "action", &a.name, "");
         let plain = self.cx.word(
             &a.plain,

@@ -961,46 +961,29 @@ mod tests {
             ],
             true,
         );
-        assert_eq!(
-            canonical_datetime_or_unix("05/01/2017 10:58 am").as_deref(),
-            Some("2017-05-01 10:58:00")
-        );
-        assert_eq!(
-            canonical_datetime_or_unix("07/30/2017 10:58am").as_deref(),
-            Some("2017-07-30 10:58:00")
-        );
-        assert_eq!(
-            canonical_datetime_or_unix("12/31/2024 12:59 am").as_deref(),
-            Some("2024-12-31 00:59:00")
-        );
-        assert_eq!(
-            canonical_datetime_or_unix("7/4/2024 12:00 PM").as_deref(),
-            Some("2024-07-04 12:00:00")
-        );
-        assert_eq!(
-            canonical_datetime_or_unix("2/29/2024 1:05pm").as_deref(),
-            Some("2024-02-29 13:05:00")
-        );
-        assert_eq!(
-            canonical_datetime_or_unix("1525443917").as_deref(),
-            Some("1525443917")
-        );
-        assert_eq!(
-            canonical_datetime_or_unix("2024-02-29 13:45:00").as_deref(),
-            Some("2024-02-29 13:45:00")
-        );
-        assert_eq!(
-            canonical("datetime_or_unix", "05/01/2017 10:58 am").as_deref(),
-            Some("2017-05-01 10:58:00")
-        );
-        assert_eq!(
-            canonical("datetime_or_unix", "2017-05-01").as_deref(),
-            Some("2017-05-01 00:00:00")
-        );
-        assert_eq!(
-            canonical("datetime_or_unix", "2017-05-01T10:58:00-05:00").as_deref(),
-            Some("1493654280")
-        );
+        for (given, sent) in [
+            ("05/01/2017 10:58 am", "2017-05-01 10:58:00"),
+            ("07/30/2017 10:58am", "2017-07-30 10:58:00"),
+            ("12/31/2024 12:59 am", "2024-12-31 00:59:00"),
+            ("7/4/2024 12:00 PM", "2024-07-04 12:00:00"),
+            ("2/29/2024 1:05pm", "2024-02-29 13:05:00"),
+            ("1525443917", "1525443917"),
+            ("2024-02-29 13:45:00", "2024-02-29 13:45:00"),
+        ] {
+            assert_eq!(
+                canonical_datetime_or_unix(given).as_deref(),
+                Some(sent),
+                "{given}"
+            );
+        }
+        for (given, sent) in [
+            ("05/01/2017 10:58 am", "2017-05-01 10:58:00"),
+            ("2017-05-01", "2017-05-01 00:00:00"),
+            ("2017-05-01T10:58:00-05:00", "1493654280"),
+        ] {
+            let canon = canonical("datetime_or_unix", given);
+            assert_eq!(canon.as_deref(), Some(sent), "{given}");
+        }
     }
 
     #[test]

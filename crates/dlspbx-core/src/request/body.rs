@@ -315,19 +315,9 @@ pub(crate) fn line_column(body: &[u8], offset: usize) -> Position {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::arb::{m as map, s};
     use proptest::prelude::*;
 
-    fn s(v: &str) -> Node<'static> {
-        Node::Str(Cow::Owned(v.to_owned()))
-    }
-    fn map(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
-        Node::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
-                .collect(),
-        )
-    }
     fn seq(items: Vec<Node<'static>>) -> Node<'static> {
         Node::Seq(items)
     }

@@ -1033,21 +1033,11 @@ fn register(
 mod tests {
     use super::*;
     use crate::request::body::parse_json;
+    use crate::wire::arb::{m as map, s};
     use proptest::prelude::*;
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
 
-    fn s(v: &str) -> Node<'static> {
-        Node::Str(Cow::Owned(v.to_owned()))
-    }
-    fn map(entries: Vec<(&str, Node<'static>)>) -> Node<'static> {
-        Node::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
-                .collect(),
-        )
-    }
     fn seq(items: Vec<Node<'static>>) -> Node<'static> {
         Node::Seq(items)
     }

@@ -18,16 +18,31 @@ pub(crate) fn arb_text() -> impl Strategy<Value = String> {
     ]
 }
 
-pub(crate) fn arb_key() -> impl Strategy<Value = String> {
+pub(crate) fn arb_key() -> impl Strategy<Value = String> + Clone {
     "[a-z_][a-z0-9_]{0,8}"
 }
 
 pub(crate) fn arb_node() -> impl Strategy<Value = Node<'static>> {
-    let leaf = arb_text().prop_map(|t| Node::Str(Cow::Owned(t)));
-    leaf.prop_recursive(4, 48, 6, |inner| {
+    arb_tree(
+        arb_text().prop_map(|t| Node::Str(Cow::Owned(t))),
+        arb_key(),
+        0,
+    )
+}
+
+/// Trees of `leaf` values, whose maps have keys from `key` and at least `min_entries` entries.
+pub(crate) fn arb_tree<K>(
+    leaf: impl Strategy<Value = Node<'static>> + 'static,
+    key: K,
+    min_entries: usize,
+) -> impl Strategy<Value = Node<'static>>
+where
+    K: Strategy<Value = String> + Clone + 'static,
+{
+    leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
-            prop::collection::btree_map(arb_key(), inner, 0..5)
+            prop::collection::btree_map(key.clone(), inner, min_entries..5)
                 .prop_map(|m| Node::Map(m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())),
         ]
     })

@@ -368,17 +368,8 @@ fn undouble(raw: &str) -> String {
 /// The body as text, or the error `parse` reports for it (invalid UTF-8, empty).
 fn text(body: &[u8]) -> Result<&str> {
     let src = std::str::from_utf8(body).map_err(|e| {
-        let before = &body[..e.valid_up_to()];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
-        err(line, column, "the body is not valid UTF-8")
+        let at = e.valid_up_to();
+        crate::request::body::decode_err(Format::Csv, body, at, "the body is not valid UTF-8")
     })?;
     if src.is_empty() {
         return Err(err(1, 1, "empty body (expected CSV)"));
@@ -411,21 +402,18 @@ pub(crate) fn read_list_table(body: &[u8]) -> Result<Option<ListTable<'_>>> {
     let src = text(body)?;
     let mut reader = Reader::new(src);
     let mut header = Vec::new();
-    if reader.next_record(&mut header)?.is_none() {
-        let at = RowsAt {
-            pos: src.len(),
-            line: reader.line,
-            line_start: reader.line_start,
-        };
-        return Ok(Some(ListTable { src, header, at }));
-    }
-    if header.len() == 2 && header[0] == "result" && header[1] == "error" {
-        return Ok(None);
-    }
+    let pos = match reader.next_record(&mut header)? {
+        None => src.len(),
+        Some(_) if header.len() == 2 && header[0] == "result" && header[1] == "error" => {
+            return Ok(None);
+        }
+        Some(_) => reader.pos,
+    };
+    let (line, line_start) = (reader.line, reader.line_start);
     let at = RowsAt {
-        pos: reader.pos,
-        line: reader.line,
-        line_start: reader.line_start,
+        pos,
+        line,
+        line_start,
     };
     Ok(Some(ListTable { src, header, at }))
 }
@@ -606,15 +594,20 @@ fn parse_keys<'a>(
 }
 
 fn parse_table<'a>(src: &'a str, rows_key: &'static str, kind: RowKind) -> Result<Node<'a>> {
+    // The table: `columns` (list rows only) and the rows.
+    let table = |columns: Vec<Cow<'a, str>>, rows: Vec<Node<'a>>| {
+        let mut out = vec![(Cow::Borrowed("result"), Node::Str(Cow::Borrowed("success")))];
+        if kind == RowKind::List {
+            let columns = Node::Seq(columns.into_iter().map(Node::Str).collect());
+            out.push((Cow::Borrowed("columns"), columns));
+        }
+        out.push((Cow::Borrowed(rows_key), Node::Seq(rows)));
+        Node::Map(out)
+    };
     let mut reader = Reader::new(src);
     let mut header = Vec::new();
     let Some(header_line) = reader.next_record(&mut header)? else {
-        let mut out = vec![(Cow::Borrowed("result"), Node::Str(Cow::Borrowed("success")))];
-        if kind == RowKind::List {
-            out.push((Cow::Borrowed("columns"), Node::Seq(Vec::new())));
-        }
-        out.push((Cow::Borrowed(rows_key), Node::Seq(Vec::new())));
-        return Ok(Node::Map(out));
+        return Ok(table(header, Vec::new()));
     };
     if header.len() == 2 && header[0] == "result" && header[1] == "error" {
         return parse_keys(reader, Some((header, header_line)));
@@ -647,15 +640,7 @@ fn parse_table<'a>(src: &'a str, rows_key: &'static str, kind: RowKind) -> Resul
         };
         rows.push(row);
     }
-    let mut out = vec![(Cow::Borrowed("result"), Node::Str(Cow::Borrowed("success")))];
-    if kind == RowKind::List {
-        out.push((
-            Cow::Borrowed("columns"),
-            Node::Seq(header.into_iter().map(Node::Str).collect()),
-        ));
-    }
-    out.push((Cow::Borrowed(rows_key), Node::Seq(rows)));
-    Ok(Node::Map(out))
+    Ok(table(header, rows))
 }
 
 /// Writes `node` in `layout` like PHP's `fputcsv`.
@@ -1109,14 +1094,7 @@ mod tests {
     fn arb_keys_node() -> impl Strategy<Value = Node<'static>> {
         let leaf = arb_csv_text().prop_map(|t| Node::Str(Cow::Owned(t)));
         let key = prop_oneof![4 => "[a-z_][a-z0-9_]{0,8}", 1 => arb_csv_text().prop_filter("a key", |k| !k.is_empty())];
-        leaf.prop_recursive(4, 48, 6, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
-                prop::collection::btree_map(key.clone(), inner, 0..5).prop_map(|m| Node::Map(
-                    m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
-                )),
-            ]
-        })
+        crate::wire::arb::arb_tree(leaf, key, 0)
     }
 
     proptest! {

@@ -226,6 +226,15 @@ macro_rules! deserialize_int {
     )*};
 }
 
+/// Methods that read the node as another one does (their other arguments unused).
+macro_rules! read_as {
+    ($($method:ident $(($($arg:ty),*))? => $as:ident),* $(,)?) => {$(
+        fn $method<V: Visitor<'a>>(self, $($(_: $arg,)*)? visitor: V) -> Result<V::Value, NodeError> {
+            self.$as(visitor)
+        }
+    )*};
+}
+
 impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
     type Error = NodeError;
 
@@ -265,8 +274,15 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         deserialize_u128
     );
 
-    fn deserialize_f32<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
-        self.deserialize_f64(visitor)
+    read_as! {
+        deserialize_f32 => deserialize_f64,
+        deserialize_char => deserialize_any,
+        deserialize_string => deserialize_str,
+        deserialize_identifier => deserialize_str,
+        deserialize_byte_buf => deserialize_bytes,
+        deserialize_unit_struct(&'static str) => deserialize_unit,
+        deserialize_tuple(usize) => deserialize_seq,
+        deserialize_tuple_struct(&'static str, usize) => deserialize_seq,
     }
 
     fn deserialize_f64<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
@@ -282,19 +298,11 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
         }
     }
 
-    fn deserialize_char<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
-        self.deserialize_any(visitor)
-    }
-
     fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
         match self.node {
             Node::Bool(b) => visitor.visit_borrowed_str(if b { "true" } else { "false" }),
             other => NodeDeserializer::new(other).deserialize_any(visitor),
         }
-    }
-
-    fn deserialize_string<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
-        self.deserialize_str(visitor)
     }
 
     fn deserialize_bytes<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
@@ -303,10 +311,6 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
             Node::Str(Cow::Owned(o)) => visitor.visit_byte_buf(o.into_bytes()),
             other => NodeDeserializer::new(other).deserialize_any(visitor),
         }
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
-        self.deserialize_bytes(visitor)
     }
 
     fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
@@ -325,14 +329,6 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
                 describe(&self.node)
             )))
         }
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, NodeError> {
-        self.deserialize_unit(visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'a>>(
@@ -354,23 +350,6 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
             },
             other => visitor.visit_seq(NodeSeq::new(vec![other])),
         }
-    }
-
-    fn deserialize_tuple<V: Visitor<'a>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, NodeError> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'a>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, NodeError> {
-        self.deserialize_seq(visitor)
     }
 
     fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
@@ -432,10 +411,6 @@ impl<'a> Deserializer<'a> for NodeDeserializer<'a> {
                 describe(&other)
             ))),
         }
-    }
-
-    fn deserialize_identifier<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
-        self.deserialize_str(visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, NodeError> {
@@ -680,18 +655,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node<'de>, E> {
         Ok(Node::Bool(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node<'de>, E> {
-        Ok(Node::Str(Cow::Owned(v.to_string())))
-    }
+    visit_text!(Node::Str);
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node<'de>, E> {
         Ok(Node::Str(Cow::Owned(crate::scalar::write_decimal(v))))
     }

@@ -185,14 +185,11 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::wire::arb::s;
     pub(crate) use crate::wire::arb::{arb_node, arb_text, normalize_empty};
     use crate::wire::{CsvLayout, KeyedList, scalar};
     use proptest::prelude::*;
     use std::borrow::Cow;
-
-    fn s(v: &str) -> Node<'static> {
-        Node::Str(Cow::Owned(v.to_owned()))
-    }
 
     const USERS: &str = r#"{
 	"result": "success",

@@ -17,6 +17,19 @@
 //! is compiled out keeps its module with the same entry points (`parse`, `write`), which fail
 //! with [`Error::Config`] naming the feature (see [`Format::require`]).
 
+/// A visitor's `visit_i64`, `visit_u64`, `visit_i128` and `visit_u128`: the number's text,
+/// owned, wrapped in `$wrap` (`Str`, `Node::Str`).
+macro_rules! visit_text {
+    ($wrap:path) => {
+        visit_text!($wrap; visit_i64: i64, visit_u64: u64, visit_i128: i128, visit_u128: u128);
+    };
+    ($wrap:path; $($method:ident: $ty:ty),*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+            Ok($wrap(Cow::Owned(v.to_string())))
+        }
+    )*};
+}
+
 #[cfg(feature = "csv")]
 pub mod csv;
 pub mod de;

@@ -11,14 +11,15 @@ const EXPECTED: &str = "expected an integer (the ID of the related resource, or 
 
 /// Parses a plain body: `-1` is the error shape, `N >= 0` becomes `{result: success, id: N}`.
 pub fn parse(body: &[u8]) -> Result<Node<'_>> {
-    let body = super::strip_bom(body);
-    let text = std::str::from_utf8(body).map_err(|_| {
+    let not_plain = || {
         Error::Decode(DecodeError::new(
             Format::Plain,
             Position::Offset(0),
             EXPECTED,
         ))
-    })?;
+    };
+    let body = super::strip_bom(body);
+    let text = std::str::from_utf8(body).map_err(|_| not_plain())?;
     let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if text == "-1" {
         return Err(Error::Server {
@@ -31,11 +32,7 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>> {
             (Cow::Borrowed("id"), Node::Str(Cow::Borrowed(text))),
         ]));
     }
-    Err(Error::Decode(DecodeError::new(
-        Format::Plain,
-        Position::Offset(0),
-        EXPECTED,
-    )))
+    Err(not_plain())
 }
 
 /// Writes the `id` of `node` (or `0`, or `-1` for the error shape).

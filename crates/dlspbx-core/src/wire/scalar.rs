@@ -192,18 +192,7 @@ impl<'de> Visitor<'de> for StrVisitor {
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         Ok(Str(Cow::Owned(v)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Self::Value, E> {
-        Ok(Str(Cow::Owned(v.to_string())))
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Self::Value, E> {
-        Ok(Str(Cow::Owned(v.to_string())))
-    }
+    visit_text!(Str);
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         Ok(Str(Cow::Owned(format_f64(v))))
     }
@@ -463,11 +452,7 @@ impl Tolerant for bool {
         }
     }
     fn from_u64(v: u64) -> Option<Self> {
-        match v {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
+        i64::try_from(v).ok().and_then(Self::from_i64)
     }
     fn from_f64(v: f64) -> Option<Self> {
         if v == 0.0 {
@@ -656,40 +641,25 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
         }
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        if v.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(vec![T::deserialize(Lenient(
-            BorrowedStrDeserializer::<E>::new(v),
-        ))?])
+        one_item(v.is_empty(), BorrowedStrDeserializer::new(v))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        if v.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(vec![T::deserialize(Lenient(StrDeserializer::<E>::new(v)))?])
+        one_item(v.is_empty(), StrDeserializer::new(v))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        if v.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(vec![T::deserialize(Lenient(
-            StringDeserializer::<E>::new(v),
-        ))?])
+        one_item(v.is_empty(), StringDeserializer::new(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(vec![T::deserialize(Lenient(I64Deserializer::<E>::new(v)))?])
+        one_item(false, I64Deserializer::new(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(vec![T::deserialize(Lenient(U64Deserializer::<E>::new(v)))?])
+        one_item(false, U64Deserializer::new(v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(vec![T::deserialize(Lenient(F64Deserializer::<E>::new(v)))?])
+        one_item(false, F64Deserializer::new(v))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(vec![T::deserialize(Lenient(BoolDeserializer::<E>::new(
-            v,
-        )))?])
+        one_item(false, BoolDeserializer::new(v))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(Vec::new())
@@ -700,6 +670,18 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
+}
+
+/// A single item where a list was expected: a list of one, read tolerantly from `d`; none
+/// when the item is the empty string (`empty`).
+fn one_item<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    empty: bool,
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    if empty {
+        return Ok(Vec::new());
+    }
+    Ok(vec![T::deserialize(Lenient(d))?])
 }
 
 /// A map access that first yields an already read key, then the rest of `rest`.
@@ -861,6 +843,15 @@ impl<V> Convert<V> {
     }
 }
 
+/// Visits passed to the inner visitor as they are.
+macro_rules! pass_through {
+    ($($method:ident($($arg:ident: $ty:ty)?)),* $(,)?) => {$(
+        fn $method<E: de::Error>(self $(, $arg: $ty)?) -> Result<V::Value, E> {
+            self.inner.$method($($arg)?)
+        }
+    )*};
+}
+
 impl<'de, V: Visitor<'de>> Visitor<'de> for Convert<V> {
     type Value = V::Value;
 
@@ -912,23 +903,15 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Convert<V> {
             _ => self.text(&v),
         }
     }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<V::Value, E> {
-        self.inner.visit_bytes(v)
-    }
-    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<V::Value, E> {
-        self.inner.visit_borrowed_bytes(v)
-    }
-    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<V::Value, E> {
-        self.inner.visit_byte_buf(v)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
-        self.inner.visit_none()
+    pass_through! {
+        visit_bytes(v: &[u8]),
+        visit_borrowed_bytes(v: &'de [u8]),
+        visit_byte_buf(v: Vec<u8>),
+        visit_none(),
+        visit_unit(),
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
         self.inner.visit_some(d)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-        self.inner.visit_unit()
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
         self.inner.visit_newtype_struct(d)
@@ -947,6 +930,18 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Convert<V> {
 // ---------------------------------------------------------------------------------------------
 // Writing.
 
+/// Writes `None` as null (omitted from structs by the wire serializer), a value with `ser`.
+fn ser_opt<T, S: Serializer>(
+    v: &Option<T>,
+    serializer: S,
+    ser: impl FnOnce(&T, S) -> Result<S::Ok, S::Error>,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => ser(v, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// Writes an `i64`: a number, or its text (`"42"`) for the wire serializer.
 pub fn ser_int<S: Serializer>(v: &i64, serializer: S) -> Result<S::Ok, S::Error> {
     if serializer.is_human_readable() {
@@ -958,10 +953,7 @@ pub fn ser_int<S: Serializer>(v: &i64, serializer: S) -> Result<S::Ok, S::Error>
 
 /// Writes an `Option<i64>`: `None` as null (omitted from structs by the wire serializer).
 pub fn ser_opt_int<S: Serializer>(v: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => ser_int(v, serializer),
-        None => serializer.serialize_none(),
-    }
+    ser_opt(v, serializer, ser_int)
 }
 
 /// Writes an `f64`: a number, or its shortest text (`"1.5"`, `"2"`) for the wire serializer.
@@ -975,10 +967,7 @@ pub fn ser_decimal<S: Serializer>(v: &f64, serializer: S) -> Result<S::Ok, S::Er
 
 /// Writes an `Option<f64>`.
 pub fn ser_opt_decimal<S: Serializer>(v: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => ser_decimal(v, serializer),
-        None => serializer.serialize_none(),
-    }
+    ser_opt(v, serializer, ser_decimal)
 }
 
 /// Writes a `bool`: a boolean, or `"Yes"`/`"No"` for the wire serializer.
@@ -992,10 +981,7 @@ pub fn ser_flag<S: Serializer>(v: &bool, serializer: S) -> Result<S::Ok, S::Erro
 
 /// Writes an `Option<bool>` like [`ser_flag`].
 pub fn ser_opt_flag<S: Serializer>(v: &Option<bool>, serializer: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => ser_flag(v, serializer),
-        None => serializer.serialize_none(),
-    }
+    ser_opt(v, serializer, ser_flag)
 }
 
 /// Writes a `bool`: a boolean, or `"1"`/`"0"` for the wire serializer.
@@ -1009,10 +995,7 @@ pub fn ser_flag01<S: Serializer>(v: &bool, serializer: S) -> Result<S::Ok, S::Er
 
 /// Writes an `Option<bool>` like [`ser_flag01`].
 pub fn ser_opt_flag01<S: Serializer>(v: &Option<bool>, serializer: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => ser_flag01(v, serializer),
-        None => serializer.serialize_none(),
-    }
+    ser_opt(v, serializer, ser_flag01)
 }
 
 #[cfg(test)]

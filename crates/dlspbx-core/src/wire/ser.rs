@@ -55,6 +55,15 @@ fn float(v: f64) -> Out {
     }
 }
 
+/// Serializers of values written as their text (`v.to_string()`).
+macro_rules! text_of {
+    ($($method:ident: $ty:ty),* $(,)?) => {$(
+        fn $method(self, v: $ty) -> Out {
+            text(v.to_string())
+        }
+    )*};
+}
+
 struct NodeSerializer;
 
 impl Serializer for NodeSerializer {
@@ -75,44 +84,16 @@ impl Serializer for NodeSerializer {
     fn serialize_bool(self, v: bool) -> Out {
         Ok(Node::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Out {
-        text(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Out {
-        text(v.to_string())
+    text_of! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_u128: u128, serialize_char: char,
     }
     fn serialize_f32(self, v: f32) -> Out {
         float(f64::from(v))
     }
     fn serialize_f64(self, v: f64) -> Out {
         float(v)
-    }
-    fn serialize_char(self, v: char) -> Out {
-        text(v.to_string())
     }
     fn serialize_str(self, v: &str) -> Out {
         text(v.to_owned())
@@ -233,33 +214,29 @@ impl ser::SerializeSeq for SeqSer {
     }
 }
 
-impl ser::SerializeTuple for SeqSer {
-    type Ok = Node<'static>;
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(
-        &mut self,
-        value: &T,
-    ) -> std::result::Result<(), SerError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Out {
-        ser::SerializeSeq::end(self)
-    }
+/// Tuples are sequences.
+macro_rules! seq_like {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl ser::$trait for SeqSer {
+            type Ok = Node<'static>;
+            type Error = SerError;
+            fn $method<T: Serialize + ?Sized>(
+                &mut self,
+                value: &T,
+            ) -> std::result::Result<(), SerError> {
+                ser::SerializeSeq::serialize_element(self, value)
+            }
+            fn end(self) -> Out {
+                ser::SerializeSeq::end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTupleStruct for SeqSer {
-    type Ok = Node<'static>;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        value: &T,
-    ) -> std::result::Result<(), SerError> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Out {
-        ser::SerializeSeq::end(self)
-    }
-}
+seq_like!(
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 struct VariantSer<I> {
     variant: &'static str,
@@ -388,13 +365,10 @@ impl Serialize for Node<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::arb::s;
     use crate::wire::scalar::{ser_decimal, ser_flag, ser_flag01, ser_int, ser_opt_int};
     use crate::wire::{KeyedList, Str};
     use serde::Serialize;
-
-    fn s(v: &str) -> Node<'static> {
-        Node::Str(Cow::Owned(v.to_owned()))
-    }
 
     #[derive(Serialize)]
     struct Resp<'a> {

@@ -529,7 +529,7 @@ fn reference(name: &str) -> Option<char> {
 }
 
 /// A report read by [`read_report`]: the header fields' text and the rows.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct FlatReport<'a> {
     pub(crate) result: Option<Cow<'a, str>>,
     pub(crate) error: Option<Cow<'a, str>>,
@@ -765,14 +765,7 @@ pub(crate) fn read_report(body: &[u8]) -> Option<FlatReport<'_>> {
     if empty || root == "value" || root == "array" {
         return None;
     }
-    let mut out = FlatReport {
-        result: None,
-        error: None,
-        total_results: None,
-        title: None,
-        columns: Vec::new(),
-        rows: FlatRows::default(),
-    };
+    let mut out = FlatReport::default();
     // Room for every element (each has two `<`) at most: never more than the body holds.
     let mut cells = FlatCells::new(s, memchr::memchr_iter(b'<', body).count() / 2);
     let (mut seen_columns, mut seen_results, mut children) = (false, false, false);
@@ -1107,11 +1100,7 @@ impl Writer {
     /// element starts.
     fn open<'n>(&mut self, name: &'n str, key: bool, level: usize) -> (Cow<'n, str>, usize) {
         let mark = self.out.len();
-        if self.dialect.body {
-            for _ in 0..level {
-                self.out.push('\t');
-            }
-        }
+        self.indent(level);
         let name = self.name(name, key);
         self.out.push('<');
         self.out.push_str(&name);
@@ -1150,11 +1139,16 @@ impl Writer {
                 self.out.truncate(start);
                 return;
             }
-            for _ in 0..level {
-                self.out.push('\t');
-            }
         }
+        self.indent(level);
         self.close(name);
+    }
+
+    /// In request bodies, the tabs before an element at `level`.
+    fn indent(&mut self, level: usize) {
+        if self.dialect.body {
+            self.out.extend(std::iter::repeat_n('\t', level));
+        }
     }
 
     /// The element name for `name`: `_xHHHH_`-escaped in responses (see the module
@@ -1653,14 +1647,7 @@ mod tests {
     fn arb_node() -> impl Strategy<Value = Node<'static>> {
         let leaf = arb_xml_text().prop_map(|t| Node::Str(Cow::Owned(t)));
         let key = prop_oneof![4 => "[a-z_][a-z0-9_.]{0,8}", 1 => "\\PC{0,4}", 1 => Just("value".to_owned()), 1 => Just("array".to_owned())];
-        leaf.prop_recursive(4, 48, 6, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
-                prop::collection::btree_map(key.clone(), inner, 1..5).prop_map(|m| Node::Map(
-                    m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
-                )),
-            ]
-        })
+        crate::wire::arb::arb_tree(leaf, key, 1)
     }
 
     proptest! {

@@ -641,10 +641,6 @@ mod tests {
         }
     }
 
-    fn s(v: &str) -> Node<'static> {
-        Node::Str(Cow::Owned(v.to_owned()))
-    }
-
     fn is_borrowed(n: Option<&Node<'_>>) -> bool {
         matches!(n, Some(Node::Str(Cow::Borrowed(_))))
     }

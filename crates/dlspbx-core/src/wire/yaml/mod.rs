@@ -669,14 +669,7 @@ mod tests {
             1 => "\\PC{0,6}".prop_map(|t| Node::Str(Cow::Owned(t))),
         ];
         let key = prop_oneof![4 => "[a-z_][a-z0-9_]{0,8}", 1 => "\\PC{0,5}", 1 => Just("yes".to_owned()), 1 => Just("0".to_owned())];
-        leaf.prop_recursive(4, 48, 6, move |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(Node::Seq),
-                prop::collection::btree_map(key.clone(), inner, 0..5).prop_map(|m| Node::Map(
-                    m.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()
-                )),
-            ]
-        })
+        crate::wire::arb::arb_tree(leaf, key, 0)
     }
 
     proptest! {
