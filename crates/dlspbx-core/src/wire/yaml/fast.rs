@@ -611,7 +611,7 @@ mod tests {
     use super::super::{parse_full, write};
     use super::parse as fast;
     use crate::wire::Node;
-    use crate::wire::json::tests::{arb_node, normalize_empty};
+    use crate::wire::arb::{arb_node, normalize_empty, s};
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
     use std::borrow::Cow;
