@@ -828,6 +828,10 @@ fn decode_command() -> Command {
              (the typed response, fields in spec order; a report as {total_results, title, columns, results}). \
              The same data gives the same JSON in every format.\n\n\
              The input format is --format, else guessed from the file's extension, else json.\n\n\
+             A JSON or CSV report (reports.report) is written row by row as the body is read, in \
+             every --output, so memory stays flat whatever its size; an XML or YAML report, and \
+             every other action, is read whole first (memory about the body's size). \
+             A report that fails midway exits non-zero and says how many rows were written.\n\n\
              Exit codes: 0 decoded; 2 undecodable (format, position and expectation on stderr); \
              3 the body is the server's error response (its message on stderr).",
         )

@@ -196,19 +196,33 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
     let (module, name) = action
         .split_once('.')
         .ok_or_else(|| CliError::usage(format!("`{action}`: expected MODULE.ACTION")))?;
-    let mut body = Vec::new();
-    if file == "-" {
-        io::stdin().lock().read_to_end(&mut body)?;
-    } else {
-        body = std::fs::read(&file)
-            .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
-    }
     let format = g
         .format
         .or_else(|| guess_format(&file))
         .unwrap_or(Format::Json);
     let output = g.output.unwrap_or(output::Output::Json);
     let out = run::out_path(lm);
+    let mut reader: Box<dyn Read> = if file == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(&file)
+                .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?,
+        )
+    };
+    let report = <dlspbx_core::reports::ReportRequest as dlspbx_core::Endpoint>::INFO;
+    if (module, name) == (report.module, report.name)
+        && matches!(format, Format::Json | Format::Csv)
+    {
+        // Report rows are written as the body is read: memory stays flat.
+        let mut target = output::Target::open(out.as_deref())?;
+        report_out::decode(&mut reader, format, output, &mut target)?;
+        return target.commit();
+    }
+    let mut body = Vec::new();
+    reader
+        .read_to_end(&mut body)
+        .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
     visit_action(
         module,
         name,

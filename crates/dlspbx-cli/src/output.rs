@@ -344,7 +344,12 @@ fn cell_string(v: &Value) -> String {
 /// Writes `v` as a YAML document for people: the core's one YAML writer in its readable
 /// dialect ([`YamlStyle::Readable`]).
 pub fn write_yaml(out: &mut dyn Write, v: &Value) -> io::Result<()> {
-    out.write_all(yaml::write_tree(v, YamlStyle::Readable).as_bytes())
+    out.write_all(yaml_text(v).as_bytes())
+}
+
+/// `v` as YAML for people (see [`write_yaml`]).
+pub fn yaml_text(v: &Value) -> String {
+    yaml::write_tree(v, YamlStyle::Readable)
 }
 
 fn csv_err(e: csv::Error) -> io::Error {

@@ -62,6 +62,9 @@ pub struct ReportSink<'w> {
     rows: usize,
     buffered: Vec<Vec<String>>,
     widths: Option<Vec<usize>>,
+    /// YAML whose head was written (its total known at the head): rows are written as they
+    /// come. Otherwise (a total given after the rows) the document is written at the end.
+    yaml_streamed: bool,
 }
 
 /// A list of strings as pretty JSON.
@@ -117,6 +120,7 @@ impl<'w> ReportSink<'w> {
             rows: 0,
             buffered: Vec::new(),
             widths: None,
+            yaml_streamed: false,
         }
     }
 
@@ -169,6 +173,22 @@ impl<'w> ReportSink<'w> {
                 }
                 Ok(())
             }
+            Output::Yaml if total != HeadTotal::Later => {
+                self.yaml_streamed = true;
+                let mut doc = serde_json::Map::new();
+                doc.insert(
+                    "total_results".into(),
+                    match total {
+                        HeadTotal::Known(n) => n.into(),
+                        _ => Value::Null,
+                    },
+                );
+                if let Some(t) = &self.title {
+                    doc.insert("title".into(), t.clone().into());
+                }
+                doc.insert("columns".into(), self.columns.clone().into());
+                output::write_yaml(self.out, &Value::Object(doc))
+            }
             Output::Jsonl | Output::Yaml => Ok(()),
         }
     }
@@ -176,6 +196,16 @@ impl<'w> ReportSink<'w> {
     /// The rows written so far.
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// The rows already written to the output: a table holds its first rows until its widths
+    /// are fixed, and YAML holds every row until the end.
+    pub fn written(&self) -> usize {
+        match self.output {
+            Output::Yaml if !self.yaml_streamed => 0,
+            Output::Table if self.widths.is_none() => 0,
+            _ => self.rows,
+        }
     }
 
     /// Whether [`head`](Self::head) was called.
@@ -208,6 +238,18 @@ impl<'w> ReportSink<'w> {
                 writeln!(self.out)
             }
             Output::Csv => self.out.write_all(&csv_line(cells)?),
+            Output::Yaml if self.yaml_streamed => {
+                if self.rows == 1 {
+                    writeln!(self.out, "results:")?;
+                }
+                // The row as an item of `results`: a one-row list, indented under the key.
+                let row = Value::Array(vec![cells.iter().map(|c| Value::from(*c)).collect()]);
+                let text = output::yaml_text(&row);
+                for line in text.lines() {
+                    writeln!(self.out, "  {line}")?;
+                }
+                Ok(())
+            }
             Output::Yaml => {
                 self.buffered
                     .push(cells.iter().map(|c| (*c).to_owned()).collect());
@@ -303,6 +345,17 @@ impl<'w> ReportSink<'w> {
                 writeln!(self.out, "\n}}")
             }
             Output::Csv | Output::Jsonl => Ok(()),
+            Output::Yaml if self.yaml_streamed => {
+                if self.rows == 0 {
+                    writeln!(self.out, "results: []")?;
+                }
+                if let Some(t) = &late_title {
+                    let mut doc = serde_json::Map::new();
+                    doc.insert("title".into(), t.clone().into());
+                    output::write_yaml(self.out, &Value::Object(doc))?;
+                }
+                Ok(())
+            }
             Output::Yaml => {
                 // The document of `Endpoint::to_json`: the title only when there is one.
                 let mut doc = serde_json::Map::new();
@@ -403,6 +456,72 @@ fn progress_bar(conn: &Conn, req: &ReportRequest) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// Rows of a streamed report body (the export, `decode`) written to a [`ReportSink`] as they
+/// are decoded, with a progress bar when there is one.
+struct Streamed<'w> {
+    sink: ReportSink<'w>,
+    /// Whether the body is CSV (which never says its total).
+    csv: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl<'w> Streamed<'w> {
+    fn new(
+        output: Output,
+        out: &'w mut dyn Write,
+        format: Format,
+        bar: Option<ProgressBar>,
+    ) -> Self {
+        Streamed {
+            sink: ReportSink::new(output, out),
+            csv: format == Format::Csv,
+            bar,
+        }
+    }
+
+    /// One decoded row: the head first (a JSON body gives its total before the rows, PHP's
+    /// order, or perhaps after them; a CSV body has none).
+    fn row(&mut self, row: ExportRow<'_>) -> CliResult<()> {
+        if !self.sink.has_head() {
+            let total = match (self.csv, row.total_results) {
+                (true, _) => HeadTotal::Unknown,
+                (false, Some(n)) => HeadTotal::Known(n),
+                (false, None) => HeadTotal::Later,
+            };
+            self.sink
+                .head(total, row.title, row.columns)
+                .map_err(stdout_err)?;
+        }
+        let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
+        self.sink.row(&cells).map_err(stdout_err)?;
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+        Ok(())
+    }
+
+    /// The end of the body: the head if no row came, then what the body gave after the rows.
+    fn end(&mut self, summary: &dlspbx::export::ExportSummary) -> CliResult<()> {
+        if !self.sink.has_head() {
+            let total = HeadTotal::of(summary.total_results);
+            self.sink
+                .head(total, summary.title.as_deref(), &summary.columns)
+                .map_err(stdout_err)?;
+        }
+        self.sink
+            .finish(summary.total_results, summary.title.as_deref())
+            .map_err(stdout_err)
+    }
+
+    /// A failure midway: the bar cleared, the error saying how far the output got.
+    fn failed(&self, e: CliError, path: Option<&Path>) -> CliError {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+        midway(e, self.sink.written(), path)
+    }
+}
+
 /// `--all`: every row (page=ALL) through the client's streaming export, which decodes one row
 /// at a time and writes it at once (flat memory, whatever the size). A progress bar on stderr
 /// when it is a terminal; on success it leaves a one-line summary there.
@@ -418,54 +537,72 @@ pub fn export_all(
 ) -> CliResult<()> {
     let path = target.path().map(Path::to_path_buf);
     let bar = progress_bar(conn, &req);
-    let csv = dlspbx::export::export_format(conn.options.format) == Format::Csv;
-    let mut sink = ReportSink::new(output, target);
-    let result = conn
-        .client
-        .report_export(req, |row: ExportRow<'_>| -> Result<(), CliError> {
-            if !sink.has_head() {
-                // A CSV body has no total; a JSON body gives it before the rows (PHP's order),
-                // or, if not, perhaps after them.
-                let total = match (csv, row.total_results) {
-                    (true, _) => HeadTotal::Unknown,
-                    (false, Some(n)) => HeadTotal::Known(n),
-                    (false, None) => HeadTotal::Later,
-                };
-                sink.head(total, row.title, row.columns)
-                    .map_err(stdout_err)?;
-            }
-            let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
-            sink.row(&cells).map_err(stdout_err)?;
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            Ok(())
-        });
-    let summary = match result {
+    let format = dlspbx::export::export_format(conn.options.format);
+    let mut rows = Streamed::new(output, target, format, bar);
+    let summary = match conn.client.report_export(req, |row| rows.row(row)) {
         Ok(s) => s,
-        Err(e) => {
-            if let Some(b) = &bar {
-                b.finish_and_clear();
-            }
-            return Err(midway(e, sink.rows(), path.as_deref()));
-        }
+        Err(e) => return Err(rows.failed(e, path.as_deref())),
     };
-    if let Some(b) = &bar {
-        let (rows, elapsed) = (b.position(), b.elapsed());
+    if let Some(b) = &rows.bar {
+        let (n, elapsed) = (b.position(), b.elapsed());
         b.set_style(
             ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         b.finish_with_message(format!(
-            "dlspbx: exported {rows} row{} in {:.1}s",
-            if rows == 1 { "" } else { "s" },
+            "dlspbx: exported {n} row{} in {:.1}s",
+            if n == 1 { "" } else { "s" },
             elapsed.as_secs_f64()
         ));
     }
-    if !sink.has_head() {
-        let total = HeadTotal::of(summary.total_results);
-        sink.head(total, summary.title.as_deref(), &summary.columns)
-            .map_err(stdout_err)?;
+    rows.end(&summary)
+}
+
+/// Why [`decode`] stopped: the body (decoded as `decode` reads any body), or the output.
+enum Stop {
+    Body(dlspbx::Error),
+    Output(CliError),
+}
+
+impl From<dlspbx::Error> for Stop {
+    fn from(e: dlspbx::Error) -> Self {
+        Stop::Body(e)
     }
-    sink.finish(summary.total_results, summary.title.as_deref())
-        .map_err(stdout_err)
+}
+
+/// `decode reports.report` of a JSON or CSV body: the rows written as `body` is read, 64 KiB
+/// at a time, through the streaming export's decoder, so memory stays flat whatever the size
+/// (XML and YAML bodies, which have no incremental decoder, are decoded whole). A failure
+/// midway says how far the output got, as [`export_all`]'s does.
+pub fn decode(
+    body: &mut dyn io::Read,
+    format: Format,
+    output: Output,
+    target: &mut Target,
+) -> CliResult<()> {
+    let path = target.path().map(Path::to_path_buf);
+    let mut rows = Streamed::new(output, target, format, None);
+    let result = (|| {
+        let mut decoder = dlspbx::export::ExportDecoder::new(format);
+        let mut on_row = |row: ExportRow<'_>| rows.row(row).map_err(Stop::Output);
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            let n = match body.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Stop::Output(CliError::usage(format!(
+                        "cannot read the body: {e}"
+                    ))));
+                }
+            };
+            decoder.feed(&chunk[..n], &mut on_row)?;
+        }
+        decoder.finish(&mut on_row)
+    })();
+    match result {
+        Ok(summary) => rows.end(&summary),
+        Err(Stop::Body(e)) => Err(rows.failed(crate::run::decode_failure(e), path.as_deref())),
+        Err(Stop::Output(e)) => Err(rows.failed(e, path.as_deref())),
+    }
 }

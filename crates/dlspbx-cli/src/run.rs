@@ -229,7 +229,8 @@ pub struct Decode<'a> {
     pub out: Option<&'a Path>,
 }
 
-fn decode_failure(e: Error) -> CliError {
+/// A body `decode` cannot print: the server's error response (exit 3), or undecodable (2).
+pub(crate) fn decode_failure(e: Error) -> CliError {
     match e {
         Error::Server { message } => CliError::server(format!(
             "the body is the server's error response: {message}"
