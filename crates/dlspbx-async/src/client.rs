@@ -276,13 +276,46 @@ impl Client {
     pub async fn report_export<F, E>(
         &self,
         request: ReportRequest,
+        on_row: F,
+    ) -> std::result::Result<ExportSummary, E>
+    where
+        F: FnMut(ExportRow<'_>) -> std::result::Result<(), E>,
+        E: From<Error>,
+    {
+        self.report_stream(&crate::export::export_request(request), on_row)
+            .await
+    }
+
+    /// Streams the rows of one report request as it is (its `page`, `per_page` and
+    /// `page_offset` kept: one page, however large) to `on_row`, as
+    /// [`report_export`](Self::report_export) streams every row: in CSV when the client's
+    /// format is CSV and in JSON otherwise, one row in memory at a time, with the same
+    /// limits and errors.
+    ///
+    /// ```no_run
+    /// # use dlspbx_async::prelude::*;
+    /// # use dlspbx_async::reports::{Column, ReportOption, ReportRequest};
+    /// # async fn run() -> Result<(), Error> {
+    /// let client = Client::from_env()?;
+    /// let page = ReportRequest::new([Column::UniqueId]).option(ReportOption::PerPage(100_000));
+    /// client
+    ///     .report_stream(&page, |row| {
+    ///         println!("{:?}", row.row.cells);
+    ///         Ok::<(), Error>(())
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn report_stream<F, E>(
+        &self,
+        request: &ReportRequest,
         mut on_row: F,
     ) -> std::result::Result<ExportSummary, E>
     where
         F: FnMut(ExportRow<'_>) -> std::result::Result<(), E>,
         E: From<Error>,
     {
-        let request = self.core.prepare_export(request)?;
+        let request = self.core.prepare_stream(request)?;
         let mut call = self.core.start_call(&request);
         let span = call.span.clone();
         let head = async {

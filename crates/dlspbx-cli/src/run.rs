@@ -166,8 +166,20 @@ impl ActionVisitor for Send<'_> {
             return dry_run(&conn, &req);
         }
         check_plain::<A>(g, &conn)?;
-        let raw = conn.client.call_raw(req)?;
         let out = out_path(self.matches);
+        let report = <ReportRequest as Endpoint>::INFO;
+        if (A::INFO.module, A::INFO.name) == (report.module, report.name)
+            && matches!(conn.options.format, Format::Json | Format::Csv)
+            && !g.raw
+        {
+            // A report page in a format with an incremental decoder is written as it arrives,
+            // however large (an XML or YAML page is read whole).
+            let req = request_from_matches::<ReportRequest>(self.matches)?;
+            let mut target = Target::open(out.as_deref())?;
+            report_out::page(&conn, &req, output_for(g, out.as_deref()), &mut target)?;
+            return target.commit();
+        }
+        let raw = conn.client.call_raw(req)?;
         if g.raw {
             // An undecodable or error body is still written as is, but exits non-zero.
             write_raw(out.as_deref(), &raw.body)?;

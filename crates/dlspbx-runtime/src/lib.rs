@@ -30,7 +30,7 @@ use dlspbx_core::error::{TransportError, TransportKind};
 use dlspbx_core::http::{self, HttpRequest, RequestOptions};
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::{Encoding, Endpoint, Error, Format, Result};
-use export::{ExportDecoder, export_format, export_request};
+use export::{ExportDecoder, export_format};
 use pages::Pager;
 use retry::{Retries, RetryPolicy};
 use std::fmt;
@@ -226,12 +226,12 @@ impl<T> ClientCore<T> {
         result.map_err(|e| self.shared.config.credentials.api_key.scrub_error(e))
     }
 
-    /// The request of a streaming export of `request`: every row at once
-    /// ([`export_request`]), in the export format for this handle's format
-    /// ([`export_format`]).
-    pub fn prepare_export(&self, request: ReportRequest) -> Result<HttpRequest> {
+    /// The request of a streamed report: `request` as it is (its `page`, `per_page` and
+    /// `page_offset` kept), in the streaming format for this handle's format
+    /// ([`export_format`]). An export streams [`export_request`](export::export_request) of the report.
+    pub fn prepare_stream(&self, request: &ReportRequest) -> Result<HttpRequest> {
         self.with_format(export_format(self.options.format))
-            .prepare(&export_request(request))
+            .prepare(request)
     }
 
     /// The decoder of an export's body in `format`, each row limited to `max_body_size`.
