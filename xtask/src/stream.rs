@@ -1,0 +1,309 @@
+//! `cargo xtask stream [--cdrs N]`: the streaming targets of the CLI (issue 15), measured with
+//! `/usr/bin/time -v` on the release binary, in one run, beside `jq` when it is installed.
+//!
+//! A standalone simulator (`dlspbx sim serve`, its own process, so that its memory is not
+//! counted) is seeded with N CDRs (default 200,000). Then:
+//! - **network**: `report --all -o csv` and one large page (`--per-page N -o csv`) from it:
+//!   target peak memory at most 64 MiB each;
+//! - **decode**: the saved JSON body of every row (`report --all --raw`), decoded by
+//!   `dlspbx decode reports.report FILE -o csv`: target peak memory at most the body's size
+//!   plus 64 MiB, and at least 300 MB/s;
+//! - `jq -r '.results[] | @csv'` on the same body, for comparison.
+//!
+//! Wall-clock speed on a shared machine varies from run to run, so this is a measurement, not
+//! a CI gate: it prints a table (also written to `target/stream-summary.md`) with each
+//! target met or missed, and fails only when a command fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+const MIB: u64 = 1024 * 1024;
+
+/// Every column of a report: the widest rows, as in the issue's 1,000,000-row measurement.
+const COLUMNS: &[&str] = &[
+    "unique_id",
+    "bridged_unique_ids",
+    "bridged",
+    "date",
+    "callerid",
+    "last_app",
+    "billable_duration",
+    "disposition",
+    "recording_link",
+    "transferred",
+    "blind_transferred",
+    "attended_transferred",
+    "forwarded",
+    "parked",
+    "direction",
+    "cel_link",
+    "src_type",
+    "src",
+    "src_npa",
+    "src_nxx",
+    "src_subscriber_number",
+    "src_label",
+    "src_user_label",
+    "src_user_ext",
+    "src_user_auth_id",
+    "src_user_tenant_name",
+    "dst_type",
+    "dst",
+    "dst_npa",
+    "dst_nxx",
+    "dst_subscriber_number",
+    "dst_label",
+    "dst_original",
+    "dst_user_label",
+    "dst_user_ext",
+    "dst_user_auth_id",
+    "dst_user_tenant_name",
+    "dst_context",
+    "involved_queues",
+    "involved_queue_count",
+    "involved_agents",
+    "involved_agent_count",
+    "transferred_from_queues",
+    "transferred_from_queues_count",
+    "transferred_from_agents",
+    "transferred_from_agents_count",
+    "abandoned_queues",
+    "queue_talk_duration",
+    "queue_avg_talk_duration",
+    "queue_hold_duration",
+    "queue_avg_hold_duration",
+];
+
+/// One measured command.
+struct Measured {
+    seconds: f64,
+    peak: u64,
+}
+
+/// Runs `cmd` under `/usr/bin/time -v` with stdout to `out`: wall time and peak RSS.
+fn measure(cmd: &mut Command, out: &Path) -> Result<Measured, String> {
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
+    let file = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let started = Instant::now();
+    let output = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(&program)
+        .args(&args)
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .stdout(file)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("{program:?} {args:?} failed:\n{stderr}"));
+    }
+    let peak = stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|k| k.trim().parse::<u64>().ok())
+        .ok_or_else(|| format!("no peak memory in /usr/bin/time's output:\n{stderr}"))?;
+    Ok(Measured {
+        seconds,
+        peak: peak * 1024,
+    })
+}
+
+/// The standalone simulator, stopped when dropped.
+struct Sim {
+    child: std::process::Child,
+    url: String,
+    user: String,
+    key: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim(bin: &Path, db: &Path, cdrs: u64) -> Result<Sim, String> {
+    let seeded = Command::new(bin)
+        .args(["sim", "seed", "--cdrs", &cdrs.to_string(), "--db"])
+        .arg(db)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot seed the simulator: {e}"))?;
+    if !seeded.success() {
+        return Err(format!("dlspbx sim seed failed ({seeded})"));
+    }
+    let mut child = Command::new(bin)
+        .args(["sim", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no simulator stdout")?;
+    let mut sim = Sim {
+        child,
+        url: String::new(),
+        user: String::new(),
+        key: String::new(),
+    };
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("simulator output: {e}"))?;
+        // `dlspbx-sim listening on URL (api_user=U api_key=K)`
+        if let Some(rest) = line.strip_prefix("dlspbx-sim listening on ") {
+            let mut parts = rest.split([' ', '(', ')']).filter(|p| !p.is_empty());
+            sim.url = parts.next().unwrap_or_default().to_owned();
+            for p in parts {
+                if let Some(u) = p.strip_prefix("api_user=") {
+                    sim.user = u.to_owned();
+                } else if let Some(k) = p.strip_prefix("api_key=") {
+                    sim.key = k.to_owned();
+                }
+            }
+            return Ok(sim);
+        }
+    }
+    Err("the simulator did not say where it listens".into())
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / MIB as f64)
+}
+
+pub fn run(root: &Path, args: &[&str]) -> ExitCode {
+    let cdrs = match args {
+        [] => 200_000,
+        ["--cdrs", n] => match n.parse() {
+            Ok(n) => n,
+            Err(_) => {
+                eprintln!("error: --cdrs {n}: expected a number of CDRs");
+                return ExitCode::from(1);
+            }
+        },
+        _ => {
+            eprintln!("usage: cargo xtask stream [--cdrs N]");
+            return ExitCode::from(1);
+        }
+    };
+    match measure_all(root, cdrs) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn measure_all(root: &Path, cdrs: u64) -> Result<(), String> {
+    if !Path::new("/usr/bin/time").exists() {
+        return Err("/usr/bin/time is not installed (apt-get install time)".into());
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "-p", "dlspbx-cli"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !built.success() {
+        return Err("the release build failed".into());
+    }
+    let bin = root.join("target/release/dlspbx");
+    let dir = root.join("target/stream");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let db = dir.join("sim.db");
+    let sim = start_sim(&bin, &db, cdrs)?;
+    let cli = |extra: &[&str]| {
+        let mut c = Command::new(&bin);
+        c.args(["--url", &sim.url, "--api-user", &sim.user])
+            .env("DLSPBX_API_KEY", &sim.key)
+            .arg("report");
+        for col in COLUMNS {
+            c.args(["--column", col]);
+        }
+        c.args(extra);
+        c
+    };
+    let body = dir.join("report.json");
+    measure(&mut cli(&["--all", "--raw", "--format", "json"]), &body)?;
+    let body_size = std::fs::metadata(&body).map_err(|e| e.to_string())?.len();
+    let csv = dir.join("report.csv");
+    let all = measure(&mut cli(&["--all", "-o", "csv"]), &csv)?;
+    let page = measure(
+        &mut cli(&["--per-page", &cdrs.to_string(), "-o", "csv"]),
+        &dir.join("page.csv"),
+    )?;
+    let mut decode_cmd = Command::new(&bin);
+    decode_cmd
+        .args(["decode", "reports.report", "-o", "csv"])
+        .arg(&body);
+    let decode = measure(&mut decode_cmd, &dir.join("decoded.csv"))?;
+    let jq = if Command::new("jq").arg("--version").output().is_ok() {
+        let mut c = Command::new("jq");
+        c.args(["-r", ".results[] | @csv"]).arg(&body);
+        Some(measure(&mut c, &dir.join("jq.csv"))?)
+    } else {
+        None
+    };
+    drop(sim);
+
+    let rows = std::fs::read_to_string(&csv)
+        .map(|t| t.lines().count().saturating_sub(1))
+        .unwrap_or(0);
+    let rate = |m: &Measured| body_size as f64 / 1e6 / m.seconds;
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    let mut table = format!(
+        "Streaming measurements: {rows} rows x {} columns, JSON body {} ({cdrs} CDRs seeded)\n\n\
+         | command | time | peak memory | throughput | target | |\n|---|---:|---:|---:|---|---|\n",
+        COLUMNS.len(),
+        mb(body_size)
+    );
+    let mut line = |name: &str, m: &Measured, target: &str, ok: Option<bool>| {
+        table.push_str(&format!(
+            "| {name} | {:.2} s | {} | {:.0} MB/s | {target} | {} |\n",
+            m.seconds,
+            mb(m.peak),
+            rate(m),
+            ok.map_or("", verdict)
+        ));
+    };
+    line(
+        "decode reports.report FILE -o csv",
+        &decode,
+        "≤ body + 64 MiB",
+        Some(decode.peak <= body_size + 64 * MIB),
+    );
+    line(
+        "(same, throughput)",
+        &decode,
+        "≥ 300 MB/s",
+        Some(rate(&decode) >= 300.0),
+    );
+    line(
+        "report --all -o csv (network)",
+        &all,
+        "≤ 64 MiB",
+        Some(all.peak <= 64 * MIB),
+    );
+    line(
+        "report --per-page N -o csv (network)",
+        &page,
+        "≤ 64 MiB",
+        Some(page.peak <= 64 * MIB),
+    );
+    if let Some(jq) = &jq {
+        line("jq -r '.results[] | @csv' FILE", jq, "(comparison)", None);
+    }
+    print!("{table}");
+    let summary: PathBuf = root.join("target/stream-summary.md");
+    std::fs::write(&summary, &table).map_err(|e| format!("{}: {e}", summary.display()))?;
+    eprintln!("written to {}", summary.display());
+    Ok(())
+}
