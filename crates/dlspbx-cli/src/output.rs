@@ -24,6 +24,9 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+/// The output buffer: large writes, few system calls, on the streamed paths.
+const OUT_BUFFER: usize = 64 * 1024;
+
 /// Where a command's output goes: stdout, or `--out PATH`, written into a temporary file
 /// beside PATH and renamed to PATH by [`Target::commit`] when the output is complete. A target
 /// dropped without `commit` (any failure) removes its temporary file, so PATH is never
@@ -46,7 +49,10 @@ impl Target {
     /// Stdout, or the temporary file of `out` (a usage error when it cannot be created).
     pub fn open(out: Option<&Path>) -> CliResult<Target> {
         let Some(path) = out else {
-            return Ok(Target::Stdout(io::BufWriter::new(io::stdout().lock())));
+            return Ok(Target::Stdout(io::BufWriter::with_capacity(
+                OUT_BUFFER,
+                io::stdout().lock(),
+            )));
         };
         let name = path
             .file_name()
@@ -73,7 +79,7 @@ impl Target {
         Ok(Target::File(OutFile {
             path: path.to_path_buf(),
             tmp,
-            file: Some(io::BufWriter::new(file)),
+            file: Some(io::BufWriter::with_capacity(OUT_BUFFER, file)),
         }))
     }
 

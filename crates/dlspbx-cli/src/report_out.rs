@@ -116,13 +116,13 @@ impl CsvLine {
     }
 
     /// `cells` as one line (with its terminator).
-    fn line(&mut self, cells: &[&str]) -> &[u8] {
+    fn line<S: AsRef<str>>(&mut self, cells: &[S]) -> &[u8] {
         self.buf.clear();
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
                 self.buf.push(self.core.get_delimiter());
             }
-            let cell = cell.as_bytes();
+            let cell = cell.as_ref().as_bytes();
             if self.core.should_quote(cell) || (cell.is_empty() && cells.len() == 1) {
                 let q = self.core.get_quote();
                 self.buf.push(q);
@@ -260,7 +260,7 @@ impl<'w> ReportSink<'w> {
     }
 
     /// One row's cells, in column order.
-    pub fn row(&mut self, cells: &[&str]) -> io::Result<()> {
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> io::Result<()> {
         self.rows += 1;
         match self.output {
             Output::Json => {
@@ -275,7 +275,7 @@ impl<'w> ReportSink<'w> {
                         .map(|(i, c)| {
                             (
                                 c.clone(),
-                                Value::String(cells.get(i).copied().unwrap_or("").to_owned()),
+                                Value::String(cells.get(i).map_or("", AsRef::as_ref).to_owned()),
                             )
                         })
                         .collect(),
@@ -289,7 +289,9 @@ impl<'w> ReportSink<'w> {
                     writeln!(self.out, "results:")?;
                 }
                 // The row as an item of `results`: a one-row list, indented under the key.
-                let row = Value::Array(vec![cells.iter().map(|c| Value::from(*c)).collect()]);
+                let row = Value::Array(vec![
+                    cells.iter().map(|c| Value::from(c.as_ref())).collect(),
+                ]);
                 let text = output::yaml_text(&row);
                 for line in text.lines() {
                     writeln!(self.out, "  {line}")?;
@@ -298,14 +300,15 @@ impl<'w> ReportSink<'w> {
             }
             Output::Yaml => {
                 self.buffered
-                    .push(cells.iter().map(|c| (*c).to_owned()).collect());
+                    .push(cells.iter().map(|c| c.as_ref().to_owned()).collect());
                 Ok(())
             }
             Output::Table => {
                 let row: Vec<String> = cells
                     .iter()
                     .map(|c| {
-                        c.chars()
+                        c.as_ref()
+                            .chars()
                             .map(|ch| if ch.is_control() { ' ' } else { ch })
                             .collect()
                     })
@@ -538,8 +541,7 @@ impl<'w> Streamed<'w> {
                 .head(total, row.title, row.columns)
                 .map_err(stdout_err)?;
         }
-        let cells: Vec<&str> = row.row.cells.iter().map(|c| c.as_str()).collect();
-        self.sink.row(&cells).map_err(stdout_err)?;
+        self.sink.row(&row.row.cells).map_err(stdout_err)?;
         if let Some(b) = &self.bar {
             b.inc(1);
         }
