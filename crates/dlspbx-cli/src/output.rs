@@ -4,8 +4,10 @@
 //!   same JSON whatever format the server answered in).
 //! - `yaml`: the same tree as YAML, by the core's one YAML writer in its readable dialect
 //!   (block style; strings quoted when YAML would read them as something else).
-//! - `csv`: for the actions whose CSV layout is a table (SMS records), a header and one line per
-//!   record; for the others, the spec's key-path layout (`queues,support_queue,agents,beaucrn6,name,Tom`).
+//! - `csv` and `jsonl`: for the actions whose CSV layout is a table (SMS records, the report),
+//!   a header and one line per record; for the others, one line per item of the tables the
+//!   response splits into (the `table` output's: users, queues and their agents, calls, opt-in
+//!   and opt-out lists), a first column `table` naming each row's when there are several.
 //! - `table`: aligned columns, one table per list or map of records (see [`crate::table`]).
 //!
 //! The default is `table` when stdout is a terminal and `json` otherwise, so that scripts get a
@@ -222,15 +224,12 @@ pub fn write_value(
                 }
                 Ok(())
             }
-            None => {
-                serde_json::to_writer(&mut *out, v)?;
-                writeln!(out)
-            }
+            None => write_item_rows(out, output, &table::tables_of(info.name, v), v),
         },
         Output::Csv => match table_rows(info.csv, v) {
             Some(TableRows::Cells { .. }) => write_cell_rows(out, output, v, info.csv),
             Some(rows) => rows.write_csv(out),
-            None => write_csv_keys(out, v),
+            None => write_item_rows(out, output, &table::tables_of(info.name, v), v),
         },
         Output::Table => match table_rows(info.csv, v) {
             Some(TableRows::Cells { .. }) => write_cell_rows(out, output, v, info.csv),
@@ -315,6 +314,94 @@ impl TableRows<'_> {
     }
 }
 
+/// The rows of the tables a response splits into (see [`table::tables_of`]: one per list or
+/// map of records, a nested one with its parent's identifying column) as `csv` (a header, then
+/// one line per item) or `jsonl` (one object per item). With several tables, a first column
+/// `table` names each row's (`queues`, `queues.agents`) and the header is every table's
+/// columns. A response of scalars only is one JSON Lines document, or a `field,value` CSV.
+fn write_item_rows(
+    out: &mut dyn Write,
+    output: Output,
+    tables: &[table::Table],
+    v: &Value,
+) -> io::Result<()> {
+    let records = tables.iter().any(|t| t.headers != ["field", "value"]);
+    if output == Output::Jsonl && !records {
+        serde_json::to_writer(&mut *out, v)?;
+        return writeln!(out);
+    }
+    let tables: Vec<&table::Table> = tables.iter().filter(|t| !t.headers.is_empty()).collect();
+    let several = tables.len() > 1;
+    let mut header: Vec<&str> = Vec::new();
+    if several {
+        header.push("table");
+    }
+    for t in &tables {
+        for h in &t.headers {
+            if !header.contains(&h.as_str()) {
+                header.push(h);
+            }
+        }
+    }
+    // A status response is small: its CSV is built, then written.
+    let mut csv = (output == Output::Csv).then(|| {
+        csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new())
+    });
+    if let (Some(w), false) = (&mut csv, header.is_empty()) {
+        w.write_record(&header).map_err(csv_err)?;
+    }
+    for t in &tables {
+        for row in &t.rows {
+            let cells = t.headers.iter().zip(row);
+            match &mut csv {
+                Some(w) => {
+                    let mut line = vec![String::new(); header.len()];
+                    if several {
+                        line[0] = t.title.clone();
+                    }
+                    for (h, c) in cells {
+                        if let Some(i) = header.iter().position(|x| x == h) {
+                            line[i] = csv_text(&c.value);
+                        }
+                    }
+                    w.write_record(&line).map_err(csv_err)?;
+                }
+                None => {
+                    let mut obj = serde_json::Map::new();
+                    if several {
+                        obj.insert("table".into(), t.title.clone().into());
+                    }
+                    for (h, c) in cells {
+                        obj.insert(h.clone(), c.value.clone());
+                    }
+                    serde_json::to_writer(&mut *out, &Value::Object(obj))?;
+                    writeln!(out)?;
+                }
+            }
+        }
+    }
+    match csv {
+        Some(w) => out.write_all(
+            &w.into_inner()
+                .map_err(|e| io::Error::other(e.to_string()))?,
+        ),
+        None => Ok(()),
+    }
+}
+
+/// A cell's value in CSV: text as is (CSV quotes what needs it), a list of scalars one item
+/// per line.
+fn csv_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(csv_text).collect::<Vec<_>>().join("\n"),
+        other => table::cell_text(other),
+    }
+}
+
 /// A table of cell rows (the report) in `table` or `csv`, as the streamed export writes it.
 fn write_cell_rows(
     out: &mut dyn Write,
@@ -360,25 +447,6 @@ pub fn yaml_text(v: &Value) -> String {
 
 fn csv_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
-}
-
-/// Writes `v` as the spec's key-path CSV (`queues,support_queue,agents,beaucrn6,name,Tom`):
-/// the core's key-path walk, written as RFC 4180 by the csv crate.
-pub fn write_csv_keys(out: &mut dyn Write, v: &Value) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    let mut result = Ok(());
-    tree::for_each_leaf(v, &mut Vec::new(), &mut |path, leaf| {
-        if result.is_ok() {
-            let text = if table::is_scalar(leaf) && !leaf.is_null() {
-                table::cell_text(leaf)
-            } else {
-                String::new()
-            };
-            result = w.write_record(path.iter().map(|k| k.as_bytes()).chain([text.as_bytes()]));
-        }
-    });
-    result.map_err(csv_err)?;
-    w.flush()
 }
 
 #[cfg(test)]
@@ -437,14 +505,39 @@ mod tests {
     }
 
     #[test]
-    fn csv_key_paths_and_tables() {
+    fn csv_and_jsonl_write_one_row_per_item() {
         assert_eq!(
             write(
                 Output::Csv,
                 info("status", "queues"),
-                r#"{"queues":{"q":{"agents":{},"n":[1,"a b"]}}}"#
+                r#"{"queues":{"q":{"queue":"q","n":[1,"a b"],"agents":{"t":{"name":"T, x"}}}}}"#
             ),
-            "queues,q,agents,\nqueues,q,n,0,1\nqueues,q,n,1,a b\n"
+            "table,queue,n,agent,name\nqueues,q,\"1\na b\",,\nqueues.agents,q,,t,\"T, x\"\n"
+        );
+        assert_eq!(
+            write(
+                Output::Jsonl,
+                info("status", "queues"),
+                r#"{"queues":{"q":{"queue":"q","n":[1,"a b"],"agents":{"t":{"name":"T"}}}}}"#
+            ),
+            "{\"table\":\"queues\",\"queue\":\"q\",\"n\":[1,\"a b\"]}\n{\"table\":\"queues.agents\",\"queue\":\"q\",\"agent\":\"t\",\"name\":\"T\"}\n"
+        );
+        // One list: no `table` column; scalars only: one document.
+        assert_eq!(
+            write(
+                Output::Csv,
+                info("status", "users"),
+                r#"{"users":[{"ext":"1"},{"ext":"2"}]}"#
+            ),
+            "ext\n1\n2\n"
+        );
+        assert_eq!(
+            write(
+                Output::Jsonl,
+                info("example", "test"),
+                r#"{"example_data":"x"}"#
+            ),
+            "{\"example_data\":\"x\"}\n"
         );
         let sms = r#"{"total_results":2,"results":[{"a":1,"b":"x"},{"a":2,"b":"y,z"}]}"#;
         assert_eq!(

@@ -338,6 +338,7 @@ impl<'w> ReportSink<'w> {
             .map(|(i, text)| Cell {
                 text,
                 numeric: self.numeric.get(i).copied().unwrap_or(false),
+                value: Value::Null,
             })
             .collect()
     }

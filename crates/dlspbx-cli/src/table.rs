@@ -43,20 +43,25 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// A table cell: its text, and whether it is a number (right-aligned).
+/// A table cell: its text, whether it is a number (right-aligned), and the value it shows
+/// (what `-o csv` and `-o jsonl` write of the same rows).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cell {
     /// The text.
     pub text: String,
     /// Right-align.
     pub numeric: bool,
+    /// The value, as the response has it.
+    pub value: Value,
 }
 
 impl Cell {
     /// A text cell.
     pub fn text(s: impl Into<String>) -> Self {
+        let text = s.into();
         Cell {
-            text: s.into(),
+            value: Value::String(text.clone()),
+            text,
             numeric: false,
         }
     }
@@ -65,6 +70,7 @@ impl Cell {
         Cell {
             text: cell_text(v).trim().to_owned(),
             numeric: v.is_number(),
+            value: v.clone(),
         }
     }
 }
@@ -276,6 +282,7 @@ impl Builder {
                         Cell {
                             text: i.to_string(),
                             numeric: true,
+                            value: Value::from(i),
                         },
                     ));
                     cells.push(("value".into(), Cell::of(item)));
