@@ -138,8 +138,38 @@ fn first_sentence(doc: &str) -> String {
     para.to_owned()
 }
 
+/// What a value of a spec type (its spelling: `int`, `list<enum:Column>`, `SmsFilters`) is,
+/// in words for the help (the spec's spellings are the SDK's).
+fn human_type(spec: &str) -> String {
+    if let Some(item) = spec.strip_prefix("list<").and_then(|t| t.strip_suffix('>')) {
+        return format!("{}, repeatable", human_type(item));
+    }
+    if spec.starts_with("map<") {
+        return "KEY=VALUE, repeatable".into();
+    }
+    if spec.starts_with("enum:") {
+        return "one of the values listed".into();
+    }
+    match spec {
+        "string" => "text",
+        "int" => "whole number",
+        "decimal" => "number",
+        "bool" => "true or false",
+        "date" => "date, YYYY-MM-DD",
+        "datetime" => "date and time, YYYY-MM-DD HH:MM:SS, or now, today, yesterday",
+        "timezone" => "IANA time zone name, e.g. America/Chicago",
+        "column" => "a column name",
+        "page" => "a page number from 0, or ALL",
+        "custom_fields" => "NAME=VALUE, repeatable",
+        "options" | "report_rows" => "see below",
+        // A record of the spec.
+        _ => "KEY=VALUE pairs",
+    }
+    .into()
+}
+
 fn field_help(f: &FieldInfo) -> (String, String) {
-    let mut notes = vec![format!("type: {}", f.ty)];
+    let mut notes = vec![human_type(&f.ty.to_string())];
     if f.presence == Presence::Required {
         notes.push("required".into());
     }
@@ -264,10 +294,7 @@ fn option_value_name(ty: &str) -> &'static str {
 fn option_arg(options_field: &FieldInfo, key: &'static str) -> Arg {
     let ty = ReportOption::type_of(key).unwrap_or("string");
     let doc = ReportOption::doc_of(key).unwrap_or("").trim();
-    let mut notes = format!("type: {ty}");
-    if ty == "page" {
-        notes.push_str("; a page number from 0, or ALL");
-    }
+    let notes = human_type(ty);
     let a = Arg::new(option_id(key))
         .long(kebab(key))
         .value_name(option_value_name(ty))
@@ -289,7 +316,7 @@ fn record_heading(f: &FieldInfo) -> String {
     if let Some(first) = name.get(..1) {
         name = first.to_ascii_uppercase() + &name[1..];
     }
-    format!("{name} ({})", f.ty)
+    name
 }
 
 /// The flag of one field of a record field (`--filters-src` for `filters.src`).
@@ -377,7 +404,7 @@ pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
                 .map(|k| {
                     format!(
                         "\n  {k} ({}): {}",
-                        ReportOption::type_of(k).unwrap_or("string"),
+                        human_type(ReportOption::type_of(k).unwrap_or("string")),
                         first_sentence(ReportOption::doc_of(k).unwrap_or(""))
                     )
                 })
@@ -443,7 +470,12 @@ pub fn field_args(f: &FieldInfo) -> Vec<Arg> {
                     } else {
                         format!(" [{}]", k.values.join("|"))
                     };
-                    format!("\n  {} ({}){values}: {}", k.name, k.ty, first_sentence(k.doc))
+                    format!(
+                        "\n  {} ({}){values}: {}",
+                        k.name,
+                        human_type(&k.ty.to_string()),
+                        first_sentence(k.doc)
+                    )
                 })
                 .collect::<String>();
             let mut args = vec![
@@ -624,11 +656,10 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
         long.push_str("\n\nResponse fields:");
         for r in info.response {
             long.push_str(&format!(
-                "\n  {} ({}{}): {}",
+                "\n  {}{}: {}",
                 r.name,
-                r.ty,
                 if r.presence == Presence::Optional {
-                    ", optional"
+                    " (optional)"
                 } else {
                     ""
                 },
@@ -885,8 +916,39 @@ fn module_command(name: &'static str, file: &'static str, doc: &'static str) -> 
     group
 }
 
-/// The whole command line.
+/// The command line as parsed, whose help shows the global options once: `dlspbx --help`
+/// lists them, and a subcommand's help lists its own and points there. They are still taken
+/// everywhere (`dlspbx status users --format xml`). Completions and man pages are made from
+/// [`full_command`], where every subcommand lists them.
 pub fn command() -> Command {
+    let mut root = full_command();
+    let globals = global_args();
+    for sub in root.get_subcommands_mut() {
+        *sub = hide_globals(std::mem::take(sub), &globals);
+    }
+    root
+}
+
+/// `cmd` and its subcommands with hidden copies of the global options: clap then does not
+/// propagate the visible ones there, so their help leaves them out.
+fn hide_globals(mut cmd: Command, globals: &[Arg]) -> Command {
+    for a in globals {
+        if !cmd.get_arguments().any(|x| x.get_id() == a.get_id()) {
+            cmd = cmd.arg(a.clone().hide(true));
+        }
+    }
+    cmd = cmd.after_help(
+        "Connection and output options (--url, --api-user, --api-key, --sim, --format, -o, \
+         --out, --raw, --dry-run, ...) are taken here too: see `dlspbx --help`.",
+    );
+    for sub in cmd.get_subcommands_mut() {
+        *sub = hide_globals(std::mem::take(sub), globals);
+    }
+    cmd
+}
+
+/// The whole command line, every global option listed in every subcommand's help.
+pub fn full_command() -> Command {
     let mut root = Command::new("dlspbx")
         .bin_name("dlspbx")
         .version(env!("CARGO_PKG_VERSION"))

@@ -110,7 +110,7 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             // clap_complete panics when its writer fails, so the script is written to memory
             // first: a closed stdout (`| head`) then ends the command quietly.
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut cli::command(), "dlspbx", &mut script);
+            clap_complete::generate(shell, &mut cli::full_command(), "dlspbx", &mut script);
             write_stdout(&script)
         }
         ["man"] => {
@@ -122,10 +122,10 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
                     ))
                 };
                 std::fs::create_dir_all(dir).map_err(cannot)?;
-                return clap_mangen::generate_to(cli::command(), dir).map_err(cannot);
+                return clap_mangen::generate_to(cli::full_command(), dir).map_err(cannot);
             }
             let mut page = Vec::new();
-            clap_mangen::Man::new(cli::command()).render(&mut page)?;
+            clap_mangen::Man::new(cli::full_command()).render(&mut page)?;
             write_stdout(&page)
         }
         ["decode"] => decode(&g, lm),

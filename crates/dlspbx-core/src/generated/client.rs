@@ -27,7 +27,7 @@ impl<C: Caller + ?Sized> Example<'_, C> {
     }
 }
 
-/// The `dialer.php` actions: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).
+/// The `dialer.php` actions: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (its `dialer` and `dialerlogs` actions).
 #[derive(Debug)]
 pub struct Dialer<'c, C: ?Sized>(&'c C);
 

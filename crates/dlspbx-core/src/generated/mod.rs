@@ -9,7 +9,7 @@ use crate::action::{Endpoint, ActionInfo, ModuleInfo};
 /// `example.php`: A test endpoint for checking the API URL, the credentials (`api_user`, `api_key`) and the response format handling, without touching any PBX resource.
 pub mod example;
 
-/// `dialer.php`: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).
+/// `dialer.php`: Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (its `dialer` and `dialerlogs` actions).
 pub mod dialer;
 
 /// `reports.php`: Call Detail Record (CDR) reports: choose the columns to return, restrict the calls with inclusive and exclusive filter groups, and shape the result with options (time zone, date range, paging, sorting, human-readable formatting).
@@ -38,7 +38,7 @@ pub static MODULES: &[ModuleInfo] = &[
     ModuleInfo {
         name: "dialer",
         file: "dialer.php",
-        doc: "Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (`status().dialer()`, `status().dialerlogs()`).",
+        doc: "Manage the predictive dialer: create contact lists and add contacts to them. Campaign statistics and logs are read through the status module (its `dialer` and `dialerlogs` actions).",
     },
     ModuleInfo {
         name: "reports",
