@@ -1081,10 +1081,15 @@ impl Cx<'_> {
             });
             parses.push(match o.ty {
                 OptionTy::Bool => quote! { #key => #root::scalar::read_flag(value).map(Self::#v), },
-                OptionTy::DateTime => quote! { #key => Ok(Self::#v(#root::params::canonical("datetime", value))), },
-                OptionTy::Timezone => quote! { #key => Ok(Self::#v(#root::params::canonical("timezone", value))), },
+                OptionTy::DateTime => {
+                    quote! { #key => Ok(Self::#v(#root::params::canonical("datetime", value))), }
+                }
+                OptionTy::Timezone => {
+                    quote! { #key => Ok(Self::#v(#root::params::canonical("timezone", value))), }
+                }
                 _ if text => quote! { #key => Ok(Self::#v(value.to_owned())), },
-                _ => quote! { #key => value.parse().map(Self::#v).map_err(|e| format!("`{value}` is not valid for `{}`: {e}", #key)), },
+                OptionTy::Int => quote! { #key => #root::scalar::read_whole(value).map(Self::#v), },
+                _ => quote! { #key => value.parse().map(Self::#v).map_err(|e| e.to_string()), },
             });
             let field = format!("options[{key}]");
             checks.push(match o.ty {

@@ -60,11 +60,11 @@ impl CliError {
         }
     }
 
-    /// Invalid input (exit 4), with a message already formatted.
+    /// Invalid input (exit 4).
     pub fn invalid(message: impl Into<String>) -> Self {
         CliError {
             code: EXIT_INVALID,
-            message: message.into(),
+            message: format!("dlspbx: {}", message.into()),
         }
     }
 
@@ -92,10 +92,17 @@ impl std::error::Error for CliError {}
 
 /// `invalid <field>: <value> <reason>`, the one-line form of a validation failure.
 pub fn invalid_line(e: &InvalidRequest) -> String {
-    if e.value.is_empty() {
-        format!("invalid {}: {}", e.field, e.reason)
+    invalid_message(&e.field, &e.value, &e.reason)
+}
+
+/// `invalid <field>: "<value>" <reason>`: the value quoted as a JSON string (control
+/// characters escaped, `"a\u0001b"`), or left out when empty.
+pub fn invalid_message(field: &str, value: &str, reason: &str) -> String {
+    if value.is_empty() {
+        format!("invalid {field}: {reason}")
     } else {
-        format!("invalid {}: {:?} {}", e.field, e.value, e.reason)
+        let quoted = serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""));
+        format!("invalid {field}: {quoted} {reason}")
     }
 }
 

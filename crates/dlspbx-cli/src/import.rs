@@ -223,13 +223,7 @@ pub fn map_columns(
         }
     }
     if !problems.is_empty() {
-        return Err(CliError::invalid(
-            problems
-                .iter()
-                .map(|p| format!("dlspbx: {p}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ));
+        return Err(CliError::invalid(problems.join("\ndlspbx: ")));
     }
     Ok(out)
 }

@@ -16,11 +16,7 @@ use std::borrow::Cow;
 type Entries = Vec<(Cow<'static, str>, Node<'static>)>;
 
 fn invalid(field: &str, value: &str, reason: &str) -> CliError {
-    CliError::invalid(if value.is_empty() {
-        format!("invalid {field}: {reason}")
-    } else {
-        format!("invalid {field}: {value:?} {reason}")
-    })
+    CliError::invalid(crate::error::invalid_message(field, value, reason))
 }
 
 fn many<'m>(m: &'m ArgMatches, id: &str) -> Vec<&'m String> {

@@ -185,9 +185,8 @@ impl FromParam for String {
 impl FromParam for i64 {
     fn from_param(node: &Node<'_>, field: &str) -> Result<Self, InvalidRequest> {
         let s = scalar_text(node, field)?;
-        s.trim()
-            .parse()
-            .map_err(|_| InvalidRequest::new(field, &s, "int", "must be a whole number"))
+        crate::scalar::read_whole(&s)
+            .map_err(|reason| InvalidRequest::new(field, &s, "int", reason))
     }
 }
 

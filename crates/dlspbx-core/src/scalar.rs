@@ -66,6 +66,19 @@ pub fn read_int(s: &str) -> Option<i64> {
     float_to_int(read_decimal(t)?)
 }
 
+/// Reads a whole number in a request value (`"42"`, `" 42 "`, `"-3"` for an `i64`), with the
+/// reason a user can act on when `s` is not one of `T` (`u64`: "from 0").
+pub fn read_whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    let t = s.trim();
+    t.parse().map_err(|_| {
+        if t.parse::<i64>().is_ok() {
+            "must be a whole number from 0".to_owned()
+        } else {
+            "must be a whole number".to_owned()
+        }
+    })
+}
+
 /// An integral float as an `i64`, when it is one and fits.
 pub(crate) fn float_to_int(f: f64) -> Option<i64> {
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.

@@ -195,7 +195,10 @@ fn invalid_input_is_4_and_nothing_is_sent() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let se = stderr(&out);
-    assert!(se.starts_with("invalid phone_number: \"123\" "), "{se}");
+    assert!(
+        se.starts_with("dlspbx: invalid phone_number: \"123\" "),
+        "{se}"
+    );
     assert!(!se.contains("simulator"), "nothing should be started: {se}");
     dlspbx()
         .args([
@@ -208,7 +211,7 @@ fn invalid_input_is_4_and_nothing_is_sent() {
         ])
         .assert()
         .code(4)
-        .stderr(predicate::str::starts_with("invalid body"));
+        .stderr(predicate::str::starts_with("dlspbx: invalid body"));
     dlspbx()
         .args(["report", "--column", "nope"])
         .assert()
@@ -401,4 +404,36 @@ fn connection_precedence_flag_env_config() {
     let so = stdout(&out);
     assert!(so.starts_with("POST https://flag.example.com/"), "{so}");
     assert!(so.contains("api_user=300"), "{so}");
+}
+
+/// Every error line starts with `dlspbx: `, and none is Rust's phrasing (a `ParseIntError`'s
+/// "invalid digit found in string", a `{:?}` escape such as `"a\u{1}b"`).
+#[test]
+fn every_error_has_one_prefix_and_no_rust_phrasing() {
+    let cases: [&[&str]; 5] = [
+        &["report", "--column", "date", "--per-page", "abc"],
+        &["report", "--column", "date", "--page", "abc"],
+        &["report", "--column", "nosuch"],
+        &["sms", "send-sms", "--dst", "815\u{1}", "--body", "x"],
+        &["decode", "status.users", "/nonexistent/body.json"],
+    ];
+    for args in cases {
+        let out = dlspbx().args(args).output().unwrap();
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        let se = stderr(&out);
+        for line in se.lines().filter(|l| !l.contains("embedded simulator")) {
+            assert!(
+                line.starts_with("dlspbx: ") || line.starts_with(' '),
+                "{args:?}: {line}"
+            );
+        }
+        for rust in ["invalid digit", "\\u{", "is not valid for"] {
+            assert!(!se.contains(rust), "{args:?}: {se}");
+        }
+    }
+    let out = dlspbx()
+        .args(["sms", "send-sms", "--dst", "815\u{1}", "--body", "x"])
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains(r#""815\u0001""#), "{}", stderr(&out));
 }

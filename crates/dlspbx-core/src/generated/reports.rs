@@ -1240,46 +1240,13 @@ impl ReportOption {
             }
             "formatted_tns" => crate::scalar::read_flag(value).map(Self::FormattedTns),
             "count_only" => crate::scalar::read_flag(value).map(Self::CountOnly),
-            "order_by" => {
-                value
-                    .parse()
-                    .map(Self::OrderBy)
-                    .map_err(|e| {
-                        format!("`{value}` is not valid for `{}`: {e}", "order_by")
-                    })
-            }
+            "order_by" => value.parse().map(Self::OrderBy).map_err(|e| e.to_string()),
             "order_direction" => {
-                value
-                    .parse()
-                    .map(Self::OrderDirection)
-                    .map_err(|e| {
-                        format!(
-                            "`{value}` is not valid for `{}`: {e}", "order_direction"
-                        )
-                    })
+                value.parse().map(Self::OrderDirection).map_err(|e| e.to_string())
             }
-            "page" => {
-                value
-                    .parse()
-                    .map(Self::Page)
-                    .map_err(|e| format!("`{value}` is not valid for `{}`: {e}", "page"))
-            }
-            "page_offset" => {
-                value
-                    .parse()
-                    .map(Self::PageOffset)
-                    .map_err(|e| {
-                        format!("`{value}` is not valid for `{}`: {e}", "page_offset")
-                    })
-            }
-            "per_page" => {
-                value
-                    .parse()
-                    .map(Self::PerPage)
-                    .map_err(|e| {
-                        format!("`{value}` is not valid for `{}`: {e}", "per_page")
-                    })
-            }
+            "page" => value.parse().map(Self::Page).map_err(|e| e.to_string()),
+            "page_offset" => crate::scalar::read_whole(value).map(Self::PageOffset),
+            "per_page" => crate::scalar::read_whole(value).map(Self::PerPage),
             "from" => Ok(Self::From(crate::params::canonical("datetime", value))),
             "to" => Ok(Self::To(crate::params::canonical("datetime", value))),
             _ => {

@@ -71,7 +71,7 @@ impl FromStr for Page {
         }
         t.parse()
             .map(Page::Number)
-            .map_err(|_| format!("`{s}` is not a page; expected a number from 0 or ALL"))
+            .map_err(|_| "must be a page number from 0, or ALL".to_owned())
     }
 }
 
