@@ -42,7 +42,7 @@
 //! every `Debug` print shows it as `REDACTED`.
 
 use crate::retry::RetryPolicy;
-use dlspbx_core::error::{ConfigError, ConfigKind};
+use dlspbx_core::error::{ConfigError, ConfigKind, Setting};
 use dlspbx_core::http::{ApiKey, Credentials, RequestOptions};
 use dlspbx_core::request::form::{FormLimits, Oversize};
 use dlspbx_core::{Encoding, Error, Format, Result};
@@ -643,20 +643,13 @@ impl<C> ClientBuilder<C> {
         if let Some(e) = self.error {
             return Err(Error::Config(e));
         }
-        let base_url = self
-            .base_url
-            .ok_or_else(|| missing("the base URL", "base_url", "url", "DLSPBX_URL"))?;
+        let base_url = self.base_url.ok_or_else(|| missing(Setting::BaseUrl))?;
         let base_url = validate_base_url(&base_url).map_err(invalid)?;
-        let api_user = self
-            .api_user
-            .ok_or_else(|| missing("the API user", "api_user", "api_user", "DLSPBX_API_USER"))?;
+        let api_user = self.api_user.ok_or_else(|| missing(Setting::ApiUser))?;
         if api_user.trim().is_empty() {
             return Err(invalid("the API user is empty").into());
         }
-        let api_key = match self
-            .api_key
-            .ok_or_else(|| missing("the API key", "api_key", "api_key", "DLSPBX_API_KEY"))?
-        {
+        let api_key = match self.api_key.ok_or_else(|| missing(Setting::ApiKey))? {
             KeySource::Value(key) => key,
             KeySource::File(path) => read_key_file(&path)?,
         };
@@ -726,7 +719,19 @@ impl<C> ClientBuilder<C> {
         let file: FileConfig = match toml::from_str(text) {
             Ok(f) => f,
             Err(e) => {
-                let message = format!("config file {}: {}", path.display(), e.message());
+                let line = e.span().map_or(String::new(), |span| {
+                    let start = span.start.min(text.len());
+                    let line = text.as_bytes()[..start]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                    format!(" line {}:", line + 1)
+                });
+                let message = format!(
+                    "config file {}:{line} {}",
+                    path.display(),
+                    e.message().trim_end()
+                );
                 return self.fail(invalid(message));
             }
         };
@@ -818,10 +823,19 @@ struct FileConfig {
     max_body_size: Option<u64>,
 }
 
-fn missing(what: &str, setter: &str, file_key: &str, var: &str) -> Error {
-    Error::Config(invalid(format!(
-        "{what} is not set: use ClientBuilder::{setter}, `{file_key}` in the config file, or {var}"
-    )))
+/// A required setting that is not set ([`ConfigKind::Missing`]), in the SDK's words.
+fn missing(setting: Setting) -> Error {
+    let (what, setter, file_key, var) = match setting {
+        Setting::BaseUrl => ("the base URL", "base_url", "url", "DLSPBX_URL"),
+        Setting::ApiUser => ("the API user", "api_user", "api_user", "DLSPBX_API_USER"),
+        _ => ("the API key", "api_key", "api_key", "DLSPBX_API_KEY"),
+    };
+    Error::Config(ConfigError::new(
+        ConfigKind::Missing(setting),
+        format!(
+            "{what} is not set: use ClientBuilder::{setter}, `{file_key}` in the config file, or {var}"
+        ),
+    ))
 }
 
 /// A setting that is missing or wrong.
@@ -1048,7 +1062,17 @@ mod tests {
     fn missing_settings() {
         let e = ClientBuilder::<Dummy>::new().into_config().unwrap_err();
         assert!(
-            matches!(e, Error::Config(ref m) if m.message().contains("DLSPBX_URL")),
+            matches!(e, Error::Config(ref m) if m.message().contains("DLSPBX_URL")
+                && m.kind() == ConfigKind::Missing(Setting::BaseUrl)),
+            "{e}"
+        );
+        let e = ClientBuilder::<Dummy>::new()
+            .base_url("https://pbx.example.com")
+            .api_user("100")
+            .into_config()
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config(ref m) if m.kind() == ConfigKind::Missing(Setting::ApiKey)),
             "{e}"
         );
         let e = builder().max_attempts(0).into_config().unwrap_err();
@@ -1155,6 +1179,17 @@ mod tests {
             matches!(e, Error::Config(ref m) if m.message().contains("url_typo")),
             "{e}"
         );
+        for (text, line) in [("url = \"https://x\"\nurl = \n", 2), ("[[[\n", 1)] {
+            std::fs::write(&path, text).unwrap();
+            let e = ClientBuilder::<Dummy>::new()
+                .config_file(&path)
+                .into_config()
+                .unwrap_err();
+            assert!(
+                matches!(e, Error::Config(ref m) if m.message().contains(&format!("config.toml: line {line}:"))),
+                "{e}"
+            );
+        }
         std::fs::write(&path, "api_key = \"a\"\napi_key_file = \"b\"\n").unwrap();
         assert!(
             ClientBuilder::<Dummy>::new()

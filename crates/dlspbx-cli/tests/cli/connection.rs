@@ -196,3 +196,79 @@ fn nothing_configured_starts_the_embedded_simulator_and_says_so() {
     assert!(small < default, "{small} < {default}");
     assert_eq!(env, small);
 }
+
+/// Runs `test` and returns its exit code and stderr, checking that it printed nothing and
+/// started no simulator.
+fn refused(cmd: &mut assert_cmd::Command) -> (i32, String) {
+    let out = cmd.arg("test").output().unwrap();
+    let se = stderr(&out);
+    assert!(out.stdout.is_empty(), "{}", crate::stdout(&out));
+    assert!(!se.contains("embedded simulator"), "{se}");
+    (out.status.code().unwrap_or(-1), se)
+}
+
+#[test]
+fn a_named_config_file_that_is_missing_or_broken_is_an_error() {
+    let s = Setup::new();
+    let missing = s.dir.path().join("nonexistent.toml");
+    let (code, se) = refused(dlspbx().arg("--config").arg(&missing));
+    assert_eq!(code, 1, "{se}");
+    assert!(se.contains("nonexistent.toml"), "{se}");
+    let (code, se) = refused(dlspbx().env("DLSPBX_CONFIG", &missing));
+    assert_eq!(code, 1, "{se}");
+    assert!(se.contains("nonexistent.toml"), "{se}");
+    let broken = s.dir.path().join("broken.toml");
+    for (text, line) in [
+        ("url = \n", "line 1"),
+        ("[[[\n", "line 1"),
+        ("api_user = \"1\"\nurll = \"x\"\n", "line 2"),
+    ] {
+        std::fs::write(&broken, text).unwrap();
+        for cmd in [
+            dlspbx().arg("--config").arg(&broken),
+            dlspbx().env("DLSPBX_CONFIG", &broken),
+        ] {
+            let (code, se) = refused(cmd);
+            assert_eq!(code, 1, "{text:?}: {se}");
+            assert!(
+                se.contains(&format!("broken.toml: {line}:")),
+                "{text:?}: {se}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_broken_default_config_file_is_an_error_for_commands_that_need_a_server_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dlspbx").join("config.toml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "url = \n").unwrap();
+    let with_default = || {
+        let mut cmd = dlspbx();
+        cmd.env("XDG_CONFIG_HOME", dir.path());
+        cmd
+    };
+    let (code, se) = refused(&mut with_default());
+    assert_eq!(code, 1, "{se}");
+    assert!(se.contains(&file.display().to_string()), "{se}");
+    let fixture = crate::fixtures()
+        .join("status.queues/response.bom.json")
+        .display()
+        .to_string();
+    for args in [
+        &["--help"][..],
+        &["completions", "bash"],
+        &["man"],
+        &["sim", "--help"],
+        &["decode", "status.queues", &fixture],
+        &["--sim", "test"],
+    ] {
+        let out = with_default().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    // A missing default file is no error.
+    std::fs::remove_file(&file).unwrap();
+    let out = with_default().arg("test").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
