@@ -33,9 +33,10 @@ e.g. `dlspbx status queues` or `dlspbx dialer add-contact --contact-list Leads -
 Connection, first match wins: --url/--api-user/--api-key (or --api-key-file); the environment
 (DLSPBX_URL, DLSPBX_API_USER, DLSPBX_API_KEY or DLSPBX_API_KEY_FILE); the config file
 (--config, else $DLSPBX_CONFIG, else ~/.config/dlspbx/config.toml, keys url, api_user,
-api_key or api_key_file, format, encoding). With no URL anywhere, or with --sim, an embedded
-simulator is started with demo data in an in-memory SQLite database (500 CDRs; --sim-cdrs N
-or DLSPBX_SIM_CDRS for more); `dlspbx sim serve` runs it standalone.
+api_key or api_key_file, format, encoding). With --sim (or DLSPBX_SIM=1), or with no URL
+anywhere while stderr is a terminal, an embedded simulator is started with demo data in an
+in-memory SQLite database (500 CDRs; --sim-cdrs N or DLSPBX_SIM_CDRS for more); with no URL
+in a script, a command that needs a server exits 1. `dlspbx sim serve` runs it standalone.
 
 Output: --output table|json|jsonl|yaml|csv; the default is table on a terminal and json
 otherwise (the canonical JSON of the typed response: the spec's field names and order).
@@ -677,7 +678,10 @@ fn global_args() -> Vec<Arg> {
         g(Arg::new("sim")
             .long("sim")
             .action(ArgAction::SetTrue)
-            .help("Use the embedded simulator even if a URL is configured")),
+            .env("DLSPBX_SIM")
+            .hide_env_values(true)
+            .value_parser(clap::builder::BoolishValueParser::new())
+            .help("Use the embedded simulator (demo data) even if a URL is configured")),
         g(Arg::new("sim_cdrs")
             .long("sim-cdrs")
             .value_name("N")

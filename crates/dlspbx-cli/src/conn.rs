@@ -9,6 +9,7 @@ use dlspbx_core::Error;
 use dlspbx_core::error::{ConfigKind, Setting};
 use dlspbx_core::http::{Credentials, RequestOptions};
 use dlspbx_core::{Encoding, Format};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// The options every command accepts.
@@ -24,7 +25,7 @@ pub struct Globals {
     pub api_key_file: Option<PathBuf>,
     /// `--config`.
     pub config: Option<PathBuf>,
-    /// `--sim`.
+    /// `--sim` (or `DLSPBX_SIM=1`).
     pub sim: bool,
     /// `--format`.
     pub format: Option<Format>,
@@ -84,6 +85,11 @@ impl Globals {
     }
 }
 
+/// The error of a command that needs a server when none is configured and stderr is not a
+/// terminal (exit 1).
+pub const NO_SERVER: &str = "no server configured; pass --sim (or set DLSPBX_SIM=1) to use the \
+    embedded simulator, or give the server with --url, DLSPBX_URL or `url` in the config file";
+
 /// A client ready to call, and what it was built from.
 pub struct Conn {
     /// The client.
@@ -101,13 +107,19 @@ pub struct Conn {
 impl Conn {
     /// Connects as the options say: flags, then environment, then config file (read once, by
     /// the runtime's loader: a named file that is missing or broken, or a broken default
-    /// file, is an error); with `--sim`, or with no URL anywhere, starts the embedded
-    /// simulator and says so on stderr.
+    /// file, is an error). With `--sim` (or `DLSPBX_SIM=1`), or with no URL anywhere while
+    /// stderr is a terminal, starts the embedded simulator and says so on stderr; with no URL
+    /// anywhere in a script, fails with [`NO_SERVER`].
     pub fn open(g: &Globals) -> CliResult<Conn> {
         let configured = if g.sim { None } else { Some(configured(g)) };
         let (b, sim) = match configured {
             Some(b) => match b.clone().into_config() {
                 Err(Error::Config(e)) if e.kind() == ConfigKind::Missing(Setting::BaseUrl) => {
+                    // Demo data only where a person sees the notice, never by accident in a
+                    // script.
+                    if !std::io::stderr().is_terminal() {
+                        return Err(CliError::usage(NO_SERVER));
+                    }
                     let (b, s) = start_sim(g)?;
                     eprintln!(
                         "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)",

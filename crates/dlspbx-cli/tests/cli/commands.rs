@@ -1,6 +1,6 @@
 //! Every subcommand against the embedded simulator (no connection flags at all).
 
-use crate::{dlspbx, stderr, stdout};
+use crate::{dlspbx, dlspbx_no_sim, stderr, stdout};
 use predicates::prelude::*;
 
 /// Arguments that make each action succeed against a freshly seeded simulator: none for an
@@ -134,7 +134,7 @@ fn every_action_runs_against_the_embedded_simulator_in_every_output_mode() {
             out.status.code()
         );
         assert!(
-            se.contains("dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at http://127.0.0.1:"),
+            se.contains("dlspbx: using the embedded simulator at http://127.0.0.1:"),
             "{}.{}: {se}",
             info.module,
             info.name
@@ -620,7 +620,7 @@ fn sim_serve_runs_the_simulator_standalone() {
             .to_owned()
     };
     let (user, key) = (field("api_user"), field("api_key"));
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "status",
             "users",
@@ -851,7 +851,7 @@ fn query_sms_record_flags_filter_against_the_simulator() {
 fn every_action_has_a_dry_run() {
     for info in dlspbx_core::generated::ACTIONS {
         let args = sample_args(info.module, info.name).unwrap();
-        let out = dlspbx()
+        let out = dlspbx_no_sim()
             .args([
                 "--url",
                 "https://pbx.example.com",

@@ -1,8 +1,9 @@
 //! Connection settings against a real (in-test) simulator: which key wins is seen by whether
 //! the simulator accepts it. Precedence: flags > key file flag > environment > config file;
-//! none at all → the embedded simulator, with a note on stderr.
+//! none at all → an error in a script; the embedded simulator when asked for, with a note on
+//! stderr.
 
-use crate::{dlspbx, stderr};
+use crate::{dlspbx_no_sim, stderr};
 use std::path::Path;
 
 const WRONG: &str = "wrong-key";
@@ -73,8 +74,14 @@ fn code(cmd: &mut assert_cmd::Command) -> i32 {
 #[test]
 fn the_config_file_alone_works() {
     let s = Setup::new();
-    assert_eq!(code(dlspbx().env("DLSPBX_CONFIG", s.config(s.good()))), 0);
-    assert_eq!(code(dlspbx().arg("--config").arg(s.config(WRONG))), 3);
+    assert_eq!(
+        code(dlspbx_no_sim().env("DLSPBX_CONFIG", s.config(s.good()))),
+        0
+    );
+    assert_eq!(
+        code(dlspbx_no_sim().arg("--config").arg(s.config(WRONG))),
+        3
+    );
 }
 
 #[test]
@@ -83,7 +90,7 @@ fn the_environment_beats_the_config_file() {
     let config = s.config(WRONG);
     assert_eq!(
         code(
-            dlspbx()
+            dlspbx_no_sim()
                 .env("DLSPBX_CONFIG", &config)
                 .env("DLSPBX_API_KEY", s.good())
         ),
@@ -92,7 +99,7 @@ fn the_environment_beats_the_config_file() {
     let config = s.config(s.good());
     assert_eq!(
         code(
-            dlspbx()
+            dlspbx_no_sim()
                 .env("DLSPBX_CONFIG", &config)
                 .env("DLSPBX_API_KEY", WRONG)
         ),
@@ -103,7 +110,7 @@ fn the_environment_beats_the_config_file() {
     let config = s.config(WRONG);
     assert_eq!(
         code(
-            dlspbx()
+            dlspbx_no_sim()
                 .env("DLSPBX_CONFIG", &config)
                 .env("DLSPBX_API_KEY_FILE", &key)
         ),
@@ -118,7 +125,7 @@ fn the_key_file_flag_beats_the_environment() {
     let key = s.key_file(s.good());
     assert_eq!(
         code(
-            dlspbx()
+            dlspbx_no_sim()
                 .env("DLSPBX_CONFIG", &config)
                 .env("DLSPBX_API_KEY", WRONG)
                 .arg("--api-key-file")
@@ -134,7 +141,7 @@ fn flags_beat_everything() {
     let config = s.config(WRONG);
     assert_eq!(
         code(
-            dlspbx()
+            dlspbx_no_sim()
                 .env("DLSPBX_CONFIG", &config)
                 .env("DLSPBX_API_KEY", WRONG)
                 .args(["--api-key", s.good()])
@@ -144,7 +151,7 @@ fn flags_beat_everything() {
     // Every setting by flag, with a wrong environment and config file around.
     assert_eq!(
         code(
-            dlspbx()
+            dlspbx_no_sim()
                 .env("DLSPBX_CONFIG", &config)
                 .env("DLSPBX_URL", "http://127.0.0.1:1")
                 .env("DLSPBX_API_USER", "999")
@@ -163,20 +170,45 @@ fn flags_beat_everything() {
 }
 
 #[test]
-fn nothing_configured_starts_the_embedded_simulator_and_says_so() {
-    let out = dlspbx().args(["status", "queues"]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let se = stderr(&out);
-    assert!(
-        se.starts_with(
-            "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at http://127.0.0.1:"
-        ),
-        "{se}"
+fn nothing_configured_in_a_script_is_an_error_not_demo_data() {
+    let (code, se) = refused(&mut dlspbx_no_sim());
+    assert_eq!(code, 1, "{se}");
+    assert_eq!(
+        se.trim_end(),
+        "dlspbx: no server configured; pass --sim (or set DLSPBX_SIM=1) to use the embedded \
+         simulator, or give the server with --url, DLSPBX_URL or `url` in the config file"
     );
-    assert_eq!(se.lines().count(), 1, "{se}");
+    // --dry-run too: it has no URL to show.
+    let (code, se) = refused(dlspbx_no_sim().arg("--dry-run"));
+    assert_eq!(code, 1, "{se}");
+    assert!(se.contains("no server configured"), "{se}");
+}
+
+#[test]
+fn the_simulator_is_used_when_asked_for_and_says_so() {
+    for asked in [
+        dlspbx_no_sim().arg("--sim"),
+        dlspbx_no_sim().env("DLSPBX_SIM", "1"),
+        dlspbx_no_sim().env("DLSPBX_SIM", "true"),
+    ] {
+        let out = asked.args(["status", "queues"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let se = stderr(&out);
+        assert!(
+            se.starts_with("dlspbx: using the embedded simulator at http://127.0.0.1:"),
+            "{se}"
+        );
+        assert!(se.contains("(demo data)"), "{se}");
+        assert_eq!(se.lines().count(), 1, "{se}");
+        assert!(!out.stdout.is_empty());
+    }
+    // DLSPBX_SIM=0 asks for nothing.
+    let (code, se) = refused(dlspbx_no_sim().env("DLSPBX_SIM", "0"));
+    assert_eq!(code, 1, "{se}");
+    assert!(se.contains("no server configured"), "{se}");
     // --sim-cdrs (or DLSPBX_SIM_CDRS) sizes its CDR table.
     let count = |extra: &[&str], env: Option<&str>| -> i64 {
-        let mut cmd = dlspbx();
+        let mut cmd = crate::dlspbx();
         if let Some(n) = env {
             cmd.env("DLSPBX_SIM_CDRS", n);
         }
@@ -203,7 +235,7 @@ fn refused(cmd: &mut assert_cmd::Command) -> (i32, String) {
     let out = cmd.arg("test").output().unwrap();
     let se = stderr(&out);
     assert!(out.stdout.is_empty(), "{}", crate::stdout(&out));
-    assert!(!se.contains("embedded simulator"), "{se}");
+    assert!(!se.contains("using the embedded simulator"), "{se}");
     (out.status.code().unwrap_or(-1), se)
 }
 
@@ -211,10 +243,10 @@ fn refused(cmd: &mut assert_cmd::Command) -> (i32, String) {
 fn a_named_config_file_that_is_missing_or_broken_is_an_error() {
     let s = Setup::new();
     let missing = s.dir.path().join("nonexistent.toml");
-    let (code, se) = refused(dlspbx().arg("--config").arg(&missing));
+    let (code, se) = refused(dlspbx_no_sim().arg("--config").arg(&missing));
     assert_eq!(code, 1, "{se}");
     assert!(se.contains("nonexistent.toml"), "{se}");
-    let (code, se) = refused(dlspbx().env("DLSPBX_CONFIG", &missing));
+    let (code, se) = refused(dlspbx_no_sim().env("DLSPBX_CONFIG", &missing));
     assert_eq!(code, 1, "{se}");
     assert!(se.contains("nonexistent.toml"), "{se}");
     let broken = s.dir.path().join("broken.toml");
@@ -225,8 +257,8 @@ fn a_named_config_file_that_is_missing_or_broken_is_an_error() {
     ] {
         std::fs::write(&broken, text).unwrap();
         for cmd in [
-            dlspbx().arg("--config").arg(&broken),
-            dlspbx().env("DLSPBX_CONFIG", &broken),
+            dlspbx_no_sim().arg("--config").arg(&broken),
+            dlspbx_no_sim().env("DLSPBX_CONFIG", &broken),
         ] {
             let (code, se) = refused(cmd);
             assert_eq!(code, 1, "{text:?}: {se}");
@@ -245,7 +277,7 @@ fn a_broken_default_config_file_is_an_error_for_commands_that_need_a_server_only
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "url = \n").unwrap();
     let with_default = || {
-        let mut cmd = dlspbx();
+        let mut cmd = dlspbx_no_sim();
         cmd.env("XDG_CONFIG_HOME", dir.path());
         cmd
     };
@@ -267,8 +299,9 @@ fn a_broken_default_config_file_is_an_error_for_commands_that_need_a_server_only
         let out = with_default().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     }
-    // A missing default file is no error.
+    // A missing default file is skipped: no server is configured.
     std::fs::remove_file(&file).unwrap();
-    let out = with_default().arg("test").output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (code, se) = refused(&mut with_default());
+    assert_eq!(code, 1, "{se}");
+    assert!(se.contains("no server configured"), "{se}");
 }
