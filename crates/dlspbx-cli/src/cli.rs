@@ -686,6 +686,7 @@ fn global_args() -> Vec<Arg> {
             .long("sim-cdrs")
             .value_name("N")
             .env("DLSPBX_SIM_CDRS")
+            .hide_env_values(true)
             .value_parser(clap::value_parser!(usize))
             .help("How many CDRs the embedded simulator generates (default 500)")),
         g(Arg::new("format")

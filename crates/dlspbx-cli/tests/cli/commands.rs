@@ -479,6 +479,24 @@ fn help_comes_from_the_spec() {
         .stdout(predicate::str::contains("bridged").and(predicate::str::contains("!between")));
 }
 
+/// Variables are named in the help as `[env: NAME]`, never with a value (set or not).
+#[test]
+fn help_names_variables_without_values() {
+    for set in [false, true] {
+        let mut cmd = dlspbx_no_sim();
+        if set {
+            cmd.env("DLSPBX_SIM_CDRS", "50").env("DLSPBX_SIM", "1");
+        }
+        let out = cmd.args(["status", "queues", "--help"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let so = stdout(&out);
+        for var in ["DLSPBX_SIM_CDRS", "DLSPBX_SIM"] {
+            assert!(so.contains(&format!("[env: {var}]")), "{var}:\n{so}");
+            assert!(!so.contains(&format!("{var}=")), "{var}:\n{so}");
+        }
+    }
+}
+
 #[test]
 fn completions_and_man_page() {
     for shell in ["bash", "zsh", "fish"] {
