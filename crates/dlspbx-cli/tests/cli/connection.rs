@@ -305,3 +305,27 @@ fn a_broken_default_config_file_is_an_error_for_commands_that_need_a_server_only
     assert_eq!(code, 1, "{se}");
     assert!(se.contains("no server configured"), "{se}");
 }
+
+#[test]
+fn a_missing_setting_is_named_by_its_flag_variable_and_config_key_not_the_sdk() {
+    let s = Setup::new();
+    let url = s.sim.url();
+    for (args, expected) in [
+        (
+            vec!["--url", &url],
+            "dlspbx: configuration error: the API user is not set: give --api-user, set \
+             DLSPBX_API_USER, or put api_user in the config file",
+        ),
+        (
+            vec!["--url", &url, "--api-user", "100"],
+            "dlspbx: configuration error: the API key is not set: give --api-key or \
+             --api-key-file, set DLSPBX_API_KEY or DLSPBX_API_KEY_FILE, or put api_key or \
+             api_key_file in the config file",
+        ),
+    ] {
+        let (code, se) = refused(dlspbx_no_sim().args(&args));
+        assert_eq!(code, 1, "{se}");
+        assert_eq!(se.trim_end(), expected);
+        assert!(!se.contains("ClientBuilder"), "{se}");
+    }
+}
