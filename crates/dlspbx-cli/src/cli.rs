@@ -689,6 +689,36 @@ fn global_args() -> Vec<Arg> {
             .hide_env_values(true)
             .value_parser(clap::value_parser!(usize))
             .help("How many CDRs the embedded simulator generates (default 500)")),
+        g(Arg::new("timeout")
+            .long("timeout")
+            .value_name("DURATION")
+            .env("DLSPBX_TIMEOUT")
+            .hide_env_values(true)
+            .value_parser(crate::params::parse_duration)
+            .help(
+                "Time allowed for one whole HTTP exchange: 30s, 2m, 500ms or seconds \
+                 (config: timeout; default 60s)",
+            )),
+        g(Arg::new("connect_timeout")
+            .long("connect-timeout")
+            .value_name("DURATION")
+            .env("DLSPBX_CONNECT_TIMEOUT")
+            .hide_env_values(true)
+            .value_parser(crate::params::parse_duration)
+            .help(
+                "Time allowed to connect: 30s, 2m, 500ms or seconds \
+                 (config: connect_timeout; default 10s)",
+            )),
+        g(Arg::new("retries")
+            .long("retries")
+            .value_name("N")
+            .env("DLSPBX_RETRIES")
+            .hide_env_values(true)
+            .value_parser(clap::value_parser!(u32).range(0..100))
+            .help(
+                "How many times a failed call is retried when that is safe; 0 disables retries \
+                 (config: max_attempts = N + 1; default 2)",
+            )),
         g(Arg::new("format")
             .long("format")
             .value_name("FORMAT")

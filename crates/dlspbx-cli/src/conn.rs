@@ -11,6 +11,7 @@ use dlspbx_core::http::{Credentials, RequestOptions};
 use dlspbx_core::{Encoding, Format};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The options every command accepts.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +38,12 @@ pub struct Globals {
     pub raw: bool,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--timeout` (or `DLSPBX_TIMEOUT`).
+    pub timeout: Option<Duration>,
+    /// `--connect-timeout` (or `DLSPBX_CONNECT_TIMEOUT`).
+    pub connect_timeout: Option<Duration>,
+    /// `--retries` (or `DLSPBX_RETRIES`): retries after the first attempt.
+    pub retries: Option<u32>,
     /// `--sim-cdrs` (or `DLSPBX_SIM_CDRS`): how many CDRs the embedded simulator generates.
     pub sim_cdrs: Option<usize>,
 }
@@ -76,6 +83,13 @@ impl Globals {
             raw: flag(m, "raw"),
             dry_run: flag(m, "dry_run"),
             sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
+            timeout: m.try_get_one::<Duration>("timeout").ok().flatten().copied(),
+            connect_timeout: m
+                .try_get_one::<Duration>("connect_timeout")
+                .ok()
+                .flatten()
+                .copied(),
+            retries: m.try_get_one::<u32>("retries").ok().flatten().copied(),
         })
     }
 
@@ -144,6 +158,15 @@ impl Conn {
         }
         if let Some(e) = g.encoding {
             b = b.encoding(e);
+        }
+        if let Some(t) = g.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(t) = g.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        if let Some(n) = g.retries {
+            b = b.max_attempts(n + 1);
         }
         let config = b.clone().into_config().map_err(CliError::from)?;
         let client = b.build().map_err(CliError::from)?;

@@ -329,3 +329,96 @@ fn a_missing_setting_is_named_by_its_flag_variable_and_config_key_not_the_sdk() 
         assert!(!se.contains("ClientBuilder"), "{se}");
     }
 }
+
+/// A server that accepts connections and never answers, for as long as it is kept.
+struct Hung {
+    addr: std::net::SocketAddr,
+    _accepted: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Hung {
+    fn start() -> Hung {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = accepted.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(16).flatten() {
+                keep.lock().unwrap().push(stream);
+            }
+        });
+        Hung {
+            addr,
+            _accepted: accepted,
+        }
+    }
+}
+
+#[test]
+fn timeout_flags_bound_a_call_to_a_hung_server() {
+    let hung = Hung::start();
+    let url = format!("http://{}", hung.addr);
+    let base = ["--url", &url, "--api-user", "100", "--api-key", "k"];
+    for (flags, env) in [
+        (&["--timeout", "1s"][..], None),
+        (&["--timeout", "1", "--retries", "0"], None),
+        (&["--timeout", "500ms", "--retries", "1"], None),
+        (&[], Some(("DLSPBX_TIMEOUT", "1s"))),
+    ] {
+        let mut cmd = dlspbx_no_sim();
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let started = std::time::Instant::now();
+        let out = cmd.args(base).args(flags).arg("test").output().unwrap();
+        let took = started.elapsed();
+        let se = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {se}");
+        assert!(se.contains("timed out"), "{flags:?}: {se}");
+        assert!(
+            took < std::time::Duration::from_secs(8),
+            "{flags:?}: {took:?}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn bad_durations_and_retries_are_usage_errors_naming_the_flag() {
+    for (args, env, flag) in [
+        (&["--timeout", "1h"][..], None, "--timeout"),
+        (&["--connect-timeout", "0"], None, "--connect-timeout"),
+        (&["--timeout", "soon"], None, "--timeout"),
+        (&[], Some(("DLSPBX_TIMEOUT", "x")), "--timeout"),
+        (&["--retries=-1"], None, "--retries"),
+        (&["--retries", "many"], None, "--retries"),
+    ] {
+        let mut cmd = dlspbx_no_sim();
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let out = cmd.arg("--sim").args(args).arg("test").output().unwrap();
+        let se = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {se}");
+        assert!(se.contains(flag), "{args:?}: {se}");
+        if flag != "--retries" {
+            assert!(se.contains("30s, 2m, 500ms"), "{args:?}: {se}");
+        }
+        assert!(out.stdout.is_empty());
+    }
+    // Good values work.
+    let out = dlspbx_no_sim()
+        .args([
+            "--sim",
+            "--timeout",
+            "2m",
+            "--connect-timeout",
+            "500ms",
+            "--retries",
+            "0",
+        ])
+        .arg("test")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
