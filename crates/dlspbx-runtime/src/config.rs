@@ -68,7 +68,7 @@ pub const USER_AGENT: &str = concat!("dlspbx/", env!("CARGO_PKG_VERSION"));
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientConfig {
-    /// The server's base URL, without a trailing `/` (`https://pbx.example.com`).
+    /// The server's base URL, without a trailing `/` or `/api/v1` (`https://pbx.example.com`).
     pub base_url: String,
     /// `api_user` and `api_key`, sent in every request body.
     pub credentials: Credentials,
@@ -238,7 +238,8 @@ impl<C> ClientBuilder<C> {
     }
 
     /// The server's base URL, such as `https://pbx.example.com` (the API lives under
-    /// `/api/v1/`). Must be `https://` unless the host is loopback.
+    /// `/api/v1/`, which may be given too: a trailing `/api/v1/` is dropped). Must be
+    /// `https://` unless the host is loopback.
     ///
     /// ```
     /// use dlspbx::{Client, ClientExt};
@@ -892,7 +893,9 @@ pub fn default_config_path() -> Option<PathBuf> {
     Some(base.join("dlspbx").join("config.toml"))
 }
 
-/// Checks a base URL and returns it without a trailing `/`.
+/// Checks a base URL and returns it without a trailing `/`, and without a trailing `/api/v1`
+/// (the API's own path, which every call adds: `https://pbx.example.com/api/v1/`, as the
+/// API's docs write it, is `https://pbx.example.com`).
 ///
 /// Allowed: `https://host[:port][/path]`, and `http://` for loopback hosts only
 /// (`localhost`, `127.0.0.0/8`, `[::1]`). Refused: other schemes, user info (credentials
@@ -938,8 +941,16 @@ pub fn validate_base_url(url: &str) -> std::result::Result<String, String> {
             "plain http is only allowed for loopback hosts (localhost, 127.0.0.0/8, [::1]); use https",
         );
     }
-    Ok(url.trim_end_matches('/').to_owned())
+    let url = url.trim_end_matches('/');
+    let url = match url.strip_suffix(API_PATH) {
+        Some(root) if root.len() > scheme.len() + 3 => root.trim_end_matches('/'),
+        _ => url,
+    };
+    Ok(url.to_owned())
 }
+
+/// The path under which the API lives, added to the base URL by every call.
+const API_PATH: &str = "/api/v1";
 
 /// `url` as error messages show it: without a query or fragment, and with any user info
 /// replaced by `REDACTED` (a user may paste a URL that holds the key).
@@ -1031,9 +1042,25 @@ mod tests {
         ] {
             assert!(validate_base_url(bad).is_err(), "{bad}");
         }
+        for url in [
+            "https://pbx.example.com/",
+            "https://pbx.example.com//",
+            "https://pbx.example.com/api/v1",
+            "https://pbx.example.com/api/v1/",
+        ] {
+            assert_eq!(
+                validate_base_url(url).unwrap(),
+                "https://pbx.example.com",
+                "{url}"
+            );
+        }
         assert_eq!(
-            validate_base_url("https://pbx.example.com/").unwrap(),
-            "https://pbx.example.com"
+            validate_base_url("https://pbx.example.com:8443/pbx/api/v1/").unwrap(),
+            "https://pbx.example.com:8443/pbx"
+        );
+        assert_eq!(
+            validate_base_url("https://pbx.example.com/x/api/v10").unwrap(),
+            "https://pbx.example.com/x/api/v10"
         );
     }
 

@@ -422,3 +422,42 @@ fn bad_durations_and_retries_are_usage_errors_naming_the_flag() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_base_url_with_a_trailing_slash_or_the_api_path_works() {
+    let s = Setup::new();
+    for url in [
+        format!("{}/", s.sim.url()),
+        format!("{}/api/v1", s.sim.url()),
+        format!("{}/api/v1/", s.sim.url()),
+    ] {
+        let mut cmd = dlspbx_no_sim();
+        cmd.args([
+            "--url",
+            &url,
+            "--api-user",
+            s.sim.api_user(),
+            "--api-key",
+            s.good(),
+        ]);
+        assert_eq!(code(&mut cmd), 0, "{url}");
+        let out = dlspbx_no_sim()
+            .args([
+                "--url",
+                &url,
+                "--api-user",
+                "100",
+                "--api-key",
+                "k",
+                "--dry-run",
+                "test",
+            ])
+            .output()
+            .unwrap();
+        let so = crate::stdout(&out);
+        assert!(
+            so.starts_with(&format!("POST {}/api/v1/example.php?", s.sim.url())),
+            "{url}: {so}"
+        );
+    }
+}
