@@ -120,6 +120,34 @@ impl ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// The `host:port` of the base URL (the port the scheme implies when none is given), as
+    /// transport errors name the server.
+    ///
+    /// ```
+    /// use dlspbx::{Client, ClientExt};
+    /// let config = Client::builder()
+    ///     .base_url("https://pbx.example.com/pbx")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .into_config()?;
+    /// assert_eq!(config.address(), "pbx.example.com:443");
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn address(&self) -> String {
+        let (scheme, rest) = self
+            .base_url
+            .split_once("://")
+            .unwrap_or(("https", &self.base_url));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        match split_host_port(authority) {
+            Some((_, Some(_))) | None => authority.to_owned(),
+            Some((_, None)) if scheme.eq_ignore_ascii_case("http") => format!("{authority}:80"),
+            Some((_, None)) => format!("{authority}:443"),
+        }
+    }
+}
+
 /// Prints `REDACTED` in place of a secret.
 struct Redacted;
 

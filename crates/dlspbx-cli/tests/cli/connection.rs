@@ -375,6 +375,7 @@ fn timeout_flags_bound_a_call_to_a_hung_server() {
         let se = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{flags:?}: {se}");
         assert!(se.contains("timed out"), "{flags:?}: {se}");
+        assert!(se.contains(&hung.addr.to_string()), "{flags:?}: {se}");
         assert!(
             took < std::time::Duration::from_secs(8),
             "{flags:?}: {took:?}"
@@ -460,4 +461,24 @@ fn a_base_url_with_a_trailing_slash_or_the_api_path_works() {
             "{url}: {so}"
         );
     }
+}
+
+#[test]
+fn a_refused_connection_names_the_address() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let out = dlspbx_no_sim()
+        .args(["--url", &url, "--api-user", "100", "--api-key", "k", "test"])
+        .output()
+        .unwrap();
+    let se = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{se}");
+    assert!(
+        se.contains(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{se}"
+    );
+    assert!(out.stdout.is_empty());
 }
