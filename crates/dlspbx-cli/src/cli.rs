@@ -747,6 +747,12 @@ fn global_args() -> Vec<Arg> {
             .long("raw")
             .action(ArgAction::SetTrue)
             .help("Print the server's response body untouched")),
+        g(Arg::new("quiet")
+            .long("quiet")
+            .action(ArgAction::SetTrue)
+            .help(
+                "Print no notices on stderr (the embedded simulator's); errors are still printed",
+            )),
         g(Arg::new("dry_run")
             .long("dry-run")
             .action(ArgAction::SetTrue)

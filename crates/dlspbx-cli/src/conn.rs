@@ -38,6 +38,8 @@ pub struct Globals {
     pub raw: bool,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--quiet`: no notices on stderr.
+    pub quiet: bool,
     /// `--timeout` (or `DLSPBX_TIMEOUT`).
     pub timeout: Option<Duration>,
     /// `--connect-timeout` (or `DLSPBX_CONNECT_TIMEOUT`).
@@ -82,6 +84,7 @@ impl Globals {
                 .transpose()?,
             raw: flag(m, "raw"),
             dry_run: flag(m, "dry_run"),
+            quiet: flag(m, "quiet"),
             sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
             timeout: m.try_get_one::<Duration>("timeout").ok().flatten().copied(),
             connect_timeout: m
@@ -122,7 +125,8 @@ impl Conn {
     /// Connects as the options say: flags, then environment, then config file (read once, by
     /// the runtime's loader: a named file that is missing or broken, or a broken default
     /// file, is an error). With `--sim` (or `DLSPBX_SIM=1`), or with no URL anywhere while
-    /// stderr is a terminal, starts the embedded simulator and says so on stderr; with no URL
+    /// stderr is a terminal, starts the embedded simulator and says so on stderr (unless
+    /// `--quiet`); with no URL
     /// anywhere in a script, fails with [`NO_SERVER`].
     pub fn open(g: &Globals) -> CliResult<Conn> {
         let configured = if g.sim { None } else { Some(configured(g)) };
@@ -135,20 +139,24 @@ impl Conn {
                         return Err(CliError::usage(NO_SERVER));
                     }
                     let (b, s) = start_sim(g)?;
-                    eprintln!(
-                        "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)",
-                        s.url()
-                    );
+                    if !g.quiet {
+                        eprintln!(
+                            "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)",
+                            s.url()
+                        );
+                    }
                     (b, Some(s))
                 }
                 _ => (b, None),
             },
             None => {
                 let (b, s) = start_sim(g)?;
-                eprintln!(
-                    "dlspbx: using the embedded simulator at {} (demo data)",
-                    s.url()
-                );
+                if !g.quiet {
+                    eprintln!(
+                        "dlspbx: using the embedded simulator at {} (demo data)",
+                        s.url()
+                    );
+                }
                 (b, Some(s))
             }
         };

@@ -482,3 +482,17 @@ fn a_refused_connection_names_the_address() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn quiet_hides_the_simulator_notice_but_not_errors() {
+    let out = dlspbx_no_sim()
+        .args(["--sim", "--quiet", "status", "queues"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert!(!out.stdout.is_empty());
+    let (code, se) = refused(dlspbx_no_sim().arg("--quiet"));
+    assert_eq!(code, 1, "{se}");
+    assert!(se.contains("no server configured"), "{se}");
+}
