@@ -268,3 +268,24 @@ fn status_queues_prints_a_table_on_a_terminal() {
     assert!(screen.contains("\nqueues.agents ("), "{screen}");
     assert!(!screen.contains('{'), "JSON on a terminal:\n{screen}");
 }
+
+/// `dlspbx test` on a terminal says in words that the connection works; elsewhere it prints
+/// the response as any action does.
+#[test]
+fn test_prints_ok_on_a_terminal() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, screen) = in_tmux(dir.path(), "ok", &format!("{} --sim --quiet test", bin()));
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("OK: "))
+        .unwrap_or_else(|| panic!("no OK line:\n{screen}"));
+    assert!(
+        line.starts_with("OK: http://127.0.0.1:") && line.ends_with(" as 100@default"),
+        "{screen}"
+    );
+    assert!(!screen.contains("example_data"), "{screen}");
+}
