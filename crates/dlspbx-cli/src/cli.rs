@@ -33,7 +33,9 @@ e.g. `dlspbx status queues` or `dlspbx dialer add-contact --contact-list Leads -
 Connection, first match wins: --url/--api-user/--api-key (or --api-key-file); the environment
 (DLSPBX_URL, DLSPBX_API_USER, DLSPBX_API_KEY or DLSPBX_API_KEY_FILE); the config file
 (--config, else $DLSPBX_CONFIG, else ~/.config/dlspbx/config.toml, keys url, api_user,
-api_key or api_key_file, format, encoding). With --sim (or DLSPBX_SIM=1), or with no URL
+api_key or api_key_file, format, encoding, timeout, connect_timeout, max_attempts; a named
+file that is missing, or any file that is broken, is an error). --timeout, --connect-timeout
+(30s, 2m, 500ms or seconds) and --retries N bound each call. With --sim (or DLSPBX_SIM=1), or with no URL
 anywhere while stderr is a terminal, an embedded simulator is started with demo data in an
 in-memory SQLite database (500 CDRs; --sim-cdrs N or DLSPBX_SIM_CDRS for more); with no URL
 in a script, a command that needs a server exits 1. `dlspbx sim serve` runs it standalone.

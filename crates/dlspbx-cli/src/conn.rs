@@ -126,8 +126,7 @@ impl Conn {
     /// the runtime's loader: a named file that is missing or broken, or a broken default
     /// file, is an error). With `--sim` (or `DLSPBX_SIM=1`), or with no URL anywhere while
     /// stderr is a terminal, starts the embedded simulator and says so on stderr (unless
-    /// `--quiet`); with no URL
-    /// anywhere in a script, fails with [`NO_SERVER`].
+    /// `--quiet`); with no URL anywhere in a script, fails with [`NO_SERVER`].
     pub fn open(g: &Globals) -> CliResult<Conn> {
         let configured = if g.sim { None } else { Some(configured(g)) };
         let (b, sim) = match configured {
