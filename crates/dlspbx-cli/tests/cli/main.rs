@@ -36,6 +36,9 @@ pub fn dlspbx_no_sim() -> Command {
         "DLSPBX_CONFIG",
         "DLSPBX_SIM",
         "DLSPBX_SIM_CDRS",
+        "DLSPBX_TIMEOUT",
+        "DLSPBX_CONNECT_TIMEOUT",
+        "DLSPBX_RETRIES",
     ] {
         cmd.env_remove(var);
     }
