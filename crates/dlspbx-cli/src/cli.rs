@@ -653,6 +653,18 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
     cmd
 }
 
+/// A switch's value from the environment (`DLSPBX_SIM`): `1`, `true`, `yes`, `on` or `0`,
+/// `false`, `no`, `off`; empty is off, as an empty `DLSPBX_*` variable is unset.
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "`{text}`: expected 1 or 0 (true/false, yes/no, on/off)"
+        )),
+    }
+}
+
 fn global_args() -> Vec<Arg> {
     let g = |a: Arg| a.global(true).help_heading("Connection and output");
     vec![
@@ -682,7 +694,7 @@ fn global_args() -> Vec<Arg> {
             .action(ArgAction::SetTrue)
             .env("DLSPBX_SIM")
             .hide_env_values(true)
-            .value_parser(clap::builder::BoolishValueParser::new())
+            .value_parser(parse_switch)
             .help("Use the embedded simulator (demo data) even if a URL is configured")),
         g(Arg::new("sim_cdrs")
             .long("sim-cdrs")

@@ -202,10 +202,16 @@ fn the_simulator_is_used_when_asked_for_and_says_so() {
         assert_eq!(se.lines().count(), 1, "{se}");
         assert!(!out.stdout.is_empty());
     }
-    // DLSPBX_SIM=0 asks for nothing.
-    let (code, se) = refused(dlspbx_no_sim().env("DLSPBX_SIM", "0"));
+    // DLSPBX_SIM=0, or empty, asks for nothing.
+    for off in ["0", "", "no"] {
+        let (code, se) = refused(dlspbx_no_sim().env("DLSPBX_SIM", off));
+        assert_eq!(code, 1, "{off:?}: {se}");
+        assert!(se.contains("no server configured"), "{off:?}: {se}");
+    }
+    // Anything else is refused, naming the flag.
+    let (code, se) = refused(dlspbx_no_sim().env("DLSPBX_SIM", "maybe"));
     assert_eq!(code, 1, "{se}");
-    assert!(se.contains("no server configured"), "{se}");
+    assert!(se.contains("--sim") && se.contains("maybe"), "{se}");
     // --sim-cdrs (or DLSPBX_SIM_CDRS) sizes its CDR table.
     let count = |extra: &[&str], env: Option<&str>| -> i64 {
         let mut cmd = crate::dlspbx();
