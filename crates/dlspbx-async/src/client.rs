@@ -337,9 +337,16 @@ impl Client {
             let chunk = match tokio::time::timeout(per_read, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => chunk,
                 Ok(Ok(None)) => break,
-                Ok(Err(e)) => return Err(classify(e).into_error().into()),
+                Ok(Err(e)) => {
+                    let address = self.config().address();
+                    return Err(classify(e, &address).into_error().into());
+                }
                 Err(_) => {
-                    return Err(timed_out("timed out: no data received within the timeout").into());
+                    return Err(timed_out(format!(
+                        "{}: timed out: no data received within the timeout",
+                        self.config().address()
+                    ))
+                    .into());
                 }
             };
             decoder.feed(&chunk, &mut on_row)?;
@@ -356,6 +363,7 @@ impl Client {
         retries: &mut Retries,
     ) -> Result<reqwest::Response> {
         let url = request.url(&self.config().base_url);
+        let address = self.config().address();
         loop {
             let mut builder = self.core.transport().post(&url).body(request.body.clone());
             if mode == BodyMode::Streamed {
@@ -367,14 +375,14 @@ impl Client {
                 builder = builder.header(*name, value.as_str());
             }
             let sent = match mode {
-                BodyMode::Buffered => builder.send().await.map_err(classify),
+                BodyMode::Buffered => builder.send().await.map_err(|e| classify(e, &address)),
                 // The head of a streamed exchange gets the client's timeout.
                 BodyMode::Streamed => {
                     match tokio::time::timeout(self.config().timeout, builder.send()).await {
-                        Ok(sent) => sent.map_err(classify),
-                        Err(_) => Err(Failure::Timeout(timed_out(
-                            "timed out: no complete answer within the timeout",
-                        ))),
+                        Ok(sent) => sent.map_err(|e| classify(e, &address)),
+                        Err(_) => Err(Failure::Timeout(timed_out(format!(
+                            "{address}: timed out: no complete answer within the timeout"
+                        )))),
                     }
                 }
             };
@@ -396,7 +404,7 @@ impl Client {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| classify(e).into_error())?
+            .map_err(|e| classify(e, &self.config().address()).into_error())?
         {
             push_capped(&mut body, &chunk, cap)?;
         }
@@ -426,8 +434,9 @@ fn head(response: &reqwest::Response) -> (u16, Option<&str>) {
     )
 }
 
-/// Sorts a reqwest error for the retry policy. The URL is left out of the message.
-fn classify(error: reqwest::Error) -> Failure {
+/// Sorts a reqwest error for the retry policy. The URL is left out of the message; the
+/// server's `host:port` (`address`, [`ClientConfig::address`](dlspbx_runtime::ClientConfig::address)) is named instead.
+fn classify(error: reqwest::Error, address: &str) -> Failure {
     let error = error.without_url();
     let (kind, failure): (_, fn(Error) -> Failure) = if error.is_timeout() {
         (TransportKind::Timeout, Failure::Timeout)
@@ -438,7 +447,14 @@ fn classify(error: reqwest::Error) -> Failure {
     } else {
         (TransportKind::Io, Failure::Fatal)
     };
-    failure(Error::Transport(TransportError::caused_by(kind, error)))
+    let context = if kind == TransportKind::Connect {
+        format!("cannot connect to {address}")
+    } else {
+        address.to_owned()
+    };
+    failure(Error::Transport(TransportError::context(
+        kind, &context, error,
+    )))
 }
 
 /// The future of one call: resolves to the owned response. It owns a clone of the client, so

@@ -33,9 +33,12 @@ e.g. `dlspbx status queues` or `dlspbx dialer add-contact --contact-list Leads -
 Connection, first match wins: --url/--api-user/--api-key (or --api-key-file); the environment
 (DLSPBX_URL, DLSPBX_API_USER, DLSPBX_API_KEY or DLSPBX_API_KEY_FILE); the config file
 (--config, else $DLSPBX_CONFIG, else ~/.config/dlspbx/config.toml, keys url, api_user,
-api_key or api_key_file, format, encoding). With no URL anywhere, or with --sim, an embedded
-simulator is started with demo data in an in-memory SQLite database (500 CDRs; --sim-cdrs N
-or DLSPBX_SIM_CDRS for more); `dlspbx sim serve` runs it standalone.
+api_key or api_key_file, format, encoding, timeout, connect_timeout, max_attempts; a named
+file that is missing, or any file that is broken, is an error). --timeout, --connect-timeout
+(30s, 2m, 500ms or seconds) and --retries N bound each call. With --sim (or DLSPBX_SIM=1), or with no URL
+anywhere while stderr is a terminal, an embedded simulator is started with demo data in an
+in-memory SQLite database (500 CDRs; --sim-cdrs N or DLSPBX_SIM_CDRS for more); with no URL
+in a script, a command that needs a server exits 1. `dlspbx sim serve` runs it standalone.
 
 Output: --output table|json|jsonl|yaml|csv; the default is table on a terminal and json
 otherwise (the canonical JSON of the typed response: the spec's field names and order).
@@ -681,6 +684,18 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
     cmd
 }
 
+/// A switch's value from the environment (`DLSPBX_SIM`): `1`, `true`, `yes`, `on` or `0`,
+/// `false`, `no`, `off`; empty is off, as an empty `DLSPBX_*` variable is unset.
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "`{text}`: expected 1 or 0 (true/false, yes/no, on/off)"
+        )),
+    }
+}
+
 fn global_args() -> Vec<Arg> {
     let g = |a: Arg| a.global(true).help_heading("Connection and output");
     vec![
@@ -708,13 +723,47 @@ fn global_args() -> Vec<Arg> {
         g(Arg::new("sim")
             .long("sim")
             .action(ArgAction::SetTrue)
-            .help("Use the embedded simulator even if a URL is configured")),
+            .env("DLSPBX_SIM")
+            .hide_env_values(true)
+            .value_parser(parse_switch)
+            .help("Use the embedded simulator (demo data) even if a URL is configured")),
         g(Arg::new("sim_cdrs")
             .long("sim-cdrs")
             .value_name("N")
             .env("DLSPBX_SIM_CDRS")
+            .hide_env_values(true)
             .value_parser(clap::value_parser!(usize))
             .help("How many CDRs the embedded simulator generates (default 500)")),
+        g(Arg::new("timeout")
+            .long("timeout")
+            .value_name("DURATION")
+            .env("DLSPBX_TIMEOUT")
+            .hide_env_values(true)
+            .value_parser(crate::params::parse_duration)
+            .help(
+                "Time allowed for one whole HTTP exchange: 30s, 2m, 500ms or seconds \
+                 (config: timeout; default 60s)",
+            )),
+        g(Arg::new("connect_timeout")
+            .long("connect-timeout")
+            .value_name("DURATION")
+            .env("DLSPBX_CONNECT_TIMEOUT")
+            .hide_env_values(true)
+            .value_parser(crate::params::parse_duration)
+            .help(
+                "Time allowed to connect: 30s, 2m, 500ms or seconds \
+                 (config: connect_timeout; default 10s)",
+            )),
+        g(Arg::new("retries")
+            .long("retries")
+            .value_name("N")
+            .env("DLSPBX_RETRIES")
+            .hide_env_values(true)
+            .value_parser(clap::value_parser!(u32).range(0..100))
+            .help(
+                "How many times a failed call is retried when that is safe; 0 disables retries \
+                 (config: max_attempts = N + 1; default 2)",
+            )),
         g(Arg::new("format")
             .long("format")
             .value_name("FORMAT")
@@ -743,6 +792,12 @@ fn global_args() -> Vec<Arg> {
             .long("raw")
             .action(ArgAction::SetTrue)
             .help("Print the server's response body untouched")),
+        g(Arg::new("quiet")
+            .long("quiet")
+            .action(ArgAction::SetTrue)
+            .help(
+                "Print no notices on stderr (the embedded simulator's); errors are still printed",
+            )),
         g(Arg::new("dry_run")
             .long("dry-run")
             .action(ArgAction::SetTrue)

@@ -4,10 +4,14 @@ use crate::error::{CliError, CliResult};
 use crate::output::Output;
 use crate::params::given;
 use clap::ArgMatches;
-use dlspbx::Client;
+use dlspbx::{Client, ClientBuilder};
+use dlspbx_core::Error;
+use dlspbx_core::error::{ConfigKind, Setting};
 use dlspbx_core::http::{Credentials, RequestOptions};
 use dlspbx_core::{Encoding, Format};
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The options every command accepts.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +26,7 @@ pub struct Globals {
     pub api_key_file: Option<PathBuf>,
     /// `--config`.
     pub config: Option<PathBuf>,
-    /// `--sim`.
+    /// `--sim` (or `DLSPBX_SIM=1`).
     pub sim: bool,
     /// `--format`.
     pub format: Option<Format>,
@@ -34,6 +38,14 @@ pub struct Globals {
     pub raw: bool,
     /// `--dry-run`.
     pub dry_run: bool,
+    /// `--quiet`: no notices on stderr.
+    pub quiet: bool,
+    /// `--timeout` (or `DLSPBX_TIMEOUT`).
+    pub timeout: Option<Duration>,
+    /// `--connect-timeout` (or `DLSPBX_CONNECT_TIMEOUT`).
+    pub connect_timeout: Option<Duration>,
+    /// `--retries` (or `DLSPBX_RETRIES`): retries after the first attempt.
+    pub retries: Option<u32>,
     /// `--sim-cdrs` (or `DLSPBX_SIM_CDRS`): how many CDRs the embedded simulator generates.
     pub sim_cdrs: Option<usize>,
 }
@@ -72,7 +84,15 @@ impl Globals {
                 .transpose()?,
             raw: flag(m, "raw"),
             dry_run: flag(m, "dry_run"),
+            quiet: flag(m, "quiet"),
             sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
+            timeout: m.try_get_one::<Duration>("timeout").ok().flatten().copied(),
+            connect_timeout: m
+                .try_get_one::<Duration>("connect_timeout")
+                .ok()
+                .flatten()
+                .copied(),
+            retries: m.try_get_one::<u32>("retries").ok().flatten().copied(),
         })
     }
 
@@ -80,36 +100,12 @@ impl Globals {
     pub fn output(&self) -> Output {
         self.output.unwrap_or_else(Output::default_for_stdout)
     }
-
-    /// The config file in effect, if any: `--config`, `$DLSPBX_CONFIG`, or the default path if it exists.
-    fn config_file(&self) -> Option<PathBuf> {
-        if let Some(p) = &self.config {
-            return Some(p.clone());
-        }
-        if let Some(p) = std::env::var_os("DLSPBX_CONFIG").filter(|p| !p.is_empty()) {
-            return Some(PathBuf::from(p));
-        }
-        dlspbx::config::default_config_path().filter(|p| p.is_file())
-    }
-
-    /// Whether a server URL is given anywhere (flag, environment, config file).
-    fn url_configured(&self) -> bool {
-        if self.url.is_some() || std::env::var("DLSPBX_URL").is_ok_and(|v| !v.is_empty()) {
-            return true;
-        }
-        let Some(path) = self.config_file() else {
-            return false;
-        };
-        std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|text| text.parse::<toml::Table>().ok())
-            .is_some_and(|t| {
-                t.get("url")
-                    .and_then(|u| u.as_str())
-                    .is_some_and(|u| !u.is_empty())
-            })
-    }
 }
+
+/// The error of a command that needs a server when none is configured and stderr is not a
+/// terminal (exit 1).
+pub const NO_SERVER: &str = "no server configured; pass --sim (or set DLSPBX_SIM=1) to use the \
+    embedded simulator, or give the server with --url, DLSPBX_URL or `url` in the config file";
 
 /// A client ready to call, and what it was built from.
 pub struct Conn {
@@ -126,59 +122,58 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Connects as the options say: flags, then environment, then config file; with no URL
-    /// anywhere (or `--sim`), starts the embedded simulator and says so on stderr.
+    /// Connects as the options say: flags, then environment, then config file (read once, by
+    /// the runtime's loader: a named file that is missing or broken, or a broken default
+    /// file, is an error). With `--sim` (or `DLSPBX_SIM=1`), or with no URL anywhere while
+    /// stderr is a terminal, starts the embedded simulator and says so on stderr (unless
+    /// `--quiet`); with no URL anywhere in a script, fails with [`NO_SERVER`].
     pub fn open(g: &Globals) -> CliResult<Conn> {
-        let mut sim = None;
-        let mut b = Client::builder();
-        if g.sim || !g.url_configured() {
-            let config = dlspbx_sim::SimConfig {
-                cdrs: g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs),
-                ..Default::default()
-            };
-            let s = dlspbx_sim::Sim::start_with(config).map_err(|e| {
-                CliError::decode(format!("cannot start the embedded simulator: {e}"))
-            })?;
-            if g.sim {
-                eprintln!(
-                    "dlspbx: using the embedded simulator at {} (demo data)",
-                    s.url()
-                );
-            } else {
-                eprintln!(
-                    "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)",
-                    s.url()
-                );
+        let configured = if g.sim { None } else { Some(configured(g)) };
+        let (b, sim) = match configured {
+            Some(b) => match b.clone().into_config() {
+                Err(Error::Config(e)) if e.kind() == ConfigKind::Missing(Setting::BaseUrl) => {
+                    // Demo data only where a person sees the notice, never by accident in a
+                    // script.
+                    if !std::io::stderr().is_terminal() {
+                        return Err(CliError::usage(NO_SERVER));
+                    }
+                    let (b, s) = start_sim(g)?;
+                    if !g.quiet {
+                        eprintln!(
+                            "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)",
+                            s.url()
+                        );
+                    }
+                    (b, Some(s))
+                }
+                _ => (b, None),
+            },
+            None => {
+                let (b, s) = start_sim(g)?;
+                if !g.quiet {
+                    eprintln!(
+                        "dlspbx: using the embedded simulator at {} (demo data)",
+                        s.url()
+                    );
+                }
+                (b, Some(s))
             }
-            b = b
-                .base_url(s.url())
-                .api_user(s.api_user())
-                .api_key(s.api_key());
-            sim = Some(s);
-        } else {
-            b = match &g.config {
-                Some(p) => b.config_file(p),
-                None => b.default_config_file(),
-            };
-            b = b.env();
-            if let Some(u) = &g.url {
-                b = b.base_url(u.clone());
-            }
-            if let Some(u) = &g.api_user {
-                b = b.api_user(u.clone());
-            }
-            if let Some(k) = &g.api_key {
-                b = b.api_key(k.clone());
-            }
-            if let Some(p) = &g.api_key_file {
-                b = b.api_key_file(p.clone());
-            }
-        }
+        };
+        let mut b = b;
         if let Some(f) = g.format {
             b = b.format(f);
         }
         if let Some(e) = g.encoding {
             b = b.encoding(e);
+        }
+        if let Some(t) = g.timeout {
+            b = b.timeout(t);
+        }
+        if let Some(t) = g.connect_timeout {
+            b = b.connect_timeout(t);
+        }
+        if let Some(n) = g.retries {
+            b = b.max_attempts(n + 1);
         }
         let config = b.clone().into_config().map_err(CliError::from)?;
         let client = b.build().map_err(CliError::from)?;
@@ -190,4 +185,42 @@ impl Conn {
             _sim: sim,
         })
     }
+}
+
+/// The builder of the configured server: config file, then environment, then flags.
+fn configured(g: &Globals) -> ClientBuilder {
+    let mut b = Client::builder();
+    b = match &g.config {
+        Some(p) => b.config_file(p),
+        None => b.default_config_file(),
+    };
+    b = b.env();
+    if let Some(u) = &g.url {
+        b = b.base_url(u.clone());
+    }
+    if let Some(u) = &g.api_user {
+        b = b.api_user(u.clone());
+    }
+    if let Some(k) = &g.api_key {
+        b = b.api_key(k.clone());
+    }
+    if let Some(p) = &g.api_key_file {
+        b = b.api_key_file(p.clone());
+    }
+    b
+}
+
+/// Starts the embedded simulator; the builder of a client of it.
+fn start_sim(g: &Globals) -> CliResult<(ClientBuilder, dlspbx_sim::Sim)> {
+    let config = dlspbx_sim::SimConfig {
+        cdrs: g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs),
+        ..Default::default()
+    };
+    let s = dlspbx_sim::Sim::start_with(config)
+        .map_err(|e| CliError::decode(format!("cannot start the embedded simulator: {e}")))?;
+    let b = Client::builder()
+        .base_url(s.url())
+        .api_user(s.api_user())
+        .api_key(s.api_key());
+    Ok((b, s))
 }

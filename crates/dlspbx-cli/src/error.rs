@@ -9,6 +9,7 @@
 //! | 4 | invalid input: a request field failed validation (nothing was sent) |
 //! | 130 | interrupted (Ctrl-C) |
 
+use dlspbx_core::error::{ConfigKind, Setting};
 use dlspbx_core::{Error, InvalidRequest};
 use std::fmt;
 use std::process::ExitCode;
@@ -127,10 +128,36 @@ impl From<Error> for CliError {
                 CliError::invalid(format!("invalid request: cannot encode it: {e}"))
             }
             Error::Transport(e) => CliError::decode(format!("transport error: {e}")),
-            Error::Config(e) => CliError::usage(format!("configuration error: {e}")),
+            Error::Config(e) => CliError::usage(format!(
+                "configuration error: {}",
+                match e.kind() {
+                    ConfigKind::Missing(setting) => missing(setting).unwrap_or(e.to_string()),
+                    _ => e.to_string(),
+                }
+            )),
             other => CliError::decode(other.to_string()),
         }
     }
+}
+
+/// A required setting that is not set, in the CLI's terms: its flag, its variable and its
+/// config file key (the SDK's message names `ClientBuilder` methods). `None` for a setting this
+/// CLI does not know.
+fn missing(setting: Setting) -> Option<String> {
+    let (what, flag, var, key) = match setting {
+        Setting::BaseUrl => ("the server's URL", "--url", "DLSPBX_URL", "url"),
+        Setting::ApiUser => ("the API user", "--api-user", "DLSPBX_API_USER", "api_user"),
+        Setting::ApiKey => (
+            "the API key",
+            "--api-key or --api-key-file",
+            "DLSPBX_API_KEY or DLSPBX_API_KEY_FILE",
+            "api_key or api_key_file",
+        ),
+        _ => return None,
+    };
+    Some(format!(
+        "{what} is not set: give {flag}, set {var}, or put {key} in the config file"
+    ))
 }
 
 impl From<std::io::Error> for CliError {

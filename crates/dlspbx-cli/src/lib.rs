@@ -2,8 +2,10 @@
 //!
 //! The command line is generated at run time from the spec's metadata (see [`cli`]); every
 //! action runs through one generic function (see [`run`]), chosen by the generated
-//! `dlspbx_core::generated::visit_action`. With no server configured, the embedded simulator
-//! (`dlspbx-sim`) answers, so `dlspbx status queues` works out of the box.
+//! `dlspbx_core::generated::visit_action`. With `--sim` (or `DLSPBX_SIM=1`), or with no server
+//! configured on a terminal, the embedded simulator (`dlspbx-sim`) answers, so
+//! `dlspbx --sim status queues` works out of the box; a script with no server configured gets
+//! an error, never demo data by accident.
 
 #![warn(missing_docs)]
 

@@ -62,6 +62,35 @@ fn zone(m: &ArgMatches) -> TimeZone {
         .unwrap_or(TimeZone::UTC)
 }
 
+/// A duration flag's value (`--timeout`, `--connect-timeout`): `30s`, `2m`, `500ms`, or a bare
+/// number of seconds (`1.5`); greater than zero. The error lists the accepted forms (clap names
+/// the flag).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "`{text}`: expected a duration greater than zero such as 30s, 2m, 500ms or a number of seconds"
+        )
+    };
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(bad());
+    }
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    match std::time::Duration::try_from_secs_f64(value * scale) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(bad()),
+    }
+}
+
 /// Whether a flag was given on the command line (not a default).
 pub fn given(m: &ArgMatches, id: &str) -> bool {
     matches!(
@@ -316,6 +345,27 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        for (text, d) in [
+            ("30s", Duration::from_secs(30)),
+            ("2m", Duration::from_secs(120)),
+            ("500ms", Duration::from_millis(500)),
+            ("7", Duration::from_secs(7)),
+            ("1.5", Duration::from_millis(1500)),
+            ("0.5s", Duration::from_millis(500)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(d), "{text}");
+        }
+        for bad in [
+            "", "s", "0", "0s", "-1", "1h", "1 s", "abc", "1e3", "NaNs", "1.2.3",
+        ] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("30s, 2m, 500ms"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn record_pairs() {

@@ -186,8 +186,33 @@ impl ActionVisitor for Send<'_> {
             return raw_status::<A>(&raw);
         }
         let resp = raw.decode::<A>()?;
-        print::<A>(out.as_deref(), output_for(g, out.as_deref()), &resp)
+        let output = output_for(g, out.as_deref());
+        if is_test::<A>() && g.output.is_none() && output == Output::Table {
+            // A person at a terminal asked whether the connection works: say so in words.
+            return write_ok(&conn);
+        }
+        print::<A>(out.as_deref(), output, &resp)
     }
+}
+
+/// Whether `A` is `example.test`, the connection check.
+fn is_test<A: Endpoint>() -> bool {
+    std::ptr::eq(
+        A::INFO,
+        <dlspbx_core::example::TestRequest as Endpoint>::INFO,
+    )
+}
+
+/// `OK: <url> as <user>`, what `dlspbx test` prints on a terminal.
+fn write_ok(conn: &Conn) -> CliResult<()> {
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
+        "OK: {} as {}",
+        conn.base_url, conn.credentials.api_user
+    )
+    .and_then(|()| out.flush())
+    .map_err(stdout_err)
 }
 
 /// `--all`: every row of the report, streamed (see [`report_out::export_all`]).

@@ -219,7 +219,10 @@ pub type ConfigError = ErrorDetail<ConfigKind>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigKind {
-    /// A setting is missing, or its value is not one of those allowed.
+    /// A required setting is not set anywhere (a front end such as the CLI names it in its
+    /// own terms: a flag, a variable, a config file key).
+    Missing(Setting),
+    /// A setting's value is not one of those allowed.
     Invalid,
     /// The setting asks for something this build was compiled without (a format, an
     /// encoding, TLS, the config file): the message names the feature to enable.
@@ -228,6 +231,18 @@ pub enum ConfigKind {
     Io,
     /// The HTTP stack refused the configuration (for example its TLS set-up).
     Transport,
+}
+
+/// A required setting of the client: see [`ConfigKind::Missing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The server's base URL (`ClientBuilder::base_url`, `url`, `DLSPBX_URL`).
+    BaseUrl,
+    /// The API user (`ClientBuilder::api_user`, `api_user`, `DLSPBX_API_USER`).
+    ApiUser,
+    /// The API key (`ClientBuilder::api_key`, `api_key`, `DLSPBX_API_KEY`).
+    ApiKey,
 }
 
 /// A request that cannot be encoded without loss: see [`EncodeKind`].

@@ -42,7 +42,7 @@
 //! every `Debug` print shows it as `REDACTED`.
 
 use crate::retry::RetryPolicy;
-use dlspbx_core::error::{ConfigError, ConfigKind};
+use dlspbx_core::error::{ConfigError, ConfigKind, Setting};
 use dlspbx_core::http::{ApiKey, Credentials, RequestOptions};
 use dlspbx_core::request::form::{FormLimits, Oversize};
 use dlspbx_core::{Encoding, Error, Format, Result};
@@ -68,7 +68,7 @@ pub const USER_AGENT: &str = concat!("dlspbx/", env!("CARGO_PKG_VERSION"));
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientConfig {
-    /// The server's base URL, without a trailing `/` (`https://pbx.example.com`).
+    /// The server's base URL, without a trailing `/` or `/api/v1` (`https://pbx.example.com`).
     pub base_url: String,
     /// `api_user` and `api_key`, sent in every request body.
     pub credentials: Credentials,
@@ -117,6 +117,34 @@ impl ClientConfig {
                  URL; enable the `rustls` (default) or `native-tls` feature"
             ),
         )))
+    }
+}
+
+impl ClientConfig {
+    /// The `host:port` of the base URL (the port the scheme implies when none is given), as
+    /// transport errors name the server.
+    ///
+    /// ```
+    /// use dlspbx::{Client, ClientExt};
+    /// let config = Client::builder()
+    ///     .base_url("https://pbx.example.com/pbx")
+    ///     .api_user("100@tenant")
+    ///     .api_key("your-api-key")
+    ///     .into_config()?;
+    /// assert_eq!(config.address(), "pbx.example.com:443");
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn address(&self) -> String {
+        let (scheme, rest) = self
+            .base_url
+            .split_once("://")
+            .unwrap_or(("https", &self.base_url));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        match split_host_port(authority) {
+            Some((_, Some(_))) | None => authority.to_owned(),
+            Some((_, None)) if scheme.eq_ignore_ascii_case("http") => format!("{authority}:80"),
+            Some((_, None)) => format!("{authority}:443"),
+        }
     }
 }
 
@@ -238,7 +266,8 @@ impl<C> ClientBuilder<C> {
     }
 
     /// The server's base URL, such as `https://pbx.example.com` (the API lives under
-    /// `/api/v1/`). Must be `https://` unless the host is loopback.
+    /// `/api/v1/`, which may be given too: a trailing `/api/v1/` is dropped). Must be
+    /// `https://` unless the host is loopback.
     ///
     /// ```
     /// use dlspbx::{Client, ClientExt};
@@ -643,20 +672,13 @@ impl<C> ClientBuilder<C> {
         if let Some(e) = self.error {
             return Err(Error::Config(e));
         }
-        let base_url = self
-            .base_url
-            .ok_or_else(|| missing("the base URL", "base_url", "url", "DLSPBX_URL"))?;
+        let base_url = self.base_url.ok_or_else(|| missing(Setting::BaseUrl))?;
         let base_url = validate_base_url(&base_url).map_err(invalid)?;
-        let api_user = self
-            .api_user
-            .ok_or_else(|| missing("the API user", "api_user", "api_user", "DLSPBX_API_USER"))?;
+        let api_user = self.api_user.ok_or_else(|| missing(Setting::ApiUser))?;
         if api_user.trim().is_empty() {
             return Err(invalid("the API user is empty").into());
         }
-        let api_key = match self
-            .api_key
-            .ok_or_else(|| missing("the API key", "api_key", "api_key", "DLSPBX_API_KEY"))?
-        {
+        let api_key = match self.api_key.ok_or_else(|| missing(Setting::ApiKey))? {
             KeySource::Value(key) => key,
             KeySource::File(path) => read_key_file(&path)?,
         };
@@ -726,7 +748,19 @@ impl<C> ClientBuilder<C> {
         let file: FileConfig = match toml::from_str(text) {
             Ok(f) => f,
             Err(e) => {
-                let message = format!("config file {}: {}", path.display(), e.message());
+                let line = e.span().map_or(String::new(), |span| {
+                    let start = span.start.min(text.len());
+                    let line = text.as_bytes()[..start]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                    format!(" line {}:", line + 1)
+                });
+                let message = format!(
+                    "config file {}:{line} {}",
+                    path.display(),
+                    e.message().trim_end()
+                );
                 return self.fail(invalid(message));
             }
         };
@@ -818,10 +852,19 @@ struct FileConfig {
     max_body_size: Option<u64>,
 }
 
-fn missing(what: &str, setter: &str, file_key: &str, var: &str) -> Error {
-    Error::Config(invalid(format!(
-        "{what} is not set: use ClientBuilder::{setter}, `{file_key}` in the config file, or {var}"
-    )))
+/// A required setting that is not set ([`ConfigKind::Missing`]), in the SDK's words.
+fn missing(setting: Setting) -> Error {
+    let (what, setter, file_key, var) = match setting {
+        Setting::BaseUrl => ("the base URL", "base_url", "url", "DLSPBX_URL"),
+        Setting::ApiUser => ("the API user", "api_user", "api_user", "DLSPBX_API_USER"),
+        _ => ("the API key", "api_key", "api_key", "DLSPBX_API_KEY"),
+    };
+    Error::Config(ConfigError::new(
+        ConfigKind::Missing(setting),
+        format!(
+            "{what} is not set: use ClientBuilder::{setter}, `{file_key}` in the config file, or {var}"
+        ),
+    ))
 }
 
 /// A setting that is missing or wrong.
@@ -878,7 +921,9 @@ pub fn default_config_path() -> Option<PathBuf> {
     Some(base.join("dlspbx").join("config.toml"))
 }
 
-/// Checks a base URL and returns it without a trailing `/`.
+/// Checks a base URL and returns it without a trailing `/`, and without a trailing `/api/v1`
+/// (the API's own path, which every call adds: `https://pbx.example.com/api/v1/`, as the
+/// API's docs write it, is `https://pbx.example.com`).
 ///
 /// Allowed: `https://host[:port][/path]`, and `http://` for loopback hosts only
 /// (`localhost`, `127.0.0.0/8`, `[::1]`). Refused: other schemes, user info (credentials
@@ -924,8 +969,16 @@ pub fn validate_base_url(url: &str) -> std::result::Result<String, String> {
             "plain http is only allowed for loopback hosts (localhost, 127.0.0.0/8, [::1]); use https",
         );
     }
-    Ok(url.trim_end_matches('/').to_owned())
+    let url = url.trim_end_matches('/');
+    let url = match url.strip_suffix(API_PATH) {
+        Some(root) if root.len() > scheme.len() + 3 => root.trim_end_matches('/'),
+        _ => url,
+    };
+    Ok(url.to_owned())
 }
+
+/// The path under which the API lives, added to the base URL by every call.
+const API_PATH: &str = "/api/v1";
 
 /// `url` as error messages show it: without a query or fragment, and with any user info
 /// replaced by `REDACTED` (a user may paste a URL that holds the key).
@@ -1017,9 +1070,25 @@ mod tests {
         ] {
             assert!(validate_base_url(bad).is_err(), "{bad}");
         }
+        for url in [
+            "https://pbx.example.com/",
+            "https://pbx.example.com//",
+            "https://pbx.example.com/api/v1",
+            "https://pbx.example.com/api/v1/",
+        ] {
+            assert_eq!(
+                validate_base_url(url).unwrap(),
+                "https://pbx.example.com",
+                "{url}"
+            );
+        }
         assert_eq!(
-            validate_base_url("https://pbx.example.com/").unwrap(),
-            "https://pbx.example.com"
+            validate_base_url("https://pbx.example.com:8443/pbx/api/v1/").unwrap(),
+            "https://pbx.example.com:8443/pbx"
+        );
+        assert_eq!(
+            validate_base_url("https://pbx.example.com/x/api/v10").unwrap(),
+            "https://pbx.example.com/x/api/v10"
         );
     }
 
@@ -1048,7 +1117,17 @@ mod tests {
     fn missing_settings() {
         let e = ClientBuilder::<Dummy>::new().into_config().unwrap_err();
         assert!(
-            matches!(e, Error::Config(ref m) if m.message().contains("DLSPBX_URL")),
+            matches!(e, Error::Config(ref m) if m.message().contains("DLSPBX_URL")
+                && m.kind() == ConfigKind::Missing(Setting::BaseUrl)),
+            "{e}"
+        );
+        let e = ClientBuilder::<Dummy>::new()
+            .base_url("https://pbx.example.com")
+            .api_user("100")
+            .into_config()
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config(ref m) if m.kind() == ConfigKind::Missing(Setting::ApiKey)),
             "{e}"
         );
         let e = builder().max_attempts(0).into_config().unwrap_err();
@@ -1155,6 +1234,17 @@ mod tests {
             matches!(e, Error::Config(ref m) if m.message().contains("url_typo")),
             "{e}"
         );
+        for (text, line) in [("url = \"https://x\"\nurl = \n", 2), ("[[[\n", 1)] {
+            std::fs::write(&path, text).unwrap();
+            let e = ClientBuilder::<Dummy>::new()
+                .config_file(&path)
+                .into_config()
+                .unwrap_err();
+            assert!(
+                matches!(e, Error::Config(ref m) if m.message().contains(&format!("config.toml: line {line}:"))),
+                "{e}"
+            );
+        }
         std::fs::write(&path, "api_key = \"a\"\napi_key_file = \"b\"\n").unwrap();
         assert!(
             ClientBuilder::<Dummy>::new()

@@ -271,7 +271,10 @@ impl Client {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 // The reader wraps ureq's own errors (a read timeout) in io::Error.
-                Err(e) => return Err(classify(ureq::Error::from(e)).into_error().into()),
+                Err(e) => {
+                    let address = self.config().address();
+                    return Err(classify(ureq::Error::from(e), &address).into_error().into());
+                }
             };
             decoder.feed(&chunk[..n], &mut on_row)?;
         }

@@ -71,7 +71,9 @@ impl Client {
                     .timeout_per_read(Some(config.timeout))
                     .build();
             }
-            let sent = builder.send(&request.body[..]).map_err(classify);
+            let sent = builder
+                .send(&request.body[..])
+                .map_err(|e| classify(e, &config.address()));
             let (delay, response) = match retries.judge(sent, head) {
                 Next::Done(result) => return result,
                 Next::Retry(delay, response) => (delay, response),
@@ -96,7 +98,7 @@ impl Client {
             .with_config()
             .limit(cap)
             .read_to_vec()
-            .map_err(|e| classify(e).into_error())
+            .map_err(|e| classify(e, &self.config().address()).into_error())
     }
 }
 
@@ -109,14 +111,24 @@ fn head(response: &Response<Body>) -> (u16, Option<&str>) {
     )
 }
 
-/// Sorts a ureq error for the retry policy.
-pub(crate) fn classify(error: ureq::Error) -> Failure {
-    let transport = |kind, e| Error::Transport(TransportError::caused_by(kind, e));
+/// Sorts a ureq error for the retry policy; the error names `address`, the server's
+/// `host:port` ([`ClientConfig::address`]).
+pub(crate) fn classify(error: ureq::Error, address: &str) -> Failure {
+    let transport = |kind, e| Error::Transport(TransportError::context(kind, address, e));
+    let cannot_connect = |e| {
+        Error::Transport(TransportError::context(
+            TransportKind::Connect,
+            &format!("cannot connect to {address}"),
+            e,
+        ))
+    };
     match &error {
-        ureq::Error::Timeout(which) => Failure::Timeout(timed_out(timeout_message(*which))),
-        ureq::Error::ConnectionFailed => Failure::NotSent(transport(TransportKind::Connect, error)),
+        ureq::Error::Timeout(which) => {
+            Failure::Timeout(timed_out(format!("{address}: {}", timeout_message(*which))))
+        }
+        ureq::Error::ConnectionFailed => Failure::NotSent(cannot_connect(error)),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Failure::NotSent(transport(TransportKind::Connect, error))
+            Failure::NotSent(cannot_connect(error))
         }
         ureq::Error::Io(_) => Failure::MaybeSent(transport(TransportKind::Io, error)),
         ureq::Error::BodyExceedsLimit(cap) => Failure::Fatal(body_too_large(*cap)),

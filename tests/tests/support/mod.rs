@@ -50,6 +50,10 @@ pub fn cli() -> Command {
         "DLSPBX_FORMAT",
         "DLSPBX_ENCODING",
         "DLSPBX_CONFIG",
+        "DLSPBX_SIM",
+        "DLSPBX_TIMEOUT",
+        "DLSPBX_CONNECT_TIMEOUT",
+        "DLSPBX_RETRIES",
         "RUST_LOG",
     ] {
         cmd.env_remove(var);

@@ -1,6 +1,6 @@
 //! Every subcommand against the embedded simulator (no connection flags at all).
 
-use crate::{dlspbx, stderr, stdout};
+use crate::{dlspbx, dlspbx_no_sim, stderr, stdout};
 use predicates::prelude::*;
 
 /// Arguments that make each action succeed against a freshly seeded simulator: none for an
@@ -134,7 +134,7 @@ fn every_action_runs_against_the_embedded_simulator_in_every_output_mode() {
             out.status.code()
         );
         assert!(
-            se.contains("dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at http://127.0.0.1:"),
+            se.contains("dlspbx: using the embedded simulator at http://127.0.0.1:"),
             "{}.{}: {se}",
             info.module,
             info.name
@@ -479,6 +479,25 @@ fn help_comes_from_the_spec() {
         .stdout(predicate::str::contains("bridged").and(predicate::str::contains("!between")));
 }
 
+/// Variables are named in the help as `[env: NAME]`, never with a value (set or not).
+#[test]
+fn help_names_variables_without_values() {
+    for set in [false, true] {
+        let mut cmd = dlspbx_no_sim();
+        if set {
+            cmd.env("DLSPBX_SIM_CDRS", "50").env("DLSPBX_SIM", "1");
+        }
+        // The global options are listed in `dlspbx --help` (a subcommand's help points there).
+        let out = cmd.args(["--help"]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let so = stdout(&out);
+        for var in ["DLSPBX_SIM_CDRS", "DLSPBX_SIM"] {
+            assert!(so.contains(&format!("[env: {var}]")), "{var}:\n{so}");
+            assert!(!so.contains(&format!("[env: {var}=")), "{var}:\n{so}");
+        }
+    }
+}
+
 #[test]
 fn completions_and_man_page() {
     for shell in ["bash", "zsh", "fish"] {
@@ -620,7 +639,7 @@ fn sim_serve_runs_the_simulator_standalone() {
             .to_owned()
     };
     let (user, key) = (field("api_user"), field("api_key"));
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "status",
             "users",
@@ -868,7 +887,7 @@ fn query_sms_record_flags_filter_against_the_simulator() {
 fn every_action_has_a_dry_run() {
     for info in dlspbx_core::generated::ACTIONS {
         let args = sample_args(info.module, info.name).unwrap();
-        let out = dlspbx()
+        let out = dlspbx_no_sim()
             .args([
                 "--url",
                 "https://pbx.example.com",

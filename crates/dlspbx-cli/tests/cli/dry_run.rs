@@ -1,11 +1,11 @@
 //! `--dry-run`: the request exactly as it would be sent, with the API key REDACTED.
 
-use crate::{dlspbx, stderr, stdout};
+use crate::{dlspbx_no_sim, stderr, stdout};
 
 const KEY: &str = "s3cr3t-k3y+/=";
 
 fn dry(args: &[&str]) -> String {
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "--url",
             "https://pbx.example.com",
@@ -157,7 +157,7 @@ fn key_from_a_file_and_the_environment_is_redacted_too() {
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "--url",
             "https://pbx.example.com",
@@ -175,7 +175,7 @@ fn key_from_a_file_and_the_environment_is_redacted_too() {
         "{}",
         stdout(&out)
     );
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .env("DLSPBX_URL", "https://env.example.com")
         .env("DLSPBX_API_USER", "200")
         .env("DLSPBX_API_KEY", KEY)
@@ -196,7 +196,7 @@ fn key_from_a_file_and_the_environment_is_redacted_too() {
 fn keys_with_escaped_characters_are_redacted_in_every_encoding() {
     for encoding in ["form", "json", "xml"] {
         for key in ["k&y<1>", "k\"y\\2"] {
-            let out = dlspbx()
+            let out = dlspbx_no_sim()
                 .args([
                     "--url",
                     "https://pbx.example.com",
@@ -230,7 +230,7 @@ fn a_short_key_does_not_mangle_the_request() {
         ("xml", "<api_key>REDACTED</api_key>"),
     ];
     for (encoding, text) in expected {
-        let out = dlspbx()
+        let out = dlspbx_no_sim()
             .args([
                 "--url",
                 "https://pbx.example.com",

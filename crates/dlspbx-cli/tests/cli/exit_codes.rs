@@ -1,6 +1,6 @@
 //! Exit codes: 0 ok, 1 usage, 2 decode/transport, 3 server error, 4 invalid input.
 
-use crate::{dlspbx, stderr, stdout};
+use crate::{dlspbx, dlspbx_no_sim, stderr, stdout};
 use predicates::prelude::*;
 
 #[test]
@@ -28,13 +28,13 @@ fn usage_is_1() {
         .assert()
         .code(1);
     // A configured server with no credentials is a configuration error.
-    dlspbx()
+    dlspbx_no_sim()
         .args(["status", "users", "--url", "https://pbx.example.com"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("API user"));
     // http:// is refused for a remote host.
-    dlspbx()
+    dlspbx_no_sim()
         .args([
             "status",
             "users",
@@ -53,7 +53,7 @@ fn usage_is_1() {
 #[test]
 fn transport_and_decode_are_2() {
     // Nothing listens on port 1 of the loopback.
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "status",
             "users",
@@ -147,7 +147,7 @@ fn server_error_is_3() {
     assert!(out.stdout.is_empty());
     // Wrong credentials against the simulator.
     let sim = dlspbx_sim::Sim::start().unwrap();
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "status",
             "users",
@@ -162,7 +162,7 @@ fn server_error_is_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     // --raw prints the error body and still exits 3.
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "status",
             "users",
@@ -379,14 +379,14 @@ fn connection_precedence_flag_env_config() {
     let first_line =
         |out: std::process::Output| stdout(&out).lines().next().unwrap_or("").to_owned();
     // Config file only.
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .env("DLSPBX_CONFIG", &config)
         .args(["--dry-run", "test"])
         .output()
         .unwrap();
     assert!(first_line(out).contains("config.example.com"));
     // The environment beats the config file.
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .env("DLSPBX_CONFIG", &config)
         .env("DLSPBX_URL", "https://env.example.com")
         .args(["--dry-run", "test"])
@@ -394,7 +394,7 @@ fn connection_precedence_flag_env_config() {
         .unwrap();
     assert!(first_line(out).contains("env.example.com"));
     // A flag beats both.
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .env("DLSPBX_URL", "https://env.example.com")
         .args(["--config"])
         .arg(&config)

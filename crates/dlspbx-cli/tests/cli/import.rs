@@ -1,7 +1,7 @@
 //! `dlspbx dialer import`: validation first, then bounded-concurrency sending; re-running adds
 //! no duplicates (checked in the simulator's database).
 
-use crate::{dlspbx, stderr, stdout};
+use crate::{dlspbx_no_sim, stderr, stdout};
 
 const GOOD_AND_BAD: &str = "\
 first_name,last_name,phone,state,zip_code,dialOnDate,account
@@ -43,7 +43,7 @@ fn lists_named(sim: &dlspbx_sim::Sim, list: &str) -> i64 {
 }
 
 fn import(sim: &dlspbx_sim::Sim, file: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    dlspbx()
+    dlspbx_no_sim()
         .args([
             "--url",
             &sim.url(),
@@ -143,7 +143,7 @@ fn skip_invalid_sends_the_good_rows_and_a_rerun_adds_no_duplicates() {
 fn all_valid_rows_are_sent_with_the_embedded_simulator() {
     let (_dir, file) =
         write_csv("phone_number,first_name\n8155551234,Ann\n8155551235,Bob\n\n8155551236,Cy\n");
-    let out = dlspbx()
+    let out = crate::dlspbx()
         .args(["dialer", "import"])
         .arg(&file)
         .args(["--contact-list", "New list", "-o", "csv"])
@@ -163,7 +163,7 @@ fn all_valid_rows_are_sent_with_the_embedded_simulator() {
 #[test]
 fn a_bad_map_is_a_usage_error() {
     let (_dir, file) = write_csv("phone\n8155551234\n");
-    dlspbx()
+    dlspbx_no_sim()
         .args(["dialer", "import"])
         .arg(&file)
         .args(["--contact-list", "L", "--map", "phone=telephone"])
@@ -219,7 +219,7 @@ fn line_numbers_count_crlf_lf_and_quoted_newlines() {
 }
 
 fn import_plain(file: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    dlspbx()
+    crate::dlspbx()
         .args(["dialer", "import"])
         .arg(file)
         .args(["--contact-list", "Headers"])
@@ -431,7 +431,7 @@ pub fn leads(n: usize) -> String {
 }
 
 fn import_at(url: &str, file: &std::path::Path, extra: &[&str]) -> assert_cmd::Command {
-    let mut cmd = dlspbx();
+    let mut cmd = dlspbx_no_sim();
     cmd.args(["--url", url, "--api-user", "u", "--api-key", "k"])
         .args(["dialer", "import"])
         .arg(file)
@@ -597,7 +597,7 @@ fn resume_skips_the_rows_an_earlier_run_stored() {
     );
 
     // Stdin has no journal unless --journal names one.
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args(["dialer", "import", "-", "--contact-list", "L", "--resume"])
         .write_stdin(leads(1).replace("phone,", "phone_number,"))
         .output()

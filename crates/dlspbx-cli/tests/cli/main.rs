@@ -13,9 +13,18 @@ mod terminal;
 
 use assert_cmd::Command;
 
-/// The binary, with an environment that cannot reach a user's configuration: no `DLSPBX_*`
-/// variables, and a config home with no file in it.
+/// The binary against the embedded simulator (`DLSPBX_SIM=1`), with an environment that
+/// cannot reach a user's configuration (see [`dlspbx_no_sim`]).
 pub fn dlspbx() -> Command {
+    let mut cmd = dlspbx_no_sim();
+    cmd.env("DLSPBX_SIM", "1");
+    cmd
+}
+
+/// The binary with an environment that cannot reach a user's configuration: no `DLSPBX_*`
+/// variables (so no `DLSPBX_SIM`: a test that names a server, or none, uses this), and a
+/// config home with no file in it.
+pub fn dlspbx_no_sim() -> Command {
     let mut cmd = Command::cargo_bin("dlspbx").expect("the dlspbx binary is built");
     for var in [
         "DLSPBX_URL",
@@ -25,6 +34,11 @@ pub fn dlspbx() -> Command {
         "DLSPBX_FORMAT",
         "DLSPBX_ENCODING",
         "DLSPBX_CONFIG",
+        "DLSPBX_SIM",
+        "DLSPBX_SIM_CDRS",
+        "DLSPBX_TIMEOUT",
+        "DLSPBX_CONNECT_TIMEOUT",
+        "DLSPBX_RETRIES",
     ] {
         cmd.env_remove(var);
     }

@@ -2,11 +2,11 @@
 //! lists them. Each test runs the binary (`--dry-run`: nothing is sent) on the pairs of
 //! commands that disagreed.
 
-use crate::{dlspbx, stderr, stdout};
+use crate::{dlspbx_no_sim, stderr, stdout};
 
 /// The body line of a dry run (the last line), form-decoded, or the refusal (exit 4).
 fn body(args: &[&str]) -> Result<String, String> {
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "--url",
             "https://pbx.example.com",

@@ -1,6 +1,6 @@
 //! `report --all`: streamed with flat memory, and its request.
 
-use crate::{dlspbx, stderr, stdout};
+use crate::{dlspbx, dlspbx_no_sim, stderr, stdout};
 
 /// The peak resident memory (VmHWM, kB) of `cmd`, read from /proc while it runs; also its
 /// stdout's line count.
@@ -91,7 +91,7 @@ fn all_streams_with_flat_memory() {
 
 #[test]
 fn all_sends_one_request_for_every_row() {
-    let out = dlspbx()
+    let out = dlspbx_no_sim()
         .args([
             "--url",
             "https://pbx.example.com",
@@ -312,7 +312,7 @@ fn hostile(head: String, body: &'static str) -> String {
 }
 
 fn against(url: &str) -> assert_cmd::Command {
-    let mut cmd = dlspbx();
+    let mut cmd = dlspbx_no_sim();
     cmd.env_remove("DLSPBX_SIM")
         .args(["--url", url, "--api-user", "100", "--api-key", "k"]);
     cmd

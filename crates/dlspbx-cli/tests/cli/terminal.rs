@@ -77,7 +77,7 @@ pub(crate) fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String)
         &script,
         format!(
             "unset DLSPBX_URL DLSPBX_API_USER DLSPBX_API_KEY DLSPBX_API_KEY_FILE DLSPBX_CONFIG \
-             DLSPBX_FORMAT DLSPBX_ENCODING DLSPBX_SIM_CDRS\n\
+             DLSPBX_FORMAT DLSPBX_ENCODING DLSPBX_SIM_CDRS DLSPBX_SIM\n\
              export HOME={home} XDG_CONFIG_HOME={home}/config\n\
              while [ ! -f {go} ]; do sleep 0.05; done\n\
              {command}\n\
@@ -160,11 +160,19 @@ fn report_export_shows_a_progress_bar_on_a_terminal_and_none_on_a_file() {
         screen.contains(&format!("dlspbx: exported {rows} rows in ")),
         "no summary on the terminal:\n{screen}"
     );
-    assert!(screen.contains("using the embedded simulator"), "{screen}");
+    // No server configured, and stderr is a terminal: the simulator, and a person sees why.
+    assert!(
+        screen.contains("dlspbx: no --url/DLSPBX_URL given; using the embedded simulator"),
+        "{screen}"
+    );
 
-    // stderr is a file: no bar, no summary, no terminal escapes; only the simulator's note.
+    // stderr is a file (so --sim is needed): no bar, no summary, no terminal escapes; only the simulator's note.
     let err = dir.path().join("err.txt");
-    let (_, screen) = in_tmux(dir.path(), "file", &format!("{export} 2> {}", quote(&err)));
+    let (_, screen) = in_tmux(
+        dir.path(),
+        "file",
+        &format!("{export} --sim 2> {}", quote(&err)),
+    );
     let err_text = std::fs::read_to_string(&err).unwrap();
     assert!(
         !err_text.contains("exporting") && !err_text.contains("exported"),
@@ -216,7 +224,11 @@ fn import_shows_a_progress_bar_on_a_terminal_and_none_on_a_file() {
     );
 
     let err = dir.path().join("err.txt");
-    in_tmux(dir.path(), "file", &format!("{import} 2> {}", quote(&err)));
+    in_tmux(
+        dir.path(),
+        "file",
+        &format!("{import} --sim 2> {}", quote(&err)),
+    );
     let err_text = std::fs::read_to_string(&err).unwrap();
     assert!(
         !err_text.contains("contacts (")
@@ -230,7 +242,7 @@ fn import_shows_a_progress_bar_on_a_terminal_and_none_on_a_file() {
     );
 }
 
-/// The README's first command (`dlspbx status queues`) prints tables on a terminal.
+/// The README's first command (`dlspbx --sim status queues`) prints tables on a terminal.
 #[test]
 fn status_queues_prints_a_table_on_a_terminal() {
     if !tmux_installed() {
@@ -238,7 +250,11 @@ fn status_queues_prints_a_table_on_a_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (_, screen) = in_tmux(dir.path(), "readme", &format!("{} status queues", bin()));
+    let (_, screen) = in_tmux(
+        dir.path(),
+        "readme",
+        &format!("{} --sim status queues", bin()),
+    );
     let lines: Vec<&str> = screen.lines().collect();
     let at = lines
         .iter()
@@ -251,4 +267,25 @@ fn status_queues_prints_a_table_on_a_terminal() {
     assert!(screen.contains("support_queue"), "{screen}");
     assert!(screen.contains("\nqueues.agents ("), "{screen}");
     assert!(!screen.contains('{'), "JSON on a terminal:\n{screen}");
+}
+
+/// `dlspbx test` on a terminal says in words that the connection works; elsewhere it prints
+/// the response as any action does.
+#[test]
+fn test_prints_ok_on_a_terminal() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, screen) = in_tmux(dir.path(), "ok", &format!("{} --sim --quiet test", bin()));
+    let line = screen
+        .lines()
+        .find(|l| l.starts_with("OK: "))
+        .unwrap_or_else(|| panic!("no OK line:\n{screen}"));
+    assert!(
+        line.starts_with("OK: http://127.0.0.1:") && line.ends_with(" as 100@default"),
+        "{screen}"
+    );
+    assert!(!screen.contains("example_data"), "{screen}");
 }

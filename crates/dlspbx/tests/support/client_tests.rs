@@ -138,6 +138,9 @@ macro_rules! client_tests {
             let client = Client::builder().base_url(support::closed_port_url()).api_user(USER).api_key(KEY).build().unwrap();
             let error = client.dialer().add_contact_list(add_list()) $($await)* .unwrap_err();
             assert!(matches!(error, Error::Transport(ref t) if t.kind() == dlspbx_core::error::TransportKind::Connect), "{error}");
+            // It names the server's host:port.
+            let address = client.config().address();
+            assert!(error.to_string().contains(&format!("cannot connect to {address}")), "{error}");
             assert!(!error.to_string().contains(KEY));
             // The HTTP stack's own error is kept as the cause.
             let cause = std::error::Error::source(&error);
@@ -152,6 +155,7 @@ macro_rules! client_tests {
             let error = client.status().queues() $($await)* .unwrap_err();
             assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
             assert!(matches!(error, Error::Transport(ref m) if m.kind() == dlspbx_core::error::TransportKind::Timeout && m.message().contains("time")), "{error}");
+            assert!(error.to_string().contains(&client.config().address()), "{error}");
             assert_eq!(server.count(), 1, "timeouts are not retried");
         }
 
@@ -323,6 +327,7 @@ macro_rules! client_tests {
                 .unwrap_err();
             assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
             assert!(matches!(error, Error::Transport(ref m) if m.kind() == dlspbx_core::error::TransportKind::Timeout && m.message().contains("time")), "{error}");
+            assert!(error.to_string().contains(&client.config().address()), "{error}");
             assert_eq!(rows, 1, "the rows before the stall are delivered");
             assert_eq!(server.count(), 1, "a failure mid-body is not retried");
         }
