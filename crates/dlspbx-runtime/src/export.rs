@@ -499,6 +499,8 @@ impl ExportDecoder {
             state,
             ..
         } = self;
+        // Without the `csv` feature the match has one arm; with it, two.
+        #[allow(clippy::infallible_destructuring_match)]
         let json = match state {
             State::Json(json) => json,
             #[cfg(feature = "csv")]
