@@ -905,7 +905,7 @@ impl Cx<'_> {
                 " (not idempotent: never retried automatically)"
             }
         ));
-        let req_body = self.request_body(module, &req, &a.request, None, true);
+        let req_body = self.request_body(module, &req, &a.request, a.check.as_deref(), true);
         let resp_doc = doc_attrs(&format!(
             "Successful response of `{module}.{aname}`: {summary}"
         ));

@@ -74,6 +74,8 @@ pub struct Action {
     pub decoder: Option<Spanned<String>>,
     /// Decision notes.
     pub note: Option<String>,
+    /// A hand-written cross-field check of the request in the core (`crate::checks::<name>`).
+    pub check: Option<String>,
     /// Request fields.
     #[serde(default)]
     pub request: Vec<Field>,

@@ -616,6 +616,7 @@ impl Lower<'_> {
             plain,
             csv,
             decoder,
+            check: a.check.clone(),
             request: self.fields(&a.request, &format!("request of `{name}`")),
             response: self.fields(&a.response, &format!("response of `{name}`")),
         }

@@ -303,6 +303,8 @@ pub struct Action {
     pub csv: CsvShape,
     /// A purpose-built decoder.
     pub decoder: Option<Decoder>,
+    /// A hand-written cross-field check of the request in the core (`crate::checks::<name>`).
+    pub check: Option<String>,
     /// Request fields.
     pub request: Vec<Field>,
     /// Response fields.

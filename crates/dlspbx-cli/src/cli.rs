@@ -116,6 +116,34 @@ pub fn option_id(key: &str) -> String {
     format!("opt:{key}")
 }
 
+/// The flag of a request field named by its wire path in a validation failure
+/// (`options[page]` → `--page`, `filters.start_cdr_id` → `--filters-start-cdr-id`, `name` →
+/// `--name`); `None` for a path no single flag gives (a list item, a filter group).
+pub fn flag_of(info: &ActionInfo, path: &str) -> Option<String> {
+    if let Some(key) = path
+        .strip_prefix("options[")
+        .and_then(|k| k.strip_suffix(']'))
+    {
+        return ReportOption::KEYS
+            .contains(&key)
+            .then(|| format!("--{}", kebab(key)));
+    }
+    let (top, sub) = match path.split_once('.') {
+        Some((top, sub)) => (top, Some(sub)),
+        None => (path, None),
+    };
+    let f = info.request.iter().find(|f| f.name == top)?;
+    match (field_kind(f.ty), sub) {
+        (FieldKind::Scalar | FieldKind::List, None) => Some(format!("--{}", kebab(f.rust))),
+        (FieldKind::Record, Some(sub)) => {
+            let s = f.fields.iter().find(|s| s.name == sub)?;
+            matches!(field_kind(s.ty), FieldKind::Scalar | FieldKind::List)
+                .then(|| format!("--{}-{}", kebab(f.rust), kebab(s.rust)))
+        }
+        _ => None,
+    }
+}
+
 /// The clap id of `--all`.
 pub const ALL_ID: &str = "all";
 

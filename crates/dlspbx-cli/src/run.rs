@@ -3,6 +3,7 @@
 //! [`Decode`] are visitors of the generated `visit_action`; the report's `--all` is
 //! [`export_all`], which streams.
 
+use crate::cli;
 use crate::conn::{Conn, Globals};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Output, Target};
@@ -12,7 +13,7 @@ use clap::ArgMatches;
 use dlspbx_core::generated::ActionVisitor;
 use dlspbx_core::http::Credentials;
 use dlspbx_core::reports::ReportRequest;
-use dlspbx_core::{Endpoint, Error, Format, PlainKind, Presence};
+use dlspbx_core::{ActionInfo, Endpoint, Error, Format, InvalidRequest, PlainKind, Presence};
 use serde_json::Value;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -31,8 +32,25 @@ pub fn stdout_err(e: io::Error) -> CliError {
 pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
     let node = params::from_matches(A::INFO, m)?;
     let req = A::from_params(&node)?;
-    req.validate()?;
+    req.validate().map_err(|e| invalid_in(A::INFO, e))?;
     Ok(req)
+}
+
+/// A validation failure of a request of `info` (exit 4); one of a rule on two fields
+/// (`InvalidRequest::other`) names both fields by their flags (`invalid --page-offset: "30"
+/// cannot be combined with --page; give one of them`).
+fn invalid_in(info: &ActionInfo, e: InvalidRequest) -> CliError {
+    let flags = e
+        .other
+        .as_deref()
+        .and_then(|o| Some((o, cli::flag_of(info, &e.field)?, cli::flag_of(info, o)?)));
+    match flags {
+        Some((other, flag, other_flag)) => {
+            let reason = e.reason.replace(&format!("`{other}`"), &other_flag);
+            CliError::invalid(format!("invalid {flag}: {:?} {reason}", e.value))
+        }
+        None => e.into(),
+    }
 }
 
 /// `--dry-run`: the request as it would be sent, with the API key replaced by `REDACTED`.

@@ -276,6 +276,7 @@ impl From<DecodeError> for Error {
 
 /// A request field failed validation: which field, what value, which rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InvalidRequest {
     /// The field's wire name (for nested fields a path such as `filter_groups[0].rules[1].value`).
     pub field: String,
@@ -285,7 +286,10 @@ pub struct InvalidRequest {
     pub rule: &'static str,
     /// What is allowed, in words.
     pub reason: String,
-    value_shown: String,
+    /// For a rule on two fields (`page` with `page_offset`): the other field's wire name, as
+    /// [`field`](Self::field) is written. The reason names it in backticks (`` `page` ``), so a
+    /// tool can show it as its own name for that field.
+    pub other: Option<String>,
 }
 
 impl InvalidRequest {
@@ -300,18 +304,19 @@ impl InvalidRequest {
         if value.chars().count() > 64 {
             value_trunc.push('…');
         }
-        let value_shown = if value.is_empty() {
-            String::new()
-        } else {
-            format!("{value_trunc:?}")
-        };
         InvalidRequest {
             field: field.into(),
             value: value_trunc,
             rule,
             reason: reason.into(),
-            value_shown,
+            other: None,
         }
+    }
+
+    /// Records the other field of a rule on two fields (see [`other`](Self::other)).
+    pub fn with_other(mut self, other: impl Into<String>) -> Self {
+        self.other = Some(other.into());
+        self
     }
 
     /// A required field that is missing or empty.
@@ -322,19 +327,26 @@ impl InvalidRequest {
     /// Prefixes the field path with a parent (`parent[i].field`).
     pub fn within(mut self, parent: &str) -> Self {
         self.field = format!("{parent}.{}", self.field);
+        if let Some(other) = &mut self.other {
+            let inner = format!("{parent}.{other}");
+            self.reason = self
+                .reason
+                .replace(&format!("`{other}`"), &format!("`{inner}`"));
+            *other = inner;
+        }
         self
     }
 }
 
 impl fmt::Display for InvalidRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.value_shown.is_empty() {
+        if self.value.is_empty() {
             write!(f, "invalid `{}`: {}", self.field, self.reason)
         } else {
             write!(
                 f,
-                "invalid `{}`: {} {}",
-                self.field, self.value_shown, self.reason
+                "invalid `{}`: {:?} {}",
+                self.field, self.value, self.reason
             )
         }
     }

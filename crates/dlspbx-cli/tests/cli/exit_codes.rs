@@ -329,6 +329,92 @@ fn report_filter_values_and_time_zones_are_checked() {
     );
 }
 
+/// Pairs of fields the reference forbids (`page` with `page_offset`; a CDR ID range without
+/// one end, or with its end not above its start) are refused before anything is sent, naming
+/// both flags, however the fields are given.
+#[test]
+fn forbidden_field_pairs_name_both_flags() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &[
+                "report",
+                "--column",
+                "date",
+                "--page",
+                "1",
+                "--page-offset",
+                "30",
+            ],
+            "invalid --page-offset: \"30\" cannot be combined with --page; give one of them",
+        ),
+        (
+            &[
+                "report",
+                "--column",
+                "date",
+                "--option",
+                "page=ALL",
+                "--option",
+                "page_offset=0",
+            ],
+            "invalid --page-offset: \"0\" cannot be combined with --page",
+        ),
+        (
+            &["sms", "query-sms", "--filters-start-cdr-id", "5"],
+            "invalid --filters-start-cdr-id: \"5\" needs a larger --filters-end-cdr-id too",
+        ),
+        (
+            &["sms", "query-sms", "--filters", "end_cdr_id=9"],
+            "invalid --filters-end-cdr-id: \"9\" needs a smaller --filters-start-cdr-id too",
+        ),
+        (
+            &[
+                "sms",
+                "query-sms",
+                "--filters-start-cdr-id",
+                "7",
+                "--filters-end-cdr-id",
+                "7",
+            ],
+            "invalid --filters-end-cdr-id: \"7\" must be larger than --filters-start-cdr-id (7)",
+        ),
+        (
+            &[
+                "sms",
+                "query-sms",
+                "--filters-start-cdr-id",
+                "8",
+                "--filters-end-cdr-id",
+                "3",
+            ],
+            "invalid --filters-end-cdr-id: \"3\" must be larger than --filters-start-cdr-id (8)",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = dlspbx().args(args).arg("--dry-run").output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(message),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "nothing is sent: {}", stdout(&out));
+    }
+    for ok in [
+        &["report", "--column", "date", "--page-offset", "30"][..],
+        &[
+            "sms",
+            "query-sms",
+            "--filters-start-cdr-id",
+            "5",
+            "--filters-end-cdr-id",
+            "6",
+        ],
+    ] {
+        dlspbx().args(ok).arg("--dry-run").assert().success();
+    }
+}
+
 #[test]
 fn filter_errors_point_at_the_position() {
     let out = dlspbx()

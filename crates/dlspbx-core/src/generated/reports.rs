@@ -2044,6 +2044,7 @@ impl Validate for ReportRequest {
         for o in &self.options {
             o.validate()?;
         }
+        crate::checks::report_paging(self)?;
         Ok(())
     }
 }

@@ -574,6 +574,7 @@ impl Validate for SmsFilters {
             let field = format!("{}[{}]", "account_code", i);
             check_text(&field, v)?;
         }
+        crate::checks::cdr_range(self)?;
         Ok(())
     }
 }

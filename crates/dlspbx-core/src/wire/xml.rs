@@ -1134,11 +1134,9 @@ impl Writer {
 
     /// Closes an element with children; in request bodies one without any is left out.
     fn close_container(&mut self, name: &str, (start, inner): (usize, usize), level: usize) {
-        if self.dialect.body {
-            if self.out.len() == inner {
-                self.out.truncate(start);
-                return;
-            }
+        if self.dialect.body && self.out.len() == inner {
+            self.out.truncate(start);
+            return;
         }
         self.indent(level);
         self.close(name);
