@@ -939,6 +939,10 @@ impl Cx<'_> {
         let (module, file, name, summary) = (&m.name, &m.file, &a.name, &a.summary);
         let doc = a.doc.clone().unwrap_or_default();
         let idem = a.idempotent;
+        let confirm = match &a.confirm {
+            Some(c) => quote!(Some(#c)),
+            None => quote!(None),
+        };
         let fields = a
             .request
             .iter()
@@ -966,6 +970,7 @@ impl Cx<'_> {
                 idempotent: #idem,
                 plain: #plain,
                 csv: #csv,
+                confirm: #confirm,
                 request: &[ #( #fields ),* ],
                 response: &[ #( #response ),* ],
             }

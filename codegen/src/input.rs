@@ -76,6 +76,8 @@ pub struct Action {
     pub note: Option<String>,
     /// A hand-written cross-field check of the request in the core (`crate::checks::<name>`).
     pub check: Option<String>,
+    /// The question a tool asks before sending (`{field}` is a request field's value).
+    pub confirm: Option<Spanned<String>>,
     /// Request fields.
     #[serde(default)]
     pub request: Vec<Field>,

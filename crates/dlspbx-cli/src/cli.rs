@@ -675,8 +675,21 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
             cmd = cmd.arg(a);
         }
     }
+    if info.confirm.is_some() {
+        cmd = cmd.arg(
+            Arg::new(YES_ID)
+                .long("yes")
+                .short('y')
+                .action(ArgAction::SetTrue)
+                .help("Send without asking for confirmation (needed when stdin or stderr is not a terminal)"),
+        );
+    }
     cmd
 }
+
+/// The clap id of `--yes`, the flag of an action that asks for confirmation
+/// (`ActionInfo::confirm`).
+pub const YES_ID: &str = "yes";
 
 fn global_args() -> Vec<Arg> {
     let g = |a: Arg| a.global(true).help_heading("Connection and output");

@@ -15,7 +15,7 @@ use dlspbx_core::http::Credentials;
 use dlspbx_core::reports::ReportRequest;
 use dlspbx_core::{ActionInfo, Endpoint, Error, Format, InvalidRequest, PlainKind, Presence};
 use serde_json::Value;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Maps an error writing to stdout: a closed pipe (`| head`) ends the command quietly.
@@ -50,6 +50,54 @@ fn invalid_in(info: &ActionInfo, e: InvalidRequest) -> CliError {
             CliError::invalid(format!("invalid {flag}: {:?} {reason}", e.value))
         }
         None => e.into(),
+    }
+}
+
+/// The question of an action that asks for confirmation (`ActionInfo::confirm`), with each
+/// `{field}` replaced by the field's value as it would be sent.
+fn question<A: Endpoint>(req: &A, template: &str) -> String {
+    let params = req.to_params();
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let (field, tail) = after.split_once('}').unwrap_or((after, ""));
+        out.push_str(params.get(field).and_then(|n| n.as_str()).unwrap_or(""));
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Before sending an action that asks for confirmation: with `--yes`, nothing; when stdin and
+/// stderr are terminals, asks on stderr and goes on only on `y` or `yes`; otherwise refuses
+/// (exit 1), saying to pass `--yes`. Nothing is sent or started when it stops.
+fn confirm<A: Endpoint>(req: &A, m: &ArgMatches) -> CliResult<()> {
+    let Some(template) = A::INFO.confirm else {
+        return Ok(());
+    };
+    if m.try_get_one::<bool>(cli::YES_ID).ok().flatten() == Some(&true) {
+        return Ok(());
+    }
+    let q = question(req, template);
+    let command = format!("{} {}", A::INFO.module, cli::action_name(A::INFO));
+    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
+        return Err(CliError::usage(format!(
+            "{command} asks for confirmation (\"{q}\") and there is no terminal to ask on; \
+             pass --yes to send it; nothing was sent"
+        )));
+    }
+    let mut err = io::stderr().lock();
+    write!(err, "{q} [y/N] ")?;
+    err.flush()?;
+    drop(err);
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(CliError::usage(format!(
+            "{command}: not confirmed; nothing was sent"
+        ))),
     }
 }
 
@@ -179,6 +227,9 @@ impl ActionVisitor for Send<'_> {
     fn visit<A: Endpoint>(self) -> CliResult<()> {
         let g = self.globals;
         let req = request_from_matches::<A>(self.matches)?;
+        if !g.dry_run {
+            confirm::<A>(&req, self.matches)?;
+        }
         let conn = Conn::open(g)?;
         if g.dry_run {
             return dry_run(&conn, &req);

@@ -415,6 +415,52 @@ fn forbidden_field_pairs_name_both_flags() {
     }
 }
 
+/// `subscribers remove-unsubscriber` (messages allowed again to someone who opted out) asks
+/// first; with no terminal to ask on it needs `--yes`, and without it nothing is sent or
+/// started. `--dry-run` asks nothing.
+#[test]
+fn remove_unsubscriber_needs_confirmation() {
+    let args = [
+        "subscribers",
+        "remove-unsubscriber",
+        "--phone-number",
+        "1122332866",
+        "--tenant-id",
+        "0",
+    ];
+    let out = dlspbx().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let se = stderr(&out);
+    assert!(se.contains("pass --yes"), "{se}");
+    assert!(
+        se.contains("Remove 1122332866 from the opt-out list and allow messages again?"),
+        "{se}"
+    );
+    assert!(!se.contains("simulator"), "nothing should be started: {se}");
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let out = dlspbx().args(args).arg("--yes").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Successfully removed"), "{}", stdout(&out));
+    let out = dlspbx().args(args).arg("--dry-run").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("phone_number=1122332866"),
+        "{}",
+        stdout(&out)
+    );
+    // Other actions take no --yes.
+    dlspbx()
+        .args([
+            "subscribers",
+            "add-unsubscriber",
+            "--phone-number",
+            "5555550000",
+        ])
+        .args(["--tenant-id", "0", "--yes", "--dry-run"])
+        .assert()
+        .code(1);
+}
+
 #[test]
 fn filter_errors_point_at_the_position() {
     let out = dlspbx()

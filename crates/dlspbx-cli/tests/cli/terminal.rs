@@ -252,3 +252,40 @@ fn status_queues_prints_a_table_on_a_terminal() {
     assert!(screen.contains("\nqueues.agents ("), "{screen}");
     assert!(!screen.contains('{'), "JSON on a terminal:\n{screen}");
 }
+
+/// On a terminal, `subscribers remove-unsubscriber` asks before sending: `y` sends it, `n`
+/// (or anything else) ends with exit 1 and nothing sent. The answer is typed into the pane
+/// with `tmux send-keys`.
+#[test]
+fn remove_unsubscriber_asks_on_a_terminal() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, key, code, sent) in [("yes", "y", "code=0", true), ("no", "n", "code=1", false)] {
+        let sock = dir.path().join(format!("{name}.sock"));
+        let command = format!(
+            "(sleep 1; tmux -S {sock} send-keys -t {name} {key} Enter) & \
+             {bin} subscribers remove-unsubscriber --phone-number 1122332866 --tenant-id 0 \
+             --output json; echo \"code=$?\"",
+            sock = quote(&sock),
+            bin = bin(),
+        );
+        let (_, screen) = in_tmux(dir.path(), name, &command);
+        assert!(
+            screen.contains(
+                "Remove 1122332866 from the opt-out list and allow messages again? [y/N]"
+            ),
+            "{name}: {screen}"
+        );
+        assert!(screen.contains(code), "{name}: {screen}");
+        assert_eq!(screen.contains("Successfully removed"), sent, "{name}: {screen}");
+        if !sent {
+            assert!(
+                screen.contains("not confirmed; nothing was sent"),
+                "{screen}"
+            );
+        }
+    }
+}

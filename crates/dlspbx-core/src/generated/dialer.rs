@@ -94,6 +94,7 @@ impl Endpoint for AddContactListRequest {
         idempotent: false,
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string("name", "The name of the new contact list.")
                 .with_rule("non_empty"),
@@ -410,6 +411,7 @@ impl Endpoint for AddContactRequest {
         idempotent: false,
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "contact_list",

@@ -2065,6 +2065,7 @@ impl Endpoint for ReportRequest {
             rows: "results",
             row: RowKind::List,
         },
+        confirm: None,
         request: &[
             FieldInfo::new(
                     "report_type",

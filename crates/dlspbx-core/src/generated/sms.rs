@@ -891,6 +891,7 @@ impl Endpoint for SendSmsRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::new(
                     "dst",
@@ -1078,6 +1079,7 @@ impl Endpoint for QuerySmsRequest {
             rows: "results",
             row: RowKind::Map,
         },
+        confirm: None,
         request: &[
             FieldInfo::new(
                     "filters",

@@ -250,6 +250,7 @@ impl Endpoint for QueryListsRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -380,6 +381,7 @@ impl Endpoint for AddSubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "phone_number",
@@ -514,6 +516,7 @@ impl Endpoint for RemoveSubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "phone_number",
@@ -648,6 +651,7 @@ impl Endpoint for AddUnsubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "phone_number",
@@ -782,6 +786,9 @@ impl Endpoint for RemoveUnsubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: Some(
+            "Remove {phone_number} from the opt-out list and allow messages again?",
+        ),
         request: &[
             FieldInfo::string(
                     "phone_number",
