@@ -111,6 +111,11 @@ pub fn record_field_id(f: &FieldInfo, sub: &FieldInfo) -> String {
     format!("field:{}.{}", f.name, sub.name)
 }
 
+/// The flag of a record field's field, with its dashes (`--filters-src` for `filters.src`).
+pub fn record_field_flag(f: &FieldInfo, sub: &FieldInfo) -> String {
+    format!("--{}-{}", kebab(f.rust), kebab(sub.rust))
+}
+
 /// The clap id of a report option's own flag.
 pub fn option_id(key: &str) -> String {
     format!("opt:{key}")
@@ -138,7 +143,7 @@ pub fn flag_of(info: &ActionInfo, path: &str) -> Option<String> {
         (FieldKind::Record, Some(sub)) => {
             let s = f.fields.iter().find(|s| s.name == sub)?;
             matches!(field_kind(s.ty), FieldKind::Scalar | FieldKind::List)
-                .then(|| format!("--{}-{}", kebab(f.rust), kebab(s.rust)))
+                .then(|| record_field_flag(f, s))
         }
         _ => None,
     }
@@ -328,7 +333,7 @@ fn record_field_arg(f: &FieldInfo, sub: &FieldInfo) -> Option<Arg> {
     }
     let (short, long) = field_help(sub);
     let mut a = Arg::new(record_field_id(f, sub))
-        .long(format!("{}-{}", kebab(f.rust), kebab(sub.rust)))
+        .long(record_field_flag(f, sub)[2..].to_owned())
         .help_heading(record_heading(f));
     a = if kind == FieldKind::List {
         a.value_name("VALUE[,VALUE]")

@@ -440,7 +440,11 @@ fn remove_unsubscriber_needs_confirmation() {
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     let out = dlspbx().args(args).arg("--yes").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Successfully removed"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Successfully removed"),
+        "{}",
+        stdout(&out)
+    );
     let out = dlspbx().args(args).arg("--dry-run").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(

@@ -174,6 +174,91 @@ fn dates_mean_the_same_in_the_report_and_the_sms_filters() {
     assert!(sms.ends_with(&format!("filters[from]={today}")), "{sms}");
 }
 
+/// `now-<N><unit>` and `<N><unit> ago` are sent as the time they mean, checked against the
+/// clock with a margin (the unit tests of `params` check them against a fixed clock); a
+/// malformed one is refused naming the flag and the forms.
+#[test]
+fn relative_offsets_are_resolved_against_the_clock() {
+    let sent_at = |args: &[&str], key: &str| {
+        let before = jiff::Timestamp::now();
+        let text = body(args).unwrap();
+        let after = jiff::Timestamp::now();
+        let value = text.rsplit(key).next().unwrap_or_default().to_owned();
+        let dt: jiff::civil::DateTime = value.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+        let t = dt.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
+        (before, t, after, text)
+    };
+    for (given, secs) in [
+        ("now-24h", 86_400),
+        ("now-30m", 1_800),
+        ("now-7d", 7 * 86_400),
+        ("24h ago", 86_400),
+        ("7d ago", 7 * 86_400),
+        ("90m ago", 5_400),
+        ("2w ago", 14 * 86_400),
+        ("now-45s", 45),
+    ] {
+        for (args, key) in [
+            (
+                vec![
+                    "report",
+                    "--column",
+                    "date",
+                    "--timezone",
+                    "UTC",
+                    "--from",
+                    given,
+                ],
+                "from=",
+            ),
+            (
+                vec![
+                    "report",
+                    "--column",
+                    "date",
+                    "--option",
+                    &format!("to={given}"),
+                ],
+                "to=",
+            ),
+            (
+                vec!["sms", "query-sms", "--filters-from", given],
+                "filters[from]=",
+            ),
+            (
+                vec!["sms", "query-sms", "--filters", &format!("to={given}")],
+                "filters[to]=",
+            ),
+        ] {
+            let (before, t, after, text) = sent_at(&args, key);
+            let span = jiff::SignedDuration::from_secs(secs);
+            // Whole seconds are sent: allow one below.
+            let lo = before - span - jiff::SignedDuration::from_secs(1);
+            let hi = after - span;
+            assert!(
+                lo <= t && t <= hi,
+                "{given} {args:?}: {t} not in {lo}..{hi}: {text}"
+            );
+        }
+    }
+    for bad in ["now-5y", "now+1d", "3 ago"] {
+        for (args, flag) in [
+            (
+                vec!["report", "--column", "date", "--from", bad],
+                "invalid --from: ",
+            ),
+            (
+                vec!["sms", "query-sms", "--filters-to", bad],
+                "invalid --filters-to: ",
+            ),
+        ] {
+            let e = body(&args).unwrap_err();
+            assert!(e.starts_with(flag), "{bad}: {e}");
+            assert!(e.contains(dlspbx_cli::params::RELATIVE_FORMS), "{bad}: {e}");
+        }
+    }
+}
+
 #[test]
 fn booleans_take_one_word_list() {
     for (word, sent) in [

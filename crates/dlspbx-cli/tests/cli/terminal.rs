@@ -280,7 +280,11 @@ fn remove_unsubscriber_asks_on_a_terminal() {
             "{name}: {screen}"
         );
         assert!(screen.contains(code), "{name}: {screen}");
-        assert_eq!(screen.contains("Successfully removed"), sent, "{name}: {screen}");
+        assert_eq!(
+            screen.contains("Successfully removed"),
+            sent,
+            "{name}: {screen}"
+        );
         if !sent {
             assert!(
                 screen.contains("not confirmed; nothing was sent"),
