@@ -730,6 +730,12 @@ fn global_args() -> Vec<Arg> {
             .env("DLSPBX_SIM_CDRS")
             .value_parser(clap::value_parser!(usize))
             .help("How many CDRs the embedded simulator generates (default 500)")),
+        g(Arg::new("color")
+            .long("color")
+            .value_name("WHEN")
+            .value_parser(PossibleValuesParser::new(crate::output::Color::NAMES))
+            .default_value("auto")
+            .help("Colour in tables (a bold header): auto (on a terminal, unless NO_COLOR is set), always or never")),
         g(Arg::new("format")
             .long("format")
             .value_name("FORMAT")

@@ -465,6 +465,70 @@ fn remove_unsubscriber_needs_confirmation() {
         .code(1);
 }
 
+/// In table mode an empty result says `no results` instead of a bare header; `--color
+/// always` makes the header bold even on a pipe, `auto` (the default) and `never` do not.
+#[test]
+fn tables_say_no_results_and_colour_on_request() {
+    let out = dlspbx()
+        .args([
+            "sms",
+            "query-sms",
+            "--filters-src",
+            "999",
+            "--output",
+            "table",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "no results\n");
+    let out = dlspbx()
+        .args([
+            "report",
+            "--column",
+            "date",
+            "--filter",
+            "duration > 99999999",
+        ])
+        .args(["--output", "table"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let so = stdout(&out);
+    assert!(
+        so.contains("\nno results\n(0 rows; total_results 0)\n"),
+        "{so}"
+    );
+    assert!(!so.contains("\ndate\n"), "a bare header: {so}");
+    let table = |color: &str| {
+        let out = dlspbx()
+            .args([
+                "status",
+                "dialerlogs",
+                "--output",
+                "table",
+                "--color",
+                color,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert!(
+        table("always").starts_with("\x1b[1mcampaign     output\x1b[0m\n"),
+        "{}",
+        table("always")
+    );
+    for color in ["auto", "never"] {
+        assert!(!table(color).contains('\x1b'), "{color}: {}", table(color));
+    }
+    dlspbx()
+        .args(["status", "dialerlogs", "--color", "sometimes"])
+        .assert()
+        .code(1);
+}
+
 #[test]
 fn filter_errors_point_at_the_position() {
     let out = dlspbx()
