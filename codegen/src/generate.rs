@@ -270,7 +270,11 @@ impl Cx<'_> {
         let setters = fields.iter().map(|r| self.req_setter(here, r));
         let to_param = fields.iter().map(|r| self.req_to_param(r));
         let from_param = fields.iter().map(req_from_param);
-        let mut validate: Vec<TokenStream> = fields.iter().map(|r| self.req_validate(r)).collect();
+        let mut validate: Vec<TokenStream> = fields
+            .iter()
+            .map(|r| self.req_validate(r))
+            .filter(|t| !t.is_empty())
+            .collect();
         if let Some(check) = check {
             let cid = ident(check);
             validate.push(quote! { #root::checks::#cid(self)?; });
@@ -313,11 +317,14 @@ impl Cx<'_> {
         let validate = if validate.is_empty() {
             quote!()
         } else {
+            // Each field's checks (and the cross-field check) in a closure of their own, so
+            // that every invalid field is reported, not only the first.
             quote! {
                 #[inline]
                 fn validate(&self) -> Result<(), InvalidRequest> {
-                    #( #validate )*
-                    Ok(())
+                    let mut failures = #root::params::Failures::default();
+                    #( failures.add((|| -> Result<(), InvalidRequest> { #validate Ok(()) })()); )*
+                    failures.finish()
                 }
             }
         };

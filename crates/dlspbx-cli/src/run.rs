@@ -36,21 +36,24 @@ pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
     Ok(req)
 }
 
-/// A validation failure of a request of `info` (exit 4); one of a rule on two fields
-/// (`InvalidRequest::other`) names both fields by their flags (`invalid --page-offset: "30"
-/// cannot be combined with --page; give one of them`).
+/// The validation failures of a request of `info` (exit 4), every invalid field on a line of
+/// its own; one of a rule on two fields (`InvalidRequest::other`) names both fields by their
+/// flags (`invalid --page-offset: "30" cannot be combined with --page; give one of them`).
 fn invalid_in(info: &ActionInfo, e: InvalidRequest) -> CliError {
-    let flags = e
-        .other
-        .as_deref()
-        .and_then(|o| Some((o, cli::flag_of(info, &e.field)?, cli::flag_of(info, o)?)));
-    match flags {
-        Some((other, flag, other_flag)) => {
-            let reason = e.reason.replace(&format!("`{other}`"), &other_flag);
-            CliError::invalid(format!("invalid {flag}: {:?} {reason}", e.value))
+    let line = |e: &InvalidRequest| {
+        let flags = e
+            .other
+            .as_deref()
+            .and_then(|o| Some((o, cli::flag_of(info, &e.field)?, cli::flag_of(info, o)?)));
+        match flags {
+            Some((other, flag, other_flag)) => {
+                let reason = e.reason.replace(&format!("`{other}`"), &other_flag);
+                format!("invalid {flag}: {:?} {reason}", e.value)
+            }
+            None => crate::error::invalid_line(e),
         }
-        None => e.into(),
-    }
+    };
+    CliError::invalid(e.all().map(line).collect::<Vec<_>>().join("\n"))
 }
 
 /// The question of an action that asks for confirmation (`ActionInfo::confirm`), with each

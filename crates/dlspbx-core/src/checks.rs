@@ -194,6 +194,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_invalid_field_is_reported_at_once() {
+        let mut f = SmsFilters::new();
+        f.src = vec!["a b".into()];
+        f.dst = vec!["ok".into(), "c;d".into()];
+        f.start_cdr_id = Some(5);
+        let mut r = QuerySmsRequest::new();
+        r.filters = Some(f);
+        let e = r.validate().unwrap_err();
+        let fields: Vec<&str> = e.all().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["filters.src[0]", "filters.dst[1]", "filters.start_cdr_id"]
+        );
+        assert_eq!(e.field, "filters.src[0]", "the first is the error itself");
+        assert_eq!(e.others().len(), 2);
+        assert_eq!(
+            e.others()[1].other.as_deref(),
+            Some("filters.end_cdr_id"),
+            "`within` reaches the others"
+        );
+        let text = e.to_string();
+        assert_eq!(text.matches("invalid `").count(), 3, "{text}");
+        let mut ok = SmsFilters::new();
+        ok.src = vec!["100".into()];
+        assert_eq!(ok.validate(), Ok(()));
+    }
+
     fn sms(start: Option<i64>, end: Option<i64>) -> Result<(), InvalidRequest> {
         let mut f = SmsFilters::new();
         f.start_cdr_id = start;

@@ -290,6 +290,10 @@ pub struct InvalidRequest {
     /// [`field`](Self::field) is written. The reason names it in backticks (`` `page` ``), so a
     /// tool can show it as its own name for that field.
     pub other: Option<String>,
+    /// The request's other failures, in field order (see [`others`](Self::others)); boxed so
+    /// that the error stays small when there are none.
+    #[allow(clippy::box_collection)]
+    more: Option<Box<Vec<InvalidRequest>>>,
 }
 
 impl InvalidRequest {
@@ -310,7 +314,30 @@ impl InvalidRequest {
             rule,
             reason: reason.into(),
             other: None,
+            more: None,
         }
+    }
+
+    /// The request's other invalid fields, after this one (validation reports every invalid
+    /// field of a request at once; this failure is the first).
+    pub fn others(&self) -> &[InvalidRequest] {
+        self.more.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// This failure and then [`others`](Self::others).
+    pub fn all(&self) -> impl Iterator<Item = &InvalidRequest> {
+        std::iter::once(self).chain(self.others())
+    }
+
+    /// Adds `e` (and its own others) after this failure's others.
+    pub fn and(mut self, mut e: InvalidRequest) -> Self {
+        let more = self.more.get_or_insert_with(Default::default);
+        let theirs = e.more.take();
+        more.push(e);
+        if let Some(theirs) = theirs {
+            more.extend(*theirs);
+        }
+        self
     }
 
     /// Records the other field of a rule on two fields (see [`other`](Self::other)).
@@ -334,21 +361,28 @@ impl InvalidRequest {
                 .replace(&format!("`{other}`"), &format!("`{inner}`"));
             *other = inner;
         }
+        if let Some(more) = self.more.take() {
+            self.more = Some(Box::new(
+                more.into_iter().map(|e| e.within(parent)).collect(),
+            ));
+        }
         self
     }
 }
 
 impl fmt::Display for InvalidRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.value.is_empty() {
-            write!(f, "invalid `{}`: {}", self.field, self.reason)
-        } else {
-            write!(
-                f,
-                "invalid `{}`: {:?} {}",
-                self.field, self.value, self.reason
-            )
+        for (i, e) in self.all().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            if e.value.is_empty() {
+                write!(f, "invalid `{}`: {}", e.field, e.reason)?;
+            } else {
+                write!(f, "invalid `{}`: {:?} {}", e.field, e.value, e.reason)?;
+            }
         }
+        Ok(())
     }
 }
 

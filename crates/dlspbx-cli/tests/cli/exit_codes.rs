@@ -529,6 +529,40 @@ fn tables_say_no_results_and_colour_on_request() {
         .code(1);
 }
 
+/// Every invalid field of a request is reported at once, one line each, in field order.
+#[test]
+fn every_invalid_field_is_reported_at_once() {
+    let out = dlspbx()
+        .args([
+            "sms",
+            "query-sms",
+            "--filters-src",
+            "a b",
+            "--filters-dst",
+            "c;d",
+        ])
+        .args(["--filters-start-cdr-id", "5", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let se = stderr(&out);
+    let lines: Vec<&str> = se.lines().collect();
+    assert_eq!(lines.len(), 3, "{se}");
+    assert!(
+        lines[0].starts_with("invalid filters.src[0]: \"a b\" "),
+        "{se}"
+    );
+    assert!(
+        lines[1].starts_with("invalid filters.dst[0]: \"c;d\" "),
+        "{se}"
+    );
+    assert!(
+        lines[2].starts_with("invalid --filters-start-cdr-id: \"5\" needs a larger"),
+        "{se}"
+    );
+    assert!(stdout(&out).is_empty());
+}
+
 #[test]
 fn filter_errors_point_at_the_position() {
     let out = dlspbx()

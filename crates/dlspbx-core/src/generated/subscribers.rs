@@ -337,19 +337,42 @@ impl FromParam for AddSubscriberRequest {
 impl Validate for AddSubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.campaign_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("campaign_id"));
-        }
-        check_text("campaign_id", v)?;
-        check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.campaign_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("campaign_id"));
+                    }
+                    check_text("campaign_id", v)?;
+                    check_rule(
+                        "campaign_id",
+                        v,
+                        "non_empty",
+                        crate::rules::non_empty(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -472,19 +495,42 @@ impl FromParam for RemoveSubscriberRequest {
 impl Validate for RemoveSubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.campaign_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("campaign_id"));
-        }
-        check_text("campaign_id", v)?;
-        check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.campaign_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("campaign_id"));
+                    }
+                    check_text("campaign_id", v)?;
+                    check_rule(
+                        "campaign_id",
+                        v,
+                        "non_empty",
+                        crate::rules::non_empty(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -607,19 +653,37 @@ impl FromParam for AddUnsubscriberRequest {
 impl Validate for AddUnsubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.tenant_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("tenant_id"));
-        }
-        check_text("tenant_id", v)?;
-        check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.tenant_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("tenant_id"));
+                    }
+                    check_text("tenant_id", v)?;
+                    check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -742,19 +806,37 @@ impl FromParam for RemoveUnsubscriberRequest {
 impl Validate for RemoveUnsubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.tenant_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("tenant_id"));
-        }
-        check_text("tenant_id", v)?;
-        check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.tenant_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("tenant_id"));
+                    }
+                    check_text("tenant_id", v)?;
+                    check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
