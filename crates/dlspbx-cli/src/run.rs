@@ -32,19 +32,28 @@ pub fn stdout_err(e: io::Error) -> CliError {
 pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
     let node = params::from_matches(A::INFO, m)?;
     let req = A::from_params(&node)?;
-    req.validate().map_err(|e| invalid_in(A::INFO, e))?;
+    req.validate().map_err(|e| invalid_in(A::INFO, m, e))?;
     Ok(req)
 }
 
 /// The validation failures of a request of `info` (exit 4), every invalid field on a line of
 /// its own; one of a rule on two fields (`InvalidRequest::other`) names both fields by their
 /// flags (`invalid --page-offset: "30" cannot be combined with --page; give one of them`).
-fn invalid_in(info: &ActionInfo, e: InvalidRequest) -> CliError {
+fn invalid_in(info: &ActionInfo, m: &ArgMatches, e: InvalidRequest) -> CliError {
+    // `--all` is how the page option was given when it was not given itself.
+    let flag = |path: &str| match path {
+        "options[page]"
+            if params::given(m, cli::ALL_ID) && !params::given(m, &cli::option_id("page")) =>
+        {
+            Some("--all".to_owned())
+        }
+        path => cli::flag_of(info, path),
+    };
     let line = |e: &InvalidRequest| {
         let flags = e
             .other
             .as_deref()
-            .and_then(|o| Some((o, cli::flag_of(info, &e.field)?, cli::flag_of(info, o)?)));
+            .and_then(|o| Some((o, flag(&e.field)?, flag(o)?)));
         match flags {
             Some((other, flag, other_flag)) => {
                 let reason = e.reason.replace(&format!("`{other}`"), &other_flag);

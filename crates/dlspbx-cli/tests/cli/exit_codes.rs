@@ -334,7 +334,11 @@ fn report_filter_values_and_time_zones_are_checked() {
 /// both flags, however the fields are given.
 #[test]
 fn forbidden_field_pairs_name_both_flags() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["report", "--column", "date", "--all", "--page-offset", "5"],
+            "invalid --page-offset: \"5\" cannot be combined with --all; give one of them",
+        ),
         (
             &[
                 "report",
