@@ -183,13 +183,24 @@ fn field_help(f: &FieldInfo) -> (String, String) {
         notes.push(format!("server default: {d}"));
     }
     let short = format!("{} [{}]", first_sentence(f.doc), notes.join("; "));
-    let long = format!(
+    let mut long = format!(
         "{}\n\n[{}] (wire name `{}`)",
         f.doc.trim(),
         notes.join("; "),
         f.name
     );
+    if crate::params::is_datetime(f) {
+        long.push_str(&relative_note());
+    }
     (short, long)
+}
+
+/// The long help's note on relative dates, for a date-time flag.
+fn relative_note() -> String {
+    format!(
+        "\n\nA relative date is read too, from the clock (in the report's --timezone, else UTC): {}.",
+        crate::params::RELATIVE_FORMS
+    )
 }
 
 fn singular(flag: &str) -> Option<String> {
@@ -301,6 +312,11 @@ fn option_arg(options_field: &FieldInfo, key: &'static str) -> Arg {
     if ty == "page" {
         notes.push_str("; a page number from 0, or ALL");
     }
+    let relative = if ty == "datetime" {
+        relative_note()
+    } else {
+        String::new()
+    };
     let a = Arg::new(option_id(key))
         .long(kebab(key))
         .value_name(option_value_name(ty))
@@ -310,7 +326,7 @@ fn option_arg(options_field: &FieldInfo, key: &'static str) -> Arg {
         a,
         option_values(ty),
         format!(
-            "{doc}\n\n[{notes}] Sent as `{}[]={key}=VALUE`.",
+            "{doc}\n\n[{notes}] Sent as `{}[]={key}=VALUE`.{relative}",
             options_field.name
         ),
     )

@@ -36,7 +36,7 @@ fn one<'m>(m: &'m ArgMatches, id: &str) -> Option<&'m String> {
 }
 
 /// Whether a field holds a date and time (its type, or a date-time rule).
-fn is_datetime(f: &FieldInfo) -> bool {
+pub(crate) fn is_datetime(f: &FieldInfo) -> bool {
     f.ty == FieldType::DateTime || matches!(f.rule, Some("datetime" | "datetime_or_unix"))
 }
 

@@ -241,6 +241,27 @@ fn relative_offsets_are_resolved_against_the_clock() {
             );
         }
     }
+    // The long help of every date-time flag lists the forms.
+    for (cmd, flag) in [
+        (&["report"][..], "--from"),
+        (&["sms", "query-sms"], "--filters-from"),
+    ] {
+        let out = dlspbx().args(cmd).arg("--help").output().unwrap();
+        let help = stdout(&out);
+        let at = help
+            .find(&format!("      {flag} <"))
+            .unwrap_or_else(|| panic!("{flag}: {help}"));
+        let next = help[at + 8..]
+            .find("\n      --")
+            .map_or(help.len(), |n| at + 8 + n);
+        // Help lines are wrapped: compare the words.
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words(&help[at..next]).contains(&words(dlspbx_cli::params::RELATIVE_FORMS)),
+            "{flag}: {}",
+            &help[at..next]
+        );
+    }
     for bad in ["now-5y", "now+1d", "3 ago"] {
         for (args, flag) in [
             (
