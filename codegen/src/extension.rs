@@ -170,6 +170,15 @@ fn restrictions(m: &ModuleFile, text: &str) -> Vec<SpecError> {
         }
     }
     for a in &m.actions {
+        if a.check.is_some() {
+            err(
+                a.name.span(),
+                format!(
+                    "action `{}`: `check` names a hand-written function of the core; an extension spec cannot use it",
+                    a.name.get_ref()
+                ),
+            );
+        }
         if let Some(d) = &a.decoder {
             err(
                 d.span(),

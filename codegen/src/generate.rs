@@ -270,7 +270,11 @@ impl Cx<'_> {
         let setters = fields.iter().map(|r| self.req_setter(here, r));
         let to_param = fields.iter().map(|r| self.req_to_param(r));
         let from_param = fields.iter().map(req_from_param);
-        let mut validate: Vec<TokenStream> = fields.iter().map(|r| self.req_validate(r)).collect();
+        let mut validate: Vec<TokenStream> = fields
+            .iter()
+            .map(|r| self.req_validate(r))
+            .filter(|t| !t.is_empty())
+            .collect();
         if let Some(check) = check {
             let cid = ident(check);
             validate.push(quote! { #root::checks::#cid(self)?; });
@@ -313,11 +317,14 @@ impl Cx<'_> {
         let validate = if validate.is_empty() {
             quote!()
         } else {
+            // Each field's checks (and the cross-field check) in a closure of their own, so
+            // that every invalid field is reported, not only the first.
             quote! {
                 #[inline]
                 fn validate(&self) -> Result<(), InvalidRequest> {
-                    #( #validate )*
-                    Ok(())
+                    let mut failures = #root::params::Failures::default();
+                    #( failures.add((|| -> Result<(), InvalidRequest> { #validate Ok(()) })()); )*
+                    failures.finish()
                 }
             }
         };
@@ -905,7 +912,7 @@ impl Cx<'_> {
                 " (not idempotent: never retried automatically)"
             }
         ));
-        let req_body = self.request_body(module, &req, &a.request, None, true);
+        let req_body = self.request_body(module, &req, &a.request, a.check.as_deref(), true);
         let resp_doc = doc_attrs(&format!(
             "Successful response of `{module}.{aname}`: {summary}"
         ));
@@ -939,6 +946,10 @@ impl Cx<'_> {
         let (module, file, name, summary) = (&m.name, &m.file, &a.name, &a.summary);
         let doc = a.doc.clone().unwrap_or_default();
         let idem = a.idempotent;
+        let confirm = match &a.confirm {
+            Some(c) => quote!(Some(#c)),
+            None => quote!(None),
+        };
         let fields = a
             .request
             .iter()
@@ -966,6 +977,7 @@ impl Cx<'_> {
                 idempotent: #idem,
                 plain: #plain,
                 csv: #csv,
+                confirm: #confirm,
                 request: &[ #( #fields ),* ],
                 response: &[ #( #response ),* ],
             }

@@ -74,6 +74,10 @@ pub struct Action {
     pub decoder: Option<Spanned<String>>,
     /// Decision notes.
     pub note: Option<String>,
+    /// A hand-written cross-field check of the request in the core (`crate::checks::<name>`).
+    pub check: Option<String>,
+    /// The question a tool asks before sending (`{field}` is a request field's value).
+    pub confirm: Option<Spanned<String>>,
     /// Request fields.
     #[serde(default)]
     pub request: Vec<Field>,

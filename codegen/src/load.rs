@@ -607,6 +607,22 @@ impl Lower<'_> {
                 ),
             )
         });
+        if let Some(c) = &a.confirm {
+            let mut rest = c.get_ref().as_str();
+            while let Some((_, after)) = rest.split_once('{') {
+                let Some((field, tail)) = after.split_once('}') else {
+                    self.cx.err(c.span(), "`confirm`: a `{` without its `}`");
+                    break;
+                };
+                if !a.request.iter().any(|f| f.name.get_ref() == field) {
+                    self.cx.err(
+                        c.span(),
+                        format!("`confirm`: `{{{field}}}` is not a request field of `{name}`"),
+                    );
+                }
+                rest = tail;
+            }
+        }
         Action {
             name: name.clone(),
             summary: text(&a.summary),
@@ -616,6 +632,8 @@ impl Lower<'_> {
             plain,
             csv,
             decoder,
+            check: a.check.clone(),
+            confirm: a.confirm.as_ref().map(|c| c.get_ref().clone()),
             request: self.fields(&a.request, &format!("request of `{name}`")),
             response: self.fields(&a.response, &format!("response of `{name}`")),
         }

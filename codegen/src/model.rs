@@ -303,6 +303,10 @@ pub struct Action {
     pub csv: CsvShape,
     /// A purpose-built decoder.
     pub decoder: Option<Decoder>,
+    /// A hand-written cross-field check of the request in the core (`crate::checks::<name>`).
+    pub check: Option<String>,
+    /// The question a tool asks before sending (`{field}` is a request field's value).
+    pub confirm: Option<String>,
     /// Request fields.
     pub request: Vec<Field>,
     /// Response fields.

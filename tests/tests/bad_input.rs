@@ -1779,7 +1779,11 @@ fn the_cli_exits_4_names_the_field_and_sends_nothing() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(4), "{args:?}: {stderr}");
         assert!(
-            stderr.starts_with(&format!("dlspbx: invalid {field}: ")),
+            // Named by its flag: `phone_number` as --phone-number, `dst[0]` as --dst.
+            stderr.starts_with(&format!(
+                "dlspbx: invalid --{}: ",
+                field.split('[').next().unwrap().replace('_', "-")
+            )),
             "{args:?}: {stderr}"
         );
         assert!(

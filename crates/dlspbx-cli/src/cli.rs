@@ -114,9 +114,42 @@ pub fn record_field_id(f: &FieldInfo, sub: &FieldInfo) -> String {
     format!("field:{}.{}", f.name, sub.name)
 }
 
+/// The flag of a record field's field, with its dashes (`--filters-src` for `filters.src`).
+pub fn record_field_flag(f: &FieldInfo, sub: &FieldInfo) -> String {
+    format!("--{}-{}", kebab(f.rust), kebab(sub.rust))
+}
+
 /// The clap id of a report option's own flag.
 pub fn option_id(key: &str) -> String {
     format!("opt:{key}")
+}
+
+/// The flag of a request field named by its wire path in a validation failure
+/// (`options[page]` → `--page`, `filters.start_cdr_id` → `--filters-start-cdr-id`, `name` →
+/// `--name`); `None` for a path no single flag gives (a list item, a filter group).
+pub fn flag_of(info: &ActionInfo, path: &str) -> Option<String> {
+    if let Some(key) = path
+        .strip_prefix("options[")
+        .and_then(|k| k.strip_suffix(']'))
+    {
+        return ReportOption::KEYS
+            .contains(&key)
+            .then(|| format!("--{}", kebab(key)));
+    }
+    let (top, sub) = match path.split_once('.') {
+        Some((top, sub)) => (top, Some(sub)),
+        None => (path, None),
+    };
+    let f = info.request.iter().find(|f| f.name == top)?;
+    match (field_kind(f.ty), sub) {
+        (FieldKind::Scalar | FieldKind::List, None) => Some(format!("--{}", kebab(f.rust))),
+        (FieldKind::Record, Some(sub)) => {
+            let s = f.fields.iter().find(|s| s.name == sub)?;
+            matches!(field_kind(s.ty), FieldKind::Scalar | FieldKind::List)
+                .then(|| record_field_flag(f, s))
+        }
+        _ => None,
+    }
 }
 
 /// The clap id of `--all`.
@@ -159,7 +192,7 @@ fn human_type(spec: &str) -> String {
         "decimal" => "number",
         "bool" => "true or false",
         "date" => "date, YYYY-MM-DD",
-        "datetime" => "date and time, YYYY-MM-DD HH:MM:SS, or now, today, yesterday",
+        "datetime" => "date and time, YYYY-MM-DD HH:MM:SS, or a relative date",
         "timezone" => "IANA time zone name, e.g. America/Chicago",
         "column" => "a column name",
         "page" => "a page number from 0, or ALL",
@@ -183,13 +216,24 @@ fn field_help(f: &FieldInfo) -> (String, String) {
         notes.push(format!("server default: {d}"));
     }
     let short = format!("{} [{}]", first_sentence(f.doc), notes.join("; "));
-    let long = format!(
+    let mut long = format!(
         "{}\n\n[{}] (wire name `{}`)",
         f.doc.trim(),
         notes.join("; "),
         f.name
     );
+    if crate::params::is_datetime(f) {
+        long.push_str(&relative_note());
+    }
     (short, long)
+}
+
+/// The long help's note on relative dates, for a date-time flag.
+fn relative_note() -> String {
+    format!(
+        "\n\nA relative date is read too, from the clock (in the report's --timezone, else UTC): {}.",
+        crate::params::RELATIVE_FORMS
+    )
 }
 
 fn singular(flag: &str) -> Option<String> {
@@ -298,6 +342,11 @@ fn option_arg(options_field: &FieldInfo, key: &'static str) -> Arg {
     let ty = ReportOption::type_of(key).unwrap_or("string");
     let doc = ReportOption::doc_of(key).unwrap_or("").trim();
     let notes = human_type(ty);
+    let relative = if ty == "datetime" {
+        relative_note()
+    } else {
+        String::new()
+    };
     let a = Arg::new(option_id(key))
         .long(kebab(key))
         .value_name(option_value_name(ty))
@@ -307,7 +356,7 @@ fn option_arg(options_field: &FieldInfo, key: &'static str) -> Arg {
         a,
         option_values(ty),
         format!(
-            "{doc}\n\n[{notes}] Sent as `{}[]={key}=VALUE`.",
+            "{doc}\n\n[{notes}] Sent as `{}[]={key}=VALUE`.{relative}",
             options_field.name
         ),
     )
@@ -330,7 +379,7 @@ fn record_field_arg(f: &FieldInfo, sub: &FieldInfo) -> Option<Arg> {
     }
     let (short, long) = field_help(sub);
     let mut a = Arg::new(record_field_id(f, sub))
-        .long(format!("{}-{}", kebab(f.rust), kebab(sub.rust)))
+        .long(record_field_flag(f, sub)[2..].to_owned())
         .help_heading(record_heading(f));
     a = if kind == FieldKind::List {
         a.value_name("VALUE[,VALUE]")
@@ -681,6 +730,15 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
             cmd = cmd.arg(a);
         }
     }
+    if info.confirm.is_some() {
+        cmd = cmd.arg(
+            Arg::new(YES_ID)
+                .long("yes")
+                .short('y')
+                .action(ArgAction::SetTrue)
+                .help("Send without asking for confirmation (needed when stdin or stderr is not a terminal)"),
+        );
+    }
     cmd
 }
 
@@ -695,6 +753,9 @@ fn parse_switch(text: &str) -> Result<bool, String> {
         )),
     }
 }
+/// The clap id of `--yes`, the flag of an action that asks for confirmation
+/// (`ActionInfo::confirm`).
+pub const YES_ID: &str = "yes";
 
 fn global_args() -> Vec<Arg> {
     let g = |a: Arg| a.global(true).help_heading("Connection and output");
@@ -764,6 +825,12 @@ fn global_args() -> Vec<Arg> {
                 "How many times a failed call is retried when that is safe; 0 disables retries \
                  (config: max_attempts = N + 1; default 2)",
             )),
+        g(Arg::new("color")
+            .long("color")
+            .value_name("WHEN")
+            .value_parser(PossibleValuesParser::new(crate::output::Color::NAMES))
+            .default_value("auto")
+            .help("Colour in tables (a bold header): auto (on a terminal, unless NO_COLOR is set), always or never")),
         g(Arg::new("format")
             .long("format")
             .value_name("FORMAT")

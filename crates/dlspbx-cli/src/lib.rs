@@ -104,6 +104,13 @@ fn find_action(path: &[&str]) -> Option<&'static dlspbx_core::ActionInfo> {
 fn execute(m: &ArgMatches) -> CliResult<()> {
     let (path, lm) = leaf(m);
     let g = Globals::from_matches(lm)?;
+    output::Color::parse(
+        lm.try_get_one::<String>("color")
+            .ok()
+            .flatten()
+            .map_or("auto", String::as_str),
+    )
+    .apply();
     match path.as_slice() {
         ["completions"] => {
             let shell = *lm

@@ -16,10 +16,10 @@
 use crate::error::{CliError, CliResult};
 use crate::report_out::{HeadTotal, ReportSink};
 use crate::table;
-use dlspbx_core::ActionInfo;
 use dlspbx_core::wire::tree;
 use dlspbx_core::wire::yaml::{self, YamlStyle};
 use dlspbx_core::wire::{CsvLayout, RowKind};
+use dlspbx_core::{ActionInfo, FieldType};
 use serde_json::Value;
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
@@ -56,6 +56,8 @@ impl Target {
                 io::stdout().lock(),
             )));
         };
+        // A file is not the terminal: tables as wide as their cells, colour only if forced.
+        table::set_terminal(None, Color::get() == Color::Always);
         let name = path
             .file_name()
             .ok_or_else(|| CliError::usage(format!("--out {}: not a file name", path.display())))?;
@@ -154,6 +156,62 @@ impl Drop for OutFile {
     }
 }
 
+/// What `--color` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset or empty (the default).
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+static COLOR: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+impl Color {
+    /// Every value, for `--color`'s help and completion.
+    pub const NAMES: [&'static str; 3] = ["auto", "always", "never"];
+
+    /// Reads `auto`, `always` or `never` (clap checked it); anything else is `Auto`.
+    pub fn parse(s: &str) -> Color {
+        match s {
+            "always" => Color::Always,
+            "never" => Color::Never,
+            _ => Color::Auto,
+        }
+    }
+
+    /// Sets how tables are drawn on stdout from this choice: colour (a bold header) as asked,
+    /// and on a terminal fitted to its width ([`table::set_terminal`]).
+    pub fn apply(self) {
+        COLOR.store(self as u8, std::sync::atomic::Ordering::Relaxed);
+        let tty = io::stdout().is_terminal();
+        let bold = match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        let width = if tty {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, cols)| usize::from(cols))
+        } else {
+            None
+        };
+        table::set_terminal(width, bold);
+    }
+
+    /// The choice [`apply`](Self::apply) last set.
+    pub fn get() -> Color {
+        match COLOR.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => Color::Always,
+            2 => Color::Never,
+            _ => Color::Auto,
+        }
+    }
+}
+
 /// What `--output` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
@@ -233,9 +291,36 @@ pub fn write_value(
         },
         Output::Table => match table_rows(info.csv, v) {
             Some(TableRows::Cells { .. }) => write_cell_rows(out, output, v, info.csv),
-            _ => table::write_tables(out, &table::tables_of(info.name, v)),
+            Some(TableRows::Records { rows: [] }) => {
+                writeln!(out, "{}", table::NO_RESULTS)
+            }
+            _ => table::write_tables(
+                out,
+                &table::tables_of(info.name, &without_empty_record_lists(info, v)),
+            ),
         },
     }
+}
+
+/// A response without its empty lists of records (`"logs": []`), which the table split
+/// cannot tell from an empty list of scalars: the spec says what they are, and a response
+/// left with nothing says [`table::NO_RESULTS`].
+fn without_empty_record_lists(info: &ActionInfo, v: &Value) -> Value {
+    let Value::Object(entries) = v else {
+        return v.clone();
+    };
+    let records = |name: &str| {
+        info.response
+            .iter()
+            .any(|f| f.name == name && matches!(f.ty, FieldType::List(FieldType::Record(_))))
+    };
+    Value::Object(
+        entries
+            .iter()
+            .filter(|(k, v)| !(records(k) && v.as_array().is_some_and(Vec::is_empty)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
 }
 
 /// The rows of a table-layout response.
@@ -475,6 +560,21 @@ mod tests {
         let mut out = Vec::new();
         write_value(&mut out, output, info, &val(v)).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn empty_results_say_so_in_a_table() {
+        let logs = info("status", "dialerlogs");
+        assert_eq!(write(Output::Table, logs, r#"{"logs":[]}"#), "no results\n");
+        assert_eq!(
+            write(Output::Json, logs, r#"{"logs":[]}"#),
+            "{\n  \"logs\": []\n}\n"
+        );
+        let sms = info("sms", "query_sms");
+        assert_eq!(
+            write(Output::Table, sms, r#"{"total_results":0,"results":[]}"#),
+            "no results\n"
+        );
     }
 
     #[test]

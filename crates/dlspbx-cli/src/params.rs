@@ -32,26 +32,82 @@ fn one<'m>(m: &'m ArgMatches, id: &str) -> Option<&'m String> {
 }
 
 /// Whether a field holds a date and time (its type, or a date-time rule).
-fn is_datetime(f: &FieldInfo) -> bool {
+pub(crate) fn is_datetime(f: &FieldInfo) -> bool {
     f.ty == FieldType::DateTime || matches!(f.rule, Some("datetime" | "datetime_or_unix"))
 }
 
-/// A relative date (`now`, `today`, `yesterday`, any case) as the absolute
-/// `YYYY-MM-DD HH:MM:SS` it means now in `tz`: the CLI reads the clock, the core never does.
-/// Any other value is left for the core's vocabulary to read.
-fn absolute(value: &str, tz: &TimeZone) -> String {
-    let now = jiff::Timestamp::now().to_zoned(tz.clone()).datetime();
+/// The relative dates the CLI reads, for messages.
+pub const RELATIVE_FORMS: &str = "now, today, yesterday, now-<N><unit> or <N><unit> ago \
+     (units s, m, h, d, w; e.g. now-24h, now-30m, 7d ago, 90m ago)";
+
+/// A relative date as the absolute `YYYY-MM-DD HH:MM:SS` it means at `now` (in `now`'s zone):
+/// `now`, `today` and `yesterday` (midnight), `now-<N><unit>` and `<N><unit> ago` (any case,
+/// spaces allowed around `-` and before the unit or `ago`). `s`, `m` and `h` count elapsed
+/// time, `d` and `w` calendar days (the same clock time N days before, across a DST change).
+/// `Ok(None)`: not a relative date, left for the core's vocabulary; `Err`: one that starts
+/// with `now` or ends with `ago` but is malformed, with why.
+fn resolve(value: &str, now: &jiff::Zoned) -> Result<Option<jiff::civil::DateTime>, String> {
+    let v = value.trim().to_ascii_lowercase();
     let midnight = jiff::civil::Time::midnight();
-    let dt = match value.trim().to_ascii_lowercase().as_str() {
-        "now" => now,
-        "today" => now.date().to_datetime(midnight),
-        "yesterday" => match now.date().yesterday() {
-            Ok(d) => d.to_datetime(midnight),
-            Err(_) => return value.to_owned(),
+    let today = now.date();
+    let ago = match v.as_str() {
+        "now" => return Ok(Some(now.datetime())),
+        "today" => return Ok(Some(today.to_datetime(midnight))),
+        "yesterday" => {
+            let d = today.yesterday().map_err(|e| e.to_string())?;
+            return Ok(Some(d.to_datetime(midnight)));
+        }
+        v => match (v.strip_prefix("now"), v.strip_suffix("ago")) {
+            (Some(rest), _) => rest
+                .trim_start()
+                .strip_prefix('-')
+                .ok_or("only a time before now can be given (now-<N><unit>)")?,
+            (None, Some(rest)) => rest,
+            (None, None) => return Ok(None),
         },
-        _ => return value.to_owned(),
     };
-    scalar::write_datetime(dt.with().subsec_nanosecond(0).build().unwrap_or(dt))
+    let ago = ago.trim();
+    let digits = ago.find(|c: char| !c.is_ascii_digit()).unwrap_or(ago.len());
+    let (n, unit) = (&ago[..digits], ago[digits..].trim());
+    let n: i64 = n
+        .parse()
+        .map_err(|_| "needs a number of units before now".to_owned())?;
+    let span = match unit {
+        "" => return Err(format!("{n} needs a unit (s, m, h, d or w)")),
+        "s" => jiff::Span::new().try_seconds(n),
+        "m" => jiff::Span::new().try_minutes(n),
+        "h" => jiff::Span::new().try_hours(n),
+        "d" => jiff::Span::new().try_days(n),
+        "w" => jiff::Span::new().try_weeks(n),
+        _ => {
+            return Err(format!(
+                "`{unit}` is not a unit; the units are s, m, h, d and w"
+            ));
+        }
+    }
+    .map_err(|_| format!("{n}{unit} is out of range"))?;
+    now.checked_sub(span)
+        .map(|z| Some(z.datetime()))
+        .map_err(|_| format!("{n}{unit} before now is out of range"))
+}
+
+/// A relative date given with `flag` (see [`resolve`]) as the absolute `YYYY-MM-DD HH:MM:SS`
+/// it means now in `tz`: the CLI reads the clock, the core never does. Any other value is left
+/// for the core's vocabulary to read; a malformed relative date is refused (exit 4), naming
+/// the flag and the forms.
+fn absolute(flag: &str, value: &str, tz: &TimeZone) -> CliResult<String> {
+    let now = jiff::Timestamp::now().to_zoned(tz.clone());
+    match resolve(value, &now) {
+        Ok(Some(dt)) => Ok(scalar::write_datetime(
+            dt.with().subsec_nanosecond(0).build().unwrap_or(dt),
+        )),
+        Ok(None) => Ok(value.to_owned()),
+        Err(why) => Err(invalid(
+            flag,
+            value,
+            &format!("is not a relative date: {why}; relative dates are {RELATIVE_FORMS}"),
+        )),
+    }
 }
 
 /// The zone relative dates are resolved in: the report's `--timezone` when given and known,
@@ -212,7 +268,7 @@ fn list_items(m: &ArgMatches, id: &str) -> Vec<Node<'static>> {
 
 /// The entries given with a record's own flags (`--filters-src 100 --filters-status success`),
 /// in the record's field order.
-fn record_fields(f: &FieldInfo, m: &ArgMatches) -> Entries {
+fn record_fields(f: &FieldInfo, m: &ArgMatches) -> CliResult<Entries> {
     let mut out = Entries::new();
     for sub in f.fields {
         let id = cli::record_field_id(f, sub);
@@ -220,7 +276,7 @@ fn record_fields(f: &FieldInfo, m: &ArgMatches) -> Entries {
             FieldKind::Scalar => {
                 if let Some(v) = one(m, &id) {
                     let v = if is_datetime(sub) {
-                        absolute(v, &zone(m))
+                        absolute(&cli::record_field_flag(f, sub), v, &zone(m))?
                     } else {
                         v.clone()
                     };
@@ -236,7 +292,7 @@ fn record_fields(f: &FieldInfo, m: &ArgMatches) -> Entries {
             _ => {}
         }
     }
-    out
+    Ok(out)
 }
 
 /// Builds the parameter tree of `info`'s request from the matched flags.
@@ -248,7 +304,7 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
             FieldKind::Scalar => {
                 if let Some(v) = one(m, &id) {
                     let v = if is_datetime(f) {
-                        absolute(v, &zone(m))
+                        absolute(&format!("--{}", cli::kebab(f.rust)), v, &zone(m))?
                     } else {
                         v.clone()
                     };
@@ -278,7 +334,9 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                 for key in ReportOption::KEYS {
                     if let Some(v) = one(m, &cli::option_id(key)) {
                         let v = match ReportOption::type_of(key) {
-                            Some("datetime") => absolute(v, &zone(m)),
+                            Some("datetime") => {
+                                absolute(&format!("--{}", cli::kebab(key)), v, &zone(m))?
+                            }
                             _ => v.clone(),
                         };
                         items.push(Node::from(format!("{key}={v}")));
@@ -293,10 +351,17 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                     items.push(Node::str("page=ALL"));
                 }
                 for v in many(m, &id) {
-                    if !v.contains('=') {
+                    let Some((key, value)) = v.split_once('=') else {
                         return Err(invalid(f.name, v, "must be KEY=VALUE"));
-                    }
-                    items.push(Node::from(v.clone()));
+                    };
+                    let v = match ReportOption::type_of(key.trim()) {
+                        Some("datetime") => format!(
+                            "{key}={}",
+                            absolute(&format!("--{} {key}=", cli::kebab(f.rust)), value, &zone(m))?
+                        ),
+                        _ => v.clone(),
+                    };
+                    items.push(Node::from(v));
                 }
                 if !items.is_empty() {
                     entries.push((f.name.into(), Node::Seq(items)));
@@ -326,10 +391,24 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
                 }
             }
             FieldKind::Record => {
-                let own = record_fields(f, m);
+                let own = record_fields(f, m)?;
                 let values = many(m, &id);
                 if !own.is_empty() || !values.is_empty() {
-                    entries.push((f.name.into(), record_from_pairs(f.name, &values, own)?));
+                    let mut record = record_from_pairs(f.name, &values, own)?;
+                    // Relative dates given as KEY=VALUE or JSON (the own flags' are resolved).
+                    if let Node::Map(fields) = &mut record {
+                        for (k, node) in fields.iter_mut() {
+                            let dated = f
+                                .fields
+                                .iter()
+                                .any(|s| s.name == k.as_ref() && is_datetime(s));
+                            if let (true, Node::Str(s)) = (dated, &*node) {
+                                let flag = format!("--{} {k}=", cli::kebab(f.rust));
+                                *node = Node::from(absolute(&flag, s, &zone(m))?);
+                            }
+                        }
+                    }
+                    entries.push((f.name.into(), record));
                 }
             }
             FieldKind::RecordList => {
@@ -345,6 +424,52 @@ pub fn from_matches(info: &ActionInfo, m: &ArgMatches) -> CliResult<Node<'static
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Relative dates against a fixed clock: 2024-03-10 12:30:15 in New York, the day DST
+    /// starts there (02:00 became 03:00), so `h` and `d` differ.
+    #[test]
+    fn relative_dates() {
+        let tz = scalar::time_zone("America/New_York").unwrap();
+        let now = jiff::civil::date(2024, 3, 10)
+            .at(12, 30, 15, 0)
+            .to_zoned(tz)
+            .unwrap();
+        let at = |v: &str| resolve(v, &now).map(|d| d.map(scalar::write_datetime));
+        for (given, want) in [
+            ("now", "2024-03-10 12:30:15"),
+            ("today", "2024-03-10 00:00:00"),
+            ("Yesterday", "2024-03-09 00:00:00"),
+            ("now-30m", "2024-03-10 12:00:15"),
+            ("NOW - 90s", "2024-03-10 12:28:45"),
+            ("now-24h", "2024-03-09 11:30:15"),
+            ("now-1d", "2024-03-09 12:30:15"),
+            ("now-7d", "2024-03-03 12:30:15"),
+            ("now-2w", "2024-02-25 12:30:15"),
+            ("24h ago", "2024-03-09 11:30:15"),
+            ("7d ago", "2024-03-03 12:30:15"),
+            ("90m ago", "2024-03-10 11:00:15"),
+            ("90 m  AGO", "2024-03-10 11:00:15"),
+            ("0s ago", "2024-03-10 12:30:15"),
+        ] {
+            assert_eq!(at(given), Ok(Some(want.to_owned())), "{given}");
+        }
+        for other in ["2024-01-01", "1717236000", "June 1st", ""] {
+            assert_eq!(at(other), Ok(None), "{other}");
+        }
+        for (bad, why) in [
+            ("now+1d", "only a time before now"),
+            ("now-", "needs a number"),
+            ("now-5y", "`y` is not a unit"),
+            ("now-h", "needs a number"),
+            ("ago", "needs a number"),
+            ("3 ago", "3 needs a unit"),
+            ("2 days ago", "`days` is not a unit"),
+            ("99999999999w ago", "out of range"),
+        ] {
+            let e = at(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -350,7 +350,11 @@ impl<'w> ReportSink<'w> {
             .collect();
         let w = table::widths(&self.columns, &rows);
         let header: Vec<Cell> = self.columns.iter().map(|c| Cell::text(c.clone())).collect();
-        table::write_line(self.out, &header, &w)?;
+        if rows.is_empty() {
+            writeln!(self.out, "{}", table::NO_RESULTS)?;
+        } else {
+            table::write_header(self.out, &header, &w)?;
+        }
         for r in &rows {
             table::write_line(self.out, r, &w)?;
         }

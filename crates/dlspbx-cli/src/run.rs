@@ -3,6 +3,7 @@
 //! [`Decode`] are visitors of the generated `visit_action`; the report's `--all` is
 //! [`export_all`], which streams.
 
+use crate::cli;
 use crate::conn::{Conn, Globals};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Output, Target};
@@ -12,9 +13,9 @@ use clap::ArgMatches;
 use dlspbx_core::generated::ActionVisitor;
 use dlspbx_core::http::Credentials;
 use dlspbx_core::reports::ReportRequest;
-use dlspbx_core::{Endpoint, Error, Format, PlainKind, Presence};
+use dlspbx_core::{ActionInfo, Endpoint, Error, Format, InvalidRequest, PlainKind, Presence};
 use serde_json::Value;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Maps an error writing to stdout: a closed pipe (`| head`) ends the command quietly.
@@ -31,8 +32,95 @@ pub fn stdout_err(e: io::Error) -> CliError {
 pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
     let node = params::from_matches(A::INFO, m)?;
     let req = A::from_params(&node)?;
-    req.validate()?;
+    req.validate().map_err(|e| invalid_in(A::INFO, m, e))?;
     Ok(req)
+}
+
+/// The validation failures of a request of `info` (exit 4), every invalid field on a line of
+/// its own; one of a rule on two fields (`InvalidRequest::other`) names both fields by their
+/// flags (`invalid --page-offset: "30" cannot be combined with --page; give one of them`).
+fn invalid_in(info: &ActionInfo, m: &ArgMatches, e: InvalidRequest) -> CliError {
+    // `--all` is how the page option was given when it was not given itself.
+    let flag = |path: &str| match path {
+        "options[page]"
+            if params::given(m, cli::ALL_ID) && !params::given(m, &cli::option_id("page")) =>
+        {
+            Some("--all".to_owned())
+        }
+        path => cli::flag_of(info, path),
+    };
+    let line = |e: &InvalidRequest| {
+        let flags = e
+            .other
+            .as_deref()
+            .and_then(|o| Some((o, flag(&e.field)?, flag(o)?)));
+        match flags {
+            Some((other, flag, other_flag)) => {
+                let reason = e.reason.replace(&format!("`{other}`"), &other_flag);
+                crate::error::invalid_message(&flag, &e.value, &reason)
+            }
+            None => {
+                // The field by its flag (`--per-page`, `--dst` for `dst[0]`), else its path.
+                let item = e
+                    .field
+                    .rsplit_once('[')
+                    .map_or(e.field.as_str(), |(f, _)| f);
+                let name = flag(&e.field)
+                    .or_else(|| flag(item).filter(|_| e.field.ends_with(']')))
+                    .unwrap_or_else(|| e.field.clone());
+                crate::error::invalid_message(&name, &e.value, &e.reason)
+            }
+        }
+    };
+    CliError::invalid(e.all().map(line).collect::<Vec<_>>().join("\ndlspbx: "))
+}
+
+/// The question of an action that asks for confirmation (`ActionInfo::confirm`), with each
+/// `{field}` replaced by the field's value as it would be sent.
+fn question<A: Endpoint>(req: &A, template: &str) -> String {
+    let params = req.to_params();
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some((before, after)) = rest.split_once('{') {
+        out.push_str(before);
+        let (field, tail) = after.split_once('}').unwrap_or((after, ""));
+        out.push_str(params.get(field).and_then(|n| n.as_str()).unwrap_or(""));
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Before sending an action that asks for confirmation: with `--yes`, nothing; when stdin and
+/// stderr are terminals, asks on stderr and goes on only on `y` or `yes`; otherwise refuses
+/// (exit 1), saying to pass `--yes`. Nothing is sent or started when it stops.
+fn confirm<A: Endpoint>(req: &A, m: &ArgMatches) -> CliResult<()> {
+    let Some(template) = A::INFO.confirm else {
+        return Ok(());
+    };
+    if m.try_get_one::<bool>(cli::YES_ID).ok().flatten() == Some(&true) {
+        return Ok(());
+    }
+    let q = question(req, template);
+    let command = format!("{} {}", A::INFO.module, cli::action_name(A::INFO));
+    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
+        return Err(CliError::usage(format!(
+            "{command} asks for confirmation (\"{q}\") and there is no terminal to ask on; \
+             pass --yes to send it; nothing was sent"
+        )));
+    }
+    let mut err = io::stderr().lock();
+    write!(err, "{q} [y/N] ")?;
+    err.flush()?;
+    drop(err);
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(CliError::usage(format!(
+            "{command}: not confirmed; nothing was sent"
+        ))),
+    }
 }
 
 /// `--dry-run`: the request as it would be sent, with the API key replaced by `REDACTED`.
@@ -161,6 +249,9 @@ impl ActionVisitor for Send<'_> {
     fn visit<A: Endpoint>(self) -> CliResult<()> {
         let g = self.globals;
         let req = request_from_matches::<A>(self.matches)?;
+        if !g.dry_run {
+            confirm::<A>(&req, self.matches)?;
+        }
         let conn = Conn::open(g)?;
         if g.dry_run {
             return dry_run(&conn, &req);

@@ -2,9 +2,59 @@
 //!
 //! No table crate: the CLI needs left/right alignment, a title and nothing else, and the
 //! widths are plain character counts (the API's data is ASCII apart from names).
+//!
+//! On a terminal ([`set_terminal`]) a table fits the terminal's width: the widest columns
+//! shrink and their cells end in `…`, a line never wraps. The header row is bold when colour
+//! is on (`--color`). A cell holding a list (a dialer log's lines) takes one line per item.
 
 use serde_json::{Map, Value};
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// What an empty table prints instead of a bare header.
+pub const NO_RESULTS: &str = "no results";
+
+static TERMINAL_WIDTH: AtomicUsize = AtomicUsize::new(0);
+static BOLD_HEADER: AtomicBool = AtomicBool::new(false);
+
+/// How tables are drawn from now on: fitted to `width` columns (`None`: as wide as their
+/// cells, for a pipe or a file), with a bold header row or not.
+pub fn set_terminal(width: Option<usize>, bold_header: bool) {
+    TERMINAL_WIDTH.store(width.unwrap_or(0), Ordering::Relaxed);
+    BOLD_HEADER.store(bold_header, Ordering::Relaxed);
+}
+
+/// The width tables are fitted to, if any.
+fn terminal_width() -> Option<usize> {
+    Some(TERMINAL_WIDTH.load(Ordering::Relaxed)).filter(|w| *w > 0)
+}
+
+/// Shrinks `w` (column widths, two spaces between columns) until a line fits `total`
+/// characters: the widest column loses one at a time, none below 1.
+fn fit(w: &mut [usize], total: usize) {
+    let line = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    while line(w) > total {
+        let Some((i, widest)) = w.iter().copied().enumerate().max_by_key(|(_, x)| *x) else {
+            return;
+        };
+        if widest <= 1 {
+            return;
+        }
+        w[i] -= 1;
+    }
+}
+
+/// `s` cut to `w` characters, its last one `…` when cut.
+fn truncate(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
+    if w > 0 {
+        out.push('…');
+    }
+    out
+}
 
 /// True for null, strings, numbers and booleans.
 pub fn is_scalar(v: &Value) -> bool {
@@ -66,9 +116,18 @@ impl Cell {
         }
     }
 
+    /// A cell of a value: a list of scalars takes one line per item.
     fn of(v: &Value) -> Self {
+        let text = match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| cell_text(i).trim().to_owned())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            v => cell_text(v).trim().to_owned(),
+        };
         Cell {
-            text: cell_text(v).trim().to_owned(),
+            text,
             numeric: v.is_number(),
             value: v.clone(),
         }
@@ -79,7 +138,8 @@ fn width(s: &str) -> usize {
     s.chars().count()
 }
 
-/// Column widths for a header and rows.
+/// Column widths for a header and rows (a cell of several lines: its widest), fitted to the
+/// terminal when there is one ([`set_terminal`]).
 pub fn widths(headers: &[String], rows: &[Vec<Cell>]) -> Vec<usize> {
     let mut w: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for row in rows {
@@ -87,35 +147,82 @@ pub fn widths(headers: &[String], rows: &[Vec<Cell>]) -> Vec<usize> {
             if i >= w.len() {
                 w.push(0);
             }
-            w[i] = w[i].max(width(&c.text));
+            w[i] = w[i].max(c.text.split('\n').map(width).max().unwrap_or(0));
         }
+    }
+    if let Some(total) = terminal_width() {
+        fit(&mut w, total);
     }
     w
 }
 
-/// Writes one line of cells padded to `widths` (two spaces between columns, no trailing blanks).
+/// Writes one row of cells padded to `widths` (two spaces between columns, no trailing
+/// blanks): one line, or one per line of its tallest cell. On a terminal a cell wider than its
+/// column ends in `…` and a line never exceeds the terminal's width.
 pub fn write_line(out: &mut dyn Write, cells: &[Cell], widths: &[usize]) -> io::Result<()> {
+    let lines: Vec<Vec<&str>> = cells.iter().map(|c| c.text.split('\n').collect()).collect();
+    let height = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    for k in 0..height {
+        let row: Vec<Cell> = cells
+            .iter()
+            .zip(&lines)
+            .map(|(c, l)| Cell {
+                text: l.get(k).copied().unwrap_or("").to_owned(),
+                numeric: c.numeric,
+                value: Value::Null,
+            })
+            .collect();
+        let line = render_line(&row, widths);
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// One physical line of single-line cells.
+fn render_line(cells: &[Cell], widths: &[usize]) -> String {
+    let fitted = terminal_width();
     let mut line = String::new();
     let n = widths.len().max(cells.len());
     for i in 0..n {
         let empty = Cell::default();
         let c = cells.get(i).unwrap_or(&empty);
         let w = widths.get(i).copied().unwrap_or(0);
-        let pad = w.saturating_sub(width(&c.text));
+        let text = match fitted {
+            Some(_) if width(&c.text) > w => truncate(&c.text, w),
+            _ => c.text.clone(),
+        };
+        let pad = w.saturating_sub(width(&text));
         if i > 0 {
             line.push_str("  ");
         }
         if c.numeric {
             line.push_str(&" ".repeat(pad));
-            line.push_str(&c.text);
+            line.push_str(&text);
         } else {
-            line.push_str(&c.text);
+            line.push_str(&text);
             if i + 1 < n {
                 line.push_str(&" ".repeat(pad));
             }
         }
     }
-    writeln!(out, "{}", line.trim_end())
+    let line = line.trim_end();
+    match fitted {
+        Some(total) => truncate(line, total),
+        None => line.to_owned(),
+    }
+}
+
+/// Writes a header row: [`write_line`], bold when colour is on.
+pub fn write_header(out: &mut dyn Write, cells: &[Cell], widths: &[usize]) -> io::Result<()> {
+    if !BOLD_HEADER.load(Ordering::Relaxed) {
+        return write_line(out, cells, widths);
+    }
+    let mut plain = Vec::new();
+    write_line(&mut plain, cells, widths)?;
+    for line in String::from_utf8_lossy(&plain).lines() {
+        writeln!(out, "\x1b[1m{line}\x1b[0m")?;
+    }
+    Ok(())
 }
 
 impl Table {
@@ -123,7 +230,7 @@ impl Table {
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         let w = widths(&self.headers, &self.rows);
         let header: Vec<Cell> = self.headers.iter().map(|h| Cell::text(h.clone())).collect();
-        write_line(out, &header, &w)?;
+        write_header(out, &header, &w)?;
         for row in &self.rows {
             write_line(out, row, &w)?;
         }
@@ -132,8 +239,11 @@ impl Table {
 }
 
 /// Writes several tables; with more than one, each gets its title and a blank line between.
-/// An empty list gets a `(none)` line so that it is visible.
+/// An empty list, or no table at all, says [`NO_RESULTS`] instead of a bare header.
 pub fn write_tables(out: &mut dyn Write, tables: &[Table]) -> io::Result<()> {
+    if tables.is_empty() {
+        return writeln!(out, "{NO_RESULTS}");
+    }
     let titled = tables.len() > 1;
     for (i, t) in tables.iter().enumerate() {
         if i > 0 {
@@ -142,11 +252,8 @@ pub fn write_tables(out: &mut dyn Write, tables: &[Table]) -> io::Result<()> {
         if titled {
             writeln!(out, "{} ({})", t.title, t.rows.len())?;
         }
-        if t.rows.is_empty() && t.headers.is_empty() {
-            writeln!(out, "(none)")?;
-        } else if t.rows.is_empty() {
-            t.write(out)?;
-            writeln!(out, "(none)")?;
+        if t.rows.is_empty() {
+            writeln!(out, "{NO_RESULTS}")?;
         } else {
             t.write(out)?;
         }
@@ -438,6 +545,33 @@ mod tests {
             render(&tables_of("add_contact", &v)),
             "field  value\nid        42\n"
         );
+    }
+
+    #[test]
+    fn fitting_shrinks_the_widest_columns_and_truncates_with_an_ellipsis() {
+        let mut w = vec![8, 40, 3];
+        fit(&mut w, 30);
+        assert_eq!(w, [8, 15, 3]);
+        let mut w = vec![20, 20];
+        fit(&mut w, 12);
+        assert_eq!(w, [5, 5]);
+        let mut w = vec![1, 1, 1];
+        fit(&mut w, 2);
+        assert_eq!(w, [1, 1, 1], "never below one character");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abcd", 4), "abcd");
+        assert_eq!(truncate("ab", 0), "");
+    }
+
+    #[test]
+    fn a_list_cell_takes_one_line_per_item() {
+        let v = val(r#"{"logs":[{"campaign":"C","output":["one","two, three"]}]}"#);
+        assert_eq!(
+            render(&tables_of("dialerlogs", &v)),
+            "campaign  output\nC         one\n          two, three\n"
+        );
+        let v = val(r#"{"queues":{}}"#);
+        assert_eq!(render(&tables_of("queues", &v)), "no results\n");
     }
 
     #[test]

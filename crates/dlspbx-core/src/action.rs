@@ -35,6 +35,10 @@ pub struct ActionInfo {
     pub plain: PlainKind,
     /// The CSV layout of the response.
     pub csv: CsvLayout,
+    /// For an action a user should confirm (it undoes a consent choice, say): the question a
+    /// tool asks before sending it, where `{field}` stands for a request field's value as sent
+    /// (spec `confirm`).
+    pub confirm: Option<&'static str>,
     /// Request fields.
     pub request: &'static [FieldInfo],
     /// Response fields.

@@ -291,6 +291,7 @@ impl From<DecodeError> for Error {
 
 /// A request field failed validation: which field, what value, which rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InvalidRequest {
     /// The field's wire name (for nested fields a path such as `filter_groups[0].rules[1].value`).
     pub field: String,
@@ -300,7 +301,14 @@ pub struct InvalidRequest {
     pub rule: &'static str,
     /// What is allowed, in words.
     pub reason: String,
-    value_shown: String,
+    /// For a rule on two fields (`page` with `page_offset`): the other field's wire name, as
+    /// [`field`](Self::field) is written. The reason names it in backticks (`` `page` ``), so a
+    /// tool can show it as its own name for that field.
+    pub other: Option<String>,
+    /// The request's other failures, in field order (see [`others`](Self::others)); boxed so
+    /// that the error stays small when there are none.
+    #[allow(clippy::box_collection)]
+    more: Option<Box<Vec<InvalidRequest>>>,
 }
 
 impl InvalidRequest {
@@ -315,18 +323,42 @@ impl InvalidRequest {
         if value.chars().count() > 64 {
             value_trunc.push('…');
         }
-        let value_shown = if value.is_empty() {
-            String::new()
-        } else {
-            format!("{value_trunc:?}")
-        };
         InvalidRequest {
             field: field.into(),
             value: value_trunc,
             rule,
             reason: reason.into(),
-            value_shown,
+            other: None,
+            more: None,
         }
+    }
+
+    /// The request's other invalid fields, after this one (validation reports every invalid
+    /// field of a request at once; this failure is the first).
+    pub fn others(&self) -> &[InvalidRequest] {
+        self.more.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// This failure and then [`others`](Self::others).
+    pub fn all(&self) -> impl Iterator<Item = &InvalidRequest> {
+        std::iter::once(self).chain(self.others())
+    }
+
+    /// Adds `e` (and its own others) after this failure's others.
+    pub fn and(mut self, mut e: InvalidRequest) -> Self {
+        let more = self.more.get_or_insert_with(Default::default);
+        let theirs = e.more.take();
+        more.push(e);
+        if let Some(theirs) = theirs {
+            more.extend(*theirs);
+        }
+        self
+    }
+
+    /// Records the other field of a rule on two fields (see [`other`](Self::other)).
+    pub fn with_other(mut self, other: impl Into<String>) -> Self {
+        self.other = Some(other.into());
+        self
     }
 
     /// A required field that is missing or empty.
@@ -337,21 +369,35 @@ impl InvalidRequest {
     /// Prefixes the field path with a parent (`parent[i].field`).
     pub fn within(mut self, parent: &str) -> Self {
         self.field = format!("{parent}.{}", self.field);
+        if let Some(other) = &mut self.other {
+            let inner = format!("{parent}.{other}");
+            self.reason = self
+                .reason
+                .replace(&format!("`{other}`"), &format!("`{inner}`"));
+            *other = inner;
+        }
+        if let Some(more) = self.more.take() {
+            self.more = Some(Box::new(
+                more.into_iter().map(|e| e.within(parent)).collect(),
+            ));
+        }
         self
     }
 }
 
 impl fmt::Display for InvalidRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.value_shown.is_empty() {
-            write!(f, "invalid `{}`: {}", self.field, self.reason)
-        } else {
-            write!(
-                f,
-                "invalid `{}`: {} {}",
-                self.field, self.value_shown, self.reason
-            )
+        for (i, e) in self.all().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            if e.value.is_empty() {
+                write!(f, "invalid `{}`: {}", e.field, e.reason)?;
+            } else {
+                write!(f, "invalid `{}`: {:?} {}", e.field, e.value, e.reason)?;
+            }
         }
+        Ok(())
     }
 }
 

@@ -117,6 +117,31 @@ impl<T: WireEnum> FromParam for T {
     }
 }
 
+/// The failures of a request's fields, collected so that validation reports every invalid
+/// field at once (the generated `Validate` checks each field, then [`finish`](Self::finish)).
+#[derive(Debug, Default)]
+pub struct Failures(Option<InvalidRequest>);
+
+impl Failures {
+    /// Records the outcome of one field's checks.
+    #[inline]
+    pub fn add(&mut self, checked: Result<(), InvalidRequest>) {
+        if let Err(e) = checked {
+            self.0 = Some(match self.0.take() {
+                None => e,
+                Some(first) => first.and(e),
+            });
+        }
+    }
+
+    /// `Ok` when no field failed, else the first failure with the others in
+    /// [`InvalidRequest::others`].
+    #[inline]
+    pub fn finish(self) -> Result<(), InvalidRequest> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
 /// Checks a request value against the spec's rules.
 pub trait Validate {
     /// `Ok` when every field passes its rule (the default, for a type whose fields have none).

@@ -562,8 +562,11 @@ fn sms_send_and_query() {
             .all(|r| r["direction"] == "outbound" && r["status"] == "success")
     );
     // cdr id range pairing.
+    // The core's request check (`checks::cdr_range`), which the simulator applies too.
     let e = error_of(&c.form("sms.php", "query_sms", &[("filters[start_cdr_id]", "5")]));
-    assert!(e.contains("together"), "{e}");
+    assert!(e.contains("needs a larger `filters.end_cdr_id`"), "{e}");
+    let e = error_of(&c.form("sms.php", "query_sms", &[("filters[end_cdr_id]", "5")]));
+    assert!(e.contains("needs a smaller `filters.start_cdr_id`"), "{e}");
     let e = error_of(&c.form(
         "sms.php",
         "query_sms",

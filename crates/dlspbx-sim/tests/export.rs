@@ -110,7 +110,12 @@ fn errors_before_the_first_row_are_ordinary_answers() {
         "report",
         &report_fields("page=ALL", &["page_offset=3"]),
     );
-    assert!(error_of(&v).contains("page and page_offset"), "{v}");
+    // The core's request check (`checks::report_paging`), which the simulator applies too.
+    assert!(
+        error_of(&v)
+            .contains("`options[page_offset]`: \"3\" cannot be combined with `options[page]`"),
+        "{v}"
+    );
     let wrong = c.as_user(sim.api_user(), "wrong");
     let v = wrong.form("reports.php", "report", &report_fields("page=ALL", &[]));
     assert_eq!(error_of(&v), "Invalid API credentials");

@@ -62,7 +62,7 @@ fn needed_args(module: &str, action: &str) -> Option<Vec<&'static str>> {
             vec!["--phone-number", "5555550000", "--tenant-id", "0"]
         }
         ("subscribers", "remove_unsubscriber") => {
-            vec!["--phone-number", "1122332866", "--tenant-id", "0"]
+            vec!["--phone-number", "1122332866", "--tenant-id", "0", "--yes"]
         }
         _ => return None,
     })

@@ -267,6 +267,8 @@ fn record_flags_match_key_value_pairs_and_json() {
         "success",
         "--filters-start-cdr-id",
         "5",
+        "--filters-end-cdr-id",
+        "9",
         "--encoding",
         "json",
     ]);
@@ -280,6 +282,8 @@ fn record_flags_match_key_value_pairs_and_json() {
         "--filters",
         "start_cdr_id=5",
         "--filters",
+        "end_cdr_id=9",
+        "--filters",
         "src=101",
         "--filters",
         "status=success",
@@ -290,7 +294,7 @@ fn record_flags_match_key_value_pairs_and_json() {
         "sms",
         "query-sms",
         "--filters",
-        r#"{"status":"success","src":["100","101"],"direction":["inbound","outbound"],"start_cdr_id":5}"#,
+        r#"{"status":"success","src":["100","101"],"direction":["inbound","outbound"],"start_cdr_id":5,"end_cdr_id":9}"#,
         "--encoding",
         "json",
     ]);
@@ -310,12 +314,14 @@ fn record_flags_match_key_value_pairs_and_json() {
         "status=success",
         "--filters-start-cdr-id",
         "5",
+        "--filters-end-cdr-id",
+        "9",
         "--encoding",
         "json",
     ]);
     assert_eq!(flags, mixed);
     assert!(
-        flags.contains(r#""filters":{"src":["100","101"],"status":"success","direction":["inbound","outbound"],"start_cdr_id":"5"}"#),
+        flags.contains(r#""filters":{"src":["100","101"],"status":"success","direction":["inbound","outbound"],"start_cdr_id":"5","end_cdr_id":"9"}"#),
         "{flags}"
     );
 }

@@ -196,7 +196,7 @@ fn invalid_input_is_4_and_nothing_is_sent() {
     assert_eq!(out.status.code(), Some(4));
     let se = stderr(&out);
     assert!(
-        se.starts_with("dlspbx: invalid phone_number: \"123\" "),
+        se.starts_with("dlspbx: invalid --phone-number: \"123\" "),
         "{se}"
     );
     assert!(!se.contains("simulator"), "nothing should be started: {se}");
@@ -211,7 +211,7 @@ fn invalid_input_is_4_and_nothing_is_sent() {
         ])
         .assert()
         .code(4)
-        .stderr(predicate::str::starts_with("dlspbx: invalid body"));
+        .stderr(predicate::str::starts_with("dlspbx: invalid --body"));
     dlspbx()
         .args(["report", "--column", "nope"])
         .assert()
@@ -330,6 +330,244 @@ fn report_filter_values_and_time_zones_are_checked() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Pairs of fields the reference forbids (`page` with `page_offset`; a CDR ID range without
+/// one end, or with its end not above its start) are refused before anything is sent, naming
+/// both flags, however the fields are given.
+#[test]
+fn forbidden_field_pairs_name_both_flags() {
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["report", "--column", "date", "--all", "--page-offset", "5"],
+            "invalid --page-offset: \"5\" cannot be combined with --all; give one of them",
+        ),
+        (
+            &[
+                "report",
+                "--column",
+                "date",
+                "--page",
+                "1",
+                "--page-offset",
+                "30",
+            ],
+            "invalid --page-offset: \"30\" cannot be combined with --page; give one of them",
+        ),
+        (
+            &[
+                "report",
+                "--column",
+                "date",
+                "--option",
+                "page=ALL",
+                "--option",
+                "page_offset=0",
+            ],
+            "invalid --page-offset: \"0\" cannot be combined with --page",
+        ),
+        (
+            &["sms", "query-sms", "--filters-start-cdr-id", "5"],
+            "invalid --filters-start-cdr-id: \"5\" needs a larger --filters-end-cdr-id too",
+        ),
+        (
+            &["sms", "query-sms", "--filters", "end_cdr_id=9"],
+            "invalid --filters-end-cdr-id: \"9\" needs a smaller --filters-start-cdr-id too",
+        ),
+        (
+            &[
+                "sms",
+                "query-sms",
+                "--filters-start-cdr-id",
+                "7",
+                "--filters-end-cdr-id",
+                "7",
+            ],
+            "invalid --filters-end-cdr-id: \"7\" must be larger than --filters-start-cdr-id (7)",
+        ),
+        (
+            &[
+                "sms",
+                "query-sms",
+                "--filters-start-cdr-id",
+                "8",
+                "--filters-end-cdr-id",
+                "3",
+            ],
+            "invalid --filters-end-cdr-id: \"3\" must be larger than --filters-start-cdr-id (8)",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = dlspbx().args(args).arg("--dry-run").output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(&format!("dlspbx: {message}")),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "nothing is sent: {}", stdout(&out));
+    }
+    for ok in [
+        &["report", "--column", "date", "--page-offset", "30"][..],
+        &[
+            "sms",
+            "query-sms",
+            "--filters-start-cdr-id",
+            "5",
+            "--filters-end-cdr-id",
+            "6",
+        ],
+    ] {
+        dlspbx().args(ok).arg("--dry-run").assert().success();
+    }
+}
+
+/// `subscribers remove-unsubscriber` (messages allowed again to someone who opted out) asks
+/// first; with no terminal to ask on it needs `--yes`, and without it nothing is sent or
+/// started. `--dry-run` asks nothing.
+#[test]
+fn remove_unsubscriber_needs_confirmation() {
+    let args = [
+        "subscribers",
+        "remove-unsubscriber",
+        "--phone-number",
+        "1122332866",
+        "--tenant-id",
+        "0",
+    ];
+    let out = dlspbx().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let se = stderr(&out);
+    assert!(se.contains("pass --yes"), "{se}");
+    assert!(
+        se.contains("Remove 1122332866 from the opt-out list and allow messages again?"),
+        "{se}"
+    );
+    assert!(!se.contains("simulator"), "nothing should be started: {se}");
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let out = dlspbx().args(args).arg("--yes").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Successfully removed"),
+        "{}",
+        stdout(&out)
+    );
+    let out = dlspbx().args(args).arg("--dry-run").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("phone_number=1122332866"),
+        "{}",
+        stdout(&out)
+    );
+    // Other actions take no --yes.
+    dlspbx()
+        .args([
+            "subscribers",
+            "add-unsubscriber",
+            "--phone-number",
+            "5555550000",
+        ])
+        .args(["--tenant-id", "0", "--yes", "--dry-run"])
+        .assert()
+        .code(1);
+}
+
+/// In table mode an empty result says `no results` instead of a bare header; `--color
+/// always` makes the header bold even on a pipe, `auto` (the default) and `never` do not.
+#[test]
+fn tables_say_no_results_and_colour_on_request() {
+    let out = dlspbx()
+        .args([
+            "sms",
+            "query-sms",
+            "--filters-src",
+            "999",
+            "--output",
+            "table",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "no results\n");
+    let out = dlspbx()
+        .args([
+            "report",
+            "--column",
+            "date",
+            "--filter",
+            "duration > 99999999",
+        ])
+        .args(["--output", "table"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let so = stdout(&out);
+    assert!(
+        so.contains("\nno results\n(0 rows; total_results 0)\n"),
+        "{so}"
+    );
+    assert!(!so.contains("\ndate\n"), "a bare header: {so}");
+    let table = |color: &str| {
+        let out = dlspbx()
+            .args([
+                "status",
+                "dialerlogs",
+                "--output",
+                "table",
+                "--color",
+                color,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert!(
+        table("always").starts_with("\x1b[1mcampaign     output\x1b[0m\n"),
+        "{}",
+        table("always")
+    );
+    for color in ["auto", "never"] {
+        assert!(!table(color).contains('\x1b'), "{color}: {}", table(color));
+    }
+    dlspbx()
+        .args(["status", "dialerlogs", "--color", "sometimes"])
+        .assert()
+        .code(1);
+}
+
+/// Every invalid field of a request is reported at once, one line each, in field order.
+#[test]
+fn every_invalid_field_is_reported_at_once() {
+    let out = dlspbx()
+        .args([
+            "sms",
+            "query-sms",
+            "--filters-src",
+            "a b",
+            "--filters-dst",
+            "c;d",
+        ])
+        .args(["--filters-start-cdr-id", "5", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let se = stderr(&out);
+    let lines: Vec<&str> = se.lines().collect();
+    assert_eq!(lines.len(), 3, "{se}");
+    assert!(
+        lines[0].starts_with("dlspbx: invalid --filters-src: \"a b\" "),
+        "{se}"
+    );
+    assert!(
+        lines[1].starts_with("dlspbx: invalid --filters-dst: \"c;d\" "),
+        "{se}"
+    );
+    assert!(
+        lines[2].starts_with("dlspbx: invalid --filters-start-cdr-id: \"5\" needs a larger"),
+        "{se}"
+    );
+    assert!(stdout(&out).is_empty());
 }
 
 #[test]

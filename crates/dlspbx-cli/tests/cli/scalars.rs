@@ -2,7 +2,7 @@
 //! lists them. Each test runs the binary (`--dry-run`: nothing is sent) on the pairs of
 //! commands that disagreed.
 
-use crate::{dlspbx_no_sim, stderr, stdout};
+use crate::{dlspbx, dlspbx_no_sim, stderr, stdout};
 
 /// The body line of a dry run (the last line), form-decoded, or the refusal (exit 4).
 fn body(args: &[&str]) -> Result<String, String> {
@@ -172,6 +172,112 @@ fn dates_mean_the_same_in_the_report_and_the_sms_filters() {
     );
     let sms = body(&["sms", "query-sms", "--filters-from", "TODAY"]).unwrap();
     assert!(sms.ends_with(&format!("filters[from]={today}")), "{sms}");
+}
+
+/// `now-<N><unit>` and `<N><unit> ago` are sent as the time they mean, checked against the
+/// clock with a margin (the unit tests of `params` check them against a fixed clock); a
+/// malformed one is refused naming the flag and the forms.
+#[test]
+fn relative_offsets_are_resolved_against_the_clock() {
+    let sent_at = |args: &[&str], key: &str| {
+        let before = jiff::Timestamp::now();
+        let text = body(args).unwrap();
+        let after = jiff::Timestamp::now();
+        let value = text.rsplit(key).next().unwrap_or_default().to_owned();
+        let dt: jiff::civil::DateTime = value.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+        let t = dt.to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
+        (before, t, after, text)
+    };
+    for (given, secs) in [
+        ("now-24h", 86_400),
+        ("now-30m", 1_800),
+        ("now-7d", 7 * 86_400),
+        ("24h ago", 86_400),
+        ("7d ago", 7 * 86_400),
+        ("90m ago", 5_400),
+        ("2w ago", 14 * 86_400),
+        ("now-45s", 45),
+    ] {
+        for (args, key) in [
+            (
+                vec![
+                    "report",
+                    "--column",
+                    "date",
+                    "--timezone",
+                    "UTC",
+                    "--from",
+                    given,
+                ],
+                "from=",
+            ),
+            (
+                vec![
+                    "report",
+                    "--column",
+                    "date",
+                    "--option",
+                    &format!("to={given}"),
+                ],
+                "to=",
+            ),
+            (
+                vec!["sms", "query-sms", "--filters-from", given],
+                "filters[from]=",
+            ),
+            (
+                vec!["sms", "query-sms", "--filters", &format!("to={given}")],
+                "filters[to]=",
+            ),
+        ] {
+            let (before, t, after, text) = sent_at(&args, key);
+            let span = jiff::SignedDuration::from_secs(secs);
+            // Whole seconds are sent: allow one below.
+            let lo = before - span - jiff::SignedDuration::from_secs(1);
+            let hi = after - span;
+            assert!(
+                lo <= t && t <= hi,
+                "{given} {args:?}: {t} not in {lo}..{hi}: {text}"
+            );
+        }
+    }
+    // The long help of every date-time flag lists the forms.
+    for (cmd, flag) in [
+        (&["report"][..], "--from"),
+        (&["sms", "query-sms"], "--filters-from"),
+    ] {
+        let out = dlspbx().args(cmd).arg("--help").output().unwrap();
+        let help = stdout(&out);
+        let at = help
+            .find(&format!("      {flag} <"))
+            .unwrap_or_else(|| panic!("{flag}: {help}"));
+        let next = help[at + 8..]
+            .find("\n      --")
+            .map_or(help.len(), |n| at + 8 + n);
+        // Help lines are wrapped: compare the words.
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words(&help[at..next]).contains(&words(dlspbx_cli::params::RELATIVE_FORMS)),
+            "{flag}: {}",
+            &help[at..next]
+        );
+    }
+    for bad in ["now-5y", "now+1d", "3 ago"] {
+        for (args, flag) in [
+            (
+                vec!["report", "--column", "date", "--from", bad],
+                "dlspbx: invalid --from: ",
+            ),
+            (
+                vec!["sms", "query-sms", "--filters-to", bad],
+                "dlspbx: invalid --filters-to: ",
+            ),
+        ] {
+            let e = body(&args).unwrap_err();
+            assert!(e.starts_with(flag), "{bad}: {e}");
+            assert!(e.contains(dlspbx_cli::params::RELATIVE_FORMS), "{bad}: {e}");
+        }
+    }
 }
 
 #[test]

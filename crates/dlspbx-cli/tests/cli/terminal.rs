@@ -64,6 +64,12 @@ pub(crate) fn quote(p: &Path) -> String {
 /// Runs `command` (a shell command line) in a fresh tmux pane, with a clean `DLSPBX_*`
 /// environment, and waits for it. Returns (everything written to the pane, the pane's screen).
 pub(crate) fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String) {
+    in_tmux_sized(dir, name, command, 160)
+}
+
+/// [`in_tmux`] in a pane `cols` columns wide; the screen's wrapped lines are joined
+/// (`capture-pane -J`), so a line longer than the pane shows as one.
+pub(crate) fn in_tmux_sized(dir: &Path, name: &str, command: &str, cols: u16) -> (String, String) {
     let tmux = Tmux {
         socket: dir.join(format!("{name}.sock")),
     };
@@ -95,7 +101,7 @@ pub(crate) fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String)
         "-s",
         name,
         "-x",
-        "160",
+        &cols.to_string(),
         "-y",
         "40",
         &format!("sh {}", quote(&script)),
@@ -120,7 +126,7 @@ pub(crate) fn in_tmux(dir: &Path, name: &str, command: &str) -> (String, String)
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let screen = tmux.run(&["capture-pane", "-p", "-t", name, "-S", "-"]);
+    let screen = tmux.run(&["capture-pane", "-p", "-J", "-t", name, "-S", "-"]);
     let status = std::fs::read_to_string(&done).unwrap_or_default();
     assert_eq!(status.trim(), "exit 0", "`{command}`; screen:\n{screen}");
     let raw = String::from_utf8_lossy(&std::fs::read(&raw).unwrap_or_default()).into_owned();
@@ -288,4 +294,100 @@ fn test_prints_ok_on_a_terminal() {
         "{screen}"
     );
     assert!(!screen.contains("example_data"), "{screen}");
+}
+
+/// On a terminal, `subscribers remove-unsubscriber` asks before sending: `y` sends it, `n`
+/// (or anything else) ends with exit 1 and nothing sent. The answer is typed into the pane
+/// with `tmux send-keys`.
+#[test]
+fn remove_unsubscriber_asks_on_a_terminal() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, key, code, sent) in [("yes", "y", "code=0", true), ("no", "n", "code=1", false)] {
+        let sock = dir.path().join(format!("{name}.sock"));
+        let command = format!(
+            "(sleep 1; tmux -S {sock} send-keys -t {name} {key} Enter) & \
+             {bin} subscribers remove-unsubscriber --phone-number 1122332866 --tenant-id 0 \
+             --output json; echo \"code=$?\"",
+            sock = quote(&sock),
+            bin = bin(),
+        );
+        let (_, screen) = in_tmux(dir.path(), name, &command);
+        assert!(
+            screen.contains(
+                "Remove 1122332866 from the opt-out list and allow messages again? [y/N]"
+            ),
+            "{name}: {screen}"
+        );
+        assert!(screen.contains(code), "{name}: {screen}");
+        assert_eq!(
+            screen.contains("Successfully removed"),
+            sent,
+            "{name}: {screen}"
+        );
+        if !sent {
+            assert!(
+                screen.contains("not confirmed; nothing was sent"),
+                "{screen}"
+            );
+        }
+    }
+}
+
+/// On a terminal a table fits the pane: in 50 columns the dialer logs' lines (one per log
+/// entry) end in `…` and no line wraps; the header row is bold unless `NO_COLOR` is set or
+/// `--color never` is given.
+#[test]
+fn tables_fit_a_narrow_terminal_with_a_bold_header() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (raw, screen) = in_tmux_sized(
+        dir.path(),
+        "narrow",
+        &format!("{} status dialerlogs", bin()),
+        50,
+    );
+    let table: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.starts_with("campaign"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        table.len(),
+        17,
+        "a header and one line per log entry:\n{screen}"
+    );
+    for line in &table {
+        assert!(
+            line.chars().count() <= 50,
+            "wider than the pane: {line:?}\n{screen}"
+        );
+    }
+    assert!(
+        table[1].starts_with("My Campaign  [Dec 29 17:32:12] STATUS: Ready"),
+        "{screen}"
+    );
+    assert!(table[1].ends_with('…'), "{screen}");
+    assert!(
+        table[2].starts_with("             [Dec 29 17:32:12] DEBUG"),
+        "{screen}"
+    );
+    assert!(raw.contains("\x1b[1mcampaign"), "no bold header: {raw:?}");
+    for (name, command) in [
+        ("nocolor", format!("NO_COLOR=1 {} status dialerlogs", bin())),
+        (
+            "never",
+            format!("{} status dialerlogs --color never", bin()),
+        ),
+    ] {
+        let (raw, screen) = in_tmux_sized(dir.path(), name, &command, 50);
+        assert!(screen.contains("campaign"), "{name}: {screen}");
+        assert!(!raw.contains("\x1b[1m"), "{name}: bold: {raw:?}");
+    }
 }

@@ -58,13 +58,20 @@ impl FromParam for AddContactListRequest {
 impl Validate for AddContactListRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.name;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("name"));
-        }
-        check_text("name", v)?;
-        check_rule("name", v, "non_empty", crate::rules::non_empty(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.name;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("name"));
+                    }
+                    check_text("name", v)?;
+                    check_rule("name", v, "non_empty", crate::rules::non_empty(v))?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -94,6 +101,7 @@ impl Endpoint for AddContactListRequest {
         idempotent: false,
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string("name", "The name of the new contact list.")
                 .with_rule("non_empty"),
@@ -324,63 +332,162 @@ impl FromParam for AddContactRequest {
 impl Validate for AddContactRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.contact_list;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("contact_list"));
-        }
-        check_text("contact_list", v)?;
-        check_rule("contact_list", v, "non_empty", crate::rules::non_empty(v))?;
-        if let Some(v) = &self.company_name {
-            check_text("company_name", v)?;
-        }
-        if let Some(v) = &self.first_name {
-            check_text("first_name", v)?;
-        }
-        if let Some(v) = &self.last_name {
-            check_text("last_name", v)?;
-        }
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "nanp_phone", crate::rules::nanp_phone(v))?;
-        if let Some(v) = &self.address {
-            check_text("address", v)?;
-        }
-        if let Some(v) = &self.address_2 {
-            check_text("address_2", v)?;
-        }
-        if let Some(v) = &self.city {
-            check_text("city", v)?;
-        }
-        if let Some(v) = &self.state {
-            check_text("state", v)?;
-            check_rule("state", v, "us_state", crate::rules::us_state(v))?;
-        }
-        if let Some(v) = &self.zip_code {
-            check_text("zip_code", v)?;
-            check_rule("zip_code", v, "zip_code", crate::rules::zip_code(v))?;
-        }
-        if let Some(v) = &self.country {
-            check_text("country", v)?;
-            check_rule("country", v, "country_alpha2", crate::rules::country_alpha2(v))?;
-        }
-        if let Some(v) = &self.dial_on_date {
-            check_text("dialOnDate", v)?;
-            check_rule("dialOnDate", v, "date", crate::rules::date(v))?;
-        }
-        for (k, v) in &self.custom {
-            let field = format!("custom:{k}");
-            check_rule(
-                &field,
-                k,
-                "custom_field_name",
-                crate::rules::custom_field_name(k),
-            )?;
-            check_text(&field, v)?;
-        }
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.contact_list;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("contact_list"));
+                    }
+                    check_text("contact_list", v)?;
+                    check_rule(
+                        "contact_list",
+                        v,
+                        "non_empty",
+                        crate::rules::non_empty(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.company_name {
+                        check_text("company_name", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.first_name {
+                        check_text("first_name", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.last_name {
+                        check_text("last_name", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "nanp_phone",
+                        crate::rules::nanp_phone(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.address {
+                        check_text("address", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.address_2 {
+                        check_text("address_2", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.city {
+                        check_text("city", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.state {
+                        check_text("state", v)?;
+                        check_rule("state", v, "us_state", crate::rules::us_state(v))?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.zip_code {
+                        check_text("zip_code", v)?;
+                        check_rule(
+                            "zip_code",
+                            v,
+                            "zip_code",
+                            crate::rules::zip_code(v),
+                        )?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.country {
+                        check_text("country", v)?;
+                        check_rule(
+                            "country",
+                            v,
+                            "country_alpha2",
+                            crate::rules::country_alpha2(v),
+                        )?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.dial_on_date {
+                        check_text("dialOnDate", v)?;
+                        check_rule("dialOnDate", v, "date", crate::rules::date(v))?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    for (k, v) in &self.custom {
+                        let field = format!("custom:{k}");
+                        check_rule(
+                            &field,
+                            k,
+                            "custom_field_name",
+                            crate::rules::custom_field_name(k),
+                        )?;
+                        check_text(&field, v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -410,6 +517,7 @@ impl Endpoint for AddContactRequest {
         idempotent: false,
         plain: PlainKind::Id,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "contact_list",

@@ -70,6 +70,7 @@ impl Endpoint for TestRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::string(

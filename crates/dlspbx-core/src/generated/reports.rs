@@ -1696,14 +1696,21 @@ impl FromParam for FilterGroup {
 impl Validate for FilterGroup {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        if self.rules.is_empty() {
-            return Err(InvalidRequest::missing("rules"));
-        }
-        for (i, v) in self.rules.iter().enumerate() {
-            let field = format!("{}[{}]", "rules", i);
-            v.validate().map_err(|e| e.within(&field))?;
-        }
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if self.rules.is_empty() {
+                        return Err(InvalidRequest::missing("rules"));
+                    }
+                    for (i, v) in self.rules.iter().enumerate() {
+                        let field = format!("{}[{}]", "rules", i);
+                        v.validate().map_err(|e| e.within(&field))?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -1801,18 +1808,43 @@ impl FromParam for FilterRule {
 impl Validate for FilterRule {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        for (i, v) in self.value.iter().enumerate() {
-            let field = format!("{}[{}]", "value", i);
-            check_text(&field, v)?;
-        }
-        if let Some(v) = &self.lower_value {
-            check_text("lower_value", v)?;
-        }
-        if let Some(v) = &self.upper_value {
-            check_text("upper_value", v)?;
-        }
-        crate::checks::filter_rule(self)?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    for (i, v) in self.value.iter().enumerate() {
+                        let field = format!("{}[{}]", "value", i);
+                        check_text(&field, v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.lower_value {
+                        check_text("lower_value", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if let Some(v) = &self.upper_value {
+                        check_text("upper_value", v)?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    crate::checks::filter_rule(self)?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -2001,17 +2033,43 @@ impl FromParam for ReportRequest {
 impl Validate for ReportRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        if self.columns.is_empty() {
-            return Err(InvalidRequest::missing("columns"));
-        }
-        for (i, v) in self.filter_groups.iter().enumerate() {
-            let field = format!("{}[{}]", "filter_groups", i);
-            v.validate().map_err(|e| e.within(&field))?;
-        }
-        for o in &self.options {
-            o.validate()?;
-        }
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    if self.columns.is_empty() {
+                        return Err(InvalidRequest::missing("columns"));
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    for (i, v) in self.filter_groups.iter().enumerate() {
+                        let field = format!("{}[{}]", "filter_groups", i);
+                        v.validate().map_err(|e| e.within(&field))?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    for o in &self.options {
+                        o.validate()?;
+                    }
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    crate::checks::report_paging(self)?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -2031,6 +2089,7 @@ impl Endpoint for ReportRequest {
             rows: "results",
             row: RowKind::List,
         },
+        confirm: None,
         request: &[
             FieldInfo::new(
                     "report_type",

@@ -983,6 +983,7 @@ impl Endpoint for UsersRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -1052,6 +1053,7 @@ impl Endpoint for QueuesRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -1121,6 +1123,7 @@ impl Endpoint for CallsRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -1190,6 +1193,7 @@ impl Endpoint for FaxesRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -1259,6 +1263,7 @@ impl Endpoint for ConferencesRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -1328,6 +1333,7 @@ impl Endpoint for ProvisioningRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -1397,6 +1403,7 @@ impl Endpoint for DialerRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -1466,6 +1473,7 @@ impl Endpoint for DialerlogsRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(

@@ -250,6 +250,7 @@ impl Endpoint for QueryListsRequest {
         idempotent: true,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[],
         response: &[
             FieldInfo::new(
@@ -336,19 +337,42 @@ impl FromParam for AddSubscriberRequest {
 impl Validate for AddSubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.campaign_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("campaign_id"));
-        }
-        check_text("campaign_id", v)?;
-        check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.campaign_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("campaign_id"));
+                    }
+                    check_text("campaign_id", v)?;
+                    check_rule(
+                        "campaign_id",
+                        v,
+                        "non_empty",
+                        crate::rules::non_empty(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -380,6 +404,7 @@ impl Endpoint for AddSubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "phone_number",
@@ -470,19 +495,42 @@ impl FromParam for RemoveSubscriberRequest {
 impl Validate for RemoveSubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.campaign_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("campaign_id"));
-        }
-        check_text("campaign_id", v)?;
-        check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.campaign_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("campaign_id"));
+                    }
+                    check_text("campaign_id", v)?;
+                    check_rule(
+                        "campaign_id",
+                        v,
+                        "non_empty",
+                        crate::rules::non_empty(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -514,6 +562,7 @@ impl Endpoint for RemoveSubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "phone_number",
@@ -604,19 +653,37 @@ impl FromParam for AddUnsubscriberRequest {
 impl Validate for AddUnsubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.tenant_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("tenant_id"));
-        }
-        check_text("tenant_id", v)?;
-        check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.tenant_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("tenant_id"));
+                    }
+                    check_text("tenant_id", v)?;
+                    check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -648,6 +715,7 @@ impl Endpoint for AddUnsubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: None,
         request: &[
             FieldInfo::string(
                     "phone_number",
@@ -738,19 +806,37 @@ impl FromParam for RemoveUnsubscriberRequest {
 impl Validate for RemoveUnsubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let v = &self.phone_number;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("phone_number"));
-        }
-        check_text("phone_number", v)?;
-        check_rule("phone_number", v, "phone_digits", crate::rules::phone_digits(v))?;
-        let v = &self.tenant_id;
-        if v.trim().is_empty() {
-            return Err(InvalidRequest::missing("tenant_id"));
-        }
-        check_text("tenant_id", v)?;
-        check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
-        Ok(())
+        let mut failures = crate::params::Failures::default();
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.phone_number;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("phone_number"));
+                    }
+                    check_text("phone_number", v)?;
+                    check_rule(
+                        "phone_number",
+                        v,
+                        "phone_digits",
+                        crate::rules::phone_digits(v),
+                    )?;
+                    Ok(())
+                })(),
+            );
+        failures
+            .add(
+                (|| -> Result<(), InvalidRequest> {
+                    let v = &self.tenant_id;
+                    if v.trim().is_empty() {
+                        return Err(InvalidRequest::missing("tenant_id"));
+                    }
+                    check_text("tenant_id", v)?;
+                    check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
+                    Ok(())
+                })(),
+            );
+        failures.finish()
     }
 }
 
@@ -782,6 +868,9 @@ impl Endpoint for RemoveUnsubscriberRequest {
         idempotent: false,
         plain: PlainKind::Status,
         csv: CsvLayout::Keys,
+        confirm: Some(
+            "Remove {phone_number} from the opt-out list and allow messages again?",
+        ),
         request: &[
             FieldInfo::string(
                     "phone_number",
