@@ -739,20 +739,35 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
                 .help("Send without asking for confirmation (needed when stdin or stderr is not a terminal)"),
         );
     }
+    let sms = <dlspbx_core::sms::QuerySmsRequest as dlspbx_core::Endpoint>::INFO;
+    if (info.module, info.name) == (sms.module, sms.name) {
+        cmd = cmd.arg(
+            Arg::new(ALL_ID)
+                .long("all")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("field:results_offset")
+                .help("Every page of records (--results-limit per call), streamed")
+                .long_help(
+                    "Every page of records, one call per page of --results-limit records (100 \
+                     when not given): json, jsonl and csv write each page's records as they \
+                     arrive; yaml and table print them once all are read. A failure midway \
+                     exits non-zero and says how many records were written.",
+                ),
+        );
+    }
     cmd
 }
 
-/// A switch's value from the environment (`DLSPBX_SIM`): `1`, `true`, `yes`, `on` or `0`,
-/// `false`, `no`, `off`; empty is off, as an empty `DLSPBX_*` variable is unset.
+/// A switch's value from the environment (`DLSPBX_SIM`): a flag word of the core's one
+/// vocabulary (`1`, `true`, `yes`, `on`, `0`, `false`, `no`, `off`, ...); empty is off, as an
+/// empty `DLSPBX_*` variable is unset.
 fn parse_switch(text: &str) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "" | "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(format!(
-            "`{text}`: expected 1 or 0 (true/false, yes/no, on/off)"
-        )),
+    if text.trim().is_empty() {
+        return Ok(false);
     }
+    dlspbx_core::scalar::read_flag(text)
 }
+
 /// The clap id of `--yes`, the flag of an action that asks for confirmation
 /// (`ActionInfo::confirm`).
 pub const YES_ID: &str = "yes";

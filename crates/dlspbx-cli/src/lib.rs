@@ -147,7 +147,11 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             let info = find_action(path)
                 .ok_or_else(|| CliError::usage(format!("unknown command `{}`", path.join(" "))))?;
             if given_flag(lm, cli::ALL_ID) {
-                return run::export_all(&g, lm);
+                return if info.module == "sms" {
+                    run::sms_all(&g, lm)
+                } else {
+                    run::export_all(&g, lm)
+                };
             }
             visit_action(
                 info.module,

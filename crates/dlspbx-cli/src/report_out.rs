@@ -438,6 +438,141 @@ impl<'w> ReportSink<'w> {
     }
 }
 
+/// `sms query-sms --all`'s records, written page by page as they arrive: `json` as one
+/// document laid out as a single page prints it (`{"total_results", "results": [...]}`),
+/// `jsonl` one record per line, `csv` a header of the record type's fields (the spec's, so
+/// that later pages fit it) then one line per record; `yaml` and `table` hold the records
+/// and print one document at the end.
+pub struct Records<'w> {
+    output: Output,
+    out: &'w mut dyn Write,
+    path: Option<std::path::PathBuf>,
+    total: Option<Value>,
+    rows: usize,
+    started: bool,
+    held: Vec<Value>,
+    csv: CsvLine,
+}
+
+impl<'w> Records<'w> {
+    /// Records written to `target`.
+    pub fn new(output: Output, target: &'w mut Target) -> Self {
+        let path = target.path().map(Path::to_path_buf);
+        Records {
+            output,
+            out: target,
+            path,
+            total: None,
+            rows: 0,
+            started: false,
+            held: Vec::new(),
+            csv: CsvLine::new(),
+        }
+    }
+
+    /// The header of the record type: the spec's fields of `results`' items.
+    fn header() -> Vec<&'static str> {
+        use dlspbx_core::Endpoint;
+        dlspbx_core::sms::QuerySmsRequest::INFO
+            .response
+            .iter()
+            .find(|f| f.name == "results")
+            .map(|f| f.fields.iter().map(|x| x.name).collect())
+            .unwrap_or_default()
+    }
+
+    /// One page's canonical JSON (`{"total_results", "results"}`).
+    pub fn page(&mut self, page: &Value) -> io::Result<()> {
+        let items = page
+            .get("results")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if !self.started {
+            self.started = true;
+            self.total = page.get("total_results").cloned();
+            match self.output {
+                Output::Json => {
+                    writeln!(self.out, "{{")?;
+                    if let Some(t) = &self.total {
+                        writeln!(self.out, "  \"total_results\": {t},")?;
+                    }
+                    write!(self.out, "  \"results\": [")?;
+                }
+                Output::Csv => {
+                    let header = Self::header();
+                    self.out.write_all(self.csv.line(&header))?;
+                }
+                _ => {}
+            }
+        }
+        for item in items {
+            self.rows += 1;
+            match self.output {
+                Output::Json => {
+                    let sep = if self.rows == 1 { "\n    " } else { ",\n    " };
+                    let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
+                    write!(self.out, "{sep}{}", indent(&text, 4))?;
+                }
+                Output::Jsonl => {
+                    serde_json::to_writer(&mut *self.out, item)?;
+                    writeln!(self.out)?;
+                }
+                Output::Csv => {
+                    let cells: Vec<String> = Self::header()
+                        .iter()
+                        .map(|h| item.get(*h).map(table::cell_text).unwrap_or_default())
+                        .collect();
+                    self.out.write_all(self.csv.line(&cells))?;
+                }
+                Output::Yaml | Output::Table => self.held.push(item.clone()),
+            }
+        }
+        self.out.flush()
+    }
+
+    /// Ends the document.
+    pub fn finish(&mut self) -> io::Result<()> {
+        match self.output {
+            Output::Json => {
+                if !self.started {
+                    writeln!(self.out, "{{")?;
+                    write!(self.out, "  \"results\": [")?;
+                }
+                if self.rows == 0 {
+                    writeln!(self.out, "]\n}}")
+                } else {
+                    writeln!(self.out, "\n  ]\n}}")
+                }
+            }
+            Output::Jsonl | Output::Csv => Ok(()),
+            Output::Yaml | Output::Table => {
+                use dlspbx_core::Endpoint;
+                let mut doc = serde_json::Map::new();
+                if let Some(t) = &self.total {
+                    doc.insert("total_results".into(), t.clone());
+                }
+                doc.insert("results".into(), std::mem::take(&mut self.held).into());
+                output::write_value(
+                    self.out,
+                    self.output,
+                    dlspbx_core::sms::QuerySmsRequest::INFO,
+                    &Value::Object(doc),
+                )
+            }
+        }
+    }
+
+    /// A failure midway, saying how many records the output got.
+    pub fn failed(&self, e: CliError) -> CliError {
+        let written = match self.output {
+            Output::Yaml | Output::Table => 0,
+            _ => self.rows,
+        };
+        midway(e, written, self.path.as_deref())
+    }
+}
+
 /// An export's failure, saying how far the output got (`rows` written).
 fn midway(e: CliError, rows: usize, path: Option<&Path>) -> CliError {
     if e.message.is_empty() {

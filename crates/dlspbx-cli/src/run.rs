@@ -345,6 +345,41 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     target.commit()
 }
 
+/// `sms query-sms --all`: every page of records, one call each (the client's pager), written
+/// as they arrive in json, jsonl and csv; yaml and table print them once all are read. A
+/// failure midway says how many records were written.
+pub fn sms_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
+    use dlspbx_core::sms::QuerySmsRequest;
+    let req = request_from_matches::<QuerySmsRequest>(m)?;
+    let conn = Conn::open(g)?;
+    if g.raw {
+        return Err(CliError::usage(
+            "--all reads several pages, which --raw cannot show as one body; drop --all, or \
+             page with --results-limit and --results-offset",
+        ));
+    }
+    if g.dry_run {
+        // The first page's request; the next ones move --results-offset on.
+        let first = dlspbx::pages::SmsPager::new(req);
+        let first = dlspbx::pages::Pager::next_request(&first)
+            .ok_or_else(|| CliError::usage("no page to request"))?;
+        return dry_run(&conn, &first);
+    }
+    let out = out_path(m);
+    let output = output_for(g, out.as_deref());
+    let mut target = Target::open(out.as_deref())?;
+    let mut records = report_out::Records::new(output, &mut target);
+    for page in conn.client.sms_pages(req) {
+        let page = page.map_err(|e| records.failed(e.into()))?;
+        let v = canonical::<QuerySmsRequest>(&page)?;
+        records
+            .page(&v)
+            .map_err(|e| records.failed(stdout_err(e)))?;
+    }
+    records.finish().map_err(stdout_err)?;
+    target.commit()
+}
+
 /// Decodes a saved body as the response of an action and prints it.
 pub struct Decode<'a> {
     /// The body.

@@ -422,3 +422,38 @@ fn out_is_never_half_written() {
     assert!(!bad.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `sms query-sms --all` reads every page (three records a call here) and writes the same
+/// records as one page holding them all; JSON keeps the single page's layout without the
+/// per-page `results_limit`/`results_offset`. `--raw` cannot show several pages: exit 1.
+#[test]
+fn sms_all_reads_every_page() {
+    let run = |args: &[&str]| {
+        let out = dlspbx()
+            .args(["--quiet", "sms", "query-sms"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    for output in ["jsonl", "csv"] {
+        let all = run(&["--all", "--results-limit", "3", "-o", output]);
+        let one = run(&["--results-limit", "1000", "-o", output]);
+        assert_eq!(all, one, "{output}");
+        assert!(all.lines().count() > 6, "{output}: {all}");
+    }
+    let all: serde_json::Value =
+        serde_json::from_str(&run(&["--all", "--results-limit", "3", "-o", "json"])).unwrap();
+    let one: serde_json::Value =
+        serde_json::from_str(&run(&["--results-limit", "1000", "-o", "json"])).unwrap();
+    assert_eq!(all["results"], one["results"]);
+    assert_eq!(all["total_results"], one["total_results"]);
+    let out = dlspbx()
+        .args(["sms", "query-sms", "--all", "--raw"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let dry = run(&["--all", "--results-limit", "3", "--dry-run"]);
+    assert!(dry.contains("results_limit=3"), "{dry}");
+}
