@@ -810,6 +810,13 @@ fn global_args() -> Vec<Arg> {
             .hide_env_values(true)
             .value_parser(clap::value_parser!(usize))
             .help("How many CDRs the embedded simulator generates (default 500)")),
+        g(Arg::new("sim_db")
+            .long("sim-db")
+            .value_name("PATH")
+            .env("DLSPBX_SIM_DB")
+            .hide_env_values(true)
+            .value_parser(clap::value_parser!(std::path::PathBuf))
+            .help("Keep the embedded simulator's data in this SQLite file between commands (created and seeded when new; default: in memory, discarded)")),
         g(Arg::new("timeout")
             .long("timeout")
             .value_name("DURATION")

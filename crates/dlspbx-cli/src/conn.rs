@@ -48,6 +48,9 @@ pub struct Globals {
     pub retries: Option<u32>,
     /// `--sim-cdrs` (or `DLSPBX_SIM_CDRS`): how many CDRs the embedded simulator generates.
     pub sim_cdrs: Option<usize>,
+    /// `--sim-db` (or `DLSPBX_SIM_DB`): the embedded simulator's database file, kept between
+    /// commands (`None`: in memory, discarded when the command ends).
+    pub sim_db: Option<PathBuf>,
 }
 
 fn string(m: &ArgMatches, id: &str) -> Option<String> {
@@ -86,6 +89,7 @@ impl Globals {
             dry_run: flag(m, "dry_run"),
             quiet: flag(m, "quiet"),
             sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
+            sim_db: m.try_get_one::<PathBuf>("sim_db").ok().flatten().cloned(),
             timeout: m.try_get_one::<Duration>("timeout").ok().flatten().copied(),
             connect_timeout: m
                 .try_get_one::<Duration>("connect_timeout")
@@ -140,8 +144,9 @@ impl Conn {
                     let (b, s) = start_sim(g)?;
                     if !g.quiet {
                         eprintln!(
-                            "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data)",
-                            s.url()
+                            "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data{})",
+                            s.url(),
+                            kept(g)
                         );
                     }
                     (b, Some(s))
@@ -152,8 +157,9 @@ impl Conn {
                 let (b, s) = start_sim(g)?;
                 if !g.quiet {
                     eprintln!(
-                        "dlspbx: using the embedded simulator at {} (demo data)",
-                        s.url()
+                        "dlspbx: using the embedded simulator at {} (demo data{})",
+                        s.url(),
+                        kept(g)
                     );
                 }
                 (b, Some(s))
@@ -210,14 +216,28 @@ fn configured(g: &Globals) -> ClientBuilder {
     b
 }
 
+/// The notice's word on what happens to the simulator's changes.
+fn kept(g: &Globals) -> String {
+    match &g.sim_db {
+        Some(p) => format!("; changes kept in {}", p.display()),
+        None => "; changes are discarded when the command ends, --sim-db PATH keeps them".into(),
+    }
+}
+
 /// Starts the embedded simulator; the builder of a client of it.
 fn start_sim(g: &Globals) -> CliResult<(ClientBuilder, dlspbx_sim::Sim)> {
     let config = dlspbx_sim::SimConfig {
         cdrs: g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs),
+        db: g.sim_db.clone(),
         ..Default::default()
     };
-    let s = dlspbx_sim::Sim::start_with(config)
-        .map_err(|e| CliError::decode(format!("cannot start the embedded simulator: {e}")))?;
+    let s = dlspbx_sim::Sim::start_with(config).map_err(|e| match &g.sim_db {
+        Some(p) => CliError::usage(format!(
+            "--sim-db {}: cannot open the embedded simulator's database: {e}",
+            p.display()
+        )),
+        None => CliError::decode(format!("cannot start the embedded simulator: {e}")),
+    })?;
     let b = Client::builder()
         .base_url(s.url())
         .api_user(s.api_user())

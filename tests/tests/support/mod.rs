@@ -51,6 +51,8 @@ pub fn cli() -> Command {
         "DLSPBX_ENCODING",
         "DLSPBX_CONFIG",
         "DLSPBX_SIM",
+        "DLSPBX_SIM_CDRS",
+        "DLSPBX_SIM_DB",
         "DLSPBX_TIMEOUT",
         "DLSPBX_CONNECT_TIMEOUT",
         "DLSPBX_RETRIES",

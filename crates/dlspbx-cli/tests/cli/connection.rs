@@ -3,7 +3,7 @@
 //! none at all → an error in a script; the embedded simulator when asked for, with a note on
 //! stderr.
 
-use crate::{dlspbx_no_sim, stderr};
+use crate::{dlspbx, dlspbx_no_sim, stderr};
 use std::path::Path;
 
 const WRONG: &str = "wrong-key";
@@ -198,7 +198,7 @@ fn the_simulator_is_used_when_asked_for_and_says_so() {
             se.starts_with("dlspbx: using the embedded simulator at http://127.0.0.1:"),
             "{se}"
         );
-        assert!(se.contains("(demo data)"), "{se}");
+        assert!(se.contains("(demo data; changes are discarded"), "{se}");
         assert_eq!(se.lines().count(), 1, "{se}");
         assert!(!out.stdout.is_empty());
     }
@@ -501,4 +501,59 @@ fn quiet_hides_the_simulator_notice_but_not_errors() {
     let (code, se) = refused(dlspbx_no_sim().arg("--quiet"));
     assert_eq!(code, 1, "{se}");
     assert!(se.contains("no server configured"), "{se}");
+}
+
+/// `--sim-db PATH` keeps the embedded simulator's writes between commands: a contact list
+/// made by one command is found by the next. Without it the notice says they are discarded
+/// (and they are); a path that cannot be opened is exit 1 naming `--sim-db`.
+#[test]
+fn sim_db_keeps_writes_between_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sim.db");
+    let list = ["dialer", "add-contact-list", "--name", "Kept", "-o", "json"];
+    let contact = [
+        "dialer",
+        "add-contact",
+        "--contact-list",
+        "Kept",
+        "--phone-number",
+        "8155551234",
+        "-o",
+        "json",
+    ];
+    let out = dlspbx()
+        .arg("--sim-db")
+        .arg(&db)
+        .args(list)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("changes kept in {}", db.display())),
+        "{}",
+        stderr(&out)
+    );
+    let out = dlspbx()
+        .env("DLSPBX_SIM_DB", &db)
+        .args(contact)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dlspbx().args(contact).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("changes are discarded when the command ends"),
+        "{}",
+        stderr(&out)
+    );
+    let out = dlspbx()
+        .args(["--sim-db", "/nonexistent/dir/sim.db", "status", "users"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--sim-db /nonexistent/dir/sim.db"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -36,6 +36,7 @@ pub fn dlspbx_no_sim() -> Command {
         "DLSPBX_CONFIG",
         "DLSPBX_SIM",
         "DLSPBX_SIM_CDRS",
+        "DLSPBX_SIM_DB",
         "DLSPBX_TIMEOUT",
         "DLSPBX_CONNECT_TIMEOUT",
         "DLSPBX_RETRIES",
