@@ -21,60 +21,16 @@ use std::time::Instant;
 
 const MIB: u64 = 1024 * 1024;
 
-/// Every column of a report: the widest rows, as in the issue's 1,000,000-row measurement.
-const COLUMNS: &[&str] = &[
-    "unique_id",
-    "bridged_unique_ids",
-    "bridged",
-    "date",
-    "callerid",
-    "last_app",
-    "billable_duration",
-    "disposition",
-    "recording_link",
-    "transferred",
-    "blind_transferred",
-    "attended_transferred",
-    "forwarded",
-    "parked",
-    "direction",
-    "cel_link",
-    "src_type",
-    "src",
-    "src_npa",
-    "src_nxx",
-    "src_subscriber_number",
-    "src_label",
-    "src_user_label",
-    "src_user_ext",
-    "src_user_auth_id",
-    "src_user_tenant_name",
-    "dst_type",
-    "dst",
-    "dst_npa",
-    "dst_nxx",
-    "dst_subscriber_number",
-    "dst_label",
-    "dst_original",
-    "dst_user_label",
-    "dst_user_ext",
-    "dst_user_auth_id",
-    "dst_user_tenant_name",
-    "dst_context",
-    "involved_queues",
-    "involved_queue_count",
-    "involved_agents",
-    "involved_agent_count",
-    "transferred_from_queues",
-    "transferred_from_queues_count",
-    "transferred_from_agents",
-    "transferred_from_agents_count",
-    "abandoned_queues",
-    "queue_talk_duration",
-    "queue_avg_talk_duration",
-    "queue_hold_duration",
-    "queue_avg_hold_duration",
-];
+/// Every column of a report, from the spec: the widest rows, as in the issue's
+/// 1,000,000-row measurement.
+fn columns(root: &Path) -> Result<Vec<String>, String> {
+    let spec = dlspbx_codegen::load_dir(&root.join("spec")).map_err(|e| e.to_string())?;
+    Ok(spec
+        .modules
+        .iter()
+        .flat_map(|m| m.columns.iter().map(|c| c.name.clone()))
+        .collect())
+}
 
 /// One measured command.
 struct Measured {
@@ -219,13 +175,14 @@ fn measure_all(root: &Path, cdrs: u64) -> Result<(), String> {
     let dir = root.join("target/stream");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let db = dir.join("sim.db");
+    let columns = columns(root)?;
     let sim = start_sim(&bin, &db, cdrs)?;
     let cli = |extra: &[&str]| {
         let mut c = Command::new(&bin);
         c.args(["--url", &sim.url, "--api-user", &sim.user])
             .env("DLSPBX_API_KEY", &sim.key)
             .arg("report");
-        for col in COLUMNS {
+        for col in &columns {
             c.args(["--column", col]);
         }
         c.args(extra);
@@ -262,7 +219,7 @@ fn measure_all(root: &Path, cdrs: u64) -> Result<(), String> {
     let mut table = format!(
         "Streaming measurements: {rows} rows x {} columns, JSON body {} ({cdrs} CDRs seeded)\n\n\
          | command | time | peak memory | throughput | target | |\n|---|---:|---:|---:|---|---|\n",
-        COLUMNS.len(),
+        columns.len(),
         mb(body_size)
     );
     let mut line = |name: &str, m: &Measured, target: &str, ok: Option<bool>| {

@@ -141,27 +141,13 @@ impl Conn {
                     if !std::io::stderr().is_terminal() {
                         return Err(CliError::usage(NO_SERVER));
                     }
-                    let (b, s) = start_sim(g)?;
-                    if !g.quiet {
-                        eprintln!(
-                            "dlspbx: no --url/DLSPBX_URL given; using the embedded simulator at {} (demo data{})",
-                            s.url(),
-                            kept(g)
-                        );
-                    }
+                    let (b, s) = start_sim(g, "no --url/DLSPBX_URL given; ")?;
                     (b, Some(s))
                 }
                 _ => (b, None),
             },
             None => {
-                let (b, s) = start_sim(g)?;
-                if !g.quiet {
-                    eprintln!(
-                        "dlspbx: using the embedded simulator at {} (demo data{})",
-                        s.url(),
-                        kept(g)
-                    );
-                }
+                let (b, s) = start_sim(g, "")?;
                 (b, Some(s))
             }
         };
@@ -224,8 +210,9 @@ fn kept(g: &Globals) -> String {
     }
 }
 
-/// Starts the embedded simulator; the builder of a client of it.
-fn start_sim(g: &Globals) -> CliResult<(ClientBuilder, dlspbx_sim::Sim)> {
+/// Starts the embedded simulator and says so on stderr (after `why`, unless `--quiet`); the
+/// builder of a client of it.
+fn start_sim(g: &Globals, why: &str) -> CliResult<(ClientBuilder, dlspbx_sim::Sim)> {
     let config = dlspbx_sim::SimConfig {
         cdrs: g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs),
         db: g.sim_db.clone(),
@@ -238,6 +225,13 @@ fn start_sim(g: &Globals) -> CliResult<(ClientBuilder, dlspbx_sim::Sim)> {
         )),
         None => CliError::decode(format!("cannot start the embedded simulator: {e}")),
     })?;
+    if !g.quiet {
+        eprintln!(
+            "dlspbx: {why}using the embedded simulator at {} (demo data{})",
+            s.url(),
+            kept(g)
+        );
+    }
     let b = Client::builder()
         .base_url(s.url())
         .api_user(s.api_user())
