@@ -739,6 +739,31 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
                 .help("Send without asking for confirmation (needed when stdin or stderr is not a terminal)"),
         );
     }
+    if info.module == "status" {
+        cmd = cmd
+            .arg(
+                Arg::new(WATCH_ID)
+                    .long("watch")
+                    .action(ArgAction::SetTrue)
+                    .help("Poll every --interval until Ctrl-C (exit 0)")
+                    .long_help(
+                        "Poll every --interval until Ctrl-C, which exits 0. On a terminal the \
+                         output is redrawn in place under a line with the time, like `watch`; \
+                         elsewhere each poll is one line of JSON. A failed poll is shown on a \
+                         terminal and polling goes on; elsewhere it ends the command with its \
+                         exit code.",
+                    ),
+            )
+            .arg(
+                Arg::new("interval")
+                    .long("interval")
+                    .value_name("DURATION")
+                    .requires(WATCH_ID)
+                    .default_value("2s")
+                    .value_parser(crate::params::parse_duration)
+                    .help("Time between polls with --watch: 2s, 500ms, 1m or seconds"),
+            );
+    }
     let sms = <dlspbx_core::sms::QuerySmsRequest as dlspbx_core::Endpoint>::INFO;
     if (info.module, info.name) == (sms.module, sms.name) {
         cmd = cmd.arg(
@@ -767,6 +792,9 @@ fn parse_switch(text: &str) -> Result<bool, String> {
     }
     dlspbx_core::scalar::read_flag(text)
 }
+
+/// The clap id of `--watch` (the `status` actions).
+pub const WATCH_ID: &str = "watch";
 
 /// The clap id of `--yes`, the flag of an action that asks for confirmation
 /// (`ActionInfo::confirm`).

@@ -740,39 +740,6 @@ impl Sink<'_> {
     }
 }
 
-/// Set by the first Ctrl-C of an import.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Catches Ctrl-C while the rows are sent: the first sets [`INTERRUPTED`] (no row is taken
-/// after it; the rows in flight finish and are recorded), a second exits at once (the journal
-/// already holds every acknowledged row). The handler runs on a thread of its own, on tokio's
-/// signal support (the embedded simulator's tokio).
-fn catch_ctrl_c() {
-    let spawned = std::thread::Builder::new()
-        .name("dlspbx-ctrl-c".into())
-        .spawn(|| {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                if tokio::signal::ctrl_c().await.is_err() {
-                    return;
-                }
-                INTERRUPTED.store(true, Ordering::SeqCst);
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("\ndlspbx: interrupted again; stopping now");
-                    std::process::exit(i32::from(EXIT_INTERRUPTED));
-                }
-            });
-        });
-    if let Err(e) = spawned {
-        eprintln!("dlspbx: cannot watch for Ctrl-C ({e}); it stops the import without a summary");
-    }
-}
-
 /// Runs `dialer import`.
 pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let file = m
@@ -905,12 +872,12 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     // run out or the import must stop.
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    catch_ctrl_c();
+    crate::interrupt::catch_ctrl_c();
     let bar = progress(good.len() as u64);
     std::thread::scope(|s| {
         for _ in 0..concurrency.min(good.len().max(1)) {
             s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) && !INTERRUPTED.load(Ordering::SeqCst) {
+                while !stop.load(Ordering::Relaxed) && !crate::interrupt::interrupted() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some((line, req, cells)) = good.get(i) else {
                         break;
@@ -1015,7 +982,7 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         Some(_) => "rerun the same command with --resume to send only the rows not stored yet".to_owned(),
         None => "no journal was kept (the input is stdin; --journal PATH keeps one), so a rerun sends every row again, which is safe".to_owned(),
     };
-    if INTERRUPTED.load(Ordering::SeqCst) {
+    if crate::interrupt::interrupted() {
         let hint = match &journal_path {
             Some(_) => "rerun with --resume to send the rest".to_owned(),
             None => resume_hint,

@@ -14,6 +14,7 @@ pub mod conn;
 pub mod error;
 pub mod filter_lang;
 pub mod import;
+pub mod interrupt;
 pub mod output;
 pub mod params;
 pub mod report_out;
@@ -146,6 +147,17 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
         path => {
             let info = find_action(path)
                 .ok_or_else(|| CliError::usage(format!("unknown command `{}`", path.join(" "))))?;
+            if given_flag(lm, cli::WATCH_ID) {
+                return visit_action(
+                    info.module,
+                    info.name,
+                    run::Watch {
+                        globals: &g,
+                        matches: lm,
+                    },
+                )
+                .unwrap_or_else(|| Err(CliError::usage("unknown action")));
+            }
             if given_flag(lm, cli::ALL_ID) {
                 return if info.module == "sms" {
                     run::sms_all(&g, lm)

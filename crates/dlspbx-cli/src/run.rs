@@ -306,6 +306,75 @@ fn write_ok(conn: &Conn) -> CliResult<()> {
     .map_err(stdout_err)
 }
 
+/// `status … --watch`: the action polled every `--interval` until Ctrl-C (exit 0), with one
+/// connection (so one embedded simulator). On a terminal each answer is redrawn in place
+/// under a line with the time, and a failed poll is shown there while polling goes on;
+/// elsewhere each answer is one line of JSON, flushed, and a failure ends the command.
+pub struct Watch<'a> {
+    /// Global options.
+    pub globals: &'a Globals,
+    /// The matches of the action's subcommand.
+    pub matches: &'a ArgMatches,
+}
+
+impl ActionVisitor for Watch<'_> {
+    type Output = CliResult<()>;
+
+    fn visit<A: Endpoint>(self) -> CliResult<()> {
+        use std::io::IsTerminal;
+        let g = self.globals;
+        let req = request_from_matches::<A>(self.matches)?;
+        let conn = Conn::open(g)?;
+        if g.dry_run {
+            return dry_run(&conn, &req);
+        }
+        check_plain::<A>(g, &conn)?;
+        let every = self
+            .matches
+            .get_one::<std::time::Duration>("interval")
+            .copied()
+            .unwrap_or(std::time::Duration::from_secs(2));
+        let terminal = io::stdout().is_terminal() && g.output.is_none_or(|o| o == Output::Table);
+        crate::interrupt::catch_ctrl_c();
+        let mut out = io::stdout().lock();
+        while !crate::interrupt::interrupted() {
+            let answer = conn
+                .client
+                .call_raw(req.clone())
+                .map_err(CliError::from)
+                .and_then(|raw| canonical::<A>(&raw.decode::<A>()?));
+            if terminal {
+                let mut screen = Vec::new();
+                let now = jiff::Zoned::now().strftime("%Y-%m-%d %H:%M:%S");
+                writeln!(
+                    screen,
+                    "\x1b[H\x1b[2JEvery {every:?}: dlspbx {} {} ({now}; Ctrl-C ends)\n",
+                    A::INFO.module,
+                    A::INFO.name
+                )
+                .map_err(stdout_err)?;
+                match &answer {
+                    Ok(v) => output::write_value(&mut screen, Output::Table, A::INFO, v)
+                        .map_err(stdout_err)?,
+                    Err(e) => writeln!(screen, "{}", e.message).map_err(stdout_err)?,
+                }
+                out.write_all(&screen).map_err(stdout_err)?;
+            } else {
+                let v = answer?;
+                serde_json::to_writer(&mut out, &v).map_err(|e| stdout_err(e.into()))?;
+                writeln!(out).map_err(stdout_err)?;
+            }
+            out.flush().map_err(stdout_err)?;
+            // Sleep in short steps, so that Ctrl-C ends the wait at once.
+            let until = std::time::Instant::now() + every;
+            while !crate::interrupt::interrupted() && std::time::Instant::now() < until {
+                std::thread::sleep(std::time::Duration::from_millis(20).min(every));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `--all`: every row of the report, streamed (see [`report_out::export_all`]).
 ///
 /// The rows are streamed in JSON or CSV, the formats with an incremental decoder: `--format

@@ -457,3 +457,40 @@ fn sms_all_reads_every_page() {
     let dry = run(&["--all", "--results-limit", "3", "--dry-run"]);
     assert!(dry.contains("results_limit=3"), "{dry}");
 }
+
+/// `status … --watch` on a pipe writes one JSON line per poll, and SIGINT (Ctrl-C) ends it
+/// with exit 0.
+#[test]
+fn status_watch_writes_a_json_line_per_poll() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dlspbx"))
+        .args([
+            "--sim",
+            "--quiet",
+            "status",
+            "users",
+            "--watch",
+            "--interval",
+            "100ms",
+        ])
+        .env_remove("DLSPBX_URL")
+        .env_remove("DLSPBX_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..3 {
+        let line = lines.next().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert!(v["users"].is_array(), "{line}");
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    drop(lines);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}

@@ -391,3 +391,30 @@ fn tables_fit_a_narrow_terminal_with_a_bold_header() {
         assert!(!raw.contains("\x1b[1m"), "{name}: bold: {raw:?}");
     }
 }
+
+/// `status … --watch` on a terminal redraws in place (one heading on the screen after several
+/// polls, the table under it) until Ctrl-C, which exits 0.
+#[test]
+fn status_watch_redraws_until_ctrl_c() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("watch.sock");
+    let command = format!(
+        // Ctrl-C reaches the whole foreground process group: the script's shell traps it.
+        "trap true INT; (sleep 2; tmux -S {sock} send-keys -t watch C-c) & \
+         {bin} --sim --quiet status conferences --watch --interval 200ms; echo \"code=$?\"",
+        sock = quote(&sock),
+        bin = bin(),
+    );
+    let (raw, screen) = in_tmux(dir.path(), "watch", &command);
+    // Each poll clears the screen and draws from its top (tmux keeps what was cleared in its
+    // history, which the capture includes): several polls, each one heading and one table.
+    assert!(raw.matches("\x1b[H\x1b[2J").count() >= 3, "{raw}");
+    let heading = "Every 200ms: dlspbx status conferences";
+    let last = &screen[screen.rfind(heading).expect("a heading")..];
+    assert_eq!(last.matches("conference_number").count(), 1, "{screen}");
+    assert!(last.contains("code=0"), "{screen}");
+}
