@@ -183,7 +183,7 @@ impl Client {
                 })
             }
             .await;
-            call.finish(result.as_ref().map(|r| r.status));
+            call.finish_raw(&result);
             result
         }
         .instrument(span)

@@ -875,6 +875,11 @@ fn global_args() -> Vec<Arg> {
                 "How many times a failed call is retried when that is safe; 0 disables retries \
                  (config: max_attempts = N + 1; default 2)",
             )),
+        g(Arg::new("verbose")
+            .long("verbose")
+            .short('v')
+            .action(ArgAction::SetTrue)
+            .help("One line per HTTP call on stderr: URL, status, bytes, time and attempts (no credentials: they are only in the body)")),
         g(Arg::new("color")
             .long("color")
             .value_name("WHEN")

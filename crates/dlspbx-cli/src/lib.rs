@@ -20,6 +20,7 @@ pub mod params;
 pub mod report_out;
 pub mod run;
 pub mod table;
+pub mod verbose;
 
 use crate::conn::Globals;
 use crate::error::{CliError, CliResult, EXIT_OK, EXIT_USAGE};
@@ -105,6 +106,9 @@ fn find_action(path: &[&str]) -> Option<&'static dlspbx_core::ActionInfo> {
 fn execute(m: &ArgMatches) -> CliResult<()> {
     let (path, lm) = leaf(m);
     let g = Globals::from_matches(lm)?;
+    if given_flag(lm, "verbose") {
+        verbose::install();
+    }
     output::Color::parse(
         lm.try_get_one::<String>("color")
             .ok()

@@ -42,8 +42,10 @@ use tracing::field::Empty;
 /// tracing span, its attempts under the retry policy and when it started.
 #[derive(Debug)]
 pub struct Call {
-    /// The span `dlspbx.call` with `module`, `action`, `format`, and, recorded by
-    /// [`finish`](Self::finish), `status`, `attempts` and `elapsed_ms`. It never holds the
+    /// The span `dlspbx.call` with `module`, `action`, `format`, `url` (recorded by
+    /// [`ClientCore::start_call`]; no credentials), and, recorded by [`finish`](Self::finish),
+    /// `status`, `bytes` (the body's size, by [`finish_raw`](Self::finish_raw)), `attempts`
+    /// and `elapsed_ms`. It never holds the
     /// request body or the credentials. The transport runs the call in it.
     pub span: tracing::Span,
     /// The attempts so far (see [`Retries::judge`]).
@@ -59,7 +61,9 @@ impl Call {
             module = request.module,
             action = request.action,
             format = request.format.as_str(),
+            url = Empty,
             status = Empty,
+            bytes = Empty,
             attempts = Empty,
             elapsed_ms = Empty,
         );
@@ -68,6 +72,15 @@ impl Call {
             retries: Retries::new(policy, request.idempotent),
             started: Instant::now(),
         }
+    }
+
+    /// [`finish`](Self::finish) of a call whose body was read: its size is recorded too
+    /// (`bytes`).
+    pub fn finish_raw(&self, result: &Result<RawResponse>) {
+        if let Ok(raw) = result {
+            self.span.record("bytes", raw.body.len() as u64);
+        }
+        self.finish(result.as_ref().map(|r| r.status));
     }
 
     /// Records how the call ended (the response's status, or the error) on its span, and
@@ -197,7 +210,11 @@ impl<T> ClientCore<T> {
 
     /// Starts a call of `request` under the configured retry policy.
     pub fn start_call(&self, request: &HttpRequest) -> Call {
-        Call::start(request, self.shared.config.retry)
+        let call = Call::start(request, self.shared.config.retry);
+        // The URL holds no credentials: they go in the body only.
+        call.span
+            .record("url", request.url(&self.shared.config.base_url).as_str());
+        call
     }
 
     /// The owned response to a call (`raw`), with the API key scrubbed from any error.

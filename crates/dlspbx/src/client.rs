@@ -134,7 +134,7 @@ impl Client {
                     body: self.read_body(&mut response)?,
                 })
             });
-        call.finish(result.as_ref().map(|r| r.status));
+        call.finish_raw(&result);
         result
     }
 

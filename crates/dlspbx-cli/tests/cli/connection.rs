@@ -557,3 +557,71 @@ fn sim_db_keeps_writes_between_commands() {
         stderr(&out)
     );
 }
+
+/// `-v` prints one line per HTTP call on stderr (URL, status, bytes, time, attempts), never
+/// the credentials; a paged command prints one per page, a failed call how it failed.
+#[test]
+fn verbose_prints_one_line_per_call() {
+    let out = dlspbx()
+        .args(["--quiet", "-v", "status", "users", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let se = stderr(&out);
+    let lines: Vec<&str> = se.lines().collect();
+    assert_eq!(lines.len(), 1, "{se}");
+    assert!(
+        lines[0].starts_with("dlspbx: POST http://127.0.0.1:")
+            && lines[0].contains("/status.php?api_action=users&api_format=json -> 200, ")
+            && lines[0].contains(" bytes in ")
+            && lines[0].ends_with(" ms (1 attempt)"),
+        "{se}"
+    );
+    assert!(!se.contains("api_key") && !se.contains("api_user"), "{se}");
+    let out = dlspbx()
+        .args([
+            "--quiet",
+            "--verbose",
+            "sms",
+            "query-sms",
+            "--all",
+            "--results-limit",
+            "10",
+        ])
+        .args(["-o", "jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("sms.php?api_action=query_sms").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = dlspbx_no_sim()
+        .args([
+            "-v",
+            "--retries",
+            "1",
+            "--api-user",
+            "100",
+            "--api-key",
+            "k",
+            "--url",
+        ])
+        .arg(format!("http://127.0.0.1:{port}"))
+        .args(["status", "users"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(" failed in ") && stderr(&out).contains("(2 attempts)"),
+        "{}",
+        stderr(&out)
+    );
+}
