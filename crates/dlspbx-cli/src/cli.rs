@@ -875,6 +875,12 @@ fn global_args() -> Vec<Arg> {
                 "How many times a failed call is retried when that is safe; 0 disables retries \
                  (config: max_attempts = N + 1; default 2)",
             )),
+        g(Arg::new("fields")
+            .long("fields")
+            .value_name("FIELD[,FIELD]")
+            .value_delimiter(',')
+            .action(ArgAction::Append)
+            .help("Keep only these fields of the response's records (ext,status for status users); a report takes --column instead")),
         g(Arg::new("verbose")
             .long("verbose")
             .short('v')

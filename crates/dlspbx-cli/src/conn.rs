@@ -51,6 +51,8 @@ pub struct Globals {
     /// `--sim-db` (or `DLSPBX_SIM_DB`): the embedded simulator's database file, kept between
     /// commands (`None`: in memory, discarded when the command ends).
     pub sim_db: Option<PathBuf>,
+    /// `--fields a,b`: the record fields to keep in the output.
+    pub fields: Option<Vec<String>>,
 }
 
 fn string(m: &ArgMatches, id: &str) -> Option<String> {
@@ -90,6 +92,12 @@ impl Globals {
             quiet: flag(m, "quiet"),
             sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
             sim_db: m.try_get_one::<PathBuf>("sim_db").ok().flatten().cloned(),
+            fields: m
+                .try_get_many::<String>("fields")
+                .ok()
+                .flatten()
+                .filter(|_| given(m, "fields"))
+                .map(|v| v.map(|f| f.trim().to_owned()).collect()),
             timeout: m.try_get_one::<Duration>("timeout").ok().flatten().copied(),
             connect_timeout: m
                 .try_get_one::<Duration>("connect_timeout")

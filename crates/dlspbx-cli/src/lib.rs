@@ -240,6 +240,9 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
         )
     };
     let report = <dlspbx_core::reports::ReportRequest as dlspbx_core::Endpoint>::INFO;
+    if (module, name) == (report.module, report.name) && g.fields.is_some() {
+        return Err(run::no_fields_for_reports());
+    }
     if (module, name) == (report.module, report.name)
         && matches!(format, Format::Json | Format::Csv)
     {
@@ -260,6 +263,7 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
             format,
             output,
             out: out.as_deref(),
+            fields: g.fields.as_deref(),
         },
     )
     .unwrap_or_else(|| Err(CliError::usage(format!("unknown action `{action}`"))))

@@ -323,6 +323,54 @@ fn without_empty_record_lists(info: &ActionInfo, v: &Value) -> Value {
     )
 }
 
+/// `--fields`: keeps only `keep` of every record in `v` (the response of `info`), and the
+/// lists and maps of records that lead to them. A name that is no field of the response's
+/// records is a usage error listing those there are.
+pub fn pick_fields(info: &ActionInfo, v: &mut Value, keep: &[String]) -> CliResult<()> {
+    use dlspbx_core::{FieldInfo, FieldType};
+    fn names(fields: &[FieldInfo], out: &mut Vec<&'static str>) {
+        for f in fields {
+            if !out.contains(&f.name) {
+                out.push(f.name);
+            }
+            names(f.fields, out);
+        }
+    }
+    fn nested(f: &FieldInfo) -> bool {
+        matches!(f.ty.element(), FieldType::Record(_))
+    }
+    fn prune(fields: &[FieldInfo], v: &mut Value, keep: &[String]) {
+        let Value::Object(map) = v else { return };
+        map.retain(|k, _| {
+            keep.iter().any(|x| x == k) || fields.iter().any(|f| f.name == k && nested(f))
+        });
+        for f in fields.iter().filter(|f| nested(f)) {
+            match (map.get_mut(f.name), &f.ty) {
+                (Some(Value::Array(items)), FieldType::List(_)) => {
+                    items.iter_mut().for_each(|i| prune(f.fields, i, keep));
+                }
+                (Some(Value::Object(m)), FieldType::Map(_)) => {
+                    m.values_mut().for_each(|i| prune(f.fields, i, keep));
+                }
+                (Some(record), FieldType::Record(_)) => prune(f.fields, record, keep),
+                _ => {}
+            }
+        }
+    }
+    let mut known = Vec::new();
+    names(info.response, &mut known);
+    if let Some(bad) = keep.iter().find(|k| !known.contains(&k.as_str())) {
+        return Err(CliError::usage(format!(
+            "--fields {bad}: {}.{} has no field `{bad}`; its fields are {}",
+            info.module,
+            info.name,
+            known.join(", ")
+        )));
+    }
+    prune(info.response, v, keep);
+    Ok(())
+}
+
 /// The rows of a table-layout response.
 enum TableRows<'v> {
     /// Rows of cells; the header is the response field `columns` (the report).

@@ -195,8 +195,16 @@ fn canonical<A: Endpoint>(resp: &A::Response<'_>) -> CliResult<Value> {
 }
 
 /// Prints a response in `output` to `out` (stdout or `--out PATH`, see [`Target`]).
-fn print<A: Endpoint>(out: Option<&Path>, output: Output, resp: &A::Response<'_>) -> CliResult<()> {
-    let v = canonical::<A>(resp)?;
+fn print<A: Endpoint>(
+    out: Option<&Path>,
+    output: Output,
+    fields: Option<&[String]>,
+    resp: &A::Response<'_>,
+) -> CliResult<()> {
+    let mut v = canonical::<A>(resp)?;
+    if let Some(keep) = fields {
+        output::pick_fields(A::INFO, &mut v, keep)?;
+    }
     let mut target = Target::open(out)?;
     output::write_value(&mut target, output, A::INFO, &v).map_err(|e| write_err(&target, e))?;
     target.commit()
@@ -259,6 +267,9 @@ impl ActionVisitor for Send<'_> {
         check_plain::<A>(g, &conn)?;
         let out = out_path(self.matches);
         let report = <ReportRequest as Endpoint>::INFO;
+        if (A::INFO.module, A::INFO.name) == (report.module, report.name) && g.fields.is_some() {
+            return Err(no_fields_for_reports());
+        }
         if (A::INFO.module, A::INFO.name) == (report.module, report.name)
             && matches!(conn.options.format, Format::Json | Format::Csv)
             && !g.raw
@@ -282,7 +293,7 @@ impl ActionVisitor for Send<'_> {
             // A person at a terminal asked whether the connection works: say so in words.
             return write_ok(&conn);
         }
-        print::<A>(out.as_deref(), output, &resp)
+        print::<A>(out.as_deref(), output, g.fields.as_deref(), &resp)
     }
 }
 
@@ -383,6 +394,9 @@ impl ActionVisitor for Watch<'_> {
 /// sends that one. Plain text cannot carry rows: `--format plain` is refused (exit 1) unless
 /// `--raw` shows the plain answer as is.
 pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
+    if g.fields.is_some() {
+        return Err(no_fields_for_reports());
+    }
     let req = request_from_matches::<ReportRequest>(m)?;
     let conn = Conn::open(g)?;
     let asked = conn.options.format;
@@ -414,6 +428,13 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     target.commit()
 }
 
+/// `--fields` of a report: its cells are chosen by `--column`.
+pub fn no_fields_for_reports() -> CliError {
+    CliError::usage(
+        "--fields: a report's cells are the columns it asks for; choose them with --column",
+    )
+}
+
 /// `sms query-sms --all`: every page of records, one call each (the client's pager), written
 /// as they arrive in json, jsonl and csv; yaml and table print them once all are read. A
 /// failure midway says how many records were written.
@@ -440,7 +461,10 @@ pub fn sms_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     let mut records = report_out::Records::new(output, &mut target);
     for page in conn.client.sms_pages(req) {
         let page = page.map_err(|e| records.failed(e.into()))?;
-        let v = canonical::<QuerySmsRequest>(&page)?;
+        let mut v = canonical::<QuerySmsRequest>(&page)?;
+        if let Some(keep) = &g.fields {
+            output::pick_fields(<QuerySmsRequest as Endpoint>::INFO, &mut v, keep)?;
+        }
         records
             .page(&v)
             .map_err(|e| records.failed(stdout_err(e)))?;
@@ -459,6 +483,8 @@ pub struct Decode<'a> {
     pub output: Output,
     /// `--out PATH`, if given.
     pub out: Option<&'a Path>,
+    /// `--fields`, if given.
+    pub fields: Option<&'a [String]>,
 }
 
 /// A body `decode` cannot print: the server's error response (exit 3), or undecodable (2).
@@ -477,6 +503,6 @@ impl ActionVisitor for Decode<'_> {
 
     fn visit<A: Endpoint>(self) -> CliResult<()> {
         let resp = A::decode(self.format, self.body).map_err(decode_failure)?;
-        print::<A>(self.out, self.output, &resp)
+        print::<A>(self.out, self.output, self.fields, &resp)
     }
 }

@@ -936,3 +936,55 @@ fn every_action_has_a_dry_run() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).matches("POST ").count(), 3, "{}", stdout(&out));
 }
+
+/// `--fields a,b` keeps only those fields of the response's records, in every output; a name
+/// the response has not is exit 1 listing those it has, and a report is told to use --column.
+#[test]
+fn fields_keep_only_the_named_record_fields() {
+    let run = |args: &[&str]| dlspbx().arg("--quiet").args(args).output().unwrap();
+    let out = run(&["status", "users", "--fields", "ext,status", "-o", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let so = stdout(&out);
+    assert!(so.starts_with("ext,status\n100,"), "{so}");
+    let out = run(&["status", "users", "--fields", "ext", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for user in v["users"].as_array().unwrap() {
+        assert_eq!(
+            user.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ["ext"]
+        );
+    }
+    let out = run(&[
+        "sms",
+        "query-sms",
+        "--all",
+        "--fields",
+        "message_id",
+        "-o",
+        "jsonl",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .all(|l| l.starts_with("{\"message_id\":") && l.matches(':').count() == 1),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["status", "users", "--fields", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "--fields nope: status.users has no field `nope`; its fields are users, ext,"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["report", "--column", "date", "--fields", "date"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("choose them with --column"),
+        "{}",
+        stderr(&out)
+    );
+}
