@@ -875,6 +875,12 @@ fn global_args() -> Vec<Arg> {
                 "How many times a failed call is retried when that is safe; 0 disables retries \
                  (config: max_attempts = N + 1; default 2)",
             )),
+        g(Arg::new("profile")
+            .long("profile")
+            .value_name("NAME")
+            .env("DLSPBX_PROFILE")
+            .hide_env_values(true)
+            .help("Use the config file's [profiles.NAME] table over its top-level keys")),
         g(Arg::new("fields")
             .long("fields")
             .value_name("FIELD[,FIELD]")

@@ -51,6 +51,8 @@ pub struct Globals {
     /// `--sim-db` (or `DLSPBX_SIM_DB`): the embedded simulator's database file, kept between
     /// commands (`None`: in memory, discarded when the command ends).
     pub sim_db: Option<PathBuf>,
+    /// `--profile` (or `DLSPBX_PROFILE`): the config file's `[profiles.NAME]` to use.
+    pub profile: Option<String>,
     /// `--fields a,b`: the record fields to keep in the output.
     pub fields: Option<Vec<String>>,
 }
@@ -92,6 +94,7 @@ impl Globals {
             quiet: flag(m, "quiet"),
             sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
             sim_db: m.try_get_one::<PathBuf>("sim_db").ok().flatten().cloned(),
+            profile: parse("profile"),
             fields: m
                 .try_get_many::<String>("fields")
                 .ok()
@@ -190,6 +193,9 @@ impl Conn {
 /// The builder of the configured server: config file, then environment, then flags.
 fn configured(g: &Globals) -> ClientBuilder {
     let mut b = Client::builder();
+    if let Some(p) = &g.profile {
+        b = b.profile(p.clone());
+    }
     b = match &g.config {
         Some(p) => b.config_file(p),
         None => b.default_config_file(),

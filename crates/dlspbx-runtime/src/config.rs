@@ -189,6 +189,8 @@ pub struct ClientBuilder<C> {
     form_limits: FormLimits,
     oversize: Oversize,
     user_agent: Option<String>,
+    /// `[profiles.NAME]` to read from config files, and whether one was read.
+    profile: Option<(String, bool)>,
     error: Option<ConfigError>,
     client: PhantomData<fn() -> C>,
 }
@@ -200,6 +202,7 @@ impl<C> Clone for ClientBuilder<C> {
             api_user: self.api_user.clone(),
             api_key: self.api_key.clone(),
             user_agent: self.user_agent.clone(),
+            profile: self.profile.clone(),
             error: self.error.clone(),
             ..*self
         }
@@ -221,6 +224,7 @@ impl<C> Default for ClientBuilder<C> {
             form_limits: FormLimits::default(),
             oversize: Oversize::default(),
             user_agent: None,
+            profile: None,
             error: None,
             client: PhantomData,
         }
@@ -672,6 +676,12 @@ impl<C> ClientBuilder<C> {
         if let Some(e) = self.error {
             return Err(Error::Config(e));
         }
+        if let Some((name, false)) = &self.profile {
+            return Err(invalid(format!(
+                "profile `{name}`: no config file was read (give one with a [profiles.{name}] table)"
+            ))
+            .into());
+        }
         let base_url = self.base_url.ok_or_else(|| missing(Setting::BaseUrl))?;
         let base_url = validate_base_url(&base_url).map_err(invalid)?;
         let api_user = self.api_user.ok_or_else(|| missing(Setting::ApiUser))?;
@@ -743,9 +753,35 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Reads `[profiles.NAME]` of the config files applied after this call over their
+    /// top-level keys (`--profile` in the CLI). A file without that profile, or no file at
+    /// all, is an error naming the profiles there are.
+    ///
+    /// ```
+    /// # #[cfg(feature = "config-file")] {
+    /// use dlspbx::{Client, ClientExt};
+    /// let dir = std::env::temp_dir().join(format!("dlspbx-doc-profile-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("config.toml");
+    /// std::fs::write(
+    ///     &path,
+    ///     "api_user = \"100@tenant\"\napi_key = \"k\"\nurl = \"https://pbx.example.com\"\n\
+    ///      [profiles.staging]\nurl = \"https://staging.example.com\"\n",
+    /// )
+    /// .unwrap();
+    /// let client = Client::builder().profile("staging").config_file(&path).build()?;
+    /// assert_eq!(client.config().base_url, "https://staging.example.com");
+    /// # }
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some((name.into(), false));
+        self
+    }
+
     #[cfg(feature = "config-file")]
     fn apply_toml(mut self, text: &str, path: &Path) -> Self {
-        let file: FileConfig = match toml::from_str(text) {
+        let mut file: FileConfig = match toml::from_str(text) {
             Ok(f) => f,
             Err(e) => {
                 let line = e.span().map_or(String::new(), |span| {
@@ -764,6 +800,48 @@ impl<C> ClientBuilder<C> {
                 return self.fail(invalid(message));
             }
         };
+        let profiles = file.profiles.take().unwrap_or_default();
+        if let Some(nested) = profiles.iter().find(|(_, p)| p.profiles.is_some()) {
+            return self.fail(invalid(format!(
+                "config file {}: profile `{}` holds profiles of its own; profiles are only at the top",
+                path.display(),
+                nested.0
+            )));
+        }
+        let chosen = match self.profile.clone() {
+            None => None,
+            Some((name, _)) => match profiles.get(&name) {
+                Some(p) => Some(p.clone()),
+                None => {
+                    let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+                    return self.fail(invalid(format!(
+                        "config file {}: no profile `{name}`; it has {}",
+                        path.display(),
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    )));
+                }
+            },
+        };
+        self = self.apply_settings(file, path);
+        if let Some(p) = chosen {
+            if let Some((_, found)) = &mut self.profile {
+                *found = true;
+            }
+            self = self.apply_settings(p, path);
+        }
+        self
+    }
+
+    /// The settings of one table of a config file (the top level or a profile).
+    #[cfg(feature = "config-file")]
+    fn apply_settings(mut self, file: FileConfig, path: &Path) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
         let at =
             |key: &str, e: String| invalid(format!("config file {}: `{key}`: {e}", path.display()));
         if file.api_key.is_some() && file.api_key_file.is_some() {
@@ -835,11 +913,12 @@ impl<C> ClientBuilder<C> {
     }
 }
 
-/// The config file's keys.
+/// The config file's keys; a profile (`[profiles.NAME]`) has the same ones.
 #[cfg(feature = "config-file")]
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
+    profiles: Option<std::collections::BTreeMap<String, FileConfig>>,
     url: Option<String>,
     api_user: Option<String>,
     api_key: Option<String>,

@@ -625,3 +625,44 @@ fn verbose_prints_one_line_per_call() {
         stderr(&out)
     );
 }
+
+/// `--profile NAME` (or `DLSPBX_PROFILE`) reads the config file's `[profiles.NAME]` over its
+/// top-level keys; a profile the file lacks is exit 1 naming those it has.
+#[test]
+fn profiles_choose_a_table_of_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "url = \"http://127.0.0.1:1\"\napi_user = \"100@default\"\napi_key = \"k\"\n\n\
+         [profiles.staging]\nurl = \"http://127.0.0.1:2\"\napi_user = \"200@acme\"\n",
+    )
+    .unwrap();
+    let dry = |profile: Option<&str>, env: Option<&str>| {
+        let mut cmd = dlspbx_no_sim();
+        cmd.arg("--config").arg(&config);
+        if let Some(p) = profile {
+            cmd.args(["--profile", p]);
+        }
+        if let Some(p) = env {
+            cmd.env("DLSPBX_PROFILE", p);
+        }
+        cmd.args(["status", "users", "--dry-run"]).output().unwrap()
+    };
+    let top = dry(None, None);
+    assert!(top.status.success(), "{}", stderr(&top));
+    assert!(String::from_utf8_lossy(&top.stdout).starts_with("POST http://127.0.0.1:1/"));
+    for out in [dry(Some("staging"), None), dry(None, Some("staging"))] {
+        assert!(out.status.success(), "{}", stderr(&out));
+        let so = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(so.starts_with("POST http://127.0.0.1:2/"), "{so}");
+        assert!(so.contains("api_user=200%40acme"), "{so}");
+    }
+    let out = dry(Some("nope"), None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no profile `nope`; it has staging"),
+        "{}",
+        stderr(&out)
+    );
+}

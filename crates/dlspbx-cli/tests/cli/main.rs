@@ -37,6 +37,7 @@ pub fn dlspbx_no_sim() -> Command {
         "DLSPBX_SIM",
         "DLSPBX_SIM_CDRS",
         "DLSPBX_SIM_DB",
+        "DLSPBX_PROFILE",
         "DLSPBX_TIMEOUT",
         "DLSPBX_CONNECT_TIMEOUT",
         "DLSPBX_RETRIES",

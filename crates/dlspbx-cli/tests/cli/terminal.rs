@@ -83,7 +83,7 @@ pub(crate) fn in_tmux_sized(dir: &Path, name: &str, command: &str, cols: u16) ->
         &script,
         format!(
             "unset DLSPBX_URL DLSPBX_API_USER DLSPBX_API_KEY DLSPBX_API_KEY_FILE DLSPBX_CONFIG \
-             DLSPBX_FORMAT DLSPBX_ENCODING DLSPBX_SIM_CDRS DLSPBX_SIM\n\
+             DLSPBX_FORMAT DLSPBX_ENCODING DLSPBX_SIM_CDRS DLSPBX_SIM DLSPBX_SIM_DB DLSPBX_PROFILE\n\
              export HOME={home} XDG_CONFIG_HOME={home}/config\n\
              while [ ! -f {go} ]; do sleep 0.05; done\n\
              {command}\n\
