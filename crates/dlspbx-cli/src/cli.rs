@@ -659,7 +659,7 @@ pub fn action_aliases(info: &ActionInfo) -> Vec<String> {
 }
 
 /// The names of the commands that are not API actions.
-const BUILTINS: &[&str] = &["decode", "sim", "completions", "man", "help"];
+const BUILTINS: &[&str] = &["decode", "sim", "completions", "man", "config", "help"];
 
 /// Top-level shortcuts: the action of a module that has only one (`dlspbx test` for
 /// `dlspbx example test`, `dlspbx report` for `dlspbx reports report`), when its name is free.
@@ -1175,6 +1175,22 @@ pub fn full_command() -> Command {
                     Arg::new("shell")
                         .required(true)
                         .value_parser(clap::value_parser!(clap_complete::Shell)),
+                ),
+        )
+        .subcommand(
+            Command::new("config")
+                .about("Show the configuration in effect (the API key redacted)")
+                .subcommand_required(true)
+                .subcommand(
+                    Command::new("show")
+                        .about("Show the configuration in effect, the API key redacted")
+                        .long_about(
+                            "Show the configuration the next command would use: the server, the \
+                             user, where the key comes from (never the key), the format, the \
+                             encoding, the timeouts and retries, after the config file (and \
+                             --profile), the environment and the flags. A configuration that \
+                             cannot be used is the error the command would give (exit 1).",
+                        ),
                 ),
         )
         .subcommand(

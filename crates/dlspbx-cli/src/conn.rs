@@ -162,22 +162,7 @@ impl Conn {
                 (b, Some(s))
             }
         };
-        let mut b = b;
-        if let Some(f) = g.format {
-            b = b.format(f);
-        }
-        if let Some(e) = g.encoding {
-            b = b.encoding(e);
-        }
-        if let Some(t) = g.timeout {
-            b = b.timeout(t);
-        }
-        if let Some(t) = g.connect_timeout {
-            b = b.connect_timeout(t);
-        }
-        if let Some(n) = g.retries {
-            b = b.max_attempts(n + 1);
-        }
+        let b = with_call_flags(b, g);
         let config = b.clone().into_config().map_err(CliError::from)?;
         let client = b.build().map_err(CliError::from)?;
         Ok(Conn {
@@ -251,4 +236,95 @@ fn start_sim(g: &Globals, why: &str) -> CliResult<(ClientBuilder, dlspbx_sim::Si
         .api_user(s.api_user())
         .api_key(s.api_key());
     Ok((b, s))
+}
+
+/// The flags that shape every call (format, encoding, timeouts, retries), over `b`.
+fn with_call_flags(mut b: ClientBuilder, g: &Globals) -> ClientBuilder {
+    if let Some(f) = g.format {
+        b = b.format(f);
+    }
+    if let Some(e) = g.encoding {
+        b = b.encoding(e);
+    }
+    if let Some(t) = g.timeout {
+        b = b.timeout(t);
+    }
+    if let Some(t) = g.connect_timeout {
+        b = b.connect_timeout(t);
+    }
+    if let Some(n) = g.retries {
+        b = b.max_attempts(n + 1);
+    }
+    b
+}
+
+/// `dlspbx config show`: the configuration in effect, the API key redacted, as `key = value`
+/// lines (or one JSON object with `-o json`).
+pub fn show(g: &Globals) -> CliResult<()> {
+    use std::io::Write;
+    let config = with_call_flags(configured(g), g)
+        .into_config()
+        .map_err(CliError::from)?;
+    let key_from = if g.api_key.is_some() {
+        "--api-key"
+    } else if g.api_key_file.is_some() {
+        "--api-key-file"
+    } else if std::env::var_os("DLSPBX_API_KEY").is_some_and(|v| !v.is_empty()) {
+        "DLSPBX_API_KEY"
+    } else if std::env::var_os("DLSPBX_API_KEY_FILE").is_some_and(|v| !v.is_empty()) {
+        "DLSPBX_API_KEY_FILE"
+    } else {
+        "the config file"
+    };
+    let file = g
+        .config
+        .clone()
+        .or_else(|| {
+            std::env::var_os("DLSPBX_CONFIG")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(dlspbx::config::default_config_path)
+        .filter(|p| p.is_file());
+    let entries: Vec<(&str, serde_json::Value)> = vec![
+        ("url", config.base_url.clone().into()),
+        ("api_user", config.credentials.api_user.clone().into()),
+        ("api_key", format!("REDACTED (from {key_from})").into()),
+        ("format", config.options.format.as_str().into()),
+        ("encoding", config.options.encoding.to_string().into()),
+        ("timeout", format!("{:?}", config.timeout).into()),
+        (
+            "connect_timeout",
+            format!("{:?}", config.connect_timeout).into(),
+        ),
+        ("max_attempts", config.retry.max_attempts.into()),
+        (
+            "profile",
+            g.profile
+                .clone()
+                .map_or(serde_json::Value::Null, Into::into),
+        ),
+        (
+            "config_file",
+            file.map_or(serde_json::Value::Null, |p| p.display().to_string().into()),
+        ),
+    ];
+    let mut out = std::io::stdout().lock();
+    let text = if g.output == Some(Output::Json) {
+        let map: serde_json::Map<String, serde_json::Value> = entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        serde_json::to_string_pretty(&map).unwrap_or_default() + "\n"
+    } else {
+        entries
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::Null => format!("{k} = (none)\n"),
+                v => format!("{k} = {v}\n"),
+            })
+            .collect()
+    };
+    out.write_all(text.as_bytes())
+        .map_err(crate::run::stdout_err)
 }

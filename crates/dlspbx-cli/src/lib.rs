@@ -143,6 +143,7 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             write_stdout(&page)
         }
         ["decode"] => decode(&g, lm),
+        ["config", "show"] => conn::show(&g),
         ["sim", _] => sim(m
             .subcommand_matches("sim")
             .ok_or_else(|| CliError::usage("missing sim command"))?),

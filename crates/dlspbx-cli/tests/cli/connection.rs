@@ -666,3 +666,45 @@ fn profiles_choose_a_table_of_the_config_file() {
         stderr(&out)
     );
 }
+
+/// `dlspbx config show` prints the configuration in effect with the key redacted (never the
+/// key), as `key = value` lines or JSON; an unusable one is the command's error, exit 1.
+#[test]
+fn config_show_redacts_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "url = \"https://pbx.example.com\"\napi_user = \"100@default\"\napi_key = \"sekret-key-1\"\n",
+    )
+    .unwrap();
+    let out = dlspbx_no_sim()
+        .arg("--config")
+        .arg(&config)
+        .args(["--timeout", "5s", "config", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let so = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(so.contains("url = \"https://pbx.example.com\"\n"), "{so}");
+    assert!(
+        so.contains("api_key = \"REDACTED (from the config file)\"\n"),
+        "{so}"
+    );
+    assert!(so.contains("timeout = \"5s\"\n"), "{so}");
+    assert!(
+        !so.contains("sekret") && !stderr(&out).contains("sekret"),
+        "{so}"
+    );
+    let out = dlspbx_no_sim()
+        .arg("--config")
+        .arg(&config)
+        .args(["config", "show", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["api_user"], "100@default");
+    let out = dlspbx_no_sim().args(["config", "show"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("URL is not set"), "{}", stderr(&out));
+}
