@@ -1179,8 +1179,19 @@ pub fn full_command() -> Command {
         )
         .subcommand(
             Command::new("config")
-                .about("Show the configuration in effect (the API key redacted)")
+                .about("Write (init) or show the configuration, the API key never shown")
                 .subcommand_required(true)
+                .subcommand(
+                    Command::new("init")
+                        .about("Ask for the URL, user and key, check them, and write the config file")
+                        .long_about(
+                            "Ask for the server's URL, the API user and the API key (not echoed), \
+                             check them with the API's test action, and write the config file \
+                             (--config PATH, else ~/.config/dlspbx/config.toml) with the key in a \
+                             file of its own beside it (api-key), both readable by you only. Needs \
+                             a terminal; an existing file is replaced only when you say so.",
+                        ),
+                )
                 .subcommand(
                     Command::new("show")
                         .about("Show the configuration in effect, the API key redacted")

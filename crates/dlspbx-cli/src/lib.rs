@@ -19,6 +19,7 @@ pub mod output;
 pub mod params;
 pub mod report_out;
 pub mod run;
+pub mod setup;
 pub mod table;
 pub mod verbose;
 
@@ -144,6 +145,7 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
         }
         ["decode"] => decode(&g, lm),
         ["config", "show"] => conn::show(&g),
+        ["config", "init"] => setup::run(&g),
         ["sim", _] => sim(m
             .subcommand_matches("sim")
             .ok_or_else(|| CliError::usage("missing sim command"))?),

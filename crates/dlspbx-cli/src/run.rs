@@ -109,18 +109,27 @@ fn confirm<A: Endpoint>(req: &A, m: &ArgMatches) -> CliResult<()> {
              pass --yes to send it; nothing was sent"
         )));
     }
+    if ask_yes(&q)? {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "{command}: not confirmed; nothing was sent"
+        )))
+    }
+}
+
+/// Asks `question [y/N]` on stderr and reads the answer from stdin: `y` or `yes` (any case).
+pub fn ask_yes(question: &str) -> io::Result<bool> {
     let mut err = io::stderr().lock();
-    write!(err, "{q} [y/N] ")?;
+    write!(err, "{question} [y/N] ")?;
     err.flush()?;
     drop(err);
     let mut answer = String::new();
     io::stdin().read_line(&mut answer)?;
-    match answer.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" => Ok(()),
-        _ => Err(CliError::usage(format!(
-            "{command}: not confirmed; nothing was sent"
-        ))),
-    }
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 /// `--dry-run`: the request as it would be sent, with the API key replaced by `REDACTED`.

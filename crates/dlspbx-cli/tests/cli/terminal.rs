@@ -418,3 +418,57 @@ fn status_watch_redraws_until_ctrl_c() {
     assert_eq!(last.matches("conference_number").count(), 1, "{screen}");
     assert!(last.contains("code=0"), "{screen}");
 }
+
+/// `dlspbx config init` on a terminal asks for the URL, user and key (the key not echoed),
+/// checks them, and, told to save after a failed check, writes the config file and the key
+/// file beside it, both 0600. Without a terminal it refuses (exit 1) and writes nothing.
+#[test]
+fn config_init_asks_and_writes_private_files() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("conf").join("config.toml");
+    let sock = dir.path().join("init.sock");
+    let keys = |text: &str| format!("tmux -S {} send-keys -t init {text} Enter", quote(&sock));
+    let command = format!(
+        "(sleep 1; {}; sleep 0.5; {}; sleep 0.5; {}; sleep 4; {}) & \
+         {bin} config init --config {config} --retries 0; echo \"code=$?\"",
+        keys("http://127.0.0.1:1"),
+        keys("100@default"),
+        keys("sekret-key-7"),
+        keys("y"),
+        bin = bin(),
+        config = quote(&config),
+    );
+    let (_, screen) = in_tmux(dir.path(), "init", &command);
+    assert!(screen.contains("PBX URL"), "{screen}");
+    assert!(screen.contains("API key (not shown)"), "{screen}");
+    assert!(!screen.contains("sekret"), "the key was echoed:\n{screen}");
+    assert!(
+        screen.contains("Save these settings anyway? [y/N]"),
+        "{screen}"
+    );
+    assert!(screen.contains("code=0"), "{screen}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("url = \"http://127.0.0.1:1\""), "{text}");
+    assert!(text.contains("api_user = \"100@default\""), "{text}");
+    assert!(text.contains("api_key_file = \"api-key\""), "{text}");
+    let key = config.with_file_name("api-key");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), "sekret-key-7\n");
+    use std::os::unix::fs::PermissionsExt;
+    for p in [&config, &key] {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", p.display());
+    }
+    // No terminal: refused, nothing written.
+    let other = dir.path().join("other.toml");
+    let out = crate::dlspbx_no_sim()
+        .args(["config", "init", "--config"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!other.exists());
+}
