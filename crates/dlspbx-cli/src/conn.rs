@@ -201,6 +201,9 @@ fn configured(g: &Globals) -> ClientBuilder {
     b
 }
 
+/// From how many CDRs the embedded simulator's seeding shows a progress bar.
+const BAR_FROM_CDRS: usize = 50_000;
+
 /// The notice's word on what happens to the simulator's changes.
 fn kept(g: &Globals) -> String {
     match &g.sim_db {
@@ -217,7 +220,27 @@ fn start_sim(g: &Globals, why: &str) -> CliResult<(ClientBuilder, dlspbx_sim::Si
         db: g.sim_db.clone(),
         ..Default::default()
     };
-    let s = dlspbx_sim::Sim::start_with(config).map_err(|e| match &g.sim_db {
+    // Seeding many CDRs takes seconds: a bar on a terminal says how far it got.
+    let bar =
+        (config.cdrs >= BAR_FROM_CDRS && !g.quiet && std::io::stderr().is_terminal()).then(|| {
+            indicatif::ProgressBar::new(config.cdrs as u64).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} seeding the embedded simulator [{bar:30}] {pos}/{len} CDRs",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            )
+        });
+    let started =
+        dlspbx_sim::Sim::start_reporting(config, dlspbx_sim::Extras::new(), &mut |done, _| {
+            if let Some(b) = &bar {
+                b.set_position(done as u64);
+            }
+        });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let s = started.map_err(|e| match &g.sim_db {
         Some(p) => CliError::usage(format!(
             "--sim-db {}: cannot open the embedded simulator's database: {e}",
             p.display()

@@ -281,14 +281,27 @@ impl Sim {
     /// (`include_spec!` extensions: `Extras::new().with(users::Server(MyUsers))`), with the
     /// same authentication, formats and error shape as the spec's actions.
     pub fn start_with_extras(config: SimConfig, extras: Extras) -> Result<Sim, SimError> {
+        Sim::start_reporting(config, extras, &mut |_, _| {})
+    }
+
+    /// [`start_with_extras`](Self::start_with_extras), calling `progress(done, total)` while
+    /// a new database is seeded with CDRs (every [`seed::PROGRESS_STEP`] CDRs and at the end;
+    /// not at all for a database that is already seeded).
+    pub fn start_reporting(
+        config: SimConfig,
+        extras: Extras,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Sim, SimError> {
         let conn = db::open(config.db.as_deref())?;
         if !db::is_seeded(&conn)? {
-            seed::seed(
+            let total = config.cdrs;
+            seed::seed_reporting(
                 &conn,
                 &SeedConfig {
                     seed: config.seed,
                     cdrs: config.cdrs,
                 },
+                &mut |done| progress(done, total),
             )?;
         }
         let api_user = world::DEMO_USER.to_owned();

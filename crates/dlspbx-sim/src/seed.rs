@@ -59,15 +59,37 @@ pub fn api_key(seed: u64, authid: &str) -> String {
     format!("{}-{}-{}", part(9), part(14), part(9))
 }
 
+/// How often [`seed_reporting`] reports: every this many CDRs.
+pub const PROGRESS_STEP: usize = 10_000;
+
 /// Replaces every row of the database with the demo data for `cfg`.
 pub fn seed(conn: &Connection, cfg: &SeedConfig) -> rusqlite::Result<SeedReport> {
+    seed_reporting(conn, cfg, &mut |_| {})
+}
+
+/// [`seed`], calling `progress` with the number of CDRs inserted so far, every
+/// [`PROGRESS_STEP`] CDRs and at the end.
+pub fn seed_reporting(
+    conn: &Connection,
+    cfg: &SeedConfig,
+    progress: &mut dyn FnMut(usize),
+) -> rusqlite::Result<SeedReport> {
     let started = Instant::now();
     db::clear(conn)?;
     let tx = conn.unchecked_transaction()?;
     seed_world(&tx, cfg.seed)?;
     tx.commit()?;
     let cdr_started = Instant::now();
-    insert_cdrs(conn, cdr::generate(cfg.seed, cfg.cdrs))?;
+    let rows = cdr::generate(cfg.seed, cfg.cdrs)
+        .enumerate()
+        .map(|(i, row)| {
+            if i % PROGRESS_STEP == 0 {
+                progress(i);
+            }
+            row
+        });
+    insert_cdrs(conn, rows)?;
+    progress(cfg.cdrs);
     let cdr_time = cdr_started.elapsed();
     conn.execute_batch("ANALYZE")?;
     Ok(SeedReport {

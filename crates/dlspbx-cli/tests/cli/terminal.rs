@@ -472,3 +472,30 @@ fn config_init_asks_and_writes_private_files() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!other.exists());
 }
+
+/// Seeding the embedded simulator with many CDRs shows a progress bar on a terminal, cleared
+/// when it is done; `--quiet` shows none.
+#[test]
+fn seeding_many_cdrs_shows_progress() {
+    if !tmux_installed() {
+        skipped("tmux not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, quiet, shown) in [("seed", "", true), ("quietseed", "--quiet", false)] {
+        let command = format!(
+            "{} --sim {quiet} --sim-cdrs 60000 status users -o json > /dev/null",
+            bin()
+        );
+        let (raw, screen) = in_tmux(dir.path(), name, &command);
+        assert_eq!(
+            raw.contains("seeding the embedded simulator"),
+            shown,
+            "{name}: {raw}"
+        );
+        assert!(
+            !screen.contains("seeding the embedded simulator"),
+            "{screen}"
+        );
+    }
+}
