@@ -881,6 +881,10 @@ fn global_args() -> Vec<Arg> {
             .env("DLSPBX_PROFILE")
             .hide_env_values(true)
             .help("Use the config file's [profiles.NAME] table over its top-level keys")),
+        g(Arg::new("jq")
+            .long("jq")
+            .value_name("EXPR")
+            .help("Filter the response's JSON with a jq expression (jaq); each result on a line, strings as text (as gh --jq)")),
         g(Arg::new("fields")
             .long("fields")
             .value_name("FIELD[,FIELD]")

@@ -53,6 +53,8 @@ pub struct Globals {
     pub sim_db: Option<PathBuf>,
     /// `--profile` (or `DLSPBX_PROFILE`): the config file's `[profiles.NAME]` to use.
     pub profile: Option<String>,
+    /// `--jq EXPR`: a jq filter over the response's canonical JSON.
+    pub jq: Option<String>,
     /// `--fields a,b`: the record fields to keep in the output.
     pub fields: Option<Vec<String>>,
 }
@@ -95,6 +97,7 @@ impl Globals {
             sim_cdrs: m.try_get_one::<usize>("sim_cdrs").ok().flatten().copied(),
             sim_db: m.try_get_one::<PathBuf>("sim_db").ok().flatten().cloned(),
             profile: parse("profile"),
+            jq: parse("jq"),
             fields: m
                 .try_get_many::<String>("fields")
                 .ok()

@@ -15,6 +15,7 @@ pub mod error;
 pub mod filter_lang;
 pub mod import;
 pub mod interrupt;
+pub mod jq;
 pub mod output;
 pub mod params;
 pub mod report_out;
@@ -248,6 +249,7 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
     }
     if (module, name) == (report.module, report.name)
         && matches!(format, Format::Json | Format::Csv)
+        && g.jq.is_none()
     {
         // Report rows are written as the body is read: memory stays flat.
         let mut target = output::Target::open(out.as_deref())?;
@@ -267,6 +269,7 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
             output,
             out: out.as_deref(),
             fields: g.fields.as_deref(),
+            jq: g.jq.as_deref(),
         },
     )
     .unwrap_or_else(|| Err(CliError::usage(format!("unknown action `{action}`"))))

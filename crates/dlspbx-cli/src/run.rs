@@ -208,11 +208,17 @@ fn print<A: Endpoint>(
     out: Option<&Path>,
     output: Output,
     fields: Option<&[String]>,
+    jq: Option<&str>,
     resp: &A::Response<'_>,
 ) -> CliResult<()> {
     let mut v = canonical::<A>(resp)?;
     if let Some(keep) = fields {
         output::pick_fields(A::INFO, &mut v, keep)?;
+    }
+    if let Some(code) = jq {
+        let mut target = Target::open(out)?;
+        crate::jq::run(code, &v, &mut target)?;
+        return target.commit();
     }
     let mut target = Target::open(out)?;
     output::write_value(&mut target, output, A::INFO, &v).map_err(|e| write_err(&target, e))?;
@@ -282,6 +288,7 @@ impl ActionVisitor for Send<'_> {
         if (A::INFO.module, A::INFO.name) == (report.module, report.name)
             && matches!(conn.options.format, Format::Json | Format::Csv)
             && !g.raw
+            && g.jq.is_none()
         {
             // A report page in a format with an incremental decoder is written as it arrives,
             // however large (an XML or YAML page is read whole).
@@ -302,7 +309,13 @@ impl ActionVisitor for Send<'_> {
             // A person at a terminal asked whether the connection works: say so in words.
             return write_ok(&conn);
         }
-        print::<A>(out.as_deref(), output, g.fields.as_deref(), &resp)
+        print::<A>(
+            out.as_deref(),
+            output,
+            g.fields.as_deref(),
+            g.jq.as_deref(),
+            &resp,
+        )
     }
 }
 
@@ -406,6 +419,7 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     if g.fields.is_some() {
         return Err(no_fields_for_reports());
     }
+    no_jq_for_streams(g)?;
     let req = request_from_matches::<ReportRequest>(m)?;
     let conn = Conn::open(g)?;
     let asked = conn.options.format;
@@ -437,6 +451,17 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     target.commit()
 }
 
+/// `--jq` with `--all`: refused, not applied to a whole stream held in memory.
+fn no_jq_for_streams(g: &Globals) -> CliResult<()> {
+    match g.jq {
+        Some(_) => Err(CliError::usage(
+            "--jq filters one response's JSON and --all streams many rows; drop --all, or pipe \
+             `-o jsonl` into a jq filter of its own",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `--fields` of a report: its cells are chosen by `--column`.
 pub fn no_fields_for_reports() -> CliError {
     CliError::usage(
@@ -449,6 +474,7 @@ pub fn no_fields_for_reports() -> CliError {
 /// failure midway says how many records were written.
 pub fn sms_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     use dlspbx_core::sms::QuerySmsRequest;
+    no_jq_for_streams(g)?;
     let req = request_from_matches::<QuerySmsRequest>(m)?;
     let conn = Conn::open(g)?;
     if g.raw {
@@ -494,6 +520,8 @@ pub struct Decode<'a> {
     pub out: Option<&'a Path>,
     /// `--fields`, if given.
     pub fields: Option<&'a [String]>,
+    /// `--jq`, if given.
+    pub jq: Option<&'a str>,
 }
 
 /// A body `decode` cannot print: the server's error response (exit 3), or undecodable (2).
@@ -512,6 +540,6 @@ impl ActionVisitor for Decode<'_> {
 
     fn visit<A: Endpoint>(self) -> CliResult<()> {
         let resp = A::decode(self.format, self.body).map_err(decode_failure)?;
-        print::<A>(self.out, self.output, self.fields, &resp)
+        print::<A>(self.out, self.output, self.fields, self.jq, &resp)
     }
 }

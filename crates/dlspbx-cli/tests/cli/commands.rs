@@ -1,6 +1,6 @@
 //! Every subcommand against the embedded simulator (no connection flags at all).
 
-use crate::{dlspbx, dlspbx_no_sim, stderr, stdout};
+use crate::{dlspbx, dlspbx_no_sim, fixtures, stderr, stdout};
 use predicates::prelude::*;
 
 /// Arguments that make each action succeed against a freshly seeded simulator: none for an
@@ -987,4 +987,54 @@ fn fields_keep_only_the_named_record_fields() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `--jq EXPR` filters the response's JSON as `gh --jq` does: a line per result, strings as
+/// text; `decode` takes it too. A filter that does not parse or names an unknown filter is
+/// exit 1 saying where and what; `--all` refuses it.
+#[test]
+fn jq_filters_the_response() {
+    let run = |args: &[&str]| dlspbx().arg("--quiet").args(args).output().unwrap();
+    let out = run(&["status", "users", "--jq", ".users[] | .ext"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("100\n630\n"), "{}", stdout(&out));
+    let out = run(&["status", "users", "--jq", ".users[0] | {ext, port}"]);
+    assert_eq!(stdout(&out), "{\"ext\":\"100\",\"port\":5060}\n");
+    let out = run(&[
+        "report",
+        "--column",
+        "date",
+        "--per-page",
+        "2",
+        "--jq",
+        ".results | length",
+    ]);
+    assert_eq!(stdout(&out), "2\n", "{}", stderr(&out));
+    let body = fixtures().join("status.queues/response.json");
+    let out = dlspbx()
+        .args(["decode", "status.queues", "--jq", ".queues | keys | length"])
+        .arg(&body)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).trim().parse::<u32>().is_ok(),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["status", "users", "--jq", ".users["]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--jq .users[: expected closing bracket at the end"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["status", "users", "--jq", "nosuch"]);
+    assert!(
+        stderr(&out).contains("unknown filter `nosuch`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["report", "--column", "date", "--all", "--jq", "."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
