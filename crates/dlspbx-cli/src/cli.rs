@@ -764,8 +764,7 @@ pub fn action_command(info: &'static ActionInfo, name: &str) -> Command {
                     .help("Time between polls with --watch: 2s, 500ms, 1m or seconds"),
             );
     }
-    let sms = <dlspbx_core::sms::QuerySmsRequest as dlspbx_core::Endpoint>::INFO;
-    if (info.module, info.name) == (sms.module, sms.name) {
+    if pages_records(info) {
         cmd = cmd.arg(
             Arg::new(ALL_ID)
                 .long("all")
@@ -791,6 +790,13 @@ fn parse_switch(text: &str) -> Result<bool, String> {
         return Ok(false);
     }
     dlspbx_core::scalar::read_flag(text)
+}
+
+/// Whether `info` is the action whose `--all` reads every page of records
+/// (`sms.query_sms`); the report's `--all` streams page=ALL instead.
+pub fn pages_records(info: &ActionInfo) -> bool {
+    let sms = <dlspbx_core::sms::QuerySmsRequest as dlspbx_core::Endpoint>::INFO;
+    (info.module, info.name) == (sms.module, sms.name)
 }
 
 /// The clap id of `--watch` (the `status` actions).

@@ -305,13 +305,7 @@ pub fn show(g: &Globals) -> CliResult<()> {
     let file = g
         .config
         .clone()
-        .or_else(|| {
-            std::env::var_os("DLSPBX_CONFIG")
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from)
-        })
-        .or_else(dlspbx::config::default_config_path)
-        .filter(|p| p.is_file());
+        .or_else(dlspbx::config::config_file_in_effect);
     let entries: Vec<(&str, serde_json::Value)> = vec![
         ("url", config.base_url.clone().into()),
         ("api_user", config.credentials.api_user.clone().into()),

@@ -167,7 +167,7 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
                 .unwrap_or_else(|| Err(CliError::usage("unknown action")));
             }
             if given_flag(lm, cli::ALL_ID) {
-                return if info.module == "sms" {
+                return if cli::pages_records(info) {
                     run::sms_all(&g, lm)
                 } else {
                     run::export_all(&g, lm)

@@ -439,7 +439,7 @@ impl TableRows<'_> {
         for item in rows.iter() {
             let rec: Vec<String> = headers
                 .iter()
-                .map(|h| item.get(*h).map(table::cell_text).unwrap_or_default())
+                .map(|h| item.get(*h).map(value_text).unwrap_or_default())
                 .collect();
             w.write_record(&rec).map_err(csv_err)?;
         }
@@ -496,7 +496,7 @@ fn write_item_rows(
                     }
                     for (h, c) in cells {
                         if let Some(i) = header.iter().position(|x| x == h) {
-                            line[i] = csv_text(&c.value);
+                            line[i] = value_text(&c.value);
                         }
                     }
                     w.write_record(&line).map_err(csv_err)?;
@@ -524,13 +524,13 @@ fn write_item_rows(
     }
 }
 
-/// A cell's value in CSV: text as is (CSV quotes what needs it), a list of scalars one item
-/// per line.
-fn csv_text(v: &Value) -> String {
+/// A value's text in a CSV cell or a row sink: as is (CSV quotes what needs it, a sink cleans
+/// what its output needs), a list of scalars one item per line, null empty.
+pub fn value_text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(csv_text).collect::<Vec<_>>().join("\n"),
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join("\n"),
         other => table::cell_text(other),
     }
 }
@@ -551,20 +551,12 @@ fn write_cell_rows(
     sink.head(total, title, &columns)?;
     for row in rows {
         let cells: Vec<String> = match row {
-            Value::Array(cells) => cells.iter().map(cell_string).collect(),
-            other => vec![cell_string(other)],
+            Value::Array(cells) => cells.iter().map(value_text).collect(),
+            other => vec![value_text(other)],
         };
-        sink.row(&cells.iter().map(String::as_str).collect::<Vec<_>>())?;
+        sink.row(&cells)?;
     }
     sink.finish(None, None)
-}
-
-/// A cell's text as is (the sinks escape or clean it as their output needs).
-fn cell_string(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => table::cell_text(other),
-    }
 }
 
 /// Writes `v` as a YAML document for people: the core's one YAML writer in its readable

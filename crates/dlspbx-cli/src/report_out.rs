@@ -445,6 +445,8 @@ impl<'w> ReportSink<'w> {
 /// and print one document at the end.
 pub struct Records<'w> {
     output: Output,
+    /// The CSV header: the record type's fields.
+    header: Vec<&'static str>,
     out: &'w mut dyn Write,
     path: Option<std::path::PathBuf>,
     total: Option<Value>,
@@ -460,6 +462,7 @@ impl<'w> Records<'w> {
         let path = target.path().map(Path::to_path_buf);
         Records {
             output,
+            header: Self::header(),
             out: target,
             path,
             total: None,
@@ -500,8 +503,7 @@ impl<'w> Records<'w> {
                     write!(self.out, "  \"results\": [")?;
                 }
                 Output::Csv => {
-                    let header = Self::header();
-                    self.out.write_all(self.csv.line(&header))?;
+                    self.out.write_all(self.csv.line(&self.header))?;
                 }
                 _ => {}
             }
@@ -519,9 +521,10 @@ impl<'w> Records<'w> {
                     writeln!(self.out)?;
                 }
                 Output::Csv => {
-                    let cells: Vec<String> = Self::header()
+                    let cells: Vec<String> = self
+                        .header
                         .iter()
-                        .map(|h| item.get(*h).map(table::cell_text).unwrap_or_default())
+                        .map(|h| item.get(*h).map(output::value_text).unwrap_or_default())
                         .collect();
                     self.out.write_all(self.csv.line(&cells))?;
                 }

@@ -592,12 +592,9 @@ impl<C> ClientBuilder<C> {
         if !cfg!(feature = "config-file") {
             return self;
         }
-        if let Some(path) = std::env::var_os("DLSPBX_CONFIG").filter(|p| !p.is_empty()) {
-            return self.config_file(PathBuf::from(path));
-        }
-        match default_config_path() {
-            Some(path) if path.is_file() => self.config_file(path),
-            _ => self,
+        match config_file_in_effect() {
+            Some(path) => self.config_file(path),
+            None => self,
         }
     }
 
@@ -985,6 +982,16 @@ fn warn_if_readable(path: &Path) {
 
 #[cfg(all(not(unix), feature = "config-file"))]
 fn warn_if_readable(_path: &Path) {}
+
+/// The config file [`ClientBuilder::default_config_file`] reads: `$DLSPBX_CONFIG` when set
+/// (whether or not it exists: a missing one is then an error), else
+/// [`default_config_path`] when that file exists, else none.
+pub fn config_file_in_effect() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("DLSPBX_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    default_config_path().filter(|p| p.is_file())
+}
 
 /// `$XDG_CONFIG_HOME/dlspbx/config.toml`, else `~/.config/dlspbx/config.toml` (`None` when
 /// neither variable is set).
