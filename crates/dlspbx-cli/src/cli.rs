@@ -142,7 +142,8 @@ pub fn flag_of(info: &ActionInfo, path: &str) -> Option<String> {
     };
     let f = info.request.iter().find(|f| f.name == top)?;
     match (field_kind(f.ty), sub) {
-        (FieldKind::Scalar | FieldKind::List, None) => Some(format!("--{}", kebab(f.rust))),
+        (FieldKind::Scalar, None) => Some(format!("--{}", kebab(f.rust))),
+        (FieldKind::List, None) => Some(format!("--{}", list_flag(&kebab(f.rust)))),
         (FieldKind::Record, Some(sub)) => {
             let s = f.fields.iter().find(|s| s.name == sub)?;
             matches!(field_kind(s.ty), FieldKind::Scalar | FieldKind::List)
@@ -234,6 +235,11 @@ fn relative_note() -> String {
         "\n\nA relative date is read too, from the clock (in the report's --timezone, else UTC): {}.",
         crate::params::RELATIVE_FORMS
     )
+}
+
+/// The flag of a list field: singular (`--column`), as it is repeated.
+fn list_flag(flag: &str) -> String {
+    singular(flag).unwrap_or_else(|| flag.to_owned())
 }
 
 fn singular(flag: &str) -> Option<String> {
@@ -890,7 +896,7 @@ fn global_args() -> Vec<Arg> {
         g(Arg::new("jq")
             .long("jq")
             .value_name("EXPR")
-            .help("Filter the response's JSON with a jq expression (jaq); each result on a line, strings as text (as gh --jq)")),
+            .help("Filter the JSON with a jq expression (jaq), as gh --jq: each result on a line, strings as text. It sees the whole response, or each row with --all or -o jsonl")),
         g(Arg::new("fields")
             .long("fields")
             .value_name("FIELD[,FIELD]")

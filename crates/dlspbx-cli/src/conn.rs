@@ -75,7 +75,7 @@ impl Globals {
     /// Reads the global options from the matches of the leaf subcommand.
     pub fn from_matches(m: &ArgMatches) -> CliResult<Globals> {
         let parse = |id: &str| string(m, id).filter(|_| given(m, id));
-        Ok(Globals {
+        let g = Globals {
             url: parse("url"),
             api_user: parse("api_user"),
             api_key: parse("api_key"),
@@ -111,7 +111,18 @@ impl Globals {
                 .flatten()
                 .copied(),
             retries: m.try_get_one::<u32>("retries").ok().flatten().copied(),
-        })
+        };
+        if let (Some(_), Some(asked @ (Output::Csv | Output::Table | Output::Yaml))) =
+            (&g.jq, g.output)
+        {
+            // The filter's results are lines of text or JSON: no other output can hold them.
+            return Err(CliError::usage(format!(
+                "--jq prints its own results, one per line, so --output {} cannot apply; use \
+                 --output json (the filter sees the whole response) or jsonl (it sees each row)",
+                asked.name()
+            )));
+        }
+        Ok(g)
     }
 
     /// The output to use.

@@ -249,10 +249,12 @@ fn decode(g: &Globals, lm: &ArgMatches) -> CliResult<()> {
     }
     if (module, name) == (report.module, report.name)
         && matches!(format, Format::Json | Format::Csv)
-        && g.jq.is_none()
+        && (g.jq.is_none() || output == output::Output::Jsonl)
     {
-        // Report rows are written as the body is read: memory stays flat.
-        let mut target = output::Target::open(out.as_deref())?;
+        // Report rows are written as the body is read: memory stays flat (`--jq` with `-o
+        // jsonl` filters each row).
+        let jq = g.jq.as_deref().map(jq::Jq::compile).transpose()?;
+        let mut target = output::Target::open(out.as_deref())?.filtered(jq);
         report_out::decode(&mut reader, format, output, &mut target)?;
         return target.commit();
     }

@@ -38,6 +38,9 @@ pub enum Target {
     Stdout(io::BufWriter<io::StdoutLock<'static>>),
     /// `--out PATH`.
     File(OutFile),
+    /// Either of them with each JSON line filtered through `--jq` (a stream, see
+    /// [`jq`](crate::jq)).
+    Jq(Box<crate::jq::Lines<Target>>),
 }
 
 /// The temporary file of `--out PATH` (see [`Target`]).
@@ -87,11 +90,20 @@ impl Target {
         }))
     }
 
+    /// This target with each JSON line written to it filtered through `jq` (none: as it is).
+    pub fn filtered(self, jq: Option<crate::jq::Jq>) -> Target {
+        match jq {
+            Some(jq) => Target::Jq(Box::new(crate::jq::Lines::new(jq, self))),
+            None => self,
+        }
+    }
+
     /// The file the output goes to (`None` for stdout).
     pub fn path(&self) -> Option<&Path> {
         match self {
             Target::Stdout(_) => None,
             Target::File(f) => Some(&f.path),
+            Target::Jq(lines) => lines.get_ref().path(),
         }
     }
 
@@ -99,6 +111,7 @@ impl Target {
     /// renames it to PATH.
     pub fn commit(self) -> CliResult<()> {
         match self {
+            Target::Jq(lines) => lines.finish().map_err(crate::run::stdout_err)?.commit(),
             Target::Stdout(mut out) => out.flush().map_err(crate::run::stdout_err),
             Target::File(mut f) => {
                 let done = match f.file.take() {
@@ -126,6 +139,7 @@ impl Write for Target {
                 Some(file) => file.write(buf),
                 None => Err(io::Error::other("the output file is closed")),
             },
+            Target::Jq(lines) => lines.write(buf),
         }
     }
 
@@ -136,6 +150,7 @@ impl Write for Target {
                 Some(file) => file.write_all(buf),
                 None => Err(io::Error::other("the output file is closed")),
             },
+            Target::Jq(lines) => lines.write_all(buf),
         }
     }
 
@@ -143,6 +158,7 @@ impl Write for Target {
         match self {
             Target::Stdout(out) => out.flush(),
             Target::File(f) => f.file.as_mut().map_or(Ok(()), |file| file.flush()),
+            Target::Jq(lines) => lines.flush(),
         }
     }
 }
@@ -230,6 +246,17 @@ pub enum Output {
 impl Output {
     /// Every value, for `--output`'s help and completion.
     pub const NAMES: [&'static str; 5] = ["table", "json", "jsonl", "yaml", "csv"];
+
+    /// Its name, as `--output` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Table => "table",
+            Output::Json => "json",
+            Output::Jsonl => "jsonl",
+            Output::Yaml => "yaml",
+            Output::Csv => "csv",
+        }
+    }
 
     /// The default: `table` on a terminal, `json` otherwise.
     pub fn default_for_stdout() -> Output {

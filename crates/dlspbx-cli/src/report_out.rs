@@ -259,9 +259,17 @@ impl<'w> ReportSink<'w> {
         self.head_written
     }
 
-    /// One row's cells, in column order.
+    /// One row's cells, in column order (not counted when it cannot be written).
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> io::Result<()> {
         self.rows += 1;
+        let written = self.write_row(cells);
+        if written.is_err() {
+            self.rows -= 1;
+        }
+        written
+    }
+
+    fn write_row<S: AsRef<str>>(&mut self, cells: &[S]) -> io::Result<()> {
         match self.output {
             Output::Json => {
                 let sep = if self.rows == 1 { "\n    " } else { ",\n    " };
@@ -509,10 +517,10 @@ impl<'w> Records<'w> {
             }
         }
         for item in items {
-            self.rows += 1;
+            // A record is counted once it is written.
             match self.output {
                 Output::Json => {
-                    let sep = if self.rows == 1 { "\n    " } else { ",\n    " };
+                    let sep = if self.rows == 0 { "\n    " } else { ",\n    " };
                     let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
                     write!(self.out, "{sep}{}", indent(&text, 4))?;
                 }
@@ -530,6 +538,7 @@ impl<'w> Records<'w> {
                 }
                 Output::Yaml | Output::Table => self.held.push(item.clone()),
             }
+            self.rows += 1;
         }
         self.out.flush()
     }

@@ -6,6 +6,7 @@
 use crate::cli;
 use crate::conn::{Conn, Globals};
 use crate::error::{CliError, CliResult};
+use crate::jq::Jq;
 use crate::output::{self, Output, Target};
 use crate::params;
 use crate::report_out;
@@ -20,7 +21,9 @@ use std::path::{Path, PathBuf};
 
 /// Maps an error writing to stdout: a closed pipe (`| head`) ends the command quietly.
 pub fn stdout_err(e: io::Error) -> CliError {
-    if e.kind() == io::ErrorKind::BrokenPipe {
+    if let Some(failed) = crate::jq::failure(&e) {
+        failed
+    } else if e.kind() == io::ErrorKind::BrokenPipe {
         CliError::silent(0)
     } else {
         CliError::decode(format!("cannot write the output: {e}"))
@@ -31,7 +34,7 @@ pub fn stdout_err(e: io::Error) -> CliError {
 /// started when it is invalid: exit 4).
 pub fn request_from_matches<A: Endpoint>(m: &ArgMatches) -> CliResult<A> {
     let node = params::from_matches(A::INFO, m)?;
-    let req = A::from_params(&node)?;
+    let req = A::from_params(&node).map_err(|e| invalid_in(A::INFO, m, e))?;
     req.validate().map_err(|e| invalid_in(A::INFO, m, e))?;
     Ok(req)
 }
@@ -216,8 +219,16 @@ fn print<A: Endpoint>(
         output::pick_fields(A::INFO, &mut v, keep)?;
     }
     if let Some(code) = jq {
-        let mut target = Target::open(out)?;
-        crate::jq::run(code, &v, &mut target)?;
+        let jq = Jq::compile(code)?;
+        if output != Output::Jsonl {
+            // One response: the filter sees the whole document.
+            let mut target = Target::open(out)?;
+            jq.run(&v, &mut target)?;
+            return target.commit();
+        }
+        // `-o jsonl`: the filter sees each row.
+        let mut target = Target::open(out)?.filtered(Some(jq));
+        output::write_value(&mut target, output, A::INFO, &v).map_err(|e| write_err(&target, e))?;
         return target.commit();
     }
     let mut target = Target::open(out)?;
@@ -245,6 +256,7 @@ pub fn output_for(g: &Globals, out: Option<&Path>) -> Output {
 /// Maps an error writing to `target`: stdout's as [`stdout_err`], a file's naming it.
 pub fn write_err(target: &Target, e: io::Error) -> CliError {
     match target.path() {
+        _ if crate::jq::failure(&e).is_some() => stdout_err(e),
         None => stdout_err(e),
         Some(p) => CliError::decode(format!("cannot write {}: {e}", p.display())),
     }
@@ -288,13 +300,14 @@ impl ActionVisitor for Send<'_> {
         if (A::INFO.module, A::INFO.name) == (report.module, report.name)
             && matches!(conn.options.format, Format::Json | Format::Csv)
             && !g.raw
-            && g.jq.is_none()
+            && (g.jq.is_none() || output_for(g, out.as_deref()) == Output::Jsonl)
         {
             // A report page in a format with an incremental decoder is written as it arrives,
-            // however large (an XML or YAML page is read whole).
+            // however large (an XML or YAML page is read whole); `--jq` with `-o jsonl` filters
+            // each row.
             let req = request_from_matches::<ReportRequest>(self.matches)?;
-            let mut target = Target::open(out.as_deref())?;
-            report_out::page(&conn, &req, output_for(g, out.as_deref()), &mut target)?;
+            let (output, mut target) = stream_target(g, out.as_deref())?;
+            report_out::page(&conn, &req, output, &mut target)?;
             return target.commit();
         }
         let raw = conn.client.call_raw(req)?;
@@ -419,7 +432,6 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     if g.fields.is_some() {
         return Err(no_fields_for_reports());
     }
-    no_jq_for_streams(g)?;
     let req = request_from_matches::<ReportRequest>(m)?;
     let conn = Conn::open(g)?;
     let asked = conn.options.format;
@@ -446,20 +458,19 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         return raw_status::<ReportRequest>(&raw);
     }
     let out = out_path(m);
-    let mut target = Target::open(out.as_deref())?;
-    report_out::export_all(&conn, req, output_for(g, out.as_deref()), &mut target)?;
+    let (output, mut target) = stream_target(g, out.as_deref())?;
+    report_out::export_all(&conn, req, output, &mut target)?;
     target.commit()
 }
 
-/// `--jq` with `--all`: refused, not applied to a whole stream held in memory.
-fn no_jq_for_streams(g: &Globals) -> CliResult<()> {
-    match g.jq {
-        Some(_) => Err(CliError::usage(
-            "--jq filters one response's JSON and --all streams many rows; drop --all, or pipe \
-             `-o jsonl` into a jq filter of its own",
-        )),
-        None => Ok(()),
-    }
+/// The output and target of a stream of rows: with `--jq`, JSON Lines filtered row by row
+/// (the filter sees one row at a time, so a stream stays a stream).
+pub fn stream_target(g: &Globals, out: Option<&Path>) -> CliResult<(Output, Target)> {
+    let Some(code) = g.jq.as_deref() else {
+        return Ok((output_for(g, out), Target::open(out)?));
+    };
+    let jq = Jq::compile(code)?;
+    Ok((Output::Jsonl, Target::open(out)?.filtered(Some(jq))))
 }
 
 /// `--fields` of a report: its cells are chosen by `--column`.
@@ -474,7 +485,6 @@ pub fn no_fields_for_reports() -> CliError {
 /// failure midway says how many records were written.
 pub fn sms_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
     use dlspbx_core::sms::QuerySmsRequest;
-    no_jq_for_streams(g)?;
     let req = request_from_matches::<QuerySmsRequest>(m)?;
     let conn = Conn::open(g)?;
     if g.raw {
@@ -491,8 +501,7 @@ pub fn sms_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
         return dry_run(&conn, &first);
     }
     let out = out_path(m);
-    let output = output_for(g, out.as_deref());
-    let mut target = Target::open(out.as_deref())?;
+    let (output, mut target) = stream_target(g, out.as_deref())?;
     let mut records = report_out::Records::new(output, &mut target);
     for page in conn.client.sms_pages(req) {
         let page = page.map_err(|e| records.failed(e.into()))?;

@@ -991,7 +991,7 @@ fn fields_keep_only_the_named_record_fields() {
 
 /// `--jq EXPR` filters the response's JSON as `gh --jq` does: a line per result, strings as
 /// text; `decode` takes it too. A filter that does not parse or names an unknown filter is
-/// exit 1 saying where and what; `--all` refuses it.
+/// exit 1 saying where and what. Streams (`--all`, `-o jsonl`) are filtered row by row.
 #[test]
 fn jq_filters_the_response() {
     let run = |args: &[&str]| dlspbx().arg("--quiet").args(args).output().unwrap();
@@ -1035,6 +1035,139 @@ fn jq_filters_the_response() {
         "{}",
         stderr(&out)
     );
-    let out = run(&["report", "--column", "date", "--all", "--jq", "."]);
+    // --output csv, table or yaml cannot hold the filter's results.
+    let out = run(&["status", "users", "-o", "csv", "--jq", "."]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--output csv cannot apply"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `--jq` on a stream sees one row at a time: `report --all`, a report page and `decode` with
+/// `-o jsonl`, `sms query-sms --all`, and `-o jsonl` of a list; a filter failing midway exits
+/// 1 naming the filter, and `--out` is left unwritten.
+#[test]
+fn jq_filters_streams_row_by_row() {
+    let run = |args: &[&str]| dlspbx().arg("--quiet").args(args).output().unwrap();
+    // Every row of the export, one line each, in the order of the rows.
+    let all = run(&["report", "--column", "unique_id", "--all", "-o", "jsonl"]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    let ids: Vec<String> = stdout(&all)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["unique_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(ids.len() > 100, "{}", ids.len());
+    let out = run(&[
+        "report",
+        "--column",
+        "unique_id",
+        "--all",
+        "--jq",
+        ".unique_id",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), ids.join("\n") + "\n");
+    // A filter that selects: only some rows come out.
+    let out = run(&[
+        "report",
+        "--column",
+        "unique_id,direction",
+        "--all",
+        "--jq",
+        "select(.direction == \"inbound\") | .unique_id",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let inbound = stdout(&out).lines().count();
+    assert!(
+        inbound > 0 && inbound < ids.len(),
+        "{inbound} of {}",
+        ids.len()
+    );
+    // One page with -o jsonl, and the same rows decoded from a saved body.
+    let page = run(&[
+        "report",
+        "--column",
+        "unique_id",
+        "--per-page",
+        "3",
+        "-o",
+        "jsonl",
+        "--jq",
+        ".unique_id",
+    ]);
+    assert_eq!(
+        stdout(&page),
+        ids[..3].join("\n") + "\n",
+        "{}",
+        stderr(&page)
+    );
+    let body = run(&[
+        "report",
+        "--column",
+        "unique_id",
+        "--per-page",
+        "3",
+        "--raw",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("page.json");
+    std::fs::write(&saved, &body.stdout).unwrap();
+    let out = dlspbx()
+        .args([
+            "decode",
+            "reports.report",
+            "-o",
+            "jsonl",
+            "--jq",
+            ".unique_id",
+        ])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), stdout(&page), "{}", stderr(&out));
+    // Every SMS page, a line per record.
+    let out = run(&["sms", "query-sms", "--all", "--jq", ".message_id"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).lines().count() > 1, "{}", stdout(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .all(|l| !l.is_empty() && !l.starts_with('{')),
+        "{}",
+        stdout(&out)
+    );
+    // -o jsonl of a list: the filter sees each user.
+    let out = run(&["status", "users", "-o", "jsonl", "--jq", ".ext"]);
+    assert!(stdout(&out).starts_with("100\n630\n"), "{}", stdout(&out));
+    // A filter failing on a row midway: exit 1, naming the filter; --out PATH not written.
+    let path = dir.path().join("ids.txt");
+    let out = dlspbx()
+        .args([
+            "--quiet",
+            "report",
+            "--column",
+            "unique_id",
+            "--all",
+            "--jq",
+        ])
+        .arg("if .unique_id == \"".to_owned() + &ids[5] + "\" then error(\"bad row\") else . end")
+        .arg("--out")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--jq if .unique_id"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("bad row"), "{}", stderr(&out));
+    assert!(!path.exists());
 }

@@ -216,7 +216,18 @@ fn invalid_input_is_4_and_nothing_is_sent() {
         .args(["report", "--column", "nope"])
         .assert()
         .code(4)
+        .stderr(predicate::str::starts_with(
+            "dlspbx: invalid --column: \"nope\" ",
+        ))
         .stderr(predicate::str::contains("unique_id"));
+    // The second of a comma list is named by its flag too, not by its wire path.
+    dlspbx()
+        .args(["report", "--column", "date,nope"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::starts_with(
+            "dlspbx: invalid --column: \"nope\" ",
+        ));
     dlspbx()
         .args(["report", "--column", "date", "--option", "per_page"])
         .assert()
