@@ -37,7 +37,8 @@ api_key or api_key_file, format, encoding, timeout, connect_timeout, max_attempt
 file that is missing, or any file that is broken, is an error). --timeout, --connect-timeout
 (30s, 2m, 500ms or seconds) and --retries N bound each call. With --sim (or DLSPBX_SIM=1), or with no URL
 anywhere while stderr is a terminal, an embedded simulator is started with demo data in an
-in-memory SQLite database (500 CDRs; --sim-cdrs N or DLSPBX_SIM_CDRS for more); with no URL
+in-memory SQLite database (500 CDRs; --sim-cdrs N or DLSPBX_SIM_CDRS for more, from 50,000
+in a scratch file); with no URL
 in a script, a command that needs a server exits 1. `dlspbx sim serve` runs it standalone.
 
 Output: --output table|json|jsonl|yaml|csv; the default is table on a terminal and json
@@ -849,7 +850,7 @@ fn global_args() -> Vec<Arg> {
             .env("DLSPBX_SIM_CDRS")
             .hide_env_values(true)
             .value_parser(clap::value_parser!(usize))
-            .help("How many CDRs the embedded simulator generates (default 500)")),
+            .help("How many CDRs the embedded simulator generates (default 500; from 50,000 its database is a scratch file, not memory)")),
         g(Arg::new("sim_db")
             .long("sim-db")
             .value_name("PATH")

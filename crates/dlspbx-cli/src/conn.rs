@@ -147,7 +147,7 @@ pub struct Conn {
     /// Format, encoding and limits of every call.
     pub options: RequestOptions,
     /// The embedded simulator, kept running while the client is used.
-    _sim: Option<dlspbx_sim::Sim>,
+    _sim: Option<EmbeddedSim>,
 }
 
 impl Conn {
@@ -218,6 +218,18 @@ fn configured(g: &Globals) -> ClientBuilder {
 /// From how many CDRs the embedded simulator's seeding shows a progress bar.
 const BAR_FROM_CDRS: usize = 50_000;
 
+/// From how many CDRs the embedded simulator without `--sim-db` keeps its database in a
+/// temporary file instead of memory, so that memory stays bounded whatever the number (1M
+/// CDRs: 467 MB in memory, 14 MB with the file; seeding takes about 1.7x as long).
+const FILE_FROM_CDRS: usize = 50_000;
+
+/// The embedded simulator, and the temporary directory of its database when it has one
+/// (removed after the simulator stops: fields drop in order).
+struct EmbeddedSim {
+    _sim: dlspbx_sim::Sim,
+    _scratch: Option<tempfile::TempDir>,
+}
+
 /// The notice's word on what happens to the simulator's changes.
 fn kept(g: &Globals) -> String {
     match &g.sim_db {
@@ -228,10 +240,29 @@ fn kept(g: &Globals) -> String {
 
 /// Starts the embedded simulator and says so on stderr (after `why`, unless `--quiet`); the
 /// builder of a client of it.
-fn start_sim(g: &Globals, why: &str) -> CliResult<(ClientBuilder, dlspbx_sim::Sim)> {
+fn start_sim(g: &Globals, why: &str) -> CliResult<(ClientBuilder, EmbeddedSim)> {
+    let cdrs = g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs);
+    // Many CDRs without --sim-db: a scratch file, so that memory stays bounded.
+    let scratch = match (&g.sim_db, cdrs >= FILE_FROM_CDRS) {
+        (None, true) => Some(
+            tempfile::Builder::new()
+                .prefix("dlspbx-sim-")
+                .tempdir()
+                .map_err(|e| {
+                    CliError::decode(format!(
+                        "cannot create the embedded simulator's scratch database in {}: {e}",
+                        std::env::temp_dir().display()
+                    ))
+                })?,
+        ),
+        _ => None,
+    };
     let config = dlspbx_sim::SimConfig {
-        cdrs: g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs),
-        db: g.sim_db.clone(),
+        cdrs,
+        db: g
+            .sim_db
+            .clone()
+            .or_else(|| scratch.as_ref().map(|d| d.path().join("sim.db"))),
         ..Default::default()
     };
     // Seeding many CDRs takes seconds: a bar on a terminal says how far it got.
@@ -272,7 +303,13 @@ fn start_sim(g: &Globals, why: &str) -> CliResult<(ClientBuilder, dlspbx_sim::Si
         .base_url(s.url())
         .api_user(s.api_user())
         .api_key(s.api_key());
-    Ok((b, s))
+    Ok((
+        b,
+        EmbeddedSim {
+            _sim: s,
+            _scratch: scratch,
+        },
+    ))
 }
 
 /// The flags that shape every call (format, encoding, timeouts, retries), over `b`.
