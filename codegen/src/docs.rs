@@ -186,6 +186,63 @@ impl Docs<'_> {
         (&self.spec.modules[e.module].name, self.spec.enum_name(e))
     }
 
+    /// What a request field's schema `s` says beyond its type: its rule (`x-dlspbx-rule`, the
+    /// rule's `pattern`, `maxLength` of `max_chars`), and for a required field that it is not
+    /// empty (PHP's `empty()`: `""` is missing).
+    fn constrain(&self, f: &Field, s: &mut Map<String, Value>, required: bool) {
+        /// Sets `key` on the text alternatives of `s` (the items of a list, each `anyOf`).
+        fn on_text(s: &mut Map<String, Value>, key: &str, value: &Value, items: bool) {
+            if let Some(Value::Array(any)) = s.get_mut("anyOf") {
+                for alt in any {
+                    if let Value::Object(o) = alt {
+                        on_text(o, key, value, items);
+                    }
+                }
+                return;
+            }
+            if items && let Some(Value::Object(o)) = s.get_mut("items") {
+                on_text(o, key, value, items);
+                return;
+            }
+            match s.get("type") {
+                // A required list has an item.
+                Some(Value::String(t)) if t == "array" && key == "minLength" => {
+                    s.insert("minItems".into(), json!(1));
+                }
+                Some(Value::String(t)) if t != "string" => {}
+                Some(Value::Array(_)) if key == "pattern" => {
+                    // A pattern is about text: the value must be text then.
+                    s.insert("type".into(), json!("string"));
+                    s.insert(key.into(), value.clone());
+                }
+                _ if s.contains_key("$ref") || s.contains_key("enum") => {}
+                _ => {
+                    s.insert(key.into(), value.clone());
+                }
+            }
+        }
+        if let Some(r) = &f.rule {
+            s.insert("x-dlspbx-rule".into(), json!(r.text));
+            if let Some(p) = self
+                .spec
+                .rules
+                .iter()
+                .find(|x| x.name == r.name)
+                .and_then(|x| x.pattern.as_ref())
+            {
+                on_text(s, "pattern", &json!(p), true);
+            }
+            if r.name == "max_chars"
+                && let Some(n) = r.args.first().and_then(|a| a.parse::<u64>().ok())
+            {
+                on_text(s, "maxLength", &json!(n), true);
+            }
+        }
+        if required {
+            on_text(s, "minLength", &json!(1), false);
+        }
+    }
+
     fn rule_doc(&self, name: &str) -> String {
         self.spec
             .rules
@@ -278,22 +335,33 @@ impl Docs<'_> {
     fn md_openapi_note(&self, o: &mut String) {
         o.push_str("## The OpenAPI description\n\n");
         o.push_str(
-            "[`openapi.json`](openapi.json) is OpenAPI 3.1. The API picks the action with the `api_action` query \
-             parameter on one URL per module file, and OpenAPI path keys cannot carry a query string (a path item \
+            "[`openapi.json`](openapi.json) is OpenAPI 3.1, written so that tools driven by it (schemathesis, \
+             code generators, API consoles) can authenticate and call each action. The API picks the action with \
+             `api_action` on one URL per module file, and OpenAPI path keys cannot carry a query string (a path item \
              is matched on the path alone; keys such as `/api/v1/status.php?api_action=queues` are rejected or \
-             misrouted by tools). So each module file is **one path with one `POST` operation** \
-             (`/api/v1/status.php`), and:\n\n\
-             - `api_action` is a required query parameter whose `enum` lists the file's actions, and `api_format` \
-             an optional one;\n\
-             - the request body (form, JSON or XML) and the `200` response (JSON, XML or YAML) are the `anyOf` of \
-             the file's per-action schemas, plus the `Error` shape for responses: all a generic tool can check;\n\
-             - the operation's `x-dlspbx-actions` pairs each `api_action` value with its exact request and \
-             response schema (`#/components/schemas/<module>.<action>.Request` and `.Response`), for tools and \
-             readers that want the precise contract;\n\
-             - the credentials are part of every request schema (`Credentials`), because OpenAPI security schemes \
-             cannot describe fields of a request body;\n\
+             misrouted by tools). Of the two ways around that, pseudo-paths (`/api/v1/status.php#queues`) would \
+             describe URLs the server does not have, so the document uses the other: **`api_action` in the body, as \
+             the discriminator**. Each module file is one path with one `POST` operation (`/api/v1/status.php`), and:\n\n\
+             - every action has its own request schema (`#/components/schemas/<module>.<action>.Request` for JSON \
+             and XML bodies, `.Form` for form bodies), and each one requires `api_user`, `api_key` (marked with \
+             `x-dlspbx-credential`, so a tool knows what to fill in) and `api_action`, whose `const` is the action. The \
+             request body is the `oneOf` of the file's schemas with `api_action` as its `discriminator`, so a tool \
+             sends each action's fields to that action. The server also takes `api_action` in the query string, as \
+             the vendor's reference writes it (the query wins when both are given); the document leaves the query \
+             parameter out so that a generated request cannot name two different actions;\n\
+             - the form schemas spell PHP's `$_POST` keys out: a list is `key[]` (an array, `style: form`, exploded, so \
+             `key[]=a&key[]=b`), a record's fields are `key[field]`, and keys with an index inside (a list of \
+             records, `filter_groups[0][rules][0][type]`) are `patternProperties`: OpenAPI's `deepObject` style cannot \
+             express PHP's nested lists, so the explicit keys are what a tool can generate;\n\
+             - the `200` response is the `anyOf` of the file's per-action response schemas plus the `Error` shape, in \
+             JSON, XML and YAML, with CSV and plain text as text; `4XX` answers list every media type the server \
+             answers in;\n\
+             - the operation's `x-dlspbx-actions` pairs each `api_action` value with its exact request and response \
+             schema;\n\
              - scalars allow what PHP writes (`\"42\"` for 42, `[]` for an empty map), and every golden example of \
-             this page is attached to its operation.\n\n",
+             this page is attached to its operation. GET is not described: the server answers it 405.\n\n\
+             `cargo xtask schemathesis` runs [schemathesis](https://schemathesis.io) with this document against a \
+             seeded simulator, filling the `x-dlspbx-credential` fields with the simulator's demo credentials.\n\n",
         );
     }
 
@@ -658,18 +726,6 @@ impl Docs<'_> {
                 "xml": { "name": "response" }
             }),
         );
-        schemas.insert(
-            "Credentials".into(),
-            json!({
-                "description": "The credentials, sent in every request body (never in the URL).",
-                "type": "object",
-                "required": ["api_user", "api_key"],
-                "properties": {
-                    "api_user": { "type": "string", "description": "Extension, auth ID or `extension@tenant`." },
-                    "api_key": { "type": "string", "description": "The user's API key (Users - Preferences in the PBX).", "writeOnly": true }
-                }
-            }),
-        );
         for (i, m) in self.spec.modules.iter().enumerate() {
             for e in &m.enums {
                 let values: Vec<String> = e.values.iter().map(|v| v.wire.clone()).collect();
@@ -713,15 +769,28 @@ impl Docs<'_> {
             }
             for a in &m.actions {
                 let key = format!("{}.{}", m.name, a.name);
-                let mut req = self.object_schema(&a.request, Dir::Request);
+                let req = self.object_schema(&a.request, Dir::Request);
+                let mut req = with_envelope(req, &a.name);
                 req.insert(
                     "description".into(),
-                    json!(format!("The fields of `{}?api_action={}`.", m.file, a.name)),
+                    json!(format!(
+                        "The body of `{}?api_action={}` (JSON or XML; XML has a `<request>` root and a list's items \
+                         repeat its element).",
+                        m.file, a.name
+                    )),
                 );
-                schemas.insert(
-                    format!("{key}.Request"),
-                    json!({ "allOf": [ { "$ref": "#/components/schemas/Credentials" }, Value::Object(req) ] }),
+                req.insert("xml".into(), json!({ "name": "request" }));
+                schemas.insert(format!("{key}.Request"), Value::Object(req));
+                let mut form = with_envelope(self.form_schema(&a.request), &a.name);
+                form.insert(
+                    "description".into(),
+                    json!(format!(
+                        "The form body of `{}?api_action={}`, as PHP's `$_POST` reads it: a list as repeated \
+                         `key[]=` fields, a record's fields as `key[field]=`, every value as text.",
+                        m.file, a.name
+                    )),
                 );
+                schemas.insert(format!("{key}.Form"), Value::Object(form));
                 let mut resp = self.object_schema(&a.response, Dir::Response);
                 let mut props = Map::new();
                 props.insert("result".into(), json!({ "const": "success" }));
@@ -779,14 +848,15 @@ impl Docs<'_> {
                 "summary": "CDR reports, the predictive dialer, SMS, SMS consent lists and live status of a DLS Hosted PBX.",
                 "description": concat!(
                     "Generated by `cargo xtask docs` from the dlspbx SDK's spec; see `docs/API.md` for the same in prose.\n\n",
-                    "**One operation per module file.** The API chooses the action with the `api_action` query parameter ",
-                    "on one URL per module file. OpenAPI path keys cannot carry a query string, so each file is one path ",
-                    "with one `POST` operation; `api_action` is a required query parameter whose `enum` lists the file's ",
-                    "actions; the request body and the response are the `anyOf` of the file's per-action schemas; and the ",
-                    "operation's `x-dlspbx-actions` pairs each `api_action` value with its exact request and response ",
-                    "schema (`#/components/schemas/<module>.<action>.Request` / `.Response`).\n\n",
-                    "**Credentials** (`api_user`, `api_key`) travel in the request body, which OpenAPI security schemes ",
-                    "cannot express; they are part of every request schema (`Credentials`).\n\n",
+                    "**One operation per module file.** The API chooses the action with `api_action` on one URL per module ",
+                    "file. OpenAPI path keys cannot carry a query string, so each file is one path with one `POST` ",
+                    "operation, and `api_action` is a required body property: the `discriminator` of the request body's ",
+                    "`oneOf`, one schema per action (`#/components/schemas/<module>.<action>.Request`, and `.Form` for form ",
+                    "bodies). The server takes `api_action` in the query string too, as the vendor's reference writes it. ",
+                    "`x-dlspbx-actions` pairs each action with its request and response schema.\n\n",
+                    "**Credentials** (`api_user`, `api_key`) travel in the request body, never in the URL: they are ",
+                    "required properties of every request schema, marked `x-dlspbx-credential` for tools that fill them in ",
+                    "(OpenAPI security schemes cannot describe fields of a request body).\n\n",
                     "**Formats.** `api_format` selects the response format. JSON, XML and YAML carry the same data (the ",
                     "schemas describe it; XML has a `<response>` root and list items `<array>`/`<value>`); CSV and plain ",
                     "text are described in each action's examples and in `docs/API.md`. Numbers may be sent as numeric ",
@@ -821,12 +891,7 @@ impl Docs<'_> {
             .iter()
             .flat_map(|m| m.actions.iter().map(move |a| (*m, a)))
             .collect();
-        let names: Vec<&str> = actions.iter().map(|(_, a)| a.name.as_str()).collect();
         let reference = |key: String| json!({ "$ref": format!("#/components/schemas/{key}") });
-        let req_refs: Vec<Value> = actions
-            .iter()
-            .map(|(m, a)| reference(format!("{}.{}.Request", m.name, a.name)))
-            .collect();
         let mut resp_refs: Vec<Value> = actions
             .iter()
             .map(|(m, a)| reference(format!("{}.{}.Response", m.name, a.name)))
@@ -870,16 +935,43 @@ impl Docs<'_> {
             }
             Value::Object(c)
         };
-        // Request bodies with their examples.
+        // Request bodies with their examples: one schema per action, chosen by the body's
+        // `api_action` (the discriminator).
+        let by_action = |kind: &str| {
+            let refs: Vec<Value> = actions
+                .iter()
+                .map(|(m, a)| reference(format!("{}.{}.{kind}", m.name, a.name)))
+                .collect();
+            let mapping: Map<String, Value> = actions
+                .iter()
+                .map(|(m, a)| {
+                    (
+                        a.name.clone(),
+                        json!(format!("#/components/schemas/{}.{}.{kind}", m.name, a.name)),
+                    )
+                })
+                .collect();
+            json!({ "oneOf": refs, "discriminator": { "propertyName": "api_action", "mapping": mapping } })
+        };
         let mut request_content = Map::new();
         for (suffix, media, _, _) in ENCODINGS {
             let mut c = Map::new();
-            c.insert("schema".into(), json!({ "anyOf": req_refs }));
             if suffix == "form" {
-                c.insert(
-                    "x-dlspbx-form-style".into(),
-                    json!("PHP: lists as `k[]=a&k[]=b` (or `k=a,b` where a field says so), records as `k[field]=v`, custom fields as `custom:<name>=<value>`; every value is text."),
-                );
+                c.insert("schema".into(), by_action("Form"));
+                // Each list is sent as repeated `key[]=` fields (style form, exploded).
+                let mut encoding = Map::new();
+                for (_, a) in &actions {
+                    for (name, schema) in self.form_fields(&a.request) {
+                        if schema.get("type") == Some(&json!("array")) {
+                            encoding.insert(name, json!({ "style": "form", "explode": true }));
+                        }
+                    }
+                }
+                if !encoding.is_empty() {
+                    c.insert("encoding".into(), Value::Object(encoding));
+                }
+            } else {
+                c.insert("schema".into(), by_action("Request"));
             }
             request_content.insert(media.into(), with_examples("request", suffix, c));
         }
@@ -899,12 +991,20 @@ impl Docs<'_> {
             c.insert("schema".into(), schema);
             response_content.insert(media.into(), with_examples("response", f, c));
         }
+        // An error in every format the server answers in: the `Error` shape in JSON, XML and
+        // YAML, a `result,error` CSV and `-1` as plain text.
         let mut error_content = Map::new();
-        for (_, media, _, _) in FORMATS.iter().take(3) {
-            error_content.insert(
-                (*media).into(),
-                json!({ "schema": reference("Error".into()) }),
-            );
+        for (f, media, _, _) in FORMATS {
+            let schema = match f {
+                "json" | "xml" | "yaml" => reference("Error".into()),
+                "csv" => {
+                    json!({ "type": "string", "description": "The error as CSV: `result,error` then `error,<why>`." })
+                }
+                _ => {
+                    json!({ "type": "string", "const": "-1", "description": "Plain text carries `-1` for an error." })
+                }
+            };
+            error_content.insert(media.into(), json!({ "schema": schema }));
         }
         let first = mods[0];
         json!({
@@ -914,18 +1014,11 @@ impl Docs<'_> {
                 "tags": mods.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
                 "summary": format!("The {file} actions, chosen by api_action"),
                 "description": format!(
-                    "{}\n\nThe action is chosen by `api_action`:\n\n{}\n\nThe request and response schemas of each action are paired in `x-dlspbx-actions`.",
+                    "{}\n\nThe action is chosen by `api_action`, in the body (the request schemas' discriminator) or in the query string (`?api_action=`, as the vendor's reference writes it; the query wins when both are given):\n\n{}\n\nThe request and response schemas of each action are paired in `x-dlspbx-actions`.",
                     doc_of(&first.doc),
                     action_list.join("\n")
                 ),
                 "parameters": [
-                    {
-                        "name": "api_action",
-                        "in": "query",
-                        "required": true,
-                        "description": "The action to run; it decides the request fields and the response (see `x-dlspbx-actions`).",
-                        "schema": { "type": "string", "enum": names }
-                    },
                     { "$ref": "#/components/parameters/api_format" }
                 ],
                 "requestBody": { "required": true, "content": request_content },
@@ -935,13 +1028,136 @@ impl Docs<'_> {
                         "content": response_content
                     },
                     "4XX": {
-                        "description": "A request that cannot be read as an API request: credentials in the URL or a malformed body (400), an unknown module file (404), a method other than POST or GET (405), a body over 8 MB (413), an unsupported Content-Type (415).",
+                        "description": "A request that cannot be read as an API request: credentials in the URL or a malformed body (400), an unknown module file (404), a method other than POST (405), a body over 8 MB (413), an unsupported Content-Type (415).",
                         "content": error_content
                     }
                 },
                 "x-dlspbx-actions": x_actions
             }
         })
+    }
+
+    /// The flattened form fields of `fields`: each as PHP's `$_POST` key (`columns[]`,
+    /// `filters[src]`) with its schema, and the patterns of keys no name can list (a list of
+    /// records, a map, custom fields).
+    fn form_fields(&self, fields: &[Field]) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        self.flatten_form(
+            None,
+            fields,
+            true,
+            &mut out,
+            &mut Map::new(),
+            &mut Vec::new(),
+        );
+        out
+    }
+
+    /// `{type: object, properties, required, patternProperties}` of the form body of
+    /// `fields` (see [`form_fields`](Self::form_fields)).
+    fn form_schema(&self, fields: &[Field]) -> Map<String, Value> {
+        let mut props = Vec::new();
+        let mut patterns = Map::new();
+        let mut required = Vec::new();
+        self.flatten_form(None, fields, true, &mut props, &mut patterns, &mut required);
+        let mut out = Map::new();
+        out.insert("type".into(), json!("object"));
+        if !required.is_empty() {
+            out.insert("required".into(), json!(required));
+        }
+        out.insert(
+            "properties".into(),
+            Value::Object(props.into_iter().collect()),
+        );
+        if !patterns.is_empty() {
+            out.insert("patternProperties".into(), Value::Object(patterns));
+        }
+        out
+    }
+
+    fn flatten_form(
+        &self,
+        prefix: Option<&str>,
+        fields: &[Field],
+        parent_required: bool,
+        props: &mut Vec<(String, Value)>,
+        patterns: &mut Map<String, Value>,
+        required: &mut Vec<String>,
+    ) {
+        for f in fields {
+            let key = match prefix {
+                None => f.name.clone(),
+                Some(p) => format!("{p}[{}]", f.name),
+            };
+            let doc = doc_of(&f.doc);
+            let is_required = parent_required && f.required;
+            match &f.ty {
+                Ty::CustomFields => {
+                    patterns.insert(
+                        format!("^{}custom:[A-Za-z0-9_-]+$", regex_escape(prefix.unwrap_or(""))),
+                        json!({ "type": "string", "description": format!("{doc} Field `custom:<name>`.") }),
+                    );
+                }
+                Ty::Record(r) => {
+                    let sub = &self.spec.record(*r).fields;
+                    self.flatten_form(Some(&key), sub, is_required, props, patterns, required);
+                }
+                Ty::List(inner) | Ty::Map(inner)
+                    if matches!(
+                        **inner,
+                        Ty::Record(_) | Ty::List(_) | Ty::Map(_) | Ty::CustomFields
+                    ) || matches!(f.ty, Ty::Map(_)) =>
+                {
+                    // Keys with an index or a name inside: `filter_groups[0][rules][1][type]`.
+                    patterns.insert(
+                        format!("^{}\\[[^\\]]*\\](\\[[^\\]]*\\])*$", regex_escape(&key)),
+                        json!({ "type": "string", "description": format!("{doc} Sent as PHP bracket keys (`{key}[0][field]=`); the JSON and XML bodies describe the structure.") }),
+                    );
+                }
+                Ty::List(inner) => {
+                    let mut desc = format!("{doc} Sent as repeated `{key}[]=` fields.");
+                    if matches!(
+                        f.list_style.as_ref().map(|l| l.as_str()),
+                        Some("comma" | "array_or_comma")
+                    ) {
+                        desc.push_str(&format!(
+                            " `{key}=a,b` (one comma-separated field) is accepted too."
+                        ));
+                    }
+                    let items = self.ty_schema(f, inner, Dir::Request, true);
+                    let mut s = json!({ "type": "array", "items": items, "description": desc });
+                    if let Value::Object(o) = &mut s {
+                        self.constrain(f, o, is_required);
+                    }
+                    props.push((format!("{key}[]"), s));
+                    if is_required {
+                        required.push(format!("{key}[]"));
+                    }
+                }
+                Ty::Options => {
+                    let mut s = self.ty_schema(f, &f.ty, Dir::Request, false);
+                    s["description"] = json!(format!(
+                        "{doc} Sent as repeated `{key}[]=key=value` fields."
+                    ));
+                    props.push((format!("{key}[]"), s));
+                    if is_required {
+                        required.push(format!("{key}[]"));
+                    }
+                }
+                _ => {
+                    let mut s = self.field_schema(f, &f.ty, Dir::Request);
+                    self.constrain(f, &mut s, is_required);
+                    s.insert("description".into(), json!(doc));
+                    if let Some(d) = &f.default {
+                        s.insert("default".into(), json!(d));
+                    }
+                    props.push((key.clone(), Value::Object(s)));
+                    if is_required {
+                        required.push(key);
+                    }
+                }
+            }
+        }
     }
 
     /// `{type: object, properties, required}` for a set of fields.
@@ -966,12 +1182,9 @@ impl Docs<'_> {
                     r.text,
                     self.rule_doc(&r.name)
                 ));
-                s.insert("x-dlspbx-rule".into(), json!(r.text));
-                if r.name == "max_chars"
-                    && let Some(n) = r.args.first().and_then(|a| a.parse::<u64>().ok())
-                {
-                    s.insert("maxLength".into(), json!(n));
-                }
+            }
+            if dir == Dir::Request {
+                self.constrain(f, &mut s, f.required);
             }
             push_aliases(&mut desc, &f.alias);
             if let Some(d) = &f.default {
@@ -1107,6 +1320,62 @@ impl Docs<'_> {
         }
         s
     }
+}
+
+/// `text` with the characters a regular expression gives a meaning to escaped.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A request schema of `action` with what every request body carries first: the credentials
+/// (`x-dlspbx-credential` names which, so a tool can fill them in) and `api_action`, the
+/// discriminator that ties a body to its action.
+fn with_envelope(mut schema: Map<String, Value>, action: &str) -> Map<String, Value> {
+    let mut props = Map::new();
+    props.insert(
+        "api_user".into(),
+        json!({
+            "type": "string",
+            "description": "The API user: extension, auth ID or `extension@tenant`. Sent in the body, never in the URL.",
+            "x-dlspbx-credential": "api_user"
+        }),
+    );
+    props.insert(
+        "api_key".into(),
+        json!({
+            "type": "string",
+            "description": "The user's API key (Users - Preferences in the PBX). Sent in the body, never in the URL.",
+            "writeOnly": true,
+            "x-dlspbx-credential": "api_key"
+        }),
+    );
+    props.insert(
+        "api_action".into(),
+        json!({
+            "const": action,
+            "description": "The action; in the body it ties the body to its schema (it may be given in the query string instead)."
+        }),
+    );
+    if let Some(Value::Object(p)) = schema.remove("properties") {
+        props.extend(p);
+    }
+    let mut required = vec![json!("api_user"), json!("api_key"), json!("api_action")];
+    if let Some(Value::Array(r)) = schema.remove("required") {
+        required.extend(r);
+    }
+    let mut out = Map::new();
+    out.insert("type".into(), json!("object"));
+    out.insert("required".into(), Value::Array(required));
+    out.insert("properties".into(), Value::Object(props));
+    out.extend(schema.into_iter().filter(|(k, _)| k != "type"));
+    out
 }
 
 fn first_line(s: &str) -> &str {

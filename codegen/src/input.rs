@@ -255,4 +255,7 @@ pub struct RuleDef {
     pub doc: Option<Spanned<String>>,
     /// Decision notes.
     pub note: Option<String>,
+    /// A regular expression (JSON Schema's dialect) that the values the rule accepts match,
+    /// for the OpenAPI document's `pattern`: an approximation for tools, the rule decides.
+    pub pattern: Option<String>,
 }

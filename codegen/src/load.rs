@@ -735,6 +735,7 @@ fn lower(
                 args: r.args.clone(),
                 doc: text(&r.doc),
                 note: r.note.clone(),
+                pattern: r.pattern.clone(),
             }
         })
         .collect();

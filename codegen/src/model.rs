@@ -455,6 +455,9 @@ pub struct Rule {
     pub doc: String,
     /// Decision notes.
     pub note: Option<String>,
+    /// A regular expression the accepted values match, for the OpenAPI document (an
+    /// approximation; the rule decides).
+    pub pattern: Option<String>,
 }
 
 /// One module.

@@ -50,20 +50,58 @@ fn openapi_covers_every_action_and_every_ref_resolves() {
     let spec = load_dir(&root().join("spec")).unwrap();
     let api = std::fs::read_to_string(root().join(DOCS_DIR).join("API.md")).unwrap();
     for m in &spec.modules {
-        let op = &doc["paths"][format!("/api/v1/{}", m.file)]["post"];
-        let api_action = op["parameters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "api_action")
-            .unwrap();
-        assert_eq!(api_action["required"], true);
-        let listed: Vec<&str> = api_action["schema"]["enum"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
+        let path = &doc["paths"][format!("/api/v1/{}", m.file)];
+        assert!(
+            path.get("get").is_none(),
+            "GET is answered 405: not described"
+        );
+        let op = &path["post"];
+        // The action is the body's discriminator, not a query parameter.
+        assert!(
+            !op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "api_action")
+        );
+        for (media, kind) in [
+            ("application/json", "Request"),
+            ("application/xml", "Request"),
+            ("application/x-www-form-urlencoded", "Form"),
+        ] {
+            let body = &op["requestBody"]["content"][media]["schema"];
+            assert_eq!(
+                body["discriminator"]["propertyName"], "api_action",
+                "{media}"
+            );
+            for a in &m.actions {
+                assert_eq!(
+                    body["discriminator"]["mapping"][&a.name],
+                    format!("#/components/schemas/{}.{}.{kind}", m.name, a.name),
+                    "{media}"
+                );
+            }
+        }
+        // An error in every format the server answers in.
+        for media in [
+            "application/json",
+            "application/xml",
+            "application/x-yaml",
+            "text/csv",
+            "text/plain",
+        ] {
+            assert!(
+                op["responses"]["4XX"]["content"][media].is_object(),
+                "{media}"
+            );
+        }
+        let listed: Vec<&str> =
+            op["requestBody"]["content"]["application/json"]["schema"]["discriminator"]["mapping"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
         let paired: Vec<&str> = op["x-dlspbx-actions"]
             .as_array()
             .unwrap()
@@ -75,10 +113,26 @@ fn openapi_covers_every_action_and_every_ref_resolves() {
         assert_eq!(paired, actions);
         for a in &m.actions {
             let key = format!("{}.{}", m.name, a.name);
-            assert!(
-                doc["components"]["schemas"][format!("{key}.Request")].is_object(),
-                "{key}"
-            );
+            // Every request schema requires the credentials, marked for tools, and its
+            // action.
+            for kind in ["Request", "Form"] {
+                let schema = &doc["components"]["schemas"][format!("{key}.{kind}")];
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    required[..3],
+                    ["api_user", "api_key", "api_action"],
+                    "{key}.{kind}"
+                );
+                assert_eq!(schema["properties"]["api_action"]["const"], a.name.as_str());
+                for c in ["api_user", "api_key"] {
+                    assert_eq!(schema["properties"][c]["x-dlspbx-credential"], c);
+                }
+            }
             assert!(
                 doc["components"]["schemas"][format!("{key}.Response")].is_object(),
                 "{key}"

@@ -16,10 +16,11 @@
 //! written to `target/stream-summary.md`) with each target met or missed, and fails only when
 //! a command fails.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
+
+use crate::sim::start_sim;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -97,64 +98,6 @@ fn measure(cmd: &mut Command, out: &Path) -> Result<Measured, String> {
         seconds,
         peak: peak * 1024,
     })
-}
-
-/// The standalone simulator, stopped when dropped.
-struct Sim {
-    child: std::process::Child,
-    url: String,
-    user: String,
-    key: String,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim(bin: &Path, db: &Path, cdrs: u64) -> Result<Sim, String> {
-    let seeded = Command::new(bin)
-        .args(["sim", "seed", "--cdrs", &cdrs.to_string(), "--db"])
-        .arg(db)
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot seed the simulator: {e}"))?;
-    if !seeded.success() {
-        return Err(format!("dlspbx sim seed failed ({seeded})"));
-    }
-    let mut child = Command::new(bin)
-        .args(["sim", "serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the simulator: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no simulator stdout")?;
-    let mut sim = Sim {
-        child,
-        url: String::new(),
-        user: String::new(),
-        key: String::new(),
-    };
-    for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| format!("simulator output: {e}"))?;
-        // `dlspbx-sim listening on URL (api_user=U api_key=K)`
-        if let Some(rest) = line.strip_prefix("dlspbx-sim listening on ") {
-            let mut parts = rest.split([' ', '(', ')']).filter(|p| !p.is_empty());
-            sim.url = parts.next().unwrap_or_default().to_owned();
-            for p in parts {
-                if let Some(u) = p.strip_prefix("api_user=") {
-                    sim.user = u.to_owned();
-                } else if let Some(k) = p.strip_prefix("api_key=") {
-                    sim.key = k.to_owned();
-                }
-            }
-            return Ok(sim);
-        }
-    }
-    Err("the simulator did not say where it listens".into())
 }
 
 fn mb(bytes: u64) -> String {
