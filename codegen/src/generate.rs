@@ -236,7 +236,7 @@ impl Cx<'_> {
             #![allow(unused_imports)]
             use #root::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
             use #root::error::{InvalidRequest, Result};
-            use #root::params::{check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams, WireEnum};
+            use #root::params::{check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate, VisitParams, WireEnum};
             use #root::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
             #serde_imports
 
@@ -322,8 +322,8 @@ impl Cx<'_> {
             quote! {
                 #[inline]
                 fn validate(&self) -> Result<(), InvalidRequest> {
-                    let mut failures = #root::params::Failures::default();
-                    #( failures.add((|| -> Result<(), InvalidRequest> { #validate Ok(()) })()); )*
+                    let mut failures = Failures::default();
+                    #( failures.check(|| { #validate Ok(()) }); )*
                     failures.finish()
                 }
             }

@@ -134,6 +134,13 @@ impl Failures {
         }
     }
 
+    /// Runs one field's checks and records their outcome (the generated `Validate`: one
+    /// closure per field, so that `?` ends that field's checks only).
+    #[inline]
+    pub fn check(&mut self, checks: impl FnOnce() -> Result<(), InvalidRequest>) {
+        self.add(checks());
+    }
+
     /// `Ok` when no field failed, else the first failure with the others in
     /// [`InvalidRequest::others`].
     #[inline]

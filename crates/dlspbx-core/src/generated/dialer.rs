@@ -6,8 +6,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
-    WireEnum,
+    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
+    VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -58,19 +58,17 @@ impl FromParam for AddContactListRequest {
 impl Validate for AddContactListRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.name;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("name"));
-                    }
-                    check_text("name", v)?;
-                    check_rule("name", v, "non_empty", crate::rules::non_empty(v))?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.name;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("name"));
+                }
+                check_text("name", v)?;
+                check_rule("name", v, "non_empty", crate::rules::non_empty(v))?;
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -332,161 +330,125 @@ impl FromParam for AddContactRequest {
 impl Validate for AddContactRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.contact_list;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("contact_list"));
-                    }
-                    check_text("contact_list", v)?;
+            .check(|| {
+                let v = &self.contact_list;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("contact_list"));
+                }
+                check_text("contact_list", v)?;
+                check_rule("contact_list", v, "non_empty", crate::rules::non_empty(v))?;
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.company_name {
+                    check_text("company_name", v)?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.first_name {
+                    check_text("first_name", v)?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.last_name {
+                    check_text("last_name", v)?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                let v = &self.phone_number;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("phone_number"));
+                }
+                check_text("phone_number", v)?;
+                check_rule(
+                    "phone_number",
+                    v,
+                    "nanp_phone",
+                    crate::rules::nanp_phone(v),
+                )?;
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.address {
+                    check_text("address", v)?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.address_2 {
+                    check_text("address_2", v)?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.city {
+                    check_text("city", v)?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.state {
+                    check_text("state", v)?;
+                    check_rule("state", v, "us_state", crate::rules::us_state(v))?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.zip_code {
+                    check_text("zip_code", v)?;
+                    check_rule("zip_code", v, "zip_code", crate::rules::zip_code(v))?;
+                }
+                Ok(())
+            });
+        failures
+            .check(|| {
+                if let Some(v) = &self.country {
+                    check_text("country", v)?;
                     check_rule(
-                        "contact_list",
+                        "country",
                         v,
-                        "non_empty",
-                        crate::rules::non_empty(v),
+                        "country_alpha2",
+                        crate::rules::country_alpha2(v),
                     )?;
-                    Ok(())
-                })(),
-            );
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.company_name {
-                        check_text("company_name", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if let Some(v) = &self.dial_on_date {
+                    check_text("dialOnDate", v)?;
+                    check_rule("dialOnDate", v, "date", crate::rules::date(v))?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.first_name {
-                        check_text("first_name", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.last_name {
-                        check_text("last_name", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.phone_number;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("phone_number"));
-                    }
-                    check_text("phone_number", v)?;
+            .check(|| {
+                for (k, v) in &self.custom {
+                    let field = format!("custom:{k}");
                     check_rule(
-                        "phone_number",
-                        v,
-                        "nanp_phone",
-                        crate::rules::nanp_phone(v),
+                        &field,
+                        k,
+                        "custom_field_name",
+                        crate::rules::custom_field_name(k),
                     )?;
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.address {
-                        check_text("address", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.address_2 {
-                        check_text("address_2", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.city {
-                        check_text("city", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.state {
-                        check_text("state", v)?;
-                        check_rule("state", v, "us_state", crate::rules::us_state(v))?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.zip_code {
-                        check_text("zip_code", v)?;
-                        check_rule(
-                            "zip_code",
-                            v,
-                            "zip_code",
-                            crate::rules::zip_code(v),
-                        )?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.country {
-                        check_text("country", v)?;
-                        check_rule(
-                            "country",
-                            v,
-                            "country_alpha2",
-                            crate::rules::country_alpha2(v),
-                        )?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.dial_on_date {
-                        check_text("dialOnDate", v)?;
-                        check_rule("dialOnDate", v, "date", crate::rules::date(v))?;
-                    }
-                    Ok(())
-                })(),
-            );
-        failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (k, v) in &self.custom {
-                        let field = format!("custom:{k}");
-                        check_rule(
-                            &field,
-                            k,
-                            "custom_field_name",
-                            crate::rules::custom_field_name(k),
-                        )?;
-                        check_text(&field, v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+                    check_text(&field, v)?;
+                }
+                Ok(())
+            });
         failures.finish()
     }
 }

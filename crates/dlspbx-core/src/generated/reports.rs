@@ -6,8 +6,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
-    WireEnum,
+    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
+    VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -1696,20 +1696,18 @@ impl FromParam for FilterGroup {
 impl Validate for FilterGroup {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if self.rules.is_empty() {
-                        return Err(InvalidRequest::missing("rules"));
-                    }
-                    for (i, v) in self.rules.iter().enumerate() {
-                        let field = format!("{}[{}]", "rules", i);
-                        v.validate().map_err(|e| e.within(&field))?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if self.rules.is_empty() {
+                    return Err(InvalidRequest::missing("rules"));
+                }
+                for (i, v) in self.rules.iter().enumerate() {
+                    let field = format!("{}[{}]", "rules", i);
+                    v.validate().map_err(|e| e.within(&field))?;
+                }
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -1808,42 +1806,34 @@ impl FromParam for FilterRule {
 impl Validate for FilterRule {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (i, v) in self.value.iter().enumerate() {
-                        let field = format!("{}[{}]", "value", i);
-                        check_text(&field, v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for (i, v) in self.value.iter().enumerate() {
+                    let field = format!("{}[{}]", "value", i);
+                    check_text(&field, v)?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.lower_value {
-                        check_text("lower_value", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if let Some(v) = &self.lower_value {
+                    check_text("lower_value", v)?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.upper_value {
-                        check_text("upper_value", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if let Some(v) = &self.upper_value {
+                    check_text("upper_value", v)?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    crate::checks::filter_rule(self)?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                crate::checks::filter_rule(self)?;
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -2033,42 +2023,34 @@ impl FromParam for ReportRequest {
 impl Validate for ReportRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if self.columns.is_empty() {
-                        return Err(InvalidRequest::missing("columns"));
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if self.columns.is_empty() {
+                    return Err(InvalidRequest::missing("columns"));
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (i, v) in self.filter_groups.iter().enumerate() {
-                        let field = format!("{}[{}]", "filter_groups", i);
-                        v.validate().map_err(|e| e.within(&field))?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for (i, v) in self.filter_groups.iter().enumerate() {
+                    let field = format!("{}[{}]", "filter_groups", i);
+                    v.validate().map_err(|e| e.within(&field))?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for o in &self.options {
-                        o.validate()?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for o in &self.options {
+                    o.validate()?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    crate::checks::report_paging(self)?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                crate::checks::report_paging(self)?;
+                Ok(())
+            });
         failures.finish()
     }
 }

@@ -6,8 +6,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
-    WireEnum,
+    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
+    VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -538,97 +538,81 @@ impl FromParam for SmsFilters {
 impl Validate for SmsFilters {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (i, v) in self.src.iter().enumerate() {
-                        let field = format!("{}[{}]", "src", i);
-                        check_text(&field, v)?;
-                        check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for (i, v) in self.src.iter().enumerate() {
+                    let field = format!("{}[{}]", "src", i);
+                    check_text(&field, v)?;
+                    check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (i, v) in self.dst_original.iter().enumerate() {
-                        let field = format!("{}[{}]", "dst_original", i);
-                        check_text(&field, v)?;
-                        check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for (i, v) in self.dst_original.iter().enumerate() {
+                    let field = format!("{}[{}]", "dst_original", i);
+                    check_text(&field, v)?;
+                    check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (i, v) in self.dst.iter().enumerate() {
-                        let field = format!("{}[{}]", "dst", i);
-                        check_text(&field, v)?;
-                        check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for (i, v) in self.dst.iter().enumerate() {
+                    let field = format!("{}[{}]", "dst", i);
+                    check_text(&field, v)?;
+                    check_rule(&field, v, "sms_party", crate::rules::sms_party(v))?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.from {
-                        check_text("from", v)?;
-                        check_rule(
-                            "from",
-                            v,
-                            "datetime_or_unix",
-                            crate::rules::datetime_or_unix(v),
-                        )?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if let Some(v) = &self.from {
+                    check_text("from", v)?;
+                    check_rule(
+                        "from",
+                        v,
+                        "datetime_or_unix",
+                        crate::rules::datetime_or_unix(v),
+                    )?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.to {
-                        check_text("to", v)?;
-                        check_rule(
-                            "to",
-                            v,
-                            "datetime_or_unix",
-                            crate::rules::datetime_or_unix(v),
-                        )?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if let Some(v) = &self.to {
+                    check_text("to", v)?;
+                    check_rule(
+                        "to",
+                        v,
+                        "datetime_or_unix",
+                        crate::rules::datetime_or_unix(v),
+                    )?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (i, v) in self.message_id.iter().enumerate() {
-                        let field = format!("{}[{}]", "message_id", i);
-                        check_text(&field, v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for (i, v) in self.message_id.iter().enumerate() {
+                    let field = format!("{}[{}]", "message_id", i);
+                    check_text(&field, v)?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    for (i, v) in self.account_code.iter().enumerate() {
-                        let field = format!("{}[{}]", "account_code", i);
-                        check_text(&field, v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                for (i, v) in self.account_code.iter().enumerate() {
+                    let field = format!("{}[{}]", "account_code", i);
+                    check_text(&field, v)?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    crate::checks::cdr_range(self)?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                crate::checks::cdr_range(self)?;
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -880,47 +864,41 @@ impl FromParam for SendSmsRequest {
 impl Validate for SendSmsRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if self.dst.is_empty() {
-                        return Err(InvalidRequest::missing("dst"));
-                    }
-                    for (i, v) in self.dst.iter().enumerate() {
-                        let field = format!("{}[{}]", "dst", i);
-                        check_text(&field, v)?;
-                        check_rule(
-                            &field,
-                            v,
-                            "sms_destination",
-                            crate::rules::sms_destination(v),
-                        )?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if self.dst.is_empty() {
+                    return Err(InvalidRequest::missing("dst"));
+                }
+                for (i, v) in self.dst.iter().enumerate() {
+                    let field = format!("{}[{}]", "dst", i);
+                    check_text(&field, v)?;
+                    check_rule(
+                        &field,
+                        v,
+                        "sms_destination",
+                        crate::rules::sms_destination(v),
+                    )?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.account_code {
-                        check_text("account_code", v)?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if let Some(v) = &self.account_code {
+                    check_text("account_code", v)?;
+                }
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.body;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("body"));
-                    }
-                    check_text("body", v)?;
-                    check_rule("body", v, "max_chars", crate::rules::max_chars(v, 200))?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.body;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("body"));
+                }
+                check_text("body", v)?;
+                check_rule("body", v, "max_chars", crate::rules::max_chars(v, 200))?;
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -1092,16 +1070,14 @@ impl FromParam for QuerySmsRequest {
 impl Validate for QuerySmsRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    if let Some(v) = &self.filters {
-                        v.validate().map_err(|e| e.within("filters"))?;
-                    }
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                if let Some(v) = &self.filters {
+                    v.validate().map_err(|e| e.within("filters"))?;
+                }
+                Ok(())
+            });
         failures.finish()
     }
 }

@@ -8,8 +8,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, FromParam, ParamSink, Params, ToParam, Validate, VisitParams,
-    WireEnum,
+    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
+    VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -337,41 +337,32 @@ impl FromParam for AddSubscriberRequest {
 impl Validate for AddSubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.phone_number;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("phone_number"));
-                    }
-                    check_text("phone_number", v)?;
-                    check_rule(
-                        "phone_number",
-                        v,
-                        "phone_digits",
-                        crate::rules::phone_digits(v),
-                    )?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.phone_number;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("phone_number"));
+                }
+                check_text("phone_number", v)?;
+                check_rule(
+                    "phone_number",
+                    v,
+                    "phone_digits",
+                    crate::rules::phone_digits(v),
+                )?;
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.campaign_id;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("campaign_id"));
-                    }
-                    check_text("campaign_id", v)?;
-                    check_rule(
-                        "campaign_id",
-                        v,
-                        "non_empty",
-                        crate::rules::non_empty(v),
-                    )?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.campaign_id;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("campaign_id"));
+                }
+                check_text("campaign_id", v)?;
+                check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -495,41 +486,32 @@ impl FromParam for RemoveSubscriberRequest {
 impl Validate for RemoveSubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.phone_number;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("phone_number"));
-                    }
-                    check_text("phone_number", v)?;
-                    check_rule(
-                        "phone_number",
-                        v,
-                        "phone_digits",
-                        crate::rules::phone_digits(v),
-                    )?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.phone_number;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("phone_number"));
+                }
+                check_text("phone_number", v)?;
+                check_rule(
+                    "phone_number",
+                    v,
+                    "phone_digits",
+                    crate::rules::phone_digits(v),
+                )?;
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.campaign_id;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("campaign_id"));
-                    }
-                    check_text("campaign_id", v)?;
-                    check_rule(
-                        "campaign_id",
-                        v,
-                        "non_empty",
-                        crate::rules::non_empty(v),
-                    )?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.campaign_id;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("campaign_id"));
+                }
+                check_text("campaign_id", v)?;
+                check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -653,36 +635,32 @@ impl FromParam for AddUnsubscriberRequest {
 impl Validate for AddUnsubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.phone_number;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("phone_number"));
-                    }
-                    check_text("phone_number", v)?;
-                    check_rule(
-                        "phone_number",
-                        v,
-                        "phone_digits",
-                        crate::rules::phone_digits(v),
-                    )?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.phone_number;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("phone_number"));
+                }
+                check_text("phone_number", v)?;
+                check_rule(
+                    "phone_number",
+                    v,
+                    "phone_digits",
+                    crate::rules::phone_digits(v),
+                )?;
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.tenant_id;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("tenant_id"));
-                    }
-                    check_text("tenant_id", v)?;
-                    check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.tenant_id;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("tenant_id"));
+                }
+                check_text("tenant_id", v)?;
+                check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
+                Ok(())
+            });
         failures.finish()
     }
 }
@@ -806,36 +784,32 @@ impl FromParam for RemoveUnsubscriberRequest {
 impl Validate for RemoveUnsubscriberRequest {
     #[inline]
     fn validate(&self) -> Result<(), InvalidRequest> {
-        let mut failures = crate::params::Failures::default();
+        let mut failures = Failures::default();
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.phone_number;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("phone_number"));
-                    }
-                    check_text("phone_number", v)?;
-                    check_rule(
-                        "phone_number",
-                        v,
-                        "phone_digits",
-                        crate::rules::phone_digits(v),
-                    )?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.phone_number;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("phone_number"));
+                }
+                check_text("phone_number", v)?;
+                check_rule(
+                    "phone_number",
+                    v,
+                    "phone_digits",
+                    crate::rules::phone_digits(v),
+                )?;
+                Ok(())
+            });
         failures
-            .add(
-                (|| -> Result<(), InvalidRequest> {
-                    let v = &self.tenant_id;
-                    if v.trim().is_empty() {
-                        return Err(InvalidRequest::missing("tenant_id"));
-                    }
-                    check_text("tenant_id", v)?;
-                    check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
-                    Ok(())
-                })(),
-            );
+            .check(|| {
+                let v = &self.tenant_id;
+                if v.trim().is_empty() {
+                    return Err(InvalidRequest::missing("tenant_id"));
+                }
+                check_text("tenant_id", v)?;
+                check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
+                Ok(())
+            });
         failures.finish()
     }
 }
