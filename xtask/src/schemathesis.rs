@@ -30,19 +30,14 @@ const VERSION: &str = "4.32.5";
 const HOOKS: &str = include_str!("schemathesis_hooks.py");
 
 pub fn run(root: &Path, args: &[&str]) -> ExitCode {
-    let examples = match args {
-        [] => 100,
-        ["--max-examples", n] => match n.parse() {
-            Ok(n) => n,
-            Err(_) => {
-                eprintln!("error: --max-examples {n}: expected a whole number");
-                return ExitCode::from(1);
-            }
-        },
-        _ => {
-            eprintln!("usage: cargo xtask schemathesis [--max-examples N]");
-            return ExitCode::from(1);
-        }
+    let examples = match crate::sim::number_arg(
+        args,
+        "--max-examples",
+        100,
+        "cargo xtask schemathesis [--max-examples N]",
+    ) {
+        Ok(n) => n,
+        Err(code) => return code,
     };
     match run_schemathesis(root, examples) {
         Ok(true) => ExitCode::SUCCESS,

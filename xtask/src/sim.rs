@@ -3,7 +3,29 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
+use std::str::FromStr;
+
+/// The one optional `FLAG N` of a command (`--cdrs 1000`), or `default`; a usage error
+/// (printed, exit 1) for anything else.
+pub fn number_arg<T: FromStr>(
+    args: &[&str],
+    flag: &str,
+    default: T,
+    usage: &str,
+) -> Result<T, ExitCode> {
+    match args {
+        [] => Ok(default),
+        [f, n] if *f == flag => n.parse().map_err(|_| {
+            eprintln!("error: {flag} {n}: expected a whole number");
+            ExitCode::from(1)
+        }),
+        _ => {
+            eprintln!("usage: {usage}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
 
 /// The standalone simulator, stopped when dropped.
 pub struct Sim {

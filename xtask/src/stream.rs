@@ -105,20 +105,11 @@ fn mb(bytes: u64) -> String {
 }
 
 pub fn run(root: &Path, args: &[&str]) -> ExitCode {
-    let cdrs = match args {
-        [] => 200_000,
-        ["--cdrs", n] => match n.parse() {
+    let cdrs =
+        match crate::sim::number_arg(args, "--cdrs", 200_000, "cargo xtask stream [--cdrs N]") {
             Ok(n) => n,
-            Err(_) => {
-                eprintln!("error: --cdrs {n}: expected a number of CDRs");
-                return ExitCode::from(1);
-            }
-        },
-        _ => {
-            eprintln!("usage: cargo xtask stream [--cdrs N]");
-            return ExitCode::from(1);
-        }
-    };
+            Err(code) => return code,
+        };
     match measure_all(root, cdrs) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
