@@ -599,7 +599,8 @@ impl ExportDecoder {
                 JsonAt::FirstRow if sc.eat(b']') => Ok(JsonAt::AfterValue),
                 JsonAt::FirstRow => Ok(JsonAt::Row),
                 JsonAt::Row => {
-                    let mut cells = Vec::new();
+                    // One allocation per row: as many cells as the header has columns.
+                    let mut cells = Vec::with_capacity(summary.columns.len());
                     match read_json_row(&mut sc, &mut cells) {
                         // Refused below.
                         Ok(()) if sc.pos() > *max_row => Ok(JsonAt::AfterRow),
