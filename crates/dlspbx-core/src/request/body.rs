@@ -230,7 +230,7 @@ pub const XML_MAX_DEPTH: usize = 64;
 /// Writes `params` (a [`Node::Map`]) as an XML request body in the reference's style.
 ///
 /// Never fails: names that are not XML names get their other characters replaced with `_`,
-/// a NUL character (which XML cannot carry) becomes U+FFFD, and a `params` that is not a map is
+/// each character XML 1.0 cannot carry becomes U+FFFD, and a `params` that is not a map is
 /// written as a single `<value>` entry. Use [`try_encode_xml`] to refuse those instead.
 #[cfg(feature = "xml")]
 pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
@@ -239,13 +239,14 @@ pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
 
 /// Like [`encode_xml`], but fails with [`Error::Encode`] when `params` is not a map, a name is
 /// not an XML name, or a text holds a character XML 1.0 cannot carry (C0 controls other than
-/// tab, line feed and carriage return; U+FFFE, U+FFFF).
+/// tab, line feed and carriage return; U+FFFE, U+FFFF). The error's source is the
+/// [`crate::error::XmlRefusal`], naming the parameter's path and the problem.
 #[cfg(feature = "xml")]
 pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
-    xml::write_as(params, xml::REQUEST, true).map_err(|problem| {
-        Error::Encode(crate::error::EncodeError::new(
+    xml::write_as(params, xml::REQUEST, true).map_err(|refusal| {
+        Error::Encode(crate::error::EncodeError::caused_by(
             crate::error::EncodeKind::Unrepresentable,
-            problem,
+            refusal,
         ))
     })
 }
@@ -719,17 +720,32 @@ mod tests {
             \t<filter_groups>\n\t\t<exclusivity>exclude</exclusivity>\n\t</filter_groups>\n\
             \t<flag>1</flag>\n\
             \t<nested>\n\t\t<value>1</value>\n\t\t<value>2</value>\n\t</nested>\n\
-            \t<text>a&lt;b &amp; c&gt;d&#13;\n&#1;</text>\n\
+            \t<text>a&lt;b &amp; c&gt;d&#13;\n\u{FFFD}</text>\n\
             </request>\n";
         assert_eq!(got, want);
         let back = parse_xml(got.as_bytes()).unwrap();
-        assert_eq!(back.get("text"), Some(&s("a<b & c>d\r\n\u{1}")));
+        assert_eq!(back.get("text"), Some(&s("a<b & c>d\r\n\u{FFFD}")));
         assert_eq!(
             back.get("nested"),
             Some(&map(vec![("value", seq(vec![s("1"), s("2")]))]))
         );
-        // strict mode refuses what XML cannot carry
-        assert!(try_encode_xml(&n).is_err());
+        // strict mode refuses what XML cannot carry, naming the field
+        let Err(Error::Encode(e)) = try_encode_xml(&n) else {
+            panic!("U+0001 must be refused")
+        };
+        assert_eq!(e.kind(), crate::error::EncodeKind::Unrepresentable);
+        assert_eq!(
+            e.to_string(),
+            "`text`: the character U+0001 cannot be sent in an XML body (XML 1.0 forbids it)"
+        );
+        let refusal = std::error::Error::source(&e)
+            .and_then(|s| s.downcast_ref::<crate::error::XmlRefusal>())
+            .expect("the refusal is the source");
+        assert_eq!(refusal.field, "text");
+        assert_eq!(
+            refusal.problem,
+            crate::error::XmlProblem::Character('\u{1}')
+        );
         assert!(try_encode_xml(&map(vec![("1abc", s("x"))])).is_err());
         assert!(try_encode_xml(&map(vec![("a b", s("x"))])).is_err());
         assert!(try_encode_xml(&s("x")).is_err());

@@ -1,0 +1,220 @@
+//! Issue 16: values on the wire exactly as the PHP server has them. Each test goes over real
+//! HTTP to the simulator; the PHP cross-checks run real `php` (SimpleXML, `json_decode`) and
+//! print `SKIPPED` when it is missing.
+
+mod common;
+
+use common::{Client, ok};
+use dlspbx_sim::{Sim, SimConfig};
+use serde_json::{Value, json};
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+fn sim() -> &'static Sim {
+    static SIM: OnceLock<Sim> = OnceLock::new();
+    SIM.get_or_init(|| {
+        Sim::start_with(SimConfig {
+            cdrs: 300,
+            seed: 16,
+            ..SimConfig::default()
+        })
+        .expect("sim starts")
+    })
+}
+
+fn client() -> Client {
+    let s = sim();
+    Client::new(&s.url(), s.api_user(), s.api_key())
+}
+
+// ---- PHP ------------------------------------------------------------------------------------
+
+/// Whether `php` runs and has `function` (printing `SKIPPED` when not).
+fn php_with(function: &str, package: &str) -> bool {
+    let ok = Command::new("php")
+        .args([
+            "-r",
+            &format!("exit(function_exists('{function}') ? 0 : 1);"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIPPED: php with {function} not installed (apt-get install {package})");
+    }
+    ok
+}
+
+/// Runs `script` with `input` (JSON) on its stdin and returns what it prints, as JSON.
+fn php_json(script: &str, input: &Value) -> Value {
+    let mut child = Command::new("php")
+        .args(["-d", "display_errors=stderr", "-r", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("php runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "php failed");
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("php printed no JSON ({e}): {:?}", out.stdout))
+}
+
+/// For each XML document, whether `simplexml_load_string` loads it.
+fn simplexml_loads(docs: &[String]) -> Vec<bool> {
+    let script = r#"libxml_use_internal_errors(true);
+        $out = [];
+        foreach (json_decode(file_get_contents("php://stdin"), true) as $d) {
+            $out[] = simplexml_load_string($d) !== false;
+        }
+        echo json_encode($out);"#;
+    let got = php_json(script, &json!(docs));
+    serde_json::from_value(got).expect("a list of booleans")
+}
+
+// ---- 1. XML never carries what XML 1.0 forbids ---------------------------------------------
+
+/// Whether `body` holds a character XML 1.0 forbids, raw or as a character reference.
+fn forbidden_in(body: &str) -> Option<String> {
+    if let Some(c) = body.chars().find(|&c| {
+        matches!(c, '\0'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+    }) {
+        return Some(format!("raw U+{:04X}", u32::from(c)));
+    }
+    let refs = body.replace("&#13;", "");
+    refs.find("&#")
+        .map(|at| refs[at..].chars().take(10).collect())
+}
+
+/// The XML answers of the simulator for values XML cannot carry.
+fn xml_answers_with_forbidden_values() -> Vec<String> {
+    let c = client();
+    let mut answers = Vec::new();
+    // An unknown action echoed in the error text.
+    for action in ["x%01y", "x%EF%BF%BEy", "x%EF%BF%BFy", "x%1Fy%00z"] {
+        let r = c.form_in("status.php", action, "xml", &[]);
+        assert!(r.body.contains("<result>error</result>"), "{}", r.body);
+        answers.push(r.body);
+    }
+    // Stored text: an SMS body with U+FFFE and U+FFFF, read back by query_sms.
+    let sent = c.form(
+        "sms.php",
+        "send_sms",
+        &[("dst", "100"), ("body", "hi\u{FFFE}there\u{FFFF}!")],
+    );
+    ok(sent);
+    let r = c.form_in(
+        "sms.php",
+        "query_sms",
+        "xml",
+        &[("results_limit", "5"), ("order_by", "desc")],
+    );
+    assert!(r.body.contains("hi\u{FFFD}there\u{FFFD}!"), "{}", r.body);
+    answers.push(r.body);
+    // A refused value (a control character in a text field) echoed in an error.
+    let r = c.form_in(
+        "sms.php",
+        "send_sms",
+        "xml",
+        &[("dst", "100"), ("body", "a\u{1}b")],
+    );
+    assert!(r.body.contains("<result>error</result>"), "{}", r.body);
+    answers.push(r.body);
+    answers
+}
+
+#[test]
+fn xml_answers_never_carry_forbidden_characters() {
+    for body in xml_answers_with_forbidden_values() {
+        assert_eq!(forbidden_in(&body), None, "{body}");
+        // Our reader reads every answer, and U+FFFD stands where the character was.
+        let node = dlspbx_core::wire::xml::parse(body.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}: {body}"));
+        if let Some(error) = node.get("error").and_then(|n| n.as_str()) {
+            assert!(
+                !error.contains("x\u{1}y") && !error.contains('\u{FFFE}'),
+                "{error:?}"
+            );
+        }
+    }
+    let body = client().form_in("status.php", "x%01y", "xml", &[]).body;
+    assert!(body.contains("Unknown api_action `x\u{FFFD}y`"), "{body}");
+}
+
+#[test]
+fn php_simplexml_loads_every_xml_answer() {
+    if !php_with("simplexml_load_string", "php-xml") {
+        return;
+    }
+    let answers = xml_answers_with_forbidden_values();
+    let loaded = simplexml_loads(&answers);
+    for (body, ok) in answers.iter().zip(loaded) {
+        assert!(ok, "SimpleXML refuses the simulator's answer:\n{body}");
+    }
+    // The cross-check can fail: SimpleXML refuses what the old writer wrote.
+    let old =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><error>x&#1;y</error></response>\n";
+    assert_eq!(simplexml_loads(&[old.to_owned()]), vec![false]);
+}
+
+#[test]
+fn xml_request_refuses_forbidden_characters_and_sends_nothing() {
+    use dlspbx::prelude::*;
+    let s = sim();
+    let client = dlspbx::Client::builder()
+        .base_url(s.url())
+        .api_user(s.api_user())
+        .api_key(s.api_key())
+        .encoding(Encoding::Xml)
+        .build()
+        .unwrap();
+    let count = || {
+        s.with_db(|db| {
+            db.query_row("SELECT COUNT(*) FROM sms", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+        })
+    };
+    let before = count();
+    let err = client
+        .sms()
+        .send_sms(dlspbx::sms::SendSmsRequest::new(
+            vec!["100".to_owned()],
+            "hi\u{FFFE}there",
+        ))
+        .unwrap_err();
+    let dlspbx::Error::Encode(e) = &err else {
+        panic!("expected an encode error, got {err:?}")
+    };
+    let refusal = std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<dlspbx_core::error::XmlRefusal>())
+        .expect("the refusal is the source");
+    assert_eq!(refusal.field, "body");
+    assert_eq!(
+        refusal.problem,
+        dlspbx_core::error::XmlProblem::Character('\u{FFFE}')
+    );
+    assert!(err.to_string().contains("`body`"), "{err}");
+    assert_eq!(count(), before, "nothing was sent");
+    // The same text as a form body is sent (and stored).
+    let form = dlspbx::Client::builder()
+        .base_url(s.url())
+        .api_user(s.api_user())
+        .api_key(s.api_key())
+        .build()
+        .unwrap();
+    form.sms()
+        .send_sms(dlspbx::sms::SendSmsRequest::new(
+            vec!["100".to_owned()],
+            "hi\u{FFFE}there",
+        ))
+        .unwrap();
+    assert_eq!(count(), before + 1);
+}
