@@ -218,3 +218,107 @@ fn xml_request_refuses_forbidden_characters_and_sends_nothing() {
         .unwrap();
     assert_eq!(count(), before + 1);
 }
+
+// ---- 10. JSON scalars in request bodies, as PHP's (string) cast has them --------------------
+
+/// `add_contact_list` with a raw JSON body whose `name` is `literal`: the stored name, or the
+/// error.
+fn list_named_by_json(literal: &str) -> Result<String, String> {
+    let s = sim();
+    let c = client();
+    let body = format!(
+        r#"{{"api_user":{},"api_key":{},"name":{literal}}}"#,
+        json!(s.api_user()),
+        json!(s.api_key())
+    );
+    let r = c.raw(
+        "POST",
+        "/api/v1/dialer.php?api_action=add_contact_list&api_format=json",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
+    let v = r.json();
+    if v["result"] != "success" {
+        return Err(v["error"].as_str().unwrap_or_default().to_owned());
+    }
+    let id = v["id"]
+        .as_i64()
+        .or_else(|| v["id"].as_str().and_then(|s| s.parse().ok()))
+        .expect("an id");
+    Ok(s.with_db(|db| {
+        db.query_row("SELECT name FROM contact_lists WHERE id = ?", [id], |r| {
+            r.get::<_, String>(0)
+        })
+        .unwrap()
+    }))
+}
+
+#[test]
+fn json_scalars_are_read_as_php_casts_them() {
+    // `false` is "" in PHP (not "0"): an empty name, refused; `null` is not given at all.
+    let e = list_named_by_json("false").unwrap_err();
+    assert!(e.contains("`name`"), "{e}");
+    let zero: i64 = sim().with_db(|db| {
+        db.query_row(
+            "SELECT COUNT(*) FROM contact_lists WHERE name = '0'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    assert_eq!(zero, 0, "no list named \"0\"");
+    let e = list_named_by_json("null").unwrap_err();
+    assert!(e.contains("name"), "{e}");
+    for (literal, want) in [
+        ("1.50", "1.5"),
+        ("1e3", "1000"),
+        ("100000000000000000000", "1.0E+20"),
+        ("1e14", "1.0E+14"),
+        ("-0", "0"),
+        ("0.1", "0.1"),
+        ("true", "1"),
+        ("9223372036854775808", "9.2233720368548E+18"),
+    ] {
+        assert_eq!(
+            list_named_by_json(literal).as_deref(),
+            Ok(want),
+            "{literal}"
+        );
+    }
+}
+
+/// The same conversions checked against real PHP: `(string)json_decode($literal)` for every
+/// literal the simulator was given above.
+#[test]
+fn json_scalars_match_php_over_http() {
+    if !php_with("json_decode", "php-cli") {
+        return;
+    }
+    let literals = [
+        "1.50",
+        "1e3",
+        "100000000000000000000",
+        "1e14",
+        "1e15",
+        "0.00001",
+        "-0",
+        "-0.0",
+        "123456789012345.6",
+        "0.30000000000000004",
+        "9223372036854775808",
+        "true",
+    ];
+    let script = r#"$out = [];
+        foreach (json_decode(file_get_contents("php://stdin"), true) as $t) {
+            $out[] = (string)json_decode($t);
+        }
+        echo json_encode($out);"#;
+    let php: Vec<String> = serde_json::from_value(php_json(script, &json!(literals))).unwrap();
+    for (literal, want) in literals.iter().zip(php) {
+        assert_eq!(
+            list_named_by_json(literal).as_deref(),
+            Ok(want.as_str()),
+            "{literal}"
+        );
+    }
+}

@@ -5,9 +5,13 @@
 //!
 //! [`encode_json`] writes a [`Node`] as compact JSON: `Seq` → array, `Map` → object (in order),
 //! `Str` → string, `Bool` → `true`/`false`, `Null` → `null`. [`parse_json`] is a strict
-//! RFC 8259 reader that keeps every number as the [`Node::Str`] of its text (`5256`, `1.50`,
-//! `1e3`), so nothing is lost to floating point; keys are kept as written (`"filters[]"` stays
-//! `filters[]`: aliases are the caller's business). Like PHP's `json_decode`, a repeated key
+//! RFC 8259 reader that gives each scalar the text the PHP server reads, its `json_decode`
+//! followed by a `(string)` cast: a number as [`crate::scalar::php_json_number`] writes it
+//! (`5256`, `1.50` → `1.5`, `1e3` → `1000`, `100000000000000000000` → `1.0E+20`), `true` as
+//! `"1"` and `false` as `""`; `null` stays [`Node::Null`] (its cast is `""`, and PHP's `isset`
+//! says it is not given, which is how the parsers read a null field). Keys are kept as
+//! written (`"filters[]"` stays `filters[]`: aliases are the caller's business). Like PHP's
+//! `json_decode`, a repeated key
 //! keeps the last value (at the first one's position), nesting deeper than 512 arrays/objects
 //! is refused, and typographic quotes, trailing commas, comments and a byte-order mark are
 //! errors.
@@ -63,7 +67,8 @@ impl serde::Serialize for JsonNode<'_, '_> {
 /// The deepest nesting of arrays and objects [`parse_json`] accepts (PHP's `json_decode` default).
 pub const JSON_MAX_DEPTH: usize = json_scan::MAX_DEPTH;
 
-/// Parses a JSON request body into a [`Node`] (numbers as the text they were written in).
+/// Parses a JSON request body into a [`Node`], each scalar as the text PHP's `(string)` cast
+/// gives it (see the module documentation).
 ///
 /// Errors are [`Error::Decode`] with the line and column.
 pub fn parse_json(body: &[u8]) -> Result<Node<'static>, Error> {
@@ -142,8 +147,9 @@ fn json_next(scan: &mut Scanner<'_>, close: u8, what: &'static str) -> Result<bo
 fn json_value(scan: &mut Scanner<'_>, token: Token<'_>) -> Result<Node<'static>, ScanError> {
     Ok(match token {
         Token::Str(s) => Node::Str(Cow::Owned(json_string(s)?)),
-        Token::Number(n) => Node::Str(Cow::Owned(n.to_owned())),
-        Token::Bool(b) => Node::Bool(b),
+        // PHP's `(string)json_decode(...)`: the number's text as PHP prints it, `"1"`/`""`.
+        Token::Number(n) => Node::Str(Cow::Owned(crate::scalar::php_json_number(n).into_owned())),
+        Token::Bool(b) => Node::Str(Cow::Borrowed(if b { "1" } else { "" })),
         Token::Null => Node::Null,
         Token::ArrayStart => json_array(scan)?,
         Token::ObjectStart => json_object(scan)?,
@@ -581,21 +587,28 @@ mod tests {
     // ---- JSON details -----------------------------------------------------------------------
 
     #[test]
-    fn json_numbers_keep_their_text() {
-        let n = parse_json(br#"[0, -0, 1.50, 1e3, -2.5E-7, 12345678901234567890123]"#).unwrap();
-        assert_eq!(
-            n,
-            seq([
-                "0",
-                "-0",
-                "1.50",
-                "1e3",
-                "-2.5E-7",
-                "12345678901234567890123"
-            ]
-            .map(s)
-            .to_vec())
-        );
+    fn json_scalars_are_php_strings() {
+        // PHP 8.2: `(string)json_decode($text)` (the php cross-check in `scalar.rs` checks many
+        // more).
+        let n = parse_json(
+            br#"[0, -0, 1.50, 1e3, -2.5E-7, 12345678901234567890123, 9223372036854775807, true, false, null]"#,
+        )
+        .unwrap();
+        let mut want: Vec<Node<'static>> = [
+            "0",
+            "0",
+            "1.5",
+            "1000",
+            "-2.5E-7",
+            "1.2345678901235E+22",
+            "9223372036854775807",
+            "1",
+            "",
+        ]
+        .map(s)
+        .to_vec();
+        want.push(Node::Null);
+        assert_eq!(n, seq(want));
         for bad in ["01", "1.", ".5", "+1", "1e", "-", "0x10", "NaN", "Infinity"] {
             assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
         }
@@ -612,7 +625,7 @@ mod tests {
                 ("a", s("last")),
                 ("b", s("1")),
                 ("c", Node::Null),
-                ("d", Node::Bool(true))
+                ("d", s("1"))
             ])
         );
         let n = parse_json(br#""\u00e9\ud83d\ude00\n\/\"""#).unwrap();
@@ -899,13 +912,32 @@ mod tests {
             .prop_map(|v| Node::Map(dedupe(v)))
     }
 
-    /// What an XML body keeps: no nulls or empty containers, booleans as 1/0, NUL as U+FFFD,
-    /// and a one-item list is a single element.
+    /// What a JSON body gives the server: booleans as PHP's `(string)` cast has them.
+    fn php_bools(n: &Node<'_>) -> Node<'static> {
+        match n {
+            Node::Bool(b) => s(if *b { "1" } else { "" }),
+            Node::Seq(items) => Node::Seq(items.iter().map(php_bools).collect()),
+            Node::Map(entries) => Node::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Cow::Owned(k.to_string()), php_bools(v)))
+                    .collect(),
+            ),
+            other => other.clone().into_owned(),
+        }
+    }
+
+    /// What an XML body keeps: no nulls or empty containers, booleans as 1/0, each character
+    /// XML 1.0 forbids as U+FFFD, and a one-item list is a single element.
+    #[cfg(feature = "xml")]
     fn xml_norm(n: &Node<'_>) -> Option<Node<'static>> {
         match n {
             Node::Null => None,
             Node::Bool(b) => Some(s(if *b { "1" } else { "0" })),
-            Node::Str(v) => Some(s(&v.replace('\0', "\u{FFFD}"))),
+            Node::Str(v) => Some(s(&v
+                .chars()
+                .map(|c| if xml::is_forbidden(c) { '\u{FFFD}' } else { c })
+                .collect::<String>())),
             Node::Seq(items) => {
                 let mut v: Vec<_> = items.iter().filter_map(xml_norm).collect();
                 match v.len() {
@@ -930,7 +962,7 @@ mod tests {
         #[test]
         fn json_round_trip(params in arb_params(true)) {
             let body = encode_json(&params);
-            prop_assert_eq!(parse_json(&body).unwrap(), params);
+            prop_assert_eq!(parse_json(&body).unwrap(), php_bools(&params));
         }
 
         #[cfg(feature = "xml")]
