@@ -322,3 +322,47 @@ fn json_scalars_match_php_over_http() {
         );
     }
 }
+
+// ---- 4. A comma list inside one array element -------------------------------------------------
+
+#[test]
+fn comma_list_inside_one_array_element() {
+    let c = client();
+    let report = |fields: &[(&str, &str)]| {
+        let mut all = vec![("options[]", "order_by=unique_id")];
+        all.extend_from_slice(fields);
+        ok(c.form("reports.php", "report", &all))
+    };
+    let want = report(&[
+        ("columns[]", "unique_id"),
+        ("columns[]", "date"),
+        ("options[]", "per_page=2"),
+        ("options[]", "page=1"),
+    ]);
+    assert_eq!(want["columns"], json!(["unique_id", "date"]));
+    assert_eq!(want["results"].as_array().map(Vec::len), Some(2));
+    for fields in [
+        &[
+            ("columns[]", "unique_id,date"),
+            ("options[]", "per_page=2,page=1"),
+        ][..],
+        &[
+            ("columns", "unique_id,date"),
+            ("options", "per_page=2,page=1"),
+        ],
+        &[
+            ("columns[]", "unique_id,date"),
+            ("options[]", "per_page=2"),
+            ("options[]", "page=1"),
+        ],
+    ] {
+        assert_eq!(report(fields), want, "{fields:?}");
+    }
+    // The same in a JSON body: one array element holding a comma list.
+    let got = ok(c.json(
+        "reports.php",
+        "report",
+        json!({"columns": ["unique_id,date"], "options": ["order_by=unique_id", "per_page=2,page=1"]}),
+    ));
+    assert_eq!(got, want);
+}
