@@ -114,6 +114,9 @@ pub struct Field {
     /// Other wire names the decoder accepts.
     #[serde(default)]
     pub alias: Vec<String>,
+    /// Request: the record field of the same action (`filters`) inside which this field is
+    /// also read (`filters[results_limit]`); a value given in both places must agree.
+    pub also_in: Option<Spanned<String>>,
     /// Documentation.
     pub doc: Option<Spanned<String>>,
     /// Decision notes.

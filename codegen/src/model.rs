@@ -278,6 +278,9 @@ pub struct Field {
     pub bool_style: BoolStyle,
     /// Other wire names the decoder accepts.
     pub alias: Vec<String>,
+    /// A request field also read inside this record field of its action (`filters`): the
+    /// server parser reads both places and refuses two different values.
+    pub also_in: Option<String>,
     /// Documentation.
     pub doc: String,
     /// Decision notes.

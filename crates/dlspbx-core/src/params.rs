@@ -380,6 +380,49 @@ impl<'n, 'a> Params<'n, 'a> {
         }
     }
 
+    /// An optional field that may also be given inside the record field `inner`
+    /// (`results_limit` or `filters[results_limit]`, as the reference lists the paging keys
+    /// among the filters): the one given, or an error naming both when they differ (equal
+    /// values, as read, are accepted). An `inner` that is not a map is left to its own
+    /// parser to refuse.
+    pub fn optional_also<T: FromParam + PartialEq>(
+        &self,
+        name: &str,
+        aliases: &[&str],
+        inner: &str,
+    ) -> Result<Option<T>, InvalidRequest> {
+        let top = self.optional::<T>(name, aliases)?;
+        let path = self.field_name(inner);
+        let nested = match self.get(inner, &[]).map(|n| Params::new(n, &path)) {
+            Some(Ok(record)) => record.optional::<T>(name, aliases)?,
+            _ => None,
+        };
+        match (top, nested) {
+            (Some(a), Some(b)) if a != b => {
+                let text = |p: &Params<'_, '_>| {
+                    p.get(name, aliases)
+                        .and_then(|n| scalar_text(n, name).ok())
+                        .map(Cow::into_owned)
+                        .unwrap_or_default()
+                };
+                let given = text(self);
+                let also = match self.get(inner, &[]).map(|n| Params::new(n, &path)) {
+                    Some(Ok(record)) => text(&record),
+                    _ => String::new(),
+                };
+                Err(InvalidRequest::new(
+                    self.field_name(name),
+                    &given,
+                    "conflict",
+                    format!(
+                        "is given twice with different values: `{given}` here and `{also}` as `{path}[{name}]`; give it once"
+                    ),
+                ))
+            }
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+
     /// A list field: a list, a numeric-keyed map, or a single value or record. When `comma` is
     /// set (the reference allows "a single comma-delimited list" for `dst`, `columns` and
     /// `options`), each text, the single value or any item of the list, is split on commas:

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Client, ok};
+use common::{Client, error_of, ok};
 use dlspbx_sim::{Sim, SimConfig};
 use serde_json::{Value, json};
 use std::io::Write as _;
@@ -365,4 +365,57 @@ fn comma_list_inside_one_array_element() {
         json!({"columns": ["unique_id,date"], "options": ["order_by=unique_id", "per_page=2,page=1"]}),
     ));
     assert_eq!(got, want);
+}
+
+// ---- 11. Paging keys under filters[] ----------------------------------------------------------
+
+#[test]
+fn paging_keys_inside_filters() {
+    let c = client();
+    let page = |fields: &[(&str, &str)]| c.form("sms.php", "query_sms", fields);
+    let top = ok(page(&[
+        ("results_limit", "2"),
+        ("results_offset", "1"),
+        ("order_by", "asc"),
+    ]));
+    assert_eq!(top["results"].as_array().map(Vec::len), Some(2));
+    let inside = ok(page(&[
+        ("filters[results_limit]", "2"),
+        ("filters[results_offset]", "1"),
+        ("filters[order_by]", "ASC"),
+    ]));
+    assert_eq!(inside, top);
+    // Both places with the same value (as read: `asc` and `ASC` are one order).
+    let both = ok(page(&[
+        ("results_limit", "2"),
+        ("filters[results_limit]", "2"),
+        ("results_offset", "1"),
+        ("filters[order_by]", "asc"),
+        ("order_by", "ASC"),
+    ]));
+    assert_eq!(both, top);
+    // The reference's JSON sample key `filters[]` holds them too.
+    let json_body = ok(c.json(
+        "sms.php",
+        "query_sms",
+        json!({"filters[]": {"results_limit": 2, "results_offset": 1, "order_by": "asc"}}),
+    ));
+    assert_eq!(json_body, top);
+    // Different values in both places: refused, naming both.
+    let e = error_of(&page(&[
+        ("results_limit", "2"),
+        ("filters[results_limit]", "3"),
+    ]));
+    assert!(
+        e.contains("results_limit") && e.contains("`2`") && e.contains("`3`"),
+        "{e}"
+    );
+    let e = error_of(&page(&[("order_by", "asc"), ("filters[order_by]", "desc")]));
+    assert!(e.contains("order_by"), "{e}");
+    // An unknown filter key is an error, as unknown report options are.
+    let e = error_of(&page(&[("filters[results_limits]", "2")]));
+    assert!(
+        e.contains("results_limits") && e.contains("not a key of filters"),
+        "{e}"
+    );
 }
