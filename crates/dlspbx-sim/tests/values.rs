@@ -419,3 +419,94 @@ fn paging_keys_inside_filters() {
         "{e}"
     );
 }
+
+// ---- 5. count_only in CSV carries the count ---------------------------------------------------
+
+#[test]
+fn count_only_csv_carries_the_total() {
+    let c = client();
+    let fields = [("columns[]", "date"), ("options[]", "count_only=true")];
+    let json_total = ok(c.form("reports.php", "report", &fields))["total_results"].clone();
+    let total = json_total.as_i64().expect("a JSON number");
+    assert!(total > 0);
+    let r = c.form_in("reports.php", "report", "csv", &fields);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, format!("total_results\n{total}\n"));
+    let table = dlspbx_core::report::decode(dlspbx_core::Format::Csv, r.body.as_bytes()).unwrap();
+    assert_eq!(table.total_results(), Some(total));
+    assert_eq!(table.rows().count(), 0);
+    // Through the generated decoder and the blocking client as well.
+    let s = sim();
+    let client = dlspbx::Client::builder()
+        .base_url(s.url())
+        .api_user(s.api_user())
+        .api_key(s.api_key())
+        .format(dlspbx_core::Format::Csv)
+        .build()
+        .unwrap();
+    let req = dlspbx::reports::ReportRequest::new([dlspbx::reports::Column::Date])
+        .option(dlspbx::reports::ReportOption::CountOnly(true));
+    use dlspbx::prelude::*;
+    let page = client.reports().report(req).unwrap();
+    assert_eq!(page.total_results(), Some(total));
+    // A report with rows keeps the rows-only table.
+    let r = c.form_in(
+        "reports.php",
+        "report",
+        "csv",
+        &[("columns[]", "date"), ("options[]", "per_page=2")],
+    );
+    assert!(r.body.starts_with("date\n"), "{}", r.body);
+}
+
+// ---- 12. Echoes and number types as the reference's samples show ----------------------------
+
+#[test]
+fn totals_and_echoes_follow_the_samples() {
+    let c = client();
+    // The report sample: `"total_results": 3`, a number; in a page and a streamed report.
+    for fields in [
+        &[("columns[]", "date"), ("options[]", "per_page=1")][..],
+        &[("columns[]", "date"), ("options[]", "page=ALL")],
+    ] {
+        let r = c.form_in("reports.php", "report", "json", fields);
+        assert!(
+            r.body.contains(r#""total_results":"#) && r.json()["total_results"].is_i64(),
+            "{}",
+            &r.body[..r.body.len().min(200)]
+        );
+        dlspbx_core::report::decode(dlspbx_core::Format::Json, r.body.as_bytes()).unwrap();
+    }
+    // The query_sms sample: `"total_results":"171"`, `"results_limit":"10"`,
+    // `"results_offset":"0"`, strings, and both paging values always echoed.
+    let v = ok(c.form("sms.php", "query_sms", &[]));
+    assert!(v["total_results"].is_string(), "{v}");
+    let n = v["results"].as_array().unwrap().len();
+    assert_eq!(v["results_limit"], json!(n.to_string()), "{v}");
+    assert_eq!(v["results_offset"], json!("0"), "{v}");
+    let v = ok(c.form(
+        "sms.php",
+        "query_sms",
+        &[("results_limit", "1"), ("results_offset", "1")],
+    ));
+    assert_eq!(
+        (&v["results_limit"], &v["results_offset"]),
+        (&json!("1"), &json!("1"))
+    );
+    for format in ["xml", "yaml"] {
+        let r = c.form_in("sms.php", "query_sms", format, &[]);
+        assert!(
+            r.body.contains("results_limit") && r.body.contains("results_offset"),
+            "{}",
+            r.body
+        );
+    }
+    // Each is decoded by the generated decoders.
+    let r = c.form_in("sms.php", "query_sms", "json", &[]);
+    let d = <dlspbx_core::sms::QuerySmsRequest as dlspbx_core::Endpoint>::decode(
+        dlspbx_core::Format::Json,
+        r.body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(d.results_offset, Some(0));
+}
