@@ -829,7 +829,10 @@ impl Cx<'_> {
             let opt = if f.optional { "opt_" } else { "" };
             let (de, ser) = (
                 format!("scalar::{opt}{de}"),
-                format!("scalar::ser_{opt}{ser}"),
+                match f.decimals {
+                    Some(places) => format!("scalar::ser_{opt}fixed::<{places}, _>"),
+                    None => format!("scalar::ser_{opt}{ser}"),
+                },
             );
             attrs.push(quote!(deserialize_with = #de));
             attrs.push(quote!(serialize_with = #ser));

@@ -698,6 +698,13 @@ impl Lower<'_> {
                 );
                 self.cx.err(a.span(), message);
             }
+            if let Some(d) = &f.decimals
+                && (ty != Ty::Decimal || *d.get_ref() > 6)
+            {
+                let message =
+                    format!("field `{fname}`: `decimals` (0 to 6) is for `decimal` fields");
+                self.cx.err(d.span(), message);
+            }
             let bool_style = f.bool_style.as_ref().map_or(BoolStyle::OneZero, |bs| {
                 let message = "`bool_style` must be \"yes_no\" or \"one_zero\"";
                 self.cx
@@ -719,6 +726,7 @@ impl Lower<'_> {
                 rule,
                 list_style,
                 bool_style,
+                decimals: f.decimals.as_ref().map(|d| *d.get_ref()),
                 alias: f.alias.clone(),
                 also_in: f.also_in.as_ref().map(|a| a.get_ref().clone()),
                 doc: text(&f.doc),

@@ -8,7 +8,7 @@
 //!   through these, so the same text means the same thing everywhere.
 //! - **Writing**, PHP-exact, and strict checking: [`yes_no`], [`write_decimal`],
 //!   [`php_float_string`] and [`php_json_number`] (PHP's `(string)` cast of a float and of a
-//!   `json_decode`d number), [`write_duration`], [`When::to_wire`], [`write_datetime`]; the rules of
+//!   `json_decode`d number), [`write_fixed`] (a SQL `DECIMAL` column's text), [`write_duration`], [`When::to_wire`], [`write_datetime`]; the rules of
 //!   [`crate::rules`] check request values with the readers above and send what these write.
 //!
 //! The core reads no clock: relative dates (`now`, `today`) are the caller's to resolve (the
@@ -114,6 +114,23 @@ pub fn write_decimal(v: f64) -> String {
         format!("{v:e}")
     } else {
         format!("{v}")
+    }
+}
+
+/// A decimal with exactly `places` fraction digits, as the server reads a SQL `DECIMAL(n,2)`
+/// column (`1.00`, `0.50`, `12.35`); rounded half to even on the float's exact value.
+///
+/// ```
+/// assert_eq!(dlspbx_core::scalar::write_fixed(1.0, 2), "1.00");
+/// assert_eq!(dlspbx_core::scalar::write_fixed(2.5, 0), "2");
+/// ```
+pub fn write_fixed(v: f64, places: usize) -> String {
+    let text = format!("{v:.places$}");
+    // `-0.00` is `0.00` in SQL.
+    if text.starts_with('-') && text[1..].bytes().all(|b| b == b'0' || b == b'.') {
+        text[1..].to_owned()
+    } else {
+        text
     }
 }
 

@@ -510,3 +510,44 @@ fn totals_and_echoes_follow_the_samples() {
     .unwrap();
     assert_eq!(d.results_offset, Some(0));
 }
+
+// ---- 14. The demo data covers the reference's samples -----------------------------------------
+
+#[test]
+fn demo_data_covers_the_reference_samples() {
+    let c = client();
+    // send_sms's JSON sample: `"dst": ["100", "200"]`.
+    let v = ok(c.json(
+        "sms.php",
+        "send_sms",
+        json!({"dst": ["100", "200"], "body": "Y", "account_code": "Z"}),
+    ));
+    assert_eq!(v["dst"], json!(["100", "200"]), "{v}");
+    // Extension 200 is a user of the default tenant, listed by `status users`.
+    let users = ok(c.form("status.php", "users", &[]));
+    assert!(
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["ext"] == "200"),
+        "{users}"
+    );
+    // The dialer sample's `"call_ratio": "1.00"`, in every format that carries text.
+    let v = ok(c.form("status.php", "dialer", &[]));
+    assert_eq!(v["dialer"][0]["call_ratio"], "1.00", "{v}");
+    for format in ["xml", "yaml", "csv"] {
+        let r = c.form_in("status.php", "dialer", format, &[]);
+        assert!(r.body.contains("1.00"), "{format}: {}", r.body);
+    }
+    // example.test answers what the reference (and the docs) show.
+    assert_eq!(
+        c.form("example.php", "test", &[]),
+        json!({"result": "success", "example_data": ""})
+    );
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json"),
+    )
+    .unwrap();
+    assert!(!docs.contains("Hello from the DLS Hosted PBX API"));
+}
