@@ -501,6 +501,7 @@ pub const CSV_COUNT_HEADER: &str = "total_results";
 /// report's head, for [`encode`] and the simulator's streamed reports.
 pub fn write_document(format: Format, node: &Node<'_>) -> Vec<u8> {
     match format {
+        #[cfg(feature = "json")]
         Format::Json => wire::json::write_with_numbers(node, INTEGER_FIELDS),
         _ => wire::write_node(format, CSV_LAYOUT, node),
     }
