@@ -14,9 +14,10 @@ pub struct OwnedReport {
     /// Empty on success.
     #[serde(default)]
     pub error: String,
-    /// The number of matching calls (the server writes it as a string).
+    /// The number of matching calls: a JSON number, as in the reference's sample (YAML's
+    /// writer quotes it).
     #[serde(default)]
-    pub total_results: Option<String>,
+    pub total_results: Option<Total>,
     /// The report's title.
     #[serde(default)]
     pub title: Option<String>,
@@ -24,6 +25,16 @@ pub struct OwnedReport {
     pub columns: Vec<String>,
     /// One list of cells per call.
     pub results: Vec<Vec<String>>,
+}
+
+/// `total_results` as a user's struct takes it: a number, or its text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Total {
+    /// A JSON number (`3`).
+    Number(i64),
+    /// The text (`"3"`).
+    Text(String),
 }
 
 impl OwnedReport {

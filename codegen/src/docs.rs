@@ -176,6 +176,15 @@ impl Docs<'_> {
         (self.fixtures)(&format!("{module}.{action}/{file}"))
     }
 
+    /// The documented example `<kind>.<suffix>` of an action: `<kind>.reference.<suffix>`
+    /// when there is one (the reference's own sample, where the main golden example invents
+    /// data to exercise the decoders, as example.test's `example_data` does: the docs show what
+    /// the server answers), else `<kind>.<suffix>`.
+    fn example(&self, module: &str, action: &str, kind: &str, suffix: &str) -> Option<String> {
+        self.fixture(module, action, &format!("{kind}.reference.{suffix}"))
+            .or_else(|| self.fixture(module, action, &format!("{kind}.{suffix}")))
+    }
+
     /// The record `r`'s module and name.
     fn record_key(&self, r: TypeRef) -> (&str, &str) {
         (&self.spec.modules[r.module].name, &self.spec.record(r).name)
@@ -534,10 +543,7 @@ impl Docs<'_> {
             .collect();
         let responses: Vec<_> = FORMATS
             .iter()
-            .filter_map(|f| {
-                self.fixture(&m.name, name, &format!("response.{}", f.0))
-                    .map(|t| (f, t))
-            })
+            .filter_map(|f| self.example(&m.name, name, "response", f.0).map(|t| (f, t)))
             .collect();
         if !requests.is_empty() || !responses.is_empty() {
             o.push_str("<details><summary>Examples</summary>\n\n");
@@ -582,6 +588,13 @@ impl Docs<'_> {
             }
             if f.bool_style == BoolStyle::YesNo {
                 desc.push_str("\n\nWritten `Yes`/`No`.");
+            }
+            if let Some(places) = f.decimals {
+                let _ = write!(
+                    desc,
+                    "\n\nWritten with {places} decimal places (`{:.*}`).",
+                    places as usize, 1.0
+                );
             }
             push_aliases(&mut desc, &f.alias);
             push_note(&mut desc, &f.note);
@@ -921,7 +934,7 @@ impl Docs<'_> {
         let with_examples = |kind: &str, suffix: &str, mut c: Map<String, Value>| {
             let mut examples = Map::new();
             for (m, a) in &actions {
-                if let Some(text) = self.fixture(&m.name, &a.name, &format!("{kind}.{suffix}")) {
+                if let Some(text) = self.example(&m.name, &a.name, kind, suffix) {
                     let value = if suffix == "json" {
                         serde_json::from_str(&text).unwrap_or(Value::String(text))
                     } else {

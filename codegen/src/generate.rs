@@ -203,11 +203,22 @@ impl Cx<'_> {
             .enums
             .iter()
             .map(|e| simple_enum(&self.paths, &e.name, &e.doc, &e.values, quote!()));
-        let types = m.types.iter().map(|t| {
+        let here = self.spec.modules.iter().position(|x| std::ptr::eq(x, m));
+        let types = m.types.iter().enumerate().map(|(index, t)| {
             let name = camel(&t.name);
             let doc = doc_attrs(&t.doc);
             if t.direction == Direction::Request {
-                let body = self.request_body(&m.name, &name, &t.fields, t.check.as_deref(), false);
+                let accepts = here
+                    .map(|module| self.also_in_keys(TypeRef { module, index }))
+                    .unwrap_or_default();
+                let body = self.request_body(
+                    &m.name,
+                    &name,
+                    &t.fields,
+                    t.check.as_deref(),
+                    false,
+                    &accepts,
+                );
                 quote!(#doc #body)
             } else {
                 self.response_struct(&m.name, &name, doc, &t.fields, t.borrows)
@@ -250,7 +261,26 @@ impl Cx<'_> {
 
     // ----- request records -----------------------------------------------------------------
 
-    /// Struct, builder, ToParam, FromParam and Validate for a set of request fields.
+    /// The keys the request record `r` accepts besides its own fields: the action fields
+    /// that are also read inside it (`also_in`, as `filters[results_limit]`).
+    fn also_in_keys(&self, r: TypeRef) -> Vec<&str> {
+        let mut keys = Vec::new();
+        for a in self.spec.modules.iter().flat_map(|m| &m.actions) {
+            for f in &a.request {
+                let Some(inner) = &f.also_in else { continue };
+                let holder = a.request.iter().find(|g| &g.name == inner);
+                if holder.is_some_and(|g| g.ty == Ty::Record(r)) && !keys.contains(&f.name.as_str())
+                {
+                    keys.push(f.name.as_str());
+                    keys.extend(f.alias.iter().map(String::as_str));
+                }
+            }
+        }
+        keys
+    }
+
+    /// Struct, builder, ToParam, FromParam and Validate for a set of request fields; `accepts`
+    /// are the keys a record also takes for its action (see [`Cx::also_in_keys`]).
     fn request_body(
         &self,
         here: &str,
@@ -258,6 +288,7 @@ impl Cx<'_> {
         fields: &[Field],
         check: Option<&str>,
         is_action: bool,
+        accepts: &[&str],
     ) -> TokenStream {
         let root = &self.paths.core;
         let fields: Vec<ReqField> = fields.iter().map(|f| self.req_field(here, f)).collect();
@@ -292,7 +323,8 @@ impl Cx<'_> {
         } else {
             let known = fields
                 .iter()
-                .flat_map(|r| std::iter::once(r.wire).chain(r.f.alias.iter().map(String::as_str)));
+                .flat_map(|r| std::iter::once(r.wire).chain(r.f.alias.iter().map(String::as_str)))
+                .chain(accepts.iter().copied());
             quote! { p.deny_unknown(&[#(#known),*])?; }
         };
         // `new()` takes no arguments: `Default` is `new()`, derived when every field starts
@@ -797,7 +829,10 @@ impl Cx<'_> {
             let opt = if f.optional { "opt_" } else { "" };
             let (de, ser) = (
                 format!("scalar::{opt}{de}"),
-                format!("scalar::ser_{opt}{ser}"),
+                match f.decimals {
+                    Some(places) => format!("scalar::ser_{opt}fixed::<{places}, _>"),
+                    None => format!("scalar::ser_{opt}{ser}"),
+                },
             );
             attrs.push(quote!(deserialize_with = #de));
             attrs.push(quote!(serialize_with = #ser));
@@ -912,7 +947,7 @@ impl Cx<'_> {
                 " (not idempotent: never retried automatically)"
             }
         ));
-        let req_body = self.request_body(module, &req, &a.request, a.check.as_deref(), true);
+        let req_body = self.request_body(module, &req, &a.request, a.check.as_deref(), true, &[]);
         let resp_doc = doc_attrs(&format!(
             "Successful response of `{module}.{aname}`: {summary}"
         ));
@@ -1647,6 +1682,14 @@ fn req_from_param(r: &ReqField<'_>) -> TokenStream {
         (Ty::CustomFields, _) => quote! { #id: p.custom_fields("custom:")?, },
         (Ty::Options, _) => quote! { #id: p.options(#wire)?, },
         (Ty::List(_), _) => quote! { #id: p.list(#wire, &[#(#aliases),*], #comma)?, },
+        _ if r.f.also_in.is_some() => {
+            let inner = r.f.also_in.as_deref().unwrap_or_default();
+            let read = quote! { p.optional_also(#wire, &[#(#aliases),*], #inner)? };
+            match &r.default_expr {
+                Some(expr) => quote! { #id: #read.unwrap_or(#expr), },
+                None => quote! { #id: #read, },
+            }
+        }
         (_, Some(expr)) => quote! { #id: p.optional(#wire, &[#(#aliases),*])?.unwrap_or(#expr), },
         _ if r.required_scalar => quote! { #id: p.required(#wire, &[#(#aliases),*])?, },
         _ => quote! { #id: p.optional(#wire, &[#(#aliases),*])?, },

@@ -111,9 +111,15 @@ pub struct Field {
     pub list_style: Option<Spanned<String>>,
     /// For `bool` response fields: `yes_no` (`Yes`/`No`) or `one_zero` (`1`/`0`, the default).
     pub bool_style: Option<Spanned<String>>,
+    /// For `decimal` fields: the fraction digits the server always writes (`2`: `1.00`, as a
+    /// SQL `DECIMAL(n,2)` column reads), from 0 to 6; without it the shortest text (`1`).
+    pub decimals: Option<Spanned<u8>>,
     /// Other wire names the decoder accepts.
     #[serde(default)]
     pub alias: Vec<String>,
+    /// Request: the record field of the same action (`filters`) inside which this field is
+    /// also read (`filters[results_limit]`); a value given in both places must agree.
+    pub also_in: Option<Spanned<String>>,
     /// Documentation.
     pub doc: Option<Spanned<String>>,
     /// Decision notes.

@@ -623,6 +623,37 @@ impl Lower<'_> {
                 rest = tail;
             }
         }
+        let request = self.fields(&a.request, &format!("request of `{name}`"));
+        for (f, lowered) in a.request.iter().zip(&request) {
+            let Some(inner) = &f.also_in else { continue };
+            let fname = &lowered.name;
+            let record = request
+                .iter()
+                .find(|g| &g.name == inner.get_ref())
+                .map(|g| matches!(g.ty, Ty::Record(_)));
+            if record != Some(true) {
+                let message = format!(
+                    "field `{fname}`: `also_in = \"{}\"` must name a record request field of `{name}`",
+                    inner.get_ref()
+                );
+                self.cx.err(inner.span(), message);
+            }
+            if lowered.required
+                || !matches!(
+                    lowered.ty,
+                    Ty::String
+                        | Ty::Int
+                        | Ty::Decimal
+                        | Ty::Bool
+                        | Ty::Date
+                        | Ty::DateTime
+                        | Ty::Enum(_)
+                )
+            {
+                let message = format!("field `{fname}`: `also_in` is for optional single values");
+                self.cx.err(inner.span(), message);
+            }
+        }
         Action {
             name: name.clone(),
             summary: text(&a.summary),
@@ -634,7 +665,7 @@ impl Lower<'_> {
             decoder,
             check: a.check.clone(),
             confirm: a.confirm.as_ref().map(|c| c.get_ref().clone()),
-            request: self.fields(&a.request, &format!("request of `{name}`")),
+            request,
             response: self.fields(&a.response, &format!("response of `{name}`")),
         }
     }
@@ -659,6 +690,21 @@ impl Lower<'_> {
                 self.cx
                     .word(ls, ListStyle::parse, ListStyle::Array, message)
             });
+            if let Some(a) = &f.also_in
+                && !owner.starts_with("request of")
+            {
+                let message = format!(
+                    "field `{fname}`: `also_in` is for the request fields of an action, not the {owner}"
+                );
+                self.cx.err(a.span(), message);
+            }
+            if let Some(d) = &f.decimals
+                && (ty != Ty::Decimal || *d.get_ref() > 6)
+            {
+                let message =
+                    format!("field `{fname}`: `decimals` (0 to 6) is for `decimal` fields");
+                self.cx.err(d.span(), message);
+            }
             let bool_style = f.bool_style.as_ref().map_or(BoolStyle::OneZero, |bs| {
                 let message = "`bool_style` must be \"yes_no\" or \"one_zero\"";
                 self.cx
@@ -680,7 +726,9 @@ impl Lower<'_> {
                 rule,
                 list_style,
                 bool_style,
+                decimals: f.decimals.as_ref().map(|d| *d.get_ref()),
                 alias: f.alias.clone(),
+                also_in: f.also_in.as_ref().map(|a| a.get_ref().clone()),
                 doc: text(&f.doc),
                 note: f.note.clone(),
             }

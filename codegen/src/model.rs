@@ -276,8 +276,14 @@ pub struct Field {
     pub list_style: Option<ListStyle>,
     /// How a `bool` response field is written.
     pub bool_style: BoolStyle,
+    /// How many fraction digits a `decimal` field is written with (`Some(2)`: `1.00`); `None`:
+    /// its shortest text.
+    pub decimals: Option<u8>,
     /// Other wire names the decoder accepts.
     pub alias: Vec<String>,
+    /// A request field also read inside this record field of its action (`filters`): the
+    /// server parser reads both places and refuses two different values.
+    pub also_in: Option<String>,
     /// Documentation.
     pub doc: String,
     /// Decision notes.

@@ -197,3 +197,49 @@ fn only_a_values_filter_has_a_values_list() {
         "{err}"
     );
 }
+
+#[test]
+fn also_in_must_name_a_record_field_of_the_action() {
+    let record = "[[type]]\nname = \"F\"\ndoc = \"Filters.\"\n[[type.field]]\nname = \"x\"\ntype = \"string\"\ndoc = \"X.\"\n";
+    let holder = "[[action.request]]\nname = \"filters\"\ntype = \"F\"\ndoc = \"Filters.\"\n";
+    let limit = |also_in: &str, extra: &str| {
+        format!(
+            "[[action.request]]\nname = \"limit\"\ntype = \"int\"\nalso_in = \"{also_in}\"\n{extra}doc = \"A limit.\"\n"
+        )
+    };
+    assert_eq!(
+        load_one(&format!(
+            "{}{record}",
+            action(&format!("{holder}{}", limit("filters", "")))
+        )),
+        ""
+    );
+    let err = load_one(&format!(
+        "{}{record}",
+        action(&format!("{holder}{}", limit("filter", "")))
+    ));
+    assert!(
+        err.contains(
+            "field `limit`: `also_in = \"filter\"` must name a record request field of `a`"
+        ),
+        "{err}"
+    );
+    let err = load_one(&format!(
+        "{}{record}",
+        action(&format!(
+            "{holder}{}",
+            limit("filters", "required = true\n")
+        ))
+    ));
+    assert!(
+        err.contains("`also_in` is for optional single values"),
+        "{err}"
+    );
+    let err = load_one(&action(
+        "[[action.response]]\nname = \"n\"\ntype = \"int\"\nalso_in = \"x\"\ndoc = \"N.\"\n",
+    ));
+    assert!(
+        err.contains("`also_in` is for the request fields of an action"),
+        "{err}"
+    );
+}

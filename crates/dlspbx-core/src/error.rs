@@ -259,6 +259,78 @@ pub enum EncodeKind {
     Unrepresentable,
 }
 
+/// Why a request cannot be sent as an XML body: the [`source`](std::error::Error::source)
+/// of the [`EncodeError`] (kind [`EncodeKind::Unrepresentable`]) that
+/// `request::body::try_encode_xml` (and so `http::build` with an XML body) fails with, so
+/// that nothing is sent.
+///
+/// ```
+/// # #[cfg(feature = "xml")] {
+/// use dlspbx_core::error::{Error, XmlProblem, XmlRefusal};
+/// use dlspbx_core::request::body::try_encode_xml;
+/// use dlspbx_core::wire::Node;
+///
+/// let params = Node::Map(vec![("body".into(), Node::str("hi\u{1}"))]);
+/// let Err(Error::Encode(e)) = try_encode_xml(&params) else { panic!() };
+/// let refusal = std::error::Error::source(&e).unwrap().downcast_ref::<XmlRefusal>().unwrap();
+/// assert_eq!(refusal.field, "body");
+/// assert_eq!(refusal.problem, XmlProblem::Character('\u{1}'));
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct XmlRefusal {
+    /// The parameter's path, as in [`InvalidRequest::field`] (`body`,
+    /// `filter_groups[0].rules[1].value`); `request` for the parameters as a whole.
+    pub field: String,
+    /// What XML cannot carry.
+    pub problem: XmlProblem,
+}
+
+impl XmlRefusal {
+    /// A refusal of the parameter at `field`.
+    pub fn new(field: impl Into<String>, problem: XmlProblem) -> Self {
+        XmlRefusal {
+            field: field.into(),
+            problem,
+        }
+    }
+}
+
+/// What an XML request body cannot carry: see [`XmlRefusal`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum XmlProblem {
+    /// The parameters are a single value or a list, not a map of names to values.
+    NotAMap,
+    /// This name (a parameter's key) is not an XML element name.
+    Name(String),
+    /// XML 1.0 forbids this character even as a character reference (C0 controls other than
+    /// tab, line feed and carriage return; U+FFFE, U+FFFF).
+    Character(char),
+}
+
+impl fmt::Display for XmlRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            XmlProblem::NotAMap => {
+                f.write_str("XML request parameters must be a map of names to values")
+            }
+            XmlProblem::Name(name) => {
+                write!(f, "`{}`: {name:?} is not an XML element name", self.field)
+            }
+            XmlProblem::Character(c) => write!(
+                f,
+                "`{}`: the character U+{:04X} cannot be sent in an XML body (XML 1.0 forbids it)",
+                self.field,
+                u32::from(*c)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for XmlRefusal {}
+
 /// A call that the object's state does not allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -387,8 +387,54 @@ impl<'n, 'a> Params<'n, 'a> {
         }
     }
 
-    /// A list field: a list, a numeric-keyed map, or a single value or record (split on commas when
-    /// `comma` is set, as the reference allows for `dst` and `columns`).
+    /// An optional field that may also be given inside the record field `inner`
+    /// (`results_limit` or `filters[results_limit]`, as the reference lists the paging keys
+    /// among the filters): the one given, or an error naming both when they differ (equal
+    /// values, as read, are accepted). An `inner` that is not a map is left to its own
+    /// parser to refuse.
+    pub fn optional_also<T: FromParam + PartialEq>(
+        &self,
+        name: &str,
+        aliases: &[&str],
+        inner: &str,
+    ) -> Result<Option<T>, InvalidRequest> {
+        let top = self.optional::<T>(name, aliases)?;
+        let path = self.field_name(inner);
+        let nested = match self.get(inner, &[]).map(|n| Params::new(n, &path)) {
+            Some(Ok(record)) => record.optional::<T>(name, aliases)?,
+            _ => None,
+        };
+        match (top, nested) {
+            (Some(a), Some(b)) if a != b => {
+                let text = |p: &Params<'_, '_>| {
+                    p.get(name, aliases)
+                        .and_then(|n| scalar_text(n, name).ok())
+                        .map(Cow::into_owned)
+                        .unwrap_or_default()
+                };
+                let given = text(self);
+                let also = match self.get(inner, &[]).map(|n| Params::new(n, &path)) {
+                    Some(Ok(record)) => text(&record),
+                    _ => String::new(),
+                };
+                Err(InvalidRequest::new(
+                    self.field_name(name),
+                    &given,
+                    "conflict",
+                    format!(
+                        "is given twice with different values: `{given}` here and `{also}` as `{path}[{name}]`; give it once"
+                    ),
+                ))
+            }
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+
+    /// A list field: a list, a numeric-keyed map, or a single value or record. When `comma` is
+    /// set (the reference allows "a single comma-delimited list" for `dst`, `columns` and
+    /// `options`), each text, the single value or any item of the list, is split on commas:
+    /// `columns=unique_id,date`, `columns[]=unique_id,date` and
+    /// `columns[]=unique_id&columns[]=date` are the same list.
     pub fn list<T: FromParam>(
         &self,
         name: &str,
@@ -411,17 +457,33 @@ impl<'n, 'a> Params<'n, 'a> {
             }
             Node::Null => Vec::new(),
             Node::Str(s) if s.is_empty() => Vec::new(),
-            Node::Str(s) if comma => {
-                return s
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .enumerate()
-                    .map(|(i, p)| T::from_param(&Node::str(p), &format!("{field}[{i}]")))
-                    .collect();
-            }
             other => vec![other],
         };
+        // A single text is always split (and trimmed); a list's items only when they hold a
+        // comma, so that an item is otherwise read as given.
+        let single = !matches!(node, Node::Seq(_) | Node::Map(_));
+        if comma
+            && items
+                .iter()
+                .any(|n| matches!(n, Node::Str(s) if single || s.contains(',')))
+        {
+            let mut out = Vec::with_capacity(items.len() + 1);
+            for n in items {
+                match n {
+                    Node::Str(s) if single || s.contains(',') => {
+                        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                            let field = format!("{field}[{}]", out.len());
+                            out.push(T::from_param(&Node::str(part), &field)?);
+                        }
+                    }
+                    other => {
+                        let field = format!("{field}[{}]", out.len());
+                        out.push(T::from_param(other, &field)?);
+                    }
+                }
+            }
+            return Ok(out);
+        }
         items
             .into_iter()
             .enumerate()
@@ -485,4 +547,42 @@ pub fn check_text(field: &str, value: &str) -> Result<(), InvalidRequest> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::arb::{m, s};
+
+    fn list(node: Node<'static>, comma: bool) -> Result<Vec<String>, InvalidRequest> {
+        let params = m(vec![("k", node)]);
+        Params::new(&params, "")?.list("k", &[], comma)
+    }
+
+    #[test]
+    fn comma_lists_in_any_form() {
+        let want = Ok(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]);
+        assert_eq!(list(s("a, b,,c"), true), want);
+        assert_eq!(list(Node::Seq(vec![s("a,b"), s("c")]), true), want);
+        assert_eq!(list(Node::Seq(vec![s("a"), s("b,c")]), true), want);
+        assert_eq!(list(Node::Seq(vec![s("a"), s("b"), s("c")]), true), want);
+        assert_eq!(list(m(vec![("3", s("a,b")), ("7", s("c"))]), true), want);
+        // Without `comma`, a comma is text.
+        assert_eq!(
+            list(Node::Seq(vec![s("a,b"), s("c")]), false),
+            Ok(vec!["a,b".to_owned(), "c".to_owned()])
+        );
+        // An item without a comma is read as given.
+        assert_eq!(
+            list(Node::Seq(vec![s(" a "), s("b,c")]), true),
+            Ok(vec![" a ".to_owned(), "b".to_owned(), "c".to_owned()])
+        );
+        // Errors name the item's place in the whole list.
+        let params = m(vec![("k", Node::Seq(vec![s("1,2"), s("x")]))]);
+        let e = Params::new(&params, "")
+            .unwrap()
+            .list::<i64>("k", &[], true)
+            .unwrap_err();
+        assert_eq!(e.field, "k[2]");
+    }
 }

@@ -7,7 +7,8 @@
 //!   ([`crate::params`], the generated report options), the simulator and the CLI all read
 //!   through these, so the same text means the same thing everywhere.
 //! - **Writing**, PHP-exact, and strict checking: [`yes_no`], [`write_decimal`],
-//!   [`write_duration`], [`When::to_wire`], [`write_datetime`]; the rules of
+//!   [`php_float_string`] and [`php_json_number`] (PHP's `(string)` cast of a float and of a
+//!   `json_decode`d number), [`write_fixed`] (a SQL `DECIMAL` column's text), [`write_duration`], [`When::to_wire`], [`write_datetime`]; the rules of
 //!   [`crate::rules`] check request values with the readers above and send what these write.
 //!
 //! The core reads no clock: relative dates (`now`, `today`) are the caller's to resolve (the
@@ -18,6 +19,7 @@
 pub use jiff::civil::DateTime;
 pub use jiff::tz::TimeZone;
 
+use std::borrow::Cow;
 use std::fmt;
 
 // ---------------------------------------------------------------------------------------------
@@ -112,6 +114,104 @@ pub fn write_decimal(v: f64) -> String {
         format!("{v:e}")
     } else {
         format!("{v}")
+    }
+}
+
+/// A decimal with exactly `places` fraction digits, as the server reads a SQL `DECIMAL(n,2)`
+/// column (`1.00`, `0.50`, `12.35`); rounded half to even on the float's exact value.
+///
+/// ```
+/// assert_eq!(dlspbx_core::scalar::write_fixed(1.0, 2), "1.00");
+/// assert_eq!(dlspbx_core::scalar::write_fixed(2.5, 0), "2");
+/// ```
+pub fn write_fixed(v: f64, places: usize) -> String {
+    let text = format!("{v:.places$}");
+    // `-0.00` is `0.00` in SQL.
+    if text.starts_with('-') && text[1..].bytes().all(|b| b == b'0' || b == b'.') {
+        text[1..].to_owned()
+    } else {
+        text
+    }
+}
+
+/// PHP's `(string)` cast of a float, as PHP 8 prints it with its default `precision` of 14
+/// (`echo`, string interpolation and `(string)` use `precision`; only `var_export` and
+/// `json_encode` use `serialize_precision`): the value rounded to 14 significant digits
+/// (half to even, as PHP's `zend_dtoa`), trailing zeros dropped, in fixed notation when its
+/// decimal exponent is from -5 to 14 and otherwise as `d.dddE+X` with at least one fraction
+/// digit: `1.5`, `1000`, `0.0001`, `1.0E-5`, `1.0E+14`, `1.2345678901234E+14`, `-0`, `INF`.
+///
+/// ```
+/// use dlspbx_core::scalar::php_float_string;
+/// assert_eq!(php_float_string(1.5), "1.5");
+/// assert_eq!(php_float_string(1e20), "1.0E+20");
+/// assert_eq!(php_float_string(99_999_999_999_999.0), "99999999999999");
+/// assert_eq!(php_float_string(0.1 + 0.2), "0.3");
+/// ```
+pub fn php_float_string(v: f64) -> String {
+    if v.is_nan() {
+        return "NAN".into();
+    }
+    let sign = if v.is_sign_negative() { "-" } else { "" };
+    if v.is_infinite() {
+        return format!("{sign}INF");
+    }
+    if v == 0.0 {
+        return format!("{sign}0");
+    }
+    // 14 significant digits, correctly rounded: `d.ddddddddddddde<exp>`.
+    let sci = format!("{:.13e}", v.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    // PHP's `decpt`: where the decimal point goes, counted from the first digit.
+    let decpt = exp + 1;
+    let mut out = String::with_capacity(24);
+    out.push_str(sign);
+    if if decpt < 0 { decpt < -3 } else { decpt > 14 } {
+        out.push_str(&digits[..1]);
+        out.push('.');
+        out.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
+        out.push('E');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&exp.unsigned_abs().to_string());
+    } else if decpt <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', decpt.unsigned_abs() as usize));
+        out.push_str(digits);
+    } else {
+        let whole = decpt as usize;
+        if digits.len() > whole {
+            out.push_str(&digits[..whole]);
+            out.push('.');
+            out.push_str(&digits[whole..]);
+        } else {
+            out.push_str(digits);
+            out.extend(std::iter::repeat_n('0', whole - digits.len()));
+        }
+    }
+    out
+}
+
+/// The text PHP gives a JSON number after `json_decode` and a `(string)` cast: an integer
+/// that fits PHP's `int` (`i64`) as its digits (`-0` is `0`); any other number (a fraction, an
+/// exponent, an integer beyond `i64`) as a float, written by [`php_float_string`]: `1.50` →
+/// `1.5`, `1e3` → `1000`, `100000000000000000000` → `1.0E+20`, `1e400` → `INF`. `text` is a
+/// number as JSON writes it (the JSON scanner's token); anything else is returned as it is.
+pub fn php_json_number(text: &str) -> Cow<'_, str> {
+    let integer = !text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
+    if integer && let Ok(i) = text.parse::<i64>() {
+        return if i.to_string() == text {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(i.to_string())
+        };
+    }
+    match text.parse::<f64>() {
+        Ok(f) => Cow::Owned(php_float_string(f)),
+        Err(_) => Cow::Borrowed(text),
     }
 }
 
@@ -698,5 +798,190 @@ mod tests {
             prop_assert_eq!(read_datetime(&text, false), Ok(When::Civil(dt)));
             prop_assert_eq!(read_datetime(&text, false).map(|w| w.unix_utc()), Ok(secs));
         }
+    }
+
+    #[test]
+    fn php_float_strings() {
+        for (v, want) in [
+            (1.5, "1.5"),
+            (1e3, "1000"),
+            (1e20, "1.0E+20"),
+            (1e15, "1.0E+15"),
+            (1e14, "1.0E+14"),
+            (99_999_999_999_999.0, "99999999999999"),
+            (123_456_789_012_345.0, "1.2345678901234E+14"),
+            (123_456_789_012_325.0, "1.2345678901232E+14"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0E-5"),
+            (-0.0, "-0"),
+            (0.0, "0"),
+            (0.5, "0.5"),
+            (0.1 + 0.2, "0.3"),
+            (-1e15, "-1.0E+15"),
+            (f64::MAX, "1.7976931348623E+308"),
+            (5e-324, "4.9406564584125E-324"),
+            (f64::INFINITY, "INF"),
+            (f64::NEG_INFINITY, "-INF"),
+        ] {
+            assert_eq!(php_float_string(v), want, "{v:e}");
+        }
+        assert_eq!(php_json_number("-0"), "0");
+        assert_eq!(php_json_number("42"), "42");
+        assert!(matches!(php_json_number("42"), Cow::Borrowed(_)));
+        assert_eq!(
+            php_json_number("9223372036854775808"),
+            "9.2233720368548E+18"
+        );
+        assert_eq!(
+            php_json_number("-9223372036854775808"),
+            "-9223372036854775808"
+        );
+        assert_eq!(php_json_number("1e400"), "INF");
+    }
+
+    /// Number texts for the PHP cross-check: the edge cases, then random integers, decimals
+    /// and exponents (a small deterministic xorshift, so a failure can be replayed).
+    fn json_number_cases() -> Vec<String> {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "-1",
+            "1.50",
+            "1e3",
+            "1E+2",
+            "1e-7",
+            "0.1",
+            "0.0001",
+            "0.00001",
+            "1e14",
+            "1e15",
+            "-1e15",
+            "1.5e15",
+            "999999999999999.9",
+            "99999999999999.5",
+            "123456789012345.0",
+            "123456789012325.0",
+            "0.30000000000000004",
+            "1e22",
+            "1e400",
+            "-1e400",
+            "5e-324",
+            "1e-400",
+            "1.7976931348623157e308",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "100000000000000000000",
+            "12345678901234567890",
+            "123456789012345678",
+            "0.000123456789012345",
+            "1234.5678",
+            "2.5",
+            "0.05",
+            "1e0",
+            "10e-1",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..400 {
+            let sign = if next() % 3 == 0 { "-" } else { "" };
+            let int_len = 1 + (next() % 22) as usize;
+            let mut int: String = (0..int_len)
+                .map(|_| char::from(b'0' + (next() % 10) as u8))
+                .collect();
+            if int_len > 1 && int.starts_with('0') {
+                int.replace_range(..1, "1");
+            }
+            let text = match next() % 4 {
+                0 => format!("{sign}{int}"),
+                1 => {
+                    let frac: String = (0..1 + next() % 18)
+                        .map(|_| char::from(b'0' + (next() % 10) as u8))
+                        .collect();
+                    format!("{sign}{int}.{frac}")
+                }
+                2 => format!("{sign}{}e{}", &int[..1], (next() % 660) as i64 - 330),
+                _ => {
+                    let frac: String = (0..1 + next() % 6)
+                        .map(|_| char::from(b'0' + (next() % 10) as u8))
+                        .collect();
+                    format!("{sign}{}.{frac}E{}", &int[..1], (next() % 40) as i64 - 20)
+                }
+            };
+            cases.push(text);
+        }
+        cases
+    }
+
+    /// The PHP cross-check: every case through our JSON body reader (`parse_json`, which
+    /// converts with [`php_json_number`]) against PHP 8's `(string)json_decode($text)`, with
+    /// `true`, `false` and `null` besides. Prints `SKIPPED` without php.
+    #[test]
+    fn json_scalars_match_php() {
+        use std::io::Write as _;
+        use std::process::{Command, Stdio};
+        let php = Command::new("php")
+            .arg("-v")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !php {
+            eprintln!("SKIPPED: php not installed (apt-get install php-cli)");
+            return;
+        }
+        let mut cases = json_number_cases();
+        cases.extend(["true", "false", "null"].map(str::to_owned));
+        let script = r#"$out = [];
+            foreach (json_decode(file_get_contents("php://stdin"), true) as $t) {
+                $out[] = (string)json_decode($t);
+            }
+            echo json_encode($out);"#;
+        // `-n`: PHP's built-in defaults (`precision` 14), as a stock php.ini has them.
+        let mut child = Command::new("php")
+            .args(["-n", "-r", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("php runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&serde_json::to_vec(&cases).unwrap())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "php failed");
+        let php: Vec<String> = serde_json::from_slice(&out.stdout).expect("php prints a list");
+        assert_eq!(php.len(), cases.len());
+        let mut failures = Vec::new();
+        for (text, want) in cases.iter().zip(&php) {
+            let ours = match crate::request::body::parse_json(text.as_bytes()) {
+                Ok(crate::wire::Node::Str(s)) => s.into_owned(),
+                Ok(crate::wire::Node::Null) => String::new(),
+                other => format!("{other:?}"),
+            };
+            if &ours != want {
+                failures.push(format!("{text}: php {want:?}, ours {ours:?}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} differ:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n")
+        );
     }
 }

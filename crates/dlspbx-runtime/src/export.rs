@@ -61,7 +61,7 @@ pub struct ExportSummary {
     pub columns: Vec<String>,
     /// Rows passed to the callback.
     pub rows: u64,
-    /// `total_results` (JSON only; CSV does not carry it).
+    /// `total_results` (JSON; in CSV only a `count_only` report carries it).
     pub total_results: Option<i64>,
     /// The report's title (JSON only).
     pub title: Option<String>,
@@ -160,7 +160,9 @@ pub const DEFAULT_MAX_ROW_SIZE: usize = 16 << 20;
 ///   `null` as empty (as [`ReportTable::rows`](dlspbx_core::report::ReportTable::rows)
 ///   decodes them). `"result": "error"` ends the export with [`Error::Server`].
 /// - **CSV**: RFC 4180 (quoted fields, doubled quotes, any line ending); the first record is
-///   the header. The error shape `result,error` / `error,<message>` is [`Error::Server`].
+///   the header. The error shape `result,error` / `error,<message>` is [`Error::Server`]. A
+///   `count_only` report, the header `total_results` and one record with the number, gives
+///   [`ExportSummary::total_results`] and no rows; an empty body gives no rows either.
 ///
 /// A UTF-8 byte order mark is skipped. Malformed or truncated bodies are
 /// [`Error::Decode`] with the byte offset in the body.
@@ -263,6 +265,10 @@ struct Csv {
     header: bool,
     /// The header was `result,error`: the next record holds the server's message.
     error_shape: bool,
+    /// The header was `total_results` alone (a `count_only` report,
+    /// `dlspbx_core::report::CSV_COUNT_HEADER`): the next record holds the total, and there
+    /// are no rows.
+    count_shape: bool,
 }
 
 impl ExportDecoder {
@@ -288,6 +294,7 @@ impl ExportDecoder {
                 record_start: 0,
                 header: false,
                 error_shape: false,
+                count_shape: false,
             })),
             _ => State::Json(Json {
                 at: JsonAt::Start,
@@ -748,10 +755,27 @@ impl ExportDecoder {
                         csv.error_shape = false;
                         return Err(Error::Server { message }.into());
                     }
+                    if csv.count_shape {
+                        let text = cells.first().map_or("", |c| c.as_str());
+                        let total = text.trim().parse::<i64>().map_err(|_| {
+                            E::from(Error::from(DecodeError::new(
+                                Format::Csv,
+                                Position::Offset(csv.record_start as usize),
+                                format!("total_results: expected an integer, found {text:?}"),
+                            )))
+                        })?;
+                        self.summary.total_results = Some(total);
+                        csv.count_shape = false;
+                        continue;
+                    }
                     if !csv.header {
                         csv.header = true;
                         if cells.len() == 2 && cells[0] == "result" && cells[1] == "error" {
                             csv.error_shape = true;
+                        } else if cells.len() == 1
+                            && cells[0] == dlspbx_core::report::CSV_COUNT_HEADER
+                        {
+                            csv.count_shape = true;
                         } else {
                             self.summary.columns = cells.into_iter().map(String::from).collect();
                         }
@@ -1026,6 +1050,14 @@ mod tests {
         );
         let (summary, rows) = collect(Format::Csv, "").unwrap();
         assert!(summary.columns.is_empty() && rows.is_empty());
+        // A `count_only` report: the total, no columns and no rows.
+        for body in ["total_results\n173\n", "total_results\r\n\"173\""] {
+            let (summary, rows) = collect(Format::Csv, body).unwrap();
+            assert_eq!(summary.total_results, Some(173), "{body:?}");
+            assert!(summary.columns.is_empty() && rows.is_empty(), "{body:?}");
+        }
+        let e = collect(Format::Csv, "total_results\nmany\n").unwrap_err();
+        assert!(e.to_string().contains("total_results"), "{e}");
         let e = decode_in(Format::Csv, b"a\n\xff\xfe\n", 100).unwrap_err();
         assert!(e.to_string().contains("invalid UTF-8 in field 1"), "{e}");
         let mut decoder = ExportDecoder::new(Format::Csv).max_row_size(8);

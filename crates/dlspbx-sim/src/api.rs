@@ -771,10 +771,13 @@ impl Handler for Api<'_> {
                 Ok(m)
             },
         )?;
+        // Both paging values are always echoed, as the reference's sample shows: the limit
+        // given, or without one the number of records returned (every one from the offset).
+        let limit = r.results_limit.unwrap_or(results.len() as i64);
         answer(|o: &mut sms::QuerySmsResponse| {
             o.total_results = Some(total);
-            o.results_limit = r.results_limit;
-            o.results_offset = r.results_offset;
+            o.results_limit = Some(limit);
+            o.results_offset = Some(r.results_offset.unwrap_or(0));
             o.results = results;
         })
     }

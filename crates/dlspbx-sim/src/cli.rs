@@ -138,7 +138,7 @@ fn seed_db(a: SeedArgs) -> Result<(), SimError> {
         report.cdrs as f64 / report.cdr_time.as_secs_f64().max(1e-9)
     );
     println!("{:<16} {:<16} api_key", "api_user", "authid");
-    for u in world::USERS {
+    for u in world::all_users() {
         println!(
             "{:<16} {:<16} {}",
             format!("{}@{}", u.ext, u.tenant),

@@ -648,7 +648,7 @@ pub fn stream(
     let (mut buf, suffix): (Vec<u8>, &[u8]) = match format {
         Format::Csv => (wire::csv::write(&frame, CSV_LAYOUT), b""),
         _ => {
-            let mut body = wire::json::write(&frame);
+            let mut body = dlspbx_core::report::write_document(Format::Json, &frame);
             debug_assert!(body.ends_with(b"[]}"));
             body.truncate(body.len() - 2);
             (body, b"]}")

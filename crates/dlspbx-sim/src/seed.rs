@@ -5,7 +5,7 @@ use crate::cdr::{self, Value};
 use crate::db;
 use crate::phone;
 use crate::time;
-use crate::world::{self, TENANTS, USERS};
+use crate::world::{self, TENANTS};
 use dlspbx_core::reports::Column;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -159,7 +159,7 @@ fn seed_world(conn: &Connection, seed: u64) -> rusqlite::Result<()> {
             params![t.id, t.name],
         )?;
     }
-    for u in USERS {
+    for u in world::all_users() {
         let tid = world::tenant(u.tenant).map_or(0, |t| t.id);
         conn.execute(
             "INSERT INTO users (tenant_id, ext, name, authid, api_key, vmail, status, host, port) VALUES (?,?,?,?,?,?,?,?,?)",

@@ -218,6 +218,27 @@ pub const USERS: &[User] = &[
     },
 ];
 
+/// Users that exist on the PBX but make no traffic of their own in the generated data: they
+/// are there so that the reference's samples work against the demo data (send_sms's
+/// `"dst": ["100", "200"]` needs extension `200@default`). Being outside [`USERS`] (and so
+/// outside [`users_of`], which the generators pick from) keeps every seeded CDR, SMS, call
+/// and fax as it was; they are in the users table, `status users` and [`user`].
+pub const QUIET_USERS: &[User] = &[User {
+    tenant: "default",
+    ext: "200",
+    name: "Front Desk",
+    authid: "fr0ntd5k",
+    vmail: "0/0",
+    status: "OK (4 ms)",
+    host: "203.0.113.50",
+    port: 5060,
+}];
+
+/// Every user of the PBX: [`USERS`], then [`QUIET_USERS`].
+pub fn all_users() -> impl Iterator<Item = &'static User> {
+    USERS.iter().chain(QUIET_USERS)
+}
+
 /// User groups.
 pub const GROUPS: &[Group] = &[
     Group {
@@ -279,12 +300,13 @@ pub fn tenant_by_id(id: i64) -> Option<&'static Tenant> {
     TENANTS.iter().find(|t| t.id == id)
 }
 
-/// The user with auth ID `authid`.
+/// The user with auth ID `authid` (any of [`all_users`]).
 pub fn user(authid: &str) -> Option<&'static User> {
-    USERS.iter().find(|u| u.authid == authid)
+    all_users().find(|u| u.authid == authid)
 }
 
-/// The users of a tenant.
+/// The users of a tenant that make traffic in the generated data ([`USERS`]; not the
+/// [`QUIET_USERS`]).
 pub fn users_of(tenant: &str) -> impl Iterator<Item = &'static User> + '_ {
     USERS.iter().filter(move |u| u.tenant == tenant)
 }

@@ -64,7 +64,7 @@ fn seed_then_serve_a_database_file() {
         let expected = dlspbx_sim::cdr::generate(5, 300)
             .filter(|c| c.tenant_id == 0)
             .count();
-        assert_eq!(v["total_results"], expected.to_string());
+        assert_eq!(v["total_results"], expected);
     });
     child.kill().unwrap();
     child.wait().unwrap();

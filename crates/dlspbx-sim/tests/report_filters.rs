@@ -278,7 +278,7 @@ fn request(groups: &[Group], from: Option<&str>, to: Option<&str>) -> Value {
 fn actual(c: &Client, body: Value) -> BTreeSet<String> {
     let v = ok(c.json("reports.php", "report", body));
     let rows = v["results"].as_array().unwrap();
-    assert_eq!(v["total_results"], rows.len().to_string());
+    assert_eq!(v["total_results"], rows.len());
     rows.iter()
         .map(|r| r[0].as_str().unwrap().to_owned())
         .collect()

@@ -516,6 +516,9 @@ impl FromParam for SmsFilters {
                 "start_cdr_id",
                 "end_cdr_id",
                 "account_code",
+                "results_limit",
+                "results_offset",
+                "order_by",
             ],
         )?;
         Ok(Self {
@@ -1060,9 +1063,9 @@ impl FromParam for QuerySmsRequest {
         let p = Params::new(node, field)?;
         Ok(Self {
             filters: p.optional("filters", &["filters[]"])?,
-            results_limit: p.optional("results_limit", &[])?,
-            results_offset: p.optional("results_offset", &[])?,
-            order_by: p.optional("order_by", &[])?,
+            results_limit: p.optional_also("results_limit", &[], "filters")?,
+            results_offset: p.optional_also("results_offset", &[], "filters")?,
+            order_by: p.optional_also("order_by", &[], "filters")?,
         })
     }
 }

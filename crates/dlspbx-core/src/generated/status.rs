@@ -508,10 +508,10 @@ pub struct DialerCampaign<'a> {
     /// The ID of the caller ID the campaign dials with.
     #[serde(deserialize_with = "scalar::int", serialize_with = "scalar::ser_int")]
     pub caller_id: i64,
-    /// The number of calls placed per available agent, e.g. `1.00`.
+    /// The number of calls placed per available agent, e.g. `1.00`, as the reference's samples write it.
     #[serde(
         deserialize_with = "scalar::decimal",
-        serialize_with = "scalar::ser_decimal"
+        serialize_with = "scalar::ser_fixed::<2, _>"
     )]
     pub call_ratio: f64,
     /// The ID of the queue whose agents take the answered calls; empty when not set.
@@ -864,7 +864,7 @@ const DIALER_CAMPAIGN_FIELDS: &[FieldInfo] = &[
     FieldInfo::new(
         "call_ratio",
         FieldType::Decimal,
-        "The number of calls placed per available agent, e.g. `1.00`.",
+        "The number of calls placed per available agent, e.g. `1.00`, as the reference's samples write it.",
     ),
     FieldInfo::string(
             "agent_queue_id",

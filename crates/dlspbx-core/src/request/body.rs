@@ -5,9 +5,13 @@
 //!
 //! [`encode_json`] writes a [`Node`] as compact JSON: `Seq` → array, `Map` → object (in order),
 //! `Str` → string, `Bool` → `true`/`false`, `Null` → `null`. [`parse_json`] is a strict
-//! RFC 8259 reader that keeps every number as the [`Node::Str`] of its text (`5256`, `1.50`,
-//! `1e3`), so nothing is lost to floating point; keys are kept as written (`"filters[]"` stays
-//! `filters[]`: aliases are the caller's business). Like PHP's `json_decode`, a repeated key
+//! RFC 8259 reader that gives each scalar the text the PHP server reads, its `json_decode`
+//! followed by a `(string)` cast: a number as [`crate::scalar::php_json_number`] writes it
+//! (`5256`, `1.50` → `1.5`, `1e3` → `1000`, `100000000000000000000` → `1.0E+20`), `true` as
+//! `"1"` and `false` as `""`; `null` stays [`Node::Null`] (its cast is `""`, and PHP's `isset`
+//! says it is not given, which is how the parsers read a null field). Keys are kept as
+//! written (`"filters[]"` stays `filters[]`: aliases are the caller's business). Like PHP's
+//! `json_decode`, a repeated key
 //! keeps the last value (at the first one's position), nesting deeper than 512 arrays/objects
 //! is refused, and typographic quotes, trailing commas, comments and a byte-order mark are
 //! errors.
@@ -63,7 +67,8 @@ impl serde::Serialize for JsonNode<'_, '_> {
 /// The deepest nesting of arrays and objects [`parse_json`] accepts (PHP's `json_decode` default).
 pub const JSON_MAX_DEPTH: usize = json_scan::MAX_DEPTH;
 
-/// Parses a JSON request body into a [`Node`] (numbers as the text they were written in).
+/// Parses a JSON request body into a [`Node`], each scalar as the text PHP's `(string)` cast
+/// gives it (see the module documentation).
 ///
 /// Errors are [`Error::Decode`] with the line and column.
 pub fn parse_json(body: &[u8]) -> Result<Node<'static>, Error> {
@@ -142,8 +147,9 @@ fn json_next(scan: &mut Scanner<'_>, close: u8, what: &'static str) -> Result<bo
 fn json_value(scan: &mut Scanner<'_>, token: Token<'_>) -> Result<Node<'static>, ScanError> {
     Ok(match token {
         Token::Str(s) => Node::Str(Cow::Owned(json_string(s)?)),
-        Token::Number(n) => Node::Str(Cow::Owned(n.to_owned())),
-        Token::Bool(b) => Node::Bool(b),
+        // PHP's `(string)json_decode(...)`: the number's text as PHP prints it, `"1"`/`""`.
+        Token::Number(n) => Node::Str(Cow::Owned(crate::scalar::php_json_number(n).into_owned())),
+        Token::Bool(b) => Node::Str(Cow::Borrowed(if b { "1" } else { "" })),
         Token::Null => Node::Null,
         Token::ArrayStart => json_array(scan)?,
         Token::ObjectStart => json_object(scan)?,
@@ -230,7 +236,7 @@ pub const XML_MAX_DEPTH: usize = 64;
 /// Writes `params` (a [`Node::Map`]) as an XML request body in the reference's style.
 ///
 /// Never fails: names that are not XML names get their other characters replaced with `_`,
-/// a NUL character (which XML cannot carry) becomes U+FFFD, and a `params` that is not a map is
+/// each character XML 1.0 cannot carry becomes U+FFFD, and a `params` that is not a map is
 /// written as a single `<value>` entry. Use [`try_encode_xml`] to refuse those instead.
 #[cfg(feature = "xml")]
 pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
@@ -239,13 +245,14 @@ pub fn encode_xml(params: &Node<'_>) -> Vec<u8> {
 
 /// Like [`encode_xml`], but fails with [`Error::Encode`] when `params` is not a map, a name is
 /// not an XML name, or a text holds a character XML 1.0 cannot carry (C0 controls other than
-/// tab, line feed and carriage return; U+FFFE, U+FFFF).
+/// tab, line feed and carriage return; U+FFFE, U+FFFF). The error's source is the
+/// [`crate::error::XmlRefusal`], naming the parameter's path and the problem.
 #[cfg(feature = "xml")]
 pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
-    xml::write_as(params, xml::REQUEST, true).map_err(|problem| {
-        Error::Encode(crate::error::EncodeError::new(
+    xml::write_as(params, xml::REQUEST, true).map_err(|refusal| {
+        Error::Encode(crate::error::EncodeError::caused_by(
             crate::error::EncodeKind::Unrepresentable,
-            problem,
+            refusal,
         ))
     })
 }
@@ -580,21 +587,28 @@ mod tests {
     // ---- JSON details -----------------------------------------------------------------------
 
     #[test]
-    fn json_numbers_keep_their_text() {
-        let n = parse_json(br#"[0, -0, 1.50, 1e3, -2.5E-7, 12345678901234567890123]"#).unwrap();
-        assert_eq!(
-            n,
-            seq([
-                "0",
-                "-0",
-                "1.50",
-                "1e3",
-                "-2.5E-7",
-                "12345678901234567890123"
-            ]
-            .map(s)
-            .to_vec())
-        );
+    fn json_scalars_are_php_strings() {
+        // PHP 8.2: `(string)json_decode($text)` (the php cross-check in `scalar.rs` checks many
+        // more).
+        let n = parse_json(
+            br#"[0, -0, 1.50, 1e3, -2.5E-7, 12345678901234567890123, 9223372036854775807, true, false, null]"#,
+        )
+        .unwrap();
+        let mut want: Vec<Node<'static>> = [
+            "0",
+            "0",
+            "1.5",
+            "1000",
+            "-2.5E-7",
+            "1.2345678901235E+22",
+            "9223372036854775807",
+            "1",
+            "",
+        ]
+        .map(s)
+        .to_vec();
+        want.push(Node::Null);
+        assert_eq!(n, seq(want));
         for bad in ["01", "1.", ".5", "+1", "1e", "-", "0x10", "NaN", "Infinity"] {
             assert!(parse_json(bad.as_bytes()).is_err(), "{bad}");
         }
@@ -611,7 +625,7 @@ mod tests {
                 ("a", s("last")),
                 ("b", s("1")),
                 ("c", Node::Null),
-                ("d", Node::Bool(true))
+                ("d", s("1"))
             ])
         );
         let n = parse_json(br#""\u00e9\ud83d\ude00\n\/\"""#).unwrap();
@@ -719,17 +733,32 @@ mod tests {
             \t<filter_groups>\n\t\t<exclusivity>exclude</exclusivity>\n\t</filter_groups>\n\
             \t<flag>1</flag>\n\
             \t<nested>\n\t\t<value>1</value>\n\t\t<value>2</value>\n\t</nested>\n\
-            \t<text>a&lt;b &amp; c&gt;d&#13;\n&#1;</text>\n\
+            \t<text>a&lt;b &amp; c&gt;d&#13;\n\u{FFFD}</text>\n\
             </request>\n";
         assert_eq!(got, want);
         let back = parse_xml(got.as_bytes()).unwrap();
-        assert_eq!(back.get("text"), Some(&s("a<b & c>d\r\n\u{1}")));
+        assert_eq!(back.get("text"), Some(&s("a<b & c>d\r\n\u{FFFD}")));
         assert_eq!(
             back.get("nested"),
             Some(&map(vec![("value", seq(vec![s("1"), s("2")]))]))
         );
-        // strict mode refuses what XML cannot carry
-        assert!(try_encode_xml(&n).is_err());
+        // strict mode refuses what XML cannot carry, naming the field
+        let Err(Error::Encode(e)) = try_encode_xml(&n) else {
+            panic!("U+0001 must be refused")
+        };
+        assert_eq!(e.kind(), crate::error::EncodeKind::Unrepresentable);
+        assert_eq!(
+            e.to_string(),
+            "`text`: the character U+0001 cannot be sent in an XML body (XML 1.0 forbids it)"
+        );
+        let refusal = std::error::Error::source(&e)
+            .and_then(|s| s.downcast_ref::<crate::error::XmlRefusal>())
+            .expect("the refusal is the source");
+        assert_eq!(refusal.field, "text");
+        assert_eq!(
+            refusal.problem,
+            crate::error::XmlProblem::Character('\u{1}')
+        );
         assert!(try_encode_xml(&map(vec![("1abc", s("x"))])).is_err());
         assert!(try_encode_xml(&map(vec![("a b", s("x"))])).is_err());
         assert!(try_encode_xml(&s("x")).is_err());
@@ -883,13 +912,32 @@ mod tests {
             .prop_map(|v| Node::Map(dedupe(v)))
     }
 
-    /// What an XML body keeps: no nulls or empty containers, booleans as 1/0, NUL as U+FFFD,
-    /// and a one-item list is a single element.
+    /// What a JSON body gives the server: booleans as PHP's `(string)` cast has them.
+    fn php_bools(n: &Node<'_>) -> Node<'static> {
+        match n {
+            Node::Bool(b) => s(if *b { "1" } else { "" }),
+            Node::Seq(items) => Node::Seq(items.iter().map(php_bools).collect()),
+            Node::Map(entries) => Node::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Cow::Owned(k.to_string()), php_bools(v)))
+                    .collect(),
+            ),
+            other => other.clone().into_owned(),
+        }
+    }
+
+    /// What an XML body keeps: no nulls or empty containers, booleans as 1/0, each character
+    /// XML 1.0 forbids as U+FFFD, and a one-item list is a single element.
+    #[cfg(feature = "xml")]
     fn xml_norm(n: &Node<'_>) -> Option<Node<'static>> {
         match n {
             Node::Null => None,
             Node::Bool(b) => Some(s(if *b { "1" } else { "0" })),
-            Node::Str(v) => Some(s(&v.replace('\0', "\u{FFFD}"))),
+            Node::Str(v) => Some(s(&v
+                .chars()
+                .map(|c| if xml::is_forbidden(c) { '\u{FFFD}' } else { c })
+                .collect::<String>())),
             Node::Seq(items) => {
                 let mut v: Vec<_> = items.iter().filter_map(xml_norm).collect();
                 match v.len() {
@@ -914,7 +962,7 @@ mod tests {
         #[test]
         fn json_round_trip(params in arb_params(true)) {
             let body = encode_json(&params);
-            prop_assert_eq!(parse_json(&body).unwrap(), params);
+            prop_assert_eq!(parse_json(&body).unwrap(), php_bools(&params));
         }
 
         #[cfg(feature = "xml")]

@@ -107,6 +107,44 @@ pub fn write(node: &Node<'_>) -> Vec<u8> {
     out
 }
 
+/// [`write`], except that the top-level entries named in `numbers` whose text is an integer
+/// are written as JSON numbers, as `json_encode` writes a PHP `int` (a [`Node`] holds every
+/// scalar as text, so the caller says which fields the server holds as integers).
+pub(crate) fn write_with_numbers(node: &Node<'_>, numbers: &[&str]) -> Vec<u8> {
+    let Node::Map(entries) = node else {
+        return write(node);
+    };
+    if entries.is_empty() {
+        return write(node);
+    }
+    let mut out = Vec::with_capacity(256);
+    out.push(b'{');
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(&mut out, k);
+        out.push(b':');
+        match v {
+            Node::Str(s) if numbers.contains(&k.as_ref()) && is_integer(s) => {
+                out.extend_from_slice(s.as_bytes());
+            }
+            _ => write_node(&mut out, v),
+        }
+    }
+    out.push(b'}');
+    out
+}
+
+/// An integer as `json_encode` writes one: `0`, `-42`, no leading zeros or `+`.
+fn is_integer(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && s != "-0"
+}
+
 fn write_node(out: &mut Vec<u8>, node: &Node<'_>) {
     match node {
         Node::Null => out.extend_from_slice(b"null"),

@@ -970,6 +970,28 @@ pub fn ser_opt_decimal<S: Serializer>(v: &Option<f64>, serializer: S) -> Result<
     ser_opt(v, serializer, ser_decimal)
 }
 
+/// Writes an `f64` with `PLACES` fraction digits for the wire serializer (`"1.00"`, as the
+/// server reads a SQL `DECIMAL(n,2)` column: [`crate::scalar::write_fixed`]), a number
+/// otherwise (the spec's `decimals`).
+pub fn ser_fixed<const PLACES: usize, S: Serializer>(
+    v: &f64,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    if serializer.is_human_readable() {
+        serializer.serialize_f64(*v)
+    } else {
+        serializer.serialize_str(&crate::scalar::write_fixed(*v, PLACES))
+    }
+}
+
+/// Writes an `Option<f64>` like [`ser_fixed`].
+pub fn ser_opt_fixed<const PLACES: usize, S: Serializer>(
+    v: &Option<f64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    ser_opt(v, serializer, ser_fixed::<PLACES, S>)
+}
+
 /// Writes a `bool`: a boolean, or `"Yes"`/`"No"` for the wire serializer.
 pub fn ser_flag<S: Serializer>(v: &bool, serializer: S) -> Result<S::Ok, S::Error> {
     if serializer.is_human_readable() {

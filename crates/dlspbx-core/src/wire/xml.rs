@@ -32,9 +32,12 @@
 //! `<?xml version="1.0" encoding="UTF-8"?>` then a `<response>` root, without indentation;
 //! map entries are elements, list items are `<array>` (maps) or `<value>` (anything else),
 //! null is an empty element, booleans are `1`/`0`. Text is escaped: `&`, `<`, `>`, a carriage
-//! return as `&#13;` (so that it survives end-of-line normalisation); the characters XML 1.0
-//! cannot carry (C0 controls other than tab, line feed and carriage return; U+FFFE, U+FFFF)
-//! are written as character references, except NUL, which becomes U+FFFD.
+//! return as `&#13;` (so that it survives end-of-line normalisation). The characters XML 1.0
+//! cannot carry at all, not even as character references (C0 controls other than tab, line
+//! feed and carriage return; U+FFFE, U+FFFF), are each replaced with U+FFFD (the Unicode
+//! replacement character), so that every document written is well-formed XML 1.0 that any
+//! reader (PHP's SimpleXML included) loads. The replacement loses the character, which no XML
+//! document could carry.
 //!
 //! Keys that are not XML names are escaped in the style of .NET's `XmlConvert.EncodeName`:
 //! every character that cannot appear at its place is written `_xHHHH_` (`_xHHHHHHHH_` beyond
@@ -63,9 +66,11 @@
 //! `<value>` items. `Null`, empty lists and empty maps are left out, as in a form body. Names
 //! are written as they are when they are XML names (`:` included, as in `custom:<column>`, and
 //! a trailing `[]`, as in the reference's `<filters[]>`); other characters are replaced with
-//! `_`, or, by the strict writer, refused, as are the characters XML 1.0 cannot carry.
+//! `_`, or, by the strict writer, refused, as are the characters XML 1.0 cannot carry (which
+//! the lenient writer replaces with U+FFFD, as in responses). A refusal is an
+//! [`XmlRefusal`] naming the parameter's path.
 use super::Node;
-use crate::error::{DecodeError, Error, Position, Result};
+use crate::error::{DecodeError, Error, Position, Result, XmlProblem, XmlRefusal};
 use crate::format::Format;
 use crate::report::flat::{FlatCells, FlatRows};
 use crate::report::scan::find3;
@@ -967,14 +972,15 @@ pub fn write(node: &Node<'_>) -> Vec<u8> {
 
 /// Writes `node` as a document in `dialect` (see the module documentation). With `strict`,
 /// fails with what XML cannot carry (a name that is not an XML name, a character XML 1.0
-/// forbids, request parameters that are not a map) instead of replacing it.
+/// forbids, request parameters that are not a map) instead of replacing it: the first such
+/// problem, with the path of the parameter that holds it.
 pub(crate) fn write_as(
     node: &Node<'_>,
     dialect: Dialect,
     strict: bool,
-) -> std::result::Result<Vec<u8>, String> {
+) -> std::result::Result<Vec<u8>, XmlRefusal> {
     if strict && dialect.body && !matches!(node, Node::Map(_) | Node::Null) {
-        return Err("XML request parameters must be a map of names to values".into());
+        return Err(XmlRefusal::new("request", XmlProblem::NotAMap));
     }
     let mut w = Writer::new(dialect, strict);
     w.document(node);
@@ -1008,7 +1014,10 @@ struct Writer {
     dialect: Dialect,
     strict: bool,
     /// What the strict writer refuses: the first problem.
-    problem: Option<String>,
+    problem: Option<XmlRefusal>,
+    /// The strict writer's path to the value being written (`filters.src[1]`), for
+    /// [`XmlRefusal::field`]; empty when not strict.
+    path: String,
 }
 
 impl Writer {
@@ -1018,6 +1027,47 @@ impl Writer {
             dialect,
             strict,
             problem: None,
+            path: String::new(),
+        }
+    }
+
+    /// Enters the map entry `key` (strict writer only): where to [`Writer::leave`] it.
+    #[inline]
+    fn enter_key(&mut self, key: &str) -> usize {
+        let mark = self.path.len();
+        if self.strict {
+            if mark > 0 {
+                self.path.push('.');
+            }
+            self.path.push_str(key);
+        }
+        mark
+    }
+
+    /// Enters the list item `index` (strict writer only).
+    #[inline]
+    fn enter_index(&mut self, index: usize) -> usize {
+        let mark = self.path.len();
+        if self.strict {
+            let _ = write!(self.path, "[{index}]");
+        }
+        mark
+    }
+
+    #[inline]
+    fn leave(&mut self, mark: usize) {
+        self.path.truncate(mark);
+    }
+
+    /// Records the strict writer's first problem, at the current path.
+    fn refuse(&mut self, problem: XmlProblem) {
+        if self.strict && self.problem.is_none() {
+            let field = if self.path.is_empty() {
+                "request".to_owned()
+            } else {
+                self.path.clone()
+            };
+            self.problem = Some(XmlRefusal::new(field, problem));
         }
     }
 
@@ -1049,14 +1099,18 @@ impl Writer {
 
     /// A map entry: in request bodies, a list is repeated elements named as the entry.
     fn entry(&mut self, key: &str, node: &Node<'_>, level: usize) {
+        let mark = self.enter_key(key);
         match node {
             Node::Seq(items) if self.dialect.body => {
-                for item in items {
+                for (i, item) in items.iter().enumerate() {
+                    let at = self.enter_index(i);
                     self.element(key, true, item, level);
+                    self.leave(at);
                 }
             }
             _ => self.element(key, true, node, level),
         }
+        self.leave(mark);
     }
 
     /// One element; `key` when `name` is a map key (rather than a list item's name).
@@ -1081,12 +1135,14 @@ impl Writer {
             }
             Node::Seq(items) => {
                 let (name, mark) = self.open_container(name, key, level);
-                for item in items {
+                for (i, item) in items.iter().enumerate() {
                     let item_name = match item {
                         Node::Map(e) if self.dialect.items && !e.is_empty() => "array",
                         _ => "value",
                     };
+                    let at = self.enter_index(i);
                     self.element(item_name, false, item, level + 1);
+                    self.leave(at);
                 }
                 return self.close_container(&name, mark, level);
             }
@@ -1163,9 +1219,7 @@ impl Writer {
         if is_name(base, true) {
             return Cow::Borrowed(name);
         }
-        if self.strict && self.problem.is_none() {
-            self.problem = Some(format!("{name:?} is not an XML element name"));
-        }
+        self.refuse(XmlProblem::Name(name.to_owned()));
         let mut out = String::with_capacity(name.len() + 1);
         let mut chars = base.chars();
         match chars.next() {
@@ -1198,13 +1252,8 @@ impl Writer {
                 '>' => "&gt;",
                 '\r' => "&#13;",
                 c if is_forbidden(c) => {
-                    if self.strict && self.problem.is_none() {
-                        self.problem = Some(format!(
-                            "the character U+{:04X} cannot be sent in an XML body",
-                            u32::from(c)
-                        ));
-                    }
-                    if c == '\0' { "\u{FFFD}" } else { "" }
+                    self.refuse(XmlProblem::Character(c));
+                    "\u{FFFD}"
                 }
                 _ => {
                     i += c.len_utf8();
@@ -1212,11 +1261,7 @@ impl Writer {
                 }
             };
             self.out.push_str(&s[run..i]);
-            if rep.is_empty() {
-                let _ = write!(self.out, "&#{};", u32::from(c));
-            } else {
-                self.out.push_str(rep);
-            }
+            self.out.push_str(rep);
             i += c.len_utf8();
             run = i;
         }
@@ -1589,15 +1634,52 @@ mod tests {
 
     #[test]
     fn one_escaping_rule_in_both_dialects() {
-        let n = m(vec![("t", s("a\r\0\u{1}\u{FFFE}&"))]);
-        let want = "<t>a&#13;\u{FFFD}&#1;&#65534;&amp;</t>";
+        let n = m(vec![("t", s("a\r\0\u{1}\u{FFFE}\u{FFFF}&"))]);
+        // What XML 1.0 forbids is never written, not even as a character reference.
+        let want = "<t>a&#13;\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}&amp;</t>";
         let response = String::from_utf8(write(&n)).unwrap();
         assert!(response.contains(want), "{response}");
         let request = String::from_utf8(write_as(&n, REQUEST, false).unwrap()).unwrap();
         assert!(request.contains(want), "{request}");
+        let refusal = write_as(&n, REQUEST, true).unwrap_err();
+        assert_eq!(refusal, XmlRefusal::new("t", XmlProblem::Character('\0')));
         assert_eq!(
-            write_as(&n, REQUEST, true).unwrap_err(),
-            "the character U+0000 cannot be sent in an XML body"
+            refusal.to_string(),
+            "`t`: the character U+0000 cannot be sent in an XML body (XML 1.0 forbids it)"
+        );
+        // The refusal names the parameter's path, through maps and lists.
+        let nested = m(vec![
+            ("ok", s("x")),
+            (
+                "filters",
+                m(vec![("src", Node::Seq(vec![s("100"), s("a\u{FFFE}")]))]),
+            ),
+        ]);
+        assert_eq!(
+            write_as(&nested, REQUEST, true).unwrap_err(),
+            XmlRefusal::new("filters.src[1]", XmlProblem::Character('\u{FFFE}'))
+        );
+        let deep = m(vec![(
+            "filter_groups",
+            Node::Seq(vec![
+                m(vec![("exclusivity", s("include"))]),
+                m(vec![(
+                    "rules",
+                    Node::Seq(vec![m(vec![("value", s("\u{B}"))])]),
+                )]),
+            ]),
+        )]);
+        assert_eq!(
+            write_as(&deep, REQUEST, true).unwrap_err().field,
+            "filter_groups[1].rules[0].value"
+        );
+        assert_eq!(
+            write_as(&m(vec![("a b", s("x"))]), REQUEST, true).unwrap_err(),
+            XmlRefusal::new("a b", XmlProblem::Name("a b".into()))
+        );
+        assert_eq!(
+            write_as(&s("x"), REQUEST, true).unwrap_err(),
+            XmlRefusal::new("request", XmlProblem::NotAMap)
         );
     }
 
@@ -1638,8 +1720,32 @@ mod tests {
     }
 
     fn arb_xml_text() -> impl Strategy<Value = String> {
-        // XML 1.0 cannot carry NUL; everything else must survive.
-        arb_text().prop_map(|t| t.replace('\0', ""))
+        // XML 1.0 cannot carry what `is_forbidden` says (the writer replaces it with U+FFFD,
+        // see `replaced`); everything else must survive.
+        arb_text().prop_map(|t| replaced(&t))
+    }
+
+    /// `text` as the writer writes it: each character XML 1.0 forbids replaced with U+FFFD.
+    fn replaced(text: &str) -> String {
+        text.chars()
+            .map(|c| if is_forbidden(c) { '\u{FFFD}' } else { c })
+            .collect()
+    }
+
+    /// Any text, with the characters XML 1.0 forbids and those it escapes well represented.
+    fn arb_any_text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => any::<char>(),
+                2 => prop::char::range('\0', '\u{1F}'),
+                1 => Just('\u{FFFE}'),
+                1 => Just('\u{FFFF}'),
+                1 => Just('\u{FFFD}'),
+                1 => prop::sample::select(vec!['&', '<', '>', '\r', '\n', '\t', ']', ';', '#']),
+            ],
+            0..24,
+        )
+        .prop_map(|cs| cs.into_iter().collect())
     }
 
     fn arb_node() -> impl Strategy<Value = Node<'static>> {
@@ -1655,6 +1761,21 @@ mod tests {
             let out = write(&root);
             let back = parse(&out).unwrap().into_owned();
             prop_assert_eq!(back, xml_normal(root));
+        }
+
+        /// Any string written in the response dialect is well-formed XML 1.0 that reads back
+        /// as the string with each forbidden character replaced with U+FFFD (the PHP
+        /// cross-check in the simulator's tests loads such answers with SimpleXML).
+        #[test]
+        fn any_text_is_well_formed(text in arb_any_text(), key in "\\PC{0,6}".prop_filter("not result", |k| k != "result")) {
+            let doc = m(vec![("result", s("success")), (&key, Node::Str(Cow::Owned(text.clone())))]);
+            let out = write(&doc);
+            let body = std::str::from_utf8(&out).unwrap();
+            prop_assert!(!body.chars().any(is_forbidden), "{body:?}");
+            let back = parse(&out).unwrap().into_owned();
+            prop_assert_eq!(back.get(&key), Some(&Node::Str(Cow::Owned(replaced(&text)))));
+            // The only character reference written is the carriage return's.
+            prop_assert!(!body.replace("&#13;", "").contains("&#"), "{body:?}");
         }
 
         #[test]
