@@ -15,7 +15,7 @@
 //! ```
 //!
 //! From the command line: `dlspbx-sim serve [--db PATH] [--listen 127.0.0.1:8080] [--cdrs N]
-//! [--seed S]` prints one line, `dlspbx-sim listening on http://127.0.0.1:8080
+//! [--seed S] [--read-timeout 30s]` prints one line, `dlspbx-sim listening on http://127.0.0.1:8080
 //! (api_user=100@default api_key=...)`, and serves until Ctrl-C; `dlspbx-sim seed --db PATH
 //! --cdrs N --seed S` (re)creates a database file and prints every user's credentials.
 //!
@@ -23,11 +23,12 @@
 //!
 //! `POST /api/v1/{module}.php?api_action=ACTION[&api_format=FORMAT]` for the modules
 //! `example`, `dialer`, `reports`, `status`, `sms` and `subscribers` (the `.php` may be left
-//! out). `GET` is accepted for the query string only: its fields would have to be in the
-//! URL, so it can only ever answer with an error shape (useful from a browser).
+//! out). Any other method, `GET` included, is answered 405 with `Allow: POST`: a GET's fields
+//! (the credentials among them) would have to be in the URL, so it could never succeed.
 //!
 //! - **Response format**: `api_format` in the query string (`json`, `xml`, `yaml`, `csv`,
-//!   `plain`), else the `Accept` header, else JSON. `Content-Type` is the format's media type.
+//!   `plain`), else the `Accept` header by its weights (RFC 9110, see
+//!   [`Format::from_accept`](dlspbx_core::Format::from_accept); `*/*` is JSON), else JSON. `Content-Type` is the format's media type.
 //! - **Request body**, by `Content-Type`: `application/x-www-form-urlencoded` (the default
 //!   when the header is missing) read the way PHP fills `$_POST`, `application/json` or
 //!   `application/xml`. Fields other than `api_action`/`api_format` are read from the body
@@ -57,7 +58,8 @@
 //! |---|---|
 //! | 400 | credentials in the query string ("api_user and api_key must be sent in the POST body, never in the URL"); malformed JSON or XML body; a form body over PHP's `max_input_vars` (1000) or `max_input_nesting_level` (64) — PHP would drop variables silently, we refuse and say how many |
 //! | 404 | an unknown module file or path |
-//! | 405 | a method other than POST or GET |
+//! | 405 | a method other than POST (`Allow: POST`) |
+//! | 408 | a body not complete within the read timeout ([`SimConfig::read_timeout`], 30 s by default; headers not complete in time close the connection) |
 //! | 413 | a body over 8 MB (PHP's `post_max_size`) |
 //! | 415 | a `Content-Type` other than form, JSON or XML |
 //!
@@ -232,7 +234,15 @@ pub struct SimConfig {
     pub seed: u64,
     /// How many CDRs to generate when seeding.
     pub cdrs: usize,
+    /// How long a client may take to send a request's headers, and then its body (default
+    /// [`DEFAULT_READ_TIMEOUT`], 30 s, as PHP's web server front ends allow): a connection
+    /// whose headers are not complete in time is closed, a body not complete in time is
+    /// answered 408 and the connection closed.
+    pub read_timeout: Duration,
 }
+
+/// The default [`SimConfig::read_timeout`]: 30 seconds.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -241,6 +251,7 @@ impl Default for SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: 42,
             cdrs: 500,
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
     }
 }
@@ -314,6 +325,7 @@ impl Sim {
             .unwrap_or_default();
         let mut shared = server::Shared::new(conn).with_db_path(config.db.clone());
         shared.extras = extras;
+        shared.read_timeout = config.read_timeout;
         let shared = Arc::new(shared);
         let listener = TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
@@ -325,6 +337,7 @@ impl Sim {
             .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
+        let read_timeout = config.read_timeout;
         let thread = std::thread::Builder::new()
             .name("dlspbx-sim".into())
             .spawn(move || {
@@ -337,11 +350,7 @@ impl Sim {
                         }
                     };
                     tokio::select! {
-                        r = async { axum::serve(listener, app).await } => {
-                            if let Err(e) = r {
-                                tracing::error!("server stopped: {e}");
-                            }
-                        }
+                        () = server::serve(listener, app, read_timeout) => {}
                         _ = rx => {}
                     }
                 });

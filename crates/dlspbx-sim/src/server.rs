@@ -19,6 +19,7 @@ use rusqlite::Connection;
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The largest request body accepted: PHP's default `post_max_size`, 8 MB.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -37,6 +38,9 @@ pub struct Shared {
     /// The database file, when there is one: a report streamed to the client (`page=ALL`)
     /// reads it through its own connection instead of holding `conn`.
     pub db_path: Option<PathBuf>,
+    /// How long a request body may take to arrive (see
+    /// [`SimConfig::read_timeout`](crate::SimConfig::read_timeout)).
+    pub read_timeout: Duration,
 }
 
 impl Shared {
@@ -48,6 +52,7 @@ impl Shared {
             limits: FormLimits::PHP_DEFAULTS,
             extras: Extras::default(),
             db_path: None,
+            read_timeout: crate::DEFAULT_READ_TIMEOUT,
         }
     }
 
@@ -65,12 +70,40 @@ impl Shared {
     }
 }
 
-/// The axum application: `/api/v1/{file}` for POST (and GET, query string only).
+/// The axum application: `/api/v1/{file}` for POST (any other method is answered 405).
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/{file}", any(handle))
         .fallback(not_found)
         .with_state(shared)
+}
+
+/// Serves `app` on `listener` until the future is dropped: HTTP/1.1 through hyper, with
+/// `read_timeout` for each request's headers (a connection whose headers are not complete in
+/// time is closed; the body's limit is applied by the handler, see [`Shared::read_timeout`]).
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, read_timeout: Duration) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(read_timeout);
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
 }
 
 /// A response carrying the API's error shape in `format`.
@@ -155,14 +188,19 @@ async fn handle(
             "api_user and api_key must be sent in the POST body, never in the URL",
         );
     }
-    if parts.method != Method::POST && parts.method != Method::GET {
+    if parts.method != Method::POST {
+        // GET included: its fields (the credentials among them) would have to be in the URL,
+        // so it could never succeed.
         let mut r = error(
             StatusCode::METHOD_NOT_ALLOWED,
             format,
-            &format!("Method {} is not allowed; use POST", parts.method),
+            &format!(
+                "Method {} is not allowed; send a POST with the fields in the body",
+                parts.method
+            ),
         );
         r.headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("POST, GET"));
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return r;
     }
     let Some(file) = module_file(&shared.extras, &path) else {
@@ -182,11 +220,7 @@ async fn handle(
             ),
         );
     };
-    let params = if parts.method == Method::GET {
-        // GET carries api_action and api_format only: the fields (credentials included)
-        // belong in a POST body.
-        Node::Map(Vec::new())
-    } else {
+    let params = {
         let declared = parts
             .headers
             .get(header::CONTENT_LENGTH)
@@ -195,8 +229,24 @@ async fn handle(
         if declared.is_some_and(|len| len > DRAIN_BYTES as u64) {
             return too_large(format);
         }
-        let Some(bytes) = read_body(body).await else {
-            return too_large(format);
+        let bytes = match tokio::time::timeout(shared.read_timeout, read_body(body)).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return too_large(format),
+            Err(_) => {
+                let mut r = error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format,
+                    &format!(
+                        "The request body did not arrive within {} s",
+                        shared.read_timeout.as_secs_f64()
+                    ),
+                );
+                r.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
+                return r;
+            }
         };
         let content_type = parts
             .headers

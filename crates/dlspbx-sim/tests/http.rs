@@ -1,0 +1,215 @@
+//! The HTTP layer as the PHP server behaves (issue 16): methods, `Accept` weights, multipart
+//! bodies, error texts, encodings and read timeouts, over real HTTP.
+
+mod common;
+
+use common::{Client, error_of, form_body};
+use dlspbx_sim::{Sim, SimConfig};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+fn sim() -> &'static Sim {
+    static SIM: OnceLock<Sim> = OnceLock::new();
+    SIM.get_or_init(|| {
+        Sim::start_with(SimConfig {
+            cdrs: 50,
+            ..SimConfig::default()
+        })
+        .expect("sim starts")
+    })
+}
+
+fn client() -> Client {
+    let s = sim();
+    Client::new(&s.url(), s.api_user(), s.api_key())
+}
+
+/// An answer read off a raw connection: status, headers (names lower-case) and body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `request` as it is (it should say `Connection: close`) and reads the whole answer.
+fn exchange(addr: SocketAddr, request: &[u8]) -> Answer {
+    let mut conn = TcpStream::connect(addr).expect("connects");
+    conn.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    conn.write_all(request).expect("sends");
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).expect("reads");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// A POST to `path` with the demo credentials and `fields` as a form body.
+fn post_form(c: &Client, path: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -> String {
+    let mut all: Vec<(&str, &str)> = vec![("api_user", &c.user), ("api_key", &c.key)];
+    all.extend_from_slice(fields);
+    let r = c.raw("POST", path, headers, form_body(&all).as_bytes());
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.content_type
+}
+
+// ---- 6: GET is refused ---------------------------------------------------------------------
+
+#[test]
+fn get_is_405_with_allow_post() {
+    let addr = sim().addr();
+    for (query, needle) in [
+        ("api_action=test", r#""result":"error""#),
+        ("api_action=test&api_format=xml", "<result>error</result>"),
+        ("api_action=test&api_format=plain", "-1"),
+    ] {
+        let a = exchange(
+            addr,
+            format!(
+                "GET /api/v1/example.php?{query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        assert_eq!(a.status, 405, "{query}: {}", a.body);
+        assert_eq!(a.header("allow"), Some("POST"), "{query}");
+        assert!(a.body.contains(needle), "{query}: {}", a.body);
+    }
+    // PUT and DELETE say the same.
+    for method in ["PUT", "DELETE"] {
+        let a = exchange(
+            addr,
+            format!("{method} /api/v1/example.php?api_action=test HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(a.status, 405, "{method}");
+        assert_eq!(a.header("allow"), Some("POST"), "{method}");
+    }
+    let c = client();
+    let r = c.raw("GET", "/api/v1/example.php?api_action=test", &[], b"");
+    assert_eq!(r.status, 405);
+    assert_eq!(
+        error_of(&r.json()),
+        "Method GET is not allowed; send a POST with the fields in the body"
+    );
+}
+
+// ---- 7: Accept weights ---------------------------------------------------------------------
+
+#[test]
+fn accept_follows_q_values() {
+    let c = client();
+    let path = "/api/v1/example.php?api_action=test";
+    for (accept, want) in [
+        ("application/xml;q=0.9, text/csv", "text/csv"),
+        ("application/xml, text/csv", "application/xml"),
+        ("text/csv;q=0.5, application/x-yaml;q=0.5", "text/csv"),
+        ("*/*", "application/json"),
+        ("text/html, */*;q=0.1", "application/json"),
+        ("application/json;q=0, */*", "application/xml"),
+        ("text/plain;q=0.2, application/xml;q=0.1", "text/plain"),
+        ("text/html", "application/json"),
+    ] {
+        let got = post_form(&c, path, &[("Accept", accept)], &[]);
+        assert_eq!(got, want, "Accept: {accept}");
+    }
+    // api_format in the query string still wins over Accept.
+    let got = post_form(
+        &c,
+        "/api/v1/example.php?api_action=test&api_format=yaml",
+        &[("Accept", "text/csv")],
+        &[],
+    );
+    assert_eq!(got, "application/x-yaml");
+}
+
+// ---- 13: read timeouts ---------------------------------------------------------------------
+
+/// Sends `start`, then waits for the server to answer or close; returns how long it took and
+/// what was read.
+fn stall(addr: SocketAddr, start: &[u8]) -> (Duration, String) {
+    let mut conn = TcpStream::connect(addr).expect("connects");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let t0 = Instant::now();
+    conn.write_all(start).expect("sends");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("the server held the connection open: {e}"),
+        }
+    }
+    (t0.elapsed(), String::from_utf8_lossy(&got).into_owned())
+}
+
+#[test]
+fn slow_headers_and_bodies_time_out() {
+    let sim = Sim::start_with(SimConfig {
+        cdrs: 10,
+        read_timeout: Duration::from_secs(1),
+        ..SimConfig::default()
+    })
+    .expect("sim starts");
+    let addr = sim.addr();
+    // Half a header: the connection is closed after the limit.
+    let (took, _) = stall(
+        addr,
+        b"POST /api/v1/example.php?api_action=test HTTP/1.1\r\nHost: x\r\n",
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    // Nothing at all.
+    let (took, _) = stall(addr, b"");
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    // A body that stops midway: 408 in the API's error shape, and the connection closed.
+    let (took, answer) = stall(
+        addr,
+        b"POST /api/v1/example.php?api_action=test&api_format=json HTTP/1.1\r\nHost: x\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\napi_user=100",
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer
+            .contains(r#"{"result":"error","error":"The request body did not arrive within 1 s"}"#),
+        "{answer}"
+    );
+    // A prompt request on the same server is answered as usual.
+    let c = Client::new(&sim.url(), sim.api_user(), sim.api_key());
+    assert_eq!(
+        post_form(&c, "/api/v1/example.php?api_action=test", &[], &[]),
+        "application/json"
+    );
+}
