@@ -329,7 +329,7 @@ fn too_large(format: Format) -> Response {
     )
 }
 
-/// Parses a body; the message says what was wrong.
+/// Parses a body; the message says what was wrong, in words (no Rust in them).
 fn parse_body(
     encoding: Encoding,
     bytes: &[u8],
@@ -338,22 +338,44 @@ fn parse_body(
     let trimmed = bytes.iter().all(u8::is_ascii_whitespace);
     match encoding {
         Encoding::Form => {
-            let (node, dropped) = form::parse_with_limits(bytes, limits)
-                .map_err(|e| format!("Malformed form body: {e}"))?;
-            if !dropped.is_empty() {
-                return Err(format!(
-                    "The form body has more variables than PHP accepts (max_input_vars = {}, max_input_nesting_level = {}): \
-                     PHP would drop {} variable(s) over the count limit and {} nested too deeply. Send fewer fields, or send the \
-                     request as JSON",
-                    limits.max_input_vars, limits.max_nesting, dropped.vars, dropped.nesting
-                ));
-            }
+            let (node, dropped) =
+                form::parse_with_limits(bytes, limits).map_err(|e| body_error("Form", &e))?;
+            within_limits(dropped, limits)?;
             Ok(node)
         }
         _ if trimmed => Ok(Node::Map(Vec::new())),
-        Encoding::Json => body::parse_json(bytes).map_err(|e| format!("Malformed JSON body: {e}")),
-        Encoding::Xml => body::parse_xml(bytes).map_err(|e| format!("Malformed XML body: {e}")),
+        Encoding::Json => body::parse_json(bytes).map_err(|e| body_error("JSON", &e)),
+        Encoding::Xml => body::parse_xml(bytes).map_err(|e| body_error("XML", &e)),
     }
+}
+
+/// The message for a body that does not parse: `Malformed JSON body at line 1, column 2:
+/// ...` (the position and the reason, not the client's "cannot decode" wording), or for a
+/// field that is not UTF-8 `Form field `first_name` is not UTF-8 text; ...`.
+fn body_error(kind: &str, e: &dlspbx_core::Error) -> String {
+    match e {
+        dlspbx_core::Error::Decode(d) => match d.position {
+            dlspbx_core::error::Position::Unknown => {
+                format!("Malformed {kind} body: {}", d.message)
+            }
+            at => format!("Malformed {kind} body at {at}: {}", d.message),
+        },
+        dlspbx_core::Error::Invalid(e) => format!("{kind} field `{}` {}", e.field, e.reason),
+        other => format!("Malformed {kind} body: {other}"),
+    }
+}
+
+/// Refuses a form body PHP would have cut down: what PHP drops silently, we refuse and count.
+fn within_limits(dropped: form::Dropped, limits: &FormLimits) -> Result<(), String> {
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "The form body has more variables than PHP accepts (max_input_vars = {}, max_input_nesting_level = {}): \
+         PHP would drop {} variable(s) over the count limit and {} nested too deeply. Send fewer fields, or send the \
+         request as JSON",
+        limits.max_input_vars, limits.max_nesting, dropped.vars, dropped.nesting
+    ))
 }
 
 /// Authenticates and dispatches one request; returns the status and the body.

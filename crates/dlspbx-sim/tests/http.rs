@@ -213,3 +213,89 @@ fn slow_headers_and_bodies_time_out() {
         "application/json"
     );
 }
+
+// ---- 8: error texts in plain English -------------------------------------------------------
+
+/// A POST of `body` with `content_type`, answered in JSON: the status and the error text.
+fn refusal(c: &Client, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    let r = c.raw("POST", path, &[("Content-Type", content_type)], body);
+    (r.status, error_of(&r.json()))
+}
+
+#[test]
+fn error_texts_are_plain_english() {
+    let c = client();
+    let form = "application/x-www-form-urlencoded";
+    let creds = format!(
+        "api_user={}&api_key={}",
+        common::enc(&c.user),
+        common::enc(&c.key)
+    );
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "/api/v1/sms.php?api_action=query_sms",
+            format!("{creds}&results_limit=abc"),
+            r#"invalid `results_limit`: "abc" must be a whole number"#,
+        ),
+        (
+            "/api/v1/sms.php?api_action=query_sms",
+            format!("{creds}&results_limit=-1"),
+            "results_limit must not be negative",
+        ),
+        (
+            "/api/v1/reports.php?api_action=report",
+            format!("{creds}&options[]=per_page%3Dabc"),
+            r#"invalid `options[per_page]`: "abc" must be a whole number"#,
+        ),
+        (
+            "/api/v1/reports.php?api_action=report",
+            format!("{creds}&options[]=page%3D1x"),
+            r#"invalid `options[page]`: "1x" must be a page number from 0, or ALL"#,
+        ),
+        (
+            "/api/v1/dialer.php?api_action=add_contact_list",
+            format!("{creds}&name=a%01b"),
+            r#"invalid `name`: "a\u0001b" contains the control character U+0001"#,
+        ),
+    ];
+    for (path, body, want) in cases {
+        let r = c.raw("POST", path, &[("Content-Type", form)], body.as_bytes());
+        assert_eq!(r.status, 200, "{body}");
+        assert_eq!(error_of(&r.json()), want, "{body}");
+    }
+    let path = "/api/v1/example.php?api_action=test";
+    let json_cases: [(&[u8], &str); 4] = [
+        (
+            b"{\"api_user\": tru}",
+            "Malformed JSON body at line 1, column 14: unexpected `t`, expected a JSON value",
+        ),
+        (
+            b"{\"a\":1,}",
+            "Malformed JSON body at line 1, column 8: trailing comma",
+        ),
+        (
+            "{\u{201C}a\u{201D}:1}".as_bytes(),
+            "Malformed JSON body at line 1, column 2: typographic quote `\u{201C}` where a string key was expected; JSON needs straight quotes",
+        ),
+        (
+            b"{\"a\":\"x\x01\"}",
+            "Malformed JSON body at line 1, column 8: control character in string (escape it)",
+        ),
+    ];
+    for (body, want) in json_cases {
+        assert_eq!(
+            refusal(&c, path, "application/json", body),
+            (400, want.to_owned()),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    assert_eq!(
+        refusal(&c, path, "application/xml", b"<request><a>1</b></request>"),
+        (
+            400,
+            "Malformed XML body at line 1, column 14: malformed XML: ill-formed document: expected `</a>`, but `</b>` was found"
+                .to_owned()
+        )
+    );
+}

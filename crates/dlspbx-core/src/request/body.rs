@@ -103,9 +103,19 @@ fn json_message(text: &str, e: ScanError) -> String {
     match text.get(e.offset..).and_then(|r| r.chars().next()) {
         None => format!("unexpected end of input, expected {expected}"),
         Some(c @ ('\u{201C}' | '\u{201D}')) => format!(
-            "typographic quote {c:?} where {expected} was expected; JSON needs straight quotes"
+            "typographic quote `{c}` where {expected} was expected; JSON needs straight quotes"
         ),
-        Some(c) => format!("unexpected {c:?}, expected {expected}"),
+        Some(c) => format!("unexpected {}, expected {expected}", shown_char(c)),
+    }
+}
+
+/// A character named in a message: `` `x` ``, or its code point (`U+0001`) when it does not
+/// print.
+fn shown_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
     }
 }
 
