@@ -33,6 +33,10 @@
 //!   when the header is missing) read the way PHP fills `$_POST`, `application/json` or
 //!   `application/xml`. Fields other than `api_action`/`api_format` are read from the body
 //!   only; `api_action` may also be in the body.
+//! - **Text is UTF-8**, in every kind of body: a name or value that is not UTF-8 is refused
+//!   with 400 naming the field (`Form field `name` is not UTF-8 text; ...`), and an XML body
+//!   that declares another encoding is refused naming it. This is a deliberate divergence:
+//!   PHP passes the bytes through, but the typed layer holds text (see `spec/README.md`).
 //! - **Credentials**: `api_user` (extension `100`, auth ID `z64xxx2n`, or `100@default`) and
 //!   `api_key` in the body, the key compared in constant time. Every query and write is
 //!   scoped to the user's tenant. A bare extension that exists in several tenants is the one

@@ -299,3 +299,94 @@ fn error_texts_are_plain_english() {
         )
     );
 }
+
+// ---- 9: one rule for encodings: UTF-8 only, refused naming the field -------------------------
+
+#[test]
+fn text_that_is_not_utf8_is_refused_naming_the_field() {
+    let c = client();
+    let path = "/api/v1/dialer.php?api_action=add_contact_list";
+    let creds = format!(
+        "api_user={}&api_key={}",
+        common::enc(&c.user),
+        common::enc(&c.key)
+    );
+    let want = |kind: &str, field: &str| {
+        (
+            400,
+            format!("{kind} field `{field}` is not UTF-8 text; the API reads UTF-8 only"),
+        )
+    };
+    // Form: escaped and raw bytes, in a value and in a name.
+    let body = format!("{creds}&name=Caf%E9");
+    assert_eq!(
+        refusal(
+            &c,
+            path,
+            "application/x-www-form-urlencoded",
+            body.as_bytes()
+        ),
+        want("Form", "name")
+    );
+    let mut raw = format!("{creds}&filters[src]=").into_bytes();
+    raw.push(0xE9);
+    assert_eq!(
+        refusal(&c, path, "application/x-www-form-urlencoded", &raw),
+        want("Form", "filters[src]")
+    );
+    let body = format!("{creds}&na%FFme=x");
+    assert_eq!(
+        refusal(
+            &c,
+            path,
+            "application/x-www-form-urlencoded",
+            body.as_bytes()
+        ),
+        (
+            400,
+            "Form field `na\u{FFFD}me` has a name that is not UTF-8 text; the API reads UTF-8 only"
+                .to_owned()
+        )
+    );
+    // JSON and XML.
+    let mut json = format!(
+        r#"{{"api_user":"{}","api_key":"{}","name":"Caf"#,
+        c.user, c.key
+    )
+    .into_bytes();
+    json.extend_from_slice(b"\xe9\"}");
+    assert_eq!(
+        refusal(&c, path, "application/json", &json),
+        want("JSON", "name")
+    );
+    let mut xml = format!("<request><api_user>{}</api_user><name>Caf", c.user).into_bytes();
+    xml.extend_from_slice(b"\xe9</name></request>");
+    assert_eq!(
+        refusal(&c, path, "application/xml", &xml),
+        want("XML", "name")
+    );
+    // An XML body in another declared encoding is refused, naming it.
+    let mut latin1 =
+        b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<request><name>Caf".to_vec();
+    latin1.extend_from_slice(b"\xe9</name></request>");
+    assert_eq!(
+        refusal(&c, path, "application/xml", &latin1),
+        (
+            400,
+            "Malformed XML body at line 1, column 1: the body declares encoding \"ISO-8859-1\"; only UTF-8 is accepted"
+                .to_owned()
+        )
+    );
+    // UTF-8 itself, declared or not, is read.
+    let utf8 = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<request><api_user>{}</api_user><api_key>{}</api_key><name>Café</name></request>",
+        c.user, c.key
+    );
+    let r = c.raw(
+        "POST",
+        path,
+        &[("Content-Type", "application/xml")],
+        utf8.as_bytes(),
+    );
+    assert_eq!(r.json()["result"], "success", "{}", r.body);
+}
