@@ -30,9 +30,13 @@
 //!   `plain`), else the `Accept` header by its weights (RFC 9110, see
 //!   [`Format::from_accept`](dlspbx_core::Format::from_accept); `*/*` is JSON), else JSON. `Content-Type` is the format's media type.
 //! - **Request body**, by `Content-Type`: `application/x-www-form-urlencoded` (the default
-//!   when the header is missing) read the way PHP fills `$_POST`, `application/json` or
-//!   `application/xml`. Fields other than `api_action`/`api_format` are read from the body
-//!   only; `api_action` may also be in the body.
+//!   when the header is missing) or `multipart/form-data` (what PHP's curl sends for
+//!   `CURLOPT_POSTFIELDS` with an array), both read the way PHP fills `$_POST` with the same
+//!   names and limits ([`server::parse_multipart`] hands each part to the core's form
+//!   builder), `application/json` or `application/xml`. Fields other than
+//!   `api_action`/`api_format` are read from the body only; `api_action` may also be in the
+//!   body. A multipart part with a `filename` (a file upload) is refused with 400 naming the
+//!   part: no action takes a file, and PHP would put it in `$_FILES`, out of the API's sight.
 //! - **Text is UTF-8**, in every kind of body: a name or value that is not UTF-8 is refused
 //!   with 400 naming the field (`Form field `name` is not UTF-8 text; ...`), and an XML body
 //!   that declares another encoding is refused naming it. This is a deliberate divergence:
@@ -60,12 +64,12 @@
 //!
 //! | status | when |
 //! |---|---|
-//! | 400 | credentials in the query string ("api_user and api_key must be sent in the POST body, never in the URL"); malformed JSON or XML body; a form body over PHP's `max_input_vars` (1000) or `max_input_nesting_level` (64) — PHP would drop variables silently, we refuse and say how many |
+//! | 400 | credentials in the query string ("api_user and api_key must be sent in the POST body, never in the URL"); a malformed JSON, XML or multipart body (`Malformed JSON body at line 1, column 14: ...`); a multipart file part; text that is not UTF-8, or an XML body declaring another encoding; a form or multipart body over PHP's `max_input_vars` (1000) or `max_input_nesting_level` (64) — PHP would drop variables silently, we refuse and say how many |
 //! | 404 | an unknown module file or path |
 //! | 405 | a method other than POST (`Allow: POST`) |
 //! | 408 | a body not complete within the read timeout ([`SimConfig::read_timeout`], 30 s by default; headers not complete in time close the connection) |
 //! | 413 | a body over 8 MB (PHP's `post_max_size`) |
-//! | 415 | a `Content-Type` other than form, JSON or XML |
+//! | 415 | a `Content-Type` other than form, multipart, JSON or XML |
 //!
 //! An unknown `api_format` is answered in JSON with status 200.
 //!

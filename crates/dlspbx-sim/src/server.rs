@@ -253,23 +253,32 @@ async fn handle(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let encoding = if content_type.trim().is_empty() {
-            Encoding::Form
-        } else {
-            match Encoding::from_content_type(content_type) {
-                Some(e) => e,
-                None => {
-                    return error(
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        format,
-                        &format!(
-                            "Unsupported Content-Type `{content_type}`; send application/x-www-form-urlencoded, application/json or application/xml"
-                        ),
-                    );
-                }
+        let parsed = match multer::parse_boundary(content_type) {
+            Ok(boundary) => parse_multipart(bytes, boundary, &shared.limits).await,
+            Err(multer::Error::NoBoundary) => Err(
+                "Malformed multipart body: the Content-Type has no boundary parameter".to_owned(),
+            ),
+            Err(_) => {
+                let encoding = if content_type.trim().is_empty() {
+                    Encoding::Form
+                } else {
+                    match Encoding::from_content_type(content_type) {
+                        Some(e) => e,
+                        None => {
+                            return error(
+                                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                                format,
+                                &format!(
+                                    "Unsupported Content-Type `{content_type}`; send application/x-www-form-urlencoded, multipart/form-data, application/json or application/xml"
+                                ),
+                            );
+                        }
+                    }
+                };
+                parse_body(encoding, &bytes, &shared.limits)
             }
         };
-        match parse_body(encoding, &bytes, &shared.limits) {
+        match parsed {
             Ok(p) => p,
             Err(msg) => return error(StatusCode::BAD_REQUEST, format, &msg),
         }
@@ -376,6 +385,70 @@ fn within_limits(dropped: form::Dropped, limits: &FormLimits) -> Result<(), Stri
          request as JSON",
         limits.max_input_vars, limits.max_nesting, dropped.vars, dropped.nesting
     ))
+}
+
+/// Parses a `multipart/form-data` body (what PHP's curl sends for `CURLOPT_POSTFIELDS` with
+/// an array) into `$_POST`: multer splits the parts, and each part's name and content go
+/// through the same builder as a urlencoded body ([`form::parse_parts`]: PHP's names, limits
+/// and UTF-8 refusal). A part without a name is skipped, as PHP does; a file part (one with a
+/// `filename`) is refused, naming it, since no action takes a file. The error is the
+/// message of the 400 answer.
+pub async fn parse_multipart(
+    bytes: Vec<u8>,
+    boundary: String,
+    limits: &FormLimits,
+) -> Result<Node<'static>, String> {
+    let whole = futures_util::stream::once(async move {
+        Ok::<Bytes, std::convert::Infallible>(Bytes::from(bytes))
+    });
+    let mut multipart = multer::Multipart::new(whole, boundary);
+    let mut parts: Vec<(String, Bytes)> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(&e)),
+        };
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if let Some(file) = field.file_name() {
+            return Err(format!(
+                "Part `{name}` of the multipart body is a file (filename `{file}`); the API takes no files: send each field as text"
+            ));
+        }
+        let value = field.bytes().await.map_err(|e| multipart_error(&e))?;
+        parts.push((name, value));
+    }
+    let (node, dropped) = form::parse_parts(
+        parts
+            .iter()
+            .map(|(name, value)| (name.as_bytes(), value.as_ref())),
+        limits,
+    )
+    .map_err(|e| body_error("Multipart", &e))?;
+    within_limits(dropped, limits)?;
+    Ok(node)
+}
+
+/// multer's error in words of our own (its texts quote names Rust-style).
+fn multipart_error(e: &multer::Error) -> String {
+    let what = match e {
+        multer::Error::IncompleteFieldData {
+            field_name: Some(name),
+        } => format!("part `{name}` ends before its closing boundary"),
+        multer::Error::IncompleteStream | multer::Error::IncompleteFieldData { .. } => {
+            "the body ends before its closing boundary".to_owned()
+        }
+        multer::Error::IncompleteHeaders | multer::Error::ReadHeaderFailed(_) => {
+            "a part's headers are incomplete or malformed".to_owned()
+        }
+        multer::Error::DecodeHeaderName { .. } | multer::Error::DecodeHeaderValue { .. } => {
+            "a part's header is not readable text".to_owned()
+        }
+        _ => "it is not a multipart/form-data body".to_owned(),
+    };
+    format!("Malformed multipart body: {what}")
 }
 
 /// Authenticates and dispatches one request; returns the status and the body.

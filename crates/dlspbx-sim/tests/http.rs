@@ -214,6 +214,327 @@ fn slow_headers_and_bodies_time_out() {
     );
 }
 
+// ---- 2: multipart/form-data ----------------------------------------------------------------
+
+/// The boundary PHP's curl (libcurl) writes: 24 dashes and 16 hex digits.
+const BOUNDARY: &str = "------------------------520eab0a1c481700";
+
+/// A `multipart/form-data` body as PHP's curl writes it for `CURLOPT_POSTFIELDS` with an
+/// array: one part per entry, `name="..."`, CRLF line ends, the closing boundary.
+fn multipart(fields: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+fn multipart_type() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
+}
+
+fn post_multipart(c: &Client, path: &str, body: &[u8]) -> common::Reply {
+    c.raw("POST", path, &[("Content-Type", &multipart_type())], body)
+}
+
+/// The stored contact with `phone` on the list named `list`: first name, city and custom fields.
+fn stored_contact(sim: &Sim, list: &str, phone: &str) -> (String, String, String) {
+    sim.with_db(|conn| {
+        conn.query_row(
+            "SELECT c.first_name, c.city, c.custom_fields FROM contacts c JOIN contact_lists l ON l.id = c.list_id \
+             WHERE l.name = ?1 AND c.phone_number = ?2",
+            [list, phone],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("the contact is stored")
+    })
+}
+
+#[test]
+fn multipart_bodies_fill_post_like_forms() {
+    let c = client();
+    let creds: [(&str, &[u8]); 2] = [
+        ("api_user", c.user.as_bytes()),
+        ("api_key", c.key.as_bytes()),
+    ];
+    let with = |more: &[(&str, &[u8])]| {
+        let mut all = creds.to_vec();
+        all.extend_from_slice(more);
+        multipart(&all)
+    };
+    let r = post_multipart(
+        &c,
+        "/api/v1/dialer.php?api_action=add_contact_list",
+        &with(&[("name", b"Multipart list")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["result"], "success", "{}", r.body);
+    let r = post_multipart(
+        &c,
+        "/api/v1/dialer.php?api_action=add_contact",
+        &with(&[
+            ("contact_list", b"Multipart list"),
+            ("phone_number", b"8155550101"),
+            ("first_name", "Zoë".as_bytes()),
+            ("city", b"St. Louis"),
+            ("custom:colour", b"blue"),
+        ]),
+    );
+    assert_eq!(r.json()["result"], "success", "{}", r.body);
+    assert_eq!(
+        stored_contact(sim(), "Multipart list", "8155550101"),
+        (
+            "Zoë".into(),
+            "St. Louis".into(),
+            r#"{"colour":"blue"}"#.into()
+        )
+    );
+    // A file part is refused, naming it.
+    let mut body = with(&[]);
+    body.truncate(body.len() - BOUNDARY.len() - 6);
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"leads\"; filename=\"leads.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\nphone\r\n8155550102\r\n\r\n--{BOUNDARY}--\r\n"
+        )
+        .as_bytes(),
+    );
+    let r = post_multipart(&c, "/api/v1/example.php?api_action=test", &body);
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        error_of(&r.json()),
+        "Part `leads` of the multipart body is a file (filename `leads.csv`); the API takes no files: send each field as text"
+    );
+    // PHP's limits, as for urlencoded bodies: max_input_vars ...
+    let names: Vec<String> = (0..1001).map(|i| format!("x{i}")).collect();
+    let many: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"1"[..])).collect();
+    let r = post_multipart(&c, "/api/v1/example.php?api_action=test", &with(&many));
+    assert_eq!(r.status, 400);
+    let e = error_of(&r.json());
+    assert!(
+        e.contains("max_input_vars = 1000") && e.contains("drop 3 variable(s)"),
+        "{e}"
+    );
+    // ... and max_input_nesting_level.
+    let deep = format!("a{}", "[x]".repeat(65));
+    let r = post_multipart(
+        &c,
+        "/api/v1/example.php?api_action=test",
+        &with(&[(&deep, b"1")]),
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        error_of(&r.json()).contains("1 nested too deeply"),
+        "{}",
+        r.body
+    );
+    // Text that is not UTF-8 names the part.
+    let r = post_multipart(
+        &c,
+        "/api/v1/example.php?api_action=test",
+        &with(&[("first_name", b"Zo\xeb")]),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        error_of(&r.json()),
+        "Multipart field `first_name` is not UTF-8 text; the API reads UTF-8 only"
+    );
+    // Broken bodies.
+    let r = c.raw(
+        "POST",
+        "/api/v1/example.php?api_action=test",
+        &[("Content-Type", "multipart/form-data")],
+        &with(&[]),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        error_of(&r.json()),
+        "Malformed multipart body: the Content-Type has no boundary parameter"
+    );
+    let mut cut = with(&[("name", b"x")]);
+    cut.truncate(cut.len() - BOUNDARY.len() - 8);
+    let r = post_multipart(&c, "/api/v1/example.php?api_action=test", &cut);
+    assert_eq!(r.status, 400);
+    assert!(
+        error_of(&r.json()).starts_with("Malformed multipart body: "),
+        "{}",
+        r.body
+    );
+}
+
+fn php_available() -> bool {
+    let ok = std::process::Command::new("php")
+        .arg("-v")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIPPED: php not installed (apt-get install php-cli)");
+    }
+    ok
+}
+
+/// `php -S` with a router, stopped (and its folder removed) when dropped.
+struct PhpServer {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl PhpServer {
+    fn start(router: &str) -> PhpServer {
+        let dir = std::env::temp_dir().join(format!("dlspbx-sim-multipart-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("router.php"), router).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("php")
+            .args(["-n", "-d", "display_errors=0", "-S"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg(dir.join("router.php"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("php -S starts");
+        let server = PhpServer { child, dir, port };
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("php -S did not start");
+    }
+}
+
+impl Drop for PhpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The same multipart body, as PHP's curl writes it, read by PHP (`$_POST` of `php -S`) and by
+/// the simulator: the same fields; and real PHP as the client, `curl_setopt($ch,
+/// CURLOPT_POSTFIELDS, $array)`, against the simulator when php has its curl extension.
+#[test]
+fn php_cross_check_multipart() {
+    if !php_available() {
+        return;
+    }
+    let php = PhpServer::start(
+        "<?php header('Content-Type: application/json'); echo json_encode($_POST);",
+    );
+    let fields: Vec<(&str, &[u8])> = vec![
+        ("api_user", b"100@default"),
+        ("contact_list", b"Cross list"),
+        ("first_name", "Zoë ü/&=+%[]".as_bytes()),
+        ("custom:colour", b"blue"),
+        ("columns[]", b"date"),
+        ("columns[]", b"src"),
+        ("filters[src]", b"100"),
+        ("filters[dst][]", b"200"),
+        ("a.b c", b"dots and spaces"),
+        ("k[01]", b"string key"),
+        ("k[1]", b"integer key"),
+        ("dup", b"first"),
+        ("dup", b"last"),
+        ("g[h", b"unclosed"),
+        ("i[j]k", b"after the bracket"),
+        ("empty", b""),
+        ("lines", b"a\r\nb\nc"),
+        ("%41", b"%42+"),
+    ];
+    let body = multipart(&fields);
+    let a = exchange(
+        SocketAddr::from(([127, 0, 0, 1], php.port)),
+        &[
+            format!(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                multipart_type(),
+                body.len()
+            )
+            .into_bytes(),
+            body.clone(),
+        ]
+        .concat(),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let want = dlspbx_core::request::body::parse_json(a.body.as_bytes()).expect("php wrote JSON");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let got = runtime
+        .block_on(dlspbx_sim::server::parse_multipart(
+            body,
+            BOUNDARY.to_owned(),
+            &dlspbx_core::request::FormLimits::PHP_DEFAULTS,
+        ))
+        .expect("the simulator reads it");
+    assert_eq!(
+        String::from_utf8(dlspbx_core::request::body::encode_json(&got)).unwrap(),
+        String::from_utf8(dlspbx_core::request::body::encode_json(&want)).unwrap(),
+        "the simulator and PHP read the multipart body differently"
+    );
+
+    // Real PHP as the client, when its curl extension is there (php-curl).
+    let has_curl = std::process::Command::new("php")
+        .args(["-r", "exit(extension_loaded('curl') ? 0 : 1);"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_curl {
+        eprintln!("SKIPPED: php's curl extension not installed (apt-get install php-curl)");
+        return;
+    }
+    let c = client();
+    let script = format!(
+        r#"$ch = curl_init("{url}/api/v1/dialer.php?api_action=add_contact_list");
+        curl_setopt($ch, CURLOPT_RETURNTRANSFER, true);
+        curl_setopt($ch, CURLOPT_POSTFIELDS, ["api_user" => "{user}", "api_key" => "{key}", "name" => "PHP curl list"]);
+        $list = json_decode(curl_exec($ch), true);
+        $ch = curl_init("{url}/api/v1/dialer.php?api_action=add_contact");
+        curl_setopt($ch, CURLOPT_RETURNTRANSFER, true);
+        curl_setopt($ch, CURLOPT_POSTFIELDS, [
+            "api_user" => "{user}", "api_key" => "{key}", "contact_list" => $list["id"],
+            "phone_number" => "8155550103", "first_name" => "Zoë", "city" => "St. Louis",
+            "custom:colour" => "green",
+        ]);
+        echo curl_exec($ch);"#,
+        url = c.base,
+        user = c.user,
+        key = c.key
+    );
+    let out = std::process::Command::new("php")
+        .args(["-r", &script])
+        .output()
+        .expect("php runs");
+    let answer = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        answer.contains(r#""result":"success""#),
+        "{answer} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stored_contact(sim(), "PHP curl list", "8155550103"),
+        (
+            "Zoë".into(),
+            "St. Louis".into(),
+            r#"{"colour":"green"}"#.into()
+        )
+    );
+}
+
 // ---- 8: error texts in plain English -------------------------------------------------------
 
 /// A POST of `body` with `content_type`, answered in JSON: the status and the error text.
