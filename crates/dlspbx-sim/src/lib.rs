@@ -37,7 +37,7 @@
 //!   `api_action`/`api_format` are read from the body only; `api_action` may also be in the
 //!   body. A multipart part with a `filename` (a file upload) is refused with 400 naming the
 //!   part: no action takes a file, and PHP would put it in `$_FILES`, out of the API's sight.
-//! - **Text is UTF-8**, in every kind of body: a name or value that is not UTF-8 is refused
+//! - **Text is UTF-8**, in every kind of body and in the query string: a name or value that is not UTF-8 is refused
 //!   with 400 naming the field (`Form field `name` is not UTF-8 text; ...`), and an XML body
 //!   that declares another encoding is refused naming it. This is a deliberate divergence:
 //!   PHP passes the bytes through, but the typed layer holds text (see `spec/README.md`).

@@ -116,8 +116,8 @@ fn reply(status: StatusCode, format: Format, body: Vec<u8>) -> Response {
 }
 
 async fn not_found(req: Request) -> Response {
-    let format =
-        response_format(&query_params(req.uri().query()), req.headers()).unwrap_or_default();
+    let query = query_params(req.uri().query()).unwrap_or_else(|_| Node::Map(Vec::new()));
+    let format = response_format(&query, req.headers()).unwrap_or_default();
     error(
         StatusCode::NOT_FOUND,
         format,
@@ -128,8 +128,10 @@ async fn not_found(req: Request) -> Response {
     )
 }
 
-fn query_params(query: Option<&str>) -> Node<'static> {
-    form::parse(query.unwrap_or("").as_bytes()).unwrap_or(Node::Map(Vec::new()))
+/// The query string's fields, read as PHP fills `$_GET`; the error is the 400 answer's message
+/// (a field that is not UTF-8, as in a body).
+fn query_params(query: Option<&str>) -> Result<Node<'static>, String> {
+    form::parse(query.unwrap_or("").as_bytes()).map_err(|e| body_error("Query string", &e))
 }
 
 fn scalar<'n>(node: &'n Node<'_>, key: &str) -> Option<&'n str> {
@@ -176,7 +178,20 @@ async fn handle(
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let query = query_params(parts.uri.query());
+    let query = match query_params(parts.uri.query()) {
+        Ok(query) => query,
+        Err(message) => {
+            let format = Format::from_accept(
+                parts
+                    .headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+            .unwrap_or_default();
+            return error(StatusCode::BAD_REQUEST, format, &message);
+        }
+    };
     let format = match response_format(&query, &parts.headers) {
         Ok(f) => f,
         Err(e) => return error(StatusCode::OK, Format::Json, &e),

@@ -669,6 +669,17 @@ fn text_that_is_not_utf8_is_refused_naming_the_field() {
                 .to_owned()
         )
     );
+    // The query string too.
+    let body = creds.clone();
+    assert_eq!(
+        refusal(
+            &c,
+            "/api/v1/example.php?api_action=te%FFst",
+            "application/x-www-form-urlencoded",
+            body.as_bytes()
+        ),
+        want("Query string", "api_action")
+    );
     // JSON and XML.
     let mut json = format!(
         r#"{{"api_user":"{}","api_key":"{}","name":"Caf"#,
