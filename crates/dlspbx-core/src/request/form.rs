@@ -675,6 +675,8 @@ fn read_urlencoded(
     utf8: Utf8,
 ) -> Result<(Node<'static>, Dropped), Error> {
     let mut post = Post::new(limits, utf8);
+    // One buffer for every name (register rewrites it in place).
+    let mut name = Vec::new();
     let mut count = 0usize;
     let mut pos = 0usize;
     let end = body.len();
@@ -691,11 +693,11 @@ fn read_urlencoded(
                 Some(i) => (&seg[..i], &seg[i + 1..]),
                 None => (seg, &b""[..]),
             };
-            let mut name = Vec::with_capacity(raw_name.len());
+            name.clear();
             url_decode_into(&mut name, raw_name);
             let mut value = Vec::with_capacity(raw_value.len());
             url_decode_into(&mut value, raw_value);
-            post.add(name, value)?;
+            post.add(&mut name, value)?;
             count += 1;
         }
         pos = seg_end + 1;
@@ -728,12 +730,15 @@ pub fn parse_parts<'p>(
     limits: &FormLimits,
 ) -> Result<(Node<'static>, Dropped), Error> {
     let mut post = Post::new(limits, Utf8::Refuse);
+    let mut buffer = Vec::new();
     for (count, (name, value)) in parts.into_iter().enumerate() {
         if count >= limits.max_input_vars {
             post.dropped.vars += 1;
             continue;
         }
-        post.add(name.to_vec(), value.to_vec())?;
+        buffer.clear();
+        buffer.extend_from_slice(name);
+        post.add(&mut buffer, value.to_vec())?;
     }
     Ok(post.finish())
 }
@@ -772,26 +777,26 @@ impl Post {
     }
 
     /// Registers one decoded variable.
-    fn add(&mut self, mut name: Vec<u8>, value: Vec<u8>) -> Result<(), Error> {
-        match self.utf8 {
+    fn add(&mut self, name: &mut Vec<u8>, value: Vec<u8>) -> Result<(), Error> {
+        // Each value is checked once, here; names are checked again as keys at the end
+        // (`bytes_to_string`), after `register` has rewritten them with ASCII only.
+        let value = match self.utf8 {
             Utf8::Refuse => {
-                if std::str::from_utf8(&name).is_err() {
-                    return Err(not_utf8(&String::from_utf8_lossy(&name), true));
+                if std::str::from_utf8(name).is_err() {
+                    return Err(not_utf8(&String::from_utf8_lossy(name), true));
                 }
-                if std::str::from_utf8(&value).is_err() {
-                    return Err(not_utf8(&String::from_utf8_lossy(&name), false));
-                }
+                String::from_utf8(value)
+                    .map_err(|_| not_utf8(&String::from_utf8_lossy(name), false))?
             }
             #[cfg(test)]
             Utf8::Replace => {
-                if std::str::from_utf8(&name).is_err() {
-                    name = String::from_utf8_lossy(&name).into_owned().into_bytes();
+                if std::str::from_utf8(name).is_err() {
+                    *name = String::from_utf8_lossy(name).into_owned().into_bytes();
                 }
+                bytes_to_string(value)
             }
-        }
-        if register(&mut self.root, &mut name, value, self.max_nesting)
-            == Registered::NestingExceeded
-        {
+        };
+        if register(&mut self.root, name, value, self.max_nesting) == Registered::NestingExceeded {
             self.dropped.nesting += 1;
         }
         Ok(())
@@ -889,7 +894,7 @@ impl Key {
 }
 
 enum Val {
-    Str(Vec<u8>),
+    Str(String),
     Arr(PhpArray),
 }
 
@@ -1019,7 +1024,7 @@ impl PhpArray {
 impl Val {
     fn into_node(self) -> Node<'static> {
         match self {
-            Val::Str(s) => Node::Str(Cow::Owned(bytes_to_string(s))),
+            Val::Str(s) => Node::Str(Cow::Owned(s)),
             Val::Arr(a) => a.into_node(),
         }
     }
@@ -1042,7 +1047,7 @@ enum Registered {
 fn register(
     root: &mut PhpArray,
     name: &mut Vec<u8>,
-    value: Vec<u8>,
+    value: String,
     max_nesting: usize,
 ) -> Registered {
     // The name is a C string: it ends at the first NUL.
