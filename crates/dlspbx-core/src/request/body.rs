@@ -274,18 +274,22 @@ pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
             format!("the body declares encoding \"{declared}\"; only UTF-8 is accepted"),
         ));
     }
-    if let Err(e) = std::str::from_utf8(body) {
-        return Err(not_utf8(Format::Xml, body, e.valid_up_to(), parse_xml));
-    }
     xml::read(body, xml::REQUEST)
         .map(Node::into_owned)
-        .map_err(|e| match e {
-            Error::Decode(DecodeError {
-                position: Position::Offset(at),
-                message,
-                ..
-            }) => decode_err(Format::Xml, body, at, message),
-            other => other,
+        .map_err(|e| {
+            // The reader checks UTF-8 first; only a failed body is checked again, to name the
+            // field.
+            if let Err(bad) = std::str::from_utf8(body) {
+                return not_utf8(Format::Xml, body, bad.valid_up_to(), parse_xml);
+            }
+            match e {
+                Error::Decode(DecodeError {
+                    position: Position::Offset(at),
+                    message,
+                    ..
+                }) => decode_err(Format::Xml, body, at, message),
+                other => other,
+            }
         })
 }
 
