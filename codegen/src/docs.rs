@@ -313,7 +313,8 @@ impl Docs<'_> {
              - **Credentials**: `api_user` (extension, auth ID or `extension@tenant`) and `api_key`, in the request \
              body only, never in the URL.\n\
              - **Request body**: `application/x-www-form-urlencoded` (PHP style: lists as `k[]=a&k[]=b`, records as \
-             `k[field]=v`), `application/json` or `application/xml`. A form PHP would truncate \
+             `k[field]=v`), `application/json` or `application/xml`; the server also reads `multipart/form-data` \
+             (what PHP's curl sends for an array) as a form. A form PHP would truncate \
              (`max_input_vars` = 1000, nesting 64) is sent as JSON instead.\n\
              - **Response format**: `api_format` (default `json`):\n\n",
         );
@@ -1041,7 +1042,7 @@ impl Docs<'_> {
                         "content": response_content
                     },
                     "4XX": {
-                        "description": "A request that cannot be read as an API request: credentials in the URL or a malformed body (400), an unknown module file (404), a method other than POST (405), a body over 8 MB (413), an unsupported Content-Type (415).",
+                        "description": "A request that cannot be read as an API request: credentials in the URL or a malformed body (400), an unknown module file (404), a method other than POST, GET included (405), a body not sent within the read timeout (408), a body over 8 MB (413), an unsupported Content-Type (415).",
                         "content": error_content
                     }
                 },

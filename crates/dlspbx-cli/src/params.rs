@@ -118,33 +118,10 @@ fn zone(m: &ArgMatches) -> TimeZone {
         .unwrap_or(TimeZone::UTC)
 }
 
-/// A duration flag's value (`--timeout`, `--connect-timeout`): `30s`, `2m`, `500ms`, or a bare
-/// number of seconds (`1.5`); greater than zero. The error lists the accepted forms (clap names
-/// the flag).
+/// A duration flag's value (`--timeout`, `--connect-timeout`): the core's
+/// [`read_time_span`](dlspbx_core::scalar::read_time_span) (`30s`, `2m`, `500ms`, or seconds).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let bad = || {
-        format!(
-            "`{text}`: expected a duration greater than zero such as 30s, 2m, 500ms or a number of seconds"
-        )
-    };
-    let t = text.trim();
-    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (t, 1.0)
-    };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return Err(bad());
-    }
-    let value: f64 = number.parse().map_err(|_| bad())?;
-    match std::time::Duration::try_from_secs_f64(value * scale) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(bad()),
-    }
+    dlspbx_core::scalar::read_time_span(text)
 }
 
 /// Whether a flag was given on the command line (not a default).

@@ -466,7 +466,10 @@ impl fmt::Display for InvalidRequest {
             if e.value.is_empty() {
                 write!(f, "invalid `{}`: {}", e.field, e.reason)?;
             } else {
-                write!(f, "invalid `{}`: {:?} {}", e.field, e.value, e.reason)?;
+                // JSON-quoted, as PHP's json_encode and the CLI write a value (`"a\u0001b"`),
+                // never Rust's debug form.
+                let quoted = serde_json::to_string(&e.value).unwrap_or_default();
+                write!(f, "invalid `{}`: {quoted} {}", e.field, e.reason)?;
             }
         }
         Ok(())

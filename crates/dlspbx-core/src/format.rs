@@ -96,26 +96,110 @@ impl Format {
         ))
     }
 
-    /// The format named by an `Accept` header value, if any media type in it is known.
+    /// The format an `Accept` header asks for, by RFC 9110's content negotiation (section
+    /// 12.5.1), or `None` when it accepts none of the formats.
+    ///
+    /// Each format takes the weight (`q`, 1 when not given) of the most specific range that
+    /// matches it: its media type (or an alias: `text/json`, `text/xml`, `application/yaml`,
+    /// `text/yaml`, `text/x-yaml`), then `type/*`, then `*/*`. `q=0` means "not acceptable".
+    /// The format with the highest weight wins; between equal weights the one whose range comes
+    /// first in the header, and between formats matched by the same wildcard the first of
+    /// [`Format::ALL`], so `*/*` means JSON, `application/*` JSON and `text/*` CSV. An element
+    /// with an unreadable weight is ignored.
+    ///
+    /// ```
+    /// use dlspbx_core::Format;
+    ///
+    /// assert_eq!(Format::from_accept("application/xml;q=0.9, text/csv"), Some(Format::Csv));
+    /// assert_eq!(Format::from_accept("text/csv;q=0.5, */*;q=0.5"), Some(Format::Csv));
+    /// assert_eq!(Format::from_accept("*/*"), Some(Format::Json));
+    /// assert_eq!(Format::from_accept("application/json;q=0, */*"), Some(Format::Xml));
+    /// assert_eq!(Format::from_accept("text/html"), None);
+    /// ```
     pub fn from_accept(accept: &str) -> Option<Format> {
-        accept.split(',').find_map(|part| {
-            let media = part
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            match media.as_str() {
-                "application/json" | "text/json" => Some(Format::Json),
-                "application/xml" | "text/xml" => Some(Format::Xml),
-                "application/x-yaml" | "application/yaml" | "text/yaml" | "text/x-yaml" => {
-                    Some(Format::Yaml)
+        /// How a range matched a format: the most specific first.
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        enum Match {
+            Any,
+            Type,
+            Exact,
+        }
+        // Per format: (specificity, weight in thousandths, position in the header).
+        let mut best: [Option<(Match, u16, usize)>; 5] = [None; 5];
+        for (position, element) in accept.split(',').enumerate() {
+            let mut parts = element.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let Some((ty, sub)) = media.split_once('/') else {
+                continue;
+            };
+            let mut weight = Some(1000);
+            for param in parts {
+                if let Some((name, value)) = param.split_once('=')
+                    && name.trim().eq_ignore_ascii_case("q")
+                {
+                    weight = qvalue(value.trim());
                 }
-                "text/csv" => Some(Format::Csv),
-                "text/plain" => Some(Format::Plain),
-                _ => None,
             }
-        })
+            let Some(weight) = weight else {
+                continue;
+            };
+            for (i, format) in Format::ALL.into_iter().enumerate() {
+                let how = if sub == "*" && ty == "*" {
+                    Match::Any
+                } else if sub == "*" && format.media_type().split('/').next() == Some(ty) {
+                    Match::Type
+                } else if format.media_types().contains(&media.as_str()) {
+                    Match::Exact
+                } else {
+                    continue;
+                };
+                if best[i].is_none_or(|(seen, ..)| how > seen) {
+                    best[i] = Some((how, weight, position));
+                }
+            }
+        }
+        Format::ALL
+            .into_iter()
+            .zip(best)
+            .filter_map(|(format, b)| b.map(|(_, w, pos)| (format, w, pos)))
+            .filter(|&(_, w, _)| w > 0)
+            // `min_by_key` keeps the first of equal keys: Format::ALL's order.
+            .min_by_key(|&(_, w, pos)| (std::cmp::Reverse(w), pos))
+            .map(|(format, ..)| format)
+    }
+
+    /// Every media type read as this format: [`media_type`](Self::media_type) first, then
+    /// its aliases.
+    fn media_types(self) -> &'static [&'static str] {
+        match self {
+            Format::Json => &["application/json", "text/json"],
+            Format::Xml => &["application/xml", "text/xml"],
+            Format::Yaml => &[
+                "application/x-yaml",
+                "application/yaml",
+                "text/yaml",
+                "text/x-yaml",
+            ],
+            Format::Csv => &["text/csv"],
+            Format::Plain => &["text/plain"],
+        }
+    }
+}
+
+/// An RFC 9110 `qvalue` in thousandths: `0`, `0.5`, `0.125`, `1`, `1.000`; `None` otherwise.
+fn qvalue(text: &str) -> Option<u16> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut thousandths: u16 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        thousandths += u16::from(b - b'0') * [100, 10, 1][i];
+    }
+    match int {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
     }
 }
 
@@ -233,5 +317,58 @@ impl fmt::Display for Encoding {
             Encoding::Json => "json",
             Encoding::Xml => "xml",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_follows_rfc_9110_weights() {
+        let cases: &[(&str, Option<Format>)] = &[
+            ("application/xml;q=0.9, text/csv", Some(Format::Csv)),
+            ("application/xml, text/csv", Some(Format::Xml)),
+            ("text/csv, application/xml", Some(Format::Csv)),
+            ("text/csv;q=0.5, application/xml;q=0.5", Some(Format::Csv)),
+            (
+                "application/xml ; Q=0.2 , text/plain;q=0.3",
+                Some(Format::Plain),
+            ),
+            ("*/*", Some(Format::Json)),
+            ("*/*;q=0.1, application/x-yaml", Some(Format::Yaml)),
+            ("application/*", Some(Format::Json)),
+            ("text/*", Some(Format::Csv)),
+            ("text/csv;q=0, text/*", Some(Format::Plain)),
+            ("application/json;q=0, */*", Some(Format::Xml)),
+            ("application/xml;q=0", None),
+            ("text/html, image/png", None),
+            ("text/html, */*;q=0.8", Some(Format::Json)),
+            ("TEXT/XML", Some(Format::Xml)),
+            ("application/yaml;charset=utf-8", Some(Format::Yaml)),
+            // An unreadable weight drops its element.
+            ("application/xml;q=2, text/csv;q=0.1", Some(Format::Csv)),
+            (
+                "application/xml;q=0.1234, text/csv;q=0.001",
+                Some(Format::Csv),
+            ),
+            ("", None),
+        ];
+        for (accept, want) in cases {
+            assert_eq!(Format::from_accept(accept), *want, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn qvalues() {
+        assert_eq!(qvalue("1"), Some(1000));
+        assert_eq!(qvalue("1.000"), Some(1000));
+        assert_eq!(qvalue("0.5"), Some(500));
+        assert_eq!(qvalue("0.125"), Some(125));
+        assert_eq!(qvalue("0"), Some(0));
+        assert_eq!(qvalue("0."), Some(0));
+        for bad in ["1.5", "2", "-1", "0.1234", "x", "", ".5"] {
+            assert_eq!(qvalue(bad), None, "{bad}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! number and a time zone are, in one place, with both of its sides kept together.
 //!
 //! - **Reading**, tolerant: [`as_flag`] / [`read_flag`], [`read_int`], [`read_decimal`], [`read_duration`],
-//!   [`read_datetime`], [`nanp_digits`], [`time_zone`]. The decoders (the serde helpers of
+//!   [`read_time_span`], [`read_datetime`], [`nanp_digits`], [`time_zone`]. The decoders (the serde helpers of
 //!   [`crate::wire::scalar`], the tolerant deserializer, report cells), the request parsers
 //!   ([`crate::params`], the generated report options), the simulator and the CLI all read
 //!   through these, so the same text means the same thing everywhere.
@@ -250,6 +250,35 @@ pub fn write_duration(secs: u64) -> String {
         (secs % 3600) / 60,
         secs % 60
     )
+}
+
+/// Reads a time span given on a command line (`--timeout`, `--read-timeout`): `30s`, `2m`,
+/// `500ms`, or a bare number of seconds (`1.5`); greater than zero. The error lists the
+/// accepted forms (clap names the flag).
+pub fn read_time_span(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || {
+        format!(
+            "`{text}`: expected a duration greater than zero such as 30s, 2m, 500ms or a number of seconds"
+        )
+    };
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(bad());
+    }
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    match std::time::Duration::try_from_secs_f64(value * scale) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(bad()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// Seed of the demo data (API keys included).
     #[arg(long, default_value_t = 42, value_name = "S")]
     pub seed: u64,
+    /// How long a client may take to send a request's headers, and then its body (30s, 2m,
+    /// 500ms or seconds): slower headers close the connection, a slower body gets 408.
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = dlspbx_core::scalar::read_time_span)]
+    pub read_timeout: std::time::Duration,
 }
 
 /// `seed` options.
@@ -99,6 +103,7 @@ fn serve(a: ServeArgs) -> Result<(), SimError> {
         listen: a.listen,
         seed: a.seed,
         cdrs: a.cdrs,
+        read_timeout: a.read_timeout,
     })?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! From the command line: `dlspbx-sim serve [--db PATH] [--listen 127.0.0.1:8080] [--cdrs N]
-//! [--seed S]` prints one line, `dlspbx-sim listening on http://127.0.0.1:8080
+//! [--seed S] [--read-timeout 30s]` prints one line, `dlspbx-sim listening on http://127.0.0.1:8080
 //! (api_user=100@default api_key=...)`, and serves until Ctrl-C; `dlspbx-sim seed --db PATH
 //! --cdrs N --seed S` (re)creates a database file and prints every user's credentials.
 //!
@@ -23,15 +23,24 @@
 //!
 //! `POST /api/v1/{module}.php?api_action=ACTION[&api_format=FORMAT]` for the modules
 //! `example`, `dialer`, `reports`, `status`, `sms` and `subscribers` (the `.php` may be left
-//! out). `GET` is accepted for the query string only: its fields would have to be in the
-//! URL, so it can only ever answer with an error shape (useful from a browser).
+//! out). Any other method, `GET` included, is answered 405 with `Allow: POST`: a GET's fields
+//! (the credentials among them) would have to be in the URL, so it could never succeed.
 //!
 //! - **Response format**: `api_format` in the query string (`json`, `xml`, `yaml`, `csv`,
-//!   `plain`), else the `Accept` header, else JSON. `Content-Type` is the format's media type.
+//!   `plain`), else the `Accept` header by its weights (RFC 9110, see
+//!   [`Format::from_accept`](dlspbx_core::Format::from_accept); `*/*` is JSON), else JSON. `Content-Type` is the format's media type.
 //! - **Request body**, by `Content-Type`: `application/x-www-form-urlencoded` (the default
-//!   when the header is missing) read the way PHP fills `$_POST`, `application/json` or
-//!   `application/xml`. Fields other than `api_action`/`api_format` are read from the body
-//!   only; `api_action` may also be in the body.
+//!   when the header is missing) or `multipart/form-data` (what PHP's curl sends for
+//!   `CURLOPT_POSTFIELDS` with an array), both read the way PHP fills `$_POST` with the same
+//!   names and limits ([`server::parse_multipart`] hands each part to the core's form
+//!   builder), `application/json` or `application/xml`. Fields other than
+//!   `api_action`/`api_format` are read from the body only; `api_action` may also be in the
+//!   body. A multipart part with a `filename` (a file upload) is refused with 400 naming the
+//!   part: no action takes a file, and PHP would put it in `$_FILES`, out of the API's sight.
+//! - **Text is UTF-8**, in every kind of body and in the query string: a name or value that is not UTF-8 is refused
+//!   with 400 naming the field (`Form field `name` is not UTF-8 text; ...`), and an XML body
+//!   that declares another encoding is refused naming it. This is a deliberate divergence:
+//!   PHP passes the bytes through, but the typed layer holds text (see `spec/README.md`).
 //! - **Credentials**: `api_user` (extension `100`, auth ID `z64xxx2n`, or `100@default`) and
 //!   `api_key` in the body, the key compared in constant time. Every query and write is
 //!   scoped to the user's tenant. A bare extension that exists in several tenants is the one
@@ -55,11 +64,12 @@
 //!
 //! | status | when |
 //! |---|---|
-//! | 400 | credentials in the query string ("api_user and api_key must be sent in the POST body, never in the URL"); malformed JSON or XML body; a form body over PHP's `max_input_vars` (1000) or `max_input_nesting_level` (64) — PHP would drop variables silently, we refuse and say how many |
+//! | 400 | credentials in the query string ("api_user and api_key must be sent in the POST body, never in the URL"); a malformed JSON, XML or multipart body (`Malformed JSON body at line 1, column 14: ...`); a multipart file part; text that is not UTF-8, or an XML body declaring another encoding; a form or multipart body over PHP's `max_input_vars` (1000) or `max_input_nesting_level` (64) — PHP would drop variables silently, we refuse and say how many |
 //! | 404 | an unknown module file or path |
-//! | 405 | a method other than POST or GET |
+//! | 405 | a method other than POST (`Allow: POST`) |
+//! | 408 | a body not complete within the read timeout ([`SimConfig::read_timeout`], 30 s by default; headers not complete in time close the connection) |
 //! | 413 | a body over 8 MB (PHP's `post_max_size`) |
-//! | 415 | a `Content-Type` other than form, JSON or XML |
+//! | 415 | a `Content-Type` other than form, multipart, JSON or XML |
 //!
 //! An unknown `api_format` is answered in JSON with status 200.
 //!
@@ -232,7 +242,15 @@ pub struct SimConfig {
     pub seed: u64,
     /// How many CDRs to generate when seeding.
     pub cdrs: usize,
+    /// How long a client may take to send a request's headers, and then its body (default
+    /// [`DEFAULT_READ_TIMEOUT`], 30 s, as PHP's web server front ends allow): a connection
+    /// whose headers are not complete in time is closed, a body not complete in time is
+    /// answered 408 and the connection closed.
+    pub read_timeout: Duration,
 }
+
+/// The default [`SimConfig::read_timeout`]: 30 seconds.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -241,6 +259,7 @@ impl Default for SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: 42,
             cdrs: 500,
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
     }
 }
@@ -314,6 +333,7 @@ impl Sim {
             .unwrap_or_default();
         let mut shared = server::Shared::new(conn).with_db_path(config.db.clone());
         shared.extras = extras;
+        shared.read_timeout = config.read_timeout;
         let shared = Arc::new(shared);
         let listener = TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
@@ -325,6 +345,7 @@ impl Sim {
             .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = server::router(shared.clone());
+        let read_timeout = config.read_timeout;
         let thread = std::thread::Builder::new()
             .name("dlspbx-sim".into())
             .spawn(move || {
@@ -337,11 +358,7 @@ impl Sim {
                         }
                     };
                     tokio::select! {
-                        r = async { axum::serve(listener, app).await } => {
-                            if let Err(e) = r {
-                                tracing::error!("server stopped: {e}");
-                            }
-                        }
+                        () = server::serve(listener, app, read_timeout) => {}
                         _ = rx => {}
                     }
                 });

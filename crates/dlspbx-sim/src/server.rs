@@ -19,6 +19,7 @@ use rusqlite::Connection;
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The largest request body accepted: PHP's default `post_max_size`, 8 MB.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -37,6 +38,9 @@ pub struct Shared {
     /// The database file, when there is one: a report streamed to the client (`page=ALL`)
     /// reads it through its own connection instead of holding `conn`.
     pub db_path: Option<PathBuf>,
+    /// How long a request body may take to arrive (see
+    /// [`SimConfig::read_timeout`](crate::SimConfig::read_timeout)).
+    pub read_timeout: Duration,
 }
 
 impl Shared {
@@ -48,6 +52,7 @@ impl Shared {
             limits: FormLimits::PHP_DEFAULTS,
             extras: Extras::default(),
             db_path: None,
+            read_timeout: crate::DEFAULT_READ_TIMEOUT,
         }
     }
 
@@ -65,12 +70,40 @@ impl Shared {
     }
 }
 
-/// The axum application: `/api/v1/{file}` for POST (and GET, query string only).
+/// The axum application: `/api/v1/{file}` for POST (any other method is answered 405).
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/{file}", any(handle))
         .fallback(not_found)
         .with_state(shared)
+}
+
+/// Serves `app` on `listener` until the future is dropped: HTTP/1.1 through hyper, with
+/// `read_timeout` for each request's headers (a connection whose headers are not complete in
+/// time is closed; the body's limit is applied by the handler, see [`Shared::read_timeout`]).
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, read_timeout: Duration) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(read_timeout);
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
 }
 
 /// A response carrying the API's error shape in `format`.
@@ -83,8 +116,8 @@ fn reply(status: StatusCode, format: Format, body: Vec<u8>) -> Response {
 }
 
 async fn not_found(req: Request) -> Response {
-    let format =
-        response_format(&query_params(req.uri().query()), req.headers()).unwrap_or_default();
+    let query = query_params(req.uri().query()).unwrap_or_else(|_| Node::Map(Vec::new()));
+    let format = response_format(&query, req.headers()).unwrap_or_default();
     error(
         StatusCode::NOT_FOUND,
         format,
@@ -95,8 +128,10 @@ async fn not_found(req: Request) -> Response {
     )
 }
 
-fn query_params(query: Option<&str>) -> Node<'static> {
-    form::parse(query.unwrap_or("").as_bytes()).unwrap_or(Node::Map(Vec::new()))
+/// The query string's fields, read as PHP fills `$_GET`; the error is the 400 answer's message
+/// (a field that is not UTF-8, as in a body).
+fn query_params(query: Option<&str>) -> Result<Node<'static>, String> {
+    form::parse(query.unwrap_or("").as_bytes()).map_err(|e| body_error("Query string", &e))
 }
 
 fn scalar<'n>(node: &'n Node<'_>, key: &str) -> Option<&'n str> {
@@ -143,7 +178,20 @@ async fn handle(
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let query = query_params(parts.uri.query());
+    let query = match query_params(parts.uri.query()) {
+        Ok(query) => query,
+        Err(message) => {
+            let format = Format::from_accept(
+                parts
+                    .headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+            .unwrap_or_default();
+            return error(StatusCode::BAD_REQUEST, format, &message);
+        }
+    };
     let format = match response_format(&query, &parts.headers) {
         Ok(f) => f,
         Err(e) => return error(StatusCode::OK, Format::Json, &e),
@@ -155,14 +203,19 @@ async fn handle(
             "api_user and api_key must be sent in the POST body, never in the URL",
         );
     }
-    if parts.method != Method::POST && parts.method != Method::GET {
+    if parts.method != Method::POST {
+        // GET included: its fields (the credentials among them) would have to be in the URL,
+        // so it could never succeed.
         let mut r = error(
             StatusCode::METHOD_NOT_ALLOWED,
             format,
-            &format!("Method {} is not allowed; use POST", parts.method),
+            &format!(
+                "Method {} is not allowed; send a POST with the fields in the body",
+                parts.method
+            ),
         );
         r.headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("POST, GET"));
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return r;
     }
     let Some(file) = module_file(&shared.extras, &path) else {
@@ -182,11 +235,7 @@ async fn handle(
             ),
         );
     };
-    let params = if parts.method == Method::GET {
-        // GET carries api_action and api_format only: the fields (credentials included)
-        // belong in a POST body.
-        Node::Map(Vec::new())
-    } else {
+    let params = {
         let declared = parts
             .headers
             .get(header::CONTENT_LENGTH)
@@ -195,31 +244,56 @@ async fn handle(
         if declared.is_some_and(|len| len > DRAIN_BYTES as u64) {
             return too_large(format);
         }
-        let Some(bytes) = read_body(body).await else {
-            return too_large(format);
+        let bytes = match tokio::time::timeout(shared.read_timeout, read_body(body)).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return too_large(format),
+            Err(_) => {
+                let mut r = error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format,
+                    &format!(
+                        "The request body did not arrive within {} s",
+                        shared.read_timeout.as_secs_f64()
+                    ),
+                );
+                r.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
+                return r;
+            }
         };
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let encoding = if content_type.trim().is_empty() {
-            Encoding::Form
-        } else {
-            match Encoding::from_content_type(content_type) {
-                Some(e) => e,
-                None => {
-                    return error(
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        format,
-                        &format!(
-                            "Unsupported Content-Type `{content_type}`; send application/x-www-form-urlencoded, application/json or application/xml"
-                        ),
-                    );
-                }
+        let parsed = match multer::parse_boundary(content_type) {
+            Ok(boundary) => parse_multipart(bytes, boundary, &shared.limits).await,
+            Err(multer::Error::NoBoundary) => Err(
+                "Malformed multipart body: the Content-Type has no boundary parameter".to_owned(),
+            ),
+            Err(_) => {
+                let encoding = if content_type.trim().is_empty() {
+                    Encoding::Form
+                } else {
+                    match Encoding::from_content_type(content_type) {
+                        Some(e) => e,
+                        None => {
+                            return error(
+                                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                                format,
+                                &format!(
+                                    "Unsupported Content-Type `{content_type}`; send application/x-www-form-urlencoded, multipart/form-data, application/json or application/xml"
+                                ),
+                            );
+                        }
+                    }
+                };
+                parse_body(encoding, &bytes, &shared.limits)
             }
         };
-        match parse_body(encoding, &bytes, &shared.limits) {
+        match parsed {
             Ok(p) => p,
             Err(msg) => return error(StatusCode::BAD_REQUEST, format, &msg),
         }
@@ -279,7 +353,7 @@ fn too_large(format: Format) -> Response {
     )
 }
 
-/// Parses a body; the message says what was wrong.
+/// Parses a body; the message says what was wrong, in words (no Rust in them).
 fn parse_body(
     encoding: Encoding,
     bytes: &[u8],
@@ -288,22 +362,108 @@ fn parse_body(
     let trimmed = bytes.iter().all(u8::is_ascii_whitespace);
     match encoding {
         Encoding::Form => {
-            let (node, dropped) = form::parse_with_limits(bytes, limits)
-                .map_err(|e| format!("Malformed form body: {e}"))?;
-            if !dropped.is_empty() {
-                return Err(format!(
-                    "The form body has more variables than PHP accepts (max_input_vars = {}, max_input_nesting_level = {}): \
-                     PHP would drop {} variable(s) over the count limit and {} nested too deeply. Send fewer fields, or send the \
-                     request as JSON",
-                    limits.max_input_vars, limits.max_nesting, dropped.vars, dropped.nesting
-                ));
-            }
+            let (node, dropped) =
+                form::parse_with_limits(bytes, limits).map_err(|e| body_error("Form", &e))?;
+            within_limits(dropped, limits)?;
             Ok(node)
         }
         _ if trimmed => Ok(Node::Map(Vec::new())),
-        Encoding::Json => body::parse_json(bytes).map_err(|e| format!("Malformed JSON body: {e}")),
-        Encoding::Xml => body::parse_xml(bytes).map_err(|e| format!("Malformed XML body: {e}")),
+        Encoding::Json => body::parse_json(bytes).map_err(|e| body_error("JSON", &e)),
+        Encoding::Xml => body::parse_xml(bytes).map_err(|e| body_error("XML", &e)),
     }
+}
+
+/// The message for a body that does not parse: `Malformed JSON body at line 1, column 2:
+/// ...` (the position and the reason, not the client's "cannot decode" wording), or for a
+/// field that is not UTF-8 `Form field `first_name` is not UTF-8 text; ...`.
+fn body_error(kind: &str, e: &dlspbx_core::Error) -> String {
+    match e {
+        dlspbx_core::Error::Decode(d) => match d.position {
+            dlspbx_core::error::Position::Unknown => {
+                format!("Malformed {kind} body: {}", d.message)
+            }
+            at => format!("Malformed {kind} body at {at}: {}", d.message),
+        },
+        dlspbx_core::Error::Invalid(e) => format!("{kind} field `{}` {}", e.field, e.reason),
+        other => format!("Malformed {kind} body: {other}"),
+    }
+}
+
+/// Refuses a form body PHP would have cut down: what PHP drops silently, we refuse and count.
+fn within_limits(dropped: form::Dropped, limits: &FormLimits) -> Result<(), String> {
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "The form body has more variables than PHP accepts (max_input_vars = {}, max_input_nesting_level = {}): \
+         PHP would drop {} variable(s) over the count limit and {} nested too deeply. Send fewer fields, or send the \
+         request as JSON",
+        limits.max_input_vars, limits.max_nesting, dropped.vars, dropped.nesting
+    ))
+}
+
+/// Parses a `multipart/form-data` body (what PHP's curl sends for `CURLOPT_POSTFIELDS` with
+/// an array) into `$_POST`: multer splits the parts, and each part's name and content go
+/// through the same builder as a urlencoded body ([`form::parse_parts`]: PHP's names, limits
+/// and UTF-8 refusal). A part without a name is skipped, as PHP does; a file part (one with a
+/// `filename`) is refused, naming it, since no action takes a file. The error is the
+/// message of the 400 answer.
+pub async fn parse_multipart(
+    bytes: Vec<u8>,
+    boundary: String,
+    limits: &FormLimits,
+) -> Result<Node<'static>, String> {
+    let whole = futures_util::stream::once(async move {
+        Ok::<Bytes, std::convert::Infallible>(Bytes::from(bytes))
+    });
+    let mut multipart = multer::Multipart::new(whole, boundary);
+    let mut parts: Vec<(String, Bytes)> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(&e)),
+        };
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if let Some(file) = field.file_name() {
+            return Err(format!(
+                "Part `{name}` of the multipart body is a file (filename `{file}`); the API takes no files: send each field as text"
+            ));
+        }
+        let value = field.bytes().await.map_err(|e| multipart_error(&e))?;
+        parts.push((name, value));
+    }
+    let (node, dropped) = form::parse_parts(
+        parts
+            .iter()
+            .map(|(name, value)| (name.as_bytes(), value.as_ref())),
+        limits,
+    )
+    .map_err(|e| body_error("Multipart", &e))?;
+    within_limits(dropped, limits)?;
+    Ok(node)
+}
+
+/// multer's error in words of our own (its texts quote names Rust-style).
+fn multipart_error(e: &multer::Error) -> String {
+    let what = match e {
+        multer::Error::IncompleteFieldData {
+            field_name: Some(name),
+        } => format!("part `{name}` ends before its closing boundary"),
+        multer::Error::IncompleteStream | multer::Error::IncompleteFieldData { .. } => {
+            "the body ends before its closing boundary".to_owned()
+        }
+        multer::Error::IncompleteHeaders | multer::Error::ReadHeaderFailed(_) => {
+            "a part's headers are incomplete or malformed".to_owned()
+        }
+        multer::Error::DecodeHeaderName { .. } | multer::Error::DecodeHeaderValue { .. } => {
+            "a part's header is not readable text".to_owned()
+        }
+        _ => "it is not a multipart/form-data body".to_owned(),
+    };
+    format!("Malformed multipart body: {what}")
 }
 
 /// Authenticates and dispatches one request; returns the status and the body.

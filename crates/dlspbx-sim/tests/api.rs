@@ -290,15 +290,15 @@ fn credentials_in_the_query_string_are_refused() {
     );
     let r = c.raw("GET", &q, &[], b"");
     assert_eq!(r.status, 400);
-    // GET without credentials: answered, but it cannot authenticate.
+    // GET without credentials could never succeed (issue 16): 405, in the asked format.
     let r = c.raw(
         "GET",
         "/api/v1/example.php?api_action=test&api_format=xml",
         &[],
         b"",
     );
-    assert_eq!(r.status, 200);
-    assert!(r.body.contains("Invalid API credentials"));
+    assert_eq!(r.status, 405);
+    assert!(r.body.contains("<result>error</result>"), "{}", r.body);
 }
 
 #[test]

@@ -131,3 +131,60 @@ fn bad_arguments_fail() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("serve"));
 }
+
+#[test]
+fn serve_read_timeout_flag() {
+    let out = Command::new(BIN)
+        .args(["serve", "--read-timeout", "0s"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--read-timeout") && err.contains("30s, 2m, 500ms"),
+        "{err}"
+    );
+
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--cdrs",
+            "5",
+            "--read-timeout",
+            "500ms",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let result = std::panic::catch_unwind(|| {
+        use std::io::{Read, Write};
+        let url = line
+            .strip_prefix("dlspbx-sim listening on http://")
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("ready line: {line}"));
+        let mut conn = std::net::TcpStream::connect(url).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let t0 = Instant::now();
+        conn.write_all(b"POST /api/v1/example.php HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        let mut rest = Vec::new();
+        conn.read_to_end(&mut rest)
+            .expect("the server closes the connection");
+        let took = t0.elapsed();
+        assert!(
+            took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+            "{took:?}"
+        );
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    result.unwrap();
+}

@@ -74,14 +74,7 @@ pub const JSON_MAX_DEPTH: usize = json_scan::MAX_DEPTH;
 pub fn parse_json(body: &[u8]) -> Result<Node<'static>, Error> {
     let text = match std::str::from_utf8(body) {
         Ok(t) => t,
-        Err(e) => {
-            return Err(decode_err(
-                Format::Json,
-                body,
-                e.valid_up_to(),
-                "invalid UTF-8",
-            ));
-        }
+        Err(e) => return Err(not_utf8(Format::Json, body, e.valid_up_to(), parse_json)),
     };
     let mut scan = Scanner::new(text, true);
     let node = scan
@@ -108,9 +101,19 @@ fn json_message(text: &str, e: ScanError) -> String {
     match text.get(e.offset..).and_then(|r| r.chars().next()) {
         None => format!("unexpected end of input, expected {expected}"),
         Some(c @ ('\u{201C}' | '\u{201D}')) => format!(
-            "typographic quote {c:?} where {expected} was expected; JSON needs straight quotes"
+            "typographic quote `{c}` where {expected} was expected; JSON needs straight quotes"
         ),
-        Some(c) => format!("unexpected {c:?}, expected {expected}"),
+        Some(c) => format!("unexpected {}, expected {expected}", shown_char(c)),
+    }
+}
+
+/// A character named in a message: `` `x` ``, or its code point (`U+0001`) when it does not
+/// print.
+fn shown_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("`{c}`")
     }
 }
 
@@ -259,19 +262,56 @@ pub fn try_encode_xml(params: &Node<'_>) -> Result<Vec<u8>, Error> {
 
 /// Parses an XML request body (`<request>` root, or any single root element) into a
 /// [`Node::Map`]. Errors are [`Error::Decode`] with the line and column.
+///
+/// Only UTF-8 is read: a body whose declaration names another encoding
+/// (`<?xml version="1.0" encoding="ISO-8859-1"?>`) is refused, naming it, and a body that is not
+/// UTF-8 is refused naming the element that holds the first invalid byte ([`Error::Invalid`],
+/// rule `utf8`), as for JSON and form bodies.
 #[cfg(feature = "xml")]
 pub fn parse_xml(body: &[u8]) -> Result<Node<'static>, Error> {
     let body = crate::wire::strip_bom(body);
+    if let Some(declared) = declared_encoding(body)
+        && !declared.eq_ignore_ascii_case("utf-8")
+        && !declared.eq_ignore_ascii_case("utf8")
+    {
+        return Err(decode_err(
+            Format::Xml,
+            body,
+            0,
+            format!("the body declares encoding \"{declared}\"; only UTF-8 is accepted"),
+        ));
+    }
     xml::read(body, xml::REQUEST)
         .map(Node::into_owned)
-        .map_err(|e| match e {
-            Error::Decode(DecodeError {
-                position: Position::Offset(at),
-                message,
-                ..
-            }) => decode_err(Format::Xml, body, at, message),
-            other => other,
+        .map_err(|e| {
+            // The reader checks UTF-8 first; only a failed body is checked again, to name the
+            // field.
+            if let Err(bad) = std::str::from_utf8(body) {
+                return not_utf8(Format::Xml, body, bad.valid_up_to(), parse_xml);
+            }
+            match e {
+                Error::Decode(DecodeError {
+                    position: Position::Offset(at),
+                    message,
+                    ..
+                }) => decode_err(Format::Xml, body, at, message),
+                other => other,
+            }
         })
+}
+
+/// The `encoding` of the XML declaration that starts `body`, if it has one (quick-xml reads
+/// the declaration).
+#[cfg(feature = "xml")]
+fn declared_encoding(body: &[u8]) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    match reader.read_event() {
+        Ok(quick_xml::events::Event::Decl(decl)) => {
+            let encoding = decl.encoding()?.ok()?;
+            Some(encoding.into_owned())
+        }
+        _ => None,
+    }
 }
 
 /// Writes nothing: this build has no XML support (feature `xml`); [`try_encode_xml`] says so.
@@ -295,6 +335,62 @@ pub fn parse_xml(_body: &[u8]) -> Result<Node<'static>, Error> {
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
+
+/// The error for a body that is not UTF-8 from byte `valid_up_to` on: the field whose name or
+/// text holds the first invalid byte ([`Error::Invalid`], rule `utf8`), found by reading the
+/// body again with the invalid bytes replaced by U+FFFD; the position when that does not read
+/// (the invalid byte is outside any name or text).
+fn not_utf8(
+    format: Format,
+    body: &[u8],
+    valid_up_to: usize,
+    read: fn(&[u8]) -> Result<Node<'static>, Error>,
+) -> Error {
+    // U+FFFD already in the body before the invalid byte, to be skipped.
+    let before =
+        std::str::from_utf8(&body[..valid_up_to]).map_or(0, |t| t.matches('\u{FFFD}').count());
+    let lossy = String::from_utf8_lossy(body);
+    if let Ok(node) = read(lossy.as_bytes()) {
+        let mut seen = 0;
+        if let Some((field, in_name)) = replacement_at(&node, "", before, &mut seen) {
+            return super::form::not_utf8(&field, in_name);
+        }
+    }
+    decode_err(format, body, valid_up_to, "invalid UTF-8")
+}
+
+/// The path (`filters.src`, `dst[1]`) of the name or text holding the U+FFFD numbered `nth`
+/// (from 0) in document order, and whether it is a name; `seen` counts those passed.
+fn replacement_at(
+    node: &Node<'_>,
+    path: &str,
+    nth: usize,
+    seen: &mut usize,
+) -> Option<(String, bool)> {
+    fn hit(text: &str, nth: usize, seen: &mut usize) -> bool {
+        *seen += text.matches('\u{FFFD}').count();
+        *seen > nth
+    }
+    match node {
+        Node::Str(s) => hit(s, nth, seen).then(|| (path.to_owned(), false)),
+        Node::Seq(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| replacement_at(item, &format!("{path}[{i}]"), nth, seen)),
+        Node::Map(entries) => entries.iter().find_map(|(k, v)| {
+            let inner = if path.is_empty() {
+                k.to_string()
+            } else {
+                format!("{path}.{k}")
+            };
+            if hit(k, nth, seen) {
+                return Some((inner, true));
+            }
+            replacement_at(v, &inner, nth, seen)
+        }),
+        Node::Null | Node::Bool(_) => None,
+    }
+}
 
 /// A decode error at byte `offset` of `body`, reported as a line and column (column counted in
 /// characters, both from 1).
@@ -344,6 +440,73 @@ mod tests {
             Err(Error::Decode(d)) => d,
             other => panic!("expected a decode error, got {other:?}"),
         }
+    }
+
+    fn invalid_field(r: Result<Node<'static>, Error>) -> String {
+        match r {
+            Err(Error::Invalid(e)) => {
+                assert_eq!(e.rule, "utf8");
+                e.to_string()
+            }
+            other => panic!("expected a utf8 refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_not_utf8_names_the_field() {
+        assert_eq!(
+            invalid_field(parse_json(
+                b"{\"a\":\"ok\",\"filters\":{\"src\":\"x\xff\"}}"
+            )),
+            "invalid `filters.src`: is not UTF-8 text; the API reads UTF-8 only"
+        );
+        assert_eq!(
+            invalid_field(parse_json(b"{\"dst\":[\"1\",\"\xe9\"]}")),
+            "invalid `dst[1]`: is not UTF-8 text; the API reads UTF-8 only"
+        );
+        // A U+FFFD sent on purpose before it is not the culprit.
+        assert_eq!(
+            invalid_field(parse_json(
+                "{\"a\":\"\u{FFFD}\",\"b\":\""
+                    .as_bytes()
+                    .iter()
+                    .chain(b"\xff\"}")
+                    .copied()
+                    .collect::<Vec<u8>>()
+                    .as_slice()
+            )),
+            "invalid `b`: is not UTF-8 text; the API reads UTF-8 only"
+        );
+        assert_eq!(
+            invalid_field(parse_json(b"{\"k\xff\":\"1\"}")),
+            "invalid `k\u{FFFD}`: has a name that is not UTF-8 text; the API reads UTF-8 only"
+        );
+        // Outside any text: the position.
+        let d = decode_error(parse_json(b"{\"a\":1}\xff"));
+        assert_eq!(d.message, "invalid UTF-8");
+    }
+
+    #[cfg(feature = "xml")]
+    #[test]
+    fn xml_only_utf8() {
+        let d = decode_error(parse_xml(
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<request><name>caf\xe9</name></request>",
+        ));
+        assert_eq!(
+            d.message,
+            "the body declares encoding \"ISO-8859-1\"; only UTF-8 is accepted"
+        );
+        assert!(
+            parse_xml(b"<?xml version=\"1.0\" encoding=\"utf-8\"?><request><a>1</a></request>")
+                .is_ok()
+        );
+        assert!(parse_xml(b"<?xml version=\"1.0\"?><request><a>1</a></request>").is_ok());
+        assert_eq!(
+            invalid_field(parse_xml(
+                b"<request><filters><src>caf\xe9</src></filters></request>"
+            )),
+            "invalid `filters.src`: is not UTF-8 text; the API reads UTF-8 only"
+        );
     }
 
     // ---- the reference's samples (typographic quotes fixed) ---------------------------------
@@ -670,8 +833,9 @@ mod tests {
         assert!(d.message.contains("after the JSON value"));
         let d = decode_error(parse_json(b"\xEF\xBB\xBF{}"));
         assert_eq!(d.position, Position::LineColumn { line: 1, column: 1 });
-        let d = decode_error(parse_json(b"{\"a\":\"\xff\"}"));
-        assert!(d.message.contains("UTF-8"));
+        // Invalid UTF-8 in a string names its field (issue 16).
+        let e = invalid_field(parse_json(b"{\"a\":\"\xff\"}"));
+        assert!(e.contains("`a`") && e.contains("UTF-8"), "{e}");
     }
 
     #[test]
@@ -836,7 +1000,8 @@ mod tests {
             (b"", "no root"),
             (b"   ", "no root"),
             (b"hello", "outside the root"),
-            (b"<r><a>\xff</a></r>", "UTF-8"),
+            // Invalid UTF-8 outside any text keeps its position.
+            (b"<r><a>1</a>\xff</r>", "UTF-8"),
             (b"<r><a>&#0;</a></r>", ""),
         ];
         for (body, want) in cases {
@@ -849,6 +1014,9 @@ mod tests {
                 d.message
             );
         }
+        // Inside a text it names the element (issue 16).
+        let e = invalid_field(parse_xml(b"<r><a>\xff</a></r>"));
+        assert!(e.contains("`a`") && e.contains("UTF-8"), "{e}");
         let d = decode_error(parse_xml(b"<r>\n  <a>1</a>\n  <!DOCTYPE x>\n</r>"));
         assert!(
             matches!(d.position, Position::LineColumn { line: 3, .. }),

@@ -43,6 +43,11 @@
 //! escape is kept as it is. A PHP array whose keys are exactly `0, 1, 2, ..` in order becomes a
 //! [`Node::Seq`], any other array a [`Node::Map`]; the top level is always a map.
 //!
+//! A name or value that is not UTF-8 once decoded is refused with [`Error::Invalid`] naming the
+//! field, where PHP would pass the bytes through: the typed layer holds text (a deliberate
+//! divergence, listed in `spec/README.md`). [`parse_parts`] fills `$_POST` the same way from
+//! the parts of a `multipart/form-data` body.
+//!
 //! PHP's silent limits are applied the way PHP applies them to a POST body, and what was lost
 //! is counted in [`Dropped`]:
 //! - `max_input_vars`: every `&`-separated segment counts (empty ones too); PHP stops after the
@@ -51,7 +56,7 @@
 //! - `max_input_nesting_level`: a variable with more bracket groups than the limit is dropped
 //!   and, as PHP does, the whole top-level variable it belongs to is removed.
 
-use crate::error::{EncodeError, EncodeKind, Error};
+use crate::error::{EncodeError, EncodeKind, Error, InvalidRequest};
 use crate::params::{ParamSink, ToParam, VisitParams};
 use crate::wire::Node;
 use std::borrow::Cow;
@@ -644,8 +649,8 @@ pub(crate) fn percent_encode_into(out: &mut String, s: &str) {
 /// Parses a form body as PHP fills `$_POST`, with PHP's default limits (variables past the
 /// limits are dropped silently, as PHP does; use [`parse_with_limits`] to learn about them).
 ///
-/// Any byte string is a valid form body, so this fails only in theory; invalid UTF-8 in names
-/// and values is replaced with U+FFFD.
+/// Fails with [`Error::Invalid`] naming the field when a name or value is not UTF-8 (see
+/// [`parse_with_limits`]); any other byte string is a valid form body.
 pub fn parse(body: &[u8]) -> Result<Node<'static>, Error> {
     parse_with_limits(body, &FormLimits::default()).map(|(node, _)| node)
 }
@@ -653,24 +658,34 @@ pub fn parse(body: &[u8]) -> Result<Node<'static>, Error> {
 /// Parses a form body as PHP fills `$_POST`, applying `limits` the way PHP does and counting
 /// what was dropped, so that a caller (the simulator) can reject instead of dropping silently.
 ///
-/// A `max_nesting` above 512 is treated as 512.
+/// A name or value that is not UTF-8 once percent-decoded fails with [`Error::Invalid`] naming
+/// the field (rule `utf8`). PHP would pass the bytes through; the typed layer holds text, so
+/// we refuse rather than replace them. A `max_nesting` above 512 is treated as 512.
 pub fn parse_with_limits(
     body: &[u8],
     limits: &FormLimits,
 ) -> Result<(Node<'static>, Dropped), Error> {
-    let max_nesting = limits.max_nesting.min(HARD_MAX_NESTING);
-    let mut root = PhpArray::default();
-    let mut dropped = Dropped::default();
+    read_urlencoded(body, limits, Utf8::Refuse)
+}
+
+/// [`parse_with_limits`], with the choice of what text that is not UTF-8 does.
+fn read_urlencoded(
+    body: &[u8],
+    limits: &FormLimits,
+    utf8: Utf8,
+) -> Result<(Node<'static>, Dropped), Error> {
+    let mut post = Post::new(limits, utf8);
+    // One buffer for every name (register rewrites it in place).
+    let mut name = Vec::new();
     let mut count = 0usize;
     let mut pos = 0usize;
     let end = body.len();
-    let mut name = Vec::new();
     while pos < end {
         let seg_end = memchr::memchr(b'&', &body[pos..]).map_or(end, |i| pos + i);
         if count > limits.max_input_vars {
             // PHP stopped reading; count what it ignored.
             if seg_end > pos {
-                dropped.vars += 1;
+                post.dropped.vars += 1;
             }
         } else {
             let seg = &body[pos..seg_end];
@@ -680,21 +695,132 @@ pub fn parse_with_limits(
             };
             name.clear();
             url_decode_into(&mut name, raw_name);
-            // Keys are compared after invalid UTF-8 becomes U+FFFD (as the tree holds them), so
-            // that two byte-different names never give one map the same key twice.
-            if std::str::from_utf8(&name).is_err() {
-                name = String::from_utf8_lossy(&name).into_owned().into_bytes();
-            }
             let mut value = Vec::with_capacity(raw_value.len());
             url_decode_into(&mut value, raw_value);
-            if register(&mut root, &mut name, value, max_nesting) == Registered::NestingExceeded {
-                dropped.nesting += 1;
-            }
+            post.add(&mut name, value)?;
             count += 1;
         }
         pos = seg_end + 1;
     }
-    Ok((root.into_node_map(), dropped))
+    Ok(post.finish())
+}
+
+/// Fills `$_POST` from the variables of a `multipart/form-data` body, as PHP's `rfc1867`
+/// handler does: each `(name, value)` is a part's name (from its `Content-Disposition`, not
+/// percent-decoded) and its content, file parts left out by the caller. The names follow the
+/// same rules as a urlencoded body's (`a[b][]` nests, `.` and space become `_`, the last
+/// value wins), and so do the limits, with one difference PHP has: every part counts against
+/// `max_input_vars` and exactly `max_input_vars` are kept (a urlencoded body keeps one more).
+/// A name or value that is not UTF-8 fails with [`Error::Invalid`], as in
+/// [`parse_with_limits`].
+///
+/// ```
+/// use dlspbx_core::request::{FormLimits, form};
+///
+/// let parts: [(&[u8], &[u8]); 3] = [(b"a[b][]", b"1"), (b"a[b][]", b"2"), (b"c.d", b"x")];
+/// let (node, dropped) = form::parse_parts(parts, &FormLimits::default()).unwrap();
+/// assert!(dropped.is_empty());
+/// assert_eq!(
+///     String::from_utf8(dlspbx_core::request::body::encode_json(&node)).unwrap(),
+///     r#"{"a":{"b":["1","2"]},"c_d":"x"}"#
+/// );
+/// ```
+pub fn parse_parts<'p>(
+    parts: impl IntoIterator<Item = (&'p [u8], &'p [u8])>,
+    limits: &FormLimits,
+) -> Result<(Node<'static>, Dropped), Error> {
+    let mut post = Post::new(limits, Utf8::Refuse);
+    let mut buffer = Vec::new();
+    for (count, (name, value)) in parts.into_iter().enumerate() {
+        if count >= limits.max_input_vars {
+            post.dropped.vars += 1;
+            continue;
+        }
+        buffer.clear();
+        buffer.extend_from_slice(name);
+        post.add(&mut buffer, value.to_vec())?;
+    }
+    Ok(post.finish())
+}
+
+/// `$_POST` being filled, what both kinds of form body share: each decoded variable goes
+/// through PHP's `php_register_variable_ex` ([`register`]) with the nesting limit, and text
+/// that is not UTF-8 is refused. The callers count variables against `max_input_vars`, each
+/// the way PHP does for its kind of body.
+struct Post {
+    root: PhpArray,
+    dropped: Dropped,
+    max_nesting: usize,
+    utf8: Utf8,
+}
+
+/// What [`Post`] does with a name or value that is not UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Utf8 {
+    /// Fail with [`Error::Invalid`] (what every public entry point does).
+    Refuse,
+    /// Replace the invalid bytes with U+FFFD (names before they are compared, so that two
+    /// byte-different names never give one map the same key twice): what PHP's
+    /// `json_encode(.., JSON_INVALID_UTF8_SUBSTITUTE)` shows, for the PHP cross-checks.
+    #[cfg(test)]
+    Replace,
+}
+
+impl Post {
+    fn new(limits: &FormLimits, utf8: Utf8) -> Post {
+        Post {
+            root: PhpArray::default(),
+            dropped: Dropped::default(),
+            max_nesting: limits.max_nesting.min(HARD_MAX_NESTING),
+            utf8,
+        }
+    }
+
+    /// Registers one decoded variable.
+    fn add(&mut self, name: &mut Vec<u8>, value: Vec<u8>) -> Result<(), Error> {
+        // Each value is checked once, here; names are checked again as keys at the end
+        // (`bytes_to_string`), after `register` has rewritten them with ASCII only.
+        let value = match self.utf8 {
+            Utf8::Refuse => {
+                if std::str::from_utf8(name).is_err() {
+                    return Err(not_utf8(&String::from_utf8_lossy(name), true));
+                }
+                String::from_utf8(value)
+                    .map_err(|_| not_utf8(&String::from_utf8_lossy(name), false))?
+            }
+            #[cfg(test)]
+            Utf8::Replace => {
+                if std::str::from_utf8(name).is_err() {
+                    *name = String::from_utf8_lossy(name).into_owned().into_bytes();
+                }
+                bytes_to_string(value)
+            }
+        };
+        if register(&mut self.root, name, value, self.max_nesting) == Registered::NestingExceeded {
+            self.dropped.nesting += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> (Node<'static>, Dropped) {
+        (self.root.into_node_map(), self.dropped)
+    }
+}
+
+/// The error for a field of a request body whose value (or, with `in_name`, whose name) is
+/// not UTF-8: [`Error::Invalid`] with rule `utf8`, for every kind of body.
+pub(crate) fn not_utf8(field: &str, in_name: bool) -> Error {
+    let what = if in_name {
+        "has a name that is not UTF-8 text"
+    } else {
+        "is not UTF-8 text"
+    };
+    Error::Invalid(InvalidRequest::new(
+        field,
+        "",
+        "utf8",
+        format!("{what}; the API reads UTF-8 only"),
+    ))
 }
 
 /// PHP's `php_url_decode`: `+` is a space, `%XX` with two hex digits is a byte, anything else
@@ -768,7 +894,7 @@ impl Key {
 }
 
 enum Val {
-    Str(Vec<u8>),
+    Str(String),
     Arr(PhpArray),
 }
 
@@ -898,7 +1024,7 @@ impl PhpArray {
 impl Val {
     fn into_node(self) -> Node<'static> {
         match self {
-            Val::Str(s) => Node::Str(Cow::Owned(bytes_to_string(s))),
+            Val::Str(s) => Node::Str(Cow::Owned(s)),
             Val::Arr(a) => a.into_node(),
         }
     }
@@ -921,7 +1047,7 @@ enum Registered {
 fn register(
     root: &mut PhpArray,
     name: &mut Vec<u8>,
-    value: Vec<u8>,
+    value: String,
     max_nesting: usize,
 ) -> Registered {
     // The name is a C string: it ends at the first NUL.
@@ -1046,6 +1172,11 @@ mod tests {
     }
     fn p(body: &str) -> Node<'static> {
         parse(body.as_bytes()).expect("parses")
+    }
+    /// PHP's `$_POST` with invalid UTF-8 replaced (as PHP's JSON_INVALID_UTF8_SUBSTITUTE shows
+    /// it), for the cross-checks: the refusal is a layer on top of PHP's parsing.
+    fn parse_lossy(body: &str, limits: &FormLimits) -> (Node<'static>, Dropped) {
+        read_urlencoded(body.as_bytes(), limits, Utf8::Replace).expect("parses")
     }
     /// Our parse as JSON text for compact comparisons (strings only; order kept).
     fn js(n: &Node<'_>) -> String {
@@ -1448,6 +1579,59 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_refused_naming_the_field() {
+        let e = parse(b"api_user=1&first_name=Ann%FF&x=1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid `first_name`: is not UTF-8 text; the API reads UTF-8 only"
+        );
+        let Error::Invalid(e) = e else { panic!() };
+        assert_eq!((e.field.as_str(), e.rule), ("first_name", "utf8"));
+        let e = parse(b"a%C3=1").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid `a\u{FFFD}`: has a name that is not UTF-8 text; the API reads UTF-8 only"
+        );
+        // Raw bytes too, not only escapes; and multipart parts.
+        assert!(parse(b"k[x]=\xe9").is_err());
+        let parts: [(&[u8], &[u8]); 1] = [(b"body", b"caf\xe9")];
+        let e = parse_parts(parts, &FormLimits::default()).unwrap_err();
+        assert!(
+            e.to_string().starts_with("invalid `body`: is not UTF-8"),
+            "{e}"
+        );
+        // Variables PHP drops over the limit are not read, so not refused.
+        let lim = FormLimits {
+            max_input_vars: 1,
+            max_nesting: 64,
+        };
+        let (_, d) = parse_with_limits(b"a=1&b=2&c=%FF", &lim).unwrap();
+        assert_eq!(d.vars, 1);
+    }
+
+    #[test]
+    fn multipart_parts_fill_post_like_a_form() {
+        let lim = FormLimits {
+            max_input_vars: 3,
+            max_nesting: 2,
+        };
+        let parts: Vec<(&[u8], &[u8])> = vec![
+            (b"a[b][c]", b"1"),
+            (b"a[x]", b"2"),
+            (b"k[]", b"1"),
+            (b"z", b"dropped"),
+        ];
+        let (n, d) = parse_parts(parts, &lim).unwrap();
+        assert_eq!(js(&n), r#"{"a":{"b":{"c":"1"},"x":"2"},"k":["1"]}"#);
+        assert_eq!((d.vars, d.nesting), (1, 0));
+        let parts: Vec<(&[u8], &[u8])> = vec![(b"a[b][c][d]", b"1"), (b"a.b", b"%41+")];
+        let (n, d) = parse_parts(parts, &lim).unwrap();
+        // Not percent-decoded: the bytes are the part's content.
+        assert_eq!(js(&n), r#"{"a_b":"%41+"}"#);
+        assert_eq!(d.nesting, 1);
+    }
+
+    #[test]
     fn hostile_nesting_is_bounded() {
         let body = "a".to_owned() + &"[x]".repeat(200_000) + "=1";
         let lim = FormLimits {
@@ -1621,7 +1805,7 @@ mod tests {
         assert_eq!(php.len(), bodies.len());
         let mut failures = Vec::new();
         for (body, want) in bodies.iter().zip(php) {
-            let got = p(body);
+            let (got, _) = parse_lossy(body, &FormLimits::default());
             if got != top_as_map(want.clone()) {
                 failures.push(format!(
                     "{body:?}\n  php: {}\n  us:  {}",
@@ -1733,7 +1917,7 @@ mod tests {
                     parse_json(php_out.as_bytes())
                         .unwrap_or_else(|e| panic!("{body:?} -> {php_out:?}: {e}")),
                 );
-                let (got, _) = parse_with_limits(body.as_bytes(), &lim).unwrap();
+                let (got, _) = parse_lossy(body, &lim);
                 if got != want {
                     failures.push(format!("{body:?}\n  php: {php_out}\n  us:  {}", js(&got)));
                 }
