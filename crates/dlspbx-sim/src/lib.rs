@@ -83,8 +83,10 @@
 //!   ...`). Campaigns and tenants of other tenants are "Unknown".
 //! - Status actions read snapshot tables seeded with the reference's samples.
 //! - `report`: see [`report`] for how each filter type and operator is evaluated. Options:
-//!   `from`/`to` (inclusive, default: all dates), `timezone` (default `America/Chicago`;
-//!   stored dates are wall-clock times shown as they are, the title names the zone),
+//!   `from`/`to` (inclusive, default: all dates), `timezone` (default `America/Chicago`, the
+//!   server's zone; an unknown zone is refused; stored dates are UTC, shown and `from`/`to`
+//!   read in the zone, the title names the zone and its offset at the start of the range:
+//!   `America/Chicago UTC-5:00 (DST)`, `UTC-6:00` outside DST),
 //!   `order_by` (any column, default `date`) with `order_direction` (default `DESCENDING`),
 //!   `per_page` (default 50), `page` (default 0, `ALL` for everything) or `page_offset`
 //!   (not both), `count_only` (empty `columns` and `results`), `formatted_columns_names`
