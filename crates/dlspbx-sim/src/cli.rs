@@ -43,6 +43,12 @@ pub struct ServeArgs {
     /// Seed of the demo data (API keys included).
     #[arg(long, default_value_t = 42, value_name = "S")]
     pub seed: u64,
+    /// Answer like a PHP server with display_errors on (for client tests): a diagnostic
+    /// before every body (`notice`: HTML form, `deprecated`: text form, `bom`: a byte order
+    /// mark and blank lines), or instead of it (`fatal`, `bad-gateway`: a proxy's 502 page).
+    /// One request can ask with the header `X-Sim-Php: HABIT`.
+    #[arg(long, value_name = "HABIT")]
+    pub php_diagnostics: Option<crate::php::PhpHabit>,
 }
 
 /// `seed` options.
@@ -99,6 +105,7 @@ fn serve(a: ServeArgs) -> Result<(), SimError> {
         listen: a.listen,
         seed: a.seed,
         cdrs: a.cdrs,
+        php_diagnostics: a.php_diagnostics,
     })?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(

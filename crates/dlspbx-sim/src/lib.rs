@@ -117,6 +117,7 @@ pub mod cli;
 pub mod db;
 pub mod extra;
 pub mod phone;
+pub mod php;
 pub mod report;
 pub mod seed;
 pub mod server;
@@ -234,6 +235,10 @@ pub struct SimConfig {
     pub seed: u64,
     /// How many CDRs to generate when seeding.
     pub cdrs: usize,
+    /// A PHP habit to show on every answer (a diagnostic before the body, a fatal error, a
+    /// proxy's error page; see [`php`]); `None` for clean answers. One request can ask for
+    /// one with the `X-Sim-Php` header.
+    pub php_diagnostics: Option<php::PhpHabit>,
 }
 
 impl Default for SimConfig {
@@ -243,6 +248,7 @@ impl Default for SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: 42,
             cdrs: 500,
+            php_diagnostics: None,
         }
     }
 }
@@ -326,7 +332,10 @@ impl Sim {
             .enable_all()
             .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = server::router(shared.clone());
+        let habit = config.php_diagnostics;
+        let app = server::router(shared.clone()).layer(axum::middleware::from_fn(
+            move |request, next| php::apply(habit, request, next),
+        ));
         let thread = std::thread::Builder::new()
             .name("dlspbx-sim".into())
             .spawn(move || {
