@@ -25,6 +25,10 @@ pub fn decode(format: Format, data: &[u8]) {
     report_rows(format, data);
     let _ = http::decode::<status::QueuesRequest>(format, 500, data);
     let _ = http::decode::<ReportRequest>(format, 404, data);
+    // What comes before a streamed body, decided on a prefix as the export decoder does.
+    for n in [data.len() / 2, data.len()] {
+        let _ = dlspbx_core::wire::preamble::scan(format, &data[..n], false);
+    }
 }
 
 fn action<A: Endpoint>(format: Format, data: &[u8]) {

@@ -72,7 +72,20 @@ fn csv_view<A: Endpoint>(value: &Value) -> Value {
 }
 
 /// Variants that carry exactly the main example's data.
-const SAME_AS_MAIN: &[&str] = &["", "bom", "crlf", "numbers", "extra", "noroot"];
+/// `notice`, `deprecated` and `bomblank` are the main example after what a PHP server prints
+/// before a body (issue 16): a diagnostic in the HTML and the text form, a byte order mark
+/// and blank lines.
+const SAME_AS_MAIN: &[&str] = &[
+    "",
+    "bom",
+    "crlf",
+    "numbers",
+    "extra",
+    "noroot",
+    "notice",
+    "deprecated",
+    "bomblank",
+];
 
 struct DecodeAll<'p> {
     dir: &'p Path,
@@ -277,4 +290,63 @@ fn request_examples_parse_into_the_same_request_in_every_encoding() {
         total >= 40,
         "expected the reference's request examples, found {total}"
     );
+}
+
+/// Issue 16: what a PHP server prints instead of a body. `php.fatal.*` (HTML form) and
+/// `php.fatal-text.*` are a fatal error, `php.bad-gateway.*` a proxy's 502 page, in every
+/// format's file; and the diagnostics before `response.notice.*` and `response.deprecated.*`
+/// are read as warnings.
+#[test]
+fn php_fatal_errors_and_html_pages_are_typed_errors_in_every_format() {
+    use dlspbx_core::dialer::AddContactListRequest;
+    use dlspbx_core::wire::preamble::{PhpLevel, split};
+    let dir = fixtures().join("dialer.add_contact_list");
+    let mut seen = BTreeMap::<String, usize>::new();
+    for (file, path) in files(&dir, "php.") {
+        let (kind, format) = variant_and_format(&file).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let e = AddContactListRequest::decode(format, &bytes).unwrap_err();
+        match (kind.as_str(), &e) {
+            ("fatal" | "fatal-text", Error::PhpFatal(d)) => {
+                assert_eq!(d.level, PhpLevel::FatalError, "{file}");
+                assert_eq!(
+                    d.message,
+                    "Uncaught PDOException: SQLSTATE[HY000] [2002] Connection refused in \
+                     /var/www/api/v1/dialer.php:12 Stack trace: #0 {main} thrown in \
+                     /var/www/api/v1/dialer.php on line 12",
+                    "{file}"
+                );
+            }
+            ("bad-gateway", Error::HtmlPage { format: f, title }) => {
+                assert_eq!((f, title.as_deref()), (&format, Some("502 Bad Gateway")));
+            }
+            _ => panic!("{file}: {e:?}"),
+        }
+        insta::assert_snapshot!(format!("php__{file}"), e.to_string());
+        *seen.entry(kind).or_default() += 1;
+    }
+    assert_eq!(
+        seen,
+        BTreeMap::from([
+            ("bad-gateway".to_owned(), 5),
+            ("fatal".to_owned(), 5),
+            ("fatal-text".to_owned(), 5)
+        ])
+    );
+    for (file, path) in files(&dir, "response.") {
+        let (variant, format) = variant_and_format(&file).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let levels: Vec<PhpLevel> = split(format, &bytes)
+            .unwrap()
+            .diagnostics
+            .iter()
+            .map(|d| d.level)
+            .collect();
+        let expected: &[PhpLevel] = match variant.as_str() {
+            "notice" => &[PhpLevel::Notice],
+            "deprecated" => &[PhpLevel::Deprecated],
+            _ => &[],
+        };
+        assert_eq!(levels, expected, "{file}");
+    }
 }

@@ -176,11 +176,11 @@ impl Client {
                 let response = self
                     .exchange(request, BodyMode::Buffered, &mut call.retries)
                     .await?;
-                Ok(RawResponse {
-                    status: response.status().as_u16(),
-                    format: request.format,
-                    body: self.read_body(response).await?,
-                })
+                Ok(RawResponse::new(
+                    response.status().as_u16(),
+                    request.format,
+                    self.read_body(response).await?,
+                ))
             }
             .await;
             call.finish_raw(&result);

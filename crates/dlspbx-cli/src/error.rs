@@ -122,7 +122,7 @@ impl From<Error> for CliError {
             } else {
                 format!("server error: {message}")
             }),
-            Error::Status { .. } => CliError::server(e.to_string()),
+            Error::Status { .. } | Error::PhpFatal(_) => CliError::server(e.to_string()),
             Error::Decode(d) => CliError::decode(d.to_string()),
             Error::Encode(e) => {
                 CliError::invalid(format!("invalid request: cannot encode it: {e}"))

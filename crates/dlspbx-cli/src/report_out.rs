@@ -702,6 +702,7 @@ impl<'w> Streamed<'w> {
 
     /// The end of the body: the head if no row came, then what the body gave after the rows.
     fn end(&mut self, summary: &dlspbx::export::ExportSummary) -> CliResult<()> {
+        crate::run::warn_server(&summary.server_warnings);
         if !self.sink.has_head() {
             let total = HeadTotal::of(summary.total_results);
             self.sink

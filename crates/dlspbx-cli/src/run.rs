@@ -160,6 +160,14 @@ fn dry_run_as<A: Endpoint>(conn: &Conn, req: &A, format: Format) -> CliResult<()
     out.flush().map_err(stdout_err)
 }
 
+/// Each PHP diagnostic the server printed before a body (`display_errors` on), on stderr as
+/// `server warning: PHP Notice: ...`; the body after it was decoded.
+pub(crate) fn warn_server(warnings: &[dlspbx_core::wire::preamble::PhpDiagnostic]) {
+    for w in warnings {
+        eprintln!("server warning: {w}");
+    }
+}
+
 /// What `--dry-run` shows instead of the API key.
 pub const REDACTED: &str = "REDACTED";
 
@@ -311,6 +319,7 @@ impl ActionVisitor for Send<'_> {
             return target.commit();
         }
         let raw = conn.client.call_raw(req)?;
+        warn_server(&raw.server_warnings);
         if g.raw {
             // An undecodable or error body is still written as is, but exits non-zero.
             write_raw(out.as_deref(), &raw.body)?;
@@ -454,6 +463,7 @@ pub fn export_all(g: &Globals, m: &ArgMatches) -> CliResult<()> {
             return dry_run_as(&conn, &req, sent);
         }
         let raw = conn.client.call_raw(req)?;
+        warn_server(&raw.server_warnings);
         write_raw(out_path(m).as_deref(), &raw.body)?;
         return raw_status::<ReportRequest>(&raw);
     }
@@ -548,6 +558,9 @@ impl ActionVisitor for Decode<'_> {
     type Output = CliResult<()>;
 
     fn visit<A: Endpoint>(self) -> CliResult<()> {
+        if let Ok(p) = dlspbx_core::wire::preamble::split(self.format, self.body) {
+            warn_server(&p.diagnostics);
+        }
         let resp = A::decode(self.format, self.body).map_err(decode_failure)?;
         print::<A>(self.out, self.output, self.fields, self.jq, &resp)
     }

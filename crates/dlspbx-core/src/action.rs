@@ -321,9 +321,13 @@ pub trait Endpoint:
     fn from_params(params: &Node<'_>) -> std::result::Result<Self, InvalidRequest> {
         FromParam::from_param(params, "")
     }
-    /// Decodes a response body.
+    /// Decodes a response body. What a PHP server prints before it is skipped first (a byte
+    /// order mark, blank lines, `display_errors` diagnostics); a PHP fatal error is
+    /// [`Error::PhpFatal`](crate::Error::PhpFatal) and an HTML page
+    /// [`Error::HtmlPage`](crate::Error::HtmlPage) (see [`crate::wire::preamble`]).
     #[inline]
     fn decode(format: Format, body: &[u8]) -> Result<Self::Response<'_>> {
+        let body = crate::wire::preamble::split(format, body)?.body;
         ResponseBody::decode(format, Self::INFO, body)
     }
     /// Writes a response body in the server's style.

@@ -35,6 +35,18 @@ pub enum Error {
     Config(ConfigError),
     /// An object was used in a state that does not allow the call.
     State(StateError),
+    /// The server's PHP stopped with a fatal error (or a parse error) printed where the body
+    /// should be (`display_errors` on): a server error, with PHP's message.
+    PhpFatal(crate::wire::preamble::PhpDiagnostic),
+    /// The server answered an HTML page (a proxy's `502 Bad Gateway`, a login page) where a
+    /// body in `format` was expected.
+    /// (With an error status, the answer is [`Error::Status`]: the status says more.)
+    HtmlPage {
+        /// The format that was expected.
+        format: Format,
+        /// The page's `<title>`, if it has one.
+        title: Option<String>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -55,6 +67,18 @@ impl fmt::Display for Error {
             Error::Transport(e) => write!(f, "transport error: {e}"),
             Error::Config(e) => write!(f, "configuration error: {e}"),
             Error::State(e) => fmt::Display::fmt(e, f),
+            Error::PhpFatal(d) => write!(f, "server error: {d}"),
+            Error::HtmlPage { format, title } => {
+                f.write_str("the server answered an HTML page")?;
+                if let Some(title) = title {
+                    write!(f, " (title: {title})")?;
+                }
+                write!(
+                    f,
+                    " instead of {}",
+                    crate::wire::preamble::format_name(*format)
+                )
+            }
         }
     }
 }

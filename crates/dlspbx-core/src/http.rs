@@ -281,11 +281,14 @@ pub fn decode<A: Endpoint>(format: Format, status: u16, body: &[u8]) -> Result<A
     if (200..300).contains(&status) {
         return A::decode(format, body);
     }
+    // The error shape after a PHP notice is still the server's message; anything else (a PHP
+    // fatal error, a proxy's HTML page) is the status, with the start of the body.
+    let shape = crate::wire::preamble::split(format, body).map_or(body, |p| p.body);
     let node = match format {
-        Format::Json => crate::wire::json::parse(body).ok(),
-        Format::Xml => crate::wire::xml::parse(body).ok(),
-        Format::Yaml => crate::wire::yaml::parse(body).ok(),
-        Format::Csv => crate::wire::csv::parse(body, crate::wire::CsvLayout::Keys).ok(),
+        Format::Json => crate::wire::json::parse(shape).ok(),
+        Format::Xml => crate::wire::xml::parse(shape).ok(),
+        Format::Yaml => crate::wire::yaml::parse(shape).ok(),
+        Format::Csv => crate::wire::csv::parse(shape, crate::wire::CsvLayout::Keys).ok(),
         Format::Plain => None,
     };
     if let Some(node) = node {

@@ -313,8 +313,15 @@ impl When {
 
     /// Seconds since the epoch, reading a wall-clock time as UTC.
     pub fn unix_utc(&self) -> i64 {
+        self.unix_in(&TimeZone::UTC)
+    }
+
+    /// Seconds since the epoch, reading a wall-clock time in `tz`. A time that the zone skips
+    /// or repeats (a DST change) is read as jiff's "compatible" choice, as PHP and most
+    /// databases do: a skipped time moves forward by the gap, a repeated one is the earlier.
+    pub fn unix_in(&self, tz: &TimeZone) -> i64 {
         match self {
-            When::Civil(dt) => TimeZone::UTC.to_timestamp(*dt).map_or(0, |t| t.as_second()),
+            When::Civil(dt) => tz.to_timestamp(*dt).map_or(0, |t| t.as_second()),
             When::Unix(secs) => *secs,
         }
     }
@@ -398,10 +405,24 @@ pub fn write_datetime(dt: DateTime) -> String {
 
 /// The UTC wall-clock time of `secs` seconds since the epoch (the epoch when out of range).
 pub fn utc_datetime(secs: i64) -> DateTime {
-    jiff::Timestamp::from_second(secs)
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-        .to_zoned(TimeZone::UTC)
-        .datetime()
+    zoned_datetime(secs, &TimeZone::UTC)
+}
+
+fn timestamp(secs: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(secs).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// The wall-clock time in `tz` of `secs` seconds since the epoch (the epoch when out of
+/// range).
+pub fn zoned_datetime(secs: i64, tz: &TimeZone) -> DateTime {
+    tz.to_datetime(timestamp(secs))
+}
+
+/// The offset from UTC of `tz` at `secs` seconds since the epoch, in seconds east of UTC
+/// (Chicago in summer: `-18000`), and whether daylight saving time is in effect then.
+pub fn utc_offset(secs: i64, tz: &TimeZone) -> (i32, bool) {
+    let info = tz.to_offset_info(timestamp(secs));
+    (info.offset().seconds(), info.dst().is_dst())
 }
 
 /// Checks a date as `YYYY-MM-DD` (zero-padded, a real Gregorian date, year 0001-9999); the
@@ -775,6 +796,29 @@ mod tests {
         for s in ["1112224444", "+44 20 7946 0958", "815555123", "911"] {
             assert!(ten(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn wall_clock_times_in_a_zone() {
+        let chicago = time_zone("America/Chicago").unwrap();
+        let summer = read_datetime("2024-07-01 12:00:00", false).unwrap();
+        assert_eq!(summer.unix_in(&chicago) - summer.unix_utc(), 5 * 3600);
+        let t = summer.unix_in(&chicago);
+        assert_eq!(
+            write_datetime(zoned_datetime(t, &chicago)),
+            "2024-07-01 12:00:00"
+        );
+        assert_eq!(utc_offset(t, &chicago), (-5 * 3600, true));
+        let winter = read_datetime("2024-01-15 12:00:00", false).unwrap();
+        assert_eq!(utc_offset(winter.unix_utc(), &chicago), (-6 * 3600, false));
+        // A skipped time moves forward; an instant is the same in every zone.
+        let gap = read_datetime("2024-03-10 02:30:00", false).unwrap();
+        let t = gap.unix_in(&chicago);
+        assert_eq!(
+            write_datetime(zoned_datetime(t, &chicago)),
+            "2024-03-10 03:30:00"
+        );
+        assert_eq!(When::Unix(7).unix_in(&chicago), 7);
     }
 
     #[test]

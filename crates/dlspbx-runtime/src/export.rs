@@ -31,6 +31,7 @@ use dlspbx_core::error::{ConfigError, ConfigKind, StateError};
 use dlspbx_core::report::{Page, Row, json_cell, read_json_row};
 use dlspbx_core::reports::{ReportOption, ReportRequest};
 use dlspbx_core::wire::json_scan::{ErrorKind, ScanError, Scanner, Token};
+use dlspbx_core::wire::preamble::{self, PhpDiagnostic, Scan};
 use dlspbx_core::{DecodeError, Error, Format, Position, http};
 
 /// One row of a `report_export`, borrowed for the duration of the callback.
@@ -65,6 +66,9 @@ pub struct ExportSummary {
     pub total_results: Option<i64>,
     /// The report's title (JSON only).
     pub title: Option<String>,
+    /// The PHP diagnostics the server printed before the body (`display_errors` on), which
+    /// the decoder skipped and logged as `tracing` warnings; empty for a normal body.
+    pub server_warnings: Vec<PhpDiagnostic>,
 }
 
 /// The request for every row at once: `request` without `page`, `per_page` and
@@ -164,8 +168,11 @@ pub const DEFAULT_MAX_ROW_SIZE: usize = 16 << 20;
 ///   `count_only` report, the header `total_results` and one record with the number, gives
 ///   [`ExportSummary::total_results`] and no rows; an empty body gives no rows either.
 ///
-/// A UTF-8 byte order mark is skipped. Malformed or truncated bodies are
-/// [`Error::Decode`] with the byte offset in the body.
+/// A UTF-8 byte order mark, blank lines and PHP diagnostics before the body are skipped (the
+/// diagnostics are kept in [`ExportSummary::server_warnings`]); a PHP fatal error is
+/// [`Error::PhpFatal`] and an HTML page [`Error::HtmlPage`] (see
+/// [`dlspbx_core::wire::preamble`]). Malformed or truncated bodies are [`Error::Decode`] with
+/// the byte offset in the body.
 #[derive(Debug)]
 pub struct ExportDecoder {
     /// Unconsumed bytes; `buf[..pos]` is consumed and dropped after each feed.
@@ -174,7 +181,8 @@ pub struct ExportDecoder {
     /// Body bytes dropped before `buf[0]`.
     offset: u64,
     max_row: usize,
-    bom_checked: bool,
+    /// What comes before the body (byte order mark, PHP diagnostics) was skipped.
+    preamble_done: bool,
     failed: bool,
     summary: ExportSummary,
     state: State,
@@ -309,7 +317,7 @@ impl ExportDecoder {
             pos: 0,
             offset: 0,
             max_row: DEFAULT_MAX_ROW_SIZE,
-            bom_checked: false,
+            preamble_done: false,
             failed: false,
             summary: ExportSummary {
                 format,
@@ -471,15 +479,19 @@ impl ExportDecoder {
         F: FnMut(ExportRow<'_>) -> Result<(), E>,
         E: From<Error>,
     {
-        if !self.bom_checked {
+        if !self.preamble_done {
             let rest = &self.buf[self.pos..];
-            if rest.len() < 3 && b"\xEF\xBB\xBF".starts_with(rest) && !eof {
-                return Ok(());
+            let (skipped, warnings) = match preamble::scan(self.summary.format, rest, eof) {
+                Scan::NeedMore => return Ok(()),
+                Scan::Done(Err(e)) => return Err(e.into()),
+                Scan::Done(Ok(p)) => (rest.len() - p.body.len(), p.diagnostics),
+            };
+            for warning in &warnings {
+                tracing::warn!(%warning, "server warning");
             }
-            if rest.starts_with(b"\xEF\xBB\xBF") {
-                self.pos += 3;
-            }
-            self.bom_checked = true;
+            self.pos += skipped;
+            self.summary.server_warnings = warnings;
+            self.preamble_done = true;
         }
         // A format compiled out of this build (features `json`, `csv`).
         require(self.summary.format)?;

@@ -79,6 +79,9 @@ impl Call {
     pub fn finish_raw(&self, result: &Result<RawResponse>) {
         if let Ok(raw) = result {
             self.span.record("bytes", raw.body.len() as u64);
+            for warning in &raw.server_warnings {
+                tracing::warn!(parent: &self.span, %warning, "server warning");
+            }
         }
         self.finish(result.as_ref().map(|r| r.status));
     }

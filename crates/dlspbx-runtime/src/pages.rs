@@ -203,11 +203,7 @@ mod tests {
             "{{\"result\":\"success\",\"error\":\"\",\"total_results\":{total},\"columns\":[\"unique_id\"],\"results\":[{}]}}",
             rows.join(",")
         );
-        RawResponse {
-            status: 200,
-            format: Format::Json,
-            body: body.into_bytes(),
-        }
+        RawResponse::new(200, Format::Json, body.into_bytes())
     }
 
     fn page_of(request: &ReportRequest) -> (Option<u64>, Option<u64>) {
@@ -263,11 +259,7 @@ mod tests {
         for i in 0..rows {
             body.push_str(&format!("{i}\n"));
         }
-        RawResponse {
-            status: 200,
-            format: Format::Csv,
-            body: body.into_bytes(),
-        }
+        RawResponse::new(200, Format::Csv, body.into_bytes())
     }
 
     #[cfg(feature = "csv")]

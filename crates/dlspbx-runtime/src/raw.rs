@@ -1,5 +1,6 @@
 //! [`RawResponse`]: a response's status and bytes, for zero-copy decoding.
 
+use dlspbx_core::wire::preamble::{self, PhpDiagnostic};
 use dlspbx_core::{Endpoint, Format, Result, http};
 
 /// The status and body of a response, as returned by `call_raw`: decode it with
@@ -17,20 +18,48 @@ pub struct RawResponse {
     pub format: Format,
     /// The response body.
     pub body: Vec<u8>,
+    /// The PHP diagnostics (`Notice`, `Warning`, `Deprecated`) the server printed before the
+    /// body with `display_errors` on, which decoding skips (see
+    /// [`dlspbx_core::wire::preamble`]); empty for a normal body. [`new`](Self::new) fills it,
+    /// and the clients log each as a `tracing` warning.
+    pub server_warnings: Vec<PhpDiagnostic>,
 }
 
 impl RawResponse {
+    /// A response of `status` with `body` in `format`, with its
+    /// [`server_warnings`](Self::server_warnings) read from the body.
+    ///
+    /// ```
+    /// use dlspbx::{Format, RawResponse};
+    ///
+    /// let body = b"\nDeprecated: Creation of dynamic property in /var/www/a.php on line 7\n{\"result\":\"success\",\"id\":42}";
+    /// let raw = RawResponse::new(200, Format::Json, body.to_vec());
+    /// assert_eq!(
+    ///     raw.server_warnings[0].to_string(),
+    ///     "PHP Deprecated: Creation of dynamic property in /var/www/a.php on line 7"
+    /// );
+    /// assert_eq!(raw.decode::<dlspbx::dialer::AddContactRequest>()?.id, 42);
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn new(status: u16, format: Format, body: Vec<u8>) -> Self {
+        let server_warnings = preamble::split(format, &body)
+            .map(|p| p.diagnostics)
+            .unwrap_or_default();
+        RawResponse {
+            status,
+            format,
+            body,
+            server_warnings,
+        }
+    }
+
     /// Decodes the body as the response of action `A`, borrowing from it.
     ///
     /// ```
     /// use dlspbx::{Format, RawResponse};
     /// use dlspbx::dialer::AddContactRequest;
     ///
-    /// let raw = RawResponse {
-    ///     status: 200,
-    ///     format: Format::Json,
-    ///     body: br#"{"result":"success","id":"42"}"#.to_vec(),
-    /// };
+    /// let raw = RawResponse::new(200, Format::Json, br#"{"result":"success","id":"42"}"#.to_vec());
     /// assert_eq!(raw.decode::<AddContactRequest>()?.id, 42);
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
@@ -44,11 +73,8 @@ impl RawResponse {
     /// use dlspbx::{Error, Format, RawResponse};
     /// use dlspbx::example::TestRequest;
     ///
-    /// let raw = RawResponse {
-    ///     status: 200,
-    ///     format: Format::Json,
-    ///     body: br#"{"result":"error","error":"Invalid API credentials"}"#.to_vec(),
-    /// };
+    /// let body = br#"{"result":"error","error":"Invalid API credentials"}"#;
+    /// let raw = RawResponse::new(200, Format::Json, body.to_vec());
     /// let error = raw.decode_owned::<TestRequest>().unwrap_err();
     /// assert!(matches!(error, Error::Server { message } if message == "Invalid API credentials"));
     /// ```
@@ -61,7 +87,7 @@ impl RawResponse {
     /// ```
     /// use dlspbx::{Format, RawResponse};
     ///
-    /// let raw = RawResponse { status: 503, format: Format::Json, body: Vec::new() };
+    /// let raw = RawResponse::new(503, Format::Json, Vec::new());
     /// assert!(!raw.is_success());
     /// ```
     pub fn is_success(&self) -> bool {

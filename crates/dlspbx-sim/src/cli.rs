@@ -47,6 +47,12 @@ pub struct ServeArgs {
     /// 500ms or seconds): slower headers close the connection, a slower body gets 408.
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = dlspbx_core::scalar::read_time_span)]
     pub read_timeout: std::time::Duration,
+    /// Answer like a PHP server with display_errors on (for client tests): a diagnostic
+    /// before every body (`notice`: HTML form, `deprecated`: text form, `bom`: a byte order
+    /// mark and blank lines), or instead of it (`fatal`, `bad-gateway`: a proxy's 502 page).
+    /// One request can ask with the header `X-Sim-Php: HABIT`.
+    #[arg(long, value_name = "HABIT")]
+    pub php_diagnostics: Option<crate::php::PhpHabit>,
 }
 
 /// `seed` options.
@@ -104,6 +110,7 @@ fn serve(a: ServeArgs) -> Result<(), SimError> {
         seed: a.seed,
         cdrs: a.cdrs,
         read_timeout: a.read_timeout,
+        php_diagnostics: a.php_diagnostics,
     })?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(

@@ -93,8 +93,10 @@
 //!   ...`). Campaigns and tenants of other tenants are "Unknown".
 //! - Status actions read snapshot tables seeded with the reference's samples.
 //! - `report`: see [`report`] for how each filter type and operator is evaluated. Options:
-//!   `from`/`to` (inclusive, default: all dates), `timezone` (default `America/Chicago`;
-//!   stored dates are wall-clock times shown as they are, the title names the zone),
+//!   `from`/`to` (inclusive, default: all dates), `timezone` (default `America/Chicago`, the
+//!   server's zone; an unknown zone is refused; stored dates are UTC, shown and `from`/`to`
+//!   read in the zone, the title names the zone and its offset at the start of the range:
+//!   `America/Chicago UTC-5:00 (DST)`, `UTC-6:00` outside DST),
 //!   `order_by` (any column, default `date`) with `order_direction` (default `DESCENDING`),
 //!   `per_page` (default 50), `page` (default 0, `ALL` for everything) or `page_offset`
 //!   (not both), `count_only` (empty `columns` and `results`), `formatted_columns_names`
@@ -125,6 +127,7 @@ pub mod cli;
 pub mod db;
 pub mod extra;
 pub mod phone;
+pub mod php;
 pub mod report;
 pub mod seed;
 pub mod server;
@@ -247,6 +250,10 @@ pub struct SimConfig {
     /// whose headers are not complete in time is closed, a body not complete in time is
     /// answered 408 and the connection closed.
     pub read_timeout: Duration,
+    /// A PHP habit to show on every answer (a diagnostic before the body, a fatal error, a
+    /// proxy's error page; see [`php`]); `None` for clean answers. One request can ask for
+    /// one with the `X-Sim-Php` header.
+    pub php_diagnostics: Option<php::PhpHabit>,
 }
 
 /// The default [`SimConfig::read_timeout`]: 30 seconds.
@@ -260,6 +267,7 @@ impl Default for SimConfig {
             seed: 42,
             cdrs: 500,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            php_diagnostics: None,
         }
     }
 }
@@ -344,8 +352,11 @@ impl Sim {
             .enable_all()
             .build()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = server::router(shared.clone());
         let read_timeout = config.read_timeout;
+        let habit = config.php_diagnostics;
+        let app = server::router(shared.clone()).layer(axum::middleware::from_fn(
+            move |request, next| php::apply(habit, request, next),
+        ));
         let thread = std::thread::Builder::new()
             .name("dlspbx-sim".into())
             .spawn(move || {

@@ -38,13 +38,15 @@ use dlspbx_core::reports::{
     Column, Exclusivity, FilterRule, FilterType, LogicalOperator, Operator, OrderDirection,
     ReportOption, ReportRequest,
 };
+use dlspbx_core::scalar::{self, TimeZone};
 use dlspbx_core::wire::{self, Node, Str};
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 
 /// Rows per page when the request does not set `per_page`.
 pub const DEFAULT_PER_PAGE: u64 = 50;
-/// The time zone named in the title when the request does not set `timezone`.
+/// The server's time zone: a report's when the request does not set `timezone`. Stored dates
+/// are UTC; a report shows them, and reads `from`/`to`, in its time zone.
 pub const DEFAULT_TIMEZONE: &str = "America/Chicago";
 /// The most values one filter rule may carry.
 pub const MAX_RULE_VALUES: usize = 1000;
@@ -57,7 +59,10 @@ fn err(message: impl Into<String>) -> ApiError {
 #[derive(Debug, Clone)]
 struct Opts {
     formatted_columns_names: bool,
-    timezone: String,
+    /// The report's time zone (its name as the database spells it: `tz.iana_name()`).
+    tz: TimeZone,
+    /// Whether `tz` is UTC: stored dates are then shown as they are.
+    utc: bool,
     formatted_dates: bool,
     formatted_durations: bool,
     formatted_tns: bool,
@@ -73,9 +78,11 @@ struct Opts {
 
 impl Opts {
     fn from_request(options: &[ReportOption]) -> Result<Opts, ApiError> {
+        let mut timezone = DEFAULT_TIMEZONE;
         let mut o = Opts {
             formatted_columns_names: false,
-            timezone: DEFAULT_TIMEZONE.to_owned(),
+            tz: TimeZone::UTC,
+            utc: true,
             formatted_dates: false,
             formatted_durations: false,
             formatted_tns: false,
@@ -93,7 +100,7 @@ impl Opts {
                 ReportOption::FormattedColumnsNames(b) => o.formatted_columns_names = *b,
                 // Mirrored extensions do not exist in the simulator: accepted, no effect.
                 ReportOption::MapMirrors(_) => {}
-                ReportOption::Timezone(tz) => o.timezone = tz.clone(),
+                ReportOption::Timezone(tz) => timezone = tz,
                 ReportOption::FormattedDates(b) => o.formatted_dates = *b,
                 ReportOption::FormattedDurations(b) => o.formatted_durations = *b,
                 ReportOption::FormattedTns(b) => o.formatted_tns = *b,
@@ -116,6 +123,8 @@ impl Opts {
                 "page and page_offset cannot be combined; give one of them",
             ));
         }
+        o.tz = scalar::time_zone(timezone).map_err(|e| err(format!("option timezone: {e}")))?;
+        o.utc = o.tz.iana_name() == Some("UTC");
         for (name, v) in [("from", &o.from), ("to", &o.to)] {
             if let Some(v) = v
                 && let Err(why) = dlspbx_core::rules::datetime(v)
@@ -142,23 +151,45 @@ impl Opts {
             i64::try_from(offset).map_err(|_| err("page_offset is too large"))?,
         )))
     }
+
+    /// The instant of `from` or `to`, read in the report's time zone.
+    fn instant(&self, v: &Option<String>) -> Option<i64> {
+        v.as_deref().and_then(|s| time::parse_in(s, &self.tz))
+    }
+
+    /// `from` or `to` as the stored (UTC) text it is compared with; a value that does not
+    /// read as a time (the rule has checked it) is compared as it is.
+    fn stored(&self, v: &str) -> String {
+        time::parse_in(v, &self.tz).map_or_else(|| v.to_owned(), time::format_datetime)
+    }
 }
 
-/// The report title, in the reference's style.
-fn title(o: &Opts) -> String {
+/// The report title, in the reference's style: the range shown in the report's time zone,
+/// then the zone and its offset at the start of the range (`from`, else the first matching
+/// call, else `to`, else now), as `America/Chicago UTC-5:00 (DST)`.
+fn title(o: &Opts, first: Option<&str>) -> String {
     let show = |s: &str| {
-        time::parse(s)
-            .map(time::format_title)
+        time::parse_in(s, &o.tz)
+            .map(|t| time::format_title_in(t, &o.tz))
             .unwrap_or_else(|| s.to_owned())
     };
+    let start = o
+        .instant(&o.from)
+        .or_else(|| first.and_then(time::parse))
+        .or_else(|| o.instant(&o.to))
+        .unwrap_or_else(|| time::now().0);
+    let zone = format!(
+        "{} {}",
+        o.tz.iana_name().unwrap_or("UTC"),
+        time::format_offset(start, &o.tz)
+    );
     match (&o.from, &o.to) {
-        (None, None) => format!("All dates - {}", o.timezone),
+        (None, None) => format!("All dates - {zone}"),
         (from, to) => format!(
-            "Restrict inclusive by date range '{}' to '{}' - {}",
+            "Restrict inclusive by date range '{}' to '{}' - {zone}",
             from.as_deref()
                 .map_or_else(|| "the beginning".to_owned(), show),
             to.as_deref().map_or_else(|| "now".to_owned(), show),
-            o.timezone
         ),
     }
 }
@@ -440,10 +471,10 @@ fn where_clause(
 ) -> Result<String, ApiError> {
     let mut parts = vec![format!("tenant_id = {}", w.bind(lk.tenant_id))];
     if let Some(from) = &o.from {
-        parts.push(format!("date >= {}", w.bind(from.clone())));
+        parts.push(format!("date >= {}", w.bind(o.stored(from))));
     }
     if let Some(to) = &o.to {
-        parts.push(format!("date <= {}", w.bind(to.clone())));
+        parts.push(format!("date <= {}", w.bind(o.stored(to))));
     }
     let mut excludes = Vec::new();
     for (i, g) in req.filter_groups.iter().enumerate() {
@@ -493,7 +524,8 @@ fn cell(row: &rusqlite::Row<'_>, i: usize, c: Column, o: &Opts) -> rusqlite::Res
         CellType::Datetime => {
             let v: String = row.get(i)?;
             match (o.formatted_dates, time::parse(&v)) {
-                (true, Some(t)) => time::format_us(t),
+                (true, Some(t)) => time::format_us_in(t, &o.tz),
+                (false, Some(t)) if !o.utc => time::format_datetime_in(t, &o.tz),
                 _ => v,
             }
         }
@@ -527,12 +559,12 @@ fn prepare(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Pr
     let lk = Lookup::load(conn, user)?;
     let mut w = Where::default();
     let clause = where_clause(&mut w, &lk, req, &o)?;
-    let title = title(&o);
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM cdrs WHERE {clause}"),
+    let (total, first): (i64, Option<String>) = conn.query_row(
+        &format!("SELECT COUNT(*), MIN(date) FROM cdrs WHERE {clause}"),
         rusqlite::params_from_iter(w.params.iter()),
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let title = title(&o, first.as_deref());
     let cols: Vec<&str> = req.columns.iter().map(|c| c.as_str()).collect();
     let dir = if o.descending { "DESC" } else { "ASC" };
     let mut sql = format!(

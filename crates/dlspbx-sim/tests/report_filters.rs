@@ -265,7 +265,8 @@ fn request(groups: &[Group], from: Option<&str>, to: Option<&str>) -> Value {
             })
         })
         .collect();
-    let mut options = vec!["page=ALL".to_owned()];
+    // The evaluation compares the stored (UTC) dates: the report runs in UTC.
+    let mut options = vec!["page=ALL".to_owned(), "timezone=UTC".to_owned()];
     if let Some(f) = from {
         options.push(format!("from={f}"));
     }

@@ -128,11 +128,11 @@ impl Client {
         let result = self
             .exchange(request, BodyMode::Buffered, &mut call.retries)
             .and_then(|mut response| {
-                Ok(RawResponse {
-                    status: response.status().as_u16(),
-                    format: request.format,
-                    body: self.read_body(&mut response)?,
-                })
+                Ok(RawResponse::new(
+                    response.status().as_u16(),
+                    request.format,
+                    self.read_body(&mut response)?,
+                ))
             });
         call.finish_raw(&result);
         result

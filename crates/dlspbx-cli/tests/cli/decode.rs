@@ -27,7 +27,17 @@ fn split_name(name: &str) -> Option<(String, String)> {
 }
 
 /// Variants holding exactly the data of `response.json` (only the encoding differs).
-const SAME_DATA: &[&str] = &["", "bom", "crlf", "extra", "numbers", "noroot"];
+const SAME_DATA: &[&str] = &[
+    "",
+    "bom",
+    "crlf",
+    "extra",
+    "numbers",
+    "noroot",
+    "notice",
+    "deprecated",
+    "bomblank",
+];
 
 #[test]
 fn every_golden_example_decodes_to_the_same_json_in_every_format() {
@@ -303,4 +313,116 @@ fn decode_refuses_a_body_without_a_required_member() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "{\n  \"users\": []\n}\n");
+}
+
+/// Issue 16: a PHP diagnostic before the body is a warning on stderr and the body decodes; a
+/// fatal error is a server error (exit 3); an HTML page is named (exit 2). Saved bodies, a
+/// streamed report body, and a live call to a simulator that prints a notice.
+#[test]
+fn php_diagnostics_are_warnings_and_fatal_errors_and_pages_are_named() {
+    let dir = fixtures().join("dialer.add_contact_list");
+    for format in ["json", "xml", "yaml", "csv", "plain"] {
+        let out = decode(
+            "dialer.add_contact_list",
+            &dir.join(format!("response.notice.{format}")),
+        );
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            "server warning: PHP Notice: Undefined index: country in /var/www/api/v1/dialer.php on line 42\n",
+            "{format}"
+        );
+        let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(v["id"], 42, "{format}");
+        let out = decode(
+            "dialer.add_contact_list",
+            &dir.join(format!("response.deprecated.{format}")),
+        );
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert!(
+            stderr(&out)
+                .starts_with("server warning: PHP Deprecated: Creation of dynamic property"),
+            "{}",
+            stderr(&out)
+        );
+        let out = dlspbx()
+            .args(["decode", "dialer.add_contact_list", "--format", format])
+            .arg(dir.join(format!("php.fatal.{format}")))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{format}: {}", stderr(&out));
+        assert!(stderr(&out).contains("server error: PHP Fatal error: Uncaught PDOException: SQLSTATE[HY000] [2002] Connection refused"), "{}", stderr(&out));
+        let out = dlspbx()
+            .args(["decode", "dialer.add_contact_list", "--format", format])
+            .arg(dir.join(format!("php.bad-gateway.{format}")))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}: {}", stderr(&out));
+        let name = if format == "plain" {
+            "plain text".to_owned()
+        } else {
+            format.to_uppercase()
+        };
+        assert!(
+            stderr(&out).contains(&format!(
+                "the server answered an HTML page (title: 502 Bad Gateway) instead of {name}"
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A report body read as a stream.
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["json", "csv"] {
+        let body =
+            std::fs::read(fixtures().join(format!("reports.report/response.{format}"))).unwrap();
+        let path = tmp.path().join(format!("report.{format}"));
+        std::fs::write(
+            &path,
+            [
+                &b"\nWarning: Undefined variable $tz in /var/www/r.php on line 9\n"[..],
+                &body,
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let out = decode("reports.report", &path);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(
+                "server warning: PHP Warning: Undefined variable $tz in /var/www/r.php on line 9"
+            ),
+            "{}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("1476370446.2"), "{}", stdout(&out));
+    }
+    // A live call.
+    let sim = dlspbx_sim::Sim::start_with(dlspbx_sim::SimConfig {
+        php_diagnostics: Some(dlspbx_sim::php::PhpHabit::Notice),
+        ..Default::default()
+    })
+    .unwrap();
+    let out = crate::dlspbx_no_sim()
+        .args([
+            "dialer",
+            "add-contact-list",
+            "--name",
+            "Leads",
+            "--output",
+            "json",
+        ])
+        .args([
+            "--url",
+            &sim.url(),
+            "--api-user",
+            sim.api_user(),
+            "--api-key",
+            sim.api_key(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("server warning: PHP Notice: Undefined index: country in /var/www/api/v1/dialer.php on line 42"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"id\""), "{}", stdout(&out));
 }

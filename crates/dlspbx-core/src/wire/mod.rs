@@ -38,6 +38,7 @@ pub mod json;
 pub mod json_scan;
 pub mod node;
 pub mod plain;
+pub mod preamble;
 pub mod scalar;
 pub mod ser;
 pub mod tree;

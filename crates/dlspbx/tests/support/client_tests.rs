@@ -364,6 +364,25 @@ macro_rules! client_tests {
         }
 
         #[$test]
+        $($async)? fn a_php_diagnostic_before_the_body_is_a_tracing_warning() {
+            // Issue 16: PHP's display_errors, with JSON sent as text/html.
+            let notice = "<br />\n<b>Notice</b>:  Undefined index: country in <b>/var/www/api.php</b> on line <b>42</b><br />\n";
+            let capture = support::Capture::default();
+            let _guard = tracing::subscriber::set_default(capture.clone());
+            let server = Server::start(move |_, _| Reply::new(200, "text/html", format!("{notice}{{\"result\":\"success\",\"id\":42}}")));
+            let list = client(&server).dialer().add_contact_list(dlspbx_core::dialer::AddContactListRequest::new("x")) $($await)* .unwrap();
+            assert_eq!(list.id, 42);
+            let raw = client(&server).call_raw(dlspbx_core::dialer::AddContactListRequest::new("x")) $($await)* .unwrap();
+            assert_eq!(raw.server_warnings.len(), 1);
+            let streamed = Server::start(move |_, _| Reply::new(200, "text/html", format!("{notice}{{\"result\":\"success\",\"columns\":[\"unique_id\"],\"results\":[[\"1\"]]}}")));
+            let summary = client(&streamed).report_export(ReportRequest::new([Column::UniqueId]), |_| Ok::<(), Error>(())) $($await)* .unwrap();
+            assert_eq!((summary.rows, summary.server_warnings.len()), (1, 1));
+            let text = capture.text();
+            let warning = "event WARN message=server warning warning=PHP Notice: Undefined index: country in /var/www/api.php on line 42";
+            assert_eq!(text.matches(warning).count(), 3, "{text}");
+        }
+
+        #[$test]
         $($async)? fn builder_requires_https_for_remote_hosts() {
             let error = Client::builder().base_url("http://pbx.example.com").api_user(USER).api_key(KEY).build().unwrap_err();
             assert!(matches!(error, Error::Config(_)), "{error}");

@@ -210,14 +210,18 @@ macro_rules! hostile_tests {
 
         #[$test]
         $($async)? fn a_wrong_content_type_is_decoded_as_the_format_asked_for() {
-            // A proxy's HTML page with status 200, in every format that could hold data.
+            // A proxy's HTML page with status 200, in every format that could hold data: an
+            // error that names it, with its title (issue 16).
+            let is_page = |error: &Error, format: Format| {
+                matches!(error, Error::HtmlPage { format: f, title: Some(t) } if *f == format && t == "502 Bad Gateway")
+            };
             let server = Hostile::start(Act::Raw(response(200, "text/html", &bodies::html_page())));
-            for format in [Format::Json, Format::Xml, Format::Yaml] {
+            for format in [Format::Json, Format::Xml, Format::Yaml, Format::Csv] {
                 let error = fails!(client(&server).with_format(format).status().queues());
-                assert!(is_decode(&error, format), "{format}: {error}");
+                assert!(is_page(&error, format), "{format}: {error}");
             }
             let error = fails!(client(&server).with_format(Format::Plain).dialer().add_contact_list(dlspbx_core::dialer::AddContactListRequest::new("x")));
-            assert!(is_decode(&error, Format::Plain), "{error}");
+            assert!(is_page(&error, Format::Plain), "{error}");
             // The same page with a 502 is the status, with an excerpt of the page.
             let server = Hostile::start(Act::Raw(response(502, "text/html", &bodies::html_page())));
             let error = fails!(client(&server).status().queues());
