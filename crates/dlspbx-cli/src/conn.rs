@@ -227,7 +227,43 @@ const FILE_FROM_CDRS: usize = 50_000;
 /// (removed after the simulator stops: fields drop in order).
 struct EmbeddedSim {
     _sim: dlspbx_sim::Sim,
-    _scratch: Option<tempfile::TempDir>,
+    _scratch: Option<ScratchDir>,
+}
+
+/// A private directory under the system's temporary directory (`TMPDIR`), removed with
+/// everything in it when dropped.
+struct ScratchDir(std::path::PathBuf);
+
+impl ScratchDir {
+    /// Creates `dlspbx-sim-<pid>-<n>` (the first `n` not taken), readable by its owner only.
+    fn new() -> std::io::Result<ScratchDir> {
+        let base = std::env::temp_dir();
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        let mut n = 0u32;
+        loop {
+            let path = base.join(format!("dlspbx-sim-{}-{n}", std::process::id()));
+            match builder.create(&path) {
+                Ok(()) => return Ok(ScratchDir(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The notice's word on what happens to the simulator's changes.
@@ -244,17 +280,12 @@ fn start_sim(g: &Globals, why: &str) -> CliResult<(ClientBuilder, EmbeddedSim)> 
     let cdrs = g.sim_cdrs.unwrap_or(dlspbx_sim::SimConfig::default().cdrs);
     // Many CDRs without --sim-db: a scratch file, so that memory stays bounded.
     let scratch = match (&g.sim_db, cdrs >= FILE_FROM_CDRS) {
-        (None, true) => Some(
-            tempfile::Builder::new()
-                .prefix("dlspbx-sim-")
-                .tempdir()
-                .map_err(|e| {
-                    CliError::decode(format!(
-                        "cannot create the embedded simulator's scratch database in {}: {e}",
-                        std::env::temp_dir().display()
-                    ))
-                })?,
-        ),
+        (None, true) => Some(ScratchDir::new().map_err(|e| {
+            CliError::decode(format!(
+                "cannot create the embedded simulator's scratch database in {}: {e}",
+                std::env::temp_dir().display()
+            ))
+        })?),
         _ => None,
     };
     let config = dlspbx_sim::SimConfig {
