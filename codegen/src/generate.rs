@@ -247,7 +247,7 @@ impl Cx<'_> {
             #![allow(unused_imports)]
             use #root::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
             use #root::error::{InvalidRequest, Result};
-            use #root::params::{check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate, VisitParams, WireEnum};
+            use #root::params::{check_opt_text, check_required_text, check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate, VisitParams, WireEnum};
             use #root::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
             #serde_imports
 
@@ -301,14 +301,22 @@ impl Cx<'_> {
         let setters = fields.iter().map(|r| self.req_setter(here, r));
         let to_param = fields.iter().map(|r| self.req_to_param(r));
         let from_param = fields.iter().map(req_from_param);
+        // One statement per field: its checks in a closure (`?` ends that field's checks
+        // only), or for an optional text field without a rule the one text check.
         let mut validate: Vec<TokenStream> = fields
             .iter()
-            .map(|r| self.req_validate(r))
-            .filter(|t| !t.is_empty())
+            .filter_map(|r| {
+                if matches!(r.f.ty, Ty::String) && !r.required_scalar && r.f.rule.is_none() {
+                    let (id, wire) = (&r.id, r.wire);
+                    return Some(quote! { failures.add(check_opt_text(#wire, &self.#id)); });
+                }
+                let t = self.req_validate(r);
+                (!t.is_empty()).then(|| quote! { failures.check(|| { #t Ok(()) }); })
+            })
             .collect();
         if let Some(check) = check {
             let cid = ident(check);
-            validate.push(quote! { #root::checks::#cid(self)?; });
+            validate.push(quote! { failures.check(|| { #root::checks::#cid(self)?; Ok(()) }); });
         }
         let nfields = fields.len();
         // A record inside a request (`filters`) refuses keys it does not have: a mistyped
@@ -355,7 +363,7 @@ impl Cx<'_> {
                 #[inline]
                 fn validate(&self) -> Result<(), InvalidRequest> {
                     let mut failures = Failures::default();
-                    #( failures.check(|| { #validate Ok(()) }); )*
+                    #( #validate )*
                     failures.finish()
                 }
             }
@@ -584,10 +592,21 @@ impl Cx<'_> {
 
     /// The text and rule checks of one value `v` of a field, reported as `field`.
     fn rule_checks(&self, f: &Field, v: TokenStream, field: TokenStream) -> TokenStream {
+        self.rule_checks_of(f, v, field, true)
+    }
+
+    /// [`rule_checks`](Self::rule_checks), with the text check or (`text` false) without it.
+    fn rule_checks_of(
+        &self,
+        f: &Field,
+        v: TokenStream,
+        field: TokenStream,
+        text: bool,
+    ) -> TokenStream {
         let root = &self.paths.core;
         let mut out = TokenStream::new();
         let scalar = f.ty.scalar();
-        if matches!(scalar, Some(Ty::String | Ty::Date | Ty::DateTime)) {
+        if text && matches!(scalar, Some(Ty::String | Ty::Date | Ty::DateTime)) {
             out.extend(quote! { check_text(#field, #v)?; });
         }
         let implied = match scalar {
@@ -663,12 +682,12 @@ impl Cx<'_> {
             Ty::String | Ty::Date | Ty::DateTime => {
                 let checks = self.rule_checks(r.f, quote!(v), quote!(#wire));
                 if r.required_scalar {
+                    // The text check with the refusal of a missing value, then the rule.
+                    let rule = self.rule_checks_of(r.f, quote!(v), quote!(#wire), false);
                     quote! {
                         let v = &self.#id;
-                        if v.trim().is_empty() {
-                            return Err(InvalidRequest::missing(#wire));
-                        }
-                        #checks
+                        check_required_text(#wire, v)?;
+                        #rule
                     }
                 } else {
                     quote! {

@@ -521,6 +521,21 @@ pub fn check_rule(
     verdict.map_err(|reason| InvalidRequest::new(field, value, rule, reason))
 }
 
+/// [`check_text`] of a required value, which a blank value does not give (PHP's `empty()`).
+#[inline]
+pub fn check_required_text(field: &str, value: &str) -> Result<(), InvalidRequest> {
+    if value.trim().is_empty() {
+        return Err(InvalidRequest::missing(field));
+    }
+    check_text(field, value)
+}
+
+/// [`check_text`] of an optional value: nothing to check when it is `None`.
+#[inline]
+pub fn check_opt_text(field: &str, value: &Option<String>) -> Result<(), InvalidRequest> {
+    value.as_deref().map_or(Ok(()), |v| check_text(field, v))
+}
+
 /// The check every free-text field gets: no control characters but tab and line breaks, and
 /// at most [`MAX_FIELD_BYTES`].
 pub fn check_text(field: &str, value: &str) -> Result<(), InvalidRequest> {

@@ -6,8 +6,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
-    VisitParams, WireEnum,
+    check_opt_text, check_required_text, check_rule, check_text, Failures, FromParam,
+    ParamSink, Params, ToParam, Validate, VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -62,10 +62,7 @@ impl Validate for AddContactListRequest {
         failures
             .check(|| {
                 let v = &self.name;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("name"));
-                }
-                check_text("name", v)?;
+                check_required_text("name", v)?;
                 check_rule("name", v, "non_empty", crate::rules::non_empty(v))?;
                 Ok(())
             });
@@ -334,41 +331,17 @@ impl Validate for AddContactRequest {
         failures
             .check(|| {
                 let v = &self.contact_list;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("contact_list"));
-                }
-                check_text("contact_list", v)?;
+                check_required_text("contact_list", v)?;
                 check_rule("contact_list", v, "non_empty", crate::rules::non_empty(v))?;
                 Ok(())
             });
-        failures
-            .check(|| {
-                if let Some(v) = &self.company_name {
-                    check_text("company_name", v)?;
-                }
-                Ok(())
-            });
-        failures
-            .check(|| {
-                if let Some(v) = &self.first_name {
-                    check_text("first_name", v)?;
-                }
-                Ok(())
-            });
-        failures
-            .check(|| {
-                if let Some(v) = &self.last_name {
-                    check_text("last_name", v)?;
-                }
-                Ok(())
-            });
+        failures.add(check_opt_text("company_name", &self.company_name));
+        failures.add(check_opt_text("first_name", &self.first_name));
+        failures.add(check_opt_text("last_name", &self.last_name));
         failures
             .check(|| {
                 let v = &self.phone_number;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("phone_number"));
-                }
-                check_text("phone_number", v)?;
+                check_required_text("phone_number", v)?;
                 check_rule(
                     "phone_number",
                     v,
@@ -377,27 +350,9 @@ impl Validate for AddContactRequest {
                 )?;
                 Ok(())
             });
-        failures
-            .check(|| {
-                if let Some(v) = &self.address {
-                    check_text("address", v)?;
-                }
-                Ok(())
-            });
-        failures
-            .check(|| {
-                if let Some(v) = &self.address_2 {
-                    check_text("address_2", v)?;
-                }
-                Ok(())
-            });
-        failures
-            .check(|| {
-                if let Some(v) = &self.city {
-                    check_text("city", v)?;
-                }
-                Ok(())
-            });
+        failures.add(check_opt_text("address", &self.address));
+        failures.add(check_opt_text("address_2", &self.address_2));
+        failures.add(check_opt_text("city", &self.city));
         failures
             .check(|| {
                 if let Some(v) = &self.state {

@@ -6,8 +6,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
-    VisitParams, WireEnum,
+    check_opt_text, check_required_text, check_rule, check_text, Failures, FromParam,
+    ParamSink, Params, ToParam, Validate, VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -1815,20 +1815,8 @@ impl Validate for FilterRule {
                 }
                 Ok(())
             });
-        failures
-            .check(|| {
-                if let Some(v) = &self.lower_value {
-                    check_text("lower_value", v)?;
-                }
-                Ok(())
-            });
-        failures
-            .check(|| {
-                if let Some(v) = &self.upper_value {
-                    check_text("upper_value", v)?;
-                }
-                Ok(())
-            });
+        failures.add(check_opt_text("lower_value", &self.lower_value));
+        failures.add(check_opt_text("upper_value", &self.upper_value));
         failures
             .check(|| {
                 crate::checks::filter_rule(self)?;

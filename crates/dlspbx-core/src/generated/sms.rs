@@ -6,8 +6,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
-    VisitParams, WireEnum,
+    check_opt_text, check_required_text, check_rule, check_text, Failures, FromParam,
+    ParamSink, Params, ToParam, Validate, VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -885,20 +885,11 @@ impl Validate for SendSmsRequest {
                 }
                 Ok(())
             });
-        failures
-            .check(|| {
-                if let Some(v) = &self.account_code {
-                    check_text("account_code", v)?;
-                }
-                Ok(())
-            });
+        failures.add(check_opt_text("account_code", &self.account_code));
         failures
             .check(|| {
                 let v = &self.body;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("body"));
-                }
-                check_text("body", v)?;
+                check_required_text("body", v)?;
                 check_rule("body", v, "max_chars", crate::rules::max_chars(v, 200))?;
                 Ok(())
             });

@@ -6,8 +6,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
-    VisitParams, WireEnum,
+    check_opt_text, check_required_text, check_rule, check_text, Failures, FromParam,
+    ParamSink, Params, ToParam, Validate, VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};

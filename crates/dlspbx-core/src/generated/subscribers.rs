@@ -8,8 +8,8 @@
 use crate::action::{Endpoint, ActionInfo, FieldInfo, FieldType, IntoOwned, PlainKind};
 use crate::error::{InvalidRequest, Result};
 use crate::params::{
-    check_rule, check_text, Failures, FromParam, ParamSink, Params, ToParam, Validate,
-    VisitParams, WireEnum,
+    check_opt_text, check_required_text, check_rule, check_text, Failures, FromParam,
+    ParamSink, Params, ToParam, Validate, VisitParams, WireEnum,
 };
 
 use crate::wire::{scalar, CsvLayout, KeyedList, Node, RowKind, Str};
@@ -341,10 +341,7 @@ impl Validate for AddSubscriberRequest {
         failures
             .check(|| {
                 let v = &self.phone_number;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("phone_number"));
-                }
-                check_text("phone_number", v)?;
+                check_required_text("phone_number", v)?;
                 check_rule(
                     "phone_number",
                     v,
@@ -356,10 +353,7 @@ impl Validate for AddSubscriberRequest {
         failures
             .check(|| {
                 let v = &self.campaign_id;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("campaign_id"));
-                }
-                check_text("campaign_id", v)?;
+                check_required_text("campaign_id", v)?;
                 check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
                 Ok(())
             });
@@ -490,10 +484,7 @@ impl Validate for RemoveSubscriberRequest {
         failures
             .check(|| {
                 let v = &self.phone_number;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("phone_number"));
-                }
-                check_text("phone_number", v)?;
+                check_required_text("phone_number", v)?;
                 check_rule(
                     "phone_number",
                     v,
@@ -505,10 +496,7 @@ impl Validate for RemoveSubscriberRequest {
         failures
             .check(|| {
                 let v = &self.campaign_id;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("campaign_id"));
-                }
-                check_text("campaign_id", v)?;
+                check_required_text("campaign_id", v)?;
                 check_rule("campaign_id", v, "non_empty", crate::rules::non_empty(v))?;
                 Ok(())
             });
@@ -639,10 +627,7 @@ impl Validate for AddUnsubscriberRequest {
         failures
             .check(|| {
                 let v = &self.phone_number;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("phone_number"));
-                }
-                check_text("phone_number", v)?;
+                check_required_text("phone_number", v)?;
                 check_rule(
                     "phone_number",
                     v,
@@ -654,10 +639,7 @@ impl Validate for AddUnsubscriberRequest {
         failures
             .check(|| {
                 let v = &self.tenant_id;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("tenant_id"));
-                }
-                check_text("tenant_id", v)?;
+                check_required_text("tenant_id", v)?;
                 check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
                 Ok(())
             });
@@ -788,10 +770,7 @@ impl Validate for RemoveUnsubscriberRequest {
         failures
             .check(|| {
                 let v = &self.phone_number;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("phone_number"));
-                }
-                check_text("phone_number", v)?;
+                check_required_text("phone_number", v)?;
                 check_rule(
                     "phone_number",
                     v,
@@ -803,10 +782,7 @@ impl Validate for RemoveUnsubscriberRequest {
         failures
             .check(|| {
                 let v = &self.tenant_id;
-                if v.trim().is_empty() {
-                    return Err(InvalidRequest::missing("tenant_id"));
-                }
-                check_text("tenant_id", v)?;
+                check_required_text("tenant_id", v)?;
                 check_rule("tenant_id", v, "digits", crate::rules::digits(v))?;
                 Ok(())
             });
