@@ -112,6 +112,13 @@ impl Globals {
                 .copied(),
             retries: m.try_get_one::<u32>("retries").ok().flatten().copied(),
         };
+        if g.jq.is_some() && g.raw {
+            // The raw body is written as it came: there is no JSON to filter.
+            return Err(CliError::usage(
+                "--jq filters the decoded response and --raw writes the body as it came; drop \
+                 one of them",
+            ));
+        }
         if let (Some(_), Some(asked @ (Output::Csv | Output::Table | Output::Yaml))) =
             (&g.jq, g.output)
         {

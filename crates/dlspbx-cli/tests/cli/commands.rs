@@ -1043,6 +1043,20 @@ fn jq_filters_the_response() {
         "{}",
         stderr(&out)
     );
+    // --raw writes the body as it came: nothing to filter, so not silently ignored.
+    for args in [
+        &["status", "users", "--raw", "--jq", "."][..],
+        &["report", "--column", "date", "--all", "--raw", "--jq", "."],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--jq filters the decoded response"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
 }
 
 /// `--jq` on a stream sees one row at a time: `report --all`, a report page and `decode` with
