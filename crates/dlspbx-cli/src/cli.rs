@@ -666,7 +666,15 @@ pub fn action_aliases(info: &ActionInfo) -> Vec<String> {
 }
 
 /// The names of the commands that are not API actions.
-const BUILTINS: &[&str] = &["decode", "sim", "completions", "man", "config", "help"];
+const BUILTINS: &[&str] = &[
+    "decode",
+    "sim",
+    "cdr",
+    "completions",
+    "man",
+    "config",
+    "help",
+];
 
 /// Top-level shortcuts: the action of a module that has only one (`dlspbx test` for
 /// `dlspbx example test`, `dlspbx report` for `dlspbx reports report`), when its name is free.
@@ -1177,7 +1185,8 @@ pub fn full_command() -> Command {
         ));
         root = root.subcommand(cmd);
     }
-    root.subcommand(decode_command())
+    root.subcommand(crate::cdr_sync::command())
+        .subcommand(decode_command())
         .subcommand(sim_command())
         .subcommand(
             Command::new("completions")

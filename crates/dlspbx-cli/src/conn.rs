@@ -164,13 +164,24 @@ impl Conn {
     /// stderr is a terminal, starts the embedded simulator and says so on stderr (unless
     /// `--quiet`); with no URL anywhere in a script, fails with [`NO_SERVER`].
     pub fn open(g: &Globals) -> CliResult<Conn> {
+        Conn::open_with(g, true)
+    }
+
+    /// [`open`](Conn::open) for a command that writes what it reads somewhere lasting (`cdr
+    /// sync`): the embedded simulator only with `--sim` (or `DLSPBX_SIM=1`), never because
+    /// no server is configured, even on a terminal.
+    pub fn open_server(g: &Globals) -> CliResult<Conn> {
+        Conn::open_with(g, false)
+    }
+
+    fn open_with(g: &Globals, implicit_sim: bool) -> CliResult<Conn> {
         let configured = if g.sim { None } else { Some(configured(g)) };
         let (b, sim) = match configured {
             Some(b) => match b.clone().into_config() {
                 Err(Error::Config(e)) if e.kind() == ConfigKind::Missing(Setting::BaseUrl) => {
                     // Demo data only where a person sees the notice, never by accident in a
                     // script.
-                    if !std::io::stderr().is_terminal() {
+                    if !implicit_sim || !std::io::stderr().is_terminal() {
                         return Err(CliError::usage(NO_SERVER));
                     }
                     let (b, s) = start_sim(g, "no --url/DLSPBX_URL given; ")?;

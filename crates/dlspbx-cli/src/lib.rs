@@ -9,6 +9,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cdr_sync;
 pub mod cli;
 pub mod conn;
 pub mod error;
@@ -151,6 +152,7 @@ fn execute(m: &ArgMatches) -> CliResult<()> {
             .subcommand_matches("sim")
             .ok_or_else(|| CliError::usage("missing sim command"))?),
         ["dialer", "import"] => import::run(&g, lm),
+        ["cdr", "sync"] => cdr_sync::run(&g, lm),
         [] => Err(CliError::usage("missing command; see `dlspbx --help`")),
         path => {
             let info = find_action(path)

@@ -27,7 +27,8 @@ fn many<'m>(m: &'m ArgMatches, id: &str) -> Vec<&'m String> {
         .unwrap_or_default()
 }
 
-fn one<'m>(m: &'m ArgMatches, id: &str) -> Option<&'m String> {
+/// The value of a single-valued flag, if given (or defaulted).
+pub fn one<'m>(m: &'m ArgMatches, id: &str) -> Option<&'m String> {
     m.try_get_one::<String>(id).ok().flatten()
 }
 
@@ -95,7 +96,7 @@ fn resolve(value: &str, now: &jiff::Zoned) -> Result<Option<jiff::civil::DateTim
 /// it means now in `tz`: the CLI reads the clock, the core never does. Any other value is left
 /// for the core's vocabulary to read; a malformed relative date is refused (exit 4), naming
 /// the flag and the forms.
-fn absolute(flag: &str, value: &str, tz: &TimeZone) -> CliResult<String> {
+pub fn absolute(flag: &str, value: &str, tz: &TimeZone) -> CliResult<String> {
     let now = jiff::Timestamp::now().to_zoned(tz.clone());
     match resolve(value, &now) {
         Ok(Some(dt)) => Ok(scalar::write_datetime(
@@ -458,11 +459,14 @@ mod tests {
             ("7", Duration::from_secs(7)),
             ("1.5", Duration::from_millis(1500)),
             ("0.5s", Duration::from_millis(500)),
+            ("1h", Duration::from_secs(3600)),
+            ("1d", Duration::from_secs(86_400)),
+            ("2w", Duration::from_secs(1_209_600)),
         ] {
             assert_eq!(parse_duration(text), Ok(d), "{text}");
         }
         for bad in [
-            "", "s", "0", "0s", "-1", "1h", "1 s", "abc", "1e3", "NaNs", "1.2.3",
+            "", "s", "0", "0s", "-1", "1y", "1 s", "abc", "1e3", "NaNs", "1.2.3",
         ] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.contains("30s, 2m, 500ms"), "{bad}: {e}");

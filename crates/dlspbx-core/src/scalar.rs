@@ -252,13 +252,14 @@ pub fn write_duration(secs: u64) -> String {
     )
 }
 
-/// Reads a time span given on a command line (`--timeout`, `--read-timeout`): `30s`, `2m`,
-/// `500ms`, or a bare number of seconds (`1.5`); greater than zero. The error lists the
+/// Reads a time span given on a command line (`--timeout`, `--read-timeout`, `cdr sync
+/// --window`): `30s`, `2m`, `500ms`, `1h`, `1d` (24 hours), `1w`, or a bare number of seconds
+/// (`1.5`); greater than zero. The error lists the
 /// accepted forms (clap names the flag).
 pub fn read_time_span(text: &str) -> Result<std::time::Duration, String> {
     let bad = || {
         format!(
-            "`{text}`: expected a duration greater than zero such as 30s, 2m, 500ms or a number of seconds"
+            "`{text}`: expected a duration greater than zero such as 30s, 2m, 500ms, 1h, 1d, 1w or a number of seconds"
         )
     };
     let t = text.trim();
@@ -268,6 +269,12 @@ pub fn read_time_span(text: &str) -> Result<std::time::Duration, String> {
         (n, 1.0)
     } else if let Some(n) = t.strip_suffix('m') {
         (n, 60.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600.0)
+    } else if let Some(n) = t.strip_suffix('d') {
+        (n, 86_400.0)
+    } else if let Some(n) = t.strip_suffix('w') {
+        (n, 604_800.0)
     } else {
         (t, 1.0)
     };

@@ -187,12 +187,7 @@ impl fmt::Display for SyncSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let day = |t: Timestamp| t.strftime("%Y-%m-%d %H:%M").to_string();
         match self.range {
-            Some(r) => write!(
-                f,
-                "{} → {}: ",
-                day(r.from),
-                day(r.to + SignedDuration::from_secs(1))
-            )?,
+            Some(r) => write!(f, "{} → {}: ", day(r.from), day(r.to))?,
             None => f.write_str("no CDRs yet: ")?,
         }
         write!(

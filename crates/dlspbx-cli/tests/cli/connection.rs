@@ -393,7 +393,7 @@ fn timeout_flags_bound_a_call_to_a_hung_server() {
 #[test]
 fn bad_durations_and_retries_are_usage_errors_naming_the_flag() {
     for (args, env, flag) in [
-        (&["--timeout", "1h"][..], None, "--timeout"),
+        (&["--timeout", "1y"][..], None, "--timeout"),
         (&["--connect-timeout", "0"], None, "--connect-timeout"),
         (&["--timeout", "soon"], None, "--timeout"),
         (&[], Some(("DLSPBX_TIMEOUT", "x")), "--timeout"),

@@ -1,6 +1,7 @@
 //! Integration tests of the `dlspbx` binary (one test binary, several modules, to keep the
 //! link steps few).
 
+mod cdr_sync;
 mod commands;
 mod connection;
 mod decode;
