@@ -10,6 +10,8 @@
 //!   two clients) the TLS test (`tests/tls.rs`), which run against the simulator's dev-dependency and so with its
 //!   formats unified in.
 //!
+//! - `dlspbx-sync`: every subset of its sinks (`sqlite`, `postgres`): `cargo check --lib`.
+//!
 //! `--quick` checks the same combinations and runs the tests only with no features, the
 //! defaults and all features. A warning in any build fails the run, as in
 //! `cargo clippy -- -D warnings`, without a `RUSTFLAGS` that would rebuild every dependency.
@@ -31,6 +33,7 @@ const DLSPBX_FEATURES: [&str; 10] = [
     "config-file",
     "macros",
 ];
+const SYNC_FEATURES: [&str; 2] = ["sqlite", "postgres"];
 const RUNTIME_FEATURES: [&str; 5] = ["json", "xml", "yaml", "csv", "config-file"];
 const ASYNC_FEATURES: [&str; 7] = [
     "json",
@@ -195,6 +198,16 @@ pub fn run(root: &Path, args: &[&str]) -> ExitCode {
                 run.cargo(&args);
             }
         }
+    }
+
+    // The sync's sinks: neither (the engine alone), each alone, both (the test suite runs
+    // with both, through the CLI's dependency).
+    for set in powerset(&SYNC_FEATURES) {
+        let selection = Some(set);
+        eprintln!("--- dlspbx-sync: {}", describe(&selection));
+        let mut args = s(&["check", "-p", "dlspbx-sync", "--lib"]);
+        args.extend(feature_args(&selection));
+        run.cargo(&args);
     }
 
     let elapsed = started.elapsed().as_secs();

@@ -23,7 +23,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 /// The crates published to crates.io, dependencies first.
-pub const PUBLISHED: [&str; 8] = [
+pub const PUBLISHED: [&str; 9] = [
     "dlspbx-core",
     "dlspbx-codegen",
     "dlspbx-macros",
@@ -31,6 +31,7 @@ pub const PUBLISHED: [&str; 8] = [
     "dlspbx",
     "dlspbx-sim",
     "dlspbx-async",
+    "dlspbx-sync",
     "dlspbx-cli",
 ];
 

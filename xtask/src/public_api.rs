@@ -1,4 +1,4 @@
-//! `cargo xtask public-api [--check]`: the public API of `dlspbx-core`, `dlspbx` and
+//! `cargo xtask public-api [--check]`: the public API of `dlspbx-core`, `dlspbx-runtime`, `dlspbx`, `dlspbx-sync` and
 //! `dlspbx-async` as sorted text, checked in under `public-api/`, so that a change to the
 //! public surface shows in review (issue 9).
 //!
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// The crates, their library names and the features they are documented with.
-const CRATES: [(&str, &str, &str); 4] = [
+const CRATES: [(&str, &str, &str); 5] = [
     ("dlspbx-core", "dlspbx_core", "json,xml,yaml,csv"),
     (
         "dlspbx-runtime",
@@ -38,6 +38,7 @@ const CRATES: [(&str, &str, &str); 4] = [
         "dlspbx_async",
         "json,xml,yaml,csv,rustls,config-file",
     ),
+    ("dlspbx-sync", "dlspbx_sync", "sqlite,postgres"),
 ];
 
 pub fn run(root: &Path, args: &[&str]) -> ExitCode {

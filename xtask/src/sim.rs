@@ -38,6 +38,13 @@ pub struct Sim {
     pub key: String,
 }
 
+impl Sim {
+    /// The simulator's process ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Sim {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -61,13 +61,15 @@ fn columns(root: &Path) -> Result<Vec<String>, String> {
 }
 
 /// One measured command.
-struct Measured {
-    seconds: f64,
-    peak: u64,
+pub struct Measured {
+    /// Wall time.
+    pub seconds: f64,
+    /// Peak resident memory, in bytes.
+    pub peak: u64,
 }
 
 /// Runs `cmd` under `/usr/bin/time -v` with stdout to `out`: wall time and peak RSS.
-fn measure(cmd: &mut Command, out: &Path) -> Result<Measured, String> {
+pub fn measure(cmd: &mut Command, out: &Path) -> Result<Measured, String> {
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
     let file = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -98,6 +100,11 @@ fn measure(cmd: &mut Command, out: &Path) -> Result<Measured, String> {
         seconds,
         peak: peak * 1024,
     })
+}
+
+/// Bytes as MiB, one decimal.
+pub fn mib(bytes: u64) -> String {
+    mb(bytes)
 }
 
 fn mb(bytes: u64) -> String {

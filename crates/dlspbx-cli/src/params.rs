@@ -92,7 +92,7 @@ fn resolve(value: &str, now: &jiff::Zoned) -> Result<Option<jiff::civil::DateTim
         .map_err(|_| format!("{n}{unit} before now is out of range"))
 }
 
-/// A relative date given with `flag` (see [`resolve`]) as the absolute `YYYY-MM-DD HH:MM:SS`
+/// A relative date given with `flag` (see `resolve`: now, today, yesterday, N units ago) as the absolute `YYYY-MM-DD HH:MM:SS`
 /// it means now in `tz`: the CLI reads the clock, the core never does. Any other value is left
 /// for the core's vocabulary to read; a malformed relative date is refused (exit 4), naming
 /// the flag and the forms.

@@ -232,7 +232,7 @@ struct Lookup {
 impl Lookup {
     fn load(conn: &Connection, user: &AuthUser) -> rusqlite::Result<Lookup> {
         let pairs = |sql: &str| -> rusqlite::Result<Vec<(String, String)>> {
-            let mut st = conn.prepare(sql)?;
+            let mut st = conn.prepare_cached(sql)?;
             let rows = st.query_map([user.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         };
@@ -243,7 +243,7 @@ impl Lookup {
         let queue_agents = pairs(
             "SELECT q.name, u.authid FROM queues q JOIN queue_agents a ON a.queue_id = q.id JOIN users u ON u.id = a.user_id WHERE q.tenant_id = ?",
         )?;
-        let mut st = conn.prepare("SELECT id, name FROM tenants ORDER BY id")?;
+        let mut st = conn.prepare_cached("SELECT id, name FROM tenants ORDER BY id")?;
         let tenants = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -559,11 +559,14 @@ fn prepare(conn: &Connection, user: &AuthUser, req: &ReportRequest) -> Result<Pr
     let lk = Lookup::load(conn, user)?;
     let mut w = Where::default();
     let clause = where_clause(&mut w, &lk, req, &o)?;
-    let (total, first): (i64, Option<String>) = conn.query_row(
-        &format!("SELECT COUNT(*), MIN(date) FROM cdrs WHERE {clause}"),
-        rusqlite::params_from_iter(w.params.iter()),
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    // Cached statements: a client paging through windows sends the same SQL text each time.
+    let (total, first): (i64, Option<String>) = conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*), MIN(date) FROM cdrs WHERE {clause}"
+        ))?
+        .query_row(rusqlite::params_from_iter(w.params.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let title = title(&o, first.as_deref());
     let cols: Vec<&str> = req.columns.iter().map(|c| c.as_str()).collect();
     let dir = if o.descending { "DESC" } else { "ASC" };
@@ -629,7 +632,7 @@ pub fn run(
             Vec::new(),
         ));
     }
-    let mut st = conn.prepare(&p.sql)?;
+    let mut st = conn.prepare_cached(&p.sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(p.params.iter()))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
@@ -640,11 +643,11 @@ pub fn run(
     Ok(ReportTable::new(Some(p.total), title, header, out))
 }
 
-/// Whether [`stream`] answers `req` in `format`: every row at once (`page=ALL`, not
-/// `count_only`) in JSON or CSV.
+/// Whether [`stream`] answers `req` in `format`: rows (not `count_only`) in JSON or CSV,
+/// every row (`page=ALL`) or one page, written as they are read instead of built as a table
+/// first.
 pub fn is_streamed(req: &ReportRequest, format: Format) -> bool {
     matches!(format, Format::Json | Format::Csv)
-        && req.options.contains(&ReportOption::Page(Page::All))
         && !req.options.contains(&ReportOption::CountOnly(true))
 }
 
@@ -686,7 +689,7 @@ pub fn stream(
             (body, b"]}")
         }
     };
-    let mut st = conn.prepare(&p.sql)?;
+    let mut st = conn.prepare_cached(&p.sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(p.params.iter()))?;
     let mut first = true;
     while let Some(row) = rows.next()? {

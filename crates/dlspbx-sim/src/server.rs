@@ -96,6 +96,9 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router, read_timeout:
                 continue;
             }
         };
+        // A streamed answer ends with a small chunk after a larger one; with Nagle's
+        // algorithm that chunk waits for the client's delayed ACK (40 ms a response).
+        let _ = stream.set_nodelay(true);
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
         let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(async move {
@@ -556,7 +559,7 @@ enum Head {
     Stream(tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>),
 }
 
-/// A report of every row (`page=ALL`) in JSON or CSV, written to the client as the rows are
+/// A report's rows (every row, `page=ALL`, or one page) in JSON or CSV, written to the client as the rows are
 /// read ([`report::stream`]) so that the server's memory does not grow with the report. It
 /// reads through its own connection to a database file (a consistent WAL snapshot; other
 /// requests go on), or holds the shared connection for an in-memory database.

@@ -1,9 +1,9 @@
 //! Keep your own database of every call: an incremental, exactly-once copy of the PBX's call
 //! detail records (CDRs) into SQLite or Postgres.
 //!
-//! [`CdrSync`] pulls the report through the blocking client's streaming export and hands the
-//! rows, typed by their spec columns, to a [`Sink`]: [`sqlite::SqliteSink`] (feature
-//! `sqlite`) or [`postgres::PostgresSink`] (feature `postgres`). A program that only wants
+//! [`CdrSync`] pulls the report's pages through the blocking client and hands the rows, typed
+//! by their spec columns, to a [`Sink`]: `sqlite::SqliteSink` (feature `sqlite`) or
+//! `postgres::PostgresSink` (feature `postgres`). A program that only wants
 //! the client depends on `dlspbx` and compiles neither.
 //!
 //! How a run works:
@@ -44,10 +44,11 @@ mod value;
 pub use error::{SyncError, TargetProblem};
 pub use value::Value;
 
+use dlspbx::export::ExportDecoder;
 use dlspbx::prelude::*;
 use dlspbx::reports::{Column, FilterGroup, OrderDirection, ReportOption, ReportRequest};
 use dlspbx::sans_io::Endpoint;
-use dlspbx::{ExportRow, Page};
+use dlspbx::{ExportRow, Page, RawResponse};
 use jiff::{SignedDuration, Timestamp};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -357,39 +358,40 @@ impl CdrSync {
         let client = client.with_format(Format::Csv);
         let columns = self.columns_used();
         let opened = sink.open(&self.key(), &columns)?;
-        let mut run = Run {
+        let mut summary = SyncSummary {
+            source: self.source.clone(),
+            range: None,
+            rows: 0,
+            inserted: 0,
+            updated: 0,
+            windows: 0,
+            requests: 0,
+            watermark: opened.watermark,
+            added_columns: opened.added_columns.clone(),
+            elapsed: Duration::ZERO,
+        };
+        let mut fetcher = Fetcher {
             sync: self,
             client: &client,
             columns: &columns,
-            summary: SyncSummary {
-                source: self.source.clone(),
-                range: None,
-                rows: 0,
-                inserted: 0,
-                updated: 0,
-                windows: 0,
-                requests: 0,
-                watermark: opened.watermark,
-                added_columns: opened.added_columns.clone(),
-                elapsed: Duration::ZERO,
-            },
-            total: 0,
+            requests: 0,
+            windows: 0,
         };
-        let to = self.until.unwrap_or_else(Timestamp::now);
-        let to = second(to);
+        let to = second(self.until.unwrap_or_else(Timestamp::now));
         let from = match (self.resync, opened.watermark, self.since) {
             (false, Some(w), _) => Some(w - self.overlap),
             (_, _, Some(since)) => Some(since),
-            (_, _, None) => run.oldest(to)?,
+            (_, _, None) => fetcher.oldest(to)?,
         };
         let Some(from) = from.map(second) else {
-            run.summary.elapsed = started.elapsed();
-            return Ok(run.summary);
+            summary.requests = fetcher.requests;
+            summary.elapsed = started.elapsed();
+            return Ok(summary);
         };
         let range = RunRange { from, to };
-        run.summary.range = Some(range);
+        summary.range = Some(range);
         sink.start_run(range)?;
-        let result = run.range(sink, range, progress);
+        let result = consume(fetcher, range, &columns, sink, &mut summary, progress);
         let (status, error) = match &result {
             Ok(()) => (RunStatus::Complete, None),
             Err(e) => (RunStatus::Failed, Some(e.to_string())),
@@ -397,9 +399,75 @@ impl CdrSync {
         let recorded = sink.finish_run(status, error.as_deref());
         result?;
         recorded?;
-        run.summary.elapsed = started.elapsed();
-        Ok(run.summary)
+        summary.elapsed = started.elapsed();
+        Ok(summary)
     }
+}
+
+/// What the fetching thread hands to the writing one.
+enum Fetched {
+    /// The calls the whole range holds (for the progress bar).
+    Total(u64),
+    /// One page's body, in its format.
+    Page(RawResponse),
+}
+
+/// The run's two halves: a thread fetches the pages (the counts, the windows, one page
+/// ahead) while this one writes the page before into the sink, so that the server's work
+/// and the database's overlap. At most two pages are in memory.
+fn consume(
+    mut fetcher: Fetcher<'_>,
+    range: RunRange,
+    columns: &[Column],
+    sink: &mut dyn Sink,
+    summary: &mut SyncSummary,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), SyncError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Fetched, SyncError>>(1);
+    std::thread::scope(|scope| {
+        let thread = scope.spawn(move || {
+            if let Err(e) = fetcher.range(range, &tx) {
+                let _ = tx.send(Err(e));
+            }
+            (fetcher.requests, fetcher.windows)
+        });
+        let mut total = 0;
+        let mut write = || -> Result<(), SyncError> {
+            for fetched in rx.iter() {
+                let page = match fetched? {
+                    Fetched::Total(t) => {
+                        total = t;
+                        progress(Progress { rows: 0, total });
+                        continue;
+                    }
+                    Fetched::Page(page) => page,
+                };
+                let mut info = BatchInfo::default();
+                let counts = sink.batch(&mut |writer| {
+                    info = write_page(&page, columns, writer)?;
+                    Ok(info)
+                })?;
+                summary.rows += info.rows;
+                summary.inserted += counts.inserted;
+                summary.updated += counts.updated;
+                if let Some(newest) = info.newest {
+                    summary.watermark = Some(summary.watermark.map_or(newest, |w| w.max(newest)));
+                }
+                progress(Progress {
+                    rows: summary.rows,
+                    total: total.max(summary.rows),
+                });
+            }
+            Ok(())
+        };
+        let result = write();
+        // The fetcher stops at its next send once the receiver is gone.
+        drop(rx);
+        let (requests, windows) = thread.join().unwrap_or((0, 0));
+        summary.requests += requests;
+        summary.windows += windows;
+        result
+    })
 }
 
 /// `t` rounded down to the second (the API's resolution).
@@ -412,15 +480,21 @@ fn wire(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-struct Run<'s> {
+/// The network half of a run: counts, windows and pages.
+struct Fetcher<'s> {
     sync: &'s CdrSync,
     client: &'s Client,
     columns: &'s [Column],
-    summary: SyncSummary,
-    total: u64,
+    requests: u64,
+    windows: u64,
 }
 
-impl Run<'_> {
+type Pages = std::sync::mpsc::SyncSender<Result<Fetched, SyncError>>;
+
+/// The receiving half is gone: the writer stopped (its error is the run's).
+struct Stopped;
+
+impl Fetcher<'_> {
     /// A report request over `[from, to]` (both inclusive, to the second), in UTC.
     fn request(&self, from: Timestamp, to: Timestamp, columns: Vec<Column>) -> ReportRequest {
         ReportRequest::new(columns)
@@ -432,7 +506,7 @@ impl Run<'_> {
 
     /// How many calls `[from, to]` holds.
     fn count(&mut self, from: Timestamp, to: Timestamp) -> Result<u64, SyncError> {
-        self.summary.requests += 1;
+        self.requests += 1;
         let request = self
             .request(from, to, vec![Column::UniqueId])
             .option(ReportOption::CountOnly(true));
@@ -445,7 +519,7 @@ impl Run<'_> {
 
     /// The date of the oldest call up to `to`, for a first run without `since`.
     fn oldest(&mut self, to: Timestamp) -> Result<Option<Timestamp>, SyncError> {
-        self.summary.requests += 1;
+        self.requests += 1;
         let request = self
             .request(Timestamp::UNIX_EPOCH, to, vec![Column::Date])
             .option(ReportOption::OrderBy(Column::Date))
@@ -466,97 +540,76 @@ impl Run<'_> {
         Ok(oldest)
     }
 
-    fn range(
-        &mut self,
-        sink: &mut dyn Sink,
-        range: RunRange,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<(), SyncError> {
-        self.total = self.count(range.from, range.to)?;
-        progress(Progress {
-            rows: 0,
-            total: self.total,
-        });
-        if self.total == 0 {
+    /// Every window of `range`, in order; a send that fails means the writer stopped.
+    fn range(&mut self, range: RunRange, pages: &Pages) -> Result<(), SyncError> {
+        let total = self.count(range.from, range.to)?;
+        if pages.send(Ok(Fetched::Total(total))).is_err() || total == 0 {
             return Ok(());
         }
         let one = SignedDuration::from_secs(1);
         let mut start = range.from;
         while start <= range.to {
             let end = (start + self.sync.window.max(one) - one).min(range.to);
-            self.window(sink, start, end, progress)?;
+            if self.window(start, end, pages)?.is_err() {
+                return Ok(());
+            }
             start = end + one;
         }
         Ok(())
     }
 
-    /// One window `[from, to]`: halved while it holds more than `window_rows`, then read in
-    /// pages, one batch each.
+    /// One window `[from, to]`: halved while it holds more than `window_rows`, then fetched
+    /// in pages ordered by date, one batch each.
     fn window(
         &mut self,
-        sink: &mut dyn Sink,
         from: Timestamp,
         to: Timestamp,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<(), SyncError> {
+        pages: &Pages,
+    ) -> Result<Result<(), Stopped>, SyncError> {
         let count = self.count(from, to)?;
         if count == 0 {
-            return Ok(());
+            return Ok(Ok(()));
         }
         let span = to.duration_since(from);
         if count > self.sync.window_rows && span >= SignedDuration::from_secs(2) {
             let mid = second(from + span / 2);
-            self.window(sink, from, mid, progress)?;
-            return self.window(sink, mid + SignedDuration::from_secs(1), to, progress);
+            if self.window(from, mid, pages)?.is_err() {
+                return Ok(Err(Stopped));
+            }
+            return self.window(mid + SignedDuration::from_secs(1), to, pages);
         }
-        self.summary.windows += 1;
+        self.windows += 1;
         let per_page = self.sync.per_page;
-        let mut page = 0;
-        loop {
+        for page in 0..count.div_ceil(per_page) {
             let request = self
                 .request(from, to, self.columns.to_vec())
                 .option(ReportOption::OrderBy(Column::Date))
                 .option(ReportOption::OrderDirection(OrderDirection::Ascending))
                 .option(ReportOption::PerPage(per_page))
                 .option(ReportOption::Page(Page::Number(page)));
-            self.summary.requests += 1;
-            let columns = self.columns;
-            let client = self.client;
-            let mut info = BatchInfo::default();
-            let counts = sink.batch(&mut |writer| {
-                info = read_page(client, &request, columns, writer)?;
-                Ok(info)
-            })?;
-            self.summary.rows += info.rows;
-            self.summary.inserted += counts.inserted;
-            self.summary.updated += counts.updated;
-            if let Some(newest) = info.newest {
-                self.summary.watermark =
-                    Some(self.summary.watermark.map_or(newest, |w| w.max(newest)));
+            self.requests += 1;
+            let raw = self.client.call_raw(request)?;
+            if !raw.is_success() {
+                return Err(dlspbx::export::status_error(raw.format, raw.status, &raw.body).into());
             }
-            progress(Progress {
-                rows: self.summary.rows,
-                total: self.total.max(self.summary.rows),
-            });
-            if info.rows < per_page {
-                return Ok(());
+            if pages.send(Ok(Fetched::Page(raw))).is_err() {
+                return Ok(Err(Stopped));
             }
-            page += 1;
         }
+        Ok(Ok(()))
     }
 }
 
-/// Streams one page to `writer`: each row's cells typed by their spec columns, in `columns`
-/// order, found in the header by name or label.
-fn read_page(
-    client: &Client,
-    request: &ReportRequest,
+/// Decodes one page's body and writes its rows: each row's cells typed by their spec
+/// columns, in `columns` order, found in the header by name or label.
+fn write_page(
+    page: &RawResponse,
     columns: &[Column],
     writer: &mut dyn RowWriter,
 ) -> Result<BatchInfo, SyncError> {
     let mut info = BatchInfo::default();
     let mut positions: Vec<Option<usize>> = Vec::new();
-    client.report_stream(request, |row: ExportRow<'_>| {
+    let mut on_row = |row: ExportRow<'_>| -> Result<(), SyncError> {
         if positions.is_empty() {
             positions = columns
                 .iter()
@@ -570,17 +623,19 @@ fn read_page(
                 return Err(SyncError::MissingColumn(*missing.0));
             }
         }
+        let uid = || {
+            row.row
+                .get(positions[0].unwrap_or(0))
+                .unwrap_or_default()
+                .to_owned()
+        };
         let cells = columns
             .iter()
             .zip(&positions)
             .map(|(c, p)| {
                 let text = p.and_then(|i| row.row.get(i)).unwrap_or_default();
                 Value::of(c.cell(), text).map_err(|expected| SyncError::Cell {
-                    unique_id: row
-                        .row
-                        .get(positions[0].unwrap_or(0))
-                        .unwrap_or_default()
-                        .to_owned(),
+                    unique_id: uid(),
                     column: *c,
                     value: text.to_owned(),
                     expected,
@@ -589,11 +644,7 @@ fn read_page(
             .collect::<Result<Vec<_>, _>>()?;
         let Value::Time(date) = cells[1] else {
             return Err(SyncError::Cell {
-                unique_id: row
-                    .row
-                    .get(positions[0].unwrap_or(0))
-                    .unwrap_or_default()
-                    .to_owned(),
+                unique_id: uid(),
                 column: Column::Date,
                 value: String::new(),
                 expected: "a date and time (every CDR has one)",
@@ -602,6 +653,9 @@ fn read_page(
         info.newest = Some(info.newest.map_or(date, |n: Timestamp| n.max(date)));
         info.rows += 1;
         writer.push(&cells)
-    })?;
+    };
+    let mut decoder = ExportDecoder::new(page.format);
+    decoder.feed(&page.body, &mut on_row)?;
+    decoder.finish(&mut on_row)?;
     Ok(info)
 }
