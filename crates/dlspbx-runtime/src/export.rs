@@ -34,6 +34,7 @@ use dlspbx_core::reports::{ReportOption, ReportRequest};
 use dlspbx_core::wire::json_scan::{ErrorKind, ScanError, Scanner, Token};
 use dlspbx_core::wire::preamble::{self, PhpDiagnostic, Scan};
 use dlspbx_core::{DecodeError, Error, Format, Position, http};
+use std::sync::OnceLock;
 
 /// One row of a `report_export`, borrowed for the duration of the callback.
 #[derive(Debug)]
@@ -51,14 +52,15 @@ pub struct ExportRow<'r> {
     pub title: Option<&'r str>,
     /// The cells, in column order.
     pub row: Row<'r>,
-    /// The header read once ([`ColumnIndex`]), for the typed reads.
-    column_index: &'r ColumnIndex,
+    /// The header read once ([`ColumnIndex`]), on the first typed read of the export.
+    column_index: &'r OnceLock<ColumnIndex>,
 }
 
 impl<'r> ExportRow<'r> {
     /// The header, read once for every row: where each [`Column`] is.
     pub fn column_index(&self) -> &'r ColumnIndex {
-        self.column_index
+        let columns = self.columns;
+        self.column_index.get_or_init(|| ColumnIndex::new(columns))
     }
 
     /// The cell of `column` read as `T` ([`Row::read`]): `Ok(None)` when the report has no
@@ -85,7 +87,7 @@ impl<'r> ExportRow<'r> {
         &'s self,
         column: Column,
     ) -> Result<Option<T>, dlspbx_core::CellError> {
-        self.row.read(self.column_index, column)
+        self.row.read(self.column_index(), column)
     }
 
     /// The row deserialized into `T` by column name (the core's [`de`]: the caller's own
@@ -111,7 +113,8 @@ impl<'r> ExportRow<'r> {
     /// # Ok::<(), dlspbx::Error>(())
     /// ```
     pub fn deserialize<T: serde::Deserialize<'r>>(self) -> Result<T, dlspbx_core::CellError> {
-        de::from_row(self.row, self.column_index)
+        let index = self.column_index();
+        de::from_row(self.row, index)
     }
 }
 
@@ -248,8 +251,8 @@ pub struct ExportDecoder {
     preamble_done: bool,
     failed: bool,
     summary: ExportSummary,
-    /// `summary.columns`, read once.
-    column_index: ColumnIndex,
+    /// `summary.columns`, read once, when a row is first read by column.
+    column_index: OnceLock<ColumnIndex>,
     state: State,
 }
 
@@ -388,7 +391,7 @@ impl ExportDecoder {
                 format,
                 ..ExportSummary::default()
             },
-            column_index: ColumnIndex::default(),
+            column_index: OnceLock::new(),
             state,
         }
     }
@@ -678,7 +681,7 @@ impl ExportDecoder {
                         Header::Title(s) => summary.title = Some(s),
                         Header::TotalResults(n) => summary.total_results = Some(n),
                         Header::Columns(c) => {
-                            *column_index = ColumnIndex::new(&c);
+                            *column_index = OnceLock::new();
                             summary.columns = c;
                         }
                         Header::None => {}
@@ -861,7 +864,7 @@ impl ExportDecoder {
                             csv.count_shape = true;
                         } else {
                             self.summary.columns = cells.into_iter().map(String::from).collect();
-                            self.column_index = ColumnIndex::new(&self.summary.columns);
+                            self.column_index = OnceLock::new();
                         }
                         continue;
                     }
