@@ -3,8 +3,8 @@
 
 use crate::load::snake;
 use crate::model::{
-    Action, BoolStyle, Column, CsvShape, Decoder, DefaultValue, Direction, EnumRef, EnumValue,
-    Field, ListStyle, Module, OptionTy, Record, ReportOption, Spec, Ty, TypeRef,
+    Action, BoolStyle, CellKind, Column, CsvShape, Decoder, DefaultValue, Direction, EnumRef,
+    EnumValue, Field, ListStyle, Module, OptionTy, Record, ReportOption, Spec, Ty, TypeRef,
 };
 use heck::{ToShoutySnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -1106,8 +1106,10 @@ impl Cx<'_> {
             },
         );
         let options = self.option_enum(&m.name, &m.options);
+        let cdr = cdr_record(&self.paths, &m.columns);
         quote! {
             #columns
+            #cdr
             #filters
             #operators
             #options
@@ -1910,6 +1912,65 @@ fn simple_enum(
             fn to_param(&self) -> Node<'_> {
                 Node::str(self.as_str())
             }
+        }
+    }
+}
+
+/// `Cdr<'a>`: one call with every column typed by its `cell`, read by serde through the
+/// report row deserializer (`report::de`), so the record is only its fields.
+fn cdr_record(paths: &Paths, cols: &[Column]) -> TokenStream {
+    let root = &paths.core;
+    let serde_crate = match &paths.serde_crate {
+        Some(path) => quote!(#[serde(crate = #path)]),
+        None => quote!(),
+    };
+    let with = quote!(#root::report::de::cell).to_string().replace(' ', "");
+    let fields = cols.iter().map(|c| {
+        let doc = doc_attrs(&c.doc);
+        let name = rust_ident(&c.name);
+        let (attr, ty) = match c.cell {
+            CellKind::Text | CellKind::Phone | CellKind::Url => {
+                (quote!(#[serde(borrow)]), quote!(Str<'a>))
+            }
+            CellKind::List => (quote!(#[serde(borrow)]), quote!(Vec<Str<'a>>)),
+            CellKind::Int => (quote!(), quote!(i64)),
+            CellKind::Duration => (quote!(), quote!(u64)),
+            CellKind::YesNo => (quote!(), quote!(bool)),
+            CellKind::Datetime => (
+                quote!(#[serde(default, deserialize_with = #with)]),
+                quote!(#root::scalar::DateTime),
+            ),
+        };
+        quote! { #doc #attr pub #name: Option<#ty>, }
+    });
+    quote! {
+        /// One call of a report (a call detail record), every column typed as the spec says
+        /// (`cell`): text, phone numbers and URLs borrow the body where the wire did not
+        /// escape them, counts are `i64`, durations seconds (`165` or `00:02:45`), flags
+        /// `Yes`/`No`, lists split at commas, dates the wall clock of the report's time zone
+        /// (`formatted_dates` too, without seconds). A column the report does not have, and
+        /// an empty cell, is `None`. Read it with
+        /// [`ReportTable::rows_as`](crate::report::ReportTable::rows_as) or
+        /// [`Row::deserialize`](crate::report::Row::deserialize).
+        ///
+        /// ```
+        /// use dlspbx_core::{Format, report, reports::Cdr};
+        ///
+        /// let body = br#"{"columns":["unique_id","Billable Duration","bridged","date"],"results":[["1.2","00:02:45","Yes","10/13/16 09:54 am"]]}"#;
+        /// let table = report::decode(Format::Json, body)?;
+        /// let cdrs: Vec<Cdr> = table.rows_as().collect::<Result<_, _>>()?;
+        /// assert_eq!(cdrs[0].unique_id.as_deref(), Some("1.2"));
+        /// assert_eq!(cdrs[0].billable_duration, Some(165));
+        /// assert_eq!(cdrs[0].bridged, Some(true));
+        /// assert_eq!(cdrs[0].date.map(|d| d.to_string()).as_deref(), Some("2016-10-13T09:54:00"));
+        /// assert_eq!(cdrs[0].src, None);
+        /// # Ok::<(), dlspbx_core::Error>(())
+        /// ```
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+        #serde_crate
+        #[non_exhaustive]
+        pub struct Cdr<'a> {
+            #( #fields )*
         }
     }
 }

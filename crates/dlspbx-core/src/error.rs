@@ -47,6 +47,8 @@ pub enum Error {
         /// The page's `<title>`, if it has one.
         title: Option<String>,
     },
+    /// A report cell could not be read as the type asked for (typed rows, [`CellError`]).
+    Cell(CellError),
 }
 
 impl fmt::Display for Error {
@@ -68,6 +70,7 @@ impl fmt::Display for Error {
             Error::Config(e) => write!(f, "configuration error: {e}"),
             Error::State(e) => fmt::Display::fmt(e, f),
             Error::PhpFatal(d) => write!(f, "server error: {d}"),
+            Error::Cell(e) => fmt::Display::fmt(e, f),
             Error::HtmlPage { format, title } => {
                 f.write_str("the server answered an HTML page")?;
                 if let Some(title) = title {
@@ -93,8 +96,15 @@ impl std::error::Error for Error {
             Error::Encode(e) => e.source(),
             Error::Transport(e) => e.source(),
             Error::Config(e) => e.source(),
+            Error::Cell(e) => e.source(),
             _ => None,
         }
+    }
+}
+
+impl From<CellError> for Error {
+    fn from(e: CellError) -> Self {
+        Error::Cell(e)
     }
 }
 
@@ -561,6 +571,131 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// A report cell that could not be read as the type asked for: which column, the cell's text,
+/// and what was expected, with the cause as [`source`](std::error::Error::source) where
+/// there is one (an integer out of the field's range, a serde error of the caller's type).
+/// Made by the typed report rows ([`crate::report::FromCell`], [`crate::report::Row::read`],
+/// [`crate::report::ReportTable::rows_as`]); never a panic, never a silent default.
+///
+/// ```
+/// use dlspbx_core::reports::Column;
+/// use dlspbx_core::report::{ColumnIndex, Row};
+///
+/// let index = ColumnIndex::new(&["billable_duration"]);
+/// let row = Row { cells: vec!["a while".into()] };
+/// let e = row.read::<u64>(&index, Column::BillableDuration).unwrap_err();
+/// assert_eq!(e.column(), Some("billable_duration"));
+/// assert_eq!(e.text(), Some("a while"));
+/// assert_eq!(
+///     e.to_string(),
+///     "report column `billable_duration`: expected a duration in seconds (165 or 00:02:45), found \"a while\""
+/// );
+/// ```
+#[derive(Debug, Clone)]
+pub struct CellError {
+    column: Option<String>,
+    text: Option<String>,
+    expected: String,
+    /// `expected` is a whole message (a serde error), not what was expected.
+    is_message: bool,
+    source: Option<SharedError>,
+}
+
+impl CellError {
+    /// `text` is not what was `expected` (`"a whole number"`); the column is added by the
+    /// caller that knows it ([`in_column`](Self::in_column)).
+    pub fn new(text: &str, expected: impl Into<String>) -> Self {
+        CellError {
+            column: None,
+            text: Some(shorten_cell(text)),
+            expected: expected.into(),
+            is_message: false,
+            source: None,
+        }
+    }
+
+    /// A failure not tied to one cell's text (a serde error such as a missing field).
+    pub fn message(message: impl Into<String>) -> Self {
+        CellError {
+            column: None,
+            text: None,
+            expected: message.into(),
+            is_message: true,
+            source: None,
+        }
+    }
+
+    /// The same error, caused by `source`.
+    pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// The same error in `column` (kept if a column is already named).
+    pub fn in_column(mut self, column: &str) -> Self {
+        if self.column.is_none() {
+            self.column = Some(column.to_owned());
+        }
+        self
+    }
+
+    /// The same error with the cell's `text` (kept if a text is already there).
+    pub fn with_text(mut self, text: &str) -> Self {
+        if self.text.is_none() {
+            self.text = Some(shorten_cell(text));
+        }
+        self
+    }
+
+    /// The column, as the report's header names it (its wire name when it is a spec column).
+    pub fn column(&self) -> Option<&str> {
+        self.column.as_deref()
+    }
+
+    /// The cell's text (cut after 80 characters), when the error is about one cell.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    /// What was expected (`"a whole number"`), or for an error of the caller's type (a
+    /// serde message), what went wrong.
+    pub fn expected(&self) -> &str {
+        &self.expected
+    }
+}
+
+fn shorten_cell(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+impl fmt::Display for CellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "report column `{c}`: ")?,
+            None => f.write_str("report row: ")?,
+        }
+        match (&self.text, self.is_message) {
+            (None, _) => f.write_str(&self.expected),
+            (Some(t), true) => write!(f, "{} (cell {t:?})", self.expected),
+            (Some(t), false) if t.trim().is_empty() => {
+                write!(f, "expected {}, found an empty cell", self.expected)
+            }
+            (Some(t), false) => write!(f, "expected {}, found {t:?}", self.expected),
+        }
+    }
+}
+
+impl std::error::Error for CellError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

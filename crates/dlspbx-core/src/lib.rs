@@ -49,8 +49,8 @@ pub mod scalar;
 pub mod wire;
 
 pub use error::{
-    ConfigError, DecodeError, EncodeError, Error, InvalidRequest, Position, Result, StateError,
-    TransportError,
+    CellError, ConfigError, DecodeError, EncodeError, Error, InvalidRequest, Position, Result,
+    StateError, TransportError,
 };
 pub use format::{Encoding, Format};
 pub use wire::{KeyedList, Node, Str};

@@ -353,7 +353,7 @@ pub fn read_datetime(value: &str, instants: bool) -> Result<When, String> {
         };
     }
     if b.contains(&b'/') {
-        return us_datetime(b).map_err(|why| hint(&why));
+        return us_datetime(b, false).map_err(|why| hint(&why));
     }
     let Some((y, m, d)) = iso_date(b) else {
         return Err(hint(""));
@@ -493,13 +493,48 @@ fn check_ymd(year: u32, month: u32, day: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// `M/D/YYYY H:MM[ ]am|pm`, the reference's query_sms samples.
-fn us_datetime(b: &[u8]) -> Result<When, String> {
+/// The forms [`read_report_datetime`] accepts, for messages.
+pub const REPORT_DATETIME_FORMS: &str =
+    "YYYY-MM-DD HH:MM:SS, or MM/DD/YY HH:MM am (`formatted_dates`)";
+
+/// Reads a date and time cell of a report, a wall-clock time in the report's time zone:
+/// `2016-10-13 09:54:06` (or another of [`DATETIME_FORMS`]), or the `formatted_dates` form
+/// `10/13/16 09:54 am`, which drops the seconds (read as `:00`). A two-digit year is read as
+/// POSIX `strptime`'s `%y` does: `69`-`99` are 1969-1999, `00`-`68` are 2000-2068. The error
+/// is a reason that reads after the value (`must be ...`).
+///
+/// ```
+/// use dlspbx_core::scalar::{read_report_datetime, write_datetime};
+/// let formatted = read_report_datetime("10/13/16 09:54 pm").unwrap();
+/// assert_eq!(write_datetime(formatted), "2016-10-13 21:54:00");
+/// let plain = read_report_datetime("2016-10-13 09:54:06").unwrap();
+/// assert_eq!(write_datetime(plain), "2016-10-13 09:54:06");
+/// assert!(read_report_datetime("1476370446").is_err());
+/// ```
+pub fn read_report_datetime(value: &str) -> Result<DateTime, String> {
+    let t = value.trim();
+    let forms = || format!("must be a date and time: {REPORT_DATETIME_FORMS}");
+    let read = if t.contains('/') {
+        us_datetime(t.as_bytes(), true)
+    } else {
+        read_datetime(t, false).map_err(|_| String::new())
+    };
+    match read {
+        Ok(When::Civil(dt)) => Ok(dt),
+        Ok(When::Unix(_)) => Err(forms()),
+        Err(why) if why.is_empty() => Err(forms()),
+        Err(why) => Err(format!("{}; {why}", forms())),
+    }
+}
+
+/// `M/D/YYYY H:MM[ ]am|pm`, the reference's query_sms samples; with `short_year`, the year
+/// may also be two digits (`M/D/YY`, the report's `formatted_dates`).
+fn us_datetime(b: &[u8], short_year: bool) -> Result<When, String> {
     const FORM: &str = "the US form is MM/DD/YYYY HH:MM am, e.g. 05/01/2017 10:58 am";
     // Split into fields by position, never slicing inside a multi-byte character (all
     // separators are ASCII and every field must be ASCII digits or letters).
     let mut rest = b;
-    let mut take_until = |sep: u8, min: usize, max: usize| -> Result<u32, String> {
+    let mut take_until = |sep: u8, min: usize, max: usize| -> Result<(u32, usize), String> {
         let i = rest
             .iter()
             .position(|&c| c == sep)
@@ -509,12 +544,17 @@ fn us_datetime(b: &[u8]) -> Result<When, String> {
         if field.len() < min || field.len() > max {
             return Err(FORM.to_owned());
         }
-        num(field).ok_or_else(|| FORM.to_owned())
+        Ok((num(field).ok_or_else(|| FORM.to_owned())?, field.len()))
     };
-    let month = take_until(b'/', 1, 2)?;
-    let day = take_until(b'/', 1, 2)?;
-    let year = take_until(b' ', 4, 4)?;
-    let hour = take_until(b':', 1, 2)?;
+    let (month, _) = take_until(b'/', 1, 2)?;
+    let (day, _) = take_until(b'/', 1, 2)?;
+    let year = match take_until(b' ', if short_year { 2 } else { 4 }, 4)? {
+        // POSIX `%y`: 69-99 are the 1900s, 00-68 the 2000s.
+        (yy, 2) => yy + if yy < 69 { 2000 } else { 1900 },
+        (yyyy, 4) => yyyy,
+        _ => return Err(FORM.into()),
+    };
+    let (hour, _) = take_until(b':', 1, 2)?;
     if rest.len() < 4 {
         return Err(FORM.into());
     }
@@ -877,6 +917,18 @@ mod tests {
             let text = write_datetime(dt);
             prop_assert_eq!(read_datetime(&text, false), Ok(When::Civil(dt)));
             prop_assert_eq!(read_datetime(&text, false).map(|w| w.unix_utc()), Ok(secs));
+            prop_assert_eq!(read_report_datetime(&text), Ok(dt));
+        }
+
+        /// The report's `formatted_dates` form (`%m/%d/%y %I:%M %P`, as the simulator and
+        /// PHP's `strftime` write it) reads back to the same minute, for the years a
+        /// two-digit year names (1969-2068).
+        #[test]
+        fn formatted_report_datetime_round_trip(secs in -31_536_000i64..3_124_137_599) {
+            let dt = utc_datetime(secs);
+            let text = jiff::fmt::strtime::format("%m/%d/%y %I:%M %P", dt).unwrap();
+            let minute = dt.with().second(0).subsec_nanosecond(0).build().unwrap();
+            prop_assert_eq!(read_report_datetime(&text), Ok(minute), "{}", text);
         }
     }
 

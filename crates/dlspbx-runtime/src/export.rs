@@ -28,11 +28,13 @@
 //! ```
 
 use dlspbx_core::error::{ConfigError, ConfigKind, StateError};
-use dlspbx_core::report::{Page, Row, json_cell, read_json_row};
+use dlspbx_core::report::{ColumnIndex, FromCell, Page, Row, de, json_cell, read_json_row};
+use dlspbx_core::reports::Column;
 use dlspbx_core::reports::{ReportOption, ReportRequest};
 use dlspbx_core::wire::json_scan::{ErrorKind, ScanError, Scanner, Token};
 use dlspbx_core::wire::preamble::{self, PhpDiagnostic, Scan};
 use dlspbx_core::{DecodeError, Error, Format, Position, http};
+use std::sync::OnceLock;
 
 /// One row of a `report_export`, borrowed for the duration of the callback.
 #[derive(Debug)]
@@ -50,6 +52,70 @@ pub struct ExportRow<'r> {
     pub title: Option<&'r str>,
     /// The cells, in column order.
     pub row: Row<'r>,
+    /// The header read once ([`ColumnIndex`]), on the first typed read of the export.
+    column_index: &'r OnceLock<ColumnIndex>,
+}
+
+impl<'r> ExportRow<'r> {
+    /// The header, read once for every row: where each [`Column`] is.
+    pub fn column_index(&self) -> &'r ColumnIndex {
+        let columns = self.columns;
+        self.column_index.get_or_init(|| ColumnIndex::new(columns))
+    }
+
+    /// The cell of `column` read as `T` ([`Row::read`]): `Ok(None)` when the report has no
+    /// such column or the cell is empty.
+    ///
+    /// ```
+    /// use dlspbx::Format;
+    /// use dlspbx::export::{ExportDecoder, ExportRow};
+    /// use dlspbx::reports::Column;
+    ///
+    /// let body = br#"{"columns":["unique_id","billable_duration"],"results":[["1.1","85"],["2.2","00:00:41"]]}"#;
+    /// let mut decoder = ExportDecoder::new(Format::Json);
+    /// let mut total = 0;
+    /// let mut on_row = |row: ExportRow<'_>| {
+    ///     total += row.read::<u64>(Column::BillableDuration)?.unwrap_or(0);
+    ///     Ok::<(), dlspbx::Error>(())
+    /// };
+    /// decoder.feed(body, &mut on_row)?;
+    /// decoder.finish(&mut on_row)?;
+    /// assert_eq!(total, 126);
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn read<'s, T: FromCell<'s>>(
+        &'s self,
+        column: Column,
+    ) -> Result<Option<T>, dlspbx_core::CellError> {
+        self.row.read(self.column_index(), column)
+    }
+
+    /// The row deserialized into `T` by column name (the core's [`de`]: the caller's own
+    /// `#[derive(Deserialize)]` struct, or [`Cdr`](dlspbx_core::reports::Cdr)), taking its
+    /// cells: text fields borrow the chunk being decoded, or take the cell the wire escaped.
+    ///
+    /// ```
+    /// use dlspbx::Format;
+    /// use dlspbx::export::{ExportDecoder, ExportRow};
+    /// use dlspbx::reports::Cdr;
+    ///
+    /// let body = br#"{"columns":["unique_id","Bridged"],"results":[["1.1","Yes"],["2.2","No"]]}"#;
+    /// let mut decoder = ExportDecoder::new(Format::Json);
+    /// let mut bridged = Vec::new();
+    /// let mut on_row = |row: ExportRow<'_>| {
+    ///     let cdr: Cdr = row.deserialize()?;
+    ///     bridged.push(cdr.bridged);
+    ///     Ok::<(), dlspbx::Error>(())
+    /// };
+    /// decoder.feed(body, &mut on_row)?;
+    /// decoder.finish(&mut on_row)?;
+    /// assert_eq!(bridged, [Some(true), Some(false)]);
+    /// # Ok::<(), dlspbx::Error>(())
+    /// ```
+    pub fn deserialize<T: serde::Deserialize<'r>>(self) -> Result<T, dlspbx_core::CellError> {
+        let index = self.column_index();
+        de::from_row(self.row, index)
+    }
 }
 
 /// What a `report_export` read.
@@ -185,6 +251,8 @@ pub struct ExportDecoder {
     preamble_done: bool,
     failed: bool,
     summary: ExportSummary,
+    /// `summary.columns`, read once, when a row is first read by column.
+    column_index: OnceLock<ColumnIndex>,
     state: State,
 }
 
@@ -323,6 +391,7 @@ impl ExportDecoder {
                 format,
                 ..ExportSummary::default()
             },
+            column_index: OnceLock::new(),
             state,
         }
     }
@@ -515,6 +584,7 @@ impl ExportDecoder {
             offset,
             max_row,
             summary,
+            column_index,
             state,
             ..
         } = self;
@@ -610,7 +680,10 @@ impl ExportDecoder {
                         Header::Error(s) => json.error = s,
                         Header::Title(s) => summary.title = Some(s),
                         Header::TotalResults(n) => summary.total_results = Some(n),
-                        Header::Columns(c) => summary.columns = c,
+                        Header::Columns(c) => {
+                            *column_index = OnceLock::new();
+                            summary.columns = c;
+                        }
                         Header::None => {}
                     }
                     JsonAt::AfterValue
@@ -630,6 +703,7 @@ impl ExportDecoder {
                                 total_results: summary.total_results,
                                 title: summary.title.as_deref(),
                                 row: Row { cells },
+                                column_index,
                             };
                             if let Err(e) = on_row(row) {
                                 done += sc.pos();
@@ -790,6 +864,7 @@ impl ExportDecoder {
                             csv.count_shape = true;
                         } else {
                             self.summary.columns = cells.into_iter().map(String::from).collect();
+                            self.column_index = OnceLock::new();
                         }
                         continue;
                     }
@@ -799,6 +874,7 @@ impl ExportDecoder {
                         total_results: None,
                         title: None,
                         row: Row { cells },
+                        column_index: &self.column_index,
                     })?;
                     self.summary.rows += 1;
                 }

@@ -9,10 +9,11 @@ pub use crate::{config, export, pages, retry};
 
 pub use dlspbx_core::generated::client::{Caller, Modules};
 pub use dlspbx_core::http::{Credentials, HttpRequest, RequestOptions};
-pub use dlspbx_core::report::{Cell, CellType, Page, ReportTable, Row};
+pub use dlspbx_core::report::{Cell, CellType, ColumnIndex, FromCell, Page, ReportTable, Row};
 pub use dlspbx_core::request::form::{FormLimits, Oversize};
 pub use dlspbx_core::{
-    DecodeError, Encoding, Endpoint, Error, Format, InvalidRequest, Position, Result, Str,
+    CellError, DecodeError, Encoding, Endpoint, Error, Format, InvalidRequest, Position, Result,
+    Str,
 };
 pub use dlspbx_core::{dialer, example, reports, sms, status, subscribers};
 

@@ -574,6 +574,171 @@ impl ToParam for Column {
     }
 }
 
+/// One call of a report (a call detail record), every column typed as the spec says
+/// (`cell`): text, phone numbers and URLs borrow the body where the wire did not
+/// escape them, counts are `i64`, durations seconds (`165` or `00:02:45`), flags
+/// `Yes`/`No`, lists split at commas, dates the wall clock of the report's time zone
+/// (`formatted_dates` too, without seconds). A column the report does not have, and
+/// an empty cell, is `None`. Read it with
+/// [`ReportTable::rows_as`](crate::report::ReportTable::rows_as) or
+/// [`Row::deserialize`](crate::report::Row::deserialize).
+///
+/// ```
+/// use dlspbx_core::{Format, report, reports::Cdr};
+///
+/// let body = br#"{"columns":["unique_id","Billable Duration","bridged","date"],"results":[["1.2","00:02:45","Yes","10/13/16 09:54 am"]]}"#;
+/// let table = report::decode(Format::Json, body)?;
+/// let cdrs: Vec<Cdr> = table.rows_as().collect::<Result<_, _>>()?;
+/// assert_eq!(cdrs[0].unique_id.as_deref(), Some("1.2"));
+/// assert_eq!(cdrs[0].billable_duration, Some(165));
+/// assert_eq!(cdrs[0].bridged, Some(true));
+/// assert_eq!(cdrs[0].date.map(|d| d.to_string()).as_deref(), Some("2016-10-13T09:54:00"));
+/// assert_eq!(cdrs[0].src, None);
+/// # Ok::<(), dlspbx_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Cdr<'a> {
+    /// The unique ID that identifies the call, e.g. `1476370446.2`.
+    #[serde(borrow)]
+    pub unique_id: Option<Str<'a>>,
+    /// Zero or more unique IDs, comma-delimited, of the calls that were bridged with this call.
+    #[serde(borrow)]
+    pub bridged_unique_ids: Option<Vec<Str<'a>>>,
+    /// Whether the call was ever successfully bridged with another channel: `Yes` or `No`.
+    pub bridged: Option<bool>,
+    /// The date and time the call was placed or received.
+    #[serde(default, deserialize_with = "crate::report::de::cell")]
+    pub date: Option<crate::scalar::DateTime>,
+    /// The caller's name and number, e.g. `"John" <8881234567>`; not always available.
+    #[serde(borrow)]
+    pub callerid: Option<Str<'a>>,
+    /// The last dialplan application that executed on the call.
+    #[serde(borrow)]
+    pub last_app: Option<Str<'a>>,
+    /// The billable duration of the call: the time after the call was first answered by the PBX or a SIP device.
+    pub billable_duration: Option<u64>,
+    /// The disposition of the call: `ANSWERED`, `BUSY`, `FAILED` or `NO ANSWER`. The PBX typically answers inbound calls automatically.
+    #[serde(borrow)]
+    pub disposition: Option<Str<'a>>,
+    /// The URL an authorized user can use to listen to the call's recording.
+    #[serde(borrow)]
+    pub recording_link: Option<Str<'a>>,
+    /// Whether the call is known to have been transferred by the PBX: `Yes` or `No`.
+    pub transferred: Option<bool>,
+    /// Whether the call is known to have been blind transferred by the PBX: `Yes` or `No`.
+    pub blind_transferred: Option<bool>,
+    /// Whether the call is known to have been attended transferred by the PBX: `Yes` or `No`.
+    pub attended_transferred: Option<bool>,
+    /// Whether the call is known to have been forwarded by a SIP device: `Yes` or `No`.
+    pub forwarded: Option<bool>,
+    /// Whether the call is known to have been parked by the PBX: `Yes` or `No`.
+    pub parked: Option<bool>,
+    /// The direction of the call: `internal`, `inbound`, `directinbound`, `outbound` or `hairpin`.
+    #[serde(borrow)]
+    pub direction: Option<Str<'a>>,
+    /// The URL an authorized user can use to view the Channel Event Log (CEL) of the call.
+    #[serde(borrow)]
+    pub cel_link: Option<Str<'a>>,
+    /// The type of the caller: `Extension`, `fixed-line`, `mobile`, `toll-free`, `premium rate`, `shared cost`, `voip`, `personal number`, etc.
+    #[serde(borrow)]
+    pub src_type: Option<Str<'a>>,
+    /// The caller: an extension number or a phone number.
+    #[serde(borrow)]
+    pub src: Option<Str<'a>>,
+    /// The Numbering Plan Area (NPA) of the caller; for US numbers, the area code.
+    #[serde(borrow)]
+    pub src_npa: Option<Str<'a>>,
+    /// The Central Office prefix (NXX) of the caller; for US numbers, the three digits after the area code.
+    #[serde(borrow)]
+    pub src_nxx: Option<Str<'a>>,
+    /// The subscriber number of the caller; for US numbers, the last four digits.
+    #[serde(borrow)]
+    pub src_subscriber_number: Option<Str<'a>>,
+    /// The caller's label: a user, a phone number, etc., e.g. `123@default - Example User 1`.
+    #[serde(borrow)]
+    pub src_label: Option<Str<'a>>,
+    /// The label or name of the user placing the call.
+    #[serde(borrow)]
+    pub src_user_label: Option<Str<'a>>,
+    /// The extension of the user placing the call.
+    #[serde(borrow)]
+    pub src_user_ext: Option<Str<'a>>,
+    /// The authorization ID of the user placing the call.
+    #[serde(borrow)]
+    pub src_user_auth_id: Option<Str<'a>>,
+    /// The tenant name of the user placing the call.
+    #[serde(borrow)]
+    pub src_user_tenant_name: Option<Str<'a>>,
+    /// The type of the callee: `Agent`, `Queue`, `Extension`, `Conference`, `fixed-line`, `mobile`, `toll-free`, `premium rate`, `shared cost`, `voip`, `personal number`, etc.
+    #[serde(borrow)]
+    pub dst_type: Option<Str<'a>>,
+    /// The callee: an extension number, queue name, conference number, phone number, etc.
+    #[serde(borrow)]
+    pub dst: Option<Str<'a>>,
+    /// The Numbering Plan Area (NPA) of the callee; for US numbers, the area code.
+    #[serde(borrow)]
+    pub dst_npa: Option<Str<'a>>,
+    /// The Central Office prefix (NXX) of the callee; for US numbers, the three digits after the area code.
+    #[serde(borrow)]
+    pub dst_nxx: Option<Str<'a>>,
+    /// The subscriber number of the callee; for US numbers, the last four digits.
+    #[serde(borrow)]
+    pub dst_subscriber_number: Option<Str<'a>>,
+    /// The callee's label: a conference bridge, a queue, a user, a phone number, etc.
+    #[serde(borrow)]
+    pub dst_label: Option<Str<'a>>,
+    /// The original destination of the call, before it was diverted or went through an IVR.
+    #[serde(borrow)]
+    pub dst_original: Option<Str<'a>>,
+    /// The label or name of the user receiving the call.
+    #[serde(borrow)]
+    pub dst_user_label: Option<Str<'a>>,
+    /// The extension of the user receiving the call.
+    #[serde(borrow)]
+    pub dst_user_ext: Option<Str<'a>>,
+    /// The authorization ID of the user receiving the call.
+    #[serde(borrow)]
+    pub dst_user_auth_id: Option<Str<'a>>,
+    /// The tenant name of the user receiving the call.
+    #[serde(borrow)]
+    pub dst_user_tenant_name: Option<Str<'a>>,
+    /// The dialplan context the call was last in on the PBX.
+    #[serde(borrow)]
+    pub dst_context: Option<Str<'a>>,
+    /// Zero or more queue names, comma-delimited, that the call was involved with.
+    #[serde(borrow)]
+    pub involved_queues: Option<Vec<Str<'a>>>,
+    /// The number of queues that the call was involved with.
+    pub involved_queue_count: Option<i64>,
+    /// Zero or more queue agents, comma-delimited, that the call was involved with.
+    #[serde(borrow)]
+    pub involved_agents: Option<Vec<Str<'a>>>,
+    /// The number of queue agents that the call was involved with.
+    pub involved_agent_count: Option<i64>,
+    /// Zero or more queue names, comma-delimited, that the call was transferred from.
+    #[serde(borrow)]
+    pub transferred_from_queues: Option<Vec<Str<'a>>>,
+    /// The number of queues that the call was transferred from.
+    pub transferred_from_queues_count: Option<i64>,
+    /// Zero or more queue agents, comma-delimited, that the call was transferred from.
+    #[serde(borrow)]
+    pub transferred_from_agents: Option<Vec<Str<'a>>>,
+    /// The number of queue agents that the call was transferred from.
+    pub transferred_from_agents_count: Option<i64>,
+    /// Zero or more queue names, comma-delimited, that the call was abandoned in.
+    #[serde(borrow)]
+    pub abandoned_queues: Option<Vec<Str<'a>>>,
+    /// The total queue talk duration of the call.
+    pub queue_talk_duration: Option<u64>,
+    /// The average queue talk duration of the call.
+    pub queue_avg_talk_duration: Option<u64>,
+    /// The total queue hold duration of the call.
+    pub queue_hold_duration: Option<u64>,
+    /// The average queue hold duration of the call.
+    pub queue_avg_hold_duration: Option<u64>,
+}
+
 /// A report filter rule type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FilterType {

@@ -5,6 +5,7 @@
 //! the body one row at a time, borrowing every cell that the wire did not escape.
 
 mod cell;
+pub mod de;
 #[cfg_attr(not(feature = "xml"), allow(dead_code))]
 pub(crate) mod flat;
 #[cfg_attr(not(feature = "json"), allow(dead_code))]
@@ -14,9 +15,11 @@ mod json_rows;
     allow(dead_code)
 )]
 pub(crate) mod scan;
+mod typed;
 
 pub use cell::{Cell, CellType};
 pub use json_rows::{decode_json_cell, decode_json_row, json_cell, read_json_row};
+pub use typed::{ColumnIndex, FromCell};
 
 use crate::action::{ActionInfo, IntoOwned, ResponseBody};
 use crate::error::{DecodeError, Error, Position, Result};
@@ -197,6 +200,73 @@ impl<'a> ReportTable<'a> {
         self.columns
             .iter()
             .position(|c| Column::from_name_or_label(c) == Some(column))
+    }
+
+    /// The header read once, to look cells up by [`Column`] ([`Row::read`]).
+    ///
+    /// ```
+    /// use dlspbx_core::{Format, report, reports::Column};
+    ///
+    /// let body = br#"{"columns":["unique_id","Billable Duration"],"results":[["1.2","00:02:45"]]}"#;
+    /// let table = report::decode(Format::Json, body)?;
+    /// let index = table.index();
+    /// for row in table.rows() {
+    ///     assert_eq!(row?.read::<u64>(&index, Column::BillableDuration)?, Some(165));
+    /// }
+    /// # Ok::<(), dlspbx_core::Error>(())
+    /// ```
+    pub fn index(&self) -> ColumnIndex {
+        ColumnIndex::new(&self.columns)
+    }
+
+    /// The rows, each deserialized into `T` by column name ([`de`]): the caller's own
+    /// `#[derive(Deserialize)]` struct, or the generated [`Cdr`](crate::reports::Cdr).
+    /// Text fields borrow the body wherever the wire did not escape them. A malformed row ends
+    /// the iteration with [`Error::Decode`], a cell that is not its field's type with
+    /// [`Error::Cell`].
+    ///
+    /// ```
+    /// use dlspbx_core::{Format, Str, report};
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Call<'a> {
+    ///     #[serde(borrow)]
+    ///     unique_id: Str<'a>,
+    ///     billable_duration: u64,
+    ///     bridged: Option<bool>,
+    /// }
+    ///
+    /// let body = br#"{"columns":["unique_id","billable_duration","bridged"],"results":[["1.2","85","Yes"],["1.3","41",""]]}"#;
+    /// let table = report::decode(Format::Json, body)?;
+    /// let calls: Vec<Call> = table.rows_as().collect::<Result<_, _>>()?;
+    /// assert_eq!(calls[0].billable_duration + calls[1].billable_duration, 126);
+    /// assert_eq!((calls[0].bridged, calls[1].bridged), (Some(true), None));
+    /// # Ok::<(), dlspbx_core::Error>(())
+    /// ```
+    pub fn rows_as<'t, T: serde::Deserialize<'t>>(&'t self) -> RowsAs<'t, T> {
+        RowsAs {
+            rows: self.rows(),
+            index: self.index(),
+            _to: std::marker::PhantomData,
+        }
+    }
+}
+
+/// Iterator over the rows of a [`ReportTable`], each deserialized into `T`
+/// ([`ReportTable::rows_as`]).
+#[derive(Debug)]
+pub struct RowsAs<'t, T> {
+    rows: RowIter<'t>,
+    index: ColumnIndex,
+    _to: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'t, T: serde::Deserialize<'t>> Iterator for RowsAs<'t, T> {
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Result<T>> {
+        let row = self.rows.next()?;
+        Some(row.and_then(|row| de::from_row(row, &self.index).map_err(Error::from)))
     }
 }
 
