@@ -27,6 +27,20 @@ pub fn number_arg<T: FromStr>(
     }
 }
 
+/// Builds the release CLI (`target/release/dlspbx`), which the measurements run.
+pub fn build_release(root: &Path) -> Result<std::path::PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "-p", "dlspbx-cli"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !built.success() {
+        return Err("the release build failed".into());
+    }
+    Ok(root.join("target/release/dlspbx"))
+}
+
 /// The standalone simulator, stopped when dropped.
 pub struct Sim {
     child: std::process::Child,

@@ -130,16 +130,7 @@ fn measure_all(root: &Path, cdrs: u64) -> Result<(), String> {
     if !Path::new("/usr/bin/time").exists() {
         return Err("/usr/bin/time is not installed (apt-get install time)".into());
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .current_dir(root)
-        .args(["build", "--release", "-p", "dlspbx-cli"])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !built.success() {
-        return Err("the release build failed".into());
-    }
-    let bin = root.join("target/release/dlspbx");
+    let bin = crate::sim::build_release(root)?;
     let dir = root.join("target/stream");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let db = dir.join("sim.db");

@@ -173,7 +173,9 @@ pub fn run(g: &Globals, m: &ArgMatches) -> CliResult<()> {
                 "invalid --source: \"\": must not be empty",
             ));
         }
-        None => host_of(&conn.base_url),
+        None => dlspbx::config::url_host(&conn.base_url)
+            .unwrap_or(&conn.base_url)
+            .to_owned(),
     };
     let mut sync = CdrSync::new(source)
         .columns(request.columns.clone())
@@ -256,17 +258,6 @@ fn when(m: &ArgMatches, id: &str, tz: &TimeZone) -> CliResult<Option<Timestamp>>
                 "is out of range",
             ))
         })
-}
-
-/// The host of a base URL (`https://pbx.example.com:8443/api` → `pbx.example.com`).
-fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(v6).to_owned(),
-        None => host.split(':').next().unwrap_or(host).to_owned(),
-    }
 }
 
 fn open_target(m: &ArgMatches) -> CliResult<Box<dyn Sink>> {
@@ -366,19 +357,4 @@ fn print_summary(s: &SyncSummary, tz: &TimeZone, json: bool) -> CliResult<()> {
     };
     println!("{line}");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_source_defaults_to_the_host() {
-        assert_eq!(
-            host_of("https://pbx.example.com:8443/api"),
-            "pbx.example.com"
-        );
-        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
-        assert_eq!(host_of("http://[::1]:80/"), "::1");
-    }
 }

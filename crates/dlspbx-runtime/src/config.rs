@@ -1079,6 +1079,17 @@ fn shown_url(url: &str) -> String {
     }
 }
 
+/// The host of a URL (`https://user@pbx.example.com:8443/api` → `pbx.example.com`, `[::1]` →
+/// `::1`); `None` when it has no `scheme://` or no host.
+pub fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    split_host_port(authority)
+        .map(|(host, _)| host)
+        .filter(|h| !h.is_empty())
+}
+
 /// `host:port`, `[v6]:port`, `host` or `[v6]`.
 fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
     if let Some(rest) = authority.strip_prefix('[') {
@@ -1110,6 +1121,17 @@ pub fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_of_a_url() {
+        assert_eq!(
+            url_host("https://pbx.example.com:8443/api"),
+            Some("pbx.example.com")
+        );
+        assert_eq!(url_host("http://u@127.0.0.1:8080"), Some("127.0.0.1"));
+        assert_eq!(url_host("http://[::1]:80/"), Some("::1"));
+        assert_eq!(url_host("pbx.example.com"), None);
+    }
 
     #[derive(Debug)]
     struct Dummy;

@@ -56,7 +56,7 @@ use std::time::{Duration, Instant};
 /// What identifies a watermark: the source and the filter set. The columns are not part of
 /// it: a run with more columns goes on from the same watermark (the new columns stay NULL in
 /// older rows until a `resync`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncKey {
     /// The PBX or tenant the rows come from (the `source` column).
     pub source: String,
@@ -171,7 +171,7 @@ pub struct SyncSummary {
     pub inserted: u64,
     /// Rows already there, with a changed cell.
     pub updated: u64,
-    /// Windows read, and requests made.
+    /// Windows read.
     pub windows: u64,
     /// Requests made (counts and pages).
     pub requests: u64,
@@ -580,21 +580,35 @@ impl Fetcher<'_> {
         }
         self.windows += 1;
         let per_page = self.sync.per_page;
-        for page in 0..count.div_ceil(per_page) {
-            let request = self
-                .request(from, to, self.columns.to_vec())
-                .option(ReportOption::OrderBy(Column::Date))
-                .option(ReportOption::OrderDirection(OrderDirection::Ascending))
-                .option(ReportOption::PerPage(per_page))
-                .option(ReportOption::Page(Page::Number(page)));
-            self.requests += 1;
-            let raw = self.client.call_raw(request)?;
-            if !raw.is_success() {
-                return Err(dlspbx::export::status_error(raw.format, raw.status, &raw.body).into());
+        let (mut count, mut page) = (count, 0);
+        loop {
+            while page < count.div_ceil(per_page) {
+                let request = self
+                    .request(from, to, self.columns.to_vec())
+                    .option(ReportOption::OrderBy(Column::Date))
+                    .option(ReportOption::OrderDirection(OrderDirection::Ascending))
+                    .option(ReportOption::PerPage(per_page))
+                    .option(ReportOption::Page(Page::Number(page)));
+                self.requests += 1;
+                let raw = self.client.call_raw(request)?;
+                if !raw.is_success() {
+                    return Err(
+                        dlspbx::export::status_error(raw.format, raw.status, &raw.body).into(),
+                    );
+                }
+                if pages.send(Ok(Fetched::Page(raw))).is_err() {
+                    return Ok(Err(Stopped));
+                }
+                page += 1;
             }
-            if pages.send(Ok(Fetched::Page(raw))).is_err() {
-                return Ok(Err(Stopped));
+            // Calls that arrived in the window while it was read (the newest window is where
+            // they land): beyond the pages planned from the first count, they would be
+            // missed, so the window is counted again and the pages it grew are read too.
+            let now = self.count(from, to)?;
+            if now <= page * per_page {
+                break;
             }
+            count = now;
         }
         Ok(Ok(()))
     }

@@ -543,10 +543,7 @@ impl Sink for PostgresSink {
     }
 
     fn start_run(&mut self, range: RunRange) -> Result<(), SyncError> {
-        let key = self.key.clone().unwrap_or_else(|| SyncKey {
-            source: String::new(),
-            filters: String::new(),
-        });
+        let key = self.key.clone().unwrap_or_default();
         let columns = self
             .columns
             .iter()
@@ -601,10 +598,7 @@ impl Sink for PostgresSink {
         );
         let state = self.table("cdr_sync_state");
         let runs = self.table("cdr_sync_runs");
-        let key = self.key.clone().unwrap_or_else(|| SyncKey {
-            source: String::new(),
-            filters: String::new(),
-        });
+        let key = self.key.clone().unwrap_or_default();
         let mut tx = self.client.transaction()?;
         let info = {
             let copy = tx.copy_in(&format!(

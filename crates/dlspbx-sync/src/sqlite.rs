@@ -255,10 +255,7 @@ impl Sink for SqliteSink {
     }
 
     fn start_run(&mut self, range: RunRange) -> Result<(), SyncError> {
-        let key = self.key.clone().unwrap_or_else(|| SyncKey {
-            source: String::new(),
-            filters: String::new(),
-        });
+        let key = self.key.clone().unwrap_or_default();
         let columns = self
             .columns
             .iter()
